@@ -1,0 +1,170 @@
+//! Test support shared by the integration tests of every crate: loopback ports, the
+//! workspace and `shared/` locations, and external peers (govmomi's simulator, Debian's
+//! virsh) started as child processes that are killed when dropped.
+//!
+//! Tests that need a peer fail (never skip) when it cannot be built or started: a silent
+//! skip would let CI pass without testing anything.
+
+use std::fs::{self, File};
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The repository root (two levels above this crate).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("workspace root exists")
+}
+
+/// The `shared/` folder beside the repository (`ESXVIRT_SHARED_DIR` overrides it).
+pub fn shared_dir() -> PathBuf {
+    match std::env::var_os("ESXVIRT_SHARED_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => workspace_root().join("../shared"),
+    }
+}
+
+/// A TCP port on 127.0.0.1 that was free a moment ago.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("bind an ephemeral loopback port")
+}
+
+/// A child process killed (and reaped) when dropped.
+pub struct ChildGuard(pub Child);
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Path of govmomi's simulator: `ESXVIRT_VCSIM`, else `target/vcsim/vcsim`, built on first
+/// use with `shared/tools/vcsim/build.sh` under a file lock (test binaries run in parallel).
+pub fn vcsim_path() -> PathBuf {
+    if let Some(p) = std::env::var_os("ESXVIRT_VCSIM") {
+        return PathBuf::from(p);
+    }
+    let dir = workspace_root().join("target/vcsim");
+    fs::create_dir_all(&dir).expect("create target/vcsim");
+    let bin = dir.join("vcsim");
+    let lock = File::create(dir.join(".lock")).expect("create vcsim build lock");
+    lock.lock().expect("lock vcsim build");
+    if !bin.exists() {
+        let script = shared_dir().join("tools/vcsim/build.sh");
+        let out = Command::new("bash")
+            .arg(&script)
+            .arg(&bin)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
+        assert!(
+            out.status.success() && bin.exists(),
+            "building vcsim with {} failed:\n{}{}",
+            script.display(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let _ = lock.unlock();
+    bin
+}
+
+/// Which inventory govmomi's simulator serves.
+#[derive(Clone, Copy, Debug)]
+pub enum VcsimMode {
+    /// A standalone ESX host (HostAgent).
+    Esx,
+    /// A vCenter with one cluster of `hosts` hosts and `vms` VMs per host.
+    VCenter { hosts: u32, vms: u32 },
+}
+
+/// A running govmomi simulator on a loopback port of its own.
+pub struct Vcsim {
+    /// The URL it printed, e.g. `https://user:pass@127.0.0.1:PORT/sdk`.
+    pub url: String,
+    /// `127.0.0.1:PORT`.
+    pub addr: String,
+    _child: ChildGuard,
+}
+
+impl Vcsim {
+    /// Starts the simulator; `tls` false serves plain http. Panics (fails the test) when it
+    /// cannot be built or does not come up.
+    pub fn start(mode: VcsimMode, tls: bool) -> Vcsim {
+        let bin = vcsim_path();
+        for _attempt in 0..5 {
+            let addr = format!("127.0.0.1:{}", free_port());
+            let mut cmd = Command::new(&bin);
+            cmd.arg("-l").arg(&addr).arg(format!("-tls={tls}"));
+            match mode {
+                VcsimMode::Esx => {
+                    cmd.arg("-esx");
+                }
+                VcsimMode::VCenter { hosts, vms } => {
+                    cmd.arg("-host").arg(hosts.to_string());
+                    cmd.arg("-vm").arg(vms.to_string());
+                }
+            }
+            cmd.stdout(Stdio::piped()).stderr(Stdio::null());
+            let mut child = cmd
+                .spawn()
+                .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
+            let stdout = child.stdout.take().expect("piped stdout");
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let guard = ChildGuard(child);
+            let url = line.trim().to_string();
+            if !url.is_empty() && wait_for_port(&addr, Duration::from_secs(20)) {
+                return Vcsim {
+                    url,
+                    addr,
+                    _child: guard,
+                };
+            }
+        }
+        panic!("vcsim did not start ({})", bin.display());
+    }
+}
+
+/// Waits until something accepts connections on `addr`.
+pub fn wait_for_port(addr: &str, timeout: Duration) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < timeout {
+        if std::net::TcpStream::connect(addr).is_ok() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    false
+}
+
+/// Debian's virsh (libvirt-clients). Panics with the install hint when it is missing.
+pub fn virsh_path() -> PathBuf {
+    let p = PathBuf::from(std::env::var_os("ESXVIRT_VIRSH").unwrap_or_else(|| "/usr/bin/virsh".into()));
+    assert!(
+        p.exists(),
+        "virsh not found at {} (apt-get install --no-install-recommends libvirt-clients)",
+        p.display()
+    );
+    p
+}
+
+/// Writes a libvirt auth.conf giving `user`/`password` for every esx/vpx host, for
+/// `LIBVIRT_AUTH_FILE`.
+pub fn write_libvirt_auth_file(dir: &Path, user: &str, password: &str) -> PathBuf {
+    let path = dir.join("auth.conf");
+    let text = format!(
+        "[credentials-test]\nauthname={user}\npassword={password}\n\n\
+         [auth-esx-127.0.0.1]\ncredentials=test\n\n[auth-vpx-127.0.0.1]\ncredentials=test\n\n\
+         [auth-gsx-127.0.0.1]\ncredentials=test\n"
+    );
+    fs::write(&path, text).expect("write auth.conf");
+    path
+}

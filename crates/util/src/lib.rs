@@ -1,0 +1,1 @@
+//! Small utilities shared by the ESX layers: datastore paths, escaping, dates, encodings.
