@@ -1,1 +1,27 @@
 //! libvirt XML models: parse and format byte for byte as libvirt 9.0 does.
+//!
+//! - [`domain`]: `<domain>` (what a VMware VMX file can express), [`domain::Domain`].
+//! - [`snapshot`], [`network`], [`interface`], [`storage`], [`capabilities`]: the other
+//!   document types of libvirt's ESX driver.
+//! - [`error::XmlError`]: the one error type; messages name the element/attribute at fault.
+//!
+//! Shared helpers for every document type:
+//! - [`writer::XmlWriter`] writes libvirt-style XML (two-space indent, single-quoted
+//!   attributes, `<x/>` for empty elements) and [`writer::escape`] escapes text and attribute
+//!   values exactly as libvirt does (`&lt; &gt; &amp; &quot; &apos;`, control characters
+//!   dropped).
+//! - [`string_enum!`] declares an enum of XML keywords with its spellings both ways.
+
+pub mod enums;
+pub mod error;
+pub mod writer;
+
+pub mod capabilities;
+pub mod domain;
+pub mod interface;
+pub mod network;
+pub mod snapshot;
+pub mod storage;
+
+pub use error::XmlError;
+pub use writer::{escape, XmlWriter};

@@ -1,0 +1,1 @@
+//! capabilities XML (placeholder; being written by helper xmlother).

@@ -1,0 +1,1 @@
+//! interface XML (placeholder; being written by helper xmlother).

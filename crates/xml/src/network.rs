@@ -1,0 +1,1 @@
+//! network XML (placeholder; being written by helper xmlother).

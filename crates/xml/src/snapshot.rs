@@ -1,0 +1,1 @@
+//! Domain snapshot XML (placeholder; being written by helper xmlother).

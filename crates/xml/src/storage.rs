@@ -1,0 +1,1 @@
+//! storage XML (placeholder; being written by helper xmlother).
