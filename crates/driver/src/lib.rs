@@ -1,1 +1,34 @@
-//! The ESX driver.
+//! esxvirt-driver: libvirt's ESX driver over the vSphere API.
+//!
+//! A [`Connection`] is opened from a libvirt URI (`esx://`, `gsx://`, `vpx://`, or `sim:///`
+//! with a caller-supplied [`SimStarter`]); it holds one vSphere session. Objects are handles
+//! borrowed from the connection — [`Domain`], [`DomainSnapshot`], [`Network`], [`Interface`],
+//! [`StoragePool`], [`StorageVol`] — with methods named after libvirt's C API
+//! (`virDomainGetInfo` is [`Domain::get_info`]). Flags take libvirt's values
+//! ([`flags`]). Errors display as the one line virsh prints after `error: `.
+//!
+//! The driver depends on the SOAP client (esxvirt-vi), the VMX converter (esxvirt-vmx) and
+//! the XML models (esxvirt-xml); it never depends on the simulator.
+
+pub mod auth;
+pub mod connection;
+pub mod domain;
+pub mod error;
+pub mod flags;
+pub mod interface;
+pub mod network;
+pub mod snapshot;
+pub mod storage;
+pub mod types;
+pub mod uri;
+
+pub use auth::{AuthCallback, CredentialRequest, Credentials, Password};
+pub use connection::{Connection, OpenOptions, SimEndpoint, SimStarter};
+pub use domain::{format_uuid, parse_uuid, Domain};
+pub use error::{Error, ErrorCode, Result};
+pub use interface::Interface;
+pub use network::Network;
+pub use snapshot::DomainSnapshot;
+pub use storage::{PoolBackend, StoragePool, StorageVol};
+pub use types::*;
+pub use uri::{Proxy, ProxyType, Scheme, SimTarget, Transport, Uri, UriParams, VCenter};

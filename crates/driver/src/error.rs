@@ -1,0 +1,254 @@
+//! The driver's error type: a libvirt error code plus the message, displayed as the one line
+//! virsh prints after `error: ` (libvirt's "<code text>: <message>" form).
+
+use std::fmt;
+
+/// libvirt's error codes that this driver raises (`virErrorNumber`), with their numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// VIR_ERR_INTERNAL_ERROR (1)
+    InternalError,
+    /// VIR_ERR_NO_SUPPORT (3)
+    NoSupport,
+    /// VIR_ERR_INVALID_ARG (8)
+    InvalidArg,
+    /// VIR_ERR_OPERATION_FAILED (9)
+    OperationFailed,
+    /// VIR_ERR_XML_ERROR (27)
+    XmlError,
+    /// VIR_ERR_DOM_EXIST (28)
+    DomExist,
+    /// VIR_ERR_CONF_SYNTAX (33)
+    ConfSyntax,
+    /// VIR_ERR_NETWORK_EXIST (36)
+    NetworkExist,
+    /// VIR_ERR_SYSTEM_ERROR (38)
+    SystemError,
+    /// VIR_ERR_NO_DOMAIN (42)
+    NoDomain,
+    /// VIR_ERR_NO_NETWORK (43)
+    NoNetwork,
+    /// VIR_ERR_AUTH_FAILED (45)
+    AuthFailed,
+    /// VIR_ERR_NO_STORAGE_POOL (49)
+    NoStoragePool,
+    /// VIR_ERR_NO_STORAGE_VOL (50)
+    NoStorageVol,
+    /// VIR_ERR_OPERATION_INVALID (55)
+    OperationInvalid,
+    /// VIR_ERR_NO_INTERFACE (57)
+    NoInterface,
+    /// VIR_ERR_CONFIG_UNSUPPORTED (67)
+    ConfigUnsupported,
+    /// VIR_ERR_OPERATION_TIMEOUT (68)
+    OperationTimeout,
+    /// VIR_ERR_NO_DOMAIN_SNAPSHOT (72)
+    NoDomainSnapshot,
+    /// VIR_ERR_ARGUMENT_UNSUPPORTED (74)
+    ArgumentUnsupported,
+    /// VIR_ERR_OPERATION_ABORTED (78)
+    OperationAborted,
+    /// VIR_ERR_AUTH_CANCELLED (79)
+    AuthCancelled,
+    /// VIR_ERR_OPERATION_UNSUPPORTED (84)
+    OperationUnsupported,
+    /// VIR_ERR_STORAGE_VOL_EXIST (90)
+    StorageVolExist,
+    /// VIR_ERR_AUTH_UNAVAILABLE (94)
+    AuthUnavailable,
+    /// VIR_ERR_NO_HOSTNAME (108)
+    NoHostname,
+}
+
+impl ErrorCode {
+    /// libvirt's numeric value of the code (`virErrorNumber`).
+    pub fn number(self) -> i32 {
+        use ErrorCode::*;
+        match self {
+            InternalError => 1,
+            NoSupport => 3,
+            InvalidArg => 8,
+            OperationFailed => 9,
+            XmlError => 27,
+            DomExist => 28,
+            ConfSyntax => 33,
+            NetworkExist => 36,
+            SystemError => 38,
+            NoDomain => 42,
+            NoNetwork => 43,
+            AuthFailed => 45,
+            NoStoragePool => 49,
+            NoStorageVol => 50,
+            OperationInvalid => 55,
+            NoInterface => 57,
+            ConfigUnsupported => 67,
+            OperationTimeout => 68,
+            NoDomainSnapshot => 72,
+            ArgumentUnsupported => 74,
+            OperationAborted => 78,
+            AuthCancelled => 79,
+            OperationUnsupported => 84,
+            StorageVolExist => 90,
+            AuthUnavailable => 94,
+            NoHostname => 108,
+        }
+    }
+
+    /// Formats `message` the way libvirt's error table does for this code.
+    fn format(self, message: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use ErrorCode::*;
+        let prefix = match self {
+            InternalError => "internal error",
+            NoSupport => "this function is not supported by the connection driver",
+            InvalidArg => "invalid argument",
+            OperationFailed => "operation failed",
+            XmlError => "XML error",
+            DomExist => return write!(f, "domain {message} exists already"),
+            ConfSyntax => "configuration file syntax error",
+            NetworkExist => return write!(f, "network {message} exists already"),
+            SystemError => return f.write_str(message),
+            NoDomain => "Domain not found",
+            NoNetwork => "Network not found",
+            AuthFailed => "authentication failed",
+            NoStoragePool => "Storage pool not found",
+            NoStorageVol => "Storage volume not found",
+            OperationInvalid => "Requested operation is not valid",
+            NoInterface => "Interface not found",
+            ConfigUnsupported => "unsupported configuration",
+            OperationTimeout => "Timed out during operation",
+            NoDomainSnapshot => "Domain snapshot not found",
+            ArgumentUnsupported => "argument unsupported",
+            OperationAborted => "operation aborted",
+            AuthCancelled => "authentication cancelled",
+            OperationUnsupported => "Operation not supported",
+            StorageVolExist => return write!(f, "storage volume {message} exists already"),
+            AuthUnavailable => "authentication unavailable",
+            NoHostname => "no hostname found",
+        };
+        write!(f, "{prefix}: {message}")
+    }
+}
+
+/// An error of the driver: what virsh would report, as one line.
+///
+/// `Display` gives exactly the text libvirt puts after `error: `, e.g.
+/// `Domain not found: Could not find domain with name 'x'`.
+#[derive(Debug, thiserror::Error)]
+pub struct Error {
+    code: ErrorCode,
+    message: String,
+    #[source]
+    source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.code.format(&self.message, f)
+    }
+}
+
+impl Error {
+    /// An error with `code` and the detail `message`.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Error {
+        Error {
+            code,
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// The same error, remembering the lower-level error that caused it.
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Error {
+        self.source = Some(Box::new(source));
+        self
+    }
+
+    /// libvirt's error code.
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+
+    /// The detail message without the code's prefix.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// `internal error: ...`
+    pub fn internal(message: impl Into<String>) -> Error {
+        Error::new(ErrorCode::InternalError, message)
+    }
+
+    /// `invalid argument: ...`
+    pub fn invalid_arg(message: impl Into<String>) -> Error {
+        Error::new(ErrorCode::InvalidArg, message)
+    }
+
+    /// `this function is not supported by the connection driver: FUNCTION`, what libvirt
+    /// reports for an API the ESX driver does not implement.
+    pub fn no_support(function: &str) -> Error {
+        Error::new(ErrorCode::NoSupport, function)
+    }
+
+    /// `Requested operation is not valid: ...`
+    pub fn operation_invalid(message: impl Into<String>) -> Error {
+        Error::new(ErrorCode::OperationInvalid, message)
+    }
+
+    /// `unsupported flags (0x..) in function NAME`, libvirt's answer to flags a call does not
+    /// accept.
+    pub fn unsupported_flags(flags: u32, function: &str) -> Error {
+        Error::invalid_arg(format!(
+            "unsupported flags (0x{flags:x}) in function {function}"
+        ))
+    }
+
+    /// Placeholder for a part of the driver that is not implemented yet.
+    pub(crate) fn not_yet(what: &str) -> Error {
+        Error::new(
+            ErrorCode::OperationUnsupported,
+            format!("{what} is not implemented in esxvirt yet"),
+        )
+    }
+}
+
+/// The driver's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Returns an error when `flags` holds bits outside `allowed` (libvirt's `virCheckFlags`).
+pub(crate) fn check_flags(flags: u32, allowed: u32, function: &str) -> Result<()> {
+    let bad = flags & !allowed;
+    if bad != 0 {
+        return Err(Error::unsupported_flags(bad, function));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_uses_libvirt_prefixes() {
+        let e = Error::new(ErrorCode::NoDomain, "Could not find domain with name 'x'");
+        assert_eq!(
+            e.to_string(),
+            "Domain not found: Could not find domain with name 'x'"
+        );
+        assert_eq!(
+            Error::new(ErrorCode::DomExist, "vm1").to_string(),
+            "domain vm1 exists already"
+        );
+        assert_eq!(
+            Error::unsupported_flags(0x4, "virDomainGetState").to_string(),
+            "invalid argument: unsupported flags (0x4) in function virDomainGetState"
+        );
+    }
+
+    #[test]
+    fn check_flags_reports_only_bad_bits() {
+        assert!(check_flags(3, 3, "f").is_ok());
+        let e = check_flags(0x13, 0x3, "f").unwrap_err();
+        assert_eq!(e.message(), "unsupported flags (0x10) in function f");
+    }
+}
