@@ -1,0 +1,254 @@
+//! `<volume>`: storage volume XML as the ESX backends format it (`vol-dumpxml`) and as
+//! `vol-create`/`vol-create-from` input.
+//!
+//! A datastore file is `type='file'` with key, sizes, the datastore path as target path and a
+//! format (vmdk for virtual disks, iso, raw for floppy images); an iSCSI LUN is
+//! `type='block'` with the device path and no format (iSCSI pools have no volume formats).
+
+use crate::error::XmlError;
+use crate::snapshot::dom;
+use crate::snapshot::STORAGE_FILE_FORMATS;
+use crate::storage::pool::PoolType;
+use crate::storage::{parse_size, Permissions};
+use crate::writer::XmlWriter;
+
+crate::string_enum! {
+    /// `<volume type=...>`.
+    pub enum VolumeType {
+        File = "file",
+        Block = "block",
+        Dir = "dir",
+        Network = "network",
+        Netdir = "netdir",
+        Ploop = "ploop",
+    }
+}
+
+/// A `<volume>` document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StorageVolume {
+    /// Volume type (`file` when not given).
+    pub vol_type: VolumeType,
+    /// Name: on a datastore the path inside it (`dir/disk.vmdk`), for iSCSI the LUN name.
+    pub name: String,
+    /// Key (a UUID-like string for ESX).
+    pub key: Option<String>,
+    /// Bytes.
+    pub capacity: u64,
+    /// Bytes; equals the capacity when the input had no `<allocation>`.
+    pub allocation: u64,
+    /// Whether the input gave `<allocation>` explicitly.
+    pub has_allocation: bool,
+    /// `<target>/<path>`.
+    pub target_path: Option<String>,
+    /// `<target>/<format type=...>`; `None` prints no format (iSCSI volumes).
+    pub target_format: Option<String>,
+    /// `<target>/<permissions>`; all-unset prints nothing.
+    pub permissions: Permissions,
+}
+
+impl StorageVolume {
+    /// A volume as the ESX backends build it for dumpxml.
+    pub fn new_esx(
+        vol_type: VolumeType,
+        name: impl Into<String>,
+        key: impl Into<String>,
+        capacity: u64,
+        allocation: u64,
+        target_path: impl Into<String>,
+        target_format: Option<&str>,
+    ) -> StorageVolume {
+        StorageVolume {
+            vol_type,
+            name: name.into(),
+            key: Some(key.into()),
+            capacity,
+            allocation,
+            has_allocation: true,
+            target_path: Some(target_path.into()),
+            target_format: target_format.map(str::to_owned),
+            permissions: Permissions::default(),
+        }
+    }
+
+    /// Parses a `<volume>` document as written, without pool-specific defaults: the format is
+    /// whatever `<target>/<format>` says (checked against libvirt's image formats).
+    pub fn from_xml(xml: &str) -> Result<StorageVolume, XmlError> {
+        parse(xml, None)
+    }
+
+    /// Parses `vol-create` input for a pool of type `pool`, as libvirt does: pools whose
+    /// volumes have formats default it to `raw`; iSCSI pools ignore it.
+    pub fn from_xml_for_pool(xml: &str, pool: PoolType) -> Result<StorageVolume, XmlError> {
+        parse(xml, Some(pool))
+    }
+
+    /// Formats the document exactly as libvirt's volume formatter does.
+    pub fn to_xml(&self) -> String {
+        let mut w = XmlWriter::new();
+        w.open("volume", &[("type", Some(self.vol_type.as_str()))]);
+        w.text_element("name", &[], &self.name);
+        if let Some(k) = &self.key {
+            w.text_element("key", &[], k);
+        }
+        w.value_element("capacity", &[("unit", Some("bytes"))], self.capacity);
+        w.value_element("allocation", &[("unit", Some("bytes"))], self.allocation);
+        w.open("target", &[]);
+        if let Some(p) = &self.target_path {
+            w.text_element("path", &[], p);
+        }
+        if let Some(f) = &self.target_format {
+            w.empty("format", &[("type", Some(f))]);
+        }
+        self.permissions.format(&mut w);
+        w.close("target");
+        w.close("volume");
+        w.finish()
+    }
+}
+
+fn parse(xml: &str, pool: Option<PoolType>) -> Result<StorageVolume, XmlError> {
+    let root = dom::parse_root(xml, "volume")?;
+    let name = root
+        .child_text("name")
+        .ok_or_else(|| XmlError::missing("volume <name>"))?;
+    let key = root.child_text("key");
+    let vol_type = match root.attr("type").filter(|t| !t.is_empty()) {
+        None => VolumeType::File,
+        Some(t) => VolumeType::from_xml_str(t).ok_or_else(|| {
+            XmlError::invalid("attribute 'type' of <volume>", t, VolumeType::expected())
+        })?,
+    };
+    // string(./capacity) is empty (absent for libvirt) for an empty element.
+    let capacity = match root.child("capacity").filter(|c| !c.text().is_empty()) {
+        Some(c) => parse_size(c, "capacity")?,
+        None => return Err(XmlError::missing("volume <capacity>")),
+    };
+    let (allocation, has_allocation) =
+        match root.child("allocation").filter(|c| !c.text().is_empty()) {
+            Some(a) => (parse_size(a, "allocation")?, true),
+            None => (capacity, false),
+        };
+    let target = root.child("target");
+    let given_format = root.path_attr(&["target", "format"], "type");
+    let target_format = match (pool, given_format) {
+        (Some(p), _) if !p.volumes_have_format() => None,
+        (Some(_), None) => Some("raw".to_owned()),
+        (_, Some(f)) => {
+            if !STORAGE_FILE_FORMATS.contains(&f.as_str()) {
+                return Err(XmlError::invalid(
+                    "attribute 'type' of <target>/<format>",
+                    &f,
+                    "unknown volume format type",
+                ));
+            }
+            Some(f)
+        }
+        (None, None) => None,
+    };
+    Ok(StorageVolume {
+        vol_type,
+        name,
+        key,
+        capacity,
+        allocation,
+        has_allocation,
+        target_path: target.and_then(|t| t.child_text("path")),
+        target_format,
+        permissions: match target.and_then(|t| t.child("permissions")) {
+            Some(p) => Permissions::parse(p)?,
+            None => Permissions::default(),
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A VMDK on a VMFS datastore as esxStorageVolGetXMLDesc formats it.
+    const VMDK: &str = "<volume type='file'>
+  <name>vm1/vm1.vmdk</name>
+  <key>6000c29a-4b1d-2e3f-8a9b-0c1d2e3f4a5b</key>
+  <capacity unit='bytes'>17179869184</capacity>
+  <allocation unit='bytes'>2147483648</allocation>
+  <target>
+    <path>[datastore1] vm1/vm1.vmdk</path>
+    <format type='vmdk'/>
+  </target>
+</volume>
+";
+
+    #[test]
+    fn esx_vmdk_volume() {
+        let v = StorageVolume::new_esx(
+            VolumeType::File,
+            "vm1/vm1.vmdk",
+            "6000c29a-4b1d-2e3f-8a9b-0c1d2e3f4a5b",
+            16 << 30,
+            2 << 30,
+            "[datastore1] vm1/vm1.vmdk",
+            Some("vmdk"),
+        );
+        assert_eq!(v.to_xml(), VMDK);
+        assert_eq!(StorageVolume::from_xml(VMDK).unwrap(), v);
+    }
+
+    /// An iSCSI LUN: block, device path, no format.
+    #[test]
+    fn esx_iscsi_lun() {
+        let xml = "<volume type='block'>
+  <name>t10.ATA_____disk1</name>
+  <key>0b7a3d3e-1f8c-6b1e-9a2d-3c4b5a6f7e8d</key>
+  <capacity unit='bytes'>10737418240</capacity>
+  <allocation unit='bytes'>10737418240</allocation>
+  <target>
+    <path>/vmfs/devices/disks/t10.ATA_____disk1</path>
+  </target>
+</volume>
+";
+        let v = StorageVolume::from_xml(xml).unwrap();
+        assert_eq!(v.target_format, None);
+        assert_eq!(v.to_xml(), xml);
+    }
+
+    /// vol-create input as virsh vol-create-as builds it, parsed for a VMFS pool.
+    #[test]
+    fn create_input_defaults() {
+        let xml = "<volume>\n  <name>new/disk.vmdk</name>\n  <capacity>1073741824</capacity>\n  <target>\n    \
+                   <format type='vmdk'/>\n  </target>\n</volume>\n";
+        let v = StorageVolume::from_xml_for_pool(xml, PoolType::Fs).unwrap();
+        assert_eq!(v.vol_type, VolumeType::File);
+        assert_eq!(
+            (v.capacity, v.allocation, v.has_allocation),
+            (1 << 30, 1 << 30, false)
+        );
+        assert_eq!(v.target_format.as_deref(), Some("vmdk"));
+        let thin = "<volume><name>a/b.vmdk</name><capacity unit='G'>2</capacity><allocation>0</allocation></volume>";
+        let v = StorageVolume::from_xml_for_pool(thin, PoolType::Dir).unwrap();
+        assert_eq!(
+            (v.capacity, v.allocation, v.has_allocation),
+            (2 << 30, 0, true)
+        );
+        assert_eq!(v.target_format.as_deref(), Some("raw"));
+        let v = StorageVolume::from_xml_for_pool(thin, PoolType::Iscsi).unwrap();
+        assert_eq!(v.target_format, None);
+    }
+
+    #[test]
+    fn errors_name_the_problem() {
+        let cases: &[(&str, &str)] = &[
+            ("<volume><capacity>1</capacity></volume>", "<name>"),
+            ("<volume><name>a</name></volume>", "<capacity>"),
+            ("<volume><name>a</name><capacity>-1</capacity></volume>", "capacity"),
+            ("<volume><name>a</name><capacity unit='Q'>1</capacity></volume>", "suffix"),
+            ("<volume type='tape'><name>a</name><capacity>1</capacity></volume>", "'type'"),
+            ("<volume><name>a</name><capacity>1</capacity><target><format type='none'/></target></volume>", "format"),
+            ("<pool/>", "volume"),
+        ];
+        for (xml, needle) in cases {
+            let e = StorageVolume::from_xml(xml).unwrap_err().to_string();
+            assert!(e.contains(needle), "{xml}: {e}");
+        }
+    }
+}
