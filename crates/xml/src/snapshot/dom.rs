@@ -224,7 +224,24 @@ pub fn parse(xml: &str) -> Result<Element, XmlError> {
     root.ok_or_else(|| XmlError::Malformed("no root element".into()))
 }
 
+/// XML 1.0 `Char`: tab, newline, carriage return and everything from U+0020 except the
+/// surrogates (impossible in `str`) and U+FFFE/U+FFFF.
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}')
+}
+
+fn check_chars(s: &str) -> Result<(), XmlError> {
+    match s.chars().find(|c| !is_xml_char(*c)) {
+        None => Ok(()),
+        Some(c) => Err(XmlError::Malformed(format!(
+            "character U+{:04X} is not allowed in XML",
+            c as u32
+        ))),
+    }
+}
+
 fn push_text(stack: &mut [Element], s: &str, after_root: bool) -> Result<(), XmlError> {
+    check_chars(s)?;
     match stack.last_mut() {
         Some(parent) => {
             if let Some(Node::Text(prev)) = parent.children.last_mut() {
@@ -288,6 +305,7 @@ fn element_from(start: &quick_xml::events::BytesStart<'_>) -> Result<Element, Xm
                 XmlError::Malformed(format!("bad value of attribute '{key}' in <{name}>: {e}"))
             })?
             .into_owned();
+        check_chars(&value)?;
         if attrs.iter().any(|(k, _)| *k == key) {
             return Err(XmlError::Malformed(format!(
                 "attribute '{key}' repeated in <{name}>"
