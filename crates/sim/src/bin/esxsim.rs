@@ -1,0 +1,3 @@
+//! `esxsim`: the vSphere simulator as a standalone server.
+
+fn main() {}

@@ -1,0 +1,134 @@
+//! The contract between the simulator's core (SOAP server, sessions, property collector,
+//! tasks) and its world model (inventory objects and their methods).
+//!
+//! The core owns the service objects (`ServiceInstance`, `SessionManager`,
+//! `PropertyCollector`, `PropertyFilter`, `ViewManager`, `ContainerView`, `TaskManager`,
+//! `Task`). Every other managed object lives in the world, which implements [`Inventory`]:
+//! the core asks it for property values (the property collector, traversal specs and
+//! container views only ever go through [`Inventory::property`]) and hands it every method
+//! call on its objects.
+//!
+//! Concurrency: the world sits behind one `RwLock`. Reads (property retrieval) take it
+//! shared; method calls and `/folder` writes take it exclusively, so an `Inventory` method
+//! never has to lock anything itself. After every successful [`Inventory::invoke`] of a
+//! method that is not a pure read, the core bumps the property collector's version (waking
+//! `WaitForUpdatesEx`) and saves the state file if one is configured; objects need not
+//! report their changes.
+
+use std::path::Path;
+
+use crate::fault::Fault;
+use crate::soap::Element;
+use crate::task::Tasks;
+use crate::value::{MoRef, Value};
+
+/// Which kind of server the simulator plays (decided by `about.apiType`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// A standalone ESX host: apiType `HostAgent`, productLineId `embeddedEsx`.
+    Esx,
+    /// A vCenter: apiType `VirtualCenter`, productLineId `vpx`.
+    VCenter,
+}
+
+/// What a method handler gets besides the world itself.
+pub struct CallCx<'a> {
+    /// The task store: create tasks, complete them now or later (see [`Tasks`]).
+    pub tasks: &'a mut Tasks,
+    /// The logged-in user making the call (for `TaskInfo.reason` and such).
+    pub user: &'a str,
+    /// Whether the simulator plays ESX or vCenter.
+    pub mode: Mode,
+}
+
+/// An HTTP request on `/folder/...` (datastore files) or `/screen` forwarded to the world.
+#[derive(Debug)]
+pub struct FileRequest<'a> {
+    /// `GET`, `HEAD`, `PUT`, `DELETE` ...
+    pub method: &'a str,
+    /// The path after `/folder/`, still percent-encoded (empty for `/screen`).
+    pub path: &'a str,
+    /// The raw query string without `?` (`dcPath=..&dsName=..`, or `id=..` for `/screen`).
+    pub query: &'a str,
+    /// The request body (uploads).
+    pub body: &'a [u8],
+}
+
+/// The answer to a [`FileRequest`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileResponse {
+    /// HTTP status code.
+    pub status: u16,
+    /// `Content-Type` header value.
+    pub content_type: String,
+    /// The body (empty for HEAD; the core sets Content-Length from `content_length`).
+    pub body: Vec<u8>,
+    /// Content-Length to announce (HEAD answers announce the file size with an empty body).
+    pub content_length: Option<u64>,
+}
+
+impl FileResponse {
+    /// A plain-text answer with `status`.
+    pub fn status(status: u16, text: &str) -> FileResponse {
+        FileResponse {
+            status,
+            content_type: "text/plain".into(),
+            body: text.as_bytes().to_vec(),
+            content_length: None,
+        }
+    }
+}
+
+/// The world model as the core sees it. Implemented by `inventory::World`.
+pub trait Inventory: Send + Sync + 'static {
+    /// `AboutInfo` for `ServiceContent.about` (a `Value::Obj` of type `AboutInfo`); its
+    /// `apiType` decides the [`Mode`].
+    fn about(&self) -> Value;
+
+    /// The root folder (`ServiceContent.rootFolder`): `ha-folder-root` on ESX, `group-d1`
+    /// on vCenter.
+    fn root_folder(&self) -> MoRef;
+
+    /// Whether `obj` exists in the world.
+    fn exists(&self, obj: &MoRef) -> bool;
+
+    /// The value of property `path` of `obj`. `path` may be dotted (`runtime.powerState`,
+    /// `config.hardware.memoryMB`): answer it directly when cheap, or build the first
+    /// segment and use [`Value::into_path`] for the rest. `Ok(None)` = unset (the property
+    /// exists but has no value); `Err(ManagedObjectNotFound)` for an unknown object;
+    /// `Err(InvalidProperty)` for a path the type does not have.
+    fn property(&self, obj: &MoRef, path: &str) -> Result<Option<Value>, Fault>;
+
+    /// The top-level property names of `obj`'s type, for `PropertySpec.all = true`.
+    fn property_names(&self, obj: &MoRef) -> Vec<&'static str>;
+
+    /// Calls `method` on `this` with the arguments in `args` (the method's request element:
+    /// its children are the parameters, `_this` included). `Ok(None)` for a void method.
+    /// A `*_Task` method returns the `Task` reference it created in `cx.tasks`.
+    fn invoke(
+        &mut self,
+        cx: &mut CallCx<'_>,
+        this: &MoRef,
+        method: &str,
+        args: &Element,
+    ) -> Result<Option<Value>, Fault>;
+
+    /// Serves `/folder/...` (datastore file access).
+    fn http_folder(&mut self, req: &FileRequest<'_>) -> FileResponse;
+
+    /// Serves `/screen?id=VMID` (a PNG of the VM's console).
+    fn http_screen(&self, req: &FileRequest<'_>) -> FileResponse;
+
+    /// Writes the world to a state file (called after every change when one is configured).
+    fn save_state(&self, path: &Path) -> Result<(), String>;
+}
+
+/// Whether a method name is a pure read (no world change, no version bump, no save).
+pub fn is_read_only_method(method: &str) -> bool {
+    const PREFIXES: &[&str] = &[
+        "Retrieve", "Find", "Query", "Browse", "Search", "Current", "Fetch", "Validate",
+        "Check", "Acquire",
+    ];
+    PREFIXES.iter().any(|p| method.starts_with(p))
+        && !method.starts_with("SearchDatastore")
+}

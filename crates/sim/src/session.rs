@@ -1,0 +1,221 @@
+//! Sessions: login with the configured user and password, a `vmware_soap_session` cookie
+//! carrying an unguessable key (256 bits from the operating system's CSPRNG), idle expiry.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use crate::fault::Fault;
+use crate::value::{now_datetime, Value};
+
+/// The cookie vSphere uses for the session key.
+pub const COOKIE_NAME: &str = "vmware_soap_session";
+
+/// One logged-in session.
+#[derive(Clone, Debug)]
+pub struct Session {
+    /// The key (also the cookie value).
+    pub key: String,
+    /// Who logged in.
+    pub user: String,
+    /// `loginTime`.
+    pub login_time: String,
+    /// `lastActiveTime` (as the API shows it).
+    pub last_active_time: String,
+    last_active: Instant,
+}
+
+impl Session {
+    /// The `UserSession` data object.
+    pub fn to_value(&self) -> Value {
+        Value::obj("UserSession")
+            .with("key", Value::str(self.key.clone()))
+            .with("userName", Value::str(self.user.clone()))
+            .with("fullName", Value::str(self.user.clone()))
+            .with("loginTime", Value::DateTime(self.login_time.clone()))
+            .with("lastActiveTime", Value::DateTime(self.last_active_time.clone()))
+            .with("locale", Value::str("en"))
+            .with("messageLocale", Value::str("en"))
+    }
+}
+
+/// Why a key could not be made.
+#[derive(Debug, thiserror::Error)]
+#[error("no randomness available for a session key: {0}")]
+pub struct RandomError(String);
+
+/// The session table.
+#[derive(Debug)]
+pub struct Sessions {
+    user: String,
+    password: String,
+    idle_timeout: Duration,
+    sessions: HashMap<String, Session>,
+}
+
+/// Sessions kept at most; logging in beyond this drops the least recently active one.
+const MAX_SESSIONS: usize = 4096;
+
+impl Sessions {
+    /// A table accepting `user` / `password`, dropping sessions idle for `idle_timeout`.
+    pub fn new(user: &str, password: &str, idle_timeout: Duration) -> Sessions {
+        Sessions {
+            user: user.to_string(),
+            password: password.to_string(),
+            idle_timeout,
+            sessions: HashMap::new(),
+        }
+    }
+
+    /// Changes the idle timeout (tests shorten it to expire sessions).
+    pub fn set_idle_timeout(&mut self, t: Duration) {
+        self.idle_timeout = t;
+    }
+
+    /// `Login`: checks the credentials and opens a session.
+    pub fn login(&mut self, user: &str, password: &str) -> Result<Session, Fault> {
+        // Compare without an early exit so timing does not leak the matching prefix.
+        let ok = ct_eq(user.as_bytes(), self.user.as_bytes())
+            & ct_eq(password.as_bytes(), self.password.as_bytes());
+        if !ok {
+            return Err(Fault::invalid_login());
+        }
+        let key = new_key().map_err(|e| Fault::system_error(e.to_string()))?;
+        self.expire();
+        if self.sessions.len() >= MAX_SESSIONS {
+            if let Some(oldest) = self
+                .sessions
+                .values()
+                .min_by_key(|s| s.last_active)
+                .map(|s| s.key.clone())
+            {
+                self.sessions.remove(&oldest);
+            }
+        }
+        let now = now_datetime();
+        let s = Session {
+            key: key.clone(),
+            user: user.to_string(),
+            login_time: now.clone(),
+            last_active_time: now,
+            last_active: Instant::now(),
+        };
+        self.sessions.insert(key, s.clone());
+        Ok(s)
+    }
+
+    /// The live session with `key`, marked active now; `None` if unknown or expired.
+    pub fn touch(&mut self, key: &str) -> Option<Session> {
+        let timeout = self.idle_timeout;
+        let s = self.sessions.get_mut(key)?;
+        if s.last_active.elapsed() > timeout {
+            self.sessions.remove(key);
+            return None;
+        }
+        s.last_active = Instant::now();
+        s.last_active_time = now_datetime();
+        Some(s.clone())
+    }
+
+    /// `Logout`.
+    pub fn logout(&mut self, key: &str) {
+        self.sessions.remove(key);
+    }
+
+    /// `SessionIsActive`: whether session `key` exists, is live and belongs to `user`.
+    pub fn is_active(&self, key: &str, user: &str) -> bool {
+        self.sessions
+            .get(key)
+            .is_some_and(|s| s.user == user && s.last_active.elapsed() <= self.idle_timeout)
+    }
+
+    /// All live sessions (`sessionList`).
+    pub fn list(&self) -> Vec<Session> {
+        self.sessions
+            .values()
+            .filter(|s| s.last_active.elapsed() <= self.idle_timeout)
+            .cloned()
+            .collect()
+    }
+
+    /// Drops expired sessions.
+    pub fn expire(&mut self) {
+        let t = self.idle_timeout;
+        self.sessions.retain(|_, s| s.last_active.elapsed() <= t);
+    }
+}
+
+/// Constant-time equality of two byte strings (length may leak, content does not).
+fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    let mut diff = a.len() ^ b.len();
+    for i in 0..a.len().max(b.len()) {
+        let x = a.get(i).copied().unwrap_or(0);
+        let y = b.get(i).copied().unwrap_or(0);
+        diff |= usize::from(x ^ y);
+    }
+    diff == 0
+}
+
+/// A fresh session key: 32 random bytes as lowercase hex in 8-4-4-4-12-… groups the way
+/// vSphere's keys look (`52xxxxxx-...`).
+pub fn new_key() -> Result<String, RandomError> {
+    let mut buf = [0u8; 32];
+    getrandom::fill(&mut buf).map_err(|e| RandomError(e.to_string()))?;
+    let hex: String = buf.iter().map(|b| format!("{b:02x}")).collect();
+    Ok(format!(
+        "52{}-{}-{}-{}-{}",
+        &hex[..6],
+        &hex[6..10],
+        &hex[10..14],
+        &hex[14..18],
+        &hex[18..]
+    ))
+}
+
+/// The session key in a `Cookie` header: `vmware_soap_session="KEY"` among other cookies
+/// (pyVmomi sends back the whole `Set-Cookie` value, attributes included).
+pub fn key_from_cookie(header: &str) -> Option<&str> {
+    header.split(';').find_map(|part| {
+        let (name, value) = part.trim().split_once('=')?;
+        (name.trim() == COOKIE_NAME).then(|| value.trim().trim_matches('"'))
+    })
+}
+
+/// The `Set-Cookie` value for a new session (`Secure` only over https, or curl would not
+/// send it back over http).
+pub fn set_cookie(key: &str, tls: bool) -> String {
+    format!(
+        "{COOKIE_NAME}=\"{key}\"; Path=/; HttpOnly;{}",
+        if tls { " Secure;" } else { "" }
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn login_touch_expire() {
+        let mut s = Sessions::new("root", "pw", Duration::from_secs(60));
+        assert_eq!(s.login("root", "bad").unwrap_err().ty, "InvalidLogin");
+        assert_eq!(s.login("x", "pw").unwrap_err().ty, "InvalidLogin");
+        let a = s.login("root", "pw").unwrap();
+        let b = s.login("root", "pw").unwrap();
+        assert_ne!(a.key, b.key);
+        assert!(s.touch(&a.key).is_some());
+        assert!(s.is_active(&a.key, "root"));
+        s.logout(&a.key);
+        assert!(s.touch(&a.key).is_none());
+        s.set_idle_timeout(Duration::ZERO);
+        std::thread::sleep(Duration::from_millis(2));
+        assert!(s.touch(&b.key).is_none());
+    }
+
+    #[test]
+    fn cookies() {
+        let c = set_cookie("52ab-cd", true);
+        assert_eq!(key_from_cookie(&c), Some("52ab-cd"));
+        assert_eq!(key_from_cookie("a=b; vmware_soap_session=xyz"), Some("xyz"));
+        assert_eq!(key_from_cookie("a=b"), None);
+        assert_eq!(new_key().unwrap().len(), 2 + 6 + 1 + 4 + 1 + 4 + 1 + 4 + 1 + 46);
+    }
+}
