@@ -28,6 +28,19 @@ crate::string_enum! {
     }
 }
 
+impl SnapshotState {
+    /// The state the ESX driver records for a snapshot taken in a vSphere power state
+    /// (`poweredOn`, `suspended`, `poweredOff`); other values give no `<state>`.
+    pub fn from_vi_power_state(power_state: &str) -> Option<SnapshotState> {
+        match power_state {
+            "poweredOn" => Some(SnapshotState::Running),
+            "suspended" => Some(SnapshotState::Paused),
+            "poweredOff" => Some(SnapshotState::Shutoff),
+            _ => None,
+        }
+    }
+}
+
 crate::string_enum! {
     /// Where memory or a disk is snapshotted (`snapshot='...'`). libvirt's `default` is
     /// represented by the attribute being absent.
@@ -527,6 +540,23 @@ second &apos;line&apos;</description>
         )
         .unwrap_err();
         assert!(e.to_string().contains("creationTime"), "{e}");
+    }
+
+    #[test]
+    fn power_states() {
+        assert_eq!(
+            SnapshotState::from_vi_power_state("poweredOn"),
+            Some(SnapshotState::Running)
+        );
+        assert_eq!(
+            SnapshotState::from_vi_power_state("suspended"),
+            Some(SnapshotState::Paused)
+        );
+        assert_eq!(
+            SnapshotState::from_vi_power_state("poweredOff"),
+            Some(SnapshotState::Shutoff)
+        );
+        assert_eq!(SnapshotState::from_vi_power_state("unknown"), None);
     }
 
     #[test]

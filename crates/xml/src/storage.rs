@@ -12,7 +12,7 @@ pub mod pool;
 pub mod volume;
 
 pub use pool::{PoolHost, PoolSource, PoolType, StoragePool};
-pub use volume::{StorageVolume, VolumeType};
+pub use volume::{StorageVolume, VmdkCreatePlan, VolumeCreateError, VolumeType};
 
 use crate::error::XmlError;
 use crate::snapshot::dom::Element;

@@ -107,6 +107,82 @@ impl StorageVolume {
     }
 }
 
+/// Why the ESX driver refuses a `vol-create` request; `unsupported` distinguishes libvirt's
+/// "not supported" errors from its internal ones.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VolumeCreateError {
+    /// libvirt reports this as `VIR_ERR_NO_SUPPORT` (else `VIR_ERR_INTERNAL_ERROR`).
+    pub unsupported: bool,
+    /// libvirt's message.
+    pub message: String,
+}
+
+/// What to ask vSphere for when creating a VMDK volume (`CreateVirtualDisk_Task`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VmdkCreatePlan {
+    /// `preallocated` (allocation = capacity) or `thin` (allocation 0).
+    pub disk_type: &'static str,
+    /// Capacity in KiB, rounded up.
+    pub capacity_kb: u64,
+    /// The adapter type the driver always uses.
+    pub adapter_type: &'static str,
+}
+
+impl StorageVolume {
+    /// Checks a parsed `vol-create` / `vol-create-from` request against the ESX VMFS backend's
+    /// rules, in its order: file volumes only, a `<directory>/<file>` name ending in `.vmdk`
+    /// (case-insensitive), format vmdk. With `for_clone` the capacity/allocation relation is
+    /// not checked (a clone copies the source disk).
+    pub fn esx_vmdk_plan(&self, for_clone: bool) -> Result<VmdkCreatePlan, VolumeCreateError> {
+        let fail = |unsupported, message: String| {
+            Err(VolumeCreateError {
+                unsupported,
+                message,
+            })
+        };
+        if self.vol_type != VolumeType::File {
+            return fail(true, "Creating non-file volumes is not supported".into());
+        }
+        let name = &self.name;
+        let bad_shape = match name.rfind('/') {
+            None => true,
+            Some(i) => name.starts_with('/') || i + 1 == name.len(),
+        };
+        if bad_shape {
+            return fail(
+                false,
+                format!("Volume name '{name}' doesn't have expected format '<directory>/<file>'"),
+            );
+        }
+        let lower = name.to_ascii_lowercase();
+        if !lower.ends_with(".vmdk") {
+            return fail(
+                true,
+                format!("Volume name '{name}' has unsupported suffix, expecting '.vmdk'"),
+            );
+        }
+        let format = self.target_format.as_deref().unwrap_or("none");
+        if format != "vmdk" {
+            return fail(
+                true,
+                format!("Creation of {format} volumes is not supported"),
+            );
+        }
+        let disk_type = if self.allocation == self.capacity {
+            "preallocated"
+        } else if self.allocation == 0 || for_clone {
+            "thin"
+        } else {
+            return fail(false, "Unsupported capacity-to-allocation relation".into());
+        };
+        Ok(VmdkCreatePlan {
+            disk_type,
+            capacity_kb: self.capacity.div_ceil(1024),
+            adapter_type: "lsiLogic",
+        })
+    }
+}
+
 fn parse(xml: &str, pool: Option<PoolType>) -> Result<StorageVolume, XmlError> {
     let root = dom::parse_root(xml, "volume")?;
     let name = root
@@ -233,6 +309,43 @@ mod tests {
         assert_eq!(v.target_format.as_deref(), Some("raw"));
         let v = StorageVolume::from_xml_for_pool(thin, PoolType::Iscsi).unwrap();
         assert_eq!(v.target_format, None);
+    }
+
+    #[test]
+    fn esx_vmdk_plans() {
+        let parse = |x: &str| StorageVolume::from_xml_for_pool(x, PoolType::Fs).unwrap();
+        let thick = parse("<volume><name>d/a.VMDK</name><capacity>1025</capacity><target><format type='vmdk'/></target></volume>");
+        assert_eq!(
+            thick.esx_vmdk_plan(false).unwrap(),
+            VmdkCreatePlan {
+                disk_type: "preallocated",
+                capacity_kb: 2,
+                adapter_type: "lsiLogic"
+            }
+        );
+        let thin = parse("<volume><name>d/a.vmdk</name><capacity>2048</capacity><allocation>0</allocation><target><format type='vmdk'/></target></volume>");
+        assert_eq!(thin.esx_vmdk_plan(false).unwrap().disk_type, "thin");
+        let msg = |x: &str| parse(x).esx_vmdk_plan(false).unwrap_err().message;
+        assert_eq!(
+            msg("<volume><name>a.vmdk</name><capacity>1</capacity></volume>"),
+            "Volume name 'a.vmdk' doesn't have expected format '<directory>/<file>'"
+        );
+        assert_eq!(
+            msg("<volume><name>d/a.img</name><capacity>1</capacity></volume>"),
+            "Volume name 'd/a.img' has unsupported suffix, expecting '.vmdk'"
+        );
+        assert_eq!(
+            msg("<volume><name>d/a.vmdk</name><capacity>1</capacity></volume>"),
+            "Creation of raw volumes is not supported"
+        );
+        assert_eq!(
+            msg("<volume><name>d/a.vmdk</name><capacity>9</capacity><allocation>3</allocation><target><format type='vmdk'/></target></volume>"),
+            "Unsupported capacity-to-allocation relation"
+        );
+        assert_eq!(
+            msg("<volume type='block'><name>d/a.vmdk</name><capacity>1</capacity></volume>"),
+            "Creating non-file volumes is not supported"
+        );
     }
 
     #[test]
