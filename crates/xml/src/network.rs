@@ -133,6 +133,8 @@ pub struct Network {
     pub forward_mode: ForwardMode,
     /// Forward devices (`<interface dev=...>`); the first is also `<forward dev=...>`.
     pub forward_interfaces: Vec<String>,
+    /// `<forward managed='yes'>` (printed, as `yes` or `no`, only in hostdev mode).
+    pub forward_managed: bool,
     /// `<bridge name=...>`.
     pub bridge_name: Option<String>,
     /// `<bridge stp=...>`: libvirt's parser defaults to on; the ESX driver's networks have off.
@@ -153,6 +155,7 @@ impl Network {
             uuid: Some(uuid.into()),
             forward_mode: ForwardMode::None,
             forward_interfaces: Vec::new(),
+            forward_managed: false,
             bridge_name: None,
             stp: false,
             delay: 0,
@@ -229,6 +232,9 @@ impl Network {
             None => (ForwardMode::None, Vec::new()),
             Some(f) => parse_forward(f, &name)?,
         };
+        let forward_managed = root
+            .path_attr(&["forward"], "managed")
+            .is_some_and(|m| m.eq_ignore_ascii_case("yes"));
         let nips = root.children_named("ip").count();
         match forward_mode {
             ForwardMode::None => {}
@@ -275,6 +281,7 @@ impl Network {
             uuid,
             forward_mode,
             forward_interfaces,
+            forward_managed,
             bridge_name,
             stp,
             delay,
@@ -295,6 +302,11 @@ impl Network {
             let attrs = [
                 ("dev", self.forward_interfaces.first().map(String::as_str)),
                 ("mode", Some(self.forward_mode.as_str())),
+                (
+                    "managed",
+                    (self.forward_mode == ForwardMode::Hostdev)
+                        .then_some(if self.forward_managed { "yes" } else { "no" }),
+                ),
             ];
             if self.forward_interfaces.is_empty() {
                 w.empty("forward", &attrs);

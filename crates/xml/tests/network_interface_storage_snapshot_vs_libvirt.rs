@@ -111,6 +111,17 @@ fn networks_match_libvirt() {
             "<network><name>br</name><uuid>11111111-2222-3333-4444-555555555556</uuid>
              <bridge name='virbr9' stp='off' delay='3'/><bandwidth><outbound average='7' burst='9'/></bandwidth></network>",
         ),
+        (
+            "11111111-2222-3333-4444-555555555558",
+            "<network><name>hd</name><uuid>11111111-2222-3333-4444-555555555558</uuid>
+             <forward mode='hostdev' managed='YES'><interface dev='eth7'/></forward></network>",
+        ),
+        (
+            "11111111-2222-3333-4444-555555555559",
+            "<network><name>vepa</name><uuid>11111111-2222-3333-4444-555555555559</uuid>
+             <forward mode='vepa'><interface dev='eth1'/><interface dev='eth2'/></forward>
+             <portgroup name='bob' default='yes'/></network>",
+        ),
     ];
     for (uuid, input) in cases {
         let libvirt = libvirt_define_dump("net-define", &format!("net-dumpxml {uuid}"), input)
