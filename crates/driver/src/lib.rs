@@ -25,6 +25,7 @@ pub mod snapshot_tree;
 pub mod storage;
 pub mod types;
 pub mod uri;
+pub mod vm_info;
 
 pub use auth::{AuthCallback, CredentialRequest, Credentials, Password};
 pub use connection::{Connection, OpenOptions, SimEndpoint, SimStarter};
