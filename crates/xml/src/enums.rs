@@ -2,6 +2,14 @@
 //! `bus='scsi'`, ...): one declaration gives the enum, its XML spelling both ways and the list
 //! of accepted values for error messages.
 
+/// Implemented by every [`string_enum!`] type so parsers can read any of them generically.
+pub trait XmlKeyword: Sized {
+    /// Parses the XML spelling.
+    fn from_keyword(s: &str) -> Option<Self>;
+    /// "expected one of ..." text for error messages.
+    fn expected_keywords() -> String;
+}
+
 /// Declares a `Copy` enum whose variants map one-to-one to XML strings.
 ///
 /// Generates `as_str()`, `from_xml_str()`, `ALL`, `expected()` (the accepted spellings, for
@@ -40,6 +48,15 @@ macro_rules! string_enum {
             pub fn expected() -> String {
                 let names: Vec<String> = Self::ALL.iter().map(|v| format!("'{}'", v.as_str())).collect();
                 format!("expected one of {}", names.join(", "))
+            }
+        }
+
+        impl $crate::enums::XmlKeyword for $name {
+            fn from_keyword(s: &str) -> Option<Self> {
+                Self::from_xml_str(s)
+            }
+            fn expected_keywords() -> String {
+                Self::expected()
             }
         }
 

@@ -12,8 +12,10 @@
 //!   dropped).
 //! - [`string_enum!`] declares an enum of XML keywords with its spellings both ways.
 
+pub mod dom;
 pub mod enums;
 pub mod error;
+pub mod values_parse;
 pub mod writer;
 
 pub mod capabilities;

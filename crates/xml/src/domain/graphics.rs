@@ -19,17 +19,20 @@ pub enum GraphicsListen {
 /// A VNC display.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct VncGraphics {
-    /// `port=`; libvirt writes `-1` style auto ports as absent when `autoport`.
-    pub port: Option<i32>,
+    /// `port=`; 0 means none (libvirt then writes `port='-1'` when `autoport`).
+    pub port: i32,
     /// `autoport='yes'|'no'`.
     pub autoport: bool,
-    /// `websocket=`.
-    pub websocket: Option<i32>,
+    /// `websocket=`; 0 means none.
+    pub websocket: i32,
     /// `keymap=` — VMX `RemoteDisplay.vnc.keymap`.
     pub keymap: Option<String>,
     /// `passwd=` — written only by secure formatting.
     pub passwd: Option<String>,
-    /// `<listen>` children.
+    /// `sharePolicy=`.
+    pub share_policy: Option<String>,
+    /// `<listen>` children (libvirt's parser adds one `type='address'` listen when the
+    /// document has none).
     pub listens: Vec<GraphicsListen>,
 }
 

@@ -77,15 +77,16 @@ pub enum InterfaceSource {
     User,
     /// `type='ethernet'`.
     Ethernet,
-    /// `type='direct'`, `<source dev= mode=/>`.
+    /// `type='direct'`, `<source dev= mode=/>` (`mode` defaults to `vepa`).
     Direct { dev: String, mode: Option<String> },
     /// `type='vds'` — a vSphere distributed switch port:
-    /// `<source switchid= portid= portgroupid= connectionid=/>`.
+    /// `<source switchid= portid= portgroupid= connectionid=/>` (libvirt always writes
+    /// `portid` and `connectionid`, 0 when unknown).
     Vds {
         switch_id: Uuid,
-        port_id: Option<i64>,
+        port_id: i64,
         portgroup_id: Option<String>,
-        connection_id: Option<i64>,
+        connection_id: i64,
     },
     /// `type='null'` — not connected to anything (VMX without networkName/connectionType).
     Null,

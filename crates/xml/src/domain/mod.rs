@@ -10,8 +10,11 @@ pub mod chardev;
 pub mod controller;
 pub mod disk;
 pub mod filesystem;
+mod format;
 pub mod graphics;
 pub mod interface;
+mod parse;
+mod postparse;
 pub mod values;
 pub mod video;
 
@@ -274,6 +277,10 @@ pub struct Devices {
     pub graphics: Vec<Graphics>,
     pub videos: Vec<Video>,
     pub memballoon: Option<MemBalloon>,
+    /// Device elements libvirt knows but this model does not represent (`input`, `sound`,
+    /// `hostdev`, ...), by element name, in document order. The VMX converter decides
+    /// whether to ignore or refuse them.
+    pub unsupported: Vec<String>,
 }
 
 /// A libvirt domain definition.
@@ -320,6 +327,8 @@ pub struct Domain {
     pub devices: Devices,
     /// `<vmware:datacenterpath>` — the vCenter datacenter path the VM lives in.
     pub vmware_datacenter_path: Option<String>,
+    /// `<vmware:moref>` — the VM's managed object id (`vm-123`), set by `dumpxml`.
+    pub vmware_moref: Option<String>,
 }
 
 impl Default for Domain {
@@ -345,6 +354,7 @@ impl Default for Domain {
             on_crash: LifecycleAction::Destroy,
             devices: Devices::default(),
             vmware_datacenter_path: None,
+            vmware_moref: None,
         }
     }
 }
@@ -359,11 +369,6 @@ pub struct FormatOptions {
 }
 
 impl Domain {
-    /// Parses a domain XML document.
-    pub fn from_xml(_xml: &str) -> Result<Domain, XmlError> {
-        Err(XmlError::NotImplemented("Domain::from_xml"))
-    }
-
     /// Parses a domain XML document given as bytes (must be UTF-8).
     pub fn from_xml_bytes(bytes: &[u8]) -> Result<Domain, XmlError> {
         let text = std::str::from_utf8(bytes).map_err(|e| XmlError::Utf8(e.to_string()))?;
@@ -377,10 +382,5 @@ impl Domain {
             secure: true,
             inactive: false,
         })
-    }
-
-    /// Formats with explicit options.
-    pub fn to_xml_with(&self, _opts: FormatOptions) -> String {
-        String::new()
     }
 }

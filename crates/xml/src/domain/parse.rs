@@ -1,0 +1,735 @@
+//! Reading a [`Domain`] from XML. The parser keeps what the document says; libvirt's
+//! defaults are applied afterwards by [`Domain::post_parse`](super::Domain::post_parse).
+//!
+//! Unknown top-level elements are ignored, as libvirt ignores them. Inside `<devices>`,
+//! device kinds libvirt knows but VMX cannot express (`<input>`, `<sound>`, ...) are recorded
+//! in [`Devices::unsupported`](super::Devices::unsupported); an element libvirt does not know
+//! at all is an error.
+
+use super::*;
+use crate::dom::{self, Element};
+use crate::values_parse::*;
+
+/// Device elements libvirt accepts that this model does not represent.
+const OTHER_LIBVIRT_DEVICES: &[&str] = &[
+    "lease",
+    "hostdev",
+    "redirdev",
+    "redirfilter",
+    "smartcard",
+    "channel",
+    "input",
+    "sound",
+    "audio",
+    "watchdog",
+    "rng",
+    "hub",
+    "panic",
+    "shmem",
+    "memory",
+    "iommu",
+    "vsock",
+    "tpm",
+    "nvram",
+    "crypto",
+];
+
+/// Architectures libvirt knows (`<type arch=...>`).
+const ARCHES: &[&str] = &[
+    "none",
+    "alpha",
+    "armv6l",
+    "armv7l",
+    "armv7b",
+    "aarch64",
+    "cris",
+    "i686",
+    "ia64",
+    "lm32",
+    "loongarch64",
+    "m68k",
+    "microblaze",
+    "microblazeel",
+    "mips",
+    "mipsel",
+    "mips64",
+    "mips64el",
+    "openrisc",
+    "parisc",
+    "parisc64",
+    "ppc",
+    "ppcle",
+    "ppc64",
+    "ppc64le",
+    "ppcemb",
+    "riscv32",
+    "riscv64",
+    "s390",
+    "s390x",
+    "sh4",
+    "sh4eb",
+    "sparc",
+    "sparc64",
+    "unicore32",
+    "x86_64",
+    "xtensa",
+    "xtensaeb",
+];
+
+/// OS types libvirt knows (`<type>hvm</type>`).
+const OS_TYPES: &[&str] = &["hvm", "xen", "linux", "exe", "uml", "xenpvh"];
+
+fn text_of(el: &Element) -> &str {
+    el.text.as_str()
+}
+
+impl Domain {
+    /// Parses a domain XML document and applies libvirt's post-parse defaults
+    /// ([`Domain::post_parse`]).
+    pub fn from_xml(xml: &str) -> Result<Domain, XmlError> {
+        let mut d = Domain::from_xml_raw(xml)?;
+        d.post_parse()?;
+        Ok(d)
+    }
+
+    /// Parses a domain XML document without applying defaults: the model holds exactly what
+    /// the document says.
+    pub fn from_xml_raw(xml: &str) -> Result<Domain, XmlError> {
+        let root = dom::parse(xml)?;
+        if root.name != "domain" {
+            return Err(XmlError::WrongRoot {
+                expected: "domain".into(),
+                found: root.name.clone(),
+            });
+        }
+        parse_domain(&root)
+    }
+}
+
+fn parse_domain(root: &Element) -> Result<Domain, XmlError> {
+    let mut d = Domain {
+        domain_type: attr_enum_req(root, "type")?,
+        ..Domain::default()
+    };
+    d.id = attr_signed::<i32>(root, "id")?.filter(|i| *i >= 0);
+
+    let name = root
+        .single("name")?
+        .ok_or_else(|| XmlError::missing("<name> in <domain>"))?;
+    if name.text.is_empty() {
+        return Err(XmlError::invalid(
+            "<name>",
+            "",
+            "expected a non-empty domain name",
+        ));
+    }
+    d.name = name.text.clone();
+
+    if let Some(u) = root.single("uuid")? {
+        d.uuid = Some(
+            u.text
+                .parse()
+                .map_err(|e: &str| XmlError::invalid("<uuid>", &u.text, e))?,
+        );
+    }
+    if let Some(g) = root.single("genid")? {
+        d.genid = Some(if g.text.trim().is_empty() {
+            Genid::Auto
+        } else {
+            Genid::Value(
+                g.text
+                    .parse()
+                    .map_err(|e: &str| XmlError::invalid("<genid>", &g.text, e))?,
+            )
+        });
+    }
+    if let Some(t) = root.single("title")? {
+        if t.text.contains('\n') {
+            return Err(XmlError::invalid(
+                "<title>",
+                &t.text,
+                "a title cannot contain newlines",
+            ));
+        }
+        d.title = Some(t.text.clone());
+    }
+    if let Some(desc) = root.single("description")? {
+        d.description = Some(desc.text.clone());
+    }
+
+    let mem = root
+        .single("memory")?
+        .ok_or_else(|| XmlError::missing("<memory> in <domain>"))?;
+    d.memory_kib = scaled_kib(mem, "KiB")?;
+    if let Some(c) = root.single("currentMemory")? {
+        d.current_memory_kib = Some(scaled_kib(c, "KiB")?);
+    }
+    if let Some(mt) = root.single("memtune")? {
+        let limit = |name: &str| -> Result<Option<u64>, XmlError> {
+            mt.single(name)?.map(|e| scaled_kib(e, "KiB")).transpose()
+        };
+        d.memtune = MemTune {
+            hard_limit: limit("hard_limit")?,
+            soft_limit: limit("soft_limit")?,
+            min_guarantee: limit("min_guarantee")?,
+            swap_hard_limit: limit("swap_hard_limit")?,
+        };
+    }
+    if let Some(v) = root.single("vcpu")? {
+        d.vcpu = parse_vcpu(v)?;
+    }
+    if let Some(ct) = root.single("cputune")? {
+        if let Some(s) = ct.single("shares")? {
+            d.cputune.shares = Some(parse_unsigned(&el_what(s), text_of(s))?);
+        }
+    }
+    let os = root
+        .single("os")?
+        .ok_or_else(|| XmlError::missing("<os> in <domain>"))?;
+    d.os = parse_os(os)?;
+    if let Some(cpu) = root.single("cpu")? {
+        d.cpu = Some(parse_cpu(cpu)?);
+    }
+    if let Some(c) = root.single("clock")? {
+        if let Some(o) = attr_enum(c, "offset")? {
+            d.clock.offset = o;
+        }
+    }
+    for (name, slot) in [
+        ("on_poweroff", &mut d.on_poweroff),
+        ("on_reboot", &mut d.on_reboot),
+        ("on_crash", &mut d.on_crash),
+    ] {
+        if let Some(e) = root.single(name)? {
+            *slot = text_enum(e)?;
+        }
+    }
+    if let Some(devs) = root.single("devices")? {
+        d.devices = parse_devices(devs)?;
+    }
+    for child in &root.children {
+        // libvirt's VMware namespace; the prefix is whatever the document bound.
+        if child.name.contains(':') {
+            match child.local_name() {
+                "datacenterpath" => d.vmware_datacenter_path = Some(child.text.clone()),
+                "moref" => d.vmware_moref = Some(child.text.clone()),
+                _ => {}
+            }
+        }
+    }
+    Ok(d)
+}
+
+fn parse_vcpu(v: &Element) -> Result<Vcpu, XmlError> {
+    let count: u32 = parse_unsigned(&el_what(v), text_of(v))?;
+    if count == 0 {
+        return Err(XmlError::invalid(
+            "<vcpu>",
+            "0",
+            "expected at least one vCPU",
+        ));
+    }
+    let current = attr_unsigned::<u32>(v, "current")?;
+    if let Some(c) = current {
+        if c == 0 || c > count {
+            return Err(XmlError::invalid(
+                attr_what(v, "current"),
+                c.to_string(),
+                format!("expected between 1 and {count}"),
+            ));
+        }
+    }
+    let cpuset = match v.attr("cpuset") {
+        None => None,
+        Some(s) => {
+            let set: CpuSet = s
+                .parse()
+                .map_err(|e: String| XmlError::invalid(attr_what(v, "cpuset"), s, e))?;
+            if set.is_empty() {
+                return Err(XmlError::invalid(
+                    attr_what(v, "cpuset"),
+                    s,
+                    "the CPU set is empty",
+                ));
+            }
+            Some(set)
+        }
+    };
+    Ok(Vcpu {
+        count,
+        current,
+        placement: attr_enum(v, "placement")?.unwrap_or(VcpuPlacement::Static),
+        cpuset,
+    })
+}
+
+fn parse_os(os: &Element) -> Result<Os, XmlError> {
+    let t = os
+        .single("type")?
+        .ok_or_else(|| XmlError::missing("<type> in <os>"))?;
+    let os_type = t.text.trim();
+    if !OS_TYPES.contains(&os_type) {
+        return Err(XmlError::invalid(
+            "<type> in <os>",
+            &t.text,
+            "expected one of 'hvm', 'xen', 'linux', 'exe', 'uml', 'xenpvh'",
+        ));
+    }
+    if let Some(a) = t.attr("arch") {
+        if !ARCHES.contains(&a) {
+            return Err(XmlError::invalid(
+                attr_what(t, "arch"),
+                a,
+                "expected a known architecture like 'i686' or 'x86_64'",
+            ));
+        }
+    }
+    let mut boot = Vec::new();
+    for b in os.children_named("boot") {
+        boot.push(attr_enum_req(b, "dev")?);
+    }
+    Ok(Os {
+        os_type: os_type.to_string(),
+        arch: t.attr("arch").map(str::to_string),
+        machine: t.attr("machine").map(str::to_string),
+        firmware: attr_enum(os, "firmware")?,
+        boot,
+        smbios_mode: os
+            .single("smbios")?
+            .map(|s| attr_enum_req(s, "mode"))
+            .transpose()?,
+    })
+}
+
+fn parse_cpu(cpu: &Element) -> Result<Cpu, XmlError> {
+    let topology = match cpu.single("topology")? {
+        None => None,
+        Some(t) => {
+            let req = |name: &str| -> Result<u32, XmlError> {
+                let v: u32 =
+                    attr_unsigned(t, name)?.ok_or_else(|| XmlError::missing(attr_what(t, name)))?;
+                if v == 0 {
+                    return Err(XmlError::invalid(
+                        attr_what(t, name),
+                        "0",
+                        "expected a positive number",
+                    ));
+                }
+                Ok(v)
+            };
+            let dies = match attr_unsigned::<u32>(t, "dies")? {
+                Some(0) => {
+                    return Err(XmlError::invalid(
+                        attr_what(t, "dies"),
+                        "0",
+                        "expected a positive number",
+                    ))
+                }
+                Some(d) => d,
+                None => 1,
+            };
+            Some(CpuTopology {
+                sockets: req("sockets")?,
+                dies,
+                cores: req("cores")?,
+                threads: req("threads")?,
+            })
+        }
+    };
+    Ok(Cpu {
+        mode: attr_enum(cpu, "mode")?,
+        topology,
+    })
+}
+
+fn parse_devices(devs: &Element) -> Result<Devices, XmlError> {
+    let mut d = Devices::default();
+    for el in &devs.children {
+        match el.name.as_str() {
+            "emulator" => d.emulator = Some(el.text.clone()),
+            "disk" => d.disks.push(parse_disk(el)?),
+            "controller" => d.controllers.push(parse_controller(el)?),
+            "filesystem" => d.filesystems.push(parse_filesystem(el)?),
+            "interface" => d.interfaces.push(parse_interface(el)?),
+            "serial" => d.serials.push(parse_chardev(el)?),
+            "parallel" => d.parallels.push(parse_chardev(el)?),
+            "console" => d.consoles.push(parse_chardev(el)?),
+            "graphics" => d.graphics.push(parse_graphics(el)?),
+            "video" => d.videos.push(parse_video(el)?),
+            "memballoon" => {
+                if d.memballoon.is_some() {
+                    return Err(XmlError::Duplicate {
+                        what: "<memballoon> in <devices>".into(),
+                    });
+                }
+                d.memballoon = Some(MemBalloon {
+                    model: attr_req(el, "model")?.to_string(),
+                });
+            }
+            other if OTHER_LIBVIRT_DEVICES.contains(&other) => {
+                d.unsupported.push(other.to_string())
+            }
+            other => return Err(XmlError::UnknownDevice(other.to_string())),
+        }
+    }
+    Ok(d)
+}
+
+fn parse_disk(el: &Element) -> Result<Disk, XmlError> {
+    let disk_type = attr_enum(el, "type")?.unwrap_or(DiskType::File);
+    if !matches!(disk_type, DiskType::File | DiskType::Block | DiskType::Dir) {
+        return Err(XmlError::invalid(
+            attr_what(el, "type"),
+            disk_type.as_str(),
+            "only 'file', 'block' and 'dir' disks are supported",
+        ));
+    }
+    let mut disk = Disk {
+        disk_type,
+        device: attr_enum(el, "device")?.unwrap_or(DiskDevice::Disk),
+        ..Disk::default()
+    };
+    if let Some(drv) = el.single("driver")? {
+        disk.driver = Some(DiskDriver {
+            name: drv.attr("name").map(str::to_string),
+            format: drv.attr("type").map(str::to_string),
+            cache: attr_enum(drv, "cache")?,
+        });
+    }
+    if let Some(src) = el.single("source")? {
+        let attr = match disk_type {
+            DiskType::Block => "dev",
+            DiskType::Dir => "dir",
+            _ => "file",
+        };
+        disk.source = src.attr(attr).map(str::to_string);
+        disk.startup_policy = attr_enum(src, "startupPolicy")?;
+    }
+    let target = el
+        .single("target")?
+        .ok_or_else(|| XmlError::missing("<target> in <disk>"))?;
+    disk.target = DiskTarget {
+        dev: attr_req(target, "dev")?.to_string(),
+        bus: attr_enum(target, "bus")?,
+    };
+    disk.readonly = el.single("readonly")?.is_some();
+    disk.shareable = el.single("shareable")?.is_some();
+    disk.transient = el.single("transient")?.is_some();
+    disk.address = parse_drive_address(el)?;
+    Ok(disk)
+}
+
+fn parse_drive_address(parent: &Element) -> Result<Option<DriveAddress>, XmlError> {
+    let Some(a) = parent.single("address")? else {
+        return Ok(None);
+    };
+    let t = attr_req(a, "type")?;
+    if t != "drive" {
+        return Err(XmlError::invalid(
+            attr_what(a, "type"),
+            t,
+            format!("only 'drive' addresses are supported for <{}>", parent.name),
+        ));
+    }
+    Ok(Some(DriveAddress {
+        controller: attr_unsigned(a, "controller")?.unwrap_or(0),
+        bus: attr_unsigned(a, "bus")?.unwrap_or(0),
+        target: attr_unsigned(a, "target")?.unwrap_or(0),
+        unit: attr_unsigned(a, "unit")?.unwrap_or(0),
+    }))
+}
+
+fn parse_controller(el: &Element) -> Result<Controller, XmlError> {
+    let controller_type: ControllerType = attr_enum_req(el, "type")?;
+    let index = attr_unsigned::<u32>(el, "index")?;
+    let model = match el.attr("model") {
+        None => None,
+        Some(m) if controller_type == ControllerType::Scsi => Some(ControllerModel::Scsi(
+            ScsiModel::from_xml_str(m).ok_or_else(|| {
+                XmlError::invalid(attr_what(el, "model"), m, ScsiModel::expected())
+            })?,
+        )),
+        Some(m) => Some(ControllerModel::Other(m.to_string())),
+    };
+    // A missing index is filled in by post_parse (libvirt: next free index of that type);
+    // u32::MAX marks it meanwhile.
+    Ok(Controller {
+        controller_type,
+        index: index.unwrap_or(u32::MAX),
+        model,
+    })
+}
+
+fn parse_filesystem(el: &Element) -> Result<Filesystem, XmlError> {
+    let fs_type = attr_enum(el, "type")?.unwrap_or(FsType::Mount);
+    let src_attr = match fs_type {
+        FsType::Block => "dev",
+        FsType::File => "file",
+        FsType::Template => "name",
+        FsType::Ram => "usage",
+        _ => "dir",
+    };
+    let source_dir = el
+        .single("source")?
+        .and_then(|s| s.attr(src_attr))
+        .unwrap_or_default()
+        .to_string();
+    let target = el
+        .single("target")?
+        .ok_or_else(|| XmlError::missing("<target> in <filesystem>"))?;
+    Ok(Filesystem {
+        fs_type,
+        access_mode: attr_enum(el, "accessmode")?,
+        source_dir,
+        target_dir: attr_req(target, "dir")?.to_string(),
+        readonly: el.single("readonly")?.is_some(),
+    })
+}
+
+fn parse_interface(el: &Element) -> Result<Interface, XmlError> {
+    let t = attr_req(el, "type")?;
+    let src = el.single("source")?;
+    let src_attr = |name: &str| src.and_then(|s| s.attr(name));
+    let need = |name: &str| -> Result<String, XmlError> {
+        src_attr(name).map(str::to_string).ok_or_else(|| {
+            XmlError::missing(format!(
+                "attribute '{name}' of <source> in <interface type='{t}'>"
+            ))
+        })
+    };
+    let source = match t {
+        "bridge" => InterfaceSource::Bridge {
+            bridge: need("bridge")?,
+        },
+        "network" => InterfaceSource::Network {
+            network: need("network")?,
+            portgroup: src_attr("portgroup").map(str::to_string),
+        },
+        "user" => InterfaceSource::User,
+        "ethernet" => InterfaceSource::Ethernet,
+        "direct" => InterfaceSource::Direct {
+            dev: need("dev")?,
+            mode: src_attr("mode").map(str::to_string),
+        },
+        "null" => InterfaceSource::Null,
+        "vds" => {
+            let s = src.ok_or_else(|| XmlError::missing("<source> in <interface type='vds'>"))?;
+            let sw = need("switchid")?;
+            InterfaceSource::Vds {
+                switch_id: sw
+                    .parse()
+                    .map_err(|e: &str| XmlError::invalid(attr_what(s, "switchid"), &sw, e))?,
+                port_id: attr_signed(s, "portid")?.unwrap_or(0),
+                portgroup_id: s.attr("portgroupid").map(str::to_string),
+                connection_id: attr_signed(s, "connectionid")?.unwrap_or(0),
+            }
+        }
+        other => {
+            return Err(XmlError::invalid(
+                attr_what(el, "type"),
+                other,
+                "expected one of 'bridge', 'network', 'user', 'ethernet', 'direct', 'vds', 'null'",
+            ))
+        }
+    };
+    let mac = match el.single("mac")? {
+        None => None,
+        Some(m) => {
+            let a = attr_req(m, "address")?;
+            Some(Mac {
+                address: a
+                    .parse()
+                    .map_err(|e: &str| XmlError::invalid(attr_what(m, "address"), a, e))?,
+                mac_type: attr_enum(m, "type")?,
+                check: attr_yes_no(m, "check")?,
+            })
+        }
+    };
+    Ok(Interface {
+        source,
+        mac,
+        target_dev: el
+            .single("target")?
+            .and_then(|t| t.attr("dev"))
+            .map(str::to_string),
+        model: el
+            .single("model")?
+            .map(|m| attr_req(m, "type").map(NetModel::from_xml_str))
+            .transpose()?,
+    })
+}
+
+fn parse_chardev(el: &Element) -> Result<CharDevice, XmlError> {
+    let t = el.attr("type").unwrap_or("pty");
+    let sources: Vec<&Element> = el.children_named("source").collect();
+    let first = sources.first().copied();
+    let path = || first.and_then(|s| s.attr("path")).map(str::to_string);
+    let need_path = || {
+        path().ok_or_else(|| {
+            XmlError::missing(format!(
+                "attribute 'path' of <source> in <{} type='{t}'>",
+                el.name
+            ))
+        })
+    };
+    if sources.len() > 1 && t != "udp" {
+        return Err(XmlError::Duplicate {
+            what: format!("<source> in <{}>", el.name),
+        });
+    }
+    let mode_is_bind = |s: &Element| -> Result<bool, XmlError> {
+        match s.attr("mode") {
+            None | Some("connect") => Ok(false),
+            Some("bind") => Ok(true),
+            Some(v) => Err(XmlError::invalid(
+                attr_what(s, "mode"),
+                v,
+                "expected 'bind' or 'connect'",
+            )),
+        }
+    };
+    let source = match t {
+        "null" => CharSource::Null,
+        "vc" => CharSource::Vc,
+        "pty" => CharSource::Pty,
+        "stdio" => CharSource::Stdio,
+        "dev" => CharSource::Dev { path: need_path()? },
+        "file" => CharSource::File { path: need_path()? },
+        "pipe" => CharSource::Pipe { path: need_path()? },
+        "tcp" => {
+            let s = first.ok_or_else(|| XmlError::missing(format!("<source> in <{} type='tcp'>", el.name)))?;
+            let protocol = match el.single("protocol")? {
+                None => TcpProtocol::Raw,
+                Some(p) => attr_enum(p, "type")?.unwrap_or(TcpProtocol::Raw),
+            };
+            CharSource::Tcp {
+                listen: mode_is_bind(s)?,
+                host: s.attr("host").map(str::to_string),
+                service: s.attr("service").map(str::to_string),
+                protocol,
+            }
+        }
+        "udp" => {
+            let mut src = CharSource::Udp { bind_host: None, bind_service: None, connect_host: None, connect_service: None };
+            if let CharSource::Udp { bind_host, bind_service, connect_host, connect_service } = &mut src {
+                for s in &sources {
+                    let host = s.attr("host").map(str::to_string);
+                    let service = s.attr("service").map(str::to_string);
+                    if mode_is_bind(s)? {
+                        (*bind_host, *bind_service) = (host, service);
+                    } else {
+                        (*connect_host, *connect_service) = (host, service);
+                    }
+                }
+            }
+            src
+        }
+        "unix" => CharSource::Unix { listen: first.map(mode_is_bind).transpose()?.unwrap_or(false), path: path() },
+        other => {
+            return Err(XmlError::invalid(
+                attr_what(el, "type"),
+                other,
+                "expected one of 'null', 'vc', 'pty', 'stdio', 'dev', 'file', 'pipe', 'tcp', 'udp', 'unix'",
+            ))
+        }
+    };
+    let target = el.single("target")?;
+    Ok(CharDevice {
+        source,
+        target_type: target.and_then(|t| t.attr("type")).map(str::to_string),
+        target_port: target
+            .map(|t| attr_unsigned::<u32>(t, "port"))
+            .transpose()?
+            .flatten(),
+    })
+}
+
+fn parse_graphics(el: &Element) -> Result<Graphics, XmlError> {
+    let t = attr_req(el, "type")?;
+    match t {
+        "vnc" => {}
+        "sdl" | "rdp" | "desktop" | "spice" | "egl-headless" | "dbus" => {
+            return Ok(Graphics::Other(t.to_string()))
+        }
+        other => {
+            return Err(XmlError::invalid(
+                attr_what(el, "type"),
+                other,
+                "expected one of 'vnc', 'sdl', 'rdp', 'desktop', 'spice', 'egl-headless', 'dbus'",
+            ))
+        }
+    }
+    let mut port = attr_signed::<i32>(el, "port")?.unwrap_or(0);
+    let mut autoport = attr_yes_no(el, "autoport")?.unwrap_or(false);
+    // libvirt: port -1 means "pick one", i.e. autoport.
+    if port == -1 {
+        port = 0;
+        autoport = true;
+    } else if port < -1 {
+        return Err(XmlError::invalid(
+            attr_what(el, "port"),
+            port.to_string(),
+            "expected a port number or -1",
+        ));
+    }
+    let mut listens = Vec::new();
+    for l in el.children_named("listen") {
+        let lt = attr_req(l, "type")?;
+        listens.push(match lt {
+            "address" => GraphicsListen::Address {
+                address: l.attr("address").map(str::to_string),
+            },
+            "network" => GraphicsListen::Network {
+                network: attr_req(l, "network")?.to_string(),
+                address: l.attr("address").map(str::to_string),
+            },
+            "socket" => GraphicsListen::Socket {
+                socket: l.attr("socket").map(str::to_string),
+            },
+            "none" => GraphicsListen::None,
+            other => {
+                return Err(XmlError::invalid(
+                    attr_what(l, "type"),
+                    other,
+                    "expected one of 'address', 'network', 'socket', 'none'",
+                ))
+            }
+        });
+    }
+    // The old `listen=` / `socket=` attributes stand for a first <listen> when there is none.
+    if listens.is_empty() {
+        if let Some(sock) = el.attr("socket") {
+            listens.push(GraphicsListen::Socket {
+                socket: Some(sock.to_string()),
+            });
+        } else {
+            listens.push(GraphicsListen::Address {
+                address: el.attr("listen").map(str::to_string),
+            });
+        }
+    }
+    Ok(Graphics::Vnc(VncGraphics {
+        port,
+        autoport,
+        websocket: attr_signed::<i32>(el, "websocket")?.unwrap_or(0),
+        keymap: el.attr("keymap").map(str::to_string),
+        passwd: el.attr("passwd").map(str::to_string),
+        share_policy: el.attr("sharePolicy").map(str::to_string),
+        listens,
+    }))
+}
+
+fn parse_video(el: &Element) -> Result<Video, XmlError> {
+    let Some(m) = el.single("model")? else {
+        return Ok(Video {
+            model: VideoModel::Default,
+            ..Video::default()
+        });
+    };
+    Ok(Video {
+        model: attr_enum(m, "type")?.unwrap_or(VideoModel::Default),
+        vram: attr_unsigned(m, "vram")?,
+        heads: attr_unsigned(m, "heads")?,
+        primary: attr_yes_no(m, "primary")?.unwrap_or(false),
+    })
+}

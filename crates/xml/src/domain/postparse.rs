@@ -1,0 +1,361 @@
+//! libvirt's post-parse step for the VMware driver: the defaults and implicit devices libvirt
+//! adds after reading a document (or after converting a VMX file) and before formatting it.
+//! Both [`Domain::from_xml`] and the VMX converter run it, so their output matches libvirt's.
+
+use super::*;
+
+/// SCSI units per controller on the wide buses VMware uses (unit 7 is the controller itself).
+const SCSI_WIDE_BUS_UNITS: u32 = 16;
+
+impl Domain {
+    /// Applies libvirt's post-parse defaults:
+    ///
+    /// - `<memory>` must be non-zero; `currentMemory` defaults to (and is capped at) `memory`;
+    /// - `arch` defaults to `i686` (the VMware driver's default architecture);
+    /// - controller indices are filled in and controllers ordered as libvirt inserts them;
+    ///   two controllers of one type with one index are an error;
+    /// - disks: CD-ROMs are read-only, the bus follows the device name, a disk without an
+    ///   address gets the one its name implies, and every controller a disk refers to exists;
+    /// - the first console of an HVM guest is an alias of the first serial port;
+    /// - serial/parallel/console ports are numbered;
+    /// - graphics without video get a video device; the first video is primary, `vmvga` by
+    ///   default, with 4 MiB of VRAM unless given, rounded up to a power of two.
+    pub fn post_parse(&mut self) -> Result<(), XmlError> {
+        if self.memory_kib == 0 {
+            return Err(XmlError::Invalid(
+                "memory size must be specified via <memory> and be non-zero".into(),
+            ));
+        }
+        self.current_memory_kib = Some(self.effective_current_memory_kib());
+        if self.os.arch.is_none() {
+            self.os.arch = Some("i686".into());
+        }
+        self.fix_controllers()?;
+        self.fix_disks()?;
+        self.add_implicit_controllers();
+        self.fix_consoles();
+        self.fix_chardev_ports();
+        self.fix_videos()?;
+        Ok(())
+    }
+
+    fn fix_controllers(&mut self) -> Result<(), XmlError> {
+        let parsed = std::mem::take(&mut self.devices.controllers);
+        for mut c in parsed {
+            if c.index == u32::MAX {
+                c.index = self
+                    .devices
+                    .controllers
+                    .iter()
+                    .filter(|o| o.controller_type == c.controller_type)
+                    .map(|o| o.index + 1)
+                    .max()
+                    .unwrap_or(0);
+            }
+            if self
+                .devices
+                .controllers
+                .iter()
+                .any(|o| o.controller_type == c.controller_type && o.index == c.index)
+            {
+                return Err(XmlError::Invalid(format!(
+                    "multiple '{}' controllers with index '{}'",
+                    c.controller_type.as_str(),
+                    c.index
+                )));
+            }
+            insert_controller(&mut self.devices.controllers, c);
+        }
+        Ok(())
+    }
+
+    fn fix_disks(&mut self) -> Result<(), XmlError> {
+        for disk in &mut self.devices.disks {
+            if disk.device == DiskDevice::Cdrom {
+                disk.readonly = true;
+            }
+            let bus = disk.effective_bus();
+            disk.target.bus = Some(bus);
+            if disk.address.is_none() {
+                disk.address = default_drive_address(&disk.target.dev, bus)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn add_implicit_controllers(&mut self) {
+        let pairs = [
+            (ControllerType::Scsi, DiskBus::Scsi),
+            (ControllerType::Fdc, DiskBus::Fdc),
+            (ControllerType::Ide, DiskBus::Ide),
+            (ControllerType::Sata, DiskBus::Sata),
+        ];
+        for (ctype, bus) in pairs {
+            let max = self
+                .devices
+                .disks
+                .iter()
+                .filter(|d| d.target.bus == Some(bus))
+                .filter_map(|d| d.address.map(|a| a.controller))
+                .max();
+            let Some(max) = max else { continue };
+            for i in 0..=max {
+                if !self
+                    .devices
+                    .controllers
+                    .iter()
+                    .any(|c| c.controller_type == ctype && c.index == i)
+                {
+                    insert_controller(&mut self.devices.controllers, Controller::new(ctype, i));
+                }
+            }
+        }
+    }
+
+    fn fix_consoles(&mut self) {
+        let d = &mut self.devices;
+        for c in &mut d.consoles {
+            if c.target_type.is_none() {
+                c.target_type = Some("serial".into());
+            }
+        }
+        if self.os.os_type != "hvm" {
+            return;
+        }
+        let stub = |s: &CharDevice| CharDevice {
+            source: s.source.clone(),
+            target_type: Some("serial".into()),
+            target_port: s.target_port,
+        };
+        let first_is_serial = d
+            .consoles
+            .first()
+            .is_some_and(|c| c.target_type.as_deref() == Some("serial"));
+        if first_is_serial {
+            if d.serials.is_empty() {
+                let mut s = d.consoles[0].clone();
+                s.target_type = None;
+                s.target_port = Some(0);
+                d.consoles[0] = stub(&s);
+                d.serials.push(s);
+            } else if d.serials[0].source != d.consoles[0].source {
+                d.consoles[0] = stub(&d.serials[0]);
+            }
+        } else if let Some(s0) = d.serials.first() {
+            let c = stub(s0);
+            d.consoles.insert(0, c);
+        }
+    }
+
+    fn fix_chardev_ports(&mut self) {
+        for list in [
+            &mut self.devices.serials,
+            &mut self.devices.parallels,
+            &mut self.devices.consoles,
+        ] {
+            for i in 0..list.len() {
+                if list[i].target_port.is_none() {
+                    let next = list
+                        .iter()
+                        .filter_map(|c| c.target_port)
+                        .max()
+                        .map_or(0, |m| m.saturating_add(1));
+                    list[i].target_port = Some(next);
+                }
+            }
+        }
+    }
+
+    fn fix_videos(&mut self) -> Result<(), XmlError> {
+        let videos = &mut self.devices.videos;
+        if videos.is_empty() && !self.devices.graphics.is_empty() {
+            videos.push(Video {
+                model: VideoModel::Default,
+                ..Video::default()
+            });
+        }
+        if videos.iter().filter(|v| v.primary).count() > 1 {
+            return Err(XmlError::Invalid(
+                "only one primary video device is supported".into(),
+            ));
+        }
+        if let Some(p) = videos.iter().position(|v| v.primary) {
+            let v = videos.remove(p);
+            videos.insert(0, v);
+        }
+        for v in videos.iter_mut() {
+            if v.model == VideoModel::Default {
+                v.model = VideoModel::Vmvga;
+            }
+        }
+        if let Some(first) = videos.first_mut() {
+            if first.model == VideoModel::None {
+                *first = Video {
+                    model: VideoModel::None,
+                    vram: None,
+                    heads: None,
+                    primary: false,
+                };
+            } else {
+                first.primary = true;
+            }
+        }
+        for v in videos.iter_mut() {
+            let vram = match v.vram.filter(|v| *v != 0) {
+                Some(x) => x,
+                None => default_vram_kib(v.model),
+            };
+            v.vram = if vram == 0 {
+                None
+            } else {
+                Some(vram.checked_next_power_of_two().unwrap_or(1 << 31))
+            };
+        }
+        Ok(())
+    }
+}
+
+/// Default video RAM in KiB for a model on VMware.
+fn default_vram_kib(model: VideoModel) -> u32 {
+    match model {
+        VideoModel::Vga | VideoModel::Cirrus | VideoModel::Vmvga | VideoModel::Xen => 4 * 1024,
+        VideoModel::Bochs => 16 * 1024,
+        VideoModel::Qxl => 64 * 1024,
+        _ => 0,
+    }
+}
+
+/// Inserts a controller where libvirt would: after the last controller of the same type
+/// with a lower index (before the first with a higher one), or at the end if it is the first
+/// of its type.
+pub fn insert_controller(list: &mut Vec<Controller>, c: Controller) {
+    let mut at = None;
+    for (i, cur) in list.iter().enumerate().rev() {
+        if cur.controller_type == c.controller_type {
+            if cur.index > c.index {
+                at = Some(i);
+            } else if at.is_none() {
+                at = Some(i + 1);
+            }
+        }
+    }
+    match at {
+        Some(i) => list.insert(i, c),
+        None => list.push(c),
+    }
+}
+
+/// The index a disk name stands for: `sda` 0, `sdz` 25, `sdaa` 26 (after a `hd`/`sd`/`fd`/
+/// `vd`/`xvd`/`ubd` prefix), as libvirt computes it. `None` for other names.
+pub fn disk_name_to_index(name: &str) -> Option<u32> {
+    let rest = ["xvd", "ubd", "hd", "sd", "fd", "vd"]
+        .iter()
+        .find_map(|p| name.strip_prefix(p))?;
+    if rest.is_empty() || rest.len() > 7 || !rest.bytes().all(|b| b.is_ascii_lowercase()) {
+        return None;
+    }
+    let mut idx: u64 = 0;
+    for (i, b) in rest.bytes().enumerate() {
+        idx = (idx + u64::from(i > 0)) * 26 + u64::from(b - b'a');
+    }
+    u32::try_from(idx).ok()
+}
+
+/// The drive address libvirt gives a disk that has none, from its name and bus.
+pub fn default_drive_address(dev: &str, bus: DiskBus) -> Result<Option<DriveAddress>, XmlError> {
+    let idx = disk_name_to_index(dev).ok_or_else(|| {
+        XmlError::invalid(
+            "attribute 'dev' of <target> in <disk>",
+            dev,
+            "unknown disk name and no <address> given",
+        )
+    })?;
+    Ok(match bus {
+        DiskBus::Scsi => {
+            // Wide SCSI: 15 disks per controller, unit 7 skipped (the controller's own).
+            let per = SCSI_WIDE_BUS_UNITS - 1;
+            let mut unit = idx % per;
+            if unit >= 7 {
+                unit += 1;
+            }
+            Some(DriveAddress {
+                controller: idx / per,
+                bus: 0,
+                target: 0,
+                unit,
+            })
+        }
+        DiskBus::Ide => Some(DriveAddress {
+            controller: idx / 4,
+            bus: (idx % 4) / 2,
+            target: 0,
+            unit: idx % 2,
+        }),
+        DiskBus::Sata => Some(DriveAddress {
+            controller: idx / 6,
+            bus: 0,
+            target: 0,
+            unit: idx % 6,
+        }),
+        DiskBus::Fdc => Some(DriveAddress {
+            controller: idx / 2,
+            bus: 0,
+            target: 0,
+            unit: idx % 2,
+        }),
+        _ => None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn disk_indices() {
+        assert_eq!(disk_name_to_index("sda"), Some(0));
+        assert_eq!(disk_name_to_index("sdz"), Some(25));
+        assert_eq!(disk_name_to_index("sdaa"), Some(26));
+        assert_eq!(disk_name_to_index("sdae"), Some(30));
+        assert_eq!(disk_name_to_index("hdc"), Some(2));
+        assert_eq!(disk_name_to_index("sd"), None);
+        assert_eq!(disk_name_to_index("sda1"), None);
+        assert_eq!(disk_name_to_index("foo"), None);
+        assert!(disk_name_to_index("sdzzzzzzz").is_none());
+    }
+
+    #[test]
+    fn default_addresses() {
+        let a = default_drive_address("sdh", DiskBus::Scsi)
+            .unwrap()
+            .unwrap();
+        assert_eq!((a.controller, a.unit), (0, 8));
+        let a = default_drive_address("sdp", DiskBus::Scsi)
+            .unwrap()
+            .unwrap();
+        assert_eq!((a.controller, a.unit), (1, 0));
+        let a = default_drive_address("hdd", DiskBus::Ide).unwrap().unwrap();
+        assert_eq!((a.controller, a.bus, a.unit), (0, 1, 1));
+        assert!(default_drive_address("bogus", DiskBus::Ide).is_err());
+    }
+
+    #[test]
+    fn controller_order() {
+        let mut l = vec![];
+        insert_controller(&mut l, Controller::new(ControllerType::Scsi, 1));
+        insert_controller(&mut l, Controller::new(ControllerType::Ide, 0));
+        insert_controller(&mut l, Controller::new(ControllerType::Scsi, 0));
+        insert_controller(&mut l, Controller::new(ControllerType::Scsi, 2));
+        let got: Vec<(ControllerType, u32)> =
+            l.iter().map(|c| (c.controller_type, c.index)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (ControllerType::Scsi, 0),
+                (ControllerType::Scsi, 1),
+                (ControllerType::Scsi, 2),
+                (ControllerType::Ide, 0)
+            ]
+        );
+    }
+}
