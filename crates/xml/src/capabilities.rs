@@ -6,8 +6,9 @@
 //! with long mode) whose only domain type is `vmware`. Host CPU model, topology, NUMA, caches
 //! and security models are never filled by ESX and are not modelled.
 
+use crate::dom::Element;
 use crate::error::XmlError;
-use crate::snapshot::dom::{self, Element};
+use crate::snapshot::xpath::{self, Query};
 use crate::writer::XmlWriter;
 
 /// `<host>`.
@@ -87,7 +88,7 @@ impl Capabilities {
             host: Host {
                 uuid: host_uuid
                     .filter(|u| uuid_is_valid(u))
-                    .and_then(dom::canonical_uuid),
+                    .and_then(xpath::canonical_uuid),
                 arch: Some(arch.into()),
                 offline_migrate: true,
                 live_migrate: true,
@@ -168,7 +169,7 @@ impl Capabilities {
 
     /// Parses a `<capabilities>` document (the parts modelled here; others are ignored).
     pub fn from_xml(xml: &str) -> Result<Capabilities, XmlError> {
-        let root = dom::parse_root(xml, "capabilities")?;
+        let root = xpath::parse_root(xml, "capabilities")?;
         let mut caps = Capabilities::default();
         if let Some(h) = root.child("host") {
             caps.host = parse_host(h)?;
@@ -207,7 +208,7 @@ fn parse_host(h: &Element) -> Result<Host, XmlError> {
         uuid: match h.child_text("uuid") {
             None => None,
             Some(u) => Some(
-                dom::canonical_uuid(&u)
+                xpath::canonical_uuid(&u)
                     .ok_or_else(|| XmlError::invalid("<host>/<uuid>", &u, "expected a UUID"))?,
             ),
         },
@@ -215,10 +216,10 @@ fn parse_host(h: &Element) -> Result<Host, XmlError> {
         ..Default::default()
     };
     if let Some(f) = h.path(&["cpu", "features"]) {
-        host.cpu_features = f.elements().map(|e| e.name.clone()).collect();
+        host.cpu_features = f.children.iter().map(|e| e.name.clone()).collect();
     }
     if let Some(p) = h.child("power_management") {
-        host.power_management = p.elements().map(|e| e.name.clone()).collect();
+        host.power_management = p.children.iter().map(|e| e.name.clone()).collect();
     }
     host.iommu = h.path_attr(&["iommu"], "support").as_deref() == Some("yes");
     if let Some(m) = h.child("migration_features") {
@@ -227,7 +228,7 @@ fn parse_host(h: &Element) -> Result<Host, XmlError> {
         if let Some(t) = m.child("uri_transports") {
             host.migrate_transports = t
                 .children_named("uri_transport")
-                .map(Element::text)
+                .map(Query::string_value)
                 .collect();
         }
     }

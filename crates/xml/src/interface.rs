@@ -7,8 +7,9 @@
 
 use std::net::Ipv4Addr;
 
+use crate::dom::Element;
 use crate::error::XmlError;
-use crate::snapshot::dom::{self, Element};
+use crate::snapshot::xpath::{self, Query};
 use crate::writer::XmlWriter;
 
 crate::string_enum! {
@@ -158,7 +159,7 @@ impl Interface {
 
     /// Parses an `<interface>` document (type `ethernet` only).
     pub fn from_xml(xml: &str) -> Result<Interface, XmlError> {
-        let root = dom::parse_root(xml, "interface")?;
+        let root = xpath::parse_root(xml, "interface")?;
         match root.attr("type") {
             None => return Err(XmlError::missing("attribute 'type' of <interface>")),
             Some("ethernet") => {}

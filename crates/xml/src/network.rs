@@ -8,8 +8,9 @@
 //! port groups become `<portgroup>`. Elements libvirt knows but ESX cannot use (IP ranges, DNS,
 //! NAT, virtual ports, VLANs) are not modelled; they are ignored on input.
 
+use crate::dom::Element;
 use crate::error::XmlError;
-use crate::snapshot::dom::{self, Element};
+use crate::snapshot::xpath::{self, Query};
 use crate::writer::XmlWriter;
 
 crate::string_enum! {
@@ -166,7 +167,7 @@ impl Network {
 
     /// Parses a `<network>` document with libvirt's checks for the parts modelled here.
     pub fn from_xml(xml: &str) -> Result<Network, XmlError> {
-        let root = dom::parse_root(xml, "network")?;
+        let root = xpath::parse_root(xml, "network")?;
         let name = root
             .child_text("name")
             .ok_or_else(|| XmlError::missing("network <name>"))?;
@@ -180,7 +181,7 @@ impl Network {
         let uuid = match root.child_text("uuid") {
             None => None,
             Some(u) => Some(
-                dom::canonical_uuid(&u)
+                xpath::canonical_uuid(&u)
                     .ok_or_else(|| XmlError::invalid("network <uuid>", &u, "expected a UUID"))?,
             ),
         };

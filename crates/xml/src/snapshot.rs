@@ -7,11 +7,12 @@
 //! ESX, but are parsed (and formatted) so that create requests carrying them can be checked
 //! and refused with libvirt's message.
 
-pub(crate) mod dom;
+pub(crate) mod xpath;
 
+use crate::dom::Element;
 use crate::error::XmlError;
 use crate::writer::XmlWriter;
-use dom::Element;
+use xpath::Query;
 
 crate::string_enum! {
     /// `<state>`: the domain state when the snapshot was taken.
@@ -124,7 +125,7 @@ impl DomainSnapshot {
     /// so ESX output round-trips. For a create request use [`DomainSnapshot::prepare_for_create`]
     /// afterwards, which drops what libvirt ignores when creating.
     pub fn from_xml(xml: &str) -> Result<Self, XmlError> {
-        let root = dom::parse_root(xml, "domainsnapshot")?;
+        let root = xpath::parse_root(xml, "domainsnapshot")?;
         let mut def = DomainSnapshot {
             name: root.child_text("name"),
             description: root.child_text("description"),
@@ -146,7 +147,7 @@ impl DomainSnapshot {
             def.memory = parse_memory(m)?;
         }
         if let Some(disks) = root.child("disks") {
-            for d in disks.elements() {
+            for d in disks.children.iter() {
                 def.disks.push(parse_disk(d)?);
             }
         }

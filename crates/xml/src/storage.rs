@@ -14,8 +14,9 @@ pub mod volume;
 pub use pool::{PoolHost, PoolSource, PoolType, StoragePool};
 pub use volume::{StorageVolume, VmdkCreatePlan, VolumeCreateError, VolumeType};
 
+use crate::dom::Element;
 use crate::error::XmlError;
-use crate::snapshot::dom::Element;
+use crate::snapshot::xpath::Query;
 use crate::writer::XmlWriter;
 
 /// `<permissions>` of a pool or volume target; `None` fields are libvirt's "unset" (-1).
@@ -82,7 +83,7 @@ impl Permissions {
             let Some(e) = p.child(name) else {
                 return Ok(None);
             };
-            let t = e.text();
+            let t = e.string_value();
             match t.trim().parse::<i64>() {
                 Ok(-1) => Ok(None),
                 Ok(v) => u32::try_from(v).map(Some).map_err(|_| {
@@ -148,7 +149,7 @@ pub fn scale_size(value: u64, unit: Option<&str>) -> Result<u64, XmlError> {
 /// Reads a `<capacity unit=...>N</capacity>`-style element: a non-negative decimal number
 /// (leading whitespace allowed, as strtoull) scaled by its unit.
 pub(crate) fn parse_size(e: &Element, what: &str) -> Result<u64, XmlError> {
-    let text = e.text();
+    let text = e.string_value();
     let t = text.trim_start();
     if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
         return Err(XmlError::invalid(

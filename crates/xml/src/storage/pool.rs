@@ -7,8 +7,9 @@
 //! carries `<permissions>` with mode `00`, owner 0 and group 0, and an iSCSI pool has a
 //! target without a path.
 
+use crate::dom::Element;
 use crate::error::XmlError;
-use crate::snapshot::dom::{self, Element};
+use crate::snapshot::xpath::{self, Query};
 use crate::storage::{parse_size, Permissions};
 use crate::writer::XmlWriter;
 
@@ -125,7 +126,7 @@ impl StoragePool {
     /// source/target parts a pool-define would need (the ESX driver has no pool-define and
     /// its own iSCSI output lacks them), so what the driver prints round-trips.
     pub fn from_xml(xml: &str) -> Result<StoragePool, XmlError> {
-        let root = dom::parse_root(xml, "pool")?;
+        let root = xpath::parse_root(xml, "pool")?;
         let t = root
             .attr("type")
             .ok_or_else(|| XmlError::missing("attribute 'type' of <pool>"))?;
@@ -145,7 +146,7 @@ impl StoragePool {
         let uuid_text = root
             .child_text("uuid")
             .ok_or_else(|| XmlError::missing("pool <uuid>"))?;
-        let uuid = dom::canonical_uuid(&uuid_text)
+        let uuid = xpath::canonical_uuid(&uuid_text)
             .ok_or_else(|| XmlError::invalid("pool <uuid>", &uuid_text, "malformed uuid"))?;
         let size = |n: &str| {
             root.child(n)

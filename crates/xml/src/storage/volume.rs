@@ -6,7 +6,7 @@
 //! `type='block'` with the device path and no format (iSCSI pools have no volume formats).
 
 use crate::error::XmlError;
-use crate::snapshot::dom;
+use crate::snapshot::xpath::{self, Query};
 use crate::snapshot::STORAGE_FILE_FORMATS;
 use crate::storage::pool::PoolType;
 use crate::storage::{parse_size, Permissions};
@@ -184,7 +184,7 @@ impl StorageVolume {
 }
 
 fn parse(xml: &str, pool: Option<PoolType>) -> Result<StorageVolume, XmlError> {
-    let root = dom::parse_root(xml, "volume")?;
+    let root = xpath::parse_root(xml, "volume")?;
     let name = root
         .child_text("name")
         .ok_or_else(|| XmlError::missing("volume <name>"))?;
@@ -196,15 +196,20 @@ fn parse(xml: &str, pool: Option<PoolType>) -> Result<StorageVolume, XmlError> {
         })?,
     };
     // string(./capacity) is empty (absent for libvirt) for an empty element.
-    let capacity = match root.child("capacity").filter(|c| !c.text().is_empty()) {
+    let capacity = match root
+        .child("capacity")
+        .filter(|c| !c.string_value().is_empty())
+    {
         Some(c) => parse_size(c, "capacity")?,
         None => return Err(XmlError::missing("volume <capacity>")),
     };
-    let (allocation, has_allocation) =
-        match root.child("allocation").filter(|c| !c.text().is_empty()) {
-            Some(a) => (parse_size(a, "allocation")?, true),
-            None => (capacity, false),
-        };
+    let (allocation, has_allocation) = match root
+        .child("allocation")
+        .filter(|c| !c.string_value().is_empty())
+    {
+        Some(a) => (parse_size(a, "allocation")?, true),
+        None => (capacity, false),
+    };
     let target = root.child("target");
     let given_format = root.path_attr(&["target", "format"], "type");
     let target_format = match (pool, given_format) {
