@@ -1,0 +1,108 @@
+//! Guest disk names (`sda`, `hdc`, `fdb`) and the drive addresses libvirt derives from them.
+
+use esxvirt_xml::domain::{DiskBus, DriveAddress};
+
+/// `prefix` followed by the letters for `index`: 0 -> `a`, 25 -> `z`, 26 -> `aa`.
+pub(crate) fn index_to_disk_name(index: u32, prefix: &str) -> String {
+    let mut letters = Vec::new();
+    let mut n = i64::from(index);
+    while n >= 0 {
+        letters.push(b'a' + (n % 26) as u8);
+        n = n / 26 - 1;
+    }
+    letters.reverse();
+    let mut out = String::with_capacity(prefix.len() + letters.len());
+    out.push_str(prefix);
+    out.extend(letters.iter().map(|&b| char::from(b)));
+    out
+}
+
+/// The index of a disk name like `sdab` or `hda3` (trailing partition digits ignored), as
+/// libvirt computes it; `None` for names that are not disk names.
+pub(crate) fn disk_name_to_index(name: &str) -> Option<u32> {
+    const PREFIXES: [&str; 6] = ["fd", "hd", "vd", "sd", "xvd", "ubd"];
+    let rest = PREFIXES.iter().find_map(|p| name.strip_prefix(p))?;
+    let letters = rest.bytes().take_while(u8::is_ascii_lowercase).count();
+    if letters == 0 {
+        return None;
+    }
+    let digits = &rest[letters..];
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut index: u64 = 0;
+    for (i, b) in rest.bytes().take(letters).enumerate() {
+        index = (index + u64::from(i > 0)) * 26 + u64::from(b - b'a');
+        if index > u64::from(i32::MAX as u32) {
+            return None;
+        }
+    }
+    u32::try_from(index).ok()
+}
+
+/// The drive address libvirt assigns to a disk from its target name, for a SCSI bus with
+/// `scsi_bus_max_unit` units (unit 7 being the controller on wide buses).
+pub(crate) fn assign_address(
+    index: u32,
+    bus: DiskBus,
+    scsi_bus_max_unit: u32,
+) -> Option<DriveAddress> {
+    let (controller, bus_no, unit) = match bus {
+        DiskBus::Scsi if scsi_bus_max_unit > 7 => {
+            let per = scsi_bus_max_unit - 1;
+            let mut unit = index % per;
+            if unit >= 7 {
+                unit += 1;
+            }
+            (index / per, 0, unit)
+        }
+        DiskBus::Scsi => (index / 7, 0, index % 7),
+        DiskBus::Ide => (index / 4, (index % 4) / 2, index % 2),
+        DiskBus::Sata => (index / 6, 0, index % 6),
+        DiskBus::Fdc => (index / 2, 0, index % 2),
+        _ => return None,
+    };
+    Some(DriveAddress {
+        controller,
+        bus: bus_no,
+        target: 0,
+        unit,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for (i, name) in [
+            (0, "sda"),
+            (25, "sdz"),
+            (26, "sdaa"),
+            (45, "sdat"),
+            (701, "sdzz"),
+            (702, "sdaaa"),
+        ] {
+            assert_eq!(index_to_disk_name(i, "sd"), name);
+            assert_eq!(disk_name_to_index(name), Some(i));
+        }
+        assert_eq!(disk_name_to_index("hdc7"), Some(2));
+        assert_eq!(disk_name_to_index("sd"), None);
+        assert_eq!(disk_name_to_index("sdA"), None);
+        assert_eq!(disk_name_to_index("sda1x"), None);
+        assert_eq!(disk_name_to_index("nvme0"), None);
+        assert_eq!(disk_name_to_index("sdzzzzzzzzzzzzzzzz"), None);
+    }
+
+    #[test]
+    fn addresses() {
+        let a = assign_address(15, DiskBus::Scsi, 16).unwrap();
+        assert_eq!((a.controller, a.unit), (1, 0));
+        let a = assign_address(7, DiskBus::Scsi, 16).unwrap();
+        assert_eq!((a.controller, a.unit), (0, 8));
+        let a = assign_address(2, DiskBus::Ide, 16).unwrap();
+        assert_eq!((a.controller, a.bus, a.unit), (0, 1, 0));
+        assert!(assign_address(0, DiskBus::Virtio, 16).is_none());
+    }
+}
