@@ -733,3 +733,273 @@ fn parse_video(el: &Element) -> Result<Video, XmlError> {
         primary: attr_yes_no(m, "primary")?.unwrap_or(false),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = "<domain type='vmware'>\n  <name>test</name>\n  <uuid>564d9bef-acd9-b4e0-c8f0-aeb8a2bbee01</uuid>\n  <memory unit='KiB'>4096</memory>\n  <os>\n    <type>hvm</type>\n  </os>\n</domain>\n";
+
+    fn err(xml: &str) -> String {
+        match Domain::from_xml(xml) {
+            Ok(d) => panic!("expected an error, got {d:?}"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    fn with(replace: &str, by: &str) -> String {
+        assert!(MINIMAL.contains(replace));
+        MINIMAL.replace(replace, by)
+    }
+
+    #[test]
+    fn minimal_gets_libvirt_defaults() {
+        let d = Domain::from_xml(MINIMAL).unwrap();
+        assert_eq!(
+            d.to_xml(),
+            "<domain type='vmware'>\n  <name>test</name>\n  <uuid>564d9bef-acd9-b4e0-c8f0-aeb8a2bbee01</uuid>\n  <memory unit='KiB'>4096</memory>\n  <currentMemory unit='KiB'>4096</currentMemory>\n  <vcpu placement='static'>1</vcpu>\n  <os>\n    <type arch='i686'>hvm</type>\n  </os>\n  <clock offset='utc'/>\n  <on_poweroff>destroy</on_poweroff>\n  <on_reboot>restart</on_reboot>\n  <on_crash>destroy</on_crash>\n  <devices>\n  </devices>\n</domain>\n"
+        );
+    }
+
+    #[test]
+    fn escaping_round_trips() {
+        let xml = with("<name>test</name>", "<name>a&amp;b&lt;c&gt;&apos;&quot;</name>\n  <description>line1\nline2 &amp; &#x263A;</description>");
+        let d = Domain::from_xml(&xml).unwrap();
+        assert_eq!(d.name, "a&b<c>'\"");
+        assert_eq!(d.description.as_deref(), Some("line1\nline2 & \u{263A}"));
+        let out = d.to_xml();
+        assert!(
+            out.contains("<name>a&amp;b&lt;c&gt;&apos;&quot;</name>"),
+            "{out}"
+        );
+        assert!(
+            out.contains("<description>line1\nline2 &amp; \u{263A}</description>"),
+            "{out}"
+        );
+        assert_eq!(Domain::from_xml(&out).unwrap(), d);
+    }
+
+    #[test]
+    fn truncated_xml() {
+        for cut in [10, 40, 80, MINIMAL.len() - 3] {
+            let e = err(&MINIMAL[..cut]);
+            assert!(e.starts_with("malformed XML"), "{cut}: {e}");
+        }
+    }
+
+    #[test]
+    fn binary_garbage() {
+        assert!(err("\u{0}\u{1}\u{2}\u{7f}garbage").starts_with("malformed XML"));
+        assert!(Domain::from_xml_bytes(&[0xff, 0xfe, 0x00, 0x3c, 0x80]).is_err());
+        let noise: Vec<u8> = (0..4096u32)
+            .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+            .collect();
+        assert!(Domain::from_xml_bytes(&noise).is_err());
+    }
+
+    #[test]
+    fn invalid_utf8() {
+        let mut bytes = MINIMAL.as_bytes().to_vec();
+        let at = MINIMAL.find("test").unwrap();
+        bytes[at] = 0xc3;
+        bytes[at + 1] = 0x28;
+        assert!(Domain::from_xml_bytes(&bytes)
+            .unwrap_err()
+            .to_string()
+            .contains("not valid UTF-8"));
+    }
+
+    #[test]
+    fn malformed_attributes() {
+        assert!(err(&with("type='vmware'", "type=vmware")).starts_with("malformed XML"));
+        assert!(err(&with("type='vmware'", "type='vmware")).starts_with("malformed XML"));
+        assert!(
+            err(&with("type='vmware'", "type='vmware' type='vmware'")).starts_with("malformed XML")
+        );
+        assert!(err(&with("unit='KiB'", "unit='K&bogus;'")).starts_with("malformed XML"));
+        assert_eq!(
+            err(&with("type='vmware'", "type='vmwarez'")),
+            "invalid value 'vmwarez' for attribute 'type' of <domain>: expected one of 'none', 'qemu', 'kqemu', 'kvm', 'xen', 'lxc', 'uml', 'openvz', 'test', 'vmware', 'hyperv', 'vbox', 'phyp', 'parallels', 'bhyve', 'vz'"
+        );
+        assert_eq!(
+            err(&with(" type='vmware'", "")),
+            "missing attribute 'type' of <domain>"
+        );
+    }
+
+    #[test]
+    fn bad_values_name_the_element() {
+        assert_eq!(
+            err(&with(
+                "<memory unit='KiB'>4096</memory>",
+                "<memory>abc</memory>"
+            )),
+            "invalid value 'abc' for <memory>: expected an unsigned integer"
+        );
+        assert_eq!(
+            err(&with(
+                "<uuid>564d9bef-acd9-b4e0-c8f0-aeb8a2bbee01</uuid>",
+                "<uuid>nope</uuid>"
+            )),
+            "invalid value 'nope' for <uuid>: expected a UUID of 32 hexadecimal digits"
+        );
+        assert!(err(&with("</os>", "</os>\n  <vcpu>two</vcpu>"))
+            .starts_with("invalid value 'two' for <vcpu>"));
+        assert!(err(&with("</os>", "</os>\n  <vcpu>0</vcpu>"))
+            .starts_with("invalid value '0' for <vcpu>"));
+        assert!(err(&with("</os>", "</os>\n  <on_crash>explode</on_crash>"))
+            .starts_with("invalid value 'explode' for <on_crash>"));
+        assert!(
+            err(&with("<type>hvm</type>", "<type arch='z80'>hvm</type>"))
+                .starts_with("invalid value 'z80' for attribute 'arch' of <type>")
+        );
+        assert!(err(&with(
+            "<memory unit='KiB'>4096</memory>",
+            "<memory unit='KiB'>0</memory>"
+        ))
+        .contains("memory size"));
+        assert_eq!(
+            err(&with("<memory unit='KiB'>4096</memory>", "")),
+            "missing <memory> in <domain>"
+        );
+        assert_eq!(
+            err(&with("<name>test</name>", "")),
+            "missing <name> in <domain>"
+        );
+    }
+
+    #[test]
+    fn huge_numbers() {
+        let e = err(&with(
+            "<memory unit='KiB'>4096</memory>",
+            "<memory unit='KiB'>99999999999999999999999</memory>",
+        ));
+        assert!(
+            e.starts_with("invalid value '99999999999999999999999' for <memory>"),
+            "{e}"
+        );
+        let e = err(&with(
+            "<memory unit='KiB'>4096</memory>",
+            "<memory unit='EiB'>99</memory>",
+        ));
+        assert!(e.contains("size too large"), "{e}");
+        let e = err(&with("</os>", "</os>\n  <vcpu>4294967296</vcpu>"));
+        assert!(e.contains("no larger than 4294967295"), "{e}");
+        let e = err(&with(
+            "</os>",
+            "</os>\n  <vcpu cpuset='0-99999999999'>2</vcpu>",
+        ));
+        assert!(
+            e.starts_with("invalid value '0-99999999999' for attribute 'cpuset' of <vcpu>"),
+            "{e}"
+        );
+        let e = err(&with("</os>", "</os>\n  <devices>\n    <disk type='file' device='disk'><target dev='sda'/><address type='drive' controller='99999999999'/></disk>\n  </devices>"));
+        assert!(e.contains("attribute 'controller' of <address>"), "{e}");
+        // Large but representable values are kept, not rejected.
+        let d = Domain::from_xml(&with(
+            "<memory unit='KiB'>4096</memory>",
+            "<memory unit='KiB'>99999999999999</memory>",
+        ))
+        .unwrap();
+        assert_eq!(d.memory_kib, 99_999_999_999_999);
+    }
+
+    #[test]
+    fn duplicates_are_errors() {
+        assert_eq!(
+            err(&with("<name>test</name>", "<name>a</name><name>b</name>")),
+            "duplicate <name> in <domain>"
+        );
+        assert_eq!(
+            err(&with("</os>", "</os>\n  <devices>\n    <disk><source file='a'/><source file='b'/><target dev='sda'/></disk>\n  </devices>")),
+            "duplicate <source> in <disk>"
+        );
+        assert!(err(&with("</os>", "</os>\n  <devices>\n    <controller type='scsi' index='0'/>\n    <controller type='scsi' index='0'/>\n  </devices>"))
+            .contains("multiple 'scsi' controllers with index '0'"));
+    }
+
+    #[test]
+    fn unknown_device_is_an_error() {
+        assert_eq!(
+            err(&with(
+                "</os>",
+                "</os>\n  <devices>\n    <frobnicator/>\n  </devices>"
+            )),
+            "unknown device <frobnicator> in <devices>"
+        );
+        // Known to libvirt but not expressible in VMX: recorded, not fatal.
+        let d = Domain::from_xml(&with(
+            "</os>",
+            "</os>\n  <devices>\n    <input type='mouse' bus='ps2'/>\n  </devices>",
+        ))
+        .unwrap();
+        assert_eq!(d.devices.unsupported, vec!["input".to_string()]);
+        assert!(err(&with(
+            "</os>",
+            "</os>\n  <devices>\n    <interface type='hostdev'/>\n  </devices>"
+        ))
+        .starts_with("invalid value 'hostdev' for attribute 'type' of <interface>"));
+        assert!(err(&with(
+            "</os>",
+            "</os>\n  <devices>\n    <disk type='network'><target dev='sda'/></disk>\n  </devices>"
+        ))
+        .starts_with("invalid value 'network' for attribute 'type' of <disk>"));
+    }
+
+    #[test]
+    fn dtd_and_entities_refused() {
+        let xml = format!(
+            "<!DOCTYPE domain [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;\">]>\n{}",
+            with("<name>test</name>", "<name>&b;</name>")
+        );
+        assert_eq!(Domain::from_xml(&xml), Err(XmlError::Dtd));
+        assert!(err(&with("<name>test</name>", "<name>&ext;</name>")).contains("undefined entity"));
+    }
+
+    #[test]
+    fn wrong_root() {
+        assert_eq!(
+            err("<network><name>x</name></network>"),
+            "unexpected root element <network>, expected <domain>"
+        );
+    }
+
+    #[test]
+    fn devices_get_defaults() {
+        let xml = with(
+            "</os>",
+            "</os>\n  <devices>\n    <disk type='file' device='cdrom'><source file='[ds] a.iso'/><target dev='hdc'/></disk>\n    <disk device='disk'><source file='[ds] b.vmdk'/><target dev='sdp' bus='scsi'/></disk>\n    <serial type='file'><source path='[ds] s.file'/></serial>\n    <graphics type='vnc' port='-1'/>\n  </devices>",
+        );
+        let d = Domain::from_xml(&xml).unwrap();
+        let out = d.to_xml();
+        let devices = &out[out.find("<devices>").unwrap()..];
+        assert_eq!(
+            devices,
+            "<devices>\n    <disk type='file' device='cdrom'>\n      <source file='[ds] a.iso'/>\n      <target dev='hdc' bus='ide'/>\n      <readonly/>\n      <address type='drive' controller='0' bus='1' target='0' unit='0'/>\n    </disk>\n    <disk type='file' device='disk'>\n      <source file='[ds] b.vmdk'/>\n      <target dev='sdp' bus='scsi'/>\n      <address type='drive' controller='1' bus='0' target='0' unit='0'/>\n    </disk>\n    <controller type='scsi' index='0'/>\n    <controller type='scsi' index='1'/>\n    <controller type='ide' index='0'/>\n    <serial type='file'>\n      <source path='[ds] s.file'/>\n      <target port='0'/>\n    </serial>\n    <console type='file'>\n      <source path='[ds] s.file'/>\n      <target type='serial' port='0'/>\n    </console>\n    <graphics type='vnc' port='-1' autoport='yes'>\n      <listen type='address'/>\n    </graphics>\n    <video>\n      <model type='vmvga' vram='4096' primary='yes'/>\n    </video>\n  </devices>\n</domain>\n"
+        );
+        // The defaults are a fixed point.
+        assert_eq!(Domain::from_xml(&out).unwrap().to_xml(), out);
+    }
+
+    #[test]
+    fn secure_and_inactive_formatting() {
+        let xml = with("</os>", "</os>\n  <devices>\n    <graphics type='vnc' port='5903' autoport='no' passwd='s3cret'/>\n  </devices>");
+        let mut d = Domain::from_xml(&xml).unwrap();
+        d.id = Some(7);
+        assert!(d.to_xml().contains("passwd='s3cret'"));
+        assert!(d.to_xml().starts_with("<domain type='vmware' id='7'>"));
+        let public = d.to_xml_with(FormatOptions {
+            secure: false,
+            inactive: true,
+        });
+        assert!(!public.contains("s3cret"));
+        assert!(public.starts_with("<domain type='vmware'>"));
+    }
+
+    #[test]
+    fn deep_nesting_is_bounded() {
+        let deep = "<a>".repeat(10_000) + &"</a>".repeat(10_000);
+        let xml = with("</os>", &format!("</os>\n  <metadata>{deep}</metadata>"));
+        assert!(matches!(Domain::from_xml(&xml), Err(XmlError::TooLarge(_))));
+    }
+}
