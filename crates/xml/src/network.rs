@@ -291,6 +291,21 @@ impl Network {
         })
     }
 
+    /// The ESX driver's checks of a `net-define` document that need no host data, with
+    /// libvirt's messages, in its order: a given UUID is refused (it derives from the switch
+    /// key), and only isolated or bridge forwarding is supported. The driver makes its
+    /// "switch already exists" check before, and the port group / uplink / bandwidth checks
+    /// ([`Bandwidth::to_shaping`]) after this.
+    pub fn esx_define_precheck(&self) -> Result<(), String> {
+        if self.uuid.is_some() {
+            return Err("Cannot use predefined UUID".into());
+        }
+        match self.forward_mode {
+            ForwardMode::None | ForwardMode::Bridge => Ok(()),
+            other => Err(format!("Unsupported forward mode '{other}'")),
+        }
+    }
+
     /// Formats the document exactly as libvirt's network formatter does for these fields.
     pub fn to_xml(&self) -> String {
         let mut w = XmlWriter::new();
@@ -561,6 +576,26 @@ mod tests {
         assert_eq!(n.forward_interfaces, ["vmnic0", "vmnic1"]);
         assert_eq!(n.portgroups.len(), 2);
         assert_eq!(n.to_xml(), UPLINKED);
+    }
+
+    #[test]
+    fn esx_define_prechecks() {
+        let ok = Network::from_xml(
+            "<network><name>vs</name><forward mode='bridge' dev='vmnic1'/></network>",
+        )
+        .unwrap();
+        assert_eq!(ok.esx_define_precheck(), Ok(()));
+        let with_uuid = Network::from_xml(ISOLATED).unwrap();
+        assert_eq!(
+            with_uuid.esx_define_precheck().unwrap_err(),
+            "Cannot use predefined UUID"
+        );
+        let vepa =
+            Network::from_xml("<network><name>v</name><forward mode='vepa'/></network>").unwrap();
+        assert_eq!(
+            vepa.esx_define_precheck().unwrap_err(),
+            "Unsupported forward mode 'vepa'"
+        );
     }
 
     #[test]
