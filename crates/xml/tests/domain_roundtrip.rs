@@ -119,6 +119,11 @@ fn check(path: &Path, canonical: bool) -> Result<(), String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let dom =
         Domain::from_xml(&text).map_err(|e| format!("{}: parse error: {e}", path.display()))?;
+    let mut twice = dom.clone();
+    twice.post_parse().map_err(|e| format!("{}: second post_parse failed: {e}", path.display()))?;
+    if twice != dom {
+        return Err(format!("{}: post_parse is not idempotent", path.display()));
+    }
     let out = dom.to_xml();
     if canonical {
         if out != text {
