@@ -19,12 +19,14 @@ pub mod flags;
 pub mod interface;
 pub mod inventory_path;
 pub mod network;
+pub mod product;
 pub mod session_cache;
 pub mod snapshot;
 pub mod snapshot_tree;
 pub mod storage;
 pub mod types;
 pub mod uri;
+pub mod urls;
 pub mod vm_info;
 
 pub use auth::{AuthCallback, CredentialRequest, Credentials, Password};
