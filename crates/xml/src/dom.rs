@@ -66,6 +66,12 @@ fn normalize_eol(s: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(s.replace("\r\n", "\n").replace('\r', "\n"))
 }
 
+/// True for characters XML 1.0 allows in a document (libxml2, which libvirt uses, rejects the
+/// others; accepting them here would let a name round-trip into something libvirt refuses).
+pub fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
+}
+
 fn malformed(e: impl std::fmt::Display, pos: u64) -> XmlError {
     XmlError::Malformed(format!("{e} (at byte {pos})"))
 }
@@ -76,6 +82,12 @@ fn malformed(e: impl std::fmt::Display, pos: u64) -> XmlError {
 /// entities and character references; fails on truncated documents, mismatched tags, text or
 /// a second element after the root, nesting deeper than [`MAX_DEPTH`].
 pub fn parse(xml: &str) -> Result<Element, XmlError> {
+    if let Some((pos, c)) = xml.char_indices().find(|(_, c)| !is_xml_char(*c)) {
+        return Err(XmlError::Malformed(format!(
+            "character U+{:04X} is not allowed in XML (at byte {pos})",
+            c as u32
+        )));
+    }
     let mut reader = Reader::from_str(xml);
     let cfg = reader.config_mut();
     cfg.trim_text(false);
@@ -179,7 +191,16 @@ pub fn parse(xml: &str) -> Result<Element, XmlError> {
             Event::GeneralRef(r) => {
                 let resolved: String = if r.is_char_ref() {
                     match r.resolve_char_ref().map_err(|e| malformed(e, pos))? {
-                        Some(c) => c.to_string(),
+                        Some(c) if is_xml_char(c) => c.to_string(),
+                        Some(c) => {
+                            return Err(malformed(
+                                format!(
+                                    "character reference to U+{:04X}, which XML does not allow",
+                                    c as u32
+                                ),
+                                pos,
+                            ))
+                        }
                         None => return Err(malformed("invalid character reference", pos)),
                     }
                 } else {
@@ -249,6 +270,12 @@ mod tests {
         ));
         assert!(matches!(parse(""), Err(XmlError::Malformed(_))));
         assert!(matches!(parse("junk"), Err(XmlError::Malformed(_))));
+        assert!(matches!(parse("<a>\u{1}</a>"), Err(XmlError::Malformed(_))));
+        assert!(matches!(parse("<a>&#1;</a>"), Err(XmlError::Malformed(_))));
+        assert!(matches!(
+            parse("<a x='&#0;'/>"),
+            Err(XmlError::Malformed(_))
+        ));
         let deep = "<a>".repeat(MAX_DEPTH + 1) + &"</a>".repeat(MAX_DEPTH + 1);
         assert!(matches!(parse(&deep), Err(XmlError::TooLarge(_))));
     }
