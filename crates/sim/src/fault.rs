@@ -109,12 +109,18 @@ impl Fault {
     }
     /// A datastore file that does not exist.
     pub fn file_not_found(file: &str) -> Fault {
-        Fault::new("FileNotFound", format!("File {file} was not found")).with("file", Value::str(file))
+        Fault::new("FileNotFound", format!("File {file} was not found"))
+            .with("file", Value::str(file))
     }
     /// A datastore file that already exists.
     pub fn file_already_exists(file: &str) -> Fault {
-        Fault::new("FileAlreadyExists", format!("Cannot complete the operation because the file or folder {file} already exists"))
-            .with("file", Value::str(file))
+        Fault::new(
+            "FileAlreadyExists",
+            format!(
+                "Cannot complete the operation because the file or folder {file} already exists"
+            ),
+        )
+        .with("file", Value::str(file))
     }
     /// An entity name already used in the same container.
     pub fn duplicate_name(name: &str, object: &MoRef) -> Fault {
@@ -153,13 +159,17 @@ impl Fault {
     pub fn invalid_request(message: impl Into<String>) -> Fault {
         Fault::new("InvalidRequest", message)
     }
-    /// A method the object type does not have.
+    /// A method objects of type `ty` do not have (prefer [`Fault::method_not_found_on`]).
     pub fn method_not_found(ty: &str, method: &str) -> Fault {
+        Fault::method_not_found_on(&MoRef::new(ty.to_string(), String::new()), method)
+    }
+    /// A method `this` does not have.
+    pub fn method_not_found_on(this: &MoRef, method: &str) -> Fault {
         Fault::new(
             "MethodNotFound",
-            format!("Method {method} not found on object of type {ty}"),
+            format!("Method {method} not found on object of type {}", this.ty),
         )
-        .with("receiver", Value::str(ty))
+        .with("receiver", Value::MoRef(this.clone()))
         .with("method", Value::str(method))
     }
     /// A cancelled task.
@@ -168,13 +178,17 @@ impl Fault {
     }
     /// A bad name (e.g. empty or with invalid characters).
     pub fn invalid_name(name: &str) -> Fault {
-        Fault::new("InvalidName", format!("The name '{name}' is invalid.")).with("name", Value::str(name))
+        Fault::new("InvalidName", format!("The name '{name}' is invalid."))
+            .with("name", Value::str(name))
     }
     /// A generic server error.
     pub fn system_error(reason: impl Into<String>) -> Fault {
         let reason = reason.into();
-        Fault::new("SystemError", format!("A general system error occurred: {reason}"))
-            .with("reason", Value::str(reason))
+        Fault::new(
+            "SystemError",
+            format!("A general system error occurred: {reason}"),
+        )
+        .with("reason", Value::str(reason))
     }
     /// The collector version given to WaitForUpdatesEx is not one we issued.
     pub fn invalid_collector_version() -> Fault {

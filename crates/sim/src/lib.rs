@@ -2,15 +2,377 @@
 //! (VirtualCenter) over HTTP(S), faithful enough for libvirt's ESX driver, pyVmomi and this
 //! project's own client.
 //!
-//! Layout: [`value`] (SOAP data values and their encoding), [`soap`] (envelopes, the parsed
-//! request tree), [`fault`] (typed vSphere faults), [`object`] (the contract between this
-//! core and the world model), [`task`] (Task objects).
+//! # Embedding
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), esxvirt_sim::SimError> {
+//! use esxvirt_sim::{SimConfig, Simulator, InventorySource};
+//! let sim = Simulator::start(SimConfig {
+//!     inventory: InventorySource::DefaultVCenter,
+//!     ..SimConfig::default()
+//! })
+//! .await?;
+//! println!("{}", sim.sdk_url()); // https://127.0.0.1:PORT/sdk
+//! let counts = sim.stats();      // per-method request counters
+//! sim.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! Defaults ([`SimConfig::default`]): listen on `127.0.0.1:0` (a free port), https with a
+//! fresh self-signed certificate, the default ESX inventory, user `root`, password
+//! `password` ([`DEFAULT_USER`], [`DEFAULT_PASSWORD`]), sessions expire after 30 minutes
+//! idle, no state file (datastore files in a temporary directory removed at shutdown).
+//!
+//! # HTTP endpoints
+//!
+//! - `POST /sdk`: SOAP 1.1 (vim25). Every call but `RetrieveServiceContent` (and `Login`)
+//!   needs the `vmware_soap_session` cookie that `Login` sets, else `NotAuthenticated`.
+//! - `GET /sdk/vimServiceVersions.xml`, `GET /sdk/vimService.wsdl`: version probes.
+//! - `GET|HEAD|PUT|DELETE /folder/PATH?dcPath=DC&dsName=DS`: datastore files;
+//!   `GET /screen?id=VMID`: a PNG. Both need the session cookie or HTTP basic auth.
+//! - `GET /esxsim/stats` (JSON [`StatsSnapshot`]), `POST /esxsim/stats/reset`;
+//!   `POST /esxsim/inject` (JSON [`inject::Injection`]), `GET`/`DELETE /esxsim/inject`;
+//!   `POST /esxsim/sessions/expire` (ends every session).
+//!
+//! # Layout
+//!
+//! [`value`] (SOAP data values and their encoding), [`soap`] (envelopes, the parsed request
+//! tree), [`fault`] (typed vSphere faults), [`object`] (the contract between this core and
+//! the world model), [`task`], [`session`], [`property_collector`], [`view`], [`service`],
+//! [`core`] (dispatch), [`server`] (HTTP), [`inject`], [`stats`]; the world model
+//! comes from the inventory modules.
 
+pub mod core;
 pub mod fault;
+pub mod inject;
 pub mod object;
+pub mod property_collector;
+pub mod server;
+pub mod service;
+pub mod session;
 pub mod soap;
+pub mod stats;
 pub mod task;
 pub mod value;
-pub mod inject;
-pub mod session;
-pub mod stats;
+pub mod view;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+pub use inject::{Action, Injection};
+pub use object::{Inventory, Mode};
+pub use stats::StatsSnapshot;
+
+use crate::core::{lock, Core, FilterState};
+use crate::property_collector::Paging;
+use crate::service::{mode_of, ServiceRefs};
+use crate::session::Sessions;
+use crate::stats::Stats;
+use crate::task::Tasks;
+use crate::view::Views;
+
+/// The default user name.
+pub const DEFAULT_USER: &str = "root";
+/// The default password.
+pub const DEFAULT_PASSWORD: &str = "password";
+
+/// How the simulator speaks HTTP.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Tls {
+    /// Plain http.
+    Off,
+    /// https with a fresh self-signed certificate (for `localhost` and `127.0.0.1`).
+    SelfSigned,
+    /// https with this PEM certificate chain and PEM private key.
+    Files {
+        /// Certificate chain.
+        cert: PathBuf,
+        /// Private key.
+        key: PathBuf,
+    },
+}
+
+/// Which world to serve.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InventorySource {
+    /// The shipped default standalone ESX host.
+    DefaultEsx,
+    /// The shipped default vCenter (folders, datacenter, cluster, standalone host).
+    DefaultVCenter,
+    /// An inventory file (JSON; see `crates/sim/INVENTORY.md`).
+    File(PathBuf),
+    /// A generated inventory.
+    Generate {
+        /// A vCenter (else one ESX host).
+        vcenter: bool,
+        /// Hosts (1 for ESX).
+        hosts: usize,
+        /// VMs per host.
+        vms_per_host: usize,
+    },
+}
+
+/// Simulator settings.
+#[derive(Clone, Debug)]
+pub struct SimConfig {
+    /// Address to listen on; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// http or https.
+    pub tls: Tls,
+    /// The world served when there is no state file yet.
+    pub inventory: InventorySource,
+    /// A state file: loaded at start when it exists (instead of `inventory`), rewritten
+    /// after every change.
+    pub state_file: Option<PathBuf>,
+    /// Where datastore directories live; default `<state_file>.files` with a state file,
+    /// else a temporary directory removed at shutdown.
+    pub files_dir: Option<PathBuf>,
+    /// The accepted user name.
+    pub user: String,
+    /// The accepted password.
+    pub password: String,
+    /// Sessions idle longer than this expire.
+    pub session_idle_timeout: Duration,
+    /// Finished tasks keep showing queued, then running, for this long (0: no lag).
+    pub task_delay: Duration,
+}
+
+impl Default for SimConfig {
+    fn default() -> SimConfig {
+        SimConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            tls: Tls::SelfSigned,
+            inventory: InventorySource::DefaultEsx,
+            state_file: None,
+            files_dir: None,
+            user: DEFAULT_USER.to_string(),
+            password: DEFAULT_PASSWORD.to_string(),
+            session_idle_timeout: Duration::from_secs(30 * 60),
+            task_delay: Duration::ZERO,
+        }
+    }
+}
+
+/// Why the simulator could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    /// The listen address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        /// The address.
+        addr: SocketAddr,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// TLS setup failed.
+    #[error("TLS setup failed: {0}")]
+    Tls(String),
+    /// The inventory or state file could not be loaded or created.
+    #[error("inventory: {0}")]
+    Inventory(String),
+    /// Other I/O.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// The simulator.
+pub struct Simulator;
+
+/// A running simulator; stop it with [`RunningSim::shutdown`] (dropping it stops it too).
+pub struct RunningSim {
+    core: Arc<Core>,
+    addr: SocketAddr,
+    tls: bool,
+    stop: tokio::sync::watch::Sender<bool>,
+    task: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    temp_dir: Option<PathBuf>,
+}
+
+/// Builds the world a configuration asks for (the world model is not in this build yet).
+fn build_world(
+    _config: &SimConfig,
+    _files_dir: &std::path::Path,
+) -> Result<Box<dyn Inventory>, SimError> {
+    Err(SimError::Inventory(
+        "the world model is not wired yet".into(),
+    ))
+}
+
+impl Simulator {
+    /// Starts a simulator serving the configured world.
+    pub async fn start(config: SimConfig) -> Result<RunningSim, SimError> {
+        let (files_dir, temp_dir) = match (&config.files_dir, &config.state_file) {
+            (Some(d), _) => (d.clone(), None),
+            (None, Some(state)) => {
+                let mut d = state.as_os_str().to_os_string();
+                d.push(".files");
+                (PathBuf::from(d), None)
+            }
+            (None, None) => {
+                let n = session::new_key().map_err(|e| SimError::Inventory(e.to_string()))?;
+                let d = std::env::temp_dir().join(format!("esxsim-{}", &n[..12]));
+                (d.clone(), Some(d))
+            }
+        };
+        std::fs::create_dir_all(&files_dir)?;
+        let world = match build_world(&config, &files_dir) {
+            Ok(w) => w,
+            Err(e) => {
+                if let Some(t) = &temp_dir {
+                    let _ = std::fs::remove_dir_all(t);
+                }
+                return Err(e);
+            }
+        };
+        let mut sim = Simulator::start_with(config, world).await?;
+        sim.temp_dir = temp_dir;
+        Ok(sim)
+    }
+
+    /// Starts a simulator serving `world` (any [`Inventory`]); `config.inventory`,
+    /// `files_dir` are ignored, `state_file` is where changes are saved.
+    pub async fn start_with(
+        config: SimConfig,
+        world: Box<dyn Inventory>,
+    ) -> Result<RunningSim, SimError> {
+        let mode = mode_of(&world.about());
+        let acceptor = match &config.tls {
+            Tls::Off => None,
+            Tls::SelfSigned => Some(server::tls_acceptor(None).map_err(SimError::Tls)?),
+            Tls::Files { cert, key } => {
+                Some(server::tls_acceptor(Some((cert, key))).map_err(SimError::Tls)?)
+            }
+        };
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| SimError::Listen {
+                addr: config.listen,
+                source,
+            })?;
+        let addr = listener.local_addr()?;
+        let mut tasks = Tasks::new(if mode == Mode::Esx {
+            "haTask--vim.Task-"
+        } else {
+            "task-"
+        });
+        tasks.set_delay(config.task_delay);
+        let (changed, _) = tokio::sync::watch::channel(0u64);
+        let core = Arc::new(Core {
+            world: RwLock::new(world),
+            tasks: RwLock::new(tasks),
+            sessions: Mutex::new(Sessions::new(
+                &config.user,
+                &config.password,
+                config.session_idle_timeout,
+            )),
+            views: RwLock::new(Views::default()),
+            filters: Mutex::new(FilterState::default()),
+            paging: Mutex::new(Paging::default()),
+            changed,
+            stats: Stats::default(),
+            inject: inject::Injector::default(),
+            refs: ServiceRefs::new(mode),
+            mode,
+            state_file: config.state_file.clone(),
+        });
+        let (stop, stop_rx) = tokio::sync::watch::channel(false);
+        let tls = acceptor.is_some();
+        let task = tokio::spawn(server::serve(core.clone(), listener, acceptor, stop_rx));
+        Ok(RunningSim {
+            core,
+            addr,
+            tls,
+            stop,
+            task: Mutex::new(Some(task)),
+            temp_dir: None,
+        })
+    }
+}
+
+impl RunningSim {
+    /// The base URL, e.g. `https://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!(
+            "{}://{}",
+            if self.tls { "https" } else { "http" },
+            self.addr
+        )
+    }
+
+    /// The SOAP endpoint, `URL/sdk`.
+    pub fn sdk_url(&self) -> String {
+        format!("{}/sdk", self.url())
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// ESX or vCenter.
+    pub fn mode(&self) -> Mode {
+        self.core.mode
+    }
+
+    /// The request counters now.
+    pub fn stats(&self) -> StatsSnapshot {
+        self.core.stats.snapshot()
+    }
+
+    /// Clears the request counters.
+    pub fn reset_stats(&self) {
+        self.core.stats.reset()
+    }
+
+    /// Adds a fault-injection rule.
+    pub fn inject(&self, rule: Injection) {
+        self.core.inject.add(rule)
+    }
+
+    /// Removes every fault-injection rule.
+    pub fn clear_injections(&self) {
+        self.core.inject.clear()
+    }
+
+    /// Ends every session (clients then see `NotAuthenticated`).
+    pub fn expire_sessions(&self) {
+        self.core.expire_all_sessions()
+    }
+
+    /// Changes the idle time after which sessions expire.
+    pub fn set_session_idle_timeout(&self, t: Duration) {
+        lock(&self.core.sessions).set_idle_timeout(t)
+    }
+
+    /// Runs `f` on the world (for tests that inspect or seed it).
+    pub fn with_world<R>(&self, f: impl FnOnce(&mut dyn Inventory) -> R) -> R {
+        let mut w = crate::core::write(&self.core.world);
+        let r = f(w.as_mut());
+        drop(w);
+        self.core.bump();
+        r
+    }
+
+    /// Stops serving and waits until every connection is closed.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        let task = lock(&self.task).take();
+        if let Some(t) = task {
+            let _ = t.await;
+        }
+    }
+}
+
+impl Drop for RunningSim {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+        if let Some(t) = lock(&self.task).take() {
+            t.abort();
+        }
+        if let Some(d) = &self.temp_dir {
+            let _ = std::fs::remove_dir_all(d);
+        }
+    }
+}

@@ -126,9 +126,8 @@ pub trait Inventory: Send + Sync + 'static {
 /// Whether a method name is a pure read (no world change, no version bump, no save).
 pub fn is_read_only_method(method: &str) -> bool {
     const PREFIXES: &[&str] = &[
-        "Retrieve", "Find", "Query", "Browse", "Search", "Current", "Fetch", "Validate",
-        "Check", "Acquire",
+        "Retrieve", "Find", "Query", "Browse", "Search", "Current", "Fetch", "Validate", "Check",
+        "Acquire",
     ];
-    PREFIXES.iter().any(|p| method.starts_with(p))
-        && !method.starts_with("SearchDatastore")
+    PREFIXES.iter().any(|p| method.starts_with(p)) && !method.starts_with("SearchDatastore")
 }

@@ -32,7 +32,10 @@ impl Session {
             .with("userName", Value::str(self.user.clone()))
             .with("fullName", Value::str(self.user.clone()))
             .with("loginTime", Value::DateTime(self.login_time.clone()))
-            .with("lastActiveTime", Value::DateTime(self.last_active_time.clone()))
+            .with(
+                "lastActiveTime",
+                Value::DateTime(self.last_active_time.clone()),
+            )
             .with("locale", Value::str("en"))
             .with("messageLocale", Value::str("en"))
     }
@@ -71,12 +74,22 @@ impl Sessions {
         self.idle_timeout = t;
     }
 
+    /// Whether `user` / `password` are the configured credentials.
+    pub fn check_credentials(&self, user: &str, password: &str) -> bool {
+        // Compare without an early exit so timing does not leak the matching prefix.
+        ct_eq(user.as_bytes(), self.user.as_bytes())
+            & ct_eq(password.as_bytes(), self.password.as_bytes())
+    }
+
+    /// Ends every session (tests use it to make clients see an expired session); returns
+    /// their keys.
+    pub fn clear(&mut self) -> Vec<String> {
+        self.sessions.drain().map(|(k, _)| k).collect()
+    }
+
     /// `Login`: checks the credentials and opens a session.
     pub fn login(&mut self, user: &str, password: &str) -> Result<Session, Fault> {
-        // Compare without an early exit so timing does not leak the matching prefix.
-        let ok = ct_eq(user.as_bytes(), self.user.as_bytes())
-            & ct_eq(password.as_bytes(), self.password.as_bytes());
-        if !ok {
+        if !self.check_credentials(user, password) {
             return Err(Fault::invalid_login());
         }
         let key = new_key().map_err(|e| Fault::system_error(e.to_string()))?;
@@ -216,6 +229,9 @@ mod tests {
         assert_eq!(key_from_cookie(&c), Some("52ab-cd"));
         assert_eq!(key_from_cookie("a=b; vmware_soap_session=xyz"), Some("xyz"));
         assert_eq!(key_from_cookie("a=b"), None);
-        assert_eq!(new_key().unwrap().len(), 2 + 6 + 1 + 4 + 1 + 4 + 1 + 4 + 1 + 46);
+        assert_eq!(
+            new_key().unwrap().len(),
+            2 + 6 + 1 + 4 + 1 + 4 + 1 + 4 + 1 + 46
+        );
     }
 }

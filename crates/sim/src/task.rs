@@ -389,7 +389,10 @@ mod tests {
             tasks.property(&t, "info.state").unwrap(),
             Some(Value::enumv("TaskInfoState", "running"))
         );
-        assert_eq!(tasks.running_for(&MoRef::new("VirtualMachine", "1")), vec![t.clone()]);
+        assert_eq!(
+            tasks.running_for(&MoRef::new("VirtualMachine", "1")),
+            vec![t.clone()]
+        );
         assert_eq!(tasks.cancel(&t).unwrap_err().ty, "NotSupported");
         tasks.succeed(&t, Some(Value::moref("VirtualMachine", "2")));
         assert_eq!(

@@ -58,7 +58,10 @@ impl Obj {
 
     /// Mutable access to field `name`.
     pub fn get_mut(&mut self, name: &str) -> Option<&mut Value> {
-        self.fields.iter_mut().find(|(n, _)| n == name).map(|(_, v)| v)
+        self.fields
+            .iter_mut()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v)
     }
 
     /// Sets field `name`, replacing an existing value or appending a new field.
@@ -163,7 +166,10 @@ impl Value {
     }
     /// An array of strings (`ArrayOfString`).
     pub fn strings<S: Into<String>>(items: impl IntoIterator<Item = S>) -> Value {
-        Value::array("string", items.into_iter().map(|s| Value::Str(s.into())).collect())
+        Value::array(
+            "string",
+            items.into_iter().map(|s| Value::Str(s.into())).collect(),
+        )
     }
     /// An array of references (`ArrayOfManagedObjectReference`).
     pub fn morefs(items: impl IntoIterator<Item = MoRef>) -> Value {
@@ -527,8 +533,11 @@ mod tests {
              <device xsi:type=\"VirtualDisk\"><key>2000</key><capacityInKB>1024</capacityInKB></device></val>"
         );
         let mut s = String::new();
-        Value::array("VirtualDevice", vec![Value::obj("VirtualCdrom").with("key", 3000.into())])
-            .write_any(&mut s, "val");
+        Value::array(
+            "VirtualDevice",
+            vec![Value::obj("VirtualCdrom").with("key", 3000.into())],
+        )
+        .write_any(&mut s, "val");
         assert_eq!(
             s,
             "<val xsi:type=\"ArrayOfVirtualDevice\"><VirtualDevice xsi:type=\"VirtualCdrom\"><key>3000</key></VirtualDevice></val>"
@@ -561,6 +570,9 @@ mod tests {
     #[test]
     fn datetime() {
         assert_eq!(format_datetime(0, 0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(format_datetime(1_700_000_000, 5), "2023-11-14T22:13:20.005Z");
+        assert_eq!(
+            format_datetime(1_700_000_000, 5),
+            "2023-11-14T22:13:20.005Z"
+        );
     }
 }

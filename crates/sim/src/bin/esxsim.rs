@@ -1,3 +1,130 @@
-//! `esxsim`: the vSphere simulator as a standalone server.
+//! `esxsim`: the vSphere simulator as a standalone server. Prints its base URL as the first
+//! line of stdout and serves until SIGINT or SIGTERM.
 
-fn main() {}
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use esxvirt_sim::{InventorySource, SimConfig, Simulator, Tls};
+
+/// A vSphere (ESX / vCenter) simulator.
+#[derive(Parser, Debug)]
+#[command(name = "esxsim", version, about)]
+struct Args {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    listen: SocketAddr,
+    /// Serve plain http instead of https.
+    #[arg(long)]
+    http: bool,
+    /// PEM certificate chain for https (default: a fresh self-signed one).
+    #[arg(long, requires = "key")]
+    cert: Option<PathBuf>,
+    /// PEM private key for --cert.
+    #[arg(long, requires = "cert")]
+    key: Option<PathBuf>,
+    /// Inventory file (JSON) to serve.
+    #[arg(long, conflicts_with_all = ["vcenter", "generate_vms"])]
+    inventory: Option<PathBuf>,
+    /// State file: loaded when it exists, rewritten after every change.
+    #[arg(long)]
+    state: Option<PathBuf>,
+    /// Directory holding the datastores' files.
+    #[arg(long)]
+    files_dir: Option<PathBuf>,
+    /// Serve a vCenter (VirtualCenter) instead of an ESX host.
+    #[arg(long)]
+    vcenter: bool,
+    /// Generate an inventory with this many VMs per host instead of the default one.
+    #[arg(long)]
+    generate_vms: Option<usize>,
+    /// Hosts of a generated vCenter inventory.
+    #[arg(long, default_value_t = 1)]
+    generate_hosts: usize,
+    /// Accepted user name.
+    #[arg(long, default_value = esxvirt_sim::DEFAULT_USER)]
+    user: String,
+    /// Accepted password.
+    #[arg(long, default_value = esxvirt_sim::DEFAULT_PASSWORD)]
+    password: String,
+    /// Seconds of inactivity after which a session expires.
+    #[arg(long, default_value_t = 1800)]
+    session_idle_timeout: u64,
+    /// Milliseconds during which finished tasks still show queued/running.
+    #[arg(long, default_value_t = 0)]
+    task_delay_ms: u64,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("esxsim: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    rt.block_on(run(args))
+}
+
+async fn run(args: Args) -> ExitCode {
+    let inventory = match (&args.inventory, args.generate_vms) {
+        (Some(p), _) => InventorySource::File(p.clone()),
+        (None, Some(n)) => InventorySource::Generate {
+            vcenter: args.vcenter,
+            hosts: args.generate_hosts,
+            vms_per_host: n,
+        },
+        (None, None) if args.vcenter => InventorySource::DefaultVCenter,
+        (None, None) => InventorySource::DefaultEsx,
+    };
+    let tls = match (args.http, args.cert, args.key) {
+        (true, _, _) => Tls::Off,
+        (false, Some(cert), Some(key)) => Tls::Files { cert, key },
+        _ => Tls::SelfSigned,
+    };
+    let config = SimConfig {
+        listen: args.listen,
+        tls,
+        inventory,
+        state_file: args.state,
+        files_dir: args.files_dir,
+        user: args.user,
+        password: args.password,
+        session_idle_timeout: Duration::from_secs(args.session_idle_timeout),
+        task_delay: Duration::from_millis(args.task_delay_ms),
+    };
+    let sim = match Simulator::start(config).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("esxsim: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("{}", sim.url());
+    use std::io::Write as _;
+    let _ = std::io::stdout().flush();
+    wait_for_signal().await;
+    sim.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+async fn wait_for_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}

@@ -76,7 +76,9 @@ impl Element {
                             .unescape_value()
                             .map_err(|e| ParseError::Xml(e.to_string()))?
                             .into_owned();
-                        if prefix.as_ref().is_some_and(|p| p.starts_with(b"xmlns")) || local == "xmlns" {
+                        if prefix.as_ref().is_some_and(|p| p.starts_with(b"xmlns"))
+                            || local == "xmlns"
+                        {
                             continue;
                         }
                         if local == "type" && prefix.is_some() {
@@ -128,9 +130,7 @@ impl Element {
                             match quick_xml::escape::resolve_predefined_entity(&name) {
                                 Some(s) => cur.text.push_str(s),
                                 None => {
-                                    return Err(ParseError::Xml(format!(
-                                        "unknown entity &{name};"
-                                    )))
+                                    return Err(ParseError::Xml(format!("unknown entity &{name};")))
                                 }
                             }
                         }
@@ -156,7 +156,10 @@ impl Element {
 
     /// Attribute `name` (not `xsi:type`; see [`Element::xsi_type`]).
     pub fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.attrs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The text of child `name`, trimmed.
@@ -244,7 +247,10 @@ mod tests {
             MoRef::new("SessionManager", "ha-sessionmgr")
         );
         assert_eq!(login.text_of("password"), Some("a&bA"));
-        assert_eq!(login.child("x").unwrap().xsi_type.as_deref(), Some("VirtualDisk"));
+        assert_eq!(
+            login.child("x").unwrap().xsi_type.as_deref(),
+            Some("VirtualDisk")
+        );
     }
 
     #[test]

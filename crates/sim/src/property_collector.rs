@@ -1,0 +1,690 @@
+//! The property collector: filter specs with object, traversal and (named) selection specs,
+//! retrieval with paging tokens, and property filters reporting changes for
+//! `WaitForUpdates(Ex)` / `CheckForUpdates` by diffing each filter's result against what it
+//! last reported.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use crate::fault::Fault;
+use crate::soap::Element;
+use crate::value::{escape_into, MoRef, Value};
+
+/// Where the collector reads objects and properties (the world and the core's objects).
+pub trait PropertySource {
+    /// Whether `obj` exists.
+    fn exists(&self, obj: &MoRef) -> bool;
+    /// Property `path` of `obj` (see [`crate::object::Inventory::property`]).
+    fn property(&self, obj: &MoRef, path: &str) -> Result<Option<Value>, Fault>;
+    /// All top-level property names of `obj`.
+    fn property_names(&self, obj: &MoRef) -> Vec<&'static str>;
+}
+
+/// Whether managed-object type `actual` is `wanted` or one of its subtypes.
+pub fn is_a(actual: &str, wanted: &str) -> bool {
+    if actual == wanted {
+        return true;
+    }
+    let parent = match actual {
+        "ClusterComputeResource" => "ComputeResource",
+        "VirtualApp" => "ResourcePool",
+        "DistributedVirtualPortgroup" | "OpaqueNetwork" => "Network",
+        "VmwareDistributedVirtualSwitch" => "DistributedVirtualSwitch",
+        "StoragePod" => "Folder",
+        "Folder"
+        | "Datacenter"
+        | "ComputeResource"
+        | "HostSystem"
+        | "ResourcePool"
+        | "VirtualMachine"
+        | "Datastore"
+        | "Network"
+        | "DistributedVirtualSwitch" => "ManagedEntity",
+        "ManagedEntity" => "ExtensibleManagedObject",
+        _ => return false,
+    };
+    is_a(parent, wanted)
+}
+
+/// A selection in a `selectSet`: an inline traversal spec or a reference by name.
+#[derive(Clone, Debug)]
+enum Sel {
+    Traversal(usize),
+    Named(String),
+}
+
+#[derive(Clone, Debug)]
+struct Traversal {
+    ty: String,
+    path: String,
+    skip: bool,
+    select: Vec<Sel>,
+}
+
+#[derive(Clone, Debug)]
+struct ObjSpec {
+    obj: MoRef,
+    skip: bool,
+    select: Vec<Sel>,
+}
+
+#[derive(Clone, Debug)]
+struct PropSpec {
+    ty: String,
+    all: bool,
+    paths: Vec<String>,
+}
+
+/// A parsed `PropertyFilterSpec`.
+#[derive(Clone, Debug)]
+pub struct FilterSpec {
+    props: Vec<PropSpec>,
+    objects: Vec<ObjSpec>,
+    traversals: Vec<Traversal>,
+    names: HashMap<String, usize>,
+    /// The spec as sent (the filter's `spec` property echoes it).
+    pub raw: Element,
+}
+
+impl FilterSpec {
+    /// Parses a `PropertyFilterSpec` element.
+    pub fn parse(el: &Element) -> Result<FilterSpec, Fault> {
+        let mut spec = FilterSpec {
+            props: Vec::new(),
+            objects: Vec::new(),
+            traversals: Vec::new(),
+            names: HashMap::new(),
+            raw: el.clone(),
+        };
+        for p in el.children_named("propSet") {
+            let ty = p
+                .text_of("type")
+                .ok_or_else(|| Fault::invalid_argument("propSet.type"))?;
+            spec.props.push(PropSpec {
+                ty: ty.to_string(),
+                all: p.bool_of("all")?.unwrap_or(false),
+                paths: p
+                    .children_named("pathSet")
+                    .map(|c| c.text.trim().to_string())
+                    .collect(),
+            });
+        }
+        for o in el.children_named("objectSet") {
+            let obj = o
+                .moref_of("obj")?
+                .ok_or_else(|| Fault::invalid_argument("objectSet.obj"))?;
+            let skip = o.bool_of("skip")?.unwrap_or(false);
+            let select = spec.parse_selects(o)?;
+            spec.objects.push(ObjSpec { obj, skip, select });
+        }
+        if spec.props.is_empty() {
+            return Err(Fault::invalid_argument("propSet"));
+        }
+        Ok(spec)
+    }
+
+    fn parse_selects(&mut self, parent: &Element) -> Result<Vec<Sel>, Fault> {
+        let mut out = Vec::new();
+        for s in parent.children_named("selectSet") {
+            let is_traversal = s.xsi_type.as_deref() == Some("TraversalSpec")
+                || (s.child("path").is_some() && s.child("type").is_some());
+            if !is_traversal {
+                let name = s
+                    .text_of("name")
+                    .ok_or_else(|| Fault::invalid_argument("selectSet.name"))?;
+                out.push(Sel::Named(name.to_string()));
+                continue;
+            }
+            let ty = s
+                .text_of("type")
+                .ok_or_else(|| Fault::invalid_argument("selectSet.type"))?
+                .to_string();
+            let path = s
+                .text_of("path")
+                .ok_or_else(|| Fault::invalid_argument("selectSet.path"))?
+                .to_string();
+            let skip = s.bool_of("skip")?.unwrap_or(false);
+            // Reserve the slot first so nested specs can refer to this one by name.
+            let idx = self.traversals.len();
+            self.traversals.push(Traversal {
+                ty,
+                path,
+                skip,
+                select: Vec::new(),
+            });
+            if let Some(name) = s.text_of("name").filter(|n| !n.is_empty()) {
+                self.names.entry(name.to_string()).or_insert(idx);
+            }
+            let nested = self.parse_selects(s)?;
+            self.traversals[idx].select = nested;
+            out.push(Sel::Traversal(idx));
+        }
+        Ok(out)
+    }
+
+    fn resolve(&self, sel: &Sel) -> Option<usize> {
+        match sel {
+            Sel::Traversal(i) => Some(*i),
+            Sel::Named(n) => self.names.get(n).copied(),
+        }
+    }
+
+    /// The objects this spec selects, in traversal order. `strict`: a starting object that
+    /// does not exist is a `ManagedObjectNotFound` fault (retrieval) rather than nothing
+    /// (a filter whose object went away).
+    pub fn select_objects(
+        &self,
+        src: &dyn PropertySource,
+        strict: bool,
+    ) -> Result<Vec<MoRef>, Fault> {
+        let mut found = Vec::new();
+        let mut seen = HashSet::new();
+        let mut applied: HashSet<(MoRef, usize)> = HashSet::new();
+        for os in &self.objects {
+            if !src.exists(&os.obj) {
+                if strict {
+                    return Err(Fault::not_found(&os.obj));
+                }
+                continue;
+            }
+            // Explicit stack instead of recursion: inventories can be deep.
+            let mut stack: Vec<(MoRef, bool, &[Sel])> = vec![(os.obj.clone(), os.skip, &os.select)];
+            while let Some((obj, skip, select)) = stack.pop() {
+                if !skip && seen.insert(obj.clone()) {
+                    found.push(obj.clone());
+                }
+                let mut next = Vec::new();
+                for sel in select {
+                    let Some(idx) = self.resolve(sel) else {
+                        continue;
+                    };
+                    let t = &self.traversals[idx];
+                    if !is_a(&obj.ty, &t.ty) || !applied.insert((obj.clone(), idx)) {
+                        continue;
+                    }
+                    let Ok(Some(v)) = src.property(&obj, &t.path) else {
+                        continue;
+                    };
+                    for child in morefs_in(&v) {
+                        next.push((child, t.skip, t.select.as_slice()));
+                    }
+                }
+                // Reverse so the first child is visited first (depth-first, document order).
+                stack.extend(next.into_iter().rev());
+            }
+        }
+        Ok(found)
+    }
+
+    /// Retrieves the selected objects' properties.
+    pub fn collect(
+        &self,
+        src: &dyn PropertySource,
+        strict: bool,
+    ) -> Result<Vec<ObjectContent>, Fault> {
+        let objs = self.select_objects(src, strict)?;
+        let mut out = Vec::with_capacity(objs.len());
+        for obj in objs {
+            let mut matched = false;
+            let mut props: Vec<(String, Value)> = Vec::new();
+            let mut missing = Vec::new();
+            for ps in self.props.iter().filter(|p| is_a(&obj.ty, &p.ty)) {
+                matched = true;
+                let all_names;
+                let paths: Vec<&str> = if ps.all {
+                    all_names = src.property_names(&obj);
+                    all_names.to_vec()
+                } else {
+                    ps.paths.iter().map(String::as_str).collect()
+                };
+                for path in paths {
+                    if props.iter().any(|(n, _)| n == path) {
+                        continue;
+                    }
+                    match src.property(&obj, path) {
+                        Ok(Some(v)) => props.push((path.to_string(), v)),
+                        Ok(None) => {}
+                        Err(f) if f.ty == "InvalidProperty" => return Err(f),
+                        Err(f) if f.ty == "ManagedObjectNotFound" => break,
+                        Err(f) => missing.push((path.to_string(), f)),
+                    }
+                }
+            }
+            if matched {
+                out.push(ObjectContent {
+                    obj,
+                    props,
+                    missing,
+                });
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Every managed object reference in a value (a reference or an array of them).
+pub fn morefs_in(v: &Value) -> Vec<MoRef> {
+    match v {
+        Value::MoRef(m) => vec![m.clone()],
+        Value::Array { items, .. } => items.iter().filter_map(|i| i.as_moref().cloned()).collect(),
+        Value::Any(b) => morefs_in(b),
+        _ => Vec::new(),
+    }
+}
+
+/// One object's retrieved properties.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ObjectContent {
+    /// The object.
+    pub obj: MoRef,
+    /// Property path and value, for the properties that are set.
+    pub props: Vec<(String, Value)>,
+    /// Properties that could not be read.
+    pub missing: Vec<(String, Fault)>,
+}
+
+impl ObjectContent {
+    /// Writes `<tag><obj ..>..</obj><propSet>..</propSet>..</tag>`.
+    pub fn write(&self, out: &mut String, tag: &str) {
+        out.push('<');
+        out.push_str(tag);
+        out.push('>');
+        write_obj(out, "obj", &self.obj);
+        for (name, val) in &self.props {
+            out.push_str("<propSet><name>");
+            escape_into(out, name);
+            out.push_str("</name>");
+            val.write_any(out, "val");
+            out.push_str("</propSet>");
+        }
+        for (path, fault) in &self.missing {
+            out.push_str("<missingSet><path>");
+            escape_into(out, path);
+            out.push_str("</path>");
+            fault.to_localized().write_field(out, "fault");
+            out.push_str("</missingSet>");
+        }
+        out.push_str("</");
+        out.push_str(tag);
+        out.push('>');
+    }
+}
+
+/// Writes `<tag type="T">id</tag>`.
+pub fn write_obj(out: &mut String, tag: &str, m: &MoRef) {
+    out.push('<');
+    out.push_str(tag);
+    out.push_str(" type=\"");
+    out.push_str(&m.ty);
+    out.push_str("\">");
+    escape_into(out, &m.value);
+    out.push_str("</");
+    out.push_str(tag);
+    out.push('>');
+}
+
+/// Parses every `specSet` of a retrieval request.
+pub fn parse_spec_set(args: &Element) -> Result<Vec<FilterSpec>, Fault> {
+    let specs: Vec<FilterSpec> = args
+        .children_named("specSet")
+        .map(FilterSpec::parse)
+        .collect::<Result<_, _>>()?;
+    if specs.is_empty() {
+        return Err(Fault::invalid_argument("specSet"));
+    }
+    Ok(specs)
+}
+
+/// Retrieves every spec of a request, keeping each object once.
+pub fn retrieve(
+    src: &dyn PropertySource,
+    specs: &[FilterSpec],
+) -> Result<Vec<ObjectContent>, Fault> {
+    let mut out: Vec<ObjectContent> = Vec::new();
+    for s in specs {
+        let mut part = s.collect(src, true)?;
+        if out.is_empty() {
+            out = part;
+        } else {
+            part.retain(|oc| !out.iter().any(|o| o.obj == oc.obj));
+            out.extend(part);
+        }
+    }
+    Ok(out)
+}
+
+/// Pages left over from `RetrievePropertiesEx` calls, by token.
+#[derive(Debug, Default)]
+pub struct Paging {
+    pages: HashMap<String, (String, VecDeque<ObjectContent>, usize)>,
+    next: u64,
+}
+
+/// Tokens kept at most (the oldest are dropped).
+const MAX_TOKENS: usize = 1000;
+
+impl Paging {
+    /// Returns the first page of `objects` (at most `max` objects) and, when more remain, a
+    /// token for `ContinueRetrievePropertiesEx` owned by `session`.
+    pub fn first_page(
+        &mut self,
+        session: &str,
+        mut objects: Vec<ObjectContent>,
+        max: Option<usize>,
+    ) -> (Vec<ObjectContent>, Option<String>) {
+        let Some(max) = max.filter(|m| *m > 0 && objects.len() > *m) else {
+            return (objects, None);
+        };
+        let rest: VecDeque<ObjectContent> = objects.split_off(max).into();
+        if self.pages.len() >= MAX_TOKENS {
+            if let Some(k) = self.pages.keys().next().cloned() {
+                self.pages.remove(&k);
+            }
+        }
+        self.next += 1;
+        let token = self.next.to_string();
+        self.pages
+            .insert(token.clone(), (session.to_string(), rest, max));
+        (objects, Some(token))
+    }
+
+    /// The next page for `token`, and the token again while more remain.
+    pub fn next_page(
+        &mut self,
+        session: &str,
+        token: &str,
+    ) -> Result<(Vec<ObjectContent>, Option<String>), Fault> {
+        let Some((owner, rest, max)) = self.pages.get_mut(token) else {
+            return Err(Fault::invalid_argument("token"));
+        };
+        if owner != session {
+            return Err(Fault::invalid_argument("token"));
+        }
+        let n = (*max).min(rest.len());
+        let page: Vec<ObjectContent> = rest.drain(..n).collect();
+        if rest.is_empty() {
+            self.pages.remove(token);
+            Ok((page, None))
+        } else {
+            Ok((page, Some(token.to_string())))
+        }
+    }
+
+    /// `CancelRetrievePropertiesEx`.
+    pub fn cancel(&mut self, session: &str, token: &str) {
+        if self.pages.get(token).is_some_and(|(o, _, _)| o == session) {
+            self.pages.remove(token);
+        }
+    }
+
+    /// Drops the pages of a session that logged out.
+    pub fn drop_session(&mut self, session: &str) {
+        self.pages.retain(|_, (o, _, _)| o != session);
+    }
+}
+
+/// Writes a `RetrieveResult` as `<returnval>` (nothing when there are no objects, as
+/// vSphere answers an empty result).
+pub fn write_retrieve_result(out: &mut String, objects: &[ObjectContent], token: Option<&str>) {
+    if objects.is_empty() && token.is_none() {
+        return;
+    }
+    out.push_str("<returnval>");
+    if let Some(t) = token {
+        out.push_str("<token>");
+        escape_into(out, t);
+        out.push_str("</token>");
+    }
+    for oc in objects {
+        oc.write(out, "objects");
+    }
+    out.push_str("</returnval>");
+}
+
+/// One property filter.
+#[derive(Debug)]
+pub struct Filter {
+    /// Its reference (`PropertyFilter`).
+    pub moref: MoRef,
+    /// The collector it belongs to.
+    pub collector: MoRef,
+    /// The owning session.
+    pub session: String,
+    /// What it watches.
+    pub spec: FilterSpec,
+    /// `partialUpdates` as given.
+    pub partial_updates: bool,
+    last: HashMap<MoRef, Vec<(String, Value)>>,
+    order: Vec<MoRef>,
+}
+
+/// A change to one object.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ObjectUpdate {
+    /// `enter`, `modify` or `leave`.
+    pub kind: &'static str,
+    /// The object.
+    pub obj: MoRef,
+    /// Changed properties; `None` = now unset.
+    pub changes: Vec<(String, Option<Value>)>,
+}
+
+impl Filter {
+    /// A new filter; it has reported nothing yet, so its first update has every object
+    /// entering.
+    pub fn new(
+        moref: MoRef,
+        collector: MoRef,
+        session: &str,
+        spec: FilterSpec,
+        partial: bool,
+    ) -> Filter {
+        Filter {
+            moref,
+            collector,
+            session: session.to_string(),
+            spec,
+            partial_updates: partial,
+            last: HashMap::new(),
+            order: Vec::new(),
+        }
+    }
+
+    /// The changes since the last report, which becomes the current state.
+    pub fn diff(&mut self, src: &dyn PropertySource) -> Vec<ObjectUpdate> {
+        let current = self.spec.collect(src, false).unwrap_or_default();
+        let mut updates = Vec::new();
+        let mut now_present = HashSet::new();
+        let mut new_last = HashMap::with_capacity(current.len());
+        let mut new_order = Vec::with_capacity(current.len());
+        for oc in current {
+            now_present.insert(oc.obj.clone());
+            match self.last.get(&oc.obj) {
+                None => updates.push(ObjectUpdate {
+                    kind: "enter",
+                    obj: oc.obj.clone(),
+                    changes: oc
+                        .props
+                        .iter()
+                        .map(|(n, v)| (n.clone(), Some(v.clone())))
+                        .collect(),
+                }),
+                Some(prev) => {
+                    let mut changes = Vec::new();
+                    for (n, v) in &oc.props {
+                        if prev.iter().find(|(pn, _)| pn == n).map(|(_, pv)| pv) != Some(v) {
+                            changes.push((n.clone(), Some(v.clone())));
+                        }
+                    }
+                    for (pn, _) in prev {
+                        if !oc.props.iter().any(|(n, _)| n == pn) {
+                            changes.push((pn.clone(), None));
+                        }
+                    }
+                    if !changes.is_empty() {
+                        updates.push(ObjectUpdate {
+                            kind: "modify",
+                            obj: oc.obj.clone(),
+                            changes,
+                        });
+                    }
+                }
+            }
+            new_order.push(oc.obj.clone());
+            new_last.insert(oc.obj, oc.props);
+        }
+        for obj in &self.order {
+            if !now_present.contains(obj) {
+                updates.push(ObjectUpdate {
+                    kind: "leave",
+                    obj: obj.clone(),
+                    changes: Vec::new(),
+                });
+            }
+        }
+        self.last = new_last;
+        self.order = new_order;
+        updates
+    }
+}
+
+/// Writes one `PropertyFilterUpdate` as `<filterSet>`.
+pub fn write_filter_update(out: &mut String, filter: &MoRef, updates: &[ObjectUpdate]) {
+    out.push_str("<filterSet>");
+    write_obj(out, "filter", filter);
+    for u in updates {
+        out.push_str("<objectSet><kind>");
+        out.push_str(u.kind);
+        out.push_str("</kind>");
+        write_obj(out, "obj", &u.obj);
+        for (name, val) in &u.changes {
+            out.push_str("<changeSet><name>");
+            escape_into(out, name);
+            out.push_str("</name><op>assign</op>");
+            if let Some(v) = val {
+                v.write_any(out, "val");
+            }
+            out.push_str("</changeSet>");
+        }
+        out.push_str("</objectSet>");
+    }
+    out.push_str("</filterSet>");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A folder `f` holding VMs `1`, `2` and a sub-folder `g` holding VM `3`.
+    struct Tiny;
+
+    impl PropertySource for Tiny {
+        fn exists(&self, obj: &MoRef) -> bool {
+            ["f", "g", "1", "2", "3"].contains(&obj.value.as_str())
+        }
+        fn property(&self, obj: &MoRef, path: &str) -> Result<Option<Value>, Fault> {
+            match (obj.value.as_str(), path) {
+                ("f", "childEntity") => Ok(Some(Value::morefs([
+                    MoRef::new("VirtualMachine", "1"),
+                    MoRef::new("VirtualMachine", "2"),
+                    MoRef::new("Folder", "g"),
+                ]))),
+                ("g", "childEntity") => {
+                    Ok(Some(Value::morefs([MoRef::new("VirtualMachine", "3")])))
+                }
+                (_, "name") => Ok(Some(Value::str(format!("n{}", obj.value)))),
+                (_, "childEntity") => Ok(None),
+                _ => Err(Fault::invalid_property(path)),
+            }
+        }
+        fn property_names(&self, _obj: &MoRef) -> Vec<&'static str> {
+            vec!["name"]
+        }
+    }
+
+    fn spec(xml: &str) -> FilterSpec {
+        FilterSpec::parse(&Element::parse(xml.as_bytes()).unwrap()).unwrap()
+    }
+
+    const RECURSIVE: &str = r#"<specSet xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+        <propSet><type>VirtualMachine</type><pathSet>name</pathSet></propSet>
+        <objectSet><obj type="Folder">f</obj><skip>true</skip>
+          <selectSet xsi:type="TraversalSpec"><name>folderTraversal</name><type>Folder</type><path>childEntity</path><skip>false</skip>
+            <selectSet><name>folderTraversal</name></selectSet>
+          </selectSet>
+        </objectSet></specSet>"#;
+
+    #[test]
+    fn named_recursive_traversal() {
+        let s = spec(RECURSIVE);
+        let got = s.collect(&Tiny, true).unwrap();
+        let ids: Vec<&str> = got.iter().map(|o| o.obj.value.as_str()).collect();
+        // Folders are traversed but have no matching propSet, so only VMs come back.
+        assert_eq!(ids, ["1", "2", "3"]);
+        assert_eq!(got[2].props, vec![("name".to_string(), Value::str("n3"))]);
+        let mut out = String::new();
+        got[0].write(&mut out, "returnval");
+        assert_eq!(
+            out,
+            "<returnval><obj type=\"VirtualMachine\">1</obj><propSet><name>name</name><val xsi:type=\"xsd:string\">n1</val></propSet></returnval>"
+        );
+    }
+
+    #[test]
+    fn invalid_property_and_missing_object() {
+        let s = spec(
+            r#"<specSet><propSet><type>VirtualMachine</type><pathSet>bogus</pathSet></propSet><objectSet><obj type="VirtualMachine">1</obj></objectSet></specSet>"#,
+        );
+        assert_eq!(s.collect(&Tiny, true).unwrap_err().ty, "InvalidProperty");
+        let s = spec(
+            r#"<specSet><propSet><type>VirtualMachine</type><all>true</all></propSet><objectSet><obj type="VirtualMachine">9</obj></objectSet></specSet>"#,
+        );
+        assert_eq!(
+            s.collect(&Tiny, true).unwrap_err().ty,
+            "ManagedObjectNotFound"
+        );
+        assert!(s.collect(&Tiny, false).unwrap().is_empty());
+    }
+
+    #[test]
+    fn paging() {
+        let s = spec(RECURSIVE);
+        let all = s.collect(&Tiny, true).unwrap();
+        let mut p = Paging::default();
+        let (page, tok) = p.first_page("s", all, Some(2));
+        assert_eq!(page.len(), 2);
+        let tok = tok.unwrap();
+        assert!(p.next_page("other", &tok).is_err());
+        let (page, tok2) = p.next_page("s", &tok).unwrap();
+        assert_eq!(page.len(), 1);
+        assert!(tok2.is_none());
+        assert!(p.next_page("s", &tok).is_err());
+    }
+
+    #[test]
+    fn filter_diffs() {
+        let mut f = Filter::new(
+            MoRef::new("PropertyFilter", "1"),
+            MoRef::new("PropertyCollector", "pc"),
+            "s",
+            spec(RECURSIVE),
+            false,
+        );
+        let first = f.diff(&Tiny);
+        assert_eq!(first.len(), 3);
+        assert!(first.iter().all(|u| u.kind == "enter"));
+        assert!(f.diff(&Tiny).is_empty());
+        let mut out = String::new();
+        write_filter_update(&mut out, &f.moref, &first[..1]);
+        assert_eq!(
+            out,
+            "<filterSet><filter type=\"PropertyFilter\">1</filter><objectSet><kind>enter</kind><obj type=\"VirtualMachine\">1</obj><changeSet><name>name</name><op>assign</op><val xsi:type=\"xsd:string\">n1</val></changeSet></objectSet></filterSet>"
+        );
+    }
+
+    #[test]
+    fn subtypes() {
+        assert!(is_a("ClusterComputeResource", "ComputeResource"));
+        assert!(is_a("VirtualMachine", "ManagedEntity"));
+        assert!(!is_a("VirtualMachine", "HostSystem"));
+    }
+}

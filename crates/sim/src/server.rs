@@ -1,0 +1,418 @@
+//! The HTTP(S) front: hyper 1 over tokio, TLS by tokio-rustls (self-signed certificate from
+//! rcgen, or a given one). Routes `/sdk` (SOAP), the service version probes, `/folder` and
+//! `/screen` (to the world), and the `/esxsim/*` control endpoints (stats, fault injection,
+//! session expiry); applies injected faults.
+
+use std::convert::Infallible;
+use std::future::Future as _;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{combinators::BoxBody, BodyExt, Full, Limited};
+use hyper::body::{Frame, Incoming};
+use hyper::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, SET_COOKIE};
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+
+use crate::core::{lock, read, write, Core};
+use crate::inject::{Action, Injection};
+use crate::object::FileRequest;
+use crate::service::{vim_service_versions, vim_service_wsdl};
+use crate::session::key_from_cookie;
+
+/// Largest SOAP request accepted.
+const MAX_SOAP_BODY: usize = 32 << 20;
+/// Largest file upload accepted on `/folder`.
+const MAX_UPLOAD: usize = 1 << 30;
+
+type Body = BoxBody<Bytes, std::io::Error>;
+
+/// Why a connection is dropped without an answer (an injected reset).
+#[derive(Debug, thiserror::Error)]
+#[error("connection reset (injected)")]
+pub struct InjectedReset;
+
+fn full(status: u16, content_type: &str, body: impl Into<Bytes>) -> Response<Body> {
+    let mut r = Response::new(
+        Full::new(body.into())
+            .map_err(|e: Infallible| match e {})
+            .boxed(),
+    );
+    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if let Ok(v) = HeaderValue::from_str(content_type) {
+        r.headers_mut().insert(CONTENT_TYPE, v);
+    }
+    r
+}
+
+/// A response announcing `body.len()` bytes but sending only the first half, then failing
+/// the stream so the connection closes.
+fn truncated(status: u16, content_type: &str, body: Bytes) -> Response<Body> {
+    let total = body.len();
+    let trunc = TruncatedBody {
+        half: Some(body.slice(..total / 2)),
+        pause: Box::pin(tokio::time::sleep(Duration::from_millis(100))),
+    };
+    let mut r = Response::new(BodyExt::boxed(trunc));
+    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    if let Ok(v) = HeaderValue::from_str(content_type) {
+        r.headers_mut().insert(CONTENT_TYPE, v);
+    }
+    r.headers_mut()
+        .insert(CONTENT_LENGTH, HeaderValue::from(total as u64));
+    r
+}
+
+/// A body yielding its first half, then (after a pause that lets hyper flush what it has)
+/// an error, which makes hyper drop the connection mid-body.
+struct TruncatedBody {
+    half: Option<Bytes>,
+    pause: std::pin::Pin<Box<tokio::time::Sleep>>,
+}
+
+impl hyper::body::Body for TruncatedBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+        use std::task::Poll;
+        if let Some(h) = self.half.take() {
+            return Poll::Ready(Some(Ok(Frame::data(h))));
+        }
+        match self.pause.as_mut().poll(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(()) => Poll::Ready(Some(Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionAborted,
+                "truncated (injected)",
+            )))),
+        }
+    }
+}
+
+/// Answers one HTTP request.
+pub async fn route(
+    core: Arc<Core>,
+    req: Request<Incoming>,
+    tls: bool,
+) -> Result<Response<Body>, InjectedReset> {
+    let path = req.uri().path().to_string();
+    let query = req.uri().query().unwrap_or("").to_string();
+    let method = req.method().clone();
+
+    if let Some(ctl) = path.strip_prefix("/esxsim/") {
+        return Ok(control(&core, &method, ctl, req).await);
+    }
+
+    let cookie_key = req
+        .headers()
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| key_from_cookie(v).map(str::to_string));
+
+    match (&method, path.as_str()) {
+        (&Method::POST, "/sdk") | (&Method::POST, "/sdk/") => {
+            let body = match Limited::new(req.into_body(), MAX_SOAP_BODY).collect().await {
+                Ok(b) => b.to_bytes(),
+                Err(_) => return Ok(full(413, "text/plain", "request too large")),
+            };
+            let parsed = crate::soap::parse_request(&body);
+            let name = match &parsed {
+                Ok(r) => r.method.clone(),
+                Err(_) => "(invalid)".to_string(),
+            };
+            core.stats.count_method(&name);
+            let fx = core.inject.take(&name);
+            if !fx.latency.is_zero() {
+                tokio::time::sleep(fx.latency).await;
+            }
+            let reply = match (parsed, &fx.failure) {
+                (_, Some(Action::Reset)) => return Err(InjectedReset),
+                (_, Some(Action::Http { status })) => {
+                    return Ok(full(*status, "text/plain", "injected failure"))
+                }
+                (_, Some(Action::Fault { fault, message })) => {
+                    core.stats.count_fault();
+                    crate::core::SoapReply {
+                        status: 500,
+                        body: crate::soap::fault_response(&crate::fault::Fault::new(
+                            fault.clone(),
+                            message.clone(),
+                        )),
+                        set_cookie: None,
+                    }
+                }
+                (Err(f), _) => {
+                    core.stats.count_fault();
+                    crate::core::SoapReply {
+                        status: 500,
+                        body: crate::soap::fault_response(&f),
+                        set_cookie: None,
+                    }
+                }
+                (Ok(r), _) => core.handle_soap(r, cookie_key.as_deref(), tls).await,
+            };
+            let ct = "text/xml; charset=utf-8";
+            let mut resp = if matches!(fx.failure, Some(Action::Truncate)) {
+                truncated(reply.status, ct, Bytes::from(reply.body))
+            } else {
+                full(reply.status, ct, reply.body)
+            };
+            if let Some(c) = reply
+                .set_cookie
+                .and_then(|c| HeaderValue::from_str(&c).ok())
+            {
+                resp.headers_mut().insert(SET_COOKIE, c);
+            }
+            Ok(resp)
+        }
+        (&Method::GET, "/sdk/vimServiceVersions.xml") => {
+            core.stats.count_http("vimServiceVersions");
+            let about = read(&core.world).about();
+            let api = about
+                .path("apiVersion")
+                .and_then(|v| v.as_str())
+                .unwrap_or("8.0.2.0")
+                .to_string();
+            Ok(full(200, "text/xml", vim_service_versions(&api)))
+        }
+        (&Method::GET, "/sdk/vimService.wsdl") | (&Method::GET, "/sdk/vimService") => {
+            core.stats.count_http("wsdl");
+            Ok(full(200, "text/xml", vim_service_wsdl()))
+        }
+        (_, p) if p == "/folder" || p.starts_with("/folder/") || p == "/screen" => {
+            let kind = if p == "/screen" { "/screen" } else { "/folder" };
+            core.stats.count_http(kind);
+            let fx = core.inject.take(kind);
+            if !fx.latency.is_zero() {
+                tokio::time::sleep(fx.latency).await;
+            }
+            match &fx.failure {
+                Some(Action::Reset) => return Err(InjectedReset),
+                Some(Action::Http { status }) => {
+                    return Ok(full(*status, "text/plain", "injected failure"))
+                }
+                _ => {}
+            }
+            if !authorized(&core, cookie_key.as_deref(), req.headers()) {
+                let mut r = full(401, "text/plain", "Unauthorized");
+                r.headers_mut().insert(
+                    "WWW-Authenticate",
+                    HeaderValue::from_static("Basic realm=\"VMware HTTP server\""),
+                );
+                return Ok(r);
+            }
+            let body = match Limited::new(req.into_body(), MAX_UPLOAD).collect().await {
+                Ok(b) => b.to_bytes(),
+                Err(_) => return Ok(full(413, "text/plain", "upload too large")),
+            };
+            let sub = p.strip_prefix("/folder").unwrap_or("");
+            let sub = sub.strip_prefix('/').unwrap_or(sub);
+            let freq = FileRequest {
+                method: method.as_str(),
+                path: if kind == "/screen" { "" } else { sub },
+                query: &query,
+                body: &body,
+            };
+            let fresp = if kind == "/screen" {
+                read(&core.world).http_screen(&freq)
+            } else if method == Method::GET || method == Method::HEAD {
+                // Reads go through the write lock too: the world may cache file state.
+                write(&core.world).http_folder(&freq)
+            } else {
+                let mut w = write(&core.world);
+                let r = w.http_folder(&freq);
+                if r.status < 300 {
+                    if let Some(path) = &core.state_file {
+                        if let Err(e) = w.save_state(path) {
+                            tracing::warn!("cannot save state to {}: {e}", path.display());
+                        }
+                    }
+                }
+                drop(w);
+                core.bump();
+                r
+            };
+            let len = fresp.content_length.unwrap_or(fresp.body.len() as u64);
+            let mut resp = if matches!(fx.failure, Some(Action::Truncate)) {
+                truncated(fresp.status, &fresp.content_type, Bytes::from(fresp.body))
+            } else {
+                full(fresp.status, &fresp.content_type, fresp.body)
+            };
+            if method == Method::HEAD {
+                resp.headers_mut()
+                    .insert(CONTENT_LENGTH, HeaderValue::from(len));
+            }
+            Ok(resp)
+        }
+        _ => {
+            core.stats.count_http("other");
+            Ok(full(404, "text/plain", "Not Found"))
+        }
+    }
+}
+
+/// Whether a `/folder` or `/screen` request carries a live session cookie or the right
+/// basic-auth credentials.
+fn authorized(core: &Core, cookie_key: Option<&str>, headers: &hyper::HeaderMap) -> bool {
+    if let Some(k) = cookie_key {
+        if lock(&core.sessions).touch(k).is_some() {
+            return true;
+        }
+    }
+    let Some(auth) = headers
+        .get(hyper::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let Some(b64) = auth.strip_prefix("Basic ") else {
+        return false;
+    };
+    use base64::Engine as _;
+    let Ok(raw) = base64::engine::general_purpose::STANDARD.decode(b64.trim()) else {
+        return false;
+    };
+    let Ok(raw) = String::from_utf8(raw) else {
+        return false;
+    };
+    let Some((user, pass)) = raw.split_once(':') else {
+        return false;
+    };
+    lock(&core.sessions).check_credentials(user, pass)
+}
+
+/// The `/esxsim/*` control endpoints.
+async fn control(
+    core: &Core,
+    method: &Method,
+    path: &str,
+    req: Request<Incoming>,
+) -> Response<Body> {
+    let json = "application/json";
+    match (method, path) {
+        (&Method::GET, "stats") => match serde_json::to_string(&core.stats.snapshot()) {
+            Ok(s) => full(200, json, s),
+            Err(e) => full(500, "text/plain", e.to_string()),
+        },
+        (&Method::POST, "stats/reset") | (&Method::DELETE, "stats") => {
+            core.stats.reset();
+            full(204, json, "")
+        }
+        (&Method::GET, "inject") => match serde_json::to_string(&core.inject.list()) {
+            Ok(s) => full(200, json, s),
+            Err(e) => full(500, "text/plain", e.to_string()),
+        },
+        (&Method::POST, "inject") => {
+            let body = match Limited::new(req.into_body(), 1 << 20).collect().await {
+                Ok(b) => b.to_bytes(),
+                Err(_) => return full(413, "text/plain", "too large"),
+            };
+            match serde_json::from_slice::<Injection>(&body) {
+                Ok(rule) => {
+                    core.inject.add(rule);
+                    full(204, json, "")
+                }
+                Err(e) => full(400, "text/plain", format!("bad injection rule: {e}")),
+            }
+        }
+        (&Method::DELETE, "inject") | (&Method::POST, "inject/clear") => {
+            core.inject.clear();
+            full(204, json, "")
+        }
+        (&Method::POST, "sessions/expire") => {
+            core.expire_all_sessions();
+            full(204, json, "")
+        }
+        _ => full(404, "text/plain", "Not Found"),
+    }
+}
+
+/// Builds the TLS acceptor: the given PEM certificate chain and key, or a fresh self-signed
+/// certificate for `localhost` and `127.0.0.1`.
+pub fn tls_acceptor(cert_key: Option<(&Path, &Path)>) -> Result<TlsAcceptor, String> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let (certs, key): (Vec<CertificateDer<'static>>, PrivateKeyDer<'static>) = match cert_key {
+        Some((cert, key)) => {
+            let certs = CertificateDer::pem_file_iter(cert)
+                .map_err(|e| format!("{}: {e}", cert.display()))?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| format!("{}: {e}", cert.display()))?;
+            let key =
+                PrivateKeyDer::from_pem_file(key).map_err(|e| format!("{}: {e}", key.display()))?;
+            (certs, key)
+        }
+        None => {
+            let ck = rcgen::generate_simple_self_signed(vec![
+                "localhost".to_string(),
+                "127.0.0.1".to_string(),
+            ])
+            .map_err(|e| format!("cannot make a certificate: {e}"))?;
+            let key = PrivateKeyDer::Pkcs8(ck.key_pair.serialize_der().into());
+            (vec![ck.cert.der().clone()], key)
+        }
+    };
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| format!("bad certificate or key: {e}"))?;
+    Ok(TlsAcceptor::from(Arc::new(config)))
+}
+
+/// Accepts connections until `shutdown` fires.
+pub async fn serve(
+    core: Arc<Core>,
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut conns = tokio::task::JoinSet::new();
+    loop {
+        let accepted = tokio::select! {
+            a = listener.accept() => a,
+            _ = shutdown.changed() => break,
+        };
+        let (stream, _peer): (tokio::net::TcpStream, SocketAddr) = match accepted {
+            Ok(a) => a,
+            Err(e) => {
+                tracing::warn!("accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let core = core.clone();
+        let tls = tls.clone();
+        // Reap finished connections so the set does not grow without bound.
+        while conns.try_join_next().is_some() {}
+        conns.spawn(async move {
+            let is_tls = tls.is_some();
+            let svc = hyper::service::service_fn(move |req| route(core.clone(), req, is_tls));
+            let builder = hyper::server::conn::http1::Builder::new();
+            match tls {
+                Some(acc) => match acc.accept(stream).await {
+                    Ok(s) => {
+                        let _ = builder.serve_connection(TokioIo::new(s), svc).await;
+                    }
+                    Err(e) => tracing::debug!("TLS handshake failed: {e}"),
+                },
+                None => {
+                    let _ = builder.serve_connection(TokioIo::new(stream), svc).await;
+                }
+            }
+        });
+    }
+    conns.abort_all();
+    while conns.join_next().await.is_some() {}
+}

@@ -1,0 +1,269 @@
+//! `ServiceInstance` and its `ServiceContent`: the references of the singleton managers, as
+//! an ESX host (`ha-*` ids) or a vCenter names them, and the `about` of the world.
+
+use crate::object::Mode;
+use crate::value::{MoRef, Value};
+
+/// The `ServiceInstance` reference every client starts from.
+pub fn service_instance() -> MoRef {
+    MoRef::new("ServiceInstance", "ServiceInstance")
+}
+
+/// The singleton managers of one mode.
+#[derive(Clone, Debug)]
+pub struct ServiceRefs {
+    /// The mode they belong to.
+    pub mode: Mode,
+    /// `ServiceContent` fields in schema order: field name and reference (rootFolder and
+    /// about are inserted by [`ServiceRefs::content`]).
+    pub managers: Vec<(&'static str, MoRef)>,
+}
+
+impl ServiceRefs {
+    /// The managers of `mode`.
+    pub fn new(mode: Mode) -> ServiceRefs {
+        let esx = mode == Mode::Esx;
+        let pick = |e: &'static str, v: &'static str| if esx { e } else { v };
+        let list: Vec<(&'static str, &'static str, &'static str)> = vec![
+            (
+                "propertyCollector",
+                "PropertyCollector",
+                pick("ha-property-collector", "propertyCollector"),
+            ),
+            ("viewManager", "ViewManager", "ViewManager"),
+            (
+                "setting",
+                "OptionManager",
+                pick("HostAgentSettings", "VpxSettings"),
+            ),
+            (
+                "userDirectory",
+                "UserDirectory",
+                pick("ha-user-directory", "UserDirectory"),
+            ),
+            (
+                "sessionManager",
+                "SessionManager",
+                pick("ha-sessionmgr", "SessionManager"),
+            ),
+            (
+                "authorizationManager",
+                "AuthorizationManager",
+                pick("ha-authmgr", "AuthorizationManager"),
+            ),
+            (
+                "perfManager",
+                "PerformanceManager",
+                pick("ha-perfmgr", "PerfMgr"),
+            ),
+            (
+                "eventManager",
+                "EventManager",
+                pick("ha-eventmgr", "EventManager"),
+            ),
+            (
+                "taskManager",
+                "TaskManager",
+                pick("ha-taskmgr", "TaskManager"),
+            ),
+            (
+                "customFieldsManager",
+                "CustomFieldsManager",
+                pick("ha-custom-field-manager", "CustomFieldsManager"),
+            ),
+            (
+                "diagnosticManager",
+                "DiagnosticManager",
+                pick("ha-diagnosticmgr", "DiagMgr"),
+            ),
+            (
+                "licenseManager",
+                "LicenseManager",
+                pick("ha-license-manager", "LicenseManager"),
+            ),
+            (
+                "searchIndex",
+                "SearchIndex",
+                pick("ha-searchindex", "SearchIndex"),
+            ),
+            (
+                "fileManager",
+                "FileManager",
+                pick("ha-nfc-file-manager", "FileManager"),
+            ),
+            (
+                "virtualDiskManager",
+                "VirtualDiskManager",
+                pick("ha-vdiskmanager", "VirtualDiskManager"),
+            ),
+            (
+                "ovfManager",
+                "OvfManager",
+                pick("ha-ovf-manager", "OvfManager"),
+            ),
+            (
+                "localizationManager",
+                "LocalizationManager",
+                pick("ha-l10n-manager", "LocalizationManager"),
+            ),
+        ];
+        let mut managers: Vec<(&'static str, MoRef)> = list
+            .into_iter()
+            .map(|(field, ty, id)| (field, MoRef::new(ty, id)))
+            .collect();
+        if esx {
+            // Only a host agent has a local account manager.
+            let pos = managers
+                .iter()
+                .position(|(f, _)| *f == "diagnosticManager")
+                .unwrap_or(managers.len());
+            managers.insert(
+                pos,
+                (
+                    "accountManager",
+                    MoRef::new("HostLocalAccountManager", "ha-localacctmgr"),
+                ),
+            );
+        }
+        ServiceRefs { mode, managers }
+    }
+
+    /// The reference of manager field `field` (e.g. `sessionManager`).
+    pub fn get(&self, field: &str) -> Option<&MoRef> {
+        self.managers
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, m)| m)
+    }
+
+    /// The `ServiceContent` data object.
+    pub fn content(&self, root_folder: MoRef, about: Value) -> Value {
+        let mut v = Value::obj("ServiceContent").with("rootFolder", Value::MoRef(root_folder));
+        for (field, m) in &self.managers {
+            v = v.with(*field, Value::MoRef(m.clone()));
+            if *field == "viewManager" {
+                v = v.with("about", about.clone());
+            }
+        }
+        v
+    }
+
+    /// The `Capability` of the service instance.
+    pub fn capability(&self) -> Value {
+        let vc = self.mode == Mode::VCenter;
+        Value::obj("Capability")
+            .with("provisioningSupported", Value::Bool(vc))
+            .with("multiHostSupported", Value::Bool(vc))
+            .with("userShellAccessSupported", Value::Bool(!vc))
+            .with("supportedEVCMode", Value::array("EVCMode", Vec::new()))
+            .with("networkBackupAndRestoreSupported", Value::Bool(false))
+    }
+}
+
+/// The mode an `AboutInfo` value describes.
+pub fn mode_of(about: &Value) -> Mode {
+    match about.path("apiType").and_then(Value::as_str) {
+        Some("VirtualCenter") => Mode::VCenter,
+        _ => Mode::Esx,
+    }
+}
+
+/// The default `about` of each mode (used when a world gives none).
+pub fn default_about(mode: Mode) -> Value {
+    let (name, full, plid, api, ver, build, os) = match mode {
+        Mode::Esx => (
+            "VMware ESXi",
+            "VMware ESXi 8.0.2 build-22380479",
+            "embeddedEsx",
+            "HostAgent",
+            "8.0.2",
+            "22380479",
+            "vmnix-x86",
+        ),
+        Mode::VCenter => (
+            "VMware vCenter Server",
+            "VMware vCenter Server 8.0.2 build-22385739",
+            "vpx",
+            "VirtualCenter",
+            "8.0.2",
+            "22385739",
+            "linux-x64",
+        ),
+    };
+    Value::obj("AboutInfo")
+        .with("name", Value::str(name))
+        .with("fullName", Value::str(full))
+        .with("vendor", Value::str("VMware, Inc."))
+        .with("version", Value::str(ver))
+        .with("build", Value::str(build))
+        .with("localeVersion", Value::str("INTL"))
+        .with("localeBuild", Value::str("000"))
+        .with("osType", Value::str(os))
+        .with("productLineId", Value::str(plid))
+        .with("apiType", Value::str(api))
+        .with("apiVersion", Value::str("8.0.2.0"))
+        .with("licenseProductName", Value::str(name))
+        .with("licenseProductVersion", Value::str("8.0"))
+}
+
+/// `/sdk/vimServiceVersions.xml`: the API namespaces and versions the server speaks
+/// (pyVmomi's SmartConnect reads it to pick a version).
+pub fn vim_service_versions(api_version: &str) -> String {
+    let prior = [
+        "8.0.1.0", "8.0.0.1", "8.0.0.0", "7.0.3.0", "7.0.2.1", "7.0.2.0", "7.0.1.1", "7.0.1.0",
+        "7.0.0.2", "7.0.0.1", "7.0.0.0", "6.9.1", "6.8.7", "6.7.2", "6.7.1", "6.7", "6.5", "6.0",
+        "5.5", "5.1", "5.0", "4.1", "4.0",
+    ];
+    let mut s = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<namespaces version=\"1.0\">\n <namespace>\n  <name>urn:vim25</name>\n  <version>",
+    );
+    s.push_str(api_version);
+    s.push_str("</version>\n  <priorVersions>\n");
+    for p in prior.iter().filter(|p| **p != api_version) {
+        s.push_str("   <version>");
+        s.push_str(p);
+        s.push_str("</version>\n");
+    }
+    s.push_str("  </priorVersions>\n </namespace>\n</namespaces>\n");
+    s
+}
+
+/// `/sdk/vimService.wsdl`: a minimal WSDL naming the vim25 service (some clients probe it
+/// to detect the namespace; nobody here generates code from it).
+pub fn vim_service_wsdl() -> &'static str {
+    "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n\
+<definitions targetNamespace=\"urn:vim25Service\" xmlns=\"http://schemas.xmlsoap.org/wsdl/\" xmlns:soap=\"http://schemas.xmlsoap.org/wsdl/soap/\" xmlns:interface=\"urn:vim25\">\n\
+ <import location=\"vim.wsdl\" namespace=\"urn:vim25\" />\n\
+ <service name=\"VimService\">\n\
+  <port binding=\"interface:VimBinding\" name=\"VimPort\">\n\
+   <soap:address location=\"https://localhost/sdk\" />\n\
+  </port>\n\
+ </service>\n\
+</definitions>\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_order_and_modes() {
+        let refs = ServiceRefs::new(Mode::Esx);
+        let c = refs.content(
+            MoRef::new("Folder", "ha-folder-root"),
+            default_about(Mode::Esx),
+        );
+        let o = c.as_obj().unwrap();
+        let names: Vec<&str> = o.fields.iter().map(|(n, _)| n.as_ref()).take(4).collect();
+        assert_eq!(
+            names,
+            ["rootFolder", "propertyCollector", "viewManager", "about"]
+        );
+        assert_eq!(
+            refs.get("sessionManager"),
+            Some(&MoRef::new("SessionManager", "ha-sessionmgr"))
+        );
+        assert_eq!(mode_of(&default_about(Mode::VCenter)), Mode::VCenter);
+        assert!(vim_service_versions("8.0.2.0").contains("<version>8.0.2.0</version>"));
+    }
+}
