@@ -895,6 +895,15 @@ mod tests {
         );
         let e = err(&with("</os>", "</os>\n  <devices>\n    <disk type='file' device='disk'><target dev='sda'/><address type='drive' controller='99999999999'/></disk>\n  </devices>"));
         assert!(e.contains("attribute 'controller' of <address>"), "{e}");
+        // An address naming controller 4e9 would make libvirt create 4e9 implicit controllers.
+        let e = err(&with("</os>", "</os>\n  <devices>\n    <disk><target dev='sda' bus='scsi'/><address type='drive' controller='4000000000'/></disk>\n  </devices>"));
+        assert!(e.contains("no larger than 1023"), "{e}");
+        // Same through a disk name (found by fuzzing: 'sdsdae' implies controller 22k+).
+        let e = err(&with(
+            "</os>",
+            "</os>\n  <devices>\n    <disk><target dev='sdsdae' bus='scsi'/></disk>\n  </devices>",
+        ));
+        assert!(e.contains("no larger than 1023"), "{e}");
         // Large but representable values are kept, not rejected.
         let d = Domain::from_xml(&with(
             "<memory unit='KiB'>4096</memory>",

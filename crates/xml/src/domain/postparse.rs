@@ -3,6 +3,10 @@
 //! Both [`Domain::from_xml`] and the VMX converter run it, so their output matches libvirt's.
 
 use super::*;
+use std::collections::{HashMap, HashSet};
+
+/// Highest controller index a disk address may imply (VMware itself has at most 4 of a kind).
+pub const MAX_IMPLICIT_CONTROLLER_INDEX: u32 = 1023;
 
 /// SCSI units per controller on the wide buses VMware uses (unit 7 is the controller itself).
 const SCSI_WIDE_BUS_UNITS: u32 = 16;
@@ -32,7 +36,7 @@ impl Domain {
         }
         self.fix_controllers()?;
         self.fix_disks()?;
-        self.add_implicit_controllers();
+        self.add_implicit_controllers()?;
         self.fix_consoles();
         self.fix_chardev_ports();
         self.fix_videos()?;
@@ -40,32 +44,23 @@ impl Domain {
     }
 
     fn fix_controllers(&mut self) -> Result<(), XmlError> {
-        let parsed = std::mem::take(&mut self.devices.controllers);
-        for mut c in parsed {
+        let mut next_index: HashMap<ControllerType, u32> = HashMap::new();
+        let mut seen: HashSet<(ControllerType, u32)> = HashSet::new();
+        for c in &mut self.devices.controllers {
             if c.index == u32::MAX {
-                c.index = self
-                    .devices
-                    .controllers
-                    .iter()
-                    .filter(|o| o.controller_type == c.controller_type)
-                    .map(|o| o.index + 1)
-                    .max()
-                    .unwrap_or(0);
+                c.index = next_index.get(&c.controller_type).copied().unwrap_or(0);
             }
-            if self
-                .devices
-                .controllers
-                .iter()
-                .any(|o| o.controller_type == c.controller_type && o.index == c.index)
-            {
+            if !seen.insert((c.controller_type, c.index)) {
                 return Err(XmlError::Invalid(format!(
                     "multiple '{}' controllers with index '{}'",
                     c.controller_type.as_str(),
                     c.index
                 )));
             }
-            insert_controller(&mut self.devices.controllers, c);
+            let next = next_index.entry(c.controller_type).or_insert(0);
+            *next = (*next).max(c.index.saturating_add(1));
         }
+        sort_controllers(&mut self.devices.controllers);
         Ok(())
     }
 
@@ -83,33 +78,45 @@ impl Domain {
         Ok(())
     }
 
-    fn add_implicit_controllers(&mut self) {
+    fn add_implicit_controllers(&mut self) -> Result<(), XmlError> {
         let pairs = [
             (ControllerType::Scsi, DiskBus::Scsi),
             (ControllerType::Fdc, DiskBus::Fdc),
             (ControllerType::Ide, DiskBus::Ide),
             (ControllerType::Sata, DiskBus::Sata),
         ];
+        let mut present: HashSet<(ControllerType, u32)> = self
+            .devices
+            .controllers
+            .iter()
+            .map(|c| (c.controller_type, c.index))
+            .collect();
         for (ctype, bus) in pairs {
             let max = self
                 .devices
                 .disks
                 .iter()
                 .filter(|d| d.target.bus == Some(bus))
-                .filter_map(|d| d.address.map(|a| a.controller))
-                .max();
-            let Some(max) = max else { continue };
+                .filter_map(|d| d.address.map(|a| (a.controller, d.target.dev.as_str())))
+                .max_by_key(|(c, _)| *c);
+            let Some((max, dev)) = max else { continue };
+            // libvirt would create every controller up to the highest index a disk names;
+            // bound it so that one absurd address cannot allocate billions of controllers.
+            if max > MAX_IMPLICIT_CONTROLLER_INDEX {
+                return Err(XmlError::invalid(
+                    format!("drive address controller of <disk> '{dev}'"),
+                    max.to_string(),
+                    format!("expected a controller index no larger than {MAX_IMPLICIT_CONTROLLER_INDEX}"),
+                ));
+            }
             for i in 0..=max {
-                if !self
-                    .devices
-                    .controllers
-                    .iter()
-                    .any(|c| c.controller_type == ctype && c.index == i)
-                {
-                    insert_controller(&mut self.devices.controllers, Controller::new(ctype, i));
+                if present.insert((ctype, i)) {
+                    self.devices.controllers.push(Controller::new(ctype, i));
                 }
             }
         }
+        sort_controllers(&mut self.devices.controllers);
+        Ok(())
     }
 
     fn fix_consoles(&mut self) {
@@ -153,15 +160,12 @@ impl Domain {
             &mut self.devices.parallels,
             &mut self.devices.consoles,
         ] {
-            for i in 0..list.len() {
-                if list[i].target_port.is_none() {
-                    let next = list
-                        .iter()
-                        .filter_map(|c| c.target_port)
-                        .max()
-                        .map_or(0, |m| m.saturating_add(1));
-                    list[i].target_port = Some(next);
-                }
+            // Each unnumbered device takes the highest port in its list plus one.
+            let mut max = list.iter().filter_map(|c| c.target_port).max();
+            for c in list.iter_mut().filter(|c| c.target_port.is_none()) {
+                let next = max.map_or(0, |m| m.saturating_add(1));
+                c.target_port = Some(next);
+                max = Some(next);
             }
         }
     }
@@ -223,6 +227,22 @@ fn default_vram_kib(model: VideoModel) -> u32 {
         VideoModel::Qxl => 64 * 1024,
         _ => 0,
     }
+}
+
+/// Orders controllers as libvirt's one-by-one insertion does: controller types in order of
+/// first appearance, each type's controllers by index. Stable, O(n log n).
+pub fn sort_controllers(list: &mut [Controller]) {
+    let mut rank: HashMap<ControllerType, usize> = HashMap::new();
+    for c in list.iter() {
+        let n = rank.len();
+        rank.entry(c.controller_type).or_insert(n);
+    }
+    list.sort_by_key(|c| {
+        (
+            rank.get(&c.controller_type).copied().unwrap_or(usize::MAX),
+            c.index,
+        )
+    });
 }
 
 /// Inserts a controller where libvirt would: after the last controller of the same type
@@ -310,6 +330,10 @@ pub fn default_drive_address(dev: &str, bus: DiskBus) -> Result<Option<DriveAddr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::{HashMap, HashSet};
+
+    /// Highest controller index a disk address may imply (VMware itself has at most 4 of a kind).
+    pub const MAX_IMPLICIT_CONTROLLER_INDEX: u32 = 1023;
 
     #[test]
     fn disk_indices() {
