@@ -330,10 +330,6 @@ pub fn default_drive_address(dev: &str, bus: DiskBus) -> Result<Option<DriveAddr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::{HashMap, HashSet};
-
-    /// Highest controller index a disk address may imply (VMware itself has at most 4 of a kind).
-    pub const MAX_IMPLICIT_CONTROLLER_INDEX: u32 = 1023;
 
     #[test]
     fn disk_indices() {
