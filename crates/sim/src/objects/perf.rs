@@ -1,0 +1,340 @@
+//! PerformanceManager: a small, fixed counter catalogue (CPU, memory, network, disk, uptime)
+//! and plausible, deterministic samples for VMs and hosts.
+
+use crate::fault::Fault;
+use crate::inventory::{PowerState, World};
+use crate::soap::Element;
+use crate::value::{MoRef, Value};
+
+use super::{element_description, split_path, walk};
+
+/// (key, group, name, unit, rollup, stats type, level).
+const COUNTERS: &[(i32, &str, &str, &str, &str, &str, i32)] = &[
+    (2, "cpu", "usage", "percent", "average", "rate", 1),
+    (6, "cpu", "usagemhz", "megaHertz", "average", "rate", 1),
+    (12, "cpu", "ready", "millisecond", "summation", "delta", 1),
+    (24, "mem", "usage", "percent", "average", "absolute", 1),
+    (29, "mem", "consumed", "kiloBytes", "average", "absolute", 1),
+    (33, "mem", "active", "kiloBytes", "average", "absolute", 2),
+    (
+        125,
+        "disk",
+        "usage",
+        "kiloBytesPerSecond",
+        "average",
+        "rate",
+        1,
+    ),
+    (
+        130,
+        "disk",
+        "read",
+        "kiloBytesPerSecond",
+        "average",
+        "rate",
+        2,
+    ),
+    (
+        131,
+        "disk",
+        "write",
+        "kiloBytesPerSecond",
+        "average",
+        "rate",
+        2,
+    ),
+    (
+        143,
+        "net",
+        "usage",
+        "kiloBytesPerSecond",
+        "average",
+        "rate",
+        1,
+    ),
+    (
+        146,
+        "net",
+        "received",
+        "kiloBytesPerSecond",
+        "average",
+        "rate",
+        2,
+    ),
+    (
+        147,
+        "net",
+        "transmitted",
+        "kiloBytesPerSecond",
+        "average",
+        "rate",
+        2,
+    ),
+    (155, "sys", "uptime", "second", "latest", "absolute", 1),
+];
+
+fn counter(
+    c: &(
+        i32,
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        i32,
+    ),
+) -> Value {
+    let (key, group, name, unit, rollup, stats, level) = *c;
+    Value::obj("PerfCounterInfo")
+        .with("key", Value::int(key))
+        .with("nameInfo", element_description(name, name, name))
+        .with("groupInfo", element_description(group, group, group))
+        .with("unitInfo", element_description(unit, unit, unit))
+        .with("rollupType", Value::enumv("PerfSummaryType", rollup))
+        .with("statsType", Value::enumv("PerfStatsType", stats))
+        .with("level", Value::int(level))
+        .with("perDeviceLevel", Value::int(3))
+}
+
+/// A PerformanceManager property.
+pub fn property(_w: &World, path: &str) -> Result<Option<Value>, Fault> {
+    let (head, rest) = split_path(path);
+    let top = match head {
+        "perfCounter" => Some(Value::array(
+            "PerfCounterInfo",
+            COUNTERS.iter().map(counter).collect(),
+        )),
+        "historicalInterval" => Some(Value::array(
+            "PerfInterval",
+            [
+                (1, 300, "Past day", 86400),
+                (2, 1800, "Past week", 604800),
+                (3, 7200, "Past month", 2_592_000),
+                (4, 86400, "Past year", 31_536_000),
+            ]
+            .iter()
+            .map(|(k, p, n, l)| {
+                Value::obj("PerfInterval")
+                    .with("key", Value::int(*k))
+                    .with("samplingPeriod", Value::int(*p))
+                    .with("name", Value::str(*n))
+                    .with("length", Value::int(*l))
+                    .with("level", Value::int(1))
+                    .with("enabled", Value::bool(true))
+            })
+            .collect(),
+        )),
+        "description" => Some(
+            Value::obj("PerformanceDescription")
+                .with(
+                    "counterType",
+                    Value::array(
+                        "ElementDescription",
+                        vec![
+                            element_description("absolute", "Absolute", "Absolute value"),
+                            element_description("delta", "Delta", "Delta value"),
+                            element_description("rate", "Rate", "Rate value"),
+                        ],
+                    ),
+                )
+                .with(
+                    "statsType",
+                    Value::array(
+                        "ElementDescription",
+                        vec![
+                            element_description("absolute", "Absolute", "Absolute value"),
+                            element_description("delta", "Delta", "Delta value"),
+                            element_description("rate", "Rate", "Rate value"),
+                        ],
+                    ),
+                ),
+        ),
+        _ => return Err(Fault::invalid_property(path)),
+    };
+    walk(top, rest)
+}
+
+/// A deterministic sample for counter `key` of an entity at sample `i`.
+fn sample(w: &World, entity: &MoRef, key: i32, i: i64) -> i64 {
+    let running = match entity.ty.as_ref() {
+        "VirtualMachine" => w
+            .vms
+            .get(&entity.value)
+            .is_some_and(|v| v.power_state == PowerState::PoweredOn),
+        _ => true,
+    };
+    if !running {
+        return 0;
+    }
+    let (mem_kb, mhz) = match entity.ty.as_ref() {
+        "VirtualMachine" => w
+            .vms
+            .get(&entity.value)
+            .map(|v| (v.config.memory_mb * 1024, 2095 * v.config.num_cpu as i64))
+            .unwrap_or((0, 0)),
+        _ => w
+            .hosts
+            .get(&entity.value)
+            .map(|h| {
+                (
+                    h.hardware.memory_bytes / 1024,
+                    h.hardware.cpu_mhz as i64 * h.hardware.cpu_cores as i64,
+                )
+            })
+            .unwrap_or((0, 0)),
+    };
+    let wave = (i * 37 + key as i64 * 11) % 20;
+    match key {
+        2 => 300 + wave * 25,
+        6 => mhz * (3 + wave) / 100,
+        12 => 40 + wave * 3,
+        24 => 1200 + wave * 50,
+        29 => mem_kb / 2 + wave * 1024,
+        33 => mem_kb / 8 + wave * 512,
+        125 | 130 | 131 => 10 + wave,
+        143 | 146 | 147 => 2 + wave / 2,
+        155 => 3600 + i * 20,
+        _ => 0,
+    }
+}
+
+fn entity_ok(w: &World, e: &MoRef) -> bool {
+    match e.ty.as_ref() {
+        "VirtualMachine" => w.vms.contains_key(&e.value),
+        "HostSystem" => w.hosts.contains_key(&e.value),
+        _ => false,
+    }
+}
+
+/// PerformanceManager methods.
+pub fn invoke(
+    w: &World,
+    _this: &MoRef,
+    method: &str,
+    args: &Element,
+) -> Result<Option<Value>, Fault> {
+    match method {
+        "QueryPerfCounter" => {
+            let ids: Vec<i32> = args
+                .strings_of("counterId")
+                .iter()
+                .filter_map(|s| s.trim().parse().ok())
+                .collect();
+            Ok(Some(Value::array(
+                "PerfCounterInfo",
+                COUNTERS
+                    .iter()
+                    .filter(|c| ids.contains(&c.0))
+                    .map(counter)
+                    .collect(),
+            )))
+        }
+        "QueryPerfCounterByLevel" => {
+            let level = args.i32_of("level")?.unwrap_or(1);
+            Ok(Some(Value::array(
+                "PerfCounterInfo",
+                COUNTERS
+                    .iter()
+                    .filter(|c| c.6 <= level)
+                    .map(counter)
+                    .collect(),
+            )))
+        }
+        "QueryPerfProviderSummary" => {
+            let e = args.req_moref("entity")?;
+            if !entity_ok(w, &e) {
+                return Err(Fault::not_found(&e));
+            }
+            Ok(Some(
+                Value::obj("PerfProviderSummary")
+                    .with("entity", Value::MoRef(e))
+                    .with("currentSupported", Value::bool(true))
+                    .with("summarySupported", Value::bool(true))
+                    .with("refreshRate", Value::int(20)),
+            ))
+        }
+        "QueryAvailablePerfMetric" => {
+            let e = args.req_moref("entity")?;
+            if !entity_ok(w, &e) {
+                return Err(Fault::not_found(&e));
+            }
+            Ok(Some(Value::array(
+                "PerfMetricId",
+                COUNTERS
+                    .iter()
+                    .map(|c| {
+                        Value::obj("PerfMetricId")
+                            .with("counterId", Value::int(c.0))
+                            .with("instance", Value::str(""))
+                    })
+                    .collect(),
+            )))
+        }
+        "QueryPerf" => {
+            let mut out = Vec::new();
+            for spec in args.children_named("querySpec") {
+                let e = spec.req_moref("entity")?;
+                if !entity_ok(w, &e) {
+                    return Err(Fault::not_found(&e));
+                }
+                let n = spec.i32_of("maxSample")?.unwrap_or(1).clamp(1, 180) as i64;
+                let interval = spec.i32_of("intervalId")?.unwrap_or(20);
+                let ids: Vec<i32> = spec
+                    .children_named("metricId")
+                    .filter_map(|m| m.i32_of("counterId").ok().flatten())
+                    .collect();
+                let ids: Vec<i32> = if ids.is_empty() {
+                    COUNTERS.iter().map(|c| c.0).collect()
+                } else {
+                    ids
+                };
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs() as i64)
+                    .unwrap_or(0);
+                let infos = (0..n)
+                    .map(|i| {
+                        let t = now - (n - 1 - i) * interval as i64;
+                        Value::obj("PerfSampleInfo")
+                            .with(
+                                "timestamp",
+                                Value::DateTime(crate::value::format_datetime(
+                                    t - t % interval as i64,
+                                    0,
+                                )),
+                            )
+                            .with("interval", Value::int(interval))
+                    })
+                    .collect();
+                let series = ids
+                    .iter()
+                    .filter(|k| COUNTERS.iter().any(|c| c.0 == **k))
+                    .map(|k| {
+                        Value::obj("PerfMetricIntSeries")
+                            .with(
+                                "id",
+                                Value::obj("PerfMetricId")
+                                    .with("counterId", Value::int(*k))
+                                    .with("instance", Value::str("")),
+                            )
+                            .with(
+                                "value",
+                                Value::array(
+                                    "long",
+                                    (0..n).map(|i| Value::long(sample(w, &e, *k, i))).collect(),
+                                ),
+                            )
+                    })
+                    .collect();
+                out.push(
+                    Value::obj("PerfEntityMetric")
+                        .with("entity", Value::MoRef(e))
+                        .with("sampleInfo", Value::array("PerfSampleInfo", infos))
+                        .with("value", Value::array("PerfMetricSeries", series)),
+                );
+            }
+            Ok(Some(Value::array("PerfEntityMetricBase", out)))
+        }
+        _ => Err(Fault::method_not_found("PerformanceManager", method)),
+    }
+}
