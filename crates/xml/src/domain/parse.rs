@@ -602,12 +602,11 @@ fn parse_chardev(el: &Element) -> Result<CharDevice, XmlError> {
                 None => TcpProtocol::Raw,
                 Some(p) => attr_enum(p, "type")?.unwrap_or(TcpProtocol::Raw),
             };
-            CharSource::Tcp {
-                listen: mode_is_bind(s)?,
-                host: s.attr("host").map(str::to_string),
-                service: s.attr("service").map(str::to_string),
-                protocol,
-            }
+            // libvirt's validation insists on both (messages as libvirt words them).
+            let host = s.attr("host").ok_or_else(|| XmlError::Invalid("Missing source host attribute for char device".into()))?;
+            let service =
+                s.attr("service").ok_or_else(|| XmlError::Invalid("Missing source service attribute for char device".into()))?;
+            CharSource::Tcp { listen: mode_is_bind(s)?, host: Some(host.to_string()), service: Some(service.to_string()), protocol }
         }
         "udp" => {
             let mut src = CharSource::Udp { bind_host: None, bind_service: None, connect_host: None, connect_service: None };
@@ -622,9 +621,12 @@ fn parse_chardev(el: &Element) -> Result<CharDevice, XmlError> {
                     }
                 }
             }
+            if matches!(&src, CharSource::Udp { connect_service: None, .. }) {
+                return Err(XmlError::Invalid("Missing source service attribute for char device".into()));
+            }
             src
         }
-        "unix" => CharSource::Unix { listen: first.map(mode_is_bind).transpose()?.unwrap_or(false), path: path() },
+        "unix" => CharSource::Unix { listen: first.map(mode_is_bind).transpose()?.unwrap_or(false), path: Some(need_path()?) },
         other => {
             return Err(XmlError::invalid(
                 attr_what(el, "type"),

@@ -3,7 +3,10 @@
 //! Both [`Domain::from_xml`] and the VMX converter run it, so their output matches libvirt's.
 
 use super::*;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+
+/// Most `<controller>` elements accepted (libvirt's insertion is quadratic; VMware has 9).
+pub const MAX_CONTROLLERS: usize = 4096;
 
 /// Highest controller index a disk address may imply (VMware itself has at most 4 of a kind).
 pub const MAX_IMPLICIT_CONTROLLER_INDEX: u32 = 1023;
@@ -44,12 +47,33 @@ impl Domain {
     }
 
     fn fix_controllers(&mut self) -> Result<(), XmlError> {
-        let mut next_index: HashMap<ControllerType, u32> = HashMap::new();
-        let mut seen: HashSet<(ControllerType, u32)> = HashSet::new();
-        for c in &mut self.devices.controllers {
-            if c.index == u32::MAX {
-                c.index = next_index.get(&c.controller_type).copied().unwrap_or(0);
+        let parsed = std::mem::take(&mut self.devices.controllers);
+        if parsed.len() > MAX_CONTROLLERS {
+            return Err(XmlError::TooLarge(format!(
+                "more than {MAX_CONTROLLERS} <controller> elements"
+            )));
+        }
+        // libvirt inserts each parsed controller in turn (one without an index goes after the
+        // last of its type), then gives index-less ones the lowest unused index of their type;
+        // u32::MAX marks "no index" meanwhile and sorts as libvirt's -1 does.
+        for c in parsed {
+            insert_controller(&mut self.devices.controllers, c);
+        }
+        for i in 0..self.devices.controllers.len() {
+            if self.devices.controllers[i].index == u32::MAX {
+                let t = self.devices.controllers[i].controller_type;
+                let used: HashSet<u32> = self
+                    .devices
+                    .controllers
+                    .iter()
+                    .filter(|c| c.controller_type == t)
+                    .map(|c| c.index)
+                    .collect();
+                self.devices.controllers[i].index = (0..).find(|n| !used.contains(n)).unwrap_or(0);
             }
+        }
+        let mut seen: HashSet<(ControllerType, u32)> = HashSet::new();
+        for c in &self.devices.controllers {
             if !seen.insert((c.controller_type, c.index)) {
                 return Err(XmlError::Invalid(format!(
                     "multiple '{}' controllers with index '{}'",
@@ -57,10 +81,7 @@ impl Domain {
                     c.index
                 )));
             }
-            let next = next_index.entry(c.controller_type).or_insert(0);
-            *next = (*next).max(c.index.saturating_add(1));
         }
-        sort_controllers(&mut self.devices.controllers);
         Ok(())
     }
 
@@ -111,11 +132,10 @@ impl Domain {
             }
             for i in 0..=max {
                 if present.insert((ctype, i)) {
-                    self.devices.controllers.push(Controller::new(ctype, i));
+                    insert_controller(&mut self.devices.controllers, Controller::new(ctype, i));
                 }
             }
         }
-        sort_controllers(&mut self.devices.controllers);
         Ok(())
     }
 
@@ -229,34 +249,25 @@ fn default_vram_kib(model: VideoModel) -> u32 {
     }
 }
 
-/// Orders controllers as libvirt's one-by-one insertion does: controller types in order of
-/// first appearance, each type's controllers by index. Stable, O(n log n).
-pub fn sort_controllers(list: &mut [Controller]) {
-    let mut rank: HashMap<ControllerType, usize> = HashMap::new();
-    for c in list.iter() {
-        let n = rank.len();
-        rank.entry(c.controller_type).or_insert(n);
-    }
-    list.sort_by_key(|c| {
-        (
-            rank.get(&c.controller_type).copied().unwrap_or(usize::MAX),
-            c.index,
-        )
-    });
-}
-
-/// Inserts a controller where libvirt would: after the last controller of the same type
-/// with a lower index (before the first with a higher one), or at the end if it is the first
-/// of its type.
+/// Inserts a controller where libvirt would: one without an index (`u32::MAX`) right after
+/// the last controller of its type; otherwise before the first of its type with a higher
+/// index, or after the last of its type; the first of its type goes at the end.
 pub fn insert_controller(list: &mut Vec<Controller>, c: Controller) {
+    // libvirt compares signed indices where "unset" is -1, i.e. below every real index.
+    let key = |i: u32| if i == u32::MAX { -1 } else { i64::from(i) };
     let mut at = None;
     for (i, cur) in list.iter().enumerate().rev() {
-        if cur.controller_type == c.controller_type {
-            if cur.index > c.index {
-                at = Some(i);
-            } else if at.is_none() {
-                at = Some(i + 1);
-            }
+        if cur.controller_type != c.controller_type {
+            continue;
+        }
+        if c.index == u32::MAX {
+            at = Some(i + 1);
+            break;
+        }
+        if key(cur.index) > key(c.index) {
+            at = Some(i);
+        } else if at.is_none() {
+            at = Some(i + 1);
         }
     }
     match at {
@@ -357,6 +368,35 @@ mod tests {
         let a = default_drive_address("hdd", DiskBus::Ide).unwrap().unwrap();
         assert_eq!((a.controller, a.bus, a.unit), (0, 1, 1));
         assert!(default_drive_address("bogus", DiskBus::Ide).is_err());
+    }
+
+    #[test]
+    fn unindexed_controller_stays_put() {
+        // libvirt: an index-less controller stays after the last of its type and takes the
+        // lowest free index ("scsi 1" then "scsi 0").
+        let mut d = Domain {
+            memory_kib: 1,
+            ..Domain::default()
+        };
+        d.devices.controllers = vec![
+            Controller::new(ControllerType::Scsi, 1),
+            Controller {
+                controller_type: ControllerType::Scsi,
+                index: u32::MAX,
+                model: None,
+            },
+        ];
+        d.post_parse().unwrap();
+        let got: Vec<(ControllerType, u32)> = d
+            .devices
+            .controllers
+            .iter()
+            .map(|c| (c.controller_type, c.index))
+            .collect();
+        assert_eq!(
+            got,
+            vec![(ControllerType::Scsi, 1), (ControllerType::Scsi, 0)]
+        );
     }
 
     #[test]

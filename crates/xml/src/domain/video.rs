@@ -27,7 +27,9 @@ pub struct Video {
     pub model: VideoModel,
     /// `vram=` in KiB — VMX `svga.vramSize` / 1024.
     pub vram: Option<u32>,
-    /// `heads=`.
+    /// `heads=`. libvirt's XML parser defaults this to 1 (and then writes `heads='1'`) while
+    /// its VMX converter leaves it unset; the model keeps what it was given so that both
+    /// kinds of output round-trip. `None` means one head.
     pub heads: Option<u32>,
     /// `primary='yes'`.
     pub primary: bool,
