@@ -1,0 +1,585 @@
+//! The client and its session: configuration, connecting (RetrieveServiceContent), login
+//! and logout, the session cookie (exportable so a later process can resume the session),
+//! one re-login and retry of a read after the session expired, SOAP calls, and plain HTTP
+//! file transfers (`/folder/...`, `/screen?...`) through the same session.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use crate::codec::{decode_document, Decode, Encode, ManagedObjectReference, XmlWriter};
+use crate::error::Error;
+use crate::fault::Fault;
+use crate::generated::{AboutInfo, ServiceContent, UserSession};
+use crate::soap::{decode_response, Response};
+use crate::transport::{split_host_port, Endpoint, Proxy, Transport};
+
+/// How to reach a server.
+#[derive(Clone, Debug)]
+pub struct ClientConfig {
+    /// `https://host[:port]/sdk` or `http://host[:port]/sdk` (the path defaults to `/sdk`).
+    pub url: String,
+    /// Skip certificate verification (libvirt's `no_verify=1`).
+    pub no_verify: bool,
+    /// Extra trusted CA certificates (PEM), besides the bundled and system roots.
+    pub ca_file: Option<PathBuf>,
+    /// A proxy to connect through.
+    pub proxy: Option<Proxy>,
+    /// Limit for opening the connection (TCP, proxy, TLS).
+    pub connect_timeout: Duration,
+    /// Limit for one request, from sending it to having read the whole response.
+    pub request_timeout: Duration,
+    /// Largest response body accepted.
+    pub max_response_bytes: u64,
+}
+
+impl ClientConfig {
+    /// A configuration with default timeouts (30 s connect, 120 s request) and a 512 MiB
+    /// response limit; certificates are verified.
+    pub fn new(url: impl Into<String>) -> Self {
+        ClientConfig {
+            url: url.into(),
+            no_verify: false,
+            ca_file: None,
+            proxy: None,
+            connect_timeout: Duration::from_secs(30),
+            request_timeout: Duration::from_secs(120),
+            max_response_bytes: 512 << 20,
+        }
+    }
+}
+
+/// A password that never appears in Debug output or logs.
+#[derive(Clone)]
+struct Secret(String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Credentials {
+    user: String,
+    password: Secret,
+}
+
+/// What a later process needs to resume a session without any request: the session
+/// cookie and the service content. Serialise it with [`SavedSession::to_xml`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct SavedSession {
+    /// `vmware_soap_session="..."` (name=value, as sent in the Cookie header).
+    pub cookie: String,
+    /// The server's service content.
+    pub service_content: ServiceContent,
+}
+
+impl SavedSession {
+    /// A small XML document holding the session (keep it private: the cookie is a secret).
+    pub fn to_xml(&self) -> String {
+        let mut w = XmlWriter::new();
+        w.buf
+            .push_str("<session xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">");
+        w.simple("cookie", &self.cookie);
+        self.service_content.encode(&mut w, "serviceContent");
+        w.buf.push_str("</session>");
+        w.buf
+    }
+
+    /// Parses what [`SavedSession::to_xml`] wrote.
+    pub fn from_xml(xml: &str) -> Result<SavedSession, Error> {
+        let mut r = crate::codec::XmlReader::new(xml.as_bytes());
+        let bad = |e: crate::codec::DecodeError| Error::Config(format!("bad saved session: {e}"));
+        let root = r.root().map_err(bad)?;
+        let mut cookie = None;
+        let mut sc = None;
+        if !root.empty {
+            while let Some(t) = r.next_child().map_err(bad)? {
+                match t.local() {
+                    b"cookie" => cookie = Some(r.text(&t).map_err(bad)?.into_owned()),
+                    b"serviceContent" => {
+                        sc = Some(ServiceContent::decode(&mut r, &t).map_err(bad)?)
+                    }
+                    _ => r.skip(&t).map_err(bad)?,
+                }
+            }
+        }
+        match (cookie, sc) {
+            (Some(cookie), Some(service_content)) if !cookie.is_empty() => Ok(SavedSession {
+                cookie,
+                service_content,
+            }),
+            _ => Err(Error::Config(
+                "bad saved session: cookie or service content missing".into(),
+            )),
+        }
+    }
+}
+
+struct Inner {
+    transport: Transport,
+    path: String,
+    service_content: ServiceContent,
+    soap_action: String,
+    cookies: Mutex<BTreeMap<String, String>>,
+    creds: Mutex<Option<Credentials>>,
+    requests: AtomicU64,
+    relogin: tokio::sync::Mutex<()>,
+    task_wait: tokio::sync::Mutex<()>,
+    request_timeout: Duration,
+}
+
+/// A connection to one vSphere server (ESX host or vCenter). Cheap to clone; clones share
+/// the connection and session.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("endpoint", &self.inner.transport.endpoint)
+            .field("api_version", &self.inner.service_content.about.api_version)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The SOAPAction sent before the server's API version is known.
+const INITIAL_SOAP_ACTION: &str = "urn:vim25/5.0";
+
+fn parse_url(url: &str) -> Result<(Endpoint, String), Error> {
+    let bad = |why: &str| Error::Config(format!("invalid server URL '{url}': {why}"));
+    let (scheme, rest) = url
+        .split_once("://")
+        .ok_or_else(|| bad("expected http:// or https://"))?;
+    let https = match scheme.to_ascii_lowercase().as_str() {
+        "https" => true,
+        "http" => false,
+        _ => return Err(bad("the scheme must be http or https")),
+    };
+    let (authority, path) = match rest.find('/') {
+        Some(p) => (&rest[..p], &rest[p..]),
+        None => (rest, "/sdk"),
+    };
+    let authority = authority.rsplit('@').next().unwrap_or(authority);
+    let (host, port) = split_host_port(authority, if https { 443 } else { 80 })
+        .ok_or_else(|| bad("missing host or bad port"))?;
+    let path = if path == "/" || path.is_empty() {
+        "/sdk"
+    } else {
+        path
+    };
+    Ok((Endpoint { https, host, port }, path.to_string()))
+}
+
+impl Client {
+    fn build(cfg: &ClientConfig, service_content: ServiceContent) -> Result<Client, Error> {
+        let (endpoint, path) = parse_url(&cfg.url)?;
+        let transport = Transport::new(
+            endpoint,
+            cfg.proxy.clone(),
+            cfg.no_verify,
+            cfg.ca_file.as_deref(),
+            cfg.connect_timeout,
+            cfg.request_timeout,
+            cfg.max_response_bytes,
+        )?;
+        let soap_action = if service_content.about.api_version.is_empty() {
+            INITIAL_SOAP_ACTION.to_string()
+        } else {
+            format!("urn:vim25/{}", service_content.about.api_version)
+        };
+        Ok(Client {
+            inner: Arc::new(Inner {
+                transport,
+                path,
+                service_content,
+                soap_action,
+                cookies: Mutex::new(BTreeMap::new()),
+                creds: Mutex::new(None),
+                requests: AtomicU64::new(0),
+                relogin: tokio::sync::Mutex::new(()),
+                task_wait: tokio::sync::Mutex::new(()),
+                request_timeout: cfg.request_timeout,
+            }),
+        })
+    }
+
+    /// Connects and fetches the service content (one request); not logged in yet.
+    pub async fn connect(cfg: ClientConfig) -> Result<Client, Error> {
+        let boot = Client::build(&cfg, ServiceContent::default())?;
+        let this = ManagedObjectReference::new("ServiceInstance", "ServiceInstance");
+        let sc = boot.retrieve_service_content(&this).await?;
+        if sc.about.api_version.is_empty() {
+            return Err(Error::BadResponse {
+                method: "RetrieveServiceContent".into(),
+                reason: "the service content has no API version".into(),
+            });
+        }
+        let mut client = Client::build(&cfg, sc)?;
+        // Keep the connection (and any cookie) the bootstrap client opened.
+        if let Some(inner) = Arc::get_mut(&mut client.inner) {
+            if let Ok(boot_inner) = Arc::try_unwrap(boot.inner) {
+                inner.transport = boot_inner.transport;
+                inner.requests = AtomicU64::new(boot_inner.requests.load(Ordering::Relaxed));
+                if let Ok(c) = boot_inner.cookies.into_inner() {
+                    inner.cookies = Mutex::new(c);
+                }
+            }
+        }
+        Ok(client)
+    }
+
+    /// A client for a session saved earlier: no request is sent. Give it credentials with
+    /// [`Client::set_credentials`] so an expired session is renewed on the first read.
+    pub fn resume(cfg: ClientConfig, saved: SavedSession) -> Result<Client, Error> {
+        let client = Client::build(&cfg, saved.service_content)?;
+        client.set_cookie_pair(&saved.cookie);
+        Ok(client)
+    }
+
+    /// The session to save for [`Client::resume`], when there is a session cookie.
+    pub fn saved_session(&self) -> Option<SavedSession> {
+        self.session_cookie().map(|cookie| SavedSession {
+            cookie,
+            service_content: self.inner.service_content.clone(),
+        })
+    }
+
+    pub(crate) fn inner_task_wait(&self) -> &tokio::sync::Mutex<()> {
+        &self.inner.task_wait
+    }
+
+    pub(crate) fn request_timeout(&self) -> Duration {
+        self.inner.request_timeout
+    }
+
+    /// The service content fetched at connect time.
+    pub fn service_content(&self) -> &ServiceContent {
+        &self.inner.service_content
+    }
+
+    /// The server's about info (product, version, `apiType` HostAgent or VirtualCenter).
+    pub fn about(&self) -> &AboutInfo {
+        &self.inner.service_content.about
+    }
+
+    /// The number of HTTP requests (SOAP calls and file transfers) sent so far.
+    pub fn request_count(&self) -> u64 {
+        self.inner.requests.load(Ordering::Relaxed)
+    }
+
+    /// The session cookie (`vmware_soap_session=...`), once the server has set one.
+    pub fn session_cookie(&self) -> Option<String> {
+        let c = self.inner.cookies.lock().ok()?;
+        c.get("vmware_soap_session")
+            .map(|v| format!("vmware_soap_session={v}"))
+    }
+
+    /// Uses `cookie` (`name=value`, e.g. from [`Client::session_cookie`]) for the session.
+    pub fn with_session_cookie(self, cookie: &str) -> Client {
+        self.set_cookie_pair(cookie);
+        self
+    }
+
+    fn set_cookie_pair(&self, pair: &str) {
+        let pair = pair.split(';').next().unwrap_or("").trim();
+        if let Some((k, v)) = pair.split_once('=') {
+            if let Ok(mut c) = self.inner.cookies.lock() {
+                c.insert(k.trim().to_string(), v.trim().to_string());
+            }
+        }
+    }
+
+    fn cookie_header(&self) -> Option<String> {
+        let c = self.inner.cookies.lock().ok()?;
+        if c.is_empty() {
+            return None;
+        }
+        Some(
+            c.iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; "),
+        )
+    }
+
+    /// Remembers credentials for renewing an expired session (no request is sent).
+    pub fn set_credentials(&self, user: &str, password: &str) {
+        if let Ok(mut c) = self.inner.creds.lock() {
+            *c = Some(Credentials {
+                user: user.to_string(),
+                password: Secret(password.to_string()),
+            });
+        }
+    }
+
+    /// Logs in (SessionManager.Login); the credentials are kept to renew the session.
+    pub async fn login(&self, user: &str, password: &str) -> Result<UserSession, Error> {
+        let s = self.session_login(user, password, None).await?;
+        self.set_credentials(user, password);
+        tracing::debug!(user, "logged in");
+        Ok(s)
+    }
+
+    /// Logs out (SessionManager.Logout) and forgets the cookie and credentials.
+    pub async fn logout(&self) -> Result<(), Error> {
+        let r = self.session_logout().await;
+        if let Ok(mut c) = self.inner.creds.lock() {
+            *c = None;
+        }
+        if let Ok(mut c) = self.inner.cookies.lock() {
+            c.clear();
+        }
+        r
+    }
+
+    /// Logs out when logged in, then drops the connection.
+    pub async fn close(&self) -> Result<(), Error> {
+        let logged_in = self
+            .inner
+            .creds
+            .lock()
+            .map(|c| c.is_some())
+            .unwrap_or(false);
+        let r = if logged_in {
+            self.logout().await
+        } else {
+            Ok(())
+        };
+        self.inner.transport.close().await;
+        r
+    }
+
+    pub(crate) async fn relogin(&self) -> Result<bool, Error> {
+        let _guard = self.inner.relogin.lock().await;
+        let creds = self.inner.creds.lock().ok().and_then(|c| c.clone());
+        let Some(creds) = creds else { return Ok(false) };
+        tracing::debug!(user = %creds.user, "session expired; logging in again");
+        // Sent with `post` (not `invoke`): a login is never retried.
+        let sm = self
+            .inner
+            .service_content
+            .session_manager
+            .as_ref()
+            .ok_or(Error::NotSupported("sessionManager"))?;
+        let mut w = XmlWriter::request("Login");
+        sm.encode(&mut w, "_this");
+        creds.user.encode(&mut w, "userName");
+        creds.password.0.encode(&mut w, "password");
+        let body = Bytes::from(w.finish_request("Login"));
+        self.post::<UserSession>("Login", body)
+            .await?
+            .map_err(Error::Fault)?;
+        Ok(true)
+    }
+
+    /// Sends one SOAP call and decodes its return values. A read (`read`) that fails with
+    /// NotAuthenticated is sent once more after a new login; nothing else is ever resent.
+    pub(crate) async fn invoke<T: Decode>(
+        &self,
+        method: &str,
+        body: String,
+        read: bool,
+    ) -> Result<Vec<T>, Error> {
+        let body = Bytes::from(body);
+        let mut retried = false;
+        loop {
+            match self.post::<T>(method, body.clone()).await? {
+                Ok(v) => return Ok(v),
+                Err(f @ Fault::NotAuthenticated { .. }) if read && !retried => {
+                    if !self.relogin().await? {
+                        return Err(Error::Fault(f));
+                    }
+                    retried = true;
+                }
+                Err(f) => return Err(Error::Fault(f)),
+            }
+        }
+    }
+
+    async fn post<T: Decode>(
+        &self,
+        method: &str,
+        body: Bytes,
+    ) -> Result<Result<Vec<T>, Fault>, Error> {
+        self.inner.requests.fetch_add(1, Ordering::Relaxed);
+        tracing::debug!(method, "SOAP request");
+        let mut headers = vec![
+            ("Content-Type", "text/xml; charset=utf-8".to_string()),
+            ("SOAPAction", self.inner.soap_action.clone()),
+        ];
+        if let Some(c) = self.cookie_header() {
+            headers.push(("Cookie", c));
+        }
+        let resp = self
+            .inner
+            .transport
+            .send(http::Method::POST, &self.inner.path, &headers, body)
+            .await?;
+        for c in &resp.set_cookies {
+            self.set_cookie_pair(c);
+        }
+        let looks_xml = resp.body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<');
+        if (resp.status == 200 || resp.status == 500) && looks_xml {
+            match decode_response::<T>(&resp.body, method) {
+                Ok(Response::Fault(f)) => return Ok(Err(f)),
+                Ok(Response::Values(v)) if resp.status == 200 => return Ok(Ok(v)),
+                Err(e) if resp.status == 200 => return Err(e),
+                _ => {}
+            }
+        }
+        if resp.status == 200 {
+            return Err(Error::BadResponse {
+                method: method.to_string(),
+                reason: format!("not XML (content type '{}')", resp.content_type),
+            });
+        }
+        Err(Error::Http {
+            status: resp.status,
+            reason: resp.reason,
+            path: format!("{} ({method})", self.inner.path),
+        })
+    }
+
+    async fn http_transfer(
+        &self,
+        method: http::Method,
+        path_and_query: &str,
+        body: Bytes,
+    ) -> Result<Bytes, Error> {
+        let mut retried = false;
+        loop {
+            self.inner.requests.fetch_add(1, Ordering::Relaxed);
+            let mut headers = vec![];
+            if method == http::Method::PUT {
+                headers.push(("Content-Type", "application/octet-stream".to_string()));
+            }
+            if let Some(c) = self.cookie_header() {
+                headers.push(("Cookie", c));
+            }
+            let resp = self
+                .inner
+                .transport
+                .send(method.clone(), path_and_query, &headers, body.clone())
+                .await?;
+            for c in &resp.set_cookies {
+                self.set_cookie_pair(c);
+            }
+            match resp.status {
+                200..=299 => return Ok(resp.body),
+                401 | 403 if !retried => {
+                    if !self.relogin().await? {
+                        return Err(Error::Fault(Fault::NotAuthenticated {
+                            message: format!("HTTP {} for {path_and_query}", resp.status),
+                        }));
+                    }
+                    retried = true;
+                }
+                status => {
+                    return Err(Error::Http {
+                        status,
+                        reason: resp.reason,
+                        path: path_and_query.to_string(),
+                    })
+                }
+            }
+        }
+    }
+
+    /// Downloads `path_and_query` (e.g. `/folder/vm1/vm1.vmx?dcPath=ha-datacenter&dsName=ds1`
+    /// or `/screen?id=vm-1`) with the session cookie.
+    pub async fn get_file(&self, path_and_query: &str) -> Result<Bytes, Error> {
+        self.http_transfer(http::Method::GET, path_and_query, Bytes::new())
+            .await
+    }
+
+    /// Uploads `data` to `path_and_query` (HTTP PUT) with the session cookie.
+    pub async fn put_file(&self, path_and_query: &str, data: Bytes) -> Result<(), Error> {
+        self.http_transfer(http::Method::PUT, path_and_query, data)
+            .await
+            .map(|_| ())
+    }
+}
+
+/// The HTTP path of a datastore file: `/folder/PATH?dcPath=DC&dsName=DS`, every part
+/// percent-encoded (`/` kept in PATH).
+pub fn datastore_file_path(path: &str, dc_path: &str, ds_name: &str) -> String {
+    fn enc(s: &str, keep_slash: bool) -> String {
+        let mut out = String::new();
+        for b in s.bytes() {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) || (keep_slash && b == b'/') {
+                out.push(b as char);
+            } else {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+        out
+    }
+    format!(
+        "/folder/{}?dcPath={}&dsName={}",
+        enc(path.trim_start_matches('/'), true),
+        enc(dc_path, false),
+        enc(ds_name, false)
+    )
+}
+
+/// Decodes a standalone XML document as a `T` (e.g. a saved data object).
+pub fn decode_xml<T: Decode>(xml: &str) -> Result<T, Error> {
+    decode_document(xml.as_bytes()).map_err(|e| Error::BadResponse {
+        method: "document".into(),
+        reason: e.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        let (e, p) = parse_url("https://h:8443/sdk").unwrap();
+        assert!(e.https && e.host == "h" && e.port == 8443 && p == "/sdk");
+        let (e, p) = parse_url("http://user:pw@127.0.0.1").unwrap();
+        assert!(!e.https && e.host == "127.0.0.1" && e.port == 80 && p == "/sdk");
+        assert!(parse_url("ftp://h").is_err());
+        assert!(parse_url("h/sdk").is_err());
+    }
+
+    #[test]
+    fn file_paths() {
+        assert_eq!(
+            datastore_file_path("my vm/my vm.vmx", "ha-datacenter", "data store1"),
+            "/folder/my%20vm/my%20vm.vmx?dcPath=ha-datacenter&dsName=data%20store1"
+        );
+    }
+
+    #[test]
+    fn saved_session_round_trip() {
+        let mut sc = ServiceContent::default();
+        sc.about.api_version = "8.0.1.0".into();
+        sc.property_collector =
+            ManagedObjectReference::new("PropertyCollector", "ha-property-collector");
+        let s = SavedSession {
+            cookie: "vmware_soap_session=\"abc&<\"".into(),
+            service_content: sc,
+        };
+        assert_eq!(SavedSession::from_xml(&s.to_xml()).unwrap(), s);
+        assert!(SavedSession::from_xml("<session/>").is_err());
+    }
+
+    #[test]
+    fn password_is_redacted() {
+        let c = Credentials {
+            user: "root".into(),
+            password: Secret("hunter2".into()),
+        };
+        assert!(!format!("{c:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,355 @@
+//! Property collector helpers: paged retrieval (RetrievePropertiesEx with maxObjects, then
+//! ContinueRetrievePropertiesEx, page by page), the properties of one object, every object
+//! of a type under an inventory root (one traversal, one request per page), and container
+//! views.
+
+use crate::codec::ManagedObjectReference;
+use crate::error::Error;
+use crate::fault::Fault;
+use crate::generated::{
+    AnySelectionSpec, FromValue, ObjectContent, ObjectSpec, PropertyFilterSpec, PropertySpec,
+    RetrieveOptions, SelectionSpec, TraversalSpec, Value,
+};
+use crate::Client;
+
+impl ObjectContent {
+    /// The value of property `name`, if the server returned it.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.prop_set
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| &p.val)
+    }
+
+    /// Takes property `name` out of the object.
+    pub fn take(&mut self, name: &str) -> Option<Value> {
+        let i = self.prop_set.iter().position(|p| p.name == name)?;
+        Some(self.prop_set.swap_remove(i).val)
+    }
+
+    /// Takes property `name` as a `T` (`None` when absent or of another type).
+    pub fn take_as<T: FromValue>(&mut self, name: &str) -> Option<T> {
+        self.take(name).and_then(|v| T::from_value(v).ok())
+    }
+}
+
+impl Value {
+    /// The string, for string-like values (string, dateTime, base64, enums).
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) | Value::DateTime(s) | Value::Base64Binary(s) | Value::AnyUri(s) => {
+                Some(s)
+            }
+            Value::VirtualMachinePowerState(e) => Some(e.as_str()),
+            Value::TaskInfoState(e) => Some(e.as_str()),
+            Value::ManagedEntityStatus(e) => Some(e.as_str()),
+            Value::VirtualMachineConnectionState(e) => Some(e.as_str()),
+            Value::VirtualMachineToolsStatus(e) => Some(e.as_str()),
+            Value::HostSystemConnectionState(e) => Some(e.as_str()),
+            Value::HostSystemPowerState(e) => Some(e.as_str()),
+            _ => None,
+        }
+    }
+
+    /// The number, for integer values.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Value::Int(v) => Some(*v as i64),
+            Value::Long(v) => Some(*v),
+            Value::Short(v) => Some(*v as i64),
+            Value::Byte(v) => Some(*v as i64),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
+
+    /// The boolean, for boolean values.
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Boolean(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    /// The reference, for managed object reference values.
+    pub fn as_moref(&self) -> Option<&ManagedObjectReference> {
+        match self {
+            Value::ManagedObjectReference(m) => Some(m),
+            _ => None,
+        }
+    }
+}
+
+/// A NotAuthenticated fault reported for a property (how some servers answer a read
+/// without a valid session).
+fn session_fault(objects: &[ObjectContent]) -> Option<Fault> {
+    objects
+        .iter()
+        .flat_map(|o| o.missing_set.iter())
+        .find_map(|m| {
+            let f = Fault::new(
+                m.fault.fault.type_name(),
+                Some(&m.fault.fault),
+                m.fault.localized_message.as_deref().unwrap_or(""),
+            );
+            matches!(f, Fault::NotAuthenticated { .. }).then_some(f)
+        })
+}
+
+enum PageState {
+    Start,
+    Token(String),
+    Done,
+}
+
+/// A paged retrieval in progress: call [`Pages::next_page`] until it returns `None`.
+/// Dropping it early leaves the server's result set to expire; [`Pages::cancel`] frees it.
+pub struct Pages {
+    client: Client,
+    specs: Vec<PropertyFilterSpec>,
+    max_objects: u32,
+    state: PageState,
+}
+
+impl Pages {
+    /// The next page of objects (`None` when all were returned).
+    pub async fn next_page(&mut self) -> Result<Option<Vec<ObjectContent>>, Error> {
+        let result = match std::mem::replace(&mut self.state, PageState::Done) {
+            PageState::Done => return Ok(None),
+            PageState::Start => {
+                let options = RetrieveOptions {
+                    max_objects: (self.max_objects > 0).then_some(self.max_objects as i32),
+                };
+                let mut r = self
+                    .client
+                    .retrieve_properties_ex(&self.specs, &options)
+                    .await?;
+                if let Some(f) = r.as_ref().and_then(|r| session_fault(&r.objects)) {
+                    // Property-level NotAuthenticated: the session expired. Renew it and
+                    // read again (once), as for a NotAuthenticated fault.
+                    if !self.client.relogin().await? {
+                        return Err(Error::Fault(f));
+                    }
+                    r = self
+                        .client
+                        .retrieve_properties_ex(&self.specs, &options)
+                        .await?;
+                    if let Some(f) = r.as_ref().and_then(|r| session_fault(&r.objects)) {
+                        return Err(Error::Fault(f));
+                    }
+                }
+                r
+            }
+            PageState::Token(t) => Some(self.client.continue_retrieve_properties_ex(&t).await?),
+        };
+        let Some(result) = result else {
+            return Ok(None);
+        };
+        if let Some(t) = result.token.filter(|t| !t.is_empty()) {
+            self.state = PageState::Token(t);
+        }
+        Ok(Some(result.objects))
+    }
+
+    /// Frees the server's remaining results (CancelRetrievePropertiesEx), if any.
+    pub async fn cancel(mut self) -> Result<(), Error> {
+        if let PageState::Token(t) = std::mem::replace(&mut self.state, PageState::Done) {
+            self.client.cancel_retrieve_properties_ex(&t).await?;
+        }
+        Ok(())
+    }
+
+    /// Every remaining object, all pages concatenated.
+    pub async fn collect_all(mut self) -> Result<Vec<ObjectContent>, Error> {
+        let mut out = Vec::new();
+        while let Some(page) = self.next_page().await? {
+            out.extend(page);
+        }
+        Ok(out)
+    }
+}
+
+fn traversal(name: &str, type_: &str, path: &str, select: &[&str]) -> AnySelectionSpec {
+    TraversalSpec {
+        base: SelectionSpec {
+            name: Some(name.into()),
+        },
+        type_: type_.into(),
+        path: path.into(),
+        skip: Some(false),
+        select_set: select
+            .iter()
+            .map(|s| {
+                SelectionSpec {
+                    name: Some((*s).into()),
+                }
+                .into()
+            })
+            .collect(),
+    }
+    .into()
+}
+
+/// Traversal specs reaching every inventory object below a root of type `root_type`.
+pub fn inventory_traversal(root_type: &str) -> Vec<AnySelectionSpec> {
+    const FROM_FOLDER: &[&str] = &[
+        "visitFolders",
+        "dcToVmFolder",
+        "dcToHostFolder",
+        "dcToDsFolder",
+        "dcToNetFolder",
+        "crToHost",
+        "crToRp",
+        "rpToRp",
+        "vappToVm",
+    ];
+    let common = vec![
+        traversal("visitFolders", "Folder", "childEntity", FROM_FOLDER),
+        traversal("dcToVmFolder", "Datacenter", "vmFolder", &["visitFolders"]),
+        traversal(
+            "dcToHostFolder",
+            "Datacenter",
+            "hostFolder",
+            &["visitFolders"],
+        ),
+        traversal(
+            "dcToDsFolder",
+            "Datacenter",
+            "datastoreFolder",
+            &["visitFolders"],
+        ),
+        traversal(
+            "dcToNetFolder",
+            "Datacenter",
+            "networkFolder",
+            &["visitFolders"],
+        ),
+        traversal("crToHost", "ComputeResource", "host", &[]),
+        traversal("crToRp", "ComputeResource", "resourcePool", &["rpToRp"]),
+        traversal("rpToRp", "ResourcePool", "resourcePool", &["rpToRp"]),
+        traversal("vappToVm", "VirtualApp", "vm", &[]),
+    ];
+    match root_type {
+        // Below a host or cluster, VMs, datastores and networks hang off the hosts.
+        "HostSystem" => vec![
+            traversal("hToVm", "HostSystem", "vm", &[]),
+            traversal("hToDs", "HostSystem", "datastore", &[]),
+            traversal("hToNet", "HostSystem", "network", &[]),
+        ],
+        "ComputeResource" | "ClusterComputeResource" => vec![
+            traversal(
+                "crToHost",
+                "ComputeResource",
+                "host",
+                &["hToVm", "hToDs", "hToNet"],
+            ),
+            traversal("hToVm", "HostSystem", "vm", &[]),
+            traversal("hToDs", "HostSystem", "datastore", &[]),
+            traversal("hToNet", "HostSystem", "network", &[]),
+            traversal("crToRp", "ComputeResource", "resourcePool", &["rpToRp"]),
+            traversal("rpToRp", "ResourcePool", "resourcePool", &["rpToRp"]),
+        ],
+        _ => common,
+    }
+}
+
+fn prop_spec(type_: &str, props: &[&str]) -> PropertySpec {
+    PropertySpec {
+        type_: type_.into(),
+        all: Some(false),
+        path_set: props.iter().map(|s| (*s).to_string()).collect(),
+    }
+}
+
+impl Client {
+    /// Starts a paged retrieval of `specs`, at most `max_objects` objects per page (0: the
+    /// server's choice).
+    pub fn retrieve_paged(&self, specs: Vec<PropertyFilterSpec>, max_objects: u32) -> Pages {
+        Pages {
+            client: self.clone(),
+            specs,
+            max_objects,
+            state: PageState::Start,
+        }
+    }
+
+    /// Properties `props` of every object of type `type_` below `root` (a Folder,
+    /// Datacenter, ComputeResource or HostSystem), in pages of `max_objects`. One request
+    /// per page: the traversal needs no view.
+    pub fn retrieve_objects(
+        &self,
+        root: &ManagedObjectReference,
+        type_: &str,
+        props: &[&str],
+        max_objects: u32,
+    ) -> Pages {
+        let spec = PropertyFilterSpec {
+            prop_set: vec![prop_spec(type_, props)],
+            object_set: vec![ObjectSpec {
+                obj: root.clone(),
+                skip: Some(false),
+                select_set: inventory_traversal(&root.type_),
+            }],
+            report_missing_objects_in_results: None,
+        };
+        self.retrieve_paged(vec![spec], max_objects)
+    }
+
+    /// Properties `props` of one object (one request). A missing object gives the
+    /// ManagedObjectNotFound fault.
+    pub async fn object_properties(
+        &self,
+        obj: &ManagedObjectReference,
+        props: &[&str],
+    ) -> Result<ObjectContent, Error> {
+        let spec = PropertyFilterSpec {
+            prop_set: vec![prop_spec(&obj.type_, props)],
+            object_set: vec![ObjectSpec {
+                obj: obj.clone(),
+                skip: Some(false),
+                select_set: vec![],
+            }],
+            report_missing_objects_in_results: None,
+        };
+        let mut objects = self.retrieve_paged(vec![spec], 0).collect_all().await?;
+        match objects.iter().position(|o| o.obj.value == obj.value) {
+            Some(i) => Ok(objects.swap_remove(i)),
+            None => Err(Error::Fault(Fault::ManagedObjectNotFound {
+                obj: Some(obj.clone()),
+                message: String::new(),
+            })),
+        }
+    }
+
+    /// Properties of every `type_` object in `container` through a ContainerView
+    /// (CreateContainerView, the retrieval pages, DestroyView).
+    pub async fn container_view_objects(
+        &self,
+        container: &ManagedObjectReference,
+        type_: &str,
+        props: &[&str],
+        recursive: bool,
+        max_objects: u32,
+    ) -> Result<Vec<ObjectContent>, Error> {
+        let view = self
+            .create_container_view(container, &[type_.to_string()], recursive)
+            .await?;
+        let spec = PropertyFilterSpec {
+            prop_set: vec![prop_spec(type_, props)],
+            object_set: vec![ObjectSpec {
+                obj: view.clone(),
+                skip: Some(true),
+                select_set: vec![traversal("traverseView", "ContainerView", "view", &[])],
+            }],
+            report_missing_objects_in_results: None,
+        };
+        let result = self
+            .retrieve_paged(vec![spec], max_objects)
+            .collect_all()
+            .await;
+        let destroyed = self.destroy_view(&view).await;
+        let objects = result?;
+        destroyed?;
+        Ok(objects)
+    }
+}

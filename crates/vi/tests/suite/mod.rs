@@ -1,0 +1,316 @@
+//! The vi layer's acceptance checks against any vSphere server: each function takes the
+//! server's base URL (`https://127.0.0.1:PORT/sdk` or `http://...`) and credentials. The
+//! vcsim tests of this crate run them against govmomi's simulator; crates/sim runs the very
+//! same functions against esxsim (`#[path = "../../vi/tests/suite/mod.rs"] mod suite;`).
+
+#![allow(dead_code)]
+
+use std::collections::HashSet;
+
+use esxvirt_vi::{
+    AnyVirtualDevice, Client, ClientConfig, Error, Fault, ManagedObjectReference, QuestionPolicy,
+    Value, VirtualMachinePowerState,
+};
+
+/// A client for `url`, certificates not verified (the simulators use self-signed ones).
+pub async fn connect(url: &str) -> Client {
+    let mut cfg = ClientConfig::new(url);
+    cfg.no_verify = true;
+    Client::connect(cfg)
+        .await
+        .unwrap_or_else(|e| panic!("connect {url}: {e}"))
+}
+
+/// A logged-in client.
+pub async fn login(url: &str, user: &str, pass: &str) -> Client {
+    let c = connect(url).await;
+    c.login(user, pass)
+        .await
+        .unwrap_or_else(|e| panic!("login: {e}"));
+    c
+}
+
+/// Service content and about info; returns the apiType (HostAgent or VirtualCenter).
+pub async fn service_content_and_about(url: &str) -> String {
+    let c = connect(url).await;
+    let about = c.about();
+    assert!(!about.name.is_empty(), "about.name is empty");
+    assert!(!about.full_name.is_empty(), "about.fullName is empty");
+    assert!(!about.version.is_empty(), "about.version is empty");
+    assert!(!about.api_version.is_empty(), "about.apiVersion is empty");
+    assert!(
+        about.api_type == "HostAgent" || about.api_type == "VirtualCenter",
+        "unexpected apiType {}",
+        about.api_type
+    );
+    let sc = c.service_content();
+    assert!(!sc.root_folder.value.is_empty(), "no root folder");
+    assert_eq!(sc.root_folder.type_, "Folder");
+    assert!(
+        !sc.property_collector.value.is_empty(),
+        "no property collector"
+    );
+    assert!(sc.session_manager.is_some(), "no session manager");
+    assert_eq!(c.request_count(), 1, "connect takes one request");
+    about.api_type.clone()
+}
+
+/// The empty password, which every server rejects (govmomi's simulator accepts any other).
+pub const EMPTY_PASSWORD: &str = "";
+
+/// Logging in with `bad` as the password gives InvalidLogin, in one line without it.
+pub async fn bad_password_is_rejected(url: &str, user: &str, bad: &str) {
+    let c = connect(url).await;
+    let err = match c.login(user, bad).await {
+        Err(e @ Error::Fault(Fault::InvalidLogin { .. })) => e,
+        other => panic!("bad password gave {other:?}"),
+    };
+    let line = err.to_string();
+    assert!(line.starts_with("InvalidLogin"), "{line}");
+    assert!(!line.contains('\n'));
+    assert!(
+        bad.is_empty() || !line.contains(bad),
+        "the password leaked: {line}"
+    );
+}
+
+/// Login works after a failed one; a bad (empty) password gives InvalidLogin; logout ends
+/// the session.
+pub async fn login_and_bad_password(url: &str, user: &str, pass: &str) {
+    bad_password_is_rejected(url, user, EMPTY_PASSWORD).await;
+    let c = connect(url).await;
+    assert!(c.login(user, EMPTY_PASSWORD).await.is_err());
+    let session = c.login(user, pass).await.expect("login");
+    assert_eq!(session.user_name, user);
+    assert!(c.session_cookie().is_some(), "no session cookie");
+    let sm = c
+        .service_content()
+        .session_manager
+        .clone()
+        .expect("session manager");
+    let _ = sm;
+    c.logout().await.expect("logout");
+    // After logout, reads fail with NotAuthenticated (no credentials left to renew with).
+    let root = c.service_content().root_folder.clone();
+    match c.object_properties(&root, &["name"]).await {
+        Err(Error::Fault(Fault::NotAuthenticated { .. })) => {}
+        other => panic!("read after logout gave {other:?}"),
+    }
+}
+
+/// The VMs below the root folder with name, power state, uuid, VMX path and devices.
+pub struct VmRow {
+    pub obj: ManagedObjectReference,
+    pub name: String,
+    pub power: VirtualMachinePowerState,
+    pub uuid: String,
+    pub vmx: String,
+    pub devices: Vec<AnyVirtualDevice>,
+}
+
+/// Lists every VM with name, power state, uuid, VMX path and devices, checking each.
+pub async fn every_vm_with_details(url: &str, user: &str, pass: &str) -> Vec<VmRow> {
+    let c = login(url, user, pass).await;
+    let root = c.service_content().root_folder.clone();
+    let props = [
+        "name",
+        "runtime.powerState",
+        "config.uuid",
+        "config.files.vmPathName",
+        "config.hardware.device",
+    ];
+    let objects = c
+        .retrieve_objects(&root, "VirtualMachine", &props, 0)
+        .collect_all()
+        .await
+        .expect("retrieve VMs");
+    assert!(!objects.is_empty(), "no VMs");
+    let mut rows = Vec::new();
+    for mut o in objects {
+        assert_eq!(o.obj.type_, "VirtualMachine");
+        let name: String = o.take_as("name").expect("name");
+        let power: VirtualMachinePowerState = o.take_as("runtime.powerState").expect("power state");
+        let uuid: String = o.take_as("config.uuid").expect("uuid");
+        let vmx: String = o.take_as("config.files.vmPathName").expect("vmx path");
+        let devices: Vec<AnyVirtualDevice> = o.take_as("config.hardware.device").expect("devices");
+        assert!(!name.is_empty());
+        assert!(
+            !matches!(power, VirtualMachinePowerState::Other(_)),
+            "power state {power:?}"
+        );
+        assert_eq!(uuid.len(), 36, "uuid {uuid}");
+        assert!(
+            vmx.starts_with('[') && vmx.ends_with(".vmx"),
+            "vmx path {vmx}"
+        );
+        assert!(!devices.is_empty(), "{name} has no devices");
+        assert!(
+            devices
+                .iter()
+                .any(|d| matches!(d, AnyVirtualDevice::VirtualDisk(_))),
+            "{name} has no disk: {:?}",
+            devices.iter().map(|d| d.type_name()).collect::<Vec<_>>()
+        );
+        for d in &devices {
+            if let AnyVirtualDevice::VirtualDisk(disk) = d {
+                let backing = disk.backing.as_ref().expect("disk backing");
+                let file = backing
+                    .as_virtual_device_file_backing_info()
+                    .expect("file backing");
+                assert!(
+                    file.file_name.ends_with(".vmdk"),
+                    "disk file {}",
+                    file.file_name
+                );
+            }
+        }
+        rows.push(VmRow {
+            obj: o.obj,
+            name,
+            power,
+            uuid,
+            vmx,
+            devices,
+        });
+    }
+    rows
+}
+
+async fn power_state(c: &Client, vm: &ManagedObjectReference) -> VirtualMachinePowerState {
+    let mut o = c
+        .object_properties(vm, &["runtime.powerState"])
+        .await
+        .expect("power state");
+    o.take_as("runtime.powerState").expect("power state value")
+}
+
+/// Powers a running VM off and on again through tasks.
+pub async fn power_off_and_on(url: &str, user: &str, pass: &str) {
+    let rows = every_vm_with_details(url, user, pass).await;
+    let vm = rows
+        .iter()
+        .find(|r| r.power == VirtualMachinePowerState::PoweredOn)
+        .expect("a powered-on VM")
+        .obj
+        .clone();
+    let c = login(url, user, pass).await;
+    let policy = QuestionPolicy { auto_answer: false };
+    assert!(!c
+        .check_question(&vm, &policy)
+        .await
+        .expect("question check"));
+    let task = c.power_off_vm_task(&vm).await.expect("PowerOffVM_Task");
+    assert_eq!(task.type_, "Task");
+    c.wait_for_task(&task, &policy).await.expect("power off");
+    assert_eq!(
+        power_state(&c, &vm).await,
+        VirtualMachinePowerState::PoweredOff
+    );
+    // Powering off again fails with InvalidPowerState, as a task error.
+    let task = c.power_off_vm_task(&vm).await;
+    let err = match task {
+        Ok(t) => c
+            .wait_for_task(&t, &policy)
+            .await
+            .expect_err("second power off"),
+        Err(e) => e,
+    };
+    assert!(
+        matches!(err, Error::Fault(Fault::InvalidPowerState { .. })),
+        "{err}"
+    );
+    let task = c.power_on_vm_task(&vm, None).await.expect("PowerOnVM_Task");
+    let result = c
+        .wait_for_task_on(&task, Some(&vm), &policy)
+        .await
+        .expect("power on");
+    let _ = result;
+    assert_eq!(
+        power_state(&c, &vm).await,
+        VirtualMachinePowerState::PoweredOn
+    );
+}
+
+/// Paged retrieval of every VM, `page` per page: each VM exactly once; returns the count.
+pub async fn paged_retrieval_each_once(url: &str, user: &str, pass: &str, page: u32) -> usize {
+    let c = login(url, user, pass).await;
+    let root = c.service_content().root_folder.clone();
+    let before = c.request_count();
+    let mut pages = c.retrieve_objects(&root, "VirtualMachine", &["name"], page);
+    let mut seen = HashSet::new();
+    let mut npages = 0u64;
+    while let Some(p) = pages.next_page().await.expect("page") {
+        npages += 1;
+        // A server may return more than asked (govmomi's simulator ignores maxObjects).
+        for o in p {
+            assert!(
+                o.get("name").and_then(Value::as_str).is_some(),
+                "no name for {}",
+                o.obj
+            );
+            assert!(seen.insert(o.obj.value.clone()), "{} returned twice", o.obj);
+        }
+    }
+    assert_eq!(c.request_count() - before, npages, "one request per page");
+    seen.len()
+}
+
+/// A missing managed object gives ManagedObjectNotFound, in one clear line.
+pub async fn missing_object_fault(url: &str, user: &str, pass: &str) {
+    let c = login(url, user, pass).await;
+    let vm = ManagedObjectReference::new("VirtualMachine", "vm-does-not-exist-42");
+    match c.object_properties(&vm, &["name"]).await {
+        Err(Error::Fault(f @ Fault::ManagedObjectNotFound { .. })) => {
+            let line = f.to_string();
+            assert!(line.starts_with("ManagedObjectNotFound"), "{line}");
+            assert!(!line.contains('\n'));
+        }
+        other => panic!("missing object gave {other:?}"),
+    }
+    match c.power_on_vm_task(&vm, None).await {
+        Err(Error::Fault(Fault::ManagedObjectNotFound { .. })) => {}
+        other => panic!("PowerOn of a missing VM gave {other:?}"),
+    }
+}
+
+/// An expired (here: forged) session cookie is renewed transparently on a read, and a
+/// saved session resumes without any request.
+pub async fn expired_session_is_renewed(url: &str, user: &str, pass: &str) {
+    let c = login(url, user, pass).await;
+    let saved = c.saved_session().expect("saved session");
+    let mut cfg = ClientConfig::new(url);
+    cfg.no_verify = true;
+    let resumed = Client::resume(cfg.clone(), saved).expect("resume");
+    let root = resumed.service_content().root_folder.clone();
+    resumed
+        .object_properties(&root, &["name"])
+        .await
+        .expect("read on resumed session");
+    assert_eq!(
+        resumed.request_count(),
+        1,
+        "a resumed session needs one request for one read"
+    );
+
+    let mut forged = c.saved_session().expect("saved session");
+    forged.cookie = "vmware_soap_session=\"forged-session-key\"".into();
+    let stale = Client::resume(cfg, forged).expect("resume");
+    stale.set_credentials(user, pass);
+    stale
+        .object_properties(&root, &["name"])
+        .await
+        .expect("read renews the session");
+    assert_eq!(stale.request_count(), 3, "failed read, login, retried read");
+}
+
+/// Every check above (the paged one with small pages over whatever inventory there is).
+pub async fn run_all(url: &str, user: &str, pass: &str) {
+    service_content_and_about(url).await;
+    login_and_bad_password(url, user, pass).await;
+    every_vm_with_details(url, user, pass).await;
+    power_off_and_on(url, user, pass).await;
+    let n = paged_retrieval_each_once(url, user, pass, 2).await;
+    assert!(n >= 1);
+    missing_object_fault(url, user, pass).await;
+    expired_session_is_renewed(url, user, pass).await;
+}
