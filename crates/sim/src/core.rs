@@ -348,7 +348,7 @@ impl Core {
 
         let session = cookie_key.and_then(|k| lock(&self.sessions).touch(k));
         let Some(session) = session else {
-            return Err(Fault::not_authenticated(this));
+            return self.unauthenticated(this, method, args);
         };
 
         // pyVmomi reads single properties with `Fetch` on the object itself.
@@ -451,6 +451,45 @@ impl Core {
             },
             _ => self.invoke_world(this, method, args, &session),
         }
+    }
+
+    /// A call without a live session: `NotAuthenticated`, except the one read libvirt makes
+    /// to find out whether its session is still alive — the `currentSession` of the session
+    /// manager — which, as on a real server, answers the object with no properties, so the
+    /// client logs in again.
+    fn unauthenticated(&self, this: &MoRef, method: &str, args: &Element) -> Result<Out, Fault> {
+        if this.ty == "PropertyCollector"
+            && matches!(method, "RetrieveProperties" | "RetrievePropertiesEx")
+        {
+            if let Ok(specs) = parse_spec_set(args) {
+                if specs.iter().all(|s| s.only_selects("SessionManager")) {
+                    let sm = self.refs.get("sessionManager").cloned();
+                    let mut out = String::new();
+                    let tag = if method == "RetrieveProperties" {
+                        "returnval"
+                    } else {
+                        "objects"
+                    };
+                    if method == "RetrievePropertiesEx" {
+                        out.push_str("<returnval>");
+                    }
+                    if let Some(sm) = sm {
+                        out.push('<');
+                        out.push_str(tag);
+                        out.push('>');
+                        crate::property_collector::write_obj(&mut out, "obj", &sm);
+                        out.push_str("</");
+                        out.push_str(tag);
+                        out.push('>');
+                    }
+                    if method == "RetrievePropertiesEx" {
+                        out.push_str("</returnval>");
+                    }
+                    return Ok(Out::Raw(out));
+                }
+            }
+        }
+        Err(Fault::not_authenticated(this))
     }
 
     fn check_manager(&self, this: &MoRef, field: &str) -> Result<(), Fault> {

@@ -39,13 +39,16 @@
 //! [`value`] (SOAP data values and their encoding), [`soap`] (envelopes, the parsed request
 //! tree), [`fault`] (typed vSphere faults), [`object`] (the contract between this core and
 //! the world model), [`task`], [`session`], [`property_collector`], [`view`], [`service`],
-//! [`core`] (dispatch), [`server`] (HTTP), [`inject`], [`stats`]; the world model
-//! comes from the inventory modules.
+//! [`core`] (dispatch), [`server`] (HTTP), [`inject`], [`stats`]; the world model is
+//! [`inventory`] with the managed objects in [`objects`] and file access in [`files`].
 
 pub mod core;
 pub mod fault;
+pub mod files;
 pub mod inject;
+pub mod inventory;
 pub mod object;
+pub mod objects;
 pub mod property_collector;
 pub mod server;
 pub mod service;
@@ -190,14 +193,48 @@ pub struct RunningSim {
     temp_dir: Option<PathBuf>,
 }
 
-/// Builds the world a configuration asks for (the world model is not in this build yet).
+/// Builds the world a configuration asks for (the state file if it exists, else the
+/// inventory source) in `files_dir`.
 fn build_world(
-    _config: &SimConfig,
-    _files_dir: &std::path::Path,
+    config: &SimConfig,
+    files_dir: &std::path::Path,
 ) -> Result<Box<dyn Inventory>, SimError> {
-    Err(SimError::Inventory(
-        "the world model is not wired yet".into(),
-    ))
+    use crate::inventory::defaults::GenerateParams;
+    use crate::inventory::World;
+    let err = |e: inventory::InvError| SimError::Inventory(e.to_string());
+    if let Some(state) = &config.state_file {
+        if state.exists() {
+            return boxed(World::load(state, files_dir).map_err(err)?);
+        }
+    }
+    let world = match &config.inventory {
+        InventorySource::DefaultEsx => World::default_esx(files_dir).map_err(err)?,
+        InventorySource::DefaultVCenter => World::default_vcenter(files_dir).map_err(err)?,
+        InventorySource::File(p) => World::load(p, files_dir).map_err(err)?,
+        InventorySource::Generate {
+            vcenter,
+            hosts,
+            vms_per_host,
+        } => World::generate(
+            GenerateParams {
+                vcenter: *vcenter,
+                hosts: *hosts,
+                vms_per_host: *vms_per_host,
+                ..GenerateParams::default()
+            },
+            files_dir,
+        )
+        .map_err(err)?,
+    };
+    if let Some(state) = &config.state_file {
+        world.save(state).map_err(err)?;
+    }
+    boxed(world)
+}
+
+/// The world as the core's [`Inventory`].
+fn boxed(world: inventory::World) -> Result<Box<dyn Inventory>, SimError> {
+    Ok(Box::new(world))
 }
 
 impl Simulator {

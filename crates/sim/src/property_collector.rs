@@ -161,6 +161,15 @@ impl FilterSpec {
         Ok(out)
     }
 
+    /// Whether the spec only names objects of type `ty` and traverses nowhere.
+    pub fn only_selects(&self, ty: &str) -> bool {
+        !self.objects.is_empty()
+            && self
+                .objects
+                .iter()
+                .all(|o| o.obj.ty == ty && o.select.is_empty())
+    }
+
     fn resolve(&self, sel: &Sel) -> Option<usize> {
         match sel {
             Sel::Traversal(i) => Some(*i),

@@ -123,6 +123,7 @@ pub async fn route(
                 Ok(b) => b.to_bytes(),
                 Err(_) => return Ok(full(413, "text/plain", "request too large")),
             };
+            tracing::trace!(target: "esxsim::soap", "request: {}", String::from_utf8_lossy(&body));
             let parsed = crate::soap::parse_request(&body);
             let name = match &parsed {
                 Ok(r) => r.method.clone(),
@@ -159,6 +160,7 @@ pub async fn route(
                 }
                 (Ok(r), _) => core.handle_soap(r, cookie_key.as_deref(), tls).await,
             };
+            tracing::trace!(target: "esxsim::soap", "response {}: {}", reply.status, reply.body);
             let ct = "text/xml; charset=utf-8";
             let mut resp = if matches!(fx.failure, Some(Action::Truncate)) {
                 truncated(reply.status, ct, Bytes::from(reply.body))

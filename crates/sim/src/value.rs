@@ -5,8 +5,9 @@
 //! ([`Value::Obj`]) carry their VI type name and always get `xsi:type` (clients use it to pick
 //! the subtype of a polymorphic field, and it is harmless on a concrete one). Primitives and
 //! enums get `xsi:type` only where the declared type is `xsd:anyType`: a property-collector
-//! `<val>`, an `OptionValue.value` (wrap it with [`Value::any`]), an item of `ArrayOfAnyType`.
-//! Arrays are repeated elements inside an object, and `ArrayOfX` wrappers inside `<val>`.
+//! `<val>`, an `OptionValue.value` (wrap it with [`Value::any`]), and every item of an array
+//! in such a position. Arrays are repeated elements inside an object, and `ArrayOfX`
+//! wrappers inside `<val>`.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -314,13 +315,14 @@ impl Value {
             Value::Array { item_ty, items } => {
                 let _ = write!(out, "<{tag} xsi:type=\"{}\">", array_type_name(item_ty));
                 for item in items {
-                    // Items of ArrayOfAnyType are anyType themselves; others are typed
-                    // by the array, so only objects (polymorphic) carry xsi:type.
-                    if item_ty == "anyType" {
-                        item.write_any(out, "anyType");
+                    // vSphere types every item of an array in an anyType position
+                    // (libvirt decodes each item as an anyType and requires it).
+                    let item_tag = if item_ty == "anyType" {
+                        "anyType"
                     } else {
-                        item.write_field(out, item_ty);
-                    }
+                        item_ty.as_ref()
+                    };
+                    item.write_any(out, item_tag);
                 }
                 let _ = write!(out, "</{tag}>");
             }
@@ -512,7 +514,7 @@ mod tests {
             s,
             "<val xsi:type=\"xsd:string\">a&lt;b</val>\
              <val type=\"Folder\" xsi:type=\"ManagedObjectReference\">group-d1</val>\
-             <val xsi:type=\"ArrayOfString\"><string>x</string><string>y</string></val>\
+             <val xsi:type=\"ArrayOfString\"><string xsi:type=\"xsd:string\">x</string><string xsi:type=\"xsd:string\">y</string></val>\
              <val xsi:type=\"VirtualMachinePowerState\">poweredOn</val>"
         );
     }
@@ -546,7 +548,7 @@ mod tests {
         Value::morefs([MoRef::new("VirtualMachine", "1")]).write_any(&mut s, "val");
         assert_eq!(
             s,
-            "<val xsi:type=\"ArrayOfManagedObjectReference\"><ManagedObjectReference type=\"VirtualMachine\">1</ManagedObjectReference></val>"
+            "<val xsi:type=\"ArrayOfManagedObjectReference\"><ManagedObjectReference type=\"VirtualMachine\" xsi:type=\"ManagedObjectReference\">1</ManagedObjectReference></val>"
         );
         let mut s = String::new();
         Value::obj("OptionValue")

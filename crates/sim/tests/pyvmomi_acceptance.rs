@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use common::{StubWorld, TestSim};
-use esxvirt_sim::{SimConfig, Tls};
+use esxvirt_sim::{InventorySource, SimConfig, Tls};
 
 fn python() -> PathBuf {
     let p = match std::env::var_os("ESXVIRT_PYTHON") {
@@ -65,4 +65,37 @@ fn pyvmomi_connects_and_rejects_bad_password() {
         let stats = sim.sim().stats();
         assert!(stats.method("Login") >= 2, "{stats:?}");
     }
+}
+
+#[test]
+fn pyvmomi_acceptance_default_esx() {
+    for tls in [Tls::SelfSigned, Tls::Off] {
+        let sim = TestSim::start(SimConfig {
+            tls,
+            ..SimConfig::default()
+        });
+        let out = run(&sim, "connect,list,power,reconfig,snapshot", Some("tiny"));
+        assert!(out.contains("connect: HostAgent embeddedEsx"), "{out}");
+        for vm in ["web01", "db01", "win2019", "serial-test", "tiny"] {
+            assert!(
+                out.contains(&format!("list: {vm} ")),
+                "{vm} not listed:\n{out}"
+            );
+        }
+        assert!(out.contains("power: tiny off and on"), "{out}");
+        assert!(out.contains("reconfig: memoryMB"), "{out}");
+        assert!(out.contains("snapshot: created pysnap"), "{out}");
+    }
+}
+
+#[test]
+fn pyvmomi_lists_default_vcenter() {
+    let sim = TestSim::start(SimConfig {
+        tls: Tls::SelfSigned,
+        inventory: InventorySource::DefaultVCenter,
+        ..SimConfig::default()
+    });
+    let out = run(&sim, "connect,list", None);
+    assert!(out.contains("connect: VirtualCenter vpx"), "{out}");
+    assert!(out.matches("list: ").count() >= 2, "{out}");
 }

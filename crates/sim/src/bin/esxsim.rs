@@ -59,6 +59,12 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    // Logs go to stderr (stdout's first line is the URL); RUST_LOG=esxsim=trace shows every
+    // SOAP request and response.
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
