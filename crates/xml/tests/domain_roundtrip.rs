@@ -10,6 +10,18 @@
 use esxvirt_xml::domain::Domain;
 use std::path::{Path, PathBuf};
 
+/// vmx2xml outputs that libvirt itself does not read back unchanged (verified against libvirt
+/// in `domain_vs_libvirt.rs`): `(file, text in the file, what libvirt's reader makes of it)`.
+/// For these the expected output is the file with that one substitution.
+const VMX2XML_NOT_FIXED_POINT: &[(&str, &str, &str)] = &[
+    // A CD-ROM without <source> is read as type 'file' whatever its type attribute says.
+    (
+        "cdrom-ide-empty-2",
+        "<disk type='block' device='cdrom'>",
+        "<disk type='file' device='cdrom'>",
+    ),
+];
+
 /// xml2vmx inputs that are hand-written rather than libvirt output, with what libvirt's
 /// formatter would write differently (checked file by file; names also match libvirt's own
 /// `xml2vmx-NAME.xml` test files). Everything else must come back byte for byte.
@@ -116,11 +128,26 @@ fn diff(expected: &str, got: &str) -> String {
 }
 
 fn check(path: &Path, canonical: bool) -> Result<(), String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let dom =
-        Domain::from_xml(&text).map_err(|e| format!("{}: parse error: {e}", path.display()))?;
+    let input = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default();
+    let text = match VMX2XML_NOT_FIXED_POINT.iter().find(|(n, _, _)| *n == stem) {
+        Some((_, from, to)) => input.replacen(from, to, 1),
+        None => input.clone(),
+    };
+    // Formatting fidelity is checked on what libvirt's reader builds before validation:
+    // libvirt's own VMX converter output does not always pass libvirt's validation (a VMX
+    // file may give two disks one target name), and validation is covered elsewhere.
+    let mut dom = Domain::from_xml_raw(&input)
+        .map_err(|e| format!("{}: parse error: {e}", path.display()))?;
+    dom.post_parse()
+        .map_err(|e| format!("{}: post-parse error: {e}", path.display()))?;
     let mut twice = dom.clone();
-    twice.post_parse().map_err(|e| format!("{}: second post_parse failed: {e}", path.display()))?;
+    twice
+        .post_parse()
+        .map_err(|e| format!("{}: second post_parse failed: {e}", path.display()))?;
     if twice != dom {
         return Err(format!("{}: post_parse is not idempotent", path.display()));
     }
@@ -134,7 +161,8 @@ fn check(path: &Path, canonical: bool) -> Result<(), String> {
             ));
         }
     } else {
-        let again = Domain::from_xml(&out)
+        let again = Domain::from_xml_raw(&out)
+            .and_then(|mut d| d.post_parse().map(|_| d))
             .map_err(|e| format!("{}: reparse error: {e}", path.display()))?
             .to_xml();
         if again != out {

@@ -15,6 +15,7 @@ pub mod graphics;
 pub mod interface;
 mod parse;
 mod postparse;
+mod validate;
 pub mod values;
 pub mod video;
 

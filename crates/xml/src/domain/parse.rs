@@ -84,16 +84,19 @@ fn text_of(el: &Element) -> &str {
 }
 
 impl Domain {
-    /// Parses a domain XML document and applies libvirt's post-parse defaults
-    /// ([`Domain::post_parse`]).
+    /// Reads a domain XML document as libvirt does: parse, apply libvirt's post-parse defaults
+    /// ([`Domain::post_parse`]) and run its validation ([`Domain::validate`]).
     pub fn from_xml(xml: &str) -> Result<Domain, XmlError> {
         let mut d = Domain::from_xml_raw(xml)?;
         d.post_parse()?;
+        d.validate()?;
         Ok(d)
     }
 
-    /// Parses a domain XML document without applying defaults: the model holds exactly what
-    /// the document says.
+    /// Parses a domain XML document without post-parse defaults or validation: the model holds
+    /// what the document says (with disks in the order libvirt's reader puts them, and
+    /// libvirt's read-time rules: a disk without `<source>` is a file disk, parallel ports are
+    /// numbered).
     pub fn from_xml_raw(xml: &str) -> Result<Domain, XmlError> {
         let root = dom::parse(xml)?;
         if root.name != "domain" {
@@ -347,12 +350,21 @@ fn parse_devices(devs: &Element) -> Result<Devices, XmlError> {
     for el in &devs.children {
         match el.name.as_str() {
             "emulator" => d.emulator = Some(el.text.clone()),
-            "disk" => d.disks.push(parse_disk(el)?),
+            "disk" => insert_disk(&mut d.disks, parse_disk(el)?),
             "controller" => d.controllers.push(parse_controller(el)?),
             "filesystem" => d.filesystems.push(parse_filesystem(el)?),
             "interface" => d.interfaces.push(parse_interface(el)?),
             "serial" => d.serials.push(parse_chardev(el)?),
-            "parallel" => d.parallels.push(parse_chardev(el)?),
+            "parallel" => {
+                // libvirt numbers an unnumbered parallel port while reading, after the highest
+                // port among the ones before it (serial ports are numbered later, over all).
+                let mut p = parse_chardev(el)?;
+                if p.target_port.is_none() {
+                    let max = d.parallels.iter().filter_map(|c| c.target_port).max();
+                    p.target_port = Some(max.map_or(0, |m| m.saturating_add(1)));
+                }
+                d.parallels.push(p);
+            }
             "console" => d.consoles.push(parse_chardev(el)?),
             "graphics" => d.graphics.push(parse_graphics(el)?),
             "video" => d.videos.push(parse_video(el)?),
@@ -373,6 +385,29 @@ fn parse_devices(devs: &Element) -> Result<Devices, XmlError> {
         }
     }
     Ok(d)
+}
+
+/// Adds a disk where libvirt's reader puts it: after the last disk on the same bus (as
+/// written in the document, absent bus counting as its own group) whose name sorts before it,
+/// before the first such disk whose name sorts after it; the first of its bus goes last.
+fn insert_disk(disks: &mut Vec<Disk>, disk: Disk) {
+    let index = |d: &Disk| disk_name_to_index(&d.target.dev).map_or(-1, i64::from);
+    let new_index = index(&disk);
+    let mut at = None;
+    for (i, cur) in disks.iter().enumerate().rev() {
+        if cur.target.bus != disk.target.bus {
+            continue;
+        }
+        if index(cur) > new_index {
+            at = Some(i);
+        } else if at.is_none() {
+            at = Some(i + 1);
+        }
+    }
+    match at {
+        Some(i) => disks.insert(i, disk),
+        None => disks.push(disk),
+    }
 }
 
 fn parse_disk(el: &Element) -> Result<Disk, XmlError> {
@@ -396,7 +431,12 @@ fn parse_disk(el: &Element) -> Result<Disk, XmlError> {
             cache: attr_enum(drv, "cache")?,
         });
     }
-    if let Some(src) = el.single("source")? {
+    let source = el.single("source")?;
+    if source.is_none() {
+        // libvirt: a disk without <source> is read as type 'file' whatever the document says.
+        disk.disk_type = DiskType::File;
+    }
+    if let Some(src) = source {
         let attr = match disk_type {
             DiskType::Block => "dev",
             DiskType::Dir => "dir",

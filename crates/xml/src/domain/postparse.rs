@@ -17,7 +17,7 @@ const SCSI_WIDE_BUS_UNITS: u32 = 16;
 impl Domain {
     /// Applies libvirt's post-parse defaults:
     ///
-    /// - `<memory>` must be non-zero; `currentMemory` defaults to (and is capped at) `memory`;
+    /// - `<memory>` must be non-zero; filesystems default to `accessmode='passthrough'`; `currentMemory` defaults to (and is capped at) `memory`;
     /// - `arch` defaults to `i686` (the VMware driver's default architecture);
     /// - controller indices are filled in and controllers ordered as libvirt inserts them;
     ///   two controllers of one type with one index are an error;
@@ -36,6 +36,11 @@ impl Domain {
         self.current_memory_kib = Some(self.effective_current_memory_kib());
         if self.os.arch.is_none() {
             self.os.arch = Some("i686".into());
+        }
+        for fs in &mut self.devices.filesystems {
+            if fs.access_mode.is_none() {
+                fs.access_mode = Some(FsAccessMode::Passthrough);
+            }
         }
         self.fix_controllers()?;
         self.fix_disks()?;
