@@ -1,1 +1,50 @@
-fn main() {}
+//! The `esxvirt` binary: global options, then one command (virsh style), or the
+//! interactive shell when no command is given.
+
+use clap::Parser;
+use esxvirt_cli::{args, cli::Cli, run, shell, simstart};
+
+fn main() {
+    std::process::exit(real_main());
+}
+
+fn real_main() -> i32 {
+    let argv: Vec<String> = std::env::args().collect();
+    let cmd_at = args::command_index(&argv);
+    let globals_end = cmd_at.unwrap_or(argv.len());
+    let globals = match Cli::try_parse_from(&argv[..globals_end]) {
+        Ok(g) => g,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                print!("{e}");
+                return 0;
+            }
+            eprintln!("error: {}", run::clap_error_line("esxvirt", &e));
+            return 1;
+        }
+    };
+    let settings = run::Settings {
+        uri: globals.connect,
+        readonly: globals.readonly,
+        quiet: globals.quiet,
+        json: globals.json,
+        debug: globals.debug,
+        no_session_cache: globals.no_session_cache,
+    };
+    let mut session = run::Session::new(settings, Some(simstart::starter()));
+    let status = match cmd_at {
+        None => {
+            let stdin = std::io::stdin();
+            let mut lock = stdin.lock();
+            return shell::run_shell(&mut session, &mut lock);
+        }
+        // virsh also takes a whole command line as one argument: `esxvirt 'list --all'`.
+        Some(i) if i + 1 == argv.len() && argv[i].contains([' ', '\t', ';']) => {
+            shell::run_line(&mut session, &argv[i])
+        }
+        Some(i) => shell::run_line_words(&mut session, &argv[i..]),
+    };
+    session.disconnect();
+    status
+}

@@ -1,0 +1,14 @@
+//! esxvirt's command line: a virsh-compatible front end to the ESX driver. The command tree
+//! ([`cli`]), virsh's argument rules ([`args`]), virsh's output formats as pure functions
+//! ([`format`], [`table`]), the offline VMX conversions ([`native`]), the command runner
+//! ([`run`]), the interactive shell ([`shell`]) and the embedded simulator ([`simstart`]).
+
+pub mod args;
+pub mod cli;
+pub mod format;
+pub mod native;
+pub mod prompt;
+pub mod run;
+pub mod shell;
+pub mod simstart;
+pub mod table;

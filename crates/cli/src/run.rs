@@ -1,0 +1,2397 @@
+//! Running commands: the session (URI, options, the open connection, reused by every command
+//! of a shell), virsh's lookups and messages, and each command's implementation. Output is
+//! collected in an [`Out`] so the same code serves the one-shot binary, the shell and tests.
+
+use std::io::Read;
+use std::sync::Arc;
+
+use clap::{CommandFactory, FromArgMatches};
+use esxvirt_driver::{
+    flags, Connection, Domain, DomainSnapshot, ErrorCode, Network, OpenOptions, SimStarter,
+    StoragePool, StorageVol, TypedParam, TypedValue,
+};
+
+use crate::cli::{self, Cli, Cmd};
+use crate::format::{self, DomainState as FState, ParamValue};
+
+/// The URI used when neither `-c` nor `ESXVIRT_DEFAULT_URI` gives one.
+pub const DEFAULT_URI: &str = "sim:///default";
+
+/// What a command printed: `text` goes to stdout; informational lines (virsh's
+/// `vshPrintExtra`) are dropped under `--quiet`.
+#[derive(Debug, Default)]
+pub struct Out {
+    pub text: String,
+    quiet: bool,
+}
+
+impl Out {
+    /// An empty output honouring `quiet`.
+    pub fn new(quiet: bool) -> Out {
+        Out {
+            text: String::new(),
+            quiet,
+        }
+    }
+    /// Always printed.
+    pub fn print(&mut self, s: &str) {
+        self.text.push_str(s);
+    }
+    /// Informational: not printed under `--quiet`.
+    pub fn extra(&mut self, s: &str) {
+        if !self.quiet {
+            self.text.push_str(s);
+        }
+    }
+}
+
+/// A failed command: the lines virsh prints, each after `error: `.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CmdError(pub Vec<String>);
+
+impl CmdError {
+    /// One line.
+    pub fn msg(s: impl Into<String>) -> CmdError {
+        CmdError(vec![s.into()])
+    }
+    /// virsh's "what failed" line followed by the driver's error.
+    pub fn with(first: impl Into<String>, e: esxvirt_driver::Error) -> CmdError {
+        CmdError(vec![first.into(), e.to_string()])
+    }
+    /// Failure that printed nothing more (virsh returns false with no error set).
+    pub fn silent() -> CmdError {
+        CmdError(vec![])
+    }
+}
+
+impl From<esxvirt_driver::Error> for CmdError {
+    fn from(e: esxvirt_driver::Error) -> CmdError {
+        CmdError(vec![e.to_string()])
+    }
+}
+
+type CmdResult = Result<(), CmdError>;
+
+/// Settings shared by every command of a run.
+#[derive(Clone, Default)]
+pub struct Settings {
+    /// The URI asked for (`-c`), if any.
+    pub uri: Option<String>,
+    pub readonly: bool,
+    pub quiet: bool,
+    pub json: bool,
+    pub debug: Option<u8>,
+    pub no_session_cache: bool,
+}
+
+/// A session: settings plus the connection, opened on first use and kept.
+pub struct Session {
+    pub settings: Settings,
+    conn: Option<Connection>,
+    sim: Option<Arc<dyn SimStarter>>,
+    /// Set by `quit`/`exit` in the shell.
+    pub quit: bool,
+}
+
+/// The effective URI: `-c`, else `ESXVIRT_DEFAULT_URI`, else the embedded simulator.
+pub fn effective_uri(requested: Option<&str>) -> String {
+    if let Some(u) = requested {
+        return u.to_string();
+    }
+    match std::env::var("ESXVIRT_DEFAULT_URI") {
+        Ok(u) if !u.is_empty() => u,
+        _ => DEFAULT_URI.to_string(),
+    }
+}
+
+impl Session {
+    /// A session that starts `sim:///` URIs with `sim`.
+    pub fn new(settings: Settings, sim: Option<Arc<dyn SimStarter>>) -> Session {
+        Session {
+            settings,
+            conn: None,
+            sim,
+            quit: false,
+        }
+    }
+
+    /// The URI this session uses.
+    pub fn uri(&self) -> String {
+        effective_uri(self.settings.uri.as_deref())
+    }
+
+    fn open(&mut self) -> Result<&Connection, CmdError> {
+        if self.conn.is_none() {
+            let options = OpenOptions {
+                auth: Some(Arc::new(crate::prompt::TerminalAuth)),
+                session_cache: !self.settings.no_session_cache,
+                sim: self.sim.clone(),
+                read_only: self.settings.readonly,
+            };
+            let uri = self.uri();
+            match Connection::open(&uri, &options) {
+                Ok(c) => self.conn = Some(c),
+                Err(e) => return Err(CmdError::with("failed to connect to the hypervisor", e)),
+            }
+        }
+        self.conn
+            .as_ref()
+            .ok_or_else(|| CmdError::msg("no valid connection"))
+    }
+
+    /// Closes the connection (a later command reopens it).
+    pub fn disconnect(&mut self) {
+        if let Some(c) = self.conn.take() {
+            let _ = c.close();
+        }
+    }
+
+    /// Parses and runs one command given as words (`["dominfo", "vm1"]`).
+    pub fn run_words(&mut self, words: &[String]) -> (Out, CmdResult) {
+        let mut out = Out::new(self.settings.quiet);
+        let Some(name) = words.first() else {
+            return (out, Ok(()));
+        };
+        let cmd = match parse_command(name, &words[1..]) {
+            Ok(Parsed::Cmd(c)) => c,
+            Ok(Parsed::Help(text)) => {
+                out.print(&text);
+                return (out, Ok(()));
+            }
+            Err(e) => return (out, Err(e)),
+        };
+        let r = self.execute(&cmd, &mut out);
+        // virsh prints a blank line after each command (not under --quiet).
+        if !matches!(cmd, Cmd::Quit | Cmd::Exit | Cmd::Completion(_)) {
+            out.extra("\n");
+        }
+        (out, r)
+    }
+
+    /// Runs a parsed command.
+    pub fn execute(&mut self, cmd: &Cmd, out: &mut Out) -> CmdResult {
+        // Commands that need no connection.
+        match cmd {
+            Cmd::Quit | Cmd::Exit => {
+                self.quit = true;
+                return Ok(());
+            }
+            Cmd::Completion(a) => {
+                let mut buf = Vec::new();
+                clap_complete::generate(a.shell, &mut Cli::command(), "esxvirt", &mut buf);
+                out.print(&String::from_utf8_lossy(&buf));
+                return Ok(());
+            }
+            Cmd::Help(a) => return help(a.command.as_deref(), out),
+            Cmd::Connect(a) => {
+                self.disconnect();
+                if let Some(n) = &a.name {
+                    self.settings.uri = Some(n.clone());
+                }
+                self.settings.readonly = a.readonly;
+                self.open()?;
+                return Ok(());
+            }
+            Cmd::DomxmlFromNative(a) if !self.uses_host() => {
+                let config = read_input_bytes(&a.config)?;
+                let xml = crate::native::from_native(&a.format, &config)
+                    .map_err(|e| CmdError::msg(e.0))?;
+                out.print(&xml);
+                return Ok(());
+            }
+            Cmd::DomxmlToNative(a) if !self.uses_host() && a.domain.is_none() => {
+                let Some(file) = &a.xml else {
+                    return Err(CmdError::msg("need either domain or domain XML"));
+                };
+                let xml = read_input(file)?;
+                let vmx =
+                    crate::native::to_native(&a.format, &xml).map_err(|e| CmdError::msg(e.0))?;
+                out.print(&vmx);
+                return Ok(());
+            }
+            _ => {}
+        }
+        let json = self.settings.json;
+        let quiet = self.settings.quiet;
+        let conn = self.open()?;
+        let ctx = Ctx { conn, json, quiet };
+        ctx.dispatch(cmd, out)
+    }
+
+    /// Whether the conversions go through a host: only for an explicit non-simulator URI
+    /// (the simulator's datastores are no better a guide than the offline defaults, and
+    /// converting should not need a server).
+    fn uses_host(&self) -> bool {
+        !self.uri().starts_with("sim:")
+    }
+}
+
+/// A parsed command line.
+pub enum Parsed {
+    Cmd(Cmd),
+    /// `--help` of a command.
+    Help(String),
+}
+
+/// Parses one command with virsh's argument rules.
+pub fn parse_command(name: &str, rest: &[String]) -> Result<Parsed, CmdError> {
+    let root = Cli::command();
+    let known = root
+        .get_subcommands()
+        .any(|s| s.get_name() == name || s.get_all_aliases().any(|a| a == name));
+    if !known {
+        return Err(CmdError::msg(format!("unknown command: '{name}'")));
+    }
+    let mut argv = vec!["esxvirt".to_string(), name.to_string()];
+    argv.extend(crate::args::normalize(name, rest));
+    let matches = match root.try_get_matches_from(&argv) {
+        Ok(m) => m,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            return match e.kind() {
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+                    Ok(Parsed::Help(e.to_string()))
+                }
+                _ => Err(CmdError::msg(clap_error_line(name, &e))),
+            };
+        }
+    };
+    let cli =
+        Cli::from_arg_matches(&matches).map_err(|e| CmdError::msg(clap_error_line(name, &e)))?;
+    match cli.command {
+        Some(c) => Ok(Parsed::Cmd(c)),
+        None => Err(CmdError::msg(format!("unknown command: '{name}'"))),
+    }
+}
+
+/// One line for a clap error, in virsh's words where virsh has them.
+pub fn clap_error_line(cmd: &str, e: &clap::Error) -> String {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let ctx = |k: ContextKind| -> Option<String> {
+        match e.get(k)? {
+            ContextValue::String(s) => Some(s.clone()),
+            ContextValue::Strings(v) => v.first().cloned(),
+            _ => None,
+        }
+    };
+    match e.kind() {
+        ErrorKind::MissingRequiredArgument => {
+            let arg = ctx(ContextKind::InvalidArg).unwrap_or_default();
+            let opt = arg
+                .trim_start_matches("--")
+                .split([' ', '=', '<'])
+                .next()
+                .unwrap_or("")
+                .to_string();
+            format!("command '{cmd}' requires <{opt}> option")
+        }
+        ErrorKind::UnknownArgument => {
+            let arg = ctx(ContextKind::InvalidArg).unwrap_or_default();
+            if arg.starts_with('-') {
+                format!("command '{cmd}' doesn't support option {arg}")
+            } else {
+                format!("unexpected data '{arg}'")
+            }
+        }
+        _ => {
+            let text = e.to_string();
+            let first = text
+                .lines()
+                .next()
+                .unwrap_or("invalid arguments")
+                .trim_start_matches("error: ")
+                .to_string();
+            first
+        }
+    }
+}
+
+fn help(command: Option<&str>, out: &mut Out) -> CmdResult {
+    let mut root = Cli::command();
+    match command {
+        Some(name) => {
+            let Some(sub) = root.find_subcommand_mut(name) else {
+                return Err(CmdError::msg(format!(
+                    "command or command group '{name}' doesn't exist"
+                )));
+            };
+            out.print(&sub.render_long_help().to_string());
+        }
+        None => {
+            out.print(" Commands:\n\n");
+            for s in root.get_subcommands() {
+                let about = s.get_about().map(|a| a.to_string()).unwrap_or_default();
+                out.print(&format!("    {:<30} {}\n", s.get_name(), about));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reads a file argument (`-` is stdin), with virsh's error text.
+pub fn read_input(path: &str) -> Result<String, CmdError> {
+    let bytes = read_input_bytes(path)?;
+    String::from_utf8(bytes).map_err(|_| CmdError::msg(format!("File '{path}' is not valid UTF-8")))
+}
+
+/// Reads a file argument as bytes (`-` is stdin), at most 10 MiB as virsh allows.
+pub fn read_input_bytes(path: &str) -> Result<Vec<u8>, CmdError> {
+    let bytes = if path == "-" {
+        let mut b = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut b)
+            .map_err(|e| CmdError::msg(format!("Failed to read standard input: {e}")))?;
+        b
+    } else {
+        std::fs::read(path).map_err(|e| {
+            CmdError::msg(format!(
+                "Failed to open file '{path}': {}",
+                crate::prompt::io_error_text(&e)
+            ))
+        })?
+    };
+    if bytes.len() > 10 * 1024 * 1024 {
+        return Err(CmdError::msg(format!("File '{path}' is too large")));
+    }
+    Ok(bytes)
+}
+
+/// Parses virsh's scaled integers (`1024`, `1G`, `512MiB`, `2GB`); `default_scale` applies
+/// without a suffix (1024 for KiB options).
+pub fn parse_scaled(text: &str, default_scale: u64) -> Option<u64> {
+    let t = text.trim();
+    let digits_end = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    if digits_end == 0 {
+        return None;
+    }
+    let n: u64 = t[..digits_end].parse().ok()?;
+    let suffix = &t[digits_end..];
+    let scale: u64 = match suffix {
+        "" => default_scale,
+        "b" | "B" | "bytes" => 1,
+        _ => {
+            let mut chars = suffix.chars();
+            let unit = chars.next()?.to_ascii_uppercase();
+            let rest: String = chars.collect();
+            let base: u64 = match rest.as_str() {
+                "" | "iB" | "ib" => 1024,
+                "B" | "b" => 1000,
+                _ => return None,
+            };
+            let power = match unit {
+                'K' => 1,
+                'M' => 2,
+                'G' => 3,
+                'T' => 4,
+                'P' => 5,
+                'E' => 6,
+                _ => return None,
+            };
+            base.checked_pow(power)?
+        }
+    };
+    n.checked_mul(scale)
+}
+
+fn state_of(s: esxvirt_driver::DomainState) -> FState {
+    use esxvirt_driver::DomainState as D;
+    match s.number() {
+        1 => FState::Running,
+        2 => FState::Blocked,
+        3 => FState::Paused,
+        4 => FState::Shutdown,
+        5 => FState::Shutoff,
+        6 => FState::Crashed,
+        7 => FState::PmSuspended,
+        _ => {
+            let _ = D::Shutoff;
+            FState::NoState
+        }
+    }
+}
+
+fn param_value(v: &TypedValue) -> ParamValue {
+    match v {
+        TypedValue::Int(i) => ParamValue::Int(*i),
+        TypedValue::UInt(i) => ParamValue::UInt(*i),
+        TypedValue::LLong(i) => ParamValue::LLong(*i),
+        TypedValue::ULLong(i) => ParamValue::ULLong(*i),
+        TypedValue::Double(d) => ParamValue::Double(*d),
+        TypedValue::Boolean(b) => ParamValue::Bool(*b),
+        TypedValue::String(s) => ParamValue::Str(s.clone()),
+    }
+}
+
+fn params(p: &[TypedParam]) -> Vec<(String, ParamValue)> {
+    p.iter()
+        .map(|t| (t.field.clone(), param_value(&t.value)))
+        .collect()
+}
+
+fn json_out<T: serde::Serialize>(out: &mut Out, value: &T) -> CmdResult {
+    let s = serde_json::to_string_pretty(value).map_err(|e| CmdError::msg(e.to_string()))?;
+    out.print(&s);
+    out.print("\n");
+    Ok(())
+}
+
+/// Lookup restrictions of virsh's domain commands.
+#[derive(Clone, Copy)]
+struct By {
+    id: bool,
+    uuid: bool,
+    name: bool,
+}
+
+const BY_ALL: By = By {
+    id: true,
+    uuid: true,
+    name: true,
+};
+
+/// A command's view of the session.
+struct Ctx<'c> {
+    conn: &'c Connection,
+    json: bool,
+    quiet: bool,
+}
+
+impl<'c> Ctx<'c> {
+    fn domain_by(&self, name: &str, by: By) -> Result<Domain<'c>, CmdError> {
+        let mut found = None;
+        if by.id {
+            if let Ok(id) = name.parse::<i32>() {
+                if id >= 0 {
+                    found = self.conn.domain_lookup_by_id(id).ok();
+                }
+            }
+        }
+        if found.is_none() && by.uuid && name.len() == 36 {
+            found = self.conn.domain_lookup_by_uuid_string(name).ok();
+        }
+        if found.is_none() && by.name {
+            found = self.conn.domain_lookup_by_name(name).ok();
+        }
+        found.ok_or_else(|| CmdError::msg(format!("failed to get domain '{name}'")))
+    }
+
+    fn domain(&self, name: &str) -> Result<Domain<'c>, CmdError> {
+        self.domain_by(name, BY_ALL)
+    }
+
+    fn network(&self, name: &str) -> Result<Network<'c>, CmdError> {
+        let mut found = None;
+        if name.len() == 36 {
+            found = self.conn.network_lookup_by_uuid_string(name).ok();
+        }
+        if found.is_none() {
+            found = self.conn.network_lookup_by_name(name).ok();
+        }
+        found.ok_or_else(|| CmdError::msg(format!("failed to get network '{name}'")))
+    }
+
+    fn pool(&self, name: &str) -> Result<StoragePool<'c>, CmdError> {
+        let mut found = None;
+        if name.len() == 36 {
+            found = self.conn.storage_pool_lookup_by_uuid_string(name).ok();
+        }
+        if found.is_none() {
+            found = self.conn.storage_pool_lookup_by_name(name).ok();
+        }
+        found.ok_or_else(|| CmdError::msg(format!("failed to get pool '{name}'")))
+    }
+
+    fn vol(&self, vol: &str, pool: Option<&str>) -> Result<StorageVol<'c>, CmdError> {
+        if let Some(p) = pool {
+            let pool = self.pool(p)?;
+            return pool
+                .storage_vol_lookup_by_name(vol)
+                .map_err(|_| CmdError::msg(format!("failed to get vol '{vol}'")));
+        }
+        if let Ok(v) = self.conn.storage_vol_lookup_by_key(vol) {
+            return Ok(v);
+        }
+        if let Ok(v) = self.conn.storage_vol_lookup_by_path(vol) {
+            return Ok(v);
+        }
+        Err(CmdError::msg(format!("failed to get vol '{vol}'")))
+    }
+
+    fn snapshot(
+        &self,
+        dom: &Domain<'c>,
+        name: Option<&str>,
+        current: bool,
+    ) -> Result<DomainSnapshot<'c>, CmdError> {
+        if current && name.is_some() {
+            return Err(CmdError::msg(
+                "Options --current and --snapshotname are mutually exclusive",
+            ));
+        }
+        match name {
+            Some(n) => Ok(dom.snapshot_lookup_by_name(n, 0)?),
+            None if current => Ok(dom.snapshot_current(0)?),
+            None => Err(CmdError::msg("--snapshotname or --current is required")),
+        }
+    }
+
+    fn dispatch(&self, cmd: &Cmd, out: &mut Out) -> CmdResult {
+        match cmd {
+            Cmd::Uri => out.print(&format!("{}\n", self.conn.get_uri())),
+            Cmd::Hostname => {
+                let h = self
+                    .conn
+                    .get_hostname()
+                    .map_err(|e| CmdError::with("failed to get hostname", e))?;
+                out.print(&format!("{h}\n"));
+            }
+            Cmd::Version(a) => self.version(a.daemon, out)?,
+            Cmd::Nodeinfo => {
+                let n = self
+                    .conn
+                    .node_get_info()
+                    .map_err(|e| CmdError::with("failed to get node information", e))?;
+                let info = format::NodeInfo {
+                    model: n.model,
+                    cpus: n.cpus,
+                    mhz: n.mhz,
+                    nodes: n.nodes,
+                    sockets: n.sockets,
+                    cores: n.cores,
+                    threads: n.threads,
+                    memory_kib: n.memory,
+                };
+                if self.json {
+                    json_out(out, &info)?;
+                } else {
+                    out.print(&format::nodeinfo(&info));
+                }
+            }
+            Cmd::Capabilities => {
+                let caps = self
+                    .conn
+                    .get_capabilities()
+                    .map_err(|e| CmdError::with("failed to get capabilities", e))?;
+                out.print(&format!("{caps}\n"));
+            }
+            Cmd::Freecell(a) => self.freecell(a, out)?,
+            Cmd::Maxvcpus(a) => {
+                let n = self.conn.get_max_vcpus(a.kind.as_deref())?;
+                out.print(&format!("{n}\n"));
+            }
+            Cmd::List(a) => self.list(a, out)?,
+            Cmd::Dominfo(a) => self.dominfo(&a.domain, out)?,
+            Cmd::Domstate { dom, reason } => {
+                let d = self.domain(&dom.domain)?;
+                let (state, r) = d.get_state(0)?;
+                if self.json {
+                    json_out(
+                        out,
+                        &serde_json::json!({"state": state_of(state), "reason": state_of(state).reason(r)}),
+                    )?;
+                } else {
+                    out.print(&format::domstate(state_of(state), r, *reason));
+                }
+            }
+            Cmd::Domid(a) => {
+                let d = self.domain_by(&a.domain, By { id: false, uuid: true, name: true })?;
+                match d.get_id() {
+                    Some(id) => out.print(&format!("{id}\n")),
+                    None => out.print("-\n"),
+                }
+            }
+            Cmd::Domname(a) => {
+                let d = self.domain_by(&a.domain, By { id: true, uuid: true, name: false })?;
+                out.print(&format!("{}\n", d.get_name()));
+            }
+            Cmd::Domuuid(a) => {
+                let d = self.domain_by(&a.domain, By { id: true, uuid: false, name: true })?;
+                out.print(&format!("{}\n", d.get_uuid_string()));
+            }
+            Cmd::Dumpxml(a) => {
+                no_xpath(a.xpath.as_deref())?;
+                let d = self.domain(&a.dom.domain)?;
+                let mut f = 0;
+                if a.inactive {
+                    f |= flags::domain_xml::INACTIVE;
+                }
+                if a.security_info {
+                    f |= flags::domain_xml::SECURE;
+                }
+                if a.update_cpu {
+                    f |= flags::domain_xml::UPDATE_CPU;
+                }
+                if a.migratable {
+                    f |= flags::domain_xml::MIGRATABLE;
+                }
+                out.print(&d.get_xml_desc(f)?);
+            }
+            Cmd::Define(a) => {
+                let xml = read_input(&a.file)?;
+                let f = if a.validate { flags::define::VALIDATE } else { 0 };
+                let d = self
+                    .conn
+                    .domain_define_xml(&xml, f)
+                    .map_err(|e| CmdError::with(format!("Failed to define domain from {}", a.file), e))?;
+                out.extra(&format!("Domain '{}' defined from {}\n", d.get_name(), a.file));
+            }
+            Cmd::Undefine(a) => self.undefine(a, out)?,
+            Cmd::Start(a) => {
+                let d = self.domain_by(&a.dom.domain, By { id: false, uuid: true, name: true })?;
+                if d.is_active()? {
+                    return Err(CmdError::msg("Domain is already active"));
+                }
+                let mut f = 0;
+                if a.paused {
+                    f |= 1;
+                }
+                if a.autodestroy {
+                    f |= 2;
+                }
+                if a.bypass_cache {
+                    f |= 4;
+                }
+                if a.force_boot {
+                    f |= 8;
+                }
+                if a.reset_nvram {
+                    f |= 32;
+                }
+                d.create(f)
+                    .map_err(|e| CmdError::with(format!("Failed to start domain '{}'", d.get_name()), e))?;
+                out.extra(&format!("Domain '{}' started\n", d.get_name()));
+            }
+            Cmd::Shutdown(a) | Cmd::Reboot(a) => {
+                let reboot = matches!(cmd, Cmd::Reboot(_));
+                let f = shutdown_mode(a.mode.as_deref())?;
+                let d = self.domain(&a.dom.domain)?;
+                let name = d.get_name().to_string();
+                if reboot {
+                    d.reboot(f)
+                        .map_err(|e| CmdError::with(format!("Failed to reboot domain '{name}'"), e))?;
+                    out.extra(&format!("Domain '{name}' is being rebooted\n"));
+                } else {
+                    d.shutdown(f)
+                        .map_err(|e| CmdError::with(format!("Failed to shutdown domain '{name}'"), e))?;
+                    out.extra(&format!("Domain '{name}' is being shutdown\n"));
+                }
+            }
+            Cmd::Destroy(a) => {
+                let d = self.domain(&a.dom.domain)?;
+                let name = d.get_name().to_string();
+                let f = if a.graceful { 1 } else { 0 } | if a.remove_logs { 2 } else { 0 };
+                d.destroy(f)
+                    .map_err(|e| CmdError::with(format!("Failed to destroy domain '{name}'"), e))?;
+                out.extra(&format!("Domain '{name}' destroyed\n"));
+            }
+            Cmd::Suspend(a) => {
+                let d = self.domain(&a.domain)?;
+                let name = d.get_name().to_string();
+                d.suspend()
+                    .map_err(|e| CmdError::with(format!("Failed to suspend domain '{name}'"), e))?;
+                out.extra(&format!("Domain '{name}' suspended\n"));
+            }
+            Cmd::Resume(a) => {
+                let d = self.domain(&a.domain)?;
+                let name = d.get_name().to_string();
+                d.resume()
+                    .map_err(|e| CmdError::with(format!("Failed to resume domain '{name}'"), e))?;
+                out.extra(&format!("Domain '{name}' resumed\n"));
+            }
+            Cmd::Setmem(a) => {
+                let f = affect_flags(&a.affect)?;
+                let kib = scaled_kib(&a.size)?;
+                let d = self.domain(&a.dom.domain)?;
+                d.set_memory(kib, f)?;
+            }
+            Cmd::Setmaxmem(a) => {
+                let f = affect_flags(&a.affect)?;
+                let kib = scaled_kib(&a.size)?;
+                let d = self.domain(&a.dom.domain)?;
+                let r = if f == 0 {
+                    d.set_max_memory(kib)
+                } else {
+                    d.set_memory(kib, f | flags::affect::MAXIMUM)
+                };
+                r.map_err(|e| CmdError::with("Unable to change MaxMemorySize", e))?;
+            }
+            Cmd::Memtune(a) => self.memtune(a, out)?,
+            Cmd::Setvcpus(a) => {
+                let mut f = affect_flags(&a.affect)?;
+                if a.maximum {
+                    f |= flags::affect::MAXIMUM;
+                }
+                if a.guest {
+                    f |= flags::affect::GUEST;
+                }
+                let count: u32 = a.count.parse().map_err(|_| {
+                    CmdError::msg(format!("Numeric value '{}' for <count> option is malformed or out of range", a.count))
+                })?;
+                let d = self.domain(&a.dom.domain)?;
+                if count == 0 {
+                    return Err(CmdError::msg("Can't set 0 processors for a VM"));
+                }
+                d.set_vcpus(count, f)?;
+            }
+            Cmd::Vcpucount(a) => self.vcpucount(a, out)?,
+            Cmd::Schedinfo(a) => self.schedinfo(a, out)?,
+            Cmd::Autostart(a) => {
+                let d = self.domain(&a.dom.domain)?;
+                let name = d.get_name().to_string();
+                let on = !a.disable;
+                d.set_autostart(on).map_err(|e| {
+                    CmdError::with(
+                        if on {
+                            format!("Failed to mark domain '{name}' as autostarted")
+                        } else {
+                            format!("Failed to unmark domain '{name}' as autostarted")
+                        },
+                        e,
+                    )
+                })?;
+                if on {
+                    out.extra(&format!("Domain '{name}' marked as autostarted\n"));
+                } else {
+                    out.extra(&format!("Domain '{name}' unmarked as autostarted\n"));
+                }
+            }
+            Cmd::Screenshot(a) => self.screenshot(a, out)?,
+            Cmd::Domifaddr(a) => {
+                let source = match a.source.as_deref() {
+                    None | Some("lease") => flags::ifaddr_source::LEASE,
+                    Some("agent") => flags::ifaddr_source::AGENT,
+                    Some("arp") => flags::ifaddr_source::ARP,
+                    Some(other) => return Err(CmdError::msg(format!("Unknown data source '{other}'"))),
+                };
+                let d = self.domain(&a.dom.domain)?;
+                let ifaces = d
+                    .interface_addresses(source, 0)
+                    .map_err(|e| CmdError::with("Failed to query for interfaces addresses", e))?;
+                let rows: Vec<format::IfAddrs> = ifaces
+                    .iter()
+                    .map(|i| {
+                        (
+                            i.name.clone(),
+                            i.hwaddr.clone(),
+                            i.addrs
+                                .iter()
+                                .map(|a| {
+                                    let fam = if a.addr.is_ipv4() { "ipv4" } else { "ipv6" };
+                                    (fam.to_string(), a.addr.to_string(), a.prefix)
+                                })
+                                .collect(),
+                        )
+                    })
+                    .collect();
+                out.print(&format::domifaddr(&rows, a.interface.as_deref(), a.full, !self.quiet));
+            }
+            Cmd::Domhostname(a) => {
+                let f = match a.source.as_deref() {
+                    None => 0,
+                    Some("lease") => flags::hostname::LEASE,
+                    Some("agent") => flags::hostname::AGENT,
+                    Some(other) => return Err(CmdError::msg(format!("Unknown data source '{other}'"))),
+                };
+                let d = self.domain(&a.dom.domain)?;
+                let h = d
+                    .get_hostname(f)
+                    .map_err(|e| CmdError::with("failed to get hostname", e))?;
+                out.print(&format!("{h}\n"));
+            }
+            Cmd::DomxmlFromNative(a) => {
+                let config = read_input(&a.config)?;
+                out.print(&self.conn.domain_xml_from_native(&a.format, &config)?);
+            }
+            Cmd::DomxmlToNative(a) => {
+                let xml = match (&a.domain, &a.xml) {
+                    (Some(_), Some(_)) => {
+                        return Err(CmdError::msg(
+                            "Options --domain and --xml are mutually exclusive",
+                        ))
+                    }
+                    (Some(dname), None) => {
+                        let d = self.domain(dname)?;
+                        d.get_xml_desc(flags::domain_xml::INACTIVE)
+                            .map_err(|e| CmdError::with("failed to retrieve XML", e))?
+                    }
+                    (None, Some(f)) => read_input(f)?,
+                    (None, None) => return Err(CmdError::msg("need either domain or domain XML")),
+                };
+                out.print(&self.conn.domain_xml_to_native(&a.format, &xml)?);
+            }
+            Cmd::Migrate(a) => {
+                let d = self.domain(&a.dom.domain)?;
+                let dest = Connection::open(&a.desturi, &OpenOptions::default())
+                    .map_err(|e| CmdError::with("failed to connect to the hypervisor", e))?;
+                let mut f = 0;
+                if a.live {
+                    f |= flags::migrate::LIVE;
+                }
+                d.migrate(&dest, f, a.dname.as_deref(), 0)?;
+            }
+            Cmd::Event(a) => {
+                if a.list {
+                    for e in [
+                        "lifecycle", "reboot", "rtc-change", "watchdog", "io-error", "graphics",
+                        "io-error-reason", "control-error", "block-job", "disk-change",
+                        "tray-change", "pm-wakeup", "pm-suspend", "balloon-change",
+                        "pm-suspend-disk", "device-removed", "block-job-2", "tunable",
+                        "agent-lifecycle", "device-added", "migration-iteration", "job-completed",
+                        "device-removal-failed", "metadata-change", "block-threshold",
+                        "memory-failure", "memory-device-size-change",
+                    ] {
+                        out.print(&format!("{e}\n"));
+                    }
+                } else {
+                    return Err(CmdError::msg(
+                        "this function is not supported by the connection driver: virConnectDomainEventRegisterAny",
+                    ));
+                }
+            }
+            Cmd::Domstats { .. } => {
+                return Err(CmdError::msg(
+                    "this function is not supported by the connection driver: virConnectGetAllDomainStats",
+                ))
+            }
+            Cmd::SnapshotCreate(a) => {
+                let d = self.domain(&a.dom.domain)?;
+                let (xml, from) = match &a.xmlfile {
+                    Some(f) => (read_input(f)?, Some(f.clone())),
+                    None => ("<domainsnapshot/>".to_string(), None),
+                };
+                let mut f = snapshot_create_flags(&a.flags);
+                if a.redefine {
+                    f |= flags::snapshot_create::REDEFINE;
+                }
+                if a.current {
+                    f |= flags::snapshot_create::CURRENT;
+                }
+                let s = d.snapshot_create_xml(&xml, f)?;
+                match from {
+                    Some(from) => out.extra(&format!("Domain snapshot {} created from '{from}'", s.get_name())),
+                    None => out.extra(&format!("Domain snapshot {} created", s.get_name())),
+                }
+            }
+            Cmd::SnapshotCreateAs(a) => {
+                let mut xml = String::from("<domainsnapshot>\n");
+                if let Some(n) = &a.name {
+                    xml.push_str(&format!("  <name>{}</name>\n", xml_escape(n)));
+                }
+                if let Some(desc) = &a.description {
+                    xml.push_str(&format!("  <description>{}</description>\n", xml_escape(desc)));
+                }
+                if a.memspec.is_some() || !a.diskspec.is_empty() {
+                    return Err(CmdError::msg(
+                        "unsupported configuration: --memspec and --diskspec are not supported by the ESX driver",
+                    ));
+                }
+                xml.push_str("</domainsnapshot>\n");
+                if a.print_xml {
+                    out.print(&xml);
+                    return Ok(());
+                }
+                let d = self.domain(&a.dom.domain)?;
+                let s = d.snapshot_create_xml(&xml, snapshot_create_flags(&a.flags))?;
+                out.extra(&format!("Domain snapshot {} created", s.get_name()));
+            }
+            Cmd::SnapshotList(a) => self.snapshot_list(a, out)?,
+            Cmd::SnapshotInfo(a) => self.snapshot_info(a, out)?,
+            Cmd::SnapshotDumpxml(a) => {
+                no_xpath(a.xpath.as_deref())?;
+                let d = self.domain(&a.dom.domain)?;
+                let s = d.snapshot_lookup_by_name(&a.snapshotname, 0)?;
+                out.print(&s.get_xml_desc(if a.security_info { 1 } else { 0 })?);
+            }
+            Cmd::SnapshotCurrent(a) => {
+                let d = self.domain(&a.dom.domain)?;
+                if let Some(n) = &a.snapshotname {
+                    if a.name || a.security_info {
+                        return Err(CmdError::msg(
+                            "Options --snapshotname and --name are mutually exclusive",
+                        ));
+                    }
+                    let s = d.snapshot_lookup_by_name(n, 0)?;
+                    let xml = s.get_xml_desc(0)?;
+                    d.snapshot_create_xml(
+                        &xml,
+                        flags::snapshot_create::REDEFINE | flags::snapshot_create::CURRENT,
+                    )?;
+                    out.extra(&format!("Snapshot {n} set as current"));
+                    return Ok(());
+                }
+                if !d.has_current_snapshot(0)? {
+                    return Err(CmdError::msg(format!(
+                        "domain '{}' has no current snapshot",
+                        d.get_name()
+                    )));
+                }
+                let s = d.snapshot_current(0)?;
+                if a.name {
+                    out.print(s.get_name());
+                } else {
+                    out.print(&s.get_xml_desc(if a.security_info { 1 } else { 0 })?);
+                }
+            }
+            Cmd::SnapshotParent(a) => {
+                let d = self.domain(&a.dom.domain)?;
+                let s = self.snapshot(&d, a.snapshotname.as_deref(), a.current)?;
+                let xml = s.get_xml_desc(0)?;
+                match snapshot_parent_name(&xml) {
+                    Some(p) => out.print(&p),
+                    None => {
+                        return Err(CmdError::msg(format!(
+                            "snapshot '{}' has no parent",
+                            s.get_name()
+                        )))
+                    }
+                }
+            }
+            Cmd::SnapshotRevert(a) => {
+                let d = self.domain(&a.dom.domain)?;
+                let s = self.snapshot(&d, a.snapshotname.as_deref(), a.current)?;
+                let mut f = 0;
+                if a.running {
+                    f |= flags::snapshot_revert::RUNNING;
+                }
+                if a.paused {
+                    f |= flags::snapshot_revert::PAUSED;
+                }
+                if a.force {
+                    f |= flags::snapshot_revert::FORCE;
+                }
+                s.revert(f)?;
+                out.extra(&format!("Domain snapshot {} reverted\n", s.get_name()));
+            }
+            Cmd::SnapshotDelete(a) => {
+                let d = self.domain(&a.dom.domain)?;
+                let s = self.snapshot(&d, a.snapshotname.as_deref(), a.current)?;
+                let mut f = 0;
+                if a.children {
+                    f |= flags::snapshot_delete::CHILDREN;
+                }
+                if a.children_only {
+                    f |= flags::snapshot_delete::CHILDREN_ONLY;
+                }
+                if a.metadata {
+                    f |= flags::snapshot_delete::METADATA_ONLY;
+                }
+                let name = s.get_name().to_string();
+                s.delete(f)
+                    .map_err(|e| CmdError::with(format!("Failed to delete snapshot {name}"), e))?;
+                if a.children_only {
+                    out.extra(&format!("Domain snapshot {name} children deleted\n"));
+                } else {
+                    out.extra(&format!("Domain snapshot {name} deleted\n"));
+                }
+            }
+            Cmd::NetList(a) => self.net_list(a, out)?,
+            Cmd::NetInfo(a) => {
+                let n = self.network(&a.network)?;
+                let row = net_row(&n);
+                if self.json {
+                    json_out(out, &row)?;
+                } else {
+                    out.print(&format::net_info(&row));
+                }
+            }
+            Cmd::NetDumpxml(a) => {
+                no_xpath(a.xpath.as_deref())?;
+                let n = self.network(&a.net.network)?;
+                out.print(&n.get_xml_desc(if a.inactive { 1 } else { 0 })?);
+            }
+            Cmd::NetDefine(a) => {
+                let xml = read_input(&a.file)?;
+                let n = self
+                    .conn
+                    .network_define_xml(&xml, 0)
+                    .map_err(|e| CmdError::with(format!("Failed to define network from {}", a.file), e))?;
+                out.extra(&format!("Network {} defined from {}\n", n.get_name(), a.file));
+            }
+            Cmd::NetUndefine(a) => {
+                let n = self.network(&a.network)?;
+                let name = n.get_name().to_string();
+                n.undefine()
+                    .map_err(|e| CmdError::with(format!("Failed to undefine network {name}"), e))?;
+                out.extra(&format!("Network {name} has been undefined\n"));
+            }
+            Cmd::NetUuid(a) => {
+                let n = self
+                    .conn
+                    .network_lookup_by_name(&a.network)
+                    .map_err(|_| CmdError::msg(format!("failed to get network '{}'", a.network)))?;
+                out.print(&format!("{}\n", n.get_uuid_string()));
+            }
+            Cmd::NetName(a) => {
+                let n = self
+                    .conn
+                    .network_lookup_by_uuid_string(&a.network)
+                    .map_err(|_| CmdError::msg(format!("failed to get network '{}'", a.network)))?;
+                out.print(&format!("{}\n", n.get_name()));
+            }
+            Cmd::NetAutostart(a) => {
+                let n = self.network(&a.net.network)?;
+                let name = n.get_name().to_string();
+                let on = !a.disable;
+                n.set_autostart(on).map_err(|e| {
+                    CmdError::with(
+                        if on {
+                            format!("failed to mark network {name} as autostarted")
+                        } else {
+                            format!("failed to unmark network {name} as autostarted")
+                        },
+                        e,
+                    )
+                })?;
+                if on {
+                    out.extra(&format!("Network {name} marked as autostarted\n"));
+                } else {
+                    out.extra(&format!("Network {name} unmarked as autostarted\n"));
+                }
+            }
+            Cmd::IfaceList(a) => {
+                let mut f = flags::list_interfaces::ACTIVE;
+                if a.inactive {
+                    f = flags::list_interfaces::INACTIVE;
+                }
+                if a.all {
+                    f = flags::list_interfaces::ACTIVE | flags::list_interfaces::INACTIVE;
+                }
+                let list = self
+                    .conn
+                    .list_all_interfaces(f)
+                    .map_err(|e| CmdError::with("Failed to list interfaces", e))?;
+                let mut rows: Vec<format::IfaceRow> = list
+                    .iter()
+                    .map(|i| format::IfaceRow {
+                        name: i.get_name().to_string(),
+                        active: i.is_active().unwrap_or(false),
+                        mac: i.get_mac_string().to_string(),
+                    })
+                    .collect();
+                rows.sort_by(|a, b| format::strcasecmp(&a.name, &b.name));
+                if self.json {
+                    json_out(out, &rows)?;
+                } else {
+                    out.print(&format::iface_list(&rows, self.quiet));
+                }
+            }
+            Cmd::IfaceDumpxml(a) => {
+                no_xpath(a.xpath.as_deref())?;
+                let i = self.iface(&a.iface.interface)?;
+                out.print(&i.get_xml_desc(if a.inactive { 1 } else { 0 })?);
+            }
+            Cmd::IfaceMac(a) => {
+                let i = self
+                    .conn
+                    .interface_lookup_by_name(&a.interface)
+                    .map_err(|_| CmdError::msg(format!("failed to get interface '{}'", a.interface)))?;
+                out.print(&format!("{}\n", i.get_mac_string()));
+            }
+            Cmd::IfaceName(a) => {
+                let i = self
+                    .conn
+                    .interface_lookup_by_mac_string(&a.interface)
+                    .map_err(|_| CmdError::msg(format!("failed to get interface '{}'", a.interface)))?;
+                out.print(&format!("{}\n", i.get_name()));
+            }
+            Cmd::PoolList(a) => self.pool_list(a, out)?,
+            Cmd::PoolInfo(a) => {
+                let p = self.pool(&a.pool.pool)?;
+                let row = pool_row(&p)?;
+                if self.json {
+                    json_out(out, &row)?;
+                } else {
+                    out.print(&format::pool_info(&row, a.bytes));
+                }
+            }
+            Cmd::PoolDumpxml(a) => {
+                no_xpath(a.xpath.as_deref())?;
+                let p = self.pool(&a.pool.pool)?;
+                out.print(&p.get_xml_desc(if a.inactive { 1 } else { 0 })?);
+            }
+            Cmd::PoolRefresh(a) => {
+                let p = self.pool(&a.pool)?;
+                let name = p.get_name().to_string();
+                p.refresh(0)
+                    .map_err(|e| CmdError::with(format!("Failed to refresh pool {name}"), e))?;
+                out.extra(&format!("Pool {name} refreshed\n"));
+            }
+            Cmd::PoolUuid(a) => {
+                let p = self.pool(&a.pool)?;
+                out.print(&format!("{}\n", p.get_uuid_string()));
+            }
+            Cmd::PoolName(a) => {
+                let p = self.pool(&a.pool)?;
+                out.print(&format!("{}\n", p.get_name()));
+            }
+            Cmd::VolList(a) => {
+                let p = self.pool(&a.pool.pool)?;
+                let vols = p
+                    .list_all_volumes(0)
+                    .map_err(|e| CmdError::with("Failed to list storage volumes", e))?;
+                let mut rows: Vec<format::VolRow> = vols.iter().map(vol_row).collect();
+                rows.sort_by(|a, b| format::strcasecmp(&a.name, &b.name));
+                if self.json {
+                    json_out(out, &rows)?;
+                } else {
+                    out.print(&format::vol_list(&rows, a.details, self.quiet));
+                }
+            }
+            Cmd::VolInfo(a) => {
+                let v = self.vol(&a.vol.vol, a.vol.pool.as_deref())?;
+                let info = v.get_info()?;
+                let row = format::VolRow {
+                    name: v.get_name().to_string(),
+                    path: v.get_path().unwrap_or_default(),
+                    kind: vol_kind(info.kind),
+                    capacity: info.capacity,
+                    allocation: info.allocation,
+                };
+                if self.json {
+                    json_out(out, &row)?;
+                } else {
+                    out.print(&format::vol_info(&row, a.bytes, a.physical));
+                }
+            }
+            Cmd::VolDumpxml(a) => {
+                no_xpath(a.xpath.as_deref())?;
+                let v = self.vol(&a.vol.vol, a.vol.pool.as_deref())?;
+                out.print(&v.get_xml_desc(0)?);
+            }
+            Cmd::VolCreate(a) => {
+                let p = self.pool(&a.pool)?;
+                let xml = read_input(&a.file)?;
+                let f = if a.prealloc_metadata { flags::vol_create::PREALLOC_METADATA } else { 0 };
+                let v = p
+                    .storage_vol_create_xml(&xml, f)
+                    .map_err(|e| CmdError::with(format!("Failed to create vol from {}", a.file), e))?;
+                out.extra(&format!("Vol {} created from {}\n", v.get_name(), a.file));
+            }
+            Cmd::VolCreateAs(a) => self.vol_create_as(a, out)?,
+            Cmd::VolCreateFrom(a) => {
+                let p = self.pool(&a.pool)?;
+                let input = self.vol(&a.vol, a.inputpool.as_deref())?;
+                let xml = read_input(&a.file)?;
+                let mut f = 0;
+                if a.prealloc_metadata {
+                    f |= flags::vol_create::PREALLOC_METADATA;
+                }
+                if a.reflink {
+                    f |= flags::vol_create::REFLINK;
+                }
+                let v = p.storage_vol_create_xml_from(&xml, &input, f).map_err(|e| {
+                    CmdError::with(
+                        format!("Failed to create vol from {}", a.file),
+                        e,
+                    )
+                })?;
+                out.extra(&format!(
+                    "Vol {} created from input vol {}\n",
+                    v.get_name(),
+                    input.get_name()
+                ));
+            }
+            Cmd::VolDelete(a) => {
+                let v = self.vol(&a.vol.vol, a.vol.pool.as_deref())?;
+                let f = if a.delete_snapshots { flags::vol_delete::WITH_SNAPSHOTS } else { 0 };
+                let name = v.get_name().to_string();
+                v.delete(f)
+                    .map_err(|e| CmdError::with(format!("Failed to delete vol {name}"), e))?;
+                out.extra(&format!("Vol {name} deleted\n"));
+            }
+            Cmd::VolWipe(a) => {
+                let v = self.vol(&a.vol.vol, a.vol.pool.as_deref())?;
+                let name = v.get_name().to_string();
+                if let Some(alg) = &a.algorithm {
+                    if alg != "zero" {
+                        return Err(CmdError::msg(format!("Unsupported algorithm '{alg}'")));
+                    }
+                }
+                v.wipe(0)
+                    .map_err(|e| CmdError::with(format!("Failed to wipe vol {name}"), e))?;
+                out.extra(&format!("Vol {name} wiped\n"));
+            }
+            Cmd::VolPath(a) => {
+                let v = self.vol(&a.vol, a.pool.as_deref())?;
+                out.print(&format!("{}\n", v.get_path()?));
+            }
+            Cmd::VolKey(a) => {
+                let v = self.vol(&a.vol, a.pool.as_deref())?;
+                out.print(&format!("{}\n", v.get_key()));
+            }
+            Cmd::VolName(a) => {
+                let v = self.vol(&a.vol, None)?;
+                out.print(&format!("{}\n", v.get_name()));
+            }
+            Cmd::VolPool(a) => {
+                let v = self.vol(&a.vol, None)?;
+                let p = v
+                    .get_pool()
+                    .map_err(|e| CmdError::with(format!("failed to get parent pool of '{}'", a.vol), e))?;
+                if a.uuid {
+                    out.print(&format!("{}\n", p.get_uuid_string()));
+                } else {
+                    out.print(&format!("{}\n", p.get_name()));
+                }
+            }
+            Cmd::Quit | Cmd::Exit | Cmd::Completion(_) | Cmd::Help(_) | Cmd::Connect(_) => {}
+        }
+        Ok(())
+    }
+
+    fn iface(&self, name: &str) -> Result<esxvirt_driver::Interface<'c>, CmdError> {
+        self.conn
+            .interface_lookup_by_name(name)
+            .or_else(|_| self.conn.interface_lookup_by_mac_string(name))
+            .map_err(|_| CmdError::msg(format!("failed to get interface '{name}'")))
+    }
+
+    fn version(&self, daemon: bool, out: &mut Out) -> CmdResult {
+        let hv = self
+            .conn
+            .get_version()
+            .map_err(|e| CmdError::with("failed to get the hypervisor version", e))?;
+        let ty = self.conn.get_type();
+        if self.json {
+            return json_out(
+                out,
+                &serde_json::json!({
+                    "library": format::version_triple(format::LIBVIRT_VERSION),
+                    "api": format!("{ty} {}", format::version_triple(format::LIBVIRT_VERSION)),
+                    "hypervisor": format!("{ty} {}", format::version_triple(hv)),
+                }),
+            );
+        }
+        out.print(&format::version(ty, hv));
+        if daemon {
+            out.print(&format!(
+                "Running against daemon: {}\n",
+                format::version_triple(format::LIBVIRT_VERSION)
+            ));
+        }
+        Ok(())
+    }
+
+    fn freecell(&self, a: &cli::FreecellArgs, out: &mut Out) -> CmdResult {
+        if a.all && a.cellno.is_some() {
+            return Err(CmdError::msg(
+                "Options --all and --cellno are mutually exclusive",
+            ));
+        }
+        if let Some(c) = &a.cellno {
+            let _: i32 = c.parse().map_err(|_| {
+                CmdError::msg(format!(
+                    "Numeric value '{c}' for <cellno> option is malformed or out of range"
+                ))
+            })?;
+            return Err(CmdError::msg(
+                "this function is not supported by the connection driver: virNodeGetCellsFreeMemory",
+            ));
+        }
+        if a.all {
+            // The ESX capabilities have no NUMA topology: virsh lists no cell.
+            out.extra("--------------------\n");
+            out.extra(&format!("{:>5}: {:>10} KiB\n", "Total", 0));
+            return Ok(());
+        }
+        let free = self.conn.node_get_free_memory()?;
+        if free == 0 {
+            return Err(CmdError::silent());
+        }
+        out.print(&format::freecell_total(free));
+        Ok(())
+    }
+
+    fn list(&self, a: &cli::ListArgs, out: &mut Out) -> CmdResult {
+        use flags::list_domains as L;
+        if a.table && (a.name || a.uuid || a.id) {
+            let other = if a.name {
+                "name"
+            } else if a.uuid {
+                "uuid"
+            } else {
+                "id"
+            };
+            return Err(CmdError::msg(format!(
+                "Options --table and --{other} are mutually exclusive"
+            )));
+        }
+        let mut f = L::ACTIVE;
+        if a.inactive || a.state_shutoff {
+            f = L::INACTIVE;
+        }
+        if a.all {
+            f = L::ACTIVE | L::INACTIVE;
+        }
+        for (on, bit) in [
+            (a.persistent, L::PERSISTENT),
+            (a.transient, L::TRANSIENT),
+            (a.with_managed_save, L::MANAGEDSAVE),
+            (a.without_managed_save, L::NO_MANAGEDSAVE),
+            (a.autostart, L::AUTOSTART),
+            (a.no_autostart, L::NO_AUTOSTART),
+            (a.with_snapshot, L::HAS_SNAPSHOT),
+            (a.without_snapshot, L::NO_SNAPSHOT),
+            (a.with_checkpoint, L::HAS_CHECKPOINT),
+            (a.without_checkpoint, L::NO_CHECKPOINT),
+            (a.state_running, L::RUNNING),
+            (a.state_paused, L::PAUSED),
+            (a.state_shutoff, L::SHUTOFF),
+            (a.state_other, L::OTHER),
+        ] {
+            if on {
+                f |= bit;
+            }
+        }
+        let doms = self
+            .conn
+            .list_all_domains(f)
+            .map_err(|e| CmdError::with("Failed to list domains", e))?;
+        let mut rows = Vec::with_capacity(doms.len());
+        for d in &doms {
+            let Ok((state, _)) = d.get_state(0) else {
+                continue;
+            };
+            let managed_save = if a.managed_save && state_of(state) == FState::Shutoff {
+                d.has_managed_save_image(0).unwrap_or(false)
+            } else {
+                false
+            };
+            rows.push(format::DomainRow {
+                id: d.get_id(),
+                name: d.get_name().to_string(),
+                uuid: d.get_uuid_string(),
+                state: state_of(state),
+                title: String::new(),
+                managed_save,
+            });
+        }
+        format::sort_domains(&mut rows);
+        if self.json {
+            return json_out(out, &rows);
+        }
+        let view = format::ListView {
+            uuid: a.uuid,
+            name: a.name,
+            id: a.id,
+            title: a.title,
+            managed_save: a.managed_save,
+            quiet: self.quiet,
+        };
+        out.print(&format::list(&rows, &view));
+        Ok(())
+    }
+
+    fn dominfo(&self, name: &str, out: &mut Out) -> CmdResult {
+        let d = self.domain(name)?;
+        let info = d.get_info();
+        let persistent = d.is_persistent().ok();
+        let autostart = d.get_autostart().ok();
+        let managed_save = d.has_managed_save_image(0).ok();
+        let (state, vcpus, cpu, max, used) = match &info {
+            Ok(i) => (
+                state_of(i.state),
+                i.nr_virt_cpu,
+                i.cpu_time,
+                i.max_mem,
+                i.memory,
+            ),
+            Err(_) => (FState::NoState, 0, 0, 0, 0),
+        };
+        let di = format::DomInfo {
+            id: d.get_id(),
+            name: d.get_name().to_string(),
+            uuid: d.get_uuid_string(),
+            os_type: Some(d.get_os_type().to_string()),
+            state,
+            vcpus,
+            cpu_time_ns: cpu,
+            max_memory_kib: (max != u64::from(u32::MAX)).then_some(max),
+            used_memory_kib: used,
+            persistent,
+            autostart,
+            managed_save,
+        };
+        if self.json {
+            json_out(out, &di)?;
+        } else if info.is_ok() {
+            out.print(&format::dominfo(&di));
+        } else {
+            // virsh prints the lines it has, then fails.
+            let text = format::dominfo(&di);
+            for line in text.lines() {
+                let skip = [
+                    "State:",
+                    "CPU(s):",
+                    "CPU time:",
+                    "Max memory:",
+                    "Used memory:",
+                ]
+                .iter()
+                .any(|p| line.starts_with(p));
+                if !skip {
+                    out.print(line);
+                    out.print("\n");
+                }
+            }
+        }
+        if let Err(e) = info {
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    fn undefine(&self, a: &cli::UndefineArgs, out: &mut Out) -> CmdResult {
+        if a.storage.is_some() || a.remove_all_storage || a.wipe_storage {
+            return Err(CmdError::msg(
+                "esxvirt never deletes disks: --storage, --remove-all-storage and --wipe-storage are not supported",
+            ));
+        }
+        let d = self.domain(&a.dom.domain)?;
+        let name = d.get_name().to_string();
+        let mut f: u32 = 0;
+        if a.managed_save {
+            f |= 1;
+        }
+        if a.snapshots_metadata {
+            f |= 2;
+        }
+        if a.nvram {
+            f |= 4;
+        }
+        if a.keep_nvram {
+            f |= 8;
+        }
+        if a.checkpoints_metadata {
+            f |= 16;
+        }
+        if a.tpm {
+            f |= 32;
+        }
+        if a.keep_tpm {
+            f |= 64;
+        }
+        let running = d.is_active()?;
+        let (mut has_managed_save, mut has_snapshots, mut has_snap_meta) = (false, 0usize, 0usize);
+        let (mut ms_safe, mut snap_safe) = (a.managed_save, a.snapshots_metadata);
+        if !running {
+            has_managed_save = match d.has_managed_save_image(0) {
+                Ok(b) => b,
+                Err(e) if e.code() == ErrorCode::NoSupport => false,
+                Err(e) => return Err(e.into()),
+            };
+            has_snapshots = match d.snapshot_num(0) {
+                Ok(n) => n,
+                Err(e) if e.code() == ErrorCode::NoSupport => 0,
+                Err(e) => return Err(e.into()),
+            };
+            if has_snapshots > 0 {
+                match d.snapshot_num(flags::snapshot_list::METADATA) {
+                    Ok(n) => {
+                        has_snap_meta = n;
+                        ms_safe = true;
+                        snap_safe = true;
+                    }
+                    Err(_) => has_snap_meta = has_snapshots,
+                }
+            }
+        }
+        if !has_managed_save {
+            f &= !1;
+            ms_safe = true;
+        }
+        if has_snapshots == 0 {
+            snap_safe = true;
+        }
+        if has_snap_meta == 0 {
+            f &= !2;
+            snap_safe = true;
+        }
+        let fail = |e| CmdError::with(format!("Failed to undefine domain '{name}'"), e);
+        if (ms_safe && snap_safe) || a.nvram {
+            match d.undefine(f) {
+                Ok(()) => {
+                    out.extra(&format!("Domain '{name}' has been undefined\n"));
+                    return Ok(());
+                }
+                Err(e)
+                    if a.nvram
+                        || !matches!(e.code(), ErrorCode::NoSupport | ErrorCode::InvalidArg) =>
+                {
+                    return Err(fail(e))
+                }
+                Err(_) => {}
+            }
+        }
+        if has_managed_save && !a.managed_save {
+            return Err(CmdError::msg(
+                "Refusing to undefine while domain managed save image exists",
+            ));
+        }
+        if has_snap_meta > 0 {
+            return Err(CmdError::msg(if a.snapshots_metadata {
+                format!("Unable to remove metadata of {has_snap_meta} snapshots")
+            } else {
+                format!("Refusing to undefine while {has_snap_meta} snapshots exist")
+            }));
+        }
+        d.undefine(0).map_err(fail)?;
+        out.extra(&format!("Domain '{name}' has been undefined\n"));
+        Ok(())
+    }
+
+    fn memtune(&self, a: &cli::MemtuneArgs, out: &mut Out) -> CmdResult {
+        let f = affect_flags(&a.affect)?;
+        let d = self.domain(&a.dom.domain)?;
+        let mut set = Vec::new();
+        for (name, v) in [
+            ("hard_limit", &a.hard_limit),
+            ("soft_limit", &a.soft_limit),
+            ("swap_hard_limit", &a.swap_hard_limit),
+            ("min_guarantee", &a.min_guarantee),
+        ] {
+            if let Some(text) = v {
+                let opt = name.replace('_', "-");
+                let kib: u64 = if text.trim() == "-1" {
+                    format::MEMORY_PARAM_UNLIMITED
+                } else {
+                    parse_scaled(text, 1024).map(|b| b / 1024).ok_or_else(|| {
+                        CmdError::msg(format!("Unable to parse integer parameter {opt}"))
+                    })?
+                };
+                set.push(TypedParam::new(name, TypedValue::ULLong(kib)));
+            }
+        }
+        if set.is_empty() {
+            let p = d
+                .get_memory_parameters(f)
+                .map_err(|e| CmdError::with("Unable to get memory parameters", e))?;
+            if p.is_empty() {
+                out.print("No memory parameters\n"); // virsh's exact words? checked below
+                return Ok(());
+            }
+            if self.json {
+                return json_out(
+                    out,
+                    &params(&p)
+                        .into_iter()
+                        .collect::<std::collections::BTreeMap<_, _>>(),
+                );
+            }
+            out.print(&format::memtune(&params(&p)));
+            return Ok(());
+        }
+        d.set_memory_parameters(&set, f)
+            .map_err(|e| CmdError::with("Unable to change memory parameters", e))?;
+        Ok(())
+    }
+
+    fn vcpucount(&self, a: &cli::VcpucountArgs, out: &mut Out) -> CmdResult {
+        use flags::affect as A;
+        let all = !(a.maximum || a.active || a.current || a.config || a.live || a.guest);
+        let mut current = a.current;
+        if !a.maximum && !a.active && current {
+            current = false;
+        }
+        for (x, y, n1, n2) in [
+            (a.live, a.config, "live", "config"),
+            (current, a.live, "current", "live"),
+            (current, a.config, "current", "config"),
+            (a.active, a.maximum, "active", "maximum"),
+            (a.guest, a.config, "guest", "config"),
+        ] {
+            if x && y {
+                return Err(CmdError::msg(format!(
+                    "Options --{n1} and --{n2} are mutually exclusive"
+                )));
+            }
+        }
+        let mut f = A::CURRENT;
+        if a.live {
+            f |= A::LIVE;
+        }
+        if a.config {
+            f |= A::CONFIG;
+        }
+        if a.maximum {
+            f |= A::MAXIMUM;
+        }
+        if a.guest {
+            f |= A::GUEST;
+        }
+        let d = self.domain(&a.dom.domain)?;
+        if all {
+            let cm = self.cpu_count(&d, A::CONFIG | A::MAXIMUM, true)?;
+            let cc = self.cpu_count(&d, A::CONFIG, true)?;
+            let lm = self.cpu_count(&d, A::LIVE | A::MAXIMUM, true)?;
+            let lc = self.cpu_count(&d, A::LIVE, true)?;
+            out.print(&format::vcpucount_all(cm, lm, cc, lc));
+        } else {
+            let n = self.cpu_count(&d, f, false)?;
+            if n < 0 {
+                return Err(CmdError::silent());
+            }
+            out.print(&format!("{n}\n"));
+        }
+        Ok(())
+    }
+
+    /// virsh's vcpu count collection with its fallbacks: -1 means "not applicable".
+    fn cpu_count(&self, d: &Domain<'c>, mut f: u32, check_state: bool) -> Result<i32, CmdError> {
+        use flags::affect as A;
+        if check_state
+            && ((f & A::LIVE != 0 && !d.is_active().unwrap_or(false))
+                || (f & A::CONFIG != 0 && !d.is_persistent().unwrap_or(false)))
+        {
+            return Ok(-1);
+        }
+        match d.get_vcpus_flags(f) {
+            Ok(n) => return Ok(n as i32),
+            Err(e) if matches!(e.code(), ErrorCode::NoSupport | ErrorCode::InvalidArg) => {}
+            Err(e) => return Err(e.into()),
+        }
+        if f & A::GUEST != 0 {
+            return Err(CmdError::msg(
+                "Failed to retrieve vCPU count from the guest",
+            ));
+        }
+        if f & (A::LIVE | A::CONFIG) == 0 && d.is_active().unwrap_or(false) {
+            f |= A::LIVE;
+        }
+        if f & A::LIVE != 0 {
+            if f & A::MAXIMUM != 0 {
+                return Ok(d.get_max_vcpus()? as i32);
+            }
+            return Ok(d.get_info()?.nr_virt_cpu as i32);
+        }
+        let xml = d.get_xml_desc(flags::domain_xml::INACTIVE)?;
+        let (max, cur) = vcpu_from_xml(&xml);
+        if f & A::MAXIMUM != 0 {
+            max.ok_or_else(|| CmdError::msg("Failed to retrieve maximum vcpu count"))
+        } else {
+            cur.ok_or_else(|| CmdError::msg("Failed to retrieve current vcpu count"))
+        }
+    }
+
+    fn schedinfo(&self, a: &cli::SchedinfoArgs, out: &mut Out) -> CmdResult {
+        if a.current && (a.live || a.config) {
+            let other = if a.live { "live" } else { "config" };
+            return Err(CmdError::msg(format!(
+                "Options --current and --{other} are mutually exclusive"
+            )));
+        }
+        let mut f = 0;
+        if a.config {
+            f |= flags::affect::CONFIG;
+        }
+        if a.live {
+            f |= flags::affect::LIVE;
+        }
+        let query = if a.config && a.live { 0 } else { f };
+        let d = self.domain(&a.dom.domain)?;
+        let (ty, nparams) = match d.get_scheduler_type() {
+            Ok(t) => t,
+            Err(_) => {
+                out.print(&format::schedinfo(None, &[]));
+                return Err(CmdError::silent());
+            }
+        };
+        let mut text = format!("{:<15}: {}\n", "Scheduler", ty);
+        if nparams == 0 {
+            out.print(&text);
+            return Ok(());
+        }
+        let mut current_params = d.get_scheduler_parameters(query)?;
+        let mut updates = Vec::new();
+        for w in [&a.weight, &a.cap] {
+            if w.is_some() {
+                out.print(&text);
+                return Err(CmdError::msg("invalid scheduler option: weight/cap"));
+            }
+        }
+        for s in &a.set {
+            let Some((k, v)) = s.split_once('=') else {
+                out.print(&text);
+                return Err(CmdError::msg(
+                    "Invalid syntax for --set, expecting name=value",
+                ));
+            };
+            let Some(p) = current_params.iter().find(|p| p.field == k) else {
+                out.print(&text);
+                return Err(CmdError::msg(format!("invalid scheduler option: {k}")));
+            };
+            let bad = || CmdError::msg(format!("invalid value '{v}' for parameter '{k}'"));
+            let value = match p.value {
+                TypedValue::Int(_) => TypedValue::Int(v.parse().map_err(|_| bad())?),
+                TypedValue::UInt(_) => TypedValue::UInt(v.parse().map_err(|_| bad())?),
+                TypedValue::LLong(_) => TypedValue::LLong(v.parse().map_err(|_| bad())?),
+                TypedValue::ULLong(_) => TypedValue::ULLong(v.parse().map_err(|_| bad())?),
+                TypedValue::Double(_) => TypedValue::Double(v.parse().map_err(|_| bad())?),
+                TypedValue::Boolean(_) => TypedValue::Boolean(matches!(v, "1" | "yes" | "true")),
+                TypedValue::String(_) => TypedValue::String(v.to_string()),
+            };
+            updates.push(TypedParam::new(k, value));
+        }
+        if !updates.is_empty() {
+            if let Err(e) = d.set_scheduler_parameters(&updates, f) {
+                out.print(&text);
+                return Err(e.into());
+            }
+            current_params = d.get_scheduler_parameters(query)?;
+        } else if a.live && a.config {
+            out.print(&text);
+            return Err(CmdError::msg("cannot query both live and config at once"));
+        }
+        if self.json {
+            let mut m = serde_json::Map::new();
+            m.insert("scheduler".into(), serde_json::Value::String(ty));
+            for (k, v) in params(&current_params) {
+                m.insert(
+                    k,
+                    serde_json::to_value(v).unwrap_or(serde_json::Value::Null),
+                );
+            }
+            return json_out(out, &m);
+        }
+        for (k, v) in params(&current_params) {
+            text.push_str(&format!("{k:<15}: {}\n", v.to_virsh()));
+        }
+        out.print(&text);
+        Ok(())
+    }
+
+    fn screenshot(&self, a: &cli::ScreenshotArgs, out: &mut Out) -> CmdResult {
+        let screen: u32 = match &a.screen {
+            Some(s) => s.parse().map_err(|_| {
+                CmdError::msg(format!(
+                    "Numeric value '{s}' for <screen> option is malformed or out of range"
+                ))
+            })?,
+            None => 0,
+        };
+        let d = self.domain(&a.dom.domain)?;
+        let name = d.get_name().to_string();
+        let shot = d
+            .screenshot(screen, 0)
+            .map_err(|e| CmdError::with(format!("could not take a screenshot of {name}"), e))?;
+        let ext = match shot.mime_type.as_str() {
+            "image/png" => "png",
+            "image/x-portable-pixmap" => "ppm",
+            _ => "screen",
+        };
+        let file = match &a.file {
+            Some(f) => f.clone(),
+            None => {
+                let secs = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs())
+                    .unwrap_or(0);
+                format!("{name}-{secs}_{screen}.{ext}")
+            }
+        };
+        std::fs::write(&file, &shot.data)
+            .map_err(|_| CmdError::msg(format!("cannot create file {file}")))?;
+        out.extra(&format!(
+            "Screenshot saved to {file}, with type of {}",
+            shot.mime_type
+        ));
+        Ok(())
+    }
+
+    fn snapshot_rows(&self, d: &Domain<'c>, f: u32) -> Result<Vec<format::SnapshotRow>, CmdError> {
+        let snaps = d.list_all_snapshots(f)?;
+        let mut rows = Vec::with_capacity(snaps.len());
+        for s in &snaps {
+            let Ok(xml) = s.get_xml_desc(0) else { continue };
+            let parsed = parse_snapshot_xml(&xml);
+            rows.push(format::SnapshotRow {
+                name: s.get_name().to_string(),
+                creation_time: parsed.creation_time.unwrap_or(0),
+                state: parsed.state.unwrap_or_default(),
+                parent: parsed.parent,
+            });
+        }
+        Ok(rows)
+    }
+
+    fn snapshot_list(&self, a: &cli::SnapshotListArgs, out: &mut Out) -> CmdResult {
+        use flags::snapshot_list as S;
+        let d = self.domain(&a.dom.domain)?;
+        if a.tree && (a.parent || a.roots || a.name) {
+            let other = if a.parent {
+                "parent"
+            } else if a.roots {
+                "roots"
+            } else {
+                "name"
+            };
+            return Err(CmdError::msg(format!(
+                "Options --tree and --{other} are mutually exclusive"
+            )));
+        }
+        if a.parent && a.roots {
+            return Err(CmdError::msg(
+                "Options --parent and --roots are mutually exclusive",
+            ));
+        }
+        let mut f = 0;
+        for (on, bit) in [
+            (a.roots, S::ROOTS),
+            (a.leaves, S::LEAVES),
+            (a.no_leaves, S::NO_LEAVES),
+            (a.metadata, S::METADATA),
+            (a.no_metadata, S::NO_METADATA),
+            (a.inactive, S::INACTIVE),
+            (a.active, S::ACTIVE),
+            (a.disk_only, S::DISK_ONLY),
+            (a.internal, S::INTERNAL),
+            (a.external, S::EXTERNAL),
+            (a.topological, S::TOPOLOGICAL),
+        ] {
+            if on {
+                f |= bit;
+            }
+        }
+        let mut rows = self.snapshot_rows(&d, f)?;
+        // --from / --current: the children (or descendants) of one snapshot.
+        let start = match (&a.from, a.current) {
+            (Some(_), true) => {
+                return Err(CmdError::msg(
+                    "Options --from and --current are mutually exclusive",
+                ))
+            }
+            (Some(n), false) => Some(d.snapshot_lookup_by_name(n, 0)?.get_name().to_string()),
+            (None, true) => Some(d.snapshot_current(0)?.get_name().to_string()),
+            (None, false) => None,
+        };
+        if let Some(start) = &start {
+            let all = self.snapshot_rows(&d, 0)?;
+            let mut keep: Vec<String> = vec![];
+            let mut frontier = vec![start.clone()];
+            while let Some(p) = frontier.pop() {
+                for r in &all {
+                    if r.parent.as_deref() == Some(p.as_str()) && !keep.contains(&r.name) {
+                        keep.push(r.name.clone());
+                        if a.descendants || a.tree {
+                            frontier.push(r.name.clone());
+                        }
+                    }
+                }
+            }
+            if a.tree {
+                keep.push(start.clone());
+            }
+            rows.retain(|r| keep.contains(&r.name));
+        }
+        if !a.topological {
+            format::sort_snapshots(&mut rows);
+        }
+        if self.json {
+            return json_out(out, &rows);
+        }
+        if a.tree {
+            let items: Vec<(String, Option<String>)> = rows
+                .iter()
+                .map(|r| (r.name.clone(), r.parent.clone()))
+                .collect();
+            out.print(&format::snapshot_tree(&items));
+        } else if a.name {
+            out.print(&format::snapshot_names(&rows));
+        } else {
+            out.print(&format::snapshot_list(&rows, a.parent, self.quiet));
+        }
+        Ok(())
+    }
+
+    fn snapshot_info(&self, a: &cli::SnapshotPickArgs, out: &mut Out) -> CmdResult {
+        let d = self.domain(&a.dom.domain)?;
+        let s = self.snapshot(&d, a.snapshotname.as_deref(), a.current)?;
+        let xml = s.get_xml_desc(0)?;
+        let parsed = parse_snapshot_xml(&xml);
+        let Some(state) = parsed.state.clone() else {
+            return Err(CmdError::msg("unexpected problem reading snapshot xml"));
+        };
+        let external = if parsed.has_memory {
+            parsed.external
+        } else {
+            state == "disk-snapshot"
+        };
+        let children = match s.num_children(0) {
+            Ok(n) => Some(n as u32),
+            Err(e) if e.code() == ErrorCode::NoSupport => None,
+            Err(e) => return Err(e.into()),
+        };
+        let descendants = match children {
+            Some(_) => Some(s.num_children(flags::snapshot_list::DESCENDANTS)? as u32),
+            None => None,
+        };
+        let metadata = match s.has_metadata(0) {
+            Ok(m) => Some(m),
+            Err(_) => d
+                .snapshot_num(flags::snapshot_list::METADATA)
+                .ok()
+                .map(|n| n > 0),
+        };
+        let info = format::SnapshotInfo {
+            name: s.get_name().to_string(),
+            domain: d.get_name().to_string(),
+            current: s.is_current(0).unwrap_or(false),
+            state,
+            external,
+            parent: parsed.parent,
+            children,
+            descendants,
+            metadata,
+        };
+        if self.json {
+            return json_out(out, &info);
+        }
+        out.print(&format::snapshot_info(&info));
+        Ok(())
+    }
+
+    fn net_list(&self, a: &cli::NetListArgs, out: &mut Out) -> CmdResult {
+        use flags::list_networks as N;
+        if (a.table as u8) + (a.name as u8) + (a.uuid as u8) > 1 {
+            return Err(CmdError::msg(
+                "Only one argument from --table, --name and --uuid may be specified.",
+            ));
+        }
+        let mut f = N::ACTIVE;
+        if a.inactive {
+            f = N::INACTIVE;
+        }
+        if a.all {
+            f = N::ACTIVE | N::INACTIVE;
+        }
+        for (on, bit) in [
+            (a.persistent, N::PERSISTENT),
+            (a.transient, N::TRANSIENT),
+            (a.autostart, N::AUTOSTART),
+            (a.no_autostart, N::NO_AUTOSTART),
+        ] {
+            if on {
+                f |= bit;
+            }
+        }
+        let nets = self
+            .conn
+            .list_all_networks(f)
+            .map_err(|e| CmdError::with("Failed to list networks", e))?;
+        let mut rows: Vec<format::NetRow> = nets.iter().map(net_row).collect();
+        rows.sort_by(|a, b| format::strcasecmp(&a.name, &b.name));
+        if self.json {
+            return json_out(out, &rows);
+        }
+        out.print(&format::net_list(&rows, a.name, a.uuid, self.quiet));
+        Ok(())
+    }
+
+    fn pool_list(&self, a: &cli::PoolListArgs, out: &mut Out) -> CmdResult {
+        use flags::list_pools as P;
+        if a.all && a.inactive {
+            return Err(CmdError::msg(
+                "Options --all and --inactive are mutually exclusive",
+            ));
+        }
+        if a.details && (a.uuid || a.name) {
+            let other = if a.uuid { "uuid" } else { "name" };
+            return Err(CmdError::msg(format!(
+                "Options --details and --{other} are mutually exclusive"
+            )));
+        }
+        let mut f = P::ACTIVE;
+        if a.inactive {
+            f = P::INACTIVE;
+        }
+        if a.all {
+            f = P::ACTIVE | P::INACTIVE;
+        }
+        for (on, bit) in [
+            (a.autostart, P::AUTOSTART),
+            (a.no_autostart, P::NO_AUTOSTART),
+            (a.persistent, P::PERSISTENT),
+            (a.transient, P::TRANSIENT),
+        ] {
+            if on {
+                f |= bit;
+            }
+        }
+        const POOL_TYPES: &[&str] = &[
+            "dir",
+            "fs",
+            "netfs",
+            "logical",
+            "disk",
+            "iscsi",
+            "iscsi-direct",
+            "scsi",
+            "mpath",
+            "rbd",
+            "sheepdog",
+            "gluster",
+            "zfs",
+            "vstorage",
+        ];
+        let mut wanted_types: Vec<String> = Vec::new();
+        if let Some(types) = &a.kind {
+            for t in types.split(',').filter(|t| !t.is_empty()) {
+                if !POOL_TYPES.contains(&t) {
+                    return Err(CmdError::msg(format!("Invalid pool type '{t}'")));
+                }
+                wanted_types.push(t.to_string());
+            }
+        }
+        let pools = self
+            .conn
+            .list_all_storage_pools(f)
+            .map_err(|e| CmdError::with("Failed to list pools", e))?;
+        let mut rows = Vec::new();
+        for p in &pools {
+            if !wanted_types.is_empty() {
+                let xml = p.get_xml_desc(0)?;
+                let ty = xml
+                    .split_once("type='")
+                    .and_then(|(_, r)| r.split('\'').next())
+                    .unwrap_or("");
+                if !wanted_types.iter().any(|t| t == ty) {
+                    continue;
+                }
+            }
+            rows.push(pool_row(p)?);
+        }
+        rows.sort_by(|a, b| format::strcasecmp(&a.name, &b.name));
+        if self.json {
+            return json_out(out, &rows);
+        }
+        out.print(&format::pool_list(
+            &rows, a.details, a.name, a.uuid, self.quiet,
+        ));
+        Ok(())
+    }
+
+    fn vol_create_as(&self, a: &cli::VolCreateAsArgs, out: &mut Out) -> CmdResult {
+        let p = self.pool(&a.pool)?;
+        let cap = parse_scaled(&a.capacity, 1)
+            .ok_or_else(|| CmdError::msg(format!("Malformed size {}", a.capacity)))?;
+        let mut xml = format!(
+            "<volume>\n  <name>{}</name>\n  <capacity>{cap}</capacity>\n",
+            xml_escape(&a.name)
+        );
+        if let Some(al) = &a.allocation {
+            let alloc =
+                parse_scaled(al, 1).ok_or_else(|| CmdError::msg(format!("Malformed size {al}")))?;
+            xml.push_str(&format!("  <allocation>{alloc}</allocation>\n"));
+        }
+        if let Some(fmt) = &a.format {
+            xml.push_str(&format!(
+                "  <target>\n    <format type='{}'/>\n  </target>\n",
+                xml_escape(fmt)
+            ));
+        }
+        if a.backing_vol.is_some() {
+            return Err(CmdError::msg(
+                "this function is not supported by the connection driver: backing volumes",
+            ));
+        }
+        xml.push_str("</volume>\n");
+        if a.print_xml {
+            out.print(&xml);
+            return Ok(());
+        }
+        let f = if a.prealloc_metadata {
+            flags::vol_create::PREALLOC_METADATA
+        } else {
+            0
+        };
+        let v = p
+            .storage_vol_create_xml(&xml, f)
+            .map_err(|e| CmdError::with(format!("Failed to create vol {}", a.name), e))?;
+        out.extra(&format!("Vol {} created\n", v.get_name()));
+        Ok(())
+    }
+}
+
+fn no_xpath(x: Option<&str>) -> CmdResult {
+    match x {
+        Some(_) => Err(CmdError::msg("--xpath is not supported by esxvirt")),
+        None => Ok(()),
+    }
+}
+
+fn affect_flags(a: &cli::AffectArgs) -> Result<u32, CmdError> {
+    if a.current && (a.live || a.config) {
+        let other = if a.live { "live" } else { "config" };
+        return Err(CmdError::msg(format!(
+            "Options --current and --{other} are mutually exclusive"
+        )));
+    }
+    let mut f = 0;
+    if a.config {
+        f |= flags::affect::CONFIG;
+    }
+    if a.live {
+        f |= flags::affect::LIVE;
+    }
+    Ok(f)
+}
+
+fn scaled_kib(text: &str) -> Result<u64, CmdError> {
+    parse_scaled(text, 1024)
+        .map(|b| b / 1024)
+        .ok_or_else(|| CmdError::msg(format!("Invalid value of {text} for memory size")))
+}
+
+fn shutdown_mode(mode: Option<&str>) -> Result<u32, CmdError> {
+    let Some(m) = mode else { return Ok(0) };
+    let mut f = 0;
+    for part in m.split(',') {
+        f |= match part {
+            "acpi" => 1,
+            "agent" => 2,
+            "initctl" => 4,
+            "signal" => 8,
+            "paravirt" => 16,
+            other => {
+                return Err(CmdError::msg(format!(
+                    "Unknown mode {other} value, expecting 'acpi', 'agent', 'initctl', 'signal' or 'paravirt'"
+                )))
+            }
+        };
+    }
+    Ok(f)
+}
+
+fn snapshot_create_flags(a: &cli::SnapshotCreateFlags) -> u32 {
+    use flags::snapshot_create as C;
+    let mut f = 0;
+    for (on, bit) in [
+        (a.no_metadata, C::NO_METADATA),
+        (a.halt, C::HALT),
+        (a.disk_only, C::DISK_ONLY),
+        (a.reuse_external, C::REUSE_EXT),
+        (a.quiesce, C::QUIESCE),
+        (a.atomic, C::ATOMIC),
+        (a.live, C::LIVE),
+        (a.validate, C::VALIDATE),
+    ] {
+        if on {
+            f |= bit;
+        }
+    }
+    f
+}
+
+/// Escapes text for an XML element or attribute.
+pub fn xml_escape(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '&' => o.push_str("&amp;"),
+            '\'' => o.push_str("&apos;"),
+            '"' => o.push_str("&quot;"),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+fn xml_unescape(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+}
+
+/// What the snapshot commands read from a snapshot's XML.
+#[derive(Debug, Default, PartialEq)]
+pub struct SnapshotXmlFacts {
+    pub state: Option<String>,
+    pub creation_time: Option<i64>,
+    pub parent: Option<String>,
+    pub has_memory: bool,
+    pub external: bool,
+}
+
+/// Text of the first `<tag>` element (not nested inside `<domain>`).
+fn element_text(xml: &str, tag: &str) -> Option<String> {
+    let head = match xml.find("<domain ").or_else(|| xml.find("<domain>")) {
+        Some(i) => &xml[..i],
+        None => xml,
+    };
+    let open = format!("<{tag}>");
+    let start = head.find(&open)? + open.len();
+    let end = head[start..].find(&format!("</{tag}>"))? + start;
+    Some(xml_unescape(head[start..end].trim()))
+}
+
+/// Reads state, creation time, parent and memory location from snapshot XML.
+pub fn parse_snapshot_xml(xml: &str) -> SnapshotXmlFacts {
+    let parent = {
+        let head = match xml.find("<domain ").or_else(|| xml.find("<domain>")) {
+            Some(i) => &xml[..i],
+            None => xml,
+        };
+        head.find("<parent>")
+            .and_then(|i| element_text(&head[i..], "name"))
+    };
+    let memory_external = xml.contains("<memory snapshot='external'")
+        || xml.contains("<memory snapshot=\"external\"");
+    let disk_external =
+        xml.contains("snapshot='external'") || xml.contains("snapshot=\"external\"");
+    SnapshotXmlFacts {
+        state: element_text(xml, "state"),
+        creation_time: element_text(xml, "creationTime").and_then(|t| t.parse().ok()),
+        parent,
+        has_memory: xml.contains("<memory "),
+        external: memory_external || disk_external,
+    }
+}
+
+fn snapshot_parent_name(xml: &str) -> Option<String> {
+    parse_snapshot_xml(xml).parent
+}
+
+/// `<vcpu current='N'>M</vcpu>`: (maximum, current).
+pub fn vcpu_from_xml(xml: &str) -> (Option<i32>, Option<i32>) {
+    let Some(i) = xml.find("<vcpu") else {
+        return (None, None);
+    };
+    let rest = &xml[i..];
+    let Some(gt) = rest.find('>') else {
+        return (None, None);
+    };
+    let tag = &rest[..gt];
+    let current = tag
+        .find("current=")
+        .and_then(|j| tag[j + 9..].split(['\'', '"']).next())
+        .and_then(|v| v.parse().ok());
+    let max = rest[gt + 1..]
+        .split('<')
+        .next()
+        .and_then(|v| v.trim().parse().ok());
+    (max, current)
+}
+
+fn net_row(n: &Network<'_>) -> format::NetRow {
+    format::NetRow {
+        name: n.get_name().to_string(),
+        uuid: n.get_uuid_string(),
+        active: n.is_active().unwrap_or(false),
+        autostart: n.get_autostart().ok(),
+        persistent: n.is_persistent().unwrap_or(false),
+        bridge: n.get_bridge_name().ok(),
+    }
+}
+
+fn pool_row(p: &StoragePool<'_>) -> Result<format::PoolRow, CmdError> {
+    use esxvirt_driver::StoragePoolState as S;
+    let info = p.get_info()?;
+    let state = match info.state {
+        S::Inactive => format::PoolState::Inactive,
+        S::Building => format::PoolState::Building,
+        S::Running => format::PoolState::Running,
+        S::Degraded => format::PoolState::Degraded,
+        S::Inaccessible => format::PoolState::Inaccessible,
+    };
+    Ok(format::PoolRow {
+        name: p.get_name().to_string(),
+        uuid: p.get_uuid_string(),
+        state,
+        active: p.is_active().unwrap_or(false),
+        autostart: p.get_autostart().ok(),
+        persistent: p.is_persistent().ok(),
+        capacity: info.capacity,
+        allocation: info.allocation,
+        available: info.available,
+    })
+}
+
+fn vol_kind(k: esxvirt_driver::StorageVolType) -> i32 {
+    use esxvirt_driver::StorageVolType as T;
+    match k {
+        T::File => 0,
+        T::Block => 1,
+        T::Dir => 2,
+        T::Network => 3,
+        T::NetDir => 4,
+        T::Ploop => 5,
+    }
+}
+
+fn vol_row(v: &StorageVol<'_>) -> format::VolRow {
+    let info = v.get_info().ok();
+    format::VolRow {
+        name: v.get_name().to_string(),
+        path: v.get_path().unwrap_or_else(|_| "unknown".to_string()),
+        kind: info.as_ref().map_or(-1, |i| vol_kind(i.kind)),
+        capacity: info.as_ref().map_or(0, |i| i.capacity),
+        allocation: info.as_ref().map_or(0, |i| i.allocation),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scaled_integers() {
+        assert_eq!(parse_scaled("1024", 1024), Some(1024 * 1024));
+        assert_eq!(parse_scaled("1G", 1024), Some(1 << 30));
+        assert_eq!(parse_scaled("1GiB", 1), Some(1 << 30));
+        assert_eq!(parse_scaled("2MB", 1), Some(2_000_000));
+        assert_eq!(parse_scaled("5b", 1024), Some(5));
+        assert_eq!(parse_scaled("x", 1), None);
+        assert_eq!(parse_scaled("1Q", 1), None);
+        assert_eq!(parse_scaled("99999999999999999999", 1), None);
+    }
+
+    #[test]
+    fn snapshot_facts() {
+        let xml = "<domainsnapshot>\n  <name>s2</name>\n  <state>running</state>\n  <parent>\n    <name>s&amp;1</name>\n  </parent>\n  <creationTime>1700000000</creationTime>\n  <domain type='vmware'>\n    <name>vm</name>\n  </domain>\n</domainsnapshot>\n";
+        let f = parse_snapshot_xml(xml);
+        assert_eq!(f.state.as_deref(), Some("running"));
+        assert_eq!(f.parent.as_deref(), Some("s&1"));
+        assert_eq!(f.creation_time, Some(1700000000));
+        assert!(!f.has_memory);
+        let root = "<domainsnapshot>\n  <name>s1</name>\n  <state>shutoff</state>\n  <creationTime>5</creationTime>\n  <domain>\n    <name>vm</name>\n  </domain>\n</domainsnapshot>\n";
+        assert_eq!(parse_snapshot_xml(root).parent, None);
+    }
+
+    #[test]
+    fn vcpus_from_xml() {
+        assert_eq!(
+            vcpu_from_xml("<domain><vcpu placement='static'>4</vcpu>"),
+            (Some(4), None)
+        );
+        assert_eq!(
+            vcpu_from_xml("<domain><vcpu placement='static' current='2'>4</vcpu>"),
+            (Some(4), Some(2))
+        );
+    }
+
+    #[test]
+    fn parse_errors_are_virsh_like() {
+        assert_eq!(
+            parse_command("dominfo", &[]).err(),
+            Some(CmdError::msg("command 'dominfo' requires <domain> option"))
+        );
+        assert_eq!(
+            parse_command("nosuch", &[]).err(),
+            Some(CmdError::msg("unknown command: 'nosuch'"))
+        );
+        assert_eq!(
+            parse_command("list", &["--bogus".to_string()]).err(),
+            Some(CmdError::msg(
+                "command 'list' doesn't support option --bogus"
+            ))
+        );
+        assert!(matches!(
+            parse_command("dominfo", &["vm 1".to_string()]),
+            Ok(Parsed::Cmd(Cmd::Dominfo(_)))
+        ));
+    }
+}
