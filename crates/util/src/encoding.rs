@@ -32,33 +32,65 @@ pub fn windows1252_to_utf8(input: &[u8]) -> Result<String, UtilError> {
     Ok(out)
 }
 
-/// Decodes `input` from the named encoding (case-insensitive): UTF-8, Windows-1252 (also
-/// `cp1252`), ISO-8859-1 (also `latin1`) or US-ASCII.
-pub fn decode_to_utf8(encoding: &str, input: &[u8]) -> Result<String, UtilError> {
-    let name = encoding.to_ascii_lowercase();
-    match name.as_str() {
-        "utf-8" | "utf8" => std::str::from_utf8(input).map(str::to_string).map_err(|e| {
-            let offset = e.valid_up_to();
-            UtilError::Decode {
-                encoding: "UTF-8".into(),
-                byte: input[offset],
-                offset,
-            }
-        }),
-        "windows-1252" | "windows1252" | "cp1252" | "cp-1252" => windows1252_to_utf8(input),
-        "iso-8859-1" | "iso8859-1" | "latin1" | "latin-1" => {
-            Ok(input.iter().map(|&b| char::from(b)).collect())
+/// A character encoding this crate can decode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// UTF-8 (validated, not changed).
+    Utf8,
+    /// Windows-1252.
+    Windows1252,
+    /// ISO-8859-1 (every byte is the code point of the same number).
+    Latin1,
+    /// US-ASCII (bytes above 0x7F are errors).
+    Ascii,
+}
+
+impl Encoding {
+    /// The encoding for a name (case-insensitive): `UTF-8`, `windows-1252` (also `cp1252`),
+    /// `ISO-8859-1` (also `latin1`) or `US-ASCII`.
+    pub fn from_name(name: &str) -> Result<Encoding, UtilError> {
+        let is = |n: &str| name.eq_ignore_ascii_case(n);
+        if is("utf-8") || is("utf8") {
+            Ok(Encoding::Utf8)
+        } else if is("windows-1252") || is("windows1252") || is("cp1252") || is("cp-1252") {
+            Ok(Encoding::Windows1252)
+        } else if is("iso-8859-1") || is("iso8859-1") || is("latin1") || is("latin-1") {
+            Ok(Encoding::Latin1)
+        } else if is("us-ascii") || is("ascii") {
+            Ok(Encoding::Ascii)
+        } else {
+            Err(UtilError::UnsupportedEncoding(name.to_string()))
         }
-        "us-ascii" | "ascii" => match input.iter().position(|b| !b.is_ascii()) {
-            None => Ok(input.iter().map(|&b| char::from(b)).collect()),
-            Some(offset) => Err(UtilError::Decode {
-                encoding: "US-ASCII".into(),
-                byte: input[offset],
-                offset,
-            }),
-        },
-        _ => Err(UtilError::UnsupportedEncoding(encoding.to_string())),
     }
+
+    /// Decodes `input` to a UTF-8 string.
+    pub fn decode(self, input: &[u8]) -> Result<String, UtilError> {
+        match self {
+            Encoding::Utf8 => std::str::from_utf8(input).map(str::to_string).map_err(|e| {
+                let offset = e.valid_up_to();
+                UtilError::Decode {
+                    encoding: "UTF-8".into(),
+                    byte: input[offset],
+                    offset,
+                }
+            }),
+            Encoding::Windows1252 => windows1252_to_utf8(input),
+            Encoding::Latin1 => Ok(input.iter().map(|&b| char::from(b)).collect()),
+            Encoding::Ascii => match input.iter().position(|b| !b.is_ascii()) {
+                None => Ok(input.iter().map(|&b| char::from(b)).collect()),
+                Some(offset) => Err(UtilError::Decode {
+                    encoding: "US-ASCII".into(),
+                    byte: input[offset],
+                    offset,
+                }),
+            },
+        }
+    }
+}
+
+/// Decodes `input` from the named encoding (see [`Encoding::from_name`]).
+pub fn decode_to_utf8(encoding: &str, input: &[u8]) -> Result<String, UtilError> {
+    Encoding::from_name(encoding)?.decode(input)
 }
 
 #[cfg(test)]

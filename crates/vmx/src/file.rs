@@ -15,7 +15,7 @@
 //!   encoding, and files over [`MAX_VMX_SIZE`] or with more than [`MAX_VMX_ENTRIES`] entries are
 //!   errors. Parsing never panics.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 /// Largest VMX file accepted, in bytes (the reference's limit for config files).
@@ -97,6 +97,9 @@ pub struct VmxFile {
     lines: Vec<Line>,
     /// Lowercased key -> index into `lines`.
     index: HashMap<String, usize>,
+    /// Lowercased key parts before each `.` (`scsi0:1` of `scsi0:1.fileName`, and `a`, `a.b`
+    /// of `a.b.c`), for [`VmxFile::has_prefix`].
+    prefixes: HashSet<String>,
 }
 
 impl VmxFile {
@@ -127,14 +130,21 @@ impl VmxFile {
                 }
                 _ => None,
             })
-            .unwrap_or_else(|| "UTF-8".to_string());
-        let decode = |bytes: &[u8]| esxvirt_util::decode_to_utf8(&encoding, bytes);
+            .map_or(Ok(esxvirt_util::Encoding::Utf8), |name| {
+                esxvirt_util::Encoding::from_name(&name)
+            })?;
 
         let mut file = VmxFile::new();
-        let mut lines_of: HashMap<String, usize> = HashMap::new();
+        file.lines.reserve(raw.len());
+        file.index.reserve(raw.len());
+        // Line numbers of the entries, for duplicate-key messages.
+        let mut line_numbers: Vec<usize> = Vec::with_capacity(raw.len());
         for raw_line in raw {
             match raw_line {
-                RawLine::Comment(text) => file.lines.push(Line::Comment(decode(text)?)),
+                RawLine::Comment(text) => {
+                    file.lines.push(Line::Comment(encoding.decode(text)?));
+                    line_numbers.push(0);
+                }
                 RawLine::Entry {
                     key,
                     value,
@@ -144,22 +154,23 @@ impl VmxFile {
                     // Keys are ASCII by construction.
                     let key = String::from_utf8_lossy(key).into_owned();
                     let lower = key.to_ascii_lowercase();
-                    if let Some(first_line) = lines_of.get(&lower) {
+                    if let Some(&first) = file.index.get(&lower) {
                         return Err(VmxFileError::DuplicateKey {
                             key,
-                            first_line: *first_line,
+                            first_line: line_numbers[first],
                             line,
                         });
                     }
-                    lines_of.insert(lower.clone(), line);
-                    let value = decode(value)?;
-                    let comment = comment.map(decode).transpose()?;
+                    let value = encoding.decode(value)?;
+                    let comment = comment.map(|c| encoding.decode(c)).transpose()?;
+                    file.add_prefixes(&lower);
                     file.index.insert(lower, file.lines.len());
                     file.lines.push(Line::Entry {
                         key,
                         value,
                         comment,
                     });
+                    line_numbers.push(line);
                 }
             }
         }
@@ -176,13 +187,36 @@ impl VmxFile {
     /// The value of `key` (case-insensitive), if present.
     pub fn get(&self, key: &str) -> Option<&str> {
         let idx = if key.bytes().any(|b| b.is_ascii_uppercase()) {
-            *self.index.get(&key.to_ascii_lowercase())?
+            // Lowercase short keys on the stack: lookups are the converter's hot path.
+            let mut buf = [0u8; 64];
+            match buf.get_mut(..key.len()) {
+                Some(dst) => {
+                    dst.copy_from_slice(key.as_bytes());
+                    dst.make_ascii_lowercase();
+                    *self.index.get(std::str::from_utf8(dst).ok()?)?
+                }
+                None => *self.index.get(&key.to_ascii_lowercase())?,
+            }
         } else {
             *self.index.get(key)?
         };
         match &self.lines[idx] {
             Line::Entry { value, .. } => Some(value),
             Line::Comment(_) => None,
+        }
+    }
+
+    /// True when some key starts with `prefix` followed by `.` (case-insensitive), e.g.
+    /// `has_prefix("scsi0:1")` for `scsi0:1.present`. Lets callers skip absent devices cheaply.
+    pub fn has_prefix(&self, prefix: &str) -> bool {
+        let mut buf = [0u8; 64];
+        match buf.get_mut(..prefix.len()) {
+            Some(dst) => {
+                dst.copy_from_slice(prefix.as_bytes());
+                dst.make_ascii_lowercase();
+                std::str::from_utf8(dst).is_ok_and(|p| self.prefixes.contains(p))
+            }
+            None => self.prefixes.contains(&prefix.to_ascii_lowercase()),
         }
     }
 
@@ -266,6 +300,7 @@ impl VmxFile {
                     "more than {MAX_VMX_ENTRIES} entries"
                 )));
             }
+            self.add_prefixes(&lower);
             self.index.insert(lower, self.lines.len());
             self.lines.push(Line::Entry {
                 key: key.to_string(),
@@ -276,6 +311,14 @@ impl VmxFile {
         Ok(())
     }
 
+    fn add_prefixes(&mut self, lower_key: &str) {
+        for (pos, _) in lower_key.match_indices('.').filter(|(p, _)| *p > 0) {
+            if !self.prefixes.contains(&lower_key[..pos]) {
+                self.prefixes.insert(lower_key[..pos].to_string());
+            }
+        }
+    }
+
     /// Removes `key` (case-insensitive); returns its value if it was present.
     pub fn remove(&mut self, key: &str) -> Option<String> {
         let idx = self.index.remove(&key.to_ascii_lowercase())?;
@@ -284,6 +327,11 @@ impl VmxFile {
             if *v > idx {
                 *v -= 1;
             }
+        }
+        let keys: Vec<String> = self.index.keys().cloned().collect();
+        self.prefixes.clear();
+        for k in keys {
+            self.add_prefixes(&k);
         }
         match removed {
             Line::Entry { value, .. } => Some(value),
@@ -319,7 +367,8 @@ impl VmxFile {
                     value,
                     comment,
                 } => {
-                    let _ = write!(out, "{key} = \"{value}\"");
+                    let _ = write!(out, "{key} = ");
+                    quote_into(&mut out, value);
                     if let Some(c) = comment {
                         let _ = write!(out, " #{c}");
                     }
@@ -331,6 +380,26 @@ impl VmxFile {
             }
         }
         out
+    }
+}
+
+/// Quotes a value the way it can be read back: `"v"` normally; `'v'` when it holds a `"`;
+/// `"""v"""` when it also holds a `'` or spans lines (only values read from such quoting can
+/// get here, as [`VmxFile::set`] refuses quotes and line breaks).
+fn quote_into(out: &mut String, value: &str) {
+    let multi_line = value.contains(['\n', '\r']);
+    if !multi_line && !value.contains('"') {
+        out.push('"');
+        out.push_str(value);
+        out.push('"');
+    } else if !multi_line && !value.contains('\'') {
+        out.push('\'');
+        out.push_str(value);
+        out.push('\'');
+    } else {
+        out.push_str("\"\"\"");
+        out.push_str(value);
+        out.push_str("\"\"\"");
     }
 }
 
@@ -643,6 +712,21 @@ mod tests {
         assert_eq!(f.format(), "# c\nA = \"3\" # tail\nnew.key = \"x y\"\n");
         assert_eq!(VmxFile::parse_str(&f.format()).unwrap(), f);
         assert_eq!(f.get("NEW.KEY"), Some("x y"));
+        assert!(f.has_prefix("New") && !f.has_prefix("b") && !f.has_prefix("new.key"));
+        let long_key = format!("k{}", "X".repeat(100));
+        f.set(&long_key, "v").unwrap();
+        assert_eq!(f.get(&long_key.to_lowercase()), Some("v"));
+        assert_eq!(f.get(&long_key), Some("v"));
+    }
+
+    #[test]
+    fn odd_quoting_round_trips() {
+        let text = "a = 'say \"hi\"'\nb = \"\"\"it's \"x\" ok\"\"\"\nc = \"\"\"two\nlines\"\"\"\n";
+        let f = VmxFile::parse_str(text).unwrap();
+        assert_eq!(f.get("a"), Some("say \"hi\""));
+        assert_eq!(f.get("b"), Some("it's \"x\" ok"));
+        assert_eq!(f.get("c"), Some("two\nlines"));
+        assert_eq!(VmxFile::parse_str(&f.format()).unwrap(), f);
     }
 
     #[test]

@@ -570,6 +570,9 @@ impl Reader<'_> {
             ),
             _ => (format!("floppy{unit}"), unit, "fd"),
         };
+        if !self.f.has_prefix(&prefix) {
+            return Ok(None);
+        }
         let key = |suffix: &str| format!("{prefix}.{suffix}");
 
         let present = self.boolean(&key("present"), false)?;
@@ -761,6 +764,9 @@ impl Reader<'_> {
     fn ethernet(&self, index: u32) -> Result<Option<Interface>, VmxError> {
         let prefix = format!("ethernet{index}");
         let key = |suffix: &str| format!("{prefix}.{suffix}");
+        if !self.f.has_prefix(&prefix) {
+            return Ok(None);
+        }
 
         let present = self.boolean(&key("present"), false)?;
         self.boolean(&key("startConnected"), true)?;
@@ -935,6 +941,9 @@ impl Reader<'_> {
     fn serial(&self, port: u32) -> Result<Option<CharDevice>, VmxError> {
         let prefix = format!("serial{port}");
         let key = |suffix: &str| format!("{prefix}.{suffix}");
+        if !self.f.has_prefix(&prefix) {
+            return Ok(None);
+        }
         let present = self.boolean(&key("present"), false)?;
         self.boolean(&key("startConnected"), true)?;
         if !present {
@@ -1017,6 +1026,9 @@ impl Reader<'_> {
     fn parallel(&self, port: u32) -> Result<Option<CharDevice>, VmxError> {
         let prefix = format!("parallel{port}");
         let key = |suffix: &str| format!("{prefix}.{suffix}");
+        if !self.f.has_prefix(&prefix) {
+            return Ok(None);
+        }
         let present = self.boolean(&key("present"), false)?;
         self.boolean(&key("startConnected"), true)?;
         if !present {
