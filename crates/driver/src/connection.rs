@@ -4,14 +4,39 @@
 use std::any::Any;
 use std::sync::Arc;
 
-use crate::auth::{AuthCallback, AuthConfig, Credentials};
+use crate::auth::AuthCallback;
+use crate::domain::parse_uuid;
 use crate::domain::Domain;
+use crate::engine::{Engine, MoRef, Props};
+use crate::error::ErrorCode;
 use crate::error::{Error, Result};
+use crate::file_names::{DatastoreMount, FileNameResolver};
 use crate::interface::Interface;
 use crate::network::Network;
 use crate::storage::{StoragePool, StorageVol};
+use crate::types::DomainState;
 use crate::types::NodeInfo;
 use crate::uri::{Scheme, SimTarget, Uri};
+use crate::vm_info;
+use esxvirt_vi::{HostAutoStartManagerConfig, Value};
+use esxvirt_vmx::FormatContext;
+
+/// Bit 29 (long mode) of a `HostCpuIdInfo` edx register (`----:----:...`, bit 31 first).
+fn long_mode_bit(edx: &str) -> Result<bool> {
+    let bits: Vec<char> = edx.chars().filter(|c| *c != ':').collect();
+    if edx.len() != 39 || bits.len() != 32 {
+        return Err(Error::internal(
+            "HostCpuIdInfo register 'edx' has an unexpected length",
+        ));
+    }
+    match bits[31 - 29] {
+        '1' => Ok(true),
+        '0' => Ok(false),
+        c => Err(Error::internal(format!(
+            "Bit 29 (Long Mode) of HostSystem property 'hardware.cpuFeature[].edx' with value '{edx}' has unexpected value '{c}', expecting '0' or '1'"
+        ))),
+    }
+}
 
 /// Starts the embedded simulator for `sim:///` URIs. The CLI implements it (the driver must
 /// not depend on the simulator); the driver then connects to the returned endpoint over the
@@ -76,7 +101,9 @@ impl std::fmt::Debug for OpenOptions {
 /// simulator: one vSphere session, reused by every call.
 pub struct Connection {
     pub(crate) uri: Uri,
-    pub(crate) credentials: Option<Credentials>,
+    pub(crate) engine: Engine,
+    pub(crate) read_only: bool,
+    // Declared last: the simulator stops only after the session is gone.
     pub(crate) _sim_guard: Option<Box<dyn Any + Send + Sync>>,
 }
 
@@ -91,8 +118,8 @@ impl std::fmt::Debug for Connection {
 impl Connection {
     /// Opens a connection (`virConnectOpenAuth`): parses `uri`, resolves credentials (URI user,
     /// auth.conf, then the callback), reuses a cached session or logs in, checks the product
-    /// (esx:// HostAgent, vpx:// VirtualCenter, gsx:// GSX) and, for vpx://, resolves the
-    /// host path.
+    /// (esx:// HostAgent, vpx:// VirtualCenter, gsx:// GSX). A vpx:// host path is resolved
+    /// on first use.
     pub fn open(uri: &str, options: &OpenOptions) -> Result<Connection> {
         let uri = Uri::parse(uri)?;
         Connection::open_uri(uri, options)
@@ -100,36 +127,41 @@ impl Connection {
 
     /// [`Connection::open`] with an already parsed URI.
     pub fn open_uri(uri: Uri, options: &OpenOptions) -> Result<Connection> {
-        let mut sim_guard = None;
-        let credentials = if uri.scheme == Scheme::Sim {
-            let starter = options.sim.as_ref().ok_or_else(|| {
-                Error::invalid_arg(format!(
-                    "URI '{}' needs the embedded simulator, which this program does not provide",
-                    uri.to_connected_string()
-                ))
-            })?;
-            let target = uri.sim.clone().unwrap_or(SimTarget::Default);
-            let endpoint = starter.start(&target).map_err(Error::internal)?;
-            let creds = Credentials {
-                username: endpoint.username.clone(),
-                password: crate::auth::Password::new(endpoint.password.clone()),
-            };
-            sim_guard = Some(endpoint.guard);
-            creds
+        let (engine, guard) = if uri.scheme == Scheme::Sim {
+            let (url, creds, guard) = crate::engine::start_sim(&uri, options)?;
+            (
+                Engine::open(uri.clone(), options, Some((url, creds)))?,
+                Some(guard),
+            )
         } else {
-            let config = match crate::auth::auth_file_path(&uri) {
-                Some(path) => Some(AuthConfig::load(&path)?),
-                None => None,
-            };
-            crate::auth::resolve_credentials(
-                &uri,
-                &uri.host,
-                config.as_ref(),
-                options.auth.as_deref(),
-            )?
+            (Engine::open(uri.clone(), options, None)?, None)
         };
-        let _ = (credentials, sim_guard);
-        Err(Error::not_yet("connecting to a vSphere server"))
+        if uri.scheme == Scheme::Vpx {
+            // Fail early on a bad host path, as libvirt does at open time.
+            engine.context()?;
+        }
+        Ok(Connection {
+            uri,
+            engine,
+            read_only: options.read_only,
+            _sim_guard: guard,
+        })
+    }
+
+    /// The number of HTTP requests (SOAP calls and file transfers) this connection has sent:
+    /// what round-trip tests and benchmarks count.
+    pub fn request_count(&self) -> u64 {
+        self.engine.request_count()
+    }
+
+    pub(crate) fn check_writable(&self) -> Result<()> {
+        if self.read_only {
+            return Err(Error::new(
+                crate::error::ErrorCode::OperationInvalid,
+                "the connection is read-only",
+            ));
+        }
+        Ok(())
     }
 
     /// The connection's URI as libvirt reports it (`virConnectGetURI`, `virsh uri`).
@@ -142,11 +174,6 @@ impl Connection {
         &self.uri
     }
 
-    /// The user the session belongs to.
-    pub fn username(&self) -> Option<&str> {
-        self.credentials.as_ref().map(|c| c.username.as_str())
-    }
-
     /// The driver name (`virConnectGetType`): `ESX`.
     pub fn get_type(&self) -> &'static str {
         "ESX"
@@ -155,27 +182,91 @@ impl Connection {
     /// The server's product version as major * 1,000,000 + minor * 1,000 + release
     /// (`virConnectGetVersion`).
     pub fn get_version(&self) -> Result<u64> {
-        Err(Error::not_yet("virConnectGetVersion"))
+        Ok(self.engine.product.version)
     }
 
     /// The host's DNS name, `hostName.domainName` (`virConnectGetHostname`).
     pub fn get_hostname(&self) -> Result<String> {
-        Err(Error::not_yet("virConnectGetHostname"))
+        let p = self.engine.host_props(&[
+            "config.network.dnsConfig.hostName",
+            "config.network.dnsConfig.domainName",
+        ])?;
+        let host = p
+            .str("config.network.dnsConfig.hostName")
+            .unwrap_or_default();
+        if host.is_empty() {
+            return Err(Error::internal("Missing or empty 'hostName' property"));
+        }
+        Ok(match p.str("config.network.dnsConfig.domainName") {
+            Some(d) if !d.is_empty() => format!("{host}.{d}"),
+            _ => host.to_string(),
+        })
     }
 
     /// CPU, memory and NUMA figures of the host (`virNodeGetInfo`).
     pub fn node_get_info(&self) -> Result<NodeInfo> {
-        Err(Error::not_yet("virNodeGetInfo"))
+        let p = self.engine.host_props(&[
+            "hardware.cpuInfo.hz",
+            "hardware.cpuInfo.numCpuCores",
+            "hardware.cpuInfo.numCpuPackages",
+            "hardware.cpuInfo.numCpuThreads",
+            "hardware.memorySize",
+            "hardware.numaInfo.numNodes",
+            "summary.hardware.cpuModel",
+        ])?;
+        let n = |k: &str| p.i64(k).unwrap_or(0).max(0) as u64;
+        let cores = n("hardware.cpuInfo.numCpuCores");
+        let packages = n("hardware.cpuInfo.numCpuPackages");
+        let threads = n("hardware.cpuInfo.numCpuThreads");
+        Ok(NodeInfo {
+            model: crate::vm_info::shorten_cpu_model(
+                p.str("summary.hardware.cpuModel").unwrap_or_default(),
+            ),
+            memory: n("hardware.memorySize") / 1024,
+            cpus: cores as u32,
+            mhz: (n("hardware.cpuInfo.hz") / 1_000_000) as u32,
+            nodes: n("hardware.numaInfo.numNodes") as u32,
+            sockets: packages as u32,
+            cores: cores.checked_div(packages).unwrap_or(0) as u32,
+            threads: threads.checked_div(cores).unwrap_or(0) as u32,
+        })
     }
 
-    /// The capabilities XML (`virConnectGetCapabilities`).
+    /// The capabilities XML (`virConnectGetCapabilities`): the host's BIOS UUID, i686 and,
+    /// when the CPU has long mode, x86_64 guests of type vmware.
     pub fn get_capabilities(&self) -> Result<String> {
-        Err(Error::not_yet("virConnectGetCapabilities"))
+        let mut p = self
+            .engine
+            .host_props(&["hardware.cpuFeature", "hardware.systemInfo.uuid"])?;
+        let long_mode = match p.take("hardware.cpuFeature") {
+            Some(esxvirt_vi::Value::ArrayOfHostCpuIdInfo(list)) => {
+                match list.iter().find(|i| i.level == -2147483647) {
+                    Some(info) => long_mode_bit(info.edx.as_deref().unwrap_or_default())?,
+                    None => false,
+                }
+            }
+            _ => false,
+        };
+        let uuid = p
+            .str("hardware.systemInfo.uuid")
+            .and_then(crate::domain::parse_uuid)
+            .map(|u| crate::domain::format_uuid(&u));
+        Ok(esxvirt_xml::capabilities::Capabilities::esx(uuid.as_deref(), long_mode).to_xml())
     }
 
     /// Free host memory in bytes (`virNodeGetFreeMemory`, `virsh freecell`).
     pub fn node_get_free_memory(&self) -> Result<u64> {
-        Err(Error::not_yet("virNodeGetFreeMemory"))
+        let p = self.engine.host_props(&[
+            "summary.quickStats.overallMemoryUsage",
+            "hardware.memorySize",
+        ])?;
+        let size = p.i64("hardware.memorySize").unwrap_or(0).max(0) as u64;
+        let used = p
+            .i64("summary.quickStats.overallMemoryUsage")
+            .unwrap_or(0)
+            .max(0) as u64
+            * 1_048_576;
+        Ok(size.saturating_sub(used))
     }
 
     /// Whether the transport is encrypted (https).
@@ -188,7 +279,7 @@ impl Connection {
         self.is_encrypted()
     }
 
-    /// Whether the session is still usable (`virConnectIsAlive`); no round trip.
+    /// Whether the session is still usable (`virConnectIsAlive`); no round trip, as libvirt.
     pub fn is_alive(&self) -> bool {
         true
     }
@@ -201,21 +292,91 @@ impl Connection {
     /// Logs out and closes the connection (`virConnectClose`). Dropping the connection without
     /// closing keeps the session alive for the session cache.
     pub fn close(self) -> Result<()> {
-        Ok(())
+        self.engine.logout()
     }
 
     // ----- domains -----
 
+    fn domain_from(&self, p: &Props) -> Result<Domain<'_>> {
+        let summary = vm_summary(p)?;
+        Ok(Domain {
+            conn: self,
+            name: summary.name,
+            uuid: summary.uuid,
+            id: std::cell::Cell::new(vm_info::domain_id(&summary.moref, summary.state)),
+            moref: summary.moref,
+        })
+    }
+
+    /// The host's autostart manager and its configuration.
+    pub(crate) fn autostart_config(&self) -> Result<(MoRef, HostAutoStartManagerConfig)> {
+        let host = self
+            .engine
+            .host_props(&["configManager.autoStartManager"])?;
+        let manager = host
+            .mo("configManager.autoStartManager")
+            .ok_or_else(|| Error::internal("Could not retrieve the AutoStartManager object"))?;
+        let mut p = self
+            .engine
+            .object_props(&manager, &["config"])?
+            .ok_or_else(|| Error::internal("Could not retrieve the AutoStartManager object"))?;
+        let cfg = match p.take("config") {
+            Some(Value::HostAutoStartManagerConfig(c)) => *c,
+            _ => HostAutoStartManagerConfig::default(),
+        };
+        Ok((manager, cfg))
+    }
+
     /// Every domain matching `flags` (`virConnectListAllDomains`,
     /// [`crate::flags::list_domains`]), in one paged retrieval.
     pub fn list_all_domains(&self, flags: u32) -> Result<Vec<Domain<'_>>> {
-        crate::error::check_flags(flags, LIST_DOMAINS_ALLOWED, "virConnectListAllDomains")?;
-        Err(Error::not_yet("virConnectListAllDomains"))
+        crate::error::check_flags(flags, LIST_DOMAINS_ALLOWED, "esxConnectListAllDomains")?;
+        if vm_info::flags_exclude_everything(flags) {
+            return Ok(Vec::new());
+        }
+        let autostart: Option<Vec<String>> = if vm_info::flags_need_autostart(flags) {
+            let (_, cfg) = self.autostart_config()?;
+            Some(
+                if cfg.defaults.as_ref().and_then(|d| d.enabled) == Some(true) {
+                    cfg.power_info
+                        .iter()
+                        .filter(|p| p.start_action.eq_ignore_ascii_case("powerOn"))
+                        .map(|p| p.key.value.clone())
+                        .collect()
+                } else {
+                    Vec::new()
+                },
+            )
+        } else {
+            None
+        };
+        let mut paths = vec!["name", "config.uuid", "runtime.powerState"];
+        if vm_info::flags_need_snapshots(flags) {
+            paths.push("snapshot.rootSnapshotList");
+        }
+        let vms = self.engine.all_vms(&paths)?;
+        let mut out = Vec::with_capacity(vms.len());
+        for p in &vms {
+            let summary = vm_summary(p)?;
+            let auto = autostart
+                .as_ref()
+                .map(|a| a.contains(&summary.moref))
+                .unwrap_or(false);
+            if !vm_info::matches(flags, &summary, auto) {
+                continue;
+            }
+            out.push(self.domain_from(p)?);
+        }
+        Ok(out)
     }
 
     /// IDs of the running domains (`virConnectListDomains`).
     pub fn list_domains(&self) -> Result<Vec<i32>> {
-        Err(Error::not_yet("virConnectListDomains"))
+        Ok(self
+            .list_all_domains(crate::flags::list_domains::ACTIVE)?
+            .iter()
+            .map(|d| d.id.get())
+            .collect())
     }
 
     /// Number of running domains (`virConnectNumOfDomains`).
@@ -225,7 +386,11 @@ impl Connection {
 
     /// Names of the inactive domains (`virConnectListDefinedDomains`).
     pub fn list_defined_domains(&self) -> Result<Vec<String>> {
-        Err(Error::not_yet("virConnectListDefinedDomains"))
+        Ok(self
+            .list_all_domains(crate::flags::list_domains::INACTIVE)?
+            .iter()
+            .map(|d| d.name.clone())
+            .collect())
     }
 
     /// Number of inactive domains (`virConnectNumOfDefinedDomains`).
@@ -233,57 +398,295 @@ impl Connection {
         Ok(self.list_defined_domains()?.len())
     }
 
+    /// Finds one VM by a predicate over its identity; on vCenter first through `index`.
+    fn find_vm(&self, pred: impl Fn(&vm_info::VmSummary) -> bool) -> Result<Option<Domain<'_>>> {
+        let vms = self
+            .engine
+            .all_vms(&["name", "config.uuid", "runtime.powerState"])?;
+        for p in &vms {
+            // VMs without a readable identity (inaccessible) cannot match.
+            let Ok(s) = vm_summary(p) else { continue };
+            if pred(&s) {
+                return Ok(Some(self.domain_from(p)?));
+            }
+        }
+        Ok(None)
+    }
+
+    fn domain_by_moref(&self, moref: &MoRef) -> Result<Option<Domain<'_>>> {
+        match self
+            .engine
+            .object_props(moref, &["name", "config.uuid", "runtime.powerState"])?
+        {
+            Some(p) => Ok(Some(self.domain_from(&p)?)),
+            None => Ok(None),
+        }
+    }
+
     /// The running domain with `id` (`virDomainLookupByID`); error `No domain with ID N`.
     pub fn domain_lookup_by_id(&self, id: i32) -> Result<Domain<'_>> {
-        let _ = id;
-        Err(Error::not_yet("virDomainLookupByID"))
+        let not_found = || Error::new(ErrorCode::NoDomain, format!("No domain with ID {id}"));
+        let found = if self.engine.is_vcenter() {
+            self.domain_by_moref(&MoRef::new("VirtualMachine", &format!("vm-{id}")))?
+        } else {
+            self.find_vm(|s| {
+                s.state != DomainState::Shutoff && vm_info::id_from_moref(&s.moref) == Some(id)
+            })?
+        };
+        match found {
+            Some(d) if d.id.get() == id => Ok(d),
+            _ => Err(not_found()),
+        }
     }
 
     /// The domain with this UUID, given as text with or without dashes
     /// (`virDomainLookupByUUIDString`).
     pub fn domain_lookup_by_uuid_string(&self, uuid: &str) -> Result<Domain<'_>> {
-        let _ = uuid;
-        Err(Error::not_yet("virDomainLookupByUUIDString"))
+        let parsed = parse_uuid(uuid).ok_or_else(|| {
+            Error::invalid_arg(format!("Could not parse UUID from string '{uuid}'"))
+        })?;
+        self.domain_lookup_by_uuid(&parsed)
     }
 
     /// The domain with this UUID (`virDomainLookupByUUID`).
     pub fn domain_lookup_by_uuid(&self, uuid: &[u8; 16]) -> Result<Domain<'_>> {
-        let _ = uuid;
-        Err(Error::not_yet("virDomainLookupByUUID"))
+        let text = crate::domain::format_uuid(uuid);
+        let found = if self.engine.is_vcenter() {
+            let ctx = self.engine.context()?;
+            let t = text.clone();
+            let moref = self.engine.run(|c| {
+                let dc = ctx.datacenter.vi();
+                let t = t.clone();
+                async move {
+                    c.find_by_uuid(Some(&dc), &t, true, None)
+                        .await
+                        .map_err(crate::engine::vi_err)
+                }
+            })?;
+            match moref {
+                Some(m) => self.domain_by_moref(&MoRef::from_vi(&m))?,
+                None => None,
+            }
+        } else {
+            self.find_vm(|s| &s.uuid == uuid)?
+        };
+        found.ok_or_else(|| {
+            Error::new(
+                ErrorCode::NoDomain,
+                format!("Could not find domain with UUID '{text}'"),
+            )
+        })
     }
 
     /// The domain with this name (`virDomainLookupByName`); error
     /// `Domain not found: Could not find domain with name 'NAME'`.
     pub fn domain_lookup_by_name(&self, name: &str) -> Result<Domain<'_>> {
-        let _ = name;
-        Err(Error::not_yet("virDomainLookupByName"))
+        let mut found = None;
+        if self.engine.is_vcenter() {
+            // The name index of the VM folder answers without listing every VM.
+            let ctx = self.engine.context()?;
+            let escaped = vm_info::escape_name(name);
+            let moref = self.engine.run(|c| {
+                let folder = ctx.vm_folder.vi();
+                let escaped = escaped.clone();
+                async move {
+                    c.find_child(&folder, &escaped)
+                        .await
+                        .map_err(crate::engine::vi_err)
+                }
+            })?;
+            if let Some(m) = moref {
+                if m.type_ == "VirtualMachine" {
+                    found = self.domain_by_moref(&MoRef::from_vi(&m))?;
+                }
+            }
+        }
+        if found.is_none() {
+            found = self.find_vm(|s| s.name == name)?;
+        }
+        found.ok_or_else(|| {
+            Error::new(
+                ErrorCode::NoDomain,
+                format!("Could not find domain with name '{name}'"),
+            )
+        })
+    }
+
+    /// Every datastore the connection's host sees, with its mount path there.
+    pub(crate) fn datastore_mounts(&self) -> Result<Vec<DatastoreMount>> {
+        let ctx = self.engine.context()?;
+        let spec = crate::engine::filter(
+            &ctx.host,
+            true,
+            vec![crate::engine::trav(
+                "hostDatastores",
+                "HostSystem",
+                "datastore",
+                &[],
+            )],
+            vec![crate::engine::props_of(
+                "Datastore",
+                &["summary.name", "host"],
+            )],
+        );
+        let stores = self.engine.retrieve(vec![spec])?;
+        Ok(stores
+            .iter()
+            .map(|d| DatastoreMount {
+                name: d.str("summary.name").unwrap_or_default().to_string(),
+                mount_path: match d.get("host") {
+                    Some(Value::ArrayOfDatastoreHostMount(m)) => m
+                        .iter()
+                        .find(|m| m.key.value == ctx.host.value)
+                        .or_else(|| m.first())
+                        .and_then(|m| m.mount_info.path.clone())
+                        .unwrap_or_default(),
+                    _ => String::new(),
+                },
+            })
+            .collect())
     }
 
     /// Defines a domain from XML (`virDomainDefineXMLFlags`): converts it to VMX, uploads the
-    /// .vmx to the datastore of its first disk and registers it. Fails if the name exists;
-    /// leaves nothing registered on failure.
+    /// .vmx next to the first file-based disk and registers it. Fails if the name or UUID
+    /// exists; when registering fails, nothing is registered.
     pub fn domain_define_xml(&self, xml: &str, flags: u32) -> Result<Domain<'_>> {
         crate::error::check_flags(
             flags,
             crate::flags::define::VALIDATE,
-            "virDomainDefineXMLFlags",
+            "esxDomainDefineXMLFlags",
         )?;
-        let _ = xml;
-        Err(Error::not_yet("virDomainDefineXMLFlags"))
+        self.check_writable()?;
+        let def = esxvirt_xml::domain::Domain::from_xml(xml)
+            .map_err(|e| Error::new(ErrorCode::XmlError, e.to_string()))?;
+        if def.name.contains('\n') {
+            return Err(Error::new(
+                ErrorCode::XmlError,
+                format!("name {} cannot contain '\\n'", def.name),
+            ));
+        }
+        let exists = {
+            let uuid = def.uuid.as_ref().map(|u| *u.as_bytes());
+            let name = def.name.clone();
+            self.find_vm(|s| Some(s.uuid) == uuid || s.name == name)?
+        };
+        if exists.is_some() {
+            return Err(Error::internal(
+                "Domain already exists, editing existing domains is not supported yet",
+            ));
+        }
+        let mounts = self.datastore_mounts()?;
+        let resolver = FileNameResolver {
+            vmx_dir: String::new(),
+            datastores: mounts,
+        };
+        let format = |src: &str| resolver.format(src);
+        let fctx = FormatContext::new(&format);
+        let hw = crate::product::default_virtual_hw_version(&self.engine.product);
+        let vmx = esxvirt_vmx::domain_to_vmx(&def, &fctx, hw)
+            .map_err(|e| Error::internal(e.to_string()))?;
+        // The .vmx goes next to the first file-based hard disk.
+        let src = first_disk_source(&def)?;
+        let parsed = esxvirt_util::parse_datastore_path(&src)
+            .map_err(|e| Error::invalid_arg(e.to_string()))?;
+        if !src.to_ascii_lowercase().ends_with(".vmdk") {
+            return Err(Error::internal(format!(
+                "Expecting source '{src}' of first file-based harddisk to be a VMDK image"
+            )));
+        }
+        let escaped = esxvirt_util::escape_datastore_item(&def.name);
+        let (rel, ds_path) = if parsed.directory.is_empty() {
+            (
+                format!("{escaped}.vmx"),
+                format!("[{}] {escaped}.vmx", parsed.datastore),
+            )
+        } else {
+            (
+                format!("{}/{escaped}.vmx", parsed.directory),
+                format!("[{}] {}/{escaped}.vmx", parsed.datastore, parsed.directory),
+            )
+        };
+        let ctx = self.engine.context()?;
+        let url = esxvirt_vi::datastore_file_path(&rel, &ctx.datacenter_path, &parsed.datastore);
+        self.engine.put_file(&url, vmx.into_bytes())?;
+        let auto = self.engine.auto_answer;
+        let result = self.engine.run(|c| {
+            let ctx = ctx.clone();
+            let ds_path = ds_path.clone();
+            async move {
+                let task = c
+                    .register_vm_task(
+                        &ctx.vm_folder.vi(),
+                        &ds_path,
+                        None,
+                        false,
+                        Some(&ctx.resource_pool.vi()),
+                        Some(&ctx.host.vi()),
+                    )
+                    .await
+                    .map_err(crate::engine::vi_err)?;
+                let out = crate::tasks::wait(&c, &task, None, auto).await?;
+                if !out.success {
+                    return Err(Error::internal(format!(
+                        "Could not define domain: {}",
+                        out.error
+                    )));
+                }
+                Ok(out.result)
+            }
+        })?;
+        let moref = match result {
+            Some(Value::ManagedObjectReference(m)) => MoRef::from_vi(&m),
+            _ => return self.domain_lookup_by_name(&def.name),
+        };
+        match self.domain_by_moref(&moref)? {
+            Some(d) => Ok(d),
+            None => self.domain_lookup_by_name(&def.name),
+        }
     }
 
     /// Converts a native config to domain XML (`virConnectDomainXMLFromNative`); the only
     /// format is `vmware-vmx`.
     pub fn domain_xml_from_native(&self, format: &str, config: &str) -> Result<String> {
-        let _ = (format, config);
-        Err(Error::not_yet("virConnectDomainXMLFromNative"))
+        if format != "vmware-vmx" {
+            return Err(Error::invalid_arg(format!(
+                "Unsupported config format '{format}'"
+            )));
+        }
+        let mounts = self.datastore_mounts()?;
+        let resolver = FileNameResolver {
+            vmx_dir: "[?] ?".to_string(),
+            datastores: mounts,
+        };
+        let parse = |name: &str, allow_missing: bool| resolver.parse(name, allow_missing);
+        let pctx = esxvirt_vmx::ParseContext::new(&parse);
+        let def = esxvirt_vmx::vmx_to_domain(config, &pctx)
+            .map_err(|e| Error::internal(e.to_string()))?;
+        Ok(def.to_xml_with(esxvirt_xml::domain::FormatOptions {
+            secure: false,
+            inactive: true,
+        }))
     }
 
     /// Converts domain XML to a native config (`virConnectDomainXMLToNative`); the only format
     /// is `vmware-vmx`.
     pub fn domain_xml_to_native(&self, format: &str, xml: &str) -> Result<String> {
-        let _ = (format, xml);
-        Err(Error::not_yet("virConnectDomainXMLToNative"))
+        if format != "vmware-vmx" {
+            return Err(Error::invalid_arg(format!(
+                "Unsupported config format '{format}'"
+            )));
+        }
+        let def = esxvirt_xml::domain::Domain::from_xml(xml)
+            .map_err(|e| Error::new(ErrorCode::XmlError, e.to_string()))?;
+        let mounts = self.datastore_mounts()?;
+        let resolver = FileNameResolver {
+            vmx_dir: String::new(),
+            datastores: mounts,
+        };
+        let format_name = |src: &str| resolver.format(src);
+        let fctx = FormatContext::new(&format_name);
+        let hw = crate::product::default_virtual_hw_version(&self.engine.product);
+        esxvirt_vmx::domain_to_vmx(&def, &fctx, hw).map_err(|e| Error::internal(e.to_string()))
     }
 
     // ----- networks -----
@@ -366,4 +769,51 @@ impl Connection {
     }
 }
 
-const LIST_DOMAINS_ALLOWED: u32 = (1 << 14) - 1;
+const LIST_DOMAINS_ALLOWED: u32 = (1 << 16) - 1;
+
+/// The identity of a VM from `name`, `config.uuid` and `runtime.powerState`.
+pub(crate) fn vm_summary(p: &Props) -> Result<vm_info::VmSummary> {
+    let name = p
+        .str("name")
+        .ok_or_else(|| Error::internal("Could not get name of virtual machine"))?;
+    let uuid = p
+        .str("config.uuid")
+        .ok_or_else(|| Error::internal("Could not get UUID of virtual machine"))?;
+    Ok(vm_info::VmSummary {
+        moref: p.moref().value,
+        name: vm_info::unescape_name(name)?,
+        uuid: vm_info::uuid_from_config(uuid)?,
+        state: p.power_state()?,
+        has_snapshot: matches!(
+            p.get("snapshot.rootSnapshotList"),
+            Some(Value::ArrayOfVirtualMachineSnapshotTree(v)) if !v.is_empty()
+        ),
+    })
+}
+
+/// The source of the first file-based hard disk (where libvirt puts the .vmx).
+fn first_disk_source(def: &esxvirt_xml::domain::Domain) -> Result<String> {
+    if def.devices.disks.is_empty() {
+        return Err(Error::internal(
+            "Domain XML doesn't contain any disks, cannot deduce datastore and path for VMX file",
+        ));
+    }
+    let disk = def
+        .devices
+        .disks
+        .iter()
+        .find(|d| {
+            d.device == esxvirt_xml::domain::DiskDevice::Disk
+                && d.disk_type == esxvirt_xml::domain::DiskType::File
+        })
+        .ok_or_else(|| {
+            Error::internal(
+                "Domain XML doesn't contain any file-based harddisks, cannot deduce datastore and path for VMX file",
+            )
+        })?;
+    disk.source.clone().ok_or_else(|| {
+        Error::internal(
+            "First file-based harddisk has no source, cannot deduce datastore and path for VMX file",
+        )
+    })
+}

@@ -1,9 +1,27 @@
 //! Domain handles: one virtual machine, named after libvirt's `virDomain*` calls.
 
+use std::future::Future;
+
+use esxvirt_util::parse_datastore_path;
+use esxvirt_vi::{
+    AutoStartDefaults, AutoStartPowerInfo, AutoStartWaitHeartbeatSetting, Client,
+    HostAutoStartManagerConfig, ManagedObjectReference, ResourceAllocationInfo, SharesInfo,
+    SharesLevel, Value, VirtualMachineConfigSpec, VirtualMachineMovePriority,
+};
+use esxvirt_vmx::ParseContext;
+use esxvirt_xml::domain::FormatOptions;
+
 use crate::connection::Connection;
-use crate::error::{Error, Result};
+use crate::engine::{filter, props_of, retrieve_all, vi_err, MoRef, Props};
+use crate::error::{check_flags, Error, ErrorCode, Result};
+use crate::file_names::{DatastoreMount, FileNameResolver};
 use crate::snapshot::DomainSnapshot;
-use crate::types::{DomainInfo, DomainInterface, DomainState, Screenshot, TypedParam};
+use crate::snapshot_tree::{SnapshotNode, SnapshotTree};
+use crate::tasks;
+use crate::types::{
+    DomainInfo, DomainInterface, DomainIpAddress, DomainState, Screenshot, TypedParam, TypedValue,
+};
+use crate::vm_info;
 
 /// A domain (virtual machine) of a connection: its identity as looked up, plus the managed
 /// object reference so later calls need no further lookup.
@@ -12,7 +30,8 @@ pub struct Domain<'c> {
     pub(crate) conn: &'c Connection,
     pub(crate) name: String,
     pub(crate) uuid: [u8; 16],
-    pub(crate) id: i32,
+    /// libvirt's ID (-1 when inactive); updated by start and destroy as libvirt does.
+    pub(crate) id: std::cell::Cell<i32>,
     pub(crate) moref: String,
 }
 
@@ -73,7 +92,8 @@ impl<'c> Domain<'c> {
     /// The ID (`virDomainGetID`): the number of the managed-object id for an active domain,
     /// `None` for an inactive one (libvirt's -1).
     pub fn get_id(&self) -> Option<u32> {
-        (self.id >= 0).then_some(self.id as u32)
+        let id = self.id.get();
+        (id >= 0).then_some(id as u32)
     }
 
     /// The vSphere managed-object id (`vm-123` or `123`).
@@ -86,20 +106,138 @@ impl<'c> Domain<'c> {
         "hvm"
     }
 
+    pub(crate) fn mo(&self) -> MoRef {
+        MoRef::new("VirtualMachine", &self.moref)
+    }
+
+    fn not_found(&self) -> Error {
+        Error::new(
+            ErrorCode::NoDomain,
+            format!(
+                "Could not find domain with UUID '{}'",
+                self.get_uuid_string()
+            ),
+        )
+    }
+
+    /// The VM's properties (one retrieval); `Domain not found` when it is gone.
+    pub(crate) fn props(&self, paths: &[&str]) -> Result<Props> {
+        self.conn
+            .engine
+            .object_props(&self.mo(), paths)?
+            .ok_or_else(|| self.not_found())
+    }
+
+    /// Runs a VM task as libvirt does: reads `paths` plus the question and recent tasks,
+    /// lets `check` refuse, answers or reports a pending question, starts the task with
+    /// `start`, waits for it (handling questions), and reports a failure as `FAIL: message`.
+    fn run_task<C, S, Fut>(
+        &self,
+        paths: &[&str],
+        check: C,
+        start: S,
+        fail: &str,
+    ) -> Result<Option<Value>>
+    where
+        C: Fn(&Props) -> Result<()>,
+        S: Fn(Client, ManagedObjectReference) -> Fut,
+        Fut: Future<Output = std::result::Result<ManagedObjectReference, esxvirt_vi::Error>>,
+    {
+        self.conn.check_writable()?;
+        let vm = self.mo();
+        let mut all: Vec<&str> = paths.to_vec();
+        all.extend(["runtime.question", "recentTask"]);
+        let auto = self.conn.engine.auto_answer;
+        let not_found = self.not_found().to_string();
+        self.conn.engine.run(|c| {
+            let vm = vm.clone();
+            let all = all.clone();
+            let check = &check;
+            let start = &start;
+            let not_found = not_found.clone();
+            async move {
+                let spec = filter(&vm, false, vec![], vec![props_of("VirtualMachine", &all)]);
+                let objects = match retrieve_all(&c, std::slice::from_ref(&spec)).await {
+                    Ok(o) => o,
+                    Err(e) if crate::engine::is_not_found(&e) => Vec::new(),
+                    Err(e) => return Err(e),
+                };
+                let Some(p) = objects.into_iter().next() else {
+                    return Err(Error::new(
+                        ErrorCode::NoDomain,
+                        not_found
+                            .trim_start_matches("Domain not found: ")
+                            .to_string(),
+                    ));
+                };
+                check(&p)?;
+                tasks::prepare_for_task(&c, &vm, &p, auto).await?;
+                let task = start(c.clone(), vm.vi()).await.map_err(vi_err)?;
+                let out = tasks::wait(&c, &task, Some(&vm), auto).await?;
+                if !out.success {
+                    return Err(Error::internal(format!("{fail}: {}", out.error)));
+                }
+                Ok(out.result)
+            }
+        })
+    }
+
+    /// Runs a task on a snapshot of this VM (revert, remove) with the VM's question handling.
+    pub(crate) fn run_snapshot_task<S, Fut>(&self, start: S, fail: &str) -> Result<()>
+    where
+        S: Fn(Client) -> Fut,
+        Fut: Future<Output = std::result::Result<ManagedObjectReference, esxvirt_vi::Error>>,
+    {
+        self.run_task(&[], |_| Ok(()), |c, _vm| start(c), fail)
+            .map(|_| ())
+    }
+
+    fn reconfigure(&self, spec: VirtualMachineConfigSpec, fail: &str) -> Result<()> {
+        let spec = &spec;
+        self.run_task(
+            &[],
+            |_| Ok(()),
+            |c, vm| async move { c.reconfig_vm_task(&vm, spec).await },
+            fail,
+        )
+        .map(|_| ())
+    }
+
     /// State, memory, vCPUs (`virDomainGetInfo`), in one retrieval.
     pub fn get_info(&self) -> Result<DomainInfo> {
-        Err(Error::not_yet("virDomainGetInfo"))
+        let p = self.props(&[
+            "runtime.powerState",
+            "config.hardware.memoryMB",
+            "config.hardware.numCPU",
+            "config.memoryAllocation.limit",
+        ])?;
+        let state = p.power_state().unwrap_or(DomainState::NoState);
+        let max_mem = p.i64("config.hardware.memoryMB").unwrap_or(0).max(0) as u64 * 1024;
+        let limit = p.i64("config.memoryAllocation.limit").unwrap_or(-1);
+        let memory = if limit < 0 {
+            max_mem
+        } else {
+            limit as u64 * 1024
+        };
+        Ok(DomainInfo {
+            state,
+            max_mem,
+            memory,
+            nr_virt_cpu: p.i64("config.hardware.numCPU").unwrap_or(0).max(0) as u32,
+            cpu_time: 0,
+        })
     }
 
     /// State and reason (`virDomainGetState`); the reason is always 0 on ESX.
     pub fn get_state(&self, flags: u32) -> Result<(DomainState, i32)> {
-        crate::error::check_flags(flags, 0, "virDomainGetState")?;
-        Err(Error::not_yet("virDomainGetState"))
+        check_flags(flags, 0, "esxDomainGetState")?;
+        let p = self.props(&["runtime.powerState"])?;
+        Ok((p.power_state()?, 0))
     }
 
     /// Whether the domain is running or paused (`virDomainIsActive`).
     pub fn is_active(&self) -> Result<bool> {
-        Err(Error::not_yet("virDomainIsActive"))
+        Ok(self.get_state(0)?.0 != DomainState::Shutoff)
     }
 
     /// Always true: ESX has no transient domains (`virDomainIsPersistent`).
@@ -113,101 +251,384 @@ impl<'c> Domain<'c> {
     }
 
     /// The domain XML (`virDomainGetXMLDesc`): the .vmx downloaded over `/folder` and
-    /// converted, with datastore paths mapped as libvirt's ESX driver maps them.
+    /// converted, with datastore paths mapped as libvirt's ESX driver maps them. One
+    /// retrieval (the VM, its datacenter and the datastores' mount paths) plus the download.
     pub fn get_xml_desc(&self, flags: u32) -> Result<String> {
-        crate::error::check_flags(
+        check_flags(
             flags,
-            crate::flags::domain_xml::SECURE | crate::flags::domain_xml::INACTIVE,
-            "virDomainGetXMLDesc",
+            crate::flags::domain_xml::SECURE
+                | crate::flags::domain_xml::INACTIVE
+                | crate::flags::domain_xml::UPDATE_CPU
+                | crate::flags::domain_xml::MIGRATABLE,
+            "esxDomainGetXMLDesc",
         )?;
-        Err(Error::not_yet("virDomainGetXMLDesc"))
+        let engine = &self.conn.engine;
+        let vm_paths = [
+            "config.files.vmPathName",
+            "runtime.powerState",
+            "runtime.host",
+            "name",
+        ];
+        let vm_spec = filter(
+            &self.mo(),
+            false,
+            vec![],
+            vec![props_of("VirtualMachine", &vm_paths)],
+        );
+        let ds_props = props_of("Datastore", &["summary.name", "host"]);
+        let ctx = if engine.is_vcenter() {
+            Some(engine.context()?)
+        } else {
+            None
+        };
+        let place_spec = match &ctx {
+            Some(ctx) => filter(&ctx.datacenter, true, vec![trav_ds()], vec![ds_props]),
+            None => filter(
+                &engine.root_folder(),
+                true,
+                vec![
+                    crate::engine::trav(
+                        "folderChildren",
+                        "Folder",
+                        "childEntity",
+                        &["folderChildren", "dcDatastores"],
+                    ),
+                    trav_ds(),
+                ],
+                vec![props_of("Datacenter", &["name"]), ds_props],
+            ),
+        };
+        let objects = match engine.retrieve(vec![vm_spec, place_spec]) {
+            Ok(o) => o,
+            Err(e) if crate::engine::is_not_found(&e) => return Err(self.not_found()),
+            Err(e) => return Err(e),
+        };
+        let mut vm = None;
+        let mut dc_name = None;
+        let mut stores = Vec::new();
+        for o in objects {
+            match o.ty() {
+                "VirtualMachine" => vm = Some(o),
+                "Datacenter" if dc_name.is_none() => {
+                    dc_name = o.str("name").map(str::to_string);
+                }
+                "Datastore" => stores.push(o),
+                _ => {}
+            }
+        }
+        let vm = vm.ok_or_else(|| self.not_found())?;
+        let state = vm.power_state()?;
+        let host = vm.mo("runtime.host");
+        let dc_path = match &ctx {
+            Some(c) => c.datacenter_path.clone(),
+            None => dc_name.unwrap_or_else(|| "ha-datacenter".to_string()),
+        };
+        let datastores = stores
+            .iter()
+            .map(|d| DatastoreMount {
+                name: d.str("summary.name").unwrap_or_default().to_string(),
+                mount_path: mount_path(d, host.as_ref()),
+            })
+            .collect();
+        let vm_path = vm.req_str("config.files.vmPathName")?;
+        let parsed =
+            parse_datastore_path(vm_path).map_err(|e| Error::invalid_arg(e.to_string()))?;
+        let url = esxvirt_vi::datastore_file_path(
+            &parsed.directory_and_file,
+            &dc_path,
+            &parsed.datastore,
+        );
+        let mut vmx = engine.get_file(&url)?;
+        let resolver = FileNameResolver {
+            vmx_dir: if parsed.directory.is_empty() {
+                format!("[{}]", parsed.datastore)
+            } else {
+                format!("[{}] {}", parsed.datastore, parsed.directory)
+            },
+            datastores,
+        };
+        if vmx.iter().all(|b| b.is_ascii_whitespace()) {
+            // An empty .vmx (govmomi's simulator): rebuild it from the VM's configuration.
+            let mut p = self.props(&["config"])?;
+            if let Some(Value::VirtualMachineConfigInfo(config)) = p.take("config") {
+                vmx = crate::vmx_synth::vmx_from_config(&config, &resolver).into_bytes();
+            }
+        }
+        let parse = |name: &str, allow_missing: bool| resolver.parse(name, allow_missing);
+        let pctx = ParseContext {
+            file_names: &parse,
+            datacenter_path: Some(&dc_path),
+            moref: Some(&self.moref),
+        };
+        let mut def = esxvirt_vmx::vmx_bytes_to_domain(&vmx, &pctx)
+            .map_err(|e| Error::internal(e.to_string()))?;
+        if state != DomainState::Shutoff {
+            def.id = vm_info::id_from_moref(&self.moref);
+        } else {
+            def.id = None;
+        }
+        Ok(def.to_xml_with(FormatOptions {
+            secure: flags & crate::flags::domain_xml::SECURE != 0,
+            inactive: flags & crate::flags::domain_xml::INACTIVE != 0,
+        }))
     }
 
     /// Unregisters the domain (`virDomainUndefineFlags`); never deletes its files.
     pub fn undefine(&self, flags: u32) -> Result<()> {
-        let _ = flags;
-        Err(Error::not_yet("virDomainUndefineFlags"))
+        // VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA (2) is trivially satisfied.
+        check_flags(flags, 2, "esxDomainUndefineFlags")?;
+        self.conn.check_writable()?;
+        let p = self.props(&["runtime.powerState"])?;
+        let state = p.power_state()?;
+        if state != DomainState::Paused && state != DomainState::Shutoff {
+            return Err(Error::operation_invalid(
+                "Domain is not suspended or powered off",
+            ));
+        }
+        let vm = self.mo();
+        self.conn.engine.run(|c| {
+            let vm = vm.clone();
+            async move { c.unregister_vm(&vm.vi()).await.map_err(vi_err) }
+        })
     }
 
     /// Powers the domain on (`virDomainCreateWithFlags`).
     pub fn create(&self, flags: u32) -> Result<()> {
-        crate::error::check_flags(flags, 0, "virDomainCreateWithFlags")?;
-        Err(Error::not_yet("virDomainCreateWithFlags"))
+        check_flags(flags, 0, "esxDomainCreateWithFlags")?;
+        self.run_task(
+            &["runtime.powerState"],
+            |p| {
+                if p.power_state()? != DomainState::Shutoff {
+                    return Err(Error::operation_invalid("Domain is not powered off"));
+                }
+                Ok(())
+            },
+            |c, vm| async move { c.power_on_vm_task(&vm, None).await },
+            "Could not start domain",
+        )?;
+        self.id
+            .set(vm_info::id_from_moref(&self.moref).unwrap_or(-1));
+        Ok(())
+    }
+
+    fn guest_op(&self, reboot: bool) -> Result<()> {
+        self.conn.check_writable()?;
+        let p = self.props(&["runtime.powerState"])?;
+        if p.power_state()? != DomainState::Running {
+            return Err(Error::operation_invalid("Domain is not powered on"));
+        }
+        let vm = self.mo();
+        self.conn.engine.run(|c| {
+            let vm = vm.clone();
+            async move {
+                if reboot {
+                    c.reboot_guest(&vm.vi()).await
+                } else {
+                    c.shutdown_guest(&vm.vi()).await
+                }
+                .map_err(vi_err)
+            }
+        })
     }
 
     /// Asks the guest to shut down (`virDomainShutdownFlags`, VMware Tools' ShutdownGuest).
     pub fn shutdown(&self, flags: u32) -> Result<()> {
-        crate::error::check_flags(flags, 0, "virDomainShutdownFlags")?;
-        Err(Error::not_yet("virDomainShutdownFlags"))
+        check_flags(flags, 0, "esxDomainShutdownFlags")?;
+        self.guest_op(false)
     }
 
     /// Asks the guest to reboot (`virDomainReboot`, RebootGuest).
     pub fn reboot(&self, flags: u32) -> Result<()> {
-        crate::error::check_flags(flags, 0, "virDomainReboot")?;
-        Err(Error::not_yet("virDomainReboot"))
+        check_flags(flags, 0, "esxDomainReboot")?;
+        self.guest_op(true)
     }
 
     /// Powers the domain off (`virDomainDestroyFlags`).
     pub fn destroy(&self, flags: u32) -> Result<()> {
-        crate::error::check_flags(flags, 0, "virDomainDestroyFlags")?;
-        Err(Error::not_yet("virDomainDestroyFlags"))
+        check_flags(flags, 0, "esxDomainDestroyFlags")?;
+        self.run_task(
+            &["runtime.powerState"],
+            |p| {
+                if p.power_state()? != DomainState::Running {
+                    return Err(Error::operation_invalid("Domain is not powered on"));
+                }
+                Ok(())
+            },
+            |c, vm| async move { c.power_off_vm_task(&vm).await },
+            "Could not destroy domain",
+        )?;
+        self.id.set(-1);
+        Ok(())
     }
 
     /// Suspends the domain (`virDomainSuspend`).
     pub fn suspend(&self) -> Result<()> {
-        Err(Error::not_yet("virDomainSuspend"))
+        self.run_task(
+            &["runtime.powerState"],
+            |p| {
+                if p.power_state()? != DomainState::Running {
+                    return Err(Error::operation_invalid("Domain is not powered on"));
+                }
+                Ok(())
+            },
+            |c, vm| async move { c.suspend_vm_task(&vm).await },
+            "Could not suspend domain",
+        )
+        .map(|_| ())
     }
 
     /// Resumes a suspended domain (`virDomainResume`, a power-on).
     pub fn resume(&self) -> Result<()> {
-        Err(Error::not_yet("virDomainResume"))
+        self.run_task(
+            &["runtime.powerState"],
+            |p| {
+                if p.power_state()? != DomainState::Paused {
+                    return Err(Error::operation_invalid("Domain is not suspended"));
+                }
+                Ok(())
+            },
+            |c, vm| async move { c.power_on_vm_task(&vm, None).await },
+            "Could not resume domain",
+        )
+        .map(|_| ())
     }
 
     /// Maximum memory in KiB (`virDomainGetMaxMemory`).
     pub fn get_max_memory(&self) -> Result<u64> {
-        Err(Error::not_yet("virDomainGetMaxMemory"))
+        let p = self.props(&["config.hardware.memoryMB"])?;
+        let mb = p.i64("config.hardware.memoryMB").unwrap_or(0);
+        if mb < 0 {
+            return Err(Error::internal(format!("Got invalid memory size {mb}")));
+        }
+        Ok(mb as u64 * 1024)
     }
 
-    /// Sets the maximum memory in KiB (`virDomainSetMaxMemory`); the domain must be inactive.
+    /// Sets the maximum memory in KiB (`virDomainSetMaxMemory`); the domain must be powered
+    /// off. Rounded up to a multiple of 4 MiB as libvirt does.
     pub fn set_max_memory(&self, kib: u64) -> Result<()> {
-        let _ = kib;
-        Err(Error::not_yet("virDomainSetMaxMemory"))
+        let spec = VirtualMachineConfigSpec {
+            memory_mb: Some((kib.div_ceil(4096) * 4) as i64),
+            ..Default::default()
+        };
+        let spec = &spec;
+        self.run_task(
+            &["runtime.powerState"],
+            |p| {
+                if p.power_state()? != DomainState::Shutoff {
+                    return Err(Error::operation_invalid("Domain is not powered off"));
+                }
+                Ok(())
+            },
+            |c, vm| async move { c.reconfig_vm_task(&vm, spec).await },
+            &format!("Could not set max-memory to {kib} kilobytes"),
+        )
+        .map(|_| ())
     }
 
     /// Sets the memory (the memory limit) in KiB (`virDomainSetMemoryFlags`).
     pub fn set_memory(&self, kib: u64, flags: u32) -> Result<()> {
-        let _ = (kib, flags);
-        Err(Error::not_yet("virDomainSetMemoryFlags"))
+        check_flags(flags, 0, "esxDomainSetMemoryFlags")?;
+        let spec = VirtualMachineConfigSpec {
+            memory_allocation: Some(ResourceAllocationInfo {
+                limit: Some(kib.div_ceil(1024) as i64),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        self.reconfigure(spec, &format!("Could not set memory to {kib} kilobytes"))
     }
 
     /// Memory parameters (`virDomainGetMemoryParameters`): `min_guarantee` in KiB.
     pub fn get_memory_parameters(&self, flags: u32) -> Result<Vec<TypedParam>> {
-        let _ = flags;
-        Err(Error::not_yet("virDomainGetMemoryParameters"))
+        check_flags(flags, 0, "esxDomainGetMemoryParameters")?;
+        let p = self.props(&["config.memoryAllocation.reservation"])?;
+        let r = p
+            .i64("config.memoryAllocation.reservation")
+            .ok_or_else(|| {
+                Error::internal("Missing 'config.memoryAllocation.reservation' property")
+            })?;
+        Ok(vec![TypedParam::new(
+            "min_guarantee",
+            TypedValue::ULLong(r.max(0) as u64 * 1024),
+        )])
     }
 
     /// Sets memory parameters (`virDomainSetMemoryParameters`): only `min_guarantee`.
     pub fn set_memory_parameters(&self, params: &[TypedParam], flags: u32) -> Result<()> {
-        let _ = (params, flags);
-        Err(Error::not_yet("virDomainSetMemoryParameters"))
+        check_flags(flags, 0, "esxDomainSetMemoryParameters")?;
+        let mut reservation = None;
+        for p in params {
+            match (p.field.as_str(), &p.value) {
+                ("min_guarantee", TypedValue::ULLong(v)) => {
+                    reservation = Some(v.div_ceil(1024) as i64)
+                }
+                ("min_guarantee", _) => {
+                    return Err(Error::invalid_arg(
+                        "invalid type for parameter 'min_guarantee', expected 'ullong'",
+                    ))
+                }
+                (other, _) => {
+                    return Err(Error::new(
+                        ErrorCode::ArgumentUnsupported,
+                        format!("parameter '{other}' not supported"),
+                    ))
+                }
+            }
+        }
+        let spec = VirtualMachineConfigSpec {
+            memory_allocation: Some(ResourceAllocationInfo {
+                reservation,
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        self.reconfigure(spec, "Could not change memory parameters")
     }
 
     /// Sets the number of vCPUs (`virDomainSetVcpusFlags`); only VIR_DOMAIN_AFFECT_LIVE as
     /// libvirt's ESX driver, which changes the configuration.
     pub fn set_vcpus(&self, count: u32, flags: u32) -> Result<()> {
-        let _ = (count, flags);
-        Err(Error::not_yet("virDomainSetVcpusFlags"))
+        check_flags(flags, crate::flags::affect::LIVE, "esxDomainSetVcpusFlags")?;
+        if count < 1 {
+            return Err(Error::invalid_arg(
+                "Requested number of virtual CPUs must at least be 1",
+            ));
+        }
+        let max = self.get_max_vcpus()?;
+        if count > max {
+            return Err(Error::invalid_arg(format!(
+                "Requested number of virtual CPUs is greater than max allowable number of virtual CPUs for the domain: {count} > {max}"
+            )));
+        }
+        let spec = VirtualMachineConfigSpec {
+            num_cpus: Some(count as i32),
+            ..Default::default()
+        };
+        self.reconfigure(
+            spec,
+            &format!("Could not set number of virtual CPUs to {count}"),
+        )
     }
 
-    /// vCPU count (`virDomainGetVcpusFlags`); with VIR_DOMAIN_VCPU_MAXIMUM the host's maximum.
+    /// vCPU count (`virDomainGetVcpusFlags`): as libvirt's ESX driver, the host's maximum
+    /// supported vCPUs whatever the flags.
     pub fn get_vcpus_flags(&self, flags: u32) -> Result<u32> {
-        let _ = flags;
-        Err(Error::not_yet("virDomainGetVcpusFlags"))
+        check_flags(
+            flags,
+            crate::flags::affect::LIVE | crate::flags::affect::MAXIMUM,
+            "esxDomainGetVcpusFlags",
+        )?;
+        self.get_max_vcpus()
     }
 
-    /// Maximum vCPUs of a domain on this host (`virDomainGetMaxVcpus`).
+    /// Maximum vCPUs of a domain on this host (`virDomainGetMaxVcpus`):
+    /// `capability.maxSupportedVcpus`.
     pub fn get_max_vcpus(&self) -> Result<u32> {
-        Err(Error::not_yet("virDomainGetMaxVcpus"))
+        let p = self
+            .conn
+            .engine
+            .host_props(&["capability.maxSupportedVcpus"])?;
+        Ok(p.i64("capability.maxSupportedVcpus").unwrap_or(0).max(0) as u32)
     }
 
     /// The scheduler type and its number of parameters (`virDomainGetSchedulerType`):
@@ -217,56 +638,250 @@ impl<'c> Domain<'c> {
     }
 
     /// Scheduler parameters (`virDomainGetSchedulerParametersFlags`): `reservation` (MHz),
-    /// `limit` (MHz, -1 unlimited), `shares` (a number; low/normal/high map to -1/-2/-3).
+    /// `limit` (MHz, -1 unlimited), `shares` (a number; low/normal/high are -1/-2/-3).
     pub fn get_scheduler_parameters(&self, flags: u32) -> Result<Vec<TypedParam>> {
-        let _ = flags;
-        Err(Error::not_yet("virDomainGetSchedulerParametersFlags"))
+        check_flags(flags, 0, "esxDomainGetSchedulerParametersFlags")?;
+        let p = self.props(&[
+            "config.cpuAllocation.reservation",
+            "config.cpuAllocation.limit",
+            "config.cpuAllocation.shares",
+        ])?;
+        let mut out = Vec::new();
+        if let Some(r) = p.i64("config.cpuAllocation.reservation") {
+            out.push(TypedParam::new("reservation", TypedValue::LLong(r)));
+        }
+        if let Some(l) = p.i64("config.cpuAllocation.limit") {
+            out.push(TypedParam::new("limit", TypedValue::LLong(l)));
+        }
+        if let Some(Value::SharesInfo(s)) = p.get("config.cpuAllocation.shares") {
+            let v = match s.level {
+                SharesLevel::Custom => s.shares,
+                SharesLevel::Low => -1,
+                SharesLevel::Normal => -2,
+                SharesLevel::High => -3,
+                SharesLevel::Other(ref o) => {
+                    return Err(Error::internal(format!(
+                        "Unexpected value '{o}' for SharesLevel"
+                    )))
+                }
+            };
+            out.push(TypedParam::new("shares", TypedValue::Int(v)));
+        }
+        Ok(out)
     }
 
     /// Sets scheduler parameters (`virDomainSetSchedulerParametersFlags`).
     pub fn set_scheduler_parameters(&self, params: &[TypedParam], flags: u32) -> Result<()> {
-        let _ = (params, flags);
-        Err(Error::not_yet("virDomainSetSchedulerParametersFlags"))
+        check_flags(flags, 0, "esxDomainSetSchedulerParametersFlags")?;
+        let mut alloc = ResourceAllocationInfo::default();
+        for p in params {
+            match (p.field.as_str(), &p.value) {
+                ("reservation", TypedValue::LLong(v)) => {
+                    if *v < 0 {
+                        return Err(Error::invalid_arg(format!(
+                            "Could not set reservation to {v} MHz, expecting positive value"
+                        )));
+                    }
+                    alloc.reservation = Some(*v);
+                }
+                ("limit", TypedValue::LLong(v)) => {
+                    if *v < -1 {
+                        return Err(Error::invalid_arg(format!(
+                            "Could not set limit to {v} MHz, expecting positive value or -1 (unlimited)"
+                        )));
+                    }
+                    alloc.limit = Some(*v);
+                }
+                ("shares", TypedValue::Int(v)) => {
+                    let (level, shares) = match *v {
+                        v if v >= 0 => (SharesLevel::Custom, v),
+                        -1 => (SharesLevel::Low, -1),
+                        -2 => (SharesLevel::Normal, -1),
+                        -3 => (SharesLevel::High, -1),
+                        v => {
+                            return Err(Error::invalid_arg(format!(
+                                "Could not set shares to {v}, expecting positive value or -1 (low), -2 (normal) or -3 (high)"
+                            )))
+                        }
+                    };
+                    alloc.shares = Some(SharesInfo { shares, level });
+                }
+                (f @ ("reservation" | "limit"), _) => {
+                    return Err(Error::invalid_arg(format!(
+                        "invalid type for parameter '{f}', expected 'llong'"
+                    )))
+                }
+                ("shares", _) => {
+                    return Err(Error::invalid_arg(
+                        "invalid type for parameter 'shares', expected 'int'",
+                    ))
+                }
+                (other, _) => {
+                    return Err(Error::new(
+                        ErrorCode::ArgumentUnsupported,
+                        format!("parameter '{other}' not supported"),
+                    ))
+                }
+            }
+        }
+        let spec = VirtualMachineConfigSpec {
+            cpu_allocation: Some(alloc),
+            ..Default::default()
+        };
+        self.reconfigure(spec, "Could not change scheduler parameters")
+    }
+
+    /// The host's autostart configuration: (defaults enabled, the power info list).
+    fn autostart_config(&self) -> Result<(MoRef, HostAutoStartManagerConfig)> {
+        self.conn.autostart_config()
     }
 
     /// Whether the domain starts with the host (`virDomainGetAutostart`).
     pub fn get_autostart(&self) -> Result<bool> {
-        Err(Error::not_yet("virDomainGetAutostart"))
+        let (_, cfg) = self.autostart_config()?;
+        if cfg.defaults.as_ref().and_then(|d| d.enabled) != Some(true) {
+            return Ok(false);
+        }
+        Ok(cfg
+            .power_info
+            .iter()
+            .find(|p| p.key.value == self.moref)
+            .map(|p| p.start_action.eq_ignore_ascii_case("powerOn"))
+            .unwrap_or(false))
     }
 
     /// Sets autostart (`virDomainSetAutostart`) through the host's AutoStartManager.
     pub fn set_autostart(&self, autostart: bool) -> Result<()> {
-        let _ = autostart;
-        Err(Error::not_yet("virDomainSetAutostart"))
+        self.conn.check_writable()?;
+        let (manager, cfg) = self.autostart_config()?;
+        let mut spec = HostAutoStartManagerConfig::default();
+        if autostart && cfg.defaults.as_ref().and_then(|d| d.enabled) != Some(true) {
+            if cfg.power_info.iter().any(|p| p.key.value != self.moref) {
+                return Err(Error::operation_invalid(
+                    "Cannot enable general autostart option without affecting other domains",
+                ));
+            }
+            spec.defaults = Some(AutoStartDefaults {
+                enabled: Some(true),
+                ..Default::default()
+            });
+        }
+        spec.power_info.push(AutoStartPowerInfo {
+            key: self.mo().vi(),
+            start_order: -1,
+            start_delay: -1,
+            wait_for_heartbeat: AutoStartWaitHeartbeatSetting::SystemDefault,
+            start_action: if autostart { "powerOn" } else { "none" }.to_string(),
+            stop_delay: -1,
+            stop_action: "none".to_string(),
+        });
+        let spec = &spec;
+        self.conn.engine.run(|c| {
+            let manager = manager.clone();
+            async move {
+                c.reconfigure_autostart(&manager.vi(), spec)
+                    .await
+                    .map_err(vi_err)
+            }
+        })
     }
 
     /// A PNG of the console (`virDomainScreenshot`); screen must be 0.
     pub fn screenshot(&self, screen: u32, flags: u32) -> Result<Screenshot> {
-        let _ = (screen, flags);
-        Err(Error::not_yet("virDomainScreenshot"))
+        check_flags(flags, 0, "esxDomainScreenshot")?;
+        if screen != 0 {
+            return Err(Error::invalid_arg("Screen cannot be selected"));
+        }
+        let host = self
+            .conn
+            .engine
+            .host_props(&["capability.screenshotSupported"])?;
+        if host.bool("capability.screenshotSupported") != Some(true) {
+            return Err(Error::new(
+                ErrorCode::OperationUnsupported,
+                "Screenshot feature is unsupported",
+            ));
+        }
+        let p = self.props(&["runtime.powerState"])?;
+        if p.power_state()? != DomainState::Running {
+            return Err(Error::operation_invalid("Domain is not powered on"));
+        }
+        let data = self.conn.engine.get_file(&format!(
+            "/screen?id={}",
+            crate::urls::uri_escape(&self.moref)
+        ))?;
+        Ok(Screenshot {
+            mime_type: "image/png".to_string(),
+            data,
+        })
     }
 
     /// The guest's interfaces and addresses from VMware Tools (`virDomainInterfaceAddresses`);
     /// only the agent source is supported.
     pub fn interface_addresses(&self, source: u32, flags: u32) -> Result<Vec<DomainInterface>> {
-        let _ = (source, flags);
-        Err(Error::not_yet("virDomainInterfaceAddresses"))
+        check_flags(flags, 0, "esxDomainInterfaceAddresses")?;
+        if source != crate::flags::ifaddr_source::AGENT {
+            return Err(Error::new(
+                ErrorCode::ArgumentUnsupported,
+                format!("Unknown IP address data source {source}"),
+            ));
+        }
+        let p = self.props(&["runtime.powerState", "guest.net"])?;
+        if p.power_state()? != DomainState::Running {
+            return Err(Error::operation_invalid("Domain is not powered on"));
+        }
+        let mut out = Vec::new();
+        if let Some(Value::ArrayOfGuestNicInfo(nics)) = p.get("guest.net") {
+            for nic in nics {
+                let mut addrs = Vec::new();
+                if let Some(cfg) = &nic.ip_config {
+                    for a in &cfg.ip_address {
+                        if let Ok(ip) = a.ip_address.parse() {
+                            addrs.push(DomainIpAddress {
+                                addr: ip,
+                                prefix: a.prefix_length.max(0) as u32,
+                            });
+                        }
+                    }
+                }
+                out.push(DomainInterface {
+                    name: String::new(),
+                    hwaddr: nic.mac_address.clone(),
+                    addrs,
+                });
+            }
+        }
+        Ok(out)
     }
 
     /// The guest's host name from VMware Tools (`virDomainGetHostname`).
     pub fn get_hostname(&self, flags: u32) -> Result<String> {
-        let _ = flags;
-        Err(Error::not_yet("virDomainGetHostname"))
+        check_flags(flags, 0, "esxDomainGetHostname")?;
+        let p = self.props(&["runtime.powerState", "guest.hostName"])?;
+        if p.power_state()? != DomainState::Running {
+            return Err(Error::operation_invalid("Domain is not powered on"));
+        }
+        match p.str("guest.hostName") {
+            Some(h) if !h.is_empty() => Ok(h.to_string()),
+            _ => Err(Error::new(
+                ErrorCode::NoHostname,
+                format!(
+                    "hostname could not be determined for domain '{}'",
+                    self.name
+                ),
+            )),
+        }
     }
 
     /// Always false: ESX has no managed save (`virDomainHasManagedSaveImage`).
     pub fn has_managed_save_image(&self, flags: u32) -> Result<bool> {
-        crate::error::check_flags(flags, 0, "virDomainHasManagedSaveImage")?;
+        check_flags(flags, 0, "esxDomainHasManagedSaveImage")?;
+        self.props(&["name"])?;
         Ok(false)
     }
 
     /// Migrates the domain to the host of `dest` (`virDomainMigrate`): both connections must be
-    /// vpx:// to the same vCenter; only VIR_MIGRATE_LIVE is accepted.
+    /// vpx:// to the same vCenter; only VIR_MIGRATE_LIVE-compatible flags are accepted.
     pub fn migrate<'d>(
         &self,
         dest: &'d Connection,
@@ -274,16 +889,103 @@ impl<'c> Domain<'c> {
         dname: Option<&str>,
         bandwidth: u64,
     ) -> Result<Domain<'d>> {
-        let _ = (dest, flags, dname, bandwidth);
-        Err(Error::not_yet("virDomainMigrate"))
+        let _ = bandwidth;
+        // PERSIST_DEST | UNDEFINE_SOURCE | LIVE | PAUSED
+        check_flags(flags, 8 | 16 | 1 | 32, "esxDomainMigratePerform")?;
+        if dname.is_some() {
+            return Err(Error::invalid_arg(
+                "Renaming domains on migration not supported",
+            ));
+        }
+        if !self.conn.engine.is_vcenter() {
+            return Err(Error::invalid_arg(
+                "Migration not possible without a vCenter",
+            ));
+        }
+        if !dest.engine.is_vcenter() || !dest.uri.host.eq_ignore_ascii_case(&self.conn.uri.host) {
+            return Err(Error::invalid_arg(
+                "Migration source and destination have to refer to the same vCenter",
+            ));
+        }
+        let dctx = dest.engine.context()?;
+        self.run_task(
+            &[],
+            |_| Ok(()),
+            |c, vm| {
+                let pool = dctx.resource_pool.vi();
+                let host = dctx.host.vi();
+                async move {
+                    c.migrate_vm_task(
+                        &vm,
+                        Some(&pool),
+                        Some(&host),
+                        &VirtualMachineMovePriority::DefaultPriority,
+                        None,
+                    )
+                    .await
+                }
+            },
+            "Could not migrate domain",
+        )?;
+        dest.domain_lookup_by_uuid(&self.uuid)
     }
 
     // ----- snapshots -----
 
+    /// The snapshot tree (one retrieval).
+    pub(crate) fn snapshot_tree(&self) -> Result<SnapshotTree> {
+        let mut p = self.props(&["snapshot.rootSnapshotList", "snapshot.currentSnapshot"])?;
+        let current = p.mo("snapshot.currentSnapshot").map(|m| m.value);
+        let roots = match p.take("snapshot.rootSnapshotList") {
+            Some(Value::ArrayOfVirtualMachineSnapshotTree(list)) => {
+                list.iter().map(convert_tree).collect()
+            }
+            _ => Vec::new(),
+        };
+        Ok(SnapshotTree { roots, current })
+    }
+
     /// Creates a snapshot from snapshot XML (`virDomainSnapshotCreateXML`).
     pub fn snapshot_create_xml(&self, xml: &str, flags: u32) -> Result<DomainSnapshot<'c>> {
-        let _ = (xml, flags);
-        Err(Error::not_yet("virDomainSnapshotCreateXML"))
+        use crate::flags::snapshot_create as f;
+        check_flags(
+            flags,
+            f::DISK_ONLY | f::QUIESCE | f::NO_METADATA | f::VALIDATE,
+            "esxDomainSnapshotCreateXML",
+        )?;
+        let mut def = esxvirt_xml::snapshot::DomainSnapshot::from_xml(xml)
+            .map_err(|e| Error::new(ErrorCode::XmlError, e.to_string()))?;
+        if !def.disks.is_empty() {
+            return Err(Error::new(
+                ErrorCode::ConfigUnsupported,
+                "disk snapshots not supported yet",
+            ));
+        }
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0);
+        def.prepare_for_create(now);
+        let name = def.name.clone().unwrap_or_else(|| now.to_string());
+        let tree = self.snapshot_tree()?;
+        if tree.contains(&name) {
+            return Err(Error::operation_invalid(format!(
+                "Snapshot '{name}' already exists"
+            )));
+        }
+        let description = def.description.clone();
+        let (memory, quiesce) = (flags & f::DISK_ONLY == 0, flags & f::QUIESCE != 0);
+        let (n, d) = (&name, &description);
+        self.run_task(
+            &[],
+            |_| Ok(()),
+            |c, vm| async move {
+                c.create_snapshot_task(&vm, n, d.as_deref(), memory, quiesce)
+                    .await
+            },
+            "Could not create snapshot",
+        )?;
+        Ok(DomainSnapshot::new(self.clone(), name))
     }
 
     /// Number of snapshots (`virDomainSnapshotNum`).
@@ -291,10 +993,20 @@ impl<'c> Domain<'c> {
         Ok(self.snapshot_list_names(flags)?.len())
     }
 
-    /// Names of snapshots (`virDomainSnapshotListNames`): all, or roots / leaves per flags.
+    /// Names of snapshots (`virDomainSnapshotListNames`): all, or roots / leaves per flags,
+    /// in libvirt's order (depth first).
     pub fn snapshot_list_names(&self, flags: u32) -> Result<Vec<String>> {
-        let _ = flags;
-        Err(Error::not_yet("virDomainSnapshotListNames"))
+        use crate::flags::snapshot_list as f;
+        check_flags(
+            flags,
+            f::ROOTS | f::METADATA | f::LEAVES,
+            "esxDomainSnapshotListNames",
+        )?;
+        if flags & f::METADATA != 0 {
+            return Ok(Vec::new());
+        }
+        let tree = self.snapshot_tree()?;
+        Ok(tree.names(flags & f::ROOTS == 0, flags & f::LEAVES != 0))
     }
 
     /// Snapshots as handles (`virDomainListAllSnapshots`).
@@ -308,20 +1020,51 @@ impl<'c> Domain<'c> {
 
     /// The snapshot with this name (`virDomainSnapshotLookupByName`).
     pub fn snapshot_lookup_by_name(&self, name: &str, flags: u32) -> Result<DomainSnapshot<'c>> {
-        let _ = (name, flags);
-        Err(Error::not_yet("virDomainSnapshotLookupByName"))
+        check_flags(flags, 0, "esxDomainSnapshotLookupByName")?;
+        self.snapshot_tree()?.by_name(name)?;
+        Ok(DomainSnapshot::new(self.clone(), name.to_string()))
     }
 
     /// Whether there is a current snapshot (`virDomainHasCurrentSnapshot`).
     pub fn has_current_snapshot(&self, flags: u32) -> Result<bool> {
-        let _ = flags;
-        Err(Error::not_yet("virDomainHasCurrentSnapshot"))
+        check_flags(flags, 0, "esxDomainHasCurrentSnapshot")?;
+        Ok(self.snapshot_tree()?.current.is_some())
     }
 
     /// The current snapshot (`virDomainSnapshotCurrent`).
     pub fn snapshot_current(&self, flags: u32) -> Result<DomainSnapshot<'c>> {
-        let _ = flags;
-        Err(Error::not_yet("virDomainSnapshotCurrent"))
+        check_flags(flags, 0, "esxDomainSnapshotCurrent")?;
+        let tree = self.snapshot_tree()?;
+        let name = tree.current()?.name.clone();
+        Ok(DomainSnapshot::new(self.clone(), name))
+    }
+}
+
+fn trav_ds() -> esxvirt_vi::AnySelectionSpec {
+    crate::engine::trav("dcDatastores", "Datacenter", "datastore", &[])
+}
+
+/// The mount path of a datastore on `host` (the first mount when the host is unknown).
+fn mount_path(ds: &Props, host: Option<&MoRef>) -> String {
+    match ds.get("host") {
+        Some(Value::ArrayOfDatastoreHostMount(mounts)) => mounts
+            .iter()
+            .find(|m| host.map(|h| h.value == m.key.value).unwrap_or(true))
+            .or_else(|| mounts.first())
+            .map(|m| m.mount_info.path.clone().unwrap_or_default())
+            .unwrap_or_default(),
+        _ => String::new(),
+    }
+}
+
+fn convert_tree(t: &esxvirt_vi::VirtualMachineSnapshotTree) -> SnapshotNode {
+    SnapshotNode {
+        moref: t.snapshot.value.clone(),
+        name: t.name.clone(),
+        description: t.description.clone(),
+        create_time: esxvirt_util::xsd_datetime_to_unix(&t.create_time).unwrap_or(0),
+        state: DomainState::from_power_state(t.state.as_str()),
+        children: t.child_snapshot_list.iter().map(convert_tree).collect(),
     }
 }
 

@@ -13,6 +13,7 @@
 pub mod auth;
 pub mod connection;
 pub mod domain;
+mod engine;
 pub mod error;
 pub mod file_names;
 pub mod flags;
@@ -24,10 +25,12 @@ pub mod session_cache;
 pub mod snapshot;
 pub mod snapshot_tree;
 pub mod storage;
+mod tasks;
 pub mod types;
 pub mod uri;
 pub mod urls;
 pub mod vm_info;
+mod vmx_synth;
 
 pub use auth::{AuthCallback, CredentialRequest, Credentials, Password};
 pub use connection::{Connection, OpenOptions, SimEndpoint, SimStarter};

@@ -1,0 +1,780 @@
+//! The connection's engine: one vSphere session (esxvirt-vi's async client driven by a
+//! private single-threaded runtime), the session cache, the resolved host context, and the
+//! retrieval shapes every operation uses. Round trips are designed down: host and VM reads
+//! on esx:// are one RetrievePropertiesEx traversing from the root folder; vpx:// resolves
+//! its host path once (one retrieval, cached with the session).
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Mutex;
+
+use esxvirt_vi as vi;
+use serde::{Deserialize, Serialize};
+use vi::{
+    AnySelectionSpec, Client, ClientConfig, ManagedObjectReference, ObjectContent, ObjectSpec,
+    PropertyFilterSpec, PropertySpec, RetrieveOptions, SavedSession, SelectionSpec, TraversalSpec,
+    Value,
+};
+
+use crate::auth::{AuthConfig, Credentials};
+use crate::connection::OpenOptions;
+use crate::error::{Error, ErrorCode, Result};
+use crate::inventory_path::{self, Entity};
+use crate::product::{self, Product, ProductLine};
+use crate::session_cache::{self, SessionCache, SessionEntry};
+use crate::uri::{Scheme, SimTarget, Uri};
+
+/// A managed object reference that serializes into the session cache.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct MoRef {
+    pub ty: String,
+    pub value: String,
+}
+
+impl MoRef {
+    pub fn new(ty: &str, value: &str) -> MoRef {
+        MoRef {
+            ty: ty.to_string(),
+            value: value.to_string(),
+        }
+    }
+    pub fn vi(&self) -> ManagedObjectReference {
+        ManagedObjectReference::new(self.ty.clone(), self.value.clone())
+    }
+    pub fn from_vi(m: &ManagedObjectReference) -> MoRef {
+        MoRef::new(&m.type_, &m.value)
+    }
+}
+
+/// Where the connection points inside the inventory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct HostContext {
+    pub datacenter: MoRef,
+    /// Datacenter path with folders (`dcPath` of /folder URLs).
+    pub datacenter_path: String,
+    pub vm_folder: MoRef,
+    pub compute_resource: MoRef,
+    pub resource_pool: MoRef,
+    pub host: MoRef,
+}
+
+/// What the session cache keeps besides the vSphere session.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct CachedContext {
+    product: Option<Product>,
+    host: Option<HostContext>,
+}
+
+/// The property values of one object, by property path.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Props {
+    pub obj: Option<ManagedObjectReference>,
+    map: HashMap<String, Value>,
+}
+
+impl Props {
+    pub fn from_content(oc: ObjectContent) -> Props {
+        let mut map = HashMap::with_capacity(oc.prop_set.len());
+        for p in oc.prop_set {
+            map.insert(p.name, p.val);
+        }
+        Props {
+            obj: Some(oc.obj),
+            map,
+        }
+    }
+    pub fn moref(&self) -> MoRef {
+        self.obj
+            .as_ref()
+            .map(MoRef::from_vi)
+            .unwrap_or_else(|| MoRef::new("", ""))
+    }
+    pub fn ty(&self) -> &str {
+        self.obj.as_ref().map(|o| o.type_.as_str()).unwrap_or("")
+    }
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        match self.map.get(name) {
+            Some(Value::None) | None => None,
+            Some(v) => Some(v),
+        }
+    }
+    pub fn take(&mut self, name: &str) -> Option<Value> {
+        self.map.remove(name)
+    }
+    pub fn str(&self, name: &str) -> Option<&str> {
+        match self.get(name)? {
+            Value::String(s) | Value::DateTime(s) | Value::AnyUri(s) => Some(s),
+            _ => None,
+        }
+    }
+    pub fn req_str(&self, name: &str) -> Result<&str> {
+        self.str(name)
+            .ok_or_else(|| Error::internal(format!("Missing '{name}' property")))
+    }
+    pub fn i64(&self, name: &str) -> Option<i64> {
+        match self.get(name)? {
+            Value::Int(v) => Some(i64::from(*v)),
+            Value::Long(v) => Some(*v),
+            Value::Short(v) => Some(i64::from(*v)),
+            Value::Byte(v) => Some(i64::from(*v)),
+            _ => None,
+        }
+    }
+    pub fn bool(&self, name: &str) -> Option<bool> {
+        match self.get(name)? {
+            Value::Boolean(b) => Some(*b),
+            _ => None,
+        }
+    }
+    pub fn mo(&self, name: &str) -> Option<MoRef> {
+        match self.get(name)? {
+            Value::ManagedObjectReference(m) => Some(MoRef::from_vi(m)),
+            _ => None,
+        }
+    }
+    pub fn mos(&self, name: &str) -> Vec<MoRef> {
+        match self.get(name) {
+            Some(Value::ArrayOfManagedObjectReference(v)) => v.iter().map(MoRef::from_vi).collect(),
+            Some(Value::ManagedObjectReference(m)) => vec![MoRef::from_vi(m)],
+            _ => Vec::new(),
+        }
+    }
+    pub fn power_state(&self) -> Result<crate::types::DomainState> {
+        match self.get("runtime.powerState") {
+            Some(Value::VirtualMachinePowerState(p)) => {
+                Ok(crate::types::DomainState::from_power_state(p.as_str()))
+            }
+            Some(Value::String(s)) => Ok(crate::types::DomainState::from_power_state(s)),
+            _ => Err(Error::internal("Missing 'runtime.powerState' property")),
+        }
+    }
+}
+
+/// A traversal step `TYPE.PATH` named `name`, continuing with the named selections.
+pub(crate) fn trav(name: &str, ty: &str, path: &str, next: &[&str]) -> AnySelectionSpec {
+    AnySelectionSpec::TraversalSpec(TraversalSpec {
+        base: SelectionSpec {
+            name: Some(name.to_string()),
+        },
+        type_: ty.to_string(),
+        path: path.to_string(),
+        skip: Some(false),
+        select_set: next
+            .iter()
+            .map(|n| {
+                AnySelectionSpec::SelectionSpec(SelectionSpec {
+                    name: Some(n.to_string()),
+                })
+            })
+            .collect(),
+    })
+}
+
+fn pspec(ty: &str, paths: &[&str]) -> PropertySpec {
+    PropertySpec {
+        type_: ty.to_string(),
+        all: Some(false),
+        path_set: paths.iter().map(|p| p.to_string()).collect(),
+    }
+}
+
+/// The traversal from a folder down to virtual machines (folders, datacenters' vmFolder).
+pub(crate) fn vm_traversal() -> Vec<AnySelectionSpec> {
+    vec![
+        trav(
+            "folderChildren",
+            "Folder",
+            "childEntity",
+            &["folderChildren", "dcVms"],
+        ),
+        trav("dcVms", "Datacenter", "vmFolder", &["folderChildren"]),
+    ]
+}
+
+/// The traversal from a folder down to hosts (folders, datacenters' hostFolder, compute
+/// resources' hosts).
+pub(crate) fn host_traversal() -> Vec<AnySelectionSpec> {
+    vec![
+        trav(
+            "folderChildren",
+            "Folder",
+            "childEntity",
+            &["folderChildren", "dcHosts", "crHosts"],
+        ),
+        trav("dcHosts", "Datacenter", "hostFolder", &["folderChildren"]),
+        trav("crHosts", "ComputeResource", "host", &[]),
+    ]
+}
+
+/// One filter spec: objects from `root` (itself included unless `skip_root`) along `select`,
+/// with these property specs.
+pub(crate) fn filter(
+    root: &MoRef,
+    skip_root: bool,
+    select: Vec<AnySelectionSpec>,
+    props: Vec<PropertySpec>,
+) -> PropertyFilterSpec {
+    PropertyFilterSpec {
+        prop_set: props,
+        object_set: vec![ObjectSpec {
+            obj: root.vi(),
+            skip: Some(skip_root),
+            select_set: select,
+        }],
+        report_missing_objects_in_results: None,
+    }
+}
+
+pub(crate) fn props_of(ty: &str, paths: &[&str]) -> PropertySpec {
+    pspec(ty, paths)
+}
+
+/// Maps a vi error to the driver's error, as libvirt would word it.
+pub(crate) fn vi_err(e: vi::Error) -> Error {
+    use vi::Fault;
+    let msg = e.to_string();
+    match &e {
+        vi::Error::Fault(Fault::InvalidLogin { message }) => {
+            Error::new(ErrorCode::AuthFailed, message.clone()).with_source(e)
+        }
+        vi::Error::Fault(Fault::NotAuthenticated { message }) => Error::new(
+            ErrorCode::AuthFailed,
+            format!("the session is not authenticated: {message}"),
+        )
+        .with_source(e),
+        vi::Error::Question(q) => Error::internal(question_message(q)).with_source(e),
+        vi::Error::ConnectionRefused { .. }
+        | vi::Error::Connect { .. }
+        | vi::Error::Connection { .. }
+        | vi::Error::Tls { .. }
+        | vi::Error::Proxy { .. }
+        | vi::Error::Timeout { .. } => Error::new(ErrorCode::OperationFailed, msg).with_source(e),
+        _ => Error::internal(msg).with_source(e),
+    }
+}
+
+/// libvirt's text for a question that blocks a VM.
+pub(crate) fn question_message(q: &vi::QuestionError) -> String {
+    let mut s = format!(
+        "Pending question blocks virtual machine execution, question is '{}'",
+        q.question
+    );
+    if q.choices.is_empty() {
+        s.push_str(", no possible answers");
+    } else {
+        let choices: Vec<String> = q.choices.iter().map(|c| format!("'{c}'")).collect();
+        s.push_str(&format!(", possible answers are {}", choices.join(", ")));
+    }
+    match q.task {
+        vi::BlockedTask::NotStarted => {}
+        vi::BlockedTask::Cancelled => s.push_str("; the blocked task was cancelled"),
+        vi::BlockedTask::LeftBehind => s.push_str(
+            "; the blocked task cannot be cancelled and is left behind waiting for an answer",
+        ),
+    }
+    s
+}
+
+/// The session with its context.
+pub(crate) struct Engine {
+    rt: tokio::runtime::Runtime,
+    pub client: Client,
+    pub uri: Uri,
+    pub product: Product,
+    ctx: Mutex<Option<HostContext>>,
+    /// Credentials still to resolve (when the session came from the cache).
+    pending_auth: Mutex<Option<PendingAuth>>,
+    cache: Option<(SessionCache, String)>,
+    pub auto_answer: bool,
+}
+
+struct PendingAuth {
+    options: OpenOptions,
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::internal(format!("cannot start the I/O runtime: {e}")))
+}
+
+fn auth_config(uri: &Uri) -> Result<Option<AuthConfig>> {
+    match crate::auth::auth_file_path(uri) {
+        Some(path) => AuthConfig::load(&path).map(Some),
+        None => Ok(None),
+    }
+}
+
+impl Engine {
+    /// Opens the session: from the session cache when possible (no request), else
+    /// RetrieveServiceContent, the product check, and Login.
+    pub fn open(
+        uri: Uri,
+        options: &OpenOptions,
+        sim_creds: Option<(String, Credentials)>,
+    ) -> Result<Engine> {
+        let rt = runtime()?;
+        let (url, no_verify) = match &sim_creds {
+            Some((url, _)) => (url.clone(), true),
+            None => (uri.sdk_url(), uri.params.no_verify),
+        };
+        let mut cfg = ClientConfig::new(url);
+        cfg.no_verify = no_verify;
+        if let Some(p) = &uri.params.proxy {
+            cfg.proxy = Some(vi::Proxy {
+                kind: match p.kind {
+                    crate::uri::ProxyType::Http => vi::ProxyKind::Http,
+                    crate::uri::ProxyType::Socks4 => vi::ProxyKind::Socks4,
+                    crate::uri::ProxyType::Socks4a => vi::ProxyKind::Socks4a,
+                    crate::uri::ProxyType::Socks5 => vi::ProxyKind::Socks5,
+                },
+                host: p.host.clone(),
+                port: p.port,
+            });
+        }
+        let use_cache =
+            options.session_cache && !session_cache::disabled_by_env() && uri.scheme != Scheme::Sim;
+        let config = if sim_creds.is_none() {
+            auth_config(&uri)?
+        } else {
+            None
+        };
+        // The cache key needs the user without prompting: the URI's, auth.conf's, or the
+        // default one.
+        let key_user = match &uri.user {
+            Some(u) => u.clone(),
+            None => config
+                .as_ref()
+                .and_then(|c| {
+                    c.lookup(
+                        &[uri.scheme.as_str(), "esx"],
+                        &uri.host,
+                        &["username", "authname"],
+                    )
+                    .ok()
+                    .flatten()
+                })
+                .unwrap_or_else(|| uri.default_user().to_string()),
+        };
+        let cache = if use_cache {
+            SessionCache::default_location().map(|c| {
+                let key = session_cache::cache_key(&uri, &key_user);
+                (c, key)
+            })
+        } else {
+            None
+        };
+        if let Some((c, key)) = &cache {
+            if let Some(entry) = c.load(key) {
+                if let Ok(saved) = SavedSession::from_xml(&entry.cookie) {
+                    let cached: CachedContext =
+                        serde_json::from_value(entry.context.clone()).unwrap_or_default();
+                    if let (Ok(client), Some(product)) =
+                        (Client::resume(cfg.clone(), saved), cached.product)
+                    {
+                        // Credentials that need no prompt let the client renew an expired
+                        // session by itself; otherwise they are resolved on demand.
+                        if let (Some(u), Some(cfgf)) = (&uri.user, &config) {
+                            if let Ok(Some(pw)) =
+                                cfgf.lookup(&[uri.scheme.as_str(), "esx"], &uri.host, &["password"])
+                            {
+                                client.set_credentials(u, &pw);
+                            }
+                        }
+                        return Ok(Engine {
+                            rt,
+                            client,
+                            uri: uri.clone(),
+                            product,
+                            ctx: Mutex::new(cached.host),
+                            pending_auth: Mutex::new(Some(PendingAuth {
+                                options: options.clone(),
+                            })),
+                            cache,
+                            auto_answer: uri.params.auto_answer,
+                        });
+                    }
+                }
+            }
+        }
+        let client = rt.block_on(Client::connect(cfg)).map_err(vi_err)?;
+        let about = client.about().clone();
+        let product = product::check(
+            &about.api_type,
+            &about.api_version,
+            &about.version,
+            &about.product_line_id,
+        )?;
+        if uri.scheme != Scheme::Sim {
+            product::expect(&product, uri.scheme, &uri.host)?;
+        }
+        let creds = match sim_creds {
+            Some((_, c)) => c,
+            None => crate::auth::resolve_credentials(
+                &uri,
+                &uri.host,
+                config.as_ref(),
+                options.auth.as_deref(),
+            )?,
+        };
+        rt.block_on(client.login(&creds.username, creds.password.expose()))
+            .map_err(vi_err)?;
+        let engine = Engine {
+            rt,
+            client,
+            uri: uri.clone(),
+            product,
+            ctx: Mutex::new(None),
+            pending_auth: Mutex::new(None),
+            cache,
+            auto_answer: uri.params.auto_answer,
+        };
+        engine.save_cache();
+        Ok(engine)
+    }
+
+    fn save_cache(&self) {
+        let Some((cache, key)) = &self.cache else {
+            return;
+        };
+        let Some(saved) = self.client.saved_session() else {
+            return;
+        };
+        let ctx = self.ctx.lock().ok().and_then(|c| c.clone());
+        let context = serde_json::to_value(CachedContext {
+            product: Some(self.product),
+            host: ctx,
+        })
+        .unwrap_or_default();
+        let entry = SessionEntry {
+            key: key.clone(),
+            cookie: saved.to_xml(),
+            context,
+        };
+        if let Err(e) = cache.store(&entry) {
+            tracing::debug!("cannot write the session cache: {e}");
+        }
+    }
+
+    /// Runs one operation on the runtime. When the session came from the cache and the
+    /// server says it is not authenticated (the operation did nothing), logs in with freshly
+    /// resolved credentials and runs it once more.
+    pub fn run<T, F, Fut>(&self, op: F) -> Result<T>
+    where
+        F: Fn(Client) -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        match self.rt.block_on(op(self.client.clone())) {
+            Err(e) if is_not_authenticated(&e) => {
+                let pending = self.pending_auth.lock().ok().and_then(|mut p| p.take());
+                let Some(pending) = pending else {
+                    return Err(e);
+                };
+                if let Some((cache, key)) = &self.cache {
+                    cache.remove(key);
+                }
+                let config = auth_config(&self.uri)?;
+                let creds = crate::auth::resolve_credentials(
+                    &self.uri,
+                    &self.uri.host,
+                    config.as_ref(),
+                    pending.options.auth.as_deref(),
+                )?;
+                self.rt
+                    .block_on(self.client.login(&creds.username, creds.password.expose()))
+                    .map_err(vi_err)?;
+                self.save_cache();
+                self.rt.block_on(op(self.client.clone()))
+            }
+            other => other,
+        }
+    }
+
+    /// The number of HTTP requests sent so far.
+    pub fn request_count(&self) -> u64 {
+        self.client.request_count()
+    }
+
+    pub fn is_vcenter(&self) -> bool {
+        self.product.line == ProductLine::Vpx
+    }
+
+    pub fn root_folder(&self) -> MoRef {
+        MoRef::from_vi(&self.client.service_content().root_folder)
+    }
+
+    /// The resolved host context (one retrieval the first time, then cached).
+    pub fn context(&self) -> Result<HostContext> {
+        if let Some(c) = self.ctx.lock().ok().and_then(|c| c.clone()) {
+            return Ok(c);
+        }
+        let root = self.root_folder();
+        let specs = vec![filter(
+            &root,
+            false,
+            host_traversal(),
+            vec![
+                pspec("Folder", &["name", "parent"]),
+                pspec("Datacenter", &["name", "parent", "hostFolder", "vmFolder"]),
+                pspec("ComputeResource", &["name", "parent", "resourcePool"]),
+                pspec(
+                    "ClusterComputeResource",
+                    &["name", "parent", "resourcePool"],
+                ),
+                pspec("HostSystem", &["name", "parent"]),
+            ],
+        )];
+        let objects = self.run(|c| {
+            let specs = specs.clone();
+            async move { retrieve_all(&c, &specs).await }
+        })?;
+        let entities: Vec<Entity> = objects
+            .iter()
+            .map(|p| Entity {
+                kind: p.ty().to_string(),
+                moref: p.moref().value,
+                name: p.str("name").unwrap_or_default().to_string(),
+                parent: p.mo("parent").map(|m| m.value),
+                host_folder: p.mo("hostFolder").map(|m| m.value),
+                vm_folder: p.mo("vmFolder").map(|m| m.value),
+                datastore_folder: None,
+                resource_pool: p.mo("resourcePool").map(|m| m.value),
+            })
+            .collect();
+        let find_ty = |value: &str| -> String {
+            objects
+                .iter()
+                .find(|p| p.moref().value == value)
+                .map(|p| p.ty().to_string())
+                .unwrap_or_default()
+        };
+        let ctx = if self.uri.scheme == Scheme::Vpx {
+            let hp = inventory_path::resolve(&self.uri.path, &root.value, &entities)?;
+            HostContext {
+                datacenter: MoRef::new("Datacenter", &hp.datacenter.moref),
+                datacenter_path: hp.datacenter_path,
+                vm_folder: MoRef::new(
+                    "Folder",
+                    hp.datacenter.vm_folder.as_deref().unwrap_or_default(),
+                ),
+                compute_resource: MoRef::new(&hp.compute_resource.kind, &hp.compute_resource.moref),
+                resource_pool: MoRef::new(
+                    "ResourcePool",
+                    hp.compute_resource
+                        .resource_pool
+                        .as_deref()
+                        .unwrap_or_default(),
+                ),
+                host: MoRef::new("HostSystem", &hp.host.moref),
+            }
+        } else {
+            // A host (or the simulator): its only datacenter, compute resource and host.
+            let dc = entities
+                .iter()
+                .find(|e| e.kind == "Datacenter")
+                .ok_or_else(|| Error::internal("Could not find datacenter"))?;
+            let cr = entities
+                .iter()
+                .find(|e| e.kind.ends_with("ComputeResource"))
+                .ok_or_else(|| Error::internal("Could not find compute resource"))?;
+            let host = entities
+                .iter()
+                .find(|e| e.kind == "HostSystem")
+                .ok_or_else(|| Error::internal("Could not find host system"))?;
+            let _ = find_ty;
+            HostContext {
+                datacenter: MoRef::new("Datacenter", &dc.moref),
+                datacenter_path: dc.name.clone(),
+                vm_folder: MoRef::new("Folder", dc.vm_folder.as_deref().unwrap_or_default()),
+                compute_resource: MoRef::new(&cr.kind, &cr.moref),
+                resource_pool: MoRef::new(
+                    "ResourcePool",
+                    cr.resource_pool.as_deref().unwrap_or_default(),
+                ),
+                host: MoRef::new("HostSystem", &host.moref),
+            }
+        };
+        if let Ok(mut c) = self.ctx.lock() {
+            *c = Some(ctx.clone());
+        }
+        self.save_cache();
+        Ok(ctx)
+    }
+
+    /// The filter spec reaching the connection's host with `paths`: from the root folder on a
+    /// host (no context needed), by reference on vCenter.
+    pub fn host_filter(&self, paths: &[&str]) -> Result<PropertyFilterSpec> {
+        let cached = self.ctx.lock().ok().and_then(|c| c.clone());
+        if self.uri.scheme == Scheme::Vpx || cached.is_some() {
+            let ctx = self.context()?;
+            Ok(filter(
+                &ctx.host,
+                false,
+                vec![],
+                vec![pspec("HostSystem", paths)],
+            ))
+        } else {
+            Ok(filter(
+                &self.root_folder(),
+                true,
+                host_traversal(),
+                vec![pspec("HostSystem", paths)],
+            ))
+        }
+    }
+
+    /// The host's properties (one retrieval).
+    pub fn host_props(&self, paths: &[&str]) -> Result<Props> {
+        let spec = self.host_filter(paths)?;
+        let mut all = self.run(|c| {
+            let spec = spec.clone();
+            async move { retrieve_all(&c, std::slice::from_ref(&spec)).await }
+        })?;
+        if all.is_empty() {
+            return Err(Error::internal("Could not find host system"));
+        }
+        Ok(all.swap_remove(0))
+    }
+
+    /// The filter spec reaching every VM of the connection: the datacenter's VMs on vCenter,
+    /// everything under the root folder on a host.
+    pub fn vms_filter(&self, paths: &[&str]) -> Result<PropertyFilterSpec> {
+        if self.uri.scheme == Scheme::Vpx {
+            let ctx = self.context()?;
+            Ok(filter(
+                &ctx.vm_folder,
+                true,
+                vm_traversal(),
+                vec![pspec("VirtualMachine", paths)],
+            ))
+        } else {
+            Ok(filter(
+                &self.root_folder(),
+                true,
+                vm_traversal(),
+                vec![pspec("VirtualMachine", paths)],
+            ))
+        }
+    }
+
+    /// Every VM with `paths` (one paged retrieval).
+    pub fn all_vms(&self, paths: &[&str]) -> Result<Vec<Props>> {
+        let spec = self.vms_filter(paths)?;
+        self.run(|c| {
+            let spec = spec.clone();
+            async move { retrieve_all(&c, std::slice::from_ref(&spec)).await }
+        })
+    }
+
+    /// One object's properties; `None` when the object does not exist.
+    pub fn object_props(&self, obj: &MoRef, paths: &[&str]) -> Result<Option<Props>> {
+        let spec = filter(obj, false, vec![], vec![pspec(&obj.ty, paths)]);
+        let r = self.run(|c| {
+            let spec = spec.clone();
+            async move { retrieve_all(&c, std::slice::from_ref(&spec)).await }
+        });
+        match r {
+            Ok(mut v) => Ok(if v.is_empty() {
+                None
+            } else {
+                Some(v.swap_remove(0))
+            }),
+            Err(e) if is_not_found(&e) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Several filter specs in one retrieval.
+    pub fn retrieve(&self, specs: Vec<PropertyFilterSpec>) -> Result<Vec<Props>> {
+        self.run(|c| {
+            let specs = specs.clone();
+            async move { retrieve_all(&c, &specs).await }
+        })
+    }
+
+    /// `/folder` download.
+    pub fn get_file(&self, path_and_query: &str) -> Result<Vec<u8>> {
+        let p = path_and_query.to_string();
+        self.run(|c| {
+            let p = p.clone();
+            async move { c.get_file(&p).await.map(|b| b.to_vec()).map_err(vi_err) }
+        })
+    }
+
+    /// `/folder` upload.
+    pub fn put_file(&self, path_and_query: &str, data: Vec<u8>) -> Result<()> {
+        let p = path_and_query.to_string();
+        self.run(|c| {
+            let p = p.clone();
+            let data = bytes::Bytes::from(data.clone());
+            async move { c.put_file(&p, data).await.map_err(vi_err) }
+        })
+    }
+
+    /// Logs out.
+    pub fn logout(&self) -> Result<()> {
+        if let Some((cache, key)) = &self.cache {
+            cache.remove(key);
+        }
+        self.rt.block_on(self.client.close()).map_err(vi_err)
+    }
+}
+
+pub(crate) fn is_not_authenticated(e: &Error) -> bool {
+    std::error::Error::source(e)
+        .and_then(|s| s.downcast_ref::<vi::Error>())
+        .map(|v| v.is_not_authenticated())
+        .unwrap_or(false)
+}
+
+pub(crate) fn is_not_found(e: &Error) -> bool {
+    std::error::Error::source(e)
+        .and_then(|s| s.downcast_ref::<vi::Error>())
+        .map(|v| matches!(v, vi::Error::Fault(vi::Fault::ManagedObjectNotFound { .. })))
+        .unwrap_or(false)
+}
+
+/// RetrievePropertiesEx with continuation: every object, in server order.
+pub(crate) async fn retrieve_all(c: &Client, specs: &[PropertyFilterSpec]) -> Result<Vec<Props>> {
+    let options = RetrieveOptions {
+        max_objects: Some(1000),
+    };
+    let mut out = Vec::new();
+    let mut page = c
+        .retrieve_properties_ex(specs, &options)
+        .await
+        .map_err(vi_err)?;
+    while let Some(result) = page {
+        out.extend(result.objects.into_iter().map(Props::from_content));
+        page = match result.token {
+            Some(token) => Some(
+                c.continue_retrieve_properties_ex(&token)
+                    .await
+                    .map_err(vi_err)?,
+            ),
+            None => None,
+        };
+    }
+    Ok(out)
+}
+
+/// Starts the simulator for a `sim:` URI and returns its URL and credentials.
+pub(crate) fn start_sim(
+    uri: &Uri,
+    options: &OpenOptions,
+) -> Result<(String, Credentials, Box<dyn std::any::Any + Send + Sync>)> {
+    let starter = options.sim.as_ref().ok_or_else(|| {
+        Error::invalid_arg(format!(
+            "URI '{}' needs the embedded simulator, which this program does not provide",
+            uri.to_connected_string()
+        ))
+    })?;
+    let target = uri.sim.clone().unwrap_or(SimTarget::Default);
+    let endpoint = starter.start(&target).map_err(Error::internal)?;
+    let creds = Credentials {
+        username: endpoint.username.clone(),
+        password: crate::auth::Password::new(endpoint.password.clone()),
+    };
+    Ok((endpoint.sdk_url, creds, endpoint.guard))
+}
