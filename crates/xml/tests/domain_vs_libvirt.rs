@@ -223,6 +223,7 @@ fn doc(name: &str, devices: &str) -> String {
 fn tricky_documents_match_libvirt() {
     let cases: Vec<(&str, String)> = vec![
         ("escapes", BASE.replace("<name>NAME</name>", "<name>a &amp; &lt;b&gt; 'q' \"d\"</name>\n  <title>t &amp; t</title>\n  <description>multi\nline &amp; \"q\" 'a' &gt;</description>").replace("DEVICES", "")),
+        ("empty-text", BASE.replace("<name>NAME</name>", "<name>empty</name>\n  <title></title>\n  <description></description>").replace("<uuid>50115e16-9bdc-49d7-f171-53c4d7f91710</uuid>", "<uuid>50115e16-9bdc-49d7-f171-53c4d7f91710</uuid>\n  <genid>8c4e2c8a-94d4-4bd2-a0b9-22c1d2fbf1a3</genid>").replace("DEVICES", "")),
         ("units", BASE.replace("<memory unit='KiB'>65536</memory>", "<memory unit='MiB'>512</memory>\n  <currentMemory unit='b'>1000000</currentMemory>\n  <memtune>\n    <min_guarantee unit='MiB'>64</min_guarantee>\n    <hard_limit unit='GiB'>2</hard_limit>\n  </memtune>").replace("DEVICES", "")),
         ("current-above-max", BASE.replace("<memory unit='KiB'>65536</memory>", "<memory unit='KiB'>65536</memory>\n  <currentMemory unit='KiB'>99999999</currentMemory>").replace("DEVICES", "")),
         ("vcpus", BASE.replace("<os>", "<vcpu cpuset='5,0-2,^1' current='2'>4</vcpu>\n  <cputune>\n    <shares>2000</shares>\n  </cputune>\n  <os firmware='efi'>").replace("DEVICES", "")),

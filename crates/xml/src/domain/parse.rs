@@ -128,7 +128,8 @@ fn parse_domain(root: &Element) -> Result<Domain, XmlError> {
     }
     d.name = name.text.clone();
 
-    if let Some(u) = root.single("uuid")? {
+    // libvirt reads these through XPath string(), which treats an empty element as absent.
+    if let Some(u) = root.single("uuid")?.filter(|u| !u.text.is_empty()) {
         d.uuid = Some(
             u.text
                 .parse()
@@ -146,7 +147,7 @@ fn parse_domain(root: &Element) -> Result<Domain, XmlError> {
             )
         });
     }
-    if let Some(t) = root.single("title")? {
+    if let Some(t) = root.single("title")?.filter(|t| !t.text.is_empty()) {
         if t.text.contains('\n') {
             return Err(XmlError::invalid(
                 "<title>",
@@ -156,7 +157,7 @@ fn parse_domain(root: &Element) -> Result<Domain, XmlError> {
         }
         d.title = Some(t.text.clone());
     }
-    if let Some(desc) = root.single("description")? {
+    if let Some(desc) = root.single("description")?.filter(|d| !d.text.is_empty()) {
         d.description = Some(desc.text.clone());
     }
 
