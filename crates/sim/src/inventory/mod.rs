@@ -220,6 +220,9 @@ impl World {
         }
         let ids: Vec<String> = self.vms.keys().cloned().collect();
         for id in ids {
+            if let Some(vm) = self.vms.get_mut(&id) {
+                vmx::normalize_devices(&mut vm.config.devices);
+            }
             let Some(vm) = self.vms.get(&id) else {
                 continue;
             };
@@ -883,8 +886,8 @@ impl World {
             changed = true;
         }
         if cfg.instance_uuid.is_empty() {
+            // Kept in memory; the file gets it with the next configuration change.
             cfg.instance_uuid = random_uuid();
-            changed = true;
         }
         let moid = self.alloc_vm_id();
         let vm = Vm {

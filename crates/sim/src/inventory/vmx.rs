@@ -284,6 +284,23 @@ fn shares_from_vmx(value: Option<&str>, cpu: bool, num_cpu: i32, memory_mb: i64)
     }
 }
 
+/// Sorts devices into the canonical order the VMX reader produces: controllers, disks and
+/// CD-ROMs by slot, floppies, NICs, serial and parallel ports, video.
+pub fn normalize_devices(devices: &mut [Device]) {
+    devices.sort_by_key(|d| match d {
+        Device::ScsiController { index, .. } => (0, Bus::Scsi, *index, 0),
+        Device::SataController { index } => (1, Bus::Sata, *index, 0),
+        Device::Disk { slot, .. } | Device::Cdrom { slot, .. } => {
+            (2, slot.bus, slot.controller, slot.unit)
+        }
+        Device::Floppy { index, .. } => (3, Bus::Scsi, *index, 0),
+        Device::Nic { index, .. } => (4, Bus::Scsi, *index, 0),
+        Device::Serial { index, .. } => (5, Bus::Scsi, *index, 0),
+        Device::Parallel { index, .. } => (6, Bus::Scsi, *index, 0),
+        Device::Video { .. } => (7, Bus::Scsi, 0, 0),
+    });
+}
+
 /// Keys [`config_to_vmx`] writes or [`config_from_vmx`] interprets; everything else is kept in
 /// `extra`.
 fn is_modelled_key(key: &str) -> bool {
@@ -553,7 +570,10 @@ pub fn config_from_entries(map: &VmxMap, ctx: &PathContext<'_>) -> Result<VmConf
             }
         }
     }
-    if map.get_bool("svga.present") != Some(false) {
+    // Only a file that mentions the SVGA adapter gets a video device; libvirt writes none
+    // for a domain without <video>, and a round trip must not invent one.
+    let svga_mentioned = map.get("svga.present").is_some() || map.get("svga.vramSize").is_some();
+    if svga_mentioned && map.get_bool("svga.present") != Some(false) {
         let vram_kb = map
             .get_i64("svga.vramSize")
             .map(|b| b / 1024)
@@ -567,6 +587,7 @@ pub fn config_from_entries(map: &VmxMap, ctx: &PathContext<'_>) -> Result<VmConf
         .filter(|(k, _)| !is_modelled_key(k))
         .cloned()
         .collect();
+    normalize_devices(&mut devices);
     Ok(VmConfig {
         name,
         uuid,
@@ -627,7 +648,10 @@ pub fn config_to_vmx(cfg: &VmConfig, ctx: &PathContext<'_>) -> String {
     if cfg.cpu_alloc.limit >= 0 {
         m.set("sched.cpu.max", cfg.cpu_alloc.limit.to_string());
     }
-    m.set("sched.cpu.shares", shares_to_vmx(&cfg.cpu_alloc));
+    // Normal shares are the default: written only when something else was chosen.
+    if cfg.cpu_alloc.shares_level != "normal" {
+        m.set("sched.cpu.shares", shares_to_vmx(&cfg.cpu_alloc));
+    }
     if cfg.mem_alloc.reservation > 0 {
         m.set("sched.mem.min", cfg.mem_alloc.reservation.to_string());
         m.set("sched.mem.minsize", cfg.mem_alloc.reservation.to_string());
@@ -635,7 +659,9 @@ pub fn config_to_vmx(cfg: &VmConfig, ctx: &PathContext<'_>) -> String {
     if cfg.mem_alloc.limit >= 0 {
         m.set("sched.mem.max", cfg.mem_alloc.limit.to_string());
     }
-    m.set("sched.mem.shares", shares_to_vmx(&cfg.mem_alloc));
+    if cfg.mem_alloc.shares_level != "normal" {
+        m.set("sched.mem.shares", shares_to_vmx(&cfg.mem_alloc));
+    }
     for d in &cfg.devices {
         match d {
             Device::ScsiController { index, model } => {

@@ -1776,6 +1776,7 @@ fn reconfigure(w: &mut World, id: &str, spec: &Element, this: &MoRef) -> Result<
     for f in &gone_disks {
         let _ = w.delete_virtual_disk(f);
     }
+    crate::inventory::vmx::normalize_devices(&mut cfg.devices);
     let guest = crate::inventory::default_guest_for(&cfg);
     let vm = w.vm_mut(id).map_err(fe)?;
     vm.config = cfg;
