@@ -63,6 +63,52 @@ impl NetModel {
     }
 }
 
+/// Model names libvirt 9.0 knows, in its canonical spelling (matched case-insensitively).
+const LIBVIRT_NET_MODELS: &[&str] = &[
+    "unknown",
+    "netfront",
+    "rtl8139",
+    "virtio",
+    "e1000",
+    "e1000e",
+    "virtio-transitional",
+    "virtio-non-transitional",
+    "usb-net",
+    "spapr-vlan",
+    "lan9118",
+    "scm91c111",
+    "vlance",
+    "vmxnet",
+    "vmxnet2",
+    "vmxnet3",
+    "Am79C970A",
+    "Am79C973",
+    "82540EM",
+    "82545EM",
+    "82543GC",
+];
+
+impl NetModel {
+    /// Reads `<model type=...>` as libvirt does: known names match case-insensitively and take
+    /// their canonical spelling, `unknown` means no model, other names are kept if they use
+    /// only letters, digits, `_` and `-`.
+    pub fn parse_libvirt(s: &str) -> Result<Option<NetModel>, &'static str> {
+        if let Some(known) = LIBVIRT_NET_MODELS
+            .iter()
+            .find(|m| m.eq_ignore_ascii_case(s))
+        {
+            return Ok((*known != "unknown").then(|| NetModel::from_xml_str(known)));
+        }
+        if !s
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
+            return Err("Model name contains invalid characters");
+        }
+        Ok(Some(NetModel::Other(s.to_string())))
+    }
+}
+
 /// What the interface is attached to; the variant decides `<interface type=...>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InterfaceSource {

@@ -577,10 +577,18 @@ fn parse_interface(el: &Element) -> Result<Interface, XmlError> {
         None => None,
         Some(m) => {
             let a = attr_req(m, "address")?;
+            let address: MacAddr = a
+                .parse()
+                .map_err(|e: &str| XmlError::invalid(attr_what(m, "address"), a, e))?;
+            if address.0[0] & 1 != 0 {
+                return Err(XmlError::invalid(
+                    attr_what(m, "address"),
+                    a,
+                    "expected unicast mac address, found multicast",
+                ));
+            }
             Some(Mac {
-                address: a
-                    .parse()
-                    .map_err(|e: &str| XmlError::invalid(attr_what(m, "address"), a, e))?,
+                address,
                 mac_type: attr_enum(m, "type")?,
                 check: attr_yes_no(m, "check")?,
             })
@@ -593,10 +601,14 @@ fn parse_interface(el: &Element) -> Result<Interface, XmlError> {
             .single("target")?
             .and_then(|t| t.attr("dev"))
             .map(str::to_string),
-        model: el
-            .single("model")?
-            .map(|m| attr_req(m, "type").map(NetModel::from_xml_str))
-            .transpose()?,
+        model: match el.single("model")? {
+            None => None,
+            Some(m) => {
+                let t = attr_req(m, "type")?;
+                NetModel::parse_libvirt(t)
+                    .map_err(|e| XmlError::invalid(attr_what(m, "type"), t, e))?
+            }
+        },
     })
 }
 
