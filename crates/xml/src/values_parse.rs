@@ -126,46 +126,70 @@ pub fn text_enum<E: XmlKeyword>(el: &Element) -> Result<E, XmlError> {
         .ok_or_else(|| XmlError::invalid(el_what(el), &el.text, E::expected_keywords()))
 }
 
-/// A scaled size (`<memory unit='MiB'>4</memory>`) converted to KiB, rounding up like
-/// libvirt. `default_unit` applies when there is no `unit` attribute.
+/// A scaled size (`<memory unit='MiB'>4</memory>`) converted to KiB as libvirt does: the unit
+/// is `b`/`byte`/`bytes`, or a letter `k m g t p e` (any case) alone or followed by `iB`
+/// (powers of 1024) or `B` (powers of 1000); no unit means KiB. The byte count must stay
+/// below 2^63 and is rounded up to whole KiB.
 pub fn scaled_kib(el: &Element, default_unit: &str) -> Result<u64, XmlError> {
+    const MAX_BYTES: u64 = i64::MAX as u64;
     let what = el_what(el);
     let n: u64 = parse_unsigned(&what, &el.text)?;
-    let unit = el.attr("unit").unwrap_or(default_unit);
-    let scale: u64 = match unit {
-        "b" | "byte" | "bytes" => 1,
-        "KB" => 1_000,
-        "k" | "K" | "KiB" => 1 << 10,
-        "MB" => 1_000_000,
-        "m" | "M" | "MiB" => 1 << 20,
-        "GB" => 1_000_000_000,
-        "g" | "G" | "GiB" => 1 << 30,
-        "TB" => 1_000_000_000_000,
-        "t" | "T" | "TiB" => 1 << 40,
-        "PB" => 1_000_000_000_000_000,
-        "p" | "P" | "PiB" => 1 << 50,
-        "EB" => 1_000_000_000_000_000_000,
-        "e" | "E" | "EiB" => 1 << 60,
-        other => {
-            return Err(XmlError::invalid(
-                attr_what(el, "unit"),
-                other,
-                "expected a unit like 'b', 'KiB', 'MiB', 'GiB', 'TiB', 'KB', 'MB', 'GB'",
-            ))
-        }
+    let unit = el
+        .attr("unit")
+        .filter(|u| !u.is_empty())
+        .unwrap_or(default_unit);
+    let scale = unit_scale(unit).ok_or_else(|| {
+        XmlError::invalid(
+            attr_what(el, "unit"),
+            unit,
+            "expected a unit like 'b', 'KiB', 'MiB', 'GiB', 'TiB', 'KB', 'MB', 'GB'",
+        )
+    })?;
+    let too_large = || {
+        XmlError::invalid(
+            &what,
+            format!("{} {unit}", el.text.trim()),
+            "size too large (at most 8 EiB)",
+        )
     };
-    // libvirt caps sizes at LLONG_MAX bytes.
-    let bytes = n
-        .checked_mul(scale)
-        .filter(|b| *b <= i64::MAX as u64)
-        .ok_or_else(|| {
-            XmlError::invalid(
-                &what,
-                format!("{} {unit}", el.text.trim()),
-                "size too large (at most 8 EiB)",
-            )
-        })?;
-    Ok(bytes.div_ceil(1024))
+    if n != 0 && n > MAX_BYTES / scale {
+        return Err(too_large());
+    }
+    let kib = (n * scale).div_ceil(1024);
+    if kib >= MAX_BYTES.div_ceil(1024) {
+        return Err(too_large());
+    }
+    Ok(kib)
+}
+
+/// Bytes per unit for libvirt's unit suffixes (see [`scaled_kib`]).
+pub fn unit_scale(unit: &str) -> Option<u64> {
+    if ["b", "byte", "bytes"]
+        .iter()
+        .any(|u| u.eq_ignore_ascii_case(unit))
+    {
+        return Some(1);
+    }
+    let mut chars = unit.chars();
+    let first = chars.next()?.to_ascii_lowercase();
+    let rest = chars.as_str();
+    let base: u64 = if rest.is_empty() || rest.eq_ignore_ascii_case("iB") {
+        1024
+    } else if rest.eq_ignore_ascii_case("b") {
+        1000
+    } else {
+        return None;
+    };
+    let power = match first {
+        'k' => 1,
+        'm' => 2,
+        'g' => 3,
+        't' => 4,
+        'p' => 5,
+        'e' => 6,
+        _ => return None,
+    };
+    Some(base.pow(power))
 }
 
 #[cfg(test)]
@@ -195,6 +219,13 @@ mod tests {
         assert!(scaled_kib(&el("99999999999999999999", None), "KiB").is_err());
         assert!(scaled_kib(&el("9999999999999999", Some("GiB")), "KiB").is_err());
         assert!(scaled_kib(&el("1", Some("parsec")), "KiB").is_err());
+        assert_eq!(scaled_kib(&el("1", Some("kb")), "KiB").unwrap(), 1);
+        assert_eq!(scaled_kib(&el("2048", Some("KB")), "KiB").unwrap(), 2000);
+        assert_eq!(scaled_kib(&el("1", Some("mib")), "KiB").unwrap(), 1024);
+        assert_eq!(scaled_kib(&el("1", Some("G")), "KiB").unwrap(), 1 << 20);
+        assert_eq!(scaled_kib(&el("3", Some("")), "KiB").unwrap(), 3);
+        assert!(scaled_kib(&el("8", Some("EiB")), "KiB").is_err());
+        assert!(scaled_kib(&el("1", Some("kiB2")), "KiB").is_err());
     }
 
     #[test]
