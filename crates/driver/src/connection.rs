@@ -84,6 +84,8 @@ pub struct OpenOptions {
     pub sim: Option<Arc<dyn SimStarter>>,
     /// Read-only connection (libvirt's VIR_CONNECT_RO): calls that change state fail.
     pub read_only: bool,
+    /// Where the session cache lives instead of `$XDG_CACHE_HOME/esxvirt/sessions`.
+    pub session_cache_dir: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for OpenOptions {
@@ -93,6 +95,7 @@ impl std::fmt::Debug for OpenOptions {
             .field("session_cache", &self.session_cache)
             .field("sim", &self.sim.is_some())
             .field("read_only", &self.read_only)
+            .field("session_cache_dir", &self.session_cache_dir)
             .finish()
     }
 }

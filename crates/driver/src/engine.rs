@@ -358,10 +358,15 @@ impl Engine {
                 .unwrap_or_else(|| uri.default_user().to_string()),
         };
         let cache = if use_cache {
-            SessionCache::default_location().map(|c| {
-                let key = session_cache::cache_key(&uri, &key_user);
-                (c, key)
-            })
+            options
+                .session_cache_dir
+                .clone()
+                .map(SessionCache::at)
+                .or_else(SessionCache::default_location)
+                .map(|c| {
+                    let key = session_cache::cache_key(&uri, &key_user);
+                    (c, key)
+                })
         } else {
             None
         };

@@ -2,30 +2,14 @@
 //! acceptance (libvirt's own driver cannot talk to this simulator at all). These tests fail,
 //! never skip, when vcsim cannot be started (ESXVIRT_VCSIM points at it).
 
-use std::sync::Arc;
+mod common;
 
-use esxvirt_driver::{
-    flags, AuthCallback, Connection, CredentialRequest, DomainState, OpenOptions,
-};
+use common::exercise;
+use esxvirt_driver::{Connection, OpenOptions};
 use esxvirt_testkit::{Vcsim, VcsimMode};
 
-/// Answers the password prompt with vcsim's password.
-struct Pass;
-impl AuthCallback for Pass {
-    fn request(&self, r: &CredentialRequest) -> Result<Option<String>, String> {
-        Ok(Some(match r {
-            CredentialRequest::Username { .. } => "user".into(),
-            CredentialRequest::Password { .. } => "pass".into(),
-        }))
-    }
-}
-
 fn options() -> OpenOptions {
-    OpenOptions {
-        auth: Some(Arc::new(Pass)),
-        session_cache: false,
-        ..Default::default()
-    }
+    common::options("user", "pass")
 }
 
 fn esx_uri(sim: &Vcsim, tls: bool) -> String {
@@ -38,90 +22,6 @@ fn esx_uri(sim: &Vcsim, tls: bool) -> String {
 
 fn vpx_uri(sim: &Vcsim) -> String {
     format!("vpx://user@{}/DC0/DC0_C0/DC0_C0_H0?no_verify=1", sim.addr)
-}
-
-/// list --all, dominfo, dumpxml, destroy, start, snapshot-create-as, snapshot-list on one
-/// connection.
-fn exercise(conn: &Connection) {
-    let all = conn.list_all_domains(0).expect("list all domains");
-    assert!(!all.is_empty(), "vcsim has VMs");
-    let names: Vec<String> = all.iter().map(|d| d.get_name().to_string()).collect();
-    let first = names[0].clone();
-
-    let dom = conn.domain_lookup_by_name(&first).expect("lookup by name");
-    assert_eq!(dom.get_name(), first);
-    let again = conn
-        .domain_lookup_by_uuid_string(&dom.get_uuid_string())
-        .expect("lookup by uuid");
-    assert_eq!(again.get_name(), first);
-
-    let info = dom.get_info().expect("dominfo");
-    assert!(info.max_mem > 0 && info.nr_virt_cpu > 0, "{info:?}");
-
-    let xml = dom.get_xml_desc(0).expect("dumpxml");
-    assert!(xml.starts_with("<domain type='vmware'"), "{xml}");
-    assert!(
-        xml.contains(&format!("<uuid>{}</uuid>", dom.get_uuid_string())),
-        "{xml}"
-    );
-
-    if info.state != DomainState::Shutoff {
-        dom.destroy(0).expect("destroy");
-    }
-    let (state, _) = dom.get_state(0).expect("domstate");
-    assert_eq!(state, DomainState::Shutoff);
-    assert_eq!(dom.get_id(), None);
-    let inactive = conn
-        .list_all_domains(flags::list_domains::INACTIVE)
-        .expect("list inactive");
-    assert!(inactive.iter().any(|d| d.get_name() == first));
-
-    dom.create(0).expect("start");
-    let (state, _) = dom.get_state(0).expect("domstate");
-    assert_eq!(state, DomainState::Running);
-    let dom = conn
-        .domain_lookup_by_name(&first)
-        .expect("lookup after start");
-    let id = dom.get_id().expect("a running domain has an ID");
-    let by_id = conn.domain_lookup_by_id(id as i32).expect("lookup by id");
-    assert_eq!(by_id.get_name(), first);
-
-    let snap = dom
-        .snapshot_create_xml(
-            "<domainsnapshot><name>snap1</name><description>first</description></domainsnapshot>",
-            0,
-        )
-        .expect("snapshot-create-as");
-    assert_eq!(snap.get_name(), "snap1");
-    dom.snapshot_create_xml("<domainsnapshot><name>snap2</name></domainsnapshot>", 0)
-        .expect("second snapshot");
-    let list = dom.snapshot_list_names(0).expect("snapshot-list");
-    assert_eq!(list, ["snap1", "snap2"]);
-    let roots = dom
-        .snapshot_list_names(flags::snapshot_list::ROOTS)
-        .expect("snapshot-list --roots");
-    assert_eq!(roots, ["snap1"]);
-    let current = dom.snapshot_current(0).expect("snapshot-current");
-    assert_eq!(current.get_name(), "snap2");
-    assert_eq!(current.get_parent(0).expect("parent").get_name(), "snap1");
-    let sx = current.get_xml_desc(0).expect("snapshot-dumpxml");
-    assert!(
-        sx.contains("<name>snap2</name>") && sx.contains("<parent>"),
-        "{sx}"
-    );
-    let dup = dom
-        .snapshot_create_xml("<domainsnapshot><name>snap1</name></domainsnapshot>", 0)
-        .unwrap_err();
-    assert_eq!(
-        dup.to_string(),
-        "Requested operation is not valid: Snapshot 'snap1' already exists"
-    );
-
-    let missing = conn.domain_lookup_by_name("no-such-vm").unwrap_err();
-    assert_eq!(
-        missing.to_string(),
-        "Domain not found: Could not find domain with name 'no-such-vm'"
-    );
 }
 
 #[test]

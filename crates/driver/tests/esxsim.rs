@@ -1,0 +1,327 @@
+//! The driver against the project's own simulator (esxsim, started in-process on a loopback
+//! port): the domain and snapshot walk, round trips per operation (from the connection's
+//! request counter), the session cache, expired sessions, bad credentials, a stopped server,
+//! define/undefine with awkward names, and `sim:///` through a SimStarter.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::{exercise, options};
+use esxvirt_driver::{
+    flags, Connection, DomainState, ErrorCode, OpenOptions, SimEndpoint, SimStarter, SimTarget,
+};
+use esxvirt_sim::{InventorySource, RunningSim, SimConfig, Simulator, Tls};
+
+/// A simulator and the runtime serving it.
+struct Sim {
+    sim: Option<RunningSim>,
+    rt: tokio::runtime::Runtime,
+}
+
+impl Sim {
+    fn start(inventory: InventorySource, tls: bool) -> Sim {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let config = SimConfig {
+            inventory,
+            tls: if tls { Tls::SelfSigned } else { Tls::Off },
+            ..SimConfig::default()
+        };
+        let sim = rt
+            .block_on(Simulator::start(config))
+            .expect("esxsim starts");
+        Sim { sim: Some(sim), rt }
+    }
+    fn sim(&self) -> &RunningSim {
+        self.sim.as_ref().expect("running")
+    }
+    fn addr(&self) -> String {
+        self.sim().addr().to_string()
+    }
+    fn esx(&self) -> String {
+        format!("esx://root@{}/?no_verify=1", self.addr())
+    }
+    fn vpx(&self) -> String {
+        format!(
+            "vpx://root@{}/dc1/cluster1/esx-01.example.com?no_verify=1",
+            self.addr()
+        )
+    }
+    fn stop(&mut self) {
+        if let Some(s) = self.sim.take() {
+            self.rt.block_on(s.shutdown());
+        }
+    }
+}
+
+fn opts() -> OpenOptions {
+    options("root", "password")
+}
+
+fn tempdir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("esxvirt-driver-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("temp dir");
+    d
+}
+
+#[test]
+fn esxsim_esx_domains_and_snapshots() {
+    let sim = Sim::start(InventorySource::DefaultEsx, true);
+    let conn = Connection::open(&sim.esx(), &opts()).expect("open");
+    exercise(&conn);
+    assert_eq!(conn.get_hostname().expect("hostname"), "esx01.example.com");
+    let info = conn.node_get_info().expect("nodeinfo");
+    assert!(info.cpus > 0 && info.mhz > 0 && info.memory > 0, "{info:?}");
+    assert!(conn
+        .get_capabilities()
+        .expect("caps")
+        .contains("<arch>x86_64</arch>"));
+    assert!(conn.node_get_free_memory().expect("freecell") > 0);
+}
+
+#[test]
+fn esxsim_vcenter_domains_and_snapshots() {
+    let sim = Sim::start(InventorySource::DefaultVCenter, false);
+    let uri = format!(
+        "vpx://root@{}/dc1/cluster1/esx-01.example.com?transport=http",
+        sim.addr()
+    );
+    let conn = Connection::open(&uri, &opts()).expect("open vpx");
+    exercise(&conn);
+}
+
+#[test]
+fn esxsim_round_trips() {
+    let sim = Sim::start(InventorySource::DefaultEsx, true);
+    // esx:// cold: service content, login, one retrieval.
+    let conn = Connection::open(&sim.esx(), &opts()).expect("open");
+    assert_eq!(
+        conn.request_count(),
+        2,
+        "open: RetrieveServiceContent + Login"
+    );
+    let all = conn.list_all_domains(0).expect("list");
+    assert_eq!(conn.request_count(), 3, "list --all: one retrieval");
+    let name = all[0].get_name().to_string();
+    let before = conn.request_count();
+    let dom = conn.domain_lookup_by_name(&name).expect("lookup");
+    dom.get_info().expect("info");
+    assert_eq!(conn.request_count() - before, 2, "lookup + info");
+    let before = conn.request_count();
+    dom.get_xml_desc(0).expect("dumpxml");
+    assert_eq!(
+        conn.request_count() - before,
+        2,
+        "dumpxml: one retrieval + the download"
+    );
+    let before = conn.request_count();
+    conn.node_get_info().expect("nodeinfo");
+    assert_eq!(conn.request_count() - before, 1, "nodeinfo");
+
+    // vpx:// cold: one more to resolve the host path.
+    let vsim = Sim::start(InventorySource::DefaultVCenter, true);
+    let vconn = Connection::open(&vsim.vpx(), &opts()).expect("open vpx");
+    assert_eq!(vconn.request_count(), 3, "vpx open: + host path");
+    vconn.list_all_domains(0).expect("list");
+    assert_eq!(vconn.request_count(), 4);
+}
+
+#[test]
+fn esxsim_session_cache() {
+    let sim = Sim::start(InventorySource::DefaultEsx, true);
+    let dir = tempdir("cache");
+    let cached = OpenOptions {
+        session_cache: true,
+        session_cache_dir: Some(dir.clone()),
+        ..opts()
+    };
+    let first = Connection::open(&sim.esx(), &cached).expect("cold open");
+    assert_eq!(first.request_count(), 2);
+    drop(first);
+    // The cache file is private.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let files: Vec<_> = std::fs::read_dir(&dir).expect("dir").flatten().collect();
+        assert_eq!(files.len(), 1);
+        let mode = files[0].metadata().expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    let warm = Connection::open(&sim.esx(), &cached).expect("warm open");
+    assert_eq!(warm.request_count(), 0, "a cached session needs no request");
+    warm.list_all_domains(0).expect("list");
+    assert_eq!(
+        warm.request_count(),
+        1,
+        "a read with the session cache: one request"
+    );
+    drop(warm);
+
+    // An expired session is renewed transparently.
+    sim.sim().expire_sessions();
+    let again = Connection::open(&sim.esx(), &cached).expect("open after expiry");
+    let list = again.list_all_domains(0).expect("list after expiry");
+    assert!(!list.is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn esxsim_errors_are_one_clear_line() {
+    let mut sim = Sim::start(InventorySource::DefaultEsx, true);
+    let bad = options("root", "wrong");
+    let e = Connection::open(&sim.esx(), &bad).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::AuthFailed, "{e}");
+    assert!(!e.to_string().contains('\n'));
+
+    let conn = Connection::open(&sim.esx(), &opts()).expect("open");
+    let e = conn.domain_lookup_by_name("nope").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "Domain not found: Could not find domain with name 'nope'"
+    );
+    let e = conn.domain_lookup_by_id(99999).unwrap_err();
+    assert_eq!(e.to_string(), "Domain not found: No domain with ID 99999");
+    let e = conn
+        .domain_lookup_by_uuid_string("00000000-0000-0000-0000-000000000001")
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "Domain not found: Could not find domain with UUID '00000000-0000-0000-0000-000000000001'"
+    );
+    let url = sim.esx();
+    sim.stop();
+    let e = Connection::open(&url, &opts()).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::OperationFailed, "{e}");
+    assert!(e.to_string().contains("connection refused"), "{e}");
+    let e = conn.list_all_domains(0).unwrap_err();
+    assert!(!e.to_string().contains('\n'), "{e}");
+}
+
+const DOMAIN_XML: &str = "<domain type='vmware'>
+  <name>NAME</name>
+  <memory unit='KiB'>262144</memory>
+  <vcpu>1</vcpu>
+  <os><type>hvm</type></os>
+  <devices>
+    <disk type='file' device='disk'>
+      <source file='[datastore1] DIR/disk.vmdk'/>
+      <target dev='sda' bus='scsi'/>
+    </disk>
+    <controller type='scsi' index='0' model='lsilogic'/>
+  </devices>
+</domain>";
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;")
+}
+
+#[test]
+fn esxsim_define_undefine_awkward_names() {
+    let sim = Sim::start(InventorySource::DefaultEsx, true);
+    let conn = Connection::open(&sim.esx(), &opts()).expect("open");
+    for (i, name) in ["with space", "ünïcödé", "a/b", "100%", "x&y", "a<b"]
+        .iter()
+        .enumerate()
+    {
+        let xml = DOMAIN_XML
+            .replace("NAME", &xml_escape(name))
+            .replace("DIR", &format!("awk{i}"));
+        let dom = conn.domain_define_xml(&xml, 0).expect("define");
+        assert_eq!(dom.get_name(), *name);
+        let found = conn.domain_lookup_by_name(name).expect("lookup");
+        assert_eq!(found.get_uuid_string(), dom.get_uuid_string());
+        let back = found.get_xml_desc(0).expect("dumpxml");
+        assert!(
+            back.contains(&format!("<name>{}</name>", xml_escape(name))),
+            "{back}"
+        );
+        assert_eq!(found.get_state(0).expect("state").0, DomainState::Shutoff);
+        // Defining the same name again fails and changes nothing.
+        let e = conn.domain_define_xml(&xml, 0).unwrap_err();
+        assert!(e.to_string().contains("Domain already exists"), "{e}");
+        found.undefine(0).expect("undefine");
+        assert!(conn.domain_lookup_by_name(name).is_err());
+    }
+}
+
+#[test]
+fn esxsim_scheduler_memory_autostart() {
+    let sim = Sim::start(InventorySource::DefaultEsx, true);
+    let conn = Connection::open(&sim.esx(), &opts()).expect("open");
+    let all = conn
+        .list_all_domains(flags::list_domains::INACTIVE)
+        .expect("inactive");
+    let dom = all.first().expect("an inactive VM");
+    use esxvirt_driver::{TypedParam, TypedValue};
+    dom.set_scheduler_parameters(
+        &[
+            TypedParam::new("reservation", TypedValue::LLong(100)),
+            TypedParam::new("limit", TypedValue::LLong(-1)),
+            TypedParam::new("shares", TypedValue::Int(-3)),
+        ],
+        0,
+    )
+    .expect("schedinfo --set");
+    let p = dom.get_scheduler_parameters(0).expect("schedinfo");
+    assert!(
+        p.contains(&TypedParam::new("reservation", TypedValue::LLong(100))),
+        "{p:?}"
+    );
+    assert!(
+        p.contains(&TypedParam::new("shares", TypedValue::Int(-3))),
+        "{p:?}"
+    );
+    dom.set_memory_parameters(
+        &[TypedParam::new("min_guarantee", TypedValue::ULLong(65536))],
+        0,
+    )
+    .expect("memtune");
+    assert_eq!(
+        dom.get_memory_parameters(0).expect("memtune"),
+        vec![TypedParam::new("min_guarantee", TypedValue::ULLong(65536))]
+    );
+    dom.set_max_memory(524288).expect("setmaxmem");
+    assert_eq!(dom.get_max_memory().expect("maxmem"), 524288);
+    dom.set_memory(262144, 0).expect("setmem");
+    assert_eq!(dom.get_info().expect("info").memory, 262144);
+    dom.set_autostart(true).expect("autostart");
+    assert!(dom.get_autostart().expect("autostart?"));
+    let auto = conn
+        .list_all_domains(flags::list_domains::AUTOSTART)
+        .expect("list --autostart");
+    assert!(auto.iter().any(|d| d.get_name() == dom.get_name()));
+    dom.set_autostart(false).expect("autostart --disable");
+    assert!(!dom.get_autostart().expect("autostart?"));
+}
+
+/// A starter for `sim:///` that runs esxsim on a runtime it owns.
+struct Starter;
+impl SimStarter for Starter {
+    fn start(&self, _target: &SimTarget) -> Result<SimEndpoint, String> {
+        let sim = Sim::start(InventorySource::DefaultEsx, false);
+        Ok(SimEndpoint {
+            sdk_url: format!("http://{}/sdk", sim.addr()),
+            username: "root".into(),
+            password: "password".into(),
+            guard: Box::new(sim),
+        })
+    }
+}
+
+#[test]
+fn esxsim_sim_uri_through_starter() {
+    let o = OpenOptions {
+        sim: Some(Arc::new(Starter)),
+        ..Default::default()
+    };
+    let conn = Connection::open("sim:///default", &o).expect("sim:///default");
+    assert!(!conn.list_all_domains(0).expect("list").is_empty());
+    assert_eq!(conn.get_uri(), "sim:///default");
+    let e = Connection::open("sim:///default", &OpenOptions::default()).unwrap_err();
+    assert!(e.to_string().contains("embedded simulator"), "{e}");
+}
