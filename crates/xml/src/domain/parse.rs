@@ -714,18 +714,23 @@ fn parse_graphics(el: &Element) -> Result<Graphics, XmlError> {
             ))
         }
     }
-    let mut port = attr_signed::<i32>(el, "port")?.unwrap_or(0);
-    let mut autoport = attr_yes_no(el, "autoport")?.unwrap_or(false);
-    // libvirt: port -1 means "pick one", i.e. autoport.
-    if port == -1 {
-        port = 0;
-        autoport = true;
-    } else if port < -1 {
-        return Err(XmlError::invalid(
-            attr_what(el, "port"),
-            port.to_string(),
-            "expected a port number or -1",
-        ));
+    // libvirt (reading inactive definitions, as define and domxml-to-native do): no port or
+    // port -1 means autoport; autoport='yes' drops any port; an unreadable autoport value is
+    // ignored, like libvirt ignores it.
+    let (mut port, mut autoport) = match el.attr("port") {
+        None => (0, true),
+        Some(p) => match parse_signed::<i32>(&attr_what(el, "port"), p)? {
+            -1 => (0, true),
+            n => (n, false),
+        },
+    };
+    match el.attr("autoport") {
+        Some("yes") => {
+            autoport = true;
+            port = 0;
+        }
+        Some("no") => autoport = false,
+        _ => {}
     }
     let mut listens = Vec::new();
     for l in el.children_named("listen") {
@@ -769,7 +774,17 @@ fn parse_graphics(el: &Element) -> Result<Graphics, XmlError> {
         websocket: attr_signed::<i32>(el, "websocket")?.unwrap_or(0),
         keymap: el.attr("keymap").map(str::to_string),
         passwd: el.attr("passwd").map(str::to_string),
-        share_policy: el.attr("sharePolicy").map(str::to_string),
+        share_policy: match el.attr("sharePolicy") {
+            None => None,
+            Some(v @ ("allow-exclusive" | "force-shared" | "ignore")) => Some(v.to_string()),
+            Some(v) => {
+                return Err(XmlError::invalid(
+                    attr_what(el, "sharePolicy"),
+                    v,
+                    "expected one of 'allow-exclusive', 'force-shared', 'ignore'",
+                ))
+            }
+        },
         listens,
     }))
 }
