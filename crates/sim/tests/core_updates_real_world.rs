@@ -1,0 +1,82 @@
+//! WaitForUpdatesEx over a container view of the default ESX world: objects enter, change
+//! and leave as VMs are powered on and unregistered.
+
+mod common;
+
+use common::{all_text, prop_spec, text, TestSim};
+use esxvirt_sim::{SimConfig, Tls};
+
+const PC: (&str, &str) = ("PropertyCollector", "ha-property-collector");
+
+#[test]
+fn core_wait_for_updates_enter_modify_leave() {
+    let sim = TestSim::start(SimConfig {
+        tls: Tls::Off,
+        ..SimConfig::default()
+    });
+    let mut c = sim.client();
+    assert_eq!(c.login("ha-sessionmgr", "root", "password").status, 200);
+    let r = c.call(
+        ("ViewManager", "ViewManager"),
+        "CreateContainerView",
+        "<container type=\"Folder\">ha-folder-root</container><type>VirtualMachine</type><recursive>true</recursive>",
+    );
+    let view = text(&r.body, "returnval").unwrap();
+    let r = c.call(
+        PC,
+        "CreateFilter",
+        &format!(
+            "<spec>{}<objectSet><obj type=\"ContainerView\">{view}</obj><skip>true</skip><selectSet xsi:type=\"TraversalSpec\"><type>ContainerView</type><path>view</path><skip>false</skip></selectSet></objectSet></spec><partialUpdates>false</partialUpdates>",
+            prop_spec("VirtualMachine", &["name", "runtime.powerState"])
+        ),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let wait = |c: &mut common::Client, version: &str| {
+        c.call(
+            PC,
+            "WaitForUpdatesEx",
+            &format!(
+                "<version>{version}</version><options><maxWaitSeconds>5</maxWaitSeconds></options>"
+            ),
+        )
+    };
+    let r = wait(&mut c, "");
+    let kinds = all_text(&r.body, "kind");
+    assert_eq!(kinds.len(), 5, "{}", r.body);
+    assert!(kinds.iter().all(|k| k == "enter"));
+    let version = text(&r.body, "version").unwrap();
+    // Find tiny's id among the entered objects.
+    let objs = all_text(&r.body, "objectSet");
+    let tiny = objs
+        .iter()
+        .find(|o| o.contains(">tiny</val>"))
+        .and_then(|o| text(o, "obj"))
+        .expect("tiny entered");
+
+    let r = c.call(("VirtualMachine", &tiny), "PowerOnVM_Task", "");
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = wait(&mut c, &version);
+    assert_eq!(all_text(&r.body, "kind"), ["modify"], "{}", r.body);
+    assert!(r.body.contains("<name>runtime.powerState</name><op>assign</op><val xsi:type=\"VirtualMachinePowerState\">poweredOn</val>"), "{}", r.body);
+    let version = text(&r.body, "version").unwrap();
+
+    let r = c.call(("VirtualMachine", &tiny), "PowerOffVM_Task", "");
+    assert_eq!(r.status, 200);
+    let r = c.call(("VirtualMachine", &tiny), "UnregisterVM", "");
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = wait(&mut c, &version);
+    assert_eq!(all_text(&r.body, "kind"), ["leave"], "{}", r.body);
+    assert!(r
+        .body
+        .contains(&format!("<obj type=\"VirtualMachine\">{tiny}</obj>")));
+    // Nothing more: an empty answer after maxWaitSeconds 0.
+    let version = text(&r.body, "version").unwrap();
+    let r = c.call(
+        PC,
+        "WaitForUpdatesEx",
+        &format!(
+            "<version>{version}</version><options><maxWaitSeconds>0</maxWaitSeconds></options>"
+        ),
+    );
+    assert!(!r.body.contains("<returnval>"), "{}", r.body);
+}
