@@ -244,6 +244,7 @@ fn tricky_documents_match_libvirt() {
       <source bridge='b'/>
       <target dev='x7'/>
       <model type='UNKNOWN'/>\n    </interface>\n")),
+        ("unindexed-controllers", doc("uc", "    <disk>\n      <source file='/a'/>\n      <target dev='sda' bus='scsi'/>\n      <address type='drive' controller='6'/>\n    </disk>\n    <controller type='scsi' index='5' model='buslogic'/>\n    <controller type='scsi'/>\n    <controller type='scsi'/>\n    <controller type='scsi' index='3' model='vmpvscsi'/>\n    <controller type='ide'/>\n")),
         ("chardevs", doc("chr", "    <serial type='tcp'>\n      <source mode='bind' host='0.0.0.0' service='42001'/>\n      <protocol type='telnets'/>\n    </serial>\n    <serial type='tcp'>\n      <source host='h&amp;' service='42002'/>\n    </serial>\n    <serial type='pipe'>\n      <source path='\\\\.\\pipe\\x'/>\n      <target port='3'/>\n    </serial>\n    <serial type='file'>\n      <source path='[ds] s.file'/>\n    </serial>\n    <parallel type='dev'>\n      <source path='/dev/parport0'/>\n    </parallel>\n    <parallel type='file'>\n      <source path='[ds] p.file'/>\n      <target port='2'/>\n    </parallel>\n")),
         ("console-only", doc("con", "    <console type='pipe'>\n      <source path='p'/>\n    </console>\n")),
         ("console-differs", doc("con2", "    <serial type='file'>\n      <source path='a'/>\n    </serial>\n    <console type='file'>\n      <source path='b'/>\n    </console>\n")),

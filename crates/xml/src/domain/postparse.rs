@@ -136,8 +136,9 @@ impl Domain {
                 ));
             }
             for i in 0..=max {
+                // libvirt appends implicit controllers (no ordered insert here).
                 if present.insert((ctype, i)) {
-                    insert_controller(&mut self.devices.controllers, Controller::new(ctype, i));
+                    self.devices.controllers.push(Controller::new(ctype, i));
                 }
             }
         }
@@ -401,6 +402,32 @@ mod tests {
         assert_eq!(
             got,
             vec![(ControllerType::Scsi, 1), (ControllerType::Scsi, 0)]
+        );
+    }
+
+    #[test]
+    fn unindexed_controllers_settle_after_a_second_read() {
+        // Found by fuzzing: libvirt's placement of index-less controllers is not in index
+        // order, and reading that output again orders it; then it is stable.
+        let xml = "<domain type='vmware'><name>t</name><memory>1024</memory><os><type>hvm</type></os><devices>\
+            <disk><target dev='sda' bus='scsi'/><address type='drive' controller='6'/></disk>\
+            <controller type='scsi' index='5' model='buslogic'/><controller type='scsi'/>\
+            <controller type='scsi'/><controller type='scsi' index='3' model='vmpvscsi'/>\
+            </devices></domain>";
+        let order = |d: &Domain| {
+            d.devices
+                .controllers
+                .iter()
+                .map(|c| c.index)
+                .collect::<Vec<u32>>()
+        };
+        let first = Domain::from_xml(xml).unwrap();
+        assert_eq!(order(&first), vec![3, 5, 0, 1, 2, 4, 6]);
+        let second = Domain::from_xml(&first.to_xml()).unwrap();
+        assert_eq!(order(&second), vec![0, 1, 2, 3, 4, 5, 6]);
+        assert_eq!(
+            Domain::from_xml(&second.to_xml()).unwrap().to_xml(),
+            second.to_xml()
         );
     }
 
