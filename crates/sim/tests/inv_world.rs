@@ -371,3 +371,32 @@ fn inv_virtual_disk_files() {
     assert!(w.resolve("[datastore1] ../escape").is_err());
     assert!(w.resolve("[nosuch] x").is_err());
 }
+
+#[test]
+fn inv_minimal_inventory_file() {
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/INVENTORY.md")).unwrap();
+    let start = doc.find("```json\n").expect("json block") + 8;
+    let end = start + doc[start..].find("```").expect("end of json block");
+    let t = TempDir::new("minimal");
+    let mut w = World::from_json(&doc[start..end], &t.0).unwrap();
+    let vm = w.vm("1").unwrap().clone();
+    assert_eq!(vm.folder, "ha-folder-vm");
+    assert_eq!(vm.resource_pool, "ha-root-pool");
+    assert!(
+        !vm.guest.nics.is_empty(),
+        "a running VM reports its addresses"
+    );
+    // Its files were written from the model.
+    assert_eq!(w.read_vmx(&vm.vmx_path).unwrap(), vm.config);
+    assert_eq!(
+        w.disk_info("[datastore1] vm1/vm1.vmdk")
+            .unwrap()
+            .capacity_kb,
+        8_388_608
+    );
+    w.power_off("1").unwrap();
+    // And it round-trips through the state format.
+    let back = World::from_json(&w.to_json(), &t.0).unwrap();
+    assert_eq!(back, w);
+}

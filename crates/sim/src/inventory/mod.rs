@@ -220,9 +220,7 @@ impl World {
         }
         let ids: Vec<String> = self.vms.keys().cloned().collect();
         for id in ids {
-            if let Some(vm) = self.vms.get_mut(&id) {
-                vmx::normalize_devices(&mut vm.config.devices);
-            }
+            self.complete_vm(&id);
             let Some(vm) = self.vms.get(&id) else {
                 continue;
             };
@@ -238,6 +236,56 @@ impl World {
             }
         }
         Ok(())
+    }
+
+    /// Fills what a hand-written inventory may leave out of a VM: its folder and pool (from
+    /// its host), the guest info tools would report, the canonical device order.
+    fn complete_vm(&mut self, id: &str) {
+        let Some(vm) = self.vms.get(id) else { return };
+        let host = vm.host.clone();
+        let folder = if vm.folder.is_empty() {
+            self.hosts
+                .get(&host)
+                .and_then(|h| self.datacenters.get(&h.datacenter))
+                .map(|d| d.vm_folder.clone())
+                .unwrap_or_default()
+        } else {
+            vm.folder.clone()
+        };
+        let pool = if vm.resource_pool.is_empty() {
+            self.host_root_pool(&host).unwrap_or_default()
+        } else {
+            vm.resource_pool.clone()
+        };
+        if let Some(f) = self.folders.get_mut(&folder) {
+            if !f.children.iter().any(|c| c == id) {
+                f.children.push(id.to_string());
+            }
+        }
+        let Some(vm) = self.vms.get_mut(id) else {
+            return;
+        };
+        vm.folder = folder;
+        vm.resource_pool = pool;
+        vmx::normalize_devices(&mut vm.config.devices);
+        let (n, m) = (vm.config.num_cpu, vm.config.memory_mb);
+        for (a, cpu) in [
+            (&mut vm.config.cpu_alloc, true),
+            (&mut vm.config.mem_alloc, false),
+        ] {
+            if a.shares_level != "custom" {
+                a.shares = vmx::level_shares(&a.shares_level, cpu, n, m);
+            }
+        }
+        if vm.config.instance_uuid.is_empty() {
+            vm.config.instance_uuid = random_uuid();
+        }
+        if vm.guest_when_running == GuestInfo::default() {
+            vm.guest_when_running = default_guest_for(&vm.config);
+        }
+        if vm.power_state == PowerState::PoweredOn && vm.guest == GuestInfo::default() {
+            vm.guest = vm.guest_when_running.clone();
+        }
     }
 
     // ----- ids and lookups -------------------------------------------------------------

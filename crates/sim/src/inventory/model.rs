@@ -82,10 +82,13 @@ pub struct Folder {
     pub moid: String,
     pub name: String,
     /// Parent folder or datacenter; `None` for the root folder.
+    #[serde(default)]
     pub parent: Option<String>,
     /// VI types this folder may hold (`Datacenter`, `VirtualMachine`, `ComputeResource`, ...).
+    #[serde(default)]
     pub child_type: Vec<String>,
     /// Child managed-object ids in display order.
+    #[serde(default)]
     pub children: Vec<String>,
 }
 
@@ -108,9 +111,12 @@ pub struct Compute {
     pub name: String,
     pub parent: String,
     pub is_cluster: bool,
+    #[serde(default)]
     pub hosts: Vec<String>,
     pub resource_pool: String,
+    #[serde(default)]
     pub drs_enabled: bool,
+    #[serde(default)]
     pub ha_enabled: bool,
 }
 
@@ -121,6 +127,7 @@ pub struct ResourcePool {
     pub name: String,
     pub parent: String,
     pub owner: String,
+    #[serde(default)]
     pub child_pools: Vec<String>,
 }
 
@@ -146,9 +153,12 @@ pub struct HostHardware {
     pub cpu_cores: u16,
     pub cpu_threads: u16,
     pub memory_bytes: i64,
+    #[serde(default = "default_one_u16")]
     pub numa_nodes: u16,
+    #[serde(default)]
     pub bios_version: String,
     /// CPUID leaves (level, eax, ebx, ecx, edx) served as `hardware.cpuFeature`.
+    #[serde(default)]
     pub cpuid: Vec<CpuIdLeaf>,
 }
 
@@ -290,18 +300,31 @@ pub struct Host {
     pub datacenter: String,
     pub hardware: HostHardware,
     pub dns_host_name: String,
+    #[serde(default)]
     pub dns_domain_name: String,
+    #[serde(default)]
     pub management_ip: String,
+    #[serde(default)]
     pub in_maintenance_mode: bool,
+    #[serde(default = "default_connected")]
     pub connection_state: String,
+    #[serde(default = "default_boot")]
     pub boot_time: String,
+    #[serde(default)]
     pub vswitches: Vec<VSwitch>,
+    #[serde(default)]
     pub portgroups: Vec<PortGroup>,
+    #[serde(default)]
     pub pnics: Vec<PNic>,
+    #[serde(default)]
     pub vmknics: Vec<VmkNic>,
+    #[serde(default)]
     pub hbas: Vec<Hba>,
+    #[serde(default)]
     pub luns: Vec<Lun>,
+    #[serde(default)]
     pub datastores: Vec<String>,
+    #[serde(default)]
     pub autostart: AutoStart,
 }
 
@@ -324,14 +347,20 @@ pub struct Datastore {
     pub uuid: String,
     pub capacity: i64,
     /// Space taken by things not in the directory (metadata, other tenants).
+    #[serde(default)]
     pub base_used: i64,
     pub datacenter: String,
+    #[serde(default)]
     pub hosts: Vec<String>,
+    #[serde(default = "default_true")]
     pub accessible: bool,
     /// NFS server and export path.
+    #[serde(default)]
     pub nfs_host: Option<String>,
+    #[serde(default)]
     pub nfs_path: Option<String>,
     /// VMFS: the LUN the extent is on.
+    #[serde(default)]
     pub vmfs_extent: Option<String>,
 }
 
@@ -504,18 +533,27 @@ pub enum Device {
 pub struct VmConfig {
     pub name: String,
     pub uuid: String,
+    #[serde(default)]
     pub instance_uuid: String,
     /// The VMX guestOS value (`ubuntu-64`); the API guestId is derived from it.
+    #[serde(default = "default_guest_os")]
     pub guest_os: String,
     /// `vmx-14` etc.
+    #[serde(default = "default_version")]
     pub version: String,
     pub memory_mb: i64,
     pub num_cpu: i32,
+    #[serde(default = "default_one")]
     pub cores_per_socket: i32,
+    #[serde(default)]
     pub annotation: String,
+    #[serde(default = "default_firmware")]
     pub firmware: String,
+    #[serde(default = "default_alloc")]
     pub cpu_alloc: Allocation,
+    #[serde(default = "default_alloc")]
     pub mem_alloc: Allocation,
+    #[serde(default)]
     pub devices: Vec<Device>,
     /// VMX keys this model does not interpret, kept in order so a rewrite loses nothing.
     #[serde(default)]
@@ -575,21 +613,32 @@ pub struct GuestNic {
 pub struct Vm {
     pub moid: String,
     pub host: String,
+    #[serde(default)]
     pub folder: String,
+    #[serde(default)]
     pub resource_pool: String,
     /// Datastore path of the .vmx (`[datastore1] web01/web01.vmx`).
     pub vmx_path: String,
     pub config: VmConfig,
+    #[serde(default)]
     pub power_state: PowerState,
+    #[serde(default)]
     pub boot_time: Option<String>,
+    #[serde(default)]
     pub question: Option<Question>,
+    #[serde(default)]
     pub snapshots: Vec<Snapshot>,
+    #[serde(default)]
     pub current_snapshot: Option<String>,
+    #[serde(default)]
     pub guest: GuestInfo,
     /// Guest info to report while running (what tools say once the VM is up).
+    #[serde(default)]
     pub guest_when_running: GuestInfo,
+    #[serde(default)]
     pub template: bool,
     /// Counter for snapshot ids and file names.
+    #[serde(default = "default_one")]
     pub next_snapshot_id: i32,
     /// The task (id) of a power-on blocked by the pending question, if any.
     #[serde(default)]
@@ -601,4 +650,32 @@ impl Vm {
     pub fn name(&self) -> &str {
         &self.config.name
     }
+}
+
+fn default_firmware() -> String {
+    "bios".into()
+}
+fn default_one() -> i32 {
+    1
+}
+fn default_one_u16() -> u16 {
+    1
+}
+fn default_true() -> bool {
+    true
+}
+fn default_alloc() -> Allocation {
+    Allocation::normal(1000)
+}
+fn default_version() -> String {
+    "vmx-14".into()
+}
+fn default_guest_os() -> String {
+    "other".into()
+}
+fn default_connected() -> String {
+    "connected".into()
+}
+fn default_boot() -> String {
+    "2026-01-12T08:41:27.000Z".into()
 }
