@@ -12,7 +12,6 @@ use crate::error::ErrorCode;
 use crate::error::{Error, Result};
 use crate::file_names::{DatastoreMount, FileNameResolver};
 use crate::interface::Interface;
-use crate::network::Network;
 use crate::storage::{StoragePool, StorageVol};
 use crate::types::DomainState;
 use crate::types::NodeInfo;
@@ -692,50 +691,87 @@ impl Connection {
         esxvirt_vmx::domain_to_vmx(&def, &fctx, hw).map_err(|e| Error::internal(e.to_string()))
     }
 
-    // ----- networks -----
-
-    /// Every network (virtual switch) matching `flags` (`virConnectListAllNetworks`).
-    pub fn list_all_networks(&self, flags: u32) -> Result<Vec<Network<'_>>> {
-        let _ = flags;
-        Err(Error::not_yet("virConnectListAllNetworks"))
-    }
-
-    /// The network with this name (`virNetworkLookupByName`).
-    pub fn network_lookup_by_name(&self, name: &str) -> Result<Network<'_>> {
-        let _ = name;
-        Err(Error::not_yet("virNetworkLookupByName"))
-    }
-
-    /// The network with this UUID string (`virNetworkLookupByUUIDString`).
-    pub fn network_lookup_by_uuid_string(&self, uuid: &str) -> Result<Network<'_>> {
-        let _ = uuid;
-        Err(Error::not_yet("virNetworkLookupByUUIDString"))
-    }
-
-    /// Defines a network: a virtual switch with its port groups (`virNetworkDefineXMLFlags`).
-    pub fn network_define_xml(&self, xml: &str, flags: u32) -> Result<Network<'_>> {
-        let _ = (xml, flags);
-        Err(Error::not_yet("virNetworkDefineXMLFlags"))
-    }
-
     // ----- host interfaces -----
 
-    /// Every physical NIC matching `flags` (`virConnectListAllInterfaces`).
-    pub fn list_all_interfaces(&self, flags: u32) -> Result<Vec<Interface<'_>>> {
-        let _ = flags;
-        Err(Error::not_yet("virConnectListAllInterfaces"))
+    /// The host's physical NICs (`config.network.pnic`, one retrieval).
+    pub(crate) fn physical_nics(&self) -> Result<Vec<esxvirt_vi::PhysicalNic>> {
+        let mut p = self.engine.host_props(&["config.network.pnic"])?;
+        Ok(match p.take("config.network.pnic") {
+            Some(Value::ArrayOfPhysicalNic(v)) => v,
+            _ => Vec::new(),
+        })
     }
 
-    /// The physical NIC with this name (`virInterfaceLookupByName`).
+    /// Every physical NIC matching `flags` (`virConnectListAllInterfaces`): all are active.
+    pub fn list_all_interfaces(&self, flags: u32) -> Result<Vec<Interface<'_>>> {
+        use crate::flags::list_interfaces as f;
+        crate::error::check_flags(
+            flags,
+            f::ACTIVE | f::INACTIVE,
+            "virConnectListAllInterfaces",
+        )?;
+        if flags & (f::ACTIVE | f::INACTIVE) == f::INACTIVE {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .physical_nics()?
+            .into_iter()
+            .map(|n| Interface {
+                conn: self,
+                name: n.device,
+                mac: n.mac,
+            })
+            .collect())
+    }
+
+    /// Names of the active interfaces (`virConnectListInterfaces`).
+    pub fn list_interfaces(&self) -> Result<Vec<String>> {
+        Ok(self
+            .list_all_interfaces(0)?
+            .into_iter()
+            .map(|i| i.name)
+            .collect())
+    }
+
+    /// Always empty: ESX interfaces are always active (`virConnectListDefinedInterfaces`).
+    pub fn list_defined_interfaces(&self) -> Result<Vec<String>> {
+        Ok(Vec::new())
+    }
+
+    /// The physical NIC with this name (`virInterfaceLookupByName`), case-insensitively.
     pub fn interface_lookup_by_name(&self, name: &str) -> Result<Interface<'_>> {
-        let _ = name;
-        Err(Error::not_yet("virInterfaceLookupByName"))
+        self.physical_nics()?
+            .into_iter()
+            .find(|n| n.device.eq_ignore_ascii_case(name))
+            .map(|n| Interface {
+                conn: self,
+                name: n.device,
+                mac: n.mac,
+            })
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorCode::NoInterface,
+                    format!("Could not find physical NIC with name '{name}'"),
+                )
+            })
     }
 
     /// The physical NIC with this MAC address (`virInterfaceLookupByMACString`).
     pub fn interface_lookup_by_mac_string(&self, mac: &str) -> Result<Interface<'_>> {
-        let _ = mac;
-        Err(Error::not_yet("virInterfaceLookupByMACString"))
+        self.physical_nics()?
+            .into_iter()
+            .find(|n| n.mac.eq_ignore_ascii_case(mac))
+            .map(|n| Interface {
+                conn: self,
+                name: n.device,
+                mac: n.mac,
+            })
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorCode::NoInterface,
+                    format!("Could not find physical NIC with MAC address '{mac}'"),
+                )
+            })
     }
 
     // ----- storage -----

@@ -629,6 +629,37 @@ impl Engine {
         }
     }
 
+    /// Like [`Engine::host_filter`], also following `extra` (selection specs starting at the
+    /// host, named `extra_names`) to objects collected with `extra_props`.
+    pub fn host_filter_with(
+        &self,
+        paths: &[&str],
+        extra: Vec<AnySelectionSpec>,
+        extra_names: &[&str],
+        mut extra_props: Vec<PropertySpec>,
+    ) -> Result<PropertyFilterSpec> {
+        let mut props = vec![pspec("HostSystem", paths)];
+        props.append(&mut extra_props);
+        let cached = self.ctx.lock().ok().and_then(|c| c.clone());
+        if self.uri.scheme == Scheme::Vpx || cached.is_some() {
+            let ctx = self.context()?;
+            Ok(filter(&ctx.host, false, extra, props))
+        } else {
+            let mut select = vec![
+                trav(
+                    "folderChildren",
+                    "Folder",
+                    "childEntity",
+                    &["folderChildren", "dcHosts", "crHosts"],
+                ),
+                trav("dcHosts", "Datacenter", "hostFolder", &["folderChildren"]),
+                trav("crHosts", "ComputeResource", "host", extra_names),
+            ];
+            select.extend(extra);
+            Ok(filter(&self.root_folder(), true, select, props))
+        }
+    }
+
     /// The host's properties (one retrieval).
     pub fn host_props(&self, paths: &[&str]) -> Result<Props> {
         let spec = self.host_filter(paths)?;

@@ -1,6 +1,8 @@
 //! Host interface handles: the host's physical NICs (`virInterface*`).
 
 use crate::connection::Connection;
+use esxvirt_xml::interface::{Interface as XmlInterface, NicIpConfig};
+
 use crate::error::{Error, Result};
 
 /// A physical NIC of the host (`vmnic0`, ...).
@@ -29,8 +31,31 @@ impl<'c> Interface<'c> {
 
     /// The interface XML (`virInterfaceGetXMLDesc`).
     pub fn get_xml_desc(&self, flags: u32) -> Result<String> {
-        let _ = flags;
-        Err(Error::not_yet("virInterfaceGetXMLDesc"))
+        // VIR_INTERFACE_XML_INACTIVE
+        crate::error::check_flags(flags, 1, "esxInterfaceGetXMLDesc")?;
+        let nic = self
+            .conn
+            .physical_nics()?
+            .into_iter()
+            .find(|n| n.mac.eq_ignore_ascii_case(&self.mac))
+            .ok_or_else(|| {
+                Error::new(
+                    crate::error::ErrorCode::NoInterface,
+                    format!(
+                        "Could not find physical NIC with MAC address '{}'",
+                        self.mac
+                    ),
+                )
+            })?;
+        let ip = nic.spec.ip.as_ref().map(|ip| NicIpConfig {
+            dhcp: ip.dhcp,
+            ip_address: ip.ip_address.clone(),
+            subnet_mask: ip.subnet_mask.clone(),
+        });
+        let def =
+            XmlInterface::from_physical_nic(&nic.device, &nic.mac, ip.as_ref(), flags & 1 != 0)
+                .map_err(|e| Error::internal(e.to_string()))?;
+        Ok(def.to_xml())
     }
 
     /// Always true: physical NICs are listed as active (`virInterfaceIsActive`).

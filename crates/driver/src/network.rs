@@ -1,15 +1,267 @@
 //! Network handles: a host virtual switch with its port groups (`virNetwork*`).
 
-use crate::connection::Connection;
-use crate::error::{Error, Result};
+use esxvirt_vi::{
+    AnyHostVirtualSwitchBridge, HostNetworkPolicy, HostNetworkTrafficShapingPolicy, HostPortGroup,
+    HostPortGroupSpec, HostVirtualSwitch, HostVirtualSwitchBondBridge, HostVirtualSwitchSpec,
+    PhysicalNic, Value,
+};
+use esxvirt_xml::network::{
+    Bandwidth, ForwardMode, Network as XmlNetwork, PortGroup, ShapingPolicy,
+};
 
-/// A network of the host: a HostVirtualSwitch, named after the switch; its UUID is derived
-/// from the name (MD5) as libvirt's ESX driver derives it.
+use crate::connection::Connection;
+use crate::engine::{props_of, trav, vi_err, MoRef};
+use crate::error::{check_flags, Error, ErrorCode, Result};
+
+/// A network of the host: a HostVirtualSwitch, named after the switch; its UUID is the MD5 of
+/// the switch key, as libvirt's ESX driver derives it.
 #[derive(Debug, Clone)]
 pub struct Network<'c> {
     pub(crate) conn: &'c Connection,
     pub(crate) name: String,
     pub(crate) uuid: [u8; 16],
+}
+
+/// The host's network configuration: switches, port groups, NICs, Network entity names and
+/// the network system, from one retrieval.
+pub(crate) struct NetState {
+    pub switches: Vec<HostVirtualSwitch>,
+    pub portgroups: Vec<HostPortGroup>,
+    pub pnics: Vec<PhysicalNic>,
+    pub network_names: Vec<String>,
+    pub network_system: Option<MoRef>,
+}
+
+fn shaping(p: &Option<HostNetworkPolicy>) -> Option<Bandwidth> {
+    let sp = p.as_ref()?.shaping_policy.as_ref()?;
+    if sp.enabled != Some(true) {
+        return None;
+    }
+    Some(Bandwidth::from_shaping(&ShapingPolicy {
+        average_bps: sp.average_bandwidth,
+        peak_bps: sp.peak_bandwidth,
+        burst_bytes: sp.burst_size,
+    }))
+}
+
+fn to_policy(s: Option<ShapingPolicy>) -> Option<HostNetworkPolicy> {
+    let s = s?;
+    Some(HostNetworkPolicy {
+        shaping_policy: Some(HostNetworkTrafficShapingPolicy {
+            enabled: Some(true),
+            average_bandwidth: s.average_bps,
+            peak_bandwidth: s.peak_bps,
+            burst_size: s.burst_bytes,
+        }),
+        ..Default::default()
+    })
+}
+
+impl Connection {
+    pub(crate) fn net_state(&self, with_names: bool) -> Result<NetState> {
+        let paths = [
+            "config.network.vswitch",
+            "config.network.portgroup",
+            "config.network.pnic",
+            "configManager.networkSystem",
+        ];
+        let spec = if with_names {
+            self.engine.host_filter_with(
+                &paths,
+                vec![trav("hostNetworks", "HostSystem", "network", &[])],
+                &["hostNetworks"],
+                vec![props_of("Network", &["name"])],
+            )?
+        } else {
+            self.engine.host_filter(&paths)?
+        };
+        let objects = self.engine.retrieve(vec![spec])?;
+        let mut state = NetState {
+            switches: Vec::new(),
+            portgroups: Vec::new(),
+            pnics: Vec::new(),
+            network_names: Vec::new(),
+            network_system: None,
+        };
+        for mut o in objects {
+            if o.ty() == "HostSystem" {
+                if let Some(Value::ArrayOfHostVirtualSwitch(v)) = o.take("config.network.vswitch") {
+                    state.switches = v;
+                }
+                if let Some(Value::ArrayOfHostPortGroup(v)) = o.take("config.network.portgroup") {
+                    state.portgroups = v;
+                }
+                if let Some(Value::ArrayOfPhysicalNic(v)) = o.take("config.network.pnic") {
+                    state.pnics = v;
+                }
+                state.network_system = o.mo("configManager.networkSystem");
+            } else if let Some(n) = o.str("name") {
+                state.network_names.push(n.to_string());
+            }
+        }
+        Ok(state)
+    }
+
+    fn network_of(&self, sw: &HostVirtualSwitch) -> Network<'_> {
+        Network {
+            conn: self,
+            name: sw.name.clone(),
+            uuid: crate::md5::md5(sw.key.as_bytes()),
+        }
+    }
+
+    /// Every network (virtual switch) matching `flags` (`virConnectListAllNetworks`): all are
+    /// active, persistent and autostarted.
+    pub fn list_all_networks(&self, flags: u32) -> Result<Vec<Network<'_>>> {
+        use crate::flags::list_networks as f;
+        check_flags(flags, (1 << 6) - 1, "esxConnectListAllNetworks")?;
+        if (flags & (f::ACTIVE | f::INACTIVE) == f::INACTIVE)
+            || (flags & (f::PERSISTENT | f::TRANSIENT) == f::TRANSIENT)
+            || (flags & (f::AUTOSTART | f::NO_AUTOSTART) == f::NO_AUTOSTART)
+        {
+            return Ok(Vec::new());
+        }
+        let state = self.net_state(false)?;
+        Ok(state.switches.iter().map(|s| self.network_of(s)).collect())
+    }
+
+    /// Names of the active networks (`virConnectListNetworks`).
+    pub fn list_networks(&self) -> Result<Vec<String>> {
+        Ok(self
+            .list_all_networks(0)?
+            .into_iter()
+            .map(|n| n.name)
+            .collect())
+    }
+
+    /// Always empty: ESX networks are always active (`virConnectListDefinedNetworks`).
+    pub fn list_defined_networks(&self) -> Result<Vec<String>> {
+        Ok(Vec::new())
+    }
+
+    /// The network with this name (`virNetworkLookupByName`).
+    pub fn network_lookup_by_name(&self, name: &str) -> Result<Network<'_>> {
+        let state = self.net_state(false)?;
+        state
+            .switches
+            .iter()
+            .find(|s| s.name == name)
+            .map(|s| self.network_of(s))
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorCode::NoNetwork,
+                    format!("Could not find HostVirtualSwitch with name '{name}'"),
+                )
+            })
+    }
+
+    /// The network with this UUID string (`virNetworkLookupByUUIDString`).
+    pub fn network_lookup_by_uuid_string(&self, uuid: &str) -> Result<Network<'_>> {
+        let u = crate::domain::parse_uuid(uuid).ok_or_else(|| {
+            Error::invalid_arg(format!("Could not parse UUID from string '{uuid}'"))
+        })?;
+        let state = self.net_state(false)?;
+        state
+            .switches
+            .iter()
+            .map(|s| self.network_of(s))
+            .find(|n| n.uuid == u)
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorCode::NoNetwork,
+                    format!(
+                        "Could not find HostVirtualSwitch with UUID '{}'",
+                        crate::domain::format_uuid(&u)
+                    ),
+                )
+            })
+    }
+
+    /// Defines a network: a virtual switch with its port groups (`virNetworkDefineXMLFlags`).
+    pub fn network_define_xml(&self, xml: &str, flags: u32) -> Result<Network<'_>> {
+        check_flags(flags, 1, "esxNetworkDefineXMLFlags")?;
+        self.check_writable()?;
+        let def = XmlNetwork::from_xml(xml)
+            .map_err(|e| Error::new(ErrorCode::XmlError, e.to_string()))?;
+        let state = self.net_state(false)?;
+        if state.switches.iter().any(|s| s.name == def.name) {
+            return Err(Error::internal(
+                "HostVirtualSwitch already exists, editing existing ones is not supported yet",
+            ));
+        }
+        def.esx_define_precheck()
+            .map_err(|m| Error::new(ErrorCode::ConfigUnsupported, m))?;
+        for pg in &def.portgroups {
+            if state.portgroups.iter().any(|p| p.spec.name == pg.name) {
+                return Err(Error::new(
+                    ErrorCode::NetworkExist,
+                    format!("HostPortGroup with name '{}' exists already", pg.name),
+                ));
+            }
+        }
+        let mut spec = HostVirtualSwitchSpec {
+            num_ports: 128,
+            ..Default::default()
+        };
+        if def.forward_mode != ForwardMode::None && !def.forward_interfaces.is_empty() {
+            let mut keys = Vec::new();
+            for dev in &def.forward_interfaces {
+                let nic = state
+                    .pnics
+                    .iter()
+                    .find(|n| &n.device == dev)
+                    .ok_or_else(|| {
+                        Error::internal(format!("Could not find PhysicalNic with name '{dev}'"))
+                    })?;
+                keys.push(nic.key.clone().unwrap_or_else(|| nic.device.clone()));
+            }
+            spec.bridge = Some(AnyHostVirtualSwitchBridge::HostVirtualSwitchBondBridge(
+                HostVirtualSwitchBondBridge {
+                    nic_device: keys,
+                    ..Default::default()
+                },
+            ));
+        }
+        if let Some(b) = &def.bandwidth {
+            spec.policy = to_policy(
+                b.to_shaping()
+                    .map_err(|m| Error::new(ErrorCode::ConfigUnsupported, m))?,
+            );
+        }
+        let mut pg_specs = Vec::new();
+        for pg in &def.portgroups {
+            let shaping = match &pg.bandwidth {
+                Some(b) => b
+                    .to_shaping()
+                    .map_err(|m| Error::new(ErrorCode::ConfigUnsupported, m))?,
+                None => None,
+            };
+            pg_specs.push(HostPortGroupSpec {
+                name: pg.name.clone(),
+                vlan_id: 0,
+                vswitch_name: def.name.clone(),
+                policy: to_policy(shaping).unwrap_or_default(),
+            });
+        }
+        let ns = state
+            .network_system
+            .ok_or_else(|| Error::internal("Could not find the host's network system"))?;
+        let name = def.name.clone();
+        self.engine.run(|c| {
+            let (ns, name, spec, pg_specs) =
+                (ns.clone(), name.clone(), spec.clone(), pg_specs.clone());
+            async move {
+                c.add_virtual_switch(&ns.vi(), &name, Some(&spec))
+                    .await
+                    .map_err(vi_err)?;
+                for pg in &pg_specs {
+                    c.add_port_group(&ns.vi(), pg).await.map_err(vi_err)?;
+                }
+                Ok(())
+            }
+        })?;
+        self.network_lookup_by_name(&def.name)
+    }
 }
 
 impl<'c> Network<'c> {
@@ -28,15 +280,99 @@ impl<'c> Network<'c> {
         self.conn
     }
 
-    /// The network XML (`virNetworkGetXMLDesc`).
-    pub fn get_xml_desc(&self, flags: u32) -> Result<String> {
-        let _ = flags;
-        Err(Error::not_yet("virNetworkGetXMLDesc"))
+    fn not_found(&self) -> Error {
+        Error::new(
+            ErrorCode::NoNetwork,
+            format!("Could not find HostVirtualSwitch with name '{}'", self.name),
+        )
     }
 
-    /// Removes the virtual switch and its port groups (`virNetworkUndefine`).
+    /// The network XML (`virNetworkGetXMLDesc`): bridge forwarding over the switch's uplinks,
+    /// port groups that have a network, traffic shaping as bandwidth.
+    pub fn get_xml_desc(&self, flags: u32) -> Result<String> {
+        check_flags(flags, 1, "esxNetworkGetXMLDesc")?;
+        let state = self.conn.net_state(true)?;
+        let sw = state
+            .switches
+            .iter()
+            .find(|s| s.name == self.name)
+            .ok_or_else(|| self.not_found())?;
+        let mut def = XmlNetwork::new(sw.name.clone(), self.get_uuid_string());
+        if !sw.pnic.is_empty() {
+            def.forward_mode = ForwardMode::Bridge;
+            for key in &sw.pnic {
+                let nic = state
+                    .pnics
+                    .iter()
+                    .find(|n| n.key.as_deref() == Some(key))
+                    .ok_or_else(|| {
+                        Error::internal(format!("Could not find PhysicalNic with key '{key}'"))
+                    })?;
+                def.forward_interfaces.push(nic.device.clone());
+            }
+        }
+        for key in &sw.portgroup {
+            let pg = state
+                .portgroups
+                .iter()
+                .find(|p| p.key.as_deref() == Some(key))
+                .ok_or_else(|| {
+                    Error::internal(format!("Could not find HostPortGroup with key '{key}'"))
+                })?;
+            if state.network_names.contains(&pg.spec.name) {
+                def.portgroups.push(PortGroup {
+                    name: pg.spec.name.clone(),
+                    is_default: false,
+                    bandwidth: shaping(&Some(pg.spec.policy.clone())),
+                });
+            }
+        }
+        def.bandwidth = shaping(&sw.spec.policy);
+        Ok(def.to_xml())
+    }
+
+    /// Removes the port groups and the virtual switch (`virNetworkUndefine`); refused when a
+    /// port other than a VM's is connected.
     pub fn undefine(&self) -> Result<()> {
-        Err(Error::not_yet("virNetworkUndefine"))
+        self.conn.check_writable()?;
+        let state = self.conn.net_state(false)?;
+        let sw = state
+            .switches
+            .iter()
+            .find(|s| s.name == self.name)
+            .ok_or_else(|| self.not_found())?;
+        let mut pg_names = Vec::new();
+        for key in &sw.portgroup {
+            let pg = state
+                .portgroups
+                .iter()
+                .find(|p| p.key.as_deref() == Some(key))
+                .ok_or_else(|| {
+                    Error::internal(format!("Could not find HostPortGroup for key '{key}'"))
+                })?;
+            if let Some(port) = pg.port.iter().find(|p| p.type_ != "virtualMachine") {
+                return Err(Error::operation_invalid(format!(
+                    "Cannot undefine HostVirtualSwitch that has a '{}' port",
+                    port.type_
+                )));
+            }
+            pg_names.push(pg.spec.name.clone());
+        }
+        let ns = state
+            .network_system
+            .ok_or_else(|| Error::internal("Could not find the host's network system"))?;
+        let name = self.name.clone();
+        self.conn.engine.run(|c| {
+            let (ns, name, pg_names) = (ns.clone(), name.clone(), pg_names.clone());
+            async move {
+                for pg in &pg_names {
+                    c.remove_port_group(&ns.vi(), pg).await.map_err(vi_err)?;
+                }
+                c.remove_virtual_switch(&ns.vi(), &name)
+                    .await
+                    .map_err(vi_err)
+            }
+        })
     }
 
     /// Always true: a virtual switch is always active (`virNetworkGetAutostart`).
@@ -46,8 +382,10 @@ impl<'c> Network<'c> {
 
     /// Only enabling is accepted (`virNetworkSetAutostart`).
     pub fn set_autostart(&self, autostart: bool) -> Result<()> {
-        let _ = autostart;
-        Err(Error::not_yet("virNetworkSetAutostart"))
+        if !autostart {
+            return Err(Error::internal("Cannot deactivate network autostart"));
+        }
+        Ok(())
     }
 
     /// Always true (`virNetworkIsActive`).

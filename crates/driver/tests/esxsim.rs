@@ -325,3 +325,48 @@ fn esxsim_sim_uri_through_starter() {
     let e = Connection::open("sim:///default", &OpenOptions::default()).unwrap_err();
     assert!(e.to_string().contains("embedded simulator"), "{e}");
 }
+
+#[test]
+fn esxsim_networks_and_interfaces() {
+    let sim = Sim::start(InventorySource::DefaultEsx, true);
+    let conn = Connection::open(&sim.esx(), &opts()).expect("open");
+    let nets = conn.list_all_networks(0).expect("net-list");
+    let names: Vec<&str> = nets.iter().map(|n| n.get_name()).collect();
+    assert!(names.contains(&"vSwitch0"), "{names:?}");
+    let n = conn.network_lookup_by_name("vSwitch0").expect("lookup");
+    let by_uuid = conn
+        .network_lookup_by_uuid_string(&n.get_uuid_string())
+        .expect("net-uuid");
+    assert_eq!(by_uuid.get_name(), "vSwitch0");
+    let xml = n.get_xml_desc(0).expect("net-dumpxml");
+    assert!(
+        xml.starts_with("<network>") && xml.contains("<name>vSwitch0</name>"),
+        "{xml}"
+    );
+    assert!(xml.contains("<portgroup name='VM Network'"), "{xml}");
+
+    let def = "<network><name>vSwitchTest</name><portgroup name='pgtest'/></network>";
+    let created = conn.network_define_xml(def, 0).expect("net-define");
+    assert_eq!(created.get_name(), "vSwitchTest");
+    let e = conn.network_define_xml(def, 0).unwrap_err();
+    assert!(e.to_string().contains("already exists"), "{e}");
+    created.undefine().expect("net-undefine");
+    assert!(conn.network_lookup_by_name("vSwitchTest").is_err());
+    let e = conn.network_lookup_by_name("nope").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "Network not found: Could not find HostVirtualSwitch with name 'nope'"
+    );
+
+    let ifaces = conn.list_all_interfaces(0).expect("iface-list");
+    assert!(!ifaces.is_empty());
+    let first = &ifaces[0];
+    let by_mac = conn
+        .interface_lookup_by_mac_string(first.get_mac_string())
+        .expect("iface-name");
+    assert_eq!(by_mac.get_name(), first.get_name());
+    let x = first.get_xml_desc(0).expect("iface-dumpxml");
+    assert!(x.starts_with("<interface type='ethernet'"), "{x}");
+    let e = conn.interface_lookup_by_name("nonic").unwrap_err();
+    assert_eq!(e.code(), ErrorCode::NoInterface);
+}
