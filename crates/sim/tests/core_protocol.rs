@@ -397,7 +397,7 @@ fn core_task_life_cycle_is_observable() {
     let sim = TestSim::start_with(
         SimConfig {
             tls: Tls::Off,
-            task_delay: Duration::from_millis(600),
+            task_delay: Duration::from_millis(3000),
             ..SimConfig::default()
         },
         Box::new(StubWorld::new(1)),
@@ -424,7 +424,13 @@ fn core_task_life_cycle_is_observable() {
         version = text(&r.body, "version").expect("an update before the timeout");
         states.extend(all_text(&r.body, "val"));
     }
-    assert_eq!(states, ["queued", "running", "success"]);
+    // Each state once, in order. A loaded machine may be slower than the first third of
+    // the delay, so `queued` may already be over when the filter first reports.
+    let all = ["queued", "running", "success"];
+    assert!(
+        states.len() >= 2 && all.ends_with(&states.iter().map(String::as_str).collect::<Vec<_>>()),
+        "{states:?}"
+    );
 }
 
 #[test]
