@@ -15,17 +15,24 @@ pub fn attr_what(el: &Element, attr: &str) -> String {
     format!("attribute '{attr}' of <{}>", el.name)
 }
 
-/// Parses an unsigned integer the way libvirt's strict converters do: optional surrounding
-/// blanks, decimal digits only, no overflow.
+/// Leading blanks C's `strtol` family skips.
+fn skip_c_space(s: &str) -> &str {
+    s.trim_start_matches([' ', '\t', '\n', '\u{b}', '\u{c}', '\r'])
+}
+
+/// Parses an unsigned decimal integer the way libvirt's converters do (`strtoull` with the
+/// whole string consumed): leading blanks and a `+` are accepted, a sign `-`, trailing blanks
+/// or any other trailing text are not, nor is overflow.
 pub fn parse_unsigned<T>(what: &str, s: &str) -> Result<T, XmlError>
 where
     T: std::str::FromStr + std::fmt::Display + Bounded,
 {
-    let t = s.trim();
-    if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
+    let t = skip_c_space(s);
+    let digits = t.strip_prefix('+').unwrap_or(t);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(XmlError::invalid(what, s, "expected an unsigned integer"));
     }
-    t.parse::<T>().map_err(|_| {
+    digits.parse::<T>().map_err(|_| {
         XmlError::invalid(
             what,
             s,
@@ -37,17 +44,27 @@ where
     })
 }
 
-/// Parses a signed integer (decimal, optional sign).
+/// Parses a signed decimal integer as libvirt does (leading blanks, optional sign, nothing
+/// after the digits).
 pub fn parse_signed<T>(what: &str, s: &str) -> Result<T, XmlError>
 where
     T: std::str::FromStr + std::fmt::Display + Bounded,
 {
-    let t = s.trim();
-    let digits = t.strip_prefix(['-', '+']).unwrap_or(t);
+    let t = skip_c_space(s);
+    let (neg, digits) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(XmlError::invalid(what, s, "expected an integer"));
     }
-    t.parse::<T>().map_err(|_| {
+    let text = if neg {
+        format!("-{digits}")
+    } else {
+        digits.to_string()
+    };
+    text.parse::<T>().map_err(|_| {
         XmlError::invalid(
             what,
             s,
@@ -122,7 +139,7 @@ pub fn attr_yes_no(el: &Element, name: &str) -> Result<Option<bool>, XmlError> {
 
 /// Text of an element as a keyword.
 pub fn text_enum<E: XmlKeyword>(el: &Element) -> Result<E, XmlError> {
-    E::from_keyword(el.text.trim())
+    E::from_keyword(&el.text)
         .ok_or_else(|| XmlError::invalid(el_what(el), &el.text, E::expected_keywords()))
 }
 
@@ -230,10 +247,15 @@ mod tests {
 
     #[test]
     fn integers() {
-        assert_eq!(parse_unsigned::<u32>("x", " 42 ").unwrap(), 42);
+        assert_eq!(parse_unsigned::<u32>("x", " \n42").unwrap(), 42);
+        assert_eq!(parse_unsigned::<u32>("x", "+42").unwrap(), 42);
+        assert!(parse_unsigned::<u32>("x", "42 ").is_err());
+        assert!(parse_unsigned::<u32>("x", "0x10").is_err());
         assert!(parse_unsigned::<u32>("x", "-1").is_err());
         assert!(parse_unsigned::<u32>("x", "4294967296").is_err());
         assert_eq!(parse_signed::<i32>("x", "-1").unwrap(), -1);
         assert!(parse_signed::<i32>("x", "--1").is_err());
+        assert_eq!(parse_signed::<i32>("x", " +7").unwrap(), 7);
+        assert_eq!(parse_signed::<i32>("x", "-2147483648").unwrap(), i32::MIN);
     }
 }

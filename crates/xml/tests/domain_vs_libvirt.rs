@@ -245,6 +245,7 @@ fn tricky_documents_match_libvirt() {
       <target dev='x7'/>
       <model type='UNKNOWN'/>\n    </interface>\n")),
         ("unindexed-controllers", doc("uc", "    <disk>\n      <source file='/a'/>\n      <target dev='sda' bus='scsi'/>\n      <address type='drive' controller='6'/>\n    </disk>\n    <controller type='scsi' index='5' model='buslogic'/>\n    <controller type='scsi'/>\n    <controller type='scsi'/>\n    <controller type='scsi' index='3' model='vmpvscsi'/>\n    <controller type='ide'/>\n")),
+        ("number-spacing", BASE.replace("<memory unit='KiB'>65536</memory>", "<memory unit='KiB'>\n  65536</memory>\n  <currentMemory>+4096</currentMemory>").replace("<os>", "<vcpu> 2</vcpu>\n  <os>").replace("<uuid>50115e16-9bdc-49d7-f171-53c4d7f91710</uuid>", "<uuid> 50115E16 9bdc-49d7-f171-53c4d7f91710\n</uuid>").replace("DEVICES", "")),
         ("chardevs", doc("chr", "    <serial type='tcp'>\n      <source mode='bind' host='0.0.0.0' service='42001'/>\n      <protocol type='telnets'/>\n    </serial>\n    <serial type='tcp'>\n      <source host='h&amp;' service='42002'/>\n    </serial>\n    <serial type='pipe'>\n      <source path='\\\\.\\pipe\\x'/>\n      <target port='3'/>\n    </serial>\n    <serial type='file'>\n      <source path='[ds] s.file'/>\n    </serial>\n    <parallel type='dev'>\n      <source path='/dev/parport0'/>\n    </parallel>\n    <parallel type='file'>\n      <source path='[ds] p.file'/>\n      <target port='2'/>\n    </parallel>\n")),
         ("console-only", doc("con", "    <console type='pipe'>\n      <source path='p'/>\n    </console>\n")),
         ("console-differs", doc("con2", "    <serial type='file'>\n      <source path='a'/>\n    </serial>\n    <console type='file'>\n      <source path='b'/>\n    </console>\n")),
@@ -295,6 +296,10 @@ fn rejections_match_libvirt() {
         ("bad-share-policy", doc("r25", "    <graphics type='vnc' sharePolicy='greedy'/>\n")),
         ("bad-arch", BASE.replace("arch='i686'", "arch='z80'").replace("DEVICES", "")),
         ("bad-topology", BASE.replace("</os>", "</os>\n  <cpu>\n    <topology sockets='0' cores='1' threads='1'/>\n  </cpu>").replace("DEVICES", "")),
+        ("trailing-space-number", BASE.replace(">65536<", ">65536 <").replace("DEVICES", "")),
+        ("spaced-keyword", BASE.replace("</os>", "</os>\n  <on_reboot> restart</on_reboot>").replace("DEVICES", "")),
+        ("spaced-os-type", BASE.replace(">hvm<", "> hvm<").replace("DEVICES", "")),
+        ("negative-memory", BASE.replace(">65536<", ">-1<").replace("DEVICES", "")),
         ("bad-lifecycle", BASE.replace("</os>", "</os>\n  <on_reboot>explode</on_reboot>").replace("DEVICES", "")),
     ];
     let failures: Vec<String> = cases

@@ -271,7 +271,7 @@ fn parse_os(os: &Element) -> Result<Os, XmlError> {
     let t = os
         .single("type")?
         .ok_or_else(|| XmlError::missing("<type> in <os>"))?;
-    let os_type = t.text.trim();
+    let os_type = t.text.as_str();
     if !OS_TYPES.contains(&os_type) {
         return Err(XmlError::invalid(
             "<type> in <os>",
