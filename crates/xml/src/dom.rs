@@ -82,6 +82,8 @@ fn malformed(e: impl std::fmt::Display, pos: u64) -> XmlError {
 /// entities and character references; fails on truncated documents, mismatched tags, text or
 /// a second element after the root, nesting deeper than [`MAX_DEPTH`].
 pub fn parse(xml: &str) -> Result<Element, XmlError> {
+    // A UTF-8 byte order mark is allowed before the document (libxml2 accepts it too).
+    let xml = xml.strip_prefix('\u{feff}').unwrap_or(xml);
     if let Some((pos, c)) = xml.char_indices().find(|(_, c)| !is_xml_char(*c)) {
         return Err(XmlError::Malformed(format!(
             "character U+{:04X} is not allowed in XML (at byte {pos})",
@@ -252,6 +254,7 @@ mod tests {
         assert_eq!(e.attr("y"), Some("a b"));
         assert_eq!(e.children[0].text, "t<AB");
         assert_eq!(e.children[1].name, "c");
+        assert_eq!(parse("\u{feff}<a/>").unwrap().name, "a");
     }
 
     #[test]
