@@ -2,7 +2,7 @@
 //! `bus='scsi'`, ...): one declaration gives the enum, its XML spelling both ways and the list
 //! of accepted values for error messages.
 
-/// Implemented by every [`string_enum!`] type so parsers can read any of them generically.
+/// Implemented by every [`string_enum!`](crate::string_enum) type so parsers can read any of them generically.
 pub trait XmlKeyword: Sized {
     /// Parses the XML spelling.
     fn from_keyword(s: &str) -> Option<Self>;

@@ -1,10 +1,25 @@
 //! libvirt's domain XML (`<domain>`), restricted to what a VMware VMX file can express, as
 //! libvirt's VMX converter produces and consumes it.
 //!
-//! The model keeps what a document says; [`Domain::to_xml`] applies libvirt's formatting
-//! rules (element order, always-written defaults such as `<clock offset='utc'/>` and the
-//! `on_*` actions, canonical spellings of UUIDs, MACs and CPU sets), so that libvirt's own
-//! output parses and formats back byte for byte.
+//! Reading: [`Domain::from_xml`] does what libvirt's reader does for a definition (`define`,
+//! `domxml-to-native`): parse ([`Domain::from_xml_raw`]), apply libvirt's post-parse defaults
+//! ([`Domain::post_parse`]: arch, currentMemory, disk buses and addresses, implicit
+//! controllers, the console alias of the first serial port, video defaults, ...) and validate
+//! ([`Domain::validate`]). Errors name the element or attribute and the problem.
+//!
+//! Writing: [`Domain::to_xml`] formats as libvirt 9.0 does with the secure flag (element and
+//! attribute order, always-written defaults such as `<clock offset='utc'/>`, canonical
+//! UUIDs/MACs/CPU sets, libvirt's escaping); [`Domain::to_xml_with`] takes the dumpxml flags.
+//!
+//! Checked against libvirt itself (tests/domain_vs_libvirt.rs, virsh `test:///`) and against
+//! the conformance vectors (tests/domain_roundtrip.rs). Known, deliberate differences:
+//! - libvirt's reader gives a `<video>` without `heads` one head and then writes
+//!   `heads='1'`; this model keeps `heads` as given, so that libvirt's VMX converter output
+//!   (which has no `heads`) reads back unchanged;
+//! - libvirt invents a UUID, a MAC address or a genid when a document has none; this model
+//!   leaves them unset (`None`) for the caller to decide;
+//! - elements a VMX file cannot express (`<features>`, `<input>`, `<sound>`, ...) are not
+//!   kept; device kinds among them are listed in [`Devices::unsupported`].
 
 pub mod chardev;
 pub mod controller;
