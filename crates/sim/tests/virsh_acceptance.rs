@@ -372,12 +372,32 @@ fn virsh_storage() {
 #[test]
 fn virsh_question_on_power_on() {
     let env = Env::start(Tls::SelfSigned);
-    // auto_answer=0: the start fails, naming the question and its choices.
+    // auto_answer=1: the power-on task asks, libvirt answers with the default while waiting
+    // for the task, and the start succeeds.
+    let out = env.virsh_with("auto_answer=1", &["start", "serial-test"]);
+    assert!(out.ok, "{} {}", out.stdout, out.stderr);
+    assert_eq!(env.ok(&["domstate", "serial-test"]).trim(), "running");
+    env.ok(&["destroy", "serial-test"]);
+
+    // auto_answer=0: the start fails with the question and its choices; the non-cancelable
+    // power-on task is left behind, blocked.
     let o = env.virsh(&["start", "serial-test"]);
     assert!(!o.ok, "{}", o.stdout);
-    assert!(o.stderr.contains("question"), "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("Pending question blocks virtual machine execution"),
+        "{}",
+        o.stderr
+    );
+    assert!(
+        o.stderr
+            .contains("possible answers are 'Append', 'Replace', 'Cancel'"),
+        "{}",
+        o.stderr
+    );
     assert_ne!(env.ok(&["domstate", "serial-test"]).trim(), "running");
-    // auto_answer=1: the pending question is answered with its default and the VM runs.
+    // A later command with auto_answer=1 answers the pending question first, which lets
+    // the blocked power-on finish.
     let o = env.virsh_with("auto_answer=1", &["start", "serial-test"]);
     let state = env.ok(&["domstate", "serial-test"]);
     assert_eq!(state.trim(), "running", "start: {} {}", o.stdout, o.stderr);
