@@ -774,6 +774,18 @@ impl World {
             vm.config
                 .devices
                 .retain(|d| !matches!(d, Device::ScsiController { .. }));
+            // A small IDE disk: the old-style VM of the set.
+            vm.config.devices.push(Device::Disk {
+                slot: Slot {
+                    bus: Bus::Ide,
+                    controller: 0,
+                    unit: 0,
+                },
+                file: "[datastore1] tiny/tiny.vmdk".into(),
+                capacity_kb: 512 * 1024,
+                thin: true,
+                mode: "persistent".into(),
+            });
             vm.config.version = "vmx-08".into();
         }
         // Files first (snapshot creation writes next to the .vmx), then db01's snapshot tree:
