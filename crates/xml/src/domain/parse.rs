@@ -573,7 +573,8 @@ fn parse_interface(el: &Element) -> Result<Interface, XmlError> {
             ))
         }
     };
-    let mac = match el.single("mac")? {
+    // libvirt generates an address when <mac> has none; the model leaves that to the caller.
+    let mac = match el.single("mac")?.filter(|m| m.attr("address").is_some()) {
         None => None,
         Some(m) => {
             let a = attr_req(m, "address")?;
@@ -1033,6 +1034,13 @@ mod tests {
         );
         assert_eq!(Domain::from_xml(&xml), Err(XmlError::Dtd));
         assert!(err(&with("<name>test</name>", "<name>&ext;</name>")).contains("undefined entity"));
+    }
+
+    #[test]
+    fn mac_without_address_is_left_to_the_caller() {
+        let xml = with("</os>", "</os>\n  <devices>\n    <interface type='bridge'>\n      <mac type='static'/>\n      <source bridge='b'/>\n    </interface>\n  </devices>");
+        let d = Domain::from_xml(&xml).unwrap();
+        assert_eq!(d.devices.interfaces[0].mac, None);
     }
 
     #[test]
