@@ -12,7 +12,6 @@ use crate::error::ErrorCode;
 use crate::error::{Error, Result};
 use crate::file_names::{DatastoreMount, FileNameResolver};
 use crate::interface::Interface;
-use crate::storage::{StoragePool, StorageVol};
 use crate::types::DomainState;
 use crate::types::NodeInfo;
 use crate::uri::{Scheme, SimTarget, Uri};
@@ -772,39 +771,6 @@ impl Connection {
                     format!("Could not find physical NIC with MAC address '{mac}'"),
                 )
             })
-    }
-
-    // ----- storage -----
-
-    /// Every storage pool (datastores and iSCSI targets) matching `flags`
-    /// (`virConnectListAllStoragePools`).
-    pub fn list_all_storage_pools(&self, flags: u32) -> Result<Vec<StoragePool<'_>>> {
-        let _ = flags;
-        Err(Error::not_yet("virConnectListAllStoragePools"))
-    }
-
-    /// The pool with this name (`virStoragePoolLookupByName`).
-    pub fn storage_pool_lookup_by_name(&self, name: &str) -> Result<StoragePool<'_>> {
-        let _ = name;
-        Err(Error::not_yet("virStoragePoolLookupByName"))
-    }
-
-    /// The pool with this UUID string (`virStoragePoolLookupByUUIDString`).
-    pub fn storage_pool_lookup_by_uuid_string(&self, uuid: &str) -> Result<StoragePool<'_>> {
-        let _ = uuid;
-        Err(Error::not_yet("virStoragePoolLookupByUUIDString"))
-    }
-
-    /// The volume at this path, e.g. `[datastore] dir/disk.vmdk` (`virStorageVolLookupByPath`).
-    pub fn storage_vol_lookup_by_path(&self, path: &str) -> Result<StorageVol<'_>> {
-        let _ = path;
-        Err(Error::not_yet("virStorageVolLookupByPath"))
-    }
-
-    /// The volume with this key (`virStorageVolLookupByKey`).
-    pub fn storage_vol_lookup_by_key(&self, key: &str) -> Result<StorageVol<'_>> {
-        let _ = key;
-        Err(Error::not_yet("virStorageVolLookupByKey"))
     }
 }
 

@@ -202,14 +202,6 @@ impl Error {
             "unsupported flags (0x{flags:x}) in function {function}"
         ))
     }
-
-    /// Placeholder for a part of the driver that is not implemented yet.
-    pub(crate) fn not_yet(what: &str) -> Error {
-        Error::new(
-            ErrorCode::OperationUnsupported,
-            format!("{what} is not implemented in esxvirt yet"),
-        )
-    }
 }
 
 /// The driver's result type.

@@ -1,9 +1,21 @@
-//! Storage pool and volume handles: VMFS/NFS datastores and iSCSI targets, and their
-//! files or LUNs (`virStoragePool*`, `virStorageVol*`).
+//! Storage pool and volume handles: datastores (VMFS, NFS, local) and their files
+//! (`virStoragePool*`, `virStorageVol*`), as libvirt's ESX VMFS backend presents them: a
+//! pool's UUID is the MD5 of its mount path, volumes are the disk, ISO and floppy images found
+//! by the datastore browser, named `dir/file` inside the pool, keyed by the disk UUID.
+
+use esxvirt_vi::{
+    AnyFileInfo, AnyFileQuery, AnyVirtualDiskSpec, Client, FileBackedVirtualDiskSpec,
+    FileQueryFlags, FloppyImageFileQuery, HostDatastoreBrowserSearchResults,
+    HostDatastoreBrowserSearchSpec, IsoImageFileQuery, ManagedObjectReference, Value,
+    VirtualDiskSpec, VmDiskFileQuery, VmDiskFileQueryFlags,
+};
+use esxvirt_xml::storage::pool::{PoolHost, PoolType, StoragePool as XmlPool};
+use esxvirt_xml::storage::volume::{StorageVolume as XmlVolume, VolumeType};
 
 use crate::connection::Connection;
-use crate::error::{Error, Result};
-use crate::types::{StoragePoolInfo, StorageVolInfo};
+use crate::engine::{props_of, trav, vi_err, MoRef};
+use crate::error::{check_flags, Error, ErrorCode, Result};
+use crate::types::{StoragePoolInfo, StoragePoolState, StorageVolInfo, StorageVolType};
 
 /// Which backend a pool belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +33,394 @@ pub struct StoragePool<'c> {
     pub(crate) name: String,
     pub(crate) uuid: [u8; 16],
     pub(crate) backend: PoolBackend,
+}
+
+/// What one retrieval tells about a datastore.
+pub(crate) struct Datastore {
+    pub moref: MoRef,
+    pub name: String,
+    pub accessible: bool,
+    pub capacity: i64,
+    pub free: i64,
+    pub mount_path: String,
+    pub info: Option<Value>,
+    pub browser: Option<MoRef>,
+}
+
+impl Datastore {
+    fn uuid(&self) -> [u8; 16] {
+        crate::md5::md5(self.mount_path.as_bytes())
+    }
+    fn pool_type(&self) -> Result<PoolType> {
+        match &self.info {
+            Some(Value::LocalDatastoreInfo(_)) => Ok(PoolType::Dir),
+            Some(Value::NasDatastoreInfo(_)) => Ok(PoolType::Netfs),
+            Some(Value::VmfsDatastoreInfo(_)) => Ok(PoolType::Fs),
+            _ => Err(Error::internal("DatastoreInfo has unexpected type")),
+        }
+    }
+}
+
+fn pool_not_found(name: &str) -> Error {
+    Error::new(
+        ErrorCode::NoStoragePool,
+        format!("Could not find storage pool with name '{name}'"),
+    )
+}
+
+/// The search spec libvirt uses: disks (capacity, controller type), ISO and floppy images.
+fn search_spec(pattern: Option<&str>) -> HostDatastoreBrowserSearchSpec {
+    HostDatastoreBrowserSearchSpec {
+        query: vec![
+            AnyFileQuery::VmDiskFileQuery(VmDiskFileQuery {
+                details: Some(VmDiskFileQueryFlags {
+                    disk_type: false,
+                    capacity_kb: true,
+                    hardware_version: false,
+                    controller_type: Some(true),
+                    disk_extents: Some(false),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            AnyFileQuery::IsoImageFileQuery(IsoImageFileQuery::default()),
+            AnyFileQuery::FloppyImageFileQuery(FloppyImageFileQuery::default()),
+        ],
+        details: Some(FileQueryFlags {
+            file_type: true,
+            file_size: true,
+            modification: false,
+            ..Default::default()
+        }),
+        match_pattern: pattern.map(|p| vec![p.to_string()]).unwrap_or_default(),
+        ..Default::default()
+    }
+}
+
+fn file_base(f: &AnyFileInfo) -> Option<(&str, i64, Option<i64>, &'static str)> {
+    match f {
+        AnyFileInfo::VmDiskFileInfo(d) => Some((
+            &d.base.path,
+            d.base.file_size.unwrap_or(0),
+            d.capacity_kb,
+            "vmdk",
+        )),
+        AnyFileInfo::IsoImageFileInfo(i) => {
+            Some((&i.base.path, i.base.file_size.unwrap_or(0), None, "iso"))
+        }
+        AnyFileInfo::FloppyImageFileInfo(i) => {
+            Some((&i.base.path, i.base.file_size.unwrap_or(0), None, "raw"))
+        }
+        _ => None,
+    }
+}
+
+/// `dir/file` from a search result's folder path and a file name.
+fn volume_name(folder_path: Option<&str>, file: &str) -> String {
+    let dir = folder_path
+        .and_then(|p| esxvirt_util::parse_datastore_path(p).ok())
+        .map(|p| p.directory_and_file.trim_end_matches('/').to_string())
+        .unwrap_or_default();
+    if dir.is_empty() {
+        file.to_string()
+    } else {
+        format!("{dir}/{file}")
+    }
+}
+
+/// A file found on a datastore.
+pub(crate) struct FoundFile {
+    pub name: String,
+    pub size: i64,
+    pub capacity_kb: Option<i64>,
+    pub format: &'static str,
+}
+
+impl Connection {
+    /// Every datastore of the connection's host (one retrieval).
+    pub(crate) fn datastores(&self) -> Result<Vec<Datastore>> {
+        let spec = self.engine.host_filter_with(
+            &["name"],
+            vec![trav("hostDatastores", "HostSystem", "datastore", &[])],
+            &["hostDatastores"],
+            vec![props_of(
+                "Datastore",
+                &[
+                    "summary.name",
+                    "summary.accessible",
+                    "summary.capacity",
+                    "summary.freeSpace",
+                    "info",
+                    "host",
+                    "browser",
+                ],
+            )],
+        )?;
+        let objects = self.engine.retrieve(vec![spec])?;
+        let mut host = None;
+        let mut out = Vec::new();
+        for mut o in objects {
+            if o.ty() == "HostSystem" {
+                host = Some(o.moref());
+                continue;
+            }
+            let mount_path = match o.get("host") {
+                Some(Value::ArrayOfDatastoreHostMount(m)) => m
+                    .iter()
+                    .find(|m| {
+                        host.as_ref()
+                            .map(|h| h.value == m.key.value)
+                            .unwrap_or(true)
+                    })
+                    .or_else(|| m.first())
+                    .and_then(|m| m.mount_info.path.clone())
+                    .unwrap_or_default(),
+                _ => String::new(),
+            };
+            out.push(Datastore {
+                moref: o.moref(),
+                name: o.str("summary.name").unwrap_or_default().to_string(),
+                accessible: o.bool("summary.accessible").unwrap_or(false),
+                capacity: o.i64("summary.capacity").unwrap_or(0),
+                free: o.i64("summary.freeSpace").unwrap_or(0),
+                mount_path,
+                browser: o.mo("browser"),
+                info: o.take("info"),
+            });
+        }
+        Ok(out)
+    }
+
+    fn datastore(&self, name: &str) -> Result<Datastore> {
+        self.datastores()?
+            .into_iter()
+            .find(|d| d.name == name)
+            .ok_or_else(|| pool_not_found(name))
+    }
+
+    fn pool_of(&self, d: &Datastore) -> StoragePool<'_> {
+        StoragePool {
+            conn: self,
+            name: d.name.clone(),
+            uuid: d.uuid(),
+            backend: PoolBackend::Datastore,
+        }
+    }
+
+    /// Searches `folder` (`[ds]` or `[ds] dir`) of a datastore, in subfolders too.
+    pub(crate) fn search_datastore(
+        &self,
+        ds: &Datastore,
+        folder: &str,
+        pattern: Option<&str>,
+        subfolders: bool,
+    ) -> Result<Vec<HostDatastoreBrowserSearchResults>> {
+        let browser = ds.browser.clone().ok_or_else(|| {
+            Error::internal(format!(
+                "Missing 'browser' property of datastore '{}'",
+                ds.name
+            ))
+        })?;
+        let spec = search_spec(pattern);
+        let folder = folder.to_string();
+        let name = ds.name.clone();
+        self.engine.run(|c: Client| {
+            let (browser, spec, folder, name) =
+                (browser.clone(), spec.clone(), folder.clone(), name.clone());
+            async move {
+                let task = if subfolders {
+                    c.search_datastore_sub_folders_task(&browser.vi(), &folder, Some(&spec))
+                        .await
+                } else {
+                    c.search_datastore_task(&browser.vi(), &folder, Some(&spec))
+                        .await
+                }
+                .map_err(vi_err)?;
+                let out = crate::tasks::wait(&c, &task, None, false).await?;
+                if !out.success {
+                    return Err(Error::internal(format!(
+                        "Could not search in datastore '{name}': {}",
+                        out.error
+                    )));
+                }
+                Ok(match out.result {
+                    Some(Value::ArrayOfHostDatastoreBrowserSearchResults(v)) => v,
+                    Some(Value::HostDatastoreBrowserSearchResults(r)) => vec![*r],
+                    _ => Vec::new(),
+                })
+            }
+        })
+    }
+
+    /// Every volume file of a datastore.
+    pub(crate) fn datastore_files(&self, ds: &Datastore) -> Result<Vec<FoundFile>> {
+        let results = self.search_datastore(ds, &format!("[{}]", ds.name), None, true)?;
+        let mut out = Vec::new();
+        for r in &results {
+            for f in &r.file {
+                if let Some((path, size, cap, format)) = file_base(f) {
+                    out.push(FoundFile {
+                        name: volume_name(r.folder_path.as_deref(), path),
+                        size,
+                        capacity_kb: cap,
+                        format,
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// One file of a datastore, by its `dir/file` name.
+    pub(crate) fn datastore_file(&self, ds: &Datastore, name: &str) -> Result<FoundFile> {
+        let path = format!("[{}] {name}", ds.name);
+        let (dir, file) = match name.rfind('/') {
+            Some(i) => (format!("[{}] {}", ds.name, &name[..i]), &name[i + 1..]),
+            None => (format!("[{}]", ds.name), name),
+        };
+        let not_found = || {
+            Error::new(
+                ErrorCode::NoStorageVol,
+                format!("No storage volume with key or path '{path}'"),
+            )
+        };
+        let results = match self.search_datastore(ds, &dir, Some(file), false) {
+            Ok(r) => r,
+            Err(_) => return Err(not_found()),
+        };
+        for r in &results {
+            for f in &r.file {
+                if let Some((p, size, cap, format)) = file_base(f) {
+                    if p == file {
+                        return Ok(FoundFile {
+                            name: name.to_string(),
+                            size,
+                            capacity_kb: cap,
+                            format,
+                        });
+                    }
+                }
+            }
+        }
+        Err(not_found())
+    }
+
+    /// The key of a volume: the disk's UUID for a VMDK, else its path.
+    pub(crate) fn volume_key(&self, path: &str, is_disk: bool) -> Result<String> {
+        if !is_disk {
+            return Ok(path.to_string());
+        }
+        let ctx = self.engine.context()?;
+        let p = path.to_string();
+        let uuid = self.engine.run(|c| {
+            let (dc, p) = (ctx.datacenter.vi(), p.clone());
+            async move {
+                c.query_virtual_disk_uuid(&p, Some(&dc))
+                    .await
+                    .map_err(vi_err)
+            }
+        })?;
+        Ok(crate::domain::parse_uuid(&uuid)
+            .map(|u| crate::domain::format_uuid(&u))
+            .unwrap_or(uuid))
+    }
+
+    /// Every storage pool matching `flags` (`virConnectListAllStoragePools`): datastores are
+    /// always active, persistent and autostarted.
+    pub fn list_all_storage_pools(&self, flags: u32) -> Result<Vec<StoragePool<'_>>> {
+        use crate::flags::list_pools as f;
+        if (flags & (f::ACTIVE | f::INACTIVE) == f::INACTIVE)
+            || (flags & (f::PERSISTENT | f::TRANSIENT) == f::TRANSIENT)
+            || (flags & (f::AUTOSTART | f::NO_AUTOSTART) == f::NO_AUTOSTART)
+        {
+            return Ok(Vec::new());
+        }
+        Ok(self.datastores()?.iter().map(|d| self.pool_of(d)).collect())
+    }
+
+    /// Names of the active pools (`virConnectListStoragePools`).
+    pub fn list_storage_pools(&self) -> Result<Vec<String>> {
+        Ok(self
+            .list_all_storage_pools(0)?
+            .into_iter()
+            .map(|p| p.name)
+            .collect())
+    }
+
+    /// The pool with this name (`virStoragePoolLookupByName`).
+    pub fn storage_pool_lookup_by_name(&self, name: &str) -> Result<StoragePool<'_>> {
+        let d = self.datastore(name)?;
+        Ok(self.pool_of(&d))
+    }
+
+    /// The pool with this UUID string (`virStoragePoolLookupByUUIDString`).
+    pub fn storage_pool_lookup_by_uuid_string(&self, uuid: &str) -> Result<StoragePool<'_>> {
+        let u = crate::domain::parse_uuid(uuid).ok_or_else(|| {
+            Error::invalid_arg(format!("Could not parse UUID from string '{uuid}'"))
+        })?;
+        self.datastores()?
+            .iter()
+            .find(|d| d.uuid() == u)
+            .map(|d| self.pool_of(d))
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorCode::NoStoragePool,
+                    format!(
+                        "Could not find storage pool with uuid '{}'",
+                        crate::domain::format_uuid(&u)
+                    ),
+                )
+            })
+    }
+
+    /// The volume at this path, `[datastore] dir/disk.vmdk` (`virStorageVolLookupByPath`).
+    pub fn storage_vol_lookup_by_path(&self, path: &str) -> Result<StorageVol<'_>> {
+        if !path.starts_with('[') {
+            return Err(Error::invalid_arg(format!(
+                "Unexpected volume path format: {path}"
+            )));
+        }
+        let parsed = esxvirt_util::parse_datastore_path(path)
+            .map_err(|e| Error::invalid_arg(e.to_string()))?;
+        let ds = self.datastore(&parsed.datastore)?;
+        let f = self.datastore_file(&ds, &parsed.directory_and_file)?;
+        let key = self.volume_key(path, f.format == "vmdk")?;
+        Ok(StorageVol {
+            conn: self,
+            pool: ds.name,
+            name: parsed.directory_and_file,
+            key,
+        })
+    }
+
+    /// The volume with this key (`virStorageVolLookupByKey`): a disk UUID, or a path.
+    pub fn storage_vol_lookup_by_key(&self, key: &str) -> Result<StorageVol<'_>> {
+        if key.starts_with('[') {
+            return self.storage_vol_lookup_by_path(key);
+        }
+        for ds in self.datastores()? {
+            for f in self.datastore_files(&ds)? {
+                if f.format != "vmdk" {
+                    continue;
+                }
+                let path = format!("[{}] {}", ds.name, f.name);
+                if let Ok(k) = self.volume_key(&path, true) {
+                    if k.eq_ignore_ascii_case(key) {
+                        return Ok(StorageVol {
+                            conn: self,
+                            pool: ds.name.clone(),
+                            name: f.name,
+                            key: k,
+                        });
+                    }
+                }
+            }
+        }
+        Err(Error::new(
+            ErrorCode::NoStorageVol,
+            format!("Could not find storage volume with key '{key}'"),
+        ))
+    }
 }
 
 impl<'c> StoragePool<'c> {
@@ -46,19 +446,71 @@ impl<'c> StoragePool<'c> {
 
     /// State, capacity, allocation, available (`virStoragePoolGetInfo`).
     pub fn get_info(&self) -> Result<StoragePoolInfo> {
-        Err(Error::not_yet("virStoragePoolGetInfo"))
+        let d = self.conn.datastore(&self.name)?;
+        Ok(if d.accessible {
+            StoragePoolInfo {
+                state: StoragePoolState::Running,
+                capacity: d.capacity.max(0) as u64,
+                allocation: (d.capacity - d.free).max(0) as u64,
+                available: d.free.max(0) as u64,
+            }
+        } else {
+            StoragePoolInfo {
+                state: StoragePoolState::Inaccessible,
+                capacity: 0,
+                allocation: 0,
+                available: 0,
+            }
+        })
     }
 
     /// The pool XML (`virStoragePoolGetXMLDesc`).
     pub fn get_xml_desc(&self, flags: u32) -> Result<String> {
-        let _ = flags;
-        Err(Error::not_yet("virStoragePoolGetXMLDesc"))
+        check_flags(flags, 0, "esxStoragePoolGetXMLDesc")?;
+        let d = self.conn.datastore(&self.name)?;
+        let mut def = XmlPool::new_esx(d.pool_type()?, d.name.clone(), self.get_uuid_string());
+        def.target_path = Some(d.mount_path.clone());
+        if d.accessible {
+            def.capacity = d.capacity.max(0) as u64;
+            def.available = d.free.max(0) as u64;
+            def.allocation = (d.capacity - d.free).max(0) as u64;
+        }
+        match &d.info {
+            Some(Value::NasDatastoreInfo(n)) => {
+                if let Some(nas) = &n.nas {
+                    def.source.hosts.push(PoolHost {
+                        name: nas.remote_host.clone(),
+                        port: 0,
+                    });
+                    def.source.dir = Some(nas.remote_path.clone());
+                    let t = nas.base.type_.to_ascii_lowercase();
+                    def.source.format = Some(match t.as_str() {
+                        "nfs" | "nfs41" => "nfs".to_string(),
+                        "cifs" => "cifs".to_string(),
+                        _ => {
+                            return Err(Error::internal(format!(
+                                "Datastore has unexpected type '{}'",
+                                nas.base.type_
+                            )))
+                        }
+                    });
+                }
+            }
+            Some(Value::VmfsDatastoreInfo(_)) => def.source.format = Some("vmfs".to_string()),
+            _ => {}
+        }
+        Ok(def.to_xml())
     }
 
-    /// Refreshes the datastore or rescans the HBA (`virStoragePoolRefresh`).
+    /// Refreshes the datastore (`virStoragePoolRefresh`).
     pub fn refresh(&self, flags: u32) -> Result<()> {
-        let _ = flags;
-        Err(Error::not_yet("virStoragePoolRefresh"))
+        check_flags(flags, 0, "esxStoragePoolRefresh")?;
+        let d = self.conn.datastore(&self.name)?;
+        let ds: ManagedObjectReference = d.moref.vi();
+        self.conn.engine.run(|c| {
+            let ds = ds.clone();
+            async move { c.refresh_datastore(&ds).await.map_err(vi_err) }
+        })
     }
 
     /// Always true (`virStoragePoolGetAutostart`).
@@ -68,8 +520,10 @@ impl<'c> StoragePool<'c> {
 
     /// Only enabling is accepted (`virStoragePoolSetAutostart`).
     pub fn set_autostart(&self, autostart: bool) -> Result<()> {
-        let _ = autostart;
-        Err(Error::not_yet("virStoragePoolSetAutostart"))
+        if !autostart {
+            return Err(Error::internal("Cannot deactivate storage pool autostart"));
+        }
+        Ok(())
     }
 
     /// Always true (`virStoragePoolIsActive`).
@@ -84,13 +538,23 @@ impl<'c> StoragePool<'c> {
 
     /// Names of the pool's volumes (`virStoragePoolListVolumes`).
     pub fn list_volumes(&self) -> Result<Vec<String>> {
-        Err(Error::not_yet("virStoragePoolListVolumes"))
+        let d = self.conn.datastore(&self.name)?;
+        Ok(self
+            .conn
+            .datastore_files(&d)?
+            .into_iter()
+            .map(|f| f.name)
+            .collect())
     }
 
     /// The pool's volumes as handles (`virStoragePoolListAllVolumes`).
     pub fn list_all_volumes(&self, flags: u32) -> Result<Vec<StorageVol<'c>>> {
-        let _ = flags;
-        Err(Error::not_yet("virStoragePoolListAllVolumes"))
+        check_flags(flags, 0, "virStoragePoolListAllVolumes")?;
+        let names = self.list_volumes()?;
+        names
+            .iter()
+            .map(|n| self.storage_vol_lookup_by_name(n))
+            .collect()
     }
 
     /// Number of volumes (`virStoragePoolNumOfVolumes`).
@@ -100,14 +564,87 @@ impl<'c> StoragePool<'c> {
 
     /// The volume with this name (`virStorageVolLookupByName`).
     pub fn storage_vol_lookup_by_name(&self, name: &str) -> Result<StorageVol<'c>> {
-        let _ = name;
-        Err(Error::not_yet("virStorageVolLookupByName"))
+        let path = format!("[{}] {name}", self.name);
+        let key = self
+            .conn
+            .volume_key(&path, name.to_ascii_lowercase().ends_with(".vmdk"));
+        Ok(StorageVol {
+            conn: self.conn,
+            pool: self.name.clone(),
+            name: name.to_string(),
+            key: key.unwrap_or(path),
+        })
     }
 
-    /// Creates a volume from volume XML (`virStorageVolCreateXML`).
+    fn run_disk_task<S, Fut>(&self, start: S, fail: &str) -> Result<()>
+    where
+        S: Fn(Client, ManagedObjectReference) -> Fut,
+        Fut: std::future::Future<
+            Output = std::result::Result<ManagedObjectReference, esxvirt_vi::Error>,
+        >,
+    {
+        self.conn.check_writable()?;
+        let ctx = self.conn.engine.context()?;
+        let auto = self.conn.engine.auto_answer;
+        let start = &start;
+        self.conn.engine.run(|c| {
+            let dc = ctx.datacenter.vi();
+            async move {
+                let task = start(c.clone(), dc).await.map_err(vi_err)?;
+                let out = crate::tasks::wait(&c, &task, None, auto).await?;
+                if !out.success {
+                    return Err(Error::internal(format!("{fail}: {}", out.error)));
+                }
+                Ok(())
+            }
+        })
+    }
+
+    /// Creates a volume from volume XML (`virStorageVolCreateXML`): a VMDK via the
+    /// VirtualDiskManager, in an existing or new directory.
     pub fn storage_vol_create_xml(&self, xml: &str, flags: u32) -> Result<StorageVol<'c>> {
-        let _ = (xml, flags);
-        Err(Error::not_yet("virStorageVolCreateXML"))
+        check_flags(flags, 0, "esxStorageVolCreateXML")?;
+        let d = self.conn.datastore(&self.name)?;
+        let def = XmlVolume::from_xml_for_pool(xml, d.pool_type()?)
+            .map_err(|e| Error::new(ErrorCode::XmlError, e.to_string()))?;
+        let plan = def.esx_vmdk_plan(false).map_err(|e| {
+            Error::new(
+                if e.unsupported {
+                    ErrorCode::NoSupport
+                } else {
+                    ErrorCode::InternalError
+                },
+                e.message,
+            )
+        })?;
+        let path = format!("[{}] {}", self.name, def.name);
+        let dir = match def.name.rfind('/') {
+            Some(i) => format!("[{}] {}", self.name, &def.name[..i]),
+            None => format!("[{}]", self.name),
+        };
+        let ctx = self.conn.engine.context()?;
+        // The directory may not exist yet.
+        let _ = self.conn.engine.run(|c| {
+            let (dir, dc) = (dir.clone(), ctx.datacenter.vi());
+            async move {
+                c.make_directory(&dir, Some(&dc), Some(true))
+                    .await
+                    .map_err(vi_err)
+            }
+        });
+        let spec = AnyVirtualDiskSpec::FileBackedVirtualDiskSpec(FileBackedVirtualDiskSpec {
+            base: VirtualDiskSpec {
+                disk_type: plan.disk_type.to_string(),
+                adapter_type: plan.adapter_type.to_string(),
+            },
+            capacity_kb: plan.capacity_kb as i64,
+        });
+        let (p, s) = (&path, &spec);
+        self.run_disk_task(
+            |c, dc| async move { c.create_virtual_disk_task(p, Some(&dc), s).await },
+            "Could not create volume",
+        )?;
+        self.storage_vol_lookup_by_name(&def.name)
     }
 
     /// Creates a volume as a copy of `source` (`virStorageVolCreateXMLFrom`).
@@ -117,12 +654,39 @@ impl<'c> StoragePool<'c> {
         source: &StorageVol<'_>,
         flags: u32,
     ) -> Result<StorageVol<'c>> {
-        let _ = (xml, source, flags);
-        Err(Error::not_yet("virStorageVolCreateXMLFrom"))
+        check_flags(flags, 0, "esxStorageVolCreateXMLFrom")?;
+        let d = self.conn.datastore(&self.name)?;
+        let def = XmlVolume::from_xml_for_pool(xml, d.pool_type()?)
+            .map_err(|e| Error::new(ErrorCode::XmlError, e.to_string()))?;
+        let plan = def.esx_vmdk_plan(true).map_err(|e| {
+            Error::new(
+                if e.unsupported {
+                    ErrorCode::NoSupport
+                } else {
+                    ErrorCode::InternalError
+                },
+                e.message,
+            )
+        })?;
+        let src = format!("[{}] {}", source.pool, source.name);
+        let dst = format!("[{}] {}", self.name, def.name);
+        let spec = AnyVirtualDiskSpec::VirtualDiskSpec(VirtualDiskSpec {
+            disk_type: plan.disk_type.to_string(),
+            adapter_type: plan.adapter_type.to_string(),
+        });
+        let (s, t, sp) = (&src, &dst, &spec);
+        self.run_disk_task(
+            |c, dc| async move {
+                c.copy_virtual_disk_task(s, Some(&dc), t, Some(&dc), Some(sp), Some(false))
+                    .await
+            },
+            "Could not copy volume",
+        )?;
+        self.storage_vol_lookup_by_name(&def.name)
     }
 }
 
-/// A storage volume: a file of a datastore (`dir/disk.vmdk`) or an iSCSI LUN.
+/// A storage volume: a file of a datastore (`dir/disk.vmdk`).
 #[derive(Debug, Clone)]
 pub struct StorageVol<'c> {
     pub(crate) conn: &'c Connection,
@@ -137,7 +701,7 @@ impl<'c> StorageVol<'c> {
         &self.name
     }
 
-    /// The key (`virStorageVolGetKey`): the disk's UUID for VMFS, the LUN's for iSCSI.
+    /// The key (`virStorageVolGetKey`): the disk's UUID for VMDKs, else the path.
     pub fn get_key(&self) -> &str {
         &self.key
     }
@@ -154,29 +718,79 @@ impl<'c> StorageVol<'c> {
 
     /// The path (`virStorageVolGetPath`): `[datastore] dir/file.vmdk`.
     pub fn get_path(&self) -> Result<String> {
-        Err(Error::not_yet("virStorageVolGetPath"))
+        Ok(format!("[{}] {}", self.pool, self.name))
+    }
+
+    fn file(&self) -> Result<crate::storage::FoundFile> {
+        let d = self.conn.datastore(&self.pool)?;
+        self.conn.datastore_file(&d, &self.name)
     }
 
     /// Type, capacity, allocation (`virStorageVolGetInfo`).
     pub fn get_info(&self) -> Result<StorageVolInfo> {
-        Err(Error::not_yet("virStorageVolGetInfo"))
+        let f = self.file()?;
+        Ok(StorageVolInfo {
+            kind: StorageVolType::File,
+            capacity: match f.capacity_kb {
+                Some(kb) => kb.max(0) as u64 * 1024,
+                None => f.size.max(0) as u64,
+            },
+            allocation: f.size.max(0) as u64,
+        })
     }
 
     /// The volume XML (`virStorageVolGetXMLDesc`).
     pub fn get_xml_desc(&self, flags: u32) -> Result<String> {
-        let _ = flags;
-        Err(Error::not_yet("virStorageVolGetXMLDesc"))
+        check_flags(flags, 0, "esxStorageVolGetXMLDesc")?;
+        let info = self.get_info()?;
+        let f = self.file()?;
+        let path = self.get_path()?;
+        let def = XmlVolume::new_esx(
+            VolumeType::File,
+            self.name.clone(),
+            self.key.clone(),
+            info.capacity,
+            info.allocation,
+            path,
+            Some(f.format),
+        );
+        Ok(def.to_xml())
+    }
+
+    fn disk_task<S, Fut>(&self, start: S, fail: &str) -> Result<()>
+    where
+        S: Fn(Client, String, ManagedObjectReference) -> Fut,
+        Fut: std::future::Future<
+            Output = std::result::Result<ManagedObjectReference, esxvirt_vi::Error>,
+        >,
+    {
+        let pool = StoragePool {
+            conn: self.conn,
+            name: self.pool.clone(),
+            uuid: [0; 16],
+            backend: PoolBackend::Datastore,
+        };
+        let path = self.get_path()?;
+        let start = &start;
+        let path = &path;
+        pool.run_disk_task(|c, dc| start(c, path.clone(), dc), fail)
     }
 
     /// Deletes the volume (`virStorageVolDelete`).
     pub fn delete(&self, flags: u32) -> Result<()> {
-        let _ = flags;
-        Err(Error::not_yet("virStorageVolDelete"))
+        check_flags(flags, 0, "esxStorageVolDelete")?;
+        self.disk_task(
+            |c, p, dc| async move { c.delete_virtual_disk_task(&p, Some(&dc)).await },
+            "Could not delete volume",
+        )
     }
 
     /// Zero-fills the volume (`virStorageVolWipe`).
     pub fn wipe(&self, flags: u32) -> Result<()> {
-        let _ = flags;
-        Err(Error::not_yet("virStorageVolWipe"))
+        check_flags(flags, 0, "esxStorageVolWipe")?;
+        self.disk_task(
+            |c, p, dc| async move { c.zero_fill_virtual_disk_task(&p, Some(&dc)).await },
+            "Could not wipe volume",
+        )
     }
 }

@@ -370,3 +370,80 @@ fn esxsim_networks_and_interfaces() {
     let e = conn.interface_lookup_by_name("nonic").unwrap_err();
     assert_eq!(e.code(), ErrorCode::NoInterface);
 }
+
+#[test]
+fn esxsim_storage_pools_and_volumes() {
+    let sim = Sim::start(InventorySource::DefaultEsx, true);
+    let conn = Connection::open(&sim.esx(), &opts()).expect("open");
+    let pools = conn.list_all_storage_pools(0).expect("pool-list");
+    let names: Vec<&str> = pools.iter().map(|p| p.get_name()).collect();
+    assert!(
+        names.contains(&"datastore1") && names.contains(&"nfs-iso"),
+        "{names:?}"
+    );
+    let pool = conn
+        .storage_pool_lookup_by_name("datastore1")
+        .expect("lookup");
+    let again = conn
+        .storage_pool_lookup_by_uuid_string(&pool.get_uuid_string())
+        .expect("pool-uuid");
+    assert_eq!(again.get_name(), "datastore1");
+    let info = pool.get_info().expect("pool-info");
+    assert!(
+        info.capacity > 0 && info.available <= info.capacity,
+        "{info:?}"
+    );
+    let xml = pool.get_xml_desc(0).expect("pool-dumpxml");
+    assert!(xml.starts_with("<pool type='fs'>"), "{xml}");
+    let nfs = conn
+        .storage_pool_lookup_by_name("nfs-iso")
+        .expect("nfs")
+        .get_xml_desc(0)
+        .expect("nfs xml");
+    assert!(
+        nfs.starts_with("<pool type='netfs'>") && nfs.contains("<dir path='/export/iso'/>"),
+        "{nfs}"
+    );
+    pool.refresh(0).expect("pool-refresh");
+
+    let vols = pool.list_volumes().expect("vol-list");
+    assert!(vols.iter().any(|v| v.ends_with(".vmdk")), "{vols:?}");
+    let new = pool
+        .storage_vol_create_xml(
+            "<volume><name>newdir/new.vmdk</name><capacity unit='M'>10</capacity>\
+             <allocation>0</allocation><target><format type='vmdk'/></target></volume>",
+            0,
+        )
+        .expect("vol-create");
+    assert_eq!(
+        new.get_path().expect("path"),
+        "[datastore1] newdir/new.vmdk"
+    );
+    let vi = new.get_info().expect("vol-info");
+    assert_eq!(vi.capacity, 10 * 1024 * 1024);
+    let vx = new.get_xml_desc(0).expect("vol-dumpxml");
+    assert!(vx.contains("<format type='vmdk'/>"), "{vx}");
+    let by_path = conn
+        .storage_vol_lookup_by_path("[datastore1] newdir/new.vmdk")
+        .expect("vol lookup by path");
+    assert_eq!(by_path.get_key(), new.get_key());
+    let clone = pool
+        .storage_vol_create_xml_from(
+            "<volume><name>newdir/clone.vmdk</name><capacity>0</capacity>\
+             <target><format type='vmdk'/></target></volume>",
+            &new,
+            0,
+        )
+        .expect("vol-create-from");
+    clone.wipe(0).expect("vol-wipe");
+    clone.delete(0).expect("vol-delete");
+    new.delete(0).expect("vol-delete");
+    assert!(conn
+        .storage_vol_lookup_by_path("[datastore1] newdir/new.vmdk")
+        .is_err());
+    let e = conn.storage_pool_lookup_by_name("nope").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "Storage pool not found: Could not find storage pool with name 'nope'"
+    );
+}
