@@ -684,7 +684,11 @@ pub fn config_to_vmx(cfg: &VmConfig, ctx: &PathContext<'_>) -> String {
                 m.set(&format!("{p}.present"), "TRUE");
                 m.set(
                     &format!("{p}.deviceType"),
-                    format!("{}-hardDisk", slot.bus.prefix()),
+                    match slot.bus {
+                        Bus::Scsi => "scsi-hardDisk",
+                        Bus::Ide => "ata-hardDisk",
+                        Bus::Sata | Bus::Nvme => "disk",
+                    },
                 );
                 m.set(&format!("{p}.fileName"), ctx.to_vmx_file(file));
                 if mode != "persistent" {

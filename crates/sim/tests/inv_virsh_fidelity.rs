@@ -1,0 +1,261 @@
+//! World-model fidelity as Debian's virsh (libvirt 9.0's C ESX driver) sees it: every default
+//! VM converts with `dumpxml` without a single warning, defined domains land as real .vmx files
+//! and read back unchanged, volumes are real files, and vCenter paths resolve. Fails when virsh
+//! is missing (`.ci/setup` installs libvirt-clients).
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use common::TestSim;
+use esxvirt_sim::{InventorySource, SimConfig, Tls};
+
+struct Env {
+    sim: TestSim,
+    dir: PathBuf,
+    files: PathBuf,
+    auth: PathBuf,
+    vcenter: bool,
+}
+
+struct Out {
+    ok: bool,
+    stdout: String,
+    stderr: String,
+}
+
+impl Env {
+    fn start(vcenter: bool) -> Env {
+        let n = esxvirt_sim::session::new_key().expect("random");
+        let dir = std::env::temp_dir().join(format!("esxsim-invvirsh-{}", &n[2..14]));
+        let files = dir.join("files");
+        std::fs::create_dir_all(&files).expect("temp dir");
+        let sim = TestSim::start(SimConfig {
+            tls: Tls::Off,
+            inventory: if vcenter {
+                InventorySource::DefaultVCenter
+            } else {
+                InventorySource::DefaultEsx
+            },
+            files_dir: Some(files.clone()),
+            ..SimConfig::default()
+        });
+        let auth = esxvirt_testkit::write_libvirt_auth_file(&dir, "root", "password");
+        Env {
+            sim,
+            dir,
+            files,
+            auth,
+            vcenter,
+        }
+    }
+
+    fn uri(&self) -> String {
+        let url = self.sim.url();
+        let port = url.rsplit(':').next().unwrap_or_default();
+        if self.vcenter {
+            format!("vpx://root@127.0.0.1:{port}/dc1/cluster1/esx-01.example.com?transport=http")
+        } else {
+            format!("esx://root@127.0.0.1:{port}/?transport=http")
+        }
+    }
+
+    fn virsh(&self, args: &[&str]) -> Out {
+        let out = Command::new(esxvirt_testkit::virsh_path())
+            .arg("-c")
+            .arg(self.uri())
+            .args(args)
+            .env("LIBVIRT_AUTH_FILE", &self.auth)
+            .env("HOME", &self.dir)
+            .env("XDG_CONFIG_HOME", self.dir.join("config"))
+            .env("XDG_CACHE_HOME", self.dir.join("cache"))
+            .env("XDG_RUNTIME_DIR", self.dir.join("run"))
+            .env_remove("LIBVIRT_DEFAULT_URI")
+            .output()
+            .expect("run virsh");
+        Out {
+            ok: out.status.success(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Runs virsh, requires success and a silent stderr (libvirt warns on every field of a
+    /// response it does not know).
+    fn quiet(&self, args: &[&str]) -> String {
+        let o = self.virsh(args);
+        assert!(
+            o.ok && o.stderr.trim().is_empty(),
+            "virsh {} failed or warned:\nstdout: {}\nstderr: {}",
+            args.join(" "),
+            o.stdout,
+            o.stderr
+        );
+        o.stdout
+    }
+
+    fn file(&self, ds_rel: &str) -> PathBuf {
+        self.files.join(ds_rel)
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn names(list: &str) -> Vec<String> {
+    list.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn inv_virsh_dumpxml_every_default_vm_quietly() {
+    for vcenter in [false, true] {
+        let env = Env::start(vcenter);
+        let vms = names(&env.quiet(&["list", "--all", "--name"]));
+        assert!(vms.len() >= 2, "{vms:?}");
+        for vm in &vms {
+            let xml = env.quiet(&["dumpxml", vm]);
+            assert!(xml.contains(&format!("<name>{vm}</name>")), "{xml}");
+            env.quiet(&["dominfo", vm]);
+        }
+        // Host-side objects decode without warnings too.
+        for args in [
+            &["nodeinfo"][..],
+            &["capabilities"],
+            &["net-list", "--all"],
+            &["net-dumpxml", "vSwitch0"],
+            &["pool-list", "--all"],
+            &["vol-list", "nfs-iso"],
+            &["iface-dumpxml", "24:6e:96:00:00:04"],
+        ] {
+            env.quiet(args);
+        }
+    }
+}
+
+#[test]
+fn inv_virsh_dumpxml_reflects_varied_hardware() {
+    let env = Env::start(false);
+    let db = env.quiet(&["dumpxml", "db01"]);
+    // Two disks, static + generated MACs on two networks, reservation/limit/shares.
+    assert!(
+        db.contains("<source file='[datastore1] db01/db01.vmdk'/>"),
+        "{db}"
+    );
+    assert!(
+        db.contains("<source file='[datastore1] db01/db01_1.vmdk'/>"),
+        "{db}"
+    );
+    assert!(
+        db.contains("<mac address='00:50:56:01:02:03' type='static'/>"),
+        "{db}"
+    );
+    assert!(db.contains("<source bridge='Internal'/>"), "{db}");
+    assert!(
+        db.contains("<description>PostgreSQL 14</description>"),
+        "{db}"
+    );
+    let web = env.quiet(&["dumpxml", "web01"]);
+    assert!(
+        web.contains("<source file='[nfs-iso] ubuntu-22.04-live-server-amd64.iso'/>"),
+        "{web}"
+    );
+    assert!(web.contains("model='vmpvscsi'"), "{web}");
+    assert!(web.contains("<model type='vmxnet3'/>"), "{web}");
+    let win = env.quiet(&["dumpxml", "win2019"]);
+    assert!(
+        win.contains("<os firmware='efi'>") || win.contains("firmware='efi'"),
+        "{win}"
+    );
+    let ser = env.quiet(&["dumpxml", "serial-test"]);
+    assert!(ser.contains("<serial type='file'>"), "{ser}");
+    assert!(ser.contains("<parallel type='file'>"), "{ser}");
+    let tiny = env.quiet(&["dumpxml", "tiny"]);
+    assert!(tiny.contains("<target dev='hda' bus='ide'/>"), "{tiny}");
+    let sched = env.quiet(&["schedinfo", "db01"]);
+    assert!(sched.contains("reservation    : 1000"), "{sched}");
+    assert!(sched.contains("limit          : 8000"), "{sched}");
+}
+
+#[test]
+fn inv_virsh_define_writes_real_vmx_and_reads_it_back() {
+    let env = Env::start(false);
+    let xml = "<domain type='vmware'>\n  <name>fresh</name>\n  <uuid>0c3e8f5a-6b1d-4e2f-9a7c-5d4b3a291807</uuid>\n  <description>made by a test</description>\n  <memory unit='KiB'>524288</memory>\n  <vcpu>2</vcpu>\n  <os><type arch='x86_64'>hvm</type></os>\n  <devices>\n    <disk type='file' device='disk'>\n      <source file='[datastore1] fresh/fresh.vmdk'/>\n      <target dev='sda' bus='scsi'/>\n    </disk>\n    <disk type='file' device='cdrom'>\n      <source file='[nfs-iso] ubuntu-22.04-live-server-amd64.iso'/>\n      <target dev='hdc' bus='ide'/>\n    </disk>\n    <interface type='bridge'>\n      <mac address='00:50:56:3f:00:11'/>\n      <source bridge='VM Network'/>\n      <model type='vmxnet3'/>\n    </interface>\n    <serial type='file'>\n      <source path='[datastore1] fresh/console.log'/>\n      <target port='0'/>\n    </serial>\n  </devices>\n</domain>\n";
+    let path = env.dir.join("fresh.xml");
+    std::fs::write(&path, xml).expect("write xml");
+    env.quiet(&["define", path.to_str().unwrap_or_default()]);
+    // The .vmx is a real file in the datastore directory.
+    let vmx = std::fs::read_to_string(env.file("datastore1/fresh/fresh.vmx")).expect("vmx exists");
+    assert!(vmx.contains("displayName = \"fresh\""), "{vmx}");
+    assert!(vmx.contains("memsize = \"512\""), "{vmx}");
+    let back = env.quiet(&["dumpxml", "fresh"]);
+    for piece in [
+        "<uuid>0c3e8f5a-6b1d-4e2f-9a7c-5d4b3a291807</uuid>",
+        "<description>made by a test</description>",
+        "<memory unit='KiB'>524288</memory>",
+        "<vcpu placement='static'>2</vcpu>",
+        "<source file='[datastore1] fresh/fresh.vmdk'/>",
+        "<source file='[nfs-iso] ubuntu-22.04-live-server-amd64.iso'/>",
+        "<mac address='00:50:56:3f:00:11' type='static'/>",
+        "<source path='[datastore1] fresh/console.log'/>",
+    ] {
+        assert!(back.contains(piece), "missing {piece} in\n{back}");
+    }
+    // Defining the same name again is refused; undefine keeps the files.
+    let again = env.virsh(&["define", path.to_str().unwrap_or_default()]);
+    assert!(!again.ok);
+    env.quiet(&["undefine", "fresh"]);
+    assert!(env.file("datastore1/fresh/fresh.vmx").exists());
+    assert!(!names(&env.quiet(&["list", "--all", "--name"])).contains(&"fresh".to_string()));
+}
+
+#[test]
+fn inv_virsh_volumes_are_real_files() {
+    let env = Env::start(false);
+    env.quiet(&[
+        "vol-create-as",
+        "datastore1",
+        "vols/disk1.vmdk",
+        "2G",
+        "--format",
+        "vmdk",
+    ]);
+    let desc = env.file("datastore1/vols/disk1.vmdk");
+    let flat = env.file("datastore1/vols/disk1-flat.vmdk");
+    assert!(std::fs::read_to_string(&desc)
+        .expect("descriptor")
+        .contains("RW 4194304 VMFS"));
+    assert_eq!(std::fs::metadata(&flat).expect("extent").len(), 2 << 30);
+    let info = env.quiet(&["vol-info", "[datastore1] vols/disk1.vmdk"]);
+    assert!(info.contains("2.00 GiB"), "{info}");
+    let listed = env.quiet(&["vol-list", "datastore1"]);
+    assert!(listed.contains("vols/disk1.vmdk"), "{listed}");
+    assert!(!listed.contains("flat"), "{listed}");
+    env.quiet(&["vol-delete", "[datastore1] vols/disk1.vmdk"]);
+    assert!(!desc.exists() && !flat.exists());
+}
+
+#[test]
+fn inv_virsh_reconfigure_rewrites_vmx() {
+    let env = Env::start(false);
+    // Scheduler parameters go through ReconfigVM_Task and land in the .vmx.
+    env.quiet(&["schedinfo", "tiny", "--set", "reservation=300"]);
+    env.quiet(&["schedinfo", "tiny", "--set", "limit=900"]);
+    let vmx = std::fs::read_to_string(env.file("datastore1/tiny/tiny.vmx")).expect("vmx");
+    assert!(vmx.contains("sched.cpu.min = \"300\""), "{vmx}");
+    assert!(vmx.contains("sched.cpu.max = \"900\""), "{vmx}");
+    let sched = env.quiet(&["schedinfo", "tiny"]);
+    assert!(sched.contains("reservation    : 300"), "{sched}");
+    // Snapshots leave their files next to the .vmx.
+    env.quiet(&["snapshot-create-as", "tiny", "snap1"]);
+    assert!(env.file("datastore1/tiny/tiny-Snapshot1.vmsn").exists());
+    env.quiet(&["snapshot-delete", "tiny", "snap1"]);
+    assert!(!env.file("datastore1/tiny/tiny-Snapshot1.vmsn").exists());
+}
