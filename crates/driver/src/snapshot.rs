@@ -39,7 +39,8 @@ impl<'c> DomainSnapshot<'c> {
         let (node, parent) = tree.by_name(&self.name)?;
         let def = esxvirt_xml::snapshot::DomainSnapshot {
             name: Some(node.name.clone()),
-            description: (!node.description.is_empty()).then(|| node.description.clone()),
+            // The API always has a description (maybe empty); libvirt prints it either way.
+            description: Some(node.description.clone()),
             state: SnapshotState::from_vi_power_state(match node.state {
                 DomainState::Running => "poweredOn",
                 DomainState::Paused => "suspended",
