@@ -400,3 +400,34 @@ fn inv_minimal_inventory_file() {
     let back = World::from_json(&w.to_json(), &t.0).unwrap();
     assert_eq!(back, w);
 }
+
+#[test]
+fn inv_question_survives_reload_with_its_task() {
+    let t = TempDir::new("reload");
+    let files = t.0.join("ds");
+    let mut w = World::default_esx(&files).unwrap();
+    let id = vm_id(&w, "serial-test");
+    assert_eq!(w.power_on(&id).unwrap(), PowerOnOutcome::Question);
+    w.vm_mut(&id).unwrap().pending_task = Some("haTask-gone".into());
+    let state = t.0.join("state.json");
+    w.save(&state).unwrap();
+    let mut back = World::load(&state, &files).unwrap();
+    // The old process's task is gone; the question is not.
+    assert!(back.vm(&id).unwrap().pending_task.is_none());
+    assert!(back.vm(&id).unwrap().question.is_some());
+    let mut tasks = esxvirt_sim::task::Tasks::new("haTask-");
+    back.restore_pending_tasks(&mut tasks, "root");
+    let task = back
+        .vm(&id)
+        .unwrap()
+        .pending_task
+        .clone()
+        .expect("task restored");
+    let rec = tasks
+        .get(&esxvirt_sim::value::MoRef::new("Task", task))
+        .expect("task exists");
+    assert_eq!(rec.state, esxvirt_sim::task::TaskState::Running);
+    assert!(!rec.spec.cancelable);
+    // VMs without a question get no task.
+    assert_eq!(tasks.all().len(), 1);
+}

@@ -184,6 +184,11 @@ impl World {
         let mut world: World = serde_json::from_str(text)
             .map_err(|e| InvError::InvalidArgument(format!("inventory JSON: {e}")))?;
         world.files_dir = files_dir.to_path_buf();
+        // Tasks live only as long as the process that made them: a power-on still waiting
+        // for its question is just the question in a new process.
+        for vm in world.vms.values_mut() {
+            vm.pending_task = None;
+        }
         world.materialize()?;
         Ok(world)
     }

@@ -269,3 +269,34 @@ pub(crate) fn walk(top: Option<Value>, rest: &str) -> Result<Option<Value>, Faul
         Some(v) => Ok(v.into_path(rest)),
     }
 }
+
+impl World {
+    /// Re-creates, in a fresh task store, the power-on tasks that questions block: a world
+    /// loaded from a state file has VMs waiting for an answer, and a real host still shows
+    /// their power-on as a running (non-cancelable) task in `recentTask`. Call once after
+    /// loading a world, before serving.
+    pub fn restore_pending_tasks(&mut self, tasks: &mut crate::task::Tasks, user: &str) {
+        let waiting: Vec<(String, String)> = self
+            .vms
+            .values()
+            .filter(|v| v.pending_task.is_none())
+            .filter(|v| v.question.as_ref().is_some_and(|q| q.purpose == "power-on"))
+            .map(|v| (v.moid.clone(), v.config.name.clone()))
+            .collect();
+        for (id, name) in waiting {
+            let t = tasks.create(
+                crate::task::TaskSpec {
+                    entity: Some(MoRef::new("VirtualMachine", id.clone())),
+                    entity_name: Some(name),
+                    name: "PowerOnVM_Task".into(),
+                    description_id: "VirtualMachine.powerOn".into(),
+                    cancelable: false,
+                },
+                user,
+            );
+            if let Some(vm) = self.vms.get_mut(&id) {
+                vm.pending_task = Some(t.value);
+            }
+        }
+    }
+}
