@@ -1044,6 +1044,22 @@ mod tests {
     }
 
     #[test]
+    fn pathless_block_lun_is_not_a_fixed_point_as_in_libvirt() {
+        // Found by fuzzing, confirmed with libvirt: the output omits the empty <source>, and
+        // reading that back gives a file-backed LUN, which validation refuses.
+        let xml = with("</os>", "</os>\n  <devices>\n    <disk type='block' device='lun'>\n      <source/>\n      <target dev='sda' bus='scsi'/>\n    </disk>\n  </devices>");
+        let out = Domain::from_xml(&xml).unwrap().to_xml();
+        assert!(
+            out.contains("<disk type='block' device='lun'>\n      <target dev='sda' bus='scsi'/>"),
+            "{out}"
+        );
+        assert_eq!(
+            err(&out),
+            "disk device='lun' is only valid for block type disk source"
+        );
+    }
+
+    #[test]
     fn wrong_root() {
         assert_eq!(
             err("<network><name>x</name></network>"),
