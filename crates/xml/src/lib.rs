@@ -11,6 +11,10 @@
 //!   values exactly as libvirt does (`&lt; &gt; &amp; &quot; &apos;`, control characters
 //!   dropped).
 //! - [`string_enum!`] declares an enum of XML keywords with its spellings both ways.
+//! - [`dom::parse`] reads a document into a bounded element tree (DTDs refused, predefined
+//!   entities only, characters XML forbids refused, nesting and size bounded, truncation
+//!   detected); [`values_parse`] reads typed values from it with libvirt's number and unit
+//!   rules and error messages that name the element or attribute.
 
 pub mod dom;
 pub mod enums;
