@@ -306,6 +306,7 @@ impl Connection {
             uuid: summary.uuid,
             id: std::cell::Cell::new(vm_info::domain_id(&summary.moref, summary.state)),
             moref: summary.moref,
+            prefetched: std::cell::RefCell::new(crate::domain::info_from(p)),
         })
     }
 
@@ -401,9 +402,7 @@ impl Connection {
 
     /// Finds one VM by a predicate over its identity; on vCenter first through `index`.
     fn find_vm(&self, pred: impl Fn(&vm_info::VmSummary) -> bool) -> Result<Option<Domain<'_>>> {
-        let vms = self
-            .engine
-            .all_vms(&["name", "config.uuid", "runtime.powerState"])?;
+        let vms = self.engine.all_vms(crate::domain::LOOKUP_PATHS)?;
         for p in &vms {
             // VMs without a readable identity (inaccessible) cannot match.
             let Ok(s) = vm_summary(p) else { continue };
@@ -417,7 +416,7 @@ impl Connection {
     fn domain_by_moref(&self, moref: &MoRef) -> Result<Option<Domain<'_>>> {
         match self
             .engine
-            .object_props(moref, &["name", "config.uuid", "runtime.powerState"])?
+            .object_props(moref, crate::domain::LOOKUP_PATHS)?
         {
             Some(p) => Ok(Some(self.domain_from(&p)?)),
             None => Ok(None),

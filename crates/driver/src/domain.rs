@@ -33,6 +33,37 @@ pub struct Domain<'c> {
     /// libvirt's ID (-1 when inactive); updated by start and destroy as libvirt does.
     pub(crate) id: std::cell::Cell<i32>,
     pub(crate) moref: String,
+    /// `virDomainGetInfo` values fetched with the lookup, used once by [`Domain::get_info`]
+    /// so `dominfo` costs one retrieval; any change made through the handle drops them.
+    pub(crate) prefetched: std::cell::RefCell<Option<DomainInfo>>,
+}
+
+/// What a lookup by reference retrieves: the identity and the `virDomainGetInfo` values.
+pub(crate) const LOOKUP_PATHS: &[&str] = &[
+    "name",
+    "config.uuid",
+    "runtime.powerState",
+    "config.hardware.memoryMB",
+    "config.hardware.numCPU",
+    "config.memoryAllocation.limit",
+];
+
+/// `virDomainGetInfo` from the properties of [`LOOKUP_PATHS`], when they were retrieved.
+pub(crate) fn info_from(p: &Props) -> Option<DomainInfo> {
+    let max_mem = p.i64("config.hardware.memoryMB")?.max(0) as u64 * 1024;
+    let state = p.power_state().unwrap_or(DomainState::NoState);
+    let limit = p.i64("config.memoryAllocation.limit").unwrap_or(-1);
+    Some(DomainInfo {
+        state,
+        max_mem,
+        memory: if limit < 0 {
+            max_mem
+        } else {
+            limit as u64 * 1024
+        },
+        nr_virt_cpu: p.i64("config.hardware.numCPU").unwrap_or(0).max(0) as u32,
+        cpu_time: 0,
+    })
 }
 
 /// Formats a UUID the way libvirt does (lower-case, dashed).
@@ -144,6 +175,7 @@ impl<'c> Domain<'c> {
         Fut: Future<Output = std::result::Result<ManagedObjectReference, esxvirt_vi::Error>>,
     {
         self.conn.check_writable()?;
+        self.prefetched.borrow_mut().take();
         let vm = self.mo();
         let mut all: Vec<&str> = paths.to_vec();
         all.extend(["runtime.question", "recentTask"]);
@@ -170,8 +202,14 @@ impl<'c> Domain<'c> {
                             .to_string(),
                     ));
                 };
-                check(&p)?;
-                tasks::prepare_for_task(&c, &vm, &p, auto).await?;
+                // A question blocking an earlier task comes first: answered, that task goes
+                // on and no new one is started; unanswered, it is the error.
+                if tasks::question_of(&p).is_none() {
+                    check(&p)?;
+                }
+                if tasks::prepare_for_task(&c, &vm, &p, auto).await? {
+                    return Ok(None);
+                }
                 let task = start(c.clone(), vm.vi()).await.map_err(vi_err)?;
                 let out = tasks::wait(&c, &task, Some(&vm), auto).await?;
                 if !out.success {
@@ -205,6 +243,9 @@ impl<'c> Domain<'c> {
 
     /// State, memory, vCPUs (`virDomainGetInfo`), in one retrieval.
     pub fn get_info(&self) -> Result<DomainInfo> {
+        if let Some(info) = self.prefetched.borrow_mut().take() {
+            return Ok(info);
+        }
         let p = self.props(&[
             "runtime.powerState",
             "config.hardware.memoryMB",
@@ -413,6 +454,7 @@ impl<'c> Domain<'c> {
 
     fn guest_op(&self, reboot: bool) -> Result<()> {
         self.conn.check_writable()?;
+        self.prefetched.borrow_mut().take();
         let p = self.props(&["runtime.powerState"])?;
         if p.power_state()? != DomainState::Running {
             return Err(Error::operation_invalid("Domain is not powered on"));

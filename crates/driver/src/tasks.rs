@@ -99,20 +99,23 @@ pub(crate) async fn handle_question(
 }
 
 /// Checks the VM before starting a task (libvirt's "prepare for task"): `p` must hold
-/// `runtime.question` and `recentTask`. A question is answered or reported; pending tasks
-/// of the VM are an error ("Other tasks are pending for this domain").
+/// `runtime.question` and `recentTask`. A pending question blocks an earlier task: it is
+/// answered (auto_answer=1, returning `true`: the caller then starts no new task, the
+/// answered one carries on) or reported. Other pending tasks of the VM are an error ("Other
+/// tasks are pending for this domain").
 pub(crate) async fn prepare_for_task(
     c: &Client,
     vm: &MoRef,
     p: &Props,
     auto_answer: bool,
-) -> Result<()> {
+) -> Result<bool> {
     if let Some(q) = question_of(p) {
         handle_question(c, vm, &q, auto_answer, "").await?;
+        return Ok(true);
     }
     let recent = p.mos("recentTask");
     if recent.is_empty() {
-        return Ok(());
+        return Ok(false);
     }
     let specs: Vec<_> = recent
         .iter()
@@ -132,7 +135,7 @@ pub(crate) async fn prepare_for_task(
             "Other tasks are pending for this domain",
         ));
     }
-    Ok(())
+    Ok(false)
 }
 
 /// Waits for `task` to finish through the property collector (esxvirt-vi), handling

@@ -111,7 +111,17 @@ fn esxsim_round_trips() {
     let before = conn.request_count();
     let dom = conn.domain_lookup_by_name(&name).expect("lookup");
     dom.get_info().expect("info");
-    assert_eq!(conn.request_count() - before, 2, "lookup + info");
+    assert_eq!(
+        conn.request_count() - before,
+        1,
+        "lookup + info: one retrieval"
+    );
+    dom.get_info().expect("info again");
+    assert_eq!(
+        conn.request_count() - before,
+        2,
+        "a second get_info reads afresh"
+    );
     let before = conn.request_count();
     dom.get_xml_desc(0).expect("dumpxml");
     assert_eq!(
@@ -446,4 +456,41 @@ fn esxsim_storage_pools_and_volumes() {
         e.to_string(),
         "Storage pool not found: Could not find storage pool with name 'nope'"
     );
+}
+
+#[test]
+fn esxsim_questions_follow_auto_answer() {
+    let sim = Sim::start(InventorySource::DefaultEsx, true);
+    // auto_answer=0: the power-on blocks on the question; the error names the question and
+    // its answers, and the next task is not started while the question is pending.
+    let conn = Connection::open(&sim.esx(), &opts()).expect("open");
+    let dom = conn
+        .domain_lookup_by_name("serial-test")
+        .expect("serial-test");
+    if dom.get_state(0).expect("state").0 != DomainState::Shutoff {
+        dom.destroy(0).expect("destroy");
+    }
+    let e = dom.create(0).unwrap_err();
+    let msg = e.to_string();
+    assert!(
+        msg.contains("Pending question blocks virtual machine execution, question is '"),
+        "{msg}"
+    );
+    assert!(msg.contains("possible answers are"), "{msg}");
+    let e = dom.create(0).unwrap_err();
+    assert!(e.to_string().contains("Pending question"), "{e}");
+
+    // auto_answer=1: the pending question is answered with its default answer.
+    let uri = format!("esx://root@{}/?no_verify=1&auto_answer=1", sim.addr());
+    let conn = Connection::open(&uri, &opts()).expect("open auto_answer");
+    let dom = conn
+        .domain_lookup_by_name("serial-test")
+        .expect("serial-test");
+    dom.create(0).expect("the pending question is answered");
+    let state = dom.get_state(0).expect("state").0;
+    assert_eq!(state, DomainState::Running, "answered power-on runs");
+    // A question raised while waiting for a new power-on is answered too.
+    dom.destroy(0).expect("destroy");
+    dom.create(0).expect("power-on with auto_answer=1");
+    assert_eq!(dom.get_state(0).expect("state").0, DomainState::Running);
 }
