@@ -307,6 +307,7 @@ impl Connection {
             id: std::cell::Cell::new(vm_info::domain_id(&summary.moref, summary.state)),
             moref: summary.moref,
             prefetched: std::cell::RefCell::new(crate::domain::info_from(p)),
+            prefetched_state: std::cell::Cell::new(Some(summary.state)),
         })
     }
 

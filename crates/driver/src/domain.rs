@@ -36,6 +36,9 @@ pub struct Domain<'c> {
     /// `virDomainGetInfo` values fetched with the lookup, used once by [`Domain::get_info`]
     /// so `dominfo` costs one retrieval; any change made through the handle drops them.
     pub(crate) prefetched: std::cell::RefCell<Option<DomainInfo>>,
+    /// The state seen by the lookup or listing, used once by [`Domain::get_state`] (so
+    /// `list` needs no request per domain); dropped by any change made through the handle.
+    pub(crate) prefetched_state: std::cell::Cell<Option<DomainState>>,
 }
 
 /// What a lookup by reference retrieves: the identity and the `virDomainGetInfo` values.
@@ -176,6 +179,7 @@ impl<'c> Domain<'c> {
     {
         self.conn.check_writable()?;
         self.prefetched.borrow_mut().take();
+        self.prefetched_state.take();
         let vm = self.mo();
         let mut all: Vec<&str> = paths.to_vec();
         all.extend(["runtime.question", "recentTask"]);
@@ -272,6 +276,9 @@ impl<'c> Domain<'c> {
     /// State and reason (`virDomainGetState`); the reason is always 0 on ESX.
     pub fn get_state(&self, flags: u32) -> Result<(DomainState, i32)> {
         check_flags(flags, 0, "esxDomainGetState")?;
+        if let Some(state) = self.prefetched_state.take() {
+            return Ok((state, 0));
+        }
         let p = self.props(&["runtime.powerState"])?;
         Ok((p.power_state()?, 0))
     }
@@ -455,6 +462,7 @@ impl<'c> Domain<'c> {
     fn guest_op(&self, reboot: bool) -> Result<()> {
         self.conn.check_writable()?;
         self.prefetched.borrow_mut().take();
+        self.prefetched_state.take();
         let p = self.props(&["runtime.powerState"])?;
         if p.power_state()? != DomainState::Running {
             return Err(Error::operation_invalid("Domain is not powered on"));
@@ -581,8 +589,11 @@ impl<'c> Domain<'c> {
     }
 
     /// Memory parameters (`virDomainGetMemoryParameters`): `min_guarantee` in KiB.
+    ///
+    /// As through libvirt's public API, VIR_TYPED_PARAM_STRING_OKAY (0x4) is added to the
+    /// flags, which the ESX driver rejects: the query fails as it does with virsh.
     pub fn get_memory_parameters(&self, flags: u32) -> Result<Vec<TypedParam>> {
-        check_flags(flags, 0, "esxDomainGetMemoryParameters")?;
+        check_flags(flags | 4, 0, "esxDomainGetMemoryParameters")?;
         let p = self.props(&["config.memoryAllocation.reservation"])?;
         let r = p
             .i64("config.memoryAllocation.reservation")
@@ -1032,6 +1043,12 @@ impl<'c> Domain<'c> {
 
     /// Number of snapshots (`virDomainSnapshotNum`).
     pub fn snapshot_num(&self, flags: u32) -> Result<usize> {
+        use crate::flags::snapshot_list as f;
+        check_flags(
+            flags,
+            f::ROOTS | f::METADATA | f::LEAVES,
+            "esxDomainSnapshotNum",
+        )?;
         Ok(self.snapshot_list_names(flags)?.len())
     }
 

@@ -138,12 +138,17 @@ impl ErrorCode {
 pub struct Error {
     code: ErrorCode,
     message: String,
+    /// Displayed without the code's prefix (libvirt's virCheckFlags reports that way).
+    bare: bool,
     #[source]
     source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.bare {
+            return f.write_str(&self.message);
+        }
         self.code.format(&self.message, f)
     }
 }
@@ -154,6 +159,7 @@ impl Error {
         Error {
             code,
             message: message.into(),
+            bare: false,
             source: None,
         }
     }
@@ -196,11 +202,13 @@ impl Error {
     }
 
     /// `unsupported flags (0x..) in function NAME`, libvirt's answer to flags a call does not
-    /// accept.
+    /// accept (code VIR_ERR_INVALID_ARG, printed without its prefix as virsh shows it).
     pub fn unsupported_flags(flags: u32, function: &str) -> Error {
-        Error::invalid_arg(format!(
+        let mut e = Error::invalid_arg(format!(
             "unsupported flags (0x{flags:x}) in function {function}"
-        ))
+        ));
+        e.bare = true;
+        e
     }
 }
 
@@ -233,7 +241,7 @@ mod tests {
         );
         assert_eq!(
             Error::unsupported_flags(0x4, "virDomainGetState").to_string(),
-            "invalid argument: unsupported flags (0x4) in function virDomainGetState"
+            "unsupported flags (0x4) in function virDomainGetState"
         );
     }
 

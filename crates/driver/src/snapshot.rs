@@ -122,13 +122,13 @@ impl<'c> DomainSnapshot<'c> {
         )
     }
 
-    /// Deletes this snapshot, with VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN its subtree, with
-    /// CHILDREN_ONLY only the subtrees below it (`virDomainSnapshotDelete`).
+    /// Deletes this snapshot, with VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN its subtree
+    /// (`virDomainSnapshotDelete`). CHILDREN_ONLY is refused as libvirt's ESX driver does.
     pub fn delete(&self, flags: u32) -> Result<()> {
         use crate::flags::snapshot_delete as f;
         check_flags(
             flags,
-            f::CHILDREN | f::METADATA_ONLY | f::CHILDREN_ONLY,
+            f::CHILDREN | f::METADATA_ONLY,
             "esxDomainSnapshotDelete",
         )?;
         let tree = self.domain.snapshot_tree()?;
@@ -136,12 +136,8 @@ impl<'c> DomainSnapshot<'c> {
         if flags & f::METADATA_ONLY != 0 {
             return Ok(());
         }
-        let targets: Vec<String> = if flags & f::CHILDREN_ONLY != 0 {
-            node.children.iter().map(|c| c.moref.clone()).collect()
-        } else {
-            vec![node.moref.clone()]
-        };
-        let remove_children = flags & (f::CHILDREN | f::CHILDREN_ONLY) != 0;
+        let targets = vec![node.moref.clone()];
+        let remove_children = flags & f::CHILDREN != 0;
         for t in targets {
             let snap = MoRef::new("VirtualMachineSnapshot", &t);
             let snap = &snap;
