@@ -1,5 +1,5 @@
-//! The SOAP XML runtime the generated code builds on: a pull decoder over quick-xml events
-//! that hands each element to the typed decoder of its declared type (no DOM), and a writer
+//! The SOAP XML runtime the generated code builds on: a pull decoder (its own small
+//! tokenizer over the input slice) that hands each element to the typed decoder of its declared type (no DOM), and a writer
 //! that escapes every string.
 //!
 //! Tolerance rules (real servers differ): `xsi:type` is recognised under any prefix bound
@@ -8,8 +8,6 @@
 //! unknown subtype decodes as the declared type. DTDs and entity declarations are refused.
 
 use std::borrow::Cow;
-
-use quick_xml::events::{BytesStart, Event};
 
 use crate::generated::Value;
 
@@ -43,19 +41,12 @@ pub enum DecodeError {
     Unexpected(String),
 }
 
-impl From<quick_xml::Error> for DecodeError {
-    fn from(e: quick_xml::Error) -> Self {
-        DecodeError::Malformed(e.to_string().replace('\n', " "))
-    }
-}
-
 /// One start (or empty) element: its local name, the local part of its `xsi:type`, its
 /// unprefixed `type` attribute (managed object references), and whether it is empty.
 pub struct Tag<'a> {
-    ev: BytesStart<'a>,
-    local: (usize, usize),
-    xsi_type: Option<(usize, usize)>,
-    type_attr: Option<(usize, usize)>,
+    local: &'a [u8],
+    xsi_type: Option<&'a [u8]>,
+    type_attr: Option<&'a [u8]>,
     /// `<x/>`: no content and no end tag follow.
     pub empty: bool,
 }
@@ -63,190 +54,333 @@ pub struct Tag<'a> {
 impl<'a> Tag<'a> {
     /// The element's name without prefix.
     #[inline]
-    pub fn local(&self) -> &[u8] {
-        &self.ev[self.local.0..self.local.1]
+    pub fn local(&self) -> &'a [u8] {
+        self.local
     }
 
     /// The `xsi:type` value without its prefix (`xsd:string` -> `string`).
     #[inline]
-    pub fn xsi_type(&self) -> Option<&[u8]> {
-        self.xsi_type.map(|(a, b)| &self.ev[a..b])
+    pub fn xsi_type(&self) -> Option<&'a [u8]> {
+        self.xsi_type
     }
 
     /// The unprefixed `type` attribute (the managed object type of a reference).
     #[inline]
-    pub fn type_attr(&self) -> Option<&[u8]> {
-        self.type_attr.map(|(a, b)| &self.ev[a..b])
+    pub fn type_attr(&self) -> Option<&'a [u8]> {
+        self.type_attr
     }
 
     /// The local name as text (for messages).
     pub fn name_lossy(&self) -> String {
-        String::from_utf8_lossy(self.local()).into_owned()
+        String::from_utf8_lossy(self.local).into_owned()
     }
 }
 
-/// A pull decoder over one document held in memory.
-pub struct XmlReader<'a> {
-    r: quick_xml::Reader<&'a [u8]>,
-    input: &'a [u8],
-    depth: u32,
-    /// Prefixes bound to the XSI namespace, with the depth of the element that bound them.
-    xsi: Vec<(u32, Vec<u8>)>,
+/// What the tokenizer found next.
+enum Token<'a> {
+    Start(Tag<'a>),
+    Empty(Tag<'a>),
+    End,
+    /// Character data, still escaped (`cdata`: literal, from a CDATA section).
+    Text {
+        raw: &'a str,
+        cdata: bool,
+    },
+    Eof,
 }
 
+/// A pull decoder over one document held in memory. Its tokenizer is written for SOAP: it
+/// checks well-formedness of tags (names, quoting, matching end tags), refuses DTDs, and
+/// hands out slices of the input, so decoding allocates only for the values it keeps.
+pub struct XmlReader<'a> {
+    input: &'a [u8],
+    /// The input as text (validated once, so text slices need no further checks).
+    src: &'a str,
+    utf8_error: Option<String>,
+    pos: usize,
+    /// Qualified names of the open elements, for end-tag matching.
+    open: Vec<&'a [u8]>,
+    /// Prefixes bound to the XSI namespace, with the depth of the element that bound them.
+    xsi: Vec<(usize, &'a [u8])>,
+}
+
+#[inline]
 fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    memchr::memmem::find(hay, needle)
 }
 
 impl<'a> XmlReader<'a> {
     /// A reader over `input` (UTF-8).
     pub fn new(input: &'a [u8]) -> Self {
-        let mut r = quick_xml::Reader::from_reader(input);
-        let c = r.config_mut();
-        c.check_end_names = true;
-        c.expand_empty_elements = false;
-        c.trim_text(false);
+        let (src, utf8_error) = match std::str::from_utf8(input) {
+            Ok(s) => (s, None),
+            Err(e) => ("", Some(e.to_string())),
+        };
         XmlReader {
-            r,
             input,
-            depth: 0,
+            src,
+            utf8_error,
+            pos: 0,
+            open: Vec::with_capacity(32),
             xsi: Vec::new(),
         }
     }
 
     /// Bytes consumed so far.
     pub fn position(&self) -> usize {
-        self.r.buffer_position() as usize
+        self.pos
     }
 
-    fn make_tag(&mut self, ev: BytesStart<'a>, empty: bool) -> Result<Tag<'a>, DecodeError> {
-        let name_len = ev.name().as_ref().len();
-        let raw: &[u8] = &ev;
-        let name = &raw[..name_len];
-        let local_start = name.iter().rposition(|&b| b == b':').map_or(0, |p| p + 1);
+    fn depth(&self) -> usize {
+        self.open.len()
+    }
+
+    fn malformed(&self, what: &str) -> DecodeError {
+        DecodeError::Malformed(format!("{what} at byte {}", self.pos))
+    }
+
+    /// Parses a start tag; `self.pos` is just after `<`.
+    fn start_tag(&mut self) -> Result<Token<'a>, DecodeError> {
+        let inp = self.input;
+        let n = inp.len();
+        let ns = self.pos;
+        let mut i = ns;
+        while i < n && !is_ws(inp[i]) && inp[i] != b'>' && inp[i] != b'/' {
+            i += 1;
+        }
+        if i >= n {
+            return Err(DecodeError::Truncated);
+        }
+        let name = &inp[ns..i];
+        if name.is_empty() || name.contains(&b'<') {
+            return Err(self.malformed("invalid element name"));
+        }
+        let local = match name.iter().rposition(|&b| b == b':') {
+            Some(p) => &name[p + 1..],
+            None => name,
+        };
         let mut tag = Tag {
-            local: (local_start, name_len),
+            local,
             xsi_type: None,
             type_attr: None,
-            empty,
-            ev: BytesStart::new(""),
+            empty: false,
         };
-        if name_len < raw.len() {
-            // Scan attributes by hand: no allocation, ranges into the element's bytes.
-            let mut typed: Option<((usize, usize), (usize, usize))> = None; // (prefix, value)
-            let mut bound_here = false;
-            let mut i = name_len;
-            let n = raw.len();
-            loop {
-                while i < n && is_ws(raw[i]) {
+        let mut typed: Option<(&'a [u8], &'a [u8])> = None;
+        let mut bound_here = false;
+        let depth = self.depth() + 1;
+        loop {
+            while i < n && is_ws(inp[i]) {
+                i += 1;
+            }
+            if i >= n {
+                return Err(DecodeError::Truncated);
+            }
+            match inp[i] {
+                b'>' => {
                     i += 1;
-                }
-                if i >= n {
                     break;
                 }
-                let ks = i;
-                while i < n && raw[i] != b'=' && !is_ws(raw[i]) {
-                    i += 1;
-                }
-                let ke = i;
-                while i < n && is_ws(raw[i]) {
-                    i += 1;
-                }
-                if i >= n || raw[i] != b'=' {
-                    return Err(DecodeError::Malformed(format!(
-                        "attribute without value in <{}>",
-                        String::from_utf8_lossy(name)
-                    )));
-                }
-                i += 1;
-                while i < n && is_ws(raw[i]) {
-                    i += 1;
-                }
-                if i >= n || (raw[i] != b'"' && raw[i] != b'\'') {
-                    return Err(DecodeError::Malformed(format!(
-                        "unquoted attribute value in <{}>",
-                        String::from_utf8_lossy(name)
-                    )));
-                }
-                let q = raw[i];
-                i += 1;
-                let vs = i;
-                while i < n && raw[i] != q {
-                    i += 1;
-                }
-                if i >= n {
-                    return Err(DecodeError::Malformed(
-                        "unterminated attribute value".into(),
-                    ));
-                }
-                let ve = i;
-                i += 1;
-                let key = &raw[ks..ke];
-                let val = &raw[vs..ve];
-                if let Some(prefix) = key.strip_prefix(b"xmlns:") {
-                    if val == XSI_NS {
-                        self.xsi.push((self.depth + 1, prefix.to_vec()));
-                        bound_here = true;
+                b'/' => {
+                    if i + 1 >= n {
+                        return Err(DecodeError::Truncated);
                     }
-                } else if key == b"type" {
-                    tag.type_attr = Some((vs, ve));
-                } else if let Some(p) = key.iter().position(|&b| b == b':') {
-                    if &key[p + 1..] == b"type" {
-                        typed = Some(((ks, ks + p), (vs, ve)));
+                    if inp[i + 1] != b'>' {
+                        self.pos = i;
+                        return Err(self.malformed("stray '/' in a tag"));
                     }
+                    tag.empty = true;
+                    i += 2;
+                    break;
                 }
+                _ => {}
             }
-            if let Some(((ps, pe), (vs, ve))) = typed {
-                let prefix = &raw[ps..pe];
-                let bound = self.xsi.iter().any(|(_, p)| p == prefix)
-                    // Tolerate an undeclared conventional prefix.
-                    || (prefix == b"xsi" && self.xsi.is_empty());
-                if bound {
-                    let v = &raw[vs..ve];
-                    let start = v
-                        .iter()
-                        .rposition(|&b| b == b':')
-                        .map_or(vs, |p| vs + p + 1);
-                    tag.xsi_type = Some((start, ve));
+            let ks = i;
+            while i < n && inp[i] != b'=' && !is_ws(inp[i]) && inp[i] != b'>' && inp[i] != b'/' {
+                i += 1;
+            }
+            let key = &inp[ks..i];
+            while i < n && is_ws(inp[i]) {
+                i += 1;
+            }
+            if i >= n {
+                return Err(DecodeError::Truncated);
+            }
+            if inp[i] != b'=' || key.is_empty() {
+                self.pos = i;
+                return Err(self.malformed("attribute without value"));
+            }
+            i += 1;
+            while i < n && is_ws(inp[i]) {
+                i += 1;
+            }
+            if i >= n {
+                return Err(DecodeError::Truncated);
+            }
+            let q = inp[i];
+            if q != b'"' && q != b'\'' {
+                self.pos = i;
+                return Err(self.malformed("unquoted attribute value"));
+            }
+            i += 1;
+            let vs = i;
+            let ve = match inp[vs..].iter().position(|&b| b == q) {
+                Some(p) => vs + p,
+                None => return Err(DecodeError::Truncated),
+            };
+            let val = &inp[vs..ve];
+            if val.contains(&b'<') {
+                self.pos = vs;
+                return Err(self.malformed("'<' in an attribute value"));
+            }
+            i = ve + 1;
+            if let Some(prefix) = key.strip_prefix(b"xmlns:") {
+                if val == XSI_NS {
+                    self.xsi.push((depth, prefix));
+                    bound_here = true;
                 }
-            }
-            if empty && bound_here {
-                let d = self.depth + 1;
-                self.xsi.retain(|(depth, _)| *depth != d);
+            } else if key == b"type" {
+                tag.type_attr = Some(val);
+            } else if let Some(p) = memchr::memchr(b':', key) {
+                if &key[p + 1..] == b"type" {
+                    typed = Some((&key[..p], val));
+                }
             }
         }
-        tag.ev = ev;
-        Ok(tag)
+        self.pos = i;
+        if let Some((prefix, v)) = typed {
+            let bound = self.xsi.iter().any(|(_, p)| *p == prefix)
+                // Tolerate the conventional prefix left undeclared.
+                || (prefix == b"xsi" && self.xsi.is_empty());
+            if bound {
+                tag.xsi_type = Some(match memchr::memrchr(b':', v) {
+                    Some(p) => &v[p + 1..],
+                    None => v,
+                });
+            }
+        }
+        if tag.empty {
+            if bound_here {
+                self.xsi.retain(|(d, _)| *d != depth);
+            }
+            Ok(Token::Empty(tag))
+        } else {
+            self.open.push(name);
+            Ok(Token::Start(tag))
+        }
     }
 
-    fn end_element(&mut self) {
-        let d = self.depth;
-        if self.xsi.last().is_some_and(|(depth, _)| *depth >= d) {
-            self.xsi.retain(|(depth, _)| *depth < d);
+    /// Parses an end tag; `self.pos` is just after `</`.
+    fn end_tag(&mut self) -> Result<Token<'a>, DecodeError> {
+        let inp = self.input;
+        let Some(open) = self.open.pop() else {
+            return Err(self.malformed("end tag without start tag"));
+        };
+        // Fast path: the expected name, then optional whitespace and '>'.
+        let mut i = self.pos;
+        if inp[i..].starts_with(open) {
+            i += open.len();
+            while i < inp.len() && is_ws(inp[i]) {
+                i += 1;
+            }
+            if i >= inp.len() {
+                return Err(DecodeError::Truncated);
+            }
         }
-        self.depth = self.depth.saturating_sub(1);
+        if i == self.pos || inp[i] != b'>' {
+            let end = inp[self.pos..].iter().position(|&b| b == b'>' || b == b'<');
+            return Err(match end {
+                None => DecodeError::Truncated,
+                Some(p) => self.malformed(&format!(
+                    "end tag </{}> does not match <{}>",
+                    String::from_utf8_lossy(&inp[self.pos..self.pos + p]).trim(),
+                    String::from_utf8_lossy(open)
+                )),
+            });
+        }
+        let d = self.depth();
+        if self.xsi.last().is_some_and(|(depth, _)| *depth > d) {
+            self.xsi.retain(|(depth, _)| *depth <= d);
+        }
+        self.pos = i + 1;
+        Ok(Token::End)
+    }
+
+    fn next_token(&mut self) -> Result<Token<'a>, DecodeError> {
+        let inp = self.input;
+        loop {
+            let start = self.pos;
+            if start >= inp.len() {
+                return Ok(Token::Eof);
+            }
+            if inp[start] != b'<' {
+                // Text runs are short in SOAP: a plain scan beats memchr's setup.
+                let end = inp[start..]
+                    .iter()
+                    .position(|&b| b == b'<')
+                    .map_or(inp.len(), |p| start + p);
+                self.pos = end;
+                return Ok(Token::Text {
+                    raw: &self.src[start..end],
+                    cdata: false,
+                });
+            }
+            let rest = &inp[start + 1..];
+            match rest.first() {
+                None => return Err(DecodeError::Truncated),
+                Some(b'/') => {
+                    self.pos = start + 2;
+                    return self.end_tag();
+                }
+                Some(b'?') => {
+                    let e = find(rest, b"?>").ok_or(DecodeError::Truncated)?;
+                    self.pos = start + 1 + e + 2;
+                }
+                Some(b'!') => {
+                    if rest.starts_with(b"!--") {
+                        let e = find(&rest[3..], b"-->").ok_or(DecodeError::Truncated)?;
+                        self.pos = start + 4 + e + 3;
+                    } else if rest.starts_with(b"![CDATA[") {
+                        let body = start + 9;
+                        let e = find(&inp[body..], b"]]>").ok_or(DecodeError::Truncated)?;
+                        self.pos = body + e + 3;
+                        return Ok(Token::Text {
+                            raw: &self.src[body..body + e],
+                            cdata: true,
+                        });
+                    } else if rest.len() < 9 && b"!DOCTYPE".starts_with(rest) {
+                        return Err(DecodeError::Truncated);
+                    } else {
+                        return Err(DecodeError::Dtd);
+                    }
+                }
+                Some(_) => {
+                    self.pos = start + 1;
+                    return self.start_tag();
+                }
+            }
+        }
     }
 
     /// The document element (after the XML declaration, comments and whitespace).
     pub fn root(&mut self) -> Result<Tag<'a>, DecodeError> {
+        if let Some(e) = &self.utf8_error {
+            return Err(DecodeError::Malformed(format!("invalid UTF-8: {e}")));
+        }
         loop {
-            match self.r.read_event()? {
-                Event::Start(e) => {
-                    let t = self.make_tag(e, false)?;
-                    self.depth += 1;
-                    return Ok(t);
-                }
-                Event::Empty(e) => return self.make_tag(e, true),
-                Event::DocType(_) => return Err(DecodeError::Dtd),
-                Event::Eof => {
+            match self.next_token()? {
+                Token::Start(t) | Token::Empty(t) => return Ok(t),
+                Token::Text { raw, cdata: false } if raw.bytes().all(is_ws) => {}
+                Token::Eof => {
                     return Err(if self.input.iter().all(|b| is_ws(*b)) {
-                        DecodeError::Unexpected("empty response body".into())
+                        DecodeError::Unexpected("empty document".into())
                     } else {
                         DecodeError::Truncated
                     })
                 }
-                Event::Text(t) if t.iter().all(|b| is_ws(*b)) => {}
-                Event::Decl(_) | Event::Comment(_) | Event::PI(_) => {}
                 _ => {
                     return Err(DecodeError::Unexpected(
                         "content before the document element".into(),
@@ -260,21 +394,11 @@ impl<'a> XmlReader<'a> {
     #[inline]
     pub fn next_child(&mut self) -> Result<Option<Tag<'a>>, DecodeError> {
         loop {
-            match self.r.read_event()? {
-                Event::Start(e) => {
-                    let t = self.make_tag(e, false)?;
-                    self.depth += 1;
-                    return Ok(Some(t));
-                }
-                Event::Empty(e) => return Ok(Some(self.make_tag(e, true)?)),
-                Event::End(_) => {
-                    self.end_element();
-                    return Ok(None);
-                }
-                Event::Eof => return Err(DecodeError::Truncated),
-                Event::DocType(_) => return Err(DecodeError::Dtd),
-                Event::GeneralRef(r) => check_ref(&r)?,
-                _ => {}
+            match self.next_token()? {
+                Token::Start(t) | Token::Empty(t) => return Ok(Some(t)),
+                Token::End => return Ok(None),
+                Token::Eof => return Err(DecodeError::Truncated),
+                Token::Text { .. } => {}
             }
         }
     }
@@ -284,25 +408,11 @@ impl<'a> XmlReader<'a> {
         if tag.empty {
             return Ok(());
         }
-        let target = self.depth - 1;
+        let target = self.depth() - 1;
         loop {
-            match self.r.read_event()? {
-                Event::Start(e) => {
-                    if e.attributes_raw().windows(6).any(|w| w == b"xmlns:") {
-                        // Keep bindings consistent for the element's subtree.
-                        let _ = self.make_tag(e, false)?;
-                    }
-                    self.depth += 1;
-                }
-                Event::End(_) => {
-                    self.end_element();
-                    if self.depth == target {
-                        return Ok(());
-                    }
-                }
-                Event::Eof => return Err(DecodeError::Truncated),
-                Event::DocType(_) => return Err(DecodeError::Dtd),
-                Event::GeneralRef(r) => check_ref(&r)?,
+            match self.next_token()? {
+                Token::End if self.depth() == target => return Ok(()),
+                Token::Eof => return Err(DecodeError::Truncated),
                 _ => {}
             }
         }
@@ -316,42 +426,22 @@ impl<'a> XmlReader<'a> {
         }
         let mut out: Option<Cow<'a, str>> = None;
         loop {
-            match self.r.read_event()? {
-                Event::Text(t) => {
-                    let s = t
-                        .decode()
-                        .map_err(|e| DecodeError::Malformed(e.to_string()))?;
+            match self.next_token()? {
+                Token::Text { raw, cdata } => {
+                    let s = if cdata {
+                        Cow::Borrowed(raw)
+                    } else {
+                        unescape(raw)?
+                    };
                     out = Some(match out {
                         None => s,
                         Some(prev) => Cow::Owned(prev.into_owned() + &s),
                     });
                 }
-                Event::CData(t) => {
-                    let s = t
-                        .decode()
-                        .map_err(|e| DecodeError::Malformed(e.to_string()))?;
-                    out = Some(Cow::Owned(
-                        out.map(|p| p.into_owned()).unwrap_or_default() + &s,
-                    ));
-                }
-                Event::GeneralRef(r) => {
-                    let c = resolve_ref(&r)?;
-                    let mut s = out.map(|p| p.into_owned()).unwrap_or_default();
-                    s.push(c);
-                    out = Some(Cow::Owned(s));
-                }
-                Event::Start(e) => {
-                    let t = self.make_tag(e, false)?;
-                    self.depth += 1;
-                    self.skip(&t)?;
-                }
-                Event::End(_) => {
-                    self.end_element();
-                    return Ok(out.unwrap_or(Cow::Borrowed("")));
-                }
-                Event::Eof => return Err(DecodeError::Truncated),
-                Event::DocType(_) => return Err(DecodeError::Dtd),
-                _ => {}
+                Token::Start(t) => self.skip(&t)?,
+                Token::Empty(_) => {}
+                Token::End => return Ok(out.unwrap_or(Cow::Borrowed(""))),
+                Token::Eof => return Err(DecodeError::Truncated),
             }
         }
     }
@@ -361,64 +451,67 @@ impl<'a> XmlReader<'a> {
         if tag.empty {
             return Ok(String::new());
         }
-        let start = self.position();
-        let target = self.depth - 1;
-        let end;
+        let start = self.pos;
+        let target = self.depth() - 1;
         loop {
-            let before = self.position();
-            match self.r.read_event()? {
-                Event::Start(_) => self.depth += 1,
-                Event::End(_) => {
-                    self.end_element();
-                    if self.depth == target {
-                        end = before;
-                        break;
-                    }
+            let before = self.pos;
+            match self.next_token()? {
+                Token::End if self.depth() == target => {
+                    return Ok(String::from_utf8_lossy(&self.input[start..before]).into_owned());
                 }
-                Event::Eof => return Err(DecodeError::Truncated),
-                Event::DocType(_) => return Err(DecodeError::Dtd),
+                Token::Eof => return Err(DecodeError::Truncated),
                 _ => {}
             }
         }
-        Ok(String::from_utf8_lossy(&self.input[start..end.max(start)]).into_owned())
     }
 }
 
-fn check_ref(r: &quick_xml::events::BytesRef<'_>) -> Result<(), DecodeError> {
-    resolve_ref(r).map(|_| ())
-}
-
-fn resolve_ref(r: &quick_xml::events::BytesRef<'_>) -> Result<char, DecodeError> {
-    let name: &[u8] = r;
-    Ok(match name {
-        b"amp" => '&',
-        b"lt" => '<',
-        b"gt" => '>',
-        b"quot" => '"',
-        b"apos" => '\'',
-        _ => {
-            let bad = || DecodeError::Entity(String::from_utf8_lossy(name).into_owned());
-            let num = name.strip_prefix(b"#").ok_or_else(bad)?;
-            let s = std::str::from_utf8(num).map_err(|_| bad())?;
-            let code = match s.strip_prefix('x').or_else(|| s.strip_prefix('X')) {
-                Some(hex) => u32::from_str_radix(hex, 16),
-                None => s.parse::<u32>(),
+/// Unescapes character data: the five XML entities and character references; any other
+/// entity is refused (there is no DTD to define it).
+pub fn unescape(s: &str) -> Result<Cow<'_, str>, DecodeError> {
+    let Some(first) = s.bytes().position(|b| b == b'&') else {
+        return Ok(Cow::Borrowed(s));
+    };
+    let mut out = String::with_capacity(s.len());
+    out.push_str(&s[..first]);
+    let mut rest = &s[first..];
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        let after = &rest[amp + 1..];
+        let semi = after
+            .find(';')
+            .filter(|p| *p <= 12)
+            .ok_or_else(|| DecodeError::Entity(after.chars().take(12).collect()))?;
+        let name = &after[..semi];
+        let c = match name {
+            "amp" => '&',
+            "lt" => '<',
+            "gt" => '>',
+            "quot" => '"',
+            "apos" => '\'',
+            _ => {
+                let bad = || DecodeError::Entity(name.to_string());
+                let num = name.strip_prefix('#').ok_or_else(bad)?;
+                let code = match num.strip_prefix('x').or_else(|| num.strip_prefix('X')) {
+                    Some(hex) => u32::from_str_radix(hex, 16),
+                    None => num.parse::<u32>(),
+                }
+                .map_err(|_| bad())?;
+                char::from_u32(code).ok_or_else(bad)?
             }
-            .map_err(|_| bad())?;
-            char::from_u32(code).ok_or_else(bad)?
-        }
-    })
+        };
+        out.push(c);
+        rest = &after[semi + 1..];
+    }
+    out.push_str(rest);
+    Ok(Cow::Owned(out))
 }
 
-/// Unescapes the five XML entities and character references in an attribute value.
+/// Unescapes an attribute value.
 pub fn unescape_attr(v: &[u8]) -> Result<String, DecodeError> {
-    let s = String::from_utf8_lossy(v);
-    if !s.contains('&') {
-        return Ok(s.into_owned());
-    }
-    quick_xml::escape::unescape(&s)
-        .map(|c| c.into_owned())
-        .map_err(|e| DecodeError::Malformed(e.to_string()))
+    let s = std::str::from_utf8(v)
+        .map_err(|e| DecodeError::Malformed(format!("invalid UTF-8: {e}")))?;
+    unescape(s).map(Cow::into_owned)
 }
 
 /// A VI data object type: its name, and its properties decoded one child element at a
