@@ -125,6 +125,35 @@ fn pool_vms(w: &World, pool: &str) -> Value {
     )
 }
 
+/// A folder's children; a datacenter's datastore and network folders also hold its
+/// datastores and networks (kept in the datastore and network records, not the folder).
+pub(crate) fn folder_children(w: &World, id: &str) -> Vec<String> {
+    let mut out = w
+        .folders
+        .get(id)
+        .map(|f| f.children.clone())
+        .unwrap_or_default();
+    for dc in w.datacenters.values() {
+        if dc.datastore_folder == id {
+            out.extend(
+                w.datastores
+                    .values()
+                    .filter(|d| d.datacenter == dc.moid)
+                    .map(|d| d.moid.clone()),
+            );
+        }
+        if dc.network_folder == id {
+            out.extend(
+                w.networks
+                    .values()
+                    .filter(|n| n.datacenter == dc.moid)
+                    .map(|n| n.moid.clone()),
+            );
+        }
+    }
+    out
+}
+
 /// A container property.
 pub fn property(w: &World, ty: &str, id: &str, path: &str) -> Result<Option<Value>, Fault> {
     let (head, rest) = split_path(path);
@@ -133,10 +162,7 @@ pub fn property(w: &World, ty: &str, id: &str, path: &str) -> Result<Option<Valu
     let top = match (ty, head) {
         (_, "name") => name(),
         (_, "parent") => parent(),
-        ("Folder", "childEntity") => {
-            let f = &w.folders[id];
-            Some(w.mos(f.children.iter()))
-        }
+        ("Folder", "childEntity") => Some(w.mos(folder_children(w, id).iter())),
         ("Folder", "childType") => Some(Value::strings(w.folders[id].child_type.iter().cloned())),
         ("Datacenter", h @ ("vmFolder" | "hostFolder" | "datastoreFolder" | "networkFolder")) => {
             let dc = &w.datacenters[id];
@@ -386,8 +412,8 @@ fn find_by_path(w: &World, path: &str) -> Option<String> {
 }
 
 fn children_of(w: &World, id: &str) -> Vec<String> {
-    if let Some(f) = w.folders.get(id) {
-        return f.children.clone();
+    if w.folders.contains_key(id) {
+        return folder_children(w, id);
     }
     if let Some(dc) = w.datacenters.get(id) {
         return vec![

@@ -315,7 +315,6 @@ fn capability(h: &Host) -> Value {
         .with("hbrNicSelectionSupported", Value::bool(true))
         .with("recordReplaySupported", Value::bool(false))
         .with("ftSupported", Value::bool(false))
-        .with("8021pSupported", Value::bool(false))
         .with_opt(
             "maxHostRunningVms",
             (h.hardware.cpu_threads > 0).then(|| Value::int(1024)),
@@ -904,8 +903,7 @@ pub(crate) fn volume_value(d: &Datastore) -> Value {
                 "remotePath",
                 Value::str(d.nfs_path.clone().unwrap_or_default()),
             )
-            .with("userName", Value::str(""))
-            .with("protocolType", Value::str("NFS")),
+            .with("userName", Value::str("")),
     }
 }
 

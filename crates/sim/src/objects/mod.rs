@@ -300,3 +300,7 @@ impl World {
         }
     }
 }
+
+/// The time stamp of storage summaries: fixed, so that WaitForUpdatesEx (which compares
+/// property values) only reports real changes.
+pub(crate) const STABLE_TIMESTAMP: &str = "2026-01-12T09:00:00.000Z";

@@ -8,7 +8,7 @@ use crate::soap::Element;
 use crate::task::TaskSpec;
 use crate::value::{MoRef, Value};
 
-use super::{fault_of, split_path, walk};
+use super::{fault_of, split_path, walk, STABLE_TIMESTAMP};
 
 /// Top-level Datastore properties.
 pub const DATASTORE_PROPERTY_NAMES: &[&str] = &[
@@ -51,7 +51,7 @@ fn ds_info(w: &World, d: &crate::inventory::Datastore) -> Value {
         .with("url", Value::str(d.mount_path()))
         .with("freeSpace", Value::long(free))
         .with("maxFileSize", Value::long(68_719_476_736_000))
-        .with("timestamp", Value::DateTime(crate::value::now_datetime()))
+        .with("timestamp", Value::DateTime(STABLE_TIMESTAMP.into()))
         .with(field, volume(d))
 }
 

@@ -13,7 +13,7 @@ use crate::soap::Element;
 use crate::task::TaskSpec;
 use crate::value::{MoRef, Value};
 
-use super::{description, element_description, fault_of, split_path, walk};
+use super::{description, element_description, fault_of, split_path, walk, STABLE_TIMESTAMP};
 
 /// Top-level VirtualMachine properties (for `PropertySpec.all`).
 pub const PROPERTY_NAMES: &[&str] = &[
@@ -525,6 +525,14 @@ fn files_info(vm: &Vm) -> Value {
         .with("logDirectory", Value::str(&dir))
 }
 
+fn change_version(cfg: &crate::inventory::VmConfig) -> String {
+    let text = serde_json::to_string(cfg).unwrap_or_default();
+    let h = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("2026-01-12T09:00:00.{:06}Z", h % 1_000_000)
+}
+
 fn config_info(w: &World, vm: &Vm) -> Value {
     let c = &vm.config;
     let hw = Value::obj("VirtualHardware")
@@ -557,11 +565,8 @@ fn config_info(w: &World, vm: &Vm) -> Value {
     Value::obj("VirtualMachineConfigInfo")
         .with(
             "changeVersion",
-            Value::str(
-                vm.boot_time
-                    .clone()
-                    .unwrap_or_else(|| "2026-01-12T09:00:00.000000Z".into()),
-            ),
+            // Changes exactly when the configuration does, as clients expect.
+            Value::str(change_version(&vm.config)),
         )
         .with("modified", Value::DateTime("1970-01-01T00:00:00Z".into()))
         .with("name", Value::str(&c.name))
@@ -928,7 +933,7 @@ fn summary(w: &World, vm: &Vm) -> Value {
                 .with("committed", Value::long(committed))
                 .with("uncommitted", Value::long(uncommitted))
                 .with("unshared", Value::long(committed))
-                .with("timestamp", Value::DateTime(crate::value::now_datetime())),
+                .with("timestamp", Value::DateTime(STABLE_TIMESTAMP.into())),
         )
         .with(
             "quickStats",
@@ -1099,7 +1104,7 @@ fn layout_ex(w: &World, vm: &Vm) -> Value {
             "file",
             Value::array("VirtualMachineFileLayoutExFileInfo", files),
         )
-        .with("timestamp", Value::DateTime(crate::value::now_datetime()))
+        .with("timestamp", Value::DateTime(STABLE_TIMESTAMP.into()))
 }
 
 /// A VirtualMachine property.
