@@ -91,6 +91,8 @@ pub struct Session {
     sim: Option<Arc<dyn SimStarter>>,
     /// Set by `quit`/`exit` in the shell.
     pub quit: bool,
+    /// The last command failed to connect (virsh then ends without its blank line).
+    connect_failed: bool,
 }
 
 /// The effective URI: `-c`, else `ESXVIRT_DEFAULT_URI`, else the embedded simulator.
@@ -112,6 +114,7 @@ impl Session {
             conn: None,
             sim,
             quit: false,
+            connect_failed: false,
         }
     }
 
@@ -127,11 +130,15 @@ impl Session {
                 session_cache: !self.settings.no_session_cache,
                 sim: self.sim.clone(),
                 read_only: self.settings.readonly,
+                ..OpenOptions::default()
             };
             let uri = self.uri();
             match Connection::open(&uri, &options) {
                 Ok(c) => self.conn = Some(c),
-                Err(e) => return Err(CmdError::with("failed to connect to the hypervisor", e)),
+                Err(e) => {
+                    self.connect_failed = true;
+                    return Err(CmdError::with("failed to connect to the hypervisor", e));
+                }
             }
         }
         self.conn
@@ -160,9 +167,10 @@ impl Session {
             }
             Err(e) => return (out, Err(e)),
         };
+        self.connect_failed = false;
         let r = self.execute(&cmd, &mut out);
-        // virsh prints a blank line after each command (not under --quiet).
-        if !matches!(cmd, Cmd::Quit | Cmd::Exit | Cmd::Completion(_)) {
+        // virsh prints a blank line after each command that ran (not under --quiet).
+        if !self.connect_failed && !matches!(cmd, Cmd::Quit | Cmd::Exit | Cmd::Completion(_)) {
             out.extra("\n");
         }
         (out, r)
@@ -480,41 +488,111 @@ impl<'c> Ctx<'c> {
     }
 
     fn network(&self, name: &str) -> Result<Network<'c>, CmdError> {
-        let mut found = None;
-        if name.len() == 36 {
-            found = self.conn.network_lookup_by_uuid_string(name).ok();
+        self.network_by(name, true, true)
+    }
+
+    /// virsh's network lookup: by UUID (when it looks like one), then by name; on failure
+    /// virsh's line and the driver's error of the last attempt.
+    fn network_by(&self, name: &str, uuid: bool, by_name: bool) -> Result<Network<'c>, CmdError> {
+        let mut last = None;
+        if uuid && name.len() == 36 {
+            match self.conn.network_lookup_by_uuid_string(name) {
+                Ok(n) => return Ok(n),
+                Err(e) => last = Some(e),
+            }
         }
-        if found.is_none() {
-            found = self.conn.network_lookup_by_name(name).ok();
+        if by_name {
+            match self.conn.network_lookup_by_name(name) {
+                Ok(n) => return Ok(n),
+                Err(e) => last = Some(e),
+            }
         }
-        found.ok_or_else(|| CmdError::msg(format!("failed to get network '{name}'")))
+        Err(lookup_error(
+            format!("failed to get network '{name}'"),
+            last,
+        ))
     }
 
     fn pool(&self, name: &str) -> Result<StoragePool<'c>, CmdError> {
-        let mut found = None;
-        if name.len() == 36 {
-            found = self.conn.storage_pool_lookup_by_uuid_string(name).ok();
-        }
-        if found.is_none() {
-            found = self.conn.storage_pool_lookup_by_name(name).ok();
-        }
-        found.ok_or_else(|| CmdError::msg(format!("failed to get pool '{name}'")))
+        self.pool_by(name, true, true)
     }
 
+    fn pool_by(&self, name: &str, uuid: bool, by_name: bool) -> Result<StoragePool<'c>, CmdError> {
+        let mut last = None;
+        if uuid && name.len() == 36 {
+            match self.conn.storage_pool_lookup_by_uuid_string(name) {
+                Ok(p) => return Ok(p),
+                Err(e) => last = Some(e),
+            }
+        }
+        if by_name {
+            match self.conn.storage_pool_lookup_by_name(name) {
+                Ok(p) => return Ok(p),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(lookup_error(format!("failed to get pool '{name}'"), last))
+    }
+
+    /// virsh's volume lookup: by name in `--pool` (which must be active), then by key, then
+    /// by path. `pool_option` says whether the command has a `--pool` option at all.
     fn vol(&self, vol: &str, pool: Option<&str>) -> Result<StorageVol<'c>, CmdError> {
-        if let Some(p) = pool {
-            let pool = self.pool(p)?;
-            return pool
-                .storage_vol_lookup_by_name(vol)
-                .map_err(|_| CmdError::msg(format!("failed to get vol '{vol}'")));
+        self.vol_in(vol, pool, true)
+    }
+
+    fn vol_in(
+        &self,
+        vol: &str,
+        pool: Option<&str>,
+        pool_option: bool,
+    ) -> Result<StorageVol<'c>, CmdError> {
+        let pool = match pool {
+            Some(p) => {
+                let handle = self.pool(p)?;
+                if !handle.is_active().unwrap_or(false) {
+                    return Err(CmdError::msg(format!("pool '{p}' is not active")));
+                }
+                Some(handle)
+            }
+            None => None,
+        };
+        let mut last = None;
+        let mut found = None;
+        if let Some(p) = &pool {
+            match p.storage_vol_lookup_by_name(vol) {
+                Ok(v) => found = Some(v),
+                Err(e) => last = Some(e),
+            }
         }
-        if let Ok(v) = self.conn.storage_vol_lookup_by_key(vol) {
-            return Ok(v);
+        if found.is_none() {
+            match self.conn.storage_vol_lookup_by_key(vol) {
+                Ok(v) => found = Some(v),
+                Err(e) => last = Some(e),
+            }
         }
-        if let Ok(v) = self.conn.storage_vol_lookup_by_path(vol) {
-            return Ok(v);
+        if found.is_none() {
+            match self.conn.storage_vol_lookup_by_path(vol) {
+                Ok(v) => found = Some(v),
+                Err(e) => last = Some(e),
+            }
         }
-        Err(CmdError::msg(format!("failed to get vol '{vol}'")))
+        let Some(v) = found else {
+            let first = if pool.is_some() || !pool_option {
+                format!("failed to get vol '{vol}'")
+            } else {
+                format!("failed to get vol '{vol}', specifying --pool might help")
+            };
+            return Err(lookup_error(first, last));
+        };
+        if let Some(p) = &pool {
+            if v.pool_name() != p.get_name() {
+                return Err(CmdError::msg(format!(
+                    "Requested volume '{vol}' is not in pool '{}'",
+                    p.get_name()
+                )));
+            }
+        }
+        Ok(v)
     }
 
     fn snapshot(
@@ -699,35 +777,47 @@ impl<'c> Ctx<'c> {
                 out.extra(&format!("Domain '{name}' resumed\n"));
             }
             Cmd::Setmem(a) => {
-                let f = affect_flags(&a.affect)?;
-                let kib = scaled_kib(&a.size)?;
+                // virsh's default for setmem is the live domain.
+                let mut f = affect_flags(&a.affect)?;
+                if !(a.affect.config || a.affect.live || a.affect.current) {
+                    f = flags::affect::LIVE;
+                }
                 let d = self.domain(&a.dom.domain)?;
+                let kib = scaled_kib(&a.size, "size")?;
                 d.set_memory(kib, f)?;
             }
             Cmd::Setmaxmem(a) => {
                 let f = affect_flags(&a.affect)?;
-                let kib = scaled_kib(&a.size)?;
                 let d = self.domain(&a.dom.domain)?;
-                let r = if f == 0 {
-                    d.set_max_memory(kib)
-                } else {
-                    d.set_memory(kib, f | flags::affect::MAXIMUM)
-                };
-                r.map_err(|e| CmdError::with("Unable to change MaxMemorySize", e))?;
+                let kib = scaled_kib(&a.size, "size")?;
+                d.set_memory(kib, f | flags::affect::MAXIMUM)
+                    .map_err(|e| CmdError::with("Unable to change MaxMemorySize", e))?;
             }
             Cmd::Memtune(a) => self.memtune(a, out)?,
             Cmd::Setvcpus(a) => {
                 let mut f = affect_flags(&a.affect)?;
-                if a.maximum {
-                    f |= flags::affect::MAXIMUM;
+                if a.guest && a.affect.config {
+                    return Err(CmdError::msg("Options --guest and --config are mutually exclusive"));
+                }
+                if a.maximum && !a.affect.config {
+                    return Err(CmdError::msg("Option --config is required by option --maximum"));
                 }
                 if a.guest {
                     f |= flags::affect::GUEST;
                 }
-                let count: u32 = a.count.parse().map_err(|_| {
-                    CmdError::msg(format!("Numeric value '{}' for <count> option is malformed or out of range", a.count))
-                })?;
+                if a.maximum {
+                    f |= flags::affect::MAXIMUM;
+                }
+                if a.hotpluggable {
+                    f |= 1 << 4;
+                }
                 let d = self.domain(&a.dom.domain)?;
+                let count: u32 = a.count.parse().map_err(|_| {
+                    CmdError::msg(format!(
+                        "Numeric value '{}' for <count> option is malformed or out of range",
+                        a.count
+                    ))
+                })?;
                 if count == 0 {
                     return Err(CmdError::msg("Can't set 0 processors for a VM"));
                 }
@@ -1015,17 +1105,11 @@ impl<'c> Ctx<'c> {
                 out.extra(&format!("Network {name} has been undefined\n"));
             }
             Cmd::NetUuid(a) => {
-                let n = self
-                    .conn
-                    .network_lookup_by_name(&a.network)
-                    .map_err(|_| CmdError::msg(format!("failed to get network '{}'", a.network)))?;
+                let n = self.network_by(&a.network, false, true)?;
                 out.print(&format!("{}\n", n.get_uuid_string()));
             }
             Cmd::NetName(a) => {
-                let n = self
-                    .conn
-                    .network_lookup_by_uuid_string(&a.network)
-                    .map_err(|_| CmdError::msg(format!("failed to get network '{}'", a.network)))?;
+                let n = self.network_by(&a.network, true, false)?;
                 out.print(&format!("{}\n", n.get_name()));
             }
             Cmd::NetAutostart(a) => {
@@ -1081,17 +1165,11 @@ impl<'c> Ctx<'c> {
                 out.print(&i.get_xml_desc(if a.inactive { 1 } else { 0 })?);
             }
             Cmd::IfaceMac(a) => {
-                let i = self
-                    .conn
-                    .interface_lookup_by_name(&a.interface)
-                    .map_err(|_| CmdError::msg(format!("failed to get interface '{}'", a.interface)))?;
+                let i = self.iface_by(&a.interface, true, false)?;
                 out.print(&format!("{}\n", i.get_mac_string()));
             }
             Cmd::IfaceName(a) => {
-                let i = self
-                    .conn
-                    .interface_lookup_by_mac_string(&a.interface)
-                    .map_err(|_| CmdError::msg(format!("failed to get interface '{}'", a.interface)))?;
+                let i = self.iface_by(&a.interface, false, true)?;
                 out.print(&format!("{}\n", i.get_name()));
             }
             Cmd::PoolList(a) => self.pool_list(a, out)?,
@@ -1117,11 +1195,11 @@ impl<'c> Ctx<'c> {
                 out.extra(&format!("Pool {name} refreshed\n"));
             }
             Cmd::PoolUuid(a) => {
-                let p = self.pool(&a.pool)?;
+                let p = self.pool_by(&a.pool, false, true)?;
                 out.print(&format!("{}\n", p.get_uuid_string()));
             }
             Cmd::PoolName(a) => {
-                let p = self.pool(&a.pool)?;
+                let p = self.pool_by(&a.pool, true, false)?;
                 out.print(&format!("{}\n", p.get_name()));
             }
             Cmd::VolList(a) => {
@@ -1220,11 +1298,11 @@ impl<'c> Ctx<'c> {
                 out.print(&format!("{}\n", v.get_key()));
             }
             Cmd::VolName(a) => {
-                let v = self.vol(&a.vol, None)?;
+                let v = self.vol_in(&a.vol, None, false)?;
                 out.print(&format!("{}\n", v.get_name()));
             }
             Cmd::VolPool(a) => {
-                let v = self.vol(&a.vol, None)?;
+                let v = self.vol_in(&a.vol, None, false)?;
                 let p = v
                     .get_pool()
                     .map_err(|e| CmdError::with(format!("failed to get parent pool of '{}'", a.vol), e))?;
@@ -1239,11 +1317,33 @@ impl<'c> Ctx<'c> {
         Ok(())
     }
 
+    /// virsh's interface lookup: a MAC address by MAC, anything else by name.
+    fn iface_by(
+        &self,
+        name: &str,
+        by_name: bool,
+        by_mac: bool,
+    ) -> Result<esxvirt_driver::Interface<'c>, CmdError> {
+        let is_mac = looks_like_mac(name);
+        let r = if !is_mac && by_name {
+            Some(self.conn.interface_lookup_by_name(name))
+        } else if is_mac && by_mac {
+            Some(self.conn.interface_lookup_by_mac_string(name))
+        } else {
+            None
+        };
+        match r {
+            Some(Ok(i)) => Ok(i),
+            Some(Err(e)) => Err(lookup_error(
+                format!("failed to get interface '{name}'"),
+                Some(e),
+            )),
+            None => Err(CmdError::msg(format!("failed to get interface '{name}'"))),
+        }
+    }
+
     fn iface(&self, name: &str) -> Result<esxvirt_driver::Interface<'c>, CmdError> {
-        self.conn
-            .interface_lookup_by_name(name)
-            .or_else(|_| self.conn.interface_lookup_by_mac_string(name))
-            .map_err(|_| CmdError::msg(format!("failed to get interface '{name}'")))
+        self.iface_by(name, true, true)
     }
 
     fn version(&self, daemon: bool, out: &mut Out) -> CmdResult {
@@ -1367,6 +1467,18 @@ impl<'c> Ctx<'c> {
             });
         }
         format::sort_domains(&mut rows);
+        if a.title && !(a.uuid || a.name || a.id) {
+            // virsh reads each title from the domain's XML, in listing order.
+            for r in rows.iter_mut() {
+                let Some(d) = doms.iter().find(|d| d.get_uuid_string() == r.uuid) else {
+                    continue;
+                };
+                let xml = d
+                    .get_xml_desc(0)
+                    .map_err(|e| CmdError::with("Failed to get domain description xml", e))?;
+                r.title = top_level_element(&xml, "title").unwrap_or_default();
+            }
+        }
         if self.json {
             return json_out(out, &rows);
         }
@@ -1552,12 +1664,18 @@ impl<'c> Ctx<'c> {
         ] {
             if let Some(text) = v {
                 let opt = name.replace('_', "-");
-                let kib: u64 = if text.trim() == "-1" {
+                let bad = || CmdError::msg(format!("Unable to parse integer parameter {opt}"));
+                let t = text.trim();
+                let kib: u64 = if t.starts_with('-') {
+                    let _: i64 = t
+                        .trim_end_matches(|c: char| c.is_ascii_alphabetic())
+                        .parse()
+                        .map_err(|_| bad())?;
                     format::MEMORY_PARAM_UNLIMITED
                 } else {
-                    parse_scaled(text, 1024).map(|b| b / 1024).ok_or_else(|| {
-                        CmdError::msg(format!("Unable to parse integer parameter {opt}"))
-                    })?
+                    parse_scaled(t, 1024)
+                        .map(|b| b.div_ceil(1024))
+                        .ok_or_else(bad)?
                 };
                 set.push(TypedParam::new(name, TypedValue::ULLong(kib)));
             }
@@ -1565,9 +1683,8 @@ impl<'c> Ctx<'c> {
         if set.is_empty() {
             let p = d
                 .get_memory_parameters(f)
-                .map_err(|e| CmdError::with("Unable to get memory parameters", e))?;
+                .map_err(|e| CmdError::with("Unable to get number of memory parameters", e))?;
             if p.is_empty() {
-                out.print("No memory parameters\n"); // virsh's exact words? checked below
                 return Ok(());
             }
             if self.json {
@@ -2112,6 +2229,23 @@ impl<'c> Ctx<'c> {
     }
 }
 
+/// virsh's lookup failure: its own line, then the driver's error of the last attempt.
+fn lookup_error(first: String, last: Option<esxvirt_driver::Error>) -> CmdError {
+    match last {
+        Some(e) => CmdError::with(first, e),
+        None => CmdError::msg(first),
+    }
+}
+
+/// Whether `s` parses as a MAC address (six hex pairs separated by `:`).
+fn looks_like_mac(s: &str) -> bool {
+    let parts: Vec<&str> = s.split(':').collect();
+    parts.len() == 6
+        && parts
+            .iter()
+            .all(|p| (1..=2).contains(&p.len()) && p.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
 fn no_xpath(x: Option<&str>) -> CmdResult {
     match x {
         Some(_) => Err(CmdError::msg("--xpath is not supported by esxvirt")),
@@ -2136,10 +2270,14 @@ fn affect_flags(a: &cli::AffectArgs) -> Result<u32, CmdError> {
     Ok(f)
 }
 
-fn scaled_kib(text: &str) -> Result<u64, CmdError> {
+fn scaled_kib(text: &str, option: &str) -> Result<u64, CmdError> {
     parse_scaled(text, 1024)
-        .map(|b| b / 1024)
-        .ok_or_else(|| CmdError::msg(format!("Invalid value of {text} for memory size")))
+        .map(|b| b.div_ceil(1024))
+        .ok_or_else(|| {
+            CmdError::msg(format!(
+                "Scaled numeric value '{text}' for <{option}> option is malformed or out of range"
+            ))
+        })
 }
 
 fn shutdown_mode(mode: Option<&str>) -> Result<u32, CmdError> {
@@ -2226,6 +2364,14 @@ fn element_text(xml: &str, tag: &str) -> Option<String> {
     let start = head.find(&open)? + open.len();
     let end = head[start..].find(&format!("</{tag}>"))? + start;
     Some(xml_unescape(head[start..end].trim()))
+}
+
+/// Text of a direct child element of the document's root (`<title>` of a domain).
+pub fn top_level_element(xml: &str, tag: &str) -> Option<String> {
+    let open = format!("\n  <{tag}>");
+    let start = xml.find(&open)? + open.len();
+    let end = xml[start..].find(&format!("</{tag}>"))? + start;
+    Some(xml_unescape(&xml[start..end]))
 }
 
 /// Reads state, creation time, parent and memory location from snapshot XML.

@@ -1,0 +1,101 @@
+//! Failures (issue 5): bad URIs, bad credentials, unknown domains, a stopped simulator. Each
+//! gives clear `error: ` lines on stderr (virsh's: a connection failure is virsh's two lines,
+//! "failed to connect to the hypervisor" and the reason), a non-zero exit status, and never
+//! a panic or a hang.
+
+mod common;
+
+use common::*;
+use std::process::Output;
+
+fn assert_clean_failure(out: &Output, expect_lines: usize, needle: &str) {
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "stderr: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(err.lines().count(), expect_lines, "stderr: {err}");
+    assert!(
+        err.lines().all(|l| l.starts_with("error: ")),
+        "stderr: {err}"
+    );
+    assert!(err.contains(needle), "stderr {err:?} lacks {needle:?}");
+}
+
+#[test]
+fn bad_uris() {
+    let dir = std::env::temp_dir();
+    let auth = dir.join("esxvirt-no-such-auth.conf");
+    for (uri, needle) in [
+        ("esx://127.0.0.1:1/?transport=carrier-pigeon", "transport"),
+        ("esx://127.0.0.1:1/?no_verify=maybe", "no_verify"),
+        ("esx://127.0.0.1:1/?auto_answer=2", "auto_answer"),
+        ("esx://127.0.0.1:1/?proxy=gopher://x", "proxy"),
+        ("esx://127.0.0.1:99999/", ""),
+        ("nosuch://host/", ""),
+        ("esx://", ""),
+    ] {
+        let out = esxvirt(uri, &auth, &["list"]);
+        assert_clean_failure(&out, 2, needle);
+        assert!(
+            text(&out.stderr).starts_with("error: failed to connect to the hypervisor\n"),
+            "{uri}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            out.stdout.is_empty(),
+            "{uri}: stdout {:?}",
+            text(&out.stdout)
+        );
+    }
+}
+
+#[test]
+fn bad_credentials() {
+    let sim = Sim::start();
+    let auth = sim.dir.join("wrong.conf");
+    esxvirt_testkit::write_libvirt_auth_file(&sim.dir, "root", "not-the-password");
+    std::fs::rename(sim.dir.join("auth.conf"), &auth).expect("rename");
+    let out = esxvirt(&sim.uri(), &auth, &["list", "--all"]);
+    assert_clean_failure(&out, 2, "failed to connect to the hypervisor");
+    // virsh fails the same way.
+    let v = virsh(&sim.uri(), &auth, &["list", "--all"]);
+    assert_eq!(v.status.code(), Some(1));
+    // No credentials at all, and no terminal to ask on.
+    let none = sim.dir.join("none.conf");
+    std::fs::write(&none, "").expect("write");
+    let out = esxvirt(&sim.uri().replace("root@", ""), &none, &["list"]);
+    assert_clean_failure(&out, 2, "failed to connect to the hypervisor");
+}
+
+#[test]
+fn unknown_domain_is_virsh_line() {
+    let sim = Sim::start();
+    let auth = sim.auth_file();
+    for args in [
+        vec!["dominfo", "no-such-vm"],
+        vec!["start", "no-such-vm"],
+        vec!["dumpxml", "no-such-vm"],
+        vec!["snapshot-list", "no-such-vm"],
+        vec!["domstate", "42424242"],
+    ] {
+        let out = esxvirt(&sim.uri(), &auth, &args);
+        assert_clean_failure(&out, 1, &format!("failed to get domain '{}'", args[1]));
+        assert_eq!(text(&out.stdout), "\n");
+    }
+}
+
+#[test]
+fn stopped_simulator() {
+    let mut sim = Sim::start();
+    let uri = sim.uri();
+    let auth = sim.auth_file();
+    std::fs::copy(
+        &auth,
+        std::env::temp_dir().join("esxvirt-stopped-auth.conf"),
+    )
+    .expect("copy");
+    sim.stop();
+    let auth = std::env::temp_dir().join("esxvirt-stopped-auth.conf");
+    let out = esxvirt(&uri, &auth, &["list", "--all"]);
+    assert_clean_failure(&out, 2, "failed to connect to the hypervisor");
+    let _ = std::fs::remove_file(&auth);
+}
