@@ -9,8 +9,8 @@ use esxvirt_util::{escape_hex, escape_percent};
 use esxvirt_xml::domain::{
     CharDevice, CharSource, ControllerModel, ControllerType, CpuMode, Disk, DiskBus, DiskCache,
     DiskDevice, DiskType, Domain, DomainType, DriveAddress, Firmware, FsType, Graphics,
-    GraphicsListen, Interface, InterfaceSource, MacType, NetModel, ScsiModel, SmbiosMode,
-    StartupPolicy, TcpProtocol, Uuid, VideoModel, VncGraphics,
+    GraphicsListen, Interface, InterfaceSource, Mac, MacAddr, MacType, NetModel, ScsiModel,
+    SmbiosMode, StartupPolicy, TcpProtocol, Uuid, VideoModel, VncGraphics,
 };
 
 use crate::context::FormatContext;
@@ -745,9 +745,18 @@ impl Writer<'_> {
             }
         }
 
-        let Some(mac) = &net.mac else {
-            // No address given: let ESX generate one.
-            return self.put(&format!("{p}.addressType"), "generated");
+        // Without an address libvirt's XML reader invents one in VMware's generated range.
+        let generated_mac;
+        let mac = match &net.mac {
+            Some(m) => m,
+            None => {
+                generated_mac = Mac {
+                    address: random_vmware_mac(),
+                    mac_type: None,
+                    check: None,
+                };
+                &generated_mac
+            }
         };
         let a = mac.address.0;
         let prefix = u32::from(a[0]) << 16 | u32::from(a[1]) << 8 | u32::from(a[2]);
@@ -883,6 +892,17 @@ impl Writer<'_> {
             ))),
         }
     }
+}
+
+/// A random address in VMware's range for generated MACs (00:0c:29:xx:xx:xx).
+fn random_vmware_mac() -> MacAddr {
+    use std::hash::{BuildHasher, Hasher};
+    // RandomState is seeded from the OS; hashing a per-call counter gives fresh bits each time.
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+    let r = h.finish().to_le_bytes();
+    MacAddr([0x00, 0x0c, 0x29, r[0], r[1], r[2]])
 }
 
 struct PreparedDisk<'d> {

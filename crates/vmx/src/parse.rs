@@ -24,7 +24,7 @@ pub const MAX_MEMSIZE_MIB: i64 = 1 << 34;
 /// Largest `numvcpus` accepted.
 pub const MAX_VCPUS: i64 = 4096;
 /// libvirt's CPU mask size for domain configs.
-const CPUMASK_LEN: u32 = 1024;
+const CPUMASK_LEN: u32 = 16384;
 /// libvirt's default video RAM for VMware, in KiB.
 const DEFAULT_VRAM_KIB: u64 = 4096;
 
@@ -779,9 +779,8 @@ impl Reader<'_> {
         let address = self.string(&key("address"));
         let check = self.string(&key("checkMACAddress"));
 
-        let parse_mac = |k: String, v: &str| {
-            v.parse::<MacAddr>()
-                .map_err(|_| VmxError::expected(k, "a MAC address", v))
+        let mac_of = |k: String, v: &str| {
+            parse_mac(v).ok_or_else(|| VmxError::expected(k, "a MAC address", v))
         };
         let mut mac = Mac {
             address: MacAddr::default(),
@@ -791,18 +790,18 @@ impl Reader<'_> {
         match address_type.as_deref() {
             None => {
                 if let Some(g) = &generated {
-                    mac.address = parse_mac(key("generatedAddress"), g)?;
+                    mac.address = mac_of(key("generatedAddress"), g)?;
                 }
             }
             Some(t) if eq_ci(t, "generated") || eq_ci(t, "vpx") => {
                 if let Some(g) = &generated {
-                    mac.address = parse_mac(key("generatedAddress"), g)?;
+                    mac.address = mac_of(key("generatedAddress"), g)?;
                 }
                 mac.mac_type = Some(MacType::Generated);
             }
             Some(t) if eq_ci(t, "static") => {
                 if let Some(a) = &address {
-                    mac.address = parse_mac(key("address"), a)?;
+                    mac.address = mac_of(key("address"), a)?;
                 }
                 mac.mac_type = Some(MacType::Static);
             }
@@ -1053,6 +1052,31 @@ impl Reader<'_> {
     }
 }
 
+/// A MAC address as libvirt reads one: six groups of one or two hex digits separated by `:`;
+/// anything from a blank or control character on after the sixth group is ignored.
+fn parse_mac(s: &str) -> Option<MacAddr> {
+    let mut out = [0u8; 6];
+    let mut rest = s.as_bytes();
+    for (i, byte) in out.iter_mut().enumerate() {
+        let digits = rest.iter().take_while(|b| b.is_ascii_hexdigit()).count();
+        if !(1..=2).contains(&digits) {
+            return None;
+        }
+        *byte = rest[..digits].iter().fold(0u8, |acc, b| {
+            acc * 16 + (*b as char).to_digit(16).unwrap_or(0) as u8
+        });
+        rest = &rest[digits..];
+        if i == 5 {
+            return rest
+                .first()
+                .is_none_or(|b| *b <= b' ')
+                .then_some(MacAddr(out));
+        }
+        rest = rest.strip_prefix(b":")?;
+    }
+    None
+}
+
 struct SerialUri<'a> {
     scheme: Option<&'a str>,
     host: Option<&'a str>,
@@ -1120,6 +1144,27 @@ mod tests {
         assert_eq!(parse_serial_uri("tcp://host").unwrap().port, 0);
         assert!(parse_serial_uri("host:1").is_none());
         assert!(parse_serial_uri("tcp://h:x").is_none());
+    }
+
+    #[test]
+    fn macs() {
+        assert_eq!(
+            parse_mac("00:0C:29:1:2:3"),
+            Some(MacAddr([0, 0x0c, 0x29, 1, 2, 3]))
+        );
+        assert_eq!(
+            parse_mac("00:0c:29:01:02:03 x"),
+            Some(MacAddr([0, 0x0c, 0x29, 1, 2, 3]))
+        );
+        for bad in [
+            "00-50-56-01-02-03",
+            "00:50:56:01:02",
+            "00:50:56:01:02:03x",
+            "000:1:2:3:4:5",
+            "",
+        ] {
+            assert_eq!(parse_mac(bad), None, "{bad}");
+        }
     }
 
     #[test]
