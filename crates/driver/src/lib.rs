@@ -19,6 +19,7 @@ pub mod file_names;
 pub mod flags;
 pub mod interface;
 pub mod inventory_path;
+mod iscsi;
 mod md5;
 pub mod network;
 pub mod product;

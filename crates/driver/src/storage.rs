@@ -4,7 +4,7 @@
 //! by the datastore browser, named `dir/file` inside the pool, keyed by the disk UUID.
 
 use esxvirt_vi::{
-    AnyFileInfo, AnyFileQuery, AnyVirtualDiskSpec, Client, FileBackedVirtualDiskSpec,
+    AnyFileInfo, AnyFileQuery, AnyScsiLun, AnyVirtualDiskSpec, Client, FileBackedVirtualDiskSpec,
     FileQueryFlags, FloppyImageFileQuery, HostDatastoreBrowserSearchResults,
     HostDatastoreBrowserSearchSpec, IsoImageFileQuery, ManagedObjectReference, Value,
     VirtualDiskSpec, VmDiskFileQuery, VmDiskFileQueryFlags,
@@ -335,7 +335,24 @@ impl Connection {
         {
             return Ok(Vec::new());
         }
-        Ok(self.datastores()?.iter().map(|d| self.pool_of(d)).collect())
+        let mut pools: Vec<StoragePool<'_>> =
+            self.datastores()?.iter().map(|d| self.pool_of(d)).collect();
+        pools.extend(self.iscsi_pools()?);
+        Ok(pools)
+    }
+
+    fn iscsi_pools(&self) -> Result<Vec<StoragePool<'_>>> {
+        let state = self.iscsi_state()?;
+        Ok(state
+            .targets()
+            .iter()
+            .map(|t| StoragePool {
+                conn: self,
+                name: t.i_scsi_name.clone(),
+                uuid: crate::md5::md5(t.i_scsi_name.as_bytes()),
+                backend: PoolBackend::Iscsi,
+            })
+            .collect())
     }
 
     /// Names of the active pools (`virConnectListStoragePools`).
@@ -349,8 +366,13 @@ impl Connection {
 
     /// The pool with this name (`virStoragePoolLookupByName`).
     pub fn storage_pool_lookup_by_name(&self, name: &str) -> Result<StoragePool<'_>> {
-        let d = self.datastore(name)?;
-        Ok(self.pool_of(&d))
+        if let Some(d) = self.datastores()?.iter().find(|d| d.name == name) {
+            return Ok(self.pool_of(d));
+        }
+        self.iscsi_pools()?
+            .into_iter()
+            .find(|p| p.name == name)
+            .ok_or_else(|| pool_not_found(name))
     }
 
     /// The pool with this UUID string (`virStoragePoolLookupByUUIDString`).
@@ -358,10 +380,12 @@ impl Connection {
         let u = crate::domain::parse_uuid(uuid).ok_or_else(|| {
             Error::invalid_arg(format!("Could not parse UUID from string '{uuid}'"))
         })?;
-        self.datastores()?
-            .iter()
-            .find(|d| d.uuid() == u)
-            .map(|d| self.pool_of(d))
+        if let Some(d) = self.datastores()?.iter().find(|d| d.uuid() == u) {
+            return Ok(self.pool_of(d));
+        }
+        self.iscsi_pools()?
+            .into_iter()
+            .find(|p| p.uuid == u)
             .ok_or_else(|| {
                 Error::new(
                     ErrorCode::NoStoragePool,
@@ -375,6 +399,27 @@ impl Connection {
 
     /// The volume at this path, `[datastore] dir/disk.vmdk` (`virStorageVolLookupByPath`).
     pub fn storage_vol_lookup_by_path(&self, path: &str) -> Result<StorageVol<'_>> {
+        if path.starts_with('/') {
+            let state = self.iscsi_state()?;
+            for l in &state.luns {
+                if let AnyScsiLun::HostScsiDisk(d) = l {
+                    if d.device_path == path {
+                        let key = d.base.key.clone().unwrap_or_default();
+                        let pool = state.pool_of_lun(&key).unwrap_or_default();
+                        return Ok(StorageVol {
+                            conn: self,
+                            pool,
+                            name: path.to_string(),
+                            key: crate::iscsi::lun_key(&d.base.uuid),
+                        });
+                    }
+                }
+            }
+            return Err(Error::new(
+                ErrorCode::NoStorageVol,
+                format!("Could not find storage volume with path '{path}'"),
+            ));
+        }
         if !path.starts_with('[') {
             return Err(Error::invalid_arg(format!(
                 "Unexpected volume path format: {path}"
@@ -446,6 +491,15 @@ impl<'c> StoragePool<'c> {
 
     /// State, capacity, allocation, available (`virStoragePoolGetInfo`).
     pub fn get_info(&self) -> Result<StoragePoolInfo> {
+        if self.backend == PoolBackend::Iscsi {
+            // Sizes mean nothing for an iSCSI target.
+            return Ok(StoragePoolInfo {
+                state: StoragePoolState::Running,
+                capacity: 0,
+                allocation: 0,
+                available: 0,
+            });
+        }
         let d = self.conn.datastore(&self.name)?;
         Ok(if d.accessible {
             StoragePoolInfo {
@@ -467,6 +521,11 @@ impl<'c> StoragePool<'c> {
     /// The pool XML (`virStoragePoolGetXMLDesc`).
     pub fn get_xml_desc(&self, flags: u32) -> Result<String> {
         check_flags(flags, 0, "esxStoragePoolGetXMLDesc")?;
+        if self.backend == PoolBackend::Iscsi {
+            return self
+                .conn
+                .iscsi_pool_xml(&self.name, &self.get_uuid_string());
+        }
         let d = self.conn.datastore(&self.name)?;
         let mut def = XmlPool::new_esx(d.pool_type()?, d.name.clone(), self.get_uuid_string());
         def.target_path = Some(d.mount_path.clone());
@@ -505,6 +564,9 @@ impl<'c> StoragePool<'c> {
     /// Refreshes the datastore (`virStoragePoolRefresh`).
     pub fn refresh(&self, flags: u32) -> Result<()> {
         check_flags(flags, 0, "esxStoragePoolRefresh")?;
+        if self.backend == PoolBackend::Iscsi {
+            return self.conn.iscsi_rescan();
+        }
         let d = self.conn.datastore(&self.name)?;
         let ds: ManagedObjectReference = d.moref.vi();
         self.conn.engine.run(|c| {
@@ -538,6 +600,9 @@ impl<'c> StoragePool<'c> {
 
     /// Names of the pool's volumes (`virStoragePoolListVolumes`).
     pub fn list_volumes(&self) -> Result<Vec<String>> {
+        if self.backend == PoolBackend::Iscsi {
+            return Ok(self.conn.iscsi_state()?.volumes(&self.name));
+        }
         let d = self.conn.datastore(&self.name)?;
         Ok(self
             .conn
@@ -564,6 +629,32 @@ impl<'c> StoragePool<'c> {
 
     /// The volume with this name (`virStorageVolLookupByName`).
     pub fn storage_vol_lookup_by_name(&self, name: &str) -> Result<StorageVol<'c>> {
+        if self.backend == PoolBackend::Iscsi {
+            let state = self.conn.iscsi_state()?;
+            let lun = state
+                .luns
+                .iter()
+                .find(|l| match l {
+                    AnyScsiLun::ScsiLun(s) => s.base.device_name == name,
+                    AnyScsiLun::HostScsiDisk(d) => d.base.base.device_name == name,
+                })
+                .ok_or_else(|| {
+                    Error::new(
+                        ErrorCode::NoStorageVol,
+                        format!("Could not find storage volume with name '{name}'"),
+                    )
+                })?;
+            let uuid = match lun {
+                AnyScsiLun::ScsiLun(s) => &s.uuid,
+                AnyScsiLun::HostScsiDisk(d) => &d.base.uuid,
+            };
+            return Ok(StorageVol {
+                conn: self.conn,
+                pool: self.name.clone(),
+                name: name.to_string(),
+                key: crate::iscsi::lun_key(uuid),
+            });
+        }
         let path = format!("[{}] {name}", self.name);
         let key = self
             .conn
@@ -604,6 +695,12 @@ impl<'c> StoragePool<'c> {
     /// VirtualDiskManager, in an existing or new directory.
     pub fn storage_vol_create_xml(&self, xml: &str, flags: u32) -> Result<StorageVol<'c>> {
         check_flags(flags, 0, "esxStorageVolCreateXML")?;
+        if self.backend == PoolBackend::Iscsi {
+            return Err(Error::new(
+                ErrorCode::NoSupport,
+                "iSCSI storage pool does not support volume creation",
+            ));
+        }
         let d = self.conn.datastore(&self.name)?;
         let def = XmlVolume::from_xml_for_pool(xml, d.pool_type()?)
             .map_err(|e| Error::new(ErrorCode::XmlError, e.to_string()))?;
@@ -655,6 +752,12 @@ impl<'c> StoragePool<'c> {
         flags: u32,
     ) -> Result<StorageVol<'c>> {
         check_flags(flags, 0, "esxStorageVolCreateXMLFrom")?;
+        if self.backend == PoolBackend::Iscsi {
+            return Err(Error::new(
+                ErrorCode::NoSupport,
+                "iSCSI storage pool does not support volume creation",
+            ));
+        }
         let d = self.conn.datastore(&self.name)?;
         let def = XmlVolume::from_xml_for_pool(xml, d.pool_type()?)
             .map_err(|e| Error::new(ErrorCode::XmlError, e.to_string()))?;
@@ -716,8 +819,16 @@ impl<'c> StorageVol<'c> {
         self.conn.storage_pool_lookup_by_name(&self.pool)
     }
 
-    /// The path (`virStorageVolGetPath`): `[datastore] dir/file.vmdk`.
+    /// Whether this is a LUN of an iSCSI pool (the pool name is the target's IQN).
+    fn is_iscsi(&self) -> bool {
+        self.pool.starts_with("iqn.") || self.pool.starts_with("eui.") || self.name.starts_with('/')
+    }
+
+    /// The path (`virStorageVolGetPath`): `[datastore] dir/file.vmdk`, or the LUN's name.
     pub fn get_path(&self) -> Result<String> {
+        if self.is_iscsi() {
+            return Ok(self.name.clone());
+        }
         Ok(format!("[{}] {}", self.pool, self.name))
     }
 
@@ -728,6 +839,22 @@ impl<'c> StorageVol<'c> {
 
     /// Type, capacity, allocation (`virStorageVolGetInfo`).
     pub fn get_info(&self) -> Result<StorageVolInfo> {
+        if self.is_iscsi() {
+            let state = self.conn.iscsi_state()?;
+            let d = state.disk(&self.name).ok_or_else(|| {
+                Error::new(
+                    ErrorCode::NoStorageVol,
+                    format!("Could not find volume with name: {}", self.name),
+                )
+            })?;
+            let cap = (d.capacity.block.max(0) as u64)
+                .saturating_mul(d.capacity.block_size.max(0) as u64);
+            return Ok(StorageVolInfo {
+                kind: StorageVolType::Block,
+                capacity: cap,
+                allocation: cap,
+            });
+        }
         let f = self.file()?;
         Ok(StorageVolInfo {
             kind: StorageVolType::File,
@@ -742,6 +869,9 @@ impl<'c> StorageVol<'c> {
     /// The volume XML (`virStorageVolGetXMLDesc`).
     pub fn get_xml_desc(&self, flags: u32) -> Result<String> {
         check_flags(flags, 0, "esxStorageVolGetXMLDesc")?;
+        if self.is_iscsi() {
+            return self.conn.iscsi_vol_xml(&self.name);
+        }
         let info = self.get_info()?;
         let f = self.file()?;
         let path = self.get_path()?;
@@ -779,6 +909,12 @@ impl<'c> StorageVol<'c> {
     /// Deletes the volume (`virStorageVolDelete`).
     pub fn delete(&self, flags: u32) -> Result<()> {
         check_flags(flags, 0, "esxStorageVolDelete")?;
+        if self.is_iscsi() {
+            return Err(Error::new(
+                ErrorCode::NoSupport,
+                "iSCSI storage pool does not support volume deletion",
+            ));
+        }
         self.disk_task(
             |c, p, dc| async move { c.delete_virtual_disk_task(&p, Some(&dc)).await },
             "Could not delete volume",
@@ -788,6 +924,12 @@ impl<'c> StorageVol<'c> {
     /// Zero-fills the volume (`virStorageVolWipe`).
     pub fn wipe(&self, flags: u32) -> Result<()> {
         check_flags(flags, 0, "esxStorageVolWipe")?;
+        if self.is_iscsi() {
+            return Err(Error::new(
+                ErrorCode::NoSupport,
+                "iSCSI storage pool does not support volume wiping",
+            ));
+        }
         self.disk_task(
             |c, p, dc| async move { c.zero_fill_virtual_disk_task(&p, Some(&dc)).await },
             "Could not wipe volume",

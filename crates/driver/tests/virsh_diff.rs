@@ -150,6 +150,21 @@ fn esxsim_virsh_diff_xml_documents() {
     let mut ours = dom.snapshot_list_names(0).expect("names");
     ours.sort();
     assert_eq!(listed.trim_end(), ours.join("\n"));
+    let listed = sim.virsh(&["pool-list", "--all", "--name"]);
+    let mut ours: Vec<String> = conn
+        .list_all_storage_pools(0)
+        .expect("pools")
+        .iter()
+        .map(|p| p.get_name().to_string())
+        .collect();
+    ours.sort();
+    let mut theirs: Vec<&str> = listed
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    theirs.sort();
+    assert_eq!(theirs, ours, "pool-list --name");
     let hostname = sim.virsh(&["hostname"]);
     assert_eq!(hostname.trim_end(), conn.get_hostname().expect("hostname"));
 }
