@@ -214,15 +214,19 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(1000);
     let hosts = 10usize;
+    // BENCH_ONLY=esxsim skips vcsim (for profiling esxsim alone).
+    let only_esxsim = std::env::var("BENCH_ONLY").is_ok_and(|v| v == "esxsim");
     // `cargo bench` passes --bench; nothing else to parse.
-    let vcsim = esxvirt_testkit::Vcsim::start(
-        esxvirt_testkit::VcsimMode::VCenter {
-            // vcsim adds a standalone host with its own VMs to the cluster's hosts.
-            hosts: (hosts - 1) as u32,
-            vms: (vms / hosts) as u32,
-        },
-        false,
-    );
+    let vcsim = (!only_esxsim).then(|| {
+        esxvirt_testkit::Vcsim::start(
+            esxvirt_testkit::VcsimMode::VCenter {
+                // vcsim adds a standalone host with its own VMs to the cluster's hosts.
+                hosts: (hosts - 1) as u32,
+                vms: (vms / hosts) as u32,
+            },
+            false,
+        )
+    });
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -246,11 +250,17 @@ fn main() {
     );
     let mut ratios = Vec::new();
     for conns in [1usize, 4] {
-        let (v_rps, v_vms, v_bytes) = measure(&vcsim.addr, "user", "pass", conns, secs);
-        println!(
-            "{:<8} {:>6} {:>8} {:>10} {:>12.1}",
-            "vcsim", conns, v_vms, v_bytes, v_rps
-        );
+        let v_rps = match &vcsim {
+            Some(v) => {
+                let (v_rps, v_vms, v_bytes) = measure(&v.addr, "user", "pass", conns, secs);
+                println!(
+                    "{:<8} {:>6} {:>8} {:>10} {:>12.1}",
+                    "vcsim", conns, v_vms, v_bytes, v_rps
+                );
+                v_rps
+            }
+            None => f64::NAN,
+        };
         let (e_rps, e_vms, e_bytes) = measure(
             &esx_host,
             esxvirt_sim::DEFAULT_USER,

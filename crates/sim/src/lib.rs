@@ -295,6 +295,8 @@ impl Simulator {
             "task-"
         });
         tasks.set_delay(config.task_delay);
+        let mut world = world;
+        world.restore_tasks(&mut tasks, &config.user);
         let (changed, _) = tokio::sync::watch::channel(0u64);
         let core = Arc::new(Core {
             world: RwLock::new(world),

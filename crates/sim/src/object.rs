@@ -119,6 +119,11 @@ pub trait Inventory: Send + Sync + 'static {
     /// Serves `/screen?id=VMID` (a PNG of the VM's console).
     fn http_screen(&self, req: &FileRequest<'_>) -> FileResponse;
 
+    /// Re-creates tasks that must outlive the process that started them (a power-on
+    /// blocked by a question, after the world was loaded from a state file). Called once,
+    /// before serving. The default does nothing.
+    fn restore_tasks(&mut self, _tasks: &mut Tasks, _user: &str) {}
+
     /// Writes the world to a state file (called after every change when one is configured).
     fn save_state(&self, path: &Path) -> Result<(), String>;
 }
