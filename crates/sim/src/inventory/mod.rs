@@ -232,10 +232,41 @@ impl World {
             let vmx = self.resolve(&vm.vmx_path)?;
             if !vmx.exists() {
                 self.write_vmx(&id)?;
-                let disks: Vec<(String, i64, bool)> = vm_disks(&self.vms[&id]);
-                for (path, cap, thin) in disks {
+                let vm = &self.vms[&id];
+                // The descriptor names the adapter kind the disk hangs off.
+                let disks: Vec<(String, i64, bool, &str)> = vm
+                    .config
+                    .devices
+                    .iter()
+                    .filter_map(|d| match d {
+                        Device::Disk {
+                            slot,
+                            file,
+                            capacity_kb,
+                            thin,
+                            ..
+                        } => {
+                            let scsi_model = vm.config.devices.iter().find_map(|c| match c {
+                                Device::ScsiController { index, model }
+                                    if *index == slot.controller =>
+                                {
+                                    Some(model.as_str())
+                                }
+                                _ => None,
+                            });
+                            let adapter = match (slot.bus, scsi_model) {
+                                (Bus::Ide, _) => "ide",
+                                (Bus::Scsi, Some("buslogic")) => "buslogic",
+                                _ => "lsilogic",
+                            };
+                            Some((file.clone(), *capacity_kb, *thin, adapter))
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                for (path, cap, thin, adapter) in disks {
                     if self.resolve(&path).map(|p| !p.exists()).unwrap_or(false) {
-                        self.create_virtual_disk(&path, cap, thin, "lsiLogic")?;
+                        self.create_virtual_disk(&path, cap, thin, adapter)?;
                     }
                 }
             }
