@@ -414,12 +414,23 @@ impl Connection {
         Ok(None)
     }
 
+    /// The VM `moref` as a domain, when it exists and (on vCenter) runs on the connection's
+    /// host: libvirt only sees the VMs of that host.
     fn domain_by_moref(&self, moref: &MoRef) -> Result<Option<Domain<'_>>> {
-        match self
-            .engine
-            .object_props(moref, crate::domain::LOOKUP_PATHS)?
-        {
-            Some(p) => Ok(Some(self.domain_from(&p)?)),
+        let mut paths = crate::domain::LOOKUP_PATHS.to_vec();
+        if self.engine.is_vcenter() {
+            paths.push("runtime.host");
+        }
+        match self.engine.object_props(moref, &paths)? {
+            Some(p) => {
+                if self.engine.is_vcenter() {
+                    let host = self.engine.context()?.host;
+                    if p.mo("runtime.host").map(|h| h.value) != Some(host.value) {
+                        return Ok(None);
+                    }
+                }
+                Ok(Some(self.domain_from(&p)?))
+            }
             None => Ok(None),
         }
     }

@@ -178,18 +178,6 @@ fn pspec(ty: &str, paths: &[&str]) -> PropertySpec {
     }
 }
 
-/// The traversal from a folder down to virtual machines (folders, datacenters' vmFolder).
-pub(crate) fn vm_traversal() -> Vec<AnySelectionSpec> {
-    vec![
-        trav(
-            "folderChildren",
-            "Folder",
-            "childEntity",
-            &["folderChildren", "dcVms"],
-        ),
-        trav("dcVms", "Datacenter", "vmFolder", &["folderChildren"]),
-    ]
-}
 
 /// The traversal from a folder down to hosts (folders, datacenters' hostFolder, compute
 /// resources' hosts).
@@ -673,34 +661,39 @@ impl Engine {
         Ok(all.swap_remove(0))
     }
 
-    /// The filter spec reaching every VM of the connection: the datacenter's VMs on vCenter,
-    /// everything under the root folder on a host.
+    /// The filter spec reaching every VM of the connection's host (libvirt lists the VMs of
+    /// the host a vpx:// URI names, not the whole datacenter).
     pub fn vms_filter(&self, paths: &[&str]) -> Result<PropertyFilterSpec> {
-        if self.uri.scheme == Scheme::Vpx {
+        let vm_props = vec![pspec("VirtualMachine", paths)];
+        let host_vms = vec![trav("hostVms", "HostSystem", "vm", &[])];
+        let cached = self.ctx.lock().ok().and_then(|c| c.clone());
+        if self.uri.scheme == Scheme::Vpx || cached.is_some() {
             let ctx = self.context()?;
-            Ok(filter(
-                &ctx.vm_folder,
-                true,
-                vm_traversal(),
-                vec![pspec("VirtualMachine", paths)],
-            ))
+            Ok(filter(&ctx.host, true, host_vms, vm_props))
         } else {
-            Ok(filter(
-                &self.root_folder(),
-                true,
-                vm_traversal(),
-                vec![pspec("VirtualMachine", paths)],
-            ))
+            let mut select = host_traversal();
+            if let Some(AnySelectionSpec::TraversalSpec(t)) = select.last_mut() {
+                // crHosts continues to the host's VMs.
+                t.select_set.push(AnySelectionSpec::SelectionSpec(SelectionSpec {
+                    name: Some("hostVms".to_string()),
+                }));
+            }
+            select.extend(host_vms);
+            Ok(filter(&self.root_folder(), true, select, vm_props))
         }
     }
 
     /// Every VM with `paths` (one paged retrieval).
     pub fn all_vms(&self, paths: &[&str]) -> Result<Vec<Props>> {
         let spec = self.vms_filter(paths)?;
-        self.run(|c| {
+        let all = self.run(|c| {
             let spec = spec.clone();
             async move { retrieve_all(&c, std::slice::from_ref(&spec)).await }
-        })
+        })?;
+        Ok(all
+            .into_iter()
+            .filter(|p| p.ty() == "VirtualMachine")
+            .collect())
     }
 
     /// One object's properties; `None` when the object does not exist.

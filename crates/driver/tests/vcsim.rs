@@ -21,7 +21,7 @@ fn esx_uri(sim: &Vcsim, tls: bool) -> String {
 }
 
 fn vpx_uri(sim: &Vcsim) -> String {
-    format!("vpx://user@{}/DC0/DC0_C0/DC0_C0_H0?no_verify=1", sim.addr)
+    format!("vpx://user@{}/DC0/DC0_H0?no_verify=1", sim.addr)
 }
 
 #[test]
@@ -75,7 +75,7 @@ fn vcsim_round_trips() {
 
     let sim = Vcsim::start(VcsimMode::VCenter { hosts: 2, vms: 3 }, false);
     let uri = format!(
-        "vpx://user@{}/DC0/DC0_C0/DC0_C0_H0?transport=http",
+        "vpx://user@{}/DC0/DC0_H0?transport=http",
         sim.addr
     );
     let conn = Connection::open(&uri, &options()).expect("open vpx");

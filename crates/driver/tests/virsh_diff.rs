@@ -10,6 +10,7 @@ use esxvirt_driver::Connection;
 use esxvirt_sim::{InventorySource, RunningSim, SimConfig, Simulator, Tls};
 
 struct Sim {
+    vcenter: bool,
     sim: Option<RunningSim>,
     rt: tokio::runtime::Runtime,
     dir: std::path::PathBuf,
@@ -25,21 +26,28 @@ impl Drop for Sim {
 }
 
 fn start() -> Sim {
+    start_with(InventorySource::DefaultEsx)
+}
+
+fn start_with(inventory: InventorySource) -> Sim {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("runtime");
     let config = SimConfig {
-        inventory: InventorySource::DefaultEsx,
+        inventory,
         tls: Tls::SelfSigned,
         ..SimConfig::default()
     };
     let sim = rt.block_on(Simulator::start(config)).expect("esxsim");
-    let dir = std::env::temp_dir().join(format!("esxvirt-driver-virsh-{}", std::process::id()));
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("esxvirt-driver-virsh-{}-{n}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
     esxvirt_testkit::write_libvirt_auth_file(&dir, "root", "password");
     Sim {
+        vcenter: false,
         sim: Some(sim),
         rt,
         dir,
@@ -48,10 +56,12 @@ fn start() -> Sim {
 
 impl Sim {
     fn uri(&self) -> String {
-        format!(
-            "esx://root@{}/?no_verify=1",
-            self.sim.as_ref().expect("running").addr()
-        )
+        let addr = self.sim.as_ref().expect("running").addr();
+        if self.vcenter {
+            format!("vpx://root@{addr}/dc1/cluster1/esx-01.example.com?no_verify=1")
+        } else {
+            format!("esx://root@{addr}/?no_verify=1")
+        }
     }
     fn virsh(&self, args: &[&str]) -> String {
         match self.virsh_result(args) {
@@ -167,4 +177,40 @@ fn esxsim_virsh_diff_xml_documents() {
     assert_eq!(theirs, ours, "pool-list --name");
     let hostname = sim.virsh(&["hostname"]);
     assert_eq!(hostname.trim_end(), conn.get_hostname().expect("hostname"));
+}
+
+#[test]
+fn esxsim_virsh_diff_vcenter_dumpxml() {
+    let mut sim = start_with(InventorySource::DefaultVCenter);
+    sim.vcenter = true;
+    let conn = Connection::open(&sim.uri(), &common::options("root", "password")).expect("open");
+    let mut failures = Vec::new();
+    for d in conn.list_all_domains(0).expect("list") {
+        let name = d.get_name().to_string();
+        match (sim.virsh_result(&["dumpxml", &name]), d.get_xml_desc(0)) {
+            (Ok(v), Ok(o)) => {
+                if v.trim_end() != o.trim_end() {
+                    failures.push(format!("dumpxml {name}:\n--- virsh\n{v}--- ours\n{o}\n"));
+                }
+            }
+            (Err(_), Err(_)) => {}
+            (v, o) => failures.push(format!("dumpxml {name}: virsh {v:?}, ours {o:?}")),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    let listed = sim.virsh(&["list", "--all", "--name"]);
+    let mut theirs: Vec<&str> = listed
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    theirs.sort();
+    let mut ours: Vec<String> = conn
+        .list_all_domains(0)
+        .expect("list")
+        .iter()
+        .map(|d| d.get_name().to_string())
+        .collect();
+    ours.sort();
+    assert_eq!(theirs, ours, "list --all --name");
 }
