@@ -17,10 +17,10 @@ fn real_main() -> i32 {
         Err(e) => {
             use clap::error::ErrorKind;
             if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
-                print!("{e}");
+                shell::emit(&e.to_string());
                 return 0;
             }
-            eprintln!("error: {}", run::clap_error_line("esxvirt", &e));
+            shell::emit_error(&run::clap_error_line("esxvirt", &e));
             return 1;
         }
     };

@@ -16,7 +16,7 @@ impl AuthCallback for TerminalAuth {
         }
         match request {
             CredentialRequest::Username { prompt, default } => {
-                eprint!("{prompt}: ");
+                let _ = write!(std::io::stderr(), "{prompt}: ");
                 let _ = std::io::stderr().flush();
                 let mut line = String::new();
                 std::io::stdin()

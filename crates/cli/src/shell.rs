@@ -19,27 +19,26 @@ pub fn prompt(readonly: bool) -> &'static str {
 pub fn run_shell(session: &mut Session, input: &mut dyn BufRead) -> i32 {
     let tty = std::io::stdin().is_terminal();
     if tty && !session.settings.quiet {
-        println!("Welcome to esxvirt, the virtualization interactive terminal.\n");
-        println!("Type:  'help' for help with commands");
-        println!("       'quit' to quit\n");
+        emit("Welcome to esxvirt, the virtualization interactive terminal.\n\n");
+        emit("Type:  'help' for help with commands\n");
+        emit("       'quit' to quit\n\n");
     }
     let mut status = 0;
     loop {
         if tty {
-            print!("{}", prompt(session.settings.readonly));
-            let _ = std::io::stdout().flush();
+            emit(prompt(session.settings.readonly));
         }
         let mut line = String::new();
         match input.read_line(&mut line) {
             Ok(0) => {
                 if tty {
-                    println!();
+                    emit("\n");
                 }
                 break;
             }
             Ok(_) => {}
             Err(e) => {
-                eprintln!("error: {e}");
+                emit_error(&e.to_string());
                 status = 1;
                 break;
             }
@@ -53,16 +52,28 @@ pub fn run_shell(session: &mut Session, input: &mut dyn BufRead) -> i32 {
     status
 }
 
+/// Writes to stdout; a closed pipe (`esxvirt list | head -1`) is not an error worth a
+/// panic, so write errors are ignored.
+pub fn emit(text: &str) {
+    let mut o = std::io::stdout().lock();
+    let _ = o.write_all(text.as_bytes());
+    let _ = o.flush();
+}
+
+/// Writes one `error: ` line to stderr, ignoring write errors.
+pub fn emit_error(line: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "error: {line}");
+}
+
 /// Runs one command given as words; returns its status (0 or 1).
 pub fn run_line_words(session: &mut Session, words: &[String]) -> i32 {
     let (out, result) = session.run_words(words);
-    print!("{}", out.text);
-    let _ = std::io::stdout().flush();
+    emit(&out.text);
     match result {
         Ok(()) => 0,
         Err(e) => {
             for l in e.0 {
-                eprintln!("error: {l}");
+                emit_error(&l);
             }
             1
         }
@@ -74,7 +85,7 @@ pub fn run_line(session: &mut Session, line: &str) -> i32 {
     let commands = match split_commands(line) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("error: {e}");
+            emit_error(&e.to_string());
             return 1;
         }
     };
