@@ -646,7 +646,26 @@ impl Connection {
                 }
                 Ok(out.result)
             }
-        })?;
+        });
+        let result = match result {
+            Ok(r) => r,
+            Err(e) => {
+                // Leave nothing behind: the uploaded .vmx of a VM that did not register.
+                let dc = ctx.datacenter.vi();
+                let path = ds_path.clone();
+                let _ = self.engine.run(|c| {
+                    let (dc, path) = (dc.clone(), path.clone());
+                    async move {
+                        let t = c
+                            .delete_datastore_file_task(&path, Some(&dc))
+                            .await
+                            .map_err(crate::engine::vi_err)?;
+                        crate::tasks::wait(&c, &t, None, false).await.map(|_| ())
+                    }
+                });
+                return Err(e);
+            }
+        };
         let moref = match result {
             Some(Value::ManagedObjectReference(m)) => MoRef::from_vi(&m),
             _ => return self.domain_lookup_by_name(&def.name),

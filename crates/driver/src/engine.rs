@@ -766,8 +766,9 @@ pub(crate) fn is_not_found(e: &Error) -> bool {
 
 /// RetrievePropertiesEx with continuation: every object, in server order.
 pub(crate) async fn retrieve_all(c: &Client, specs: &[PropertyFilterSpec]) -> Result<Vec<Props>> {
+    // Large pages: a 10,000-VM listing is one request plus a few continuations.
     let options = RetrieveOptions {
-        max_objects: Some(1000),
+        max_objects: Some(5000),
     };
     let mut out = Vec::new();
     let mut page = c

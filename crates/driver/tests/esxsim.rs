@@ -21,6 +21,13 @@ struct Sim {
 
 impl Sim {
     fn start(inventory: InventorySource, tls: bool) -> Sim {
+        Sim::start_in(inventory, tls, None)
+    }
+    fn start_in(
+        inventory: InventorySource,
+        tls: bool,
+        files_dir: Option<std::path::PathBuf>,
+    ) -> Sim {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -29,6 +36,7 @@ impl Sim {
         let config = SimConfig {
             inventory,
             tls: if tls { Tls::SelfSigned } else { Tls::Off },
+            files_dir,
             ..SimConfig::default()
         };
         let sim = rt
@@ -494,4 +502,55 @@ fn esxsim_questions_follow_auto_answer() {
     dom.destroy(0).expect("destroy");
     dom.create(0).expect("power-on with auto_answer=1");
     assert_eq!(dom.get_state(0).expect("state").0, DomainState::Running);
+}
+
+#[test]
+fn esxsim_faults_leave_nothing_behind() {
+    use esxvirt_sim::{Action, Injection};
+    let files = tempdir("faults-files");
+    let sim = Sim::start_in(InventorySource::DefaultEsx, true, Some(files.clone()));
+    let conn = Connection::open(&sim.esx(), &opts()).expect("open");
+    // RegisterVM fails: the define fails and no VM (nor its uploaded .vmx) is left.
+    sim.sim().inject(Injection::method(
+        "RegisterVM_Task",
+        Action::Fault {
+            fault: "InvalidState".into(),
+            message: "injected".into(),
+        },
+    ));
+    let xml = DOMAIN_XML
+        .replace("NAME", "halfway")
+        .replace("DIR", "halfway");
+    let e = conn.domain_define_xml(&xml, 0).unwrap_err();
+    assert!(!e.to_string().contains('\n'), "{e}");
+    sim.sim().clear_injections();
+    assert!(conn.domain_lookup_by_name("halfway").is_err());
+    let pool = conn
+        .storage_pool_lookup_by_name("datastore1")
+        .expect("pool");
+    assert!(
+        !pool
+            .list_volumes()
+            .expect("vols")
+            .iter()
+            .any(|v| v.starts_with("halfway/halfway.vmx")),
+        "the .vmx was removed"
+    );
+    // Transport faults: one clear line each, and the connection still works afterwards.
+    for action in [
+        Action::Http { status: 503 },
+        Action::Reset,
+        Action::Truncate,
+    ] {
+        sim.sim()
+            .inject(Injection::method("RetrievePropertiesEx", action.clone()));
+        let e = conn.list_all_domains(0).unwrap_err();
+        let msg = e.to_string();
+        assert!(!msg.contains('\n') && !msg.is_empty(), "{action:?}: {msg}");
+        sim.sim().clear_injections();
+    }
+    assert!(!conn.list_all_domains(0).expect("list again").is_empty());
+    drop(conn);
+    drop(sim);
+    let _ = std::fs::remove_dir_all(&files);
 }
