@@ -178,7 +178,6 @@ fn pspec(ty: &str, paths: &[&str]) -> PropertySpec {
     }
 }
 
-
 /// The traversal from a folder down to hosts (folders, datacenters' hostFolder, compute
 /// resources' hosts).
 pub(crate) fn host_traversal() -> Vec<AnySelectionSpec> {
@@ -674,9 +673,10 @@ impl Engine {
             let mut select = host_traversal();
             if let Some(AnySelectionSpec::TraversalSpec(t)) = select.last_mut() {
                 // crHosts continues to the host's VMs.
-                t.select_set.push(AnySelectionSpec::SelectionSpec(SelectionSpec {
-                    name: Some("hostVms".to_string()),
-                }));
+                t.select_set
+                    .push(AnySelectionSpec::SelectionSpec(SelectionSpec {
+                        name: Some("hostVms".to_string()),
+                    }));
             }
             select.extend(host_vms);
             Ok(filter(&self.root_folder(), true, select, vm_props))

@@ -407,6 +407,7 @@ impl Connection {
                         let key = d.base.key.clone().unwrap_or_default();
                         let pool = state.pool_of_lun(&key).unwrap_or_default();
                         return Ok(StorageVol {
+                            backend: PoolBackend::Iscsi,
                             conn: self,
                             pool,
                             name: path.to_string(),
@@ -431,6 +432,7 @@ impl Connection {
         let f = self.datastore_file(&ds, &parsed.directory_and_file)?;
         let key = self.volume_key(path, f.format == "vmdk")?;
         Ok(StorageVol {
+            backend: PoolBackend::Datastore,
             conn: self,
             pool: ds.name,
             name: parsed.directory_and_file,
@@ -452,6 +454,7 @@ impl Connection {
                 if let Ok(k) = self.volume_key(&path, true) {
                     if k.eq_ignore_ascii_case(key) {
                         return Ok(StorageVol {
+                            backend: PoolBackend::Datastore,
                             conn: self,
                             pool: ds.name.clone(),
                             name: f.name,
@@ -649,6 +652,7 @@ impl<'c> StoragePool<'c> {
                 AnyScsiLun::HostScsiDisk(d) => &d.base.uuid,
             };
             return Ok(StorageVol {
+                backend: PoolBackend::Iscsi,
                 conn: self.conn,
                 pool: self.name.clone(),
                 name: name.to_string(),
@@ -660,6 +664,7 @@ impl<'c> StoragePool<'c> {
             .conn
             .volume_key(&path, name.to_ascii_lowercase().ends_with(".vmdk"));
         Ok(StorageVol {
+            backend: PoolBackend::Datastore,
             conn: self.conn,
             pool: self.name.clone(),
             name: name.to_string(),
@@ -796,6 +801,7 @@ pub struct StorageVol<'c> {
     pub(crate) pool: String,
     pub(crate) name: String,
     pub(crate) key: String,
+    pub(crate) backend: PoolBackend,
 }
 
 impl<'c> StorageVol<'c> {
@@ -819,9 +825,9 @@ impl<'c> StorageVol<'c> {
         self.conn.storage_pool_lookup_by_name(&self.pool)
     }
 
-    /// Whether this is a LUN of an iSCSI pool (the pool name is the target's IQN).
+    /// Whether this is a LUN of an iSCSI pool.
     fn is_iscsi(&self) -> bool {
-        self.pool.starts_with("iqn.") || self.pool.starts_with("eui.") || self.name.starts_with('/')
+        self.backend == PoolBackend::Iscsi
     }
 
     /// The path (`virStorageVolGetPath`): `[datastore] dir/file.vmdk`, or the LUN's name.
