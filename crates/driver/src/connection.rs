@@ -84,6 +84,8 @@ pub struct OpenOptions {
     pub read_only: bool,
     /// Where the session cache lives instead of `$XDG_CACHE_HOME/esxvirt/sessions`.
     pub session_cache_dir: Option<std::path::PathBuf>,
+    /// Extra trusted CA certificates (PEM) for https, besides the system roots.
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for OpenOptions {
@@ -94,6 +96,7 @@ impl std::fmt::Debug for OpenOptions {
             .field("sim", &self.sim.is_some())
             .field("read_only", &self.read_only)
             .field("session_cache_dir", &self.session_cache_dir)
+            .field("ca_file", &self.ca_file)
             .finish()
     }
 }

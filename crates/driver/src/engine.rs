@@ -308,6 +308,7 @@ impl Engine {
         };
         let mut cfg = ClientConfig::new(url);
         cfg.no_verify = no_verify;
+        cfg.ca_file = options.ca_file.clone();
         if let Some(p) = &uri.params.proxy {
             cfg.proxy = Some(vi::Proxy {
                 kind: match p.kind {

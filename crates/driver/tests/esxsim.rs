@@ -196,6 +196,11 @@ fn esxsim_errors_are_one_clear_line() {
     assert_eq!(e.code(), ErrorCode::AuthFailed, "{e}");
     assert!(!e.to_string().contains('\n'));
 
+    // Certificates are verified unless no_verify=1: the self-signed one is refused.
+    let strict = format!("esx://root@{}/", sim.addr());
+    let e = Connection::open(&strict, &opts()).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::OperationFailed, "{e}");
+    assert!(e.to_string().contains("TLS"), "{e}");
     let conn = Connection::open(&sim.esx(), &opts()).expect("open");
     let e = conn.domain_lookup_by_name("nope").unwrap_err();
     assert_eq!(
