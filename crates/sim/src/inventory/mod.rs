@@ -884,15 +884,29 @@ impl World {
         let path = self.resolve(vmx_path)?;
         let bytes =
             std::fs::read(&path).map_err(|_| InvError::FileNotFound(vmx_path.to_string()))?;
-        let file = esxvirt_vmx::file::VmxFile::parse(&bytes).map_err(|e| InvError::InvalidVmx {
-            path: vmx_path.to_string(),
-            reason: e.to_string(),
-        })?;
-        let map = vmx::VmxMap {
-            entries: file
-                .entries()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
+        // The strict VMX layer first (it honours .encoding); what it refuses but libvirt's
+        // own reader accepts (a quoted value spanning lines, as libvirt writes multi-line
+        // annotations) goes through the lenient reader.
+        let map = match esxvirt_vmx::file::VmxFile::parse(&bytes) {
+            Ok(file) => vmx::VmxMap {
+                entries: file
+                    .entries()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            },
+            Err(e) => {
+                let text = std::str::from_utf8(&bytes).map_err(|_| InvError::InvalidVmx {
+                    path: vmx_path.to_string(),
+                    reason: e.to_string(),
+                })?;
+                if bytes.contains(&0) {
+                    return Err(InvError::InvalidVmx {
+                        path: vmx_path.to_string(),
+                        reason: e.to_string(),
+                    });
+                }
+                vmx::VmxMap::parse(text)
+            }
         };
         let mut cfg =
             vmx::config_from_entries(&map, &self.path_context(vmx_path)).map_err(|reason| {

@@ -12,36 +12,57 @@ pub struct VmxMap {
 }
 
 impl VmxMap {
-    /// Parse VMX text: `key = "value"` lines, `#` comments, unquoted values tolerated. Lines
-    /// without `=` are ignored as ESX ignores them.
+    /// Parse VMX text leniently, as libvirt's own reader does: `key = "value"` statements,
+    /// quoted values may span lines (libvirt writes multi-line annotations that way), `#`
+    /// starts a comment outside quotes, unquoted values run to the end of the line. Lines
+    /// without `=` are ignored; a repeated key replaces the earlier value in place.
     pub fn parse(text: &str) -> VmxMap {
         let mut entries: Vec<(String, String)> = Vec::new();
-        for line in text.lines() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
+        let mut rest = text;
+        loop {
+            rest = rest.trim_start();
+            if rest.is_empty() {
+                break;
+            }
+            if rest.starts_with('#') {
+                rest = rest.split_once('\n').map(|(_, r)| r).unwrap_or("");
                 continue;
             }
-            let Some((key, value)) = line.split_once('=') else {
+            let line_end = rest.find('\n').unwrap_or(rest.len());
+            let Some(eq) = rest[..line_end].find('=') else {
+                rest = &rest[line_end..];
                 continue;
             };
-            let key = key.trim();
-            let mut value = value.trim();
-            if value.len() >= 2 && value.starts_with('"') && value.ends_with('"') {
-                value = &value[1..value.len() - 1];
-            } else if let Some(rest) = value.strip_prefix('"') {
-                value = rest;
-            }
+            let key = rest[..eq].trim().to_string();
+            let after = rest[eq + 1..].trim_start_matches([' ', '\t']);
+            let (value, remaining) = if let Some(q) = after.strip_prefix('"') {
+                match q.find('"') {
+                    Some(close) => {
+                        let tail = &q[close + 1..];
+                        let next = tail.find('\n').map(|i| &tail[i..]).unwrap_or("");
+                        (q[..close].to_string(), next)
+                    }
+                    None => {
+                        let end = q.find('\n').unwrap_or(q.len());
+                        (q[..end].to_string(), &q[end..])
+                    }
+                }
+            } else {
+                let end = after.find('\n').unwrap_or(after.len());
+                let v = after[..end].split('#').next().unwrap_or("").trim();
+                (v.to_string(), &after[end..])
+            };
+            rest = remaining;
             if key.is_empty() {
                 continue;
             }
-            // A repeated key replaces the earlier one, keeping the first position.
             if let Some(slot) = entries
                 .iter_mut()
-                .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                .find(|(k, _)| k.eq_ignore_ascii_case(&key))
             {
-                slot.1 = value.to_string();
+                slot.1 = value;
             } else {
-                entries.push((key.to_string(), value.to_string()));
+                entries.push((key, value));
             }
         }
         VmxMap { entries }
@@ -301,49 +322,6 @@ pub fn normalize_devices(devices: &mut [Device]) {
     });
 }
 
-/// Keys [`config_to_vmx`] writes or [`config_from_vmx`] interprets; everything else is kept in
-/// `extra`.
-fn is_modelled_key(key: &str) -> bool {
-    let k = key.to_ascii_lowercase();
-    const EXACT: &[&str] = &[
-        ".encoding",
-        "config.version",
-        "virtualhw.version",
-        "displayname",
-        "uuid.bios",
-        "vc.uuid",
-        "guestos",
-        "memsize",
-        "numvcpus",
-        "cpuid.corespersocket",
-        "annotation",
-        "firmware",
-        "sched.cpu.min",
-        "sched.cpu.max",
-        "sched.cpu.shares",
-        "sched.mem.min",
-        "sched.mem.minsize",
-        "sched.mem.max",
-        "sched.mem.shares",
-        "svga.vramsize",
-        "svga.present",
-        "svga.numdisplays",
-    ];
-    if EXACT.contains(&k.as_str()) {
-        return true;
-    }
-    for prefix in [
-        "scsi", "ide", "sata", "nvme", "ethernet", "serial", "parallel", "floppy",
-    ] {
-        if let Some(rest) = k.strip_prefix(prefix) {
-            if rest.starts_with(|c: char| c.is_ascii_digit()) {
-                return true;
-            }
-        }
-    }
-    false
-}
-
 /// Parse a VM configuration from VMX text. Disk capacities are left at 0 for the caller to
 /// fill from the disk descriptors. Returns an error message when displayName is missing.
 pub fn config_from_vmx(text: &str, ctx: &PathContext<'_>) -> Result<VmConfig, String> {
@@ -581,14 +559,8 @@ pub fn config_from_entries(map: &VmxMap, ctx: &PathContext<'_>) -> Result<VmConf
         let displays = map.get_i64("svga.numDisplays").unwrap_or(1) as i32;
         devices.push(Device::Video { vram_kb, displays });
     }
-    let extra = map
-        .entries
-        .iter()
-        .filter(|(k, _)| !is_modelled_key(k))
-        .cloned()
-        .collect();
     normalize_devices(&mut devices);
-    Ok(VmConfig {
+    let mut cfg = VmConfig {
         name,
         uuid,
         instance_uuid,
@@ -602,8 +574,19 @@ pub fn config_from_entries(map: &VmxMap, ctx: &PathContext<'_>) -> Result<VmConf
         cpu_alloc,
         mem_alloc,
         devices,
-        extra,
-    })
+        extra: Vec::new(),
+    };
+    // Every entry the model would not write itself is kept verbatim, so a rewrite after a
+    // reconfiguration loses nothing (libvirt's `sched.cpu.shares = "normal"`,
+    // `serial1.tryNoRxLoss`, `ethernet0.checkMACAddress` ...).
+    let rendered = VmxMap::parse(&config_to_vmx(&cfg, ctx));
+    cfg.extra = map
+        .entries
+        .iter()
+        .filter(|(k, _)| rendered.get(k).is_none())
+        .cloned()
+        .collect();
+    Ok(cfg)
 }
 
 /// Render a VM configuration as VMX text.
@@ -836,6 +819,21 @@ mod tests {
             directory: "web",
             datastores: vec![("datastore1".into(), "5f1a-uuid".into())],
         }
+    }
+
+    #[test]
+    fn lenient_parse_takes_multi_line_values() {
+        let m = VmxMap::parse(
+            "# c\na = \"1\"\nannotation = \"multi\nline |22x|22\"\nb = 2 # n\nnoeq\nA = \"3\"\n",
+        );
+        assert_eq!(
+            m.entries,
+            vec![
+                ("a".to_string(), "3".to_string()),
+                ("annotation".to_string(), "multi\nline |22x|22".to_string()),
+                ("b".to_string(), "2".to_string()),
+            ]
+        );
     }
 
     #[test]
