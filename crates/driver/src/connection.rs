@@ -770,8 +770,16 @@ impl Connection {
         Ok(Vec::new())
     }
 
-    /// The physical NIC with this name (`virInterfaceLookupByName`), case-insensitively.
+    /// `virInterfaceLookupByName` as libvirt 9.0's ESX driver has it: it looks the *name* up
+    /// among the MAC addresses, so it finds nothing for a NIC name (and virsh's `iface-list`
+    /// shows no interface). [`Connection::interface_lookup_by_device`] finds by name.
     pub fn interface_lookup_by_name(&self, name: &str) -> Result<Interface<'_>> {
+        self.interface_lookup_by_mac_string(name)
+    }
+
+    /// The physical NIC with this device name (`vmnic0`), case-insensitively: what
+    /// `virInterfaceLookupByName` is meant to do.
+    pub fn interface_lookup_by_device(&self, name: &str) -> Result<Interface<'_>> {
         self.physical_nics()?
             .into_iter()
             .find(|n| n.device.eq_ignore_ascii_case(name))
