@@ -43,6 +43,9 @@ pub enum Encoding {
     Latin1,
     /// US-ASCII (bytes above 0x7F are errors).
     Ascii,
+    /// Any other encoding known by its WHATWG label (Shift_JIS, EUC-JP, GBK, Big5, KOI8-R,
+    /// windows-125x, ISO-8859-x, ...), as iconv would decode it for the reference.
+    Other(&'static encoding_rs::Encoding),
 }
 
 impl Encoding {
@@ -59,7 +62,11 @@ impl Encoding {
         } else if is("us-ascii") || is("ascii") {
             Ok(Encoding::Ascii)
         } else {
-            Err(UtilError::UnsupportedEncoding(name.to_string()))
+            // UTF-16 and UTF-32 files are binary to a line-based VMX reader.
+            match encoding_rs::Encoding::for_label_no_replacement(name.as_bytes()) {
+                Some(e) if e.is_ascii_compatible() => Ok(Encoding::Other(e)),
+                _ => Err(UtilError::UnsupportedEncoding(name.to_string())),
+            }
         }
     }
 
@@ -76,6 +83,22 @@ impl Encoding {
             }),
             Encoding::Windows1252 => windows1252_to_utf8(input),
             Encoding::Latin1 => Ok(input.iter().map(|&b| char::from(b)).collect()),
+            Encoding::Other(e) => e
+                .decode_without_bom_handling_and_without_replacement(input)
+                .map(|text| text.into_owned())
+                .ok_or_else(|| {
+                    // Find the first byte that does not decode, for the message.
+                    let mut decoder = e.new_decoder_without_bom_handling();
+                    let mut out = String::with_capacity(input.len() * 3 + 16);
+                    let (_, read) =
+                        decoder.decode_to_string_without_replacement(input, &mut out, true);
+                    let offset = read.min(input.len().saturating_sub(1));
+                    UtilError::Decode {
+                        encoding: e.name().to_string(),
+                        byte: input.get(offset).copied().unwrap_or(0),
+                        offset,
+                    }
+                }),
             Encoding::Ascii => match input.iter().position(|b| !b.is_ascii()) {
                 None => Ok(input.iter().map(|&b| char::from(b)).collect()),
                 Some(offset) => Err(UtilError::Decode {
@@ -132,5 +155,12 @@ mod tests {
         assert_eq!(decode_to_utf8("Windows-1252", b"\xe4").unwrap(), "ä");
         assert_eq!(decode_to_utf8("ISO-8859-1", b"\x80").unwrap(), "\u{80}");
         assert!(decode_to_utf8("ebcdic", b"x").is_err());
+        assert!(decode_to_utf8("UTF-16LE", b"x\0").is_err());
+        assert_eq!(
+            decode_to_utf8("Shift_JIS", b"\x93\xfa\x96\x7b").unwrap(),
+            "日本"
+        );
+        assert_eq!(decode_to_utf8("KOI8-R", b"\xd0\xd2").unwrap(), "пр");
+        assert!(decode_to_utf8("Shift_JIS", b"ok\x82").is_err());
     }
 }

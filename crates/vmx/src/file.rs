@@ -7,8 +7,9 @@
 //! * Values are quoted with `"` (or `'`, or `"""` spanning lines); there are no escapes
 //!   inside quotes. Unquoted values (numbers, lists) are errors, as in the reference.
 //! * `#` starts a comment, on its own line or after a value. Statements end at a line end or `;`.
-//! * `.encoding` names the character set of the file (UTF-8 when absent; windows-1252,
-//!   ISO-8859-1 and US-ASCII are also understood). Values are decoded to UTF-8 on parse;
+//! * `.encoding` names the character set of the file (UTF-8 when absent; windows-1252 as
+//!   iconv decodes it, ISO-8859-1, US-ASCII, and the other ASCII-compatible encodings with a
+//!   WHATWG label such as Shift_JIS). Values are decoded to UTF-8 on parse;
 //!   [`VmxFile::format`] always writes UTF-8, so callers writing a file should keep or set
 //!   `.encoding = "UTF-8"`.
 //! * A key given twice (in any letter case), NUL bytes, bytes that are invalid in the declared
