@@ -80,6 +80,23 @@ pub fn unescape_pipe(input: &str) -> Result<String, UtilError> {
     unescape_hex(input, '|')
 }
 
+/// Escapes a domain name for a VMX `displayName`: pipe-escaping (`|`, `"`, and line breaks,
+/// which could not stand inside a VMX value) and then percent-escaping (`%`, `/`, `\`).
+pub fn escape_vmx_display_name(name: &str) -> String {
+    escape_percent(&escape_hex(name, '|', "\"\r\n"))
+}
+
+/// Reverses [`escape_vmx_display_name`]: percent-unescaping, then pipe-unescaping.
+pub fn unescape_vmx_display_name(value: &str) -> Result<String, UtilError> {
+    unescape_pipe(&unescape_percent(value)?)
+}
+
+/// Escapes a description for a VMX `annotation`: pipe-escaping of `|`, `"` and line breaks
+/// (VMware writes line breaks as `|0A` too).
+pub fn escape_vmx_annotation(text: &str) -> String {
+    escape_hex(text, '|', "\"\r\n")
+}
+
 /// Replaces the characters Windows forbids in file names, `"*<>:|?`, by `_`. `/` and `\` are
 /// kept on purpose (they are path separators).
 pub fn replace_special_windows_path_chars(input: &str) -> String {
@@ -160,6 +177,15 @@ mod tests {
         assert_eq!(escape_pipe("a|b\"c%"), "a|7cb|22c%");
         assert_eq!(unescape_pipe("a|7cb|22c%").unwrap(), "a|b\"c%");
         assert_eq!(unescape_pipe("|c3|a4").unwrap(), "ä");
+    }
+
+    #[test]
+    fn vmx_display_names() {
+        let name = "a|b\"c%d/e\\f\ng";
+        let escaped = escape_vmx_display_name(name);
+        assert_eq!(escaped, "a|7cb|22c%25d%2fe%5cf|0ag");
+        assert_eq!(unescape_vmx_display_name(&escaped).unwrap(), name);
+        assert_eq!(escape_vmx_annotation("x|y\"z\r\n"), "x|7cy|22z|0d|0a");
     }
 
     #[test]

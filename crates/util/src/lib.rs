@@ -15,7 +15,8 @@ pub use datetime::xsd_datetime_to_unix;
 pub use encoding::{decode_to_utf8, windows1252_to_utf8, Encoding};
 pub use escape::{
     escape_base64, escape_datastore_item, escape_hex, escape_percent, escape_pipe,
-    replace_special_windows_path_chars, unescape_hex, unescape_percent, unescape_pipe,
+    escape_vmx_annotation, escape_vmx_display_name, replace_special_windows_path_chars,
+    unescape_hex, unescape_percent, unescape_pipe, unescape_vmx_display_name,
 };
 
 /// What went wrong in one of the utilities.

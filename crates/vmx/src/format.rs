@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use esxvirt_util::{escape_hex, escape_percent};
+use esxvirt_util::{escape_vmx_annotation, escape_vmx_display_name};
 use esxvirt_xml::domain::{
     CharDevice, CharSource, ControllerModel, ControllerType, CpuMode, Disk, DiskBus, DiskCache,
     DiskDevice, DiskType, Domain, DomainType, DriveAddress, Firmware, FsType, Graphics,
@@ -57,12 +57,6 @@ fn uuid_vmx(u: &Uuid) -> String {
         let _ = write!(s, "{byte:02x}");
     }
     s
-}
-
-/// Pipe-escaping as the reference does (`|` and `"`), plus line breaks, which would
-/// otherwise end the VMX value; VMware writes them the same way.
-fn escape_pipe_vmx(s: &str) -> String {
-    escape_hex(s, '|', "\"\r\n")
 }
 
 /// libvirt XML-escapes the distributed port group id (a quirk kept for byte-identical output).
@@ -136,10 +130,10 @@ impl Writer<'_> {
             _ => self.put("uuid.action", "create")?,
         }
 
-        let display_name = escape_percent(&escape_pipe_vmx(&def.name));
+        let display_name = escape_vmx_display_name(&def.name);
         self.put("displayName", &display_name)?;
         if let Some(d) = &def.description {
-            self.put("annotation", &escape_pipe_vmx(d))?;
+            self.put("annotation", &escape_vmx_annotation(d))?;
         }
 
         self.memory(def)?;

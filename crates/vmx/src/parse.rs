@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use esxvirt_util::{unescape_percent, unescape_pipe};
+use esxvirt_util::{unescape_pipe, unescape_vmx_display_name};
 use esxvirt_xml::domain::{
     CharDevice, CharSource, Controller, ControllerModel, ControllerType, Cpu, CpuMode, CpuSet,
     CpuTopology, Disk, DiskBus, DiskCache, DiskDevice, DiskDriver, DiskTarget, DiskType, Domain,
@@ -181,11 +181,9 @@ impl Reader<'_> {
         }
 
         if let Some(name) = self.f.get("displayName") {
-            def.name = unescape_percent(name)
-                .and_then(|n| unescape_pipe(&n))
-                .map_err(|_| {
-                    VmxError::entry("displayName", "contains an invalid escape sequence")
-                })?;
+            def.name = unescape_vmx_display_name(name).map_err(|_| {
+                VmxError::entry("displayName", "contains an invalid escape sequence")
+            })?;
         }
 
         let genid = self.long("vm.genid", 0)?;
