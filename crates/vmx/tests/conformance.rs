@@ -94,12 +94,12 @@ fn line_diff(expected: &str, actual: &str) -> String {
             out.push_str(&format!("   {}\n", a[i]));
             i += 1;
             j += 1;
-        } else if j < b.len() && (i == a.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
-            out.push_str(&format!("  +{}\n", b[j]));
-            j += 1;
-        } else {
+        } else if i < a.len() && (j == b.len() || lcs[i + 1][j] >= lcs[i][j + 1]) {
             out.push_str(&format!("  -{}\n", a[i]));
             i += 1;
+        } else {
+            out.push_str(&format!("  +{}\n", b[j]));
+            j += 1;
         }
     }
     if expected.ends_with('\n') != actual.ends_with('\n') {
@@ -194,7 +194,7 @@ fn vmx2xml(dir: &Path) -> Option<Suite> {
                         Ok(())
                     } else {
                         Err(format!(
-                            "output differs:\n{}",
+                            "output differs (- expected, + actual):\n{}",
                             line_diff(&expected, &actual)
                         ))
                     }
@@ -240,7 +240,7 @@ fn xml2vmx(dir: &Path) -> Option<Suite> {
                 Ok(())
             } else {
                 Err(format!(
-                    "output differs:\n{}",
+                    "output differs (- expected, + actual):\n{}",
                     line_diff(&expected, &actual)
                 ))
             }
