@@ -361,3 +361,58 @@ fn inv_virsh_rewrite_after_reconfigure_keeps_dumpxml() {
         assert!(after.contains(piece), "missing {piece} in\n{after}");
     }
 }
+
+#[test]
+fn inv_virsh_question_survives_a_restart_with_state_file() {
+    let n = esxvirt_sim::session::new_key().expect("random");
+    let dir = std::env::temp_dir().join(format!("esxsim-invstate-{}", &n[2..14]));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let state = dir.join("state.json");
+    let auth = esxvirt_testkit::write_libvirt_auth_file(&dir, "root", "password");
+    let start = || {
+        TestSim::start(SimConfig {
+            tls: Tls::Off,
+            state_file: Some(state.clone()),
+            ..SimConfig::default()
+        })
+    };
+    let virsh = |sim: &TestSim, extra: &str, args: &[&str]| {
+        let port = sim.url().rsplit(':').next().unwrap_or_default().to_string();
+        let out = Command::new(esxvirt_testkit::virsh_path())
+            .arg("-c")
+            .arg(format!(
+                "esx://root@127.0.0.1:{port}/?transport=http&{extra}"
+            ))
+            .args(args)
+            .env("LIBVIRT_AUTH_FILE", &auth)
+            .env("HOME", &dir)
+            .env_remove("LIBVIRT_DEFAULT_URI")
+            .output()
+            .expect("run virsh");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    {
+        let sim = start();
+        let (ok, out) = virsh(&sim, "auto_answer=0", &["start", "serial-test"]);
+        assert!(
+            !ok && out.contains("Pending question blocks virtual machine execution"),
+            "{out}"
+        );
+    }
+    // A new process on the same state: the question and its blocked power-on are still there,
+    // so libvirt answers it and reports the pending task exactly as before the restart.
+    let sim = start();
+    let (ok, out) = virsh(&sim, "auto_answer=1", &["start", "serial-test"]);
+    assert!(
+        !ok && out.contains("Other tasks are pending for this domain"),
+        "{out}"
+    );
+    let (ok, out) = virsh(&sim, "auto_answer=1", &["domstate", "serial-test"]);
+    assert!(ok && out.trim() == "running", "{out}");
+    drop(sim);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -237,6 +237,10 @@ impl Inventory for World {
     fn save_state(&self, path: &Path) -> Result<(), String> {
         self.save(path).map_err(|e| e.to_string())
     }
+
+    fn restore_tasks(&mut self, tasks: &mut crate::task::Tasks, user: &str) {
+        self.restore_pending_tasks(tasks, user);
+    }
 }
 
 /// `ElementDescription` (label, summary, key).
