@@ -431,3 +431,35 @@ fn inv_question_survives_reload_with_its_task() {
     // VMs without a question get no task.
     assert_eq!(tasks.all().len(), 1);
 }
+
+#[test]
+fn inv_thick_disks_take_datastore_space() {
+    let t = TempDir::new("space");
+    let w = World::default_esx(&t.0).unwrap();
+    let free = |w: &World| w.datastore_free(w.datastore_by_name("datastore1").unwrap());
+    let before = free(&w);
+    w.make_directory("[datastore1] space", false).unwrap();
+    w.create_virtual_disk(
+        "[datastore1] space/thin.vmdk",
+        4 * 1024 * 1024,
+        true,
+        "lsilogic",
+    )
+    .unwrap();
+    assert!(
+        before - free(&w) < 1024 * 1024,
+        "a thin disk takes (almost) nothing"
+    );
+    w.create_virtual_disk(
+        "[datastore1] space/thick.vmdk",
+        4 * 1024 * 1024,
+        false,
+        "lsilogic",
+    )
+    .unwrap();
+    let used = before - free(&w);
+    assert!(used >= 4 << 30, "a thick disk takes its capacity: {used}");
+    w.delete_virtual_disk("[datastore1] space/thick.vmdk")
+        .unwrap();
+    assert!(before - free(&w) < 1024 * 1024);
+}

@@ -1759,9 +1759,21 @@ fn dir_allocated(dir: &Path) -> i64 {
             let Ok(m) = e.metadata() else { continue };
             if m.is_dir() {
                 stack.push(e.path());
-            } else {
-                total += allocated_bytes(&m).max(if m.len() < 4096 { m.len() as i64 } else { 0 });
+                continue;
             }
+            let path = e.path();
+            // A thick disk's extent is sparse here but takes its full size on a real VMFS.
+            let thick_extent = path
+                .to_str()
+                .and_then(|p| p.strip_suffix("-flat.vmdk"))
+                .and_then(|base| std::fs::read_to_string(format!("{base}.vmdk")).ok())
+                .and_then(|t| parse_descriptor(&t))
+                .is_some_and(|i| !i.thin);
+            total += if thick_extent {
+                m.len() as i64
+            } else {
+                allocated_bytes(&m).max(if m.len() < 4096 { m.len() as i64 } else { 0 })
+            };
         }
     }
     total
