@@ -24,6 +24,9 @@ fn real_main() -> i32 {
             return 1;
         }
     };
+    if let Some(level) = globals.debug {
+        init_logging(level);
+    }
     let settings = run::Settings {
         uri: globals.connect,
         readonly: globals.readonly,
@@ -47,4 +50,24 @@ fn real_main() -> i32 {
     };
     session.disconnect();
     status
+}
+
+/// `-d LEVEL` as virsh numbers it (0 debug, 1 info, 2 notice, 3 warning, 4 error): the
+/// client's log lines (SOAP calls, logins, session renewals) on stderr. Passwords are never
+/// logged by the layers below.
+fn init_logging(level: u8) {
+    let lvl = match level {
+        0 => "debug",
+        1 | 2 => "info",
+        3 => "warn",
+        _ => "error",
+    };
+    let filter = tracing_subscriber::EnvFilter::new(format!(
+        "esxvirt_cli={lvl},esxvirt_driver={lvl},esxvirt_vi={lvl}"
+    ));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
 }
