@@ -333,8 +333,24 @@ fn decode(c: &mut Criterion) {
                 .and_then(|s| s.split_whitespace().next().and_then(|v| v.parse().ok()))
                 .unwrap_or(0)
         };
+        // ESXVIRT_DECODE_RAW=1: only read every quick-xml event (no typed decoding), for scale.
+        let raw = std::env::var_os("ESXVIRT_DECODE_RAW").is_some();
         let mut spent = 0u64;
         for _ in 0..iters {
+            if raw {
+                let t0 = cpu_ns();
+                let mut r = quick_xml::Reader::from_reader(xml.as_bytes());
+                let mut n = 0u64;
+                loop {
+                    match r.read_event() {
+                        Ok(quick_xml::events::Event::Eof) | Err(_) => break,
+                        Ok(e) => n += std::hint::black_box(&e).len() as u64,
+                    }
+                }
+                std::hint::black_box(n);
+                spent += cpu_ns() - t0;
+                continue;
+            }
             let t0 = cpu_ns();
             let r = decode_response::<RetrieveResult>(
                 std::hint::black_box(xml.as_bytes()),

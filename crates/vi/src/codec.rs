@@ -104,6 +104,18 @@ pub struct XmlReader<'a> {
     xsi: Vec<(usize, &'a [u8])>,
 }
 
+/// Bytes that end an element name: whitespace, `>` and `/`.
+static NAME_STOP: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b' ' as usize] = true;
+    t[b'\t' as usize] = true;
+    t[b'\r' as usize] = true;
+    t[b'\n' as usize] = true;
+    t[b'>' as usize] = true;
+    t[b'/' as usize] = true;
+    t
+};
+
 #[inline]
 fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
@@ -149,7 +161,7 @@ impl<'a> XmlReader<'a> {
         let n = inp.len();
         let ns = self.pos;
         let mut i = ns;
-        while i < n && !is_ws(inp[i]) && inp[i] != b'>' && inp[i] != b'/' {
+        while i < n && !NAME_STOP[inp[i] as usize] {
             i += 1;
         }
         if i >= n {
@@ -232,7 +244,7 @@ impl<'a> XmlReader<'a> {
                 None => return Err(DecodeError::Truncated),
             };
             let val = &inp[vs..ve];
-            if val.contains(&b'<') {
+            if val.iter().any(|&b| b == b'<') {
                 self.pos = vs;
                 return Err(self.malformed("'<' in an attribute value"));
             }
@@ -423,6 +435,29 @@ impl<'a> XmlReader<'a> {
     pub fn text(&mut self, tag: &Tag<'a>) -> Result<Cow<'a, str>, DecodeError> {
         if tag.empty {
             return Ok(Cow::Borrowed(""));
+        }
+        // Fast path, the usual `<x>text</x>`: one run of text, then the end tag.
+        let start = self.pos;
+        let inp = self.input;
+        let mut end = start;
+        let mut amp = false;
+        while end < inp.len() {
+            let b = inp[end];
+            if b == b'<' {
+                break;
+            }
+            amp |= b == b'&';
+            end += 1;
+        }
+        if inp.get(end + 1) == Some(&b'/') {
+            self.pos = end + 2;
+            self.end_tag()?;
+            let text = &self.src[start..end];
+            return if amp {
+                unescape(text)
+            } else {
+                Ok(Cow::Borrowed(text))
+            };
         }
         let mut out: Option<Cow<'a, str>> = None;
         loop {
