@@ -852,9 +852,22 @@ impl World {
             None,
             Some(&local_extent),
         );
-        let folder = w.datacenters[&dc].vm_folder.clone();
+        let top = w.datacenters[&dc].vm_folder.clone();
+        // VMs of the standalone host sit in a "Production" subfolder of the VM folder.
+        let prod = w.vc_id("group-v");
+        w.add_folder(
+            &prod,
+            Some(&top),
+            "Production",
+            &["Folder", "VirtualMachine", "VirtualApp"],
+        );
         let mut n = 0x20_0000u64;
         for (i, h) in all.iter().enumerate() {
+            let folder = if *h == standalone {
+                prod.clone()
+            } else {
+                top.clone()
+            };
             let ds = if *h == standalone {
                 "local-esx04"
             } else {

@@ -131,6 +131,10 @@ def main():
     assert si_.FindByInventoryPath(inventoryPath=path) == vm, path
     running = [v for v in vms if v.runtime.powerState == "poweredOn" and v.guest.ipAddress]
     assert si_.FindByIp(ip=running[0].guest.ipAddress, vmSearch=True) == running[0]
+    if vcenter:
+        nested = si_.FindByInventoryPath(inventoryPath=f"{dc.name}/vm/Production/app07")
+        assert nested is not None and nested.name == "app07" and nested.parent.name == "Production"
+        assert si_.FindByInventoryPath(inventoryPath=f"{dc.name}/host/cluster1/esx-02.example.com").name == "esx-02.example.com"
     print("search:", vm.name, path)
 
     pm = content.perfManager
