@@ -244,7 +244,7 @@ impl<'a> XmlReader<'a> {
                 None => return Err(DecodeError::Truncated),
             };
             let val = &inp[vs..ve];
-            if val.iter().any(|&b| b == b'<') {
+            if val.contains(&b'<') {
                 self.pos = vs;
                 return Err(self.malformed("'<' in an attribute value"));
             }
