@@ -31,6 +31,8 @@ pub struct FilterState {
     versions: HashMap<(String, String), u64>,
     /// Collectors made by CreatePropertyCollector: id -> owning session.
     collectors: HashMap<String, String>,
+    /// (session, collector id) -> CancelWaitForUpdates calls so far.
+    cancels: HashMap<(String, String), u64>,
     next: u64,
 }
 
@@ -546,6 +548,7 @@ impl Core {
         let mut fs = lock(&self.filters);
         fs.filters.retain(|f| f.session != key);
         fs.versions.retain(|(s, _), _| s != key);
+        fs.cancels.retain(|(s, _), _| s != key);
         fs.collectors.retain(|_, s| s != key);
     }
 
@@ -645,7 +648,14 @@ impl Core {
                 fs.filters.retain(|f| f.collector != *this);
                 Ok(Out::Value(None))
             }
-            "CancelWaitForUpdates" => Ok(Out::Value(None)),
+            "CancelWaitForUpdates" => {
+                *lock(&self.filters)
+                    .cancels
+                    .entry((session.key.clone(), this.value.clone()))
+                    .or_insert(0) += 1;
+                self.bump();
+                Ok(Out::Value(None))
+            }
             "WaitForUpdates" | "WaitForUpdatesEx" | "CheckForUpdates" => {
                 let max_wait = if method == "CheckForUpdates" {
                     Some(Duration::ZERO)
@@ -727,8 +737,14 @@ impl Core {
     ) -> Result<Out, Fault> {
         let deadline = max_wait.map(|d| Instant::now() + d);
         let mut rx = self.changed.subscribe();
+        let cancel_key = (session.key.clone(), collector.value.clone());
+        let cancels = |core: &Core| lock(&core.filters).cancels.get(&cancel_key).copied();
+        let cancels_at_start = cancels(self);
         loop {
             rx.borrow_and_update();
+            if cancels(self) != cancels_at_start {
+                return Err(Fault::request_canceled());
+            }
             if let Some(body) = self.collect_updates(collector, session) {
                 return Ok(Out::Raw(body));
             }

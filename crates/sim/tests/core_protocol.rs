@@ -386,6 +386,29 @@ fn core_tasks_and_wait_for_updates() {
         r.body
     );
 
+    // CancelWaitForUpdates ends a blocked WaitForUpdates with RequestCanceled.
+    let base = c.base.clone();
+    let cookie = c.cookie.clone();
+    let waiter = std::thread::spawn(move || {
+        let mut w = Client::new(&base);
+        w.cookie = cookie;
+        w.call(
+            PC,
+            "WaitForUpdatesEx",
+            "<version>99</version><options><maxWaitSeconds>60</maxWaitSeconds></options>",
+        )
+    });
+    // Cancel until the waiter has been cancelled (it may not be waiting yet at first).
+    for _ in 0..600 {
+        if waiter.is_finished() {
+            break;
+        }
+        assert_eq!(c.call(PC, "CancelWaitForUpdates", "").status, 200);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let got = waiter.join().unwrap();
+    assert_eq!(fault_type(&got.body), "RequestCanceled", "{}", got.body);
+
     let r = c.call(("PropertyFilter", &filter), "DestroyPropertyFilter", "");
     assert_eq!(r.status, 200);
     let r = c.call(("PropertyFilter", &filter), "DestroyPropertyFilter", "");
