@@ -343,7 +343,14 @@ impl Core {
             self.check_manager(this, "sessionManager")?;
             let user = args.req_text("userName")?;
             let password = args.text_of("password").unwrap_or("");
-            let s = lock(&self.sessions).login(user, password)?;
+            let (s, expired) = {
+                let mut sessions = lock(&self.sessions);
+                let expired = sessions.take_expired();
+                (sessions.login(user, password)?, expired)
+            };
+            for k in expired {
+                self.drop_session(&k);
+            }
             *set_cookie = Some(crate::session::set_cookie(&s.key, tls));
             return Ok(Out::Value(Some(s.to_value())));
         }

@@ -152,8 +152,22 @@ impl Sessions {
 
     /// Drops expired sessions.
     pub fn expire(&mut self) {
+        self.take_expired();
+    }
+
+    /// Drops expired sessions and returns their keys (so their views and filters can go).
+    pub fn take_expired(&mut self) -> Vec<String> {
         let t = self.idle_timeout;
-        self.sessions.retain(|_, s| s.last_active.elapsed() <= t);
+        let gone: Vec<String> = self
+            .sessions
+            .values()
+            .filter(|s| s.last_active.elapsed() > t)
+            .map(|s| s.key.clone())
+            .collect();
+        for k in &gone {
+            self.sessions.remove(k);
+        }
+        gone
     }
 }
 
