@@ -43,6 +43,9 @@ fn known_gap(args: &[&str]) -> Option<&'static str> {
             "driver: 'unsupported flags' errors carry no 'invalid argument: ' prefix in libvirt",
         );
     }
+    if args.first() == Some(&"-r") && !matches!(args.get(1), Some(&"list") | Some(&"dominfo")) {
+        return Some("driver: read-only refusals are 'operation forbidden: read only access prevents virXxx' in libvirt");
+    }
     if first == "domxml-from-native" {
         return Some("vmx/driver: a resolver error is prefixed 'cannot convert file name ...: '");
     }
@@ -201,6 +204,11 @@ fn read_commands_match_virsh() {
         cmd(&["-q", "net-list", "--all"]),
         cmd(&["-q", "pool-list", "--all", "--details"]),
         cmd(&["--quiet", "list", "--all", "--name"]),
+        cmd(&["-r", "list", "--all"]),
+        cmd(&["-r", "dominfo", "web01"]),
+        cmd(&["-r", "start", "db01"]),
+        cmd(&["-r", "autostart", "db01"]),
+        cmd(&["-r", "snapshot-create-as", "web01", "ro"]),
     ];
     // The conversions through the host: its datastores resolve the file names.
     let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/sample.vmx");

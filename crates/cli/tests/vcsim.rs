@@ -95,8 +95,9 @@ fn vcenter_mode() {
     let sim = Vcsim::start(VcsimMode::VCenter { hosts: 2, vms: 1 }, true);
     let dir = std::env::temp_dir().join(format!("esxvirt-vcsim-vpx-{}", std::process::id()));
     let auth = auth_file(&dir);
+    // A standalone host of the datacenter (vcsim puts it at DC0/DC0_H0, with VMs of its own).
     exercise(
-        &format!("vpx://user@{}/DC0/DC0_C0/DC0_C0_H0?no_verify=1", sim.addr),
+        &format!("vpx://user@{}/DC0/DC0_H0?no_verify=1", sim.addr),
         &auth,
     );
     let _ = std::fs::remove_dir_all(&dir);
