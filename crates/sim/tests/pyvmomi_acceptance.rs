@@ -59,8 +59,9 @@ fn pyvmomi_connects_and_rejects_bad_password() {
             },
             Box::new(StubWorld::new(2)),
         );
-        let out = run(&sim, "badlogin,connect", None);
+        let out = run(&sim, "badlogin,connect,expire", None);
         assert!(out.contains("badlogin: InvalidLogin"), "{out}");
+        assert!(out.contains("expire: NotAuthenticated"), "{out}");
         assert!(out.contains("connect: HostAgent embeddedEsx"), "{out}");
         let stats = sim.sim().stats();
         assert!(stats.method("Login") >= 2, "{stats:?}");

@@ -1,7 +1,7 @@
 """pyVmomi (VMware's Python SDK) against esxsim: issue 4's client-fidelity acceptance.
 
 Usage: acceptance.py PROTOCOL HOST PORT USER PASSWORD STEPS [VM_NAME]
-STEPS is a comma list of: connect, list, power, reconfig, snapshot, badlogin.
+STEPS is a comma list of: connect, list, power, reconfig, snapshot, badlogin, expire.
 Prints one line per check; exits non-zero (with a traceback) on the first failure.
 """
 import sys
@@ -96,6 +96,26 @@ def main():
         print("snapshot: created pysnap, reverted memoryMB to", mem)
 
     view.DestroyView()
+
+    if "expire" in steps:
+        # The server ends every session; the next call is a typed NotAuthenticated fault.
+        import ssl
+        import urllib.request
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        req = urllib.request.Request(
+            "%s://%s:%s/esxsim/sessions/expire" % (protocol, host, port), method="POST")
+        urllib.request.urlopen(req, context=ctx if protocol == "https" else None).read()
+        try:
+            content.rootFolder.name
+        except vim.fault.NotAuthenticated:
+            print("expire: NotAuthenticated")
+        else:
+            raise AssertionError("an expired session still worked")
+        print("done")
+        return
+
     Disconnect(si)
     print("done")
 
