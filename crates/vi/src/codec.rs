@@ -128,9 +128,10 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 impl<'a> XmlReader<'a> {
     /// A reader over `input` (UTF-8).
     pub fn new(input: &'a [u8]) -> Self {
-        let (src, utf8_error) = match std::str::from_utf8(input) {
-            Ok(s) => (s, None),
-            Err(e) => ("", Some(e.to_string())),
+        // Invalid UTF-8: nothing is read (root() reports it; other calls see an empty input).
+        let (input, src, utf8_error) = match std::str::from_utf8(input) {
+            Ok(s) => (input, s, None),
+            Err(e) => (&b""[..], "", Some(e.to_string())),
         };
         XmlReader {
             input,
@@ -420,7 +421,7 @@ impl<'a> XmlReader<'a> {
         if tag.empty {
             return Ok(());
         }
-        let target = self.depth() - 1;
+        let target = self.depth().saturating_sub(1);
         loop {
             match self.next_token()? {
                 Token::End if self.depth() == target => return Ok(()),
@@ -487,7 +488,7 @@ impl<'a> XmlReader<'a> {
             return Ok(String::new());
         }
         let start = self.pos;
-        let target = self.depth() - 1;
+        let target = self.depth().saturating_sub(1);
         loop {
             let before = self.pos;
             match self.next_token()? {

@@ -240,6 +240,121 @@ mod tests {
     }
 
     #[test]
+    fn mutated_responses_never_panic() {
+        use crate::generated::{
+            AnyVirtualDevice, DynamicProperty, ObjectContent, RetrieveResult, VirtualDisk,
+            VirtualMachineConfigInfo,
+        };
+        let mut cfg = VirtualMachineConfigInfo {
+            name: "vm & <1>".into(),
+            ..Default::default()
+        };
+        cfg.hardware.device = vec![AnyVirtualDevice::from(VirtualDisk::default()); 3];
+        let rr = RetrieveResult {
+            token: Some("t".into()),
+            objects: vec![ObjectContent {
+                obj: ManagedObjectReference::new("VirtualMachine", "vm-1"),
+                prop_set: vec![DynamicProperty {
+                    name: "config".into(),
+                    val: cfg.into(),
+                }],
+                missing_set: vec![],
+            }],
+        };
+        let xml = encode_response("RetrievePropertiesEx", &[rr]).into_bytes();
+        // A small deterministic generator: flip, drop, duplicate and truncate bytes.
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..3000 {
+            let mut m = xml.clone();
+            for _ in 0..(next() % 4 + 1) {
+                let i = (next() as usize) % m.len();
+                match next() % 4 {
+                    0 => {
+                        let alphabet = b"<>/&;\"=:x \xff";
+                        m[i] = alphabet[(next() % alphabet.len() as u64) as usize];
+                    }
+                    1 => {
+                        m.remove(i);
+                    }
+                    2 => {
+                        let b = m[i];
+                        m.insert(i, b);
+                    }
+                    _ => m.truncate(i.max(1)),
+                }
+            }
+            let _ = decode_response::<RetrieveResult>(&m, "RetrievePropertiesEx");
+            let _ = decode_request(&m);
+        }
+    }
+
+    #[test]
+    fn schema_covers_the_issue_methods() {
+        let names: Vec<&str> = crate::generated::METHODS.iter().map(|m| m.name).collect();
+        for m in [
+            "RetrieveServiceContent",
+            "RetrieveProperties",
+            "RetrievePropertiesEx",
+            "ContinueRetrievePropertiesEx",
+            "CancelRetrievePropertiesEx",
+            "CreateFilter",
+            "DestroyPropertyFilter",
+            "WaitForUpdatesEx",
+            "CreateContainerView",
+            "DestroyView",
+            "FindByUuid",
+            "FindByIp",
+            "FindByInventoryPath",
+            "FindChild",
+            "Login",
+            "Logout",
+            "SessionIsActive",
+            "CancelTask",
+            "PowerOnVM_Task",
+            "PowerOffVM_Task",
+            "SuspendVM_Task",
+            "ResetVM_Task",
+            "ShutdownGuest",
+            "RebootGuest",
+            "ReconfigVM_Task",
+            "UnregisterVM",
+            "MigrateVM_Task",
+            "AnswerVM",
+            "CreateSnapshot_Task",
+            "RevertToSnapshot_Task",
+            "RemoveSnapshot_Task",
+            "CreateScreenshot_Task",
+            "RegisterVM_Task",
+            "SearchDatastore_Task",
+            "SearchDatastoreSubFolders_Task",
+            "MakeDirectory",
+            "DeleteDatastoreFile_Task",
+            "CreateVirtualDisk_Task",
+            "DeleteVirtualDisk_Task",
+            "CopyVirtualDisk_Task",
+            "ZeroFillVirtualDisk_Task",
+            "AddVirtualSwitch",
+            "RemoveVirtualSwitch",
+            "AddPortGroup",
+            "RemovePortGroup",
+            "RescanHba",
+            "RefreshDatastore",
+            "ReconfigureAutostart",
+            "QueryPerf",
+            "QueryPerfCounter",
+            "QueryAvailablePerfMetric",
+        ] {
+            assert!(names.contains(&m), "{m} missing from the schema");
+        }
+    }
+
+    #[test]
     fn non_soap_is_bad_response() {
         assert!(decode_response::<Value>(b"<html>oops</html>", "X").is_err());
         assert!(decode_response::<Value>(b"not xml at all", "X").is_err());
