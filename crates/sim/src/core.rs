@@ -291,7 +291,10 @@ impl Core {
         let result = self.dispatch(&req, cookie_key, tls, &mut set_cookie).await;
         match result {
             Ok(out) => {
-                let mut body = String::with_capacity(256);
+                let mut body = String::with_capacity(match &out {
+                    Out::Raw(inner) => inner.len() + 512,
+                    Out::Value(_) => 1024,
+                });
                 body.push_str(soap::ENVELOPE_START);
                 match out {
                     Out::Value(v) => soap::write_response_body(&mut body, &method, v.as_ref()),
@@ -581,10 +584,8 @@ impl Core {
             "RetrieveProperties" => {
                 let specs = parse_spec_set(args)?;
                 let objs = self.with_reader(Some(session), |r| retrieve(r, &specs))?;
-                let mut out = String::with_capacity(objs.len() * 256);
-                for oc in &objs {
-                    oc.write(&mut out, "returnval");
-                }
+                let mut out = String::new();
+                crate::property_collector::write_all_objects(&mut out, &objs, "returnval");
                 Ok(Out::Raw(out))
             }
             "RetrievePropertiesEx" => {
@@ -599,7 +600,7 @@ impl Core {
                     objs,
                     max.and_then(|m| usize::try_from(m).ok()),
                 );
-                let mut out = String::with_capacity(page.len() * 256);
+                let mut out = String::new();
                 write_retrieve_result(&mut out, &page, token.as_deref());
                 Ok(Out::Raw(out))
             }

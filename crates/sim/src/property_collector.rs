@@ -5,9 +5,15 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
+use std::sync::Arc;
+
 use crate::fault::Fault;
 use crate::soap::Element;
 use crate::value::{escape_into, MoRef, Value};
+
+/// A property path as results carry it: shared with the spec, so a result of thousands of
+/// objects does not allocate a name per property.
+pub type PropName = Arc<str>;
 
 /// Where the collector reads objects and properties (the world and the core's objects).
 pub trait PropertySource {
@@ -71,7 +77,7 @@ struct ObjSpec {
 struct PropSpec {
     ty: String,
     all: bool,
-    paths: Vec<String>,
+    paths: Vec<PropName>,
 }
 
 /// A parsed `PropertyFilterSpec`.
@@ -104,7 +110,7 @@ impl FilterSpec {
                 all: p.bool_of("all")?.unwrap_or(false),
                 paths: p
                     .children_named("pathSet")
-                    .map(|c| c.text.trim().to_string())
+                    .map(|c| PropName::from(c.text.trim()))
                     .collect(),
             });
         }
@@ -234,23 +240,27 @@ impl FilterSpec {
         let mut out = Vec::with_capacity(objs.len());
         for obj in objs {
             let mut matched = false;
-            let mut props: Vec<(String, Value)> = Vec::new();
+            let mut props: Vec<(PropName, Value)> = Vec::new();
             let mut missing = Vec::new();
             for ps in self.props.iter().filter(|p| is_a(&obj.ty, &p.ty)) {
                 matched = true;
-                let all_names;
-                let paths: Vec<&str> = if ps.all {
-                    all_names = src.property_names(&obj);
-                    all_names.to_vec()
+                let all_names: Vec<PropName>;
+                let paths: &[PropName] = if ps.all {
+                    all_names = src
+                        .property_names(&obj)
+                        .into_iter()
+                        .map(PropName::from)
+                        .collect();
+                    &all_names
                 } else {
-                    ps.paths.iter().map(String::as_str).collect()
+                    &ps.paths
                 };
                 for path in paths {
                     if props.iter().any(|(n, _)| n == path) {
                         continue;
                     }
                     match src.property(&obj, path) {
-                        Ok(Some(v)) => props.push((path.to_string(), v)),
+                        Ok(Some(v)) => props.push((path.clone(), v)),
                         Ok(None) => {}
                         Err(f) if f.ty == "InvalidProperty" => return Err(f),
                         Err(f) if f.ty == "ManagedObjectNotFound" => break,
@@ -286,7 +296,7 @@ pub struct ObjectContent {
     /// The object.
     pub obj: MoRef,
     /// Property path and value, for the properties that are set.
-    pub props: Vec<(String, Value)>,
+    pub props: Vec<(PropName, Value)>,
     /// Properties that could not be read.
     pub missing: Vec<(String, Fault)>,
 }
@@ -329,6 +339,21 @@ pub fn write_obj(out: &mut String, tag: &str, m: &MoRef) {
     out.push_str("</");
     out.push_str(tag);
     out.push('>');
+}
+
+/// Writes every object as `<tag>`, reserving room for all of them once the first one shows
+/// their size (one allocation instead of repeated doubling of a large buffer).
+pub fn write_all_objects(out: &mut String, objects: &[ObjectContent], tag: &str) {
+    let mut iter = objects.iter();
+    if let Some(first) = iter.next() {
+        let before = out.len();
+        first.write(out, tag);
+        let one = out.len() - before;
+        out.reserve(one.saturating_mul(objects.len() - 1) + one / 2);
+    }
+    for oc in iter {
+        oc.write(out, tag);
+    }
 }
 
 /// Parses every `specSet` of a retrieval request.
@@ -443,9 +468,7 @@ pub fn write_retrieve_result(out: &mut String, objects: &[ObjectContent], token:
         escape_into(out, t);
         out.push_str("</token>");
     }
-    for oc in objects {
-        oc.write(out, "objects");
-    }
+    write_all_objects(out, objects, "objects");
     out.push_str("</returnval>");
 }
 
@@ -462,7 +485,7 @@ pub struct Filter {
     pub spec: FilterSpec,
     /// `partialUpdates` as given.
     pub partial_updates: bool,
-    last: HashMap<MoRef, Vec<(String, Value)>>,
+    last: HashMap<MoRef, Vec<(PropName, Value)>>,
     order: Vec<MoRef>,
 }
 
@@ -474,7 +497,7 @@ pub struct ObjectUpdate {
     /// The object.
     pub obj: MoRef,
     /// Changed properties; `None` = now unset.
-    pub changes: Vec<(String, Option<Value>)>,
+    pub changes: Vec<(PropName, Option<Value>)>,
 }
 
 impl Filter {
@@ -629,7 +652,7 @@ mod tests {
         let ids: Vec<&str> = got.iter().map(|o| o.obj.value.as_str()).collect();
         // Folders are traversed but have no matching propSet, so only VMs come back.
         assert_eq!(ids, ["1", "2", "3"]);
-        assert_eq!(got[2].props, vec![("name".to_string(), Value::str("n3"))]);
+        assert_eq!(got[2].props, vec![(PropName::from("name"), Value::str("n3"))]);
         let mut out = String::new();
         got[0].write(&mut out, "returnval");
         assert_eq!(
