@@ -652,7 +652,10 @@ mod tests {
         let ids: Vec<&str> = got.iter().map(|o| o.obj.value.as_str()).collect();
         // Folders are traversed but have no matching propSet, so only VMs come back.
         assert_eq!(ids, ["1", "2", "3"]);
-        assert_eq!(got[2].props, vec![(PropName::from("name"), Value::str("n3"))]);
+        assert_eq!(
+            got[2].props,
+            vec![(PropName::from("name"), Value::str("n3"))]
+        );
         let mut out = String::new();
         got[0].write(&mut out, "returnval");
         assert_eq!(
