@@ -754,3 +754,33 @@ async fn https_verifies_certificates_by_default() {
     Client::connect(c).await.expect("no_verify");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn client_and_its_futures_are_send() {
+    fn send_sync<T: Send + Sync>() {}
+    fn send<T: Send>(_: &T) {}
+    send_sync::<Client>();
+    send_sync::<Error>();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let c = Client::resume(
+            cfg("http://127.0.0.1:9/sdk"),
+            SavedSession {
+                cookie: "vmware_soap_session=\"x\"".into(),
+                service_content: service_content(),
+            },
+        )
+        .unwrap();
+        let vm = moref("VirtualMachine", "1");
+        let policy = QuestionPolicy::default();
+        send(&c.login("u", "p"));
+        send(&c.wait_for_task(&vm, &policy));
+        send(&c.object_properties(&vm, &["name"]));
+        let mut pages = c.retrieve_objects(&vm, "VirtualMachine", &["name"], 10);
+        send(&pages.next_page());
+        send(&c.get_file("/folder/x"));
+    });
+}
