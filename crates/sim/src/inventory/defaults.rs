@@ -1013,7 +1013,7 @@ impl World {
                     format!("{}{:012x}", &vm.config.instance_uuid[..24], i + 1);
             }
         }
-        w.materialize()?;
+        w.materialize_files(false)?;
         Ok(w)
     }
 }

@@ -219,6 +219,13 @@ impl World {
     /// Create missing datastore directories and VM files so the directories agree with the
     /// model.
     pub fn materialize(&mut self) -> InvResult<()> {
+        self.materialize_files(true)
+    }
+
+    /// [`World::materialize`]; without `extents`, disks get only their descriptor (a large
+    /// generated inventory then writes a third fewer files; a missing extent reads as an
+    /// unallocated one).
+    pub fn materialize_files(&mut self, extents: bool) -> InvResult<()> {
         for ds in self.datastores.values() {
             let dir = self.files_dir.join(&ds.name);
             std::fs::create_dir_all(&dir).map_err(|e| io_err(e, &dir.display().to_string()))?;
@@ -266,7 +273,7 @@ impl World {
                     .collect();
                 for (path, cap, thin, adapter) in disks {
                     if self.resolve(&path).map(|p| !p.exists()).unwrap_or(false) {
-                        self.create_virtual_disk(&path, cap, thin, adapter)?;
+                        self.create_disk_files(&path, cap, thin, adapter, extents)?;
                     }
                 }
             }
@@ -704,6 +711,17 @@ impl World {
         thin: bool,
         adapter: &str,
     ) -> InvResult<()> {
+        self.create_disk_files(ds_path, capacity_kb, thin, adapter, true)
+    }
+
+    fn create_disk_files(
+        &self,
+        ds_path: &str,
+        capacity_kb: i64,
+        thin: bool,
+        adapter: &str,
+        extent: bool,
+    ) -> InvResult<()> {
         if !ds_path.ends_with(".vmdk") {
             return Err(InvError::InvalidArgument(format!(
                 "disk name '{ds_path}' must end in .vmdk"
@@ -730,9 +748,11 @@ impl World {
         let uuid = random_uuid_bytes();
         let text = disk_descriptor(capacity_kb, thin, adapter, &flat_name, &uuid);
         std::fs::write(&desc, text).map_err(|e| io_err(e, ds_path))?;
-        let f = std::fs::File::create(&flat).map_err(|e| io_err(e, ds_path))?;
-        f.set_len((capacity_kb as u64) * 1024)
-            .map_err(|e| io_err(e, ds_path))?;
+        if extent {
+            let f = std::fs::File::create(&flat).map_err(|e| io_err(e, ds_path))?;
+            f.set_len((capacity_kb as u64) * 1024)
+                .map_err(|e| io_err(e, ds_path))?;
+        }
         Ok(())
     }
 
