@@ -913,6 +913,12 @@ impl<'a> Gen<'a> {
             let _ = writeln!(o, "impl From<{0}> for Value {{\n    fn from(v: {0}) -> Self {{\n        Value::{0}(v)\n    }}\n}}", e.name);
         }
 
+        // The wire string of any enumeration value.
+        o.push_str("impl Value {\n    /// The wire string, when the value is of an enumeration type.\n    pub fn enum_str(&self) -> Option<&str> {\n        match self {\n");
+        for e in &self.s.enums {
+            let _ = writeln!(o, "            Self::{}(e) => Some(e.as_str()),", e.name);
+        }
+        o.push_str("            _ => None,\n        }\n    }\n}\n");
         // Base chain table.
         o.push_str("/// The schema's inheritance: each data type with its direct base.\npub const TYPE_BASES: &[(&str, &str)] = &[\n");
         for d in &self.s.data {

@@ -952,6 +952,8 @@ mod tests {
         // A prefix bound to some other namespace is not xsi.
         let xml = r#"<val xmlns:foo="urn:other" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" foo:type="xsd:int">42</val>"#;
         assert_eq!(doc::<Value>(xml), Value::String("42".into()));
+        let xml = r#"<val xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="VirtualMachinePowerState">poweredOn</val>"#;
+        assert_eq!(doc::<Value>(xml).as_str(), Some("poweredOn"));
         // A binding on an ancestor applies.
         let xml = r#"<root xmlns:i="http://www.w3.org/2001/XMLSchema-instance"><val i:type="xsd:boolean">true</val></root>"#;
         let mut r = XmlReader::new(xml.as_bytes());

@@ -34,20 +34,13 @@ impl ObjectContent {
 }
 
 impl Value {
-    /// The string, for string-like values (string, dateTime, base64, enums).
+    /// The string, for string-like values (string, dateTime, base64, enumerations).
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Value::String(s) | Value::DateTime(s) | Value::Base64Binary(s) | Value::AnyUri(s) => {
                 Some(s)
             }
-            Value::VirtualMachinePowerState(e) => Some(e.as_str()),
-            Value::TaskInfoState(e) => Some(e.as_str()),
-            Value::ManagedEntityStatus(e) => Some(e.as_str()),
-            Value::VirtualMachineConnectionState(e) => Some(e.as_str()),
-            Value::VirtualMachineToolsStatus(e) => Some(e.as_str()),
-            Value::HostSystemConnectionState(e) => Some(e.as_str()),
-            Value::HostSystemPowerState(e) => Some(e.as_str()),
-            _ => None,
+            other => other.enum_str(),
         }
     }
 
