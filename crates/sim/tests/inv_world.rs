@@ -463,3 +463,37 @@ fn inv_thick_disks_take_datastore_space() {
         .unwrap();
     assert!(before - free(&w) < 1024 * 1024);
 }
+
+#[test]
+fn inv_odd_hand_written_values_do_not_panic() {
+    // Short or non-ASCII identifiers in a hand-written inventory are served, not fatal.
+    use esxvirt_sim::object::Inventory;
+    use esxvirt_sim::value::MoRef;
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/INVENTORY.md")).unwrap();
+    let start = doc.find("```json\n").expect("json block") + 8;
+    let end = start + doc[start..].find("```").expect("end of json block");
+    let json = doc[start..end].replace("564d0000-1111-2222-3333-444455556666", "é");
+    let t = TempDir::new("odd");
+    let w = World::from_json(&json, &t.0).unwrap();
+    let vm = MoRef::new("VirtualMachine", "1");
+    for path in [
+        "config",
+        "summary",
+        "runtime",
+        "guest",
+        "layoutEx",
+        "datastore",
+        "network",
+    ] {
+        w.property(&vm, path).unwrap();
+    }
+    let host = MoRef::new("HostSystem", "ha-host");
+    for path in ["config", "summary", "hardware", "capability"] {
+        w.property(&host, path).unwrap();
+    }
+    assert!(w.property(&vm, "nosuch").is_err());
+    assert!(w
+        .property(&MoRef::new("VirtualMachine", "404"), "name")
+        .is_err());
+}

@@ -577,7 +577,10 @@ fn config_info(w: &World, vm: &Vm) -> Value {
         .with("npivTemporaryDisabled", Value::bool(true))
         .with(
             "locationId",
-            Value::str(format!("564d{}", &c.uuid.replace('-', "")[4..])),
+            Value::str(format!(
+                "564d{}",
+                c.uuid.replace('-', "").get(4..).unwrap_or_default()
+            )),
         )
         .with("template", Value::bool(vm.template))
         .with("guestId", Value::str(api_guest_id(&c.guest_os)))
