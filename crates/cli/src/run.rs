@@ -457,6 +457,10 @@ const BY_ALL: By = By {
     name: true,
 };
 
+/// libvirt's VIR_TYPED_PARAM_STRING_OKAY: the public API adds it to the flags of the
+/// typed-parameter queries (memtune, schedinfo with flags) before calling the driver.
+const TYPED_PARAM_STRING_OKAY: u32 = 1 << 2;
+
 /// A command's view of the session.
 struct Ctx<'c> {
     conn: &'c Connection,
@@ -603,7 +607,7 @@ impl<'c> Ctx<'c> {
     ) -> Result<DomainSnapshot<'c>, CmdError> {
         if current && name.is_some() {
             return Err(CmdError::msg(
-                "Options --current and --snapshotname are mutually exclusive",
+                "--snapshotname and --current are mutually exclusive",
             ));
         }
         match name {
@@ -1682,7 +1686,7 @@ impl<'c> Ctx<'c> {
         }
         if set.is_empty() {
             let p = d
-                .get_memory_parameters(f)
+                .get_memory_parameters(f | TYPED_PARAM_STRING_OKAY)
                 .map_err(|e| CmdError::with("Unable to get number of memory parameters", e))?;
             if p.is_empty() {
                 return Ok(());
@@ -1804,7 +1808,14 @@ impl<'c> Ctx<'c> {
         if a.live {
             f |= flags::affect::LIVE;
         }
-        let query = if a.config && a.live { 0 } else { f };
+        // virsh uses the "Flags" calls when any of --config/--live/--current is given; libvirt
+        // then adds VIR_TYPED_PARAM_STRING_OKAY (0x4) to the query flags, as here.
+        let flags_api = f != 0 || a.current;
+        let query = if flags_api {
+            (if a.config && a.live { 0 } else { f }) | TYPED_PARAM_STRING_OKAY
+        } else {
+            0
+        };
         let d = self.domain(&a.dom.domain)?;
         let (ty, nparams) = match d.get_scheduler_type() {
             Ok(t) => t,
@@ -1813,28 +1824,25 @@ impl<'c> Ctx<'c> {
                 return Err(CmdError::silent());
             }
         };
-        let mut text = format!("{:<15}: {}\n", "Scheduler", ty);
+        // virsh prints the scheduler line before asking for the parameters.
+        if !self.json {
+            out.print(&format!("{:<15}: {}\n", "Scheduler", ty));
+        }
         if nparams == 0 {
-            out.print(&text);
             return Ok(());
         }
         let mut current_params = d.get_scheduler_parameters(query)?;
-        let mut updates = Vec::new();
-        for w in [&a.weight, &a.cap] {
-            if w.is_some() {
-                out.print(&text);
-                return Err(CmdError::msg("invalid scheduler option: weight/cap"));
-            }
+        if a.weight.is_some() || a.cap.is_some() {
+            return Err(CmdError::msg("invalid scheduler option: weight/cap"));
         }
+        let mut updates = Vec::new();
         for s in &a.set {
             let Some((k, v)) = s.split_once('=') else {
-                out.print(&text);
                 return Err(CmdError::msg(
                     "Invalid syntax for --set, expecting name=value",
                 ));
             };
             let Some(p) = current_params.iter().find(|p| p.field == k) else {
-                out.print(&text);
                 return Err(CmdError::msg(format!("invalid scheduler option: {k}")));
             };
             let bad = || CmdError::msg(format!("invalid value '{v}' for parameter '{k}'"));
@@ -1850,13 +1858,9 @@ impl<'c> Ctx<'c> {
             updates.push(TypedParam::new(k, value));
         }
         if !updates.is_empty() {
-            if let Err(e) = d.set_scheduler_parameters(&updates, f) {
-                out.print(&text);
-                return Err(e.into());
-            }
+            d.set_scheduler_parameters(&updates, f)?;
             current_params = d.get_scheduler_parameters(query)?;
         } else if a.live && a.config {
-            out.print(&text);
             return Err(CmdError::msg("cannot query both live and config at once"));
         }
         if self.json {
@@ -1870,6 +1874,7 @@ impl<'c> Ctx<'c> {
             }
             return json_out(out, &m);
         }
+        let mut text = String::new();
         for (k, v) in params(&current_params) {
             text.push_str(&format!("{k:<15}: {}\n", v.to_virsh()));
         }
@@ -1973,9 +1978,7 @@ impl<'c> Ctx<'c> {
         // --from / --current: the children (or descendants) of one snapshot.
         let start = match (&a.from, a.current) {
             (Some(_), true) => {
-                return Err(CmdError::msg(
-                    "Options --from and --current are mutually exclusive",
-                ))
+                return Err(CmdError::msg("--from and --current are mutually exclusive"))
             }
             (Some(n), false) => Some(d.snapshot_lookup_by_name(n, 0)?.get_name().to_string()),
             (None, true) => Some(d.snapshot_current(0)?.get_name().to_string()),
@@ -2150,14 +2153,17 @@ impl<'c> Ctx<'c> {
             "zfs",
             "vstorage",
         ];
-        let mut wanted_types: Vec<String> = Vec::new();
         if let Some(types) = &a.kind {
             for t in types.split(',').filter(|t| !t.is_empty()) {
                 if !POOL_TYPES.contains(&t) {
                     return Err(CmdError::msg(format!("Invalid pool type '{t}'")));
                 }
-                wanted_types.push(t.to_string());
             }
+            // libvirt's ESX driver has no pool listing with filters, and virsh's fallback
+            // cannot filter by type.
+            return Err(CmdError::msg(
+                "Filtering using --type is not supported by this libvirt",
+            ));
         }
         let pools = self
             .conn
@@ -2165,16 +2171,6 @@ impl<'c> Ctx<'c> {
             .map_err(|e| CmdError::with("Failed to list pools", e))?;
         let mut rows = Vec::new();
         for p in &pools {
-            if !wanted_types.is_empty() {
-                let xml = p.get_xml_desc(0)?;
-                let ty = xml
-                    .split_once("type='")
-                    .and_then(|(_, r)| r.split('\'').next())
-                    .unwrap_or("");
-                if !wanted_types.iter().any(|t| t == ty) {
-                    continue;
-                }
-            }
             rows.push(pool_row(p)?);
         }
         rows.sort_by(|a, b| format::strcasecmp(&a.name, &b.name));
