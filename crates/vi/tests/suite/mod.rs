@@ -303,6 +303,50 @@ pub async fn expired_session_is_renewed(url: &str, user: &str, pass: &str) {
     assert_eq!(stale.request_count(), 3, "failed read, login, retried read");
 }
 
+/// Uploads a file to the first datastore over HTTP (`/folder/...`) and downloads it back.
+pub async fn datastore_file_round_trip(url: &str, user: &str, pass: &str) {
+    let c = login(url, user, pass).await;
+    let root = c.service_content().root_folder.clone();
+    let dc = c
+        .retrieve_objects(&root, "Datacenter", &["name"], 0)
+        .collect_all()
+        .await
+        .expect("datacenters");
+    let dc_name = dc
+        .first()
+        .and_then(|o| o.get("name"))
+        .and_then(Value::as_str)
+        .expect("a datacenter")
+        .to_string();
+    let ds = c
+        .retrieve_objects(&root, "Datastore", &["name"], 0)
+        .collect_all()
+        .await
+        .expect("datastores");
+    let ds_name = ds
+        .first()
+        .and_then(|o| o.get("name"))
+        .and_then(Value::as_str)
+        .expect("a datastore")
+        .to_string();
+    let path = esxvirt_vi::datastore_file_path("esxvirt-vi-suite.txt", &dc_name, &ds_name);
+    let data = bytes::Bytes::from_static(b"esxvirt vi suite\n");
+    c.put_file(&path, data.clone())
+        .await
+        .unwrap_or_else(|e| panic!("PUT {path}: {e}"));
+    let back = c
+        .get_file(&path)
+        .await
+        .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+    assert_eq!(back, data);
+    let missing =
+        esxvirt_vi::datastore_file_path("no-such-dir/no-such-file.vmx", &dc_name, &ds_name);
+    match c.get_file(&missing).await {
+        Err(Error::Http { status: 404, .. }) => {}
+        other => panic!("GET of a missing file gave {other:?}"),
+    }
+}
+
 /// Every check above (the paged one with small pages over whatever inventory there is).
 pub async fn run_all(url: &str, user: &str, pass: &str) {
     service_content_and_about(url).await;
@@ -313,4 +357,5 @@ pub async fn run_all(url: &str, user: &str, pass: &str) {
     assert!(n >= 1);
     missing_object_fault(url, user, pass).await;
     expired_session_is_renewed(url, user, pass).await;
+    datastore_file_round_trip(url, user, pass).await;
 }
