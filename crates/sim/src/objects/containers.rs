@@ -80,13 +80,23 @@ fn common(head: &str) -> Option<Option<Value>> {
 fn compute_summary(w: &World, id: &str, cluster: bool) -> Option<Value> {
     let c = w.computes.get(id)?;
     let hosts: Vec<_> = c.hosts.iter().filter_map(|h| w.hosts.get(h)).collect();
+    // Sums saturate: the API's int/short fields cannot hold a huge generated cluster.
     let total_cpu: i32 = hosts
         .iter()
-        .map(|h| h.hardware.cpu_mhz as i32 * h.hardware.cpu_cores as i32)
-        .sum();
+        .map(|h| h.hardware.cpu_mhz as i64 * h.hardware.cpu_cores as i64)
+        .sum::<i64>()
+        .min(i32::MAX as i64) as i32;
     let total_mem: i64 = hosts.iter().map(|h| h.hardware.memory_bytes).sum();
-    let cores: i16 = hosts.iter().map(|h| h.hardware.cpu_cores as i16).sum();
-    let threads: i16 = hosts.iter().map(|h| h.hardware.cpu_threads as i16).sum();
+    let cores = hosts
+        .iter()
+        .map(|h| h.hardware.cpu_cores as i64)
+        .sum::<i64>()
+        .min(i16::MAX as i64) as i16;
+    let threads = hosts
+        .iter()
+        .map(|h| h.hardware.cpu_threads as i64)
+        .sum::<i64>()
+        .min(i16::MAX as i64) as i16;
     let ty = if cluster {
         "ClusterComputeResourceSummary"
     } else {
@@ -97,7 +107,7 @@ fn compute_summary(w: &World, id: &str, cluster: bool) -> Option<Value> {
         .with("totalMemory", Value::long(total_mem))
         .with("numCpuCores", Value::Short(cores))
         .with("numCpuThreads", Value::Short(threads))
-        .with("effectiveCpu", Value::int(total_cpu * 9 / 10))
+        .with("effectiveCpu", Value::int(total_cpu / 10 * 9))
         .with(
             "effectiveMemory",
             Value::long(total_mem / 1_048_576 * 9 / 10),

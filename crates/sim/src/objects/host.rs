@@ -144,7 +144,13 @@ fn hardware(h: &Host) -> Value {
                                 "threadId",
                                 Value::array(
                                     "short",
-                                    (0..per).map(|t| Value::Short(i as i16 * per + t)).collect(),
+                                    (0..per)
+                                        .map(|t| {
+                                            Value::Short(
+                                                (i as i16).saturating_mul(per).saturating_add(t),
+                                            )
+                                        })
+                                        .collect(),
                                 ),
                             )
                     })
@@ -213,7 +219,10 @@ fn summary(w: &World, h: &Host) -> Value {
         .vms_on_host(&h.moid)
         .filter(|v| v.power_state == PowerState::PoweredOn)
         .collect();
-    let cpu_use: i32 = running.iter().map(|v| 23 * v.config.num_cpu).sum::<i32>() + 180;
+    let cpu_use: i32 = running
+        .iter()
+        .map(|v| v.config.num_cpu.saturating_mul(23))
+        .fold(180i32, |a, b| a.saturating_add(b));
     Value::obj("HostListSummary")
         .with("host", Value::moref("HostSystem", h.moid.clone()))
         .with(

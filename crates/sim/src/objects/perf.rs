@@ -278,7 +278,7 @@ pub fn invoke(
                     return Err(Fault::not_found(&e));
                 }
                 let n = spec.i32_of("maxSample")?.unwrap_or(1).clamp(1, 180) as i64;
-                let interval = spec.i32_of("intervalId")?.unwrap_or(20);
+                let interval = spec.i32_of("intervalId")?.unwrap_or(20).max(1);
                 let ids: Vec<i32> = spec
                     .children_named("metricId")
                     .filter_map(|m| m.i32_of("counterId").ok().flatten())

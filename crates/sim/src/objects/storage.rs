@@ -104,8 +104,8 @@ fn summary(w: &World, d: &crate::inventory::Datastore) -> Value {
         .values()
         .flat_map(|v| crate::inventory::vm_disks(v).into_iter())
         .filter(|(f, _, thin)| *thin && f.starts_with(&format!("[{}]", d.name)))
-        .map(|(_, cap, _)| cap * 1024)
-        .sum();
+        .map(|(_, cap, _)| cap.saturating_mul(1024))
+        .fold(0i64, |a, b| a.saturating_add(b));
     Value::obj("DatastoreSummary")
         .with("datastore", Value::moref("Datastore", d.moid.clone()))
         .with("name", Value::str(&d.name))

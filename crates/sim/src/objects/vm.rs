@@ -296,7 +296,10 @@ fn devices(w: &World, vm: &Vm) -> Vec<Value> {
                 .with("controllerKey", Value::int(controller_key(slot)))
                 .with("unitNumber", Value::int(slot.unit as i32))
                 .with("capacityInKB", Value::long(*capacity_kb))
-                .with("capacityInBytes", Value::long(capacity_kb * 1024))
+                .with(
+                    "capacityInBytes",
+                    Value::long(capacity_kb.saturating_mul(1024)),
+                )
                 .with(
                     "shares",
                     Value::obj("SharesInfo")
@@ -665,11 +668,11 @@ fn config_info(w: &World, vm: &Vm) -> Value {
             Value::obj("VirtualMachineConfigInfoOverheadInfo")
                 .with(
                     "initialMemoryReservation",
-                    Value::long(c.memory_mb * 1024 * 12),
+                    Value::long(c.memory_mb.saturating_mul(12 * 1024)),
                 )
                 .with(
                     "initialSwapReservation",
-                    Value::long(c.memory_mb * 1024 * 100),
+                    Value::long(c.memory_mb.saturating_mul(100 * 1024)),
                 ),
         )
         .with("nestedHVEnabled", Value::bool(false))
@@ -717,7 +720,7 @@ fn question_value(vm: &Vm) -> Option<Value> {
 fn runtime(w: &World, vm: &Vm) -> Value {
     let host = w.hosts.get(&vm.host);
     let max_cpu = host
-        .map(|h| h.hardware.cpu_mhz as i32 * vm.config.num_cpu)
+        .map(|h| (h.hardware.cpu_mhz as i32).saturating_mul(vm.config.num_cpu))
         .unwrap_or(0);
     Value::obj("VirtualMachineRuntimeInfo")
         .with("host", Value::moref("HostSystem", vm.host.clone()))
@@ -858,9 +861,10 @@ fn storage_used(w: &World, vm: &Vm) -> (i64, i64) {
                     })
                     .unwrap_or(0);
                 committed += used;
-                uncommitted += capacity_kb * 1024 - used;
+                uncommitted = uncommitted
+                    .saturating_add(capacity_kb.saturating_mul(1024).saturating_sub(used));
             } else {
-                committed += capacity_kb * 1024;
+                committed = committed.saturating_add(capacity_kb.saturating_mul(1024));
             }
         }
     }
@@ -943,11 +947,19 @@ fn summary(w: &World, vm: &Vm) -> Value {
             Value::obj("VirtualMachineQuickStats")
                 .with(
                     "overallCpuUsage",
-                    Value::int(if running { 23 * c.num_cpu } else { 0 }),
+                    Value::int(if running {
+                        c.num_cpu.saturating_mul(23)
+                    } else {
+                        0
+                    }),
                 )
                 .with(
                     "overallCpuDemand",
-                    Value::int(if running { 23 * c.num_cpu } else { 0 }),
+                    Value::int(if running {
+                        c.num_cpu.saturating_mul(23)
+                    } else {
+                        0
+                    }),
                 )
                 .with(
                     "guestMemoryUsage",
