@@ -727,7 +727,8 @@ impl World {
                 "disk name '{ds_path}' must end in .vmdk"
             )));
         }
-        if capacity_kb <= 0 {
+        // Up to 62 TB, the largest virtual disk VMFS allows.
+        if capacity_kb <= 0 || capacity_kb > 62 * 1024 * 1024 * 1024 {
             return Err(InvError::InvalidArgument("capacityKb".into()));
         }
         let desc = self.resolve(ds_path)?;
@@ -750,7 +751,7 @@ impl World {
         std::fs::write(&desc, text).map_err(|e| io_err(e, ds_path))?;
         if extent {
             let f = std::fs::File::create(&flat).map_err(|e| io_err(e, ds_path))?;
-            f.set_len((capacity_kb as u64) * 1024)
+            f.set_len((capacity_kb as u64).saturating_mul(1024))
                 .map_err(|e| io_err(e, ds_path))?;
         }
         Ok(())
@@ -799,7 +800,7 @@ impl World {
             copy_sparse(&sflat, &dflat).map_err(|e| io_err(e, dst))?;
         } else {
             let f = std::fs::File::create(&dflat).map_err(|e| io_err(e, dst))?;
-            f.set_len((info.capacity_kb as u64) * 1024)
+            f.set_len((info.capacity_kb as u64).saturating_mul(1024))
                 .map_err(|e| io_err(e, dst))?;
         }
         Ok(())
@@ -838,7 +839,7 @@ impl World {
         let flat = flat_of(&d);
         // Write zeros for real only for small disks; a big extent is re-created sparse, which
         // reads back as zeros just the same.
-        let len = (info.capacity_kb as u64) * 1024;
+        let len = (info.capacity_kb as u64).saturating_mul(1024);
         let f = std::fs::File::create(&flat).map_err(|e| io_err(e, ds_path))?;
         if len <= 64 * 1024 * 1024 {
             let mut w = std::io::BufWriter::new(&f);
@@ -1849,7 +1850,7 @@ fn disk_descriptor(
     flat_name: &str,
     uuid: &[u8],
 ) -> String {
-    let sectors = capacity_kb * 2;
+    let sectors = capacity_kb.saturating_mul(2);
     let cylinders = (sectors / (255 * 63)).clamp(1, 16383);
     let uuid_txt = uuid
         .iter()

@@ -664,7 +664,7 @@ pub fn invoke(
                         .map(|l| {
                             if let Some(rest) = l.strip_prefix("RW ") {
                                 let tail = rest.split_once(' ').map(|(_, t)| t).unwrap_or("");
-                                format!("RW {} {tail}", cap * 2)
+                                format!("RW {} {tail}", cap.saturating_mul(2))
                             } else {
                                 l.to_string()
                             }
@@ -675,7 +675,7 @@ pub fn invoke(
                         .map_err(|e| Fault::system_error(e.to_string()))?;
                     let flat = p.to_string_lossy().replace(".vmdk", "-flat.vmdk");
                     if let Ok(f) = std::fs::OpenOptions::new().write(true).open(flat) {
-                        let _ = f.set_len((cap as u64) * 1024);
+                        let _ = f.set_len((cap as u64).saturating_mul(1024));
                     }
                     Ok(None)
                 },
