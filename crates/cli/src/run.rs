@@ -539,16 +539,16 @@ impl<'c> Ctx<'c> {
     }
 
     /// virsh's volume lookup: by name in `--pool` (which must be active), then by key, then
-    /// by path. `pool_option` says whether the command has a `--pool` option at all.
+    /// by path. `pool_option` names the command's pool option (for virsh's hint), if it has one.
     fn vol(&self, vol: &str, pool: Option<&str>) -> Result<StorageVol<'c>, CmdError> {
-        self.vol_in(vol, pool, true)
+        self.vol_in(vol, pool, Some("pool"))
     }
 
     fn vol_in(
         &self,
         vol: &str,
         pool: Option<&str>,
-        pool_option: bool,
+        pool_option: Option<&str>,
     ) -> Result<StorageVol<'c>, CmdError> {
         let pool = match pool {
             Some(p) => {
@@ -581,10 +581,11 @@ impl<'c> Ctx<'c> {
             }
         }
         let Some(v) = found else {
-            let first = if pool.is_some() || !pool_option {
-                format!("failed to get vol '{vol}'")
-            } else {
-                format!("failed to get vol '{vol}', specifying --pool might help")
+            let first = match pool_option {
+                Some(opt) if pool.is_none() => {
+                    format!("failed to get vol '{vol}', specifying --{opt} might help")
+                }
+                _ => format!("failed to get vol '{vol}'"),
             };
             return Err(lookup_error(first, last));
         };
@@ -1252,7 +1253,7 @@ impl<'c> Ctx<'c> {
             Cmd::VolCreateAs(a) => self.vol_create_as(a, out)?,
             Cmd::VolCreateFrom(a) => {
                 let p = self.pool(&a.pool)?;
-                let input = self.vol(&a.vol, a.inputpool.as_deref())?;
+                let input = self.vol_in(&a.vol, a.inputpool.as_deref(), Some("inputpool"))?;
                 let xml = read_input(&a.file)?;
                 let mut f = 0;
                 if a.prealloc_metadata {
@@ -1302,11 +1303,11 @@ impl<'c> Ctx<'c> {
                 out.print(&format!("{}\n", v.get_key()));
             }
             Cmd::VolName(a) => {
-                let v = self.vol_in(&a.vol, None, false)?;
+                let v = self.vol_in(&a.vol, None, None)?;
                 out.print(&format!("{}\n", v.get_name()));
             }
             Cmd::VolPool(a) => {
-                let v = self.vol_in(&a.vol, None, false)?;
+                let v = self.vol_in(&a.vol, None, None)?;
                 let p = v
                     .get_pool()
                     .map_err(|e| CmdError::with(format!("failed to get parent pool of '{}'", a.vol), e))?;

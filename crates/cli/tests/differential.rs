@@ -598,6 +598,47 @@ fn state_changes_match_virsh() {
             vec![],
         ),
     ];
+    let vol_xml = xml_dir.join("vol.xml");
+    std::fs::write(
+        &vol_xml,
+        "<volume>\n  <name>web01/new disk.vmdk</name>\n  <capacity unit='bytes'>1073741824</capacity>\n  <target>\n    <format type='vmdk'/>\n  </target>\n</volume>\n",
+    )
+    .expect("write");
+    let vol_xml = vol_xml.to_string_lossy().into_owned();
+    let clone_xml = xml_dir.join("clone.xml");
+    std::fs::write(
+        &clone_xml,
+        "<volume>\n  <name>db01/clone.vmdk</name>\n  <capacity unit='bytes'>1073741824</capacity>\n  <target>\n    <format type='vmdk'/>\n  </target>\n</volume>\n",
+    )
+    .expect("write");
+    let clone_xml = clone_xml.to_string_lossy().into_owned();
+    let net_xml = xml_dir.join("net.xml");
+    std::fs::write(
+        &net_xml,
+        "<network>\n  <name>vSwitch9</name>\n  <forward mode='bridge'/>\n  <portgroup name='PG 9'/>\n</network>\n",
+    )
+    .expect("write");
+    let net_xml = net_xml.to_string_lossy().into_owned();
+    cases.push((
+        vec![],
+        snap(&["vol-create", "datastore1", &vol_xml]),
+        vec![snap(&["vol-list", "datastore1"])],
+    ));
+    cases.push((
+        vec![],
+        snap(&[
+            "vol-create-from",
+            "datastore1",
+            &clone_xml,
+            "web01/web01.vmdk",
+        ]),
+        vec![snap(&["vol-list", "datastore1"])],
+    ));
+    cases.push((
+        vec![],
+        snap(&["net-define", &net_xml]),
+        vec![snap(&["net-list", "--all"])],
+    ));
     for (name, path) in &defs {
         cases.push((
             vec![],
