@@ -12,7 +12,8 @@
 # Usage: scripts/bench/large.sh
 # Environment: RUNS (hyperfine runs per command, default 5), WARMUP (default 1),
 # ESXVIRT_BIN / ESXSIM_BIN (prebuilt binaries; else a release build into $CARGO_TARGET_DIR,
-# default ./target), VIRSH (default /usr/bin/virsh), ONLY=esx|vpx (one inventory).
+# default ./target), VIRSH (default /usr/bin/virsh), ONLY=esx|vpx (one inventory),
+# BENCH_SOURCE (label for the source of prebuilt binaries; default this checkout's HEAD).
 # Needs hyperfine, jq, curl and GNU time (apt-get install -y hyperfine jq curl time).
 set -euo pipefail
 
@@ -158,7 +159,7 @@ if [[ $only == all || $only == vpx ]]; then
         --vcenter --generate-hosts 10 --generate-vms 1000
 fi
 
-echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg), hyperfine --runs $runs --warmup $warmup, esxvirt $(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo '?')."
+echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg), hyperfine --runs $runs --warmup $warmup, esxvirt ${BENCH_SOURCE:-$(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo '?')}."
 echo
 echo "| inventory | command | virsh median ms | esxvirt cold median ms | esxvirt cached median ms | virsh / cold | virsh / cached | virsh requests | esxvirt cold requests | esxvirt cached requests | esxvirt cold peak RSS MB |"
 echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"

@@ -5,7 +5,8 @@
 #
 # Usage: scripts/bench/round-trips.sh [--json OUT] [--only TEXT] [--no-vpx]
 # Environment: ESXVIRT_BIN / ESXSIM_BIN use prebuilt binaries instead of building them
-# (release build into $CARGO_TARGET_DIR, default ./target); VIRSH (default /usr/bin/virsh).
+# (release build into $CARGO_TARGET_DIR, default ./target); VIRSH (default /usr/bin/virsh);
+# BENCH_SOURCE labels the source of prebuilt binaries (default: this checkout's HEAD).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -18,6 +19,6 @@ esxvirt=${ESXVIRT_BIN:-$target/release/esxvirt}
 esxsim=${ESXSIM_BIN:-$target/release/esxsim}
 virsh=${VIRSH:-/usr/bin/virsh}
 
-echo "# round trips: $(date -u '+%Y-%m-%d %H:%M UTC'), esxvirt $(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo '?'), $("$virsh" --version 2>/dev/null | sed 's/^/virsh /')" >&2
+echo "# round trips: $(date -u '+%Y-%m-%d %H:%M UTC'), esxvirt ${BENCH_SOURCE:-$(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo '?')}, $("$virsh" --version 2>/dev/null | sed 's/^/virsh /')" >&2
 exec python3 "$root/scripts/bench/round_trips.py" \
     --esxvirt "$esxvirt" --esxsim "$esxsim" --virsh "$virsh" "$@"
