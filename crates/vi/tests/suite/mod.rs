@@ -347,6 +347,62 @@ pub async fn datastore_file_round_trip(url: &str, user: &str, pass: &str) {
     }
 }
 
+/// A ContainerView over the root folder lists the same VMs as the traversal; SearchIndex
+/// finds a VM by its uuid and a datacenter by name below the root folder.
+pub async fn container_view_and_search_index(url: &str, user: &str, pass: &str) {
+    let c = login(url, user, pass).await;
+    let root = c.service_content().root_folder.clone();
+    let by_traversal: HashSet<String> = c
+        .retrieve_objects(&root, "VirtualMachine", &["name"], 0)
+        .collect_all()
+        .await
+        .expect("traversal")
+        .into_iter()
+        .map(|o| o.obj.value)
+        .collect();
+    let by_view: HashSet<String> = c
+        .container_view_objects(&root, "VirtualMachine", &["name"], true, 0)
+        .await
+        .expect("container view")
+        .into_iter()
+        .map(|o| o.obj.value)
+        .collect();
+    assert_eq!(by_traversal, by_view);
+
+    let mut vm = c
+        .retrieve_objects(&root, "VirtualMachine", &["config.uuid"], 0)
+        .collect_all()
+        .await
+        .expect("uuids")
+        .into_iter()
+        .next()
+        .expect("a VM");
+    let uuid: String = vm.take_as("config.uuid").expect("uuid");
+    let found = c
+        .find_by_uuid(None, &uuid, true, None)
+        .await
+        .expect("FindByUuid");
+    assert_eq!(found.as_ref().map(|m| &m.value), Some(&vm.obj.value));
+    let none = c
+        .find_by_uuid(None, "00000000-0000-0000-0000-000000000000", true, None)
+        .await
+        .expect("FindByUuid");
+    assert!(none.is_none());
+
+    let dc = c
+        .retrieve_objects(&root, "Datacenter", &["name"], 0)
+        .collect_all()
+        .await
+        .expect("datacenters");
+    let dc_name = dc
+        .first()
+        .and_then(|o| o.get("name"))
+        .and_then(Value::as_str)
+        .expect("a datacenter");
+    let child = c.find_child(&root, dc_name).await.expect("FindChild");
+    assert_eq!(child.map(|m| m.type_).as_deref(), Some("Datacenter"));
+}
+
 /// Every check above (the paged one with small pages over whatever inventory there is).
 pub async fn run_all(url: &str, user: &str, pass: &str) {
     service_content_and_about(url).await;
@@ -358,4 +414,5 @@ pub async fn run_all(url: &str, user: &str, pass: &str) {
     missing_object_fault(url, user, pass).await;
     expired_session_is_renewed(url, user, pass).await;
     datastore_file_round_trip(url, user, pass).await;
+    container_view_and_search_index(url, user, pass).await;
 }
