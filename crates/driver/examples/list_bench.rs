@@ -42,6 +42,7 @@ fn main() {
     let conn = Connection::open(&uri, &opts).expect("open");
     let all = conn.list_all_domains(0).expect("list");
     let listed = t.elapsed();
+    let list_requests = conn.request_count();
     let name = all[all.len() / 2].get_name().to_string();
     let t2 = Instant::now();
     let d = conn.domain_lookup_by_name(&name).expect("lookup");
@@ -50,7 +51,7 @@ fn main() {
         "{} VMs: open+list {:?} ({} requests), dominfo {:?}, total requests {}",
         all.len(),
         listed,
-        3,
+        list_requests,
         t2.elapsed(),
         conn.request_count()
     );
