@@ -34,6 +34,17 @@
 //!   `POST /esxsim/inject` (JSON [`inject::Injection`]), `GET`/`DELETE /esxsim/inject`;
 //!   `POST /esxsim/sessions/expire` (ends every session).
 //!
+//! # Behaviour worth knowing
+//!
+//! - Without a session, a property-collector read of only the session manager answers the
+//!   object with no properties (libvirt's session check, as on a real server); every other
+//!   call but `RetrieveServiceContent`/`Login` is `NotAuthenticated`.
+//! - `Fetch` (pyVmomi 9's single-property read) works on every object.
+//! - `WaitForUpdates(Ex)`/`CheckForUpdates` diff each filter against what it last reported;
+//!   `CancelWaitForUpdates` ends a blocked wait with `RequestCanceled`.
+//! - `RetrievePropertiesEx` pages only when `maxObjects` asks for it.
+//! - Items of arrays in `xsd:anyType` positions carry `xsi:type` (libvirt requires it).
+//!
 //! # Layout
 //!
 //! [`value`] (SOAP data values and their encoding), [`soap`] (envelopes, the parsed request
