@@ -403,6 +403,93 @@ pub async fn container_view_and_search_index(url: &str, user: &str, pass: &str) 
     assert_eq!(child.map(|m| m.type_).as_deref(), Some("Datacenter"));
 }
 
+/// ReconfigVM_Task with strings that need escaping reads back unchanged; a snapshot is
+/// created (its moref is the task's result), shows in the snapshot tree, and is removed.
+pub async fn reconfigure_and_snapshot(url: &str, user: &str, pass: &str) {
+    let c = login(url, user, pass).await;
+    let root = c.service_content().root_folder.clone();
+    let vm = c
+        .retrieve_objects(&root, "VirtualMachine", &["name"], 0)
+        .collect_all()
+        .await
+        .expect("VMs")
+        .into_iter()
+        .next()
+        .expect("a VM")
+        .obj;
+    let policy = QuestionPolicy { auto_answer: false };
+    let note = "esxvirt <test> & \"quotes\" 'apostrophes' ]]> \u{e9}\u{4e2d}";
+    let spec = esxvirt_vi::VirtualMachineConfigSpec {
+        annotation: Some(note.into()),
+        ..Default::default()
+    };
+    let task = c
+        .reconfig_vm_task(&vm, &spec)
+        .await
+        .expect("ReconfigVM_Task");
+    c.wait_for_task(&task, &policy).await.expect("reconfigure");
+    let mut o = c
+        .object_properties(&vm, &["config.annotation"])
+        .await
+        .expect("annotation");
+    assert_eq!(
+        o.take_as::<String>("config.annotation").as_deref(),
+        Some(note)
+    );
+
+    let task = c
+        .create_snapshot_task(
+            &vm,
+            "suite <snap> & co",
+            Some("made by the vi suite"),
+            false,
+            false,
+        )
+        .await
+        .expect("CreateSnapshot_Task");
+    let result = c.wait_for_task(&task, &policy).await.expect("snapshot");
+    let snap = result
+        .as_moref()
+        .cloned()
+        .expect("the task's result is the snapshot");
+    assert_eq!(snap.type_, "VirtualMachineSnapshot");
+    let mut o = c
+        .object_properties(&vm, &["snapshot"])
+        .await
+        .expect("snapshot info");
+    let info: esxvirt_vi::VirtualMachineSnapshotInfo =
+        o.take_as("snapshot").expect("snapshot info value");
+    fn find<'t>(
+        list: &'t [esxvirt_vi::VirtualMachineSnapshotTree],
+        m: &ManagedObjectReference,
+    ) -> Option<&'t esxvirt_vi::VirtualMachineSnapshotTree> {
+        list.iter().find_map(|t| {
+            if t.snapshot.value == m.value {
+                Some(t)
+            } else {
+                find(&t.child_snapshot_list, m)
+            }
+        })
+    }
+    let node = find(&info.root_snapshot_list, &snap).expect("the snapshot is in the tree");
+    assert_eq!(node.name, "suite <snap> & co");
+    assert_eq!(
+        info.current_snapshot.as_ref().map(|m| &m.value),
+        Some(&snap.value)
+    );
+    let task = c
+        .remove_snapshot_task(&snap, false, None)
+        .await
+        .expect("RemoveSnapshot_Task");
+    c.wait_for_task(&task, &policy)
+        .await
+        .expect("remove snapshot");
+    match c.object_properties(&snap, &["config"]).await {
+        Err(Error::Fault(Fault::ManagedObjectNotFound { .. })) => {}
+        other => panic!("removed snapshot still there: {other:?}"),
+    }
+}
+
 /// Every check above (the paged one with small pages over whatever inventory there is).
 pub async fn run_all(url: &str, user: &str, pass: &str) {
     service_content_and_about(url).await;
@@ -415,4 +502,5 @@ pub async fn run_all(url: &str, user: &str, pass: &str) {
     expired_session_is_renewed(url, user, pass).await;
     datastore_file_round_trip(url, user, pass).await;
     container_view_and_search_index(url, user, pass).await;
+    reconfigure_and_snapshot(url, user, pass).await;
 }
