@@ -222,18 +222,15 @@ impl Client {
                 reason: "the service content has no API version".into(),
             });
         }
-        let mut client = Client::build(&cfg, sc)?;
-        // Keep the connection (and any cookie) the bootstrap client opened.
-        if let Some(inner) = Arc::get_mut(&mut client.inner) {
-            if let Ok(boot_inner) = Arc::try_unwrap(boot.inner) {
-                inner.transport = boot_inner.transport;
-                inner.requests = AtomicU64::new(boot_inner.requests.load(Ordering::Relaxed));
-                if let Ok(c) = boot_inner.cookies.into_inner() {
-                    inner.cookies = Mutex::new(c);
-                }
-            }
-        }
-        Ok(client)
+        // Keep the bootstrap client's connection, cookies and counter: only the service
+        // content and the SOAPAction change.
+        let mut inner = Arc::try_unwrap(boot.inner)
+            .map_err(|_| Error::Config("internal: the bootstrap client is still shared".into()))?;
+        inner.soap_action = format!("urn:vim25/{}", sc.about.api_version);
+        inner.service_content = sc;
+        Ok(Client {
+            inner: Arc::new(inner),
+        })
     }
 
     /// A client for a session saved earlier: no request is sent. Give it credentials with
