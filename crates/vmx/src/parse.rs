@@ -79,6 +79,17 @@ impl Reader<'_> {
         }
     }
 
+    /// Whether the device `prefix` (e.g. `ethernet0`) exists and is present. Its
+    /// `startConnected` is read only so that a malformed value is refused, as libvirt does.
+    fn device_present(&self, prefix: &str) -> Result<bool, VmxError> {
+        if !self.f.has_prefix(prefix) {
+            return Ok(false);
+        }
+        let present = self.boolean(&format!("{prefix}.present"), false)?;
+        self.boolean(&format!("{prefix}.startConnected"), true)?;
+        Ok(present)
+    }
+
     fn long(&self, key: &str, default: i64) -> Result<i64, VmxError> {
         Ok(self.long_opt(key)?.unwrap_or(default))
     }
@@ -568,16 +579,10 @@ impl Reader<'_> {
             ),
             _ => (format!("floppy{unit}"), unit, "fd"),
         };
-        if !self.f.has_prefix(&prefix) {
+        if !self.device_present(&prefix)? {
             return Ok(None);
         }
         let key = |suffix: &str| format!("{prefix}.{suffix}");
-
-        let present = self.boolean(&key("present"), false)?;
-        self.boolean(&key("startConnected"), true)?;
-        if !present {
-            return Ok(None);
-        }
         let device_type = self.string(&key("deviceType"));
         let client_device = self.boolean(&key("clientDevice"), false)?;
         let mode = self.string(&key("mode"));
@@ -762,13 +767,7 @@ impl Reader<'_> {
     fn ethernet(&self, index: u32) -> Result<Option<Interface>, VmxError> {
         let prefix = format!("ethernet{index}");
         let key = |suffix: &str| format!("{prefix}.{suffix}");
-        if !self.f.has_prefix(&prefix) {
-            return Ok(None);
-        }
-
-        let present = self.boolean(&key("present"), false)?;
-        self.boolean(&key("startConnected"), true)?;
-        if !present {
+        if !self.device_present(&prefix)? {
             return Ok(None);
         }
         let connection_type = self.string(&key("connectionType"));
@@ -938,12 +937,7 @@ impl Reader<'_> {
     fn serial(&self, port: u32) -> Result<Option<CharDevice>, VmxError> {
         let prefix = format!("serial{port}");
         let key = |suffix: &str| format!("{prefix}.{suffix}");
-        if !self.f.has_prefix(&prefix) {
-            return Ok(None);
-        }
-        let present = self.boolean(&key("present"), false)?;
-        self.boolean(&key("startConnected"), true)?;
-        if !present {
+        if !self.device_present(&prefix)? {
             return Ok(None);
         }
         let file_type = self.string(&key("fileType"));
@@ -1023,12 +1017,7 @@ impl Reader<'_> {
     fn parallel(&self, port: u32) -> Result<Option<CharDevice>, VmxError> {
         let prefix = format!("parallel{port}");
         let key = |suffix: &str| format!("{prefix}.{suffix}");
-        if !self.f.has_prefix(&prefix) {
-            return Ok(None);
-        }
-        let present = self.boolean(&key("present"), false)?;
-        self.boolean(&key("startConnected"), true)?;
-        if !present {
+        if !self.device_present(&prefix)? {
             return Ok(None);
         }
         let file_type = self.required(&key("fileType"))?;
