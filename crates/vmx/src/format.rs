@@ -59,23 +59,6 @@ fn uuid_vmx(u: &Uuid) -> String {
     s
 }
 
-/// libvirt XML-escapes the distributed port group id (a quirk kept for byte-identical output).
-fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 impl Writer<'_> {
     /// Writes `key = "value"`. Values that would break the VMX syntax are refused.
     fn put(&mut self, key: &str, value: &str) -> Result<(), VmxError> {
@@ -369,7 +352,7 @@ impl Writer<'_> {
     fn prepare_disks<'d>(&self, def: &'d Domain) -> Result<Vec<PreparedDisk<'d>>, VmxError> {
         let mut out = Vec::with_capacity(def.devices.disks.len());
         for disk in &def.devices.disks {
-            let bus = effective_bus(disk);
+            let bus = disk.effective_bus();
             let index = disk_name_to_index(&disk.target.dev);
             let expected = index.and_then(|i| assign_address(i, bus, XML_SCSI_BUS_MAX_UNIT));
             let address = match (disk.address, expected) {
@@ -630,25 +613,14 @@ impl Writer<'_> {
 
     fn floppy(&mut self, d: &PreparedDisk<'_>, present: &mut [bool; 2]) -> Result<(), VmxError> {
         let disk = d.disk;
-        let unit = match disk_name_to_index(&disk.target.dev) {
-            _ if !disk.target.dev.starts_with("fd") => {
-                return Err(domain_err(
-                    "Expecting domain XML attribute 'dev' of entry 'devices/disk/target' to start with 'fd'",
-                ))
-            }
-            None => {
-                return Err(domain_err(format!(
-                    "Could not parse valid disk index from '{}'",
-                    disk.target.dev
-                )))
-            }
-            Some(i) if i >= 2 => {
+        let unit = match target_index(&disk.target.dev, "fd")? {
+            i if i >= 2 => {
                 return Err(domain_err(format!(
                     "Floppy disk index (parsed from '{}') is too large",
                     disk.target.dev
                 )))
             }
-            Some(i) => i as usize,
+            i => i as usize,
         };
         present[unit] = true;
         self.put(&format!("floppy{unit}.present"), "true")?;
@@ -727,7 +699,11 @@ impl Writer<'_> {
                 self.put(&format!("{p}.dvs.switchId"), &uuid_vmx(switch_id))?;
                 self.put(&format!("{p}.dvs.portId"), &port_id.to_string())?;
                 if let Some(pg) = portgroup_id {
-                    self.put(&format!("{p}.dvs.portgroupId"), &xml_escape(pg))?;
+                    // libvirt XML-escapes the port group id here (a quirk kept for byte-identical output).
+                    self.put(
+                        &format!("{p}.dvs.portgroupId"),
+                        &esxvirt_xml::writer::escape(pg),
+                    )?;
                 }
                 self.put(&format!("{p}.dvs.connectionId"), &connection_id.to_string())?;
             }
@@ -905,28 +881,6 @@ struct PreparedDisk<'d> {
     address: DriveAddress,
 }
 
-/// The bus libvirt's XML reader assumes when `<target>` names none.
-fn effective_bus(disk: &Disk) -> DiskBus {
-    if let Some(b) = disk.target.bus {
-        return b;
-    }
-    if disk.device == DiskDevice::Floppy {
-        return DiskBus::Fdc;
-    }
-    let dev = disk.target.dev.as_str();
-    if dev.starts_with("sd") {
-        DiskBus::Scsi
-    } else if dev.starts_with("vd") {
-        DiskBus::Virtio
-    } else if dev.starts_with("xvd") {
-        DiskBus::Xen
-    } else if dev.starts_with("ubd") {
-        DiskBus::Uml
-    } else {
-        DiskBus::Ide
-    }
-}
-
 fn check_address_range(bus: DiskBus, a: &DriveAddress) -> Result<(), VmxError> {
     let bad = |what: &str, v: u32, range: &str| {
         Err(domain_err(format!("{what} index {v} out of {range} range")))
@@ -970,14 +924,19 @@ fn check_address_range(bus: DiskBus, a: &DriveAddress) -> Result<(), VmxError> {
     Ok(())
 }
 
-fn scsi_name_to_controller_and_unit(name: &str) -> Result<(u32, u32), VmxError> {
-    if !name.starts_with("sd") {
-        return Err(domain_err(
-            "Expecting domain XML attribute 'dev' of entry 'devices/disk/target' to start with 'sd'",
-        ));
+/// The index of the target name `name`, which must start with `prefix` (`sd`, `hd`, `fd`).
+fn target_index(name: &str, prefix: &str) -> Result<u32, VmxError> {
+    if !name.starts_with(prefix) {
+        return Err(domain_err(format!(
+            "Expecting domain XML attribute 'dev' of entry 'devices/disk/target' to start with '{prefix}'"
+        )));
     }
-    let index = disk_name_to_index(name)
-        .ok_or_else(|| domain_err(format!("Could not parse valid disk index from '{name}'")))?;
+    disk_name_to_index(name)
+        .ok_or_else(|| domain_err(format!("Could not parse valid disk index from '{name}'")))
+}
+
+fn scsi_name_to_controller_and_unit(name: &str) -> Result<(u32, u32), VmxError> {
+    let index = target_index(name, "sd")?;
     // Four controllers with 15 units each (unit 7 is the controller).
     if index >= 4 * 15 {
         return Err(domain_err(format!(
@@ -992,13 +951,7 @@ fn scsi_name_to_controller_and_unit(name: &str) -> Result<(u32, u32), VmxError> 
 }
 
 fn ide_name_to_bus_and_unit(name: &str) -> Result<(u32, u32), VmxError> {
-    if !name.starts_with("hd") {
-        return Err(domain_err(
-            "Expecting domain XML attribute 'dev' of entry 'devices/disk/target' to start with 'hd'",
-        ));
-    }
-    let index = disk_name_to_index(name)
-        .ok_or_else(|| domain_err(format!("Could not parse valid disk index from '{name}'")))?;
+    let index = target_index(name, "hd")?;
     if index >= 4 {
         return Err(domain_err(format!(
             "IDE disk index (parsed from '{name}') is too large"
