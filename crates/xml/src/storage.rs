@@ -107,33 +107,11 @@ impl Permissions {
 /// `E`), refusing results above `i64::MAX` as libvirt does for storage sizes.
 pub fn scale_size(value: u64, unit: Option<&str>) -> Result<u64, XmlError> {
     let unit = unit.unwrap_or("");
-    let scale: u64 = if unit.is_empty()
-        || ["b", "byte", "bytes"]
-            .iter()
-            .any(|u| unit.eq_ignore_ascii_case(u))
-    {
+    let scale = if unit.is_empty() {
         1
     } else {
-        let mut chars = unit.chars();
-        let first = chars.next().map(|c| c.to_ascii_lowercase());
-        let rest = chars.as_str();
-        let base: u64 = if rest.is_empty() || rest.eq_ignore_ascii_case("iB") {
-            1024
-        } else if rest.eq_ignore_ascii_case("b") {
-            1000
-        } else {
-            return Err(XmlError::invalid("size unit", unit, "unknown suffix"));
-        };
-        let power = match first {
-            Some('k') => 1,
-            Some('m') => 2,
-            Some('g') => 3,
-            Some('t') => 4,
-            Some('p') => 5,
-            Some('e') => 6,
-            _ => return Err(XmlError::invalid("size unit", unit, "unknown suffix")),
-        };
-        base.pow(power)
+        crate::values_parse::unit_scale(unit)
+            .ok_or_else(|| XmlError::invalid("size unit", unit, "unknown suffix"))?
     };
     let limit = i64::MAX as u64;
     if value != 0 && value > limit / scale {
