@@ -159,95 +159,111 @@ fn cases(path: &Path) -> Option<Result<Vec<Value>, String>> {
     }))
 }
 
-fn vmx2xml(dir: &Path) -> Option<Suite> {
-    let list = cases(&dir.join("vmx2xml/cases.json"))?;
+/// Runs `check` (guarded) on every case of `{suite_name}/cases.json` under `dir`; `None` when
+/// that file is absent, a single failure when it cannot be read.
+fn run_cases(
+    dir: &Path,
+    suite_name: &str,
+    check: impl Fn(&Value, &str) -> Result<(), String>,
+) -> Option<Suite> {
+    let list = cases(&dir.join(format!("{suite_name}/cases.json")))?;
     let mut suite = Suite::default();
-    let list = match list {
-        Ok(l) => l,
-        Err(e) => {
-            suite.record("vmx2xml", "cases.json", Err(e));
-            return Some(suite);
-        }
-    };
-    for case in list {
-        let name = case["name"].as_str().unwrap_or("?").to_string();
-        let result = guarded(|| {
-            let vmx = read(&dir.join(format!("vmx2xml/{name}.vmx")))?;
-            let resolver = parse_file_name;
-            let ctx = ParseContext {
-                file_names: &resolver,
-                datacenter_path: case["datacenter_path"].as_str(),
-                moref: None,
-            };
-            let converted = vmx_to_domain(&vmx, &ctx);
-            match case["expect"].as_str() {
-                Some("error") => match converted {
-                    Err(_) => Ok(()),
-                    Ok(d) => Err(format!("expected an error, got:\n{}", d.to_xml())),
-                },
-                Some("xml") => {
-                    let expected = read(&dir.join(format!("vmx2xml/{name}.xml")))?;
-                    let actual = converted
-                        .map_err(|e| format!("conversion failed: {e}"))?
-                        .to_xml();
-                    if actual == expected {
-                        Ok(())
-                    } else {
-                        Err(format!(
-                            "output differs (- expected, + actual):\n{}",
-                            line_diff(&expected, &actual)
-                        ))
-                    }
-                }
-                other => Err(format!("unknown expect {other:?}")),
+    match list {
+        Err(e) => suite.record(suite_name, "cases.json", Err(e)),
+        Ok(list) => {
+            for case in list {
+                let name = case["name"].as_str().unwrap_or("?").to_string();
+                let result = guarded(|| check(&case, &name));
+                suite.record(suite_name, &name, result);
             }
-        });
-        suite.record("vmx2xml", &name, result);
+        }
     }
     Some(suite)
 }
 
-fn xml2vmx(dir: &Path) -> Option<Suite> {
-    let list = cases(&dir.join("xml2vmx/cases.json"))?;
-    let mut suite = Suite::default();
-    let list = match list {
-        Ok(l) => l,
-        Err(e) => {
-            suite.record("xml2vmx", "cases.json", Err(e));
-            return Some(suite);
-        }
-    };
-    for case in list {
-        let name = case["name"].as_str().unwrap_or("?").to_string();
-        let result = guarded(|| {
-            let expect_file = case["expect_file"].as_str().unwrap_or(&name);
-            let hw = case["virtual_hw_version"]
-                .as_u64()
-                .and_then(|v| u32::try_from(v).ok())
-                .ok_or("case has no virtual_hw_version")?;
-            let xml = read(&dir.join(format!("xml2vmx/{name}.xml")))?;
-            let expected = read(&dir.join(format!("xml2vmx/{expect_file}.vmx")))?;
-            let domain = Domain::from_xml(&xml).map_err(|e| format!("XML parse failed: {e}"))?;
-            let resolver = format_file_name;
-            let detect = autodetect;
-            let ctx = FormatContext {
-                file_names: &resolver,
-                autodetect_scsi_model: Some(&detect),
-            };
-            let actual =
-                domain_to_vmx(&domain, &ctx, hw).map_err(|e| format!("conversion failed: {e}"))?;
-            if actual == expected {
-                Ok(())
-            } else {
-                Err(format!(
-                    "output differs (- expected, + actual):\n{}",
-                    line_diff(&expected, &actual)
-                ))
-            }
-        });
-        suite.record("xml2vmx", &name, result);
+/// A whole-output comparison, with a line diff as the failure.
+fn same_output(expected: &str, actual: &str) -> Result<(), String> {
+    if actual == expected {
+        Ok(())
+    } else {
+        Err(format!(
+            "output differs (- expected, + actual):\n{}",
+            line_diff(expected, actual)
+        ))
     }
-    Some(suite)
+}
+
+fn vmx2xml(dir: &Path) -> Option<Suite> {
+    run_cases(dir, "vmx2xml", |case, name| {
+        let vmx = read(&dir.join(format!("vmx2xml/{name}.vmx")))?;
+        let resolver = parse_file_name;
+        let ctx = ParseContext {
+            file_names: &resolver,
+            datacenter_path: case["datacenter_path"].as_str(),
+            moref: None,
+        };
+        let converted = vmx_to_domain(&vmx, &ctx);
+        match case["expect"].as_str() {
+            Some("error") => match converted {
+                Err(_) => Ok(()),
+                Ok(d) => Err(format!("expected an error, got:\n{}", d.to_xml())),
+            },
+            Some("xml") => {
+                let expected = read(&dir.join(format!("vmx2xml/{name}.xml")))?;
+                let actual = converted
+                    .map_err(|e| format!("conversion failed: {e}"))?
+                    .to_xml();
+                same_output(&expected, &actual)
+            }
+            other => Err(format!("unknown expect {other:?}")),
+        }
+    })
+}
+
+fn xml2vmx(dir: &Path) -> Option<Suite> {
+    run_cases(dir, "xml2vmx", |case, name| {
+        let expect_file = case["expect_file"].as_str().unwrap_or(name);
+        let hw = case["virtual_hw_version"]
+            .as_u64()
+            .and_then(|v| u32::try_from(v).ok())
+            .ok_or("case has no virtual_hw_version")?;
+        let xml = read(&dir.join(format!("xml2vmx/{name}.xml")))?;
+        let expected = read(&dir.join(format!("xml2vmx/{expect_file}.vmx")))?;
+        let domain = Domain::from_xml(&xml).map_err(|e| format!("XML parse failed: {e}"))?;
+        let resolver = format_file_name;
+        let detect = autodetect;
+        let ctx = FormatContext {
+            file_names: &resolver,
+            autodetect_scsi_model: Some(&detect),
+        };
+        let actual =
+            domain_to_vmx(&domain, &ctx, hw).map_err(|e| format!("conversion failed: {e}"))?;
+        same_output(&expected, &actual)
+    })
+}
+
+/// `Ok` when `got == want`, else a message showing both.
+fn expect_eq<T: PartialEq + std::fmt::Debug>(got: T, want: T) -> Result<(), String> {
+    if got == want {
+        Ok(())
+    } else {
+        Err(format!("got {got:?}, expected {want:?}"))
+    }
+}
+
+/// Runs `check` (guarded) on every vector of the list `key` in esxutils.json, naming each
+/// case `key[i] label`.
+fn each_vector(
+    suite: &mut Suite,
+    v: &Value,
+    key: &str,
+    label: impl Fn(&Value) -> String,
+    check: impl Fn(&Value) -> Result<(), String>,
+) {
+    for (i, c) in v[key].as_array().into_iter().flatten().enumerate() {
+        let r = guarded(|| check(c));
+        suite.record("esxutils", &format!("{key}[{i}] {}", label(c)), r);
+    }
 }
 
 fn esxutils(dir: &Path) -> Option<Suite> {
@@ -265,100 +281,54 @@ fn esxutils(dir: &Path) -> Option<Suite> {
             }
         };
     let s = |v: &Value| v.as_str().unwrap_or_default().to_string();
-    for (i, c) in v["datastore_path"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
-        let input = s(&c["input"]);
-        let r = guarded(|| {
-            let parsed = esxvirt_util::parse_datastore_path(&input);
-            match (c["ok"].as_bool(), parsed) {
-                (Some(true), Ok(p)) => {
-                    let got = (p.datastore, p.directory, p.directory_and_file);
-                    let want = (
-                        s(&c["datastore"]),
-                        s(&c["directory"]),
-                        s(&c["directory_and_file"]),
-                    );
-                    if got == want {
-                        Ok(())
-                    } else {
-                        Err(format!("got {got:?}, expected {want:?}"))
-                    }
-                }
-                (Some(true), Err(e)) => Err(format!("unexpected error: {e}")),
-                (_, Err(_)) => Ok(()),
-                (_, Ok(p)) => Err(format!("expected an error, got {p:?}")),
-            }
-        });
-        suite.record("esxutils", &format!("datastore_path[{i}] {input:?}"), r);
-    }
-    for (i, c) in v["datetime_to_unix"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
-        let input = s(&c["input"]);
-        let r = guarded(|| {
-            let want = c["unix"].as_i64().ok_or("vector has no unix value")?;
-            match esxvirt_util::xsd_datetime_to_unix(&input) {
-                Ok(got) if got == want => Ok(()),
-                Ok(got) => Err(format!("got {got}, expected {want}")),
-                Err(e) => Err(format!("unexpected error: {e}")),
-            }
-        });
-        suite.record("esxutils", &format!("datetime_to_unix[{i}] {input:?}"), r);
-    }
-    for (i, c) in v["escape_datastore_item"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
-        let input = s(&c["input"]);
-        let r = guarded(|| {
-            let got = esxvirt_util::escape_datastore_item(&input);
-            let want = s(&c["escaped"]);
-            if got == want {
-                Ok(())
-            } else {
-                Err(format!("got {got:?}, expected {want:?}"))
-            }
-        });
-        suite.record(
-            "esxutils",
-            &format!("escape_datastore_item[{i}] {input:?}"),
-            r,
-        );
-    }
-    for (i, c) in v["windows1252_to_utf8"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
-        let hex = s(&c["windows1252_hex"]);
-        let r = guarded(|| {
-            let bytes = (0..hex.len())
-                .step_by(2)
-                .map(|k| {
-                    hex.get(k..k + 2)
-                        .and_then(|h| u8::from_str_radix(h, 16).ok())
-                        .ok_or_else(|| format!("bad hex '{hex}'"))
-                })
-                .collect::<Result<Vec<u8>, String>>()?;
-            let want = s(&c["utf8"]);
-            match esxvirt_util::windows1252_to_utf8(&bytes) {
-                Ok(got) if got == want => Ok(()),
-                Ok(got) => Err(format!("got {got:?}, expected {want:?}")),
-                Err(e) => Err(format!("unexpected error: {e}")),
-            }
-        });
-        suite.record("esxutils", &format!("windows1252_to_utf8[{i}] {hex}"), r);
-    }
+    let input = |c: &Value| format!("{:?}", s(&c["input"]));
+    each_vector(&mut suite, &v, "datastore_path", input, |c| {
+        match (
+            c["ok"].as_bool(),
+            esxvirt_util::parse_datastore_path(&s(&c["input"])),
+        ) {
+            (Some(true), Ok(p)) => expect_eq(
+                (p.datastore, p.directory, p.directory_and_file),
+                (
+                    s(&c["datastore"]),
+                    s(&c["directory"]),
+                    s(&c["directory_and_file"]),
+                ),
+            ),
+            (Some(true), Err(e)) => Err(format!("unexpected error: {e}")),
+            (_, Err(_)) => Ok(()),
+            (_, Ok(p)) => Err(format!("expected an error, got {p:?}")),
+        }
+    });
+    each_vector(&mut suite, &v, "datetime_to_unix", input, |c| {
+        let want = c["unix"].as_i64().ok_or("vector has no unix value")?;
+        match esxvirt_util::xsd_datetime_to_unix(&s(&c["input"])) {
+            Ok(got) => expect_eq(got, want),
+            Err(e) => Err(format!("unexpected error: {e}")),
+        }
+    });
+    each_vector(&mut suite, &v, "escape_datastore_item", input, |c| {
+        expect_eq(
+            esxvirt_util::escape_datastore_item(&s(&c["input"])),
+            s(&c["escaped"]),
+        )
+    });
+    let hex = |c: &Value| s(&c["windows1252_hex"]);
+    each_vector(&mut suite, &v, "windows1252_to_utf8", hex, |c| {
+        let hex = hex(c);
+        let bytes = (0..hex.len())
+            .step_by(2)
+            .map(|k| {
+                hex.get(k..k + 2)
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                    .ok_or_else(|| format!("bad hex '{hex}'"))
+            })
+            .collect::<Result<Vec<u8>, String>>()?;
+        match esxvirt_util::windows1252_to_utf8(&bytes) {
+            Ok(got) => expect_eq(got, s(&c["utf8"])),
+            Err(e) => Err(format!("unexpected error: {e}")),
+        }
+    });
     Some(suite)
 }
 
