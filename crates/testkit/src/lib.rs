@@ -168,3 +168,34 @@ pub fn write_libvirt_auth_file(dir: &Path, user: &str, password: &str) -> PathBu
     fs::write(&path, text).expect("write auth.conf");
     path
 }
+
+/// Writes `contents` to a fresh file in the temporary folder, named from `stem`, the process
+/// id and a per-process counter so that parallel tests never share one, and returns its path.
+pub fn temp_file(stem: &str, contents: &str) -> PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let path = std::env::temp_dir().join(format!(
+        "{stem}-{}-{}.xml",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    fs::write(&path, contents).expect("write temp file");
+    path
+}
+
+/// Runs one virsh shell `line` on libvirt's built-in `test:///default` driver (a fresh
+/// in-memory connection each time): `Ok(stdout)` when virsh succeeds and writes nothing to
+/// stderr, else `Err(stderr + stdout)`, since virsh reports some refusals only as warnings.
+pub fn virsh_test_driver(line: &str) -> Result<String, String> {
+    let out = Command::new(virsh_path())
+        .args(["-q", "-c", "test:///default", line])
+        .output()
+        .expect("run virsh");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    if out.status.success() && stderr.trim().is_empty() {
+        Ok(stdout)
+    } else {
+        Err(format!("{stderr}{stdout}"))
+    }
+}

@@ -11,36 +11,13 @@
 //!
 //! virsh is an external peer: when it is missing these tests fail (they never skip).
 
+use esxvirt_testkit::{temp_file, virsh_test_driver};
 use esxvirt_xml::domain::{default_drive_address, DiskBus, Domain, FormatOptions};
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-fn virsh() -> PathBuf {
-    let p =
-        PathBuf::from(std::env::var_os("ESXVIRT_VIRSH").unwrap_or_else(|| "/usr/bin/virsh".into()));
-    assert!(
-        p.exists(),
-        "virsh not found at {} (apt-get install --no-install-recommends libvirt-clients)",
-        p.display()
-    );
-    p
-}
-
-fn temp_xml(xml: &str) -> PathBuf {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let path = std::env::temp_dir().join(format!(
-        "esxvirt-domain-oracle-{}-{}.xml",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::write(&path, xml).expect("write temp file");
-    path
-}
 
 /// libvirt's verdict on `xml`: `Ok(formatted)` or `Err(message)`.
 fn libvirt(xml: &str) -> Result<String, String> {
-    let path = temp_xml(xml);
+    let path = temp_file("esxvirt-domain-oracle", xml);
     let dom = Domain::from_xml_raw(xml)
         .map(|d| d.name)
         .unwrap_or_else(|_| "x".into());
@@ -50,16 +27,9 @@ fn libvirt(xml: &str) -> Result<String, String> {
         "define {}; dumpxml --inactive --security-info {quoted}",
         path.display()
     );
-    let out = Command::new(virsh())
-        .args(["-q", "-c", "test:///default", &line])
-        .output()
-        .expect("run virsh");
+    let result = virsh_test_driver(&line);
     let _ = std::fs::remove_file(&path);
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    if !out.status.success() || !stderr.trim().is_empty() {
-        return Err(format!("{stderr}{stdout}"));
-    }
+    let stdout = result?;
     let start = stdout
         .find("<domain")
         .ok_or_else(|| format!("no XML in virsh output: {stdout}"))?;

@@ -8,52 +8,16 @@
 //! virsh is an external peer: when it is missing these tests fail (they never skip).
 
 use std::path::PathBuf;
-use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
+use esxvirt_testkit::{temp_file, virsh_test_driver as run};
 use esxvirt_xml::capabilities::Capabilities;
 use esxvirt_xml::interface::Interface;
 use esxvirt_xml::network::Network;
 use esxvirt_xml::snapshot::DomainSnapshot;
 use esxvirt_xml::storage::{PoolType, StoragePool, StorageVolume};
 
-fn virsh() -> PathBuf {
-    let p =
-        PathBuf::from(std::env::var_os("ESXVIRT_VIRSH").unwrap_or_else(|| "/usr/bin/virsh".into()));
-    assert!(
-        p.exists(),
-        "virsh not found at {} (apt-get install --no-install-recommends libvirt-clients)",
-        p.display()
-    );
-    p
-}
-
-/// Writes `xml` to a fresh temporary file and returns its path.
 fn temp_xml(xml: &str) -> PathBuf {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let path = std::env::temp_dir().join(format!(
-        "esxvirt-xml-oracle-{}-{}.xml",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::write(&path, xml).expect("write temp file");
-    path
-}
-
-/// Runs one virsh shell line on a fresh test:/// connection; `Ok(stdout)` on success,
-/// `Err(stderr)` when virsh fails.
-fn run(line: &str) -> Result<String, String> {
-    let out = Command::new(virsh())
-        .args(["-q", "-c", "test:///default", line])
-        .output()
-        .expect("run virsh");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    if out.status.success() && stderr.trim().is_empty() {
-        Ok(stdout)
-    } else {
-        Err(format!("{stderr}{stdout}"))
-    }
+    temp_file("esxvirt-xml-oracle", xml)
 }
 
 /// The XML document in virsh's output: from the first line starting with `<` to the end,
