@@ -1006,7 +1006,8 @@ impl<'c> Ctx<'c> {
                         ));
                     }
                     let s = d.snapshot_lookup_by_name(n, 0)?;
-                    let xml = s.get_xml_desc(0)?;
+                    // virsh asks for the secure XML (VIR_DOMAIN_SNAPSHOT_XML_SECURE).
+                    let xml = s.get_xml_desc(1)?;
                     d.snapshot_create_xml(
                         &xml,
                         flags::snapshot_create::REDEFINE | flags::snapshot_create::CURRENT,

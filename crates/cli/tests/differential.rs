@@ -639,6 +639,42 @@ fn state_changes_match_virsh() {
         snap(&["net-define", &net_xml]),
         vec![snap(&["net-list", "--all"])],
     ));
+    let snap_xml = xml_dir.join("snap.xml");
+    std::fs::write(
+        &snap_xml,
+        "<domainsnapshot>\n  <name>from xml</name>\n  <description>made from a file</description>\n</domainsnapshot>\n",
+    )
+    .expect("write");
+    let snap_xml = snap_xml.to_string_lossy().into_owned();
+    cases.push((
+        vec![],
+        snap(&["snapshot-create", "web01", &snap_xml]),
+        vec![
+            snap(&["snapshot-list", "web01"]),
+            snap(&["snapshot-dumpxml", "web01", "from xml"]),
+        ],
+    ));
+    cases.push((vec![], snap(&["snapshot-create", "web01"]), vec![]));
+    cases.push((
+        vec![
+            snap(&["snapshot-create-as", "web01", "s1"]),
+            snap(&["snapshot-create-as", "web01", "s2"]),
+        ],
+        snap(&["snapshot-current", "web01", "--snapshotname", "s1"]),
+        vec![snap(&["snapshot-current", "web01", "--name"])],
+    ));
+    cases.push((vec![], snap(&["snapshot-revert", "web01"]), vec![]));
+    cases.push((
+        vec![],
+        snap(&["snapshot-delete", "web01", "nosuch"]),
+        vec![],
+    ));
+    cases.push((vec![], snap(&["start", "web01", "--force-boot"]), vec![]));
+    cases.push((
+        vec![snap(&["define", &defs[0].1])],
+        snap(&["define", &defs[0].1]),
+        vec![snap(&["list", "--all"])],
+    ));
     for (name, path) in &defs {
         cases.push((
             vec![],
