@@ -699,7 +699,7 @@ impl Writer<'_> {
                 self.put(&format!("{p}.dvs.switchId"), &uuid_vmx(switch_id))?;
                 self.put(&format!("{p}.dvs.portId"), &port_id.to_string())?;
                 if let Some(pg) = portgroup_id {
-                    // libvirt XML-escapes the port group id here (a quirk kept for byte-identical output).
+                    // libvirt XML-escapes the port group id here; kept for byte-identical output.
                     self.put(
                         &format!("{p}.dvs.portgroupId"),
                         &esxvirt_xml::writer::escape(pg),

@@ -8,6 +8,7 @@
 //! name and XML 1.0's character set.
 
 use crate::dom::{self, Element};
+use crate::domain::Uuid;
 use crate::error::XmlError;
 
 /// XPath-like queries on an element.
@@ -129,36 +130,7 @@ fn check_element_chars(e: &Element) -> Result<(), XmlError> {
 /// Reads a UUID as libvirt does (32 hex digits, `-` or space allowed between digit pairs,
 /// surrounding whitespace ignored) and returns its canonical lowercase 8-4-4-4-12 form.
 pub fn canonical_uuid(s: &str) -> Option<String> {
-    let t = s.trim_matches(|c: char| c.is_ascii_whitespace());
-    let mut bytes = [0u8; 16];
-    let mut chars = t.chars();
-    let mut i = 0;
-    while i < 16 {
-        let c = chars.next()?;
-        if c == '-' || c == ' ' {
-            continue;
-        }
-        let hi = c.to_digit(16)?;
-        let lo = chars.next()?.to_digit(16)?;
-        bytes[i] = (hi * 16 + lo) as u8;
-        i += 1;
-    }
-    if chars.next().is_some() {
-        return None;
-    }
-    Some(format_uuid(&bytes))
-}
-
-/// Formats 16 bytes as a lowercase 8-4-4-4-12 UUID.
-pub fn format_uuid(b: &[u8; 16]) -> String {
-    let mut out = String::with_capacity(36);
-    for (i, byte) in b.iter().enumerate() {
-        if matches!(i, 4 | 6 | 8 | 10) {
-            out.push('-');
-        }
-        out.push_str(&format!("{byte:02x}"));
-    }
-    out
+    s.parse::<Uuid>().ok().map(|u| u.to_string())
 }
 
 #[cfg(test)]
