@@ -21,9 +21,6 @@ pub struct DatastorePath {
 pub fn parse_datastore_path(input: &str) -> Result<DatastorePath, UtilError> {
     let err = || UtilError::DatastorePath(input.to_string());
     let rest = input.strip_prefix('[').ok_or_else(err)?;
-    if rest.starts_with(']') {
-        return Err(err());
-    }
     let (datastore, after) = match rest.find(']') {
         Some(pos) => (&rest[..pos], &rest[pos + 1..]),
         None => (rest, ""),
