@@ -128,21 +128,19 @@ pub fn scale_size(value: u64, unit: Option<&str>) -> Result<u64, XmlError> {
 /// (leading whitespace allowed, as strtoull) scaled by its unit.
 pub(crate) fn parse_size(e: &Element, what: &str) -> Result<u64, XmlError> {
     let text = e.string_value();
-    let t = text.trim_start();
-    if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(XmlError::invalid(
-            format!("<{what}>"),
-            &text,
-            format!("malformed {what} element"),
-        ));
-    }
-    let v: u64 = t.parse().map_err(|_| {
+    let malformed = || {
         XmlError::invalid(
             format!("<{what}>"),
             &text,
             format!("malformed {what} element"),
         )
-    })?;
+    };
+    let t = text.trim_start();
+    // The digit check refuses the leading '+' that str::parse would take.
+    if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(malformed());
+    }
+    let v: u64 = t.parse().map_err(|_| malformed())?;
     scale_size(v, e.attr("unit"))
 }
 
