@@ -497,17 +497,29 @@ impl Connection {
     /// `Domain not found: Could not find domain with name 'NAME'`.
     pub fn domain_lookup_by_name(&self, name: &str) -> Result<Domain<'_>> {
         let mut found = None;
-        if self.engine.is_vcenter() {
-            // The name index of the VM folder answers without listing every VM.
-            let ctx = self.engine.context()?;
+        // The name index of the VM folder answers without listing every VM: the resolved
+        // context's folder, or on an ESX host its well-known one.
+        let folder = if self.engine.is_vcenter() || self.engine.has_context() {
+            Some(self.engine.context()?.vm_folder)
+        } else if self.engine.root_folder().value == "ha-folder-root" {
+            Some(MoRef::new("Folder", "ha-folder-vm"))
+        } else {
+            None
+        };
+        if let Some(folder) = folder {
             let escaped = vm_info::escape_name(name);
             let moref = self.engine.run(|c| {
-                let folder = ctx.vm_folder.vi();
+                let folder = folder.vi();
                 let escaped = escaped.clone();
                 async move {
-                    c.find_child(&folder, &escaped)
-                        .await
-                        .map_err(crate::engine::vi_err)
+                    match c.find_child(&folder, &escaped).await {
+                        Ok(m) => Ok(m),
+                        // A folder that is not there: fall back to the scan.
+                        Err(esxvirt_vi::Error::Fault(
+                            esxvirt_vi::Fault::ManagedObjectNotFound { .. },
+                        )) => Ok(None),
+                        Err(e) => Err(crate::engine::vi_err(e)),
+                    }
                 }
             })?;
             if let Some(m) = moref {

@@ -497,6 +497,11 @@ impl Engine {
         MoRef::from_vi(&self.client.service_content().root_folder)
     }
 
+    /// Whether the host context is already known (no request needed).
+    pub fn has_context(&self) -> bool {
+        self.ctx.lock().map(|c| c.is_some()).unwrap_or(false)
+    }
+
     /// The resolved host context (one retrieval the first time, then cached).
     pub fn context(&self) -> Result<HostContext> {
         if let Some(c) = self.ctx.lock().ok().and_then(|c| c.clone()) {

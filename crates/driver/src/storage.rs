@@ -778,6 +778,19 @@ impl<'c> StoragePool<'c> {
         })?;
         let src = format!("[{}] {}", source.pool, source.name);
         let dst = format!("[{}] {}", self.name, def.name);
+        // The target directory may not exist yet (libvirt creates it too).
+        if let Some(i) = def.name.rfind('/') {
+            let dir = format!("[{}] {}", self.name, &def.name[..i]);
+            let ctx = self.conn.engine.context()?;
+            let _ = self.conn.engine.run(|c| {
+                let (dir, dc) = (dir.clone(), ctx.datacenter.vi());
+                async move {
+                    c.make_directory(&dir, Some(&dc), Some(true))
+                        .await
+                        .map_err(vi_err)
+                }
+            });
+        }
         let spec = AnyVirtualDiskSpec::VirtualDiskSpec(VirtualDiskSpec {
             disk_type: plan.disk_type.to_string(),
             adapter_type: plan.adapter_type.to_string(),

@@ -147,6 +147,47 @@ pub(crate) async fn wait(
     vm: Option<&MoRef>,
     auto_answer: bool,
 ) -> Result<TaskOutcome> {
+    // Most tasks are done by the time they are looked at: one retrieval then suffices
+    // (the property-collector wait costs CreateFilter + WaitForUpdatesEx + DestroyPropertyFilter).
+    let spec = filter(
+        &MoRef::from_vi(task),
+        false,
+        vec![],
+        vec![props_of(
+            "Task",
+            &["info.state", "info.error", "info.result"],
+        )],
+    );
+    if let Some(mut t) = retrieve_all(c, std::slice::from_ref(&spec))
+        .await?
+        .into_iter()
+        .next()
+    {
+        match t.get("info.state") {
+            Some(Value::TaskInfoState(TaskInfoState::Success)) => {
+                return Ok(TaskOutcome {
+                    success: true,
+                    error: String::new(),
+                    result: t.take("info.result"),
+                })
+            }
+            Some(Value::TaskInfoState(TaskInfoState::Error)) => {
+                let error = match t.take("info.error") {
+                    Some(Value::LocalizedMethodFault(f)) => f
+                        .localized_message
+                        .clone()
+                        .unwrap_or_else(|| "unknown error".to_string()),
+                    _ => "unknown error".to_string(),
+                };
+                return Ok(TaskOutcome {
+                    success: false,
+                    error,
+                    result: None,
+                });
+            }
+            _ => {}
+        }
+    }
     let vm = vm.map(MoRef::vi);
     let policy = vi::QuestionPolicy { auto_answer };
     match c.wait_for_task_on(task, vm.as_ref(), &policy).await {

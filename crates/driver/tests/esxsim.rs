@@ -121,13 +121,13 @@ fn esxsim_round_trips() {
     dom.get_info().expect("info");
     assert_eq!(
         conn.request_count() - before,
-        1,
-        "lookup + info: one retrieval"
+        2,
+        "lookup + info: FindChild and one retrieval, no inventory scan"
     );
     dom.get_info().expect("info again");
     assert_eq!(
         conn.request_count() - before,
-        2,
+        3,
         "a second get_info reads afresh"
     );
     let before = conn.request_count();
@@ -466,7 +466,7 @@ fn esxsim_storage_pools_and_volumes() {
     assert_eq!(by_path.get_key(), new.get_key());
     let clone = pool
         .storage_vol_create_xml_from(
-            "<volume><name>newdir/clone.vmdk</name><capacity>0</capacity>\
+            "<volume><name>clonedir/clone.vmdk</name><capacity>0</capacity>\
              <target><format type='vmdk'/></target></volume>",
             &new,
             0,
