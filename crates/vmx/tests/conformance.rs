@@ -47,20 +47,13 @@ fn parse_file_name(name: &str, allow_missing: bool) -> Result<Option<String>, St
 
 /// XML source -> VMX file name, as the vectors were made.
 fn format_file_name(src: &str) -> Result<String, String> {
-    if let Some(rest) = src.strip_prefix('[') {
-        if rest.starts_with(']') {
-            return Err(format!("'{src}' has an empty datastore name"));
-        }
-        let (datastore, path) = match rest.find(']') {
-            Some(pos) => (&rest[..pos], &rest[pos + 1..]),
-            None => (rest, ""),
-        };
-        if datastore.is_empty() {
-            return Err(format!("'{src}' has an empty datastore name"));
-        }
+    if src.starts_with('[') {
+        // Only an empty datastore name makes a bracketed path unparsable.
+        let p = esxvirt_util::parse_datastore_path(src)
+            .map_err(|_| format!("'{src}' has an empty datastore name"))?;
         Ok(format!(
-            "/vmfs/volumes/{datastore}/{}",
-            path.trim_start_matches(' ')
+            "/vmfs/volumes/{}/{}",
+            p.datastore, p.directory_and_file
         ))
     } else if src.starts_with('/') {
         Ok(src.to_string())
