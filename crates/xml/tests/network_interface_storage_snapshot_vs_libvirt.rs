@@ -42,6 +42,23 @@ fn libvirt_define_dump(define: &str, dump: &str, input: &str) -> Result<String, 
     r.map(|s| document(&s))
 }
 
+/// Asserts that libvirt (`define` of the input, then `list`) and our parser `ours` both refuse
+/// every one of `inputs`.
+fn assert_both_reject<T, E>(
+    define: &str,
+    list: &str,
+    inputs: &[&str],
+    ours: impl Fn(&str) -> Result<T, E>,
+) {
+    for input in inputs {
+        assert!(
+            libvirt_define_dump(define, list, input).is_err(),
+            "libvirt accepted {input}"
+        );
+        assert!(ours(input).is_err(), "we accepted {input}");
+    }
+}
+
 #[test]
 fn networks_match_libvirt() {
     let cases: &[(&str, &str)] = &[
@@ -116,13 +133,7 @@ fn network_inputs_libvirt_rejects_are_rejected() {
         "<network><name>n</name><bandwidth><outbound average='1' floor='2'/></bandwidth></network>",
         "<network><name>n</name><portgroup default='yes'/></network>",
     ];
-    for input in bad {
-        assert!(
-            libvirt_define_dump("net-define", "net-list --all", input).is_err(),
-            "libvirt accepted {input}"
-        );
-        assert!(Network::from_xml(input).is_err(), "we accepted {input}");
-    }
+    assert_both_reject("net-define", "net-list --all", &bad, Network::from_xml);
 }
 
 #[test]
@@ -181,13 +192,12 @@ fn interface_inputs_libvirt_rejects_are_rejected() {
         "<interface type='ethernet' name='x'><link state='sideways'/></interface>",
         "<interface type='ethernet' name='x'><protocol family='ipv4'><dhcp peerdns='maybe'/></protocol></interface>",
     ];
-    for input in bad {
-        assert!(
-            libvirt_define_dump("iface-define", "iface-list --all", input).is_err(),
-            "libvirt accepted {input}"
-        );
-        assert!(Interface::from_xml(input).is_err(), "we accepted {input}");
-    }
+    assert_both_reject(
+        "iface-define",
+        "iface-list --all",
+        &bad,
+        Interface::from_xml,
+    );
 }
 
 #[test]
@@ -283,16 +293,12 @@ fn volume_inputs_libvirt_rejects_are_rejected() {
         "<volume><name>n</name><capacity>1</capacity><target><format type='ntfs'/></target></volume>",
         "<volume type='tape'><name>n</name><capacity>1</capacity></volume>",
     ];
-    for input in bad {
-        assert!(
-            libvirt_define_dump("vol-create default-pool", "vol-list default-pool", input).is_err(),
-            "libvirt accepted {input}"
-        );
-        assert!(
-            StorageVolume::from_xml_for_pool(input, PoolType::Dir).is_err(),
-            "we accepted {input}"
-        );
-    }
+    assert_both_reject(
+        "vol-create default-pool",
+        "vol-list default-pool",
+        &bad,
+        |input| StorageVolume::from_xml_for_pool(input, PoolType::Dir),
+    );
 }
 
 /// libvirt's test driver snapshots embed the full domain; everything before `<domain` is the
