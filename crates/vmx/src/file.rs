@@ -188,16 +188,7 @@ impl VmxFile {
     /// The value of `key` (case-insensitive), if present.
     pub fn get(&self, key: &str) -> Option<&str> {
         let idx = if key.bytes().any(|b| b.is_ascii_uppercase()) {
-            // Lowercase short keys on the stack: lookups are the converter's hot path.
-            let mut buf = [0u8; 64];
-            match buf.get_mut(..key.len()) {
-                Some(dst) => {
-                    dst.copy_from_slice(key.as_bytes());
-                    dst.make_ascii_lowercase();
-                    *self.index.get(std::str::from_utf8(dst).ok()?)?
-                }
-                None => *self.index.get(&key.to_ascii_lowercase())?,
-            }
+            with_ascii_lowercase(key, |k| self.index.get(k).copied())?
         } else {
             *self.index.get(key)?
         };
@@ -210,15 +201,7 @@ impl VmxFile {
     /// True when some key starts with `prefix` followed by `.` (case-insensitive), e.g.
     /// `has_prefix("scsi0:1")` for `scsi0:1.present`. Lets callers skip absent devices cheaply.
     pub fn has_prefix(&self, prefix: &str) -> bool {
-        let mut buf = [0u8; 64];
-        match buf.get_mut(..prefix.len()) {
-            Some(dst) => {
-                dst.copy_from_slice(prefix.as_bytes());
-                dst.make_ascii_lowercase();
-                std::str::from_utf8(dst).is_ok_and(|p| self.prefixes.contains(p))
-            }
-            None => self.prefixes.contains(&prefix.to_ascii_lowercase()),
-        }
+        with_ascii_lowercase(prefix, |p| self.prefixes.contains(p))
     }
 
     /// True when `key` is present.
@@ -402,6 +385,21 @@ fn quote_into(out: &mut String, value: &str) {
         out.push_str(value);
         out.push_str("\"\"\"");
     }
+}
+
+/// Calls `f` with `s` ASCII-lowercased, on the stack when short: key lookups are the
+/// converter's hot path.
+fn with_ascii_lowercase<R>(s: &str, f: impl FnOnce(&str) -> R) -> R {
+    let mut buf = [0u8; 64];
+    if let Some(dst) = buf.get_mut(..s.len()) {
+        dst.copy_from_slice(s.as_bytes());
+        dst.make_ascii_lowercase();
+        // Lowercasing ASCII bytes keeps UTF-8 valid, so this always succeeds.
+        if let Ok(lower) = std::str::from_utf8(dst) {
+            return f(lower);
+        }
+    }
+    f(&s.to_ascii_lowercase())
 }
 
 fn invalid(key: &str, value: &str, expected: &str) -> VmxFileError {
