@@ -584,8 +584,13 @@ impl Connection {
             "esxDomainDefineXMLFlags",
         )?;
         self.check_writable()?;
-        let def = esxvirt_xml::domain::Domain::from_xml(xml)
+        let mut def = esxvirt_xml::domain::Domain::from_xml(xml)
             .map_err(|e| Error::new(ErrorCode::XmlError, e.to_string()))?;
+        if def.uuid.is_none() {
+            def.uuid = Some(esxvirt_xml::domain::values::Uuid::from_bytes(
+                generate_uuid(),
+            ));
+        }
         if def.name.contains('\n') {
             return Err(Error::new(
                 ErrorCode::XmlError,
@@ -722,8 +727,13 @@ impl Connection {
                 "Unsupported config format '{format}'"
             )));
         }
-        let def = esxvirt_xml::domain::Domain::from_xml(xml)
+        let mut def = esxvirt_xml::domain::Domain::from_xml(xml)
             .map_err(|e| Error::new(ErrorCode::XmlError, e.to_string()))?;
+        if def.uuid.is_none() {
+            def.uuid = Some(esxvirt_xml::domain::values::Uuid::from_bytes(
+                generate_uuid(),
+            ));
+        }
         let mounts = self.datastore_mounts()?;
         let resolver = FileNameResolver {
             vmx_dir: String::new(),
@@ -849,6 +859,26 @@ pub(crate) fn vm_summary(p: &Props) -> Result<vm_info::VmSummary> {
     })
 }
 
+/// A fresh UUID for a definition that has none, as libvirt's parser generates one (random
+/// enough: the clock, the process and a counter through MD5; version-4 layout).
+fn generate_uuid() -> [u8; 16] {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let seed = format!(
+        "{nanos}-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    );
+    let mut u = crate::md5::md5(seed.as_bytes());
+    u[6] = (u[6] & 0x0f) | 0x40;
+    u[8] = (u[8] & 0x3f) | 0x80;
+    u
+}
+
 /// The source of the first file-based hard disk (where libvirt puts the .vmx).
 fn first_disk_source(def: &esxvirt_xml::domain::Domain) -> Result<String> {
     if def.devices.disks.is_empty() {
@@ -874,4 +904,29 @@ fn first_disk_source(def: &esxvirt_xml::domain::Domain) -> Result<String> {
             "First file-based harddisk has no source, cannot deduce datastore and path for VMX file",
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_uuids_are_v4_and_distinct() {
+        let a = generate_uuid();
+        let b = generate_uuid();
+        assert_ne!(a, b);
+        assert_eq!(a[6] >> 4, 4);
+        assert_eq!(a[8] & 0xc0, 0x80);
+    }
+
+    #[test]
+    fn long_mode_bit_is_read_from_edx() {
+        let mut edx = String::from("----:----:----:----:----:----:----:----");
+        // bit 29 is the third character (bits are written 31 first)
+        edx.replace_range(2..3, "1");
+        assert!(long_mode_bit(&edx).unwrap());
+        edx.replace_range(2..3, "0");
+        assert!(!long_mode_bit(&edx).unwrap());
+        assert!(long_mode_bit("0000").is_err());
+    }
 }

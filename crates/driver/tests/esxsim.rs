@@ -254,6 +254,10 @@ fn esxsim_define_undefine_awkward_names() {
         let xml = DOMAIN_XML
             .replace("NAME", &xml_escape(name))
             .replace("DIR", &format!("awk{i}"));
+        let vmx = conn
+            .domain_xml_to_native("vmware-vmx", &xml)
+            .expect("domxml-to-native");
+        assert!(vmx.contains("uuid.bios = \""), "a UUID is generated: {vmx}");
         let dom = conn.domain_define_xml(&xml, 0).expect("define");
         assert_eq!(dom.get_name(), *name);
         let found = conn.domain_lookup_by_name(name).expect("lookup");
