@@ -59,13 +59,12 @@ pub struct Capabilities {
 
 /// Whether libvirt considers a UUID valid for printing: not all 16 bytes equal.
 pub fn uuid_is_valid(uuid: &str) -> bool {
-    let hex: Vec<char> = uuid.chars().filter(|c| c.is_ascii_hexdigit()).collect();
-    if hex.len() != 32 {
-        return false;
-    }
-    let first: String = hex[0..2].iter().collect::<String>().to_ascii_lowercase();
-    hex.chunks(2)
-        .any(|p| p.iter().collect::<String>().to_ascii_lowercase() != first)
+    let hex: Vec<u8> = uuid
+        .bytes()
+        .filter(u8::is_ascii_hexdigit)
+        .map(|b| b.to_ascii_lowercase())
+        .collect();
+    hex.len() == 32 && hex.chunks(2).any(|pair| pair != &hex[..2])
 }
 
 impl Capabilities {
