@@ -146,10 +146,11 @@ impl Session {
             .ok_or_else(|| CmdError::msg("no valid connection"))
     }
 
-    /// Closes the connection (a later command reopens it).
+    /// Ends the connection (a later command reopens it); a cached session stays logged in
+    /// so that the next esxvirt run skips the login.
     pub fn disconnect(&mut self) {
         if let Some(c) = self.conn.take() {
-            let _ = c.close();
+            let _ = c.finish();
         }
     }
 

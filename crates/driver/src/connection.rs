@@ -299,6 +299,16 @@ impl Connection {
         self.engine.logout()
     }
 
+    /// Ends this connection the way a command-line run should: a session kept in the session
+    /// cache stays logged in for the next run (that is what the cache is for); any other
+    /// session is logged out.
+    pub fn finish(self) -> Result<()> {
+        if self.engine.session_is_cached() {
+            return Ok(());
+        }
+        self.close()
+    }
+
     // ----- domains -----
 
     fn domain_from(&self, p: &Props) -> Result<Domain<'_>> {

@@ -747,6 +747,11 @@ impl Engine {
         })
     }
 
+    /// Whether the session lives in the session cache (and so outlives this process).
+    pub fn session_is_cached(&self) -> bool {
+        self.cache.is_some()
+    }
+
     /// Logs out.
     pub fn logout(&self) -> Result<()> {
         if let Some((cache, key)) = &self.cache {

@@ -74,10 +74,7 @@ fn vcsim_round_trips() {
     assert_eq!(conn.request_count(), 3, "list --all: one retrieval");
 
     let sim = Vcsim::start(VcsimMode::VCenter { hosts: 2, vms: 3 }, false);
-    let uri = format!(
-        "vpx://user@{}/DC0/DC0_H0?transport=http",
-        sim.addr
-    );
+    let uri = format!("vpx://user@{}/DC0/DC0_H0?transport=http", sim.addr);
     let conn = Connection::open(&uri, &options()).expect("open vpx");
     assert_eq!(conn.request_count(), 3, "+ the host path");
     let all = conn.list_all_domains(0).expect("list");
