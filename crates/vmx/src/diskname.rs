@@ -1,7 +1,5 @@
 //! Guest disk names (`sda`, `hdc`, `fdb`) and the drive addresses libvirt derives from them.
 
-use esxvirt_xml::domain::{DiskBus, DriveAddress};
-
 /// `prefix` followed by the letters for `index`: 0 -> `a`, 25 -> `z`, 26 -> `aa`.
 pub(crate) fn index_to_disk_name(index: u32, prefix: &str) -> String {
     let mut letters = Vec::new();
@@ -40,39 +38,13 @@ pub(crate) fn disk_name_to_index(name: &str) -> Option<u32> {
     u32::try_from(index).ok()
 }
 
-/// The drive address libvirt assigns to a disk from its target name, for a SCSI bus with
-/// `scsi_bus_max_unit` units (unit 7 being the controller on wide buses).
-pub(crate) fn assign_address(
-    index: u32,
-    bus: DiskBus,
-    scsi_bus_max_unit: u32,
-) -> Option<DriveAddress> {
-    let (controller, bus_no, unit) = match bus {
-        DiskBus::Scsi if scsi_bus_max_unit > 7 => {
-            let per = scsi_bus_max_unit - 1;
-            let mut unit = index % per;
-            if unit >= 7 {
-                unit += 1;
-            }
-            (index / per, 0, unit)
-        }
-        DiskBus::Scsi => (index / 7, 0, index % 7),
-        DiskBus::Ide => (index / 4, (index % 4) / 2, index % 2),
-        DiskBus::Sata => (index / 6, 0, index % 6),
-        DiskBus::Fdc => (index / 2, 0, index % 2),
-        _ => return None,
-    };
-    Some(DriveAddress {
-        controller,
-        bus: bus_no,
-        target: 0,
-        unit,
-    })
-}
+/// The drive address libvirt assigns to a disk from its target name's index.
+pub(crate) use esxvirt_xml::domain::drive_address_for_index as assign_address;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use esxvirt_xml::domain::DiskBus;
 
     #[test]
     fn names_round_trip() {

@@ -43,7 +43,9 @@ pub use disk::{
 pub use filesystem::{Filesystem, FsAccessMode, FsType};
 pub use graphics::{Graphics, GraphicsListen, VncGraphics};
 pub use interface::{Interface, InterfaceSource, Mac, MacType, NetModel};
-pub use postparse::{default_drive_address, disk_name_to_index, insert_controller};
+pub use postparse::{
+    default_drive_address, disk_name_to_index, drive_address_for_index, insert_controller,
+};
 pub use values::{CpuSet, MacAddr, Uuid};
 pub use video::{MemBalloon, Video, VideoModel};
 

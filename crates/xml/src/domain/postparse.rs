@@ -298,6 +298,37 @@ pub fn disk_name_to_index(name: &str) -> Option<u32> {
     u32::try_from(idx).ok()
 }
 
+/// The drive address libvirt derives from a disk's index (see [`disk_name_to_index`]) on
+/// `bus`, for SCSI buses of `scsi_bus_max_unit` units (on wide buses, more than 7 units, unit
+/// 7 is the controller's own and skipped). `None` for buses without drive addresses.
+pub fn drive_address_for_index(
+    index: u32,
+    bus: DiskBus,
+    scsi_bus_max_unit: u32,
+) -> Option<DriveAddress> {
+    let (controller, bus_no, unit) = match bus {
+        DiskBus::Scsi if scsi_bus_max_unit > 7 => {
+            let per = scsi_bus_max_unit - 1;
+            let mut unit = index % per;
+            if unit >= 7 {
+                unit += 1;
+            }
+            (index / per, 0, unit)
+        }
+        DiskBus::Scsi => (index / 7, 0, index % 7),
+        DiskBus::Ide => (index / 4, (index % 4) / 2, index % 2),
+        DiskBus::Sata => (index / 6, 0, index % 6),
+        DiskBus::Fdc => (index / 2, 0, index % 2),
+        _ => return None,
+    };
+    Some(DriveAddress {
+        controller,
+        bus: bus_no,
+        target: 0,
+        unit,
+    })
+}
+
 /// The drive address libvirt gives a disk that has none, from its name and bus.
 pub fn default_drive_address(dev: &str, bus: DiskBus) -> Result<Option<DriveAddress>, XmlError> {
     let idx = disk_name_to_index(dev).ok_or_else(|| {
@@ -307,41 +338,7 @@ pub fn default_drive_address(dev: &str, bus: DiskBus) -> Result<Option<DriveAddr
             "unknown disk name and no <address> given",
         )
     })?;
-    Ok(match bus {
-        DiskBus::Scsi => {
-            // Wide SCSI: 15 disks per controller, unit 7 skipped (the controller's own).
-            let per = SCSI_WIDE_BUS_UNITS - 1;
-            let mut unit = idx % per;
-            if unit >= 7 {
-                unit += 1;
-            }
-            Some(DriveAddress {
-                controller: idx / per,
-                bus: 0,
-                target: 0,
-                unit,
-            })
-        }
-        DiskBus::Ide => Some(DriveAddress {
-            controller: idx / 4,
-            bus: (idx % 4) / 2,
-            target: 0,
-            unit: idx % 2,
-        }),
-        DiskBus::Sata => Some(DriveAddress {
-            controller: idx / 6,
-            bus: 0,
-            target: 0,
-            unit: idx % 6,
-        }),
-        DiskBus::Fdc => Some(DriveAddress {
-            controller: idx / 2,
-            bus: 0,
-            target: 0,
-            unit: idx % 2,
-        }),
-        _ => None,
-    })
+    Ok(drive_address_for_index(idx, bus, SCSI_WIDE_BUS_UNITS))
 }
 
 #[cfg(test)]
