@@ -147,7 +147,8 @@ pub fn wait_for_port(addr: &str, timeout: Duration) -> bool {
 
 /// Debian's virsh (libvirt-clients). Panics with the install hint when it is missing.
 pub fn virsh_path() -> PathBuf {
-    let p = PathBuf::from(std::env::var_os("ESXVIRT_VIRSH").unwrap_or_else(|| "/usr/bin/virsh".into()));
+    let p =
+        PathBuf::from(std::env::var_os("ESXVIRT_VIRSH").unwrap_or_else(|| "/usr/bin/virsh".into()));
     assert!(
         p.exists(),
         "virsh not found at {} (apt-get install --no-install-recommends libvirt-clients)",
