@@ -157,6 +157,21 @@ pub fn virsh_path() -> PathBuf {
     p
 }
 
+/// The Python that has pyVmomi: `ESXVIRT_PYTHON`, else `target/pyvenv/bin/python`. Panics
+/// with the setup hint when it is missing (tests that need it fail, never skip).
+pub fn pyvmomi_python() -> PathBuf {
+    let p = match std::env::var_os("ESXVIRT_PYTHON") {
+        Some(p) => PathBuf::from(p),
+        None => workspace_root().join("target/pyvenv/bin/python"),
+    };
+    assert!(
+        p.exists(),
+        "pyVmomi's Python is missing at {} (run .ci/setup or set ESXVIRT_PYTHON)",
+        p.display()
+    );
+    p
+}
+
 /// Writes a libvirt auth.conf giving `user`/`password` for every esx/vpx host, for
 /// `LIBVIRT_AUTH_FILE`.
 pub fn write_libvirt_auth_file(dir: &Path, user: &str, password: &str) -> PathBuf {
