@@ -8,7 +8,7 @@ use crate::soap::Element;
 use crate::task::TaskSpec;
 use crate::value::{MoRef, Value};
 
-use super::{fault_of, split_path, walk};
+use super::{fault_of, normal_shares, split_path, walk};
 
 /// Top-level property names per container type.
 pub fn property_names(ty: &str) -> Vec<&'static str> {
@@ -259,32 +259,8 @@ pub fn property(w: &World, ty: &str, id: &str, path: &str) -> Result<Option<Valu
                     "config",
                     Value::obj("ResourceConfigSpec")
                         .with("entity", Value::moref("ResourcePool", id.to_string()))
-                        .with(
-                            "cpuAllocation",
-                            Value::obj("ResourceAllocationInfo")
-                                .with("reservation", Value::long(0))
-                                .with("expandableReservation", Value::bool(true))
-                                .with("limit", Value::long(-1))
-                                .with(
-                                    "shares",
-                                    Value::obj("SharesInfo")
-                                        .with("shares", Value::int(4000))
-                                        .with("level", Value::enumv("SharesLevel", "normal")),
-                                ),
-                        )
-                        .with(
-                            "memoryAllocation",
-                            Value::obj("ResourceAllocationInfo")
-                                .with("reservation", Value::long(0))
-                                .with("expandableReservation", Value::bool(true))
-                                .with("limit", Value::long(-1))
-                                .with(
-                                    "shares",
-                                    Value::obj("SharesInfo")
-                                        .with("shares", Value::int(163840))
-                                        .with("level", Value::enumv("SharesLevel", "normal")),
-                                ),
-                        ),
+                        .with("cpuAllocation", unlimited_allocation(4000))
+                        .with("memoryAllocation", unlimited_allocation(163840)),
                 ),
         ),
         ("ResourcePool", "runtime" | "config" | "childConfiguration") => None,
@@ -569,4 +545,14 @@ fn one_or_all(method: &str, found: Vec<MoRef>) -> Option<Value> {
     } else {
         found.into_iter().next().map(Value::MoRef)
     }
+}
+
+/// An expandable, unlimited `ResourceAllocationInfo` with no reservation and `shares`
+/// normal-level shares (a resource pool's CPU and memory allocation).
+fn unlimited_allocation(shares: i32) -> Value {
+    Value::obj("ResourceAllocationInfo")
+        .with("reservation", Value::long(0))
+        .with("expandableReservation", Value::bool(true))
+        .with("limit", Value::long(-1))
+        .with("shares", normal_shares(shares))
 }

@@ -868,17 +868,20 @@ fn storage_device_info(h: &Host) -> Value {
         )
 }
 
-/// HostFileSystemVolume of a datastore (VMFS or NAS).
-pub(crate) fn volume_value(d: &Datastore) -> Value {
+/// HostFileSystemVolume of a datastore (VMFS or NAS). `host_detail` adds what the host's
+/// fileSystemVolumeInfo reports beyond Datastore.info's volume (block and unmap geometry,
+/// ssd/local, the NAS user name); Datastore.info leaves those out.
+pub(crate) fn volume_value(d: &Datastore, host_detail: bool) -> Value {
+    let detail = |v: Value| host_detail.then_some(v);
     match d.kind {
         DatastoreKind::Vmfs => Value::obj("HostVmfsVolume")
             .with("type", Value::str("VMFS"))
             .with("name", Value::str(&d.name))
             .with("capacity", Value::long(d.capacity))
             .with("blockSizeMb", Value::int(1))
-            .with("blockSize", Value::int(1024))
-            .with("unmapGranularity", Value::int(1024))
-            .with("unmapPriority", Value::str("low"))
+            .with_opt("blockSize", detail(Value::int(1024)))
+            .with_opt("unmapGranularity", detail(Value::int(1024)))
+            .with_opt("unmapPriority", detail(Value::str("low")))
             .with("maxBlocks", Value::int(63_963_136))
             .with("majorVersion", Value::int(6))
             .with("version", Value::str("6.82"))
@@ -898,8 +901,8 @@ pub(crate) fn volume_value(d: &Datastore) -> Value {
                 ),
             )
             .with("vmfsUpgradable", Value::bool(false))
-            .with("ssd", Value::bool(false))
-            .with("local", Value::bool(true)),
+            .with_opt("ssd", detail(Value::bool(false)))
+            .with_opt("local", detail(Value::bool(true))),
         DatastoreKind::Nfs => Value::obj("HostNasVolume")
             .with("type", Value::str("NFS"))
             .with("name", Value::str(&d.name))
@@ -912,7 +915,7 @@ pub(crate) fn volume_value(d: &Datastore) -> Value {
                 "remotePath",
                 Value::str(d.nfs_path.clone().unwrap_or_default()),
             )
-            .with("userName", Value::str("")),
+            .with_opt("userName", detail(Value::str(""))),
     }
 }
 
@@ -931,7 +934,7 @@ fn file_system_volume_info(w: &World, h: &Host) -> Value {
                         .with("mounted", Value::bool(true))
                         .with("accessible", Value::bool(d.accessible)),
                 )
-                .with("volume", volume_value(d))
+                .with("volume", volume_value(d, true))
         })
         .collect();
     Value::obj("HostFileSystemVolumeInfo")

@@ -258,6 +258,13 @@ pub(crate) fn description(label: &str, summary: &str) -> Value {
         .with("summary", Value::str(summary))
 }
 
+/// `SharesInfo` at the normal level with `shares` shares.
+pub(crate) fn normal_shares(shares: i32) -> Value {
+    Value::obj("SharesInfo")
+        .with("shares", Value::int(shares))
+        .with("level", Value::enumv("SharesLevel", "normal"))
+}
+
 /// Splits `head.rest` of a property path.
 pub(crate) fn split_path(path: &str) -> (&str, &str) {
     match path.split_once('.') {

@@ -124,31 +124,22 @@ pub fn property(_w: &World, path: &str) -> Result<Option<Value>, Fault> {
             })
             .collect(),
         )),
-        "description" => Some(
-            Value::obj("PerformanceDescription")
-                .with(
-                    "counterType",
-                    Value::array(
-                        "ElementDescription",
-                        vec![
-                            element_description("absolute", "Absolute", "Absolute value"),
-                            element_description("delta", "Delta", "Delta value"),
-                            element_description("rate", "Rate", "Rate value"),
-                        ],
-                    ),
-                )
-                .with(
-                    "statsType",
-                    Value::array(
-                        "ElementDescription",
-                        vec![
-                            element_description("absolute", "Absolute", "Absolute value"),
-                            element_description("delta", "Delta", "Delta value"),
-                            element_description("rate", "Rate", "Rate value"),
-                        ],
-                    ),
-                ),
-        ),
+        "description" => {
+            // Both lists name the same three kinds of value.
+            let kinds = Value::array(
+                "ElementDescription",
+                vec![
+                    element_description("absolute", "Absolute", "Absolute value"),
+                    element_description("delta", "Delta", "Delta value"),
+                    element_description("rate", "Rate", "Rate value"),
+                ],
+            );
+            Some(
+                Value::obj("PerformanceDescription")
+                    .with("counterType", kinds.clone())
+                    .with("statsType", kinds),
+            )
+        }
         _ => return Err(Fault::invalid_property(path)),
     };
     walk(top, rest)

@@ -52,49 +52,7 @@ fn ds_info(w: &World, d: &crate::inventory::Datastore) -> Value {
         .with("freeSpace", Value::long(free))
         .with("maxFileSize", Value::long(68_719_476_736_000))
         .with("timestamp", Value::DateTime(STABLE_TIMESTAMP.into()))
-        .with(field, volume(d))
-}
-
-/// The volume as libvirt's decoder knows HostVmfsVolume / HostNasVolume.
-fn volume(d: &crate::inventory::Datastore) -> Value {
-    match d.kind {
-        DatastoreKind::Vmfs => Value::obj("HostVmfsVolume")
-            .with("type", Value::str("VMFS"))
-            .with("name", Value::str(&d.name))
-            .with("capacity", Value::long(d.capacity))
-            .with("blockSizeMb", Value::int(1))
-            .with("maxBlocks", Value::int(63_963_136))
-            .with("majorVersion", Value::int(6))
-            .with("version", Value::str("6.82"))
-            .with("uuid", Value::str(&d.uuid))
-            .with(
-                "extent",
-                Value::array(
-                    "HostScsiDiskPartition",
-                    d.vmfs_extent
-                        .iter()
-                        .map(|e| {
-                            Value::obj("HostScsiDiskPartition")
-                                .with("diskName", Value::str(e))
-                                .with("partition", Value::int(1))
-                        })
-                        .collect(),
-                ),
-            )
-            .with("vmfsUpgradable", Value::bool(false)),
-        DatastoreKind::Nfs => Value::obj("HostNasVolume")
-            .with("type", Value::str("NFS"))
-            .with("name", Value::str(&d.name))
-            .with("capacity", Value::long(d.capacity))
-            .with(
-                "remoteHost",
-                Value::str(d.nfs_host.clone().unwrap_or_default()),
-            )
-            .with(
-                "remotePath",
-                Value::str(d.nfs_path.clone().unwrap_or_default()),
-            ),
-    }
+        .with(field, super::host::volume_value(d, false))
 }
 
 fn summary(w: &World, d: &crate::inventory::Datastore) -> Value {
@@ -574,42 +532,28 @@ pub fn invoke(
                 },
             )
         }
-        ("VirtualDiskManager", "CopyVirtualDisk_Task") => {
+        ("VirtualDiskManager", "CopyVirtualDisk_Task" | "MoveVirtualDisk_Task") => {
+            // A move is a copy followed by deleting the source; only a copy returns a result
+            // (the new disk's name).
+            let moving = method == "MoveVirtualDisk_Task";
             let src = args.req_text("sourceName")?.to_string();
             let dst = args.req_text("destName")?.to_string();
             let force = args.bool_of("force")?.unwrap_or(false);
             let ent = ds_entity(w, &dst);
             let w: &World = w;
-            task(
-                cx,
-                this,
-                method,
-                "VirtualDiskManager.copyVirtualDisk",
-                ent,
-                || {
-                    w.copy_virtual_disk(&src, &dst, force).map_err(fe)?;
-                    Ok(Some(Value::any(Value::str(dst.clone()))))
-                },
-            )
-        }
-        ("VirtualDiskManager", "MoveVirtualDisk_Task") => {
-            let src = args.req_text("sourceName")?.to_string();
-            let dst = args.req_text("destName")?.to_string();
-            let force = args.bool_of("force")?.unwrap_or(false);
-            let ent = ds_entity(w, &dst);
-            let w: &World = w;
-            task(
-                cx,
-                this,
-                method,
-                "VirtualDiskManager.moveVirtualDisk",
-                ent,
-                || {
-                    w.copy_virtual_disk(&src, &dst, force).map_err(fe)?;
+            let description = if moving {
+                "VirtualDiskManager.moveVirtualDisk"
+            } else {
+                "VirtualDiskManager.copyVirtualDisk"
+            };
+            task(cx, this, method, description, ent, || {
+                w.copy_virtual_disk(&src, &dst, force).map_err(fe)?;
+                if moving {
                     w.delete_virtual_disk(&src).map_err(fe)?;
-                    Ok(None)
-                },
-            )
+                    return Ok(None);
+                }
+                Ok(Some(Value::any(Value::str(dst.clone()))))
+            })
         }
         ("VirtualDiskManager", "DeleteVirtualDisk_Task") => {
             let name = args.req_text("name")?.to_string();

@@ -13,7 +13,9 @@ use crate::soap::Element;
 use crate::task::TaskSpec;
 use crate::value::{MoRef, Value};
 
-use super::{description, element_description, fault_of, split_path, walk, STABLE_TIMESTAMP};
+use super::{
+    description, element_description, fault_of, normal_shares, split_path, walk, STABLE_TIMESTAMP,
+};
 
 /// Top-level VirtualMachine properties (for `PropertySpec.all`).
 pub const PROPERTY_NAMES: &[&str] = &[
@@ -265,13 +267,7 @@ fn devices(w: &World, vm: &Vm) -> Vec<Value> {
                 thin,
                 mode,
             } => {
-                let n = cfg
-                    .devices
-                    .iter()
-                    .filter(|x| matches!(x, Device::Disk { .. }))
-                    .position(|x| x == d)
-                    .unwrap_or(0)
-                    + 1;
+                let n = ordinal_of_kind(&cfg.devices, d);
                 let disk_uuid = w.disk_info(file).map(|i| i.uuid).unwrap_or_default();
                 let backing = Value::obj("VirtualDiskFlatVer2BackingInfo")
                     .with("fileName", Value::str(file))
@@ -300,22 +296,12 @@ fn devices(w: &World, vm: &Vm) -> Vec<Value> {
                     "capacityInBytes",
                     Value::long(capacity_kb.saturating_mul(1024)),
                 )
-                .with(
-                    "shares",
-                    Value::obj("SharesInfo")
-                        .with("shares", Value::int(1000))
-                        .with("level", Value::enumv("SharesLevel", "normal")),
-                )
+                .with("shares", normal_shares(1000))
                 .with(
                     "storageIOAllocation",
                     Value::obj("StorageIOAllocationInfo")
                         .with("limit", Value::long(-1))
-                        .with(
-                            "shares",
-                            Value::obj("SharesInfo")
-                                .with("shares", Value::int(1000))
-                                .with("level", Value::enumv("SharesLevel", "normal")),
-                        )
+                        .with("shares", normal_shares(1000))
                         .with("reservation", Value::int(0)),
                 )
                 .with("diskObjectId", Value::str(format!("{}-{key}", vm.moid)))
@@ -327,13 +313,7 @@ fn devices(w: &World, vm: &Vm) -> Vec<Value> {
                 device,
                 connected,
             } => {
-                let n = cfg
-                    .devices
-                    .iter()
-                    .filter(|x| matches!(x, Device::Cdrom { .. }))
-                    .position(|x| x == d)
-                    .unwrap_or(0)
-                    + 1;
+                let n = ordinal_of_kind(&cfg.devices, d);
                 let (backing, summary) = match (iso, device) {
                     (Some(iso), _) => (
                         Value::obj("VirtualCdromIsoBackingInfo")
@@ -2156,4 +2136,15 @@ pub(crate) fn snapshot_parent(vm: &Vm, snap: &str) -> Option<String> {
 #[allow(dead_code)]
 pub(crate) fn snapshot_count(vm: &Vm) -> usize {
     all_snapshots(&vm.snapshots).len()
+}
+
+/// 1-based position of `d` among the devices of its own kind (the N of "Hard disk N").
+fn ordinal_of_kind(devices: &[Device], d: &Device) -> usize {
+    let kind = std::mem::discriminant(d);
+    devices
+        .iter()
+        .filter(|x| std::mem::discriminant(*x) == kind)
+        .position(|x| x == d)
+        .unwrap_or(0)
+        + 1
 }
