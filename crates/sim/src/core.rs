@@ -690,51 +690,43 @@ impl Core {
 
     /// Diffs the collector's filters once; `Some(body)` when something changed.
     fn collect_updates(&self, collector: &MoRef, session: &Session) -> Option<String> {
-        let world = read(&self.world);
-        let tasks = read(&self.tasks);
-        let views = read(&self.views);
-        let reader = Reader {
-            core: self,
-            world: world.as_ref(),
-            tasks: &tasks,
-            views: &views,
-            session: Some(session),
-        };
-        // Take the filters out so the reader may lock the filter table itself.
-        let mut mine: Vec<Filter> = {
-            let mut fs = lock(&self.filters);
-            let (mine, rest): (Vec<Filter>, Vec<Filter>) = std::mem::take(&mut fs.filters)
-                .into_iter()
-                .partition(|f| f.session == session.key && f.collector == *collector);
-            fs.filters = rest;
-            mine
-        };
-        let mut changed: Vec<(MoRef, Vec<ObjectUpdate>)> = Vec::new();
-        for f in &mut mine {
-            let ups = f.diff(&reader);
-            if !ups.is_empty() {
-                changed.push((f.moref.clone(), ups));
+        self.with_reader(Some(session), |reader| {
+            // Take the filters out so the reader may lock the filter table itself.
+            let mut mine: Vec<Filter> = {
+                let mut fs = lock(&self.filters);
+                let (mine, rest): (Vec<Filter>, Vec<Filter>) = std::mem::take(&mut fs.filters)
+                    .into_iter()
+                    .partition(|f| f.session == session.key && f.collector == *collector);
+                fs.filters = rest;
+                mine
+            };
+            let mut changed: Vec<(MoRef, Vec<ObjectUpdate>)> = Vec::new();
+            for f in &mut mine {
+                let ups = f.diff(reader);
+                if !ups.is_empty() {
+                    changed.push((f.moref.clone(), ups));
+                }
             }
-        }
-        let mut fs = lock(&self.filters);
-        fs.filters.extend(mine);
-        if changed.is_empty() {
-            return None;
-        }
-        let version = fs
-            .versions
-            .entry((session.key.clone(), collector.value.clone()))
-            .or_insert(0);
-        *version += 1;
-        let mut out = String::with_capacity(1024);
-        out.push_str("<returnval><version>");
-        out.push_str(&version.to_string());
-        out.push_str("</version>");
-        for (filter, ups) in &changed {
-            write_filter_update(&mut out, filter, ups);
-        }
-        out.push_str("</returnval>");
-        Some(out)
+            let mut fs = lock(&self.filters);
+            fs.filters.extend(mine);
+            if changed.is_empty() {
+                return None;
+            }
+            let version = fs
+                .versions
+                .entry((session.key.clone(), collector.value.clone()))
+                .or_insert(0);
+            *version += 1;
+            let mut out = String::with_capacity(1024);
+            out.push_str("<returnval><version>");
+            out.push_str(&version.to_string());
+            out.push_str("</version>");
+            for (filter, ups) in &changed {
+                write_filter_update(&mut out, filter, ups);
+            }
+            out.push_str("</returnval>");
+            Some(out)
+        })
     }
 
     async fn wait_for_updates(

@@ -292,6 +292,22 @@ impl World {
         format!("{prefix}{n}")
     }
 
+    /// A standalone ESX server's skeleton: the root folder, ha-datacenter, its compute
+    /// resource and the host esx01. Gives (datacenter, host).
+    fn add_standalone_esx(&mut self, rng: &mut Rng) -> (String, String) {
+        self.root_folder = self.add_folder(
+            "ha-folder-root",
+            None,
+            "ha-folder-root",
+            &["Datacenter", "Folder"],
+        );
+        let dc = self.add_datacenter("ha-folder-root", "ha-datacenter");
+        let cr = self.add_compute(&dc, "esx01.example.com", false);
+        let host = host_template(rng, "esx01.example.com", 1, "192.168.10.21");
+        let h = self.add_host(&cr, host);
+        (dc, h)
+    }
+
     /// Add a datacenter under `parent` with its vm/host/datastore/network folders.
     pub fn add_datacenter(&mut self, parent: &str, name: &str) -> String {
         let (dc, vmf, hostf, dsf, netf) = match self.kind {
@@ -558,16 +574,7 @@ impl World {
     pub fn default_esx(files_dir: &Path) -> InvResult<World> {
         let mut w = World::empty(ServerKind::Esx, files_dir);
         let mut rng = Rng(0x5eed_e5c1);
-        w.root_folder = w.add_folder(
-            "ha-folder-root",
-            None,
-            "ha-folder-root",
-            &["Datacenter", "Folder"],
-        );
-        let dc = w.add_datacenter("ha-folder-root", "ha-datacenter");
-        let cr = w.add_compute(&dc, "esx01.example.com", false);
-        let host = host_template(&mut rng, "esx01.example.com", 1, "192.168.10.21");
-        let h = w.add_host(&cr, host);
+        let (dc, h) = w.add_standalone_esx(&mut rng);
         let extent = w.hosts[&h].luns[0].canonical_name.clone();
         w.add_datastore(
             &dc,
@@ -944,16 +951,8 @@ impl World {
             }
             dc
         } else {
-            w.root_folder = w.add_folder(
-                "ha-folder-root",
-                None,
-                "ha-folder-root",
-                &["Datacenter", "Folder"],
-            );
-            let dc = w.add_datacenter("ha-folder-root", "ha-datacenter");
-            let cr = w.add_compute(&dc, "esx01.example.com", false);
-            let t = host_template(&mut rng, "esx01.example.com", 1, "192.168.10.21");
-            hosts.push(w.add_host(&cr, t));
+            let (dc, h) = w.add_standalone_esx(&mut rng);
+            hosts.push(h);
             dc
         };
         let extent = w.hosts[&hosts[0]].luns[0].canonical_name.clone();
