@@ -37,6 +37,15 @@ fn vm_spec(paths: &[&str]) -> String {
     )
 }
 
+/// RetrievePropertiesEx of every VM's name (a call that needs a valid session).
+fn retrieve_vm_names(c: &mut Client) -> common::Reply {
+    c.call(
+        PC,
+        "RetrievePropertiesEx",
+        &format!("{}<options/>", vm_spec(&["name"])),
+    )
+}
+
 fn fault_type(body: &str) -> String {
     let i = body.find("<detail>").expect("fault detail");
     let rest = &body[i..];
@@ -65,11 +74,7 @@ fn core_service_content_needs_no_session_everything_else_does() {
             .contains("<rootFolder type=\"Folder\">root</rootFolder>"));
         assert!(r.body.contains("<about xsi:type=\"AboutInfo\">"));
 
-        let r = c.call(
-            PC,
-            "RetrievePropertiesEx",
-            &format!("{}<options/>", vm_spec(&["name"])),
-        );
+        let r = retrieve_vm_names(&mut c);
         assert_eq!(r.status, 500);
         assert_eq!(fault_type(&r.body), "NotAuthenticated");
         assert!(r.body.contains("<faultcode>ServerFaultCode</faultcode>"));
@@ -83,11 +88,7 @@ fn core_service_content_needs_no_session_everything_else_does() {
         assert_eq!(r.status, 200);
         let cookie = r.header("set-cookie").expect("session cookie").to_string();
         assert!(cookie.starts_with("vmware_soap_session=\""), "{cookie}");
-        let r = c.call(
-            PC,
-            "RetrievePropertiesEx",
-            &format!("{}<options/>", vm_spec(&["name"])),
-        );
+        let r = retrieve_vm_names(&mut c);
         assert_eq!(r.status, 200, "{}", r.body);
         assert_eq!(all_text(&r.body, "objects").len(), 3);
 
@@ -115,11 +116,7 @@ fn core_service_content_needs_no_session_everything_else_does() {
 
         let r = c.call(("SessionManager", SM), "Logout", "");
         assert_eq!(r.status, 200);
-        let r = c.call(
-            PC,
-            "RetrievePropertiesEx",
-            &format!("{}<options/>", vm_spec(&["name"])),
-        );
+        let r = retrieve_vm_names(&mut c);
         assert_eq!(fault_type(&r.body), "NotAuthenticated");
     }
 }
@@ -133,28 +130,16 @@ fn core_session_keys_differ_and_sessions_expire() {
     let mut c = a;
     sim.sim().set_session_idle_timeout(Duration::ZERO);
     std::thread::sleep(Duration::from_millis(20));
-    let r = c.call(
-        PC,
-        "RetrievePropertiesEx",
-        &format!("{}<options/>", vm_spec(&["name"])),
-    );
+    let r = retrieve_vm_names(&mut c);
     assert_eq!(fault_type(&r.body), "NotAuthenticated");
     sim.sim().set_session_idle_timeout(Duration::from_secs(600));
     let mut d = logged_in(&sim);
     sim.sim().expire_sessions();
-    let r = d.call(
-        PC,
-        "RetrievePropertiesEx",
-        &format!("{}<options/>", vm_spec(&["name"])),
-    );
+    let r = retrieve_vm_names(&mut d);
     assert_eq!(fault_type(&r.body), "NotAuthenticated");
     // A forged cookie is no session either.
     d.cookie = Some("vmware_soap_session=\"52000000-0000-0000-0000-000000000000\"".into());
-    let r = d.call(
-        PC,
-        "RetrievePropertiesEx",
-        &format!("{}<options/>", vm_spec(&["name"])),
-    );
+    let r = retrieve_vm_names(&mut d);
     assert_eq!(fault_type(&r.body), "NotAuthenticated");
 }
 
@@ -535,11 +520,7 @@ fn core_stats_endpoint_counts_methods() {
     let sim = start(2, Tls::Off);
     let mut c = logged_in(&sim);
     for _ in 0..3 {
-        c.call(
-            PC,
-            "RetrievePropertiesEx",
-            &format!("{}<options/>", vm_spec(&["name"])),
-        );
+        retrieve_vm_names(&mut c);
     }
     let r = c.request("GET", "/esxsim/stats", &[], b"").unwrap();
     let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();

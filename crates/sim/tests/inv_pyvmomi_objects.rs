@@ -8,24 +8,8 @@
 
 mod common;
 
-use std::path::PathBuf;
-use std::process::Command;
-
 use common::TestSim;
 use esxvirt_sim::{InventorySource, SimConfig, Tls};
-
-fn python() -> PathBuf {
-    let p = match std::env::var_os("ESXVIRT_PYTHON") {
-        Some(p) => PathBuf::from(p),
-        None => esxvirt_testkit::workspace_root().join("target/pyvenv/bin/python"),
-    };
-    assert!(
-        p.exists(),
-        "pyVmomi's Python is missing at {} (run .ci/setup or set ESXVIRT_PYTHON)",
-        p.display()
-    );
-    p
-}
 
 fn run(inventory: InventorySource, tls: Tls) -> String {
     let sim = TestSim::start(SimConfig {
@@ -33,21 +17,7 @@ fn run(inventory: InventorySource, tls: Tls) -> String {
         inventory,
         ..SimConfig::default()
     });
-    let url = sim.url();
-    let (proto, hostport) = url.split_once("://").expect("url");
-    let (host, port) = hostport.rsplit_once(':').expect("port");
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/pyvmomi/inv_objects.py");
-    let out = Command::new(python())
-        .arg(script)
-        .args([proto, host, port, "root", "password"])
-        .output()
-        .expect("run python");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "pyVmomi failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = common::run_pyvmomi(&sim, "inv_objects.py", &[]);
     assert!(stdout.ends_with("ok\n"), "{stdout}");
     stdout
 }

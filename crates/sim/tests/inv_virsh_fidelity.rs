@@ -6,9 +6,8 @@
 mod common;
 
 use std::path::PathBuf;
-use std::process::Command;
 
-use common::TestSim;
+use common::{TestSim, VirshOut as Out};
 use esxvirt_sim::{InventorySource, SimConfig, Tls};
 
 struct Env {
@@ -17,12 +16,6 @@ struct Env {
     files: PathBuf,
     auth: PathBuf,
     vcenter: bool,
-}
-
-struct Out {
-    ok: bool,
-    stdout: String,
-    stderr: String,
 }
 
 impl Env {
@@ -62,23 +55,7 @@ impl Env {
     }
 
     fn virsh(&self, args: &[&str]) -> Out {
-        let out = Command::new(esxvirt_testkit::virsh_path())
-            .arg("-c")
-            .arg(self.uri())
-            .args(args)
-            .env("LIBVIRT_AUTH_FILE", &self.auth)
-            .env("HOME", &self.dir)
-            .env("XDG_CONFIG_HOME", self.dir.join("config"))
-            .env("XDG_CACHE_HOME", self.dir.join("cache"))
-            .env("XDG_RUNTIME_DIR", self.dir.join("run"))
-            .env_remove("LIBVIRT_DEFAULT_URI")
-            .output()
-            .expect("run virsh");
-        Out {
-            ok: out.status.success(),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        common::run_virsh(&self.uri(), &self.auth, &self.dir, args)
     }
 
     /// Runs virsh, requires success and a silent stderr (libvirt warns on every field of a
@@ -378,22 +355,9 @@ fn inv_virsh_question_survives_a_restart_with_state_file() {
     };
     let virsh = |sim: &TestSim, extra: &str, args: &[&str]| {
         let port = sim.url().rsplit(':').next().unwrap_or_default().to_string();
-        let out = Command::new(esxvirt_testkit::virsh_path())
-            .arg("-c")
-            .arg(format!(
-                "esx://root@127.0.0.1:{port}/?transport=http&{extra}"
-            ))
-            .args(args)
-            .env("LIBVIRT_AUTH_FILE", &auth)
-            .env("HOME", &dir)
-            .env_remove("LIBVIRT_DEFAULT_URI")
-            .output()
-            .expect("run virsh");
-        (
-            out.status.success(),
-            String::from_utf8_lossy(&out.stdout).into_owned()
-                + &String::from_utf8_lossy(&out.stderr),
-        )
+        let uri = format!("esx://root@127.0.0.1:{port}/?transport=http&{extra}");
+        let out = common::run_virsh(&uri, &auth, &dir, args);
+        (out.ok, out.stdout + &out.stderr)
     };
     {
         let sim = start();

@@ -8,43 +8,13 @@
 
 mod common;
 
-use std::path::PathBuf;
-use std::process::Command;
-
 use common::{StubWorld, TestSim};
 use esxvirt_sim::{InventorySource, SimConfig, Tls};
 
-fn python() -> PathBuf {
-    let p = match std::env::var_os("ESXVIRT_PYTHON") {
-        Some(p) => PathBuf::from(p),
-        None => esxvirt_testkit::workspace_root().join("target/pyvenv/bin/python"),
-    };
-    assert!(
-        p.exists(),
-        "pyVmomi's Python is missing at {} (run .ci/setup or set ESXVIRT_PYTHON)",
-        p.display()
-    );
-    p
-}
-
 fn run(sim: &TestSim, steps: &str, vm: Option<&str>) -> String {
-    let url = sim.url();
-    let (proto, hostport) = url.split_once("://").unwrap();
-    let (host, port) = hostport.rsplit_once(':').unwrap();
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/pyvmomi/acceptance.py");
-    let mut cmd = Command::new(python());
-    cmd.arg(script)
-        .args([proto, host, port, "root", "password", steps]);
-    if let Some(vm) = vm {
-        cmd.arg(vm);
-    }
-    let out = cmd.output().expect("run python");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "pyVmomi failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let mut args = vec![steps];
+    args.extend(vm);
+    let stdout = common::run_pyvmomi(sim, "acceptance.py", &args);
     assert!(stdout.ends_with("done\n"), "{stdout}");
     stdout
 }

@@ -10,9 +10,8 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use common::TestSim;
+use common::{TestSim, VirshOut as Out};
 use esxvirt_sim::{SimConfig, Tls};
 
 /// One simulator plus what virsh needs to talk to it.
@@ -20,12 +19,6 @@ struct Env {
     sim: TestSim,
     dir: PathBuf,
     auth: PathBuf,
-}
-
-struct Out {
-    ok: bool,
-    stdout: String,
-    stderr: String,
 }
 
 impl Env {
@@ -55,23 +48,7 @@ impl Env {
 
     /// Runs `virsh -c URI ARGS` (with `extra` URI parameters).
     fn virsh_with(&self, extra: &str, args: &[&str]) -> Out {
-        let out = Command::new(esxvirt_testkit::virsh_path())
-            .arg("-c")
-            .arg(self.uri(extra))
-            .args(args)
-            .env("LIBVIRT_AUTH_FILE", &self.auth)
-            .env("HOME", &self.dir)
-            .env("XDG_CONFIG_HOME", self.dir.join("config"))
-            .env("XDG_CACHE_HOME", self.dir.join("cache"))
-            .env("XDG_RUNTIME_DIR", self.dir.join("run"))
-            .env_remove("LIBVIRT_DEFAULT_URI")
-            .output()
-            .expect("run virsh");
-        Out {
-            ok: out.status.success(),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        common::run_virsh(&self.uri(extra), &self.auth, &self.dir, args)
     }
 
     fn virsh(&self, args: &[&str]) -> Out {
@@ -416,22 +393,14 @@ fn virsh_vpx_paths() {
     let auth = esxvirt_testkit::write_libvirt_auth_file(&dir, "root", "password");
     let port = sim.url().rsplit(':').next().unwrap().to_string();
     let run = |path: &str, args: &[&str]| -> String {
-        let out = Command::new(esxvirt_testkit::virsh_path())
-            .arg("-c")
-            .arg(format!("vpx://root@127.0.0.1:{port}/{path}?no_verify=1"))
-            .args(args)
-            .env("LIBVIRT_AUTH_FILE", &auth)
-            .env("HOME", &dir)
-            .env_remove("LIBVIRT_DEFAULT_URI")
-            .output()
-            .expect("run virsh");
-        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let uri = format!("vpx://root@127.0.0.1:{port}/{path}?no_verify=1");
+        let out = common::run_virsh(&uri, &auth, &dir, args);
         assert!(
-            out.status.success(),
-            "virsh {path} {args:?}: {stdout}{}",
-            String::from_utf8_lossy(&out.stderr)
+            out.ok,
+            "virsh {path} {args:?}: {}{}",
+            out.stdout, out.stderr
         );
-        stdout
+        out.stdout
     };
     // A host in a cluster, and a standalone host.
     let list = run("dc1/cluster1/esx-01.example.com", &["list", "--all"]);

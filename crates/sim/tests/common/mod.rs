@@ -5,6 +5,8 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
+use std::path::Path;
+use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -472,4 +474,57 @@ impl Drop for TestSim {
             self.rt.block_on(s.shutdown());
         }
     }
+}
+
+/// What one virsh run printed and whether it succeeded.
+pub struct VirshOut {
+    pub ok: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs the system virsh as `virsh -c URI ARGS` with the password file `auth`, and HOME and
+/// the XDG directories inside `dir` so no user configuration or cache takes part.
+pub fn run_virsh(uri: &str, auth: &Path, dir: &Path, args: &[&str]) -> VirshOut {
+    let out = Command::new(esxvirt_testkit::virsh_path())
+        .arg("-c")
+        .arg(uri)
+        .args(args)
+        .env("LIBVIRT_AUTH_FILE", auth)
+        .env("HOME", dir)
+        .env("XDG_CONFIG_HOME", dir.join("config"))
+        .env("XDG_CACHE_HOME", dir.join("cache"))
+        .env("XDG_RUNTIME_DIR", dir.join("run"))
+        .env_remove("LIBVIRT_DEFAULT_URI")
+        .output()
+        .expect("run virsh");
+    VirshOut {
+        ok: out.status.success(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Runs the pyVmomi script `tests/pyvmomi/SCRIPT` against `sim` as
+/// `python SCRIPT PROTO HOST PORT root password ARGS...`; requires success and gives stdout.
+pub fn run_pyvmomi(sim: &TestSim, script: &str, args: &[&str]) -> String {
+    let url = sim.url();
+    let (proto, hostport) = url.split_once("://").expect("url");
+    let (host, port) = hostport.rsplit_once(':').expect("port");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/pyvmomi")
+        .join(script);
+    let out = Command::new(esxvirt_testkit::pyvmomi_python())
+        .arg(script)
+        .args([proto, host, port, "root", "password"])
+        .args(args)
+        .output()
+        .expect("run python");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "pyVmomi failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
 }
