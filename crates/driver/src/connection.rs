@@ -321,17 +321,14 @@ impl Connection {
             moref: summary.moref,
             prefetched: std::cell::RefCell::new(crate::domain::info_from(p)),
             prefetched_state: std::cell::Cell::new(Some(summary.state)),
+            snapshots: Default::default(),
+            prefetched_autostart: std::cell::Cell::new(None),
         })
     }
 
     /// The host's autostart manager and its configuration.
     pub(crate) fn autostart_config(&self) -> Result<(MoRef, HostAutoStartManagerConfig)> {
-        let host = self
-            .engine
-            .host_props(&["configManager.autoStartManager"])?;
-        let manager = host
-            .mo("configManager.autoStartManager")
-            .ok_or_else(|| Error::internal("Could not retrieve the AutoStartManager object"))?;
+        let manager = self.engine.autostart_manager()?;
         let mut p = self
             .engine
             .object_props(&manager, &["config"])?
@@ -434,29 +431,75 @@ impl Connection {
         if self.engine.is_vcenter() {
             paths.push("runtime.host");
         }
-        match self.engine.object_props(moref, &paths)? {
-            Some(p) => {
-                if self.engine.is_vcenter() {
-                    let host = self.engine.context()?.host;
-                    if p.mo("runtime.host").map(|h| h.value) != Some(host.value) {
-                        return Ok(None);
-                    }
-                }
-                Ok(Some(self.domain_from(&p)?))
-            }
-            None => Ok(None),
+        // With the AutoStartManager known (session cache), its configuration comes in the
+        // same retrieval, so `dominfo` needs no second one for the autostart flag.
+        let manager = self.engine.known_autostart_manager();
+        let mut specs = vec![crate::engine::filter(
+            moref,
+            false,
+            vec![],
+            vec![crate::engine::props_of(&moref.ty, &paths)],
+        )];
+        if let Some(m) = &manager {
+            specs.push(crate::engine::filter(
+                m,
+                false,
+                vec![],
+                vec![crate::engine::props_of(&m.ty, &["config"])],
+            ));
         }
+        let objects = match self.engine.retrieve(specs) {
+            Ok(o) => o,
+            Err(e) if crate::engine::is_not_found(&e) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let mut vm = None;
+        let mut autostart_cfg = None;
+        for mut o in objects {
+            let is_manager = manager
+                .as_ref()
+                .zip(o.obj.as_ref())
+                .is_some_and(|(m, obj)| obj.value == m.value && obj.type_ == m.ty);
+            if is_manager {
+                autostart_cfg = Some(match o.take("config") {
+                    Some(Value::HostAutoStartManagerConfig(c)) => *c,
+                    _ => HostAutoStartManagerConfig::default(),
+                });
+            } else if vm.is_none() {
+                vm = Some(o);
+            }
+        }
+        let Some(p) = vm else { return Ok(None) };
+        if self.engine.is_vcenter() {
+            let host = self.engine.context()?.host;
+            if p.mo("runtime.host").map(|h| h.value) != Some(host.value) {
+                return Ok(None);
+            }
+        }
+        let d = self.domain_from(&p)?;
+        if let Some(cfg) = autostart_cfg {
+            d.prefetched_autostart
+                .set(Some(crate::domain::autostart_of(&cfg, &d.moref)));
+        }
+        Ok(Some(d))
     }
 
     /// The running domain with `id` (`virDomainLookupByID`); error `No domain with ID N`.
     pub fn domain_lookup_by_id(&self, id: i32) -> Result<Domain<'_>> {
         let not_found = || Error::new(ErrorCode::NoDomain, format!("No domain with ID {id}"));
+        // The ID is the number of the VM's managed-object id: that object is asked for
+        // directly; a scan remains for hosts whose ids are not bare numbers.
         let found = if self.engine.is_vcenter() {
             self.domain_by_moref(&MoRef::new("VirtualMachine", &format!("vm-{id}")))?
+        } else if id < 0 {
+            None
         } else {
-            self.find_vm(|s| {
-                s.state != DomainState::Shutoff && vm_info::id_from_moref(&s.moref) == Some(id)
-            })?
+            match self.domain_by_moref(&MoRef::new("VirtualMachine", &id.to_string()))? {
+                Some(d) => Some(d),
+                None => self.find_vm(|s| {
+                    s.state != DomainState::Shutoff && vm_info::id_from_moref(&s.moref) == Some(id)
+                })?,
+            }
         };
         match found {
             Some(d) if d.id.get() == id => Ok(d),
@@ -476,24 +519,26 @@ impl Connection {
     /// The domain with this UUID (`virDomainLookupByUUID`).
     pub fn domain_lookup_by_uuid(&self, uuid: &[u8; 16]) -> Result<Domain<'_>> {
         let text = crate::domain::format_uuid(uuid);
-        let found = if self.engine.is_vcenter() {
-            let ctx = self.engine.context()?;
-            let t = text.clone();
-            let moref = self.engine.run(|c| {
-                let dc = ctx.datacenter.vi();
-                let t = t.clone();
-                async move {
-                    c.find_by_uuid(Some(&dc), &t, true, None)
-                        .await
-                        .map_err(crate::engine::vi_err)
-                }
-            })?;
-            match moref {
-                Some(m) => self.domain_by_moref(&MoRef::from_vi(&m))?,
-                None => None,
-            }
+        // The search index answers without listing every VM: in the connection's datacenter
+        // on vCenter, in the whole (single-host) inventory on ESX.
+        let dc = if self.engine.is_vcenter() {
+            Some(self.engine.context()?.datacenter)
         } else {
-            self.find_vm(|s| &s.uuid == uuid)?
+            None
+        };
+        let t = text.clone();
+        let moref = self.engine.run(|c| {
+            let dc = dc.as_ref().map(MoRef::vi);
+            let t = t.clone();
+            async move {
+                c.find_by_uuid(dc.as_ref(), &t, true, None)
+                    .await
+                    .map_err(crate::engine::vi_err)
+            }
+        })?;
+        let found = match moref {
+            Some(m) => self.domain_by_moref(&MoRef::from_vi(&m))?,
+            None => None,
         };
         found.ok_or_else(|| {
             Error::new(

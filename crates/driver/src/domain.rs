@@ -39,6 +39,24 @@ pub struct Domain<'c> {
     /// The state seen by the lookup or listing, used once by [`Domain::get_state`] (so
     /// `list` needs no request per domain); dropped by any change made through the handle.
     pub(crate) prefetched_state: std::cell::Cell<Option<DomainState>>,
+    /// The snapshot tree, retrieved once per command and shared by this handle's clones
+    /// (the snapshot handles), so a snapshot query costs one retrieval; dropped by any task.
+    pub(crate) snapshots: std::sync::Arc<std::sync::Mutex<Option<SnapshotTree>>>,
+    /// The autostart flag, when the lookup retrieved the AutoStartManager's configuration
+    /// with the VM; used once by [`Domain::get_autostart`].
+    pub(crate) prefetched_autostart: std::cell::Cell<Option<bool>>,
+}
+
+/// Whether the VM `moref` starts with the host under this AutoStartManager configuration.
+pub(crate) fn autostart_of(cfg: &HostAutoStartManagerConfig, moref: &str) -> bool {
+    if cfg.defaults.as_ref().and_then(|d| d.enabled) != Some(true) {
+        return false;
+    }
+    cfg.power_info
+        .iter()
+        .find(|p| p.key.value == moref)
+        .map(|p| p.start_action.eq_ignore_ascii_case("powerOn"))
+        .unwrap_or(false)
 }
 
 /// What a lookup by reference retrieves: the identity and the `virDomainGetInfo` values.
@@ -180,12 +198,14 @@ impl<'c> Domain<'c> {
         self.conn.check_writable()?;
         self.prefetched.borrow_mut().take();
         self.prefetched_state.take();
+        self.prefetched_autostart.take();
+        self.forget_snapshots();
         let vm = self.mo();
         let mut all: Vec<&str> = paths.to_vec();
         all.extend(["runtime.question", "recentTask"]);
         let auto = self.conn.engine.auto_answer;
         let not_found = self.not_found().to_string();
-        self.conn.engine.run(|c| {
+        let out = self.conn.engine.run(|c| {
             let vm = vm.clone();
             let all = all.clone();
             let check = &check;
@@ -221,7 +241,10 @@ impl<'c> Domain<'c> {
                 }
                 Ok(out.result)
             }
-        })
+        });
+        // The task may have changed the snapshot tree (create, revert, remove).
+        self.forget_snapshots();
+        out
     }
 
     /// Runs a task on a snapshot of this VM (revert, remove) with the VM's question handling.
@@ -791,21 +814,17 @@ impl<'c> Domain<'c> {
 
     /// Whether the domain starts with the host (`virDomainGetAutostart`).
     pub fn get_autostart(&self) -> Result<bool> {
-        let (_, cfg) = self.autostart_config()?;
-        if cfg.defaults.as_ref().and_then(|d| d.enabled) != Some(true) {
-            return Ok(false);
+        if let Some(autostart) = self.prefetched_autostart.take() {
+            return Ok(autostart);
         }
-        Ok(cfg
-            .power_info
-            .iter()
-            .find(|p| p.key.value == self.moref)
-            .map(|p| p.start_action.eq_ignore_ascii_case("powerOn"))
-            .unwrap_or(false))
+        let (_, cfg) = self.autostart_config()?;
+        Ok(autostart_of(&cfg, &self.moref))
     }
 
     /// Sets autostart (`virDomainSetAutostart`) through the host's AutoStartManager.
     pub fn set_autostart(&self, autostart: bool) -> Result<()> {
         self.conn.check_writable()?;
+        self.prefetched_autostart.take();
         let (manager, cfg) = self.autostart_config()?;
         let mut spec = HostAutoStartManagerConfig::default();
         if autostart && cfg.defaults.as_ref().and_then(|d| d.enabled) != Some(true) {
@@ -926,10 +945,12 @@ impl<'c> Domain<'c> {
         }
     }
 
-    /// Always false: ESX has no managed save (`virDomainHasManagedSaveImage`).
+    /// Always false: ESX has no managed save (`virDomainHasManagedSaveImage`), without a
+    /// request.
     pub fn has_managed_save_image(&self, flags: u32) -> Result<bool> {
         check_flags(flags, 0, "esxDomainHasManagedSaveImage")?;
-        self.props(&["name"])?;
+        // A handle comes from a lookup or listing of this connection, which proved the VM
+        // exists; asking again would cost a request per domain (`list --managed-save`).
         Ok(false)
     }
 
@@ -987,6 +1008,24 @@ impl<'c> Domain<'c> {
 
     /// The snapshot tree (one retrieval).
     pub(crate) fn snapshot_tree(&self) -> Result<SnapshotTree> {
+        if let Some(tree) = self.snapshots.lock().ok().and_then(|t| t.clone()) {
+            return Ok(tree);
+        }
+        let tree = self.retrieve_snapshot_tree()?;
+        if let Ok(mut t) = self.snapshots.lock() {
+            *t = Some(tree.clone());
+        }
+        Ok(tree)
+    }
+
+    /// Drops the cached snapshot tree (after any change made through the handle).
+    fn forget_snapshots(&self) {
+        if let Ok(mut t) = self.snapshots.lock() {
+            *t = None;
+        }
+    }
+
+    fn retrieve_snapshot_tree(&self) -> Result<SnapshotTree> {
         let mut p = self.props(&["snapshot.rootSnapshotList", "snapshot.currentSnapshot"])?;
         let current = p.mo("snapshot.currentSnapshot").map(|m| m.value);
         let roots = match p.take("snapshot.rootSnapshotList") {

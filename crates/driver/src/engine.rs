@@ -63,6 +63,9 @@ pub(crate) struct HostContext {
 struct CachedContext {
     product: Option<Product>,
     host: Option<HostContext>,
+    /// The host's AutoStartManager, so autostart queries need one retrieval.
+    #[serde(default)]
+    autostart_manager: Option<MoRef>,
 }
 
 /// The property values of one object, by property path.
@@ -269,6 +272,8 @@ pub(crate) struct Engine {
     pub uri: Uri,
     pub product: Product,
     ctx: Mutex<Option<HostContext>>,
+    /// The host's AutoStartManager once known (kept with the session in the cache).
+    autostart_manager: Mutex<Option<MoRef>>,
     /// Credentials still to resolve (when the session came from the cache).
     pending_auth: Mutex<Option<PendingAuth>>,
     cache: Option<(SessionCache, String)>,
@@ -381,6 +386,7 @@ impl Engine {
                             uri: uri.clone(),
                             product,
                             ctx: Mutex::new(cached.host),
+                            autostart_manager: Mutex::new(cached.autostart_manager),
                             pending_auth: Mutex::new(Some(PendingAuth {
                                 options: options.clone(),
                             })),
@@ -419,6 +425,7 @@ impl Engine {
             uri: uri.clone(),
             product,
             ctx: Mutex::new(None),
+            autostart_manager: Mutex::new(None),
             pending_auth: Mutex::new(None),
             cache,
             auto_answer: uri.params.auto_answer,
@@ -438,6 +445,7 @@ impl Engine {
         let context = serde_json::to_value(CachedContext {
             product: Some(self.product),
             host: ctx,
+            autostart_manager: self.autostart_manager.lock().ok().and_then(|m| m.clone()),
         })
         .unwrap_or_default();
         let entry = SessionEntry {
@@ -745,6 +753,28 @@ impl Engine {
             let data = bytes::Bytes::from(data.clone());
             async move { c.put_file(&p, data).await.map_err(vi_err) }
         })
+    }
+
+    /// The host's AutoStartManager when already known (no request).
+    pub fn known_autostart_manager(&self) -> Option<MoRef> {
+        self.autostart_manager.lock().ok().and_then(|m| m.clone())
+    }
+
+    /// The host's AutoStartManager: remembered (and kept in the session cache) after the
+    /// first retrieval, since it never changes for a host.
+    pub fn autostart_manager(&self) -> Result<MoRef> {
+        if let Some(m) = self.autostart_manager.lock().ok().and_then(|m| m.clone()) {
+            return Ok(m);
+        }
+        let host = self.host_props(&["configManager.autoStartManager"])?;
+        let manager = host
+            .mo("configManager.autoStartManager")
+            .ok_or_else(|| Error::internal("Could not retrieve the AutoStartManager object"))?;
+        if let Ok(mut m) = self.autostart_manager.lock() {
+            *m = Some(manager.clone());
+        }
+        self.save_cache();
+        Ok(manager)
     }
 
     /// Whether the session lives in the session cache (and so outlives this process).

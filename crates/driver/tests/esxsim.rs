@@ -576,3 +576,112 @@ fn esxsim_faults_leave_nothing_behind() {
     drop(sim);
     let _ = std::fs::remove_dir_all(&files);
 }
+
+#[test]
+fn esxsim_round_trips_of_read_commands() {
+    let sim = Sim::start(InventorySource::DefaultEsx, true);
+    let dir = tempdir("rtt-cache");
+    let cached = OpenOptions {
+        session_cache: true,
+        session_cache_dir: Some(dir.clone()),
+        ..opts()
+    };
+    let conn = Connection::open(&sim.esx(), &cached).expect("open");
+    let count = |f: &dyn Fn()| {
+        let before = conn.request_count();
+        f();
+        conn.request_count() - before
+    };
+    let dominfo = |name: &str| {
+        let d = conn.domain_lookup_by_name(name).expect("lookup");
+        d.get_info().expect("info");
+        d.is_persistent().expect("persistent");
+        let autostart = d.get_autostart().expect("autostart");
+        assert!(!d.has_managed_save_image(0).expect("managed save"));
+        autostart
+    };
+    // The first autostart query of a session finds the host's AutoStartManager; afterwards
+    // (also in the next run, through the session cache) its configuration comes with the
+    // lookup's retrieval.
+    assert_eq!(count(&|| assert!(!dominfo("web01"))), 4, "dominfo, first");
+    assert_eq!(
+        count(&|| assert!(!dominfo("web01"))),
+        2,
+        "dominfo: FindChild + one retrieval"
+    );
+    drop(conn);
+    let conn = Connection::open(&sim.esx(), &cached).expect("warm open");
+    assert_eq!(conn.request_count(), 0);
+    let web01 = conn.domain_lookup_by_name("web01").expect("lookup");
+    assert!(!web01.get_autostart().expect("autostart"));
+    assert_eq!(
+        conn.request_count(),
+        2,
+        "warm dominfo: FindChild + one retrieval"
+    );
+    // The prefetched flag follows a change made through the handle.
+    web01.set_autostart(true).expect("autostart");
+    assert!(web01.get_autostart().expect("autostart"));
+    let again = conn.domain_lookup_by_name("web01").expect("lookup");
+    assert!(again.get_autostart().expect("autostart (prefetched)"));
+    web01.set_autostart(false).expect("autostart --disable");
+
+    // By UUID: the search index, then the VM; by ID: the VM object itself.
+    let uuid = web01.get_uuid_string();
+    let before = conn.request_count();
+    let d = conn.domain_lookup_by_uuid_string(&uuid).expect("by uuid");
+    d.get_info().expect("info");
+    assert_eq!(conn.request_count() - before, 2, "lookup by UUID");
+    assert_eq!(d.get_name(), "web01");
+    let running = conn
+        .list_all_domains(flags::list_domains::ACTIVE)
+        .expect("active");
+    let id = running[0].get_id().expect("id") as i32;
+    let before = conn.request_count();
+    let d = conn.domain_lookup_by_id(id).expect("by id");
+    assert_eq!(conn.request_count() - before, 1, "lookup by ID");
+    assert_eq!(d.get_name(), running[0].get_name());
+    assert_eq!(
+        conn.domain_lookup_by_id(99999).unwrap_err().to_string(),
+        "Domain not found: No domain with ID 99999"
+    );
+    assert_eq!(
+        conn.domain_lookup_by_uuid_string("00000000-0000-0000-0000-000000000001")
+            .unwrap_err()
+            .to_string(),
+        "Domain not found: Could not find domain with UUID '00000000-0000-0000-0000-000000000001'"
+    );
+    // An inactive VM has no ID.
+    let inactive = conn
+        .list_all_domains(flags::list_domains::INACTIVE)
+        .expect("inactive");
+    let n: i32 = inactive[0]
+        .managed_object_id()
+        .parse()
+        .expect("numeric moref");
+    assert!(conn.domain_lookup_by_id(n).is_err());
+
+    // Snapshot queries: one retrieval of the tree after the lookup, whatever is asked.
+    let db01 = conn.domain_lookup_by_name("db01").expect("db01");
+    let before = conn.request_count();
+    let names = db01.snapshot_list_names(0).expect("snapshot-list");
+    assert!(!names.is_empty());
+    for n in &names {
+        let s = db01.snapshot_lookup_by_name(n, 0).expect("snapshot");
+        s.get_xml_desc(0).expect("snapshot-dumpxml");
+        let _ = s.get_parent(0);
+        s.is_current(0).expect("current?");
+    }
+    let current = db01.snapshot_current(0).expect("snapshot-current");
+    current.get_xml_desc(0).expect("xml");
+    assert_eq!(conn.request_count() - before, 1, "snapshot queries");
+    // A snapshot made through the handle is seen at once.
+    let before_names = names.len();
+    db01.snapshot_create_xml("<domainsnapshot><name>rtt</name></domainsnapshot>", 0)
+        .expect("snapshot-create");
+    let names = db01.snapshot_list_names(0).expect("snapshot-list");
+    assert_eq!(names.len(), before_names + 1);
+    assert_eq!(db01.snapshot_current(0).expect("current").get_name(), "rtt");
+    drop(conn);
+    let _ = std::fs::remove_dir_all(&dir);
+}
