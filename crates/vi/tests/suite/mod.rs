@@ -303,32 +303,27 @@ pub async fn expired_session_is_renewed(url: &str, user: &str, pass: &str) {
     assert_eq!(stale.request_count(), 3, "failed read, login, retried read");
 }
 
+/// The name of the first object of type `ty` below `root`.
+async fn first_name(c: &Client, root: &ManagedObjectReference, ty: &str) -> String {
+    let objects = c
+        .retrieve_objects(root, ty, &["name"], 0)
+        .collect_all()
+        .await
+        .unwrap_or_else(|e| panic!("{ty} objects: {e}"));
+    objects
+        .first()
+        .and_then(|o| o.get("name"))
+        .and_then(Value::as_str)
+        .unwrap_or_else(|| panic!("a {ty} with a name"))
+        .to_string()
+}
+
 /// Uploads a file to the first datastore over HTTP (`/folder/...`) and downloads it back.
 pub async fn datastore_file_round_trip(url: &str, user: &str, pass: &str) {
     let c = login(url, user, pass).await;
     let root = c.service_content().root_folder.clone();
-    let dc = c
-        .retrieve_objects(&root, "Datacenter", &["name"], 0)
-        .collect_all()
-        .await
-        .expect("datacenters");
-    let dc_name = dc
-        .first()
-        .and_then(|o| o.get("name"))
-        .and_then(Value::as_str)
-        .expect("a datacenter")
-        .to_string();
-    let ds = c
-        .retrieve_objects(&root, "Datastore", &["name"], 0)
-        .collect_all()
-        .await
-        .expect("datastores");
-    let ds_name = ds
-        .first()
-        .and_then(|o| o.get("name"))
-        .and_then(Value::as_str)
-        .expect("a datastore")
-        .to_string();
+    let dc_name = first_name(&c, &root, "Datacenter").await;
+    let ds_name = first_name(&c, &root, "Datastore").await;
     let path = esxvirt_vi::datastore_file_path("esxvirt-vi-suite.txt", &dc_name, &ds_name);
     let data = bytes::Bytes::from_static(b"esxvirt vi suite\n");
     c.put_file(&path, data.clone())
@@ -389,17 +384,8 @@ pub async fn container_view_and_search_index(url: &str, user: &str, pass: &str) 
         .expect("FindByUuid");
     assert!(none.is_none());
 
-    let dc = c
-        .retrieve_objects(&root, "Datacenter", &["name"], 0)
-        .collect_all()
-        .await
-        .expect("datacenters");
-    let dc_name = dc
-        .first()
-        .and_then(|o| o.get("name"))
-        .and_then(Value::as_str)
-        .expect("a datacenter");
-    let child = c.find_child(&root, dc_name).await.expect("FindChild");
+    let dc_name = first_name(&c, &root, "Datacenter").await;
+    let child = c.find_child(&root, &dc_name).await.expect("FindChild");
     assert_eq!(child.map(|m| m.type_).as_deref(), Some("Datacenter"));
 }
 
