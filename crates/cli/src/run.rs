@@ -499,44 +499,26 @@ impl<'c> Ctx<'c> {
     /// virsh's network lookup: by UUID (when it looks like one), then by name; on failure
     /// virsh's line and the driver's error of the last attempt.
     fn network_by(&self, name: &str, uuid: bool, by_name: bool) -> Result<Network<'c>, CmdError> {
-        let mut last = None;
-        if uuid && name.len() == 36 {
-            match self.conn.network_lookup_by_uuid_string(name) {
-                Ok(n) => return Ok(n),
-                Err(e) => last = Some(e),
-            }
-        }
-        if by_name {
-            match self.conn.network_lookup_by_name(name) {
-                Ok(n) => return Ok(n),
-                Err(e) => last = Some(e),
-            }
-        }
-        Err(lookup_error(
-            format!("failed to get network '{name}'"),
-            last,
-        ))
+        lookup_uuid_then_name(
+            name,
+            "network",
+            (uuid, |n| self.conn.network_lookup_by_uuid_string(n)),
+            (by_name, |n| self.conn.network_lookup_by_name(n)),
+        )
     }
 
     fn pool(&self, name: &str) -> Result<StoragePool<'c>, CmdError> {
         self.pool_by(name, true, true)
     }
 
+    /// virsh's pool lookup: the same UUID-then-name order as networks.
     fn pool_by(&self, name: &str, uuid: bool, by_name: bool) -> Result<StoragePool<'c>, CmdError> {
-        let mut last = None;
-        if uuid && name.len() == 36 {
-            match self.conn.storage_pool_lookup_by_uuid_string(name) {
-                Ok(p) => return Ok(p),
-                Err(e) => last = Some(e),
-            }
-        }
-        if by_name {
-            match self.conn.storage_pool_lookup_by_name(name) {
-                Ok(p) => return Ok(p),
-                Err(e) => last = Some(e),
-            }
-        }
-        Err(lookup_error(format!("failed to get pool '{name}'"), last))
+        lookup_uuid_then_name(
+            name,
+            "pool",
+            (uuid, |n| self.conn.storage_pool_lookup_by_uuid_string(n)),
+            (by_name, |n| self.conn.storage_pool_lookup_by_name(n)),
+        )
     }
 
     /// virsh's volume lookup: by name in `--pool` (which must be active), then by key, then
@@ -2229,6 +2211,31 @@ impl<'c> Ctx<'c> {
 }
 
 /// virsh's lookup failure: its own line, then the driver's error of the last attempt.
+/// virsh's lookup order for networks and pools: by UUID when `name` is UUID-long and
+/// `by_uuid.0` allows it, then by name when `by_name.0` allows it. On failure, virsh's
+/// "failed to get KIND" line with the driver's error of the last attempt.
+fn lookup_uuid_then_name<T>(
+    name: &str,
+    kind: &str,
+    by_uuid: (bool, impl FnOnce(&str) -> Result<T, esxvirt_driver::Error>),
+    by_name: (bool, impl FnOnce(&str) -> Result<T, esxvirt_driver::Error>),
+) -> Result<T, CmdError> {
+    let mut last = None;
+    if by_uuid.0 && name.len() == 36 {
+        match (by_uuid.1)(name) {
+            Ok(found) => return Ok(found),
+            Err(e) => last = Some(e),
+        }
+    }
+    if by_name.0 {
+        match (by_name.1)(name) {
+            Ok(found) => return Ok(found),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(lookup_error(format!("failed to get {kind} '{name}'"), last))
+}
+
 fn lookup_error(first: String, last: Option<esxvirt_driver::Error>) -> CmdError {
     match last {
         Some(e) => CmdError::with(first, e),
