@@ -874,8 +874,12 @@ impl<'c> Domain<'c> {
                 "Screenshot feature is unsupported",
             ));
         }
-        let p = self.props(&["runtime.powerState"])?;
-        if p.power_state()? != DomainState::Running {
+        // The state the lookup just read serves (as for get_state) before a new retrieval.
+        let state = match self.prefetched_state.take() {
+            Some(state) => state,
+            None => self.props(&["runtime.powerState"])?.power_state()?,
+        };
+        if state != DomainState::Running {
             return Err(Error::operation_invalid("Domain is not powered on"));
         }
         let data = self.conn.engine.get_file(&format!(

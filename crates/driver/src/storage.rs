@@ -33,9 +33,14 @@ pub struct StoragePool<'c> {
     pub(crate) name: String,
     pub(crate) uuid: [u8; 16],
     pub(crate) backend: PoolBackend,
+    /// The datastore as the lookup retrieved it, used once by [`StoragePool::get_info`] or
+    /// [`StoragePool::get_xml_desc`] so `pool-info` and `pool-dumpxml` need no second
+    /// retrieval; dropped by a refresh.
+    pub(crate) prefetched: std::cell::RefCell<Option<Datastore>>,
 }
 
 /// What one retrieval tells about a datastore.
+#[derive(Debug, Clone)]
 pub(crate) struct Datastore {
     pub moref: MoRef,
     pub name: String,
@@ -204,6 +209,7 @@ impl Connection {
             name: d.name.clone(),
             uuid: d.uuid(),
             backend: PoolBackend::Datastore,
+            prefetched: std::cell::RefCell::new(Some(d.clone())),
         }
     }
 
@@ -351,6 +357,7 @@ impl Connection {
                 name: t.i_scsi_name.clone(),
                 uuid: crate::md5::md5(t.i_scsi_name.as_bytes()),
                 backend: PoolBackend::Iscsi,
+                prefetched: Default::default(),
             })
             .collect())
     }
@@ -492,6 +499,14 @@ impl<'c> StoragePool<'c> {
         self.conn
     }
 
+    /// The datastore: as the lookup saw it (once), else retrieved.
+    fn datastore(&self) -> Result<Datastore> {
+        match self.prefetched.borrow_mut().take() {
+            Some(d) => Ok(d),
+            None => self.conn.datastore(&self.name),
+        }
+    }
+
     /// State, capacity, allocation, available (`virStoragePoolGetInfo`).
     pub fn get_info(&self) -> Result<StoragePoolInfo> {
         if self.backend == PoolBackend::Iscsi {
@@ -503,7 +518,7 @@ impl<'c> StoragePool<'c> {
                 available: 0,
             });
         }
-        let d = self.conn.datastore(&self.name)?;
+        let d = self.datastore()?;
         Ok(if d.accessible {
             StoragePoolInfo {
                 state: StoragePoolState::Running,
@@ -529,7 +544,7 @@ impl<'c> StoragePool<'c> {
                 .conn
                 .iscsi_pool_xml(&self.name, &self.get_uuid_string());
         }
-        let d = self.conn.datastore(&self.name)?;
+        let d = self.datastore()?;
         let mut def = XmlPool::new_esx(d.pool_type()?, d.name.clone(), self.get_uuid_string());
         def.target_path = Some(d.mount_path.clone());
         if d.accessible {
@@ -567,6 +582,7 @@ impl<'c> StoragePool<'c> {
     /// Refreshes the datastore (`virStoragePoolRefresh`).
     pub fn refresh(&self, flags: u32) -> Result<()> {
         check_flags(flags, 0, "esxStoragePoolRefresh")?;
+        self.prefetched.borrow_mut().take();
         if self.backend == PoolBackend::Iscsi {
             return self.conn.iscsi_rescan();
         }
@@ -918,6 +934,7 @@ impl<'c> StorageVol<'c> {
             name: self.pool.clone(),
             uuid: [0; 16],
             backend: PoolBackend::Datastore,
+            prefetched: Default::default(),
         };
         let path = self.get_path()?;
         let start = &start;

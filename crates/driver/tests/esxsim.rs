@@ -682,6 +682,22 @@ fn esxsim_round_trips_of_read_commands() {
     let names = db01.snapshot_list_names(0).expect("snapshot-list");
     assert_eq!(names.len(), before_names + 1);
     assert_eq!(db01.snapshot_current(0).expect("current").get_name(), "rtt");
+
+    // pool-info / pool-dumpxml: the lookup's retrieval answers the first query.
+    let before = conn.request_count();
+    let pool = conn
+        .storage_pool_lookup_by_name("datastore1")
+        .expect("pool");
+    let info = pool.get_info().expect("pool-info");
+    assert_eq!(conn.request_count() - before, 1, "pool-info");
+    assert_eq!(pool.get_info().expect("pool-info again"), info);
+    let before = conn.request_count();
+    let pool = conn
+        .storage_pool_lookup_by_name("datastore1")
+        .expect("pool");
+    let xml = pool.get_xml_desc(0).expect("pool-dumpxml");
+    assert_eq!(conn.request_count() - before, 1, "pool-dumpxml");
+    assert_eq!(pool.get_xml_desc(0).expect("pool-dumpxml again"), xml);
     drop(conn);
     let _ = std::fs::remove_dir_all(&dir);
 }
