@@ -582,11 +582,12 @@ impl<'c> StoragePool<'c> {
     /// Refreshes the datastore (`virStoragePoolRefresh`).
     pub fn refresh(&self, flags: u32) -> Result<()> {
         check_flags(flags, 0, "esxStoragePoolRefresh")?;
-        self.prefetched.borrow_mut().take();
         if self.backend == PoolBackend::Iscsi {
             return self.conn.iscsi_rescan();
         }
-        let d = self.conn.datastore(&self.name)?;
+        // Only the datastore's reference is needed, which the lookup's retrieval had; the
+        // sizes it read are stale after the refresh, so they are dropped either way.
+        let d = self.datastore()?;
         let ds: ManagedObjectReference = d.moref.vi();
         self.conn.engine.run(|c| {
             let ds = ds.clone();
