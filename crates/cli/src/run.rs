@@ -815,23 +815,10 @@ impl<'c> Ctx<'c> {
             Cmd::Schedinfo(a) => self.schedinfo(a, out)?,
             Cmd::Autostart(a) => {
                 let d = self.domain(&a.dom.domain)?;
-                let name = d.get_name().to_string();
                 let on = !a.disable;
-                d.set_autostart(on).map_err(|e| {
-                    CmdError::with(
-                        if on {
-                            format!("Failed to mark domain '{name}' as autostarted")
-                        } else {
-                            format!("Failed to unmark domain '{name}' as autostarted")
-                        },
-                        e,
-                    )
-                })?;
-                if on {
-                    out.extra(&format!("Domain '{name}' marked as autostarted\n"));
-                } else {
-                    out.extra(&format!("Domain '{name}' unmarked as autostarted\n"));
-                }
+                let shown = format!("'{}'", d.get_name());
+                let result = d.set_autostart(on);
+                report_autostart(out, on, "Failed", ("domain", "Domain"), &shown, result)?;
             }
             Cmd::Screenshot(a) => self.screenshot(a, out)?,
             Cmd::Domifaddr(a) => {
@@ -1103,23 +1090,10 @@ impl<'c> Ctx<'c> {
             }
             Cmd::NetAutostart(a) => {
                 let n = self.network(&a.net.network)?;
-                let name = n.get_name().to_string();
                 let on = !a.disable;
-                n.set_autostart(on).map_err(|e| {
-                    CmdError::with(
-                        if on {
-                            format!("failed to mark network {name} as autostarted")
-                        } else {
-                            format!("failed to unmark network {name} as autostarted")
-                        },
-                        e,
-                    )
-                })?;
-                if on {
-                    out.extra(&format!("Network {name} marked as autostarted\n"));
-                } else {
-                    out.extra(&format!("Network {name} unmarked as autostarted\n"));
-                }
+                let shown = n.get_name().to_string();
+                let result = n.set_autostart(on);
+                report_autostart(out, on, "failed", ("network", "Network"), &shown, result)?;
             }
             Cmd::IfaceList(a) => {
                 let mut f = flags::list_interfaces::ACTIVE;
@@ -2211,6 +2185,29 @@ impl<'c> Ctx<'c> {
 }
 
 /// virsh's lookup failure: its own line, then the driver's error of the last attempt.
+/// virsh's report of an autostart change: on failure "FAILED to mark|unmark KIND NAME as
+/// autostarted" with the driver's error, else (informational) "KIND NAME marked|unmarked as
+/// autostarted". `kind` is (in-sentence, sentence-start) spelling; virsh capitalises the
+/// failure line for domains but not for networks, hence `failed`.
+fn report_autostart(
+    out: &mut Out,
+    on: bool,
+    failed: &str,
+    kind: (&str, &str),
+    shown: &str,
+    result: Result<(), esxvirt_driver::Error>,
+) -> Result<(), CmdError> {
+    let mark = if on { "mark" } else { "unmark" };
+    result.map_err(|e| {
+        CmdError::with(
+            format!("{failed} to {mark} {} {shown} as autostarted", kind.0),
+            e,
+        )
+    })?;
+    out.extra(&format!("{} {shown} {mark}ed as autostarted\n", kind.1));
+    Ok(())
+}
+
 /// virsh's lookup order for networks and pools: by UUID when `name` is UUID-long and
 /// `by_uuid.0` allows it, then by name when `by_name.0` allows it. On failure, virsh's
 /// "failed to get KIND" line with the driver's error of the last attempt.
@@ -2488,6 +2485,53 @@ fn vol_row(v: &StorageVol<'_>) -> format::VolRow {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn autostart_reports_in_virsh_words() {
+        let mut out = Out::new(false);
+        report_autostart(
+            &mut out,
+            true,
+            "Failed",
+            ("domain", "Domain"),
+            "'db01'",
+            Ok(()),
+        )
+        .expect("marked");
+        report_autostart(
+            &mut out,
+            false,
+            "failed",
+            ("network", "Network"),
+            "lan",
+            Ok(()),
+        )
+        .expect("unmarked");
+        assert_eq!(
+            out.text,
+            "Domain 'db01' marked as autostarted\nNetwork lan unmarked as autostarted\n"
+        );
+        let err = report_autostart(
+            &mut out,
+            false,
+            "Failed",
+            ("domain", "Domain"),
+            "'db01'",
+            Err(esxvirt_driver::Error::internal("boom")),
+        )
+        .expect_err("failed");
+        assert_eq!(err.0[0], "Failed to unmark domain 'db01' as autostarted");
+        let err = report_autostart(
+            &mut out,
+            true,
+            "failed",
+            ("network", "Network"),
+            "lan",
+            Err(esxvirt_driver::Error::internal("boom")),
+        )
+        .expect_err("failed");
+        assert_eq!(err.0[0], "failed to mark network lan as autostarted");
+    }
 
     #[test]
     fn scaled_integers() {
