@@ -8,7 +8,7 @@ use crate::soap::Element;
 use crate::task::TaskSpec;
 use crate::value::{MoRef, Value};
 
-use super::{fault_of, normal_shares, split_path, walk};
+use super::{fault_of, is_unset_entity_property, normal_shares, split_path, walk};
 
 /// Top-level property names per container type.
 pub fn property_names(ty: &str) -> Vec<&'static str> {
@@ -64,15 +64,8 @@ fn common(head: &str) -> Option<Option<Value>> {
         }
         "alarmActionsEnabled" => Some(Some(Value::bool(true))),
         "effectiveRole" => Some(Some(Value::array("int", vec![Value::int(-1)]))),
-        "availableField"
-        | "value"
-        | "triggeredAlarmState"
-        | "declaredAlarmState"
-        | "disabledMethod"
-        | "permission"
-        | "tag"
-        | "customValue"
-        | "recentTask" => Some(None),
+        "recentTask" => Some(None),
+        p if is_unset_entity_property(p) => Some(None),
         _ => None,
     }
 }

@@ -11,7 +11,7 @@ use crate::object::CallCx;
 use crate::soap::Element;
 use crate::value::{MoRef, Value};
 
-use super::{split_path, walk};
+use super::{is_unset_entity_property, split_path, walk};
 
 /// Top-level HostSystem properties.
 pub const PROPERTY_NAMES: &[&str] = &[
@@ -1049,15 +1049,8 @@ pub fn property(w: &World, moid: &str, path: &str) -> Result<Option<Value>, Faul
         )),
         "overallStatus" | "configStatus" => Some(Value::enumv("ManagedEntityStatus", "green")),
         "systemResources" | "licensableResource" => None,
-        "availableField"
-        | "value"
-        | "triggeredAlarmState"
-        | "declaredAlarmState"
-        | "disabledMethod"
-        | "permission"
-        | "tag"
-        | "customValue"
-        | "recentTask" => None,
+        "recentTask" => None,
+        p if is_unset_entity_property(p) => None,
         "alarmActionsEnabled" => Some(Value::bool(true)),
         _ => return Err(Fault::invalid_property(path)),
     };

@@ -258,6 +258,22 @@ pub(crate) fn description(label: &str, summary: &str) -> Value {
         .with("summary", Value::str(summary))
 }
 
+/// ManagedEntity properties the simulator leaves unset on every object: no custom fields,
+/// alarms, disabled methods, permissions or tags.
+pub(crate) fn is_unset_entity_property(name: &str) -> bool {
+    [
+        "availableField",
+        "value",
+        "triggeredAlarmState",
+        "declaredAlarmState",
+        "disabledMethod",
+        "permission",
+        "tag",
+        "customValue",
+    ]
+    .contains(&name)
+}
+
 /// `SharesInfo` at the normal level with `shares` shares.
 pub(crate) fn normal_shares(shares: i32) -> Value {
     Value::obj("SharesInfo")

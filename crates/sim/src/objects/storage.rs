@@ -8,7 +8,7 @@ use crate::soap::Element;
 use crate::task::TaskSpec;
 use crate::value::{MoRef, Value};
 
-use super::{fault_of, split_path, walk, STABLE_TIMESTAMP};
+use super::{fault_of, is_unset_entity_property, split_path, walk, STABLE_TIMESTAMP};
 
 /// Top-level Datastore properties.
 pub const DATASTORE_PROPERTY_NAMES: &[&str] = &[
@@ -149,15 +149,8 @@ pub fn datastore_property(w: &World, moid: &str, path: &str) -> Result<Option<Va
         ),
         "overallStatus" | "configStatus" => Some(Value::enumv("ManagedEntityStatus", "green")),
         "alarmActionsEnabled" => Some(Value::bool(true)),
-        "availableField"
-        | "value"
-        | "triggeredAlarmState"
-        | "declaredAlarmState"
-        | "disabledMethod"
-        | "permission"
-        | "tag"
-        | "customValue"
-        | "recentTask" => None,
+        "recentTask" => None,
+        p if is_unset_entity_property(p) => None,
         _ => return Err(Fault::invalid_property(path)),
     };
     walk(top, rest)
@@ -205,26 +198,21 @@ fn classify(name: &str, is_dir: bool) -> &'static str {
     if is_dir {
         return "FolderFileInfo";
     }
+    const BY_SUFFIX: &[(&str, &str)] = &[
+        (".vmdk", "VmDiskFileInfo"),
+        (".vmx", "VmConfigFileInfo"),
+        (".vmtx", "TemplateConfigFileInfo"),
+        (".iso", "IsoImageFileInfo"),
+        (".flp", "FloppyImageFileInfo"),
+        (".log", "VmLogFileInfo"),
+        (".nvram", "VmNvramFileInfo"),
+        (".vmsn", "VmSnapshotFileInfo"),
+    ];
     let l = name.to_ascii_lowercase();
-    if l.ends_with(".vmdk") {
-        "VmDiskFileInfo"
-    } else if l.ends_with(".vmx") {
-        "VmConfigFileInfo"
-    } else if l.ends_with(".vmtx") {
-        "TemplateConfigFileInfo"
-    } else if l.ends_with(".iso") {
-        "IsoImageFileInfo"
-    } else if l.ends_with(".flp") {
-        "FloppyImageFileInfo"
-    } else if l.ends_with(".log") {
-        "VmLogFileInfo"
-    } else if l.ends_with(".nvram") {
-        "VmNvramFileInfo"
-    } else if l.ends_with(".vmsn") {
-        "VmSnapshotFileInfo"
-    } else {
-        "FileInfo"
-    }
+    BY_SUFFIX
+        .iter()
+        .find(|(suffix, _)| l.ends_with(suffix))
+        .map_or("FileInfo", |(_, info)| info)
 }
 
 /// The query type that selects a FileInfo subtype.

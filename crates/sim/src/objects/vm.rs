@@ -14,7 +14,8 @@ use crate::task::TaskSpec;
 use crate::value::{MoRef, Value};
 
 use super::{
-    description, element_description, fault_of, normal_shares, split_path, walk, STABLE_TIMESTAMP,
+    description, element_description, fault_of, is_unset_entity_property, normal_shares,
+    split_path, walk, STABLE_TIMESTAMP,
 };
 
 /// Top-level VirtualMachine properties (for `PropertySpec.all`).
@@ -413,27 +414,25 @@ fn devices(w: &World, vm: &Vm) -> Vec<Value> {
                 index,
                 backing,
                 yield_on_poll,
-            } => base_device(
+            } => port_device(
+                w,
                 "VirtualSerialPort",
+                "Serial port",
                 key,
-                &format!("Serial port {}", index + 1),
-                &port_summary(backing),
+                *index,
+                backing,
+                running,
             )
-            .with("backing", port_backing(w, backing, "VirtualSerialPort"))
-            .with("connectable", connectable(true, running))
-            .with("controllerKey", Value::int(400))
-            .with("unitNumber", Value::int(*index as i32))
             .with("yieldOnPoll", Value::bool(*yield_on_poll)),
-            Device::Parallel { index, backing } => base_device(
+            Device::Parallel { index, backing } => port_device(
+                w,
                 "VirtualParallelPort",
+                "Parallel port",
                 key,
-                &format!("Parallel port {}", index + 1),
-                &port_summary(backing),
-            )
-            .with("backing", port_backing(w, backing, "VirtualParallelPort"))
-            .with("connectable", connectable(true, running))
-            .with("controllerKey", Value::int(400))
-            .with("unitNumber", Value::int(*index as i32)),
+                *index,
+                backing,
+                running,
+            ),
         };
         out.push(v);
     }
@@ -466,6 +465,29 @@ fn uuid_of_disk(ddb: &str) -> String {
         &hex[16..20],
         &hex[20..32]
     )
+}
+
+/// A serial or parallel port (`ty` VirtualSerialPort / VirtualParallelPort) on the
+/// controller with key 400; `label` gets the 1-based port number.
+fn port_device(
+    w: &World,
+    ty: &str,
+    label: &str,
+    key: i32,
+    index: u32,
+    backing: &PortBacking,
+    running: bool,
+) -> Value {
+    base_device(
+        ty,
+        key,
+        &format!("{label} {}", index + 1),
+        &port_summary(backing),
+    )
+    .with("backing", port_backing(w, backing, ty))
+    .with("connectable", connectable(true, running))
+    .with("controllerKey", Value::int(400))
+    .with("unitNumber", Value::int(index as i32))
 }
 
 fn port_summary(b: &PortBacking) -> String {
@@ -1203,14 +1225,7 @@ pub fn property(w: &World, moid: &str, path: &str) -> Result<Option<Value>, Faul
         "layoutEx" => Some(layout_ex(w, vm)),
         "effectiveRole" => Some(Value::array("int", vec![Value::int(-1)])),
         "alarmActionsEnabled" => Some(Value::bool(true)),
-        "availableField"
-        | "value"
-        | "triggeredAlarmState"
-        | "declaredAlarmState"
-        | "disabledMethod"
-        | "permission"
-        | "tag"
-        | "customValue" => None,
+        p if is_unset_entity_property(p) => None,
         _ => return Err(Fault::invalid_property(path)),
     };
     walk(top, rest)
