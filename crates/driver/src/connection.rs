@@ -323,6 +323,7 @@ impl Connection {
             prefetched_state: std::cell::Cell::new(Some(summary.state)),
             snapshots: Default::default(),
             prefetched_autostart: std::cell::Cell::new(None),
+            prefetched_props: std::cell::RefCell::new(None),
         })
     }
 
@@ -428,6 +429,7 @@ impl Connection {
     /// host: libvirt only sees the VMs of that host.
     fn domain_by_moref(&self, moref: &MoRef) -> Result<Option<Domain<'_>>> {
         let mut paths = crate::domain::LOOKUP_PATHS.to_vec();
+        paths.extend_from_slice(crate::domain::PREFETCH_PATHS);
         if self.engine.is_vcenter() {
             paths.push("runtime.host");
         }
@@ -477,6 +479,7 @@ impl Connection {
             }
         }
         let d = self.domain_from(&p)?;
+        d.prefetched_props.replace(Some(p));
         if let Some(cfg) = autostart_cfg {
             d.prefetched_autostart
                 .set(Some(crate::domain::autostart_of(&cfg, &d.moref)));

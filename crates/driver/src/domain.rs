@@ -45,7 +45,22 @@ pub struct Domain<'c> {
     /// The autostart flag, when the lookup retrieved the AutoStartManager's configuration
     /// with the VM; used once by [`Domain::get_autostart`].
     pub(crate) prefetched_autostart: std::cell::Cell<Option<bool>>,
+    /// Properties of [`PREFETCH_PATHS`] the lookup retrieved with the VM, serving
+    /// [`Domain::props`] for those paths (schedinfo, domhostname, the snapshot tree) until
+    /// a change is made through the handle.
+    pub(crate) prefetched_props: std::cell::RefCell<Option<Props>>,
 }
+
+/// What a lookup of one VM retrieves besides [`LOOKUP_PATHS`]: the reads of the commands
+/// that take a single domain, so most need no retrieval after the lookup's.
+pub(crate) const PREFETCH_PATHS: &[&str] = &[
+    "config.cpuAllocation.reservation",
+    "config.cpuAllocation.limit",
+    "config.cpuAllocation.shares",
+    "guest.hostName",
+    "snapshot.rootSnapshotList",
+    "snapshot.currentSnapshot",
+];
 
 /// Whether the VM `moref` starts with the host under this AutoStartManager configuration.
 pub(crate) fn autostart_of(cfg: &HostAutoStartManagerConfig, moref: &str) -> bool {
@@ -174,6 +189,17 @@ impl<'c> Domain<'c> {
 
     /// The VM's properties (one retrieval); `Domain not found` when it is gone.
     pub(crate) fn props(&self, paths: &[&str]) -> Result<Props> {
+        // The power state alone is always read afresh (state polls); with a prefetched path
+        // (domhostname) the lookup's reading serves, as it does for get_state.
+        if paths.iter().any(|p| PREFETCH_PATHS.contains(p))
+            && paths
+                .iter()
+                .all(|p| PREFETCH_PATHS.contains(p) || *p == "runtime.powerState")
+        {
+            if let Some(p) = self.prefetched_props.borrow().as_ref() {
+                return Ok(p.clone());
+            }
+        }
         self.conn
             .engine
             .object_props(&self.mo(), paths)?
@@ -196,10 +222,12 @@ impl<'c> Domain<'c> {
         Fut: Future<Output = std::result::Result<ManagedObjectReference, esxvirt_vi::Error>>,
     {
         self.conn.check_writable()?;
+        self.forget_props();
         self.prefetched.borrow_mut().take();
         self.prefetched_state.take();
         self.prefetched_autostart.take();
         self.forget_snapshots();
+        self.forget_props();
         let vm = self.mo();
         let mut all: Vec<&str> = paths.to_vec();
         all.extend(["runtime.question", "recentTask"]);
@@ -244,6 +272,7 @@ impl<'c> Domain<'c> {
         });
         // The task may have changed the snapshot tree (create, revert, remove).
         self.forget_snapshots();
+        self.forget_props();
         out
     }
 
@@ -449,6 +478,7 @@ impl<'c> Domain<'c> {
         // VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA (2) is trivially satisfied.
         check_flags(flags, 2, "esxDomainUndefineFlags")?;
         self.conn.check_writable()?;
+        self.forget_props();
         let p = self.props(&["runtime.powerState"])?;
         let state = p.power_state()?;
         if state != DomainState::Paused && state != DomainState::Shutoff {
@@ -484,6 +514,7 @@ impl<'c> Domain<'c> {
 
     fn guest_op(&self, reboot: bool) -> Result<()> {
         self.conn.check_writable()?;
+        self.forget_props();
         self.prefetched.borrow_mut().take();
         self.prefetched_state.take();
         let p = self.props(&["runtime.powerState"])?;
@@ -824,6 +855,7 @@ impl<'c> Domain<'c> {
     /// Sets autostart (`virDomainSetAutostart`) through the host's AutoStartManager.
     pub fn set_autostart(&self, autostart: bool) -> Result<()> {
         self.conn.check_writable()?;
+        self.forget_props();
         self.prefetched_autostart.take();
         let (manager, cfg) = self.autostart_config()?;
         let mut spec = HostAutoStartManagerConfig::default();
@@ -1020,6 +1052,12 @@ impl<'c> Domain<'c> {
             *t = Some(tree.clone());
         }
         Ok(tree)
+    }
+
+    /// Drops the properties the lookup prefetched (before any change made through the
+    /// handle).
+    fn forget_props(&self) {
+        self.prefetched_props.borrow_mut().take();
     }
 
     /// Drops the cached snapshot tree (after any change made through the handle).

@@ -661,7 +661,7 @@ fn esxsim_round_trips_of_read_commands() {
         .expect("numeric moref");
     assert!(conn.domain_lookup_by_id(n).is_err());
 
-    // Snapshot queries: one retrieval of the tree after the lookup, whatever is asked.
+    // Snapshot queries: the lookup's retrieval brought the tree, whatever is asked.
     let db01 = conn.domain_lookup_by_name("db01").expect("db01");
     let before = conn.request_count();
     let names = db01.snapshot_list_names(0).expect("snapshot-list");
@@ -674,7 +674,27 @@ fn esxsim_round_trips_of_read_commands() {
     }
     let current = db01.snapshot_current(0).expect("snapshot-current");
     current.get_xml_desc(0).expect("xml");
-    assert_eq!(conn.request_count() - before, 1, "snapshot queries");
+    assert_eq!(conn.request_count() - before, 0, "snapshot queries");
+    // So did it the scheduler parameters.
+    let before = conn.request_count();
+    let sched = db01.get_scheduler_parameters(0).expect("schedinfo");
+    assert_eq!(conn.request_count() - before, 0, "schedinfo");
+    // A listed handle (nothing prefetched) reads the same values afresh.
+    let listed = conn.list_all_domains(0).expect("list");
+    let listed = listed
+        .iter()
+        .find(|d| d.get_name() == "db01")
+        .expect("db01 listed");
+    let before = conn.request_count();
+    assert_eq!(
+        listed.get_scheduler_parameters(0).expect("schedinfo"),
+        sched
+    );
+    assert_eq!(
+        listed.snapshot_list_names(0).expect("snapshot-list"),
+        db01.snapshot_list_names(0).expect("snapshot-list")
+    );
+    assert_eq!(conn.request_count() - before, 2);
     // A snapshot made through the handle is seen at once.
     let before_names = names.len();
     db01.snapshot_create_xml("<domainsnapshot><name>rtt</name></domainsnapshot>", 0)
