@@ -308,6 +308,32 @@ impl World {
         (dc, h)
     }
 
+    /// The two datastores every default world mounts on all of `hosts`: VMFS "datastore1"
+    /// (`vmfs_capacity` bytes, on the first host's first LUN) and NFS "nfs-iso".
+    fn add_standard_datastores(&mut self, dc: &str, hosts: &[String], vmfs_capacity: i64) {
+        let extent = self.hosts[&hosts[0]].luns[0].canonical_name.clone();
+        self.add_datastore(
+            dc,
+            "datastore1",
+            DatastoreKind::Vmfs,
+            "5f3a1c2e-8d4b6a10-7e29-246e96a1b2c4",
+            vmfs_capacity,
+            hosts,
+            None,
+            Some(&extent),
+        );
+        self.add_datastore(
+            dc,
+            "nfs-iso",
+            DatastoreKind::Nfs,
+            "8a2f5d31-c4e97b02",
+            2_199_023_255_552,
+            hosts,
+            Some(("192.168.10.5", "/export/iso")),
+            None,
+        );
+    }
+
     /// Add a datacenter under `parent` with its vm/host/datastore/network folders.
     pub fn add_datacenter(&mut self, parent: &str, name: &str) -> String {
         let (dc, vmf, hostf, dsf, netf) = match self.kind {
@@ -575,27 +601,7 @@ impl World {
         let mut w = World::empty(ServerKind::Esx, files_dir);
         let mut rng = Rng(0x5eed_e5c1);
         let (dc, h) = w.add_standalone_esx(&mut rng);
-        let extent = w.hosts[&h].luns[0].canonical_name.clone();
-        w.add_datastore(
-            &dc,
-            "datastore1",
-            DatastoreKind::Vmfs,
-            "5f3a1c2e-8d4b6a10-7e29-246e96a1b2c4",
-            1_198_642_036_736,
-            std::slice::from_ref(&h),
-            None,
-            Some(&extent),
-        );
-        w.add_datastore(
-            &dc,
-            "nfs-iso",
-            DatastoreKind::Nfs,
-            "8a2f5d31-c4e97b02",
-            2_199_023_255_552,
-            std::slice::from_ref(&h),
-            Some(("192.168.10.5", "/export/iso")),
-            None,
-        );
+        w.add_standard_datastores(&dc, std::slice::from_ref(&h), 1_198_642_036_736);
         w.default_esx_vms(&h, &mut rng)?;
         w.materialize()?;
         // An ISO for the CD-ROMs to point at.
@@ -955,27 +961,7 @@ impl World {
             hosts.push(h);
             dc
         };
-        let extent = w.hosts[&hosts[0]].luns[0].canonical_name.clone();
-        w.add_datastore(
-            &dc,
-            "datastore1",
-            DatastoreKind::Vmfs,
-            "5f3a1c2e-8d4b6a10-7e29-246e96a1b2c4",
-            100 * 1_099_511_627_776,
-            &hosts,
-            None,
-            Some(&extent),
-        );
-        w.add_datastore(
-            &dc,
-            "nfs-iso",
-            DatastoreKind::Nfs,
-            "8a2f5d31-c4e97b02",
-            2_199_023_255_552,
-            &hosts,
-            Some(("192.168.10.5", "/export/iso")),
-            None,
-        );
+        w.add_standard_datastores(&dc, &hosts, 100 * 1_099_511_627_776);
         let folder = w.datacenters[&dc].vm_folder.clone();
         let total = hosts_n * params.vms_per_host;
         for i in 0..total {
