@@ -1379,33 +1379,27 @@ impl<'c> Ctx<'c> {
                 "Options --table and --{other} are mutually exclusive"
             )));
         }
-        let mut f = L::ACTIVE;
-        if a.inactive || a.state_shutoff {
-            f = L::INACTIVE;
-        }
-        if a.all {
-            f = L::ACTIVE | L::INACTIVE;
-        }
-        for (on, bit) in [
-            (a.persistent, L::PERSISTENT),
-            (a.transient, L::TRANSIENT),
-            (a.with_managed_save, L::MANAGEDSAVE),
-            (a.without_managed_save, L::NO_MANAGEDSAVE),
-            (a.autostart, L::AUTOSTART),
-            (a.no_autostart, L::NO_AUTOSTART),
-            (a.with_snapshot, L::HAS_SNAPSHOT),
-            (a.without_snapshot, L::NO_SNAPSHOT),
-            (a.with_checkpoint, L::HAS_CHECKPOINT),
-            (a.without_checkpoint, L::NO_CHECKPOINT),
-            (a.state_running, L::RUNNING),
-            (a.state_paused, L::PAUSED),
-            (a.state_shutoff, L::SHUTOFF),
-            (a.state_other, L::OTHER),
-        ] {
-            if on {
-                f |= bit;
-            }
-        }
+        let f = list_flags(
+            a.inactive || a.state_shutoff,
+            a.all,
+            (L::ACTIVE, L::INACTIVE),
+            &[
+                (a.persistent, L::PERSISTENT),
+                (a.transient, L::TRANSIENT),
+                (a.with_managed_save, L::MANAGEDSAVE),
+                (a.without_managed_save, L::NO_MANAGEDSAVE),
+                (a.autostart, L::AUTOSTART),
+                (a.no_autostart, L::NO_AUTOSTART),
+                (a.with_snapshot, L::HAS_SNAPSHOT),
+                (a.without_snapshot, L::NO_SNAPSHOT),
+                (a.with_checkpoint, L::HAS_CHECKPOINT),
+                (a.without_checkpoint, L::NO_CHECKPOINT),
+                (a.state_running, L::RUNNING),
+                (a.state_paused, L::PAUSED),
+                (a.state_shutoff, L::SHUTOFF),
+                (a.state_other, L::OTHER),
+            ],
+        );
         let doms = self
             .conn
             .list_all_domains(f)
@@ -1915,8 +1909,7 @@ impl<'c> Ctx<'c> {
                 "Options --parent and --roots are mutually exclusive",
             ));
         }
-        let mut f = 0;
-        for (on, bit) in [
+        let f = flag_bits(&[
             (a.roots, S::ROOTS),
             (a.leaves, S::LEAVES),
             (a.no_leaves, S::NO_LEAVES),
@@ -1928,11 +1921,7 @@ impl<'c> Ctx<'c> {
             (a.internal, S::INTERNAL),
             (a.external, S::EXTERNAL),
             (a.topological, S::TOPOLOGICAL),
-        ] {
-            if on {
-                f |= bit;
-            }
-        }
+        ]);
         let mut rows = self.snapshot_rows(&d, f)?;
         // --from / --current: the children (or descendants) of one snapshot.
         let start = match (&a.from, a.current) {
@@ -2036,23 +2025,17 @@ impl<'c> Ctx<'c> {
                 "Only one argument from --table, --name and --uuid may be specified.",
             ));
         }
-        let mut f = N::ACTIVE;
-        if a.inactive {
-            f = N::INACTIVE;
-        }
-        if a.all {
-            f = N::ACTIVE | N::INACTIVE;
-        }
-        for (on, bit) in [
-            (a.persistent, N::PERSISTENT),
-            (a.transient, N::TRANSIENT),
-            (a.autostart, N::AUTOSTART),
-            (a.no_autostart, N::NO_AUTOSTART),
-        ] {
-            if on {
-                f |= bit;
-            }
-        }
+        let f = list_flags(
+            a.inactive,
+            a.all,
+            (N::ACTIVE, N::INACTIVE),
+            &[
+                (a.persistent, N::PERSISTENT),
+                (a.transient, N::TRANSIENT),
+                (a.autostart, N::AUTOSTART),
+                (a.no_autostart, N::NO_AUTOSTART),
+            ],
+        );
         let nets = self
             .conn
             .list_all_networks(f)
@@ -2079,23 +2062,17 @@ impl<'c> Ctx<'c> {
                 "Options --details and --{other} are mutually exclusive"
             )));
         }
-        let mut f = P::ACTIVE;
-        if a.inactive {
-            f = P::INACTIVE;
-        }
-        if a.all {
-            f = P::ACTIVE | P::INACTIVE;
-        }
-        for (on, bit) in [
-            (a.autostart, P::AUTOSTART),
-            (a.no_autostart, P::NO_AUTOSTART),
-            (a.persistent, P::PERSISTENT),
-            (a.transient, P::TRANSIENT),
-        ] {
-            if on {
-                f |= bit;
-            }
-        }
+        let f = list_flags(
+            a.inactive,
+            a.all,
+            (P::ACTIVE, P::INACTIVE),
+            &[
+                (a.autostart, P::AUTOSTART),
+                (a.no_autostart, P::NO_AUTOSTART),
+                (a.persistent, P::PERSISTENT),
+                (a.transient, P::TRANSIENT),
+            ],
+        );
         const POOL_TYPES: &[&str] = &[
             "dir",
             "fs",
@@ -2185,6 +2162,28 @@ impl<'c> Ctx<'c> {
 }
 
 /// virsh's lookup failure: its own line, then the driver's error of the last attempt.
+/// The bits of `filters` whose option was given.
+fn flag_bits(filters: &[(bool, u32)]) -> u32 {
+    filters
+        .iter()
+        .filter(|(on, _)| *on)
+        .fold(0, |f, (_, bit)| f | bit)
+}
+
+/// A listing's flags as virsh builds them: the active objects by default, the inactive
+/// ones with `inactive`, both with `all`; plus the bits of the given filter options.
+fn list_flags(inactive: bool, all: bool, states: (u32, u32), filters: &[(bool, u32)]) -> u32 {
+    let (active_bit, inactive_bit) = states;
+    let state = if all {
+        active_bit | inactive_bit
+    } else if inactive {
+        inactive_bit
+    } else {
+        active_bit
+    };
+    state | flag_bits(filters)
+}
+
 /// virsh's report of an autostart change: on failure "FAILED to mark|unmark KIND NAME as
 /// autostarted" with the driver's error, else (informational) "KIND NAME marked|unmarked as
 /// autostarted". `kind` is (in-sentence, sentence-start) spelling; virsh capitalises the
@@ -2485,6 +2484,20 @@ fn vol_row(v: &StorageVol<'_>) -> format::VolRow {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn list_flags_pick_states_then_add_filters() {
+        let states = (1, 2);
+        assert_eq!(list_flags(false, false, states, &[]), 1);
+        assert_eq!(list_flags(true, false, states, &[]), 2);
+        assert_eq!(list_flags(true, true, states, &[]), 3);
+        assert_eq!(
+            list_flags(false, false, states, &[(true, 8), (false, 16)]),
+            9
+        );
+        assert_eq!(flag_bits(&[(true, 4), (true, 32), (false, 1)]), 36);
+        assert_eq!(flag_bits(&[]), 0);
+    }
 
     #[test]
     fn autostart_reports_in_virsh_words() {
