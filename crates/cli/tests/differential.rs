@@ -758,3 +758,15 @@ fn screenshot_matches_virsh() {
     ));
     assert_eq!(v, e);
 }
+
+#[test]
+fn default_snapshot_names_are_masked_but_given_names_are_not() {
+    assert_eq!(
+        mask_default_snapshot_name("Domain snapshot 1795616538 created\n\n"),
+        "Domain snapshot EPOCH created\n\n"
+    );
+    assert_eq!(
+        mask_default_snapshot_name("Domain snapshot s1 created\n"),
+        "Domain snapshot s1 created\n"
+    );
+}

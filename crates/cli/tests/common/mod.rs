@@ -131,10 +131,11 @@ impl Seen {
         }
     }
 
-    /// Replaces `YYYY-MM-DD HH:MM:SS +ZZZZ` timestamps and `<creationTime>` values, which
-    /// depend on when each tool's snapshot was taken (a documented exception).
+    /// Replaces `YYYY-MM-DD HH:MM:SS +ZZZZ` timestamps, `<creationTime>` values and the
+    /// default snapshot name (the creation time in seconds), which depend on when each
+    /// tool's snapshot was taken (a documented exception).
     pub fn without_times(mut self) -> Seen {
-        self.stdout = mask_times(&self.stdout);
+        self.stdout = mask_default_snapshot_name(&mask_times(&self.stdout));
         self
     }
 }
@@ -172,6 +173,25 @@ pub fn mask_times(s: &str) -> String {
         i += ch.len_utf8().max(1);
     }
     out
+}
+
+/// Masks the name libvirt gives a snapshot created without one: the Unix time in seconds,
+/// which differs when the two tools' runs straddle a second boundary.
+pub fn mask_default_snapshot_name(s: &str) -> String {
+    s.split_inclusive('\n')
+        .map(|line| {
+            let name = line
+                .trim_end_matches('\n')
+                .strip_prefix("Domain snapshot ")
+                .and_then(|r| r.strip_suffix(" created"));
+            match name {
+                Some(n) if !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit()) => {
+                    line.replacen(n, "EPOCH", 1)
+                }
+                _ => line.to_string(),
+            }
+        })
+        .collect()
 }
 
 /// A minimal ESX domain whose VMX goes to `[datastore1] DIR/`.
