@@ -10,7 +10,7 @@ use esxvirt_vi::{
     VirtualDiskSpec, VmDiskFileQuery, VmDiskFileQueryFlags,
 };
 use esxvirt_xml::storage::pool::{PoolHost, PoolType, StoragePool as XmlPool};
-use esxvirt_xml::storage::volume::{StorageVolume as XmlVolume, VolumeType};
+use esxvirt_xml::storage::volume::{StorageVolume as XmlVolume, VmdkCreatePlan, VolumeType};
 
 use crate::connection::Connection;
 use crate::engine::{props_of, trav, vi_err, MoRef};
@@ -479,6 +479,29 @@ impl Connection {
 }
 
 impl<'c> StoragePool<'c> {
+    /// What vol-create and vol-create-from share: refuse iSCSI pools, read the volume XML
+    /// with this pool's defaults, and check it the way libvirt's VMFS backend does.
+    fn plan_vmdk(&self, xml: &str, for_clone: bool) -> Result<(XmlVolume, VmdkCreatePlan)> {
+        if self.backend == PoolBackend::Iscsi {
+            return Err(Error::new(
+                ErrorCode::NoSupport,
+                "iSCSI storage pool does not support volume creation",
+            ));
+        }
+        let d = self.conn.datastore(&self.name)?;
+        let def = XmlVolume::from_xml_for_pool(xml, d.pool_type()?)
+            .map_err(|e| Error::new(ErrorCode::XmlError, e.to_string()))?;
+        let plan = def.esx_vmdk_plan(for_clone).map_err(|e| {
+            let code = if e.unsupported {
+                ErrorCode::NoSupport
+            } else {
+                ErrorCode::InternalError
+            };
+            Error::new(code, e.message)
+        })?;
+        Ok((def, plan))
+    }
+
     /// The name (`virStoragePoolGetName`).
     pub fn get_name(&self) -> &str {
         &self.name
@@ -717,25 +740,7 @@ impl<'c> StoragePool<'c> {
     /// VirtualDiskManager, in an existing or new directory.
     pub fn storage_vol_create_xml(&self, xml: &str, flags: u32) -> Result<StorageVol<'c>> {
         check_flags(flags, 0, "esxStorageVolCreateXML")?;
-        if self.backend == PoolBackend::Iscsi {
-            return Err(Error::new(
-                ErrorCode::NoSupport,
-                "iSCSI storage pool does not support volume creation",
-            ));
-        }
-        let d = self.conn.datastore(&self.name)?;
-        let def = XmlVolume::from_xml_for_pool(xml, d.pool_type()?)
-            .map_err(|e| Error::new(ErrorCode::XmlError, e.to_string()))?;
-        let plan = def.esx_vmdk_plan(false).map_err(|e| {
-            Error::new(
-                if e.unsupported {
-                    ErrorCode::NoSupport
-                } else {
-                    ErrorCode::InternalError
-                },
-                e.message,
-            )
-        })?;
+        let (def, plan) = self.plan_vmdk(xml, false)?;
         let path = format!("[{}] {}", self.name, def.name);
         let dir = match def.name.rfind('/') {
             Some(i) => format!("[{}] {}", self.name, &def.name[..i]),
@@ -774,25 +779,7 @@ impl<'c> StoragePool<'c> {
         flags: u32,
     ) -> Result<StorageVol<'c>> {
         check_flags(flags, 0, "esxStorageVolCreateXMLFrom")?;
-        if self.backend == PoolBackend::Iscsi {
-            return Err(Error::new(
-                ErrorCode::NoSupport,
-                "iSCSI storage pool does not support volume creation",
-            ));
-        }
-        let d = self.conn.datastore(&self.name)?;
-        let def = XmlVolume::from_xml_for_pool(xml, d.pool_type()?)
-            .map_err(|e| Error::new(ErrorCode::XmlError, e.to_string()))?;
-        let plan = def.esx_vmdk_plan(true).map_err(|e| {
-            Error::new(
-                if e.unsupported {
-                    ErrorCode::NoSupport
-                } else {
-                    ErrorCode::InternalError
-                },
-                e.message,
-            )
-        })?;
+        let (def, plan) = self.plan_vmdk(xml, true)?;
         let src = format!("[{}] {}", source.pool, source.name);
         let dst = format!("[{}] {}", self.name, def.name);
         // The target directory may not exist yet (libvirt creates it too).
