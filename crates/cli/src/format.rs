@@ -5,23 +5,18 @@
 use crate::table::format_table;
 use serde::Serialize;
 
-/// libvirt's domain states, in libvirt's numbering.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DomainState {
-    NoState,
-    Running,
-    Blocked,
-    Paused,
-    Shutdown,
-    Shutoff,
-    Crashed,
-    PmSuspended,
+pub use esxvirt_driver::DomainState;
+
+/// virsh's words for the driver's domain states.
+pub trait VirshState {
+    /// virsh's word for the state (`shut off`, `running`, ...).
+    fn as_virsh(&self) -> &'static str;
+    /// virsh's word for a state reason (libvirt's per-state reason enums).
+    fn reason(self, reason: i32) -> &'static str;
 }
 
-impl DomainState {
-    /// virsh's word for the state (`shut off`, `running`, ...).
-    pub fn as_virsh(self) -> &'static str {
+impl VirshState for DomainState {
+    fn as_virsh(&self) -> &'static str {
         match self {
             DomainState::NoState => "no state",
             DomainState::Running => "running",
@@ -34,8 +29,7 @@ impl DomainState {
         }
     }
 
-    /// virsh's word for a state reason (libvirt's per-state reason enums).
-    pub fn reason(self, reason: i32) -> &'static str {
+    fn reason(self, reason: i32) -> &'static str {
         let table: &[&str] = match self {
             DomainState::Running => &[
                 "unknown",

@@ -12,7 +12,7 @@ use esxvirt_driver::{
 };
 
 use crate::cli::{self, Cli, Cmd};
-use crate::format::{self, DomainState as FState, ParamValue};
+use crate::format::{self, DomainState as FState, ParamValue, VirshState};
 
 /// The URI used when neither `-c` nor `ESXVIRT_DEFAULT_URI` gives one.
 pub const DEFAULT_URI: &str = "sim:///default";
@@ -402,23 +402,6 @@ pub fn parse_scaled(text: &str, default_scale: u64) -> Option<u64> {
     n.checked_mul(scale)
 }
 
-fn state_of(s: esxvirt_driver::DomainState) -> FState {
-    use esxvirt_driver::DomainState as D;
-    match s.number() {
-        1 => FState::Running,
-        2 => FState::Blocked,
-        3 => FState::Paused,
-        4 => FState::Shutdown,
-        5 => FState::Shutoff,
-        6 => FState::Crashed,
-        7 => FState::PmSuspended,
-        _ => {
-            let _ = D::Shutoff;
-            FState::NoState
-        }
-    }
-}
-
 fn param_value(v: &TypedValue) -> ParamValue {
     match v {
         TypedValue::Int(i) => ParamValue::Int(*i),
@@ -653,10 +636,10 @@ impl<'c> Ctx<'c> {
                 if self.json {
                     json_out(
                         out,
-                        &serde_json::json!({"state": state_of(state), "reason": state_of(state).reason(r)}),
+                        &serde_json::json!({"state": state, "reason": state.reason(r)}),
                     )?;
                 } else {
-                    out.print(&format::domstate(state_of(state), r, *reason));
+                    out.print(&format::domstate(state, r, *reason));
                 }
             }
             Cmd::Domid(a) => {
@@ -1409,7 +1392,7 @@ impl<'c> Ctx<'c> {
             let Ok((state, _)) = d.get_state(0) else {
                 continue;
             };
-            let managed_save = if a.managed_save && state_of(state) == FState::Shutoff {
+            let managed_save = if a.managed_save && state == FState::Shutoff {
                 d.has_managed_save_image(0).unwrap_or(false)
             } else {
                 false
@@ -1418,7 +1401,7 @@ impl<'c> Ctx<'c> {
                 id: d.get_id(),
                 name: d.get_name().to_string(),
                 uuid: d.get_uuid_string(),
-                state: state_of(state),
+                state,
                 title: String::new(),
                 managed_save,
             });
@@ -1458,13 +1441,7 @@ impl<'c> Ctx<'c> {
         let autostart = d.get_autostart().ok();
         let managed_save = d.has_managed_save_image(0).ok();
         let (state, vcpus, cpu, max, used) = match &info {
-            Ok(i) => (
-                state_of(i.state),
-                i.nr_virt_cpu,
-                i.cpu_time,
-                i.max_mem,
-                i.memory,
-            ),
+            Ok(i) => (i.state, i.nr_virt_cpu, i.cpu_time, i.max_mem, i.memory),
             Err(_) => (FState::NoState, 0, 0, 0, 0),
         };
         let di = format::DomInfo {

@@ -1,7 +1,8 @@
 //! Plain values returned by the driver, shaped like libvirt's structs.
 
-/// `virDomainState`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// `virDomainState` (serialized in lower case, e.g. `shutoff`, for JSON output).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum DomainState {
     /// VIR_DOMAIN_NOSTATE (0)
     NoState,
