@@ -87,6 +87,9 @@ pub struct FilterSpec {
     objects: Vec<ObjSpec>,
     traversals: Vec<Traversal>,
     names: HashMap<String, usize>,
+    /// `reportMissingObjectsInResults`: a starting object that does not exist is left out
+    /// of a retrieval instead of failing it.
+    report_missing: bool,
     /// The spec as sent (the filter's `spec` property echoes it).
     pub raw: Element,
 }
@@ -99,6 +102,9 @@ impl FilterSpec {
             objects: Vec::new(),
             traversals: Vec::new(),
             names: HashMap::new(),
+            report_missing: el
+                .bool_of("reportMissingObjectsInResults")?
+                .unwrap_or(false),
             raw: el.clone(),
         };
         for p in el.children_named("propSet") {
@@ -185,7 +191,8 @@ impl FilterSpec {
 
     /// The objects this spec selects, in traversal order. `strict`: a starting object that
     /// does not exist is a `ManagedObjectNotFound` fault (retrieval) rather than nothing
-    /// (a filter whose object went away).
+    /// (a filter whose object went away), unless the spec asks for missing objects to be
+    /// left out.
     pub fn select_objects(
         &self,
         src: &dyn PropertySource,
@@ -196,7 +203,7 @@ impl FilterSpec {
         let mut applied: HashSet<(MoRef, usize)> = HashSet::new();
         for os in &self.objects {
             if !src.exists(&os.obj) {
-                if strict {
+                if strict && !self.report_missing {
                     return Err(Fault::not_found(&os.obj));
                 }
                 continue;
@@ -644,6 +651,25 @@ mod tests {
             <selectSet><name>folderTraversal</name></selectSet>
           </selectSet>
         </objectSet></specSet>"#;
+
+    #[test]
+    fn missing_objects_fault_unless_reported_in_results() {
+        let xml = |report: &str| {
+            format!(
+                r#"<specSet><propSet><type>VirtualMachine</type><pathSet>name</pathSet></propSet>
+                <objectSet><obj type="VirtualMachine">1</obj></objectSet>
+                <objectSet><obj type="VirtualMachine">gone</obj></objectSet>{report}</specSet>"#
+            )
+        };
+        let e = spec(&xml("")).collect(&Tiny, true).unwrap_err();
+        assert_eq!(e.ty, "ManagedObjectNotFound");
+        let s = spec(&xml(
+            "<reportMissingObjectsInResults>true</reportMissingObjectsInResults>",
+        ));
+        let got = s.collect(&Tiny, true).unwrap();
+        let ids: Vec<&str> = got.iter().map(|o| o.obj.value.as_str()).collect();
+        assert_eq!(ids, ["1"], "the missing object is left out");
+    }
 
     #[test]
     fn named_recursive_traversal() {

@@ -380,31 +380,36 @@ impl World {
 
     /// The inventory name of any container or object.
     pub fn name_of(&self, moid: &str) -> Option<String> {
+        self.name_ref(moid).map(str::to_string)
+    }
+
+    /// [`World::name_of`] without the copy, for searches that compare many names.
+    pub fn name_ref(&self, moid: &str) -> Option<&str> {
         if let Some(v) = self.vms.get(moid) {
-            return Some(v.config.name.clone());
+            return Some(&v.config.name);
         }
         if let Some(h) = self.hosts.get(moid) {
-            return Some(h.name.clone());
+            return Some(&h.name);
         }
         if let Some(d) = self.datastores.get(moid) {
-            return Some(d.name.clone());
+            return Some(&d.name);
         }
         if let Some(f) = self.folders.get(moid) {
-            return Some(f.name.clone());
+            return Some(&f.name);
         }
         if let Some(d) = self.datacenters.get(moid) {
-            return Some(d.name.clone());
+            return Some(&d.name);
         }
         if let Some(c) = self.computes.get(moid) {
-            return Some(c.name.clone());
+            return Some(&c.name);
         }
         if let Some(p) = self.pools.get(moid) {
-            return Some(p.name.clone());
+            return Some(&p.name);
         }
         if let Some(n) = self.networks.get(moid) {
-            return Some(n.name.clone());
+            return Some(&n.name);
         }
-        self.find_snapshot(moid).map(|(_, s)| s.name.clone())
+        self.find_snapshot(moid).map(|(_, s)| s.name.as_str())
     }
 
     /// The parent of an inventory object (`parent` property), if it has one.

@@ -136,6 +136,14 @@ pub(crate) fn folder_children(w: &World, id: &str) -> Vec<String> {
         .get(id)
         .map(|f| f.children.clone())
         .unwrap_or_default();
+    out.extend(implicit_folder_members(w, id));
+    out
+}
+
+/// The members a datacenter's datastore or network folder has without listing them: the
+/// datacenter's datastores and networks.
+fn implicit_folder_members(w: &World, id: &str) -> Vec<String> {
+    let mut out = Vec::new();
     for dc in w.datacenters.values() {
         if dc.datastore_folder == id {
             out.extend(
@@ -421,9 +429,28 @@ fn children_of(w: &World, id: &str) -> Vec<String> {
 }
 
 fn find_child(w: &World, parent: &str, name: &str) -> Option<String> {
-    children_of(w, parent)
-        .into_iter()
-        .find(|c| w.name_of(c).as_deref() == Some(name))
+    // Names are compared in place: a VM folder of 10,000 VMs is searched without copying
+    // an id (a real server answers FindChild from an index).
+    let named = |c: &String| w.name_ref(c) == Some(name);
+    if let Some(f) = w.folders.get(parent) {
+        // VMs first, in one pass over the VMs rather than a map lookup per child.
+        if let Some(v) = w
+            .vms
+            .values()
+            .find(|v| v.folder == parent && v.config.name == name)
+        {
+            return Some(v.moid.clone());
+        }
+        if let Some(c) = f
+            .children
+            .iter()
+            .find(|c| !w.vms.contains_key(c.as_str()) && named(c))
+        {
+            return Some(c.clone());
+        }
+        return implicit_folder_members(w, parent).into_iter().find(named);
+    }
+    children_of(w, parent).into_iter().find(named)
 }
 
 /// SearchIndex methods.
