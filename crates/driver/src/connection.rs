@@ -16,7 +16,7 @@ use crate::types::DomainState;
 use crate::types::NodeInfo;
 use crate::uri::{Scheme, SimTarget, Uri};
 use crate::vm_info;
-use esxvirt_vi::{HostAutoStartManagerConfig, Value};
+use esxvirt_vi::{HostAutoStartManagerConfig, PropertyFilterSpec, Value};
 use esxvirt_vmx::FormatContext;
 
 /// Bit 29 (long mode) of a `HostCpuIdInfo` edx register (`----:----:...`, bit 31 first).
@@ -442,13 +442,23 @@ impl Connection {
             vec![],
             vec![crate::engine::props_of(&moref.ty, &paths)],
         )];
-        if let Some(m) = &manager {
-            specs.push(crate::engine::filter(
-                m,
-                false,
-                vec![],
-                vec![crate::engine::props_of(&m.ty, &["config"])],
-            ));
+        match &manager {
+            // Left out rather than failing the lookup when it is missing (govmomi's
+            // simulator names a manager it does not serve).
+            Some(m) => specs.push(PropertyFilterSpec {
+                report_missing_objects_in_results: Some(true),
+                ..crate::engine::filter(
+                    m,
+                    false,
+                    vec![],
+                    vec![crate::engine::props_of(&m.ty, &["config"])],
+                )
+            }),
+            // Otherwise the host names it in the same retrieval, for the next query.
+            None => specs.push(
+                self.engine
+                    .host_filter(&["configManager.autoStartManager"])?,
+            ),
         }
         let objects = match self.engine.retrieve(specs) {
             Ok(o) => o,
@@ -463,10 +473,13 @@ impl Connection {
                 .zip(o.obj.as_ref())
                 .is_some_and(|(m, obj)| obj.value == m.value && obj.type_ == m.ty);
             if is_manager {
-                autostart_cfg = Some(match o.take("config") {
-                    Some(Value::HostAutoStartManagerConfig(c)) => *c,
-                    _ => HostAutoStartManagerConfig::default(),
-                });
+                if let Some(Value::HostAutoStartManagerConfig(c)) = o.take("config") {
+                    autostart_cfg = Some(*c);
+                }
+            } else if o.ty() == "HostSystem" {
+                if let Some(m) = o.mo("configManager.autoStartManager") {
+                    self.engine.learn_autostart_manager(m);
+                }
             } else if vm.is_none() {
                 vm = Some(o);
             }
@@ -554,6 +567,30 @@ impl Connection {
     /// The domain with this name (`virDomainLookupByName`); error
     /// `Domain not found: Could not find domain with name 'NAME'`.
     pub fn domain_lookup_by_name(&self, name: &str) -> Result<Domain<'_>> {
+        // A VM looked up by this name before is asked for directly: one retrieval, whose
+        // answer confirms the name (see NameHints).
+        if let Some(moref) = self.engine.name_hint(name) {
+            match self.domain_by_moref(&moref)? {
+                Some(d) if d.name == name => return Ok(d),
+                _ => self.engine.forget_name(name),
+            }
+        }
+        let found = self.domain_lookup_by_name_uncached(name)?;
+        if let Some(d) = &found {
+            self.engine
+                .remember_name(name, &MoRef::new("VirtualMachine", &d.moref));
+        }
+        found.ok_or_else(|| {
+            Error::new(
+                ErrorCode::NoDomain,
+                format!("Could not find domain with name '{name}'"),
+            )
+        })
+    }
+
+    /// The lookup by name without remembered names: FindChild in the VM folder, then (for
+    /// VMs in subfolders) a scan of the host's VMs.
+    fn domain_lookup_by_name_uncached(&self, name: &str) -> Result<Option<Domain<'_>>> {
         let mut found = None;
         // The name index of the VM folder answers without listing every VM: the resolved
         // context's folder, or on an ESX host its well-known one.
@@ -589,12 +626,7 @@ impl Connection {
         if found.is_none() {
             found = self.find_vm(|s| s.name == name)?;
         }
-        found.ok_or_else(|| {
-            Error::new(
-                ErrorCode::NoDomain,
-                format!("Could not find domain with name '{name}'"),
-            )
-        })
+        Ok(found)
     }
 
     /// Every datastore the connection's host sees, with its mount path there.

@@ -66,6 +66,45 @@ struct CachedContext {
     /// The host's AutoStartManager, so autostart queries need one retrieval.
     #[serde(default)]
     autostart_manager: Option<MoRef>,
+    /// VMs recently looked up by name, most recent first (see [`NameHints`]).
+    #[serde(default)]
+    vm_names: NameHints,
+}
+
+/// Which managed object recently had a given VM name. vSphere has no name index a single
+/// retrieval could use (a lookup by name costs FindChild plus the retrieval), so a lookup
+/// first asks for the remembered object directly and keeps the answer only when the object
+/// still exists, still has that name and still is on the connection's host; otherwise it
+/// does the full lookup. A stale hint costs one request, never a wrong answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub(crate) struct NameHints(Vec<(String, MoRef)>);
+
+impl NameHints {
+    /// How many names are remembered (the session cache file stays small).
+    const CAPACITY: usize = 64;
+
+    pub fn get(&self, name: &str) -> Option<&MoRef> {
+        self.0.iter().find(|(n, _)| n == name).map(|(_, m)| m)
+    }
+
+    /// Remembers `name` -> `moref`; whether anything changed.
+    pub fn remember(&mut self, name: &str, moref: &MoRef) -> bool {
+        if self.0.first().is_some_and(|(n, m)| n == name && m == moref) {
+            return false;
+        }
+        self.0.retain(|(n, _)| n != name);
+        self.0.insert(0, (name.to_string(), moref.clone()));
+        self.0.truncate(Self::CAPACITY);
+        true
+    }
+
+    /// Forgets `name`; whether it was remembered.
+    pub fn forget(&mut self, name: &str) -> bool {
+        let before = self.0.len();
+        self.0.retain(|(n, _)| n != name);
+        self.0.len() != before
+    }
 }
 
 /// The property values of one object, by property path.
@@ -274,6 +313,8 @@ pub(crate) struct Engine {
     ctx: Mutex<Option<HostContext>>,
     /// The host's AutoStartManager once known (kept with the session in the cache).
     autostart_manager: Mutex<Option<MoRef>>,
+    /// VMs recently looked up by name (kept with the session in the cache).
+    name_hints: Mutex<NameHints>,
     /// Credentials still to resolve (when the session came from the cache).
     pending_auth: Mutex<Option<PendingAuth>>,
     cache: Option<(SessionCache, String)>,
@@ -387,6 +428,7 @@ impl Engine {
                             product,
                             ctx: Mutex::new(cached.host),
                             autostart_manager: Mutex::new(cached.autostart_manager),
+                            name_hints: Mutex::new(cached.vm_names),
                             pending_auth: Mutex::new(Some(PendingAuth {
                                 options: options.clone(),
                             })),
@@ -426,6 +468,7 @@ impl Engine {
             product,
             ctx: Mutex::new(None),
             autostart_manager: Mutex::new(None),
+            name_hints: Mutex::new(NameHints::default()),
             pending_auth: Mutex::new(None),
             cache,
             auto_answer: uri.params.auto_answer,
@@ -446,6 +489,11 @@ impl Engine {
             product: Some(self.product),
             host: ctx,
             autostart_manager: self.autostart_manager.lock().ok().and_then(|m| m.clone()),
+            vm_names: self
+                .name_hints
+                .lock()
+                .map(|h| h.clone())
+                .unwrap_or_default(),
         })
         .unwrap_or_default();
         let entry = SessionEntry {
@@ -528,7 +576,12 @@ impl Engine {
                     "ClusterComputeResource",
                     &["name", "parent", "resourcePool"],
                 ),
-                pspec("HostSystem", &["name", "parent"]),
+                // The AutoStartManager comes along, so no autostart query needs its own
+                // retrieval to find it.
+                pspec(
+                    "HostSystem",
+                    &["name", "parent", "configManager.autoStartManager"],
+                ),
             ],
         )];
         let objects = self.run(|c| {
@@ -548,13 +601,6 @@ impl Engine {
                 resource_pool: p.mo("resourcePool").map(|m| m.value),
             })
             .collect();
-        let find_ty = |value: &str| -> String {
-            objects
-                .iter()
-                .find(|p| p.moref().value == value)
-                .map(|p| p.ty().to_string())
-                .unwrap_or_default()
-        };
         let ctx = if self.uri.scheme == Scheme::Vpx {
             let hp = inventory_path::resolve(&self.uri.path, &root.value, &entities)?;
             HostContext {
@@ -588,7 +634,6 @@ impl Engine {
                 .iter()
                 .find(|e| e.kind == "HostSystem")
                 .ok_or_else(|| Error::internal("Could not find host system"))?;
-            let _ = find_ty;
             HostContext {
                 datacenter: MoRef::new("Datacenter", &dc.moref),
                 datacenter_path: dc.name.clone(),
@@ -601,6 +646,13 @@ impl Engine {
                 host: MoRef::new("HostSystem", &host.moref),
             }
         };
+        let manager = objects
+            .iter()
+            .find(|p| p.ty() == "HostSystem" && p.moref().value == ctx.host.value)
+            .and_then(|p| p.mo("configManager.autoStartManager"));
+        if let (Some(manager), Ok(mut known)) = (manager, self.autostart_manager.lock()) {
+            known.get_or_insert(manager);
+        }
         if let Ok(mut c) = self.ctx.lock() {
             *c = Some(ctx.clone());
         }
@@ -777,6 +829,47 @@ impl Engine {
         Ok(manager)
     }
 
+    /// The VM that recently had the name `name`, if one is remembered (no request).
+    pub fn name_hint(&self, name: &str) -> Option<MoRef> {
+        self.name_hints.lock().ok()?.get(name).cloned()
+    }
+
+    /// Remembers which VM has the name `name` (saved with the session when it changes).
+    pub fn remember_name(&self, name: &str, moref: &MoRef) {
+        let changed = self
+            .name_hints
+            .lock()
+            .map(|mut h| h.remember(name, moref))
+            .unwrap_or(false);
+        if changed {
+            self.save_cache();
+        }
+    }
+
+    /// Forgets a name whose remembered VM proved stale.
+    pub fn forget_name(&self, name: &str) {
+        let changed = self
+            .name_hints
+            .lock()
+            .map(|mut h| h.forget(name))
+            .unwrap_or(false);
+        if changed {
+            self.save_cache();
+        }
+    }
+
+    /// Records the host's AutoStartManager learnt by a retrieval made for something else.
+    pub fn learn_autostart_manager(&self, manager: MoRef) {
+        let changed = self
+            .autostart_manager
+            .lock()
+            .map(|mut m| m.replace(manager.clone()) != Some(manager))
+            .unwrap_or(false);
+        if changed {
+            self.save_cache();
+        }
+    }
+
     /// Whether the session lives in the session cache (and so outlives this process).
     pub fn session_is_cached(&self) -> bool {
         self.cache.is_some()
@@ -848,4 +941,42 @@ pub(crate) fn start_sim(
         password: crate::auth::Password::new(endpoint.password.clone()),
     };
     Ok((endpoint.sdk_url, creds, endpoint.guard))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_hints_keep_the_latest_names() {
+        let mut h = NameHints::default();
+        let vm = |n: usize| MoRef::new("VirtualMachine", &n.to_string());
+        assert!(h.remember("a", &vm(1)));
+        assert!(!h.remember("a", &vm(1)), "unchanged");
+        assert!(h.remember("a", &vm(2)), "a new object for the name");
+        assert_eq!(h.get("a"), Some(&vm(2)));
+        for n in 0..NameHints::CAPACITY {
+            h.remember(&format!("vm{n}"), &vm(n + 10));
+        }
+        assert_eq!(h.0.len(), NameHints::CAPACITY);
+        assert_eq!(h.get("a"), None, "the oldest name went");
+        assert_eq!(h.get("vm0"), Some(&vm(10)));
+        assert!(h.forget("vm0"));
+        assert!(!h.forget("vm0"));
+        assert_eq!(h.get("vm0"), None);
+    }
+
+    #[test]
+    fn name_hints_round_trip_through_the_cache_format() {
+        let mut ctx = CachedContext::default();
+        ctx.vm_names
+            .remember("web server 01", &MoRef::new("VirtualMachine", "vm-7"));
+        let text = serde_json::to_string(&ctx).expect("serialize");
+        let back: CachedContext = serde_json::from_str(&text).expect("parse");
+        assert_eq!(back.vm_names, ctx.vm_names);
+        // Files written before names were kept still load.
+        let old: CachedContext =
+            serde_json::from_str(r#"{"product":null,"host":null}"#).expect("old file");
+        assert_eq!(old.vm_names, NameHints::default());
+    }
 }

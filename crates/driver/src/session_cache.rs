@@ -92,7 +92,9 @@ impl SessionCache {
         (entry.key == key).then_some(entry)
     }
 
-    /// Stores `entry` (mode 0600, written to a temporary file and renamed into place).
+    /// Stores `entry` (mode 0600, written to a temporary file and renamed into place, so a
+    /// reader never sees half a file). Not synced to disk: after a crash a lost or empty file
+    /// is a miss (one login), not worth an fsync per remembered name.
     pub fn store(&self, entry: &SessionEntry) -> std::io::Result<()> {
         create_private_dir(&self.dir)?;
         let path = self.file_for(&entry.key);
@@ -102,7 +104,6 @@ impl SessionCache {
         let text = serde_json::to_vec(entry).map_err(std::io::Error::other)?;
         let mut file = open_private(&tmp)?;
         file.write_all(&text)?;
-        file.sync_all()?;
         drop(file);
         fs::rename(&tmp, &path)
     }

@@ -276,6 +276,100 @@ fn esxsim_define_undefine_awkward_names() {
     }
 }
 
+/// A lookup by name first asks for the VM the name had last time (kept in the session
+/// cache); the answer must be right when that VM is gone, came back as another object, or
+/// the remembered object now has another name.
+#[test]
+fn esxsim_remembered_names_are_checked() {
+    let sim = Sim::start(InventorySource::DefaultEsx, true);
+    let dir = tempdir("name-hints");
+    let cached = OpenOptions {
+        session_cache: true,
+        session_cache_dir: Some(dir.clone()),
+        ..opts()
+    };
+    let run = || Connection::open(&sim.esx(), &cached).expect("open");
+    let other = Connection::open(&sim.esx(), &opts()).expect("second client");
+
+    let conn = run();
+    // An inactive VM (it is undefined below) and any other one.
+    let (name, other_name) = {
+        let all = conn.list_all_domains(0).expect("list");
+        let inactive = all.iter().find(|d| !d.is_active().expect("active?"));
+        let name = inactive.expect("an inactive VM").get_name().to_string();
+        let other_vm = all
+            .iter()
+            .find(|d| d.get_name() != name)
+            .expect("another VM");
+        (name, other_vm.get_name().to_string())
+    };
+    let name = name.as_str();
+    let vm = conn.domain_lookup_by_name(name).expect("lookup");
+    let (uuid, xml) = (vm.get_uuid_string(), vm.get_xml_desc(0).expect("xml"));
+    let other_moref = conn
+        .domain_lookup_by_name(&other_name)
+        .expect("other")
+        .managed_object_id()
+        .to_string();
+    drop(conn);
+
+    // Another client undefines it: the remembered object is gone.
+    other
+        .domain_lookup_by_name(name)
+        .expect("lookup")
+        .undefine(0)
+        .expect("undefine");
+    let conn = run();
+    let e = conn.domain_lookup_by_name(name).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::NoDomain);
+    assert_eq!(
+        e.to_string(),
+        format!("Domain not found: Could not find domain with name '{name}'")
+    );
+    drop(conn);
+
+    // It defines it again: the name belongs to a new object.
+    let again = other.domain_define_xml(&xml, 0).expect("define");
+    let conn = run();
+    let found = conn.domain_lookup_by_name(name).expect("defined again");
+    assert_eq!(found.get_uuid_string(), uuid);
+    assert_eq!(found.managed_object_id(), again.managed_object_id());
+    let before = conn.request_count();
+    conn.domain_lookup_by_name(name).expect("remembered");
+    assert_eq!(
+        conn.request_count() - before,
+        1,
+        "remembered: one retrieval"
+    );
+    drop(conn);
+
+    // The remembered object has another name now (edited here in the cache file: the other
+    // VM's object under this name): the lookup notices and finds the right VM all the same.
+    let mut edited = 0;
+    for entry in std::fs::read_dir(&dir).expect("cache dir") {
+        let path = entry.expect("entry").path();
+        let text = std::fs::read_to_string(&path).expect("cache file");
+        let mut v: serde_json::Value = serde_json::from_str(&text).expect("json");
+        let names = v["context"]["vm_names"].as_array_mut().expect("vm_names");
+        for pair in names.iter_mut() {
+            if pair[0] == name {
+                pair[1]["value"] = serde_json::Value::String(other_moref.clone());
+                edited += 1;
+            }
+        }
+        std::fs::write(&path, v.to_string()).expect("rewrite");
+    }
+    assert_eq!(edited, 1);
+    let conn = run();
+    let found = conn
+        .domain_lookup_by_name(name)
+        .expect("found despite the hint");
+    assert_eq!(found.get_uuid_string(), uuid);
+    assert_eq!(found.get_name(), name);
+    drop(conn);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn esxsim_scheduler_memory_autostart() {
     let sim = Sim::start(InventorySource::DefaultEsx, true);
@@ -600,25 +694,26 @@ fn esxsim_round_trips_of_read_commands() {
         assert!(!d.has_managed_save_image(0).expect("managed save"));
         autostart
     };
-    // The first autostart query of a session finds the host's AutoStartManager; afterwards
-    // (also in the next run, through the session cache) its configuration comes with the
-    // lookup's retrieval.
-    assert_eq!(count(&|| assert!(!dominfo("web01"))), 4, "dominfo, first");
+    // The first lookup of a session asks the host for its AutoStartManager in the VM's
+    // retrieval, so the autostart flag costs one more; afterwards (also in the next run,
+    // through the session cache) the manager's configuration comes with the VM, and the VM
+    // itself is asked for by the object the name had last time.
     assert_eq!(
         count(&|| assert!(!dominfo("web01"))),
-        2,
-        "dominfo: FindChild + one retrieval"
+        3,
+        "dominfo, first: FindChild + retrieval + autostart configuration"
+    );
+    assert_eq!(
+        count(&|| assert!(!dominfo("web01"))),
+        1,
+        "dominfo: one retrieval"
     );
     drop(conn);
     let conn = Connection::open(&sim.esx(), &cached).expect("warm open");
     assert_eq!(conn.request_count(), 0);
     let web01 = conn.domain_lookup_by_name("web01").expect("lookup");
     assert!(!web01.get_autostart().expect("autostart"));
-    assert_eq!(
-        conn.request_count(),
-        2,
-        "warm dominfo: FindChild + one retrieval"
-    );
+    assert_eq!(conn.request_count(), 1, "warm dominfo: one retrieval");
     // The prefetched flag follows a change made through the handle.
     web01.set_autostart(true).expect("autostart");
     assert!(web01.get_autostart().expect("autostart"));
