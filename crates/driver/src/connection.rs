@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::auth::AuthCallback;
 use crate::domain::parse_uuid;
 use crate::domain::Domain;
-use crate::engine::{Engine, MoRef, Props};
+use crate::engine::{Engine, HintKind, MoRef, Props};
 use crate::error::ErrorCode;
 use crate::error::{Error, Result};
 use crate::file_names::{DatastoreMount, FileNameResolver};
@@ -535,6 +535,9 @@ impl Connection {
     /// The domain with this UUID (`virDomainLookupByUUID`).
     pub fn domain_lookup_by_uuid(&self, uuid: &[u8; 16]) -> Result<Domain<'_>> {
         let text = crate::domain::format_uuid(uuid);
+        if let Some(d) = self.remembered_vm(HintKind::Uuid, &text, |d| d.uuid == *uuid)? {
+            return Ok(d);
+        }
         // The search index answers without listing every VM: in the connection's datacenter
         // on vCenter, in the whole (single-host) inventory on ESX.
         let dc = if self.engine.is_vcenter() {
@@ -556,6 +559,13 @@ impl Connection {
             Some(m) => self.domain_by_moref(&MoRef::from_vi(&m))?,
             None => None,
         };
+        if let Some(d) = &found {
+            self.engine.remember_vm(
+                HintKind::Uuid,
+                &text,
+                &MoRef::new("VirtualMachine", &d.moref),
+            );
+        }
         found.ok_or_else(|| {
             Error::new(
                 ErrorCode::NoDomain,
@@ -564,21 +574,42 @@ impl Connection {
         })
     }
 
+    /// The VM remembered for this name or UUID, asked for directly (one retrieval), when it
+    /// still exists, is on the connection's host and `still_matches`; otherwise the hint
+    /// is dropped and the caller does the full lookup (see NameHints).
+    fn remembered_vm(
+        &self,
+        kind: HintKind,
+        key: &str,
+        still_matches: impl Fn(&Domain<'_>) -> bool,
+    ) -> Result<Option<Domain<'_>>> {
+        let Some(moref) = self.engine.vm_hint(kind, key) else {
+            return Ok(None);
+        };
+        match self.domain_by_moref(&moref)? {
+            Some(d) if still_matches(&d) => Ok(Some(d)),
+            _ => {
+                self.engine.forget_vm(kind, key);
+                Ok(None)
+            }
+        }
+    }
+
     /// The domain with this name (`virDomainLookupByName`); error
     /// `Domain not found: Could not find domain with name 'NAME'`.
     pub fn domain_lookup_by_name(&self, name: &str) -> Result<Domain<'_>> {
         // A VM looked up by this name before is asked for directly: one retrieval, whose
-        // answer confirms the name (see NameHints).
-        if let Some(moref) = self.engine.name_hint(name) {
-            match self.domain_by_moref(&moref)? {
-                Some(d) if d.name == name => return Ok(d),
-                _ => self.engine.forget_name(name),
-            }
+        // answer confirms the name.
+        if let Some(d) = self.remembered_vm(HintKind::Name, name, |d| d.name == name)? {
+            return Ok(d);
         }
         let found = self.domain_lookup_by_name_uncached(name)?;
         if let Some(d) = &found {
-            self.engine
-                .remember_name(name, &MoRef::new("VirtualMachine", &d.moref));
+            self.engine.remember_vm(
+                HintKind::Name,
+                name,
+                &MoRef::new("VirtualMachine", &d.moref),
+            );
         }
         found.ok_or_else(|| {
             Error::new(
@@ -860,11 +891,7 @@ impl Connection {
         Ok(self
             .physical_nics()?
             .into_iter()
-            .map(|n| Interface {
-                conn: self,
-                name: n.device,
-                mac: n.mac,
-            })
+            .map(|n| Interface::of(self, n))
             .collect())
     }
 
@@ -895,11 +922,7 @@ impl Connection {
         self.physical_nics()?
             .into_iter()
             .find(|n| n.device.eq_ignore_ascii_case(name))
-            .map(|n| Interface {
-                conn: self,
-                name: n.device,
-                mac: n.mac,
-            })
+            .map(|n| Interface::of(self, n))
             .ok_or_else(|| {
                 Error::new(
                     ErrorCode::NoInterface,
@@ -913,11 +936,7 @@ impl Connection {
         self.physical_nics()?
             .into_iter()
             .find(|n| n.mac.eq_ignore_ascii_case(mac))
-            .map(|n| Interface {
-                conn: self,
-                name: n.device,
-                mac: n.mac,
-            })
+            .map(|n| Interface::of(self, n))
             .ok_or_else(|| {
                 Error::new(
                     ErrorCode::NoInterface,

@@ -69,6 +69,16 @@ struct CachedContext {
     /// VMs recently looked up by name, most recent first (see [`NameHints`]).
     #[serde(default)]
     vm_names: NameHints,
+    /// The same for lookups by UUID (keyed by the UUID's text).
+    #[serde(default)]
+    vm_uuids: NameHints,
+}
+
+/// What a remembered VM is remembered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HintKind {
+    Name,
+    Uuid,
 }
 
 /// Which managed object recently had a given VM name. vSphere has no name index a single
@@ -313,8 +323,9 @@ pub(crate) struct Engine {
     ctx: Mutex<Option<HostContext>>,
     /// The host's AutoStartManager once known (kept with the session in the cache).
     autostart_manager: Mutex<Option<MoRef>>,
-    /// VMs recently looked up by name (kept with the session in the cache).
+    /// VMs recently looked up by name and by UUID (kept with the session in the cache).
     name_hints: Mutex<NameHints>,
+    uuid_hints: Mutex<NameHints>,
     /// Credentials still to resolve (when the session came from the cache).
     pending_auth: Mutex<Option<PendingAuth>>,
     cache: Option<(SessionCache, String)>,
@@ -429,6 +440,7 @@ impl Engine {
                             ctx: Mutex::new(cached.host),
                             autostart_manager: Mutex::new(cached.autostart_manager),
                             name_hints: Mutex::new(cached.vm_names),
+                            uuid_hints: Mutex::new(cached.vm_uuids),
                             pending_auth: Mutex::new(Some(PendingAuth {
                                 options: options.clone(),
                             })),
@@ -469,6 +481,7 @@ impl Engine {
             ctx: Mutex::new(None),
             autostart_manager: Mutex::new(None),
             name_hints: Mutex::new(NameHints::default()),
+            uuid_hints: Mutex::new(NameHints::default()),
             pending_auth: Mutex::new(None),
             cache,
             auto_answer: uri.params.auto_answer,
@@ -491,6 +504,11 @@ impl Engine {
             autostart_manager: self.autostart_manager.lock().ok().and_then(|m| m.clone()),
             vm_names: self
                 .name_hints
+                .lock()
+                .map(|h| h.clone())
+                .unwrap_or_default(),
+            vm_uuids: self
+                .uuid_hints
                 .lock()
                 .map(|h| h.clone())
                 .unwrap_or_default(),
@@ -829,29 +847,36 @@ impl Engine {
         Ok(manager)
     }
 
-    /// The VM that recently had the name `name`, if one is remembered (no request).
-    pub fn name_hint(&self, name: &str) -> Option<MoRef> {
-        self.name_hints.lock().ok()?.get(name).cloned()
+    fn hints(&self, kind: HintKind) -> &Mutex<NameHints> {
+        match kind {
+            HintKind::Name => &self.name_hints,
+            HintKind::Uuid => &self.uuid_hints,
+        }
     }
 
-    /// Remembers which VM has the name `name` (saved with the session when it changes).
-    pub fn remember_name(&self, name: &str, moref: &MoRef) {
+    /// The VM that recently had this name or UUID, if one is remembered (no request).
+    pub fn vm_hint(&self, kind: HintKind, key: &str) -> Option<MoRef> {
+        self.hints(kind).lock().ok()?.get(key).cloned()
+    }
+
+    /// Remembers which VM has this name or UUID (saved with the session when it changes).
+    pub fn remember_vm(&self, kind: HintKind, key: &str, moref: &MoRef) {
         let changed = self
-            .name_hints
+            .hints(kind)
             .lock()
-            .map(|mut h| h.remember(name, moref))
+            .map(|mut h| h.remember(key, moref))
             .unwrap_or(false);
         if changed {
             self.save_cache();
         }
     }
 
-    /// Forgets a name whose remembered VM proved stale.
-    pub fn forget_name(&self, name: &str) {
+    /// Forgets a name or UUID whose remembered VM proved stale.
+    pub fn forget_vm(&self, kind: HintKind, key: &str) {
         let changed = self
-            .name_hints
+            .hints(kind)
             .lock()
-            .map(|mut h| h.forget(name))
+            .map(|mut h| h.forget(key))
             .unwrap_or(false);
         if changed {
             self.save_cache();

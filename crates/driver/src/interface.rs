@@ -11,9 +11,21 @@ pub struct Interface<'c> {
     pub(crate) conn: &'c Connection,
     pub(crate) name: String,
     pub(crate) mac: String,
+    /// The NIC as the lookup read it, so the first `iface-dumpxml` needs no retrieval.
+    prefetched: std::cell::RefCell<Option<esxvirt_vi::PhysicalNic>>,
 }
 
 impl<'c> Interface<'c> {
+    /// The handle of `nic`, as read by a lookup or listing.
+    pub(crate) fn of(conn: &'c Connection, nic: esxvirt_vi::PhysicalNic) -> Interface<'c> {
+        Interface {
+            conn,
+            name: nic.device.clone(),
+            mac: nic.mac.clone(),
+            prefetched: std::cell::RefCell::new(Some(nic)),
+        }
+    }
+
     /// The name (`virInterfaceGetName`).
     pub fn get_name(&self) -> &str {
         &self.name
@@ -33,20 +45,24 @@ impl<'c> Interface<'c> {
     pub fn get_xml_desc(&self, flags: u32) -> Result<String> {
         // VIR_INTERFACE_XML_INACTIVE
         crate::error::check_flags(flags, 1, "esxInterfaceGetXMLDesc")?;
-        let nic = self
-            .conn
-            .physical_nics()?
-            .into_iter()
-            .find(|n| n.mac.eq_ignore_ascii_case(&self.mac))
-            .ok_or_else(|| {
-                Error::new(
-                    crate::error::ErrorCode::NoInterface,
-                    format!(
-                        "Could not find physical NIC with MAC address '{}'",
-                        self.mac
-                    ),
-                )
-            })?;
+        let prefetched = self.prefetched.take();
+        let nic = match prefetched {
+            Some(nic) => Some(nic),
+            None => self
+                .conn
+                .physical_nics()?
+                .into_iter()
+                .find(|n| n.mac.eq_ignore_ascii_case(&self.mac)),
+        }
+        .ok_or_else(|| {
+            Error::new(
+                crate::error::ErrorCode::NoInterface,
+                format!(
+                    "Could not find physical NIC with MAC address '{}'",
+                    self.mac
+                ),
+            )
+        })?;
         let ip = nic.spec.ip.as_ref().map(|ip| NicIpConfig {
             dhcp: ip.dhcp,
             ip_address: ip.ip_address.clone(),

@@ -10,7 +10,7 @@ use esxvirt_xml::storage::pool::{PoolHost, PoolType, StoragePool as XmlPool};
 use esxvirt_xml::storage::volume::{StorageVolume as XmlVolume, VolumeType};
 
 use crate::connection::Connection;
-use crate::engine::{vi_err, MoRef};
+use crate::engine::{vi_err, MoRef, Props};
 use crate::error::{Error, ErrorCode, Result};
 
 /// The host's iSCSI view from one retrieval.
@@ -76,15 +76,9 @@ impl IscsiState {
     }
 }
 
-impl Connection {
-    /// The host's iSCSI adapter, LUNs and topology (one retrieval).
-    pub(crate) fn iscsi_state(&self) -> Result<IscsiState> {
-        let mut p = self.engine.host_props(&[
-            "config.storageDevice.hostBusAdapter",
-            "config.storageDevice.scsiLun",
-            "config.storageDevice.scsiTopology",
-            "configManager.storageSystem",
-        ])?;
+impl IscsiState {
+    /// The state from the host's [`ISCSI_HOST_PATHS`] properties.
+    pub(crate) fn from_host(p: &mut Props) -> IscsiState {
         let hba = match p.take("config.storageDevice.hostBusAdapter") {
             Some(Value::ArrayOfHostHostBusAdapter(list)) => {
                 list.into_iter().find_map(|a| match a {
@@ -113,12 +107,28 @@ impl Connection {
                 }
             }
         }
-        Ok(IscsiState {
+        IscsiState {
             hba,
             luns,
             topology,
             storage_system: p.mo("configManager.storageSystem"),
-        })
+        }
+    }
+}
+
+/// The host properties the iSCSI state is read from.
+pub(crate) const ISCSI_HOST_PATHS: &[&str] = &[
+    "config.storageDevice.hostBusAdapter",
+    "config.storageDevice.scsiLun",
+    "config.storageDevice.scsiTopology",
+    "configManager.storageSystem",
+];
+
+impl Connection {
+    /// The host's iSCSI adapter, LUNs and topology (one retrieval).
+    pub(crate) fn iscsi_state(&self) -> Result<IscsiState> {
+        let mut p = self.engine.host_props(ISCSI_HOST_PATHS)?;
+        Ok(IscsiState::from_host(&mut p))
     }
 
     /// Rescans the iSCSI adapter (`pool-refresh` of an iSCSI pool).

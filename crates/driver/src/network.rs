@@ -20,10 +20,14 @@ pub struct Network<'c> {
     pub(crate) conn: &'c Connection,
     pub(crate) name: String,
     pub(crate) uuid: [u8; 16],
+    /// The host's network state the lookup read (with the Network names), so the first
+    /// `net-dumpxml` after a lookup needs no retrieval of its own.
+    prefetched: std::cell::RefCell<Option<std::rc::Rc<NetState>>>,
 }
 
 /// The host's network configuration: switches, port groups, NICs, Network entity names and
 /// the network system, from one retrieval.
+#[derive(Debug)]
 pub(crate) struct NetState {
     pub switches: Vec<HostVirtualSwitch>,
     pub portgroups: Vec<HostPortGroup>,
@@ -107,7 +111,15 @@ impl Connection {
             conn: self,
             name: sw.name.clone(),
             uuid: crate::md5::md5(sw.key.as_bytes()),
+            prefetched: Default::default(),
         }
+    }
+
+    /// The network of switch `sw`, keeping `state` for its first XML description.
+    fn network_with(&self, sw: &HostVirtualSwitch, state: &std::rc::Rc<NetState>) -> Network<'_> {
+        let n = self.network_of(sw);
+        n.prefetched.replace(Some(state.clone()));
+        n
     }
 
     /// Every network (virtual switch) matching `flags` (`virConnectListAllNetworks`): all are
@@ -141,12 +153,12 @@ impl Connection {
 
     /// The network with this name (`virNetworkLookupByName`).
     pub fn network_lookup_by_name(&self, name: &str) -> Result<Network<'_>> {
-        let state = self.net_state(false)?;
+        let state = std::rc::Rc::new(self.net_state(true)?);
         state
             .switches
             .iter()
             .find(|s| s.name == name)
-            .map(|s| self.network_of(s))
+            .map(|s| self.network_with(s, &state))
             .ok_or_else(|| {
                 Error::new(
                     ErrorCode::NoNetwork,
@@ -160,11 +172,11 @@ impl Connection {
         let u = crate::domain::parse_uuid(uuid).ok_or_else(|| {
             Error::invalid_arg(format!("Could not parse UUID from string '{uuid}'"))
         })?;
-        let state = self.net_state(false)?;
+        let state = std::rc::Rc::new(self.net_state(true)?);
         state
             .switches
             .iter()
-            .map(|s| self.network_of(s))
+            .map(|s| self.network_with(s, &state))
             .find(|n| n.uuid == u)
             .ok_or_else(|| {
                 Error::new(
@@ -291,7 +303,10 @@ impl<'c> Network<'c> {
     /// port groups that have a network, traffic shaping as bandwidth.
     pub fn get_xml_desc(&self, flags: u32) -> Result<String> {
         check_flags(flags, 1, "esxNetworkGetXMLDesc")?;
-        let state = self.conn.net_state(true)?;
+        let state = match self.prefetched.take() {
+            Some(state) => state,
+            None => std::rc::Rc::new(self.conn.net_state(true)?),
+        };
         let sw = state
             .switches
             .iter()

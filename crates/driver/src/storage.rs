@@ -13,8 +13,9 @@ use esxvirt_xml::storage::pool::{PoolHost, PoolType, StoragePool as XmlPool};
 use esxvirt_xml::storage::volume::{StorageVolume as XmlVolume, VmdkCreatePlan, VolumeType};
 
 use crate::connection::Connection;
-use crate::engine::{props_of, trav, vi_err, MoRef};
+use crate::engine::{props_of, trav, vi_err, MoRef, Props};
 use crate::error::{check_flags, Error, ErrorCode, Result};
+use crate::iscsi::IscsiState;
 use crate::types::{StoragePoolInfo, StoragePoolState, StorageVolInfo, StorageVolType};
 
 /// Which backend a pool belongs to.
@@ -144,8 +145,14 @@ pub(crate) struct FoundFile {
 impl Connection {
     /// Every datastore of the connection's host (one retrieval).
     pub(crate) fn datastores(&self) -> Result<Vec<Datastore>> {
+        Ok(self.datastores_and_host(&["name"])?.0)
+    }
+
+    /// Every datastore of the connection's host and the host's `host_paths` properties, in
+    /// one retrieval.
+    fn datastores_and_host(&self, host_paths: &[&str]) -> Result<(Vec<Datastore>, Props)> {
         let spec = self.engine.host_filter_with(
-            &["name"],
+            host_paths,
             vec![trav("hostDatastores", "HostSystem", "datastore", &[])],
             &["hostDatastores"],
             vec![props_of(
@@ -162,13 +169,16 @@ impl Connection {
             )],
         )?;
         let objects = self.engine.retrieve(vec![spec])?;
-        let mut host = None;
+        // The host comes first: the traversal starts at it (or reaches it before its
+        // datastores).
+        let mut host: Option<Props> = None;
         let mut out = Vec::new();
         for mut o in objects {
             if o.ty() == "HostSystem" {
-                host = Some(o.moref());
+                host = Some(o);
                 continue;
             }
+            let host = host.as_ref().map(Props::moref);
             let mount_path = match o.get("host") {
                 Some(Value::ArrayOfDatastoreHostMount(m)) => m
                     .iter()
@@ -193,7 +203,8 @@ impl Connection {
                 info: o.take("info"),
             });
         }
-        Ok(out)
+        let host = host.ok_or_else(|| Error::internal("Could not find host system"))?;
+        Ok((out, host))
     }
 
     fn datastore(&self, name: &str) -> Result<Datastore> {
@@ -341,15 +352,21 @@ impl Connection {
         {
             return Ok(Vec::new());
         }
-        let mut pools: Vec<StoragePool<'_>> =
-            self.datastores()?.iter().map(|d| self.pool_of(d)).collect();
-        pools.extend(self.iscsi_pools()?);
+        // Datastores and the host's iSCSI targets come in one retrieval.
+        let mut host_paths = vec!["name"];
+        host_paths.extend_from_slice(crate::iscsi::ISCSI_HOST_PATHS);
+        let (datastores, mut host) = self.datastores_and_host(&host_paths)?;
+        let mut pools: Vec<StoragePool<'_>> = datastores.iter().map(|d| self.pool_of(d)).collect();
+        pools.extend(self.iscsi_pools_of(&IscsiState::from_host(&mut host)));
         Ok(pools)
     }
 
     fn iscsi_pools(&self) -> Result<Vec<StoragePool<'_>>> {
-        let state = self.iscsi_state()?;
-        Ok(state
+        Ok(self.iscsi_pools_of(&self.iscsi_state()?))
+    }
+
+    fn iscsi_pools_of(&self, state: &IscsiState) -> Vec<StoragePool<'_>> {
+        state
             .targets()
             .iter()
             .map(|t| StoragePool {
@@ -359,7 +376,7 @@ impl Connection {
                 backend: PoolBackend::Iscsi,
                 prefetched: Default::default(),
             })
-            .collect())
+            .collect()
     }
 
     /// Names of the active pools (`virConnectListStoragePools`).

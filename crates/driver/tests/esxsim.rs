@@ -306,6 +306,7 @@ fn esxsim_remembered_names_are_checked() {
     let name = name.as_str();
     let vm = conn.domain_lookup_by_name(name).expect("lookup");
     let (uuid, xml) = (vm.get_uuid_string(), vm.get_xml_desc(0).expect("xml"));
+    conn.domain_lookup_by_uuid_string(&uuid).expect("by uuid");
     let other_moref = conn
         .domain_lookup_by_name(&other_name)
         .expect("other")
@@ -320,6 +321,8 @@ fn esxsim_remembered_names_are_checked() {
         .undefine(0)
         .expect("undefine");
     let conn = run();
+    let e = conn.domain_lookup_by_uuid_string(&uuid).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::NoDomain);
     let e = conn.domain_lookup_by_name(name).unwrap_err();
     assert_eq!(e.code(), ErrorCode::NoDomain);
     assert_eq!(
@@ -334,6 +337,10 @@ fn esxsim_remembered_names_are_checked() {
     let found = conn.domain_lookup_by_name(name).expect("defined again");
     assert_eq!(found.get_uuid_string(), uuid);
     assert_eq!(found.managed_object_id(), again.managed_object_id());
+    let by_uuid = conn
+        .domain_lookup_by_uuid_string(&uuid)
+        .expect("by uuid again");
+    assert_eq!(by_uuid.managed_object_id(), again.managed_object_id());
     let before = conn.request_count();
     conn.domain_lookup_by_name(name).expect("remembered");
     assert_eq!(
@@ -728,6 +735,14 @@ fn esxsim_round_trips_of_read_commands() {
     d.get_info().expect("info");
     assert_eq!(conn.request_count() - before, 2, "lookup by UUID");
     assert_eq!(d.get_name(), "web01");
+    let before = conn.request_count();
+    let d = conn.domain_lookup_by_uuid_string(&uuid).expect("by uuid");
+    assert_eq!(
+        conn.request_count() - before,
+        1,
+        "lookup by a remembered UUID"
+    );
+    assert_eq!(d.get_name(), "web01");
     let running = conn
         .list_all_domains(flags::list_domains::ACTIVE)
         .expect("active");
@@ -813,6 +828,24 @@ fn esxsim_round_trips_of_read_commands() {
     let xml = pool.get_xml_desc(0).expect("pool-dumpxml");
     assert_eq!(conn.request_count() - before, 1, "pool-dumpxml");
     assert_eq!(pool.get_xml_desc(0).expect("pool-dumpxml again"), xml);
+    // pool-list --all: datastores and iSCSI targets in one retrieval.
+    let before = conn.request_count();
+    let pools = conn.list_all_storage_pools(0).expect("pool-list");
+    assert!(pools.iter().any(|p| p.get_name() == "datastore1"));
+    assert_eq!(conn.request_count() - before, 1, "pool-list --all");
+    // net-dumpxml and iface-dumpxml: the lookup read what the XML needs.
+    let before = conn.request_count();
+    let net = conn.network_lookup_by_name("vSwitch0").expect("network");
+    let net_xml = net.get_xml_desc(0).expect("net-dumpxml");
+    assert_eq!(conn.request_count() - before, 1, "net-dumpxml");
+    assert_eq!(net.get_xml_desc(0).expect("net-dumpxml again"), net_xml);
+    let nics = conn.list_all_interfaces(0).expect("iface-list");
+    let mac = nics[0].get_mac_string().to_string();
+    let before = conn.request_count();
+    let nic = conn.interface_lookup_by_mac_string(&mac).expect("iface");
+    let nic_xml = nic.get_xml_desc(0).expect("iface-dumpxml");
+    assert_eq!(conn.request_count() - before, 1, "iface-dumpxml");
+    assert_eq!(nic.get_xml_desc(0).expect("iface-dumpxml again"), nic_xml);
     drop(conn);
     let _ = std::fs::remove_dir_all(&dir);
 }
