@@ -144,7 +144,7 @@ pub struct DumpxmlArgs {
     /// provide XML suitable for migrations
     #[arg(long)]
     pub migratable: bool,
-    /// xpath expression to filter the XML document (not supported)
+    /// xpath expression to filter the XML document
     #[arg(long)]
     pub xpath: Option<String>,
     /// wrap xpath results in an common root element
@@ -605,7 +605,7 @@ pub struct SnapshotDumpxmlArgs {
     /// include security sensitive information in XML dump
     #[arg(long)]
     pub security_info: bool,
-    /// xpath expression to filter the XML document (not supported)
+    /// xpath expression to filter the XML document
     #[arg(long)]
     pub xpath: Option<String>,
     /// wrap xpath results in an common root element
@@ -718,7 +718,7 @@ pub struct NetDumpxmlArgs {
     /// show inactive defined XML
     #[arg(long)]
     pub inactive: bool,
-    /// xpath expression to filter the XML document (not supported)
+    /// xpath expression to filter the XML document
     #[arg(long)]
     pub xpath: Option<String>,
     /// wrap xpath results in an common root element
@@ -759,7 +759,7 @@ pub struct IfaceDumpxmlArgs {
     /// show inactive defined XML
     #[arg(long)]
     pub inactive: bool,
-    /// xpath expression to filter the XML document (not supported)
+    /// xpath expression to filter the XML document
     #[arg(long)]
     pub xpath: Option<String>,
     /// wrap xpath results in an common root element
@@ -824,7 +824,7 @@ pub struct PoolDumpxmlArgs {
     /// show inactive defined XML
     #[arg(long)]
     pub inactive: bool,
-    /// xpath expression to filter the XML document (not supported)
+    /// xpath expression to filter the XML document
     #[arg(long)]
     pub xpath: Option<String>,
     /// wrap xpath results in an common root element
@@ -868,7 +868,7 @@ pub struct VolInfoArgs {
 pub struct VolDumpxmlArgs {
     #[command(flatten)]
     pub vol: VolArg,
-    /// xpath expression to filter the XML document (not supported)
+    /// xpath expression to filter the XML document
     #[arg(long)]
     pub xpath: Option<String>,
     /// wrap xpath results in an common root element

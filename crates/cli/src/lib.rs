@@ -1,7 +1,8 @@
 //! esxvirt's command line: a virsh-compatible front end to the ESX driver. The command tree
 //! ([`cli`]), virsh's argument rules ([`args`]), virsh's output formats as pure functions
 //! ([`format`], [`table`]), the offline VMX conversions ([`native`]), the command runner
-//! ([`run`]), the interactive shell ([`shell`]) and the embedded simulator ([`simstart`]).
+//! ([`run`]), the interactive shell ([`shell`]), the embedded simulator ([`simstart`]) and
+//! `--xpath` filtering ([`xpath`]).
 
 pub mod args;
 pub mod cli;
@@ -12,3 +13,4 @@ pub mod run;
 pub mod shell;
 pub mod simstart;
 pub mod table;
+pub mod xpath;

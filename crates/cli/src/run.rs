@@ -658,7 +658,6 @@ impl<'c> Ctx<'c> {
                 out.print(&format!("{}\n", d.get_uuid_string()));
             }
             Cmd::Dumpxml(a) => {
-                no_xpath(a.xpath.as_deref())?;
                 let d = self.domain(&a.dom.domain)?;
                 let mut f = 0;
                 if a.inactive {
@@ -673,7 +672,7 @@ impl<'c> Ctx<'c> {
                 if a.migratable {
                     f |= flags::domain_xml::MIGRATABLE;
                 }
-                out.print(&d.get_xml_desc(f)?);
+                print_xml(out, &d.get_xml_desc(f)?, a.xpath.as_deref(), a.wrap)?;
             }
             Cmd::Define(a) => {
                 let xml = read_input(&a.file)?;
@@ -945,10 +944,9 @@ impl<'c> Ctx<'c> {
             Cmd::SnapshotList(a) => self.snapshot_list(a, out)?,
             Cmd::SnapshotInfo(a) => self.snapshot_info(a, out)?,
             Cmd::SnapshotDumpxml(a) => {
-                no_xpath(a.xpath.as_deref())?;
                 let d = self.domain(&a.dom.domain)?;
                 let s = d.snapshot_lookup_by_name(&a.snapshotname, 0)?;
-                out.print(&s.get_xml_desc(if a.security_info { 1 } else { 0 })?);
+                print_xml(out, &s.get_xml_desc(if a.security_info { 1 } else { 0 })?, a.xpath.as_deref(), a.wrap)?;
             }
             Cmd::SnapshotCurrent(a) => {
                 let d = self.domain(&a.dom.domain)?;
@@ -1044,9 +1042,8 @@ impl<'c> Ctx<'c> {
                 }
             }
             Cmd::NetDumpxml(a) => {
-                no_xpath(a.xpath.as_deref())?;
                 let n = self.network(&a.net.network)?;
-                out.print(&n.get_xml_desc(if a.inactive { 1 } else { 0 })?);
+                print_xml(out, &n.get_xml_desc(if a.inactive { 1 } else { 0 })?, a.xpath.as_deref(), a.wrap)?;
             }
             Cmd::NetDefine(a) => {
                 let xml = read_input(&a.file)?;
@@ -1106,9 +1103,8 @@ impl<'c> Ctx<'c> {
                 }
             }
             Cmd::IfaceDumpxml(a) => {
-                no_xpath(a.xpath.as_deref())?;
                 let i = self.iface(&a.iface.interface)?;
-                out.print(&i.get_xml_desc(if a.inactive { 1 } else { 0 })?);
+                print_xml(out, &i.get_xml_desc(if a.inactive { 1 } else { 0 })?, a.xpath.as_deref(), a.wrap)?;
             }
             Cmd::IfaceMac(a) => {
                 let i = self.iface_by(&a.interface, true, false)?;
@@ -1129,9 +1125,8 @@ impl<'c> Ctx<'c> {
                 }
             }
             Cmd::PoolDumpxml(a) => {
-                no_xpath(a.xpath.as_deref())?;
                 let p = self.pool(&a.pool.pool)?;
-                out.print(&p.get_xml_desc(if a.inactive { 1 } else { 0 })?);
+                print_xml(out, &p.get_xml_desc(if a.inactive { 1 } else { 0 })?, a.xpath.as_deref(), a.wrap)?;
             }
             Cmd::PoolRefresh(a) => {
                 let p = self.pool(&a.pool)?;
@@ -1178,9 +1173,8 @@ impl<'c> Ctx<'c> {
                 }
             }
             Cmd::VolDumpxml(a) => {
-                no_xpath(a.xpath.as_deref())?;
                 let v = self.vol(&a.vol.vol, a.vol.pool.as_deref())?;
-                out.print(&v.get_xml_desc(0)?);
+                print_xml(out, &v.get_xml_desc(0)?, a.xpath.as_deref(), a.wrap)?;
             }
             Cmd::VolCreate(a) => {
                 let p = self.pool(&a.pool)?;
@@ -2225,11 +2219,21 @@ fn looks_like_mac(s: &str) -> bool {
             .all(|p| (1..=2).contains(&p.len()) && p.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
-fn no_xpath(x: Option<&str>) -> CmdResult {
-    match x {
-        Some(_) => Err(CmdError::msg("--xpath is not supported by esxvirt")),
-        None => Ok(()),
+/// Prints `xml`, or with `--xpath` the nodes it selects (`--wrap`: under one `<nodes>`).
+fn print_xml(out: &mut Out, xml: &str, xpath: Option<&str>, wrap: bool) -> CmdResult {
+    let Some(expr) = xpath else {
+        out.print(xml);
+        return Ok(());
+    };
+    match crate::xpath::select(xml, expr, wrap) {
+        Ok(crate::xpath::Selection::Nodes(text)) => out.print(&text),
+        Ok(crate::xpath::Selection::InvalidExpression(msg)) => {
+            use std::io::Write;
+            let _ = std::io::stderr().write_all(msg.as_bytes());
+        }
+        Err(e) => return Err(CmdError::msg(e.to_string())),
     }
+    Ok(())
 }
 
 fn affect_flags(a: &cli::AffectArgs) -> Result<u32, CmdError> {
