@@ -324,6 +324,7 @@ impl Connection {
             snapshots: Default::default(),
             prefetched_autostart: std::cell::Cell::new(None),
             prefetched_props: std::cell::RefCell::new(None),
+            prefetched_place: std::cell::RefCell::new(None),
         })
     }
 
@@ -430,18 +431,38 @@ impl Connection {
     fn domain_by_moref(&self, moref: &MoRef) -> Result<Option<Domain<'_>>> {
         let mut paths = crate::domain::LOOKUP_PATHS.to_vec();
         paths.extend_from_slice(crate::domain::PREFETCH_PATHS);
-        if self.engine.is_vcenter() {
-            paths.push("runtime.host");
+        // The VM's own datastores come along (what `dumpxml` maps file names with), and on
+        // a host without a known context its datacenter's name (the /folder dcPath).
+        let mut specs = vec![crate::engine::filter(
+            moref,
+            false,
+            vec![crate::engine::trav(
+                "vmDatastores",
+                "VirtualMachine",
+                "datastore",
+                &[],
+            )],
+            vec![
+                crate::engine::props_of(&moref.ty, &paths),
+                crate::engine::props_of("Datastore", &["summary.name", "host"]),
+            ],
+        )];
+        if !self.engine.is_vcenter() && !self.engine.has_context() {
+            specs.push(crate::engine::filter(
+                &self.engine.root_folder(),
+                true,
+                vec![crate::engine::trav(
+                    "folderChildren",
+                    "Folder",
+                    "childEntity",
+                    &["folderChildren"],
+                )],
+                vec![crate::engine::props_of("Datacenter", &["name"])],
+            ));
         }
         // With the AutoStartManager known (session cache), its configuration comes in the
         // same retrieval, so `dominfo` needs no second one for the autostart flag.
         let manager = self.engine.known_autostart_manager();
-        let mut specs = vec![crate::engine::filter(
-            moref,
-            false,
-            vec![],
-            vec![crate::engine::props_of(&moref.ty, &paths)],
-        )];
         match &manager {
             // Left out rather than failing the lookup when it is missing (govmomi's
             // simulator names a manager it does not serve).
@@ -467,6 +488,7 @@ impl Connection {
         };
         let mut vm = None;
         let mut autostart_cfg = None;
+        let mut place = crate::domain::Place::default();
         for mut o in objects {
             let is_manager = manager
                 .as_ref()
@@ -480,6 +502,12 @@ impl Connection {
                 if let Some(m) = o.mo("configManager.autoStartManager") {
                     self.engine.learn_autostart_manager(m);
                 }
+            } else if o.ty() == "Datastore" {
+                place.datastores.push(o);
+            } else if o.ty() == "Datacenter" {
+                place.datacenter = place
+                    .datacenter
+                    .or_else(|| o.str("name").map(str::to_string));
             } else if vm.is_none() {
                 vm = Some(o);
             }
@@ -493,6 +521,7 @@ impl Connection {
         }
         let d = self.domain_from(&p)?;
         d.prefetched_props.replace(Some(p));
+        d.prefetched_place.replace(Some(place));
         if let Some(cfg) = autostart_cfg {
             d.prefetched_autostart
                 .set(Some(crate::domain::autostart_of(&cfg, &d.moref)));

@@ -49,11 +49,24 @@ pub struct Domain<'c> {
     /// [`Domain::props`] for those paths (schedinfo, domhostname, the snapshot tree) until
     /// a change is made through the handle.
     pub(crate) prefetched_props: std::cell::RefCell<Option<Props>>,
+    /// The VM's own datastores (and on a host, its datacenter's name) read by the lookup,
+    /// used once by [`Domain::get_xml_desc`] so `dumpxml` costs the lookup and the download.
+    pub(crate) prefetched_place: std::cell::RefCell<Option<Place>>,
+}
+
+/// Where a VM's files are: datastores with their mounts, and the datacenter name when the
+/// connection has no host context yet.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Place {
+    pub datastores: Vec<Props>,
+    pub datacenter: Option<String>,
 }
 
 /// What a lookup of one VM retrieves besides [`LOOKUP_PATHS`]: the reads of the commands
 /// that take a single domain, so most need no retrieval after the lookup's.
 pub(crate) const PREFETCH_PATHS: &[&str] = &[
+    "config.files.vmPathName",
+    "runtime.host",
     "config.cpuAllocation.reservation",
     "config.cpuAllocation.limit",
     "config.cpuAllocation.shares",
@@ -351,8 +364,11 @@ impl<'c> Domain<'c> {
     }
 
     /// The domain XML (`virDomainGetXMLDesc`): the .vmx downloaded over `/folder` and
-    /// converted, with datastore paths mapped as libvirt's ESX driver maps them. One
-    /// retrieval (the VM, its datacenter and the datastores' mount paths) plus the download.
+    /// converted, with datastore paths mapped as libvirt's ESX driver maps them. After a
+    /// lookup, the download alone (the lookup read the VM's path and its datastores); else
+    /// one retrieval (the VM, its datacenter and the datastores' mount paths) plus the
+    /// download. A file on a datastore the VM does not list is resolved against all of the
+    /// datacenter's datastores (one retrieval more).
     pub fn get_xml_desc(&self, flags: u32) -> Result<String> {
         check_flags(
             flags,
@@ -362,6 +378,41 @@ impl<'c> Domain<'c> {
                 | crate::flags::domain_xml::MIGRATABLE,
             "esxDomainGetXMLDesc",
         )?;
+        let options = FormatOptions {
+            secure: flags & crate::flags::domain_xml::SECURE != 0,
+            inactive: flags & crate::flags::domain_xml::INACTIVE != 0,
+        };
+        let prefetched = self.prefetched_place.borrow_mut().take().zip(
+            self.prefetched_props
+                .borrow()
+                .as_ref()
+                .filter(|p| p.get("config.files.vmPathName").is_some())
+                .cloned(),
+        );
+        if let Some((place, vm)) = prefetched {
+            let dc_path = match self.conn.engine.is_vcenter() {
+                true => self.conn.engine.context()?.datacenter_path,
+                false => place
+                    .datacenter
+                    .clone()
+                    .or_else(|| self.conn.engine.known_context().map(|c| c.datacenter_path))
+                    .unwrap_or_else(|| "ha-datacenter".to_string()),
+            };
+            let vmx = self.download_vmx(&vm, &dc_path, &place.datastores)?;
+            if let Ok(xml) = self.vmx_to_xml(&vmx, &vm, &place.datastores, &dc_path, options) {
+                return Ok(xml);
+            }
+            let (_, all, dc_path) = self.xml_sources()?;
+            return self.vmx_to_xml(&vmx, &vm, &all, &dc_path, options);
+        }
+        let (vm, stores, dc_path) = self.xml_sources()?;
+        let vmx = self.download_vmx(&vm, &dc_path, &stores)?;
+        self.vmx_to_xml(&vmx, &vm, &stores, &dc_path, options)
+    }
+
+    /// The VM's path and state, every datastore of its datacenter and the datacenter's
+    /// path, in one retrieval.
+    fn xml_sources(&self) -> Result<(Props, Vec<Props>, String)> {
         let engine = &self.conn.engine;
         let vm_paths = [
             "config.files.vmPathName",
@@ -417,60 +468,82 @@ impl<'c> Domain<'c> {
             }
         }
         let vm = vm.ok_or_else(|| self.not_found())?;
-        let state = vm.power_state()?;
-        let host = vm.mo("runtime.host");
         let dc_path = match &ctx {
             Some(c) => c.datacenter_path.clone(),
             None => dc_name.unwrap_or_else(|| "ha-datacenter".to_string()),
         };
-        let datastores = stores
-            .iter()
-            .map(|d| DatastoreMount {
-                name: d.str("summary.name").unwrap_or_default().to_string(),
-                mount_path: mount_path(d, host.as_ref()),
-            })
-            .collect();
+        Ok((vm, stores, dc_path))
+    }
+
+    /// The VM's .vmx file (or, when the server serves an empty one as govmomi's simulator
+    /// does, one rebuilt from its configuration).
+    fn download_vmx(&self, vm: &Props, dc_path: &str, stores: &[Props]) -> Result<Vec<u8>> {
         let vm_path = vm.req_str("config.files.vmPathName")?;
         let parsed =
             parse_datastore_path(vm_path).map_err(|e| Error::invalid_arg(e.to_string()))?;
-        let url = esxvirt_vi::datastore_file_path(
-            &parsed.directory_and_file,
-            &dc_path,
-            &parsed.datastore,
-        );
-        let mut vmx = engine.get_file(&url)?;
-        let resolver = FileNameResolver {
+        let url =
+            esxvirt_vi::datastore_file_path(&parsed.directory_and_file, dc_path, &parsed.datastore);
+        let vmx = self.conn.engine.get_file(&url)?;
+        if !vmx.iter().all(|b| b.is_ascii_whitespace()) {
+            return Ok(vmx);
+        }
+        let resolver = self.resolver(vm, stores)?;
+        let mut p = self.props(&["config"])?;
+        Ok(match p.take("config") {
+            Some(Value::VirtualMachineConfigInfo(config)) => {
+                crate::vmx_synth::vmx_from_config(&config, &resolver).into_bytes()
+            }
+            _ => vmx,
+        })
+    }
+
+    /// The file-name resolver for the VM's directory over `stores`.
+    fn resolver(&self, vm: &Props, stores: &[Props]) -> Result<FileNameResolver> {
+        let host = vm.mo("runtime.host");
+        let vm_path = vm.req_str("config.files.vmPathName")?;
+        let parsed =
+            parse_datastore_path(vm_path).map_err(|e| Error::invalid_arg(e.to_string()))?;
+        Ok(FileNameResolver {
             vmx_dir: if parsed.directory.is_empty() {
                 format!("[{}]", parsed.datastore)
             } else {
                 format!("[{}] {}", parsed.datastore, parsed.directory)
             },
-            datastores,
-        };
-        if vmx.iter().all(|b| b.is_ascii_whitespace()) {
-            // An empty .vmx (govmomi's simulator): rebuild it from the VM's configuration.
-            let mut p = self.props(&["config"])?;
-            if let Some(Value::VirtualMachineConfigInfo(config)) = p.take("config") {
-                vmx = crate::vmx_synth::vmx_from_config(&config, &resolver).into_bytes();
-            }
-        }
+            datastores: stores
+                .iter()
+                .map(|d| DatastoreMount {
+                    name: d.str("summary.name").unwrap_or_default().to_string(),
+                    mount_path: mount_path(d, host.as_ref()),
+                })
+                .collect(),
+        })
+    }
+
+    /// Converts the downloaded .vmx to domain XML.
+    fn vmx_to_xml(
+        &self,
+        vmx: &[u8],
+        vm: &Props,
+        stores: &[Props],
+        dc_path: &str,
+        options: FormatOptions,
+    ) -> Result<String> {
+        let state = vm.power_state()?;
+        let resolver = self.resolver(vm, stores)?;
         let parse = |name: &str, allow_missing: bool| resolver.parse(name, allow_missing);
         let pctx = ParseContext {
             file_names: &parse,
-            datacenter_path: Some(&dc_path),
+            datacenter_path: Some(dc_path),
             moref: Some(&self.moref),
         };
-        let mut def = esxvirt_vmx::vmx_bytes_to_domain(&vmx, &pctx)
+        let mut def = esxvirt_vmx::vmx_bytes_to_domain(vmx, &pctx)
             .map_err(|e| Error::internal(e.to_string()))?;
         if state != DomainState::Shutoff {
             def.id = vm_info::id_from_moref(&self.moref);
         } else {
             def.id = None;
         }
-        Ok(def.to_xml_with(FormatOptions {
-            secure: flags & crate::flags::domain_xml::SECURE != 0,
-            inactive: flags & crate::flags::domain_xml::INACTIVE != 0,
-        }))
+        Ok(def.to_xml_with(options))
     }
 
     /// Unregisters the domain (`virDomainUndefineFlags`); never deletes its files.
@@ -1058,6 +1131,7 @@ impl<'c> Domain<'c> {
     /// handle).
     fn forget_props(&self) {
         self.prefetched_props.borrow_mut().take();
+        self.prefetched_place.borrow_mut().take();
     }
 
     /// Drops the cached snapshot tree (after any change made through the handle).

@@ -571,6 +571,11 @@ impl Engine {
         MoRef::from_vi(&self.client.service_content().root_folder)
     }
 
+    /// The host context when already known (no request).
+    pub fn known_context(&self) -> Option<HostContext> {
+        self.ctx.lock().ok().and_then(|c| c.clone())
+    }
+
     /// Whether the host context is already known (no request needed).
     pub fn has_context(&self) -> bool {
         self.ctx.lock().map(|c| c.is_some()).unwrap_or(false)

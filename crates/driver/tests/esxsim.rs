@@ -131,11 +131,18 @@ fn esxsim_round_trips() {
         "a second get_info reads afresh"
     );
     let before = conn.request_count();
-    dom.get_xml_desc(0).expect("dumpxml");
+    let xml = dom.get_xml_desc(0).expect("dumpxml");
+    assert_eq!(
+        conn.request_count() - before,
+        1,
+        "dumpxml after a lookup: the download alone"
+    );
+    let before = conn.request_count();
+    assert_eq!(dom.get_xml_desc(0).expect("dumpxml again"), xml);
     assert_eq!(
         conn.request_count() - before,
         2,
-        "dumpxml: one retrieval + the download"
+        "dumpxml again: one retrieval + the download"
     );
     let before = conn.request_count();
     conn.node_get_info().expect("nodeinfo");
@@ -274,6 +281,39 @@ fn esxsim_define_undefine_awkward_names() {
         found.undefine(0).expect("undefine");
         assert!(conn.domain_lookup_by_name(name).is_err());
     }
+}
+
+/// `dumpxml` after a lookup maps file names with the datastores the lookup read (the VM's
+/// own); a file elsewhere (an ISO on another datastore) still converts as through the full
+/// list of the datacenter's datastores.
+#[test]
+fn esxsim_dumpxml_after_lookup_matches_a_full_read() {
+    let sim = Sim::start(InventorySource::DefaultEsx, true);
+    let conn = Connection::open(&sim.esx(), &opts()).expect("open");
+    let xml = DOMAIN_XML.replace("NAME", "two-stores").replace("DIR", "two").replace(
+        "    <controller",
+        "    <disk type='file' device='cdrom'>\n      <source file='[nfs-iso] images/boot.iso'/>\n      <target dev='hdc' bus='ide'/>\n    </disk>\n    <controller",
+    );
+    conn.domain_define_xml(&xml, 0).expect("define");
+    for name in ["two-stores", "web01", "db01"] {
+        let looked_up = conn.domain_lookup_by_name(name).expect("lookup");
+        let after_lookup = looked_up.get_xml_desc(0).expect("dumpxml after lookup");
+        let listed = conn.list_all_domains(0).expect("list");
+        let listed = listed
+            .iter()
+            .find(|d| d.get_name() == name)
+            .expect("listed");
+        assert_eq!(
+            listed.get_xml_desc(0).expect("dumpxml of a listed handle"),
+            after_lookup,
+            "{name}"
+        );
+    }
+    let dom = conn.domain_lookup_by_name("two-stores").expect("lookup");
+    assert!(dom
+        .get_xml_desc(0)
+        .expect("xml")
+        .contains("<source file='[nfs-iso] images/boot.iso'/>"));
 }
 
 /// A lookup by name first asks for the VM the name had last time (kept in the session
