@@ -234,10 +234,7 @@ impl Connection {
         }
         let paths = paths_for(groups);
         let mut specs = vec![self.engine.vms_filter(&paths)?];
-        let want_catalogue = groups & group::VM != 0 && self.cached_counters().is_none();
-        if want_catalogue {
-            specs.push(self.perf_catalogue_spec()?);
-        }
+        specs.extend(self.perf_catalogue_spec(groups));
         let objects = self.engine.retrieve(specs)?;
         self.collect(objects, None, groups, flags)
     }
@@ -274,9 +271,7 @@ impl Connection {
             // A VM removed since its lookup is left out rather than failing the call.
             report_missing_objects_in_results: Some(true),
         }];
-        if groups & group::VM != 0 && self.cached_counters().is_none() {
-            specs.push(self.perf_catalogue_spec()?);
-        }
+        specs.extend(self.perf_catalogue_spec(groups));
         let objects = self.engine.retrieve(specs)?;
         let order: Vec<String> = doms.iter().map(|d| d.moref.clone()).collect();
         self.collect(objects, Some(&order), groups, flags)
@@ -286,13 +281,15 @@ impl Connection {
         self.perf_counters.lock().ok().and_then(|c| c.clone())
     }
 
-    /// The PerformanceManager's counter catalogue, read in the same retrieval as the VMs.
-    fn perf_catalogue_spec(&self) -> Result<PropertyFilterSpec> {
-        let pm = self
-            .engine
-            .perf_manager()
-            .ok_or_else(|| Error::internal("The server has no PerformanceManager"))?;
-        Ok(crate::engine::filter(
+    /// The PerformanceManager's counter catalogue, read in the same retrieval as the VMs
+    /// when the `vm` group needs counter ids not known yet. A server without a
+    /// PerformanceManager simply has no `vm` group.
+    fn perf_catalogue_spec(&self, groups: u32) -> Option<PropertyFilterSpec> {
+        if groups & group::VM == 0 || self.cached_counters().is_some() {
+            return None;
+        }
+        let pm = self.engine.perf_manager()?;
+        Some(crate::engine::filter(
             &pm,
             false,
             vec![],
@@ -661,11 +658,15 @@ fn drives(devices: &[AnyVirtualDevice]) -> Vec<Drive> {
         // A unit is unique per controller; one missing or taken (govmomi's simulator puts
         // a CD-ROM and a disk on the same unit) gets the next free one, as the VMX rebuilt
         // for `dumpxml` on such servers does, so the names agree with the domain XML.
-        let units = match bus {
-            Bus::Ide => 2,
-            Bus::Sata => 30,
-            _ => 16,
+        // The domain XML has four SCSI and SATA controllers and two IDE buses at most.
+        let (buses, units) = match bus {
+            Bus::Ide => (2, 2),
+            Bus::Sata => (4, 30),
+            _ => (4, 16),
         };
+        if !(0..buses).contains(&controller) {
+            continue;
+        }
         let mut unit = base.unit_number.unwrap_or(0).max(0);
         while used.contains(&(bus, controller, unit)) || (bus == Bus::Scsi && unit == 7) {
             unit += 1;
