@@ -161,6 +161,11 @@ impl Connection {
         self.engine.request_count()
     }
 
+    /// The domain handle of a VM retrieved with its lookup properties (for [`crate::stats`]).
+    pub(crate) fn domain_of(&self, p: &Props) -> Result<Domain<'_>> {
+        self.domain_from(p)
+    }
+
     pub(crate) fn check_writable(&self) -> Result<()> {
         if self.read_only {
             return Err(Error::new(
@@ -314,7 +319,7 @@ impl Connection {
 
     // ----- domains -----
 
-    pub(crate) fn domain_from(&self, p: &Props) -> Result<Domain<'_>> {
+    fn domain_from(&self, p: &Props) -> Result<Domain<'_>> {
         let summary = vm_summary(p)?;
         Ok(Domain {
             conn: self,

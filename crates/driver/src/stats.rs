@@ -366,7 +366,7 @@ impl Connection {
                 params.extend(values.iter().cloned());
             }
             out.push(DomainStatsRecord {
-                domain: self.domain_from(p)?,
+                domain: self.domain_of(p)?,
                 params,
             });
         }
