@@ -1042,6 +1042,83 @@ pub struct MaxvcpusArgs {
     pub kind: Option<String>,
 }
 
+/// `domstats`: virsh's options in virsh's order; the domains are virsh's argv option.
+#[derive(Args, Debug, Clone, Default)]
+pub struct DomstatsArgs {
+    /// report domain state
+    #[arg(long)]
+    pub state: bool,
+    /// report domain physical cpu usage
+    #[arg(long)]
+    pub cpu_total: bool,
+    /// report domain balloon statistics
+    #[arg(long)]
+    pub balloon: bool,
+    /// report domain virtual cpu information
+    #[arg(long)]
+    pub vcpu: bool,
+    /// report domain network interface information
+    #[arg(long)]
+    pub interface: bool,
+    /// report domain block device statistics
+    #[arg(long)]
+    pub block: bool,
+    /// report domain perf event statistics
+    #[arg(long)]
+    pub perf: bool,
+    /// report domain IOThread information
+    #[arg(long)]
+    pub iothread: bool,
+    /// report domain memory usage
+    #[arg(long)]
+    pub memory: bool,
+    /// report domain dirty rate information
+    #[arg(long)]
+    pub dirtyrate: bool,
+    /// report hypervisor-specific statistics
+    #[arg(long)]
+    pub vm: bool,
+    /// list only active domains
+    #[arg(long)]
+    pub list_active: bool,
+    /// list only inactive domains
+    #[arg(long)]
+    pub list_inactive: bool,
+    /// list only persistent domains
+    #[arg(long)]
+    pub list_persistent: bool,
+    /// list only transient domains
+    #[arg(long)]
+    pub list_transient: bool,
+    /// list only running domains
+    #[arg(long)]
+    pub list_running: bool,
+    /// list only paused domains
+    #[arg(long)]
+    pub list_paused: bool,
+    /// list only shutoff domains
+    #[arg(long)]
+    pub list_shutoff: bool,
+    /// list only domains in other states
+    #[arg(long)]
+    pub list_other: bool,
+    /// do not pretty-print the fields
+    #[arg(long)]
+    pub raw: bool,
+    /// enforce requested stats parameters
+    #[arg(long)]
+    pub enforce: bool,
+    /// add backing chain information to block stats
+    #[arg(long)]
+    pub backing: bool,
+    /// report only stats that are accessible instantly
+    #[arg(long)]
+    pub nowait: bool,
+    /// list of domains to get stats for
+    #[arg(long)]
+    pub domain: Vec<String>,
+}
+
 #[derive(Args, Debug, Clone)]
 pub struct CompletionArgs {
     /// bash, zsh or fish
@@ -1142,29 +1219,7 @@ pub enum Cmd {
     /// Domain Events
     Event(EventArgs),
     /// get domain statistics
-    Domstats {
-        /// report domain state
-        #[arg(long)]
-        state: bool,
-        /// report domain physical cpu usage
-        #[arg(long)]
-        cpu_total: bool,
-        /// report domain balloon statistics
-        #[arg(long)]
-        balloon: bool,
-        /// report domain virtual cpu information
-        #[arg(long)]
-        vcpu: bool,
-        /// list only active domains
-        #[arg(long)]
-        list_active: bool,
-        /// list only inactive domains
-        #[arg(long)]
-        list_inactive: bool,
-        /// list of domains to get stats for
-        #[arg(long, num_args = 1)]
-        domain: Vec<String>,
-    },
+    Domstats(DomstatsArgs),
     // -- snapshots -----------------------------------------------------------------------
     /// Create a snapshot from XML
     SnapshotCreate(SnapshotCreateArgs),

@@ -643,18 +643,39 @@ impl<'c> Ctx<'c> {
                 }
             }
             Cmd::Domid(a) => {
-                let d = self.domain_by(&a.domain, By { id: false, uuid: true, name: true })?;
+                let d = self.domain_by(
+                    &a.domain,
+                    By {
+                        id: false,
+                        uuid: true,
+                        name: true,
+                    },
+                )?;
                 match d.get_id() {
                     Some(id) => out.print(&format!("{id}\n")),
                     None => out.print("-\n"),
                 }
             }
             Cmd::Domname(a) => {
-                let d = self.domain_by(&a.domain, By { id: true, uuid: true, name: false })?;
+                let d = self.domain_by(
+                    &a.domain,
+                    By {
+                        id: true,
+                        uuid: true,
+                        name: false,
+                    },
+                )?;
                 out.print(&format!("{}\n", d.get_name()));
             }
             Cmd::Domuuid(a) => {
-                let d = self.domain_by(&a.domain, By { id: true, uuid: false, name: true })?;
+                let d = self.domain_by(
+                    &a.domain,
+                    By {
+                        id: true,
+                        uuid: false,
+                        name: true,
+                    },
+                )?;
                 out.print(&format!("{}\n", d.get_uuid_string()));
             }
             Cmd::Dumpxml(a) => {
@@ -676,16 +697,30 @@ impl<'c> Ctx<'c> {
             }
             Cmd::Define(a) => {
                 let xml = read_input(&a.file)?;
-                let f = if a.validate { flags::define::VALIDATE } else { 0 };
-                let d = self
-                    .conn
-                    .domain_define_xml(&xml, f)
-                    .map_err(|e| CmdError::with(format!("Failed to define domain from {}", a.file), e))?;
-                out.extra(&format!("Domain '{}' defined from {}\n", d.get_name(), a.file));
+                let f = if a.validate {
+                    flags::define::VALIDATE
+                } else {
+                    0
+                };
+                let d = self.conn.domain_define_xml(&xml, f).map_err(|e| {
+                    CmdError::with(format!("Failed to define domain from {}", a.file), e)
+                })?;
+                out.extra(&format!(
+                    "Domain '{}' defined from {}\n",
+                    d.get_name(),
+                    a.file
+                ));
             }
             Cmd::Undefine(a) => self.undefine(a, out)?,
             Cmd::Start(a) => {
-                let d = self.domain_by(&a.dom.domain, By { id: false, uuid: true, name: true })?;
+                let d = self.domain_by(
+                    &a.dom.domain,
+                    By {
+                        id: false,
+                        uuid: true,
+                        name: true,
+                    },
+                )?;
                 if d.is_active()? {
                     return Err(CmdError::msg("Domain is already active"));
                 }
@@ -705,8 +740,9 @@ impl<'c> Ctx<'c> {
                 if a.reset_nvram {
                     f |= 32;
                 }
-                d.create(f)
-                    .map_err(|e| CmdError::with(format!("Failed to start domain '{}'", d.get_name()), e))?;
+                d.create(f).map_err(|e| {
+                    CmdError::with(format!("Failed to start domain '{}'", d.get_name()), e)
+                })?;
                 out.extra(&format!("Domain '{}' started\n", d.get_name()));
             }
             Cmd::Shutdown(a) | Cmd::Reboot(a) => {
@@ -715,12 +751,14 @@ impl<'c> Ctx<'c> {
                 let d = self.domain(&a.dom.domain)?;
                 let name = d.get_name().to_string();
                 if reboot {
-                    d.reboot(f)
-                        .map_err(|e| CmdError::with(format!("Failed to reboot domain '{name}'"), e))?;
+                    d.reboot(f).map_err(|e| {
+                        CmdError::with(format!("Failed to reboot domain '{name}'"), e)
+                    })?;
                     out.extra(&format!("Domain '{name}' is being rebooted\n"));
                 } else {
-                    d.shutdown(f)
-                        .map_err(|e| CmdError::with(format!("Failed to shutdown domain '{name}'"), e))?;
+                    d.shutdown(f).map_err(|e| {
+                        CmdError::with(format!("Failed to shutdown domain '{name}'"), e)
+                    })?;
                     out.extra(&format!("Domain '{name}' is being shutdown\n"));
                 }
             }
@@ -767,10 +805,14 @@ impl<'c> Ctx<'c> {
             Cmd::Setvcpus(a) => {
                 let mut f = affect_flags(&a.affect)?;
                 if a.guest && a.affect.config {
-                    return Err(CmdError::msg("Options --guest and --config are mutually exclusive"));
+                    return Err(CmdError::msg(
+                        "Options --guest and --config are mutually exclusive",
+                    ));
                 }
                 if a.maximum && !a.affect.config {
-                    return Err(CmdError::msg("Option --config is required by option --maximum"));
+                    return Err(CmdError::msg(
+                        "Option --config is required by option --maximum",
+                    ));
                 }
                 if a.guest {
                     f |= flags::affect::GUEST;
@@ -808,7 +850,9 @@ impl<'c> Ctx<'c> {
                     None | Some("lease") => flags::ifaddr_source::LEASE,
                     Some("agent") => flags::ifaddr_source::AGENT,
                     Some("arp") => flags::ifaddr_source::ARP,
-                    Some(other) => return Err(CmdError::msg(format!("Unknown data source '{other}'"))),
+                    Some(other) => {
+                        return Err(CmdError::msg(format!("Unknown data source '{other}'")))
+                    }
                 };
                 let d = self.domain(&a.dom.domain)?;
                 let ifaces = d
@@ -830,14 +874,21 @@ impl<'c> Ctx<'c> {
                         )
                     })
                     .collect();
-                out.print(&format::domifaddr(&rows, a.interface.as_deref(), a.full, !self.quiet));
+                out.print(&format::domifaddr(
+                    &rows,
+                    a.interface.as_deref(),
+                    a.full,
+                    !self.quiet,
+                ));
             }
             Cmd::Domhostname(a) => {
                 let f = match a.source.as_deref() {
                     None => 0,
                     Some("lease") => flags::hostname::LEASE,
                     Some("agent") => flags::hostname::AGENT,
-                    Some(other) => return Err(CmdError::msg(format!("Unknown data source '{other}'"))),
+                    Some(other) => {
+                        return Err(CmdError::msg(format!("Unknown data source '{other}'")))
+                    }
                 };
                 let d = self.domain(&a.dom.domain)?;
                 let h = d
@@ -879,13 +930,33 @@ impl<'c> Ctx<'c> {
             Cmd::Event(a) => {
                 if a.list {
                     for e in [
-                        "lifecycle", "reboot", "rtc-change", "watchdog", "io-error", "graphics",
-                        "io-error-reason", "control-error", "block-job", "disk-change",
-                        "tray-change", "pm-wakeup", "pm-suspend", "balloon-change",
-                        "pm-suspend-disk", "device-removed", "block-job-2", "tunable",
-                        "agent-lifecycle", "device-added", "migration-iteration", "job-completed",
-                        "device-removal-failed", "metadata-change", "block-threshold",
-                        "memory-failure", "memory-device-size-change",
+                        "lifecycle",
+                        "reboot",
+                        "rtc-change",
+                        "watchdog",
+                        "io-error",
+                        "graphics",
+                        "io-error-reason",
+                        "control-error",
+                        "block-job",
+                        "disk-change",
+                        "tray-change",
+                        "pm-wakeup",
+                        "pm-suspend",
+                        "balloon-change",
+                        "pm-suspend-disk",
+                        "device-removed",
+                        "block-job-2",
+                        "tunable",
+                        "agent-lifecycle",
+                        "device-added",
+                        "migration-iteration",
+                        "job-completed",
+                        "device-removal-failed",
+                        "metadata-change",
+                        "block-threshold",
+                        "memory-failure",
+                        "memory-device-size-change",
                     ] {
                         out.print(&format!("{e}\n"));
                     }
@@ -895,11 +966,7 @@ impl<'c> Ctx<'c> {
                     ));
                 }
             }
-            Cmd::Domstats { .. } => {
-                return Err(CmdError::msg(
-                    "this function is not supported by the connection driver: virConnectGetAllDomainStats",
-                ))
-            }
+            Cmd::Domstats(a) => self.domstats(a, out)?,
             Cmd::SnapshotCreate(a) => {
                 let d = self.domain(&a.dom.domain)?;
                 let (xml, from) = match &a.xmlfile {
@@ -915,7 +982,10 @@ impl<'c> Ctx<'c> {
                 }
                 let s = d.snapshot_create_xml(&xml, f)?;
                 match from {
-                    Some(from) => out.extra(&format!("Domain snapshot {} created from '{from}'", s.get_name())),
+                    Some(from) => out.extra(&format!(
+                        "Domain snapshot {} created from '{from}'",
+                        s.get_name()
+                    )),
                     None => out.extra(&format!("Domain snapshot {} created", s.get_name())),
                 }
             }
@@ -925,7 +995,10 @@ impl<'c> Ctx<'c> {
                     xml.push_str(&format!("  <name>{}</name>\n", xml_escape(n)));
                 }
                 if let Some(desc) = &a.description {
-                    xml.push_str(&format!("  <description>{}</description>\n", xml_escape(desc)));
+                    xml.push_str(&format!(
+                        "  <description>{}</description>\n",
+                        xml_escape(desc)
+                    ));
                 }
                 if a.memspec.is_some() || !a.diskspec.is_empty() {
                     return Err(CmdError::msg(
@@ -946,7 +1019,12 @@ impl<'c> Ctx<'c> {
             Cmd::SnapshotDumpxml(a) => {
                 let d = self.domain(&a.dom.domain)?;
                 let s = d.snapshot_lookup_by_name(&a.snapshotname, 0)?;
-                print_xml(out, &s.get_xml_desc(if a.security_info { 1 } else { 0 })?, a.xpath.as_deref(), a.wrap)?;
+                print_xml(
+                    out,
+                    &s.get_xml_desc(if a.security_info { 1 } else { 0 })?,
+                    a.xpath.as_deref(),
+                    a.wrap,
+                )?;
             }
             Cmd::SnapshotCurrent(a) => {
                 let d = self.domain(&a.dom.domain)?;
@@ -1043,15 +1121,23 @@ impl<'c> Ctx<'c> {
             }
             Cmd::NetDumpxml(a) => {
                 let n = self.network(&a.net.network)?;
-                print_xml(out, &n.get_xml_desc(if a.inactive { 1 } else { 0 })?, a.xpath.as_deref(), a.wrap)?;
+                print_xml(
+                    out,
+                    &n.get_xml_desc(if a.inactive { 1 } else { 0 })?,
+                    a.xpath.as_deref(),
+                    a.wrap,
+                )?;
             }
             Cmd::NetDefine(a) => {
                 let xml = read_input(&a.file)?;
-                let n = self
-                    .conn
-                    .network_define_xml(&xml, 0)
-                    .map_err(|e| CmdError::with(format!("Failed to define network from {}", a.file), e))?;
-                out.extra(&format!("Network {} defined from {}\n", n.get_name(), a.file));
+                let n = self.conn.network_define_xml(&xml, 0).map_err(|e| {
+                    CmdError::with(format!("Failed to define network from {}", a.file), e)
+                })?;
+                out.extra(&format!(
+                    "Network {} defined from {}\n",
+                    n.get_name(),
+                    a.file
+                ));
             }
             Cmd::NetUndefine(a) => {
                 let n = self.network(&a.network)?;
@@ -1104,7 +1190,12 @@ impl<'c> Ctx<'c> {
             }
             Cmd::IfaceDumpxml(a) => {
                 let i = self.iface(&a.iface.interface)?;
-                print_xml(out, &i.get_xml_desc(if a.inactive { 1 } else { 0 })?, a.xpath.as_deref(), a.wrap)?;
+                print_xml(
+                    out,
+                    &i.get_xml_desc(if a.inactive { 1 } else { 0 })?,
+                    a.xpath.as_deref(),
+                    a.wrap,
+                )?;
             }
             Cmd::IfaceMac(a) => {
                 let i = self.iface_by(&a.interface, true, false)?;
@@ -1126,7 +1217,12 @@ impl<'c> Ctx<'c> {
             }
             Cmd::PoolDumpxml(a) => {
                 let p = self.pool(&a.pool.pool)?;
-                print_xml(out, &p.get_xml_desc(if a.inactive { 1 } else { 0 })?, a.xpath.as_deref(), a.wrap)?;
+                print_xml(
+                    out,
+                    &p.get_xml_desc(if a.inactive { 1 } else { 0 })?,
+                    a.xpath.as_deref(),
+                    a.wrap,
+                )?;
             }
             Cmd::PoolRefresh(a) => {
                 let p = self.pool(&a.pool)?;
@@ -1179,10 +1275,14 @@ impl<'c> Ctx<'c> {
             Cmd::VolCreate(a) => {
                 let p = self.pool(&a.pool)?;
                 let xml = read_input(&a.file)?;
-                let f = if a.prealloc_metadata { flags::vol_create::PREALLOC_METADATA } else { 0 };
-                let v = p
-                    .storage_vol_create_xml(&xml, f)
-                    .map_err(|e| CmdError::with(format!("Failed to create vol from {}", a.file), e))?;
+                let f = if a.prealloc_metadata {
+                    flags::vol_create::PREALLOC_METADATA
+                } else {
+                    0
+                };
+                let v = p.storage_vol_create_xml(&xml, f).map_err(|e| {
+                    CmdError::with(format!("Failed to create vol from {}", a.file), e)
+                })?;
                 out.extra(&format!("Vol {} created from {}\n", v.get_name(), a.file));
             }
             Cmd::VolCreateAs(a) => self.vol_create_as(a, out)?,
@@ -1197,12 +1297,11 @@ impl<'c> Ctx<'c> {
                 if a.reflink {
                     f |= flags::vol_create::REFLINK;
                 }
-                let v = p.storage_vol_create_xml_from(&xml, &input, f).map_err(|e| {
-                    CmdError::with(
-                        format!("Failed to create vol from {}", a.file),
-                        e,
-                    )
-                })?;
+                let v = p
+                    .storage_vol_create_xml_from(&xml, &input, f)
+                    .map_err(|e| {
+                        CmdError::with(format!("Failed to create vol from {}", a.file), e)
+                    })?;
                 out.extra(&format!(
                     "Vol {} created from input vol {}\n",
                     v.get_name(),
@@ -1211,7 +1310,11 @@ impl<'c> Ctx<'c> {
             }
             Cmd::VolDelete(a) => {
                 let v = self.vol(&a.vol.vol, a.vol.pool.as_deref())?;
-                let f = if a.delete_snapshots { flags::vol_delete::WITH_SNAPSHOTS } else { 0 };
+                let f = if a.delete_snapshots {
+                    flags::vol_delete::WITH_SNAPSHOTS
+                } else {
+                    0
+                };
                 let name = v.get_name().to_string();
                 v.delete(f)
                     .map_err(|e| CmdError::with(format!("Failed to delete vol {name}"), e))?;
@@ -1243,9 +1346,9 @@ impl<'c> Ctx<'c> {
             }
             Cmd::VolPool(a) => {
                 let v = self.vol_in(&a.vol, None, None)?;
-                let p = v
-                    .get_pool()
-                    .map_err(|e| CmdError::with(format!("failed to get parent pool of '{}'", a.vol), e))?;
+                let p = v.get_pool().map_err(|e| {
+                    CmdError::with(format!("failed to get parent pool of '{}'", a.vol), e)
+                })?;
                 if a.uuid {
                     out.print(&format!("{}\n", p.get_uuid_string()));
                 } else {
@@ -2583,5 +2686,116 @@ mod tests {
             parse_command("dominfo", &["vm 1".to_string()]),
             Ok(Parsed::Cmd(Cmd::Dominfo(_)))
         ));
+    }
+}
+
+// ----- domstats -----
+
+/// The stats groups and flags virsh passes for `domstats`'s options.
+fn domstats_bits(a: &cli::DomstatsArgs) -> (u32, u32) {
+    use esxvirt_driver::stats::{flag, group};
+    let groups = [
+        (a.state, group::STATE),
+        (a.cpu_total, group::CPU_TOTAL),
+        (a.balloon, group::BALLOON),
+        (a.vcpu, group::VCPU),
+        (a.interface, group::INTERFACE),
+        (a.block, group::BLOCK),
+        (a.perf, group::PERF),
+        (a.iothread, group::IOTHREAD),
+        (a.memory, group::MEMORY),
+        (a.dirtyrate, group::DIRTYRATE),
+        (a.vm, group::VM),
+    ];
+    let flags = [
+        (a.list_active, flag::ACTIVE),
+        (a.list_inactive, flag::INACTIVE),
+        (a.list_persistent, flag::PERSISTENT),
+        (a.list_transient, flag::TRANSIENT),
+        (a.list_running, flag::RUNNING),
+        (a.list_paused, flag::PAUSED),
+        (a.list_shutoff, flag::SHUTOFF),
+        (a.list_other, flag::OTHER),
+        (a.enforce, flag::ENFORCE_STATS),
+        (a.backing, flag::BACKING),
+        (a.nowait, flag::NOWAIT),
+    ];
+    let pick = |v: &[(bool, u32)]| {
+        v.iter()
+            .filter(|(on, _)| *on)
+            .fold(0, |acc, (_, b)| acc | b)
+    };
+    (pick(&groups), pick(&flags))
+}
+
+/// One domain's statistics as printed: its name and `(field, value)` pairs.
+pub type StatsRecord = (String, Vec<(String, ParamValue)>);
+
+/// virsh's `domstats` text: per domain `Domain: 'NAME'` and an indented `field=value` line
+/// per statistic, records separated by a blank line (`--raw` changes nothing: virsh has no
+/// pretty-printing either).
+pub fn format_domstats(records: &[StatsRecord]) -> String {
+    let mut s = String::new();
+    for (i, (name, fields)) in records.iter().enumerate() {
+        if i > 0 {
+            s.push('\n');
+        }
+        s.push_str(&format!("Domain: '{name}'\n"));
+        for (field, value) in fields {
+            s.push_str(&format!("  {field}={}\n", value.to_virsh()));
+        }
+    }
+    s
+}
+
+/// The fields of a record as a JSON object in their order (serde_json's own maps sort).
+struct OrderedFields<'a>(&'a [(String, ParamValue)]);
+
+impl serde::Serialize for OrderedFields<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+#[derive(serde::Serialize)]
+struct StatsJson<'a> {
+    domain: &'a str,
+    stats: OrderedFields<'a>,
+}
+
+impl Ctx<'_> {
+    fn domstats(&self, a: &cli::DomstatsArgs, out: &mut Out) -> CmdResult {
+        let (groups, flags) = domstats_bits(a);
+        let records = if a.domain.is_empty() {
+            self.conn.get_all_domain_stats(groups, flags)?
+        } else {
+            let doms = a
+                .domain
+                .iter()
+                .map(|d| self.domain(d))
+                .collect::<Result<Vec<_>, _>>()?;
+            self.conn.domain_list_get_stats(&doms, groups, flags)?
+        };
+        let records: Vec<StatsRecord> = records
+            .iter()
+            .map(|r| (r.domain.get_name().to_string(), params(&r.params)))
+            .collect();
+        if self.json {
+            let rows: Vec<StatsJson> = records
+                .iter()
+                .map(|(name, fields)| StatsJson {
+                    domain: name,
+                    stats: OrderedFields(fields),
+                })
+                .collect();
+            return json_out(out, &rows);
+        }
+        out.print(&format_domstats(&records));
+        Ok(())
     }
 }

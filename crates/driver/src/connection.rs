@@ -107,6 +107,8 @@ pub struct Connection {
     pub(crate) uri: Uri,
     pub(crate) engine: Engine,
     pub(crate) read_only: bool,
+    /// The `vm` stats group's PerformanceManager counter ids, read once per connection.
+    pub(crate) perf_counters: std::sync::Mutex<Option<crate::stats::CounterIds>>,
     // Declared last: the simulator stops only after the session is gone.
     pub(crate) _sim_guard: Option<Box<dyn Any + Send + Sync>>,
 }
@@ -148,6 +150,7 @@ impl Connection {
             uri,
             engine,
             read_only: options.read_only,
+            perf_counters: std::sync::Mutex::new(None),
             _sim_guard: guard,
         })
     }
@@ -156,6 +159,11 @@ impl Connection {
     /// what round-trip tests and benchmarks count.
     pub fn request_count(&self) -> u64 {
         self.engine.request_count()
+    }
+
+    /// The domain handle of a VM retrieved with its lookup properties (for [`crate::stats`]).
+    pub(crate) fn domain_of(&self, p: &Props) -> Result<Domain<'_>> {
+        self.domain_from(p)
     }
 
     pub(crate) fn check_writable(&self) -> Result<()> {

@@ -576,6 +576,15 @@ impl Engine {
         self.ctx.lock().ok().and_then(|c| c.clone())
     }
 
+    /// The PerformanceManager named by the service content, if the server has one.
+    pub fn perf_manager(&self) -> Option<MoRef> {
+        self.client
+            .service_content()
+            .perf_manager
+            .as_ref()
+            .map(MoRef::from_vi)
+    }
+
     /// Whether the host context is already known (no request needed).
     pub fn has_context(&self) -> bool {
         self.ctx.lock().map(|c| c.is_some()).unwrap_or(false)

@@ -13,9 +13,12 @@ const COUNTERS: &[(i32, &str, &str, &str, &str, &str, i32)] = &[
     (2, "cpu", "usage", "percent", "average", "rate", 1),
     (6, "cpu", "usagemhz", "megaHertz", "average", "rate", 1),
     (12, "cpu", "ready", "millisecond", "summation", "delta", 1),
+    (14, "cpu", "used", "millisecond", "summation", "delta", 1),
     (24, "mem", "usage", "percent", "average", "absolute", 1),
     (29, "mem", "consumed", "kiloBytes", "average", "absolute", 1),
     (33, "mem", "active", "kiloBytes", "average", "absolute", 2),
+    (70, "mem", "swapped", "kiloBytes", "average", "absolute", 2),
+    (90, "mem", "vmmemctl", "kiloBytes", "average", "absolute", 1),
     (
         125,
         "disk",
@@ -179,9 +182,13 @@ fn sample(w: &World, entity: &MoRef, key: i32, i: i64) -> i64 {
         2 => 300 + wave * 25,
         6 => mhz * (3 + wave) / 100,
         12 => 40 + wave * 3,
+        // Milliseconds of CPU used in the 20-s sample: usagemhz's share of the sample.
+        14 => 20_000 * (3 + wave) / 100,
         24 => 1200 + wave * 50,
         29 => mem_kb / 2 + wave * 1024,
         33 => mem_kb / 8 + wave * 512,
+        // No memory pressure in the simulator: nothing swapped, no balloon (as quickStats).
+        70 | 90 => 0,
         125 | 130 | 131 => 10 + wave,
         143 | 146 | 147 => 2 + wave / 2,
         155 => 3600 + i * 20,
