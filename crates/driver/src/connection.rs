@@ -107,8 +107,6 @@ pub struct Connection {
     pub(crate) uri: Uri,
     pub(crate) engine: Engine,
     pub(crate) read_only: bool,
-    /// The `vm` stats group's PerformanceManager counter ids, read once per connection.
-    pub(crate) perf_counters: std::sync::Mutex<Option<crate::stats::CounterIds>>,
     // Declared last: the simulator stops only after the session is gone.
     pub(crate) _sim_guard: Option<Box<dyn Any + Send + Sync>>,
 }
@@ -150,7 +148,6 @@ impl Connection {
             uri,
             engine,
             read_only: options.read_only,
-            perf_counters: std::sync::Mutex::new(None),
             _sim_guard: guard,
         })
     }

@@ -72,6 +72,9 @@ struct CachedContext {
     /// The same for lookups by UUID (keyed by the UUID's text).
     #[serde(default)]
     vm_uuids: NameHints,
+    /// The PerformanceManager counter ids `domstats` uses, by `group.name.rollup`.
+    #[serde(default)]
+    perf_counters: Option<Vec<(String, i32)>>,
 }
 
 /// What a remembered VM is remembered by.
@@ -326,6 +329,8 @@ pub(crate) struct Engine {
     /// VMs recently looked up by name and by UUID (kept with the session in the cache).
     name_hints: Mutex<NameHints>,
     uuid_hints: Mutex<NameHints>,
+    /// The counter ids `domstats` uses, once read (kept with the session in the cache).
+    perf_counters: Mutex<Option<Vec<(String, i32)>>>,
     /// Credentials still to resolve (when the session came from the cache).
     pending_auth: Mutex<Option<PendingAuth>>,
     cache: Option<(SessionCache, String)>,
@@ -441,6 +446,7 @@ impl Engine {
                             autostart_manager: Mutex::new(cached.autostart_manager),
                             name_hints: Mutex::new(cached.vm_names),
                             uuid_hints: Mutex::new(cached.vm_uuids),
+                            perf_counters: Mutex::new(cached.perf_counters),
                             pending_auth: Mutex::new(Some(PendingAuth {
                                 options: options.clone(),
                             })),
@@ -482,6 +488,7 @@ impl Engine {
             autostart_manager: Mutex::new(None),
             name_hints: Mutex::new(NameHints::default()),
             uuid_hints: Mutex::new(NameHints::default()),
+            perf_counters: Mutex::new(None),
             pending_auth: Mutex::new(None),
             cache,
             auto_answer: uri.params.auto_answer,
@@ -512,6 +519,7 @@ impl Engine {
                 .lock()
                 .map(|h| h.clone())
                 .unwrap_or_default(),
+            perf_counters: self.perf_counters.lock().ok().and_then(|c| c.clone()),
         })
         .unwrap_or_default();
         let entry = SessionEntry {
@@ -895,6 +903,19 @@ impl Engine {
         if changed {
             self.save_cache();
         }
+    }
+
+    /// The counter ids `domstats` uses, when known (no request).
+    pub fn known_perf_counters(&self) -> Option<Vec<(String, i32)>> {
+        self.perf_counters.lock().ok().and_then(|c| c.clone())
+    }
+
+    /// Records the counter ids read from the PerformanceManager's catalogue.
+    pub fn learn_perf_counters(&self, ids: Vec<(String, i32)>) {
+        if let Ok(mut c) = self.perf_counters.lock() {
+            *c = Some(ids);
+        }
+        self.save_cache();
     }
 
     /// Records the host's AutoStartManager learnt by a retrieval made for something else.

@@ -161,6 +161,33 @@ impl CounterIds {
         CounterIds(found)
     }
 
+    /// The ids by counter name (`group.name.rollup`), as the session cache keeps them: the
+    /// names stay right when this build's counter list differs from the one that wrote them.
+    pub(crate) fn to_named(&self) -> Vec<(String, i32)> {
+        self.0
+            .iter()
+            .filter_map(|(i, key)| {
+                let (g, n, r) = VM_COUNTERS.get(*i)?;
+                Some((format!("{g}.{n}.{r}"), *key))
+            })
+            .collect()
+    }
+
+    /// The ids from [`CounterIds::to_named`]'s form; names this build does not use are left out.
+    pub(crate) fn from_named(named: &[(String, i32)]) -> CounterIds {
+        CounterIds(
+            named
+                .iter()
+                .filter_map(|(name, key)| {
+                    let i = VM_COUNTERS
+                        .iter()
+                        .position(|(g, n, r)| *name == format!("{g}.{n}.{r}"))?;
+                    Some((i, *key))
+                })
+                .collect(),
+        )
+    }
+
     fn index_of(&self, key: i32) -> Option<usize> {
         self.0.iter().find(|(_, k)| *k == key).map(|(i, _)| *i)
     }
@@ -277,8 +304,11 @@ impl Connection {
         self.collect(objects, Some(&order), groups, flags)
     }
 
+    /// The counter ids, when this connection or the session cache knows them.
     fn cached_counters(&self) -> Option<CounterIds> {
-        self.perf_counters.lock().ok().and_then(|c| c.clone())
+        self.engine
+            .known_perf_counters()
+            .map(|named| CounterIds::from_named(&named))
     }
 
     /// The PerformanceManager's counter catalogue, read in the same retrieval as the VMs
@@ -310,9 +340,8 @@ impl Connection {
         for mut o in objects {
             if o.ty() == "PerformanceManager" {
                 if let Some(Value::ArrayOfPerfCounterInfo(all)) = o.take("perfCounter") {
-                    if let Ok(mut c) = self.perf_counters.lock() {
-                        *c = Some(CounterIds::from_catalogue(&all));
-                    }
+                    self.engine
+                        .learn_perf_counters(CounterIds::from_catalogue(&all).to_named());
                 }
             } else if o.ty() == "VirtualMachine" && o.get("name").is_some() {
                 vms.push(o);

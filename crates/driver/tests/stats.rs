@@ -404,3 +404,46 @@ fn vcsim_esx_and_vcenter() {
     let vc = Vcsim::start(VcsimMode::VCenter { hosts: 2, vms: 2 }, true);
     check_vcsim(&format!("vpx://user@{}/DC0/DC0_H0?no_verify=1", vc.addr));
 }
+
+/// The counter ids live in the session cache: the next run's retrieval does not read the
+/// PerformanceManager's catalogue again, and reports the same `vm` fields.
+#[test]
+fn esxsim_counter_ids_come_from_the_session_cache() {
+    let sim = Sim::start(InventorySource::DefaultEsx);
+    let dir = std::env::temp_dir().join(format!("esxvirt-stats-cache-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let cached = esxvirt_driver::OpenOptions {
+        session_cache: true,
+        session_cache_dir: Some(dir.clone()),
+        ..common::options("root", "password")
+    };
+    let first = {
+        let conn = Connection::open(&sim.esx(), &cached).expect("open");
+        let records = conn.get_all_domain_stats(group::VM, 0).expect("stats");
+        records.iter().map(|r| lines(&r.params)).collect::<Vec<_>>()
+    };
+    let files: Vec<String> = std::fs::read_dir(&dir)
+        .expect("cache dir")
+        .filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
+        .collect();
+    assert!(
+        files
+            .iter()
+            .any(|f| f.contains("\"perf_counters\":[[\"cpu.")),
+        "{files:?}"
+    );
+    let conn = Connection::open(&sim.esx(), &cached).expect("warm open");
+    sim.sim().reset_stats();
+    let again: Vec<Vec<String>> = conn
+        .get_all_domain_stats(group::VM, 0)
+        .expect("stats")
+        .iter()
+        .map(|r| lines(&r.params))
+        .collect();
+    assert_eq!(again, first);
+    assert!(first.iter().any(|l| !l.is_empty()), "{first:?}");
+    let s = sim.sim().stats();
+    assert_eq!(s.method("RetrievePropertiesEx"), 1, "{s:?}");
+    assert_eq!(s.method("QueryPerf"), 1, "{s:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
