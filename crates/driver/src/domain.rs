@@ -74,6 +74,19 @@ pub(crate) fn autostart_of(cfg: &HostAutoStartManagerConfig, moref: &str) -> boo
         .unwrap_or(false)
 }
 
+/// The VMs (managed-object ids) that a host's autostart configuration starts with the host:
+/// none unless autostart is enabled, else those whose start action is powerOn.
+pub(crate) fn autostart_vms(cfg: &HostAutoStartManagerConfig) -> std::collections::HashSet<String> {
+    if cfg.defaults.as_ref().and_then(|d| d.enabled) != Some(true) {
+        return Default::default();
+    }
+    cfg.power_info
+        .iter()
+        .filter(|p| p.start_action.eq_ignore_ascii_case("powerOn"))
+        .map(|p| p.key.value.clone())
+        .collect()
+}
+
 /// What a lookup by reference retrieves: the identity and the `virDomainGetInfo` values.
 pub(crate) const LOOKUP_PATHS: &[&str] = &[
     "name",

@@ -10,6 +10,7 @@
 //! The driver depends on the SOAP client (esxvirt-vi), the VMX converter (esxvirt-vmx) and
 //! the XML models (esxvirt-xml); it never depends on the simulator.
 
+pub mod all_hosts;
 pub mod auth;
 pub mod connection;
 pub mod domain;
@@ -34,6 +35,7 @@ pub mod urls;
 pub mod vm_info;
 mod vmx_synth;
 
+pub use all_hosts::HostDomain;
 pub use auth::{AuthCallback, CredentialRequest, Credentials, Password};
 pub use connection::{Connection, OpenOptions, SimEndpoint, SimStarter};
 pub use domain::{format_uuid, parse_uuid, Domain};
