@@ -3,17 +3,17 @@
 //!
 //! One paged retrieval from the root folder walks every datacenter down to its hosts and
 //! their VMs, collecting each host's name (and, for autostart filters, its autostart
-//! configuration) on the way, so the host of every VM (`runtime.host`) is known without a
+//! configuration, `config.autoStart`) on the way, so the host of every VM (`runtime.host`) is known without a
 //! request per host or per VM. The filters are libvirt's list flags, applied by the same code
 //! as [`Connection::list_all_domains`].
 
 use std::collections::{HashMap, HashSet};
 
-use esxvirt_vi::{ObjectSpec, PropertyFilterSpec, Value};
+use esxvirt_vi::Value;
 
 use crate::connection::{check_list_flags, list_paths};
 use crate::domain::{autostart_vms, Domain};
-use crate::engine::{props_of, MoRef, Props};
+use crate::engine::Props;
 use crate::error::Result;
 use crate::vm_info;
 use crate::Connection;
@@ -44,9 +44,10 @@ impl Connection {
     /// needing no resolved host context; domains come in the server's order. IDs are the
     /// managed-object numbers (`vm-123` is 123), unique across a vCenter.
     ///
-    /// Autostart filters read each host's `config.autoStart` in the same retrieval; a host
-    /// that leaves it unset has its AutoStartManager asked, all such hosts in one more
-    /// retrieval.
+    /// Autostart filters read each host's `config.autoStart` in the same retrieval: the
+    /// configuration of the host's AutoStartManager as the host reports it (libvirt asks the
+    /// manager itself, a request per host). A host that reports none (a disconnected one)
+    /// starts no VM.
     pub fn list_all_domains_all_hosts(&self, flags: u32) -> Result<Vec<HostDomain<'_>>> {
         if !check_list_flags(flags)? {
             return Ok(Vec::new());
@@ -54,12 +55,12 @@ impl Connection {
         let need_autostart = vm_info::flags_need_autostart(flags);
         let mut host_paths = vec!["name"];
         if need_autostart {
-            host_paths.extend(["config.autoStart", "configManager.autoStartManager"]);
+            host_paths.push("config.autoStart");
         }
         let (hosts, vms) = self
             .engine
             .every_host_and_vm(&host_paths, &list_paths(flags, &["runtime.host"]))?;
-        let hosts = self.hosts_seen(hosts, need_autostart)?;
+        let hosts = hosts_seen(hosts, need_autostart);
         let mut out = Vec::with_capacity(vms.len());
         for p in &vms {
             let host_id = p.mo("runtime.host").map(|h| h.value);
@@ -76,79 +77,20 @@ impl Connection {
         }
         Ok(out)
     }
+}
 
-    /// The hosts of the retrieval by managed-object id, with their autostart sets when
-    /// `need_autostart`.
-    fn hosts_seen(
-        &self,
-        hosts: Vec<Props>,
-        need_autostart: bool,
-    ) -> Result<HashMap<String, HostSeen>> {
-        let mut seen = HashMap::with_capacity(hosts.len());
-        // Hosts whose configuration left out the autostart settings, with their manager.
-        let mut ask = Vec::new();
-        for mut h in hosts {
-            let id = h.moref().value;
-            let name = h.str("name").unwrap_or_default();
-            let mut entry = HostSeen {
-                name: esxvirt_util::unescape_percent(name).unwrap_or_else(|_| name.to_string()),
-                autostart: HashSet::new(),
-            };
-            if need_autostart {
-                match h.take("config.autoStart") {
-                    Some(Value::HostAutoStartManagerConfig(cfg)) => {
-                        entry.autostart = autostart_vms(&cfg);
-                    }
-                    _ => {
-                        if let Some(manager) = h.mo("configManager.autoStartManager") {
-                            ask.push((id.clone(), manager));
-                        }
-                    }
-                }
-            }
-            seen.insert(id, entry);
-        }
-        for (host, cfg) in self.autostart_configs(ask)? {
-            if let Some(entry) = seen.get_mut(&host) {
-                entry.autostart = autostart_vms(&cfg);
-            }
-        }
-        Ok(seen)
-    }
-
-    /// The configurations of several hosts' AutoStartManagers (`(host id, manager)` pairs) in
-    /// one retrieval; a manager the server does not serve is left out.
-    fn autostart_configs(
-        &self,
-        managers: Vec<(String, MoRef)>,
-    ) -> Result<Vec<(String, esxvirt_vi::HostAutoStartManagerConfig)>> {
-        if managers.is_empty() {
-            return Ok(Vec::new());
-        }
-        let spec = PropertyFilterSpec {
-            prop_set: vec![props_of("HostAutoStartManager", &["config"])],
-            object_set: managers
-                .iter()
-                .map(|(_, m)| ObjectSpec {
-                    obj: m.vi(),
-                    skip: Some(false),
-                    select_set: Vec::new(),
-                })
-                .collect(),
-            report_missing_objects_in_results: Some(true),
+/// The hosts of the retrieval by managed-object id, with their autostart sets when
+/// `need_autostart`.
+fn hosts_seen(hosts: Vec<Props>, need_autostart: bool) -> HashMap<String, HostSeen> {
+    let mut seen = HashMap::with_capacity(hosts.len());
+    for mut h in hosts {
+        let name = h.str("name").unwrap_or_default();
+        let name = esxvirt_util::unescape_percent(name).unwrap_or_else(|_| name.to_string());
+        let autostart = match h.take("config.autoStart") {
+            Some(Value::HostAutoStartManagerConfig(cfg)) if need_autostart => autostart_vms(&cfg),
+            _ => HashSet::new(),
         };
-        let objects = self.engine.retrieve(vec![spec])?;
-        let mut out = Vec::with_capacity(objects.len());
-        for mut o in objects {
-            let manager = o.moref();
-            let Some(Value::HostAutoStartManagerConfig(cfg)) = o.take("config") else {
-                continue;
-            };
-            // Every host naming this manager (a simulator may give all hosts the same id).
-            for (host, _) in managers.iter().filter(|(_, m)| *m == manager) {
-                out.push((host.clone(), (*cfg).clone()));
-            }
-        }
-        Ok(out)
+        seen.insert(h.moref().value, HostSeen { name, autostart });
     }
+    seen
 }
