@@ -127,7 +127,7 @@ pub struct ListArgs {
     /// show domain title
     #[arg(long)]
     pub title: bool,
-    /// esxvirt: list the domains of every host, with a Host column (see below)
+    /// esxvirt: list the domains of every host, with a Host column (more in --help)
     #[arg(long)]
     pub all_hosts: bool,
 }
@@ -148,9 +148,11 @@ const LIST_ALL_HOSTS_HELP: &str = "\
   names by host):
 
     Id   Name    State      Host
-   ------------------------------------------------
-    21   app01   running    esx-01.example.com
+   ---------------------------------------------
+    22   app01   running    esx-01.example.com
+    24   app03   running    esx-02.example.com
     -    app02   shut off   esx-01.example.com
+    -    app02   shut off   esx-21.example.com
 
   --name, --uuid and --id print the same lines as without --all-hosts; --json adds a
   \"host\" field to every domain; --title cannot be combined with --all-hosts.";

@@ -457,7 +457,7 @@ fn vcsim_every_vm_of_every_host() {
     let hosts: BTreeSet<&String> = listed.iter().map(|(_, h)| h).collect();
     assert!(
         hosts.len() >= 4,
-        "the standalone host and the cluster's 3: {hosts:?}"
+        "VMs on the standalone hosts and the cluster's: {hosts:?}"
     );
     // Its hosts report autostart disabled: no VM starts with its host.
     assert!(conn
