@@ -956,6 +956,38 @@ mod tests {
     }
 
     #[test]
+    fn list_across_hosts_adds_a_host_column() {
+        let on = |id, name: &str, state, host: &str| DomainRow {
+            host: Some(host.into()),
+            ..row(id, name, state)
+        };
+        let mut rows = vec![
+            on(None, "b", DomainState::Shutoff, "esx-2"),
+            on(None, "a", DomainState::Shutoff, "esx-2"),
+            on(Some(40), "web", DomainState::Running, "esx-10.example.com"),
+            on(None, "A", DomainState::Shutoff, "esx-1"),
+            on(Some(7), "db", DomainState::Paused, "esx-2"),
+        ];
+        sort_host_domains(&mut rows);
+        let view = ListView {
+            host: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            list(&rows, &view),
+            " Id   Name   State      Host\n\
+             --------------------------------------------\n \
+             7    db     paused     esx-2\n \
+             40   web    running    esx-10.example.com\n \
+             -    A      shut off   esx-1\n \
+             -    a      shut off   esx-2\n \
+             -    b      shut off   esx-2\n"
+        );
+        let names = ListView { name: true, ..view };
+        assert_eq!(list(&rows, &names), "db\nweb\nA\na\nb\n");
+    }
+
+    #[test]
     fn list_like_virsh() {
         let mut rows = vec![
             row(None, "zeta", DomainState::Shutoff),

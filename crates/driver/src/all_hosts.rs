@@ -3,9 +3,9 @@
 //!
 //! One paged retrieval from the root folder walks every datacenter down to its hosts and
 //! their VMs, collecting each host's name (and, for autostart filters, its autostart
-//! configuration, `config.autoStart`) on the way, so the host of every VM (`runtime.host`) is known without a
-//! request per host or per VM. The filters are libvirt's list flags, applied by the same code
-//! as [`Connection::list_all_domains`].
+//! configuration `config.autoStart`) on the way, so the host of every VM (`runtime.host`)
+//! is known without a request per host or per VM. The filters are libvirt's list flags,
+//! applied by the same code as [`Connection::list_all_domains`].
 
 use std::collections::{HashMap, HashSet};
 
