@@ -406,10 +406,27 @@ fn vcsim_vms(sim: &Vcsim) -> BTreeSet<(String, String)> {
         c.login("user", "pass").await.expect("login");
         let root = c.service_content().root_folder.clone();
         let text = |v: Option<&Value>| v.and_then(|v| v.as_str()).unwrap_or_default().to_string();
-        let hosts: BTreeMap<String, String> = c
-            .container_view_objects(&root, "HostSystem", &["name"], true, 1000)
+        let host_objects = c
+            .container_view_objects(
+                &root,
+                "HostSystem",
+                &["name", "config.autoStart"],
+                true,
+                1000,
+            )
             .await
-            .expect("hosts")
+            .expect("hosts");
+        // What the driver reads for autostart filters decodes as the manager's configuration.
+        for h in &host_objects {
+            assert!(
+                matches!(
+                    h.get("config.autoStart"),
+                    Some(Value::HostAutoStartManagerConfig(_))
+                ),
+                "{h:?}"
+            );
+        }
+        let hosts: BTreeMap<String, String> = host_objects
             .iter()
             .map(|h| (h.obj.value.clone(), text(h.get("name"))))
             .collect();
