@@ -59,6 +59,7 @@ pub struct AffectArgs {
 }
 
 #[derive(Args, Debug, Clone, Default)]
+#[command(after_long_help = LIST_ALL_HOSTS_HELP)]
 pub struct ListArgs {
     /// list inactive domains
     #[arg(long)]
@@ -126,7 +127,35 @@ pub struct ListArgs {
     /// show domain title
     #[arg(long)]
     pub title: bool,
+    /// esxvirt: list the domains of every host, with a Host column (more in --help)
+    #[arg(long)]
+    pub all_hosts: bool,
 }
+
+/// The long help of `list --all-hosts` (an esxvirt extension virsh lacks).
+const LIST_ALL_HOSTS_HELP: &str = "\
+--all-hosts (esxvirt extension):
+  On a vpx:// connection, lists the domains of every host of the vCenter (all hosts of all
+  datacenters), not only the host the URI names; on esx:// and gsx:// the host's own
+  domains (the same domains as without it). The URI rules stay libvirt's: a vpx:// URI
+  still names one host. One paged retrieval answers, whatever the number of hosts and VMs.
+  Every filter works as without it (--all, --inactive, --state-*, --autostart,
+  --with-snapshot, ...); IDs are the numbers of the VMs' managed-object ids (vm-123 is
+  123), unique across the vCenter.
+
+  The table is virsh's with a Host column (the host's inventory name) after State; rows
+  are sorted as virsh sorts them (running domains by ID, then the others by name, equal
+  names by host):
+
+    Id   Name    State      Host
+   ---------------------------------------------
+    22   app01   running    esx-01.example.com
+    24   app03   running    esx-02.example.com
+    -    app02   shut off   esx-01.example.com
+    -    app02   shut off   esx-21.example.com
+
+  --name, --uuid and --id print the same lines as without --all-hosts; --json adds a
+  \"host\" field to every domain; --title cannot be combined with --all-hosts.";
 
 #[derive(Args, Debug, Clone)]
 pub struct DumpxmlArgs {

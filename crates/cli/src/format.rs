@@ -103,6 +103,9 @@ pub struct DomainRow {
     pub title: String,
     /// Marked `saved` with `--managed-save`.
     pub managed_save: bool,
+    /// The host the domain runs on (`list --all-hosts` only; absent from the JSON otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
 }
 
 /// `list`'s presentation switches.
@@ -114,6 +117,19 @@ pub struct ListView {
     pub title: bool,
     pub managed_save: bool,
     pub quiet: bool,
+    /// A Host column after State (`list --all-hosts`).
+    pub host: bool,
+}
+
+/// Sorts the domains of several hosts: as [`sort_domains`], equal names by host.
+pub fn sort_host_domains(rows: &mut [DomainRow]) {
+    // sort_domains is stable: ordering by host first leaves equal names in host order.
+    rows.sort_by(|a, b| strcasecmp(host_of(a), host_of(b)));
+    sort_domains(rows);
+}
+
+fn host_of(r: &DomainRow) -> &str {
+    r.host.as_deref().unwrap_or_default()
 }
 
 /// Sorts domains like virsh: running ones by ID first, then inactive ones by name.
@@ -168,6 +184,12 @@ pub fn list(rows: &[DomainRow], view: &ListView) -> String {
             .map(|r| vec![id_text(r), r.name.clone(), state(r), r.title.clone()])
             .collect();
         format_table(&["Id", "Name", "State", "Title"], &body, !view.quiet)
+    } else if view.host {
+        let body: Vec<Vec<String>> = rows
+            .iter()
+            .map(|r| vec![id_text(r), r.name.clone(), state(r), host_of(r).to_string()])
+            .collect();
+        format_table(&["Id", "Name", "State", "Host"], &body, !view.quiet)
     } else {
         let body: Vec<Vec<String>> = rows
             .iter()
@@ -929,7 +951,40 @@ mod tests {
             state,
             title: String::new(),
             managed_save: false,
+            host: None,
         }
+    }
+
+    #[test]
+    fn list_across_hosts_adds_a_host_column() {
+        let on = |id, name: &str, state, host: &str| DomainRow {
+            host: Some(host.into()),
+            ..row(id, name, state)
+        };
+        let mut rows = vec![
+            on(None, "b", DomainState::Shutoff, "esx-2"),
+            on(None, "a", DomainState::Shutoff, "esx-2"),
+            on(Some(40), "web", DomainState::Running, "esx-10.example.com"),
+            on(None, "A", DomainState::Shutoff, "esx-1"),
+            on(Some(7), "db", DomainState::Paused, "esx-2"),
+        ];
+        sort_host_domains(&mut rows);
+        let view = ListView {
+            host: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            list(&rows, &view),
+            " Id   Name   State      Host\n\
+             --------------------------------------------\n \
+             7    db     paused     esx-2\n \
+             40   web    running    esx-10.example.com\n \
+             -    A      shut off   esx-1\n \
+             -    a      shut off   esx-2\n \
+             -    b      shut off   esx-2\n"
+        );
+        let names = ListView { name: true, ..view };
+        assert_eq!(list(&rows, &names), "db\nweb\nA\na\nb\n");
     }
 
     #[test]

@@ -1459,6 +1459,12 @@ impl<'c> Ctx<'c> {
                 "Options --table and --{other} are mutually exclusive"
             )));
         }
+        if a.all_hosts && a.title {
+            // A title would cost a download per domain, from every datacenter.
+            return Err(CmdError::msg(
+                "Options --all-hosts and --title are mutually exclusive",
+            ));
+        }
         let f = list_flags(
             a.inactive || a.state_shutoff,
             a.all,
@@ -1480,12 +1486,25 @@ impl<'c> Ctx<'c> {
                 (a.state_other, L::OTHER),
             ],
         );
-        let doms = self
-            .conn
-            .list_all_domains(f)
-            .map_err(|e| CmdError::with("Failed to list domains", e))?;
+        let failed = |e| CmdError::with("Failed to list domains", e);
+        // Each domain with its host's name (`--all-hosts` only).
+        let doms: Vec<(esxvirt_driver::Domain<'_>, Option<String>)> = if a.all_hosts {
+            self.conn
+                .list_all_domains_all_hosts(f)
+                .map_err(failed)?
+                .into_iter()
+                .map(|h| (h.domain, Some(h.host)))
+                .collect()
+        } else {
+            self.conn
+                .list_all_domains(f)
+                .map_err(failed)?
+                .into_iter()
+                .map(|d| (d, None))
+                .collect()
+        };
         let mut rows = Vec::with_capacity(doms.len());
-        for d in &doms {
+        for (d, host) in &doms {
             let Ok((state, _)) = d.get_state(0) else {
                 continue;
             };
@@ -1501,13 +1520,18 @@ impl<'c> Ctx<'c> {
                 state,
                 title: String::new(),
                 managed_save,
+                host: host.clone(),
             });
         }
-        format::sort_domains(&mut rows);
+        if a.all_hosts {
+            format::sort_host_domains(&mut rows);
+        } else {
+            format::sort_domains(&mut rows);
+        }
         if a.title && !(a.uuid || a.name || a.id) {
             // virsh reads each title from the domain's XML, in listing order.
             for r in rows.iter_mut() {
-                let Some(d) = doms.iter().find(|d| d.get_uuid_string() == r.uuid) else {
+                let Some((d, _)) = doms.iter().find(|(d, _)| d.get_uuid_string() == r.uuid) else {
                     continue;
                 };
                 let xml = d
@@ -1526,6 +1550,7 @@ impl<'c> Ctx<'c> {
             title: a.title,
             managed_save: a.managed_save,
             quiet: self.quiet,
+            host: a.all_hosts,
         };
         out.print(&format::list(&rows, &view));
         Ok(())

@@ -317,8 +317,12 @@ impl Connection {
     // ----- domains -----
 
     fn domain_from(&self, p: &Props) -> Result<Domain<'_>> {
-        let summary = vm_summary(p)?;
-        Ok(Domain {
+        Ok(self.domain_with(vm_summary(p)?, p))
+    }
+
+    /// The domain of the VM `p` whose identity `summary` was read from it.
+    fn domain_with(&self, summary: vm_info::VmSummary, p: &Props) -> Domain<'_> {
+        Domain {
             conn: self,
             name: summary.name,
             uuid: summary.uuid,
@@ -330,7 +334,7 @@ impl Connection {
             prefetched_autostart: std::cell::Cell::new(None),
             prefetched_props: std::cell::RefCell::new(None),
             prefetched_place: std::cell::RefCell::new(None),
-        })
+        }
     }
 
     /// The host's autostart manager and its configuration.
@@ -350,44 +354,39 @@ impl Connection {
     /// Every domain matching `flags` (`virConnectListAllDomains`,
     /// [`crate::flags::list_domains`]), in one paged retrieval.
     pub fn list_all_domains(&self, flags: u32) -> Result<Vec<Domain<'_>>> {
-        crate::error::check_flags(flags, LIST_DOMAINS_ALLOWED, "esxConnectListAllDomains")?;
-        if vm_info::flags_exclude_everything(flags) {
+        if !check_list_flags(flags)? {
             return Ok(Vec::new());
         }
-        let autostart: Option<Vec<String>> = if vm_info::flags_need_autostart(flags) {
-            let (_, cfg) = self.autostart_config()?;
-            Some(
-                if cfg.defaults.as_ref().and_then(|d| d.enabled) == Some(true) {
-                    cfg.power_info
-                        .iter()
-                        .filter(|p| p.start_action.eq_ignore_ascii_case("powerOn"))
-                        .map(|p| p.key.value.clone())
-                        .collect()
-                } else {
-                    Vec::new()
-                },
-            )
+        let autostart = if vm_info::flags_need_autostart(flags) {
+            Some(crate::domain::autostart_vms(&self.autostart_config()?.1))
         } else {
             None
         };
-        let mut paths = vec!["name", "config.uuid", "runtime.powerState"];
-        if vm_info::flags_need_snapshots(flags) {
-            paths.push("snapshot.rootSnapshotList");
-        }
-        let vms = self.engine.all_vms(&paths)?;
+        let vms = self.engine.all_vms(&list_paths(flags, &[]))?;
         let mut out = Vec::with_capacity(vms.len());
         for p in &vms {
-            let summary = vm_summary(p)?;
-            let auto = autostart
-                .as_ref()
-                .map(|a| a.contains(&summary.moref))
-                .unwrap_or(false);
-            if !vm_info::matches(flags, &summary, auto) {
-                continue;
+            let starts = |moref: &str| autostart.as_ref().is_some_and(|a| a.contains(moref));
+            if let Some(d) = self.listed_domain(flags, p, starts)? {
+                out.push(d);
             }
-            out.push(self.domain_from(p)?);
         }
         Ok(out)
+    }
+
+    /// The domain of the VM `p` when it passes the list `flags`; `autostarts` tells whether a
+    /// VM (by managed-object id) starts with its host.
+    pub(crate) fn listed_domain(
+        &self,
+        flags: u32,
+        p: &Props,
+        autostarts: impl Fn(&str) -> bool,
+    ) -> Result<Option<Domain<'_>>> {
+        let summary = vm_summary(p)?;
+        let auto = vm_info::flags_need_autostart(flags) && autostarts(&summary.moref);
+        if !vm_info::matches(flags, &summary, auto) {
+            return Ok(None);
+        }
+        Ok(Some(self.domain_with(summary, p)))
     }
 
     /// IDs of the running domains (`virConnectListDomains`).
@@ -981,6 +980,23 @@ impl Connection {
 }
 
 const LIST_DOMAINS_ALLOWED: u32 = (1 << 16) - 1;
+
+/// Checks listing flags as libvirt's ESX driver does; whether the listing can have any
+/// domain at all (transient or managed-save ones do not exist on ESX).
+pub(crate) fn check_list_flags(flags: u32) -> Result<bool> {
+    crate::error::check_flags(flags, LIST_DOMAINS_ALLOWED, "esxConnectListAllDomains")?;
+    Ok(!vm_info::flags_exclude_everything(flags))
+}
+
+/// The VM properties a listing with `flags` needs, then `extra`.
+pub(crate) fn list_paths(flags: u32, extra: &[&'static str]) -> Vec<&'static str> {
+    let mut paths = vec!["name", "config.uuid", "runtime.powerState"];
+    if vm_info::flags_need_snapshots(flags) {
+        paths.push("snapshot.rootSnapshotList");
+    }
+    paths.extend_from_slice(extra);
+    paths
+}
 
 /// The identity of a VM from `name`, `config.uuid` and `runtime.powerState`.
 pub(crate) fn vm_summary(p: &Props) -> Result<vm_info::VmSummary> {

@@ -87,6 +87,19 @@ pub(crate) fn autostart_of(cfg: &HostAutoStartManagerConfig, moref: &str) -> boo
         .unwrap_or(false)
 }
 
+/// The VMs (managed-object ids) that a host's autostart configuration starts with the host:
+/// none unless autostart is enabled, else those whose start action is powerOn.
+pub(crate) fn autostart_vms(cfg: &HostAutoStartManagerConfig) -> std::collections::HashSet<String> {
+    if cfg.defaults.as_ref().and_then(|d| d.enabled) != Some(true) {
+        return Default::default();
+    }
+    cfg.power_info
+        .iter()
+        .filter(|p| p.start_action.eq_ignore_ascii_case("powerOn"))
+        .map(|p| p.key.value.clone())
+        .collect()
+}
+
 /// What a lookup by reference retrieves: the identity and the `virDomainGetInfo` values.
 pub(crate) const LOOKUP_PATHS: &[&str] = &[
     "name",
@@ -1297,5 +1310,37 @@ mod tests {
         assert!(parse_uuid("564d9bc2").is_none());
         assert!(parse_uuid("564d9bc21f3b4ad58e0b00000000000100").is_none());
         assert!(parse_uuid("zz4d9bc21f3b4ad58e0b000000000001").is_none());
+    }
+
+    #[test]
+    fn autostart_vms_need_enabled_defaults_and_power_on() {
+        let entry = |vm: &str, action: &str| AutoStartPowerInfo {
+            key: ManagedObjectReference::new("VirtualMachine", vm),
+            start_order: 1,
+            start_delay: -1,
+            wait_for_heartbeat: AutoStartWaitHeartbeatSetting::SystemDefault,
+            start_action: action.to_string(),
+            stop_delay: -1,
+            stop_action: "none".to_string(),
+        };
+        let mut cfg = HostAutoStartManagerConfig {
+            defaults: None,
+            power_info: vec![
+                entry("vm-1", "powerOn"),
+                entry("vm-2", "none"),
+                entry("vm-3", "PowerOn"),
+            ],
+        };
+        assert!(autostart_vms(&cfg).is_empty(), "autostart not enabled");
+        cfg.defaults = Some(AutoStartDefaults {
+            enabled: Some(true),
+            ..Default::default()
+        });
+        let on = autostart_vms(&cfg);
+        assert_eq!(on.len(), 2);
+        assert!(on.contains("vm-1") && on.contains("vm-3"), "{on:?}");
+        for vm in ["vm-1", "vm-2", "vm-3", "vm-4"] {
+            assert_eq!(autostart_of(&cfg, vm), on.contains(vm), "{vm}");
+        }
     }
 }

@@ -248,6 +248,20 @@ pub(crate) fn host_traversal() -> Vec<AnySelectionSpec> {
     ]
 }
 
+/// [`host_traversal`] continued from every host to its VMs (`hostVms`).
+fn every_host_vm_traversal() -> Vec<AnySelectionSpec> {
+    let mut select = host_traversal();
+    if let Some(AnySelectionSpec::TraversalSpec(t)) = select.last_mut() {
+        // crHosts continues to the host's VMs.
+        t.select_set
+            .push(AnySelectionSpec::SelectionSpec(SelectionSpec {
+                name: Some("hostVms".to_string()),
+            }));
+    }
+    select.push(trav("hostVms", "HostSystem", "vm", &[]));
+    select
+}
+
 /// One filter spec: objects from `root` (itself included unless `skip_root`) along `select`,
 /// with these property specs.
 pub(crate) fn filter(
@@ -776,17 +790,44 @@ impl Engine {
             let ctx = self.context()?;
             Ok(filter(&ctx.host, true, host_vms, vm_props))
         } else {
-            let mut select = host_traversal();
-            if let Some(AnySelectionSpec::TraversalSpec(t)) = select.last_mut() {
-                // crHosts continues to the host's VMs.
-                t.select_set
-                    .push(AnySelectionSpec::SelectionSpec(SelectionSpec {
-                        name: Some("hostVms".to_string()),
-                    }));
-            }
-            select.extend(host_vms);
-            Ok(filter(&self.root_folder(), true, select, vm_props))
+            Ok(filter(
+                &self.root_folder(),
+                true,
+                every_host_vm_traversal(),
+                vm_props,
+            ))
         }
+    }
+
+    /// Every host of the inventory (all datacenters, whatever the connection's host) with
+    /// `host_paths`, and every VM of those hosts with `vm_paths`: one paged retrieval, the
+    /// hosts being collected on the way down to their VMs. Returns (hosts, VMs).
+    pub fn every_host_and_vm(
+        &self,
+        host_paths: &[&str],
+        vm_paths: &[&str],
+    ) -> Result<(Vec<Props>, Vec<Props>)> {
+        let spec = filter(
+            &self.root_folder(),
+            true,
+            every_host_vm_traversal(),
+            vec![
+                pspec("HostSystem", host_paths),
+                pspec("VirtualMachine", vm_paths),
+            ],
+        );
+        let all = self.run(|c| {
+            let spec = spec.clone();
+            async move { retrieve_all(&c, std::slice::from_ref(&spec)).await }
+        })?;
+        let (hosts, vms): (Vec<Props>, Vec<Props>) =
+            all.into_iter().partition(|p| p.ty() == "HostSystem");
+        Ok((
+            hosts,
+            vms.into_iter()
+                .filter(|p| p.ty() == "VirtualMachine")
+                .collect(),
+        ))
     }
 
     /// Every VM with `paths` (one paged retrieval).

@@ -7,9 +7,14 @@
 //! (`virDomainGetInfo` is [`Domain::get_info`]). Flags take libvirt's values
 //! ([`flags`]). Errors display as the one line virsh prints after `error: `.
 //!
+//! Beyond libvirt: [`Connection::list_all_domains_all_hosts`] lists the domains of every
+//! host of a vCenter (each a [`HostDomain`]: the domain and its host's name) in one paged
+//! retrieval, where libvirt's vpx:// listing shows the URI's host only.
+//!
 //! The driver depends on the SOAP client (esxvirt-vi), the VMX converter (esxvirt-vmx) and
 //! the XML models (esxvirt-xml); it never depends on the simulator.
 
+pub mod all_hosts;
 pub mod auth;
 pub mod connection;
 pub mod domain;
@@ -35,6 +40,7 @@ pub mod urls;
 pub mod vm_info;
 mod vmx_synth;
 
+pub use all_hosts::HostDomain;
 pub use auth::{AuthCallback, CredentialRequest, Credentials, Password};
 pub use connection::{Connection, OpenOptions, SimEndpoint, SimStarter};
 pub use domain::{format_uuid, parse_uuid, Domain};
