@@ -1,10 +1,11 @@
 //! esxvirt's command line: a virsh-compatible front end to the ESX driver. The command tree
 //! ([`cli`]), virsh's argument rules ([`args`]), virsh's output formats as pure functions
-//! ([`format`], [`table`]), the offline VMX conversions ([`native`]), the command runner
+//! ([`format`], [`table`]), the `event` command's lifecycle events ([`event`]), the offline VMX conversions ([`native`]), the command runner
 //! ([`run`]), the interactive shell ([`shell`]) and the embedded simulator ([`simstart`]).
 
 pub mod args;
 pub mod cli;
+pub mod event;
 pub mod format;
 pub mod native;
 pub mod prompt;

@@ -202,3 +202,33 @@ fn events_domain_filter_interrupt_and_drop() {
     // The connection still works after an abandoned wait.
     assert!(watcher.list_all_domains(0).expect("list again").len() >= 2);
 }
+
+/// govmomi's simulator (ESXVIRT_VCSIM; the test fails when it cannot start): its property
+/// collector is an independent implementation, and a power change must come out as the
+/// right event there too (ESX mode, and vCenter through the host a vpx:// URI names).
+#[test]
+fn events_vcsim_power_changes() {
+    use esxvirt_testkit::{Vcsim, VcsimMode};
+    let opts = || options("user", "pass");
+    let check = |uri: &str| {
+        let watcher = Connection::open(uri, &opts()).expect("watcher connects");
+        let ops = Connection::open(uri, &opts()).expect("second connection");
+        let dom = ops
+            .list_all_domains(0)
+            .expect("list")
+            .into_iter()
+            .find(|d| d.is_active().expect("state"))
+            .expect("a running VM");
+        let name = dom.get_name().to_string();
+        let mut stream = watcher.domain_events(None).expect("event stream");
+        dom.destroy(0).expect("destroy");
+        assert_eq!(next(&mut stream), format!("{name}: Stopped Shutdown"));
+        dom.create(0).expect("start");
+        assert_eq!(next(&mut stream), format!("{name}: Started Booted"));
+        stream.close().expect("filter destroyed");
+    };
+    let esx = Vcsim::start(VcsimMode::Esx, false);
+    check(&format!("esx://user@{}/?transport=http", esx.addr));
+    let vc = Vcsim::start(VcsimMode::VCenter { hosts: 1, vms: 2 }, false);
+    check(&format!("vpx://user@{}/DC0/DC0_H0?transport=http", vc.addr));
+}
