@@ -139,6 +139,14 @@ pub fn timestamp_now() -> String {
         .to_string()
 }
 
+/// Writes `text` to stdout and flushes it (events are printed as they come).
+pub fn emit_now(text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut o = std::io::stdout().lock();
+    o.write_all(text.as_bytes())?;
+    o.flush()
+}
+
 /// How the wait ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum End {
@@ -148,14 +156,15 @@ enum End {
 }
 
 /// Runs the command: `--list` into `out`; events through `emit` as they arrive (the caller
-/// writes and flushes each), the closing lines into `out`. `lookup` is virsh's domain
+/// writes and flushes each; a failed write, such as a closed pipe, ends the command), the
+/// closing lines into `out`. `lookup` is virsh's domain
 /// lookup for `--domain`; `stop` ends the wait when raised (Ctrl-C).
 pub fn run<'c>(
     conn: &'c Connection,
     a: &EventArgs,
     lookup: impl Fn(&str) -> Result<Domain<'c>, CmdError>,
     out: &mut Out,
-    emit: &mut dyn FnMut(&str),
+    emit: &mut dyn FnMut(&str) -> std::io::Result<()>,
     stop: &AtomicBool,
 ) -> Result<(), CmdError> {
     let watch = match plan(a)? {
@@ -183,10 +192,15 @@ pub fn run<'c>(
         match stream.next_event(deadline, stop)? {
             EventWait::Event(e) => {
                 let line = event_line(&e);
-                if watch.timestamp {
-                    emit(&format!("{}: {line}", timestamp_now()));
+                let written = if watch.timestamp {
+                    emit(&format!("{}: {line}", timestamp_now()))
                 } else {
-                    emit(&line);
+                    emit(&line)
+                };
+                if let Err(err) = written {
+                    // Nobody reads any more (virsh would die of SIGPIPE): stop cleanly.
+                    let _ = stream.close();
+                    return Err(CmdError::msg(format!("cannot print the event: {err}")));
                 }
                 count += 1;
                 if !watch.looping {

@@ -885,7 +885,7 @@ impl<'c> Ctx<'c> {
                     a,
                     |name| self.domain(name),
                     out,
-                    &mut crate::shell::emit,
+                    &mut crate::event::emit_now,
                     &crate::event::INTERRUPTED,
                 )?;
             }

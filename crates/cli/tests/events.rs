@@ -281,3 +281,48 @@ fn event_timeout_without_events_fails_like_virsh() {
     );
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// `esxvirt event --loop | head -1`: once nobody reads, the next event ends the command
+/// (with an error line) instead of waiting on forever.
+#[test]
+fn event_loop_ends_when_its_reader_is_gone() {
+    let sim = Sim::start();
+    let vm = inactive_vm(&sim);
+    let mut child = spawn_event(&sim, &["--all", "--loop", "--timeout", "600"]);
+    wait_until_watching(&sim, &mut child);
+    let mut reader = BufReader::new(child.stdout.take().expect("stdout"));
+    ok(&sim, &["start", &vm]);
+    let mut first = String::new();
+    reader.read_line(&mut first).expect("first event");
+    assert_eq!(
+        first,
+        format!("event 'lifecycle' for domain '{vm}': Started Booted\n")
+    );
+    drop(reader);
+    ok(&sim, &["suspend", &vm]);
+    // Bounded wait (a guard against a hang, not a timing assertion).
+    let mut status = None;
+    for _ in 0..600 {
+        if let Some(s) = child.try_wait().expect("poll") {
+            status = Some(s);
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let Some(status) = status else {
+        let _ = child.kill();
+        panic!("esxvirt event kept running without a reader");
+    };
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut err)
+        .expect("stderr");
+    assert_eq!(status.code(), Some(1));
+    assert_eq!(
+        err,
+        "error: cannot print the event: Broken pipe (os error 32)\n"
+    );
+}

@@ -42,6 +42,10 @@ const WATCHED: &[&str] = &["name", "config.uuid", "runtime.powerState"];
 /// timeout (120 s), so a quiet host is never mistaken for a dead one.
 const MAX_WAIT_SECONDS: u64 = 50;
 
+/// The most object updates asked for in one answer by default (maxObjectUpdates): a large
+/// inventory's initial state comes in several answers (`truncated`) instead of one huge one.
+pub const MAX_OBJECT_UPDATES: u32 = 1000;
+
 /// How often a wait checks the interrupt flag.
 const STOP_POLL: Duration = Duration::from_millis(100);
 
@@ -296,6 +300,8 @@ pub struct DomainEventStream<'c> {
     version: Option<String>,
     tracker: Tracker,
     pending: VecDeque<DomainEvent>,
+    /// maxObjectUpdates of every wait.
+    max_object_updates: i32,
 }
 
 impl std::fmt::Debug for DomainEventStream<'_> {
@@ -315,6 +321,16 @@ impl Connection {
     /// VIR_DOMAIN_EVENT_ID_LIFECYCLE) for every VM of the connection's host, or only for
     /// `domain`: CreateFilter, then the initial state (which gives no events).
     pub fn domain_events(&self, domain: Option<&Domain<'_>>) -> Result<DomainEventStream<'_>> {
+        self.domain_events_paged(domain, MAX_OBJECT_UPDATES)
+    }
+
+    /// [`Connection::domain_events`] asking for at most `max_object_updates` object updates
+    /// per answer (at least 1).
+    pub fn domain_events_paged(
+        &self,
+        domain: Option<&Domain<'_>>,
+        max_object_updates: u32,
+    ) -> Result<DomainEventStream<'_>> {
         let spec = self.engine.vms_filter(WATCHED)?;
         let filter = self.engine.run(|c| {
             let spec = spec.clone();
@@ -329,6 +345,7 @@ impl Connection {
                 only: domain.map(|d| (d.get_uuid(), d.managed_object_id().to_string())),
             },
             pending: VecDeque::new(),
+            max_object_updates: i32::try_from(max_object_updates.max(1)).unwrap_or(i32::MAX),
         };
         if let Err(e) = stream.read_initial_state() {
             let _ = stream.destroy_filter();
@@ -358,7 +375,7 @@ impl DomainEventStream<'_> {
         let version = self.version.clone();
         let options = WaitOptions {
             max_wait_seconds: Some(seconds as i32),
-            max_object_updates: None,
+            max_object_updates: Some(self.max_object_updates),
         };
         self.conn.engine.run(|c| {
             let version = version.clone();
@@ -433,7 +450,7 @@ impl DomainEventStream<'_> {
         let version = self.version.clone();
         let options = WaitOptions {
             max_wait_seconds: Some(seconds as i32),
-            max_object_updates: None,
+            max_object_updates: Some(self.max_object_updates),
         };
         self.conn.engine.run(|c| {
             let version = version.clone();

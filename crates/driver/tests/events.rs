@@ -232,3 +232,30 @@ fn events_vcsim_power_changes() {
     let vc = Vcsim::start(VcsimMode::VCenter { hosts: 1, vms: 2 }, false);
     check(&format!("vpx://user@{}/DC0/DC0_H0?transport=http", vc.addr));
 }
+
+/// More VMs than one answer carries: the initial state comes in several truncated answers
+/// (esxsim honours maxObjectUpdates), none of which gives an event; later changes do.
+#[test]
+fn events_initial_state_in_pages() {
+    let sim = Sim::start(InventorySource::DefaultEsx);
+    let watcher = Connection::open(&sim.esx(), &opts()).expect("watcher connects");
+    let ops = Connection::open(&sim.esx(), &opts()).expect("second connection");
+    let vms = ops.list_all_domains(0).expect("list");
+    assert_eq!(vms.len(), 5, "the default host's VMs");
+    let before = sim.sim().stats().method("WaitForUpdatesEx");
+    let mut stream = watcher.domain_events_paged(None, 2).expect("event stream");
+    assert_eq!(
+        sim.sim().stats().method("WaitForUpdatesEx") - before,
+        3,
+        "5 VMs in answers of 2"
+    );
+    let dom = vms
+        .iter()
+        .find(|d| !d.is_active().expect("state") && d.get_name() != "serial-test")
+        .expect("an inactive VM");
+    dom.create(0).expect("start");
+    assert_eq!(
+        next(&mut stream),
+        format!("{}: Started Booted", dom.get_name())
+    );
+}
