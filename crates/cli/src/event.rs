@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use esxvirt_driver::events::{unsupported_event, SUPPORTED_EVENT};
-use esxvirt_driver::{Connection, Domain, DomainEvent, EventWait};
+use esxvirt_driver::{Connection, Domain, DomainEvent, DomainEventStream, EventWait};
 
 use crate::cli::EventArgs;
 use crate::run::{CmdError, Out};
@@ -157,8 +157,8 @@ enum End {
 
 /// Runs the command: `--list` into `out`; events through `emit` as they arrive (the caller
 /// writes and flushes each; a failed write, such as a closed pipe, ends the command), the
-/// closing lines into `out`. `lookup` is virsh's domain
-/// lookup for `--domain`; `stop` ends the wait when raised (Ctrl-C).
+/// closing lines into `out`. `lookup` is virsh's domain lookup for `--domain`; `stop` ends
+/// the wait when raised (Ctrl-C).
 pub fn run<'c>(
     conn: &'c Connection,
     a: &EventArgs,
@@ -186,29 +186,11 @@ pub fn run<'c>(
         return Err(unsupported_event(name).into());
     }
     let mut stream = conn.domain_events(dom.as_ref())?;
-    let deadline = watch.timeout.map(|t| Instant::now() + t);
-    let mut count = 0u64;
-    let end = loop {
-        match stream.next_event(deadline, stop)? {
-            EventWait::Event(e) => {
-                let line = event_line(&e);
-                let written = if watch.timestamp {
-                    emit(&format!("{}: {line}", timestamp_now()))
-                } else {
-                    emit(&line)
-                };
-                if let Err(err) = written {
-                    // Nobody reads any more (virsh would die of SIGPIPE): stop cleanly.
-                    let _ = stream.close();
-                    return Err(CmdError::msg(format!("cannot print the event: {err}")));
-                }
-                count += 1;
-                if !watch.looping {
-                    break End::Done;
-                }
-            }
-            EventWait::TimedOut => break End::TimedOut,
-            EventWait::Interrupted => break End::Interrupted,
+    let (end, count) = match print_events(&mut stream, &watch, emit, stop) {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = stream.close();
+            return Err(e);
         }
     };
     let closed = stream.close();
@@ -224,6 +206,37 @@ pub fn run<'c>(
         return Err(CmdError::silent());
     }
     Ok(())
+}
+
+/// Prints events as they come until the first one (or, with `--loop`, until the timeout or
+/// `stop`); how the wait ended and how many were printed.
+fn print_events(
+    stream: &mut DomainEventStream<'_>,
+    watch: &Watch,
+    emit: &mut dyn FnMut(&str) -> std::io::Result<()>,
+    stop: &AtomicBool,
+) -> Result<(End, u64), CmdError> {
+    let deadline = watch.timeout.map(|t| Instant::now() + t);
+    let mut count = 0u64;
+    loop {
+        let e = match stream.next_event(deadline, stop)? {
+            EventWait::Event(e) => e,
+            EventWait::TimedOut => return Ok((End::TimedOut, count)),
+            EventWait::Interrupted => return Ok((End::Interrupted, count)),
+        };
+        let line = event_line(&e);
+        let written = if watch.timestamp {
+            emit(&format!("{}: {line}", timestamp_now()))
+        } else {
+            emit(&line)
+        };
+        // A failed write means nobody reads any more (virsh would die of SIGPIPE).
+        written.map_err(|err| CmdError::msg(format!("cannot print the event: {err}")))?;
+        count += 1;
+        if !watch.looping {
+            return Ok((End::Done, count));
+        }
+    }
 }
 
 /// Raised by SIGINT while an [`InterruptGuard`] is alive.
