@@ -326,3 +326,27 @@ fn event_loop_ends_when_its_reader_is_gone() {
         "error: cannot print the event: Broken pipe (os error 32)\n"
     );
 }
+
+/// `--domain` keeps one domain's events: another VM's start is not the first event.
+#[test]
+fn event_domain_filter() {
+    let sim = Sim::start();
+    let names: Vec<String> = ok(&sim, &["list", "--inactive", "--name"])
+        .lines()
+        .filter(|l| !l.is_empty() && *l != "serial-test")
+        .map(str::to_string)
+        .collect();
+    assert!(names.len() >= 2, "{names:?}");
+    let (watched, other) = (&names[0], &names[1]);
+    let mut child = spawn_event(&sim, &["--domain", watched, "--all", "--timeout", "600"]);
+    wait_until_watching(&sim, &mut child);
+    ok(&sim, &["start", other]);
+    ok(&sim, &["start", watched]);
+    let out = child.wait_with_output().expect("esxvirt event ends");
+    assert_eq!(
+        text(&out.stdout),
+        format!("event 'lifecycle' for domain '{watched}': Started Booted\nevents received: 1\n\n")
+    );
+    assert_eq!(text(&out.stderr), "");
+    assert_eq!(out.status.code(), Some(0));
+}
