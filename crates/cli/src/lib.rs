@@ -1,11 +1,12 @@
 //! esxvirt's command line: a virsh-compatible front end to the ESX driver. The command tree
 //! ([`cli`]), virsh's argument rules ([`args`]), virsh's output formats as pure functions
-//! ([`format`], [`table`]), the offline VMX conversions ([`native`]), the command runner
-//! ([`run`]), the interactive shell ([`shell`]), the embedded simulator ([`simstart`]) and
-//! `--xpath` filtering ([`xpath`]).
+//! ([`format`], [`table`]), the `event` command's lifecycle events ([`event`]), the offline
+//! VMX conversions ([`native`]), the command runner ([`run`]), the interactive shell
+//! ([`shell`]), the embedded simulator ([`simstart`]) and `--xpath` filtering ([`xpath`]).
 
 pub mod args;
 pub mod cli;
+pub mod event;
 pub mod format;
 pub mod native;
 pub mod prompt;

@@ -928,43 +928,16 @@ impl<'c> Ctx<'c> {
                 d.migrate(&dest, f, a.dname.as_deref(), 0)?;
             }
             Cmd::Event(a) => {
-                if a.list {
-                    for e in [
-                        "lifecycle",
-                        "reboot",
-                        "rtc-change",
-                        "watchdog",
-                        "io-error",
-                        "graphics",
-                        "io-error-reason",
-                        "control-error",
-                        "block-job",
-                        "disk-change",
-                        "tray-change",
-                        "pm-wakeup",
-                        "pm-suspend",
-                        "balloon-change",
-                        "pm-suspend-disk",
-                        "device-removed",
-                        "block-job-2",
-                        "tunable",
-                        "agent-lifecycle",
-                        "device-added",
-                        "migration-iteration",
-                        "job-completed",
-                        "device-removal-failed",
-                        "metadata-change",
-                        "block-threshold",
-                        "memory-failure",
-                        "memory-device-size-change",
-                    ] {
-                        out.print(&format!("{e}\n"));
-                    }
-                } else {
-                    return Err(CmdError::msg(
-                        "this function is not supported by the connection driver: virConnectDomainEventRegisterAny",
-                    ));
-                }
+                // Ctrl-C ends the wait (not the program) while the command runs.
+                let _interrupt = crate::event::InterruptGuard::install();
+                crate::event::run(
+                    self.conn,
+                    a,
+                    |name| self.domain(name),
+                    out,
+                    &mut crate::event::emit_now,
+                    &crate::event::INTERRUPTED,
+                )?;
             }
             Cmd::Domstats(a) => self.domstats(a, out)?,
             Cmd::SnapshotCreate(a) => {

@@ -11,6 +11,9 @@
 //! host of a vCenter (each a [`HostDomain`]: the domain and its host's name) in one paged
 //! retrieval, where libvirt's vpx:// listing shows the URI's host only.
 //!
+//! Beyond libvirt's ESX driver: lifecycle events ([`Connection::domain_events`], a
+//! [`DomainEventStream`] of [`DomainEvent`]s, see [`events`]).
+//!
 //! The driver depends on the SOAP client (esxvirt-vi), the VMX converter (esxvirt-vmx) and
 //! the XML models (esxvirt-xml); it never depends on the simulator.
 
@@ -20,6 +23,7 @@ pub mod connection;
 pub mod domain;
 mod engine;
 pub mod error;
+pub mod events;
 pub mod file_names;
 pub mod flags;
 pub mod interface;
@@ -45,6 +49,7 @@ pub use auth::{AuthCallback, CredentialRequest, Credentials, Password};
 pub use connection::{Connection, OpenOptions, SimEndpoint, SimStarter};
 pub use domain::{format_uuid, parse_uuid, Domain};
 pub use error::{Error, ErrorCode, Result};
+pub use events::{DomainEvent, DomainEventStream, EventWait, Lifecycle};
 pub use interface::Interface;
 pub use network::Network;
 pub use snapshot::DomainSnapshot;

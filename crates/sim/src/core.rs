@@ -681,15 +681,26 @@ impl Core {
                     Some(o) if method == "WaitForUpdatesEx" => o.i32_of("maxObjectUpdates")?,
                     _ => None,
                 };
-                let _ = max_objects; // every change fits in one update set here
-                self.wait_for_updates(this, session, max_wait).await
+                // Unset, zero or negative: no limit (govmomi sends 0 for unset).
+                let max_objects = max_objects
+                    .filter(|n| *n > 0)
+                    .and_then(|n| usize::try_from(n).ok());
+                self.wait_for_updates(this, session, max_wait, max_objects)
+                    .await
             }
             _ => Err(Fault::method_not_found_on(this, method)),
         }
     }
 
-    /// Diffs the collector's filters once; `Some(body)` when something changed.
-    fn collect_updates(&self, collector: &MoRef, session: &Session) -> Option<String> {
+    /// Diffs the collector's filters once; `Some(body)` when something changed. At most
+    /// `max_objects` object updates go into the body, which then says `truncated`; the rest
+    /// wait in their filters for the next call.
+    fn collect_updates(
+        &self,
+        collector: &MoRef,
+        session: &Session,
+        max_objects: Option<usize>,
+    ) -> Option<String> {
         self.with_reader(Some(session), |reader| {
             // Take the filters out so the reader may lock the filter table itself.
             let mut mine: Vec<Filter> = {
@@ -701,12 +712,14 @@ impl Core {
                 mine
             };
             let mut changed: Vec<(MoRef, Vec<ObjectUpdate>)> = Vec::new();
+            let mut budget = max_objects;
             for f in &mut mine {
-                let ups = f.diff(reader);
+                let ups = f.next_updates(reader, &mut budget);
                 if !ups.is_empty() {
                     changed.push((f.moref.clone(), ups));
                 }
             }
+            let truncated = mine.iter().any(Filter::has_pending);
             let mut fs = lock(&self.filters);
             fs.filters.extend(mine);
             if changed.is_empty() {
@@ -724,6 +737,9 @@ impl Core {
             for (filter, ups) in &changed {
                 write_filter_update(&mut out, filter, ups);
             }
+            if truncated {
+                out.push_str("<truncated>true</truncated>");
+            }
             out.push_str("</returnval>");
             Some(out)
         })
@@ -734,6 +750,7 @@ impl Core {
         collector: &MoRef,
         session: &Session,
         max_wait: Option<Duration>,
+        max_objects: Option<usize>,
     ) -> Result<Out, Fault> {
         let deadline = max_wait.map(|d| Instant::now() + d);
         let mut rx = self.changed.subscribe();
@@ -745,7 +762,7 @@ impl Core {
             if cancels(self) != cancels_at_start {
                 return Err(Fault::request_canceled());
             }
-            if let Some(body) = self.collect_updates(collector, session) {
+            if let Some(body) = self.collect_updates(collector, session, max_objects) {
                 return Ok(Out::Raw(body));
             }
             let now = Instant::now();

@@ -494,6 +494,8 @@ pub struct Filter {
     pub partial_updates: bool,
     last: HashMap<MoRef, Vec<(PropName, Value)>>,
     order: Vec<MoRef>,
+    /// Changes found but not yet reported (a result cut at `maxObjectUpdates`), oldest first.
+    pending: VecDeque<ObjectUpdate>,
 }
 
 /// A change to one object.
@@ -525,7 +527,33 @@ impl Filter {
             partial_updates: partial,
             last: HashMap::new(),
             order: Vec::new(),
+            pending: VecDeque::new(),
         }
+    }
+
+    /// The changes to report now: those held back from an earlier, truncated result first,
+    /// then the new ones, at most `budget` of them (`None`: all); `budget` is decreased by
+    /// what is returned and the rest is kept for the next call.
+    pub fn next_updates(
+        &mut self,
+        src: &dyn PropertySource,
+        budget: &mut Option<usize>,
+    ) -> Vec<ObjectUpdate> {
+        let fresh = self.diff(src);
+        self.pending.extend(fresh);
+        let n = match budget {
+            Some(b) => (*b).min(self.pending.len()),
+            None => self.pending.len(),
+        };
+        if let Some(b) = budget {
+            *b -= n;
+        }
+        self.pending.drain(..n).collect()
+    }
+
+    /// Whether changes are held back for the next call.
+    pub fn has_pending(&self) -> bool {
+        !self.pending.is_empty()
     }
 
     /// The changes since the last report, which becomes the current state.
@@ -740,6 +768,40 @@ mod tests {
             out,
             "<filterSet><filter type=\"PropertyFilter\">1</filter><objectSet><kind>enter</kind><obj type=\"VirtualMachine\">1</obj><changeSet><name>name</name><op>assign</op><val xsi:type=\"xsd:string\">n1</val></changeSet></objectSet></filterSet>"
         );
+    }
+
+    #[test]
+    fn updates_cut_at_a_budget_continue_on_the_next_call() {
+        let mut f = Filter::new(
+            MoRef::new("PropertyFilter", "1"),
+            MoRef::new("PropertyCollector", "pc"),
+            "s",
+            spec(RECURSIVE),
+            false,
+        );
+        let mut budget = Some(2);
+        let first = f.next_updates(&Tiny, &mut budget);
+        assert_eq!(budget, Some(0));
+        assert_eq!(
+            first
+                .iter()
+                .map(|u| u.obj.value.as_str())
+                .collect::<Vec<_>>(),
+            ["1", "2"]
+        );
+        assert!(f.has_pending());
+        let mut budget = Some(2);
+        let rest = f.next_updates(&Tiny, &mut budget);
+        assert_eq!(budget, Some(1));
+        assert_eq!(
+            rest.iter()
+                .map(|u| (u.kind, u.obj.value.as_str()))
+                .collect::<Vec<_>>(),
+            [("enter", "3")]
+        );
+        assert!(!f.has_pending());
+        let mut unlimited = None;
+        assert!(f.next_updates(&Tiny, &mut unlimited).is_empty());
     }
 
     #[test]

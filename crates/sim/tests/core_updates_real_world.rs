@@ -80,3 +80,48 @@ fn core_wait_for_updates_enter_modify_leave() {
     );
     assert!(!r.body.contains("<returnval>"), "{}", r.body);
 }
+
+/// maxObjectUpdates cuts an update set (saying `truncated`); the next call continues with
+/// the rest, and nothing is lost.
+#[test]
+fn core_wait_for_updates_honours_max_object_updates() {
+    let sim = TestSim::start(SimConfig {
+        tls: Tls::Off,
+        ..SimConfig::default()
+    });
+    let mut c = sim.client();
+    assert_eq!(c.login("ha-sessionmgr", "root", "password").status, 200);
+    let r = c.call(
+        PC,
+        "CreateFilter",
+        &format!(
+            "<spec>{}<objectSet><obj type=\"Folder\">ha-folder-root</obj><skip>true</skip><selectSet xsi:type=\"TraversalSpec\"><name>f</name><type>Folder</type><path>childEntity</path><skip>false</skip><selectSet><name>f</name></selectSet><selectSet><name>dc</name></selectSet></selectSet><selectSet xsi:type=\"TraversalSpec\"><name>dc</name><type>Datacenter</type><path>vmFolder</path><skip>false</skip><selectSet><name>f</name></selectSet></selectSet></objectSet></spec><partialUpdates>false</partialUpdates>",
+            prop_spec("VirtualMachine", &["name"])
+        ),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let mut version = String::new();
+    let mut sizes = Vec::new();
+    let mut names = Vec::new();
+    loop {
+        let r = c.call(
+            PC,
+            "WaitForUpdatesEx",
+            &format!("<version>{version}</version><options><maxWaitSeconds>0</maxWaitSeconds><maxObjectUpdates>2</maxObjectUpdates></options>"),
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+        let kinds = all_text(&r.body, "kind");
+        assert!(kinds.iter().all(|k| k == "enter"), "{}", r.body);
+        sizes.push(kinds.len());
+        names.extend(all_text(&r.body, "val"));
+        version = text(&r.body, "version").unwrap();
+        if !r.body.contains("<truncated>true</truncated>") {
+            break;
+        }
+    }
+    // The default ESX world has 5 VMs: 2 + 2 + 1.
+    assert_eq!(sizes, [2, 2, 1]);
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), 5, "{names:?}");
+}
