@@ -12,3 +12,4 @@ pub mod run;
 pub mod shell;
 pub mod simstart;
 pub mod table;
+pub mod warnings;

@@ -31,6 +31,7 @@ mod tasks;
 pub mod types;
 pub mod uri;
 pub mod urls;
+mod vcenter;
 pub mod vm_info;
 mod vmx_synth;
 

@@ -155,6 +155,7 @@ fn host_template(rng: &mut Rng, name: &str, n: u64, ip: &str) -> Host {
         dns_host_name: short.into(),
         dns_domain_name: domain.into(),
         management_ip: ip.into(),
+        management_server_ip: None,
         in_maintenance_mode: false,
         connection_state: "connected".into(),
         boot_time: "2026-01-12T08:41:27.000Z".into(),
