@@ -1080,6 +1080,22 @@ impl<'c> Domain<'c> {
         }
         self.conn.check_writable()?;
         let (engine, vm) = self.vcenter_target()?;
+        // The vCenter validates the move first; libvirt reports the first problem.
+        let events = engine.run(|c| {
+            let (vm, pool, host) = (vm.vi(), dctx.resource_pool.vi(), dctx.host.vi());
+            async move {
+                let this = ManagedObjectReference::new("ServiceInstance", "ServiceInstance");
+                c.validate_migration(&this, &[vm], None, &[], Some(&pool), Some(&host))
+                    .await
+                    .map_err(vi_err)
+            }
+        })?;
+        if let Some(event) = events.first() {
+            return Err(Error::internal(match &event.full_formatted_message {
+                Some(m) => format!("Could not migrate domain, validation reported a problem: {m}"),
+                None => "Could not migrate domain, validation reported a problem".to_string(),
+            }));
+        }
         self.run_task_on(
             engine,
             vm,

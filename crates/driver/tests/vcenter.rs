@@ -283,8 +283,12 @@ fn migration_from_esx_goes_through_the_vcenter() {
         .expect("migrate");
     assert_eq!(moved.get_name(), "web01");
     assert_eq!(moved.get_uuid_string(), web01.get_uuid_string());
-    assert_eq!(pair.vc().stats().method("MigrateVM_Task"), 1);
-    assert_eq!(pair.esx().stats().method("MigrateVM_Task"), 0);
+    let (esx, vc) = (pair.esx().stats(), pair.vc().stats());
+    assert_eq!(vc.method("ValidateMigration"), 1, "{vc:?}");
+    assert_eq!(vc.method("MigrateVM_Task"), 1, "{vc:?}");
+    assert_eq!(esx.method("MigrateVM_Task"), 0, "{esx:?}");
+    // The host is only asked whether it supports vMotion.
+    assert_eq!(esx.soap_requests, 1, "{esx:?}");
     // The esx:// side can be the destination too: the vCenter moves it back.
     let back = moved.migrate(&conn, 0, None, 0).expect("migrate back");
     assert_eq!(back.get_name(), "web01");
