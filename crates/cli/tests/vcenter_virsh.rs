@@ -61,6 +61,10 @@ fn start_pair(setup: Setup) -> Pair {
     if !matches!(setup, Setup::Unmanaged) {
         World::manage(&mut esx, &mut vc, "127.0.0.1", "127.0.0.2").expect("manage");
     }
+    // A migration to esx-03 fails the vCenter's validation.
+    for h in vc.hosts.values_mut() {
+        h.in_maintenance_mode = h.name == "esx-03.example.com";
+    }
     if matches!(setup, Setup::InMaintenance) {
         for h in esx.hosts.values_mut() {
             h.in_maintenance_mode = true;
@@ -156,7 +160,7 @@ impl Pair {
 }
 
 /// One step: the `vcenter=` value (none: a plain esx:// URI) and the command, in which
-/// `DEST` stands for the pair's vpx:// URI of esx-02.
+/// `DEST` and `DEST3` stand for the pair's vpx:// URIs of esx-02 and esx-03.
 struct Step(Option<&'static str>, &'static [&'static str]);
 
 fn args(pair: &Pair, step: &Step) -> Vec<String> {
@@ -164,6 +168,7 @@ fn args(pair: &Pair, step: &Step) -> Vec<String> {
         .iter()
         .map(|a| match *a {
             "DEST" => pair.vpx("esx-02.example.com"),
+            "DEST3" => pair.vpx("esx-03.example.com"),
             other => other.to_string(),
         })
         .collect()
@@ -241,6 +246,8 @@ fn vcenter_commands_match_virsh() {
     let steps = [
         Step(Some("*"), &["dominfo", "web01"]),
         Step(Some("127.0.0.2"), &["domstate", "db01"]),
+        // esx-03 is in maintenance mode: the vCenter's validation refuses.
+        Step(Some("*"), &["migrate", "web01", "DEST3"]),
         Step(Some("*"), &["migrate", "web01", "DEST"]),
         Step(Some("127.0.0.2"), &["destroy", "web01"]),
         // The vCenter's copy is off now (the simulators do not share their state).

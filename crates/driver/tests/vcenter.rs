@@ -2,7 +2,8 @@
 //! managing it on 127.0.0.2:PORT (same port, as libvirt reaches the vCenter at the host
 //! URI's port). Checks libvirt's checks and messages, that destroy, undefine and migrate go
 //! through the vCenter (the simulators' per-method counters say which server got them), the
-//! request counts, and the session cache of both sessions.
+//! request counts, and the session cache of both sessions. In the vCenter, esx-03 is in
+//! maintenance mode (a migration there fails validation).
 
 mod common;
 
@@ -38,6 +39,10 @@ fn worlds(dir: &std::path::Path, managed: bool) -> (PathBuf, PathBuf) {
     let mut vc = World::default_vcenter(&dir.join("vc-files")).expect("vc world");
     if managed {
         World::manage(&mut esx, &mut vc, "127.0.0.1", "127.0.0.2").expect("manage");
+    }
+    // A migration to esx-03 fails the vCenter's validation.
+    for h in vc.hosts.values_mut() {
+        h.in_maintenance_mode = h.name == "esx-03.example.com";
     }
     let (e, v) = (dir.join("esx.json"), dir.join("vc.json"));
     esx.save(&e).expect("save esx");
@@ -276,6 +281,11 @@ fn migration_from_esx_goes_through_the_vcenter() {
             .unwrap_err()
             .to_string(),
         "unsupported flags (0x4) in function esxDomainMigratePrepare"
+    );
+    let blocked = Connection::open(&dest_uri("esx-03.example.com"), &opts()).expect("dest 3");
+    assert_eq!(
+        web01.migrate(&blocked, 0, None, 0).unwrap_err().to_string(),
+        "internal error: Could not migrate domain, validation reported a problem: The host 'esx-03.example.com' is in maintenance mode"
     );
     pair.reset();
     let moved = web01
