@@ -538,6 +538,7 @@ impl Connection {
                     autostart_cfg = Some(*c);
                 }
             } else if o.ty() == "HostSystem" {
+                self.engine.note_host(&o);
                 if let Some(m) = o.mo("configManager.autoStartManager") {
                     self.engine.learn_autostart_manager(m);
                 }

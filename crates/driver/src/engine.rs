@@ -359,6 +359,8 @@ pub(crate) struct Engine {
     ctx: Mutex<Option<HostContext>>,
     /// What the connection read about the host (esx://).
     facts: Mutex<Option<HostFacts>>,
+    /// Whether the host's maintenance mode has been seen (and warned about) yet.
+    maintenance_seen: std::sync::atomic::AtomicBool,
     /// The host's AutoStartManager once known (kept with the session in the cache).
     autostart_manager: Mutex<Option<MoRef>>,
     /// VMs recently looked up by name (kept with the session in the cache).
@@ -501,6 +503,7 @@ impl Engine {
                             services,
                             ctx: Mutex::new(cached.host),
                             facts: Mutex::new(cached.host_facts),
+                            maintenance_seen: Default::default(),
 
                             autostart_manager: Mutex::new(cached.autostart_manager),
                             name_hints: Mutex::new(cached.vm_names),
@@ -546,6 +549,7 @@ impl Engine {
             services,
             ctx: Mutex::new(None),
             facts: Mutex::new(None),
+            maintenance_seen: Default::default(),
 
             autostart_manager: Mutex::new(None),
             name_hints: Mutex::new(NameHints::default()),
@@ -855,9 +859,7 @@ impl Engine {
                 .map(str::to_string),
             in_maintenance_mode: host.bool("runtime.inMaintenanceMode") == Some(true),
         };
-        if facts.in_maintenance_mode {
-            self.warn(MAINTENANCE_WARNING);
-        }
+        self.note_host(host);
         if let Ok(mut f) = self.facts.lock() {
             *f = Some(facts);
         }
@@ -890,6 +892,33 @@ impl Engine {
         Ok((facts, true))
     }
 
+    /// Whether host retrievals should bring `runtime.inMaintenanceMode` along: on a host,
+    /// until the connection has seen it once (libvirt reads it when it connects; here it
+    /// rides on the first retrieval that reads the host anyway).
+    fn wants_maintenance(&self) -> bool {
+        self.locator == Locator::OnlyHost
+            && !self
+                .maintenance_seen
+                .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Notes the host's maintenance mode when `host` (a HostSystem's properties) has it, and
+    /// warns once per connection when the host is in maintenance mode, as libvirt does.
+    pub fn note_host(&self, host: &Props) {
+        if self.locator != Locator::OnlyHost {
+            return;
+        }
+        let Some(in_maintenance) = host.bool("runtime.inMaintenanceMode") else {
+            return;
+        };
+        let first = !self
+            .maintenance_seen
+            .swap(true, std::sync::atomic::Ordering::Relaxed);
+        if first && in_maintenance {
+            self.warn(MAINTENANCE_WARNING);
+        }
+    }
+
     /// A warning for the user: libvirt logs these at level warning (virsh prints them on
     /// stderr); here they are `tracing` events at WARN level of this crate, which the CLI
     /// prints the same way.
@@ -900,6 +929,11 @@ impl Engine {
     /// The filter spec reaching the connection's host with `paths`: from the root folder on a
     /// host (no context needed), by reference on vCenter.
     pub fn host_filter(&self, paths: &[&str]) -> Result<PropertyFilterSpec> {
+        let mut paths = paths.to_vec();
+        if self.wants_maintenance() && !paths.contains(&"runtime.inMaintenanceMode") {
+            paths.push("runtime.inMaintenanceMode");
+        }
+        let paths = &paths[..];
         let cached = self.ctx.lock().ok().and_then(|c| c.clone());
         if self.locator != Locator::OnlyHost || cached.is_some() {
             let ctx = self.context()?;
@@ -960,7 +994,9 @@ impl Engine {
         if all.is_empty() {
             return Err(Error::internal("Could not find host system"));
         }
-        Ok(all.swap_remove(0))
+        let host = all.swap_remove(0);
+        self.note_host(&host);
+        Ok(host)
     }
 
     /// The filter spec reaching every VM of the connection's host (libvirt lists the VMs of
