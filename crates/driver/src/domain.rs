@@ -1057,6 +1057,9 @@ impl<'c> Domain<'c> {
             | crate::flags::migrate::UNDEFINE_SOURCE
             | crate::flags::migrate::LIVE
             | crate::flags::migrate::PAUSED;
+        // Both connections must be writable before anything is asked.
+        self.conn.check_writable()?;
+        dest.check_writable()?;
         let source_ok = self.conn.supports_migration()?;
         let dest_ok = dest.supports_migration()?;
         if !(source_ok && dest_ok) {
@@ -1078,7 +1081,6 @@ impl<'c> Domain<'c> {
                 "Migration source and destination have to refer to the same vCenter",
             ));
         }
-        self.conn.check_writable()?;
         let (engine, vm) = self.vcenter_target()?;
         // The vCenter validates the move first; libvirt reports the first problem.
         let events = engine.run(|c| {
