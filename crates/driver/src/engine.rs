@@ -58,14 +58,12 @@ pub(crate) struct HostContext {
     pub host: MoRef,
 }
 
-/// What libvirt reads about a host when it connects (`esxConnectToHost`).
+/// What libvirt reads about a host when it connects (`esxConnectToHost`) and a connection
+/// keeps (the maintenance mode is only warned about, see [`Engine::note_host`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct HostFacts {
     /// `summary.managementServerIp`: the address of the vCenter managing the host.
     pub management_server_ip: Option<String>,
-    /// `runtime.inMaintenanceMode` (warned about, never cached: it is read afresh).
-    #[serde(skip)]
-    pub in_maintenance_mode: bool,
 }
 
 /// How an engine finds the host it works on.
@@ -504,7 +502,6 @@ impl Engine {
                             ctx: Mutex::new(cached.host),
                             facts: Mutex::new(cached.host_facts),
                             maintenance_seen: Default::default(),
-
                             autostart_manager: Mutex::new(cached.autostart_manager),
                             name_hints: Mutex::new(cached.vm_names),
                             pending_auth: Mutex::new(Some(PendingAuth {
@@ -550,7 +547,6 @@ impl Engine {
             ctx: Mutex::new(None),
             facts: Mutex::new(None),
             maintenance_seen: Default::default(),
-
             autostart_manager: Mutex::new(None),
             name_hints: Mutex::new(NameHints::default()),
             pending_auth: Mutex::new(None),
@@ -857,7 +853,6 @@ impl Engine {
                 .str("summary.managementServerIp")
                 .filter(|ip| !ip.is_empty())
                 .map(str::to_string),
-            in_maintenance_mode: host.bool("runtime.inMaintenanceMode") == Some(true),
         };
         self.note_host(host);
         if let Ok(mut f) = self.facts.lock() {
