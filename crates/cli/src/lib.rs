@@ -2,7 +2,8 @@
 //! ([`cli`]), virsh's argument rules ([`args`]), virsh's output formats as pure functions
 //! ([`format`], [`table`]), the `event` command's lifecycle events ([`event`]), the offline
 //! VMX conversions ([`native`]), the command runner ([`run`]), the interactive shell
-//! ([`shell`]), the embedded simulator ([`simstart`]) and `--xpath` filtering ([`xpath`]).
+//! ([`shell`]), the embedded simulator ([`simstart`]), the driver's warnings on stderr
+//! ([`warnings`]) and `--xpath` filtering ([`xpath`]).
 
 pub mod args;
 pub mod cli;
@@ -14,4 +15,5 @@ pub mod run;
 pub mod shell;
 pub mod simstart;
 pub mod table;
+pub mod warnings;
 pub mod xpath;

@@ -24,8 +24,9 @@ fn real_main() -> i32 {
             return 1;
         }
     };
-    if let Some(level) = globals.debug {
-        init_logging(level);
+    match globals.debug {
+        Some(level) => init_logging(level),
+        None => esxvirt_cli::warnings::init(),
     }
     let settings = run::Settings {
         uri: globals.connect,

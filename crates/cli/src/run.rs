@@ -123,15 +123,21 @@ impl Session {
         effective_uri(self.settings.uri.as_deref())
     }
 
+    /// How this session opens connections: prompting on the terminal, with the session
+    /// cache unless turned off.
+    fn open_options(&self) -> OpenOptions {
+        OpenOptions {
+            auth: Some(Arc::new(crate::prompt::TerminalAuth)),
+            session_cache: !self.settings.no_session_cache,
+            sim: self.sim.clone(),
+            read_only: self.settings.readonly,
+            ..OpenOptions::default()
+        }
+    }
+
     fn open(&mut self) -> Result<&Connection, CmdError> {
         if self.conn.is_none() {
-            let options = OpenOptions {
-                auth: Some(Arc::new(crate::prompt::TerminalAuth)),
-                session_cache: !self.settings.no_session_cache,
-                sim: self.sim.clone(),
-                read_only: self.settings.readonly,
-                ..OpenOptions::default()
-            };
+            let options = self.open_options();
             let uri = self.uri();
             match Connection::open(&uri, &options) {
                 Ok(c) => self.conn = Some(c),
@@ -222,8 +228,14 @@ impl Session {
         }
         let json = self.settings.json;
         let quiet = self.settings.quiet;
+        let options = self.open_options();
         let conn = self.open()?;
-        let ctx = Ctx { conn, json, quiet };
+        let ctx = Ctx {
+            conn,
+            json,
+            quiet,
+            options,
+        };
         ctx.dispatch(cmd, out)
     }
 
@@ -450,6 +462,8 @@ struct Ctx<'c> {
     conn: &'c Connection,
     json: bool,
     quiet: bool,
+    /// How the session opens connections (migrate opens its destination the same way).
+    options: OpenOptions,
 }
 
 impl<'c> Ctx<'c> {
@@ -919,7 +933,8 @@ impl<'c> Ctx<'c> {
             }
             Cmd::Migrate(a) => {
                 let d = self.domain(&a.dom.domain)?;
-                let dest = Connection::open(&a.desturi, &OpenOptions::default())
+                // The destination is opened as the session's own connection is.
+                let dest = Connection::open(&a.desturi, &self.options)
                     .map_err(|e| CmdError::with("failed to connect to the hypervisor", e))?;
                 let mut f = 0;
                 if a.live {

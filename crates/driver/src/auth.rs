@@ -230,17 +230,32 @@ pub fn resolve_credentials(
     config: Option<&AuthConfig>,
     callback: Option<&dyn AuthCallback>,
 ) -> Result<Credentials> {
-    let scheme = uri.scheme.as_str();
-    let services: Vec<&str> = if scheme == "esx" {
-        vec!["esx"]
-    } else {
-        vec![scheme, "esx"]
-    };
+    resolve_credentials_for(uri, &auth_services(uri), host, config, callback)
+}
+
+/// The auth.conf services looked up for `uri`, in order: its own scheme, then `esx` (the
+/// only one libvirt's ESX driver knows).
+pub fn auth_services(uri: &Uri) -> Vec<&'static str> {
+    match uri.scheme.as_str() {
+        "esx" => vec!["esx"],
+        scheme => vec![scheme, "esx"],
+    }
+}
+
+/// [`resolve_credentials`] looking auth.conf up under `services` only (the vCenter of an
+/// esx:// connection is looked up as libvirt does, under `esx` and the vCenter's address).
+pub fn resolve_credentials_for(
+    uri: &Uri,
+    services: &[&str],
+    host: &str,
+    config: Option<&AuthConfig>,
+    callback: Option<&dyn AuthCallback>,
+) -> Result<Credentials> {
     let username = match &uri.user {
         Some(u) => u.clone(),
         None => {
             let from_file = match config {
-                Some(c) => c.lookup(&services, host, &["username", "authname"])?,
+                Some(c) => c.lookup(services, host, &["username", "authname"])?,
                 None => None,
             };
             match from_file {
@@ -255,7 +270,7 @@ pub fn resolve_credentials(
                         Some(u) if !u.is_empty() => u,
                         Some(_) => default,
                         None => {
-                            return Err(missing(uri, host, "user name"));
+                            return Err(missing(services, host, "user name"));
                         }
                     }
                 }
@@ -263,7 +278,7 @@ pub fn resolve_credentials(
         }
     };
     let from_file = match config {
-        Some(c) => c.lookup(&services, host, &["password"])?,
+        Some(c) => c.lookup(services, host, &["password"])?,
         None => None,
     };
     let password = match from_file {
@@ -274,7 +289,7 @@ pub fn resolve_credentials(
             };
             match ask(callback, &request, "Password")? {
                 Some(p) => p,
-                None => return Err(missing(uri, host, &format!("password for {username}"))),
+                None => return Err(missing(services, host, &format!("password for {username}"))),
             }
         }
     };
@@ -300,12 +315,12 @@ fn ask(
     }
 }
 
-fn missing(uri: &Uri, host: &str, what: &str) -> Error {
+fn missing(services: &[&str], host: &str, what: &str) -> Error {
     Error::new(
         ErrorCode::AuthUnavailable,
         format!(
             "no {what} for {host}: give it in an auth.conf section [auth-{}-{host}] (LIBVIRT_AUTH_FILE or ~/.config/libvirt/auth.conf) or run on a terminal to be prompted",
-            uri.scheme.as_str()
+            services.first().copied().unwrap_or("esx")
         ),
     )
 }

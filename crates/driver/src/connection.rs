@@ -106,6 +106,8 @@ impl std::fmt::Debug for OpenOptions {
 pub struct Connection {
     pub(crate) uri: Uri,
     pub(crate) engine: Engine,
+    /// The vCenter session of an esx:// connection with `vcenter=`.
+    pub(crate) vcenter: Option<crate::vcenter::VCenterLink>,
     pub(crate) read_only: bool,
     // Declared last: the simulator stops only after the session is gone.
     pub(crate) _sim_guard: Option<Box<dyn Any + Send + Sync>>,
@@ -123,7 +125,8 @@ impl Connection {
     /// Opens a connection (`virConnectOpenAuth`): parses `uri`, resolves credentials (URI user,
     /// auth.conf, then the callback), reuses a cached session or logs in, checks the product
     /// (esx:// HostAgent, vpx:// VirtualCenter, gsx:// GSX). A vpx:// host path is resolved
-    /// on first use.
+    /// at open. With `vcenter=` an esx:// or gsx:// connection also logs into the vCenter
+    /// managing the host (destroy, undefine and migrate then go through it).
     pub fn open(uri: &str, options: &OpenOptions) -> Result<Connection> {
         let uri = Uri::parse(uri)?;
         Connection::open_uri(uri, options)
@@ -131,6 +134,15 @@ impl Connection {
 
     /// [`Connection::open`] with an already parsed URI.
     pub fn open_uri(uri: Uri, options: &OpenOptions) -> Result<Connection> {
+        let wanted_vcenter = match uri.scheme {
+            Scheme::Esx | Scheme::Gsx => uri.params.vcenter.clone(),
+            Scheme::Vpx | Scheme::Sim => None,
+        };
+        // libvirt resolves the host's address first: the vCenter finds the host by it.
+        let host_ip = match &wanted_vcenter {
+            Some(_) => Some(crate::vcenter::resolve_ipv4(&uri.host)?),
+            None => None,
+        };
         let (engine, guard) = if uri.scheme == Scheme::Sim {
             let (url, creds, guard) = crate::engine::start_sim(&uri, options)?;
             (
@@ -144,18 +156,34 @@ impl Connection {
             // Fail early on a bad host path, as libvirt does at open time.
             engine.context()?;
         }
+        let vcenter = match (&wanted_vcenter, &host_ip) {
+            (Some(wanted), Some(ip)) => {
+                Some(crate::vcenter::link(&uri, &engine, ip, wanted, options)?)
+            }
+            _ => None,
+        };
         Ok(Connection {
             uri,
             engine,
+            vcenter,
             read_only: options.read_only,
             _sim_guard: guard,
         })
     }
 
-    /// The number of HTTP requests (SOAP calls and file transfers) this connection has sent:
-    /// what round-trip tests and benchmarks count.
+    /// The number of HTTP requests (SOAP calls and file transfers) this connection has sent
+    /// (to the host and to its vCenter): what round-trip tests and benchmarks count.
     pub fn request_count(&self) -> u64 {
         self.engine.request_count()
+            + self
+                .vcenter
+                .as_ref()
+                .map_or(0, |v| v.engine.request_count())
+    }
+
+    /// The IPv4 address of the vCenter of an esx:// connection opened with `vcenter=`.
+    pub fn vcenter_address(&self) -> Option<&str> {
+        self.vcenter.as_ref().map(|v| v.ip.as_str())
     }
 
     /// The domain handle of a VM retrieved with its lookup properties (for [`crate::stats`]).
@@ -301,17 +329,50 @@ impl Connection {
     /// Logs out and closes the connection (`virConnectClose`). Dropping the connection without
     /// closing keeps the session alive for the session cache.
     pub fn close(self) -> Result<()> {
-        self.engine.logout()
+        let host = self.engine.logout();
+        let vcenter = match &self.vcenter {
+            Some(v) => v.engine.logout(),
+            None => Ok(()),
+        };
+        host.and(vcenter)
     }
 
     /// Ends this connection the way a command-line run should: a session kept in the session
     /// cache stays logged in for the next run (that is what the cache is for); any other
     /// session is logged out.
     pub fn finish(self) -> Result<()> {
-        if self.engine.session_is_cached() {
-            return Ok(());
+        let host = if self.engine.session_is_cached() {
+            Ok(())
+        } else {
+            self.engine.logout()
+        };
+        let vcenter = match &self.vcenter {
+            Some(v) if !v.engine.session_is_cached() => v.engine.logout(),
+            _ => Ok(()),
+        };
+        host.and(vcenter)
+    }
+
+    /// libvirt's VIR_DRV_FEATURE_MIGRATION_V1: the connection has a vCenter (vpx://, or
+    /// esx:// with `vcenter=`) and its host supports vMotion (one retrieval then).
+    pub(crate) fn supports_migration(&self) -> Result<bool> {
+        if !self.engine.is_vcenter() && self.vcenter.is_none() {
+            return Ok(false);
         }
-        self.close()
+        let p = self.engine.host_props(&["capability.vmotionSupported"])?;
+        Ok(p.bool("capability.vmotionSupported") == Some(true))
+    }
+
+    /// Where a migration to this connection goes, as libvirt's vpxmigr:// URI names it: the
+    /// vCenter's IPv4 address, and the host (with its resource pool) in that vCenter.
+    pub(crate) fn migration_target(&self) -> Result<(String, crate::engine::HostContext)> {
+        match &self.vcenter {
+            Some(link) => Ok((link.ip.clone(), link.context()?)),
+            None => Ok((
+                crate::vcenter::resolve_ipv4(&self.uri.host)?,
+                self.engine.context()?,
+            )),
+        }
     }
 
     // ----- domains -----
@@ -503,6 +564,7 @@ impl Connection {
                     autostart_cfg = Some(*c);
                 }
             } else if o.ty() == "HostSystem" {
+                self.engine.note_host(&o);
                 if let Some(m) = o.mo("configManager.autoStartManager") {
                     self.engine.learn_autostart_manager(m);
                 }

@@ -248,18 +248,59 @@ impl<'c> Domain<'c> {
         Fut: Future<Output = std::result::Result<ManagedObjectReference, esxvirt_vi::Error>>,
     {
         self.conn.check_writable()?;
+        self.run_task_on(&self.conn.engine, self.mo(), paths, check, start, fail)
+    }
+
+    /// Where a task libvirt sends through the vCenter of an esx:// connection goes (destroy,
+    /// undefine, migrate): that vCenter and the VM as it knows it (found by UUID in the
+    /// host's datacenter, as libvirt does), else the connection's own session and VM.
+    fn vcenter_target(&self) -> Result<(&'c crate::engine::Engine, MoRef)> {
+        let Some(link) = &self.conn.vcenter else {
+            return Ok((&self.conn.engine, self.mo()));
+        };
+        let dc = link.context()?.datacenter;
+        let uuid = self.get_uuid_string();
+        let found = link.engine.run(|c| {
+            let dc = dc.vi();
+            let uuid = uuid.clone();
+            async move {
+                c.find_by_uuid(Some(&dc), &uuid, true, None)
+                    .await
+                    .map_err(vi_err)
+            }
+        })?;
+        match found {
+            Some(m) if m.type_ == "VirtualMachine" => Ok((&link.engine, MoRef::from_vi(&m))),
+            _ => Err(self.not_found()),
+        }
+    }
+
+    /// [`Domain::run_task`] on `engine`'s VM `vm` (the vCenter's for destroy and migrate).
+    fn run_task_on<C, S, Fut>(
+        &self,
+        engine: &crate::engine::Engine,
+        vm: MoRef,
+        paths: &[&str],
+        check: C,
+        start: S,
+        fail: &str,
+    ) -> Result<Option<Value>>
+    where
+        C: Fn(&Props) -> Result<()>,
+        S: Fn(Client, ManagedObjectReference) -> Fut,
+        Fut: Future<Output = std::result::Result<ManagedObjectReference, esxvirt_vi::Error>>,
+    {
         self.forget_props();
         self.prefetched.borrow_mut().take();
         self.prefetched_state.take();
         self.prefetched_autostart.take();
         self.forget_snapshots();
         self.forget_props();
-        let vm = self.mo();
         let mut all: Vec<&str> = paths.to_vec();
         all.extend(["runtime.question", "recentTask"]);
-        let auto = self.conn.engine.auto_answer;
+        let auto = engine.auto_answer;
         let not_found = self.not_found().to_string();
-        let out = self.conn.engine.run(|c| {
+        let out = engine.run(|c| {
             let vm = vm.clone();
             let all = all.clone();
             let check = &check;
@@ -565,15 +606,18 @@ impl<'c> Domain<'c> {
         check_flags(flags, 2, "esxDomainUndefineFlags")?;
         self.conn.check_writable()?;
         self.forget_props();
-        let p = self.props(&["runtime.powerState"])?;
+        // With a vCenter, libvirt unregisters through it.
+        let (engine, vm) = self.vcenter_target()?;
+        let p = engine
+            .object_props(&vm, &["runtime.powerState"])?
+            .ok_or_else(|| self.not_found())?;
         let state = p.power_state()?;
         if state != DomainState::Paused && state != DomainState::Shutoff {
             return Err(Error::operation_invalid(
                 "Domain is not suspended or powered off",
             ));
         }
-        let vm = self.mo();
-        self.conn.engine.run(|c| {
+        engine.run(|c| {
             let vm = vm.clone();
             async move { c.unregister_vm(&vm.vi()).await.map_err(vi_err) }
         })
@@ -636,7 +680,12 @@ impl<'c> Domain<'c> {
     /// Powers the domain off (`virDomainDestroyFlags`).
     pub fn destroy(&self, flags: u32) -> Result<()> {
         check_flags(flags, 0, "esxDomainDestroyFlags")?;
-        self.run_task(
+        self.conn.check_writable()?;
+        // With a vCenter, libvirt powers off through it.
+        let (engine, vm) = self.vcenter_target()?;
+        self.run_task_on(
+            engine,
+            vm,
             &["runtime.powerState"],
             |p| {
                 if p.power_state()? != DomainState::Running {
@@ -1076,8 +1125,12 @@ impl<'c> Domain<'c> {
         Ok(false)
     }
 
-    /// Migrates the domain to the host of `dest` (`virDomainMigrate`): both connections must be
-    /// vpx:// to the same vCenter; only VIR_MIGRATE_LIVE-compatible flags are accepted.
+    /// Migrates the domain to the host of `dest` (`virDomainMigrate`) as libvirt's ESX driver
+    /// does (migration protocol 1): both connections need a vCenter (vpx://, or esx:// with
+    /// `vcenter=`) whose host supports vMotion, else the call is not supported; both must
+    /// reach the same vCenter (compared by IPv4 address); the source's vCenter moves the VM
+    /// (MigrateVM_Task) to the destination's host and resource pool. Only the flags
+    /// PERSIST_DEST, UNDEFINE_SOURCE, LIVE and PAUSED are accepted; renaming is refused.
     pub fn migrate<'d>(
         &self,
         dest: &'d Connection,
@@ -1086,25 +1139,54 @@ impl<'c> Domain<'c> {
         bandwidth: u64,
     ) -> Result<Domain<'d>> {
         let _ = bandwidth;
-        // PERSIST_DEST | UNDEFINE_SOURCE | LIVE | PAUSED
-        check_flags(flags, 8 | 16 | 1 | 32, "esxDomainMigratePerform")?;
+        const MIGRATION_FLAGS: u32 = crate::flags::migrate::PERSIST_DEST
+            | crate::flags::migrate::UNDEFINE_SOURCE
+            | crate::flags::migrate::LIVE
+            | crate::flags::migrate::PAUSED;
+        // Both connections must be writable before anything is asked.
+        self.conn.check_writable()?;
+        dest.check_writable()?;
+        let source_ok = self.conn.supports_migration()?;
+        let dest_ok = dest.supports_migration()?;
+        if !(source_ok && dest_ok) {
+            return Err(Error::no_support("virDomainMigrate3"));
+        }
+        // The destination prepares: the vCenter, resource pool and host to move to.
+        check_flags(flags, MIGRATION_FLAGS, "esxDomainMigratePrepare")?;
+        let (dest_ip, dctx) = dest.migration_target()?;
+        // The source performs.
+        check_flags(flags, MIGRATION_FLAGS, "esxDomainMigratePerform")?;
         if dname.is_some() {
             return Err(Error::invalid_arg(
                 "Renaming domains on migration not supported",
             ));
         }
-        if !self.conn.engine.is_vcenter() {
-            return Err(Error::invalid_arg(
-                "Migration not possible without a vCenter",
-            ));
-        }
-        if !dest.engine.is_vcenter() || !dest.uri.host.eq_ignore_ascii_case(&self.conn.uri.host) {
+        let (source_ip, _) = self.conn.migration_target()?;
+        if !source_ip.eq_ignore_ascii_case(&dest_ip) {
             return Err(Error::invalid_arg(
                 "Migration source and destination have to refer to the same vCenter",
             ));
         }
-        let dctx = dest.engine.context()?;
-        self.run_task(
+        let (engine, vm) = self.vcenter_target()?;
+        // The vCenter validates the move first; libvirt reports the first problem.
+        let events = engine.run(|c| {
+            let (vm, pool, host) = (vm.vi(), dctx.resource_pool.vi(), dctx.host.vi());
+            async move {
+                let this = ManagedObjectReference::new("ServiceInstance", "ServiceInstance");
+                c.validate_migration(&this, &[vm], None, &[], Some(&pool), Some(&host))
+                    .await
+                    .map_err(vi_err)
+            }
+        })?;
+        if let Some(event) = events.first() {
+            return Err(Error::internal(match &event.full_formatted_message {
+                Some(m) => format!("Could not migrate domain, validation reported a problem: {m}"),
+                None => "Could not migrate domain, validation reported a problem".to_string(),
+            }));
+        }
+        self.run_task_on(
+            engine,
+            vm,
             &[],
             |_| Ok(()),
             |c, vm| {
@@ -1121,9 +1203,9 @@ impl<'c> Domain<'c> {
                     .await
                 }
             },
-            "Could not migrate domain",
+            "Could not migrate domain, migration task finished with an error",
         )?;
-        dest.domain_lookup_by_uuid(&self.uuid)
+        dest.domain_lookup_by_name(&self.name)
     }
 
     // ----- snapshots -----

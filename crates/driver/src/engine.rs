@@ -58,11 +58,47 @@ pub(crate) struct HostContext {
     pub host: MoRef,
 }
 
+/// What libvirt reads about a host when it connects (`esxConnectToHost`) and a connection
+/// keeps (the maintenance mode is only warned about, see [`Engine::note_host`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct HostFacts {
+    /// `summary.managementServerIp`: the address of the vCenter managing the host.
+    pub management_server_ip: Option<String>,
+}
+
+/// How an engine finds the host it works on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Locator {
+    /// An ESX/GSX host (or the simulator): the inventory's only host, reached from the root
+    /// folder.
+    OnlyHost,
+    /// The host a vpx:// URI's path names.
+    Path,
+    /// The host with this IP address in a vCenter (`SearchIndex.FindByIp`): the vCenter
+    /// session of an esx:// connection with `vcenter=`.
+    HostIp(String),
+}
+
+impl Locator {
+    fn of(uri: &Uri) -> Locator {
+        match uri.scheme {
+            Scheme::Vpx => Locator::Path,
+            _ => Locator::OnlyHost,
+        }
+    }
+}
+
+/// The warning libvirt logs for a host in maintenance mode.
+pub(crate) const MAINTENANCE_WARNING: &str = "The server is in maintenance mode";
+
 /// What the session cache keeps besides the vSphere session.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct CachedContext {
     product: Option<Product>,
     host: Option<HostContext>,
+    /// The host's managing vCenter as last read (esx:// only).
+    #[serde(default)]
+    host_facts: Option<HostFacts>,
     /// The host's AutoStartManager, so autostart queries need one retrieval.
     #[serde(default)]
     autostart_manager: Option<MoRef>,
@@ -233,6 +269,10 @@ fn pspec(ty: &str, paths: &[&str]) -> PropertySpec {
     }
 }
 
+/// The host properties libvirt reads when it connects to a host.
+pub(crate) const HOST_FACT_PATHS: &[&str] =
+    &["runtime.inMaintenanceMode", "summary.managementServerIp"];
+
 /// The traversal from a folder down to hosts (folders, datacenters' hostFolder, compute
 /// resources' hosts).
 pub(crate) fn host_traversal() -> Vec<AnySelectionSpec> {
@@ -337,7 +377,15 @@ pub(crate) struct Engine {
     pub client: Client,
     pub uri: Uri,
     pub product: Product,
+    /// How the host is found.
+    pub locator: Locator,
+    /// The auth.conf services credentials are looked up under.
+    services: Vec<&'static str>,
     ctx: Mutex<Option<HostContext>>,
+    /// What the connection read about the host (esx://).
+    facts: Mutex<Option<HostFacts>>,
+    /// Whether the host's maintenance mode has been seen (and warned about) yet.
+    maintenance_seen: std::sync::atomic::AtomicBool,
     /// The host's AutoStartManager once known (kept with the session in the cache).
     autostart_manager: Mutex<Option<MoRef>>,
     /// VMs recently looked up by name and by UUID (kept with the session in the cache).
@@ -377,6 +425,32 @@ impl Engine {
         options: &OpenOptions,
         sim_creds: Option<(String, Credentials)>,
     ) -> Result<Engine> {
+        let locator = Locator::of(&uri);
+        let services = crate::auth::auth_services(&uri);
+        Engine::open_as(uri, locator, services, options, sim_creds)
+    }
+
+    /// Opens the vCenter session of an esx:// connection: `uri` names the vCenter (scheme
+    /// vpx, its address, the host URI's port, transport and user); credentials are looked up
+    /// as libvirt does (service `esx`, default user `administrator`); the host is the one
+    /// with address `host_ip`. Its session is cached apart from any vpx:// one.
+    pub fn open_vcenter(uri: Uri, host_ip: &str, options: &OpenOptions) -> Result<Engine> {
+        Engine::open_as(
+            uri,
+            Locator::HostIp(host_ip.to_string()),
+            vec!["esx"],
+            options,
+            None,
+        )
+    }
+
+    fn open_as(
+        uri: Uri,
+        locator: Locator,
+        services: Vec<&'static str>,
+        options: &OpenOptions,
+        sim_creds: Option<(String, Credentials)>,
+    ) -> Result<Engine> {
         let rt = runtime()?;
         let (url, no_verify) = match &sim_creds {
             Some((url, _)) => (url.clone(), true),
@@ -411,13 +485,9 @@ impl Engine {
             None => config
                 .as_ref()
                 .and_then(|c| {
-                    c.lookup(
-                        &[uri.scheme.as_str(), "esx"],
-                        &uri.host,
-                        &["username", "authname"],
-                    )
-                    .ok()
-                    .flatten()
+                    c.lookup(&services, &uri.host, &["username", "authname"])
+                        .ok()
+                        .flatten()
                 })
                 .unwrap_or_else(|| uri.default_user().to_string()),
         };
@@ -428,7 +498,10 @@ impl Engine {
                 .map(SessionCache::at)
                 .or_else(SessionCache::default_location)
                 .map(|c| {
-                    let key = session_cache::cache_key(&uri, &key_user);
+                    let mut key = session_cache::cache_key(&uri, &key_user);
+                    if let Locator::HostIp(ip) = &locator {
+                        key.push_str(&format!("?host-ip={ip}"));
+                    }
                     (c, key)
                 })
         } else {
@@ -445,9 +518,7 @@ impl Engine {
                         // Credentials that need no prompt let the client renew an expired
                         // session by itself; otherwise they are resolved on demand.
                         if let (Some(u), Some(cfgf)) = (&uri.user, &config) {
-                            if let Ok(Some(pw)) =
-                                cfgf.lookup(&[uri.scheme.as_str(), "esx"], &uri.host, &["password"])
-                            {
+                            if let Ok(Some(pw)) = cfgf.lookup(&services, &uri.host, &["password"]) {
                                 client.set_credentials(u, &pw);
                             }
                         }
@@ -456,7 +527,11 @@ impl Engine {
                             client,
                             uri: uri.clone(),
                             product,
+                            locator,
+                            services,
                             ctx: Mutex::new(cached.host),
+                            facts: Mutex::new(cached.host_facts),
+                            maintenance_seen: Default::default(),
                             autostart_manager: Mutex::new(cached.autostart_manager),
                             name_hints: Mutex::new(cached.vm_names),
                             uuid_hints: Mutex::new(cached.vm_uuids),
@@ -484,8 +559,9 @@ impl Engine {
         }
         let creds = match sim_creds {
             Some((_, c)) => c,
-            None => crate::auth::resolve_credentials(
+            None => crate::auth::resolve_credentials_for(
                 &uri,
+                &services,
                 &uri.host,
                 config.as_ref(),
                 options.auth.as_deref(),
@@ -498,7 +574,11 @@ impl Engine {
             client,
             uri: uri.clone(),
             product,
+            locator,
+            services,
             ctx: Mutex::new(None),
+            facts: Mutex::new(None),
+            maintenance_seen: Default::default(),
             autostart_manager: Mutex::new(None),
             name_hints: Mutex::new(NameHints::default()),
             uuid_hints: Mutex::new(NameHints::default()),
@@ -522,6 +602,7 @@ impl Engine {
         let context = serde_json::to_value(CachedContext {
             product: Some(self.product),
             host: ctx,
+            host_facts: self.facts.lock().ok().and_then(|f| f.clone()),
             autostart_manager: self.autostart_manager.lock().ok().and_then(|m| m.clone()),
             vm_names: self
                 .name_hints
@@ -564,8 +645,9 @@ impl Engine {
                     cache.remove(key);
                 }
                 let config = auth_config(&self.uri)?;
-                let creds = crate::auth::resolve_credentials(
+                let creds = crate::auth::resolve_credentials_for(
                     &self.uri,
+                    &self.services,
                     &self.uri.host,
                     config.as_ref(),
                     pending.options.auth.as_deref(),
@@ -617,7 +699,16 @@ impl Engine {
         if let Some(c) = self.ctx.lock().ok().and_then(|c| c.clone()) {
             return Ok(c);
         }
+        if let Locator::HostIp(ip) = &self.locator {
+            return self.context_by_ip(ip);
+        }
         let root = self.root_folder();
+        // The AutoStartManager comes along, so no autostart query needs its own retrieval
+        // to find it; on a host, so do the facts libvirt reads when it connects.
+        let mut host_paths = vec!["name", "parent", "configManager.autoStartManager"];
+        if self.locator == Locator::OnlyHost {
+            host_paths.extend(HOST_FACT_PATHS);
+        }
         let specs = vec![filter(
             &root,
             false,
@@ -630,12 +721,7 @@ impl Engine {
                     "ClusterComputeResource",
                     &["name", "parent", "resourcePool"],
                 ),
-                // The AutoStartManager comes along, so no autostart query needs its own
-                // retrieval to find it.
-                pspec(
-                    "HostSystem",
-                    &["name", "parent", "configManager.autoStartManager"],
-                ),
+                pspec("HostSystem", &host_paths),
             ],
         )];
         let objects = self.run(|c| {
@@ -655,7 +741,7 @@ impl Engine {
                 resource_pool: p.mo("resourcePool").map(|m| m.value),
             })
             .collect();
-        let ctx = if self.uri.scheme == Scheme::Vpx {
+        let ctx = if self.locator == Locator::Path {
             let hp = inventory_path::resolve(&self.uri.path, &root.value, &entities)?;
             HostContext {
                 datacenter: MoRef::new("Datacenter", &hp.datacenter.moref),
@@ -700,10 +786,20 @@ impl Engine {
                 host: MoRef::new("HostSystem", &host.moref),
             }
         };
-        let manager = objects
+        let host = objects
             .iter()
-            .find(|p| p.ty() == "HostSystem" && p.moref().value == ctx.host.value)
-            .and_then(|p| p.mo("configManager.autoStartManager"));
+            .find(|p| p.ty() == "HostSystem" && p.moref().value == ctx.host.value);
+        if let Some(host) = host {
+            if self.locator == Locator::OnlyHost {
+                self.learn_facts(host);
+            }
+        }
+        self.settle_context(ctx, host)
+    }
+
+    /// Keeps a resolved context (and the AutoStartManager its host names) for the session.
+    fn settle_context(&self, ctx: HostContext, host: Option<&Props>) -> Result<HostContext> {
+        let manager = host.and_then(|p| p.mo("configManager.autoStartManager"));
         if let (Some(manager), Ok(mut known)) = (manager, self.autostart_manager.lock()) {
             known.get_or_insert(manager);
         }
@@ -714,11 +810,181 @@ impl Engine {
         Ok(ctx)
     }
 
+    /// The vCenter's context for the host with address `ip`, as libvirt finds it: the search
+    /// index's FindByIp, then one retrieval walking up from the host to its compute
+    /// resource, datacenter and the folders above.
+    fn context_by_ip(&self, ip: &str) -> Result<HostContext> {
+        let found = self.run(|c| {
+            let ip = ip.to_string();
+            async move { c.find_by_ip(None, &ip, false).await.map_err(vi_err) }
+        })?;
+        let host = found
+            .filter(|m| m.type_ == "HostSystem")
+            .map(|m| MoRef::from_vi(&m))
+            .ok_or_else(|| {
+                Error::internal(format!(
+                    "Could not find a host system with IP address '{ip}' in vCenter '{}'",
+                    self.uri.host
+                ))
+            })?;
+        let spec = filter(
+            &host,
+            false,
+            vec![
+                trav("hostParent", "HostSystem", "parent", &["crParent"]),
+                trav("crParent", "ComputeResource", "parent", &["folderParent"]),
+                trav(
+                    "folderParent",
+                    "Folder",
+                    "parent",
+                    &["folderParent", "dcParent"],
+                ),
+                trav("dcParent", "Datacenter", "parent", &["folderParent"]),
+            ],
+            vec![
+                pspec(
+                    "HostSystem",
+                    &["name", "parent", "configManager.autoStartManager"],
+                ),
+                pspec("ComputeResource", &["name", "parent", "resourcePool"]),
+                pspec(
+                    "ClusterComputeResource",
+                    &["name", "parent", "resourcePool"],
+                ),
+                pspec("Folder", &["name", "parent"]),
+                pspec("Datacenter", &["name", "parent", "vmFolder"]),
+            ],
+        );
+        let objects = self.retrieve(vec![spec])?;
+        let host_props = objects.iter().find(|p| p.moref() == host);
+        let cr = host_props
+            .and_then(|h| h.mo("parent"))
+            .and_then(|parent| objects.iter().find(|p| p.moref().value == parent.value))
+            .filter(|p| p.ty().ends_with("ComputeResource"))
+            .ok_or_else(|| {
+                Error::internal("Could not lookup 'ComputeResource' from 'HostSystem'")
+            })?;
+        let pool = cr
+            .mo("resourcePool")
+            .ok_or_else(|| Error::internal("Could not retrieve resource pool"))?;
+        let dc = objects
+            .iter()
+            .find(|p| p.ty() == "Datacenter")
+            .ok_or_else(|| {
+                Error::internal("Could not lookup 'Datacenter' from 'ComputeResource'")
+            })?;
+        // The datacenter's path: the names of the folders above it, the root's excepted.
+        let mut path = vec![dc.str("name").unwrap_or_default().to_string()];
+        let mut parent = dc.mo("parent");
+        while let Some(folder) = parent
+            .as_ref()
+            .and_then(|m| objects.iter().find(|p| p.moref().value == m.value))
+        {
+            parent = folder.mo("parent");
+            if parent.is_none() {
+                break;
+            }
+            path.push(folder.str("name").unwrap_or_default().to_string());
+        }
+        path.reverse();
+        let ctx = HostContext {
+            datacenter: dc.moref(),
+            datacenter_path: path.join("/"),
+            vm_folder: dc
+                .mo("vmFolder")
+                .unwrap_or_else(|| MoRef::new("Folder", "")),
+            compute_resource: cr.moref(),
+            resource_pool: pool,
+            host: host.clone(),
+        };
+        self.settle_context(ctx, host_props)
+    }
+
+    /// Records the host facts read with `host` and warns about maintenance mode.
+    fn learn_facts(&self, host: &Props) {
+        let facts = HostFacts {
+            management_server_ip: host
+                .str("summary.managementServerIp")
+                .filter(|ip| !ip.is_empty())
+                .map(str::to_string),
+        };
+        self.note_host(host);
+        if let Ok(mut f) = self.facts.lock() {
+            *f = Some(facts);
+        }
+    }
+
+    /// What libvirt reads about a host when it connects: from the session cache or the
+    /// context retrieval when `fresh` is false (no request of its own), else read now.
+    /// Returns the facts and whether they were read by this connection.
+    pub fn host_facts(&self, fresh: bool) -> Result<(HostFacts, bool)> {
+        if !fresh {
+            if let Some(f) = self.facts.lock().ok().and_then(|f| f.clone()) {
+                return Ok((f, false));
+            }
+            if !self.has_context() {
+                self.context()?;
+                if let Some(f) = self.facts.lock().ok().and_then(|f| f.clone()) {
+                    return Ok((f, true));
+                }
+            }
+        }
+        let host = self.host_props(HOST_FACT_PATHS)?;
+        self.learn_facts(&host);
+        self.save_cache();
+        let facts = self
+            .facts
+            .lock()
+            .ok()
+            .and_then(|f| f.clone())
+            .ok_or_else(|| Error::internal("Could not read the host's management server"))?;
+        Ok((facts, true))
+    }
+
+    /// Whether host retrievals should bring `runtime.inMaintenanceMode` along: on a host,
+    /// until the connection has seen it once (libvirt reads it when it connects; here it
+    /// rides on the first retrieval that reads the host anyway).
+    fn wants_maintenance(&self) -> bool {
+        self.locator == Locator::OnlyHost
+            && !self
+                .maintenance_seen
+                .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Notes the host's maintenance mode when `host` (a HostSystem's properties) has it, and
+    /// warns once per connection when the host is in maintenance mode, as libvirt does.
+    pub fn note_host(&self, host: &Props) {
+        if self.locator != Locator::OnlyHost {
+            return;
+        }
+        let Some(in_maintenance) = host.bool("runtime.inMaintenanceMode") else {
+            return;
+        };
+        let first = !self
+            .maintenance_seen
+            .swap(true, std::sync::atomic::Ordering::Relaxed);
+        if first && in_maintenance {
+            self.warn(MAINTENANCE_WARNING);
+        }
+    }
+
+    /// A warning for the user: libvirt logs these at level warning (virsh prints them on
+    /// stderr); here they are `tracing` events at WARN level of this crate, which the CLI
+    /// prints the same way.
+    pub fn warn(&self, message: &str) {
+        tracing::warn!("{message}");
+    }
+
     /// The filter spec reaching the connection's host with `paths`: from the root folder on a
     /// host (no context needed), by reference on vCenter.
     pub fn host_filter(&self, paths: &[&str]) -> Result<PropertyFilterSpec> {
+        let mut paths = paths.to_vec();
+        if self.wants_maintenance() && !paths.contains(&"runtime.inMaintenanceMode") {
+            paths.push("runtime.inMaintenanceMode");
+        }
+        let paths = &paths[..];
         let cached = self.ctx.lock().ok().and_then(|c| c.clone());
-        if self.uri.scheme == Scheme::Vpx || cached.is_some() {
+        if self.locator != Locator::OnlyHost || cached.is_some() {
             let ctx = self.context()?;
             Ok(filter(
                 &ctx.host,
@@ -748,7 +1014,7 @@ impl Engine {
         let mut props = vec![pspec("HostSystem", paths)];
         props.append(&mut extra_props);
         let cached = self.ctx.lock().ok().and_then(|c| c.clone());
-        if self.uri.scheme == Scheme::Vpx || cached.is_some() {
+        if self.locator != Locator::OnlyHost || cached.is_some() {
             let ctx = self.context()?;
             Ok(filter(&ctx.host, false, extra, props))
         } else {
@@ -777,7 +1043,9 @@ impl Engine {
         if all.is_empty() {
             return Err(Error::internal("Could not find host system"));
         }
-        Ok(all.swap_remove(0))
+        let host = all.swap_remove(0);
+        self.note_host(&host);
+        Ok(host)
     }
 
     /// The filter spec reaching every VM of the connection's host (libvirt lists the VMs of
@@ -786,7 +1054,7 @@ impl Engine {
         let vm_props = vec![pspec("VirtualMachine", paths)];
         let host_vms = vec![trav("hostVms", "HostSystem", "vm", &[])];
         let cached = self.ctx.lock().ok().and_then(|c| c.clone());
-        if self.uri.scheme == Scheme::Vpx || cached.is_some() {
+        if self.locator != Locator::OnlyHost || cached.is_some() {
             let ctx = self.context()?;
             Ok(filter(&ctx.host, true, host_vms, vm_props))
         } else {

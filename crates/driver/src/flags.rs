@@ -227,4 +227,10 @@ pub mod hostname {
 pub mod migrate {
     /// VIR_MIGRATE_LIVE
     pub const LIVE: u32 = 1 << 0;
+    /// VIR_MIGRATE_PERSIST_DEST
+    pub const PERSIST_DEST: u32 = 1 << 3;
+    /// VIR_MIGRATE_UNDEFINE_SOURCE
+    pub const UNDEFINE_SOURCE: u32 = 1 << 4;
+    /// VIR_MIGRATE_PAUSED
+    pub const PAUSED: u32 = 1 << 5;
 }

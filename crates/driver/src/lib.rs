@@ -1,7 +1,9 @@
 //! esxvirt-driver: libvirt's ESX driver over the vSphere API.
 //!
 //! A [`Connection`] is opened from a libvirt URI (`esx://`, `gsx://`, `vpx://`, or `sim:///`
-//! with a caller-supplied [`SimStarter`]); it holds one vSphere session. Objects are handles
+//! with a caller-supplied [`SimStarter`]); it holds one vSphere session (two for an esx://
+//! URI with `vcenter=`: the host's and that of the vCenter managing it, through which
+//! destroy, undefine and migrate go, as in libvirt). Objects are handles
 //! borrowed from the connection — [`Domain`], [`DomainSnapshot`], [`Network`], [`Interface`],
 //! [`StoragePool`], [`StorageVol`] — with methods named after libvirt's C API
 //! (`virDomainGetInfo` is [`Domain::get_info`]). Flags take libvirt's values
@@ -41,6 +43,7 @@ mod tasks;
 pub mod types;
 pub mod uri;
 pub mod urls;
+mod vcenter;
 pub mod vm_info;
 mod vmx_synth;
 

@@ -89,6 +89,7 @@ impl Connection {
         };
         for mut o in objects {
             if o.ty() == "HostSystem" {
+                self.engine.note_host(&o);
                 if let Some(Value::ArrayOfHostVirtualSwitch(v)) = o.take("config.network.vswitch") {
                     state.switches = v;
                 }

@@ -259,6 +259,42 @@ enum Out {
 
 impl Core {
     /// Runs `f` with a property reader (shared locks on the world, tasks and views).
+    /// `ServiceInstance.ValidateMigration`: a destination host in maintenance mode or not
+    /// connected is reported as a `MigrationHostErrorEvent` (as a vCenter reports problems:
+    /// events, not a fault); anything else validates.
+    fn validate_migration(&self, args: &Element, session: &Session) -> Result<Out, Fault> {
+        let Some(host) = args.moref_of("host")? else {
+            return Ok(Out::Value(None));
+        };
+        let problem = self.with_reader(Some(session), |r| -> Result<Option<String>, Fault> {
+            if !r.exists(&host) {
+                return Err(Fault::not_found(&host));
+            }
+            let name = match r.property(&host, "name")? {
+                Some(Value::Str(n)) => n,
+                _ => host.value.clone(),
+            };
+            if let Some(Value::Bool(true)) = r.property(&host, "runtime.inMaintenanceMode")? {
+                return Ok(Some(format!("The host '{name}' is in maintenance mode")));
+            }
+            match r.property(&host, "runtime.connectionState")? {
+                Some(Value::Enum { value, .. }) if value != "connected" => Ok(Some(format!(
+                    "The host '{name}' is not connected ({value})"
+                ))),
+                _ => Ok(None),
+            }
+        })?;
+        Ok(Out::Value(problem.map(|message| {
+            let event = Value::obj("MigrationHostErrorEvent")
+                .with("key", Value::Int(1))
+                .with("chainId", Value::Int(1))
+                .with("createdTime", Value::DateTime(now_datetime()))
+                .with("userName", Value::str(session.user.clone()))
+                .with("fullFormattedMessage", Value::str(message));
+            Value::array("Event", vec![event])
+        })))
+    }
+
     pub fn with_reader<R>(&self, session: Option<&Session>, f: impl FnOnce(&Reader<'_>) -> R) -> R {
         let world = read(&self.world);
         let tasks = read(&self.tasks);
@@ -383,7 +419,7 @@ impl Core {
             "ServiceInstance" => match method {
                 "CurrentTime" => Ok(Out::Value(Some(Value::DateTime(now_datetime())))),
                 // No events = the migration is valid; MigrateVM_Task itself checks the rest.
-                "ValidateMigration" => Ok(Out::Value(None)),
+                "ValidateMigration" => self.validate_migration(args, &session),
                 _ => Err(Fault::method_not_found_on(this, method)),
             },
             "SessionManager" => {

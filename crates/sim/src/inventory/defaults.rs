@@ -155,6 +155,7 @@ fn host_template(rng: &mut Rng, name: &str, n: u64, ip: &str) -> Host {
         dns_host_name: short.into(),
         dns_domain_name: domain.into(),
         management_ip: ip.into(),
+        management_server_ip: None,
         in_maintenance_mode: false,
         connection_state: "connected".into(),
         boot_time: "2026-01-12T08:41:27.000Z".into(),
@@ -1000,5 +1001,77 @@ impl World {
         }
         w.materialize_files(false)?;
         Ok(w)
+    }
+}
+
+impl World {
+    /// Makes the vCenter world `vcenter` the manager of the ESX host of `esx`, as after
+    /// adding the host to a vCenter: the host reports `vcenter_ip` as its
+    /// `summary.managementServerIp`; the vCenter's first host (by id) gets the host's address
+    /// `host_ip`, so `SearchIndex.FindByIp` finds it, and its VMs take the identity (name,
+    /// UUIDs, power state) of the host's VMs, pairwise in id order, as far as both have VMs.
+    /// The two worlds stay separate simulators: a change made through one is not seen by
+    /// the other.
+    pub fn manage(
+        esx: &mut World,
+        vcenter: &mut World,
+        host_ip: &str,
+        vcenter_ip: &str,
+    ) -> InvResult<()> {
+        if esx.kind != ServerKind::Esx || vcenter.kind != ServerKind::Vcenter {
+            return Err(super::InvError::InvalidArgument(
+                "manage: expecting an ESX world and a vCenter world".into(),
+            ));
+        }
+        for h in esx.hosts.values_mut() {
+            h.management_server_ip = Some(vcenter_ip.to_string());
+        }
+        let managed = vcenter
+            .hosts
+            .keys()
+            .next()
+            .cloned()
+            .ok_or_else(|| super::InvError::NotFound("HostSystem in the vCenter".into()))?;
+        vcenter.host_mut(&managed)?.management_ip = host_ip.to_string();
+        let twins: Vec<String> = vcenter
+            .vms_on_host(&managed)
+            .map(|v| v.moid.clone())
+            .collect();
+        for (twin, original) in twins.iter().zip(esx.vms.values()) {
+            let vm = vcenter.vm_mut(twin)?;
+            vm.config.name = original.config.name.clone();
+            vm.config.uuid = original.config.uuid.clone();
+            vm.config.instance_uuid = original.config.instance_uuid.clone();
+            vm.power_state = original.power_state;
+            vm.boot_time = original.boot_time.clone();
+            vcenter.write_vmx(twin)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod manage_tests {
+    use super::*;
+
+    #[test]
+    fn a_managed_host_and_its_vcenter_agree() {
+        let base = std::env::temp_dir().join(format!("esxsim-manage-{}", std::process::id()));
+        let mut esx = World::default_esx(&base.join("esx")).expect("esx");
+        let mut vc = World::default_vcenter(&base.join("vc")).expect("vc");
+        World::manage(&mut esx, &mut vc, "127.0.0.1", "127.0.0.2").expect("manage");
+        let host = esx.hosts.values().next().expect("host");
+        assert_eq!(host.management_server_ip.as_deref(), Some("127.0.0.2"));
+        let managed = vc.hosts.values().next().expect("vc host");
+        assert_eq!(managed.management_ip, "127.0.0.1");
+        let web01 = esx.vm_by_name("web01").expect("web01");
+        let twin = vc.vm_by_uuid(&web01.config.uuid, false).expect("twin");
+        assert_eq!(twin.config.name, "web01");
+        assert_eq!(twin.host, managed.moid);
+        assert_eq!(twin.power_state, web01.power_state);
+        let vmx = std::fs::read_to_string(vc.resolve(&twin.vmx_path).expect("path")).expect("vmx");
+        assert!(vmx.contains("displayName = \"web01\""), "{vmx}");
+        assert!(World::manage(&mut vc.clone(), &mut esx, "a", "b").is_err());
+        let _ = std::fs::remove_dir_all(&base);
     }
 }

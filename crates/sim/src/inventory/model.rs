@@ -304,6 +304,11 @@ pub struct Host {
     pub dns_domain_name: String,
     #[serde(default)]
     pub management_ip: String,
+    /// `summary.managementServerIp`: the IP address of the vCenter managing the host. Left
+    /// out (`null`), a vCenter's hosts report `192.168.10.2` and a standalone ESX host none;
+    /// `""` reports none on either.
+    #[serde(default)]
+    pub management_server_ip: Option<String>,
     #[serde(default)]
     pub in_maintenance_mode: bool,
     #[serde(default = "default_connected")]

@@ -269,8 +269,17 @@ fn summary(w: &World, h: &Host) -> Value {
         .with("rebootRequired", Value::bool(false))
         .with_opt(
             "managementServerIp",
-            (w.kind == ServerKind::Vcenter).then(|| Value::str("192.168.10.2")),
+            management_server_ip(w, h).map(Value::str),
         )
+}
+
+/// The vCenter managing the host, as `summary.managementServerIp` reports it.
+fn management_server_ip<'a>(w: &World, h: &'a Host) -> Option<&'a str> {
+    match h.management_server_ip.as_deref() {
+        Some("") => None,
+        Some(ip) => Some(ip),
+        None => (w.kind == ServerKind::Vcenter).then_some("192.168.10.2"),
+    }
 }
 
 fn runtime(h: &Host) -> Value {
