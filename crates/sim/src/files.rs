@@ -102,9 +102,13 @@ pub fn folder(w: &mut World, req: &FileRequest<'_>) -> FileResponse {
                         html.into_bytes()
                     },
                     content_length: Some(len),
+                    content_range: None,
                 };
             }
             match std::fs::metadata(&real) {
+                Ok(m) if m.is_file() && req.method == "GET" && req.range.is_some() => {
+                    ranged_read(&real, m.len(), req.range.unwrap_or(""), content_type(&rel))
+                }
                 Ok(m) if m.is_file() => {
                     let body = if req.method == "HEAD" {
                         Vec::new()
@@ -119,6 +123,7 @@ pub fn folder(w: &mut World, req: &FileRequest<'_>) -> FileResponse {
                         content_type: content_type(&rel).into(),
                         body,
                         content_length: Some(m.len()),
+                        content_range: None,
                     }
                 }
                 _ => FileResponse::status(404, "Not Found"),
@@ -173,6 +178,78 @@ pub fn folder(w: &mut World, req: &FileRequest<'_>) -> FileResponse {
     }
 }
 
+/// The bytes `[first, last]` a `Range` header asks of a file of `size` bytes: `Ok(None)`
+/// when the header is not one single byte range (the whole file is sent then, as HTTP
+/// allows), `Err(())` when the range lies beyond the file (416).
+fn parse_range(header: &str, size: u64) -> Result<Option<(u64, u64)>, ()> {
+    let Some(spec) = header.trim().strip_prefix("bytes=") else {
+        return Ok(None);
+    };
+    if spec.contains(',') {
+        return Ok(None);
+    }
+    let Some((a, b)) = spec.split_once('-') else {
+        return Ok(None);
+    };
+    let (a, b) = (a.trim(), b.trim());
+    if a.is_empty() {
+        // The last N bytes.
+        let Ok(n) = b.parse::<u64>() else {
+            return Ok(None);
+        };
+        if n == 0 || size == 0 {
+            return Err(());
+        }
+        return Ok(Some((size.saturating_sub(n), size - 1)));
+    }
+    let Ok(first) = a.parse::<u64>() else {
+        return Ok(None);
+    };
+    let last = if b.is_empty() {
+        u64::MAX
+    } else {
+        match b.parse::<u64>() {
+            Ok(l) if l >= first => l,
+            _ => return Ok(None),
+        }
+    };
+    if first >= size {
+        return Err(());
+    }
+    Ok(Some((first, last.min(size - 1))))
+}
+
+/// A GET with `Range`: 206 with the bytes asked for (read from the file alone, not the
+/// whole file), 416 past the end, the whole file for a header it does not take.
+fn ranged_read(real: &std::path::Path, size: u64, range: &str, ct: &str) -> FileResponse {
+    use std::io::{Read, Seek, SeekFrom};
+    let (first, last, partial) = match parse_range(range, size) {
+        Err(()) => {
+            let mut r = FileResponse::status(416, "Range Not Satisfiable");
+            r.content_range = Some(format!("bytes */{size}"));
+            return r;
+        }
+        Ok(None) => (0, size.saturating_sub(1), false),
+        Ok(Some((first, last))) => (first, last, true),
+    };
+    let len = if size == 0 { 0 } else { last - first + 1 };
+    let mut body = Vec::new();
+    let read = std::fs::File::open(real).and_then(|mut f| {
+        f.seek(SeekFrom::Start(first))?;
+        f.take(len).read_to_end(&mut body)
+    });
+    if read.is_err() {
+        return FileResponse::status(500, "Internal Server Error");
+    }
+    FileResponse {
+        status: if partial { 206 } else { 200 },
+        content_type: ct.into(),
+        body,
+        content_length: Some(len),
+        content_range: partial.then(|| format!("bytes {first}-{last}/{size}")),
+    }
+}
+
 /// Serves `/screen?id=VM`.
 pub fn screen(w: &World, req: &FileRequest<'_>) -> FileResponse {
     let Some(id) = query_param(req.query, "id") else {
@@ -191,6 +268,7 @@ pub fn screen(w: &World, req: &FileRequest<'_>) -> FileResponse {
         content_type: "image/png".into(),
         body,
         content_length: Some(len),
+        content_range: None,
     }
 }
 
@@ -301,6 +379,42 @@ mod tests {
             query_param("dcPath=ha%2Ddatacenter&dsName=datastore1", "dcPath").as_deref(),
             Some("ha-datacenter")
         );
+    }
+
+    #[test]
+    fn ranges() {
+        assert_eq!(parse_range("bytes=0-9", 100), Ok(Some((0, 9))));
+        assert_eq!(parse_range("bytes=90-", 100), Ok(Some((90, 99))));
+        assert_eq!(parse_range("bytes=90-200", 100), Ok(Some((90, 99))));
+        assert_eq!(parse_range("bytes=-10", 100), Ok(Some((90, 99))));
+        assert_eq!(parse_range("bytes=100-", 100), Err(()));
+        assert_eq!(parse_range("bytes=0-1,5-6", 100), Ok(None));
+        assert_eq!(parse_range("items=0-1", 100), Ok(None));
+        assert_eq!(parse_range("bytes=9-3", 100), Ok(None));
+    }
+
+    #[test]
+    fn ranged_reads() {
+        let dir = std::env::temp_dir().join(format!("esxsim-range-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("data.bin");
+        let data: Vec<u8> = (0..=255u8).cycle().take(1000).collect();
+        std::fs::write(&f, &data).unwrap();
+        let r = ranged_read(&f, 1000, "bytes=10-19", "application/octet-stream");
+        assert_eq!(
+            (r.status, r.body.as_slice(), r.content_range.as_deref()),
+            (206, &data[10..20], Some("bytes 10-19/1000"))
+        );
+        let r = ranged_read(&f, 1000, "bytes=995-", "application/octet-stream");
+        assert_eq!((r.status, r.body.as_slice()), (206, &data[995..]));
+        let r = ranged_read(&f, 1000, "bytes=1000-", "application/octet-stream");
+        assert_eq!(
+            (r.status, r.content_range.as_deref()),
+            (416, Some("bytes */1000"))
+        );
+        let r = ranged_read(&f, 1000, "lines=1-2", "application/octet-stream");
+        assert_eq!((r.status, r.body.len(), r.content_range), (200, 1000, None));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

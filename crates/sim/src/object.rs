@@ -52,6 +52,8 @@ pub struct FileRequest<'a> {
     pub query: &'a str,
     /// The request body (uploads).
     pub body: &'a [u8],
+    /// The `Range` header of a GET (`bytes=FIRST-[LAST]`, `bytes=-SUFFIX`), if any.
+    pub range: Option<&'a str>,
 }
 
 /// The answer to a [`FileRequest`].
@@ -65,6 +67,8 @@ pub struct FileResponse {
     pub body: Vec<u8>,
     /// Content-Length to announce (HEAD answers announce the file size with an empty body).
     pub content_length: Option<u64>,
+    /// `Content-Range` of a partial answer (206) or of a 416.
+    pub content_range: Option<String>,
 }
 
 impl FileResponse {
@@ -75,6 +79,7 @@ impl FileResponse {
             content_type: "text/plain".into(),
             body: text.as_bytes().to_vec(),
             content_length: None,
+            content_range: None,
         }
     }
 }

@@ -211,6 +211,11 @@ pub async fn route(
                 );
                 return Ok(r);
             }
+            let range = req
+                .headers()
+                .get(hyper::header::RANGE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
             let body = match Limited::new(req.into_body(), MAX_UPLOAD).collect().await {
                 Ok(b) => b.to_bytes(),
                 Err(_) => return Ok(full(413, "text/plain", "upload too large")),
@@ -222,6 +227,7 @@ pub async fn route(
                 path: if kind == "/screen" { "" } else { sub },
                 query: &query,
                 body: &body,
+                range: range.as_deref(),
             };
             let fresp = if kind == "/screen" {
                 read(&core.world).http_screen(&freq)
@@ -243,6 +249,10 @@ pub async fn route(
                 r
             };
             let len = fresp.content_length.unwrap_or(fresp.body.len() as u64);
+            let content_range = fresp
+                .content_range
+                .as_deref()
+                .and_then(|v| HeaderValue::from_str(v).ok());
             let mut resp = if matches!(fx.failure, Some(Action::Truncate)) {
                 truncated(fresp.status, &fresp.content_type, Bytes::from(fresp.body))
             } else {
@@ -251,6 +261,9 @@ pub async fn route(
             if method == Method::HEAD {
                 resp.headers_mut()
                     .insert(CONTENT_LENGTH, HeaderValue::from(len));
+            }
+            if let Some(v) = content_range {
+                resp.headers_mut().insert(hyper::header::CONTENT_RANGE, v);
             }
             Ok(resp)
         }
