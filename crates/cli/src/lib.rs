@@ -13,4 +13,5 @@ pub mod run;
 pub mod shell;
 pub mod simstart;
 pub mod table;
+pub mod transfer;
 pub mod xpath;

@@ -33,6 +33,7 @@ pub mod uri;
 pub mod urls;
 pub mod vm_info;
 mod vmx_synth;
+pub mod vol_transfer;
 
 pub use auth::{AuthCallback, CredentialRequest, Credentials, Password};
 pub use connection::{Connection, OpenOptions, SimEndpoint, SimStarter};
@@ -44,3 +45,4 @@ pub use snapshot::DomainSnapshot;
 pub use storage::{PoolBackend, StoragePool, StorageVol};
 pub use types::*;
 pub use uri::{Proxy, ProxyType, Scheme, SimTarget, Transport, Uri, UriParams, VCenter};
+pub use vol_transfer::Progress;

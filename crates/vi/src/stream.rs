@@ -241,7 +241,7 @@ impl FileUpload {
         match tokio::time::timeout(self.timeout, tx.send(chunk)).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(_)) => Err(Error::Connection {
-                addr: self.path.clone(),
+                addr: self.client.transport().target(),
                 reason: "the server stopped reading the upload".into(),
             }),
             Err(_) => Err(Error::Timeout {
@@ -364,7 +364,7 @@ impl Client {
                         left: range.length,
                         received: 0,
                         timeout,
-                        addr: path_and_query.to_string(),
+                        addr: transport.target(),
                     });
                 }
                 // Nothing of the file lies at or after the offset.
@@ -380,7 +380,7 @@ impl Client {
                         left: Some(0),
                         received: 0,
                         timeout,
-                        addr: path_and_query.to_string(),
+                        addr: transport.target(),
                     });
                 }
                 401 | 403 if !retried => {

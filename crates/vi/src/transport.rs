@@ -282,7 +282,7 @@ impl Transport {
         })
     }
 
-    fn target(&self) -> String {
+    pub(crate) fn target(&self) -> String {
         addr_of(&self.endpoint.host, self.endpoint.port)
     }
 
