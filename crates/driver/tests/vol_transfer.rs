@@ -303,3 +303,48 @@ fn a_server_stopped_mid_download_is_an_error() {
     assert!((got.len() as u64) < 64 << 20);
     drop(stopper.join().expect("stopper"));
 }
+
+#[test]
+fn a_server_stopped_mid_upload_is_an_error() {
+    let mut sim = Sim::start("stopup");
+    let conn = Connection::open(&sim.uri(), &options("root", "password")).expect("open");
+    create_disk(&conn, "up/up.vmdk", 64);
+    let vol = conn
+        .storage_pool_lookup_by_name("datastore1")
+        .expect("pool")
+        .storage_vol_lookup_by_name("up/up.vmdk")
+        .expect("vol");
+    let files = sim.files.clone();
+    let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+    let stopper = std::thread::spawn(move || {
+        if stop_rx.recv().is_ok() {
+            sim.stop();
+        }
+        let _ = done_tx.send(());
+        sim
+    });
+    let data = noise(64 << 20, 9);
+    let mut asked = false;
+    let e = vol
+        .upload(&mut data.as_slice(), data.len() as u64, 0, 0, 0, &mut |p| {
+            if p.done > 0 && !asked {
+                asked = true;
+                let _ = stop_tx.send(());
+                let _ = done_rx.recv();
+            }
+        })
+        .unwrap_err();
+    assert!(asked, "the upload started");
+    assert_eq!(e.code(), ErrorCode::OperationFailed, "{e}");
+    assert!(
+        e.to_string()
+            .starts_with("operation failed: connection to 127.0.0.1:"),
+        "{e}"
+    );
+    // The disk was not replaced by a partial body.
+    let flat = files.join("datastore1/up/up-flat.vmdk");
+    assert_eq!(std::fs::metadata(&flat).expect("flat").len(), 64 << 20);
+    assert!(std::fs::read(&flat).expect("flat").iter().all(|&b| b == 0));
+    drop(stopper.join().expect("stopper"));
+}
