@@ -2,7 +2,8 @@
 //! ([`cli`]), virsh's argument rules ([`args`]), virsh's output formats as pure functions
 //! ([`format`], [`table`]), the offline VMX conversions ([`native`]), the command runner
 //! ([`run`]), the interactive shell ([`shell`]), the embedded simulator ([`simstart`]) and
-//! `--xpath` filtering ([`xpath`]).
+//! `--xpath` filtering ([`xpath`]), and the local side of `vol-upload` / `vol-download`
+//! (virsh's number parsing, the target file, the progress bar: [`transfer`]).
 
 pub mod args;
 pub mod cli;

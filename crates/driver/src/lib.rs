@@ -7,6 +7,9 @@
 //! (`virDomainGetInfo` is [`Domain::get_info`]). Flags take libvirt's values
 //! ([`flags`]). Errors display as the one line virsh prints after `error: `.
 //!
+//! Beyond libvirt's ESX driver: volume data transfers ([`StorageVol::download`],
+//! [`StorageVol::upload`], see [`vol_transfer`]) streamed over the datastore HTTP interface.
+//!
 //! The driver depends on the SOAP client (esxvirt-vi), the VMX converter (esxvirt-vmx) and
 //! the XML models (esxvirt-xml); it never depends on the simulator.
 
