@@ -18,6 +18,9 @@ struct Sim {
 
 impl Sim {
     fn start(name: &str) -> Sim {
+        Sim::start_with(name, InventorySource::DefaultEsx)
+    }
+    fn start_with(name: &str, inventory: InventorySource) -> Sim {
         let files =
             std::env::temp_dir().join(format!("esxvirt-voltransfer-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&files);
@@ -28,7 +31,7 @@ impl Sim {
             .build()
             .expect("runtime");
         let config = SimConfig {
-            inventory: InventorySource::DefaultEsx,
+            inventory,
             tls: Tls::SelfSigned,
             files_dir: Some(files.clone()),
             ..SimConfig::default()
@@ -45,6 +48,10 @@ impl Sim {
     fn uri(&self) -> String {
         let addr = self.sim.as_ref().expect("running").addr();
         format!("esx://root@{addr}/?no_verify=1")
+    }
+    fn vpx(&self) -> String {
+        let addr = self.sim.as_ref().expect("running").addr();
+        format!("vpx://root@{addr}/dc1/cluster1/esx-01.example.com?no_verify=1")
     }
     fn stop(&mut self) {
         if let Some(s) = self.sim.take() {
@@ -347,4 +354,35 @@ fn a_server_stopped_mid_upload_is_an_error() {
     assert_eq!(std::fs::metadata(&flat).expect("flat").len(), 64 << 20);
     assert!(std::fs::read(&flat).expect("flat").iter().all(|&b| b == 0));
     drop(stopper.join().expect("stopper"));
+}
+
+#[test]
+fn through_vcenter_the_datacenter_path_goes_along() {
+    let sim = Sim::start_with("vpx", InventorySource::DefaultVCenter);
+    let conn = Connection::open(&sim.vpx(), &options("root", "password")).expect("open vpx");
+    let pools = conn.list_storage_pools().expect("pools");
+    let pool = conn.storage_pool_lookup_by_name(&pools[0]).expect("pool");
+    pool.storage_vol_create_xml(
+        "<volume><name>vc/d.vmdk</name><capacity unit='M'>1</capacity>\
+         <target><format type='vmdk'/></target></volume>",
+        0,
+    )
+    .expect("vol-create");
+    let vol = pool.storage_vol_lookup_by_name("vc/d.vmdk").expect("vol");
+    let data = noise(1 << 20, 4);
+    vol.upload(
+        &mut data.as_slice(),
+        data.len() as u64,
+        0,
+        0,
+        0,
+        &mut |_| {},
+    )
+    .expect("upload");
+    let mut back = Vec::new();
+    vol.download(&mut back, 0, 0, 0, &mut |_| {})
+        .expect("download");
+    assert!(back == data);
+    let flat = sim.files.join(&pools[0]).join("vc/d-flat.vmdk");
+    assert!(std::fs::read(flat).expect("flat") == data);
 }
