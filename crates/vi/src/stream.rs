@@ -58,6 +58,8 @@ pub struct FileDownload {
     left: Option<u64>,
     /// What [`FileDownload::chunk`] has handed out so far.
     received: u64,
+    /// Body bytes read so far (handed out or dropped).
+    body_read: u64,
     timeout: Duration,
     addr: String,
 }
@@ -95,7 +97,7 @@ impl FileDownload {
                 }
                 Ok(None) => {
                     return match self.content_length {
-                        Some(n) if self.received + self.skip < n && self.left.is_none() => {
+                        Some(n) if self.body_read < n && self.left.is_none() => {
                             Err(self.truncated())
                         }
                         _ => Ok(None),
@@ -112,6 +114,7 @@ impl FileDownload {
             let Ok(mut data) = frame.into_data() else {
                 continue; // trailers
             };
+            self.body_read += data.len() as u64;
             if self.skip > 0 {
                 let n = (self.skip as usize).min(data.len());
                 self.skip -= n as u64;
@@ -136,7 +139,7 @@ impl FileDownload {
             addr: self.addr.clone(),
             reason: format!(
                 "the file body ended after {} of {} bytes",
-                self.received + self.skip,
+                self.body_read,
                 self.content_length.unwrap_or(0)
             ),
         }
@@ -363,6 +366,7 @@ impl Client {
                         skip,
                         left: range.length,
                         received: 0,
+                        body_read: 0,
                         timeout,
                         addr: transport.target(),
                     });
@@ -379,6 +383,7 @@ impl Client {
                         skip: 0,
                         left: Some(0),
                         received: 0,
+                        body_read: 0,
                         timeout,
                         addr: transport.target(),
                     });
