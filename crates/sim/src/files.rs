@@ -1,9 +1,10 @@
-//! Datastore file access over HTTP (`/folder/PATH?dcPath=DC&dsName=DS`: GET, HEAD, PUT,
+//! Datastore file access over HTTP (`/folder/PATH?dcPath=DC&dsName=DS`: GET (with `Range`,
+//! the body read from the file as it is sent), HEAD, PUT,
 //! DELETE on the real datastore directories) and console screenshots (`/screen?id=VM`, a
 //! PNG drawn for the VM, with a tiny PNG encoder of our own).
 
 use crate::inventory::{PowerState, Vm, World};
-use crate::object::{FileRequest, FileResponse};
+use crate::object::{FileRequest, FileResponse, FileSlice};
 
 /// Decodes `%XX` (and `+` as space when `plus` is set); invalid escapes stay as they are.
 fn percent_decode(s: &str, plus: bool) -> String {
@@ -103,29 +104,21 @@ pub fn folder(w: &mut World, req: &FileRequest<'_>) -> FileResponse {
                     },
                     content_length: Some(len),
                     content_range: None,
+                    file: None,
                 };
             }
             match std::fs::metadata(&real) {
-                Ok(m) if m.is_file() && req.method == "GET" && req.range.is_some() => {
-                    ranged_read(&real, m.len(), req.range.unwrap_or(""), content_type(&rel))
+                Ok(m) if m.is_file() && req.method == "GET" => {
+                    file_read(&real, m.len(), req.range.unwrap_or(""), content_type(&rel))
                 }
-                Ok(m) if m.is_file() => {
-                    let body = if req.method == "HEAD" {
-                        Vec::new()
-                    } else {
-                        match std::fs::read(&real) {
-                            Ok(b) => b,
-                            Err(_) => return FileResponse::status(500, "Internal Server Error"),
-                        }
-                    };
-                    FileResponse {
-                        status: 200,
-                        content_type: content_type(&rel).into(),
-                        body,
-                        content_length: Some(m.len()),
-                        content_range: None,
-                    }
-                }
+                Ok(m) if m.is_file() => FileResponse {
+                    status: 200,
+                    content_type: content_type(&rel).into(),
+                    body: Vec::new(),
+                    content_length: Some(m.len()),
+                    content_range: None,
+                    file: None,
+                },
                 _ => FileResponse::status(404, "Not Found"),
             }
         }
@@ -219,10 +212,10 @@ fn parse_range(header: &str, size: u64) -> Result<Option<(u64, u64)>, ()> {
     Ok(Some((first, last.min(size - 1))))
 }
 
-/// A GET with `Range`: 206 with the bytes asked for (read from the file alone, not the
-/// whole file), 416 past the end, the whole file for a header it does not take.
-fn ranged_read(real: &std::path::Path, size: u64, range: &str, ct: &str) -> FileResponse {
-    use std::io::{Read, Seek, SeekFrom};
+/// A GET of a file: the whole file, or with `Range` 206 and the bytes asked for, 416 past
+/// the end (a header it does not take gets the whole file). The body is read from the file
+/// as it is sent.
+fn file_read(real: &std::path::Path, size: u64, range: &str, ct: &str) -> FileResponse {
     let (first, last, partial) = match parse_range(range, size) {
         Err(()) => {
             let mut r = FileResponse::status(416, "Range Not Satisfiable");
@@ -233,20 +226,17 @@ fn ranged_read(real: &std::path::Path, size: u64, range: &str, ct: &str) -> File
         Ok(Some((first, last))) => (first, last, true),
     };
     let len = if size == 0 { 0 } else { last - first + 1 };
-    let mut body = Vec::new();
-    let read = std::fs::File::open(real).and_then(|mut f| {
-        f.seek(SeekFrom::Start(first))?;
-        f.take(len).read_to_end(&mut body)
-    });
-    if read.is_err() {
-        return FileResponse::status(500, "Internal Server Error");
-    }
     FileResponse {
         status: if partial { 206 } else { 200 },
         content_type: ct.into(),
-        body,
+        body: Vec::new(),
         content_length: Some(len),
         content_range: partial.then(|| format!("bytes {first}-{last}/{size}")),
+        file: Some(FileSlice {
+            path: real.to_path_buf(),
+            offset: first,
+            len,
+        }),
     }
 }
 
@@ -269,6 +259,7 @@ pub fn screen(w: &World, req: &FileRequest<'_>) -> FileResponse {
         body,
         content_length: Some(len),
         content_range: None,
+        file: None,
     }
 }
 
@@ -394,27 +385,34 @@ mod tests {
     }
 
     #[test]
-    fn ranged_reads() {
-        let dir = std::env::temp_dir().join(format!("esxsim-range-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let f = dir.join("data.bin");
-        let data: Vec<u8> = (0..=255u8).cycle().take(1000).collect();
-        std::fs::write(&f, &data).unwrap();
-        let r = ranged_read(&f, 1000, "bytes=10-19", "application/octet-stream");
+    fn file_reads() {
+        let f = std::path::Path::new("/ds/data.bin");
+        let slice = |offset, len| {
+            Some(FileSlice {
+                path: f.to_path_buf(),
+                offset,
+                len,
+            })
+        };
+        let r = file_read(f, 1000, "bytes=10-19", "application/octet-stream");
         assert_eq!(
-            (r.status, r.body.as_slice(), r.content_range.as_deref()),
-            (206, &data[10..20], Some("bytes 10-19/1000"))
+            (r.status, r.file, r.content_range.as_deref()),
+            (206, slice(10, 10), Some("bytes 10-19/1000"))
         );
-        let r = ranged_read(&f, 1000, "bytes=995-", "application/octet-stream");
-        assert_eq!((r.status, r.body.as_slice()), (206, &data[995..]));
-        let r = ranged_read(&f, 1000, "bytes=1000-", "application/octet-stream");
+        let r = file_read(f, 1000, "bytes=995-", "application/octet-stream");
+        assert_eq!((r.status, r.file), (206, slice(995, 5)));
+        let r = file_read(f, 1000, "bytes=1000-", "application/octet-stream");
         assert_eq!(
-            (r.status, r.content_range.as_deref()),
-            (416, Some("bytes */1000"))
+            (r.status, r.file, r.content_range.as_deref()),
+            (416, None, Some("bytes */1000"))
         );
-        let r = ranged_read(&f, 1000, "lines=1-2", "application/octet-stream");
-        assert_eq!((r.status, r.body.len(), r.content_range), (200, 1000, None));
-        std::fs::remove_dir_all(&dir).unwrap();
+        let r = file_read(f, 1000, "lines=1-2", "application/octet-stream");
+        assert_eq!(
+            (r.status, r.file, r.content_range),
+            (200, slice(0, 1000), None)
+        );
+        let r = file_read(f, 1000, "", "application/octet-stream");
+        assert_eq!((r.status, r.content_length), (200, Some(1000)));
     }
 
     #[test]

@@ -69,6 +69,17 @@ pub struct FileResponse {
     pub content_length: Option<u64>,
     /// `Content-Range` of a partial answer (206) or of a 416.
     pub content_range: Option<String>,
+    /// When set, the body is this part of a file, read as it is sent (`body` is empty), so
+    /// a disk of gigabytes is never held in memory.
+    pub file: Option<FileSlice>,
+}
+
+/// A part of a file to send as a body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileSlice {
+    pub path: std::path::PathBuf,
+    pub offset: u64,
+    pub len: u64,
 }
 
 impl FileResponse {
@@ -80,6 +91,7 @@ impl FileResponse {
             body: text.as_bytes().to_vec(),
             content_length: None,
             content_range: None,
+            file: None,
         }
     }
 }
