@@ -996,6 +996,50 @@ pub struct VolWipeArgs {
 }
 
 #[derive(Args, Debug, Clone)]
+pub struct VolUploadArgs {
+    /// vol name, key or path
+    #[arg(long, required = true)]
+    pub vol: String,
+    /// file
+    #[arg(long, required = true)]
+    pub file: String,
+    /// pool name or uuid
+    #[arg(long)]
+    pub pool: Option<String>,
+    /// volume offset to upload to
+    #[arg(long, allow_hyphen_values = true)]
+    pub offset: Option<String>,
+    /// amount of data to upload
+    #[arg(long, allow_hyphen_values = true)]
+    pub length: Option<String>,
+    /// preserve sparseness of volume
+    #[arg(long)]
+    pub sparse: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct VolDownloadArgs {
+    /// vol name, key or path
+    #[arg(long, required = true)]
+    pub vol: String,
+    /// file
+    #[arg(long, required = true)]
+    pub file: String,
+    /// pool name or uuid
+    #[arg(long)]
+    pub pool: Option<String>,
+    /// volume offset to download from
+    #[arg(long, allow_hyphen_values = true)]
+    pub offset: Option<String>,
+    /// amount of data to download
+    #[arg(long, allow_hyphen_values = true)]
+    pub length: Option<String>,
+    /// preserve sparseness of volume
+    #[arg(long)]
+    pub sparse: bool,
+}
+
+#[derive(Args, Debug, Clone)]
 pub struct VolKeyOnlyArg {
     /// volume key or path
     #[arg(long, required = true)]
@@ -1323,6 +1367,10 @@ pub enum Cmd {
     VolDelete(VolDeleteArgs),
     /// wipe a vol
     VolWipe(VolWipeArgs),
+    /// upload file contents to a volume
+    VolUpload(VolUploadArgs),
+    /// download volume contents to a file
+    VolDownload(VolDownloadArgs),
     /// returns the volume path for a given volume name or key
     VolPath(VolArg),
     /// returns the volume key for a given volume name or path

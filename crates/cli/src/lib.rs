@@ -2,8 +2,9 @@
 //! ([`cli`]), virsh's argument rules ([`args`]), virsh's output formats as pure functions
 //! ([`format`], [`table`]), the `event` command's lifecycle events ([`event`]), the offline
 //! VMX conversions ([`native`]), the command runner ([`run`]), the interactive shell
-//! ([`shell`]), the embedded simulator ([`simstart`]), the driver's warnings on stderr
-//! ([`warnings`]) and `--xpath` filtering ([`xpath`]).
+//! ([`shell`]), the embedded simulator ([`simstart`]), the local side of `vol-upload` /
+//! `vol-download` (virsh's number parsing, the target file, the progress bar: [`transfer`]),
+//! the driver's warnings on stderr ([`warnings`]) and `--xpath` filtering ([`xpath`]).
 
 pub mod args;
 pub mod cli;
@@ -15,5 +16,6 @@ pub mod run;
 pub mod shell;
 pub mod simstart;
 pub mod table;
+pub mod transfer;
 pub mod warnings;
 pub mod xpath;

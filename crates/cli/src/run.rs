@@ -1320,6 +1320,8 @@ impl<'c> Ctx<'c> {
                     .map_err(|e| CmdError::with(format!("Failed to wipe vol {name}"), e))?;
                 out.extra(&format!("Vol {name} wiped\n"));
             }
+            Cmd::VolUpload(a) => self.vol_upload(a)?,
+            Cmd::VolDownload(a) => self.vol_download(a)?,
             Cmd::VolPath(a) => {
                 let v = self.vol(&a.vol, a.pool.as_deref())?;
                 out.print(&format!("{}\n", v.get_path()?));
@@ -1958,6 +1960,85 @@ impl<'c> Ctx<'c> {
             shot.mime_type
         ));
         Ok(())
+    }
+
+    /// `vol-upload`, in virsh's order: the numbers, the volume, the file, the transfer.
+    fn vol_upload(&self, a: &cli::VolUploadArgs) -> CmdResult {
+        use crate::transfer::{parse_ull, parse_ullp, TransferBar};
+        let offset = parse_ullp(a.offset.as_deref(), "offset")?;
+        let length = parse_ull(a.length.as_deref(), "length")?;
+        let v = self.vol(&a.vol, a.pool.as_deref())?;
+        let name = &a.vol;
+        let mut file = std::fs::File::open(&a.file)
+            .map_err(|_| CmdError::msg(format!("cannot read {}", a.file)))?;
+        let size = file
+            .metadata()
+            .map_err(|_| CmdError::msg(format!("unable to stat {}", a.file)))?
+            .len();
+        let f = if a.sparse {
+            flags::vol_upload::SPARSE_STREAM
+        } else {
+            0
+        };
+        let mut bar = TransferBar::new(self.quiet);
+        let mut started = false;
+        let r = v.upload(&mut file, size, offset, length, f, &mut |p| {
+            started = true;
+            bar.update(p);
+        });
+        bar.finish();
+        r.map_err(|e| {
+            let what = if started {
+                "cannot send data to volume"
+            } else {
+                "cannot upload to volume"
+            };
+            CmdError::with(format!("{what} {name}"), e)
+        })?;
+        Ok(())
+    }
+
+    /// `vol-download`: a file it created is removed again when the download fails, an
+    /// existing one is truncated and keeps what arrived (as virsh does).
+    fn vol_download(&self, a: &cli::VolDownloadArgs) -> CmdResult {
+        use crate::transfer::{open_target, parse_ull, parse_ullp, Target, TransferBar};
+        let offset = parse_ullp(a.offset.as_deref(), "offset")?;
+        let length = parse_ull(a.length.as_deref(), "length")?;
+        let v = self.vol(&a.vol, a.pool.as_deref())?;
+        let name = &a.vol;
+        let f = if a.sparse {
+            flags::vol_download::SPARSE_STREAM
+        } else {
+            0
+        };
+        let (file, created) =
+            open_target(&a.file).map_err(|_| CmdError::msg(format!("cannot create {}", a.file)))?;
+        let mut target = Target::new(file, a.sparse);
+        let mut bar = TransferBar::new(self.quiet);
+        let mut started = false;
+        let r = v
+            .download(&mut target, offset, length, f, &mut |p| {
+                started = true;
+                bar.update(p);
+            })
+            .map_err(|e| {
+                let what = if started {
+                    "cannot receive data from volume"
+                } else {
+                    "cannot download from volume"
+                };
+                CmdError::with(format!("{what} {name}"), e)
+            })
+            .and_then(|_| {
+                target
+                    .finish()
+                    .map_err(|_| CmdError::msg(format!("cannot close file {}", a.file)))
+            });
+        bar.finish();
+        if r.is_err() && created {
+            let _ = std::fs::remove_file(&a.file);
+        }
+        r
     }
 
     fn snapshot_rows(&self, d: &Domain<'c>, f: u32) -> Result<Vec<format::SnapshotRow>, CmdError> {

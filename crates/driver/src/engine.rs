@@ -1137,6 +1137,12 @@ impl Engine {
         })
     }
 
+    /// Runs `fut` on the runtime as it is: unlike [`Engine::run`] it is never run twice,
+    /// for work that consumes its input (a streamed upload).
+    pub fn block_on<F: Future>(&self, fut: F) -> F::Output {
+        self.rt.block_on(fut)
+    }
+
     /// `/folder` download.
     pub fn get_file(&self, path_and_query: &str) -> Result<Vec<u8>> {
         let p = path_and_query.to_string();

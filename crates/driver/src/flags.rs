@@ -205,6 +205,18 @@ pub mod vol_delete {
     pub const WITH_SNAPSHOTS: u32 = 1 << 1;
 }
 
+/// `virStorageVolDownloadFlags`.
+pub mod vol_download {
+    /// VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM
+    pub const SPARSE_STREAM: u32 = 1 << 0;
+}
+
+/// `virStorageVolUploadFlags`.
+pub mod vol_upload {
+    /// VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM
+    pub const SPARSE_STREAM: u32 = 1 << 0;
+}
+
 /// `virDomainInterfaceAddressesSource`.
 pub mod ifaddr_source {
     /// VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE

@@ -16,6 +16,9 @@
 //! Beyond libvirt's ESX driver: lifecycle events ([`Connection::domain_events`], a
 //! [`DomainEventStream`] of [`DomainEvent`]s, see [`events`]).
 //!
+//! Beyond libvirt's ESX driver: volume data transfers ([`StorageVol::download`],
+//! [`StorageVol::upload`], see [`vol_transfer`]) streamed over the datastore HTTP interface.
+//!
 //! The driver depends on the SOAP client (esxvirt-vi), the VMX converter (esxvirt-vmx) and
 //! the XML models (esxvirt-xml); it never depends on the simulator.
 
@@ -46,6 +49,7 @@ pub mod urls;
 mod vcenter;
 pub mod vm_info;
 mod vmx_synth;
+pub mod vol_transfer;
 
 pub use all_hosts::HostDomain;
 pub use auth::{AuthCallback, CredentialRequest, Credentials, Password};
@@ -60,3 +64,4 @@ pub use stats::DomainStatsRecord;
 pub use storage::{PoolBackend, StoragePool, StorageVol};
 pub use types::*;
 pub use uri::{Proxy, ProxyType, Scheme, SimTarget, Transport, Uri, UriParams, VCenter};
+pub use vol_transfer::Progress;

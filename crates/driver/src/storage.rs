@@ -872,7 +872,7 @@ impl<'c> StorageVol<'c> {
         Ok(format!("[{}] {}", self.pool, self.name))
     }
 
-    fn file(&self) -> Result<crate::storage::FoundFile> {
+    pub(crate) fn file(&self) -> Result<crate::storage::FoundFile> {
         let d = self.conn.datastore(&self.pool)?;
         self.conn.datastore_file(&d, &self.name)
     }

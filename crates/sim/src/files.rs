@@ -1,9 +1,10 @@
-//! Datastore file access over HTTP (`/folder/PATH?dcPath=DC&dsName=DS`: GET, HEAD, PUT,
+//! Datastore file access over HTTP (`/folder/PATH?dcPath=DC&dsName=DS`: GET (with `Range`,
+//! the body read from the file as it is sent), HEAD, PUT,
 //! DELETE on the real datastore directories) and console screenshots (`/screen?id=VM`, a
 //! PNG drawn for the VM, with a tiny PNG encoder of our own).
 
 use crate::inventory::{PowerState, Vm, World};
-use crate::object::{FileRequest, FileResponse};
+use crate::object::{FileRequest, FileResponse, FileSlice};
 
 /// Decodes `%XX` (and `+` as space when `plus` is set); invalid escapes stay as they are.
 fn percent_decode(s: &str, plus: bool) -> String {
@@ -102,25 +103,22 @@ pub fn folder(w: &mut World, req: &FileRequest<'_>) -> FileResponse {
                         html.into_bytes()
                     },
                     content_length: Some(len),
+                    content_range: None,
+                    file: None,
                 };
             }
             match std::fs::metadata(&real) {
-                Ok(m) if m.is_file() => {
-                    let body = if req.method == "HEAD" {
-                        Vec::new()
-                    } else {
-                        match std::fs::read(&real) {
-                            Ok(b) => b,
-                            Err(_) => return FileResponse::status(500, "Internal Server Error"),
-                        }
-                    };
-                    FileResponse {
-                        status: 200,
-                        content_type: content_type(&rel).into(),
-                        body,
-                        content_length: Some(m.len()),
-                    }
+                Ok(m) if m.is_file() && req.method == "GET" => {
+                    file_read(&real, m.len(), req.range.unwrap_or(""), content_type(&rel))
                 }
+                Ok(m) if m.is_file() => FileResponse {
+                    status: 200,
+                    content_type: content_type(&rel).into(),
+                    body: Vec::new(),
+                    content_length: Some(m.len()),
+                    content_range: None,
+                    file: None,
+                },
                 _ => FileResponse::status(404, "Not Found"),
             }
         }
@@ -173,6 +171,75 @@ pub fn folder(w: &mut World, req: &FileRequest<'_>) -> FileResponse {
     }
 }
 
+/// The bytes `[first, last]` a `Range` header asks of a file of `size` bytes: `Ok(None)`
+/// when the header is not one single byte range (the whole file is sent then, as HTTP
+/// allows), `Err(())` when the range lies beyond the file (416).
+fn parse_range(header: &str, size: u64) -> Result<Option<(u64, u64)>, ()> {
+    let Some(spec) = header.trim().strip_prefix("bytes=") else {
+        return Ok(None);
+    };
+    if spec.contains(',') {
+        return Ok(None);
+    }
+    let Some((a, b)) = spec.split_once('-') else {
+        return Ok(None);
+    };
+    let (a, b) = (a.trim(), b.trim());
+    if a.is_empty() {
+        // The last N bytes.
+        let Ok(n) = b.parse::<u64>() else {
+            return Ok(None);
+        };
+        if n == 0 || size == 0 {
+            return Err(());
+        }
+        return Ok(Some((size.saturating_sub(n), size - 1)));
+    }
+    let Ok(first) = a.parse::<u64>() else {
+        return Ok(None);
+    };
+    let last = if b.is_empty() {
+        u64::MAX
+    } else {
+        match b.parse::<u64>() {
+            Ok(l) if l >= first => l,
+            _ => return Ok(None),
+        }
+    };
+    if first >= size {
+        return Err(());
+    }
+    Ok(Some((first, last.min(size - 1))))
+}
+
+/// A GET of a file: the whole file, or with `Range` 206 and the bytes asked for, 416 past
+/// the end (a header it does not take gets the whole file). The body is read from the file
+/// as it is sent.
+fn file_read(real: &std::path::Path, size: u64, range: &str, ct: &str) -> FileResponse {
+    let (first, last, partial) = match parse_range(range, size) {
+        Err(()) => {
+            let mut r = FileResponse::status(416, "Range Not Satisfiable");
+            r.content_range = Some(format!("bytes */{size}"));
+            return r;
+        }
+        Ok(None) => (0, size.saturating_sub(1), false),
+        Ok(Some((first, last))) => (first, last, true),
+    };
+    let len = if size == 0 { 0 } else { last - first + 1 };
+    FileResponse {
+        status: if partial { 206 } else { 200 },
+        content_type: ct.into(),
+        body: Vec::new(),
+        content_length: Some(len),
+        content_range: partial.then(|| format!("bytes {first}-{last}/{size}")),
+        file: Some(FileSlice {
+            path: real.to_path_buf(),
+            offset: first,
+            len,
+        }),
+    }
+}
+
 /// Serves `/screen?id=VM`.
 pub fn screen(w: &World, req: &FileRequest<'_>) -> FileResponse {
     let Some(id) = query_param(req.query, "id") else {
@@ -191,6 +258,8 @@ pub fn screen(w: &World, req: &FileRequest<'_>) -> FileResponse {
         content_type: "image/png".into(),
         body,
         content_length: Some(len),
+        content_range: None,
+        file: None,
     }
 }
 
@@ -301,6 +370,49 @@ mod tests {
             query_param("dcPath=ha%2Ddatacenter&dsName=datastore1", "dcPath").as_deref(),
             Some("ha-datacenter")
         );
+    }
+
+    #[test]
+    fn ranges() {
+        assert_eq!(parse_range("bytes=0-9", 100), Ok(Some((0, 9))));
+        assert_eq!(parse_range("bytes=90-", 100), Ok(Some((90, 99))));
+        assert_eq!(parse_range("bytes=90-200", 100), Ok(Some((90, 99))));
+        assert_eq!(parse_range("bytes=-10", 100), Ok(Some((90, 99))));
+        assert_eq!(parse_range("bytes=100-", 100), Err(()));
+        assert_eq!(parse_range("bytes=0-1,5-6", 100), Ok(None));
+        assert_eq!(parse_range("items=0-1", 100), Ok(None));
+        assert_eq!(parse_range("bytes=9-3", 100), Ok(None));
+    }
+
+    #[test]
+    fn file_reads() {
+        let f = std::path::Path::new("/ds/data.bin");
+        let slice = |offset, len| {
+            Some(FileSlice {
+                path: f.to_path_buf(),
+                offset,
+                len,
+            })
+        };
+        let r = file_read(f, 1000, "bytes=10-19", "application/octet-stream");
+        assert_eq!(
+            (r.status, r.file, r.content_range.as_deref()),
+            (206, slice(10, 10), Some("bytes 10-19/1000"))
+        );
+        let r = file_read(f, 1000, "bytes=995-", "application/octet-stream");
+        assert_eq!((r.status, r.file), (206, slice(995, 5)));
+        let r = file_read(f, 1000, "bytes=1000-", "application/octet-stream");
+        assert_eq!(
+            (r.status, r.file, r.content_range.as_deref()),
+            (416, None, Some("bytes */1000"))
+        );
+        let r = file_read(f, 1000, "lines=1-2", "application/octet-stream");
+        assert_eq!(
+            (r.status, r.file, r.content_range),
+            (200, slice(0, 1000), None)
+        );
+        let r = file_read(f, 1000, "", "application/octet-stream");
+        assert_eq!((r.status, r.content_length), (200, Some(1000)));
     }
 
     #[test]

@@ -52,6 +52,8 @@ pub struct FileRequest<'a> {
     pub query: &'a str,
     /// The request body (uploads).
     pub body: &'a [u8],
+    /// The `Range` header of a GET (`bytes=FIRST-[LAST]`, `bytes=-SUFFIX`), if any.
+    pub range: Option<&'a str>,
 }
 
 /// The answer to a [`FileRequest`].
@@ -65,6 +67,19 @@ pub struct FileResponse {
     pub body: Vec<u8>,
     /// Content-Length to announce (HEAD answers announce the file size with an empty body).
     pub content_length: Option<u64>,
+    /// `Content-Range` of a partial answer (206) or of a 416.
+    pub content_range: Option<String>,
+    /// When set, the body is this part of a file, read as it is sent (`body` is empty), so
+    /// a disk of gigabytes is never held in memory.
+    pub file: Option<FileSlice>,
+}
+
+/// A part of a file to send as a body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileSlice {
+    pub path: std::path::PathBuf,
+    pub offset: u64,
+    pub len: u64,
 }
 
 impl FileResponse {
@@ -75,6 +90,8 @@ impl FileResponse {
             content_type: "text/plain".into(),
             body: text.as_bytes().to_vec(),
             content_length: None,
+            content_range: None,
+            file: None,
         }
     }
 }

@@ -21,7 +21,7 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::core::{lock, read, write, Core};
 use crate::inject::{Action, Injection};
-use crate::object::FileRequest;
+use crate::object::{FileRequest, FileSlice};
 use crate::service::{vim_service_versions, vim_service_wsdl};
 use crate::session::key_from_cookie;
 
@@ -94,6 +94,87 @@ impl hyper::body::Body for TruncatedBody {
             )))),
         }
     }
+}
+
+/// How much of a file a body reads at a time.
+const FILE_CHUNK: usize = 256 << 10;
+
+/// A body reading a part of a file as hyper sends it (bounded memory, whatever the size).
+struct FileBody {
+    file: tokio::fs::File,
+    left: u64,
+    buf: Vec<u8>,
+}
+
+impl hyper::body::Body for FileBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+        use std::task::Poll;
+        let this = self.get_mut();
+        if this.left == 0 {
+            return Poll::Ready(None);
+        }
+        let want = (this.left as usize).min(this.buf.len());
+        let mut rb = tokio::io::ReadBuf::new(&mut this.buf[..want]);
+        match tokio::io::AsyncRead::poll_read(std::pin::Pin::new(&mut this.file), cx, &mut rb) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Err(e)) => Poll::Ready(Some(Err(e))),
+            // The file shrank while being sent: fail the body (the connection closes).
+            Poll::Ready(Ok(())) if rb.filled().is_empty() => Poll::Ready(Some(Err(
+                std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "the file shrank"),
+            ))),
+            Poll::Ready(Ok(())) => {
+                let data = Bytes::copy_from_slice(rb.filled());
+                this.left -= data.len() as u64;
+                Poll::Ready(Some(Ok(Frame::data(data))))
+            }
+        }
+    }
+    fn is_end_stream(&self) -> bool {
+        self.left == 0
+    }
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        hyper::body::SizeHint::with_exact(self.left)
+    }
+}
+
+fn open_slice(slice: &FileSlice) -> std::io::Result<std::fs::File> {
+    use std::io::{Seek, SeekFrom};
+    let mut f = std::fs::File::open(&slice.path)?;
+    f.seek(SeekFrom::Start(slice.offset))?;
+    Ok(f)
+}
+
+fn read_slice(slice: &FileSlice) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    open_slice(slice)?.take(slice.len).read_to_end(&mut out)?;
+    Ok(out)
+}
+
+/// An answer whose body is read from `slice` as it is sent.
+fn file_response(status: u16, content_type: &str, slice: &FileSlice) -> Response<Body> {
+    let file = match open_slice(slice) {
+        Ok(f) => tokio::fs::File::from_std(f),
+        Err(_) => return full(500, "text/plain", "Internal Server Error"),
+    };
+    let body = FileBody {
+        file,
+        left: slice.len,
+        buf: vec![0; FILE_CHUNK.min(slice.len as usize)],
+    };
+    let mut r = Response::new(BodyExt::boxed(body));
+    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    if let Ok(v) = HeaderValue::from_str(content_type) {
+        r.headers_mut().insert(CONTENT_TYPE, v);
+    }
+    r.headers_mut()
+        .insert(CONTENT_LENGTH, HeaderValue::from(slice.len));
+    r
 }
 
 /// Answers one HTTP request.
@@ -211,6 +292,11 @@ pub async fn route(
                 );
                 return Ok(r);
             }
+            let range = req
+                .headers()
+                .get(hyper::header::RANGE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
             let body = match Limited::new(req.into_body(), MAX_UPLOAD).collect().await {
                 Ok(b) => b.to_bytes(),
                 Err(_) => return Ok(full(413, "text/plain", "upload too large")),
@@ -222,6 +308,7 @@ pub async fn route(
                 path: if kind == "/screen" { "" } else { sub },
                 query: &query,
                 body: &body,
+                range: range.as_deref(),
             };
             let fresp = if kind == "/screen" {
                 read(&core.world).http_screen(&freq)
@@ -243,14 +330,29 @@ pub async fn route(
                 r
             };
             let len = fresp.content_length.unwrap_or(fresp.body.len() as u64);
-            let mut resp = if matches!(fx.failure, Some(Action::Truncate)) {
-                truncated(fresp.status, &fresp.content_type, Bytes::from(fresp.body))
-            } else {
-                full(fresp.status, &fresp.content_type, fresp.body)
+            let content_range = fresp
+                .content_range
+                .as_deref()
+                .and_then(|v| HeaderValue::from_str(v).ok());
+            let truncate = matches!(fx.failure, Some(Action::Truncate));
+            let mut resp = match (&fresp.file, truncate) {
+                (Some(slice), false) => file_response(fresp.status, &fresp.content_type, slice),
+                // An injected truncation needs the bytes at hand (tests use small files).
+                (Some(slice), true) => match read_slice(slice) {
+                    Ok(b) => truncated(fresp.status, &fresp.content_type, Bytes::from(b)),
+                    Err(_) => full(500, "text/plain", "Internal Server Error"),
+                },
+                (None, true) => {
+                    truncated(fresp.status, &fresp.content_type, Bytes::from(fresp.body))
+                }
+                (None, false) => full(fresp.status, &fresp.content_type, fresp.body),
             };
             if method == Method::HEAD {
                 resp.headers_mut()
                     .insert(CONTENT_LENGTH, HeaderValue::from(len));
+            }
+            if let Some(v) = content_range {
+                resp.headers_mut().insert(hyper::header::CONTENT_RANGE, v);
             }
             Ok(resp)
         }

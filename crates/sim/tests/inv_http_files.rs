@@ -147,3 +147,43 @@ fn inv_screen_png_of_running_vm() {
     let r = c.request("GET", "/screen?id=999", &[], b"").unwrap();
     assert_eq!(r.status, 404);
 }
+
+#[test]
+fn inv_folder_ranges() {
+    let sim = TestSim::start(SimConfig {
+        tls: Tls::Off,
+        ..SimConfig::default()
+    });
+    let mut c = session(&sim);
+    let path = "/folder/web01/web01.vmx?dcPath=ha-datacenter&dsName=datastore1";
+    let whole = c.request("GET", path, &[], b"").unwrap().body;
+    let size = whole.len();
+    let r = c
+        .request("GET", path, &[("Range", "bytes=2-11")], b"")
+        .unwrap();
+    assert_eq!(r.status, 206);
+    assert_eq!(r.body, whole[2..12]);
+    assert_eq!(
+        r.header("content-range").map(str::to_string),
+        Some(format!("bytes 2-11/{size}"))
+    );
+    assert_eq!(r.header("content-length"), Some("10"));
+    let r = c
+        .request("GET", path, &[("Range", "bytes=-5")], b"")
+        .unwrap();
+    assert_eq!((r.status, r.body.as_str()), (206, &whole[size - 5..]));
+    let past = format!("bytes={size}-");
+    let r = c
+        .request("GET", path, &[("Range", past.as_str())], b"")
+        .unwrap();
+    assert_eq!(r.status, 416);
+    assert_eq!(
+        r.header("content-range").map(str::to_string),
+        Some(format!("bytes */{size}"))
+    );
+    // Several ranges at once are not taken: the whole file.
+    let r = c
+        .request("GET", path, &[("Range", "bytes=0-1,4-5")], b"")
+        .unwrap();
+    assert_eq!((r.status, r.body), (200, whole));
+}

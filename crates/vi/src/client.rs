@@ -294,7 +294,7 @@ impl Client {
         }
     }
 
-    fn cookie_header(&self) -> Option<String> {
+    pub(crate) fn cookie_header(&self) -> Option<String> {
         let c = self.inner.cookies.lock().ok()?;
         if c.is_empty() {
             return None;
@@ -305,6 +305,23 @@ impl Client {
                 .collect::<Vec<_>>()
                 .join("; "),
         )
+    }
+
+    /// Keeps the cookies a response sets.
+    pub(crate) fn take_cookies(&self, headers: &http::HeaderMap) {
+        for v in headers.get_all(http::header::SET_COOKIE) {
+            if let Ok(v) = v.to_str() {
+                self.set_cookie_pair(v);
+            }
+        }
+    }
+
+    pub(crate) fn transport(&self) -> &Transport {
+        &self.inner.transport
+    }
+
+    pub(crate) fn count_request(&self) {
+        self.inner.requests.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Remembers credentials for renewing an expired session (no request is sent).

@@ -37,7 +37,9 @@
 //!   [`Client::about`], [`Client::login`], [`Client::logout`], [`Client::close`],
 //!   [`Client::request_count`], [`Client::session_cookie`], [`Client::with_session_cookie`],
 //!   [`Client::saved_session`] / [`Client::resume`] (no request at all), [`Client::set_credentials`].
-//! - Files: [`Client::get_file`], [`Client::put_file`], [`datastore_file_path`].
+//! - Files: [`Client::get_file`], [`Client::put_file`], [`datastore_file_path`]; streamed
+//!   (bounded memory, for disks): [`Client::get_file_stream`] ([`ByteRange`] as HTTP
+//!   `Range`) giving a [`FileDownload`], [`Client::put_file_stream`] giving a [`FileUpload`].
 //! - Property collector: [`Client::retrieve_paged`], [`Client::retrieve_objects`],
 //!   [`Client::object_properties`], [`Client::container_view_objects`],
 //!   [`Client::find_by_inventory_path`] etc. (generated SearchIndex calls); [`ObjectContent::get`].
@@ -53,6 +55,7 @@ pub mod fault;
 mod generated;
 pub mod property;
 pub mod soap;
+pub mod stream;
 pub mod task;
 mod transport;
 
@@ -62,5 +65,6 @@ pub use error::{BlockedTask, Error, QuestionError};
 pub use fault::Fault;
 pub use generated::*;
 pub use property::Pages;
+pub use stream::{ByteRange, FileDownload, FileUpload};
 pub use task::QuestionPolicy;
 pub use transport::{Proxy, ProxyKind};

@@ -282,7 +282,7 @@ impl Transport {
         })
     }
 
-    fn target(&self) -> String {
+    pub(crate) fn target(&self) -> String {
         addr_of(&self.endpoint.host, self.endpoint.port)
     }
 
@@ -365,7 +365,13 @@ impl Transport {
         }
     }
 
-    async fn connect(&self) -> Result<SendRequest<Full<Bytes>>, Error> {
+    /// Opens a new connection (TCP, proxy, TLS) for requests with bodies of type `B`.
+    pub(crate) async fn connect<B>(&self) -> Result<SendRequest<B>, Error>
+    where
+        B: hyper::body::Body + Send + 'static,
+        B::Data: Send,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
         let fut = async {
             let stream = self.open_stream().await?;
             let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
@@ -409,25 +415,8 @@ impl Transport {
             },
             _ => self.connect().await?,
         };
-        let absolute =
-            matches!(&self.proxy, Some(p) if p.kind == ProxyKind::Http) && !self.endpoint.https;
-        let uri = if absolute {
-            format!("http://{}{}", self.target(), path_and_query)
-        } else {
-            path_and_query.to_string()
-        };
         let build = |body: Bytes| -> Result<hyper::Request<Full<Bytes>>, Error> {
-            let mut b = hyper::Request::builder()
-                .method(method.clone())
-                .uri(uri.as_str())
-                .header("Host", self.target())
-                .header("User-Agent", concat!("esxvirt/", env!("CARGO_PKG_VERSION")))
-                .header("Connection", "keep-alive");
-            for (k, v) in headers {
-                b = b.header(*k, v.as_str());
-            }
-            b.body(Full::new(body))
-                .map_err(|e| Error::Config(format!("bad request for {path_and_query}: {e}")))
+            self.request(method.clone(), path_and_query, headers, Full::new(body))
         };
         let timeout = self.request_timeout;
         let limit = self.max_response_bytes;
@@ -468,7 +457,41 @@ impl Transport {
         }
     }
 
-    fn conn_error(&self, e: hyper::Error) -> Error {
+    /// A request for `path_and_query` with the headers every request carries (the
+    /// absolute form when going through an HTTP proxy to a plain-HTTP server).
+    pub(crate) fn request<B>(
+        &self,
+        method: http::Method,
+        path_and_query: &str,
+        headers: &[(&'static str, String)],
+        body: B,
+    ) -> Result<hyper::Request<B>, Error> {
+        let absolute =
+            matches!(&self.proxy, Some(p) if p.kind == ProxyKind::Http) && !self.endpoint.https;
+        let uri = if absolute {
+            format!("http://{}{}", self.target(), path_and_query)
+        } else {
+            path_and_query.to_string()
+        };
+        let mut b = hyper::Request::builder()
+            .method(method)
+            .uri(uri.as_str())
+            .header("Host", self.target())
+            .header("User-Agent", concat!("esxvirt/", env!("CARGO_PKG_VERSION")))
+            .header("Connection", "keep-alive");
+        for (k, v) in headers {
+            b = b.header(*k, v.as_str());
+        }
+        b.body(body)
+            .map_err(|e| Error::Config(format!("bad request for {path_and_query}: {e}")))
+    }
+
+    /// The limit for one request, and for each wait of a streamed transfer.
+    pub(crate) fn request_timeout(&self) -> Duration {
+        self.request_timeout
+    }
+
+    pub(crate) fn conn_error(&self, e: hyper::Error) -> Error {
         let mut reason = e.to_string();
         let mut src = std::error::Error::source(&e);
         while let Some(s) = src {

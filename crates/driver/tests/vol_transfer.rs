@@ -1,0 +1,388 @@
+//! Volume downloads and uploads (StorageVol::download / upload) against esxsim, started
+//! in-process on a loopback port with its datastores in a directory of the test's own: the
+//! bytes on the datastore and the bytes that come back are compared whole.
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::options;
+use esxvirt_driver::{Connection, ErrorCode, Progress};
+use esxvirt_sim::{InventorySource, RunningSim, SimConfig, Simulator, Tls};
+
+struct Sim {
+    sim: Option<RunningSim>,
+    rt: tokio::runtime::Runtime,
+    files: PathBuf,
+}
+
+impl Sim {
+    fn start(name: &str) -> Sim {
+        Sim::start_with(name, InventorySource::DefaultEsx)
+    }
+    fn start_with(name: &str, inventory: InventorySource) -> Sim {
+        let files =
+            std::env::temp_dir().join(format!("esxvirt-voltransfer-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&files);
+        std::fs::create_dir_all(&files).expect("files dir");
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let config = SimConfig {
+            inventory,
+            tls: Tls::SelfSigned,
+            files_dir: Some(files.clone()),
+            ..SimConfig::default()
+        };
+        let sim = rt
+            .block_on(Simulator::start(config))
+            .expect("esxsim starts");
+        Sim {
+            sim: Some(sim),
+            rt,
+            files,
+        }
+    }
+    fn uri(&self) -> String {
+        let addr = self.sim.as_ref().expect("running").addr();
+        format!("esx://root@{addr}/?no_verify=1")
+    }
+    fn vpx(&self) -> String {
+        let addr = self.sim.as_ref().expect("running").addr();
+        format!("vpx://root@{addr}/dc1/cluster1/esx-01.example.com?no_verify=1")
+    }
+    fn stop(&mut self) {
+        if let Some(s) = self.sim.take() {
+            self.rt.block_on(s.shutdown());
+        }
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        self.stop();
+        let _ = std::fs::remove_dir_all(&self.files);
+    }
+}
+
+/// Deterministic pseudo-random bytes (xorshift), so a misplaced block shows.
+fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    let mut out = Vec::with_capacity(len + 8);
+    while out.len() < len {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        out.extend_from_slice(&x.to_le_bytes());
+    }
+    out.truncate(len);
+    out
+}
+
+fn create_disk(conn: &Connection, name: &str, mib: u64) {
+    let pool = conn
+        .storage_pool_lookup_by_name("datastore1")
+        .expect("pool");
+    pool.storage_vol_create_xml(
+        &format!(
+            "<volume><name>{name}</name><capacity unit='M'>{mib}</capacity>\
+             <target><format type='vmdk'/></target></volume>"
+        ),
+        0,
+    )
+    .expect("vol-create");
+}
+
+fn download(conn: &Connection, vol: &str, offset: u64, length: u64) -> Vec<u8> {
+    let v = conn
+        .storage_pool_lookup_by_name("datastore1")
+        .expect("pool")
+        .storage_vol_lookup_by_name(vol)
+        .expect("vol");
+    let mut out = Vec::new();
+    let n = v
+        .download(&mut out, offset, length, 0, &mut |_| {})
+        .expect("download");
+    assert_eq!(n, out.len() as u64);
+    out
+}
+
+#[test]
+fn vmdk_round_trip_through_the_flat_extent() {
+    let sim = Sim::start("vmdk");
+    let conn = Connection::open(&sim.uri(), &options("root", "password")).expect("open");
+    create_disk(&conn, "xfer/disk.vmdk", 4);
+    let cap = 4 << 20;
+    let data = noise(3_000_001, 7);
+    let vol = conn
+        .storage_pool_lookup_by_name("datastore1")
+        .expect("pool")
+        .storage_vol_lookup_by_name("xfer/disk.vmdk")
+        .expect("vol");
+    let mut seen = Vec::new();
+    let sent = vol
+        .upload(
+            &mut data.as_slice(),
+            data.len() as u64,
+            0,
+            0,
+            0,
+            &mut |p: Progress| seen.push(p),
+        )
+        .expect("upload");
+    // The extent keeps the disk's capacity: the data, then zeros.
+    assert_eq!(sent, cap);
+    let mut expect = data.clone();
+    expect.resize(cap as usize, 0);
+    let flat = std::fs::read(sim.files.join("datastore1/xfer/disk-flat.vmdk")).expect("flat");
+    assert!(flat == expect, "the flat extent holds the uploaded data");
+    let desc = std::fs::read_to_string(sim.files.join("datastore1/xfer/disk.vmdk")).expect("desc");
+    assert!(desc.starts_with("# Disk DescriptorFile"), "{desc}");
+    assert_eq!(seen.first().map(|p| p.done), Some(0));
+    assert_eq!(
+        seen.last().copied(),
+        Some(Progress {
+            done: cap,
+            total: Some(cap)
+        })
+    );
+    assert!(seen.windows(2).all(|w| w[0].done <= w[1].done));
+
+    assert!(download(&conn, "xfer/disk.vmdk", 0, 0) == expect);
+    assert_eq!(
+        download(&conn, "xfer/disk.vmdk", 1000, 5000),
+        &expect[1000..6000]
+    );
+    assert_eq!(
+        download(&conn, "xfer/disk.vmdk", 2_999_990, 0),
+        &expect[2_999_990..]
+    );
+    assert_eq!(
+        download(&conn, "xfer/disk.vmdk", cap - 10, 100),
+        &expect[cap as usize - 10..]
+    );
+    assert!(download(&conn, "xfer/disk.vmdk", cap + 1, 0).is_empty());
+}
+
+#[test]
+fn plain_files_are_replaced_whole() {
+    let sim = Sim::start("iso");
+    let dir = sim.files.join("datastore1/isos");
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::write(dir.join("boot.iso"), noise(100_000, 3)).expect("iso");
+    let conn = Connection::open(&sim.uri(), &options("root", "password")).expect("open");
+    let vol = conn
+        .storage_pool_lookup_by_name("datastore1")
+        .expect("pool")
+        .storage_vol_lookup_by_name("isos/boot.iso")
+        .expect("vol");
+    let data = noise(1_234_567, 11);
+    let sent = vol
+        .upload(
+            &mut data.as_slice(),
+            data.len() as u64,
+            0,
+            0,
+            0,
+            &mut |_| {},
+        )
+        .expect("upload");
+    assert_eq!(sent, data.len() as u64);
+    assert!(std::fs::read(dir.join("boot.iso")).expect("iso") == data);
+    assert!(download(&conn, "isos/boot.iso", 0, 0) == data);
+    let mut seen = None;
+    let mut out = Vec::new();
+    vol.download(&mut out, 10, 20, 0, &mut |p| seen = Some(p))
+        .expect("ranged download");
+    assert_eq!(out, &data[10..30]);
+    assert_eq!(
+        seen,
+        Some(Progress {
+            done: 20,
+            total: Some(20)
+        })
+    );
+}
+
+#[test]
+fn refusals_and_missing_volumes() {
+    let sim = Sim::start("refuse");
+    let conn = Connection::open(&sim.uri(), &options("root", "password")).expect("open");
+    create_disk(&conn, "small/s.vmdk", 1);
+    let pool = conn
+        .storage_pool_lookup_by_name("datastore1")
+        .expect("pool");
+    let vol = pool
+        .storage_vol_lookup_by_name("small/s.vmdk")
+        .expect("vol");
+    let data = noise(10, 1);
+    let e = vol
+        .upload(&mut data.as_slice(), 10, 5, 0, 0, &mut |_| {})
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::OperationUnsupported);
+    assert_eq!(
+        e.to_string(),
+        "Operation not supported: the datastore HTTP interface replaces whole files: uploads cannot take an offset or a length"
+    );
+    let big = noise((1 << 20) + 1, 2);
+    let e = vol
+        .upload(&mut big.as_slice(), big.len() as u64, 0, 0, 0, &mut |_| {})
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InvalidArg);
+    assert_eq!(
+        e.to_string(),
+        "invalid argument: the data (1048577 bytes) does not fit the volume 'small/s.vmdk' of 1048576 bytes"
+    );
+    let e = vol
+        .download(&mut Vec::new(), 0, 0, 2, &mut |_| {})
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InvalidArg, "{e}");
+
+    for name in ["nodir/missing.vmdk", "missing.iso"] {
+        let missing = pool.storage_vol_lookup_by_name(name).expect("handle");
+        let e = missing
+            .download(&mut Vec::new(), 0, 0, 0, &mut |_| {})
+            .unwrap_err();
+        assert_eq!(
+            (e.code(), e.to_string()),
+            (
+                ErrorCode::NoStorageVol,
+                format!("Storage volume not found: No storage volume with key or path '[datastore1] {name}'")
+            )
+        );
+        let e = missing
+            .upload(&mut data.as_slice(), 10, 0, 0, 0, &mut |_| {})
+            .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::NoStorageVol, "{e}");
+    }
+    // Nothing was created by the failed uploads.
+    assert!(!sim.files.join("datastore1/missing.iso").exists());
+    assert_eq!(
+        std::fs::metadata(sim.files.join("datastore1/small/s-flat.vmdk"))
+            .expect("flat")
+            .len(),
+        1 << 20
+    );
+}
+
+#[test]
+fn a_server_stopped_mid_download_is_an_error() {
+    let mut sim = Sim::start("stop");
+    let conn = Connection::open(&sim.uri(), &options("root", "password")).expect("open");
+    // Large enough that socket buffers cannot hold what is left when the server stops.
+    create_disk(&conn, "big/big.vmdk", 64);
+    let vol = conn
+        .storage_pool_lookup_by_name("datastore1")
+        .expect("pool")
+        .storage_vol_lookup_by_name("big/big.vmdk")
+        .expect("vol");
+    let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+    // The server is stopped from another thread once the first bytes arrived; the download
+    // waits for that before reading on.
+    let stopper = std::thread::spawn(move || {
+        if stop_rx.recv().is_ok() {
+            sim.stop();
+        }
+        let _ = done_tx.send(());
+        sim
+    });
+    let mut got = Vec::new();
+    let mut asked = false;
+    let e = vol
+        .download(&mut got, 0, 0, 0, &mut |p| {
+            if p.done > 0 && !asked {
+                asked = true;
+                let _ = stop_tx.send(());
+                let _ = done_rx.recv();
+            }
+        })
+        .unwrap_err();
+    assert!(asked, "the download started");
+    assert_eq!(e.code(), ErrorCode::OperationFailed, "{e}");
+    assert!(
+        e.to_string()
+            .starts_with("operation failed: connection to 127.0.0.1:"),
+        "{e}"
+    );
+    assert!((got.len() as u64) < 64 << 20);
+    drop(stopper.join().expect("stopper"));
+}
+
+#[test]
+fn a_server_stopped_mid_upload_is_an_error() {
+    let mut sim = Sim::start("stopup");
+    let conn = Connection::open(&sim.uri(), &options("root", "password")).expect("open");
+    create_disk(&conn, "up/up.vmdk", 64);
+    let vol = conn
+        .storage_pool_lookup_by_name("datastore1")
+        .expect("pool")
+        .storage_vol_lookup_by_name("up/up.vmdk")
+        .expect("vol");
+    let files = sim.files.clone();
+    let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+    let stopper = std::thread::spawn(move || {
+        if stop_rx.recv().is_ok() {
+            sim.stop();
+        }
+        let _ = done_tx.send(());
+        sim
+    });
+    let data = noise(64 << 20, 9);
+    let mut asked = false;
+    let e = vol
+        .upload(&mut data.as_slice(), data.len() as u64, 0, 0, 0, &mut |p| {
+            if p.done > 0 && !asked {
+                asked = true;
+                let _ = stop_tx.send(());
+                let _ = done_rx.recv();
+            }
+        })
+        .unwrap_err();
+    assert!(asked, "the upload started");
+    assert_eq!(e.code(), ErrorCode::OperationFailed, "{e}");
+    assert!(
+        e.to_string()
+            .starts_with("operation failed: connection to 127.0.0.1:"),
+        "{e}"
+    );
+    // The disk was not replaced by a partial body.
+    let flat = files.join("datastore1/up/up-flat.vmdk");
+    assert_eq!(std::fs::metadata(&flat).expect("flat").len(), 64 << 20);
+    assert!(std::fs::read(&flat).expect("flat").iter().all(|&b| b == 0));
+    drop(stopper.join().expect("stopper"));
+}
+
+#[test]
+fn through_vcenter_the_datacenter_path_goes_along() {
+    let sim = Sim::start_with("vpx", InventorySource::DefaultVCenter);
+    let conn = Connection::open(&sim.vpx(), &options("root", "password")).expect("open vpx");
+    let pools = conn.list_storage_pools().expect("pools");
+    let pool = conn.storage_pool_lookup_by_name(&pools[0]).expect("pool");
+    pool.storage_vol_create_xml(
+        "<volume><name>vc/d.vmdk</name><capacity unit='M'>1</capacity>\
+         <target><format type='vmdk'/></target></volume>",
+        0,
+    )
+    .expect("vol-create");
+    let vol = pool.storage_vol_lookup_by_name("vc/d.vmdk").expect("vol");
+    let data = noise(1 << 20, 4);
+    vol.upload(
+        &mut data.as_slice(),
+        data.len() as u64,
+        0,
+        0,
+        0,
+        &mut |_| {},
+    )
+    .expect("upload");
+    let mut back = Vec::new();
+    vol.download(&mut back, 0, 0, 0, &mut |_| {})
+        .expect("download");
+    assert!(back == data);
+    let flat = sim.files.join(&pools[0]).join("vc/d-flat.vmdk");
+    assert!(std::fs::read(flat).expect("flat") == data);
+}
