@@ -44,7 +44,8 @@ pub use filesystem::{Filesystem, FsAccessMode, FsType};
 pub use graphics::{Graphics, GraphicsListen, VncGraphics};
 pub use interface::{Interface, InterfaceSource, Mac, MacType, NetModel};
 pub use postparse::{
-    default_drive_address, disk_name_to_index, drive_address_for_index, insert_controller,
+    default_drive_address, disk_name_index_wrapping, disk_name_to_index, drive_address_for_index,
+    insert_controller,
 };
 pub use values::{CpuSet, MacAddr, Uuid};
 pub use video::{MemBalloon, Video, VideoModel};
