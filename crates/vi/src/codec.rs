@@ -39,7 +39,16 @@ pub enum DecodeError {
     /// The document is XML but not the expected shape.
     #[error("{0}")]
     Unexpected(String),
+    /// Elements nested deeper than [`MAX_DEPTH`].
+    #[error("the XML document nests elements more than {0} levels deep")]
+    TooDeep(usize),
 }
+
+/// How deeply elements may nest. Typed decoding recurses once per level, so without a bound a
+/// small hostile document (`<parent>` a hundred thousand times) would overflow the stack; real
+/// vSphere documents stay far below it (a disk backing or snapshot tree gains a level per
+/// snapshot, and vSphere supports 32 snapshots in a chain).
+pub const MAX_DEPTH: usize = 256;
 
 /// One start (or empty) element: its local name, the local part of its `xsi:type`, its
 /// unprefixed `type` attribute (managed object references), and whether it is empty.
@@ -281,6 +290,9 @@ impl<'a> XmlReader<'a> {
             }
             Ok(Token::Empty(tag))
         } else {
+            if depth > MAX_DEPTH {
+                return Err(DecodeError::TooDeep(MAX_DEPTH));
+            }
             self.open.push(name);
             Ok(Token::Start(tag))
         }
@@ -592,6 +604,18 @@ pub fn decode_struct<'x, T: DataObject + Default>(
         }
     }
     Ok(v)
+}
+
+/// [`decode_struct`] into a box, as `Value` holds data objects. Kept out of line so that the
+/// caller's frame holds only the box: `Value::decode_named` has an arm per type, and inlined
+/// (or, without optimisation, merely called) each arm would reserve stack for its whole type,
+/// making every level of a nested anyType value cost over 100 KiB of stack.
+#[inline(never)]
+pub fn decode_boxed<'x, T: DataObject + Default>(
+    r: &mut XmlReader<'x>,
+    tag: &Tag<'x>,
+) -> Result<Box<T>, DecodeError> {
+    decode_struct(r, tag).map(Box::new)
 }
 
 /// Decodes the items of an `ArrayOfX` value (each child element is one item).
