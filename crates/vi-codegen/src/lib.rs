@@ -814,7 +814,7 @@ impl<'a> Gen<'a> {
                 d.name
             );
         }
-        o.push_str("            other => {\n                let type_name = String::from_utf8_lossy(other).into_owned();\n                let xml = r.raw_content(tag)?;\n                return Ok(Self::Unknown { type_name, xml });\n            }\n        };\n        decoder(r, tag)\n    }\n}\n");
+        o.push_str("            other => {\n                // The name is an attribute value: unescape it, as encoding escapes it.\n                let type_name = crate::codec::unescape_attr(other)?;\n                let xml = r.raw_content(tag)?;\n                return Ok(Self::Unknown { type_name, xml });\n            }\n        };\n        decoder(r, tag)\n    }\n}\n");
 
         // encode
         o.push_str("impl Encode for Value {\n    fn encode(&self, w: &mut XmlWriter, name: &str) {\n        match self {\n            Self::None => w.empty(name),\n");

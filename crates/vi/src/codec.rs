@@ -1065,6 +1065,31 @@ mod tests {
         assert_eq!(v2.parent.unwrap().file_name, "[ds] a/base.vmdk");
     }
 
+    /// Found by fuzzing: the type name of an unknown anyType value was kept escaped, so
+    /// encoding it escaped it again (`&gt;` became `&amp;gt;`) and encode/decode drifted.
+    #[test]
+    fn unknown_type_names_are_unescaped() {
+        let xml = r#"<val xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="Odd/&gt;&amp;Type"><a>1</a></val>"#;
+        let v = doc::<Value>(xml);
+        assert_eq!(v.type_name(), "Odd/>&Type");
+        let mut w = XmlWriter::new();
+        v.encode(&mut w, "val");
+        let again = format!(
+            "<r xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">{}</r>",
+            w.buf
+        );
+        let mut r = XmlReader::new(again.as_bytes());
+        r.root().unwrap();
+        let child = r.next_child().unwrap().unwrap();
+        assert_eq!(Value::decode(&mut r, &child).unwrap(), v);
+        // An entity the type name cannot hold is an error, as anywhere else.
+        let bad = r#"<val xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="a&b;"/>"#;
+        assert!(matches!(
+            decode_document::<Value>(bad.as_bytes()),
+            Err(DecodeError::Entity(_))
+        ));
+    }
+
     #[test]
     fn dtd_and_unknown_entities_are_refused() {
         let xml = r#"<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e "boom">]><x>&e;</x>"#;
