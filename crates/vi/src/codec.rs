@@ -5,7 +5,8 @@
 //! Tolerance rules (real servers differ): `xsi:type` is recognised under any prefix bound
 //! to the XML Schema instance namespace; an element without `xsi:type` is its declared
 //! type; unknown elements are skipped; array items may or may not carry `xsi:type`; an
-//! unknown subtype decodes as the declared type. DTDs and entity declarations are refused.
+//! unknown subtype decodes as the declared type. DTDs and entity declarations are refused,
+//! and so is nesting deeper than [`MAX_DEPTH`] (the typed decoding recurses per level).
 
 use std::borrow::Cow;
 
