@@ -788,29 +788,33 @@ impl<'a> Gen<'a> {
 
         // decode
         o.push_str("impl Decode for Value {\n    fn decode<'x>(r: &mut XmlReader<'x>, tag: &Tag<'x>) -> Result<Self, DecodeError> {\n        match tag.xsi_type() {\n            Some(ty) => Value::decode_named(ty, r, tag),\n            None => decode_untyped(r, tag),\n        }\n    }\n}\n");
-        o.push_str("impl Value {\n    /// Decodes `tag` as the VI type named `ty` (an unknown name gives `Value::Unknown`).\n    pub fn decode_named<'x>(ty: &[u8], r: &mut XmlReader<'x>, tag: &Tag<'x>) -> Result<Self, DecodeError> {\n        Ok(match ty {\n");
+        // decode_named picks a decoder function by name and then calls it, so that its own
+        // stack frame stays small: with the decoding inline, an unoptimised build reserves a
+        // slot per arm (well over 100 KiB), paid again at every level of a nested value.
+        o.push_str("/// Decodes one anyType value of a known type (see `Value::decode_named`).\ntype ValueDecoder = for<'x> fn(&mut XmlReader<'x>, &Tag<'x>) -> Result<Value, DecodeError>;\n");
+        o.push_str("impl Value {\n    /// Decodes `tag` as the VI type named `ty` (an unknown name gives `Value::Unknown`).\n    pub fn decode_named<'x>(ty: &[u8], r: &mut XmlReader<'x>, tag: &Tag<'x>) -> Result<Self, DecodeError> {\n        let decoder: ValueDecoder = match ty {\n");
         for (x, v, _) in PRIM_VARIANTS {
             let _ = writeln!(
                 o,
-                "            b{x:?} => Self::{v}(Decode::decode(r, tag)?),\n            b\"ArrayOf{v}\" => Self::ArrayOf{v}(decode_array(r, tag)?),"
+                "            b{x:?} => |r, tag| Ok(Self::{v}(Decode::decode(r, tag)?)),\n            b\"ArrayOf{v}\" => |r, tag| Ok(Self::ArrayOf{v}(decode_array(r, tag)?)),"
             );
         }
-        o.push_str("            b\"ManagedObjectReference\" => Self::ManagedObjectReference(Decode::decode(r, tag)?),\n            b\"ArrayOfManagedObjectReference\" => Self::ArrayOfManagedObjectReference(decode_array(r, tag)?),\n            b\"anyType\" => decode_untyped(r, tag)?,\n            b\"ArrayOfAnyType\" => Self::ArrayOfAnyType(decode_array(r, tag)?),\n");
+        o.push_str("            b\"ManagedObjectReference\" => |r, tag| Ok(Self::ManagedObjectReference(Decode::decode(r, tag)?)),\n            b\"ArrayOfManagedObjectReference\" => |r, tag| Ok(Self::ArrayOfManagedObjectReference(decode_array(r, tag)?)),\n            b\"anyType\" => decode_untyped,\n            b\"ArrayOfAnyType\" => |r, tag| Ok(Self::ArrayOfAnyType(decode_array(r, tag)?)),\n");
         for e in &self.s.enums {
             let _ = writeln!(
                 o,
-                "            b{0:?} => Self::{0}(Decode::decode(r, tag)?),\n            b\"ArrayOf{0}\" => Self::ArrayOf{0}(decode_array(r, tag)?),",
+                "            b{0:?} => |r, tag| Ok(Self::{0}(Decode::decode(r, tag)?)),\n            b\"ArrayOf{0}\" => |r, tag| Ok(Self::ArrayOf{0}(decode_array(r, tag)?)),",
                 e.name
             );
         }
         for d in &self.s.data {
             let _ = writeln!(
                 o,
-                "            b{0:?} => Self::{0}(Box::new(decode_struct(r, tag)?)),\n            b\"ArrayOf{0}\" => Self::ArrayOf{0}(decode_array(r, tag)?),",
+                "            b{0:?} => |r, tag| Ok(Self::{0}(decode_boxed(r, tag)?)),\n            b\"ArrayOf{0}\" => |r, tag| Ok(Self::ArrayOf{0}(decode_array(r, tag)?)),",
                 d.name
             );
         }
-        o.push_str("            other => {\n                let type_name = String::from_utf8_lossy(other).into_owned();\n                let xml = r.raw_content(tag)?;\n                Self::Unknown { type_name, xml }\n            }\n        })\n    }\n}\n");
+        o.push_str("            other => {\n                // The name is an attribute value: unescape it, as encoding escapes it.\n                let type_name = crate::codec::unescape_attr(other)?;\n                let xml = r.raw_content(tag)?;\n                return Ok(Self::Unknown { type_name, xml });\n            }\n        };\n        decoder(r, tag)\n    }\n}\n");
 
         // encode
         o.push_str("impl Encode for Value {\n    fn encode(&self, w: &mut XmlWriter, name: &str) {\n        match self {\n            Self::None => w.empty(name),\n");

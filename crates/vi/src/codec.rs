@@ -5,7 +5,8 @@
 //! Tolerance rules (real servers differ): `xsi:type` is recognised under any prefix bound
 //! to the XML Schema instance namespace; an element without `xsi:type` is its declared
 //! type; unknown elements are skipped; array items may or may not carry `xsi:type`; an
-//! unknown subtype decodes as the declared type. DTDs and entity declarations are refused.
+//! unknown subtype decodes as the declared type. DTDs and entity declarations are refused,
+//! and so is nesting deeper than [`MAX_DEPTH`] (the typed decoding recurses per level).
 
 use std::borrow::Cow;
 
@@ -39,7 +40,16 @@ pub enum DecodeError {
     /// The document is XML but not the expected shape.
     #[error("{0}")]
     Unexpected(String),
+    /// Elements nested deeper than [`MAX_DEPTH`].
+    #[error("the XML document nests elements more than {0} levels deep")]
+    TooDeep(usize),
 }
+
+/// How deeply elements may nest. Typed decoding recurses once per level, so without a bound a
+/// small hostile document (`<parent>` a hundred thousand times) would overflow the stack; real
+/// vSphere documents stay far below it (a disk backing or snapshot tree gains a level per
+/// snapshot, and vSphere supports 32 snapshots in a chain).
+pub const MAX_DEPTH: usize = 256;
 
 /// One start (or empty) element: its local name, the local part of its `xsi:type`, its
 /// unprefixed `type` attribute (managed object references), and whether it is empty.
@@ -281,6 +291,9 @@ impl<'a> XmlReader<'a> {
             }
             Ok(Token::Empty(tag))
         } else {
+            if depth > MAX_DEPTH {
+                return Err(DecodeError::TooDeep(MAX_DEPTH));
+            }
             self.open.push(name);
             Ok(Token::Start(tag))
         }
@@ -592,6 +605,18 @@ pub fn decode_struct<'x, T: DataObject + Default>(
         }
     }
     Ok(v)
+}
+
+/// [`decode_struct`] into a box, as `Value` holds data objects. Kept out of line so that the
+/// caller's frame holds only the box: `Value::decode_named` has an arm per type, and inlined
+/// (or, without optimisation, merely called) each arm would reserve stack for its whole type,
+/// making every level of a nested anyType value cost over 100 KiB of stack.
+#[inline(never)]
+pub fn decode_boxed<'x, T: DataObject + Default>(
+    r: &mut XmlReader<'x>,
+    tag: &Tag<'x>,
+) -> Result<Box<T>, DecodeError> {
+    decode_struct(r, tag).map(Box::new)
 }
 
 /// Decodes the items of an `ArrayOfX` value (each child element is one item).
@@ -1039,6 +1064,31 @@ mod tests {
             panic!()
         };
         assert_eq!(v2.parent.unwrap().file_name, "[ds] a/base.vmdk");
+    }
+
+    /// Found by fuzzing: the type name of an unknown anyType value was kept escaped, so
+    /// encoding it escaped it again (`&gt;` became `&amp;gt;`) and encode/decode drifted.
+    #[test]
+    fn unknown_type_names_are_unescaped() {
+        let xml = r#"<val xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="Odd/&gt;&amp;Type"><a>1</a></val>"#;
+        let v = doc::<Value>(xml);
+        assert_eq!(v.type_name(), "Odd/>&Type");
+        let mut w = XmlWriter::new();
+        v.encode(&mut w, "val");
+        let again = format!(
+            "<r xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">{}</r>",
+            w.buf
+        );
+        let mut r = XmlReader::new(again.as_bytes());
+        r.root().unwrap();
+        let child = r.next_child().unwrap().unwrap();
+        assert_eq!(Value::decode(&mut r, &child).unwrap(), v);
+        // An entity the type name cannot hold is an error, as anywhere else.
+        let bad = r#"<val xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="a&b;"/>"#;
+        assert!(matches!(
+            decode_document::<Value>(bad.as_bytes()),
+            Err(DecodeError::Entity(_))
+        ));
     }
 
     #[test]

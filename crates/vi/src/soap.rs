@@ -294,6 +294,54 @@ mod tests {
         }
     }
 
+    /// A response nested `depth` levels deep in `open`/`close` inside a property value.
+    fn nested_value(ty: &str, open: &str, close: &str, depth: usize) -> Vec<u8> {
+        let mut xml = String::from(ENVELOPE_START);
+        xml.push_str("<RetrievePropertiesExResponse xmlns=\"urn:vim25\"><returnval><objects>");
+        xml.push_str("<obj type=\"VirtualMachine\">1</obj><propSet><name>p</name>");
+        xml.push_str(&format!("<val xsi:type=\"{ty}\">"));
+        xml.push_str(&open.repeat(depth));
+        xml.push_str(&close.repeat(depth));
+        xml.push_str("</val></propSet></objects></returnval></RetrievePropertiesExResponse>");
+        xml.push_str(ENVELOPE_END);
+        xml.into_bytes()
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        use crate::generated::RetrieveResult;
+        for (ty, open, close) in [
+            ("VirtualDiskFlatVer2BackingInfo", "<parent>", "</parent>"),
+            (
+                "ArrayOfAnyType",
+                "<anyType xsi:type=\"ArrayOfAnyType\">",
+                "</anyType>",
+            ),
+            ("VirtualMachineConfigInfo", "<x>", "</x>"),
+        ] {
+            let xml = nested_value(ty, open, close, 100_000);
+            let err = decode_response::<RetrieveResult>(&xml, "RetrievePropertiesEx")
+                .err()
+                .unwrap_or_else(|| panic!("{ty}: 100,000 levels decoded"));
+            assert_eq!(
+                err.to_string(),
+                "invalid response to RetrievePropertiesEx: the XML document nests elements \
+                 more than 256 levels deep",
+                "{ty}"
+            );
+            // Just inside the limit decodes, on a thread with a small (2 MiB) stack and
+            // without optimisation: the limit is low enough for the recursion it allows.
+            let inside = nested_value(ty, open, close, crate::codec::MAX_DEPTH - 8);
+            let ok = std::thread::Builder::new()
+                .stack_size(2 << 20)
+                .spawn(move || {
+                    decode_response::<RetrieveResult>(&inside, "RetrievePropertiesEx").is_ok()
+                })
+                .and_then(|t| t.join().map_err(|_| std::io::Error::other("panicked")));
+            assert!(matches!(ok, Ok(true)), "{ty}: {ok:?}");
+        }
+    }
+
     #[test]
     fn schema_covers_the_issue_methods() {
         let names: Vec<&str> = crate::generated::METHODS.iter().map(|m| m.name).collect();

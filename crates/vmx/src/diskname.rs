@@ -16,27 +16,9 @@ pub(crate) fn index_to_disk_name(index: u32, prefix: &str) -> String {
 }
 
 /// The index of a disk name like `sdab` or `hda3` (trailing partition digits ignored), as
-/// libvirt computes it; `None` for names that are not disk names.
-pub(crate) fn disk_name_to_index(name: &str) -> Option<u32> {
-    const PREFIXES: [&str; 6] = ["fd", "hd", "vd", "sd", "xvd", "ubd"];
-    let rest = PREFIXES.iter().find_map(|p| name.strip_prefix(p))?;
-    let letters = rest.bytes().take_while(u8::is_ascii_lowercase).count();
-    if letters == 0 {
-        return None;
-    }
-    let digits = &rest[letters..];
-    if !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let mut index: u64 = 0;
-    for (i, b) in rest.bytes().take(letters).enumerate() {
-        index = (index + u64::from(i > 0)) * 26 + u64::from(b - b'a');
-        if index > u64::from(i32::MAX as u32) {
-            return None;
-        }
-    }
-    u32::try_from(index).ok()
-}
+/// libvirt computes it; `None` for names that are not disk names. The XML crate's reading of
+/// target names, so that both crates accept and refuse the same names.
+pub(crate) use esxvirt_xml::domain::disk_name_to_index;
 
 /// The drive address libvirt assigns to a disk from its target name's index.
 pub(crate) use esxvirt_xml::domain::drive_address_for_index as assign_address;
@@ -65,6 +47,7 @@ mod tests {
         assert_eq!(disk_name_to_index("sda1x"), None);
         assert_eq!(disk_name_to_index("nvme0"), None);
         assert_eq!(disk_name_to_index("sdzzzzzzzzzzzzzzzz"), None);
+        assert_eq!(disk_name_to_index("sda01"), Some(0));
     }
 
     #[test]

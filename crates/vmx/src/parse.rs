@@ -191,10 +191,13 @@ impl Reader<'_> {
             def.uuid = Some(Uuid::NIL);
         }
 
-        if let Some(name) = self.f.get("displayName") {
-            def.name = unescape_vmx_display_name(name).map_err(|_| {
-                VmxError::entry("displayName", "contains an invalid escape sequence")
-            })?;
+        match self.f.get("displayName") {
+            Some(name) => {
+                def.name = unescape_vmx_display_name(name).map_err(|_| {
+                    VmxError::entry("displayName", "contains an invalid escape sequence")
+                })?;
+            }
+            None => def.name_missing = true,
         }
 
         let genid = self.long("vm.genid", 0)?;

@@ -120,3 +120,23 @@ fn vram_is_rounded_to_a_power_of_two() {
     let xml = to_xml("svga.vramSize = \"0\"\n");
     assert!(xml.contains("vram='4096'"), "{xml}");
 }
+
+#[test]
+fn missing_display_name_leaves_out_the_name_element() {
+    // virsh 9.0 (domxml-from-native against esxsim) for these three files.
+    let body = "<uuid>00000000-0000-0000-0000-000000000000</uuid>\n  <memory unit='KiB'>32768</memory>\n  <currentMemory unit='KiB'>32768</currentMemory>\n  <vcpu placement='static'>1</vcpu>\n  <os>\n    <type arch='i686'>hvm</type>\n  </os>\n  <clock offset='utc'/>\n  <on_poweroff>destroy</on_poweroff>\n  <on_reboot>restart</on_reboot>\n  <on_crash>destroy</on_crash>\n  <devices>\n    <video>\n      <model type='vmvga' vram='4096' primary='yes'/>\n    </video>\n  </devices>\n</domain>\n";
+    assert_eq!(to_xml(""), format!("<domain type='vmware'>\n  {body}"));
+    assert_eq!(
+        to_xml("displayName = \"\"\n"),
+        format!("<domain type='vmware'>\n  <name></name>\n  {body}")
+    );
+    // A name set later (as the driver does from the inventory) is written.
+    let ctx = ParseContext::new(&parse_name);
+    let mut d = vmx_to_domain("config.version = \"8\"\nvirtualHW.version = \"4\"\n", &ctx)
+        .expect("converts");
+    d.name = "vm1".into();
+    assert_eq!(
+        d.to_xml(),
+        format!("<domain type='vmware'>\n  <name>vm1</name>\n  {body}")
+    );
+}

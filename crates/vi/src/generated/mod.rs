@@ -5,9 +5,9 @@
 #![allow(clippy::all, clippy::pedantic, missing_docs, non_snake_case)]
 
 use crate::codec::{
-    decode_array, decode_struct, decode_untyped, encode_array, encode_prim_typed, encode_typed,
-    DataObject, Decode, DecodeError, Encode, ManagedObjectReference, Tag, WireText, XmlReader,
-    XmlWriter,
+    decode_array, decode_boxed, decode_struct, decode_untyped, encode_array, encode_prim_typed,
+    encode_typed, DataObject, Decode, DecodeError, Encode, ManagedObjectReference, Tag, WireText,
+    XmlReader, XmlWriter,
 };
 
 include!(concat!(env!("OUT_DIR"), "/vim_types.rs"));

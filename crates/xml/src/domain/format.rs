@@ -29,7 +29,9 @@ impl Domain {
                 ("xmlns:vmware", has_ns.then_some(VMWARE_NAMESPACE)),
             ],
         );
-        w.text_element("name", &[], &self.name);
+        if !(self.name_missing && self.name.is_empty()) {
+            w.text_element("name", &[], &self.name);
+        }
         if let Some(uuid) = &self.uuid {
             w.value_element("uuid", &[], uuid);
         }

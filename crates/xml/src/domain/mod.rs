@@ -44,7 +44,8 @@ pub use filesystem::{Filesystem, FsAccessMode, FsType};
 pub use graphics::{Graphics, GraphicsListen, VncGraphics};
 pub use interface::{Interface, InterfaceSource, Mac, MacType, NetModel};
 pub use postparse::{
-    default_drive_address, disk_name_to_index, drive_address_for_index, insert_controller,
+    default_drive_address, disk_name_index_wrapping, disk_name_to_index, drive_address_for_index,
+    insert_controller,
 };
 pub use values::{CpuSet, MacAddr, Uuid};
 pub use video::{MemBalloon, Video, VideoModel};
@@ -311,6 +312,11 @@ pub struct Domain {
     pub id: Option<i32>,
     /// `<name>`.
     pub name: String,
+    /// The domain has no name at all, which only a VMX file without `displayName` gives
+    /// (libvirt's name is NULL then, and its formatter leaves `<name>` out; an empty
+    /// `displayName` still gives `<name></name>`). `<name>` is omitted while this is set and
+    /// `name` is empty.
+    pub name_missing: bool,
     /// `<uuid>`.
     pub uuid: Option<Uuid>,
     /// `<genid>`.
@@ -356,6 +362,7 @@ impl Default for Domain {
             domain_type: DomainType::Vmware,
             id: None,
             name: String::new(),
+            name_missing: false,
             uuid: None,
             genid: None,
             title: None,

@@ -392,7 +392,7 @@ fn parse_devices(devs: &Element) -> Result<Devices, XmlError> {
 /// written in the document, absent bus counting as its own group) whose name sorts before it,
 /// before the first such disk whose name sorts after it; the first of its bus goes last.
 fn insert_disk(disks: &mut Vec<Disk>, disk: Disk) {
-    let index = |d: &Disk| disk_name_to_index(&d.target.dev).map_or(-1, i64::from);
+    let index = |d: &Disk| disk_name_index_wrapping(&d.target.dev).map_or(-1, i64::from);
     let new_index = index(&disk);
     let mut at = None;
     for (i, cur) in disks.iter().enumerate().rev() {

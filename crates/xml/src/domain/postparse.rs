@@ -282,20 +282,36 @@ pub fn insert_controller(list: &mut Vec<Controller>, c: Controller) {
     }
 }
 
-/// The index a disk name stands for: `sda` 0, `sdz` 25, `sdaa` 26 (after a `hd`/`sd`/`fd`/
-/// `vd`/`xvd`/`ubd` prefix), as libvirt computes it. `None` for other names.
-pub fn disk_name_to_index(name: &str) -> Option<u32> {
-    let rest = ["xvd", "ubd", "hd", "sd", "fd", "vd"]
+/// The disk number a target name stands for, computed exactly as libvirt does: after a
+/// `fd`/`hd`/`vd`/`sd`/`xvd`/`ubd` prefix, one or more lower-case letters in bijective base
+/// 26 (`sda` 0, `sdz` 25, `sdaa` 26), then any run of digits (a partition number, ignored:
+/// `sda1` is disk 0). `None` when the name has another shape.
+///
+/// libvirt keeps the number in a C `int` that wraps around for long names, so a name of
+/// seven letters or more may give a negative (refused) or an arbitrary positive number;
+/// the wrapping is reproduced so that the same names are accepted and refused.
+pub fn disk_name_index_wrapping(name: &str) -> Option<i32> {
+    let rest = ["fd", "hd", "vd", "sd", "xvd", "ubd"]
         .iter()
         .find_map(|p| name.strip_prefix(p))?;
-    if rest.is_empty() || rest.len() > 7 || !rest.bytes().all(|b| b.is_ascii_lowercase()) {
+    let letters = rest.bytes().take_while(u8::is_ascii_lowercase).count();
+    if letters == 0 || !rest.bytes().skip(letters).all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let mut idx: u64 = 0;
-    for (i, b) in rest.bytes().enumerate() {
-        idx = (idx + u64::from(i > 0)) * 26 + u64::from(b - b'a');
+    let mut idx: i32 = 0;
+    for (i, b) in rest.bytes().take(letters).enumerate() {
+        idx = idx
+            .wrapping_add(i32::from(i > 0))
+            .wrapping_mul(26)
+            .wrapping_add(i32::from(b - b'a'));
     }
-    u32::try_from(idx).ok()
+    Some(idx)
+}
+
+/// The index of a disk target name (see [`disk_name_index_wrapping`]); `None` for names
+/// libvirt refuses when it has to derive an address from the name ("Unknown disk name").
+pub fn disk_name_to_index(name: &str) -> Option<u32> {
+    disk_name_index_wrapping(name).and_then(|i| u32::try_from(i).ok())
 }
 
 /// The drive address libvirt derives from a disk's index (see [`disk_name_to_index`]) on
@@ -332,11 +348,9 @@ pub fn drive_address_for_index(
 /// The drive address libvirt gives a disk that has none, from its name and bus.
 pub fn default_drive_address(dev: &str, bus: DiskBus) -> Result<Option<DriveAddress>, XmlError> {
     let idx = disk_name_to_index(dev).ok_or_else(|| {
-        XmlError::invalid(
-            "attribute 'dev' of <target> in <disk>",
-            dev,
-            "unknown disk name and no <address> given",
-        )
+        XmlError::Invalid(format!(
+            "Unknown disk name '{dev}' and no address specified"
+        ))
     })?;
     Ok(drive_address_for_index(idx, bus, SCSI_WIDE_BUS_UNITS))
 }
@@ -353,9 +367,52 @@ mod tests {
         assert_eq!(disk_name_to_index("sdae"), Some(30));
         assert_eq!(disk_name_to_index("hdc"), Some(2));
         assert_eq!(disk_name_to_index("sd"), None);
-        assert_eq!(disk_name_to_index("sda1"), None);
+        assert_eq!(disk_name_to_index("sda1"), Some(0));
         assert_eq!(disk_name_to_index("foo"), None);
         assert!(disk_name_to_index("sdzzzzzzz").is_none());
+    }
+
+    /// Names and what libvirt 9.0 makes of them (checked with virsh's test driver: a disk
+    /// on a virtio bus without an address is defined, or refused with "Unknown disk name").
+    #[test]
+    fn disk_names_as_libvirt_parses_them() {
+        for (name, index) in [
+            ("sda", Some(0)),
+            ("sda1", Some(0)),
+            ("sda0", Some(0)),
+            ("sda01", Some(0)),
+            ("sdaa", Some(26)),
+            ("hdz", Some(25)),
+            ("hdd9", Some(3)),
+            ("vdb12", Some(1)),
+            ("vdb0", Some(1)),
+            ("vda99999999999999999", Some(0)),
+            ("xvda", Some(0)),
+            ("ubda", Some(0)),
+            ("fda", Some(0)),
+            ("sd", None),
+            ("sdA", None),
+            ("Vda", None),
+            ("fd0", None),
+            ("vda1x", None),
+            ("vda-1", None),
+            ("vda+1", None),
+            ("vda 1", None),
+            ("vd\u{e1}", None),
+            ("nvme0n1", None),
+            // libvirt's int wraps: the largest number, the first negative one, and a long
+            // name that wraps round to a positive number again.
+            ("vdfxshrxx", Some(2_147_483_647)),
+            ("vdfxshrxy", None),
+            ("vdgaaaaaa", None),
+            ("vdzzzzzzz", None),
+            ("vdaaaaaaaa", None),
+            ("vdaaaaaaaaaaaa", Some(1_787_179_990)),
+            ("vdaaaaaaaaaaaaa", None),
+        ] {
+            assert_eq!(disk_name_to_index(name), index, "{name}");
+        }
+        assert_eq!(disk_name_index_wrapping("vdgaaaaaa"), Some(-2_120_200_234));
     }
 
     #[test]
