@@ -1031,11 +1031,7 @@ impl<'c> Domain<'c> {
         if screen != 0 {
             return Err(Error::invalid_arg("Screen cannot be selected"));
         }
-        let host = self
-            .conn
-            .engine
-            .host_props(&["capability.screenshotSupported"])?;
-        if host.bool("capability.screenshotSupported") != Some(true) {
+        if !self.conn.engine.screenshot_supported()? {
             return Err(Error::new(
                 ErrorCode::OperationUnsupported,
                 "Screenshot feature is unsupported",

@@ -111,6 +111,9 @@ struct CachedContext {
     /// The PerformanceManager counter ids `domstats` uses, by `group.name.rollup`.
     #[serde(default)]
     perf_counters: Option<Vec<(String, i32)>>,
+    /// The host's `capability.screenshotSupported` (a fixed property of the host).
+    #[serde(default)]
+    screenshot_supported: Option<bool>,
 }
 
 /// What a remembered VM is remembered by.
@@ -393,6 +396,8 @@ pub(crate) struct Engine {
     uuid_hints: Mutex<NameHints>,
     /// The counter ids `domstats` uses, once read (kept with the session in the cache).
     perf_counters: Mutex<Option<Vec<(String, i32)>>>,
+    /// Whether the host takes screenshots, once read (kept with the session in the cache).
+    screenshot_supported: Mutex<Option<bool>>,
     /// Credentials still to resolve (when the session came from the cache).
     pending_auth: Mutex<Option<PendingAuth>>,
     cache: Option<(SessionCache, String)>,
@@ -536,6 +541,7 @@ impl Engine {
                             name_hints: Mutex::new(cached.vm_names),
                             uuid_hints: Mutex::new(cached.vm_uuids),
                             perf_counters: Mutex::new(cached.perf_counters),
+                            screenshot_supported: Mutex::new(cached.screenshot_supported),
                             pending_auth: Mutex::new(Some(PendingAuth {
                                 options: options.clone(),
                             })),
@@ -583,6 +589,7 @@ impl Engine {
             name_hints: Mutex::new(NameHints::default()),
             uuid_hints: Mutex::new(NameHints::default()),
             perf_counters: Mutex::new(None),
+            screenshot_supported: Mutex::new(None),
             pending_auth: Mutex::new(None),
             cache,
             auto_answer: uri.params.auto_answer,
@@ -615,6 +622,7 @@ impl Engine {
                 .map(|h| h.clone())
                 .unwrap_or_default(),
             perf_counters: self.perf_counters.lock().ok().and_then(|c| c.clone()),
+            screenshot_supported: self.screenshot_supported.lock().ok().and_then(|c| *c),
         })
         .unwrap_or_default();
         let entry = SessionEntry {
@@ -1218,6 +1226,21 @@ impl Engine {
         if changed {
             self.save_cache();
         }
+    }
+
+    /// Whether the host supports screenshots: one retrieval the first time, then remembered
+    /// (a capability of the host, kept in the session cache).
+    pub fn screenshot_supported(&self) -> Result<bool> {
+        if let Some(known) = self.screenshot_supported.lock().ok().and_then(|c| *c) {
+            return Ok(known);
+        }
+        let host = self.host_props(&["capability.screenshotSupported"])?;
+        let supported = host.bool("capability.screenshotSupported") == Some(true);
+        if let Ok(mut c) = self.screenshot_supported.lock() {
+            *c = Some(supported);
+        }
+        self.save_cache();
+        Ok(supported)
     }
 
     /// The counter ids `domstats` uses, when known (no request).

@@ -768,6 +768,22 @@ fn esxsim_round_trips_of_read_commands() {
     assert!(again.get_autostart().expect("autostart (prefetched)"));
     web01.set_autostart(false).expect("autostart --disable");
 
+    // screenshot: the host's capability is read once and kept; then the lookup and the
+    // /screen download.
+    let shot = || {
+        let before = conn.request_count();
+        let d = conn.domain_lookup_by_name("web01").expect("lookup");
+        let png = d.screenshot(0, 0).expect("screenshot");
+        assert!(!png.data.is_empty());
+        conn.request_count() - before
+    };
+    assert_eq!(
+        shot(),
+        3,
+        "screenshot, first: lookup + capability + download"
+    );
+    assert_eq!(shot(), 2, "screenshot: lookup + download");
+
     // By UUID: the search index, then the VM; by ID: the VM object itself.
     let uuid = web01.get_uuid_string();
     let before = conn.request_count();
