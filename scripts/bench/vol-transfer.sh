@@ -6,7 +6,8 @@
 #
 # Usage: scripts/bench/vol-transfer.sh
 # Environment: RUNS (default 5), SIZE_MB (default 256), ESXVIRT_BIN / ESXSIM_BIN (prebuilt
-# binaries; else a release build into $CARGO_TARGET_DIR, default ./target).
+# binaries; else a release build into $CARGO_TARGET_DIR, default ./target), BENCH_SOURCE
+# (label for the source of prebuilt binaries; default this checkout's HEAD).
 # Needs hyperfine, curl, jq and GNU time.
 set -euo pipefail
 
@@ -88,7 +89,7 @@ ru=$(rss "${E[@]}" vol-upload --pool datastore1 bench/bench.vmdk "$work/data.img
 mbs() { awk -v s="$1" -v m="$size_mb" 'BEGIN { printf "%.0f", m * 1.048576 / s }'; }
 ms() { awk -v s="$1" 'BEGIN { printf "%.0f", s * 1000 }'; }
 
-echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg), hyperfine --runs $runs, ${size_mb} MiB, esxvirt $(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo '?')."
+echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg), hyperfine --runs $runs, ${size_mb} MiB, esxvirt ${BENCH_SOURCE:-$(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo '?')}."
 echo
 echo "| command | median ms | MB/s | peak RSS MB |"
 echo "| --- | ---: | ---: | ---: |"
