@@ -130,12 +130,15 @@ pub(crate) fn info_from(p: &Props) -> Option<DomainInfo> {
 
 /// Formats a UUID the way libvirt does (lower-case, dashed).
 pub fn format_uuid(uuid: &[u8; 16]) -> String {
+    // Two hex digits per byte without a formatter call each (listings format thousands).
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(36);
     for (i, b) in uuid.iter().enumerate() {
         if matches!(i, 4 | 6 | 8 | 10) {
             s.push('-');
         }
-        s.push_str(&format!("{b:02x}"));
+        s.push(char::from(HEX[usize::from(b >> 4)]));
+        s.push(char::from(HEX[usize::from(b & 0x0f)]));
     }
     s
 }
@@ -1381,6 +1384,8 @@ mod tests {
     fn uuid_round_trip() {
         let u = parse_uuid("564d9bc2-1f3b-4ad5-8e0b-000000000001").unwrap();
         assert_eq!(format_uuid(&u), "564d9bc2-1f3b-4ad5-8e0b-000000000001");
+        let every_digit = "00112233-4455-6677-8899-aabbccddeeff";
+        assert_eq!(format_uuid(&parse_uuid(every_digit).unwrap()), every_digit);
         // vSphere's uuid.bios form
         let v = parse_uuid("56 4d 9b c2 1f 3b 4a d5-8e 0b 00 00 00 00 00 01").unwrap();
         assert_eq!(u, v);
