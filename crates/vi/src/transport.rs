@@ -539,18 +539,20 @@ async fn read_response(
             limit,
         })
     };
-    if let Some(len) = resp
+    let declared = resp
         .headers()
         .get(http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok())
-    {
-        if len > limit {
-            return Err(too_large());
-        }
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > limit) {
+        return Err(too_large());
     }
+    // The declared length sizes the buffer once (a large answer otherwise grows it by
+    // doubling, copying it each time); a lying server gains at most this much.
+    const MAX_RESERVE: u64 = 64 << 20;
+    let reserve = declared.map_or(0, |len| len.min(MAX_RESERVE)) as usize;
     let mut body = resp.into_body();
-    let mut buf = BytesMut::new();
+    let mut buf = BytesMut::with_capacity(reserve);
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(ReadError::Hyper)?;
         if let Ok(data) = frame.into_data() {
