@@ -17,61 +17,12 @@
 # Needs hyperfine, jq, curl and GNU time (apt-get install -y hyperfine jq curl time).
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/../.." && pwd)
-target=${CARGO_TARGET_DIR:-$root/target}
 runs=${RUNS:-5}
 warmup=${WARMUP:-1}
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
+require_tools hyperfine jq curl /usr/bin/time
 
-for tool in hyperfine jq curl /usr/bin/time; do
-    command -v "$tool" >/dev/null || { echo "large.sh: $tool is missing" >&2; exit 1; }
-done
-if [[ -z ${ESXVIRT_BIN:-} || -z ${ESXSIM_BIN:-} ]]; then
-    (cd "$root" && CARGO_TARGET_DIR=$target cargo build --release -q -p esxvirt-cli -p esxvirt-sim --bins)
-fi
-esxvirt=${ESXVIRT_BIN:-$target/release/esxvirt}
-esxsim=${ESXSIM_BIN:-$target/release/esxsim}
-virsh=${VIRSH:-/usr/bin/virsh}
-
-work=$(mktemp -d /tmp/bench-large.XXXXXX)
-simpid=
-stop_sim() {
-    if [[ -n $simpid ]]; then
-        kill "$simpid" 2>/dev/null || true
-        wait "$simpid" 2>/dev/null || true
-        simpid=
-    fi
-}
-trap 'stop_sim; rm -rf "$work"' EXIT
-
-# Both tools read the password from the same auth.conf; esxvirt's session cache lives here.
-cat >"$work/auth.conf" <<'EOF'
-[credentials-bench]
-authname=root
-password=password
-
-[auth-esx-127.0.0.1]
-credentials=bench
-
-[auth-vpx-127.0.0.1]
-credentials=bench
-EOF
-export LIBVIRT_AUTH_FILE=$work/auth.conf HOME=$work XDG_CONFIG_HOME=$work/config \
-    XDG_CACHE_HOME=$work/cache XDG_RUNTIME_DIR=$work/run
-unset LIBVIRT_DEFAULT_URI ESXVIRT_DEFAULT_URI ESXVIRT_NO_SESSION_CACHE
-
-url=
-start_sim() {
-    "$esxsim" --listen 127.0.0.1:0 "$@" >"$work/sim.out" 2>"$work/sim.err" &
-    simpid=$!
-    for _ in $(seq 1200); do
-        url=$(head -n1 "$work/sim.out" 2>/dev/null || true)
-        [[ $url == http* ]] && return 0
-        kill -0 "$simpid" 2>/dev/null || break
-        sleep 0.25
-    done
-    echo "large.sh: esxsim did not start: $(cat "$work/sim.err")" >&2
-    exit 1
-}
 stats_reset() { curl -skf -X POST "$url/esxsim/stats/reset" >/dev/null; }
 soap_requests() { curl -skf "$url/esxsim/stats" | jq .soap_requests; }
 
@@ -161,7 +112,7 @@ if [[ $only == all || $only == vpx ]]; then
         --vcenter --generate-hosts 10 --generate-vms 1000
 fi
 
-echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg), hyperfine --runs $runs --warmup $warmup, esxvirt ${BENCH_SOURCE:-$(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo '?')}."
+echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg), hyperfine --runs $runs --warmup $warmup, esxvirt $(bench_source)."
 echo
 echo "| inventory | command | virsh median ms | esxvirt cold median ms | esxvirt cached median ms | virsh / cold | virsh / cached | virsh requests | esxvirt cold requests | esxvirt cached requests (first, then repeated) | esxvirt cold peak RSS MB |"
 echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"

@@ -11,48 +11,14 @@
 # Needs hyperfine, curl, jq and GNU time.
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/../.." && pwd)
-target=${CARGO_TARGET_DIR:-$root/target}
 runs=${RUNS:-5}
 size_mb=${SIZE_MB:-256}
-for tool in hyperfine jq curl /usr/bin/time; do
-    command -v "$tool" >/dev/null || { echo "vol-transfer.sh: $tool is missing" >&2; exit 1; }
-done
-if [[ -z ${ESXVIRT_BIN:-} || -z ${ESXSIM_BIN:-} ]]; then
-    (cd "$root" && CARGO_TARGET_DIR=$target cargo build --release -q -p esxvirt-cli -p esxvirt-sim --bins)
-fi
-esxvirt=${ESXVIRT_BIN:-$target/release/esxvirt}
-esxsim=${ESXSIM_BIN:-$target/release/esxsim}
-
-work=$(mktemp -d /tmp/bench-vol.XXXXXX)
-simpid=
-cleanup() {
-    [[ -n $simpid ]] && kill "$simpid" 2>/dev/null && wait "$simpid" 2>/dev/null
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-cat >"$work/auth.conf" <<'EOF'
-[credentials-bench]
-authname=root
-password=password
-
-[auth-esx-127.0.0.1]
-credentials=bench
-EOF
-export LIBVIRT_AUTH_FILE=$work/auth.conf HOME=$work XDG_CACHE_HOME=$work/cache
-unset ESXVIRT_NO_SESSION_CACHE ESXVIRT_DEFAULT_URI
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
+require_tools hyperfine jq curl /usr/bin/time
 
 mkdir -p "$work/files"
-"$esxsim" --listen 127.0.0.1:0 --files-dir "$work/files" >"$work/sim.out" 2>"$work/sim.err" &
-simpid=$!
-url=
-for _ in $(seq 200); do
-    url=$(head -n1 "$work/sim.out" 2>/dev/null || true)
-    [[ $url == http* ]] && break
-    sleep 0.1
-done
-[[ $url == http* ]] || { echo "vol-transfer.sh: esxsim did not start" >&2; exit 1; }
+start_sim --files-dir "$work/files"
 uri="esx://root@127.0.0.1:${url##*:}/?no_verify=1"
 E=("$esxvirt" -c "$uri")
 
@@ -89,7 +55,7 @@ ru=$(rss "${E[@]}" vol-upload --pool datastore1 bench/bench.vmdk "$work/data.img
 mbs() { awk -v s="$1" -v m="$size_mb" 'BEGIN { printf "%.0f", m * 1.048576 / s }'; }
 ms() { awk -v s="$1" 'BEGIN { printf "%.0f", s * 1000 }'; }
 
-echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg), hyperfine --runs $runs, ${size_mb} MiB, esxvirt ${BENCH_SOURCE:-$(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo '?')}."
+echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg), hyperfine --runs $runs, ${size_mb} MiB, esxvirt $(bench_source)."
 echo
 echo "| command | median ms | MB/s | peak RSS MB |"
 echo "| --- | ---: | ---: | ---: |"

@@ -1,0 +1,75 @@
+# Shared by the benchmark scripts (sourced, not run): the binaries to measure, a work
+# directory with an auth.conf both tools read, and one esxsim on a loopback port.
+#
+# After sourcing: $root, $esxvirt, $esxsim, $virsh, $work (removed on exit), and the
+# functions below. Environment: ESXVIRT_BIN / ESXSIM_BIN (prebuilt binaries; else a release
+# build into $CARGO_TARGET_DIR, default ./target), VIRSH (default /usr/bin/virsh),
+# BENCH_SOURCE (label for prebuilt binaries; default this checkout's HEAD).
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+bench_name=$(basename "$0")
+
+# Fails with a clear line when one of the tools the script needs is missing.
+require_tools() {
+    local tool
+    for tool in "$@"; do
+        command -v "$tool" >/dev/null || { echo "$bench_name: $tool is missing" >&2; exit 1; }
+    done
+}
+
+# The source the measured binaries were built from.
+bench_source() {
+    echo "${BENCH_SOURCE:-$(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo '?')}"
+}
+
+if [[ -z ${ESXVIRT_BIN:-} || -z ${ESXSIM_BIN:-} ]]; then
+    (cd "$root" && CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target} \
+        cargo build --release -q -p esxvirt-cli -p esxvirt-sim --bins)
+fi
+esxvirt=${ESXVIRT_BIN:-${CARGO_TARGET_DIR:-$root/target}/release/esxvirt}
+esxsim=${ESXSIM_BIN:-${CARGO_TARGET_DIR:-$root/target}/release/esxsim}
+virsh=${VIRSH:-/usr/bin/virsh}
+
+work=$(mktemp -d "/tmp/bench-${bench_name%.sh}.XXXXXX")
+simpid=
+url=
+
+stop_sim() {
+    if [[ -n $simpid ]]; then
+        kill "$simpid" 2>/dev/null || true
+        wait "$simpid" 2>/dev/null || true
+        simpid=
+    fi
+}
+trap 'stop_sim; rm -rf "$work"' EXIT
+
+# Both tools read the password from the same auth.conf; esxvirt's session cache lives in
+# the work directory too.
+cat >"$work/auth.conf" <<'EOF'
+[credentials-bench]
+authname=root
+password=password
+
+[auth-esx-127.0.0.1]
+credentials=bench
+
+[auth-vpx-127.0.0.1]
+credentials=bench
+EOF
+export LIBVIRT_AUTH_FILE=$work/auth.conf HOME=$work XDG_CONFIG_HOME=$work/config \
+    XDG_CACHE_HOME=$work/cache XDG_RUNTIME_DIR=$work/run
+unset LIBVIRT_DEFAULT_URI ESXVIRT_DEFAULT_URI ESXVIRT_NO_SESSION_CACHE
+
+# Starts esxsim with these arguments on a loopback port and sets $url.
+start_sim() {
+    "$esxsim" --listen 127.0.0.1:0 "$@" >"$work/sim.out" 2>"$work/sim.err" &
+    simpid=$!
+    for _ in $(seq 1200); do
+        url=$(head -n1 "$work/sim.out" 2>/dev/null || true)
+        [[ $url == http* ]] && return 0
+        kill -0 "$simpid" 2>/dev/null || break
+        sleep 0.25
+    done
+    echo "$bench_name: esxsim did not start: $(cat "$work/sim.err")" >&2
+    exit 1
+}
