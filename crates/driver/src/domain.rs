@@ -298,7 +298,6 @@ impl<'c> Domain<'c> {
         self.prefetched_state.take();
         self.prefetched_autostart.take();
         self.forget_snapshots();
-        self.forget_props();
         let mut all: Vec<&str> = paths.to_vec();
         all.extend(["runtime.question", "recentTask"]);
         let auto = engine.auto_answer;
