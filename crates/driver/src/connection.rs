@@ -775,15 +775,7 @@ impl Connection {
             .iter()
             .map(|d| DatastoreMount {
                 name: d.str("summary.name").unwrap_or_default().to_string(),
-                mount_path: match d.get("host") {
-                    Some(Value::ArrayOfDatastoreHostMount(m)) => m
-                        .iter()
-                        .find(|m| m.key.value == ctx.host.value)
-                        .or_else(|| m.first())
-                        .and_then(|m| m.mount_info.path.clone())
-                        .unwrap_or_default(),
-                    _ => String::new(),
-                },
+                mount_path: crate::domain::mount_path(d, Some(&ctx.host)),
             })
             .collect())
     }
