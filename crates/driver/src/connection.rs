@@ -630,37 +630,12 @@ impl Connection {
     /// The domain with this UUID (`virDomainLookupByUUID`).
     pub fn domain_lookup_by_uuid(&self, uuid: &[u8; 16]) -> Result<Domain<'_>> {
         let text = crate::domain::format_uuid(uuid);
-        if let Some(d) = self.remembered_vm(HintKind::Uuid, &text, |d| d.uuid == *uuid)? {
-            return Ok(d);
-        }
-        // The search index answers without listing every VM: in the connection's datacenter
-        // on vCenter, in the whole (single-host) inventory on ESX.
-        let dc = if self.engine.is_vcenter() {
-            Some(self.engine.context()?.datacenter)
-        } else {
-            None
-        };
-        let t = text.clone();
-        let moref = self.engine.run(|c| {
-            let dc = dc.as_ref().map(MoRef::vi);
-            let t = t.clone();
-            async move {
-                c.find_by_uuid(dc.as_ref(), &t, true, None)
-                    .await
-                    .map_err(crate::engine::vi_err)
-            }
-        })?;
-        let found = match moref {
-            Some(m) => self.domain_by_moref(&MoRef::from_vi(&m))?,
-            None => None,
-        };
-        if let Some(d) = &found {
-            self.engine.remember_vm(
-                HintKind::Uuid,
-                &text,
-                &MoRef::new("VirtualMachine", &d.moref),
-            );
-        }
+        let found = self.lookup_remembered(
+            HintKind::Uuid,
+            &text,
+            |d| d.uuid == *uuid,
+            || self.domain_lookup_by_uuid_uncached(&text),
+        )?;
         found.ok_or_else(|| {
             Error::new(
                 ErrorCode::NoDomain,
@@ -669,25 +644,53 @@ impl Connection {
         })
     }
 
-    /// The VM remembered for this name or UUID, asked for directly (one retrieval), when it
-    /// still exists, is on the connection's host and `still_matches`; otherwise the hint
-    /// is dropped and the caller does the full lookup (see NameHints).
-    fn remembered_vm(
-        &self,
+    /// The lookup by UUID without remembered UUIDs: the search index answers without
+    /// listing every VM, in the connection's datacenter on vCenter, in the whole
+    /// (single-host) inventory on ESX.
+    fn domain_lookup_by_uuid_uncached(&self, text: &str) -> Result<Option<Domain<'_>>> {
+        let dc = if self.engine.is_vcenter() {
+            Some(self.engine.context()?.datacenter)
+        } else {
+            None
+        };
+        let moref = self.engine.run(|c| {
+            let dc = dc.as_ref().map(MoRef::vi);
+            let t = text.to_string();
+            async move {
+                c.find_by_uuid(dc.as_ref(), &t, true, None)
+                    .await
+                    .map_err(crate::engine::vi_err)
+            }
+        })?;
+        match moref {
+            Some(m) => self.domain_by_moref(&MoRef::from_vi(&m)),
+            None => Ok(None),
+        }
+    }
+
+    /// A lookup by name or UUID through the remembered VMs: the VM remembered for `key` is
+    /// asked for directly (one retrieval) and kept when it still exists, is on the
+    /// connection's host and `still_matches`; otherwise the hint is dropped and `full` does
+    /// the lookup, whose answer is remembered (see NameHints).
+    fn lookup_remembered<'a>(
+        &'a self,
         kind: HintKind,
         key: &str,
         still_matches: impl Fn(&Domain<'_>) -> bool,
-    ) -> Result<Option<Domain<'_>>> {
-        let Some(moref) = self.engine.vm_hint(kind, key) else {
-            return Ok(None);
-        };
-        match self.domain_by_moref(&moref)? {
-            Some(d) if still_matches(&d) => Ok(Some(d)),
-            _ => {
-                self.engine.forget_vm(kind, key);
-                Ok(None)
+        full: impl FnOnce() -> Result<Option<Domain<'a>>>,
+    ) -> Result<Option<Domain<'a>>> {
+        if let Some(moref) = self.engine.vm_hint(kind, key) {
+            match self.domain_by_moref(&moref)? {
+                Some(d) if still_matches(&d) => return Ok(Some(d)),
+                _ => self.engine.forget_vm(kind, key),
             }
         }
+        let found = full()?;
+        if let Some(d) = &found {
+            self.engine
+                .remember_vm(kind, key, &MoRef::new("VirtualMachine", &d.moref));
+        }
+        Ok(found)
     }
 
     /// The domain with this name (`virDomainLookupByName`); error
@@ -695,17 +698,12 @@ impl Connection {
     pub fn domain_lookup_by_name(&self, name: &str) -> Result<Domain<'_>> {
         // A VM looked up by this name before is asked for directly: one retrieval, whose
         // answer confirms the name.
-        if let Some(d) = self.remembered_vm(HintKind::Name, name, |d| d.name == name)? {
-            return Ok(d);
-        }
-        let found = self.domain_lookup_by_name_uncached(name)?;
-        if let Some(d) = &found {
-            self.engine.remember_vm(
-                HintKind::Name,
-                name,
-                &MoRef::new("VirtualMachine", &d.moref),
-            );
-        }
+        let found = self.lookup_remembered(
+            HintKind::Name,
+            name,
+            |d| d.name == name,
+            || self.domain_lookup_by_name_uncached(name),
+        )?;
         found.ok_or_else(|| {
             Error::new(
                 ErrorCode::NoDomain,
@@ -777,15 +775,7 @@ impl Connection {
             .iter()
             .map(|d| DatastoreMount {
                 name: d.str("summary.name").unwrap_or_default().to_string(),
-                mount_path: match d.get("host") {
-                    Some(Value::ArrayOfDatastoreHostMount(m)) => m
-                        .iter()
-                        .find(|m| m.key.value == ctx.host.value)
-                        .or_else(|| m.first())
-                        .and_then(|m| m.mount_info.path.clone())
-                        .unwrap_or_default(),
-                    _ => String::new(),
-                },
+                mount_path: crate::domain::mount_path(d, Some(&ctx.host)),
             })
             .collect())
     }

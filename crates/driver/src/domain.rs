@@ -298,7 +298,6 @@ impl<'c> Domain<'c> {
         self.prefetched_state.take();
         self.prefetched_autostart.take();
         self.forget_snapshots();
-        self.forget_props();
         let mut all: Vec<&str> = paths.to_vec();
         all.extend(["runtime.question", "recentTask"]);
         let auto = engine.auto_answer;
@@ -651,9 +650,7 @@ impl<'c> Domain<'c> {
         self.prefetched.borrow_mut().take();
         self.prefetched_state.take();
         let p = self.props(&["runtime.powerState"])?;
-        if p.power_state()? != DomainState::Running {
-            return Err(Error::operation_invalid("Domain is not powered on"));
-        }
+        require_running(p.power_state()?)?;
         let vm = self.mo();
         self.conn.engine.run(|c| {
             let vm = vm.clone();
@@ -690,12 +687,7 @@ impl<'c> Domain<'c> {
             engine,
             vm,
             &["runtime.powerState"],
-            |p| {
-                if p.power_state()? != DomainState::Running {
-                    return Err(Error::operation_invalid("Domain is not powered on"));
-                }
-                Ok(())
-            },
+            |p| require_running(p.power_state()?),
             |c, vm| async move { c.power_off_vm_task(&vm).await },
             "Could not destroy domain",
         )?;
@@ -707,12 +699,7 @@ impl<'c> Domain<'c> {
     pub fn suspend(&self) -> Result<()> {
         self.run_task(
             &["runtime.powerState"],
-            |p| {
-                if p.power_state()? != DomainState::Running {
-                    return Err(Error::operation_invalid("Domain is not powered on"));
-                }
-                Ok(())
-            },
+            |p| require_running(p.power_state()?),
             |c, vm| async move { c.suspend_vm_task(&vm).await },
             "Could not suspend domain",
         )
@@ -807,17 +794,8 @@ impl<'c> Domain<'c> {
                 ("min_guarantee", TypedValue::ULLong(v)) => {
                     reservation = Some(v.div_ceil(1024) as i64)
                 }
-                ("min_guarantee", _) => {
-                    return Err(Error::invalid_arg(
-                        "invalid type for parameter 'min_guarantee', expected 'ullong'",
-                    ))
-                }
-                (other, _) => {
-                    return Err(Error::new(
-                        ErrorCode::ArgumentUnsupported,
-                        format!("parameter '{other}' not supported"),
-                    ))
-                }
+                ("min_guarantee", _) => return Err(param_type_error("min_guarantee", "ullong")),
+                (other, _) => return Err(unsupported_param(other)),
             }
         }
         let spec = VirtualMachineConfigSpec {
@@ -951,22 +929,9 @@ impl<'c> Domain<'c> {
                     };
                     alloc.shares = Some(SharesInfo { shares, level });
                 }
-                (f @ ("reservation" | "limit"), _) => {
-                    return Err(Error::invalid_arg(format!(
-                        "invalid type for parameter '{f}', expected 'llong'"
-                    )))
-                }
-                ("shares", _) => {
-                    return Err(Error::invalid_arg(
-                        "invalid type for parameter 'shares', expected 'int'",
-                    ))
-                }
-                (other, _) => {
-                    return Err(Error::new(
-                        ErrorCode::ArgumentUnsupported,
-                        format!("parameter '{other}' not supported"),
-                    ))
-                }
+                (f @ ("reservation" | "limit"), _) => return Err(param_type_error(f, "llong")),
+                ("shares", _) => return Err(param_type_error("shares", "int")),
+                (other, _) => return Err(unsupported_param(other)),
             }
         }
         let spec = VirtualMachineConfigSpec {
@@ -1045,9 +1010,7 @@ impl<'c> Domain<'c> {
             Some(state) => state,
             None => self.props(&["runtime.powerState"])?.power_state()?,
         };
-        if state != DomainState::Running {
-            return Err(Error::operation_invalid("Domain is not powered on"));
-        }
+        require_running(state)?;
         let data = self.conn.engine.get_file(&format!(
             "/screen?id={}",
             crate::urls::uri_escape(&self.moref)
@@ -1069,9 +1032,7 @@ impl<'c> Domain<'c> {
             ));
         }
         let p = self.props(&["runtime.powerState", "guest.net"])?;
-        if p.power_state()? != DomainState::Running {
-            return Err(Error::operation_invalid("Domain is not powered on"));
-        }
+        require_running(p.power_state()?)?;
         let mut out = Vec::new();
         if let Some(Value::ArrayOfGuestNicInfo(nics)) = p.get("guest.net") {
             for nic in nics {
@@ -1100,9 +1061,7 @@ impl<'c> Domain<'c> {
     pub fn get_hostname(&self, flags: u32) -> Result<String> {
         check_flags(flags, 0, "esxDomainGetHostname")?;
         let p = self.props(&["runtime.powerState", "guest.hostName"])?;
-        if p.power_state()? != DomainState::Running {
-            return Err(Error::operation_invalid("Domain is not powered on"));
-        }
+        require_running(p.power_state()?)?;
         match p.str("guest.hostName") {
             Some(h) if !h.is_empty() => Ok(h.to_string()),
             _ => Err(Error::new(
@@ -1348,12 +1307,36 @@ impl<'c> Domain<'c> {
     }
 }
 
+/// Refuses what needs a running domain when the domain is in another state.
+fn require_running(state: DomainState) -> Result<()> {
+    if state != DomainState::Running {
+        return Err(Error::operation_invalid("Domain is not powered on"));
+    }
+    Ok(())
+}
+
+/// A typed parameter of the wrong type (scheduler and memory parameters).
+fn param_type_error(field: &str, expected: &str) -> Error {
+    Error::invalid_arg(format!(
+        "invalid type for parameter '{field}', expected '{expected}'"
+    ))
+}
+
+/// A typed parameter the driver does not know (scheduler and memory parameters).
+fn unsupported_param(field: &str) -> Error {
+    Error::new(
+        ErrorCode::ArgumentUnsupported,
+        format!("parameter '{field}' not supported"),
+    )
+}
+
 fn trav_ds() -> esxvirt_vi::AnySelectionSpec {
     crate::engine::trav("dcDatastores", "Datacenter", "datastore", &[])
 }
 
-/// The mount path of a datastore on `host` (the first mount when the host is unknown).
-fn mount_path(ds: &Props, host: Option<&MoRef>) -> String {
+/// The mount path of a datastore (its `host` property) on `host`: the first mount when
+/// the host is unknown or not among them.
+pub(crate) fn mount_path(ds: &Props, host: Option<&MoRef>) -> String {
     match ds.get("host") {
         Some(Value::ArrayOfDatastoreHostMount(mounts)) => mounts
             .iter()

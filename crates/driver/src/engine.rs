@@ -99,6 +99,15 @@ struct CachedContext {
     /// The host's managing vCenter as last read (esx:// only).
     #[serde(default)]
     host_facts: Option<HostFacts>,
+    /// Kept under the same keys as before it was a struct of its own.
+    #[serde(flatten)]
+    learnt: Learnt,
+}
+
+/// What a session learns once about its host and VMs and keeps with the session in the
+/// cache (one lock for all of it in [`Engine`]).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Learnt {
     /// The host's AutoStartManager, so autostart queries need one retrieval.
     #[serde(default)]
     autostart_manager: Option<MoRef>,
@@ -389,15 +398,9 @@ pub(crate) struct Engine {
     facts: Mutex<Option<HostFacts>>,
     /// Whether the host's maintenance mode has been seen (and warned about) yet.
     maintenance_seen: std::sync::atomic::AtomicBool,
-    /// The host's AutoStartManager once known (kept with the session in the cache).
-    autostart_manager: Mutex<Option<MoRef>>,
-    /// VMs recently looked up by name and by UUID (kept with the session in the cache).
-    name_hints: Mutex<NameHints>,
-    uuid_hints: Mutex<NameHints>,
-    /// The counter ids `domstats` uses, once read (kept with the session in the cache).
-    perf_counters: Mutex<Option<Vec<(String, i32)>>>,
-    /// Whether the host takes screenshots, once read (kept with the session in the cache).
-    screenshot_supported: Mutex<Option<bool>>,
+    /// The AutoStartManager, remembered VMs, counter ids and screenshot capability learnt
+    /// so far (kept with the session in the cache).
+    learnt: Mutex<Learnt>,
     /// Credentials still to resolve (when the session came from the cache).
     pending_auth: Mutex<Option<PendingAuth>>,
     cache: Option<(SessionCache, String)>,
@@ -537,11 +540,7 @@ impl Engine {
                             ctx: Mutex::new(cached.host),
                             facts: Mutex::new(cached.host_facts),
                             maintenance_seen: Default::default(),
-                            autostart_manager: Mutex::new(cached.autostart_manager),
-                            name_hints: Mutex::new(cached.vm_names),
-                            uuid_hints: Mutex::new(cached.vm_uuids),
-                            perf_counters: Mutex::new(cached.perf_counters),
-                            screenshot_supported: Mutex::new(cached.screenshot_supported),
+                            learnt: Mutex::new(cached.learnt),
                             pending_auth: Mutex::new(Some(PendingAuth {
                                 options: options.clone(),
                             })),
@@ -585,11 +584,7 @@ impl Engine {
             ctx: Mutex::new(None),
             facts: Mutex::new(None),
             maintenance_seen: Default::default(),
-            autostart_manager: Mutex::new(None),
-            name_hints: Mutex::new(NameHints::default()),
-            uuid_hints: Mutex::new(NameHints::default()),
-            perf_counters: Mutex::new(None),
-            screenshot_supported: Mutex::new(None),
+            learnt: Mutex::new(Learnt::default()),
             pending_auth: Mutex::new(None),
             cache,
             auto_answer: uri.params.auto_answer,
@@ -610,19 +605,7 @@ impl Engine {
             product: Some(self.product),
             host: ctx,
             host_facts: self.facts.lock().ok().and_then(|f| f.clone()),
-            autostart_manager: self.autostart_manager.lock().ok().and_then(|m| m.clone()),
-            vm_names: self
-                .name_hints
-                .lock()
-                .map(|h| h.clone())
-                .unwrap_or_default(),
-            vm_uuids: self
-                .uuid_hints
-                .lock()
-                .map(|h| h.clone())
-                .unwrap_or_default(),
-            perf_counters: self.perf_counters.lock().ok().and_then(|c| c.clone()),
-            screenshot_supported: self.screenshot_supported.lock().ok().and_then(|c| *c),
+            learnt: self.learnt.lock().map(|l| l.clone()).unwrap_or_default(),
         })
         .unwrap_or_default();
         let entry = SessionEntry {
@@ -808,8 +791,8 @@ impl Engine {
     /// Keeps a resolved context (and the AutoStartManager its host names) for the session.
     fn settle_context(&self, ctx: HostContext, host: Option<&Props>) -> Result<HostContext> {
         let manager = host.and_then(|p| p.mo("configManager.autoStartManager"));
-        if let (Some(manager), Ok(mut known)) = (manager, self.autostart_manager.lock()) {
-            known.get_or_insert(manager);
+        if let (Some(manager), Ok(mut learnt)) = (manager, self.learnt.lock()) {
+            learnt.autostart_manager.get_or_insert(manager);
         }
         if let Ok(mut c) = self.ctx.lock() {
             *c = Some(ctx.clone());
@@ -1172,44 +1155,44 @@ impl Engine {
 
     /// The host's AutoStartManager when already known (no request).
     pub fn known_autostart_manager(&self) -> Option<MoRef> {
-        self.autostart_manager.lock().ok().and_then(|m| m.clone())
+        self.learnt.lock().ok()?.autostart_manager.clone()
     }
 
     /// The host's AutoStartManager: remembered (and kept in the session cache) after the
     /// first retrieval, since it never changes for a host.
     pub fn autostart_manager(&self) -> Result<MoRef> {
-        if let Some(m) = self.autostart_manager.lock().ok().and_then(|m| m.clone()) {
+        if let Some(m) = self.known_autostart_manager() {
             return Ok(m);
         }
         let host = self.host_props(&["configManager.autoStartManager"])?;
         let manager = host
             .mo("configManager.autoStartManager")
             .ok_or_else(|| Error::internal("Could not retrieve the AutoStartManager object"))?;
-        if let Ok(mut m) = self.autostart_manager.lock() {
-            *m = Some(manager.clone());
+        if let Ok(mut learnt) = self.learnt.lock() {
+            learnt.autostart_manager = Some(manager.clone());
         }
         self.save_cache();
         Ok(manager)
     }
 
-    fn hints(&self, kind: HintKind) -> &Mutex<NameHints> {
-        match kind {
-            HintKind::Name => &self.name_hints,
-            HintKind::Uuid => &self.uuid_hints,
-        }
+    /// Runs `f` on the remembered VMs of one kind (None when the lock is poisoned).
+    fn with_hints<R>(&self, kind: HintKind, f: impl FnOnce(&mut NameHints) -> R) -> Option<R> {
+        let mut learnt = self.learnt.lock().ok()?;
+        Some(f(match kind {
+            HintKind::Name => &mut learnt.vm_names,
+            HintKind::Uuid => &mut learnt.vm_uuids,
+        }))
     }
 
     /// The VM that recently had this name or UUID, if one is remembered (no request).
     pub fn vm_hint(&self, kind: HintKind, key: &str) -> Option<MoRef> {
-        self.hints(kind).lock().ok()?.get(key).cloned()
+        self.with_hints(kind, |h| h.get(key).cloned()).flatten()
     }
 
     /// Remembers which VM has this name or UUID (saved with the session when it changes).
     pub fn remember_vm(&self, kind: HintKind, key: &str, moref: &MoRef) {
         let changed = self
-            .hints(kind)
-            .lock()
-            .map(|mut h| h.remember(key, moref))
+            .with_hints(kind, |h| h.remember(key, moref))
             .unwrap_or(false);
         if changed {
             self.save_cache();
@@ -1218,11 +1201,7 @@ impl Engine {
 
     /// Forgets a name or UUID whose remembered VM proved stale.
     pub fn forget_vm(&self, kind: HintKind, key: &str) {
-        let changed = self
-            .hints(kind)
-            .lock()
-            .map(|mut h| h.forget(key))
-            .unwrap_or(false);
+        let changed = self.with_hints(kind, |h| h.forget(key)).unwrap_or(false);
         if changed {
             self.save_cache();
         }
@@ -1231,13 +1210,13 @@ impl Engine {
     /// Whether the host supports screenshots: one retrieval the first time, then remembered
     /// (a capability of the host, kept in the session cache).
     pub fn screenshot_supported(&self) -> Result<bool> {
-        if let Some(known) = self.screenshot_supported.lock().ok().and_then(|c| *c) {
+        if let Some(known) = self.learnt.lock().ok().and_then(|l| l.screenshot_supported) {
             return Ok(known);
         }
         let host = self.host_props(&["capability.screenshotSupported"])?;
         let supported = host.bool("capability.screenshotSupported") == Some(true);
-        if let Ok(mut c) = self.screenshot_supported.lock() {
-            *c = Some(supported);
+        if let Ok(mut learnt) = self.learnt.lock() {
+            learnt.screenshot_supported = Some(supported);
         }
         self.save_cache();
         Ok(supported)
@@ -1245,13 +1224,13 @@ impl Engine {
 
     /// The counter ids `domstats` uses, when known (no request).
     pub fn known_perf_counters(&self) -> Option<Vec<(String, i32)>> {
-        self.perf_counters.lock().ok().and_then(|c| c.clone())
+        self.learnt.lock().ok()?.perf_counters.clone()
     }
 
     /// Records the counter ids read from the PerformanceManager's catalogue.
     pub fn learn_perf_counters(&self, ids: Vec<(String, i32)>) {
-        if let Ok(mut c) = self.perf_counters.lock() {
-            *c = Some(ids);
+        if let Ok(mut learnt) = self.learnt.lock() {
+            learnt.perf_counters = Some(ids);
         }
         self.save_cache();
     }
@@ -1259,9 +1238,9 @@ impl Engine {
     /// Records the host's AutoStartManager learnt by a retrieval made for something else.
     pub fn learn_autostart_manager(&self, manager: MoRef) {
         let changed = self
-            .autostart_manager
+            .learnt
             .lock()
-            .map(|mut m| m.replace(manager.clone()) != Some(manager))
+            .map(|mut l| l.autostart_manager.replace(manager.clone()) != Some(manager))
             .unwrap_or(false);
         if changed {
             self.save_cache();
@@ -1367,14 +1346,19 @@ mod tests {
     #[test]
     fn name_hints_round_trip_through_the_cache_format() {
         let mut ctx = CachedContext::default();
-        ctx.vm_names
+        ctx.learnt
+            .vm_names
             .remember("web server 01", &MoRef::new("VirtualMachine", "vm-7"));
         let text = serde_json::to_string(&ctx).expect("serialize");
+        assert!(
+            text.contains(r#""vm_names":"#),
+            "kept under its old key: {text}"
+        );
         let back: CachedContext = serde_json::from_str(&text).expect("parse");
-        assert_eq!(back.vm_names, ctx.vm_names);
+        assert_eq!(back.learnt.vm_names, ctx.learnt.vm_names);
         // Files written before names were kept still load.
         let old: CachedContext =
             serde_json::from_str(r#"{"product":null,"host":null}"#).expect("old file");
-        assert_eq!(old.vm_names, NameHints::default());
+        assert_eq!(old.learnt.vm_names, NameHints::default());
     }
 }

@@ -370,13 +370,18 @@ impl DomainEventStream<'_> {
         }
     }
 
+    /// The options of a WaitForUpdatesEx of at most `seconds`.
+    fn wait_options(&self, seconds: u64) -> WaitOptions {
+        WaitOptions {
+            max_wait_seconds: Some(seconds as i32),
+            max_object_updates: Some(self.max_object_updates),
+        }
+    }
+
     /// One WaitForUpdatesEx of at most `seconds` (0: return at once).
     fn wait_once(&self, seconds: u64) -> Result<Option<UpdateSet>> {
         let version = self.version.clone();
-        let options = WaitOptions {
-            max_wait_seconds: Some(seconds as i32),
-            max_object_updates: Some(self.max_object_updates),
-        };
+        let options = self.wait_options(seconds);
         self.conn.engine.run(|c| {
             let version = version.clone();
             let options = options.clone();
@@ -448,10 +453,7 @@ impl DomainEventStream<'_> {
         stop: &AtomicBool,
     ) -> Result<Bounded> {
         let version = self.version.clone();
-        let options = WaitOptions {
-            max_wait_seconds: Some(seconds as i32),
-            max_object_updates: Some(self.max_object_updates),
-        };
+        let options = self.wait_options(seconds);
         self.conn.engine.run(|c| {
             let version = version.clone();
             let options = options.clone();

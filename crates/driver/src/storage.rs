@@ -179,19 +179,7 @@ impl Connection {
                 continue;
             }
             let host = host.as_ref().map(Props::moref);
-            let mount_path = match o.get("host") {
-                Some(Value::ArrayOfDatastoreHostMount(m)) => m
-                    .iter()
-                    .find(|m| {
-                        host.as_ref()
-                            .map(|h| h.value == m.key.value)
-                            .unwrap_or(true)
-                    })
-                    .or_else(|| m.first())
-                    .and_then(|m| m.mount_info.path.clone())
-                    .unwrap_or_default(),
-                _ => String::new(),
-            };
+            let mount_path = crate::domain::mount_path(&o, host.as_ref());
             out.push(Datastore {
                 moref: o.moref(),
                 name: o.str("summary.name").unwrap_or_default().to_string(),
