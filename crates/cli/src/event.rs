@@ -110,11 +110,7 @@ pub fn plan(a: &EventArgs) -> Result<Plan, CmdError> {
 
 /// `--timeout`: whole seconds, 1 to what fits in an int of milliseconds.
 fn parse_timeout(text: &str) -> Result<Duration, CmdError> {
-    let bad = || {
-        CmdError::msg(format!(
-            "Numeric value '{text}' for <timeout> option is malformed or out of range"
-        ))
-    };
+    let bad = || CmdError::malformed(text, "timeout");
     let secs: u32 = text.parse().map_err(|_| bad())?;
     if secs == 0 || secs > i32::MAX as u32 / 1000 {
         return Err(bad());

@@ -58,6 +58,12 @@ impl CmdError {
     pub fn with(first: impl Into<String>, e: esxvirt_driver::Error) -> CmdError {
         CmdError(vec![first.into(), e.to_string()])
     }
+    /// virsh's rejection of an option's number (`text` as given, `option` without `--`).
+    pub fn malformed(text: &str, option: &str) -> CmdError {
+        CmdError::msg(format!(
+            "Numeric value '{text}' for <{option}> option is malformed or out of range"
+        ))
+    }
     /// Failure that printed nothing more (virsh returns false with no error set).
     pub fn silent() -> CmdError {
         CmdError(vec![])
@@ -838,12 +844,10 @@ impl<'c> Ctx<'c> {
                     f |= 1 << 4;
                 }
                 let d = self.domain(&a.dom.domain)?;
-                let count: u32 = a.count.parse().map_err(|_| {
-                    CmdError::msg(format!(
-                        "Numeric value '{}' for <count> option is malformed or out of range",
-                        a.count
-                    ))
-                })?;
+                let count: u32 = a
+                    .count
+                    .parse()
+                    .map_err(|_| CmdError::malformed(&a.count, "count"))?;
                 if count == 0 {
                     return Err(CmdError::msg("Can't set 0 processors for a VM"));
                 }
@@ -1412,11 +1416,7 @@ impl<'c> Ctx<'c> {
             ));
         }
         if let Some(c) = &a.cellno {
-            let _: i32 = c.parse().map_err(|_| {
-                CmdError::msg(format!(
-                    "Numeric value '{c}' for <cellno> option is malformed or out of range"
-                ))
-            })?;
+            let _: i32 = c.parse().map_err(|_| CmdError::malformed(c, "cellno"))?;
             return Err(CmdError::msg(
                 "this function is not supported by the connection driver: virNodeGetCellsFreeMemory",
             ));
@@ -1926,11 +1926,7 @@ impl<'c> Ctx<'c> {
 
     fn screenshot(&self, a: &cli::ScreenshotArgs, out: &mut Out) -> CmdResult {
         let screen: u32 = match &a.screen {
-            Some(s) => s.parse().map_err(|_| {
-                CmdError::msg(format!(
-                    "Numeric value '{s}' for <screen> option is malformed or out of range"
-                ))
-            })?,
+            Some(s) => s.parse().map_err(|_| CmdError::malformed(s, "screen"))?,
             None => 0,
         };
         let d = self.domain(&a.dom.domain)?;
@@ -2329,7 +2325,6 @@ impl<'c> Ctx<'c> {
     }
 }
 
-/// virsh's lookup failure: its own line, then the driver's error of the last attempt.
 /// The bits of `filters` whose option was given.
 fn flag_bits(filters: &[(bool, u32)]) -> u32 {
     filters
@@ -2814,12 +2809,7 @@ fn domstats_bits(a: &cli::DomstatsArgs) -> (u32, u32) {
         (a.backing, flag::BACKING),
         (a.nowait, flag::NOWAIT),
     ];
-    let pick = |v: &[(bool, u32)]| {
-        v.iter()
-            .filter(|(on, _)| *on)
-            .fold(0, |acc, (_, b)| acc | b)
-    };
-    (pick(&groups), pick(&flags))
+    (flag_bits(&groups), flag_bits(&flags))
 }
 
 /// One domain's statistics as printed: its name and `(field, value)` pairs.

@@ -11,12 +11,6 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::run::CmdError;
 
-fn malformed(text: &str, option: &str) -> CmdError {
-    CmdError::msg(format!(
-        "Numeric value '{text}' for <{option}> option is malformed or out of range"
-    ))
-}
-
 /// strtoull in base 10 over the whole text: leading blanks, an optional sign (a minus wraps
 /// around, as C does), digits; `None` when malformed or too large.
 fn strtoull(text: &str) -> Option<u64> {
@@ -37,8 +31,8 @@ fn strtoull(text: &str) -> Option<u64> {
 pub fn parse_ullp(text: Option<&str>, option: &str) -> Result<u64, CmdError> {
     match text {
         None => Ok(0),
-        Some(t) if t.contains('-') => Err(malformed(t, option)),
-        Some(t) => strtoull(t).ok_or_else(|| malformed(t, option)),
+        Some(t) if t.contains('-') => Err(CmdError::malformed(t, option)),
+        Some(t) => strtoull(t).ok_or_else(|| CmdError::malformed(t, option)),
     }
 }
 
@@ -47,7 +41,7 @@ pub fn parse_ullp(text: Option<&str>, option: &str) -> Result<u64, CmdError> {
 pub fn parse_ull(text: Option<&str>, option: &str) -> Result<u64, CmdError> {
     match text {
         None => Ok(0),
-        Some(t) => strtoull(t).ok_or_else(|| malformed(t, option)),
+        Some(t) => strtoull(t).ok_or_else(|| CmdError::malformed(t, option)),
     }
 }
 

@@ -33,7 +33,7 @@ where
         write!(
             writer,
             "{}: {}: {level} : ",
-            chrono::Utc::now().format("%Y-%m-%d %H:%M:%S%.3f+0000"),
+            crate::event::timestamp_now(),
             std::process::id()
         )?;
         ctx.field_format().format_fields(writer.by_ref(), event)?;
