@@ -20,6 +20,7 @@ use tokio::sync::mpsc;
 use crate::client::Client;
 use crate::error::Error;
 use crate::fault::Fault;
+use crate::transport::error_chain;
 
 /// A byte range of a file: `offset` and, when given, at most `length` bytes from there.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -144,16 +145,6 @@ impl FileDownload {
             ),
         }
     }
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut reason = e.to_string();
-    let mut src = e.source();
-    while let Some(s) = src {
-        reason = format!("{reason}: {s}");
-        src = s.source();
-    }
-    reason
 }
 
 fn header_str(resp: &hyper::Response<Incoming>, name: http::header::HeaderName) -> Option<&str> {

@@ -492,15 +492,9 @@ impl Transport {
     }
 
     pub(crate) fn conn_error(&self, e: hyper::Error) -> Error {
-        let mut reason = e.to_string();
-        let mut src = std::error::Error::source(&e);
-        while let Some(s) = src {
-            reason = format!("{reason}: {s}");
-            src = s.source();
-        }
         Error::Connection {
             addr: self.target(),
-            reason,
+            reason: error_chain(&e),
         }
     }
 
@@ -508,6 +502,17 @@ impl Transport {
     pub async fn close(&self) {
         *self.conn.lock().await = None;
     }
+}
+
+/// An error and its sources, `outer: inner: ...` (hyper's own message names no cause).
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut reason = e.to_string();
+    let mut src = e.source();
+    while let Some(s) = src {
+        reason = format!("{reason}: {s}");
+        src = s.source();
+    }
+    reason
 }
 
 enum ReadError {

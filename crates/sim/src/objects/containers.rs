@@ -74,11 +74,11 @@ fn compute_summary(w: &World, id: &str, cluster: bool) -> Option<Value> {
     let c = w.computes.get(id)?;
     let hosts: Vec<_> = c.hosts.iter().filter_map(|h| w.hosts.get(h)).collect();
     // Sums saturate: the API's int/short fields cannot hold a huge generated cluster.
-    let total_cpu: i32 = hosts
+    let total_cpu: i64 = hosts
         .iter()
         .map(|h| h.hardware.cpu_mhz as i64 * h.hardware.cpu_cores as i64)
-        .sum::<i64>()
-        .min(i32::MAX as i64) as i32;
+        .sum();
+    let int = |n: i64| n.min(i32::MAX as i64) as i32;
     let total_mem: i64 = hosts.iter().map(|h| h.hardware.memory_bytes).sum();
     let cores = hosts
         .iter()
@@ -96,11 +96,12 @@ fn compute_summary(w: &World, id: &str, cluster: bool) -> Option<Value> {
         "ComputeResourceSummary"
     };
     let mut v = Value::obj(ty)
-        .with("totalCpu", Value::int(total_cpu))
+        .with("totalCpu", Value::int(int(total_cpu)))
         .with("totalMemory", Value::long(total_mem))
         .with("numCpuCores", Value::Short(cores))
         .with("numCpuThreads", Value::Short(threads))
-        .with("effectiveCpu", Value::int(total_cpu / 10 * 9))
+        // 90% of the total, rounded down as before the sums saturated.
+        .with("effectiveCpu", Value::int(int(total_cpu * 9 / 10)))
         .with(
             "effectiveMemory",
             Value::long(total_mem / 1_048_576 * 9 / 10),
