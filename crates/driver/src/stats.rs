@@ -593,22 +593,11 @@ impl Drive {
             Bus::Ide => ("hd", self.controller * 2 + self.unit),
             Bus::Floppy => ("fd", self.unit),
         };
-        Some(disk_name(prefix, u32::try_from(index).ok()?))
+        Some(esxvirt_vmx::index_to_disk_name(
+            u32::try_from(index).ok()?,
+            prefix,
+        ))
     }
-}
-
-/// `prefix` and the letters of `index` (0 `a`, 25 `z`, 26 `aa`).
-fn disk_name(prefix: &str, index: u32) -> String {
-    let mut letters = Vec::new();
-    let mut n = i64::from(index);
-    while n >= 0 {
-        letters.push(char::from(b'a' + (n % 26) as u8));
-        n = n / 26 - 1;
-    }
-    letters.reverse();
-    let mut s = prefix.to_string();
-    s.extend(letters);
-    s
 }
 
 fn backing_file(b: Option<&AnyVirtualDeviceBackingInfo>) -> Option<String> {

@@ -1,7 +1,7 @@
 //! Guest disk names (`sda`, `hdc`, `fdb`) and the drive addresses libvirt derives from them.
 
 /// `prefix` followed by the letters for `index`: 0 -> `a`, 25 -> `z`, 26 -> `aa`.
-pub(crate) fn index_to_disk_name(index: u32, prefix: &str) -> String {
+pub fn index_to_disk_name(index: u32, prefix: &str) -> String {
     let mut letters = Vec::new();
     let mut n = i64::from(index);
     while n >= 0 {

@@ -30,6 +30,7 @@ pub mod parse;
 pub use context::{
     AutodetectScsiModel, FormatContext, FormatFileName, ParseContext, ParseFileName,
 };
+pub use diskname::index_to_disk_name;
 pub use error::VmxError;
 pub use file::{VmxFile, VmxFileError, MAX_VMX_ENTRIES, MAX_VMX_KEY_LEN, MAX_VMX_SIZE};
 pub use format::domain_to_vmx;
