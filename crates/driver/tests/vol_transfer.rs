@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use common::{options, Sim};
 use esxvirt_driver::{Connection, ErrorCode, Progress};
 use esxvirt_sim::InventorySource;
+use esxvirt_testkit::noise;
 
 /// esxsim with its datastores in a directory of the test's own, removed after it stops.
 struct Xfer {
@@ -35,20 +36,6 @@ impl Drop for Xfer {
         self.sim.stop();
         let _ = std::fs::remove_dir_all(&self.files);
     }
-}
-
-/// Deterministic pseudo-random bytes (xorshift), so a misplaced block shows.
-fn noise(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    let mut out = Vec::with_capacity(len + 8);
-    while out.len() < len {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        out.extend_from_slice(&x.to_le_bytes());
-    }
-    out.truncate(len);
-    out
 }
 
 fn create_disk(conn: &Connection, name: &str, mib: u64) {
