@@ -792,6 +792,8 @@ fn screenshot_matches_virsh() {
     ));
     let e_bytes = std::fs::read(&file).ok();
     assert_eq!(v, e);
+    // Equal bytes only prove something when virsh saved an image at all.
+    assert!(v_bytes.is_some(), "virsh saved no screenshot: {v:?}");
     assert_eq!(v_bytes, e_bytes, "the saved images differ");
     let v = Seen::of(&virsh(
         &sim.uri(),

@@ -3,79 +3,22 @@
 //! an esxsim while other esxvirt commands change a VM, whole output lines compared, ended by
 //! Ctrl-C; the one-shot form; a timeout with nothing to report; `--timestamp`.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read};
-use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 
-use esxvirt_sim::{InventorySource, RunningSim, SimConfig, Simulator, Tls};
+use common::{text, Sim};
+use esxvirt_sim::{InventorySource, Tls};
 
-/// An esxsim on a loopback port of its own, with an auth.conf for it; stopped when dropped.
-/// (Its request counters tell when the watcher is ready.)
-struct Sim {
-    sim: Option<RunningSim>,
-    rt: tokio::runtime::Runtime,
-    dir: PathBuf,
+/// esxsim over plain http with an auth.conf for it; its request counters tell when the
+/// watcher is ready.
+fn start() -> Sim {
+    Sim::start_tls(InventorySource::DefaultEsx, Tls::Off)
 }
 
-impl Sim {
-    fn start() -> Sim {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("tokio runtime");
-        let config = SimConfig {
-            tls: Tls::Off,
-            inventory: InventorySource::DefaultEsx,
-            ..SimConfig::default()
-        };
-        let sim = rt.block_on(Simulator::start(config)).expect("start esxsim");
-        let dir = std::env::temp_dir().join(format!(
-            "esxvirt-cli-events-{}-{}",
-            std::process::id(),
-            sim.addr().port()
-        ));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        esxvirt_testkit::write_libvirt_auth_file(&dir, "root", "password");
-        Sim {
-            sim: Some(sim),
-            rt,
-            dir,
-        }
-    }
-    fn running(&self) -> &RunningSim {
-        self.sim.as_ref().expect("running")
-    }
-    fn uri(&self) -> String {
-        format!(
-            "esx://root@127.0.0.1:{}/?transport=http",
-            self.running().addr().port()
-        )
-    }
-    fn auth_file(&self) -> PathBuf {
-        self.dir.join("auth.conf")
-    }
-    fn method_count(&self, method: &str) -> u64 {
-        self.running().stats().method(method)
-    }
-    fn write(&self, name: &str, contents: &str) -> PathBuf {
-        let p = self.dir.join(name);
-        std::fs::write(&p, contents).expect("write test file");
-        p
-    }
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        if let Some(s) = self.sim.take() {
-            self.rt.block_on(s.shutdown());
-        }
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+fn method_count(sim: &Sim, method: &str) -> u64 {
+    sim.running().stats().method(method)
 }
 
 /// Runs the built esxvirt against `uri`.
@@ -107,7 +50,7 @@ fn virsh_event_list() -> std::process::Output {
 fn event_list_is_virsh_s() {
     let v = virsh_event_list();
     assert!(v.status.success(), "{}", text(&v.stderr));
-    let sim = Sim::start();
+    let sim = start();
     let e = esxvirt(&sim.uri(), &sim.auth_file(), &["event", "--list"]);
     assert_eq!(text(&e.stdout), text(&v.stdout));
     assert_eq!(text(&e.stderr), text(&v.stderr));
@@ -147,7 +90,7 @@ fn ok(sim: &Sim, args: &[&str]) -> String {
 /// first real wait (the second WaitForUpdatesEx the simulator has seen).
 fn wait_until_watching(sim: &Sim, child: &mut Child) {
     for _ in 0..600 {
-        if sim.method_count("WaitForUpdatesEx") >= 2 {
+        if method_count(sim, "WaitForUpdatesEx") >= 2 {
             return;
         }
         if let Ok(Some(status)) = child.try_wait() {
@@ -174,7 +117,7 @@ fn inactive_vm(sim: &Sim) -> String {
 
 #[test]
 fn event_loop_reports_each_change_until_interrupted() {
-    let sim = Sim::start();
+    let sim = start();
     let vm = inactive_vm(&sim);
     let xml = ok(&sim, &["dumpxml", &vm]);
     let xml_file = sim.write("vm.xml", &xml);
@@ -228,7 +171,7 @@ fn event_loop_reports_each_change_until_interrupted() {
 
 #[test]
 fn event_one_shot_returns_after_the_first_event() {
-    let sim = Sim::start();
+    let sim = start();
     let vm = inactive_vm(&sim);
     let mut child = spawn_event(
         &sim,
@@ -256,7 +199,7 @@ fn event_one_shot_returns_after_the_first_event() {
 
 #[test]
 fn event_timeout_without_events_fails_like_virsh() {
-    let sim = Sim::start();
+    let sim = start();
     let out = esxvirt(
         &sim.uri(),
         &sim.auth_file(),
@@ -286,7 +229,7 @@ fn event_timeout_without_events_fails_like_virsh() {
 /// (with an error line) instead of waiting on forever.
 #[test]
 fn event_loop_ends_when_its_reader_is_gone() {
-    let sim = Sim::start();
+    let sim = start();
     let vm = inactive_vm(&sim);
     let mut child = spawn_event(&sim, &["--all", "--loop", "--timeout", "600"]);
     wait_until_watching(&sim, &mut child);
@@ -330,7 +273,7 @@ fn event_loop_ends_when_its_reader_is_gone() {
 /// `--domain` keeps one domain's events: another VM's start is not the first event.
 #[test]
 fn event_domain_filter() {
-    let sim = Sim::start();
+    let sim = start();
     let names: Vec<String> = ok(&sim, &["list", "--inactive", "--name"])
         .lines()
         .filter(|l| !l.is_empty() && *l != "serial-test")

@@ -9,20 +9,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use common::{esxvirt, Seen, Sim};
-
-/// Deterministic pseudo-random bytes (xorshift).
-fn noise(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    let mut out = Vec::with_capacity(len + 8);
-    while out.len() < len {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        out.extend_from_slice(&x.to_le_bytes());
-    }
-    out.truncate(len);
-    out
-}
+use esxvirt_testkit::noise;
 
 fn run(sim: &Sim, args: &[&str]) -> Seen {
     Seen::of(&esxvirt(&sim.uri(), &sim.auth_file(), args))

@@ -10,59 +10,12 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use common::{tempdir, Sim};
 use esxvirt_driver::{flags::list_domains as f, Connection, DomainState, OpenOptions};
 use esxvirt_sim::inventory::{AutoStart, AutoStartPowerInfo, Folder, PowerState, World};
-use esxvirt_sim::{InventorySource, RunningSim, SimConfig, Simulator, Tls};
+use esxvirt_sim::InventorySource;
 use esxvirt_testkit::{Vcsim, VcsimMode};
 use esxvirt_vi::{Client, ClientConfig, Value};
-
-/// A simulator and the runtime serving it.
-struct Sim {
-    sim: Option<RunningSim>,
-    rt: tokio::runtime::Runtime,
-}
-
-impl Sim {
-    fn start(inventory: InventorySource, files_dir: Option<PathBuf>) -> Sim {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        let config = SimConfig {
-            inventory,
-            tls: Tls::Off,
-            files_dir,
-            ..SimConfig::default()
-        };
-        let sim = rt
-            .block_on(Simulator::start(config))
-            .expect("esxsim starts");
-        Sim { sim: Some(sim), rt }
-    }
-    fn sim(&self) -> &RunningSim {
-        self.sim.as_ref().expect("running")
-    }
-    /// A vpx:// URI naming `path` (libvirt's rules: it must name one host).
-    fn vpx(&self, path: &str) -> String {
-        format!("vpx://root@{}/{path}?transport=http", self.sim().addr())
-    }
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        if let Some(s) = self.sim.take() {
-            self.rt.block_on(s.shutdown());
-        }
-    }
-}
-
-fn tempdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("esxvirt-allhosts-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
-}
 
 fn host_id(w: &World, name: &str) -> String {
     w.hosts
@@ -175,7 +128,7 @@ fn two_datacenters(dir: &Path) -> (PathBuf, BTreeMap<String, u32>) {
 fn start_two_datacenters(name: &str) -> (Sim, PathBuf, BTreeMap<String, u32>) {
     let dir = tempdir(name);
     let (inv, ids) = two_datacenters(&dir);
-    let sim = Sim::start(InventorySource::File(inv), Some(dir.join("files")));
+    let sim = Sim::start_in(InventorySource::File(inv), false, Some(dir.join("files")));
     (sim, dir, ids)
 }
 
@@ -218,8 +171,8 @@ fn rows(items: &[(&str, &str, Option<u32>, DomainState)]) -> BTreeSet<Row> {
 #[test]
 fn every_host_of_every_datacenter_with_every_filter() {
     let (sim, dir, ids) = start_two_datacenters("filters");
-    let conn =
-        Connection::open(&sim.vpx("dc1/cluster1/esx-02.example.com"), &opts()).expect("open vpx");
+    let conn = Connection::open(&sim.vpx_path("dc1/cluster1/esx-02.example.com"), &opts())
+        .expect("open vpx");
     let id = |name: &str| ids.get(name).copied().expect("running VM");
     use DomainState::{Running, Shutoff};
     let running = [
@@ -295,7 +248,7 @@ fn one_request_with_a_cached_session() {
         session_cache_dir: Some(dir.join("cache")),
         ..opts()
     };
-    let uri = sim.vpx("Europe/dc2/esx-21.example.com");
+    let uri = sim.vpx_path("Europe/dc2/esx-21.example.com");
     let cold = Connection::open(&uri, &cached).expect("cold open");
     assert_eq!(cold.request_count(), 3, "service content, login, host path");
     assert_eq!(cold.list_all_domains_all_hosts(0).expect("list").len(), 10);
@@ -322,16 +275,17 @@ fn one_request_with_a_cached_session() {
 fn more_vms_than_a_page_each_listed_once() {
     // 3 hosts x 2,100 VMs: 6,303 objects, more than the driver's page of 5,000.
     let dir = tempdir("paged");
-    let sim = Sim::start(
+    let sim = Sim::start_in(
         InventorySource::Generate {
             vcenter: true,
             hosts: 3,
             vms_per_host: 2100,
         },
+        false,
         Some(dir.join("files")),
     );
-    let conn =
-        Connection::open(&sim.vpx("dc1/cluster1/esx-001.example.com"), &opts()).expect("open vpx");
+    let conn = Connection::open(&sim.vpx_path("dc1/cluster1/esx-001.example.com"), &opts())
+        .expect("open vpx");
     sim.sim().reset_stats();
     let before = conn.request_count();
     let all = conn.list_all_domains_all_hosts(0).expect("list all hosts");
@@ -369,12 +323,8 @@ fn more_vms_than_a_page_each_listed_once() {
 
 #[test]
 fn esx_lists_its_own_domains_with_its_name() {
-    let sim = Sim::start(InventorySource::DefaultEsx, None);
-    let conn = Connection::open(
-        &format!("esx://root@{}/?transport=http", sim.sim().addr()),
-        &opts(),
-    )
-    .expect("open esx");
+    let sim = Sim::start(InventorySource::DefaultEsx, false);
+    let conn = Connection::open(&sim.esx(), &opts()).expect("open esx");
     let before = conn.request_count();
     let all = conn.list_all_domains_all_hosts(0).expect("list all hosts");
     assert_eq!(conn.request_count() - before, 1, "one retrieval");

@@ -7,74 +7,14 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{exercise, options};
+use common::{exercise, options, tempdir, Sim};
 use esxvirt_driver::{
     flags, Connection, DomainState, ErrorCode, OpenOptions, SimEndpoint, SimStarter, SimTarget,
 };
-use esxvirt_sim::{InventorySource, RunningSim, SimConfig, Simulator, Tls};
-
-/// A simulator and the runtime serving it.
-struct Sim {
-    sim: Option<RunningSim>,
-    rt: tokio::runtime::Runtime,
-}
-
-impl Sim {
-    fn start(inventory: InventorySource, tls: bool) -> Sim {
-        Sim::start_in(inventory, tls, None)
-    }
-    fn start_in(
-        inventory: InventorySource,
-        tls: bool,
-        files_dir: Option<std::path::PathBuf>,
-    ) -> Sim {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        let config = SimConfig {
-            inventory,
-            tls: if tls { Tls::SelfSigned } else { Tls::Off },
-            files_dir,
-            ..SimConfig::default()
-        };
-        let sim = rt
-            .block_on(Simulator::start(config))
-            .expect("esxsim starts");
-        Sim { sim: Some(sim), rt }
-    }
-    fn sim(&self) -> &RunningSim {
-        self.sim.as_ref().expect("running")
-    }
-    fn addr(&self) -> String {
-        self.sim().addr().to_string()
-    }
-    fn esx(&self) -> String {
-        format!("esx://root@{}/?no_verify=1", self.addr())
-    }
-    fn vpx(&self) -> String {
-        format!(
-            "vpx://root@{}/dc1/cluster1/esx-01.example.com?no_verify=1",
-            self.addr()
-        )
-    }
-    fn stop(&mut self) {
-        if let Some(s) = self.sim.take() {
-            self.rt.block_on(s.shutdown());
-        }
-    }
-}
+use esxvirt_sim::InventorySource;
 
 fn opts() -> OpenOptions {
     options("root", "password")
-}
-
-fn tempdir(name: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("esxvirt-driver-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
 }
 
 #[test]
@@ -95,11 +35,7 @@ fn esxsim_esx_domains_and_snapshots() {
 #[test]
 fn esxsim_vcenter_domains_and_snapshots() {
     let sim = Sim::start(InventorySource::DefaultVCenter, false);
-    let uri = format!(
-        "vpx://root@{}/dc1/cluster1/esx-01.example.com?transport=http",
-        sim.addr()
-    );
-    let conn = Connection::open(&uri, &opts()).expect("open vpx");
+    let conn = Connection::open(&sim.vpx(), &opts()).expect("open vpx");
     exercise(&conn);
 }
 

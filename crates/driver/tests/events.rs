@@ -9,53 +9,10 @@ use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use common::options;
+use common::Sim;
 use esxvirt_driver::{Connection, DomainEventStream, EventWait, OpenOptions};
-use esxvirt_sim::{InventorySource, RunningSim, SimConfig, Simulator, Tls};
+use esxvirt_sim::InventorySource;
 use esxvirt_vi as vi;
-
-struct Sim {
-    sim: Option<RunningSim>,
-    rt: tokio::runtime::Runtime,
-}
-
-impl Sim {
-    fn start(inventory: InventorySource) -> Sim {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        let config = SimConfig {
-            inventory,
-            tls: Tls::Off,
-            ..SimConfig::default()
-        };
-        let sim = rt
-            .block_on(Simulator::start(config))
-            .expect("esxsim starts");
-        Sim { sim: Some(sim), rt }
-    }
-    fn sim(&self) -> &RunningSim {
-        self.sim.as_ref().expect("running")
-    }
-    fn esx(&self) -> String {
-        format!("esx://root@{}/?transport=http", self.sim().addr())
-    }
-    fn vpx(&self) -> String {
-        format!(
-            "vpx://root@{}/dc1/cluster1/esx-01.example.com?transport=http",
-            self.sim().addr()
-        )
-    }
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        if let Some(s) = self.sim.take() {
-            self.rt.block_on(s.shutdown());
-        }
-    }
-}
 
 fn opts() -> OpenOptions {
     options("root", "password")
@@ -144,19 +101,19 @@ fn lifecycle_walk(sim: &Sim, uri: &str) {
 
 #[test]
 fn events_esx_lifecycle_sequence() {
-    let sim = Sim::start(InventorySource::DefaultEsx);
+    let sim = Sim::start(InventorySource::DefaultEsx, false);
     lifecycle_walk(&sim, &sim.esx());
 }
 
 #[test]
 fn events_vcenter_lifecycle_sequence() {
-    let sim = Sim::start(InventorySource::DefaultVCenter);
+    let sim = Sim::start(InventorySource::DefaultVCenter, false);
     lifecycle_walk(&sim, &sim.vpx());
 }
 
 #[test]
 fn events_domain_filter_interrupt_and_drop() {
-    let sim = Sim::start(InventorySource::DefaultEsx);
+    let sim = Sim::start(InventorySource::DefaultEsx, false);
     let watcher = Connection::open(&sim.esx(), &opts()).expect("watcher connects");
     let ops = Connection::open(&sim.esx(), &opts()).expect("second connection");
     let inactive: Vec<_> = ops
@@ -237,7 +194,7 @@ fn events_vcsim_power_changes() {
 /// (esxsim honours maxObjectUpdates), none of which gives an event; later changes do.
 #[test]
 fn events_initial_state_in_pages() {
-    let sim = Sim::start(InventorySource::DefaultEsx);
+    let sim = Sim::start(InventorySource::DefaultEsx, false);
     let watcher = Connection::open(&sim.esx(), &opts()).expect("watcher connects");
     let ops = Connection::open(&sim.esx(), &opts()).expect("second connection");
     let vms = ops.list_all_domains(0).expect("list");

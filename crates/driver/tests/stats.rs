@@ -5,55 +5,11 @@
 
 mod common;
 
+use common::Sim;
 use esxvirt_driver::stats::{flag, group};
 use esxvirt_driver::{Connection, DomainStatsRecord, ErrorCode, TypedParam, TypedValue};
-use esxvirt_sim::{InventorySource, RunningSim, SimConfig, Simulator, Tls};
+use esxvirt_sim::InventorySource;
 use esxvirt_testkit::{Vcsim, VcsimMode};
-
-/// esxsim on a loopback port with the runtime serving it.
-struct Sim {
-    sim: Option<RunningSim>,
-    rt: tokio::runtime::Runtime,
-}
-
-impl Sim {
-    fn start(inventory: InventorySource) -> Sim {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        let config = SimConfig {
-            inventory,
-            tls: Tls::Off,
-            ..SimConfig::default()
-        };
-        let sim = rt
-            .block_on(Simulator::start(config))
-            .expect("esxsim starts");
-        Sim { sim: Some(sim), rt }
-    }
-    fn sim(&self) -> &RunningSim {
-        self.sim.as_ref().expect("running")
-    }
-    fn esx(&self) -> String {
-        format!("esx://root@{}/?transport=http", self.sim().addr())
-    }
-    fn vpx(&self) -> String {
-        format!(
-            "vpx://root@{}/dc1/cluster1/esx-01.example.com?transport=http",
-            self.sim().addr()
-        )
-    }
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        if let Some(s) = self.sim.take() {
-            self.rt.block_on(s.shutdown());
-        }
-    }
-}
 
 fn open(uri: &str) -> Connection {
     Connection::open(uri, &common::options("root", "password")).expect("open")
@@ -149,7 +105,7 @@ const DB01_OFF: &[&str] = &[
 
 #[test]
 fn esxsim_all_groups_exact_values_and_round_trips() {
-    let sim = Sim::start(InventorySource::DefaultEsx);
+    let sim = Sim::start(InventorySource::DefaultEsx, false);
     let conn = open(&sim.esx());
     sim.sim().reset_stats();
     let before = conn.request_count();
@@ -228,7 +184,7 @@ fn esxsim_all_groups_exact_values_and_round_trips() {
 
 #[test]
 fn esxsim_one_query_perf_for_every_running_vm() {
-    let sim = Sim::start(InventorySource::DefaultEsx);
+    let sim = Sim::start(InventorySource::DefaultEsx, false);
     let conn = open(&sim.esx());
     conn.domain_lookup_by_name("db01")
         .expect("db01")
@@ -271,7 +227,7 @@ fn esxsim_one_query_perf_for_every_running_vm() {
 
 #[test]
 fn esxsim_domain_list_filters_and_errors() {
-    let sim = Sim::start(InventorySource::DefaultEsx);
+    let sim = Sim::start(InventorySource::DefaultEsx, false);
     let conn = open(&sim.esx());
     let tiny = conn.domain_lookup_by_name("tiny").expect("tiny");
     let web01 = conn.domain_lookup_by_name("web01").expect("web01");
@@ -353,7 +309,7 @@ fn esxsim_domain_list_filters_and_errors() {
 
 #[test]
 fn esxsim_vcenter_host_vms() {
-    let sim = Sim::start(InventorySource::DefaultVCenter);
+    let sim = Sim::start(InventorySource::DefaultVCenter, false);
     let conn = open(&sim.vpx());
     let listed = conn.list_all_domains(0).expect("list");
     sim.sim().reset_stats();
@@ -409,7 +365,7 @@ fn vcsim_esx_and_vcenter() {
 /// PerformanceManager's catalogue again, and reports the same `vm` fields.
 #[test]
 fn esxsim_counter_ids_come_from_the_session_cache() {
-    let sim = Sim::start(InventorySource::DefaultEsx);
+    let sim = Sim::start(InventorySource::DefaultEsx, false);
     let dir = std::env::temp_dir().join(format!("esxvirt-stats-cache-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let cached = esxvirt_driver::OpenOptions {

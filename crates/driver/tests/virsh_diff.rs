@@ -6,61 +6,48 @@ mod common;
 
 use std::process::Command;
 
+use common::Sim;
 use esxvirt_driver::Connection;
-use esxvirt_sim::{InventorySource, RunningSim, SimConfig, Simulator, Tls};
+use esxvirt_sim::InventorySource;
 
-struct Sim {
+/// esxsim over TLS and the directory holding virsh's auth file, removed after it stops.
+struct Virsh {
     vcenter: bool,
-    sim: Option<RunningSim>,
-    rt: tokio::runtime::Runtime,
+    sim: Sim,
     dir: std::path::PathBuf,
 }
 
-impl Drop for Sim {
+impl Drop for Virsh {
     fn drop(&mut self) {
-        if let Some(s) = self.sim.take() {
-            self.rt.block_on(s.shutdown());
-        }
+        self.sim.stop();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
-fn start() -> Sim {
+fn start() -> Virsh {
     start_with(InventorySource::DefaultEsx)
 }
 
-fn start_with(inventory: InventorySource) -> Sim {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let config = SimConfig {
-        inventory,
-        tls: Tls::SelfSigned,
-        ..SimConfig::default()
-    };
-    let sim = rt.block_on(Simulator::start(config)).expect("esxsim");
+fn start_with(inventory: InventorySource) -> Virsh {
+    let sim = Sim::start(inventory, true);
     static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let dir = std::env::temp_dir().join(format!("esxvirt-driver-virsh-{}-{n}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
     esxvirt_testkit::write_libvirt_auth_file(&dir, "root", "password");
-    Sim {
+    Virsh {
         vcenter: false,
-        sim: Some(sim),
-        rt,
+        sim,
         dir,
     }
 }
 
-impl Sim {
+impl Virsh {
     fn uri(&self) -> String {
-        let addr = self.sim.as_ref().expect("running").addr();
         if self.vcenter {
-            format!("vpx://root@{addr}/dc1/cluster1/esx-01.example.com?no_verify=1")
+            self.sim.vpx()
         } else {
-            format!("esx://root@{addr}/?no_verify=1")
+            self.sim.esx()
         }
     }
     fn virsh(&self, args: &[&str]) -> String {

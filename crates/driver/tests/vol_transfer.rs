@@ -6,79 +6,36 @@ mod common;
 
 use std::path::PathBuf;
 
-use common::options;
+use common::{options, Sim};
 use esxvirt_driver::{Connection, ErrorCode, Progress};
-use esxvirt_sim::{InventorySource, RunningSim, SimConfig, Simulator, Tls};
+use esxvirt_sim::InventorySource;
+use esxvirt_testkit::noise;
 
-struct Sim {
-    sim: Option<RunningSim>,
-    rt: tokio::runtime::Runtime,
+/// esxsim with its datastores in a directory of the test's own, removed after it stops.
+struct Xfer {
+    sim: Sim,
     files: PathBuf,
 }
 
-impl Sim {
-    fn start(name: &str) -> Sim {
-        Sim::start_with(name, InventorySource::DefaultEsx)
+impl Xfer {
+    fn start(name: &str) -> Xfer {
+        Xfer::start_with(name, InventorySource::DefaultEsx)
     }
-    fn start_with(name: &str, inventory: InventorySource) -> Sim {
+    fn start_with(name: &str, inventory: InventorySource) -> Xfer {
         let files =
             std::env::temp_dir().join(format!("esxvirt-voltransfer-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&files);
         std::fs::create_dir_all(&files).expect("files dir");
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        let config = SimConfig {
-            inventory,
-            tls: Tls::SelfSigned,
-            files_dir: Some(files.clone()),
-            ..SimConfig::default()
-        };
-        let sim = rt
-            .block_on(Simulator::start(config))
-            .expect("esxsim starts");
-        Sim {
-            sim: Some(sim),
-            rt,
-            files,
-        }
-    }
-    fn uri(&self) -> String {
-        let addr = self.sim.as_ref().expect("running").addr();
-        format!("esx://root@{addr}/?no_verify=1")
-    }
-    fn vpx(&self) -> String {
-        let addr = self.sim.as_ref().expect("running").addr();
-        format!("vpx://root@{addr}/dc1/cluster1/esx-01.example.com?no_verify=1")
-    }
-    fn stop(&mut self) {
-        if let Some(s) = self.sim.take() {
-            self.rt.block_on(s.shutdown());
-        }
+        let sim = Sim::start_in(inventory, true, Some(files.clone()));
+        Xfer { sim, files }
     }
 }
 
-impl Drop for Sim {
+impl Drop for Xfer {
     fn drop(&mut self) {
-        self.stop();
+        self.sim.stop();
         let _ = std::fs::remove_dir_all(&self.files);
     }
-}
-
-/// Deterministic pseudo-random bytes (xorshift), so a misplaced block shows.
-fn noise(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    let mut out = Vec::with_capacity(len + 8);
-    while out.len() < len {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        out.extend_from_slice(&x.to_le_bytes());
-    }
-    out.truncate(len);
-    out
 }
 
 fn create_disk(conn: &Connection, name: &str, mib: u64) {
@@ -111,8 +68,8 @@ fn download(conn: &Connection, vol: &str, offset: u64, length: u64) -> Vec<u8> {
 
 #[test]
 fn vmdk_round_trip_through_the_flat_extent() {
-    let sim = Sim::start("vmdk");
-    let conn = Connection::open(&sim.uri(), &options("root", "password")).expect("open");
+    let sim = Xfer::start("vmdk");
+    let conn = Connection::open(&sim.sim.esx(), &options("root", "password")).expect("open");
     create_disk(&conn, "xfer/disk.vmdk", 4);
     let cap = 4 << 20;
     let data = noise(3_000_001, 7);
@@ -168,11 +125,11 @@ fn vmdk_round_trip_through_the_flat_extent() {
 
 #[test]
 fn plain_files_are_replaced_whole() {
-    let sim = Sim::start("iso");
+    let sim = Xfer::start("iso");
     let dir = sim.files.join("datastore1/isos");
     std::fs::create_dir_all(&dir).expect("dir");
     std::fs::write(dir.join("boot.iso"), noise(100_000, 3)).expect("iso");
-    let conn = Connection::open(&sim.uri(), &options("root", "password")).expect("open");
+    let conn = Connection::open(&sim.sim.esx(), &options("root", "password")).expect("open");
     let vol = conn
         .storage_pool_lookup_by_name("datastore1")
         .expect("pool")
@@ -208,8 +165,8 @@ fn plain_files_are_replaced_whole() {
 
 #[test]
 fn refusals_and_missing_volumes() {
-    let sim = Sim::start("refuse");
-    let conn = Connection::open(&sim.uri(), &options("root", "password")).expect("open");
+    let sim = Xfer::start("refuse");
+    let conn = Connection::open(&sim.sim.esx(), &options("root", "password")).expect("open");
     create_disk(&conn, "small/s.vmdk", 1);
     let pool = conn
         .storage_pool_lookup_by_name("datastore1")
@@ -269,8 +226,8 @@ fn refusals_and_missing_volumes() {
 
 #[test]
 fn a_server_stopped_mid_download_is_an_error() {
-    let mut sim = Sim::start("stop");
-    let conn = Connection::open(&sim.uri(), &options("root", "password")).expect("open");
+    let mut sim = Xfer::start("stop");
+    let conn = Connection::open(&sim.sim.esx(), &options("root", "password")).expect("open");
     // Large enough that socket buffers cannot hold what is left when the server stops.
     create_disk(&conn, "big/big.vmdk", 64);
     let vol = conn
@@ -284,7 +241,7 @@ fn a_server_stopped_mid_download_is_an_error() {
     // waits for that before reading on.
     let stopper = std::thread::spawn(move || {
         if stop_rx.recv().is_ok() {
-            sim.stop();
+            sim.sim.stop();
         }
         let _ = done_tx.send(());
         sim
@@ -313,8 +270,8 @@ fn a_server_stopped_mid_download_is_an_error() {
 
 #[test]
 fn a_server_stopped_mid_upload_is_an_error() {
-    let mut sim = Sim::start("stopup");
-    let conn = Connection::open(&sim.uri(), &options("root", "password")).expect("open");
+    let mut sim = Xfer::start("stopup");
+    let conn = Connection::open(&sim.sim.esx(), &options("root", "password")).expect("open");
     create_disk(&conn, "up/up.vmdk", 64);
     let vol = conn
         .storage_pool_lookup_by_name("datastore1")
@@ -326,7 +283,7 @@ fn a_server_stopped_mid_upload_is_an_error() {
     let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
     let stopper = std::thread::spawn(move || {
         if stop_rx.recv().is_ok() {
-            sim.stop();
+            sim.sim.stop();
         }
         let _ = done_tx.send(());
         sim
@@ -358,8 +315,8 @@ fn a_server_stopped_mid_upload_is_an_error() {
 
 #[test]
 fn through_vcenter_the_datacenter_path_goes_along() {
-    let sim = Sim::start_with("vpx", InventorySource::DefaultVCenter);
-    let conn = Connection::open(&sim.vpx(), &options("root", "password")).expect("open vpx");
+    let sim = Xfer::start_with("vpx", InventorySource::DefaultVCenter);
+    let conn = Connection::open(&sim.sim.vpx(), &options("root", "password")).expect("open vpx");
     let pools = conn.list_storage_pools().expect("pools");
     let pool = conn.storage_pool_lookup_by_name(&pools[0]).expect("pool");
     pool.storage_vol_create_xml(

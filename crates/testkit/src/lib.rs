@@ -215,3 +215,18 @@ pub fn virsh_test_driver(line: &str) -> Result<String, String> {
         Err(format!("{stderr}{stdout}"))
     }
 }
+
+/// `len` deterministic pseudo-random bytes (xorshift) from `seed`, for transfers whose
+/// bytes are compared whole: a misplaced block shows.
+pub fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    let mut out = Vec::with_capacity(len + 8);
+    while out.len() < len {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        out.extend_from_slice(&x.to_le_bytes());
+    }
+    out.truncate(len);
+    out
+}

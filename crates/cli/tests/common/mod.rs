@@ -15,6 +15,7 @@ pub struct Sim {
     pub port: u16,
     /// Holds auth.conf.
     pub dir: PathBuf,
+    query: &'static str,
 }
 
 impl Sim {
@@ -24,13 +25,23 @@ impl Sim {
     }
 
     pub fn start_with(inventory: InventorySource) -> Sim {
+        Sim::start_tls(inventory, Tls::SelfSigned)
+    }
+
+    /// `inventory` served with `tls`; [`Sim::uri`] says `no_verify=1` over TLS and
+    /// `transport=http` without.
+    pub fn start_tls(inventory: InventorySource, tls: Tls) -> Sim {
+        let query = match tls {
+            Tls::Off => "transport=http",
+            _ => "no_verify=1",
+        };
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .expect("tokio runtime");
         let config = SimConfig {
-            tls: Tls::SelfSigned,
+            tls,
             inventory,
             ..SimConfig::default()
         };
@@ -45,12 +56,18 @@ impl Sim {
             rt: Some(rt),
             port,
             dir,
+            query,
         }
+    }
+
+    /// The running server (its per-method request counters).
+    pub fn running(&self) -> &RunningSim {
+        self.sim.as_ref().expect("running")
     }
 
     /// The URI both tools use.
     pub fn uri(&self) -> String {
-        format!("esx://root@127.0.0.1:{}/?no_verify=1", self.port)
+        format!("esx://root@127.0.0.1:{}/?{}", self.port, self.query)
     }
 
     pub fn auth_file(&self) -> PathBuf {

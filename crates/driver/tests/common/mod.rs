@@ -1,12 +1,101 @@
-//! Shared by the integration tests: credentials, options and the domain/snapshot walk run
-//! against every simulator.
+//! Shared by the integration tests: esxsim on a loopback port, credentials, options and the
+//! domain/snapshot walk run against every simulator.
 #![allow(dead_code)]
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use esxvirt_driver::{
     flags, AuthCallback, Connection, CredentialRequest, DomainState, OpenOptions,
 };
+use esxvirt_sim::{InventorySource, RunningSim, SimConfig, Simulator, Tls};
+
+/// A fresh, empty directory of this test process's own.
+pub fn tempdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("esxvirt-driver-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("temp dir");
+    d
+}
+
+/// esxsim on a loopback port and the runtime serving it; shut down when dropped.
+pub struct Sim {
+    sim: Option<RunningSim>,
+    pub rt: tokio::runtime::Runtime,
+    /// The URI query that reaches it: `no_verify=1` over TLS, `transport=http` without.
+    query: &'static str,
+}
+
+impl Sim {
+    /// `inventory` over TLS (a self-signed certificate) or plain HTTP.
+    pub fn start(inventory: InventorySource, tls: bool) -> Sim {
+        Sim::start_in(inventory, tls, None)
+    }
+
+    /// As [`Sim::start`], with the datastores in `files_dir` when given.
+    pub fn start_in(inventory: InventorySource, tls: bool, files_dir: Option<PathBuf>) -> Sim {
+        Sim::start_with(SimConfig {
+            inventory,
+            tls: if tls { Tls::SelfSigned } else { Tls::Off },
+            files_dir,
+            ..SimConfig::default()
+        })
+    }
+
+    pub fn start_with(config: SimConfig) -> Sim {
+        let query = match config.tls {
+            Tls::Off => "transport=http",
+            _ => "no_verify=1",
+        };
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let sim = rt
+            .block_on(Simulator::start(config))
+            .expect("esxsim starts");
+        Sim {
+            sim: Some(sim),
+            rt,
+            query,
+        }
+    }
+
+    pub fn sim(&self) -> &RunningSim {
+        self.sim.as_ref().expect("running")
+    }
+
+    pub fn addr(&self) -> String {
+        self.sim().addr().to_string()
+    }
+
+    pub fn esx(&self) -> String {
+        format!("esx://root@{}/?{}", self.addr(), self.query)
+    }
+
+    /// vpx:// to esx-01 of the default vCenter inventory.
+    pub fn vpx(&self) -> String {
+        self.vpx_path("dc1/cluster1/esx-01.example.com")
+    }
+
+    /// A vpx:// URI naming `path` (libvirt's rules: it must name one host).
+    pub fn vpx_path(&self, path: &str) -> String {
+        format!("vpx://root@{}/{path}?{}", self.addr(), self.query)
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(s) = self.sim.take() {
+            self.rt.block_on(s.shutdown());
+        }
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
 
 /// Answers prompts with a fixed user and password.
 pub struct Pass(pub &'static str, pub &'static str);
