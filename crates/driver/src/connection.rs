@@ -219,7 +219,7 @@ impl Connection {
     /// The server's product version as major * 1,000,000 + minor * 1,000 + release
     /// (`virConnectGetVersion`).
     pub fn get_version(&self) -> Result<u64> {
-        Ok(self.engine.product.version)
+        Ok(self.engine.product()?.version)
     }
 
     /// The host's DNS name, `hostName.domainName` (`virConnectGetHostname`).
@@ -527,11 +527,29 @@ impl Connection {
         }
         // With the AutoStartManager known (session cache), its configuration comes in the
         // same retrieval, so `dominfo` needs no second one for the autostart flag.
-        let manager = self.engine.known_autostart_manager();
-        match &manager {
+        // Otherwise the host names it in the same retrieval, for the next query; an ESX
+        // host's has a fixed id, so its configuration is asked for on trust too and used
+        // only if the host names that manager.
+        let known = self.engine.known_autostart_manager();
+        let guessed = match &known {
+            None if !self.engine.is_vcenter()
+                && self.engine.root_folder().value == "ha-folder-root" =>
+            {
+                Some(MoRef::new("HostAutoStartManager", "ha-autostart-mgr"))
+            }
+            _ => None,
+        };
+        if known.is_none() {
+            specs.push(
+                self.engine
+                    .host_filter(&["configManager.autoStartManager"])?,
+            );
+        }
+        let manager = known.or(guessed.clone());
+        if let Some(m) = &manager {
             // Left out rather than failing the lookup when it is missing (govmomi's
             // simulator names a manager it does not serve).
-            Some(m) => specs.push(PropertyFilterSpec {
+            specs.push(PropertyFilterSpec {
                 report_missing_objects_in_results: Some(true),
                 ..crate::engine::filter(
                     m,
@@ -539,12 +557,7 @@ impl Connection {
                     vec![],
                     vec![crate::engine::props_of(&m.ty, &["config"])],
                 )
-            }),
-            // Otherwise the host names it in the same retrieval, for the next query.
-            None => specs.push(
-                self.engine
-                    .host_filter(&["configManager.autoStartManager"])?,
-            ),
+            });
         }
         let objects = match self.engine.retrieve(specs) {
             Ok(o) => o,
@@ -553,6 +566,7 @@ impl Connection {
         };
         let mut vm = None;
         let mut autostart_cfg = None;
+        let mut named_manager = None;
         let mut place = crate::domain::Place::default();
         for mut o in objects {
             let is_manager = manager
@@ -566,6 +580,7 @@ impl Connection {
             } else if o.ty() == "HostSystem" {
                 self.engine.note_host(&o);
                 if let Some(m) = o.mo("configManager.autoStartManager") {
+                    named_manager = Some(m.clone());
                     self.engine.learn_autostart_manager(m);
                 }
             } else if o.ty() == "Datastore" {
@@ -577,6 +592,9 @@ impl Connection {
             } else if vm.is_none() {
                 vm = Some(o);
             }
+        }
+        if guessed.is_some() && named_manager != guessed {
+            autostart_cfg = None;
         }
         let Some(p) = vm else { return Ok(None) };
         if self.engine.is_vcenter() {
@@ -653,7 +671,9 @@ impl Connection {
         } else {
             None
         };
-        let moref = self.engine.run(|c| {
+        // The search index is one of the well-known objects: no need to wait for the
+        // service content.
+        let moref = self.engine.run_early(|c| {
             let dc = dc.as_ref().map(MoRef::vi);
             let t = text.to_string();
             async move {
@@ -727,7 +747,7 @@ impl Connection {
         };
         if let Some(folder) = folder {
             let escaped = vm_info::escape_name(name);
-            let moref = self.engine.run(|c| {
+            let moref = self.engine.run_early(|c| {
                 let folder = folder.vi();
                 let escaped = escaped.clone();
                 async move {
@@ -820,7 +840,7 @@ impl Connection {
         };
         let format = |src: &str| resolver.format(src);
         let fctx = FormatContext::new(&format);
-        let hw = crate::product::default_virtual_hw_version(&self.engine.product);
+        let hw = crate::product::default_virtual_hw_version(&self.engine.product()?);
         let vmx = esxvirt_vmx::domain_to_vmx(&def, &fctx, hw)
             .map_err(|e| Error::internal(e.to_string()))?;
         // The .vmx goes next to the first file-based hard disk.
@@ -947,7 +967,7 @@ impl Connection {
         };
         let format_name = |src: &str| resolver.format(src);
         let fctx = FormatContext::new(&format_name);
-        let hw = crate::product::default_virtual_hw_version(&self.engine.product);
+        let hw = crate::product::default_virtual_hw_version(&self.engine.product()?);
         esxvirt_vmx::domain_to_vmx(&def, &fctx, hw).map_err(|e| Error::internal(e.to_string()))
     }
 

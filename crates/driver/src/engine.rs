@@ -1,6 +1,8 @@
 //! The connection's engine: one vSphere session (esxvirt-vi's async client driven by a
 //! private single-threaded runtime), the session cache, the resolved host context, and the
-//! retrieval shapes every operation uses. Round trips are designed down: host and VM reads
+//! retrieval shapes every operation uses. Round trips are designed down: a new session on
+//! esx:// or vpx:// logs in at the server's well-known session manager and its first
+//! retrieval brings the service content (and the product check) along; host and VM reads
 //! on esx:// are one RetrievePropertiesEx traversing from the root folder; vpx:// resolves
 //! its host path once (one retrieval, cached with the session).
 
@@ -13,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use vi::{
     AnySelectionSpec, Client, ClientConfig, ManagedObjectReference, ObjectContent, ObjectSpec,
     PropertyFilterSpec, PropertySpec, RetrieveOptions, SavedSession, SelectionSpec, TraversalSpec,
-    Value,
+    Value, WellKnown,
 };
 
 use crate::auth::{AuthConfig, Credentials};
@@ -388,7 +390,9 @@ pub(crate) struct Engine {
     rt: tokio::runtime::Runtime,
     pub client: Client,
     pub uri: Uri,
-    pub product: Product,
+    /// The server's product; until the service content arrives (see
+    /// [`Engine::ensure_content`]) the one the URI's scheme expects, version 0.
+    product: Mutex<Product>,
     /// How the host is found.
     pub locator: Locator,
     /// The auth.conf services credentials are looked up under.
@@ -426,8 +430,9 @@ fn auth_config(uri: &Uri) -> Result<Option<AuthConfig>> {
 }
 
 impl Engine {
-    /// Opens the session: from the session cache when possible (no request), else
-    /// RetrieveServiceContent, the product check, and Login.
+    /// Opens the session: from the session cache when possible (no request); on esx:// and
+    /// vpx:// a Login to the well-known session manager (the service content comes with the
+    /// first retrieval); else RetrieveServiceContent, the product check, and Login.
     pub fn open(
         uri: Uri,
         options: &OpenOptions,
@@ -534,7 +539,7 @@ impl Engine {
                             rt,
                             client,
                             uri: uri.clone(),
-                            product,
+                            product: Mutex::new(product),
                             locator,
                             services,
                             ctx: Mutex::new(cached.host),
@@ -551,34 +556,73 @@ impl Engine {
                 }
             }
         }
-        let client = rt.block_on(Client::connect(cfg)).map_err(vi_err)?;
-        let about = client.about().clone();
-        let product = product::check(
-            &about.api_type,
-            &about.api_version,
-            &about.version,
-            &about.product_line_id,
-        )?;
-        if uri.scheme != Scheme::Sim {
-            product::expect(&product, uri.scheme, &uri.host)?;
-        }
-        let creds = match sim_creds {
-            Some((_, c)) => c,
-            None => crate::auth::resolve_credentials_for(
+        let resolve_credentials = || {
+            crate::auth::resolve_credentials_for(
                 &uri,
                 &services,
                 &uri.host,
                 config.as_ref(),
                 options.auth.as_deref(),
-            )?,
+            )
+        };
+        // ESX hosts and vCenters have their session manager, property collector and search
+        // index under fixed ids (the service contents govmomi's simulator copied from real
+        // ones have them too): logging in straight away saves the RetrieveServiceContent,
+        // whose answer then comes with the first retrieval and is checked then. A server
+        // that is not what the scheme says (no such session manager: a vCenter for esx://,
+        // a host for vpx://) gets the usual path and libvirt's product error; a host agent
+        // that is not ESX (VMware Server behind esx://) fails at that first retrieval.
+        let mut early_creds = None;
+        if let (None, Some(kind)) = (&sim_creds, well_known_of(uri.scheme)) {
+            let creds = resolve_credentials()?;
+            let client = Client::for_well_known(cfg.clone(), kind).map_err(vi_err)?;
+            match rt.block_on(client.login(&creds.username, creds.password.expose())) {
+                Ok(_) => {
+                    let product = provisional_product(uri.scheme);
+                    let engine = Engine::new(rt, client, uri, product, locator, services, cache);
+                    // Cached with the provisional content: the next run's first retrieval
+                    // brings the real one, as this run's would.
+                    engine.save_cache();
+                    return Ok(engine);
+                }
+                Err(e) if early_login_failure_is_final(&e) => return Err(vi_err(e)),
+                Err(e) => {
+                    tracing::debug!("early login refused ({e}); asking for the service content");
+                    early_creds = Some(creds);
+                }
+            }
+        }
+        let client = rt.block_on(Client::connect(cfg)).map_err(vi_err)?;
+        let product = checked_product(&client.about(), uri.scheme, &uri.host)?;
+        let creds = match (sim_creds, early_creds) {
+            (Some((_, c)), _) => c,
+            (None, Some(c)) => c,
+            (None, None) => resolve_credentials()?,
         };
         rt.block_on(client.login(&creds.username, creds.password.expose()))
             .map_err(vi_err)?;
-        let engine = Engine {
+        let engine = Engine::new(rt, client, uri, product, locator, services, cache);
+        engine.save_cache();
+        Ok(engine)
+    }
+
+    /// A logged-in engine with nothing learnt yet.
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        rt: tokio::runtime::Runtime,
+        client: Client,
+        uri: Uri,
+        product: Product,
+        locator: Locator,
+        services: Vec<&'static str>,
+        cache: Option<(SessionCache, String)>,
+    ) -> Engine {
+        Engine {
             rt,
             client,
-            uri: uri.clone(),
-            product,
+            auto_answer: uri.params.auto_answer,
+            uri,
+            product: Mutex::new(product),
             locator,
             services,
             ctx: Mutex::new(None),
@@ -587,10 +631,63 @@ impl Engine {
             learnt: Mutex::new(Learnt::default()),
             pending_auth: Mutex::new(None),
             cache,
-            auto_answer: uri.params.auto_answer,
+        }
+    }
+
+    /// The server's product (checked against the URI's scheme); fetches the service
+    /// content first if it has not come yet.
+    pub fn product(&self) -> Result<Product> {
+        self.ensure_content()?;
+        Ok(self.product_now())
+    }
+
+    fn product_now(&self) -> Product {
+        match self.product.lock() {
+            Ok(p) => *p,
+            Err(poisoned) => *poisoned.into_inner(),
+        }
+    }
+
+    /// Whether the service content is still to come (see [`Engine::open`]'s early login).
+    fn content_pending(&self) -> bool {
+        self.client.service_content_is_provisional()
+    }
+
+    /// Makes sure the service content is known: after an early login it is asked for on
+    /// its own (one retrieval) when no retrieval has brought it yet.
+    pub fn ensure_content(&self) -> Result<()> {
+        if !self.content_pending() {
+            return Ok(());
+        }
+        let mut objects = self.run_session(|c| async move {
+            retrieve_all(&c, std::slice::from_ref(&service_content_filter())).await
+        })?;
+        self.adopt_content(&mut objects)
+    }
+
+    /// Takes the ServiceInstance's `content` out of a retrieval's objects, checks the
+    /// product as libvirt does when it connects, and keeps it (the session can then be
+    /// cached). A server that did not send it is asked with RetrieveServiceContent.
+    fn adopt_content(&self, objects: &mut Vec<Props>) -> Result<()> {
+        let at = objects.iter().position(|p| p.ty() == "ServiceInstance");
+        let sent = at.and_then(|i| match objects.remove(i).take("content") {
+            Some(Value::ServiceContent(sc)) => Some(*sc),
+            _ => None,
+        });
+        let sc = match sent {
+            Some(sc) => sc,
+            None => self.run_session(|c| async move {
+                let this = ManagedObjectReference::new("ServiceInstance", "ServiceInstance");
+                c.retrieve_service_content(&this).await.map_err(vi_err)
+            })?,
         };
-        engine.save_cache();
-        Ok(engine)
+        let product = checked_product(&sc.about, self.uri.scheme, &self.uri.host)?;
+        self.client.adopt_service_content(sc);
+        if let Ok(mut p) = self.product.lock() {
+            *p = product;
+        }
+        self.save_cache();
+        Ok(())
     }
 
     fn save_cache(&self) {
@@ -602,7 +699,7 @@ impl Engine {
         };
         let ctx = self.ctx.lock().ok().and_then(|c| c.clone());
         let context = serde_json::to_value(CachedContext {
-            product: Some(self.product),
+            product: Some(self.product_now()),
             host: ctx,
             host_facts: self.facts.lock().ok().and_then(|f| f.clone()),
             learnt: self.learnt.lock().map(|l| l.clone()).unwrap_or_default(),
@@ -618,10 +715,31 @@ impl Engine {
         }
     }
 
-    /// Runs one operation on the runtime. When the session came from the cache and the
-    /// server says it is not authenticated (the operation did nothing), logs in with freshly
-    /// resolved credentials and runs it once more.
+    /// Runs one operation on the runtime, the service content being known (see
+    /// [`Engine::ensure_content`]). When the session came from the cache and the server says
+    /// it is not authenticated (the operation did nothing), logs in with freshly resolved
+    /// credentials and runs it once more.
     pub fn run<T, F, Fut>(&self, op: F) -> Result<T>
+    where
+        F: Fn(Client) -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        self.ensure_content()?;
+        self.run_session(op)
+    }
+
+    /// [`Engine::run`] for an operation that needs only the objects every server of its
+    /// kind has under fixed ids (session manager, property collector, search index, root
+    /// folder): it may run before the service content is known.
+    pub fn run_early<T, F, Fut>(&self, op: F) -> Result<T>
+    where
+        F: Fn(Client) -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        self.run_session(op)
+    }
+
+    fn run_session<T, F, Fut>(&self, op: F) -> Result<T>
     where
         F: Fn(Client) -> Fut,
         Fut: Future<Output = Result<T>>,
@@ -659,7 +777,7 @@ impl Engine {
     }
 
     pub fn is_vcenter(&self) -> bool {
-        self.product.line == ProductLine::Vpx
+        self.product_now().line == ProductLine::Vpx
     }
 
     pub fn root_folder(&self) -> MoRef {
@@ -672,12 +790,14 @@ impl Engine {
     }
 
     /// The PerformanceManager named by the service content, if the server has one.
-    pub fn perf_manager(&self) -> Option<MoRef> {
-        self.client
+    pub fn perf_manager(&self) -> Result<Option<MoRef>> {
+        // One of the well-known objects: no need to wait for the service content.
+        Ok(self
+            .client
             .service_content()
             .perf_manager
             .as_ref()
-            .map(MoRef::from_vi)
+            .map(MoRef::from_vi))
     }
 
     /// Whether the host context is already known (no request needed).
@@ -715,10 +835,7 @@ impl Engine {
                 pspec("HostSystem", &host_paths),
             ],
         )];
-        let objects = self.run(|c| {
-            let specs = specs.clone();
-            async move { retrieve_all(&c, &specs).await }
-        })?;
+        let objects = self.retrieve(specs)?;
         let entities: Vec<Entity> = objects
             .iter()
             .map(|p| Entity {
@@ -805,7 +922,8 @@ impl Engine {
     /// index's FindByIp, then one retrieval walking up from the host to its compute
     /// resource, datacenter and the folders above.
     fn context_by_ip(&self, ip: &str) -> Result<HostContext> {
-        let found = self.run(|c| {
+        // The search index is well-known; the service content comes with the retrieval.
+        let found = self.run_early(|c| {
             let ip = ip.to_string();
             async move { c.find_by_ip(None, &ip, false).await.map_err(vi_err) }
         })?;
@@ -1027,10 +1145,7 @@ impl Engine {
     /// The host's properties (one retrieval).
     pub fn host_props(&self, paths: &[&str]) -> Result<Props> {
         let spec = self.host_filter(paths)?;
-        let mut all = self.run(|c| {
-            let spec = spec.clone();
-            async move { retrieve_all(&c, std::slice::from_ref(&spec)).await }
-        })?;
+        let mut all = self.retrieve(vec![spec])?;
         if all.is_empty() {
             return Err(Error::internal("Could not find host system"));
         }
@@ -1075,10 +1190,7 @@ impl Engine {
                 pspec("VirtualMachine", vm_paths),
             ],
         );
-        let all = self.run(|c| {
-            let spec = spec.clone();
-            async move { retrieve_all(&c, std::slice::from_ref(&spec)).await }
-        })?;
+        let all = self.retrieve(vec![spec])?;
         let (hosts, vms): (Vec<Props>, Vec<Props>) =
             all.into_iter().partition(|p| p.ty() == "HostSystem");
         Ok((
@@ -1092,10 +1204,7 @@ impl Engine {
     /// Every VM with `paths` (one paged retrieval).
     pub fn all_vms(&self, paths: &[&str]) -> Result<Vec<Props>> {
         let spec = self.vms_filter(paths)?;
-        let all = self.run(|c| {
-            let spec = spec.clone();
-            async move { retrieve_all(&c, std::slice::from_ref(&spec)).await }
-        })?;
+        let all = self.retrieve(vec![spec])?;
         Ok(all
             .into_iter()
             .filter(|p| p.ty() == "VirtualMachine")
@@ -1105,10 +1214,7 @@ impl Engine {
     /// One object's properties; `None` when the object does not exist.
     pub fn object_props(&self, obj: &MoRef, paths: &[&str]) -> Result<Option<Props>> {
         let spec = filter(obj, false, vec![], vec![pspec(&obj.ty, paths)]);
-        let r = self.run(|c| {
-            let spec = spec.clone();
-            async move { retrieve_all(&c, std::slice::from_ref(&spec)).await }
-        });
+        let r = self.retrieve(vec![spec]);
         match r {
             Ok(mut v) => Ok(if v.is_empty() {
                 None
@@ -1120,12 +1226,21 @@ impl Engine {
         }
     }
 
-    /// Several filter specs in one retrieval.
-    pub fn retrieve(&self, specs: Vec<PropertyFilterSpec>) -> Result<Vec<Props>> {
-        self.run(|c| {
+    /// Several filter specs in one retrieval. While the service content is still to come,
+    /// it comes with this retrieval.
+    pub fn retrieve(&self, mut specs: Vec<PropertyFilterSpec>) -> Result<Vec<Props>> {
+        let pending = self.content_pending();
+        if pending {
+            specs.push(service_content_filter());
+        }
+        let mut objects = self.run_session(|c| {
             let specs = specs.clone();
             async move { retrieve_all(&c, &specs).await }
-        })
+        })?;
+        if pending {
+            self.adopt_content(&mut objects)?;
+        }
+        Ok(objects)
     }
 
     /// Runs `fut` on the runtime as it is: unlike [`Engine::run`] it is never run twice,
@@ -1259,6 +1374,65 @@ impl Engine {
         }
         self.rt.block_on(self.client.close()).map_err(vi_err)
     }
+}
+
+/// The ids a scheme's servers are known to have before their service content is (none for
+/// gsx://, whose servers are too varied to count on).
+fn well_known_of(scheme: Scheme) -> Option<WellKnown> {
+    match scheme {
+        Scheme::Esx => Some(WellKnown::HostAgent),
+        Scheme::Vpx => Some(WellKnown::VirtualCenter),
+        Scheme::Gsx | Scheme::Sim => None,
+    }
+}
+
+/// Until the service content comes: the product line the scheme expects, version unknown.
+fn provisional_product(scheme: Scheme) -> Product {
+    Product {
+        line: ProductLine::expected_for(scheme),
+        version: 0,
+    }
+}
+
+/// Whether an early login's failure is the answer (bad credentials, an unreachable
+/// server) rather than a sign that the server is not of the kind the scheme says.
+fn early_login_failure_is_final(e: &vi::Error) -> bool {
+    matches!(
+        e,
+        vi::Error::Fault(vi::Fault::InvalidLogin { .. })
+            | vi::Error::ConnectionRefused { .. }
+            | vi::Error::Connect { .. }
+            | vi::Error::Connection { .. }
+            | vi::Error::Tls { .. }
+            | vi::Error::Proxy { .. }
+            | vi::Error::Timeout { .. }
+            | vi::Error::Config(_)
+    )
+}
+
+/// The product `about` names, checked as libvirt does and against the URI's scheme.
+fn checked_product(about: &vi::AboutInfo, scheme: Scheme, host: &str) -> Result<Product> {
+    let product = product::check(
+        &about.api_type,
+        &about.api_version,
+        &about.version,
+        &about.product_line_id,
+    )?;
+    if scheme != Scheme::Sim {
+        product::expect(&product, scheme, host)?;
+    }
+    Ok(product)
+}
+
+/// The ServiceInstance's `content` (what RetrieveServiceContent answers), as a filter to
+/// add to a retrieval.
+fn service_content_filter() -> PropertyFilterSpec {
+    filter(
+        &MoRef::new("ServiceInstance", "ServiceInstance"),
+        false,
+        vec![],
+        vec![pspec("ServiceInstance", &["content"])],
+    )
 }
 
 pub(crate) fn is_not_authenticated(e: &Error) -> bool {

@@ -42,15 +42,12 @@ fn esxsim_vcenter_domains_and_snapshots() {
 #[test]
 fn esxsim_round_trips() {
     let sim = Sim::start(InventorySource::DefaultEsx, true);
-    // esx:// cold: service content, login, one retrieval.
+    // esx:// cold: login (to the host agent's well-known session manager), one retrieval
+    // (which brings the service content along).
     let conn = Connection::open(&sim.esx(), &opts()).expect("open");
-    assert_eq!(
-        conn.request_count(),
-        2,
-        "open: RetrieveServiceContent + Login"
-    );
+    assert_eq!(conn.request_count(), 1, "open: Login");
     let all = conn.list_all_domains(0).expect("list");
-    assert_eq!(conn.request_count(), 3, "list --all: one retrieval");
+    assert_eq!(conn.request_count(), 2, "list --all: one retrieval");
     let name = all[0].get_name().to_string();
     let before = conn.request_count();
     let dom = conn.domain_lookup_by_name(&name).expect("lookup");
@@ -87,9 +84,9 @@ fn esxsim_round_trips() {
     // vpx:// cold: one more to resolve the host path.
     let vsim = Sim::start(InventorySource::DefaultVCenter, true);
     let vconn = Connection::open(&vsim.vpx(), &opts()).expect("open vpx");
-    assert_eq!(vconn.request_count(), 3, "vpx open: + host path");
+    assert_eq!(vconn.request_count(), 2, "vpx open: login + host path");
     vconn.list_all_domains(0).expect("list");
-    assert_eq!(vconn.request_count(), 4);
+    assert_eq!(vconn.request_count(), 3);
 }
 
 #[test]
@@ -102,7 +99,7 @@ fn esxsim_session_cache() {
         ..opts()
     };
     let first = Connection::open(&sim.esx(), &cached).expect("cold open");
-    assert_eq!(first.request_count(), 2);
+    assert_eq!(first.request_count(), 1, "Login");
     drop(first);
     // The cache file is private.
     #[cfg(unix)]
@@ -128,6 +125,72 @@ fn esxsim_session_cache() {
     let again = Connection::open(&sim.esx(), &cached).expect("open after expiry");
     let list = again.list_all_domains(0).expect("list after expiry");
     assert!(!list.is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn esxsim_cold_reads_need_no_service_content_call() {
+    // ESX's session manager, search index and property collector have fixed ids: a cold
+    // command logs in at once and its first retrieval brings the service content along.
+    let sim = Sim::start(InventorySource::DefaultEsx, true);
+    let conn = Connection::open(&sim.esx(), &opts()).expect("open");
+    let web01 = conn.domain_lookup_by_name("web01").expect("lookup");
+    web01.get_info().expect("info");
+    assert!(!web01.get_autostart().expect("autostart"));
+    let s = sim.sim().stats();
+    assert_eq!(s.soap_requests, 3, "{s:?}");
+    assert_eq!(
+        (
+            s.method("Login"),
+            s.method("FindChild"),
+            s.method("RetrievePropertiesEx"),
+            s.method("RetrieveServiceContent")
+        ),
+        (1, 1, 1, 0),
+        "{s:?}"
+    );
+    // The product came with that retrieval (and was checked then).
+    assert_eq!(conn.get_version().expect("version"), 7_000_003);
+    assert_eq!(sim.sim().stats().soap_requests, 3);
+    drop(conn);
+
+    // A command that reads nothing leaves the service content unknown; asked for the
+    // version, the connection fetches it (one retrieval).
+    sim.sim().reset_stats();
+    let conn = Connection::open(&sim.esx(), &opts()).expect("open");
+    assert_eq!(conn.get_version().expect("version"), 7_000_003);
+    let s = sim.sim().stats();
+    assert_eq!(
+        (s.soap_requests, s.method("RetrievePropertiesEx")),
+        (2, 1),
+        "{s:?}"
+    );
+}
+
+#[test]
+fn esxsim_session_cached_before_the_service_content() {
+    let sim = Sim::start(InventorySource::DefaultEsx, true);
+    let dir = tempdir("early-cache");
+    let cached = OpenOptions {
+        session_cache: true,
+        session_cache_dir: Some(dir.clone()),
+        ..opts()
+    };
+    // Logged in, nothing read: the session is cached all the same.
+    let first = Connection::open(&sim.esx(), &cached).expect("cold open");
+    assert_eq!(first.request_count(), 1, "Login");
+    drop(first);
+    // The next run's first retrieval brings the service content and caches it too.
+    let second = Connection::open(&sim.esx(), &cached).expect("warm open");
+    assert_eq!(second.request_count(), 0);
+    assert!(!second.list_all_domains(0).expect("list").is_empty());
+    assert_eq!(second.request_count(), 1, "one retrieval");
+    drop(second);
+    let third = Connection::open(&sim.esx(), &cached).expect("warm open");
+    assert_eq!(third.get_version().expect("version"), 7_000_003);
+    assert_eq!(third.request_count(), 0, "the product is cached now");
+    drop(third);
+    assert_eq!(sim.sim().stats().method("Login"), 1);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -678,13 +741,13 @@ fn esxsim_round_trips_of_read_commands() {
         autostart
     };
     // The first lookup of a session asks the host for its AutoStartManager in the VM's
-    // retrieval, so the autostart flag costs one more; afterwards (also in the next run,
-    // through the session cache) the manager's configuration comes with the VM, and the VM
-    // itself is asked for by the object the name had last time.
+    // retrieval, and, an ESX host's having a fixed id, that manager's configuration too
+    // (used because the host names it); afterwards (also in the next run, through the
+    // session cache) the VM itself is asked for by the object the name had last time.
     assert_eq!(
         count(&|| assert!(!dominfo("web01"))),
-        3,
-        "dominfo, first: FindChild + retrieval + autostart configuration"
+        2,
+        "dominfo, first: FindChild + retrieval"
     );
     assert_eq!(
         count(&|| assert!(!dominfo("web01"))),

@@ -137,15 +137,15 @@ fn any_vcenter_of_a_managed_host() {
     let pair = start_pair(true);
     let conn = Connection::open(&pair.uri("*"), &opts()).expect("open with vcenter=*");
     assert_eq!(conn.vcenter_address(), Some("127.0.0.2"));
-    // The host: service content, login, one retrieval (the host context with the facts
-    // libvirt reads); the vCenter: service content, login, FindByIp, one retrieval.
+    // The host: login, one retrieval (the host context with the facts libvirt reads, and
+    // the service content); the vCenter: login, FindByIp, one retrieval.
     let (esx, vc) = (pair.esx().stats(), pair.vc().stats());
-    assert_eq!(esx.soap_requests, 3, "{esx:?}");
+    assert_eq!(esx.soap_requests, 2, "{esx:?}");
     assert_eq!(esx.method("RetrievePropertiesEx"), 1, "{esx:?}");
-    assert_eq!(vc.soap_requests, 4, "{vc:?}");
+    assert_eq!(vc.soap_requests, 3, "{vc:?}");
     assert_eq!(vc.method("FindByIp"), 1, "{vc:?}");
     assert_eq!(vc.method("Login"), 1, "{vc:?}");
-    assert_eq!(conn.request_count(), 7);
+    assert_eq!(conn.request_count(), 5);
     // Reads go to the host.
     pair.reset();
     let web01 = conn.domain_lookup_by_name("web01").expect("web01");
@@ -201,7 +201,7 @@ fn named_vcenter_must_be_the_managing_one() {
         "internal error: IP address lookup for host '' failed: Name or service not known"
     );
     // Nothing reached the vCenter.
-    assert_eq!(pair.vc().stats().soap_requests, 4, "only the first open");
+    assert_eq!(pair.vc().stats().soap_requests, 3, "only the first open");
 }
 
 #[test]
@@ -230,10 +230,10 @@ fn unmanaged_host_and_wrong_products() {
 fn without_vcenter_nothing_changes() {
     let pair = start_pair(true);
     let conn = Connection::open(&pair.plain_uri(), &opts()).expect("open");
-    assert_eq!(conn.request_count(), 2, "RetrieveServiceContent + Login");
+    assert_eq!(conn.request_count(), 1, "Login");
     assert_eq!(conn.vcenter_address(), None);
     conn.list_all_domains(0).expect("list");
-    assert_eq!(conn.request_count(), 3, "list --all: one retrieval");
+    assert_eq!(conn.request_count(), 2, "list --all: one retrieval");
     let web01 = conn.domain_lookup_by_name("web01").expect("web01");
     web01.destroy(0).expect("destroy on the host");
     assert_eq!(pair.esx().stats().method("PowerOffVM_Task"), 1);
@@ -328,7 +328,7 @@ fn both_sessions_are_cached() {
         ..opts()
     };
     let cold = Connection::open(&pair.uri("*"), &cached).expect("cold");
-    assert_eq!(cold.request_count(), 7);
+    assert_eq!(cold.request_count(), 5);
     drop(cold);
     let warm = Connection::open(&pair.uri("*"), &cached).expect("warm");
     assert_eq!(warm.request_count(), 0, "both sessions and contexts cached");

@@ -1008,12 +1008,15 @@ impl<'a> Gen<'a> {
                 let f = snake(member);
                 match prop.map(|p| p.card) {
                     Some(Card::Required) => {
-                        let _ = writeln!(o, "        let this = &self.service_content().{f};");
+                        let _ = writeln!(
+                            o,
+                            "        let sc = self.service_content();\n        let this = &sc.{f};"
+                        );
                     }
                     _ => {
                         let _ = writeln!(
                             o,
-                            "        let this = self.service_content().{f}.as_ref().ok_or(Error::NotSupported({member:?}))?;"
+                            "        let sc = self.service_content();\n        let this = sc.{f}.as_ref().ok_or(Error::NotSupported({member:?}))?;"
                         );
                     }
                 }

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -124,14 +124,76 @@ impl SavedSession {
 struct Inner {
     transport: Transport,
     path: String,
-    service_content: ServiceContent,
-    soap_action: String,
+    /// The server's service content with the SOAPAction its API version gives; provisional
+    /// (no `about`) for a client made with [`Client::for_well_known`] until it is adopted.
+    content: RwLock<Content>,
     cookies: Mutex<BTreeMap<String, String>>,
     creds: Mutex<Option<Credentials>>,
     requests: AtomicU64,
     relogin: tokio::sync::Mutex<()>,
     task_wait: tokio::sync::Mutex<()>,
     request_timeout: Duration,
+}
+
+struct Content {
+    service_content: Arc<ServiceContent>,
+    soap_action: String,
+}
+
+impl Content {
+    fn of(service_content: ServiceContent) -> Content {
+        let soap_action = if service_content.about.api_version.is_empty() {
+            INITIAL_SOAP_ACTION.to_string()
+        } else {
+            format!("urn:vim25/{}", service_content.about.api_version)
+        };
+        Content {
+            service_content: Arc::new(service_content),
+            soap_action,
+        }
+    }
+}
+
+/// The managed objects that every server of a kind has under the same id, known before
+/// its service content is: enough to log in, search, retrieve properties and read
+/// performance counters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WellKnown {
+    /// An ESX(i) host agent (hostd): `ha-sessionmgr`, `ha-property-collector`, ...
+    HostAgent,
+    /// A vCenter Server (vpxd): `SessionManager`, `propertyCollector`, ...
+    VirtualCenter,
+}
+
+impl WellKnown {
+    /// A service content holding only these objects (and no `about`).
+    pub fn provisional_content(self) -> ServiceContent {
+        let mo = ManagedObjectReference::new;
+        let [root, pc, sm, si, pm] = match self {
+            WellKnown::HostAgent => [
+                "ha-folder-root",
+                "ha-property-collector",
+                "ha-sessionmgr",
+                "ha-searchindex",
+                "ha-perfmgr",
+            ],
+            WellKnown::VirtualCenter => [
+                "group-d1",
+                "propertyCollector",
+                "SessionManager",
+                "SearchIndex",
+                "PerfMgr",
+            ],
+        };
+        ServiceContent {
+            root_folder: mo("Folder", root),
+            property_collector: mo("PropertyCollector", pc),
+            session_manager: Some(mo("SessionManager", sm)),
+            search_index: Some(mo("SearchIndex", si)),
+            perf_manager: Some(mo("PerformanceManager", pm)),
+            ..ServiceContent::default()
+        }
+    }
 }
 
 /// A connection to one vSphere server (ESX host or vCenter). Cheap to clone; clones share
@@ -145,7 +207,7 @@ impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
             .field("endpoint", &self.inner.transport.endpoint)
-            .field("api_version", &self.inner.service_content.about.api_version)
+            .field("api_version", &self.about().api_version)
             .finish_non_exhaustive()
     }
 }
@@ -190,17 +252,11 @@ impl Client {
             cfg.request_timeout,
             cfg.max_response_bytes,
         )?;
-        let soap_action = if service_content.about.api_version.is_empty() {
-            INITIAL_SOAP_ACTION.to_string()
-        } else {
-            format!("urn:vim25/{}", service_content.about.api_version)
-        };
         Ok(Client {
             inner: Arc::new(Inner {
                 transport,
                 path,
-                service_content,
-                soap_action,
+                content: RwLock::new(Content::of(service_content)),
                 cookies: Mutex::new(BTreeMap::new()),
                 creds: Mutex::new(None),
                 requests: AtomicU64::new(0),
@@ -224,13 +280,31 @@ impl Client {
         }
         // Keep the bootstrap client's connection, cookies and counter: only the service
         // content and the SOAPAction change.
-        let mut inner = Arc::try_unwrap(boot.inner)
-            .map_err(|_| Error::Config("internal: the bootstrap client is still shared".into()))?;
-        inner.soap_action = format!("urn:vim25/{}", sc.about.api_version);
-        inner.service_content = sc;
-        Ok(Client {
-            inner: Arc::new(inner),
-        })
+        boot.adopt_service_content(sc);
+        Ok(boot)
+    }
+
+    /// A client that has sent no request and knows only the objects `kind` has under fixed
+    /// ids (see [`WellKnown`]): it can log in, search and retrieve properties, so the
+    /// service content (property `content` of the ServiceInstance) can come with the first
+    /// retrieval instead of a RetrieveServiceContent of its own. Until
+    /// [`Client::adopt_service_content`], `about` is empty and calls to other managers
+    /// fail with [`Error::NotSupported`].
+    pub fn for_well_known(cfg: ClientConfig, kind: WellKnown) -> Result<Client, Error> {
+        Client::build(&cfg, kind.provisional_content())
+    }
+
+    /// Replaces the service content (and the SOAPAction its API version gives), e.g. with
+    /// the one a retrieval brought for a client made by [`Client::for_well_known`].
+    pub fn adopt_service_content(&self, sc: ServiceContent) {
+        if let Ok(mut c) = self.inner.content.write() {
+            *c = Content::of(sc);
+        }
+    }
+
+    /// Whether the service content is still the provisional one of [`Client::for_well_known`].
+    pub fn service_content_is_provisional(&self) -> bool {
+        self.service_content().about.api_version.is_empty()
     }
 
     /// A client for a session saved earlier: no request is sent. Give it credentials with
@@ -245,7 +319,7 @@ impl Client {
     pub fn saved_session(&self) -> Option<SavedSession> {
         self.session_cookie().map(|cookie| SavedSession {
             cookie,
-            service_content: self.inner.service_content.clone(),
+            service_content: (*self.service_content()).clone(),
         })
     }
 
@@ -257,14 +331,24 @@ impl Client {
         self.inner.request_timeout
     }
 
-    /// The service content fetched at connect time.
-    pub fn service_content(&self) -> &ServiceContent {
-        &self.inner.service_content
+    /// The service content (fetched at connect time, or adopted).
+    pub fn service_content(&self) -> Arc<ServiceContent> {
+        match self.inner.content.read() {
+            Ok(c) => c.service_content.clone(),
+            Err(poisoned) => poisoned.into_inner().service_content.clone(),
+        }
     }
 
     /// The server's about info (product, version, `apiType` HostAgent or VirtualCenter).
-    pub fn about(&self) -> &AboutInfo {
-        &self.inner.service_content.about
+    pub fn about(&self) -> AboutInfo {
+        self.service_content().about.clone()
+    }
+
+    fn soap_action(&self) -> String {
+        match self.inner.content.read() {
+            Ok(c) => c.soap_action.clone(),
+            Err(poisoned) => poisoned.into_inner().soap_action.clone(),
+        }
     }
 
     /// The number of HTTP requests (SOAP calls and file transfers) sent so far.
@@ -377,9 +461,8 @@ impl Client {
         let Some(creds) = creds else { return Ok(false) };
         tracing::debug!(user = %creds.user, "session expired; logging in again");
         // Sent with `post` (not `invoke`): a login is never retried.
-        let sm = self
-            .inner
-            .service_content
+        let sc = self.service_content();
+        let sm = sc
             .session_manager
             .as_ref()
             .ok_or(Error::NotSupported("sessionManager"))?;
@@ -427,7 +510,7 @@ impl Client {
         tracing::debug!(method, "SOAP request");
         let mut headers = vec![
             ("Content-Type", "text/xml; charset=utf-8".to_string()),
-            ("SOAPAction", self.inner.soap_action.clone()),
+            ("SOAPAction", self.soap_action()),
         ];
         if let Some(c) = self.cookie_header() {
             headers.push(("Cookie", c));

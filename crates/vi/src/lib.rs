@@ -36,7 +36,9 @@
 //!   request_timeout, max_response_bytes }; [`Client::connect`], [`Client::service_content`],
 //!   [`Client::about`], [`Client::login`], [`Client::logout`], [`Client::close`],
 //!   [`Client::request_count`], [`Client::session_cookie`], [`Client::with_session_cookie`],
-//!   [`Client::saved_session`] / [`Client::resume`] (no request at all), [`Client::set_credentials`].
+//!   [`Client::saved_session`] / [`Client::resume`] (no request at all), [`Client::set_credentials`];
+//!   [`Client::for_well_known`] ([`WellKnown`]: log in without RetrieveServiceContent) with
+//!   [`Client::adopt_service_content`] once a retrieval brought the `content` property.
 //! - Files: [`Client::get_file`], [`Client::put_file`], [`datastore_file_path`]; streamed
 //!   (bounded memory, for disks): [`Client::get_file_stream`] ([`ByteRange`] as HTTP
 //!   `Range`) giving a [`FileDownload`], [`Client::put_file_stream`] giving a [`FileUpload`].
@@ -59,7 +61,7 @@ pub mod stream;
 pub mod task;
 mod transport;
 
-pub use client::{datastore_file_path, decode_xml, Client, ClientConfig, SavedSession};
+pub use client::{datastore_file_path, decode_xml, Client, ClientConfig, SavedSession, WellKnown};
 pub use codec::{DecodeError, ManagedObjectReference};
 pub use error::{BlockedTask, Error, QuestionError};
 pub use fault::Fault;
