@@ -540,10 +540,12 @@ impl Connection {
             _ => None,
         };
         if known.is_none() {
-            specs.push(
-                self.engine
-                    .host_filter(&["configManager.autoStartManager"])?,
-            );
+            // The screenshot capability too, while it is not known (a fixed host property).
+            let mut host_paths = vec!["configManager.autoStartManager"];
+            if !self.engine.knows_screenshot_support() {
+                host_paths.push(crate::engine::SCREENSHOT_SUPPORTED);
+            }
+            specs.push(self.engine.host_filter(&host_paths)?);
         }
         let manager = known.or(guessed.clone());
         if let Some(m) = &manager {
@@ -582,6 +584,9 @@ impl Connection {
                 if let Some(m) = o.mo("configManager.autoStartManager") {
                     named_manager = Some(m.clone());
                     self.engine.learn_autostart_manager(m);
+                }
+                if let Some(supported) = o.bool(crate::engine::SCREENSHOT_SUPPORTED) {
+                    self.engine.learn_screenshot_supported(supported);
                 }
             } else if o.ty() == "Datastore" {
                 place.datastores.push(o);

@@ -1328,13 +1328,30 @@ impl Engine {
         if let Some(known) = self.learnt.lock().ok().and_then(|l| l.screenshot_supported) {
             return Ok(known);
         }
-        let host = self.host_props(&["capability.screenshotSupported"])?;
-        let supported = host.bool("capability.screenshotSupported") == Some(true);
-        if let Ok(mut learnt) = self.learnt.lock() {
-            learnt.screenshot_supported = Some(supported);
-        }
-        self.save_cache();
+        let host = self.host_props(&[SCREENSHOT_SUPPORTED])?;
+        let supported = host.bool(SCREENSHOT_SUPPORTED) == Some(true);
+        self.learn_screenshot_supported(supported);
         Ok(supported)
+    }
+
+    /// Whether the host's screenshot capability is known yet.
+    pub fn knows_screenshot_support(&self) -> bool {
+        self.learnt
+            .lock()
+            .map(|l| l.screenshot_supported.is_some())
+            .unwrap_or(false)
+    }
+
+    /// Keeps the host's screenshot capability read along with something else.
+    pub fn learn_screenshot_supported(&self, supported: bool) {
+        let changed = self
+            .learnt
+            .lock()
+            .map(|mut l| l.screenshot_supported.replace(supported) != Some(supported))
+            .unwrap_or(false);
+        if changed {
+            self.save_cache();
+        }
     }
 
     /// The counter ids `domstats` uses, when known (no request).
@@ -1375,6 +1392,9 @@ impl Engine {
         self.rt.block_on(self.client.close()).map_err(vi_err)
     }
 }
+
+/// The host property that says whether VM screenshots can be taken.
+pub(crate) const SCREENSHOT_SUPPORTED: &str = "capability.screenshotSupported";
 
 /// The ids a scheme's servers are known to have before their service content is (none for
 /// gsx://, whose servers are too varied to count on).

@@ -767,21 +767,23 @@ fn esxsim_round_trips_of_read_commands() {
     assert!(again.get_autostart().expect("autostart (prefetched)"));
     web01.set_autostart(false).expect("autostart --disable");
 
-    // screenshot: the host's capability is read once and kept; then the lookup and the
-    // /screen download.
-    let shot = || {
+    // screenshot: the host's capability came with the session's first lookup and is
+    // kept; then the lookup and the /screen download.
+    let shot = |conn: &Connection| {
         let before = conn.request_count();
         let d = conn.domain_lookup_by_name("web01").expect("lookup");
         let png = d.screenshot(0, 0).expect("screenshot");
         assert!(!png.data.is_empty());
         conn.request_count() - before
     };
-    assert_eq!(
-        shot(),
-        3,
-        "screenshot, first: lookup + capability + download"
-    );
-    assert_eq!(shot(), 2, "screenshot: lookup + download");
+    assert_eq!(shot(&conn), 2, "screenshot: lookup + download");
+    assert_eq!(shot(&conn), 2, "screenshot again: lookup + download");
+    // Without a session cache: Login, then FindChild, the lookup (with the capability)
+    // and the download.
+    let cold = Connection::open(&sim.esx(), &opts()).expect("cold open");
+    assert_eq!(cold.request_count(), 1, "Login");
+    assert_eq!(shot(&cold), 3, "cold screenshot");
+    drop(cold);
 
     // By UUID: the search index, then the VM; by ID: the VM object itself.
     let uuid = web01.get_uuid_string();
