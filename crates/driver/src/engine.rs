@@ -790,14 +790,13 @@ impl Engine {
     }
 
     /// The PerformanceManager named by the service content, if the server has one.
-    pub fn perf_manager(&self) -> Result<Option<MoRef>> {
-        // One of the well-known objects: no need to wait for the service content.
-        Ok(self
-            .client
+    /// One of the well-known objects: known before the service content is.
+    pub fn perf_manager(&self) -> Option<MoRef> {
+        self.client
             .service_content()
             .perf_manager
             .as_ref()
-            .map(MoRef::from_vi))
+            .map(MoRef::from_vi)
     }
 
     /// Whether the host context is already known (no request needed).

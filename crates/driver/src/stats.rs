@@ -261,7 +261,7 @@ impl Connection {
         }
         let paths = paths_for(groups);
         let mut specs = vec![self.engine.vms_filter(&paths)?];
-        specs.extend(self.perf_catalogue_spec(groups)?);
+        specs.extend(self.perf_catalogue_spec(groups));
         let objects = self.engine.retrieve(specs)?;
         self.collect(objects, None, groups, flags)
     }
@@ -298,7 +298,7 @@ impl Connection {
             // A VM removed since its lookup is left out rather than failing the call.
             report_missing_objects_in_results: Some(true),
         }];
-        specs.extend(self.perf_catalogue_spec(groups)?);
+        specs.extend(self.perf_catalogue_spec(groups));
         let objects = self.engine.retrieve(specs)?;
         let order: Vec<String> = doms.iter().map(|d| d.moref.clone()).collect();
         self.collect(objects, Some(&order), groups, flags)
@@ -314,19 +314,17 @@ impl Connection {
     /// The PerformanceManager's counter catalogue, read in the same retrieval as the VMs
     /// when the `vm` group needs counter ids not known yet. A server without a
     /// PerformanceManager simply has no `vm` group.
-    fn perf_catalogue_spec(&self, groups: u32) -> Result<Option<PropertyFilterSpec>> {
+    fn perf_catalogue_spec(&self, groups: u32) -> Option<PropertyFilterSpec> {
         if groups & group::VM == 0 || self.cached_counters().is_some() {
-            return Ok(None);
+            return None;
         }
-        let Some(pm) = self.engine.perf_manager()? else {
-            return Ok(None);
-        };
-        Ok(Some(crate::engine::filter(
+        let pm = self.engine.perf_manager()?;
+        Some(crate::engine::filter(
             &pm,
             false,
             vec![],
             vec![crate::engine::props_of(&pm.ty, &["perfCounter"])],
-        )))
+        ))
     }
 
     /// Builds the records from the retrieved objects (`order`: the requested VMs, else
