@@ -14,6 +14,7 @@ use crate::engine::{vi_err, MoRef, Props};
 use crate::error::{Error, ErrorCode, Result};
 
 /// The host's iSCSI view from one retrieval.
+#[derive(Debug)]
 pub(crate) struct IscsiState {
     pub hba: Option<HostInternetScsiHba>,
     pub luns: Vec<AnyScsiLun>,

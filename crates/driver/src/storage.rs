@@ -13,9 +13,10 @@ use esxvirt_xml::storage::pool::{PoolHost, PoolType, StoragePool as XmlPool};
 use esxvirt_xml::storage::volume::{StorageVolume as XmlVolume, VmdkCreatePlan, VolumeType};
 
 use std::cell::{OnceCell, RefCell};
+use std::rc::Rc;
 
 use crate::connection::Connection;
-use crate::engine::{props_of, trav, vi_err, MoRef, Props};
+use crate::engine::{props_of, trav, vi_err, Locator, MoRef, Props};
 use crate::error::{check_flags, Error, ErrorCode, Result};
 use crate::iscsi::IscsiState;
 use crate::types::{StoragePoolInfo, StoragePoolState, StorageVolInfo, StorageVolType};
@@ -45,6 +46,9 @@ pub struct StoragePool<'c> {
     /// [`StoragePool::get_xml_desc`]: once, so `pool-info` and `pool-dumpxml` need no
     /// second retrieval while a later query (or one after a refresh) reads afresh.
     pub(crate) fresh: std::cell::Cell<bool>,
+    /// The host's iSCSI state as the lookup read it (an iSCSI pool's only), used once by a
+    /// volume listing or lookup through the pool.
+    pub(crate) iscsi: RefCell<Option<Rc<IscsiState>>>,
 }
 
 /// What one retrieval tells about a datastore.
@@ -233,6 +237,7 @@ impl Connection {
             backend: PoolBackend::Datastore,
             seen: Some(d.clone()),
             fresh: std::cell::Cell::new(true),
+            iscsi: RefCell::new(None),
         }
     }
 
@@ -339,12 +344,19 @@ impl Connection {
         if !is_disk {
             return Ok(path.to_string());
         }
-        let ctx = self.engine.context()?;
+        // The datacenter the path is in, as libvirt names it; a host reached directly has
+        // only its own, which the API lets a caller leave out, so a command that has not
+        // resolved the host's context yet does not do it for this alone.
+        let dc = match self.engine.known_context() {
+            Some(ctx) => Some(ctx.datacenter.vi()),
+            None if self.engine.locator == Locator::OnlyHost && !self.engine.is_vcenter() => None,
+            None => Some(self.engine.context()?.datacenter.vi()),
+        };
         let p = path.to_string();
         let uuid = self.engine.run(|c| {
-            let (dc, p) = (ctx.datacenter.vi(), p.clone());
+            let (dc, p) = (dc.clone(), p.clone());
             async move {
-                c.query_virtual_disk_uuid(&p, Some(&dc))
+                c.query_virtual_disk_uuid(&p, dc.as_ref())
                     .await
                     .map_err(vi_err)
             }
@@ -369,15 +381,15 @@ impl Connection {
         host_paths.extend_from_slice(crate::iscsi::ISCSI_HOST_PATHS);
         let (datastores, mut host) = self.datastores_and_host(&host_paths)?;
         let mut pools: Vec<StoragePool<'_>> = datastores.iter().map(|d| self.pool_of(d)).collect();
-        pools.extend(self.iscsi_pools_of(&IscsiState::from_host(&mut host)));
+        pools.extend(self.iscsi_pools_of(Rc::new(IscsiState::from_host(&mut host))));
         Ok(pools)
     }
 
     fn iscsi_pools(&self) -> Result<Vec<StoragePool<'_>>> {
-        Ok(self.iscsi_pools_of(&self.iscsi_state()?))
+        Ok(self.iscsi_pools_of(Rc::new(self.iscsi_state()?)))
     }
 
-    fn iscsi_pools_of(&self, state: &IscsiState) -> Vec<StoragePool<'_>> {
+    fn iscsi_pools_of(&self, state: Rc<IscsiState>) -> Vec<StoragePool<'_>> {
         state
             .targets()
             .iter()
@@ -388,6 +400,7 @@ impl Connection {
                 backend: PoolBackend::Iscsi,
                 seen: None,
                 fresh: Default::default(),
+                iscsi: RefCell::new(Some(state.clone())),
             })
             .collect()
     }
@@ -691,7 +704,7 @@ impl<'c> StoragePool<'c> {
     pub fn list_all_volumes(&self, flags: u32) -> Result<Vec<StorageVol<'c>>> {
         check_flags(flags, 0, "virStoragePoolListAllVolumes")?;
         if self.backend == PoolBackend::Iscsi {
-            let state = self.conn.iscsi_state()?;
+            let state = self.iscsi_state()?;
             return state
                 .volumes(&self.name)
                 .iter()
@@ -717,7 +730,8 @@ impl<'c> StoragePool<'c> {
     /// wanted, and a missing file shows when its information is.
     pub fn storage_vol_lookup_by_name(&self, name: &str) -> Result<StorageVol<'c>> {
         if self.backend == PoolBackend::Iscsi {
-            return self.iscsi_vol(&self.conn.iscsi_state()?, name);
+            let state = self.iscsi_state()?;
+            return self.iscsi_vol(&state, name);
         }
         let vol = StorageVol::new(
             self.conn,
@@ -729,6 +743,14 @@ impl<'c> StoragePool<'c> {
             let _ = vol.datastore.set(d.clone());
         }
         Ok(vol)
+    }
+
+    /// The host's iSCSI state: as the lookup read it (once), else retrieved.
+    fn iscsi_state(&self) -> Result<Rc<IscsiState>> {
+        match self.iscsi.take() {
+            Some(state) => Ok(state),
+            None => Ok(Rc::new(self.conn.iscsi_state()?)),
+        }
     }
 
     /// The LUN with this name of the iSCSI state `state`.
@@ -750,12 +772,14 @@ impl<'c> StoragePool<'c> {
             AnyScsiLun::ScsiLun(s) => &s.uuid,
             AnyScsiLun::HostScsiDisk(d) => &d.base.uuid,
         };
-        Ok(StorageVol::of_lun(
+        let vol = StorageVol::of_lun(
             self.conn,
             self.name.clone(),
             name.to_string(),
             crate::iscsi::lun_key(uuid),
-        ))
+        );
+        vol.prefetched_lun.replace(lun_info(state, name));
+        Ok(vol)
     }
 
     fn run_disk_task<S, Fut>(&self, start: S, fail: &str) -> Result<()>
@@ -857,6 +881,17 @@ impl<'c> StoragePool<'c> {
     }
 }
 
+/// What `virStorageVolGetInfo` tells of the iSCSI disk `name`, if the state has it.
+fn lun_info(state: &IscsiState, name: &str) -> Option<StorageVolInfo> {
+    let d = state.disk(name)?;
+    let cap = (d.capacity.block.max(0) as u64).saturating_mul(d.capacity.block_size.max(0) as u64);
+    Some(StorageVolInfo {
+        kind: StorageVolType::Block,
+        capacity: cap,
+        allocation: cap,
+    })
+}
+
 /// A storage volume: a file of a datastore (`dir/disk.vmdk`), or a LUN of an iSCSI target.
 #[derive(Debug, Clone)]
 pub struct StorageVol<'c> {
@@ -873,6 +908,9 @@ pub struct StorageVol<'c> {
     /// The file as the lookup's search found it, used once by [`StorageVol::get_info`] or
     /// [`StorageVol::get_xml_desc`]; later queries search afresh.
     pub(crate) prefetched: RefCell<Option<FoundFile>>,
+    /// A LUN's information from the lookup's iSCSI state, used once by
+    /// [`StorageVol::get_info`].
+    pub(crate) prefetched_lun: RefCell<Option<StorageVolInfo>>,
 }
 
 impl<'c> StorageVol<'c> {
@@ -886,6 +924,7 @@ impl<'c> StorageVol<'c> {
             backend,
             datastore: OnceCell::new(),
             prefetched: RefCell::new(None),
+            prefetched_lun: RefCell::new(None),
         }
     }
 
@@ -976,19 +1015,14 @@ impl<'c> StorageVol<'c> {
     /// Type, capacity, allocation (`virStorageVolGetInfo`).
     pub fn get_info(&self) -> Result<StorageVolInfo> {
         if self.is_iscsi() {
-            let state = self.conn.iscsi_state()?;
-            let d = state.disk(&self.name).ok_or_else(|| {
+            if let Some(info) = self.prefetched_lun.take() {
+                return Ok(info);
+            }
+            return lun_info(&self.conn.iscsi_state()?, &self.name).ok_or_else(|| {
                 Error::new(
                     ErrorCode::NoStorageVol,
                     format!("Could not find volume with name: {}", self.name),
                 )
-            })?;
-            let cap = (d.capacity.block.max(0) as u64)
-                .saturating_mul(d.capacity.block_size.max(0) as u64);
-            return Ok(StorageVolInfo {
-                kind: StorageVolType::Block,
-                capacity: cap,
-                allocation: cap,
             });
         }
         Ok(self.file()?.info())
@@ -1029,6 +1063,7 @@ impl<'c> StorageVol<'c> {
             backend: PoolBackend::Datastore,
             seen: None,
             fresh: Default::default(),
+            iscsi: RefCell::new(None),
         };
         let path = self.get_path()?;
         let start = &start;

@@ -1113,6 +1113,51 @@ fn esxsim_round_trips_of_volume_commands() {
         assert_eq!(v.get_key(), disk_key);
     });
     assert_eq!(n, 4, "a path as a key");
+    // An iSCSI pool: its lookup (datastores, then the host's iSCSI state) answers the
+    // listing and the LUNs' information.
+    let iqn = pools
+        .iter()
+        .find(|p| p.get_name().starts_with("iqn."))
+        .expect("an iSCSI pool")
+        .get_name()
+        .to_string();
+    let mut luns = Vec::new();
+    let n = count(&mut || {
+        let pool = conn.storage_pool_lookup_by_name(&iqn).expect("iSCSI pool");
+        luns = pool
+            .list_all_volumes(0)
+            .expect("vol-list iSCSI")
+            .into_iter()
+            .map(|v| (v.get_info().expect("LUN info"), v))
+            .collect();
+    });
+    assert_eq!(n, 2, "vol-list --details of an iSCSI pool");
+    assert!(!luns.is_empty(), "LUNs of {iqn}");
+    for (info, v) in &luns {
+        let n = count(&mut || assert_eq!(&v.get_info().expect("again"), info));
+        assert_eq!(n, 1, "a LUN's information read afresh");
+        assert!(info.capacity > 0, "{info:?}");
+        let n = count(&mut || {
+            let again = conn
+                .storage_pool_lookup_by_name(&iqn)
+                .expect("pool")
+                .storage_vol_lookup_by_name(v.get_name())
+                .expect("LUN by name");
+            assert_eq!(&again.get_info().expect("vol-info"), info);
+            assert_eq!(again.get_key(), v.get_key());
+        });
+        assert_eq!(n, 2, "vol-info --pool of a LUN");
+    }
+    // Cold, vol-key needs no host context: on a host the UUID query may leave out the
+    // datacenter.
+    let cold = Connection::open(&sim.esx(), &opts()).expect("cold open");
+    let v = cold
+        .storage_pool_lookup_by_name("datastore1")
+        .expect("pool")
+        .storage_vol_lookup_by_name(&disk_name)
+        .expect("by name");
+    assert_eq!(v.get_key(), disk_key);
+    assert_eq!(cold.request_count(), 3, "cold vol-key: Login, pool, UUID");
     drop(conn);
     let _ = std::fs::remove_dir_all(&dir);
 }
