@@ -28,7 +28,7 @@ pub(crate) fn lun_key(uuid: &str) -> String {
     crate::domain::format_uuid(&crate::md5::md5(uuid.as_bytes()))
 }
 
-fn lun_base(l: &AnyScsiLun) -> &esxvirt_vi::ScsiLun {
+pub(crate) fn lun_base(l: &AnyScsiLun) -> &esxvirt_vi::ScsiLun {
     match l {
         AnyScsiLun::ScsiLun(s) => s,
         AnyScsiLun::HostScsiDisk(d) => &d.base,

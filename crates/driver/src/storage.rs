@@ -339,9 +339,15 @@ impl Connection {
         Err(not_found())
     }
 
-    /// The key of a volume: the disk's UUID for a VMDK, else its path.
+    /// Whether volume keys are disk UUIDs: libvirt asks an ESX host for them, never a
+    /// vCenter or a GSX host (where a volume's key is its path).
+    pub(crate) fn has_disk_uuids(&self) -> bool {
+        self.engine.product_line() == crate::product::ProductLine::Esx
+    }
+
+    /// The key of a volume: the disk's UUID for a VMDK (on an ESX host), else its path.
     pub(crate) fn volume_key(&self, path: &str, is_disk: bool) -> Result<String> {
-        if !is_disk {
+        if !is_disk || !self.has_disk_uuids() {
             return Ok(path.to_string());
         }
         // The datacenter the path is in, as libvirt names it; a host reached directly has
@@ -477,6 +483,18 @@ impl Connection {
         }
         let parsed = esxvirt_util::parse_datastore_path(path)
             .map_err(|e| Error::invalid_arg(e.to_string()))?;
+        if !self.has_disk_uuids() {
+            // The key is the path then, and libvirt looks at nothing else: a missing file
+            // shows when its information is asked for.
+            let vol = StorageVol::new(
+                self,
+                PoolBackend::Datastore,
+                parsed.datastore,
+                parsed.directory_and_file,
+            );
+            let _ = vol.key.set(path.to_string());
+            return Ok(vol);
+        }
         let ds = self.datastore(&parsed.datastore)?;
         let f = self.datastore_file(&ds, &parsed.directory_and_file)?;
         // Unlike a lookup by name, a lookup by path fails when the disk's UUID cannot be
@@ -485,11 +503,49 @@ impl Connection {
         Ok(StorageVol::of_file(self, ds, f, Some(key)))
     }
 
-    /// The volume with this key (`virStorageVolLookupByKey`): a disk UUID, or a path.
+    /// The volume with this key (`virStorageVolLookupByKey`): a disk UUID (on an ESX
+    /// host), a datastore path, an iSCSI LUN's key or its device path.
     pub fn storage_vol_lookup_by_key(&self, key: &str) -> Result<StorageVol<'_>> {
+        let not_found = || {
+            Error::new(
+                ErrorCode::NoStorageVol,
+                format!("Could not find storage volume with key '{key}'"),
+            )
+        };
         if key.starts_with('[') {
             return self.storage_vol_lookup_by_path(key);
         }
+        if key.starts_with('/') {
+            // A LUN's device path: no disk's UUID can look like it.
+            return self
+                .storage_vol_lookup_by_path(key)
+                .map_err(|_| not_found());
+        }
+        if self.has_disk_uuids() {
+            if let Some(vol) = self.disk_with_uuid(key)? {
+                return Ok(vol);
+            }
+        }
+        let state = self.iscsi_state()?;
+        for l in &state.luns {
+            let lun = crate::iscsi::lun_base(l);
+            if crate::iscsi::lun_key(&lun.uuid) == key {
+                let pool = lun
+                    .key
+                    .as_deref()
+                    .and_then(|k| state.pool_of_lun(k))
+                    .unwrap_or_default();
+                let vol = StorageVol::of_lun(self, pool, lun.device_name.clone(), key.to_string());
+                vol.prefetched_lun
+                    .replace(lun_info(&state, &lun.device_name));
+                return Ok(vol);
+            }
+        }
+        Err(not_found())
+    }
+
+    /// The disk with this UUID (as a key), looked for datastore by datastore.
+    fn disk_with_uuid(&self, key: &str) -> Result<Option<StorageVol<'_>>> {
         for ds in self.datastores()? {
             for f in self.datastore_files(&ds)? {
                 if f.format != "vmdk" {
@@ -498,15 +554,12 @@ impl Connection {
                 let path = format!("[{}] {}", ds.name, f.name);
                 if let Ok(k) = self.volume_key(&path, true) {
                     if k.eq_ignore_ascii_case(key) {
-                        return Ok(StorageVol::of_file(self, ds, f, Some(k)));
+                        return Ok(Some(StorageVol::of_file(self, ds, f, Some(k))));
                     }
                 }
             }
         }
-        Err(Error::new(
-            ErrorCode::NoStorageVol,
-            format!("Could not find storage volume with key '{key}'"),
-        ))
+        Ok(None)
     }
 }
 

@@ -1147,7 +1147,22 @@ fn esxsim_round_trips_of_volume_commands() {
             assert_eq!(again.get_key(), v.get_key());
         });
         assert_eq!(n, 2, "vol-info --pool of a LUN");
+        // By its key: the disk UUIDs of the datastores first (none matches), then the
+        // host's iSCSI state.
+        let by_key = conn
+            .storage_vol_lookup_by_key(v.get_key())
+            .expect("LUN by key");
+        assert_eq!(by_key.get_name(), v.get_name());
+        assert_eq!(by_key.pool_name(), iqn);
+        assert_eq!(&by_key.get_info().expect("info"), info);
     }
+    assert_eq!(
+        conn.storage_vol_lookup_by_key("00000000-0000-0000-0000-000000000000")
+            .unwrap_err()
+            .to_string(),
+        "Storage volume not found: Could not find storage volume with key \
+         '00000000-0000-0000-0000-000000000000'"
+    );
     // Cold, vol-key needs no host context: on a host the UUID query may leave out the
     // datacenter.
     let cold = Connection::open(&sim.esx(), &opts()).expect("cold open");
@@ -1160,4 +1175,47 @@ fn esxsim_round_trips_of_volume_commands() {
     assert_eq!(cold.request_count(), 3, "cold vol-key: Login, pool, UUID");
     drop(conn);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn esxsim_vcenter_volume_keys_are_paths() {
+    // libvirt asks only an ESX host for disk UUIDs: through a vCenter a volume's key is its
+    // path, and a lookup by path looks at nothing.
+    let sim = Sim::start(InventorySource::DefaultVCenter, false);
+    let conn = Connection::open(&sim.vpx(), &opts()).expect("open vpx");
+    let pool = conn
+        .storage_pool_lookup_by_name("shared-vmfs")
+        .expect("pool");
+    let vols = pool.list_all_volumes(0).expect("vol-list");
+    assert!(!vols.is_empty());
+    let before = conn.request_count();
+    for v in &vols {
+        assert!(v.get_name().ends_with(".vmdk"), "{}", v.get_name());
+        assert_eq!(v.get_key(), v.get_path().expect("path"));
+        assert!(v.get_info().expect("info").capacity > 0);
+        assert!(v
+            .get_xml_desc(0)
+            .expect("xml")
+            .contains(&format!("<key>{}</key>", v.get_key())));
+    }
+    let path = vols[0].get_path().expect("path");
+    let by_path = conn.storage_vol_lookup_by_path(&path).expect("by path");
+    assert_eq!(by_path.get_key(), path);
+    assert_eq!(by_path.get_name(), vols[0].get_name());
+    let by_key = conn.storage_vol_lookup_by_key(&path).expect("by key");
+    assert_eq!(by_key.get_name(), vols[0].get_name());
+    let xml_searches = vols.len() as u64 * 2;
+    assert_eq!(
+        conn.request_count() - before,
+        xml_searches,
+        "no UUID query, no lookup request; each dumpxml searches afresh"
+    );
+    let missing = conn
+        .storage_vol_lookup_by_path("[shared-vmfs] nope/nope.vmdk")
+        .expect("a path is not looked at");
+    assert_eq!(
+        missing.get_info().unwrap_err().to_string(),
+        "Storage volume not found: No storage volume with key or path \
+         '[shared-vmfs] nope/nope.vmdk'"
+    );
 }
