@@ -274,7 +274,7 @@ impl Connection {
                 if !out.success {
                     return Err(Error::internal(format!(
                         "Could not search in datastore '{name}': {}",
-                        out.error
+                        out.libvirt_error()
                     )));
                 }
                 Ok(match out.result {
@@ -318,10 +318,8 @@ impl Connection {
                 format!("No storage volume with key or path '{path}'"),
             )
         };
-        let results = match self.search_datastore(ds, &dir, Some(file), false) {
-            Ok(r) => r,
-            Err(_) => return Err(not_found()),
-        };
+        // A search that fails (no such folder) is libvirt's "Could not search" error.
+        let results = self.search_datastore(ds, &dir, Some(file), false)?;
         for r in &results {
             for f in &r.file {
                 if let Some((p, size, cap, format)) = file_base(f) {
@@ -495,7 +493,12 @@ impl Connection {
             let _ = vol.key.set(path.to_string());
             return Ok(vol);
         }
-        let ds = self.datastore(&parsed.datastore)?;
+        let ds = self.datastore(&parsed.datastore).map_err(|_| {
+            Error::internal(format!(
+                "Could not find datastore with name '{}'",
+                parsed.datastore
+            ))
+        })?;
         let f = self.datastore_file(&ds, &parsed.directory_and_file)?;
         // Unlike a lookup by name, a lookup by path fails when the disk's UUID cannot be
         // read (as libvirt's does), so the key is asked for now.

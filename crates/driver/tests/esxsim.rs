@@ -1044,14 +1044,15 @@ fn esxsim_round_trips_of_volume_commands() {
     assert_eq!(n, 1, "vol-path --pool");
     let n = count(&mut || assert_eq!(by_name(&disk_name).get_key(), disk_key));
     assert_eq!(n, 2, "vol-key --pool");
-    // A missing file: the lookup by name does not look, its information says so.
+    // A missing file: the lookup by name does not look, its information says so (in
+    // libvirt's words: a folder that is not there fails the search).
     let n = count(&mut || {
-        let v = by_name("nope/nope.vmdk");
-        assert_eq!(v.get_key(), "[datastore1] nope/nope.vmdk");
+        let v = by_name("tiny/nope.vmdk");
+        assert_eq!(v.get_key(), "[datastore1] tiny/nope.vmdk");
         assert_eq!(
             v.get_info().unwrap_err().to_string(),
             "Storage volume not found: No storage volume with key or path \
-             '[datastore1] nope/nope.vmdk'"
+             '[datastore1] tiny/nope.vmdk'"
         );
     });
     assert_eq!(
@@ -1087,6 +1088,21 @@ fn esxsim_round_trips_of_volume_commands() {
         assert_eq!(v.get_xml_desc(0).expect("xml"), image_xml);
     });
     assert_eq!(n, 3, "an image by path: no UUID query");
+    // In libvirt's words: a missing folder fails the search, a missing datastore is not
+    // found.
+    assert_eq!(
+        conn.storage_vol_lookup_by_path("[datastore1] nope/nope.vmdk")
+            .unwrap_err()
+            .to_string(),
+        "internal error: Could not search in datastore 'datastore1': FileNotFound - \
+         File [datastore1] nope was not found"
+    );
+    assert_eq!(
+        conn.storage_vol_lookup_by_path("[nope] x.vmdk")
+            .unwrap_err()
+            .to_string(),
+        "internal error: Could not find datastore with name 'nope'"
+    );
 
     // vol-name / vol-info by key (a disk's UUID): the datastores, then each datastore's
     // search and its disks' UUIDs until one matches; the first disk of the first
@@ -1215,7 +1231,11 @@ fn esxsim_vcenter_volume_keys_are_paths() {
         .expect("a path is not looked at");
     assert_eq!(
         missing.get_info().unwrap_err().to_string(),
-        "Storage volume not found: No storage volume with key or path \
-         '[shared-vmfs] nope/nope.vmdk'"
+        "internal error: Could not search in datastore 'shared-vmfs': FileNotFound - \
+         File [shared-vmfs] nope was not found"
     );
+    let missing = conn
+        .storage_vol_lookup_by_path("[nope] x.vmdk")
+        .expect("a path is not looked at");
+    assert_eq!(missing.get_key(), "[nope] x.vmdk");
 }
