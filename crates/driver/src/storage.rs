@@ -515,11 +515,9 @@ impl Connection {
                 format!("Could not find storage volume with key '{key}'"),
             )
         };
-        if key.starts_with('[') {
-            return self.storage_vol_lookup_by_path(key);
-        }
-        if key.starts_with('/') {
-            // A LUN's device path: no disk's UUID can look like it.
+        // A datastore path or a LUN's device path (no disk's UUID can look like either);
+        // when no volume has it, libvirt says so of the key.
+        if key.starts_with('[') || key.starts_with('/') {
             return self
                 .storage_vol_lookup_by_path(key)
                 .map_err(|_| not_found());

@@ -1129,6 +1129,13 @@ fn esxsim_round_trips_of_volume_commands() {
         assert_eq!(v.get_key(), disk_key);
     });
     assert_eq!(n, 4, "a path as a key");
+    assert_eq!(
+        conn.storage_vol_lookup_by_key("[datastore1] tiny/nope.vmdk")
+            .unwrap_err()
+            .to_string(),
+        "Storage volume not found: Could not find storage volume with key \
+         '[datastore1] tiny/nope.vmdk'"
+    );
     // An iSCSI pool: its lookup (datastores, then the host's iSCSI state) answers the
     // listing and the LUNs' information.
     let iqn = pools
