@@ -1246,7 +1246,16 @@ impl<'c> Ctx<'c> {
             }
             Cmd::VolInfo(a) => {
                 let v = self.vol(&a.vol.vol, a.vol.pool.as_deref())?;
-                let info = v.get_info()?;
+                let info = match v.get_info() {
+                    Ok(info) => info,
+                    Err(e) => {
+                        // virsh has printed the name by then.
+                        if !self.json {
+                            out.print(&format::vol_info_name(v.get_name()));
+                        }
+                        return Err(e.into());
+                    }
+                };
                 let row = format::VolRow {
                     name: v.get_name().to_string(),
                     path: v.get_path().unwrap_or_default(),
@@ -1340,9 +1349,9 @@ impl<'c> Ctx<'c> {
             }
             Cmd::VolPool(a) => {
                 let v = self.vol_in(&a.vol, None, None)?;
-                let p = v.get_pool().map_err(|e| {
-                    CmdError::with(format!("failed to get parent pool of '{}'", a.vol), e)
-                })?;
+                let p = v
+                    .get_pool()
+                    .map_err(|e| CmdError::with("failed to get parent pool", e))?;
                 if a.uuid {
                     out.print(&format!("{}\n", p.get_uuid_string()));
                 } else {

@@ -776,6 +776,12 @@ impl Engine {
         self.client.request_count()
     }
 
+    /// The server's product line as known now (no request: the scheme's until the service
+    /// content has come and been checked against it).
+    pub fn product_line(&self) -> ProductLine {
+        self.product_now().line
+    }
+
     pub fn is_vcenter(&self) -> bool {
         self.product_now().line == ProductLine::Vpx
     }

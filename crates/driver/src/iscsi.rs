@@ -14,6 +14,7 @@ use crate::engine::{vi_err, MoRef, Props};
 use crate::error::{Error, ErrorCode, Result};
 
 /// The host's iSCSI view from one retrieval.
+#[derive(Debug)]
 pub(crate) struct IscsiState {
     pub hba: Option<HostInternetScsiHba>,
     pub luns: Vec<AnyScsiLun>,
@@ -27,7 +28,7 @@ pub(crate) fn lun_key(uuid: &str) -> String {
     crate::domain::format_uuid(&crate::md5::md5(uuid.as_bytes()))
 }
 
-fn lun_base(l: &AnyScsiLun) -> &esxvirt_vi::ScsiLun {
+pub(crate) fn lun_base(l: &AnyScsiLun) -> &esxvirt_vi::ScsiLun {
     match l {
         AnyScsiLun::ScsiLun(s) => s,
         AnyScsiLun::HostScsiDisk(d) => &d.base,

@@ -12,8 +12,11 @@ use esxvirt_vi::{
 use esxvirt_xml::storage::pool::{PoolHost, PoolType, StoragePool as XmlPool};
 use esxvirt_xml::storage::volume::{StorageVolume as XmlVolume, VmdkCreatePlan, VolumeType};
 
+use std::cell::{OnceCell, RefCell};
+use std::rc::Rc;
+
 use crate::connection::Connection;
-use crate::engine::{props_of, trav, vi_err, MoRef, Props};
+use crate::engine::{props_of, trav, vi_err, Locator, MoRef, Props};
 use crate::error::{check_flags, Error, ErrorCode, Result};
 use crate::iscsi::IscsiState;
 use crate::types::{StoragePoolInfo, StoragePoolState, StorageVolInfo, StorageVolType};
@@ -34,10 +37,18 @@ pub struct StoragePool<'c> {
     pub(crate) name: String,
     pub(crate) uuid: [u8; 16],
     pub(crate) backend: PoolBackend,
-    /// The datastore as the lookup retrieved it, used once by [`StoragePool::get_info`] or
-    /// [`StoragePool::get_xml_desc`] so `pool-info` and `pool-dumpxml` need no second
-    /// retrieval; dropped by a refresh.
-    pub(crate) prefetched: std::cell::RefCell<Option<Datastore>>,
+    /// The datastore as the lookup retrieved it (a datastore pool's only). Its reference,
+    /// browser, name and type stay valid for the handle's life, so volume lookups and
+    /// searches through the pool need no second retrieval; its sizes are only used while
+    /// `fresh` holds.
+    pub(crate) seen: Option<Datastore>,
+    /// Whether `seen`'s sizes may still answer [`StoragePool::get_info`] or
+    /// [`StoragePool::get_xml_desc`]: once, so `pool-info` and `pool-dumpxml` need no
+    /// second retrieval while a later query (or one after a refresh) reads afresh.
+    pub(crate) fresh: std::cell::Cell<bool>,
+    /// The host's iSCSI state as the lookup read it (an iSCSI pool's only), used once by a
+    /// volume listing or lookup through the pool.
+    pub(crate) iscsi: RefCell<Option<Rc<IscsiState>>>,
 }
 
 /// What one retrieval tells about a datastore.
@@ -135,11 +146,27 @@ fn volume_name(folder_path: Option<&str>, file: &str) -> String {
 }
 
 /// A file found on a datastore.
+#[derive(Debug, Clone)]
 pub(crate) struct FoundFile {
     pub name: String,
     pub size: i64,
     pub capacity_kb: Option<i64>,
     pub format: &'static str,
+}
+
+impl FoundFile {
+    /// What `virStorageVolGetInfo` tells of it: a disk's capacity is its virtual size, any
+    /// other file's is its size.
+    fn info(&self) -> StorageVolInfo {
+        StorageVolInfo {
+            kind: StorageVolType::File,
+            capacity: match self.capacity_kb {
+                Some(kb) => kb.max(0) as u64 * 1024,
+                None => self.size.max(0) as u64,
+            },
+            allocation: self.size.max(0) as u64,
+        }
+    }
 }
 
 impl Connection {
@@ -208,7 +235,9 @@ impl Connection {
             name: d.name.clone(),
             uuid: d.uuid(),
             backend: PoolBackend::Datastore,
-            prefetched: std::cell::RefCell::new(Some(d.clone())),
+            seen: Some(d.clone()),
+            fresh: std::cell::Cell::new(true),
+            iscsi: RefCell::new(None),
         }
     }
 
@@ -245,7 +274,7 @@ impl Connection {
                 if !out.success {
                     return Err(Error::internal(format!(
                         "Could not search in datastore '{name}': {}",
-                        out.error
+                        out.libvirt_error()
                     )));
                 }
                 Ok(match out.result {
@@ -289,10 +318,8 @@ impl Connection {
                 format!("No storage volume with key or path '{path}'"),
             )
         };
-        let results = match self.search_datastore(ds, &dir, Some(file), false) {
-            Ok(r) => r,
-            Err(_) => return Err(not_found()),
-        };
+        // A search that fails (no such folder) is libvirt's "Could not search" error.
+        let results = self.search_datastore(ds, &dir, Some(file), false)?;
         for r in &results {
             for f in &r.file {
                 if let Some((p, size, cap, format)) = file_base(f) {
@@ -310,17 +337,30 @@ impl Connection {
         Err(not_found())
     }
 
-    /// The key of a volume: the disk's UUID for a VMDK, else its path.
+    /// Whether volume keys are disk UUIDs: libvirt asks an ESX host for them, never a
+    /// vCenter or a GSX host (where a volume's key is its path).
+    pub(crate) fn has_disk_uuids(&self) -> bool {
+        self.engine.product_line() == crate::product::ProductLine::Esx
+    }
+
+    /// The key of a volume: the disk's UUID for a VMDK (on an ESX host), else its path.
     pub(crate) fn volume_key(&self, path: &str, is_disk: bool) -> Result<String> {
-        if !is_disk {
+        if !is_disk || !self.has_disk_uuids() {
             return Ok(path.to_string());
         }
-        let ctx = self.engine.context()?;
+        // The datacenter the path is in, as libvirt names it; a host reached directly has
+        // only its own, which the API lets a caller leave out, so a command that has not
+        // resolved the host's context yet does not do it for this alone.
+        let dc = match self.engine.known_context() {
+            Some(ctx) => Some(ctx.datacenter.vi()),
+            None if self.engine.locator == Locator::OnlyHost && !self.engine.is_vcenter() => None,
+            None => Some(self.engine.context()?.datacenter.vi()),
+        };
         let p = path.to_string();
         let uuid = self.engine.run(|c| {
-            let (dc, p) = (ctx.datacenter.vi(), p.clone());
+            let (dc, p) = (dc.clone(), p.clone());
             async move {
-                c.query_virtual_disk_uuid(&p, Some(&dc))
+                c.query_virtual_disk_uuid(&p, dc.as_ref())
                     .await
                     .map_err(vi_err)
             }
@@ -345,15 +385,15 @@ impl Connection {
         host_paths.extend_from_slice(crate::iscsi::ISCSI_HOST_PATHS);
         let (datastores, mut host) = self.datastores_and_host(&host_paths)?;
         let mut pools: Vec<StoragePool<'_>> = datastores.iter().map(|d| self.pool_of(d)).collect();
-        pools.extend(self.iscsi_pools_of(&IscsiState::from_host(&mut host)));
+        pools.extend(self.iscsi_pools_of(Rc::new(IscsiState::from_host(&mut host))));
         Ok(pools)
     }
 
     fn iscsi_pools(&self) -> Result<Vec<StoragePool<'_>>> {
-        Ok(self.iscsi_pools_of(&self.iscsi_state()?))
+        Ok(self.iscsi_pools_of(Rc::new(self.iscsi_state()?)))
     }
 
-    fn iscsi_pools_of(&self, state: &IscsiState) -> Vec<StoragePool<'_>> {
+    fn iscsi_pools_of(&self, state: Rc<IscsiState>) -> Vec<StoragePool<'_>> {
         state
             .targets()
             .iter()
@@ -362,7 +402,9 @@ impl Connection {
                 name: t.i_scsi_name.clone(),
                 uuid: crate::md5::md5(t.i_scsi_name.as_bytes()),
                 backend: PoolBackend::Iscsi,
-                prefetched: Default::default(),
+                seen: None,
+                fresh: Default::default(),
+                iscsi: RefCell::new(Some(state.clone())),
             })
             .collect()
     }
@@ -418,13 +460,12 @@ impl Connection {
                     if d.device_path == path {
                         let key = d.base.key.clone().unwrap_or_default();
                         let pool = state.pool_of_lun(&key).unwrap_or_default();
-                        return Ok(StorageVol {
-                            backend: PoolBackend::Iscsi,
-                            conn: self,
+                        return Ok(StorageVol::of_lun(
+                            self,
                             pool,
-                            name: path.to_string(),
-                            key: crate::iscsi::lun_key(&d.base.uuid),
-                        });
+                            path.to_string(),
+                            crate::iscsi::lun_key(&d.base.uuid),
+                        ));
                     }
                 }
             }
@@ -440,23 +481,72 @@ impl Connection {
         }
         let parsed = esxvirt_util::parse_datastore_path(path)
             .map_err(|e| Error::invalid_arg(e.to_string()))?;
-        let ds = self.datastore(&parsed.datastore)?;
+        if !self.has_disk_uuids() {
+            // The key is the path then, and libvirt looks at nothing else: a missing file
+            // shows when its information is asked for.
+            let vol = StorageVol::new(
+                self,
+                PoolBackend::Datastore,
+                parsed.datastore,
+                parsed.directory_and_file,
+            );
+            let _ = vol.key.set(path.to_string());
+            return Ok(vol);
+        }
+        let ds = self.datastore(&parsed.datastore).map_err(|_| {
+            Error::internal(format!(
+                "Could not find datastore with name '{}'",
+                parsed.datastore
+            ))
+        })?;
         let f = self.datastore_file(&ds, &parsed.directory_and_file)?;
+        // Unlike a lookup by name, a lookup by path fails when the disk's UUID cannot be
+        // read (as libvirt's does), so the key is asked for now.
         let key = self.volume_key(path, f.format == "vmdk")?;
-        Ok(StorageVol {
-            backend: PoolBackend::Datastore,
-            conn: self,
-            pool: ds.name,
-            name: parsed.directory_and_file,
-            key,
-        })
+        Ok(StorageVol::of_file(self, ds, f, Some(key)))
     }
 
-    /// The volume with this key (`virStorageVolLookupByKey`): a disk UUID, or a path.
+    /// The volume with this key (`virStorageVolLookupByKey`): a disk UUID (on an ESX
+    /// host), a datastore path, an iSCSI LUN's key or its device path.
     pub fn storage_vol_lookup_by_key(&self, key: &str) -> Result<StorageVol<'_>> {
-        if key.starts_with('[') {
-            return self.storage_vol_lookup_by_path(key);
+        let not_found = || {
+            Error::new(
+                ErrorCode::NoStorageVol,
+                format!("Could not find storage volume with key '{key}'"),
+            )
+        };
+        // A datastore path or a LUN's device path (no disk's UUID can look like either);
+        // when no volume has it, libvirt says so of the key.
+        if key.starts_with('[') || key.starts_with('/') {
+            return self
+                .storage_vol_lookup_by_path(key)
+                .map_err(|_| not_found());
         }
+        if self.has_disk_uuids() {
+            if let Some(vol) = self.disk_with_uuid(key)? {
+                return Ok(vol);
+            }
+        }
+        let state = self.iscsi_state()?;
+        for l in &state.luns {
+            let lun = crate::iscsi::lun_base(l);
+            if crate::iscsi::lun_key(&lun.uuid) == key {
+                let pool = lun
+                    .key
+                    .as_deref()
+                    .and_then(|k| state.pool_of_lun(k))
+                    .unwrap_or_default();
+                let vol = StorageVol::of_lun(self, pool, lun.device_name.clone(), key.to_string());
+                vol.prefetched_lun
+                    .replace(lun_info(&state, &lun.device_name));
+                return Ok(vol);
+            }
+        }
+        Err(not_found())
+    }
+
+    /// The disk with this UUID (as a key), looked for datastore by datastore.
+    fn disk_with_uuid(&self, key: &str) -> Result<Option<StorageVol<'_>>> {
         for ds in self.datastores()? {
             for f in self.datastore_files(&ds)? {
                 if f.format != "vmdk" {
@@ -465,21 +555,12 @@ impl Connection {
                 let path = format!("[{}] {}", ds.name, f.name);
                 if let Ok(k) = self.volume_key(&path, true) {
                     if k.eq_ignore_ascii_case(key) {
-                        return Ok(StorageVol {
-                            backend: PoolBackend::Datastore,
-                            conn: self,
-                            pool: ds.name.clone(),
-                            name: f.name,
-                            key: k,
-                        });
+                        return Ok(Some(StorageVol::of_file(self, ds, f, Some(k))));
                     }
                 }
             }
         }
-        Err(Error::new(
-            ErrorCode::NoStorageVol,
-            format!("Could not find storage volume with key '{key}'"),
-        ))
+        Ok(None)
     }
 }
 
@@ -493,7 +574,7 @@ impl<'c> StoragePool<'c> {
                 "iSCSI storage pool does not support volume creation",
             ));
         }
-        let d = self.conn.datastore(&self.name)?;
+        let d = self.located()?;
         let def = XmlVolume::from_xml_for_pool(xml, d.pool_type()?)
             .map_err(|e| Error::new(ErrorCode::XmlError, e.to_string()))?;
         let plan = def.esx_vmdk_plan(for_clone).map_err(|e| {
@@ -527,12 +608,23 @@ impl<'c> StoragePool<'c> {
         self.conn
     }
 
-    /// The datastore: as the lookup saw it (once), else retrieved.
+    /// The datastore with its current sizes: as the lookup saw it (once), else retrieved.
     fn datastore(&self) -> Result<Datastore> {
-        match self.prefetched.borrow_mut().take() {
-            Some(d) => Ok(d),
-            None => self.conn.datastore(&self.name),
+        if self.fresh.replace(false) {
+            if let Some(d) = &self.seen {
+                return Ok(d.clone());
+            }
         }
+        self.conn.datastore(&self.name)
+    }
+
+    /// The datastore for what does not change while it exists (its reference, browser and
+    /// type): as the lookup saw it, else retrieved.
+    fn located(&self) -> Result<std::borrow::Cow<'_, Datastore>> {
+        Ok(match &self.seen {
+            Some(d) => std::borrow::Cow::Borrowed(d),
+            None => std::borrow::Cow::Owned(self.conn.datastore(&self.name)?),
+        })
     }
 
     /// State, capacity, allocation, available (`virStoragePoolGetInfo`).
@@ -615,8 +707,8 @@ impl<'c> StoragePool<'c> {
         }
         // Only the datastore's reference is needed, which the lookup's retrieval had; the
         // sizes it read are stale after the refresh, so they are dropped either way.
-        let d = self.datastore()?;
-        let ds: ManagedObjectReference = d.moref.vi();
+        self.fresh.set(false);
+        let ds: ManagedObjectReference = self.located()?.moref.vi();
         self.conn.engine.run(|c| {
             let ds = ds.clone();
             async move { c.refresh_datastore(&ds).await.map_err(vi_err) }
@@ -651,23 +743,35 @@ impl<'c> StoragePool<'c> {
         if self.backend == PoolBackend::Iscsi {
             return Ok(self.conn.iscsi_state()?.volumes(&self.name));
         }
-        let d = self.conn.datastore(&self.name)?;
         Ok(self
             .conn
-            .datastore_files(&d)?
+            .datastore_files(&*self.located()?)?
             .into_iter()
             .map(|f| f.name)
             .collect())
     }
 
-    /// The pool's volumes as handles (`virStoragePoolListAllVolumes`).
+    /// The pool's volumes as handles (`virStoragePoolListAllVolumes`), from one search of
+    /// the datastore (or one read of the iSCSI state): each handle keeps what the search
+    /// found for its first `get_info` / `get_xml_desc`, and asks for its key only when
+    /// that is wanted.
     pub fn list_all_volumes(&self, flags: u32) -> Result<Vec<StorageVol<'c>>> {
         check_flags(flags, 0, "virStoragePoolListAllVolumes")?;
-        let names = self.list_volumes()?;
-        names
-            .iter()
-            .map(|n| self.storage_vol_lookup_by_name(n))
-            .collect()
+        if self.backend == PoolBackend::Iscsi {
+            let state = self.iscsi_state()?;
+            return state
+                .volumes(&self.name)
+                .iter()
+                .map(|n| self.iscsi_vol(&state, n))
+                .collect();
+        }
+        let d = self.located()?;
+        Ok(self
+            .conn
+            .datastore_files(&d)?
+            .into_iter()
+            .map(|f| StorageVol::of_file(self.conn, d.as_ref().clone(), f, None))
+            .collect())
     }
 
     /// Number of volumes (`virStoragePoolNumOfVolumes`).
@@ -675,46 +779,61 @@ impl<'c> StoragePool<'c> {
         Ok(self.list_volumes()?.len())
     }
 
-    /// The volume with this name (`virStorageVolLookupByName`).
+    /// The volume with this name (`virStorageVolLookupByName`). A datastore file is not
+    /// looked for here: its key (the disk's UUID, else the path) is asked for when first
+    /// wanted, and a missing file shows when its information is.
     pub fn storage_vol_lookup_by_name(&self, name: &str) -> Result<StorageVol<'c>> {
         if self.backend == PoolBackend::Iscsi {
-            let state = self.conn.iscsi_state()?;
-            let lun = state
-                .luns
-                .iter()
-                .find(|l| match l {
-                    AnyScsiLun::ScsiLun(s) => s.base.device_name == name,
-                    AnyScsiLun::HostScsiDisk(d) => d.base.base.device_name == name,
-                })
-                .ok_or_else(|| {
-                    Error::new(
-                        ErrorCode::NoStorageVol,
-                        format!("Could not find storage volume with name '{name}'"),
-                    )
-                })?;
-            let uuid = match lun {
-                AnyScsiLun::ScsiLun(s) => &s.uuid,
-                AnyScsiLun::HostScsiDisk(d) => &d.base.uuid,
-            };
-            return Ok(StorageVol {
-                backend: PoolBackend::Iscsi,
-                conn: self.conn,
-                pool: self.name.clone(),
-                name: name.to_string(),
-                key: crate::iscsi::lun_key(uuid),
-            });
+            let state = self.iscsi_state()?;
+            return self.iscsi_vol(&state, name);
         }
-        let path = format!("[{}] {name}", self.name);
-        let key = self
-            .conn
-            .volume_key(&path, name.to_ascii_lowercase().ends_with(".vmdk"));
-        Ok(StorageVol {
-            backend: PoolBackend::Datastore,
-            conn: self.conn,
-            pool: self.name.clone(),
-            name: name.to_string(),
-            key: key.unwrap_or(path),
-        })
+        let vol = StorageVol::new(
+            self.conn,
+            PoolBackend::Datastore,
+            self.name.clone(),
+            name.to_string(),
+        );
+        if let Some(d) = &self.seen {
+            let _ = vol.datastore.set(d.clone());
+        }
+        Ok(vol)
+    }
+
+    /// The host's iSCSI state: as the lookup read it (once), else retrieved.
+    fn iscsi_state(&self) -> Result<Rc<IscsiState>> {
+        match self.iscsi.take() {
+            Some(state) => Ok(state),
+            None => Ok(Rc::new(self.conn.iscsi_state()?)),
+        }
+    }
+
+    /// The LUN with this name of the iSCSI state `state`.
+    fn iscsi_vol(&self, state: &IscsiState, name: &str) -> Result<StorageVol<'c>> {
+        let lun = state
+            .luns
+            .iter()
+            .find(|l| match l {
+                AnyScsiLun::ScsiLun(s) => s.base.device_name == name,
+                AnyScsiLun::HostScsiDisk(d) => d.base.base.device_name == name,
+            })
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorCode::NoStorageVol,
+                    format!("Could not find storage volume with name '{name}'"),
+                )
+            })?;
+        let uuid = match lun {
+            AnyScsiLun::ScsiLun(s) => &s.uuid,
+            AnyScsiLun::HostScsiDisk(d) => &d.base.uuid,
+        };
+        let vol = StorageVol::of_lun(
+            self.conn,
+            self.name.clone(),
+            name.to_string(),
+            crate::iscsi::lun_key(uuid),
+        );
+        vol.prefetched_lun.replace(lun_info(state, name));
+        Ok(vol)
     }
 
     fn run_disk_task<S, Fut>(&self, start: S, fail: &str) -> Result<()>
@@ -816,25 +935,89 @@ impl<'c> StoragePool<'c> {
     }
 }
 
-/// A storage volume: a file of a datastore (`dir/disk.vmdk`).
+/// What `virStorageVolGetInfo` tells of the iSCSI disk `name`, if the state has it.
+fn lun_info(state: &IscsiState, name: &str) -> Option<StorageVolInfo> {
+    let d = state.disk(name)?;
+    let cap = (d.capacity.block.max(0) as u64).saturating_mul(d.capacity.block_size.max(0) as u64);
+    Some(StorageVolInfo {
+        kind: StorageVolType::Block,
+        capacity: cap,
+        allocation: cap,
+    })
+}
+
+/// A storage volume: a file of a datastore (`dir/disk.vmdk`), or a LUN of an iSCSI target.
 #[derive(Debug, Clone)]
 pub struct StorageVol<'c> {
     pub(crate) conn: &'c Connection,
     pub(crate) pool: String,
     pub(crate) name: String,
-    pub(crate) key: String,
+    /// The key: set by the lookups that had it (or had to ask for it), else asked for on
+    /// its first use (a disk's UUID costs a request: most commands never need it).
+    pub(crate) key: OnceCell<String>,
     pub(crate) backend: PoolBackend,
+    /// The datastore holding the file, as the pool's lookup saw it (else retrieved on the
+    /// first search): its browser serves the searches for the file.
+    pub(crate) datastore: OnceCell<Datastore>,
+    /// The file as the lookup's search found it, used once by [`StorageVol::get_info`] or
+    /// [`StorageVol::get_xml_desc`]; later queries search afresh.
+    pub(crate) prefetched: RefCell<Option<FoundFile>>,
+    /// A LUN's information from the lookup's iSCSI state, used once by
+    /// [`StorageVol::get_info`].
+    pub(crate) prefetched_lun: RefCell<Option<StorageVolInfo>>,
 }
 
 impl<'c> StorageVol<'c> {
+    /// A handle knowing nothing but its names.
+    fn new(conn: &'c Connection, backend: PoolBackend, pool: String, name: String) -> Self {
+        StorageVol {
+            conn,
+            pool,
+            name,
+            key: OnceCell::new(),
+            backend,
+            datastore: OnceCell::new(),
+            prefetched: RefCell::new(None),
+            prefetched_lun: RefCell::new(None),
+        }
+    }
+
+    /// A file of datastore `ds` as a search found it, with its key when known.
+    fn of_file(conn: &'c Connection, ds: Datastore, file: FoundFile, key: Option<String>) -> Self {
+        let vol = Self::new(
+            conn,
+            PoolBackend::Datastore,
+            ds.name.clone(),
+            file.name.clone(),
+        );
+        if let Some(k) = key {
+            let _ = vol.key.set(k);
+        }
+        let _ = vol.datastore.set(ds);
+        vol.prefetched.replace(Some(file));
+        vol
+    }
+
+    /// A LUN of the iSCSI pool `pool`.
+    fn of_lun(conn: &'c Connection, pool: String, name: String, key: String) -> Self {
+        let vol = Self::new(conn, PoolBackend::Iscsi, pool, name);
+        let _ = vol.key.set(key);
+        vol
+    }
+
     /// The name (`virStorageVolGetName`).
     pub fn get_name(&self) -> &str {
         &self.name
     }
 
-    /// The key (`virStorageVolGetKey`): the disk's UUID for VMDKs, else the path.
+    /// The key (`virStorageVolGetKey`): the disk's UUID for VMDKs, else the path (also
+    /// when the UUID cannot be read). Asked for of the host on the first call.
     pub fn get_key(&self) -> &str {
-        &self.key
+        self.key.get_or_init(|| {
+            let path = format!("[{}] {}", self.pool, self.name);
+            let is_disk = self.name.to_ascii_lowercase().ends_with(".vmdk");
+            self.conn.volume_key(&path, is_disk).unwrap_or(path)
+        })
     }
 
     /// The name of the pool it is in.
@@ -842,9 +1025,17 @@ impl<'c> StorageVol<'c> {
         &self.pool
     }
 
-    /// Its pool (`virStoragePoolLookupByVolume`).
+    /// Its pool (`virStoragePoolLookupByVolume`). A datastore the volume's lookup had
+    /// needs no second retrieval (its sizes are read afresh when asked for).
     pub fn get_pool(&self) -> Result<StoragePool<'c>> {
-        self.conn.storage_pool_lookup_by_name(&self.pool)
+        match self.datastore.get() {
+            Some(d) if !self.is_iscsi() => {
+                let pool = self.conn.pool_of(d);
+                pool.fresh.set(false);
+                Ok(pool)
+            }
+            _ => self.conn.storage_pool_lookup_by_name(&self.pool),
+        }
     }
 
     /// Whether this is a LUN of an iSCSI pool.
@@ -860,38 +1051,35 @@ impl<'c> StorageVol<'c> {
         Ok(format!("[{}] {}", self.pool, self.name))
     }
 
-    pub(crate) fn file(&self) -> Result<crate::storage::FoundFile> {
-        let d = self.conn.datastore(&self.pool)?;
-        self.conn.datastore_file(&d, &self.name)
+    /// The file as the lookup found it (once), else searched for.
+    pub(crate) fn file(&self) -> Result<FoundFile> {
+        if let Some(f) = self.prefetched.take() {
+            return Ok(f);
+        }
+        let d = match self.datastore.get() {
+            Some(d) => d,
+            None => {
+                let d = self.conn.datastore(&self.pool)?;
+                self.datastore.get_or_init(|| d)
+            }
+        };
+        self.conn.datastore_file(d, &self.name)
     }
 
     /// Type, capacity, allocation (`virStorageVolGetInfo`).
     pub fn get_info(&self) -> Result<StorageVolInfo> {
         if self.is_iscsi() {
-            let state = self.conn.iscsi_state()?;
-            let d = state.disk(&self.name).ok_or_else(|| {
+            if let Some(info) = self.prefetched_lun.take() {
+                return Ok(info);
+            }
+            return lun_info(&self.conn.iscsi_state()?, &self.name).ok_or_else(|| {
                 Error::new(
                     ErrorCode::NoStorageVol,
                     format!("Could not find volume with name: {}", self.name),
                 )
-            })?;
-            let cap = (d.capacity.block.max(0) as u64)
-                .saturating_mul(d.capacity.block_size.max(0) as u64);
-            return Ok(StorageVolInfo {
-                kind: StorageVolType::Block,
-                capacity: cap,
-                allocation: cap,
             });
         }
-        let f = self.file()?;
-        Ok(StorageVolInfo {
-            kind: StorageVolType::File,
-            capacity: match f.capacity_kb {
-                Some(kb) => kb.max(0) as u64 * 1024,
-                None => f.size.max(0) as u64,
-            },
-            allocation: f.size.max(0) as u64,
-        })
+        Ok(self.file()?.info())
     }
 
     /// The volume XML (`virStorageVolGetXMLDesc`).
@@ -900,13 +1088,13 @@ impl<'c> StorageVol<'c> {
         if self.is_iscsi() {
             return self.conn.iscsi_vol_xml(&self.name);
         }
-        let info = self.get_info()?;
         let f = self.file()?;
+        let info = f.info();
         let path = self.get_path()?;
         let def = XmlVolume::new_esx(
             VolumeType::File,
             self.name.clone(),
-            self.key.clone(),
+            self.get_key().to_string(),
             info.capacity,
             info.allocation,
             path,
@@ -927,7 +1115,9 @@ impl<'c> StorageVol<'c> {
             name: self.pool.clone(),
             uuid: [0; 16],
             backend: PoolBackend::Datastore,
-            prefetched: Default::default(),
+            seen: None,
+            fresh: Default::default(),
+            iscsi: RefCell::new(None),
         };
         let path = self.get_path()?;
         let start = &start;

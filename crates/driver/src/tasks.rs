@@ -17,6 +17,20 @@ pub(crate) struct TaskOutcome {
     pub error: String,
     /// The task's result value.
     pub result: Option<Value>,
+    /// The type of the fault it failed with, when known.
+    pub fault_type: String,
+}
+
+impl TaskOutcome {
+    /// A failure as libvirt words it: the fault's type, then its message.
+    pub fn libvirt_error(&self) -> String {
+        match (self.fault_type.is_empty(), self.error.is_empty()) {
+            (true, true) => "Unknown error".to_string(),
+            (true, false) => self.error.clone(),
+            (false, true) => self.fault_type.clone(),
+            (false, false) => format!("{} - {}", self.fault_type, self.error),
+        }
+    }
 }
 
 /// A pending question's text and choices, from `runtime.question`.
@@ -169,20 +183,24 @@ pub(crate) async fn wait(
                     success: true,
                     error: String::new(),
                     result: t.take("info.result"),
+                    fault_type: String::new(),
                 })
             }
             Some(Value::TaskInfoState(TaskInfoState::Error)) => {
-                let error = match t.take("info.error") {
-                    Some(Value::LocalizedMethodFault(f)) => f
-                        .localized_message
-                        .clone()
-                        .unwrap_or_else(|| "unknown error".to_string()),
-                    _ => "unknown error".to_string(),
+                let (error, fault_type) = match t.take("info.error") {
+                    Some(Value::LocalizedMethodFault(f)) => (
+                        f.localized_message
+                            .clone()
+                            .unwrap_or_else(|| "unknown error".to_string()),
+                        f.fault.type_name().to_string(),
+                    ),
+                    _ => ("unknown error".to_string(), String::new()),
                 };
                 return Ok(TaskOutcome {
                     success: false,
                     error,
                     result: None,
+                    fault_type,
                 });
             }
             _ => {}
@@ -198,6 +216,7 @@ pub(crate) async fn wait(
                 Value::None => None,
                 v => Some(v),
             },
+            fault_type: String::new(),
         }),
         Err(vi::Error::Fault(f)) => Ok(TaskOutcome {
             success: false,
@@ -207,7 +226,33 @@ pub(crate) async fn wait(
                 f.message().to_string()
             },
             result: None,
+            fault_type: f.fault_type().to_string(),
         }),
         Err(e) => Err(vi_err(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TaskOutcome;
+
+    fn failed(fault_type: &str, error: &str) -> TaskOutcome {
+        TaskOutcome {
+            success: false,
+            error: error.to_string(),
+            result: None,
+            fault_type: fault_type.to_string(),
+        }
+    }
+
+    #[test]
+    fn failures_are_worded_as_libvirt_words_them() {
+        assert_eq!(
+            failed("FileNotFound", "File [ds] x was not found").libvirt_error(),
+            "FileNotFound - File [ds] x was not found"
+        );
+        assert_eq!(failed("FileNotFound", "").libvirt_error(), "FileNotFound");
+        assert_eq!(failed("", "").libvirt_error(), "Unknown error");
+        assert_eq!(failed("", "it broke").libvirt_error(), "it broke");
     }
 }

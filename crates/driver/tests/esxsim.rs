@@ -906,3 +906,343 @@ fn esxsim_round_trips_of_read_commands() {
     drop(conn);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn esxsim_round_trips_of_volume_commands() {
+    let sim = Sim::start(InventorySource::DefaultEsx, true);
+    let dir = tempdir("rtt-vols");
+    let cached = OpenOptions {
+        session_cache: true,
+        session_cache_dir: Some(dir.clone()),
+        ..opts()
+    };
+    // A first command leaves the session in the cache, and with it the host's context
+    // (the datacenter a disk's UUID query names).
+    let cold = Connection::open(&sim.esx(), &cached).expect("cold open");
+    let tiny = cold
+        .storage_pool_lookup_by_name("datastore1")
+        .expect("pool")
+        .storage_vol_lookup_by_name("tiny/tiny.vmdk")
+        .expect("by name");
+    assert_eq!(tiny.get_key().len(), 36, "{}", tiny.get_key());
+    drop(cold);
+    let conn = Connection::open(&sim.esx(), &cached).expect("warm open");
+    assert_eq!(conn.request_count(), 0, "a cached session");
+    let count = |f: &mut dyn FnMut()| {
+        let before = conn.request_count();
+        f();
+        conn.request_count() - before
+    };
+    // What each volume is, as handles of a connection of their own (no session cache)
+    // find it by path, one lookup each.
+    let fresh = Connection::open(&sim.esx(), &opts()).expect("reference open");
+    let truth = |path: &str| {
+        let v = fresh.storage_vol_lookup_by_path(path).expect("by path");
+        let info = v.get_info().expect("info");
+        let xml = v.get_xml_desc(0).expect("xml");
+        (v.get_name().to_string(), v.get_key().to_string(), info, xml)
+    };
+
+    // vol-list --details: the pool's lookup, the search task and its result, whatever
+    // the number of volumes; neither the infos nor the paths cost a request.
+    let mut vols = Vec::new();
+    let mut rows = Vec::new();
+    let n = count(&mut || {
+        let pool = conn
+            .storage_pool_lookup_by_name("datastore1")
+            .expect("pool");
+        vols = pool.list_all_volumes(0).expect("vol-list");
+        rows = vols
+            .iter()
+            .map(|v| {
+                let info = v.get_info().expect("vol info");
+                (v.get_path().expect("path"), info)
+            })
+            .collect();
+    });
+    assert_eq!(n, 3, "vol-list --details");
+    let disks: Vec<&str> = vols
+        .iter()
+        .map(|v| v.get_name())
+        .filter(|n| n.ends_with(".vmdk"))
+        .collect();
+    assert_eq!(disks.len(), vols.len());
+    assert!(disks.len() >= 2, "disks: {disks:?}");
+    for (v, (path, info)) in vols.iter().zip(&rows) {
+        assert_eq!(path, &format!("[datastore1] {}", v.get_name()));
+        let (name, _, want, _) = truth(path);
+        assert_eq!(v.get_name(), name);
+        assert_eq!(info, &want, "{path}");
+        assert!(info.capacity > 0, "{path}: {info:?}");
+    }
+    // A listed volume's key (a disk's UUID) is asked for when wanted, once.
+    let disk = vols
+        .iter()
+        .find(|v| v.get_name().ends_with(".vmdk"))
+        .expect("a disk");
+    let disk_path = disk.get_path().expect("path");
+    let (disk_name, disk_key, disk_info, disk_xml) = truth(&disk_path);
+    let mut key = String::new();
+    assert_eq!(count(&mut || key = disk.get_key().to_string()), 1, "key");
+    assert_eq!(key, disk_key);
+    let groups: Vec<usize> = key.split('-').map(str::len).collect();
+    assert_eq!(groups, [8, 4, 4, 4, 12], "a UUID: {key}");
+    assert_eq!(count(&mut || assert_eq!(disk.get_key(), key)), 0);
+    // A second query of a listed handle reads afresh: the search and its result.
+    assert_eq!(
+        count(&mut || assert_eq!(disk.get_info().expect("info"), disk_info)),
+        2,
+        "info again"
+    );
+    // The ISO images of the NFS pool: listed the same way.
+    let isos = conn
+        .storage_pool_lookup_by_name("nfs-iso")
+        .expect("nfs-iso")
+        .list_all_volumes(0)
+        .expect("vol-list nfs-iso");
+    let image = isos
+        .iter()
+        .find(|v| v.get_name().ends_with(".iso"))
+        .expect("an image");
+    let image_path = image.get_path().expect("path");
+    assert_eq!(
+        count(&mut || assert!(image.get_info().expect("info").capacity > 0)),
+        0
+    );
+    assert_eq!(
+        count(&mut || assert_eq!(image.get_key(), image_path)),
+        0,
+        "an image's key is its path"
+    );
+
+    // vol-info / vol-dumpxml / vol-path / vol-key --pool: the pool's lookup, then the
+    // search (task + result) for the information, the disk's UUID for the key.
+    let by_name_in = |pool: &str, name: &str| {
+        let pool = conn.storage_pool_lookup_by_name(pool).expect("pool");
+        assert!(pool.is_active().expect("active"));
+        pool.storage_vol_lookup_by_name(name).expect("by name")
+    };
+    let by_name = |name: &str| by_name_in("datastore1", name);
+    let n = count(&mut || {
+        let v = by_name(&disk_name);
+        assert_eq!(v.get_info().expect("vol-info"), disk_info);
+        assert_eq!(v.get_path().expect("path"), disk_path);
+    });
+    assert_eq!(n, 3, "vol-info --pool");
+    let n = count(&mut || {
+        let v = by_name(&disk_name);
+        assert_eq!(v.get_xml_desc(0).expect("vol-dumpxml"), disk_xml);
+    });
+    assert_eq!(n, 4, "vol-dumpxml --pool (a disk)");
+    let (image_name, _, _, image_xml) = truth(&image_path);
+    let n = count(&mut || {
+        let v = by_name_in("nfs-iso", &image_name);
+        assert_eq!(v.get_xml_desc(0).expect("vol-dumpxml"), image_xml);
+    });
+    assert_eq!(n, 3, "vol-dumpxml --pool (an image)");
+    let n = count(&mut || assert_eq!(by_name(&disk_name).get_path().expect("p"), disk_path));
+    assert_eq!(n, 1, "vol-path --pool");
+    let n = count(&mut || assert_eq!(by_name(&disk_name).get_key(), disk_key));
+    assert_eq!(n, 2, "vol-key --pool");
+    // A missing file: the lookup by name does not look, its information says so (in
+    // libvirt's words: a folder that is not there fails the search).
+    let n = count(&mut || {
+        let v = by_name("tiny/nope.vmdk");
+        assert_eq!(v.get_key(), "[datastore1] tiny/nope.vmdk");
+        assert_eq!(
+            v.get_info().unwrap_err().to_string(),
+            "Storage volume not found: No storage volume with key or path \
+             '[datastore1] tiny/nope.vmdk'"
+        );
+    });
+    assert_eq!(
+        n, 4,
+        "a missing disk: pool, UUID query, search task + result"
+    );
+
+    // vol-name / vol-info / vol-pool by path: the datastores, the search (task + result),
+    // the disk's UUID (a lookup by path fails without it); the handle's information and
+    // pool need nothing more.
+    let pools = conn.list_all_storage_pools(0).expect("pools");
+    let ds1 = pools
+        .iter()
+        .find(|p| p.get_name() == "datastore1")
+        .expect("datastore1");
+    let n = count(&mut || {
+        let v = conn
+            .storage_vol_lookup_by_path(&disk_path)
+            .expect("by path");
+        assert_eq!(v.get_name(), disk_name);
+        assert_eq!(v.get_info().expect("info"), disk_info);
+        assert_eq!(v.get_key(), disk_key);
+        let p = v.get_pool().expect("vol-pool");
+        assert_eq!(p.get_name(), "datastore1");
+        assert_eq!(p.get_uuid_string(), ds1.get_uuid_string());
+    });
+    assert_eq!(n, 4, "by path");
+    let n = count(&mut || {
+        let v = conn
+            .storage_vol_lookup_by_path(&image_path)
+            .expect("by path");
+        assert_eq!(v.get_key(), image_path);
+        assert_eq!(v.get_xml_desc(0).expect("xml"), image_xml);
+    });
+    assert_eq!(n, 3, "an image by path: no UUID query");
+    // In libvirt's words: a missing folder fails the search, a missing datastore is not
+    // found.
+    assert_eq!(
+        conn.storage_vol_lookup_by_path("[datastore1] nope/nope.vmdk")
+            .unwrap_err()
+            .to_string(),
+        "internal error: Could not search in datastore 'datastore1': FileNotFound - \
+         File [datastore1] nope was not found"
+    );
+    assert_eq!(
+        conn.storage_vol_lookup_by_path("[nope] x.vmdk")
+            .unwrap_err()
+            .to_string(),
+        "internal error: Could not find datastore with name 'nope'"
+    );
+
+    // vol-name / vol-info by key (a disk's UUID): the datastores, then each datastore's
+    // search and its disks' UUIDs until one matches; the first disk of the first
+    // datastore costs one of each.
+    let first_pool = pools[0].get_name().to_string();
+    let first_disk = pools[0]
+        .list_all_volumes(0)
+        .expect("vols")
+        .into_iter()
+        .find(|v| v.get_name().ends_with(".vmdk"))
+        .expect("a disk in the first pool");
+    let (first_name, first_key, first_info, _) = truth(&first_disk.get_path().expect("path"));
+    let n = count(&mut || {
+        let v = conn.storage_vol_lookup_by_key(&first_key).expect("by key");
+        assert_eq!(v.get_name(), first_name);
+        assert_eq!(v.pool_name(), first_pool);
+        assert_eq!(v.get_key(), first_key);
+        assert_eq!(v.get_info().expect("info"), first_info);
+    });
+    assert_eq!(n, 4, "by key: datastores, search task + result, one UUID");
+    // A path as a key is a lookup by path.
+    let n = count(&mut || {
+        let v = conn.storage_vol_lookup_by_key(&disk_path).expect("by key");
+        assert_eq!(v.get_key(), disk_key);
+    });
+    assert_eq!(n, 4, "a path as a key");
+    assert_eq!(
+        conn.storage_vol_lookup_by_key("[datastore1] tiny/nope.vmdk")
+            .unwrap_err()
+            .to_string(),
+        "Storage volume not found: Could not find storage volume with key \
+         '[datastore1] tiny/nope.vmdk'"
+    );
+    // An iSCSI pool: its lookup (datastores, then the host's iSCSI state) answers the
+    // listing and the LUNs' information.
+    let iqn = pools
+        .iter()
+        .find(|p| p.get_name().starts_with("iqn."))
+        .expect("an iSCSI pool")
+        .get_name()
+        .to_string();
+    let mut luns = Vec::new();
+    let n = count(&mut || {
+        let pool = conn.storage_pool_lookup_by_name(&iqn).expect("iSCSI pool");
+        luns = pool
+            .list_all_volumes(0)
+            .expect("vol-list iSCSI")
+            .into_iter()
+            .map(|v| (v.get_info().expect("LUN info"), v))
+            .collect();
+    });
+    assert_eq!(n, 2, "vol-list --details of an iSCSI pool");
+    assert!(!luns.is_empty(), "LUNs of {iqn}");
+    for (info, v) in &luns {
+        let n = count(&mut || assert_eq!(&v.get_info().expect("again"), info));
+        assert_eq!(n, 1, "a LUN's information read afresh");
+        assert!(info.capacity > 0, "{info:?}");
+        let n = count(&mut || {
+            let again = conn
+                .storage_pool_lookup_by_name(&iqn)
+                .expect("pool")
+                .storage_vol_lookup_by_name(v.get_name())
+                .expect("LUN by name");
+            assert_eq!(&again.get_info().expect("vol-info"), info);
+            assert_eq!(again.get_key(), v.get_key());
+        });
+        assert_eq!(n, 2, "vol-info --pool of a LUN");
+        // By its key: the disk UUIDs of the datastores first (none matches), then the
+        // host's iSCSI state.
+        let by_key = conn
+            .storage_vol_lookup_by_key(v.get_key())
+            .expect("LUN by key");
+        assert_eq!(by_key.get_name(), v.get_name());
+        assert_eq!(by_key.pool_name(), iqn);
+        assert_eq!(&by_key.get_info().expect("info"), info);
+    }
+    assert_eq!(
+        conn.storage_vol_lookup_by_key("00000000-0000-0000-0000-000000000000")
+            .unwrap_err()
+            .to_string(),
+        "Storage volume not found: Could not find storage volume with key \
+         '00000000-0000-0000-0000-000000000000'"
+    );
+    // Cold, vol-key needs no host context: on a host the UUID query may leave out the
+    // datacenter.
+    let cold = Connection::open(&sim.esx(), &opts()).expect("cold open");
+    let v = cold
+        .storage_pool_lookup_by_name("datastore1")
+        .expect("pool")
+        .storage_vol_lookup_by_name(&disk_name)
+        .expect("by name");
+    assert_eq!(v.get_key(), disk_key);
+    assert_eq!(cold.request_count(), 3, "cold vol-key: Login, pool, UUID");
+    drop(conn);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn esxsim_vcenter_volume_keys_are_paths() {
+    // libvirt asks only an ESX host for disk UUIDs: through a vCenter a volume's key is its
+    // path, and a lookup by path looks at nothing.
+    let sim = Sim::start(InventorySource::DefaultVCenter, false);
+    let conn = Connection::open(&sim.vpx(), &opts()).expect("open vpx");
+    let pool = conn
+        .storage_pool_lookup_by_name("shared-vmfs")
+        .expect("pool");
+    let vols = pool.list_all_volumes(0).expect("vol-list");
+    assert!(!vols.is_empty());
+    let before = conn.request_count();
+    for v in &vols {
+        assert!(v.get_name().ends_with(".vmdk"), "{}", v.get_name());
+        assert_eq!(v.get_key(), v.get_path().expect("path"));
+        assert!(v.get_info().expect("info").capacity > 0);
+        assert!(v
+            .get_xml_desc(0)
+            .expect("xml")
+            .contains(&format!("<key>{}</key>", v.get_key())));
+    }
+    let path = vols[0].get_path().expect("path");
+    let by_path = conn.storage_vol_lookup_by_path(&path).expect("by path");
+    assert_eq!(by_path.get_key(), path);
+    assert_eq!(by_path.get_name(), vols[0].get_name());
+    let by_key = conn.storage_vol_lookup_by_key(&path).expect("by key");
+    assert_eq!(by_key.get_name(), vols[0].get_name());
+    let xml_searches = vols.len() as u64 * 2;
+    assert_eq!(
+        conn.request_count() - before,
+        xml_searches,
+        "no UUID query, no lookup request; each dumpxml searches afresh"
+    );
+    let missing = conn
+        .storage_vol_lookup_by_path("[shared-vmfs] nope/nope.vmdk")
+        .expect("a path is not looked at");
+    assert_eq!(
+        missing.get_info().unwrap_err().to_string(),
+        "internal error: Could not search in datastore 'shared-vmfs': FileNotFound - \
+         File [shared-vmfs] nope was not found"
+    );
+    let missing = conn
+        .storage_vol_lookup_by_path("[nope] x.vmdk")
+        .expect("a path is not looked at");
+    assert_eq!(missing.get_key(), "[nope] x.vmdk");
+}

@@ -98,3 +98,45 @@ fn vcsim_round_trips() {
         "FindChild + one retrieval (identity and info), no inventory scan"
     );
 }
+
+#[test]
+fn vcsim_esx_volume_keys_without_the_datacenter() {
+    // govmomi's ESX host answers a disk's UUID query without a datacenter (as the API allows
+    // on a host), which a command that has not resolved the host's context sends.
+    let sim = Vcsim::start(VcsimMode::Esx, false);
+    let named = Connection::open(&esx_uri(&sim, false), &options()).expect("open");
+    let pool = named.list_all_storage_pools(0).expect("pool-list")[0]
+        .get_name()
+        .to_string();
+    // Creating a disk resolves the context: the datacenter is named from then on.
+    let created = named
+        .storage_pool_lookup_by_name(&pool)
+        .expect("pool")
+        .storage_vol_create_xml(
+            "<volume><name>vols/a.vmdk</name><capacity unit='M'>1</capacity>\
+             <target><format type='vmdk'/></target></volume>",
+            0,
+        )
+        .expect("vol-create");
+    let path = created.get_path().expect("path");
+    let key = named
+        .storage_vol_lookup_by_path(&path)
+        .expect("by path")
+        .get_key()
+        .to_string();
+    let groups: Vec<usize> = key.split('-').map(str::len).collect();
+    assert_eq!(groups, [8, 4, 4, 4, 12], "a UUID: {key}");
+
+    let cold = Connection::open(&esx_uri(&sim, false), &options()).expect("open");
+    let vol = cold
+        .storage_pool_lookup_by_name(&pool)
+        .expect("pool")
+        .storage_vol_lookup_by_name("vols/a.vmdk")
+        .expect("by name");
+    assert_eq!(vol.get_key(), key);
+    assert_eq!(
+        cold.request_count(),
+        3,
+        "Login, the pool's retrieval, the UUID query"
+    );
+}
