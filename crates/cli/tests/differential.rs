@@ -31,9 +31,6 @@ fn known_gap(args: &[&str]) -> Option<&'static str> {
     if args.first() == Some(&"-r") && !matches!(args.get(1), Some(&"list") | Some(&"dominfo")) {
         return Some("driver: read-only refusals are 'operation forbidden: read only access prevents virXxx' in libvirt");
     }
-    if first == "vol-info" && has("--pool") && args.contains(&"nope/nope.vmdk") {
-        return Some("driver: esxvirt's lookup by name does not search for the file (vol-path and vol-key need no search), libvirt's fails on a missing one");
-    }
     if first == "domxml-from-native" && args.iter().any(|a| a.ends_with("sample.vmx")) {
         return Some("vmx/driver: a resolver error is prefixed 'cannot convert file name ...: '");
     }
@@ -442,6 +439,8 @@ fn read_commands_match_virsh() {
         vec!["vol-name", "[nope] x.vmdk"],
         vec!["vol-name", "00000000-0000-0000-0000-000000000000"],
         vec!["vol-info", "--pool", "datastore1", "nope/nope.vmdk"],
+        vec!["vol-path", "--pool", "datastore1", "tiny/nope.vmdk"],
+        vec!["vol-key", "--pool", "datastore1", "tiny/nope.txt"],
     ] {
         commands.push(cmd(&c));
     }

@@ -192,11 +192,11 @@ fn failures_print_what_virsh_prints() {
         ])
     );
 
-    // A download that fails removes the file it created, and leaves (truncated) a file
-    // that was there before, as virsh does.
+    // A volume that is not there fails its lookup (virsh's last lookup, by path, has the
+    // say), before any local file is created or truncated, as with virsh.
     let missing = [
-        "cannot download from volume nope.iso",
-        "Storage volume not found: No storage volume with key or path '[datastore1] nope.iso'",
+        "failed to get vol 'nope.iso'",
+        "invalid argument: Unexpected volume path format: nope.iso",
     ];
     assert_eq!(
         run(
@@ -211,7 +211,7 @@ fn failures_print_what_virsh_prints() {
         ),
         failed(&missing)
     );
-    assert!(!out.exists(), "the created file is removed");
+    assert!(!out.exists(), "no file is created");
     std::fs::write(&out, b"old").expect("old");
     assert_eq!(
         run(
@@ -226,7 +226,7 @@ fn failures_print_what_virsh_prints() {
         ),
         failed(&missing)
     );
-    assert_eq!(std::fs::read(&out).expect("kept"), b"");
+    assert_eq!(std::fs::read(&out).expect("kept"), b"old");
 }
 
 /// Runs esxvirt and returns (exit code, its peak resident set in KiB). The peak is the

@@ -796,6 +796,15 @@ impl<'c> StoragePool<'c> {
         if let Some(d) = &self.seen {
             let _ = vol.datastore.set(d.clone());
         }
+        // On an ESX host libvirt's lookup reads the file's information, so a name that
+        // names no file fails here (and the CLI goes on to the lookups by key and path as
+        // virsh does); what the search found serves the volume's first information. The
+        // key stays lazy: a disk's UUID query failing for a file that exists is the one
+        // case where this lookup succeeds and libvirt's does not.
+        if self.conn.has_disk_uuids() {
+            let found = vol.file()?;
+            vol.prefetched.replace(Some(found));
+        }
         Ok(vol)
     }
 

@@ -136,7 +136,7 @@ fn vcsim_esx_volume_keys_without_the_datacenter() {
     assert_eq!(vol.get_key(), key);
     assert_eq!(
         cold.request_count(),
-        3,
-        "Login, the pool's retrieval, the UUID query"
+        5,
+        "Login, the pool's retrieval, the search (task + result), the UUID query"
     );
 }

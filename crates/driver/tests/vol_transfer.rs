@@ -197,25 +197,37 @@ fn refusals_and_missing_volumes() {
         .unwrap_err();
     assert_eq!(e.code(), ErrorCode::InvalidArg, "{e}");
 
-    for name in ["nodir/missing.vmdk", "missing.iso"] {
-        let missing = pool.storage_vol_lookup_by_name(name).expect("handle");
-        let e = missing
-            .download(&mut Vec::new(), 0, 0, 0, &mut |_| {})
-            .unwrap_err();
-        assert_eq!(
-            (e.code(), e.to_string()),
-            (
-                ErrorCode::NoStorageVol,
-                format!("Storage volume not found: No storage volume with key or path '[datastore1] {name}'")
-            )
-        );
-        let e = missing
-            .upload(&mut data.as_slice(), 10, 0, 0, 0, &mut |_| {})
-            .unwrap_err();
-        assert_eq!(e.code(), ErrorCode::NoStorageVol, "{e}");
-    }
+    // A name that names no file fails the lookup, as libvirt's does on an ESX host.
+    assert_eq!(
+        pool.storage_vol_lookup_by_name("missing.iso")
+            .map(|_| ())
+            .unwrap_err()
+            .to_string(),
+        "Storage volume not found: No storage volume with key or path '[datastore1] missing.iso'"
+    );
+    assert!(pool
+        .storage_vol_lookup_by_name("nodir/missing.vmdk")
+        .map(|_| ())
+        .unwrap_err()
+        .to_string()
+        .starts_with("internal error: Could not search in datastore 'datastore1': FileNotFound"));
+    // A handle whose file went away since its lookup: transfers fail and create nothing.
+    create_disk(&conn, "gone/g.vmdk", 1);
+    let gone = pool.storage_vol_lookup_by_name("gone/g.vmdk").expect("vol");
+    conn.storage_vol_lookup_by_path("[datastore1] gone/g.vmdk")
+        .expect("same vol")
+        .delete(0)
+        .expect("delete");
+    let e = gone
+        .download(&mut Vec::new(), 0, 0, 0, &mut |_| {})
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::NoStorageVol, "{e}");
+    let e = gone
+        .upload(&mut data.as_slice(), 10, 0, 0, 0, &mut |_| {})
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::NoStorageVol, "{e}");
+    assert!(!sim.files.join("datastore1/gone/g-flat.vmdk").exists());
     // Nothing was created by the failed uploads.
-    assert!(!sim.files.join("datastore1/missing.iso").exists());
     assert_eq!(
         std::fs::metadata(sim.files.join("datastore1/small/s-flat.vmdk"))
             .expect("flat")
