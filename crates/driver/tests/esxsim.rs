@@ -7,7 +7,7 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{exercise, options, tempdir, Sim};
+use common::{cached_options, exercise, options, tempdir, Sim};
 use esxvirt_driver::{
     flags, Connection, DomainState, ErrorCode, OpenOptions, SimEndpoint, SimStarter, SimTarget,
 };
@@ -93,11 +93,7 @@ fn esxsim_round_trips() {
 fn esxsim_session_cache() {
     let sim = Sim::start(InventorySource::DefaultEsx, true);
     let dir = tempdir("cache");
-    let cached = OpenOptions {
-        session_cache: true,
-        session_cache_dir: Some(dir.clone()),
-        ..opts()
-    };
+    let cached = cached_options(&dir);
     let first = Connection::open(&sim.esx(), &cached).expect("cold open");
     assert_eq!(first.request_count(), 1, "Login");
     drop(first);
@@ -171,11 +167,7 @@ fn esxsim_cold_reads_need_no_service_content_call() {
 fn esxsim_session_cached_before_the_service_content() {
     let sim = Sim::start(InventorySource::DefaultEsx, true);
     let dir = tempdir("early-cache");
-    let cached = OpenOptions {
-        session_cache: true,
-        session_cache_dir: Some(dir.clone()),
-        ..opts()
-    };
+    let cached = cached_options(&dir);
     // Logged in, nothing read: the session is cached all the same.
     let first = Connection::open(&sim.esx(), &cached).expect("cold open");
     assert_eq!(first.request_count(), 1, "Login");
@@ -322,11 +314,7 @@ fn esxsim_dumpxml_after_lookup_matches_a_full_read() {
 fn esxsim_remembered_names_are_checked() {
     let sim = Sim::start(InventorySource::DefaultEsx, true);
     let dir = tempdir("name-hints");
-    let cached = OpenOptions {
-        session_cache: true,
-        session_cache_dir: Some(dir.clone()),
-        ..opts()
-    };
+    let cached = cached_options(&dir);
     let run = || Connection::open(&sim.esx(), &cached).expect("open");
     let other = Connection::open(&sim.esx(), &opts()).expect("second client");
 
@@ -721,11 +709,7 @@ fn esxsim_faults_leave_nothing_behind() {
 fn esxsim_round_trips_of_read_commands() {
     let sim = Sim::start(InventorySource::DefaultEsx, true);
     let dir = tempdir("rtt-cache");
-    let cached = OpenOptions {
-        session_cache: true,
-        session_cache_dir: Some(dir.clone()),
-        ..opts()
-    };
+    let cached = cached_options(&dir);
     let conn = Connection::open(&sim.esx(), &cached).expect("open");
     let count = |f: &dyn Fn()| {
         let before = conn.request_count();
@@ -911,11 +895,7 @@ fn esxsim_round_trips_of_read_commands() {
 fn esxsim_round_trips_of_volume_commands() {
     let sim = Sim::start(InventorySource::DefaultEsx, true);
     let dir = tempdir("rtt-vols");
-    let cached = OpenOptions {
-        session_cache: true,
-        session_cache_dir: Some(dir.clone()),
-        ..opts()
-    };
+    let cached = cached_options(&dir);
     // A first command leaves the session in the cache, and with it the host's context
     // (the datacenter a disk's UUID query names).
     let cold = Connection::open(&sim.esx(), &cached).expect("cold open");

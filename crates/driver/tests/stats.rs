@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::Sim;
+use common::{cached_options, tempdir, Sim};
 use esxvirt_driver::stats::{flag, group};
 use esxvirt_driver::{Connection, DomainStatsRecord, ErrorCode, TypedParam, TypedValue};
 use esxvirt_sim::InventorySource;
@@ -366,13 +366,8 @@ fn vcsim_esx_and_vcenter() {
 #[test]
 fn esxsim_counter_ids_come_from_the_session_cache() {
     let sim = Sim::start(InventorySource::DefaultEsx, false);
-    let dir = std::env::temp_dir().join(format!("esxvirt-stats-cache-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let cached = esxvirt_driver::OpenOptions {
-        session_cache: true,
-        session_cache_dir: Some(dir.clone()),
-        ..common::options("root", "password")
-    };
+    let dir = tempdir("stats-cache");
+    let cached = cached_options(&dir);
     let first = {
         let conn = Connection::open(&sim.esx(), &cached).expect("open");
         let records = conn.get_all_domain_stats(group::VM, 0).expect("stats");

@@ -2,7 +2,7 @@
 //! domain/snapshot walk run against every simulator.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use esxvirt_driver::{
@@ -114,6 +114,15 @@ pub fn options(user: &'static str, password: &'static str) -> OpenOptions {
         auth: Some(Arc::new(Pass(user, password))),
         session_cache: false,
         ..Default::default()
+    }
+}
+
+/// As [`options`] for root/password, with the session cache kept in `dir`.
+pub fn cached_options(dir: &Path) -> OpenOptions {
+    OpenOptions {
+        session_cache: true,
+        session_cache_dir: Some(dir.to_path_buf()),
+        ..options("root", "password")
     }
 }
 
