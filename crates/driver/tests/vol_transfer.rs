@@ -6,7 +6,7 @@ mod common;
 
 use std::path::PathBuf;
 
-use common::{options, Sim};
+use common::{options, tempdir, Sim};
 use esxvirt_driver::{Connection, ErrorCode, Progress};
 use esxvirt_sim::InventorySource;
 use esxvirt_testkit::noise;
@@ -22,10 +22,7 @@ impl Xfer {
         Xfer::start_with(name, InventorySource::DefaultEsx)
     }
     fn start_with(name: &str, inventory: InventorySource) -> Xfer {
-        let files =
-            std::env::temp_dir().join(format!("esxvirt-voltransfer-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&files);
-        std::fs::create_dir_all(&files).expect("files dir");
+        let files = tempdir(&format!("voltransfer-{name}"));
         let sim = Sim::start_in(inventory, true, Some(files.clone()));
         Xfer { sim, files }
     }
@@ -236,9 +233,53 @@ fn refusals_and_missing_volumes() {
     );
 }
 
+/// Stops the server from another thread (not inside the driver's call) at the first
+/// progress report with bytes moved; the transfer waits for that before going on.
+struct StopMidway {
+    stop: std::sync::mpsc::Sender<()>,
+    done: std::sync::mpsc::Receiver<()>,
+    thread: std::thread::JoinHandle<Xfer>,
+    /// Whether the stop was asked for (the transfer had started).
+    asked: bool,
+}
+
+impl StopMidway {
+    fn new(mut sim: Xfer) -> StopMidway {
+        let (stop, stop_rx) = std::sync::mpsc::channel::<()>();
+        let (done_tx, done) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            if stop_rx.recv().is_ok() {
+                sim.sim.stop();
+            }
+            let _ = done_tx.send(());
+            sim
+        });
+        StopMidway {
+            stop,
+            done,
+            thread,
+            asked: false,
+        }
+    }
+
+    fn progress(&mut self, p: Progress) {
+        if p.done > 0 && !self.asked {
+            self.asked = true;
+            let _ = self.stop.send(());
+            let _ = self.done.recv();
+        }
+    }
+
+    /// Hands the simulator back once the thread has ended.
+    fn join(self) -> Xfer {
+        drop(self.stop);
+        self.thread.join().expect("stopper")
+    }
+}
+
 #[test]
 fn a_server_stopped_mid_download_is_an_error() {
-    let mut sim = Xfer::start("stop");
+    let sim = Xfer::start("stop");
     let conn = Connection::open(&sim.sim.esx(), &options("root", "password")).expect("open");
     // Large enough that socket buffers cannot hold what is left when the server stops.
     create_disk(&conn, "big/big.vmdk", 64);
@@ -247,29 +288,12 @@ fn a_server_stopped_mid_download_is_an_error() {
         .expect("pool")
         .storage_vol_lookup_by_name("big/big.vmdk")
         .expect("vol");
-    let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
-    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
-    // The server is stopped from another thread once the first bytes arrived; the download
-    // waits for that before reading on.
-    let stopper = std::thread::spawn(move || {
-        if stop_rx.recv().is_ok() {
-            sim.sim.stop();
-        }
-        let _ = done_tx.send(());
-        sim
-    });
+    let mut stopper = StopMidway::new(sim);
     let mut got = Vec::new();
-    let mut asked = false;
     let e = vol
-        .download(&mut got, 0, 0, 0, &mut |p| {
-            if p.done > 0 && !asked {
-                asked = true;
-                let _ = stop_tx.send(());
-                let _ = done_rx.recv();
-            }
-        })
+        .download(&mut got, 0, 0, 0, &mut |p| stopper.progress(p))
         .unwrap_err();
-    assert!(asked, "the download started");
+    assert!(stopper.asked, "the download started");
     assert_eq!(e.code(), ErrorCode::OperationFailed, "{e}");
     assert!(
         e.to_string()
@@ -277,12 +301,12 @@ fn a_server_stopped_mid_download_is_an_error() {
         "{e}"
     );
     assert!((got.len() as u64) < 64 << 20);
-    drop(stopper.join().expect("stopper"));
+    drop(stopper.join());
 }
 
 #[test]
 fn a_server_stopped_mid_upload_is_an_error() {
-    let mut sim = Xfer::start("stopup");
+    let sim = Xfer::start("stopup");
     let conn = Connection::open(&sim.sim.esx(), &options("root", "password")).expect("open");
     create_disk(&conn, "up/up.vmdk", 64);
     let vol = conn
@@ -291,27 +315,14 @@ fn a_server_stopped_mid_upload_is_an_error() {
         .storage_vol_lookup_by_name("up/up.vmdk")
         .expect("vol");
     let files = sim.files.clone();
-    let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
-    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
-    let stopper = std::thread::spawn(move || {
-        if stop_rx.recv().is_ok() {
-            sim.sim.stop();
-        }
-        let _ = done_tx.send(());
-        sim
-    });
+    let mut stopper = StopMidway::new(sim);
     let data = noise(64 << 20, 9);
-    let mut asked = false;
     let e = vol
         .upload(&mut data.as_slice(), data.len() as u64, 0, 0, 0, &mut |p| {
-            if p.done > 0 && !asked {
-                asked = true;
-                let _ = stop_tx.send(());
-                let _ = done_rx.recv();
-            }
+            stopper.progress(p)
         })
         .unwrap_err();
-    assert!(asked, "the upload started");
+    assert!(stopper.asked, "the upload started");
     assert_eq!(e.code(), ErrorCode::OperationFailed, "{e}");
     assert!(
         e.to_string()
@@ -322,7 +333,7 @@ fn a_server_stopped_mid_upload_is_an_error() {
     let flat = files.join("datastore1/up/up-flat.vmdk");
     assert_eq!(std::fs::metadata(&flat).expect("flat").len(), 64 << 20);
     assert!(std::fs::read(&flat).expect("flat").iter().all(|&b| b == 0));
-    drop(stopper.join().expect("stopper"));
+    drop(stopper.join());
 }
 
 #[test]
