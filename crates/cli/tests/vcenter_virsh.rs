@@ -13,108 +13,19 @@
 
 mod common;
 
+#[path = "../../driver/tests/common/vcenter_pair.rs"]
+mod vcenter_pair;
+
 use std::path::{Path, PathBuf};
 
 use common::{esxvirt, virsh, Seen};
-use esxvirt_sim::inventory::World;
-use esxvirt_sim::{InventorySource, RunningSim, SimConfig, SimError, Simulator, Tls};
+use vcenter_pair::{Pair, Setup};
 
-/// An ESX simulator and a vCenter simulator on the same port of two loopback addresses.
-struct Pair {
-    sims: Vec<RunningSim>,
-    rt: Option<tokio::runtime::Runtime>,
-    port: u16,
-    dir: PathBuf,
-}
-
-impl Drop for Pair {
-    fn drop(&mut self) {
-        if let Some(rt) = self.rt.take() {
-            for s in self.sims.drain(..) {
-                rt.block_on(s.shutdown());
-            }
-            rt.shutdown_background();
-        }
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-/// How the two worlds are set up.
-#[derive(Clone, Copy)]
-enum Setup {
-    /// The vCenter manages the host.
-    Managed,
-    /// Managed, and the host is in maintenance mode.
-    InMaintenance,
-    /// Two unrelated worlds.
-    Unmanaged,
-}
-
+/// The two simulators with the auth.conf both tools read.
 fn start_pair(setup: Setup) -> Pair {
-    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("esxvirt-cli-vc-{}-{n}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("dir");
-    let mut esx = World::default_esx(&dir.join("esx-files")).expect("esx world");
-    let mut vc = World::default_vcenter(&dir.join("vc-files")).expect("vc world");
-    if !matches!(setup, Setup::Unmanaged) {
-        World::manage(&mut esx, &mut vc, "127.0.0.1", "127.0.0.2").expect("manage");
-    }
-    // A migration to esx-03 fails the vCenter's validation.
-    for h in vc.hosts.values_mut() {
-        h.in_maintenance_mode = h.name == "esx-03.example.com";
-    }
-    if matches!(setup, Setup::InMaintenance) {
-        for h in esx.hosts.values_mut() {
-            h.in_maintenance_mode = true;
-        }
-    }
-    let (esx_json, vc_json) = (dir.join("esx.json"), dir.join("vc.json"));
-    esx.save(&esx_json).expect("save esx");
-    vc.save(&vc_json).expect("save vc");
-    write_auth_file(&dir);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let config = |ip: [u8; 4], port: u16, json: &PathBuf, files: &str| SimConfig {
-        listen: std::net::SocketAddr::from((ip, port)),
-        tls: Tls::SelfSigned,
-        inventory: InventorySource::File(json.clone()),
-        files_dir: Some(dir.join(files)),
-        ..SimConfig::default()
-    };
-    for _ in 0..20 {
-        let esx = rt
-            .block_on(Simulator::start(config(
-                [127, 0, 0, 1],
-                0,
-                &esx_json,
-                "esx-files",
-            )))
-            .expect("esx simulator");
-        let port = esx.addr().port();
-        match rt.block_on(Simulator::start(config(
-            [127, 0, 0, 2],
-            port,
-            &vc_json,
-            "vc-files",
-        ))) {
-            Ok(vc) => {
-                return Pair {
-                    sims: vec![esx, vc],
-                    rt: Some(rt),
-                    port,
-                    dir,
-                }
-            }
-            Err(SimError::Listen { .. }) => rt.block_on(esx.shutdown()),
-            Err(e) => panic!("vCenter simulator: {e}"),
-        }
-    }
-    panic!("no port free on both 127.0.0.1 and 127.0.0.2");
+    let pair = vcenter_pair::start_pair(setup);
+    write_auth_file(&pair.dir);
+    pair
 }
 
 /// Credentials for the host, the vCenter (libvirt looks them up under `esx` and the
@@ -133,12 +44,6 @@ fn write_auth_file(dir: &Path) {
 }
 
 impl Pair {
-    fn esx(&self) -> &RunningSim {
-        &self.sims[0]
-    }
-    fn vc(&self) -> &RunningSim {
-        &self.sims[1]
-    }
     fn auth(&self) -> PathBuf {
         self.dir.join("auth.conf")
     }
@@ -150,12 +55,6 @@ impl Pair {
             ),
             None => format!("esx://root@127.0.0.1:{}/?no_verify=1", self.port),
         }
-    }
-    fn vpx(&self, host: &str) -> String {
-        format!(
-            "vpx://root@127.0.0.2:{}/dc1/cluster1/{host}?no_verify=1",
-            self.port
-        )
     }
 }
 

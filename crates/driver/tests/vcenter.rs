@@ -7,108 +7,14 @@
 
 mod common;
 
-use std::path::PathBuf;
+#[path = "common/vcenter_pair.rs"]
+mod vcenter_pair;
 
-use common::options;
+use common::{cached_options, options};
 use esxvirt_driver::{flags, Connection, ErrorCode, OpenOptions};
-use esxvirt_sim::inventory::World;
-use esxvirt_sim::{InventorySource, RunningSim, SimConfig, SimError, Simulator, Tls};
-
-/// An ESX simulator and a vCenter simulator on the same port of two loopback addresses.
-struct Pair {
-    esx: Option<RunningSim>,
-    vc: Option<RunningSim>,
-    rt: tokio::runtime::Runtime,
-    port: u16,
-    dir: PathBuf,
-}
-
-impl Drop for Pair {
-    fn drop(&mut self) {
-        for s in [self.esx.take(), self.vc.take()].into_iter().flatten() {
-            self.rt.block_on(s.shutdown());
-        }
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-/// The worlds: the default ESX host and the default vCenter; `managed` makes the vCenter
-/// manage the host (127.0.0.1 reports 127.0.0.2; the vCenter knows the host by 127.0.0.1).
-fn worlds(dir: &std::path::Path, managed: bool) -> (PathBuf, PathBuf) {
-    let mut esx = World::default_esx(&dir.join("esx-files")).expect("esx world");
-    let mut vc = World::default_vcenter(&dir.join("vc-files")).expect("vc world");
-    if managed {
-        World::manage(&mut esx, &mut vc, "127.0.0.1", "127.0.0.2").expect("manage");
-    }
-    // A migration to esx-03 fails the vCenter's validation.
-    for h in vc.hosts.values_mut() {
-        h.in_maintenance_mode = h.name == "esx-03.example.com";
-    }
-    let (e, v) = (dir.join("esx.json"), dir.join("vc.json"));
-    esx.save(&e).expect("save esx");
-    vc.save(&v).expect("save vc");
-    (e, v)
-}
-
-fn start_pair(managed: bool) -> Pair {
-    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("esxvirt-vcenter-{}-{n}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("dir");
-    let (esx_json, vc_json) = worlds(&dir, managed);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let config = |ip: [u8; 4], port: u16, json: &PathBuf, files: &str| SimConfig {
-        listen: std::net::SocketAddr::from((ip, port)),
-        tls: Tls::SelfSigned,
-        inventory: InventorySource::File(json.clone()),
-        files_dir: Some(dir.join(files)),
-        ..SimConfig::default()
-    };
-    // A port free on both addresses: the first that binds on 127.0.0.1 and on 127.0.0.2.
-    for _ in 0..20 {
-        let esx = rt
-            .block_on(Simulator::start(config(
-                [127, 0, 0, 1],
-                0,
-                &esx_json,
-                "esx-files",
-            )))
-            .expect("esx simulator");
-        let port = esx.addr().port();
-        match rt.block_on(Simulator::start(config(
-            [127, 0, 0, 2],
-            port,
-            &vc_json,
-            "vc-files",
-        ))) {
-            Ok(vc) => {
-                return Pair {
-                    esx: Some(esx),
-                    vc: Some(vc),
-                    rt,
-                    port,
-                    dir,
-                }
-            }
-            Err(SimError::Listen { .. }) => rt.block_on(esx.shutdown()),
-            Err(e) => panic!("vCenter simulator: {e}"),
-        }
-    }
-    panic!("no port free on both 127.0.0.1 and 127.0.0.2");
-}
+use vcenter_pair::{start_pair, Pair, Setup};
 
 impl Pair {
-    fn esx(&self) -> &RunningSim {
-        self.esx.as_ref().expect("esx running")
-    }
-    fn vc(&self) -> &RunningSim {
-        self.vc.as_ref().expect("vc running")
-    }
     fn uri(&self, vcenter: &str) -> String {
         format!(
             "esx://root@127.0.0.1:{}/?no_verify=1&vcenter={vcenter}",
@@ -117,10 +23,6 @@ impl Pair {
     }
     fn plain_uri(&self) -> String {
         format!("esx://root@127.0.0.1:{}/?no_verify=1", self.port)
-    }
-    fn reset(&self) {
-        self.esx().reset_stats();
-        self.vc().reset_stats();
     }
 }
 
@@ -134,7 +36,7 @@ fn open_err(uri: &str) -> String {
 
 #[test]
 fn any_vcenter_of_a_managed_host() {
-    let pair = start_pair(true);
+    let pair = start_pair(Setup::Managed);
     let conn = Connection::open(&pair.uri("*"), &opts()).expect("open with vcenter=*");
     assert_eq!(conn.vcenter_address(), Some("127.0.0.2"));
     // The host: login, one retrieval (the host context with the facts libvirt reads, and
@@ -183,7 +85,7 @@ fn any_vcenter_of_a_managed_host() {
 
 #[test]
 fn named_vcenter_must_be_the_managing_one() {
-    let pair = start_pair(true);
+    let pair = start_pair(Setup::Managed);
     let conn = Connection::open(&pair.uri("127.0.0.2"), &opts()).expect("vcenter=127.0.0.2");
     assert_eq!(conn.vcenter_address(), Some("127.0.0.2"));
     drop(conn);
@@ -206,7 +108,7 @@ fn named_vcenter_must_be_the_managing_one() {
 
 #[test]
 fn unmanaged_host_and_wrong_products() {
-    let pair = start_pair(false);
+    let pair = start_pair(Setup::Unmanaged);
     let e = Connection::open(&pair.uri("*"), &opts()).unwrap_err();
     assert_eq!(e.code(), ErrorCode::InternalError);
     assert_eq!(
@@ -228,7 +130,7 @@ fn unmanaged_host_and_wrong_products() {
 
 #[test]
 fn without_vcenter_nothing_changes() {
-    let pair = start_pair(true);
+    let pair = start_pair(Setup::Managed);
     let conn = Connection::open(&pair.plain_uri(), &opts()).expect("open");
     assert_eq!(conn.request_count(), 1, "Login");
     assert_eq!(conn.vcenter_address(), None);
@@ -239,14 +141,7 @@ fn without_vcenter_nothing_changes() {
     assert_eq!(pair.esx().stats().method("PowerOffVM_Task"), 1);
     assert_eq!(pair.vc().stats().soap_requests, 0);
     // Migration needs a vCenter on both sides (libvirt: no migration protocol applies).
-    let dest = Connection::open(
-        &format!(
-            "vpx://root@127.0.0.2:{}/dc1/cluster1/esx-02.example.com?no_verify=1",
-            pair.port
-        ),
-        &opts(),
-    )
-    .expect("vpx dest");
+    let dest = Connection::open(&pair.vpx("esx-02.example.com"), &opts()).expect("vpx dest");
     let db01 = conn.domain_lookup_by_name("db01").expect("db01");
     let e = db01.migrate(&dest, 0, None, 0).unwrap_err();
     assert_eq!(e.code(), ErrorCode::NoSupport);
@@ -258,15 +153,9 @@ fn without_vcenter_nothing_changes() {
 
 #[test]
 fn migration_from_esx_goes_through_the_vcenter() {
-    let pair = start_pair(true);
+    let pair = start_pair(Setup::Managed);
     let conn = Connection::open(&pair.uri("*"), &opts()).expect("open");
-    let dest_uri = |host: &str| {
-        format!(
-            "vpx://root@127.0.0.2:{}/dc1/cluster1/{host}?no_verify=1",
-            pair.port
-        )
-    };
-    let dest = Connection::open(&dest_uri("esx-02.example.com"), &opts()).expect("dest");
+    let dest = Connection::open(&pair.vpx("esx-02.example.com"), &opts()).expect("dest");
     let web01 = conn.domain_lookup_by_name("web01").expect("web01");
     assert_eq!(
         web01
@@ -282,7 +171,7 @@ fn migration_from_esx_goes_through_the_vcenter() {
             .to_string(),
         "unsupported flags (0x4) in function esxDomainMigratePrepare"
     );
-    let blocked = Connection::open(&dest_uri("esx-03.example.com"), &opts()).expect("dest 3");
+    let blocked = Connection::open(&pair.vpx("esx-03.example.com"), &opts()).expect("dest 3");
     assert_eq!(
         web01.migrate(&blocked, 0, None, 0).unwrap_err().to_string(),
         "internal error: Could not migrate domain, validation reported a problem: The host 'esx-03.example.com' is in maintenance mode"
@@ -320,13 +209,9 @@ fn migration_from_esx_goes_through_the_vcenter() {
 
 #[test]
 fn both_sessions_are_cached() {
-    let pair = start_pair(true);
+    let pair = start_pair(Setup::Managed);
     let dir = pair.dir.join("cache");
-    let cached = OpenOptions {
-        session_cache: true,
-        session_cache_dir: Some(dir.clone()),
-        ..opts()
-    };
+    let cached = cached_options(&dir);
     let cold = Connection::open(&pair.uri("*"), &cached).expect("cold");
     assert_eq!(cold.request_count(), 5);
     drop(cold);
