@@ -5,87 +5,24 @@
 
 mod common;
 
+#[path = "../../driver/tests/common/two_datacenters.rs"]
+mod two_datacenters;
+
 use std::path::{Path, PathBuf};
 
 use common::{esxvirt, text, Sim};
-use esxvirt_sim::inventory::{AutoStart, AutoStartPowerInfo, Folder, World};
 use esxvirt_sim::InventorySource;
+use two_datacenters::{set_autostart, two_datacenters};
 
-/// The default vCenter (dc1: cluster1 with esx-01..03 and the standalone esx-04; app01..app08,
-/// two per host, the odd ones running) plus a folder `Europe` with datacenter `dc2` whose
-/// standalone host esx-21.example.com runs `eu01` and holds a powered-off `app02` (the name
-/// of a dc1 VM too). Autostart is on for app04 (esx-02) and eu01 (esx-21).
-fn two_datacenters(dir: &Path) -> PathBuf {
-    let mut w = World::default_vcenter(&dir.join("build-files")).expect("default vCenter");
-    let root = w.root_folder.clone();
-    let europe = "group-d900".to_string();
-    w.folders.insert(
-        europe.clone(),
-        Folder {
-            moid: europe.clone(),
-            name: "Europe".into(),
-            parent: Some(root.clone()),
-            child_type: vec!["Folder".into(), "Datacenter".into()],
-            children: vec![],
-        },
-    );
-    if let Some(r) = w.folders.get_mut(&root) {
-        r.children.push(europe.clone());
-    }
-    let dc2 = w.add_datacenter(&europe, "dc2");
-    let compute = w.add_compute(&dc2, "esx-21.example.com", false);
-    let host_id = |w: &World, name: &str| {
-        w.hosts
-            .values()
-            .find(|h| h.name == name)
-            .map(|h| h.moid.clone())
-            .expect("host")
-    };
-    let mut host = w.hosts[&host_id(&w, "esx-04.example.com")].clone();
-    host.name = "esx-21.example.com".into();
-    let esx21 = w.add_host(&compute, host);
-    let folder = w.datacenters[&dc2].vm_folder.clone();
-    let pool = w.host_root_pool(&esx21).expect("root pool");
-    let mut ids = Vec::new();
-    for (template, name, n) in [("app07", "eu01", 1u32), ("app08", "app02", 2)] {
-        let mut vm = w.vm_by_name(template).expect("template").clone();
-        vm.moid = w.alloc_vm_id();
-        vm.host = esx21.clone();
-        vm.folder = folder.clone();
-        vm.resource_pool = pool.clone();
-        vm.config.name = name.into();
-        vm.config.uuid = format!("421c0000-0000-0000-0000-0000000000{n:02}");
-        vm.config.instance_uuid = format!("501c0000-0000-0000-0000-0000000000{n:02}");
-        vm.vmx_path = format!("[local-esx04] {name}-dc2/{name}.vmx");
-        if let Some(fo) = w.folders.get_mut(&folder) {
-            fo.children.push(vm.moid.clone());
-        }
-        ids.push(vm.moid.clone());
-        w.vms.insert(vm.moid.clone(), vm);
-    }
+/// [`two_datacenters`] with autostart on for app04 (esx-02) and eu01 (esx-21).
+fn inventory(dir: &Path) -> PathBuf {
+    let (mut w, eu01) = two_datacenters(&dir.join("build-files"));
     let app04 = w
         .vm_by_name("app04")
         .map(|v| v.moid.clone())
         .expect("app04");
-    for (host, vm) in [
-        ("esx-02.example.com", app04),
-        ("esx-21.example.com", ids[0].clone()),
-    ] {
-        let id = host_id(&w, host);
-        w.host_mut(&id).expect("host").autostart = AutoStart {
-            enabled: true,
-            power_info: vec![AutoStartPowerInfo {
-                vm,
-                start_order: 1,
-                start_delay: -1,
-                wait_for_heartbeat: "systemDefault".into(),
-                start_action: "powerOn".into(),
-                stop_delay: -1,
-                stop_action: "systemDefault".into(),
-            }],
-            ..AutoStart::default()
-        };
-    }
+    set_autostart(&mut w, "esx-02.example.com", true, vec![app04]);
+    set_autostart(&mut w, "esx-21.example.com", true, vec![eu01]);
     let path = dir.join("inventory.json");
     w.save(&path).expect("save inventory");
     let _ = std::fs::remove_dir_all(dir.join("build-files"));
@@ -113,7 +50,7 @@ impl VCenter {
         ));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("temp dir");
-        let inv = two_datacenters(&dir);
+        let inv = inventory(&dir);
         VCenter {
             sim: Sim::start_with(InventorySource::File(inv)),
             _dir: TempDir(dir),

@@ -7,110 +7,34 @@
 
 mod common;
 
+#[path = "common/two_datacenters.rs"]
+mod two_datacenters;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use common::{tempdir, Sim};
+use common::{cached_options, tempdir, Sim};
 use esxvirt_driver::{flags::list_domains as f, Connection, DomainState, OpenOptions};
-use esxvirt_sim::inventory::{AutoStart, AutoStartPowerInfo, Folder, PowerState, World};
+use esxvirt_sim::inventory::{PowerState, World};
 use esxvirt_sim::InventorySource;
 use esxvirt_testkit::{Vcsim, VcsimMode};
 use esxvirt_vi::{Client, ClientConfig, Value};
-
-fn host_id(w: &World, name: &str) -> String {
-    w.hosts
-        .values()
-        .find(|h| h.name == name)
-        .map(|h| h.moid.clone())
-        .expect("host")
-}
+use two_datacenters::{set_autostart, two_datacenters};
 
 fn vm_id(w: &World, name: &str) -> String {
     w.vm_by_name(name).map(|v| v.moid.clone()).expect("vm")
 }
 
-fn powers_on(w: &World, vm: &str) -> AutoStartPowerInfo {
-    AutoStartPowerInfo {
-        vm: vm_id(w, vm),
-        start_order: 1,
-        start_delay: -1,
-        wait_for_heartbeat: "systemDefault".into(),
-        start_action: "powerOn".into(),
-        stop_delay: -1,
-        stop_action: "systemDefault".into(),
-    }
-}
-
-/// The default vCenter (dc1: cluster1 with esx-01..03, standalone esx-04; app01..app08, two
-/// per host, the odd ones running) plus a folder `Europe` holding datacenter `dc2` with a
-/// standalone host esx-21.example.com running `eu01` and holding a powered-off VM named
-/// `app02` like one of dc1. Autostart: on esx-02 app03 and app04; on esx-03 app05 is listed
-/// but autostart is disabled there; on esx-21 eu01. Returns the inventory file and the IDs
-/// of the running VMs by name.
-fn two_datacenters(dir: &Path) -> (PathBuf, BTreeMap<String, u32>) {
-    let files = dir.join("files");
-    let mut w = World::default_vcenter(&files).expect("default vCenter");
-    let root = w.root_folder.clone();
-    let europe = "group-d900".to_string();
-    w.folders.insert(
-        europe.clone(),
-        Folder {
-            moid: europe.clone(),
-            name: "Europe".into(),
-            parent: Some(root.clone()),
-            child_type: vec!["Folder".into(), "Datacenter".into()],
-            children: vec![],
-        },
-    );
-    if let Some(r) = w.folders.get_mut(&root) {
-        r.children.push(europe.clone());
-    }
-    let dc2 = w.add_datacenter(&europe, "dc2");
-    let compute = w.add_compute(&dc2, "esx-21.example.com", false);
-    let mut host = w.hosts[&host_id(&w, "esx-04.example.com")].clone();
-    host.name = "esx-21.example.com".into();
-    host.dns_host_name = "esx-21".into();
-    host.management_ip = "192.168.20.21".into();
-    let esx21 = w.add_host(&compute, host);
-    let folder = w.datacenters[&dc2].vm_folder.clone();
-    let pool = w.host_root_pool(&esx21).expect("root pool");
-    for (template, name, n) in [("app07", "eu01", 1u32), ("app08", "app02", 2)] {
-        let mut vm = w.vm_by_name(template).expect("template").clone();
-        vm.moid = w.alloc_vm_id();
-        vm.host = esx21.clone();
-        vm.folder = folder.clone();
-        vm.resource_pool = pool.clone();
-        vm.config.name = name.into();
-        vm.config.uuid = format!("421c0000-0000-0000-0000-0000000000{n:02}");
-        vm.config.instance_uuid = format!("501c0000-0000-0000-0000-0000000000{n:02}");
-        vm.vmx_path = format!("[local-esx04] {name}-dc2/{name}.vmx");
-        if let Some(fo) = w.folders.get_mut(&folder) {
-            fo.children.push(vm.moid.clone());
-        }
-        w.vms.insert(vm.moid.clone(), vm);
-    }
-    let eu01 = w
-        .vms
-        .values()
-        .find(|v| v.config.name == "eu01")
-        .map(|v| v.moid.clone())
-        .expect("eu01");
-    let on_esx02 = vec![powers_on(&w, "app03"), powers_on(&w, "app04")];
-    let on_esx03 = vec![powers_on(&w, "app05")];
-    let mut on_esx21 = powers_on(&w, "app01");
-    on_esx21.vm = eu01;
-    for (host, enabled, power_info) in [
-        ("esx-02.example.com", true, on_esx02),
-        ("esx-03.example.com", false, on_esx03),
-        ("esx-21.example.com", true, vec![on_esx21]),
-    ] {
-        let id = host_id(&w, host);
-        w.host_mut(&id).expect("host").autostart = AutoStart {
-            enabled,
-            power_info,
-            ..AutoStart::default()
-        };
-    }
+/// [`two_datacenters`] with autostart on esx-02 for app03 and app04; on esx-03 app05 is
+/// listed but autostart is disabled there; on esx-21 eu01. Returns the inventory file and
+/// the IDs of the running VMs by name.
+fn inventory(dir: &Path) -> (PathBuf, BTreeMap<String, u32>) {
+    let (mut w, eu01) = two_datacenters(&dir.join("files"));
+    let on_esx02 = vec![vm_id(&w, "app03"), vm_id(&w, "app04")];
+    let on_esx03 = vec![vm_id(&w, "app05")];
+    set_autostart(&mut w, "esx-02.example.com", true, on_esx02);
+    set_autostart(&mut w, "esx-03.example.com", false, on_esx03);
+    set_autostart(&mut w, "esx-21.example.com", true, vec![eu01]);
     let path = dir.join("inventory.json");
     w.save(&path).expect("save inventory");
     let ids = w
@@ -127,7 +51,7 @@ fn two_datacenters(dir: &Path) -> (PathBuf, BTreeMap<String, u32>) {
 
 fn start_two_datacenters(name: &str) -> (Sim, PathBuf, BTreeMap<String, u32>) {
     let dir = tempdir(name);
-    let (inv, ids) = two_datacenters(&dir);
+    let (inv, ids) = inventory(&dir);
     let sim = Sim::start_in(InventorySource::File(inv), false, Some(dir.join("files")));
     (sim, dir, ids)
 }
@@ -243,11 +167,7 @@ fn every_host_of_every_datacenter_with_every_filter() {
 #[test]
 fn one_request_with_a_cached_session() {
     let (sim, dir, _) = start_two_datacenters("requests");
-    let cached = OpenOptions {
-        session_cache: true,
-        session_cache_dir: Some(dir.join("cache")),
-        ..opts()
-    };
+    let cached = cached_options(&dir.join("cache"));
     let uri = sim.vpx_path("Europe/dc2/esx-21.example.com");
     let cold = Connection::open(&uri, &cached).expect("cold open");
     assert_eq!(
