@@ -6,9 +6,9 @@
 mod common;
 
 use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 
-use common::{text, Sim};
+use common::{base_env, esxvirt, text, Sim};
 use esxvirt_sim::{InventorySource, Tls};
 
 /// esxsim over plain http with an auth.conf for it; its request counters tell when the
@@ -19,21 +19,6 @@ fn start() -> Sim {
 
 fn method_count(sim: &Sim, method: &str) -> u64 {
     sim.running().stats().method(method)
-}
-
-/// Runs the built esxvirt against `uri`.
-fn esxvirt(uri: &str, auth: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_esxvirt"))
-        .arg("-c")
-        .arg(uri)
-        .args(args)
-        .env("LIBVIRT_AUTH_FILE", auth)
-        .env("ESXVIRT_NO_SESSION_CACHE", "1")
-        .env("LC_ALL", "C.UTF-8")
-        .env_remove("ESXVIRT_DEFAULT_URI")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run esxvirt")
 }
 
 /// `event --list` on test:///default, where virsh has events.
@@ -59,19 +44,10 @@ fn event_list_is_virsh_s() {
 
 /// Starts `esxvirt event ARGS` in the background.
 fn spawn_event(sim: &Sim, args: &[&str]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_esxvirt"))
-        .arg("-c")
-        .arg(sim.uri())
-        .arg("event")
-        .args(args)
-        .env("LIBVIRT_AUTH_FILE", sim.auth_file())
-        .env("ESXVIRT_NO_SESSION_CACHE", "1")
-        .env("LC_ALL", "C.UTF-8")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start esxvirt event")
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_esxvirt"));
+    cmd.arg("-c").arg(sim.uri()).arg("event").args(args);
+    base_env(&mut cmd, &sim.auth_file());
+    cmd.spawn().expect("start esxvirt event")
 }
 
 /// Runs an esxvirt command that must succeed.

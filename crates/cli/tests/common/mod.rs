@@ -99,7 +99,9 @@ impl Drop for Sim {
     }
 }
 
-fn base_env(cmd: &mut Command, auth: &Path) {
+/// The environment both tools run in: `auth` for credentials, C locale, UTC, no session
+/// cache, no default URI; no input, output captured.
+pub fn base_env(cmd: &mut Command, auth: &Path) {
     cmd.env("LIBVIRT_AUTH_FILE", auth)
         .env("LC_ALL", "C.UTF-8")
         .env("TZ", "UTC")
