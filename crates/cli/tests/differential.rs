@@ -40,13 +40,9 @@ fn known_gap(args: &[&str]) -> Option<&'static str> {
 }
 
 /// Runs both tools with `args` on `uri` and returns a mismatch report, if any.
-fn differ(uri: &str, auth: &Path, args: &[&str], mask: bool) -> Option<String> {
-    let mut v = Seen::of(&virsh(uri, auth, args));
-    let mut e = Seen::of(&esxvirt(uri, auth, args));
-    if mask {
-        v = v.without_times();
-        e = e.without_times();
-    }
+fn differ(uri: &str, auth: &Path, args: &[&str]) -> Option<String> {
+    let v = Seen::of(&virsh(uri, auth, args));
+    let e = Seen::of(&esxvirt(uri, auth, args));
     (v != e).then(|| {
         format!(
             "=== {args:?}\n--- virsh (status {:?})\nstdout:\n{}\nstderr:\n{}\n--- esxvirt (status {:?})\nstdout:\n{}\nstderr:\n{}",
@@ -64,7 +60,7 @@ fn check_all_at(uri: &str, auth: &Path, commands: &[Vec<String>]) {
     let mut failures = Vec::new();
     for c in commands {
         let args: Vec<&str> = c.iter().map(String::as_str).collect();
-        let diff = differ(uri, auth, &args, false);
+        let diff = differ(uri, auth, &args);
         match (diff, known_gap(&args)) {
             (Some(f), None) => failures.push(f),
             (Some(_), Some(why)) => eprintln!("known gap {args:?}: {why}"),

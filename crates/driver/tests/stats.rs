@@ -312,6 +312,7 @@ fn esxsim_vcenter_host_vms() {
     let sim = Sim::start(InventorySource::DefaultVCenter, false);
     let conn = open(&sim.vpx());
     let listed = conn.list_all_domains(0).expect("list");
+    assert!(!listed.is_empty(), "the host has VMs");
     sim.sim().reset_stats();
     let records = conn.get_all_domain_stats(0, 0).expect("stats");
     let s = sim.sim().stats();
