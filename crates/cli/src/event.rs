@@ -182,14 +182,10 @@ pub fn run<'c>(
         return Err(unsupported_event(name).into());
     }
     let mut stream = conn.domain_events(dom.as_ref())?;
-    let (end, count) = match print_events(&mut stream, &watch, emit, stop) {
-        Ok(r) => r,
-        Err(e) => {
-            let _ = stream.close();
-            return Err(e);
-        }
-    };
+    let printed = print_events(&mut stream, &watch, emit, stop);
     let closed = stream.close();
+    // A failure while printing is the one reported (the close's is then dropped).
+    let (end, count) = printed?;
     match end {
         End::Interrupted => out.print("event loop interrupted\n"),
         End::TimedOut => out.print("event loop timed out\n"),

@@ -875,7 +875,6 @@ pub fn vol_list(rows: &[VolRow], details: bool, quiet: bool) -> String {
     )
 }
 
-/// `vol-info [--bytes] [--physical]`.
 /// `vol-info`'s first line, which virsh prints before it asks for the rest.
 pub fn vol_info_name(name: &str) -> String {
     let mut o = String::new();
@@ -883,6 +882,7 @@ pub fn vol_info_name(name: &str) -> String {
     o
 }
 
+/// `vol-info [--bytes] [--physical]`.
 pub fn vol_info(v: &VolRow, bytes: bool, physical: bool) -> String {
     let mut o = vol_info_name(&v.name);
     label(&mut o, 15, "Type:", volume_type_name(v.kind));

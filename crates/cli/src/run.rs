@@ -1969,11 +1969,10 @@ impl<'c> Ctx<'c> {
 
     /// `vol-upload`, in virsh's order: the numbers, the volume, the file, the transfer.
     fn vol_upload(&self, a: &cli::VolUploadArgs) -> CmdResult {
-        use crate::transfer::{parse_ull, parse_ullp, TransferBar};
+        use crate::transfer::{parse_ull, parse_ullp, with_progress};
         let offset = parse_ullp(a.offset.as_deref(), "offset")?;
         let length = parse_ull(a.length.as_deref(), "length")?;
         let v = self.vol(&a.vol, a.pool.as_deref())?;
-        let name = &a.vol;
         let mut file = std::fs::File::open(&a.file)
             .map_err(|_| CmdError::msg(format!("cannot read {}", a.file)))?;
         let size = file
@@ -1985,32 +1984,22 @@ impl<'c> Ctx<'c> {
         } else {
             0
         };
-        let mut bar = TransferBar::new(self.quiet);
-        let mut started = false;
-        let r = v.upload(&mut file, size, offset, length, f, &mut |p| {
-            started = true;
-            bar.update(p);
-        });
-        bar.finish();
-        r.map_err(|e| {
-            let what = if started {
-                "cannot send data to volume"
-            } else {
-                "cannot upload to volume"
-            };
-            CmdError::with(format!("{what} {name}"), e)
-        })?;
-        Ok(())
+        with_progress(
+            self.quiet,
+            &a.vol,
+            "cannot upload to volume",
+            "cannot send data to volume",
+            |progress| v.upload(&mut file, size, offset, length, f, progress),
+        )
     }
 
     /// `vol-download`: a file it created is removed again when the download fails, an
     /// existing one is truncated and keeps what arrived (as virsh does).
     fn vol_download(&self, a: &cli::VolDownloadArgs) -> CmdResult {
-        use crate::transfer::{open_target, parse_ull, parse_ullp, Target, TransferBar};
+        use crate::transfer::{open_target, parse_ull, parse_ullp, with_progress, Target};
         let offset = parse_ullp(a.offset.as_deref(), "offset")?;
         let length = parse_ull(a.length.as_deref(), "length")?;
         let v = self.vol(&a.vol, a.pool.as_deref())?;
-        let name = &a.vol;
         let f = if a.sparse {
             flags::vol_download::SPARSE_STREAM
         } else {
@@ -2019,27 +2008,18 @@ impl<'c> Ctx<'c> {
         let (file, created) =
             open_target(&a.file).map_err(|_| CmdError::msg(format!("cannot create {}", a.file)))?;
         let mut target = Target::new(file, a.sparse);
-        let mut bar = TransferBar::new(self.quiet);
-        let mut started = false;
-        let r = v
-            .download(&mut target, offset, length, f, &mut |p| {
-                started = true;
-                bar.update(p);
-            })
-            .map_err(|e| {
-                let what = if started {
-                    "cannot receive data from volume"
-                } else {
-                    "cannot download from volume"
-                };
-                CmdError::with(format!("{what} {name}"), e)
-            })
-            .and_then(|_| {
-                target
-                    .finish()
-                    .map_err(|_| CmdError::msg(format!("cannot close file {}", a.file)))
-            });
-        bar.finish();
+        let r = with_progress(
+            self.quiet,
+            &a.vol,
+            "cannot download from volume",
+            "cannot receive data from volume",
+            |progress| v.download(&mut target, offset, length, f, progress),
+        )
+        .and_then(|()| {
+            target
+                .finish()
+                .map_err(|_| CmdError::msg(format!("cannot close file {}", a.file)))
+        });
         if r.is_err() && created {
             let _ = std::fs::remove_file(&a.file);
         }

@@ -110,14 +110,37 @@ impl Write for Target {
     }
 }
 
+/// Runs `transfer` under a [`TransferBar`]. A failure names the volume `vol` after
+/// `refused` when no data had moved yet, after `broken` once it had (virsh words the two
+/// apart: `cannot upload to volume` / `cannot send data to volume`).
+pub fn with_progress(
+    quiet: bool,
+    vol: &str,
+    refused: &str,
+    broken: &str,
+    transfer: impl FnOnce(&mut dyn FnMut(Progress)) -> esxvirt_driver::Result<u64>,
+) -> Result<(), CmdError> {
+    let mut bar = TransferBar::new(quiet);
+    let mut started = false;
+    let r = transfer(&mut |p| {
+        started = true;
+        bar.update(p);
+    });
+    bar.finish();
+    r.map(drop).map_err(|e| {
+        let what = if started { broken } else { refused };
+        CmdError::with(format!("{what} {vol}"), e)
+    })
+}
+
 /// The progress bar of a transfer: bytes, total and rate on stderr when stderr is a
 /// terminal (and not `--quiet`); nothing at all otherwise.
-pub struct TransferBar {
+struct TransferBar {
     bar: Option<ProgressBar>,
 }
 
 impl TransferBar {
-    pub fn new(quiet: bool) -> TransferBar {
+    fn new(quiet: bool) -> TransferBar {
         let show = !quiet && std::io::stderr().is_terminal();
         TransferBar {
             bar: show.then(|| {
@@ -128,7 +151,7 @@ impl TransferBar {
         }
     }
 
-    pub fn update(&mut self, p: Progress) {
+    fn update(&mut self, p: Progress) {
         let Some(bar) = &self.bar else { return };
         if let Some(total) = p.total {
             if bar.length() != Some(total) {
@@ -140,7 +163,7 @@ impl TransferBar {
     }
 
     /// Removes the bar from the terminal.
-    pub fn finish(&mut self) {
+    fn finish(&mut self) {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }
