@@ -7,6 +7,8 @@
 
 use std::collections::HashMap;
 
+// libxml2 escapes text and attribute values as the SOAP codec does.
+use esxvirt_vi::codec::escape_into;
 use quick_xml::events::Event;
 use sxd_document::dom::{ChildOfElement, ChildOfRoot, Document, Element};
 use sxd_document::parser;
@@ -271,7 +273,7 @@ impl<'d> Dumper<'d> {
             Node::Attribute(a) => {
                 push_attr(&attr_name(a), a.value(), out);
             }
-            Node::Text(t) => escape_text(t.text(), out),
+            Node::Text(t) => escape_into(out, t.text(), false),
             Node::Comment(c) => push_comment(c.text(), out),
             Node::ProcessingInstruction(p) => push_pi(p.target(), p.value(), out),
             Node::Namespace(ns) => push_attr(&format!("xmlns:{}", ns.prefix()), ns.uri(), out),
@@ -306,7 +308,7 @@ impl<'d> Dumper<'d> {
             }
             match child {
                 ChildOfElement::Element(c) => self.element(*c, level + 1, format, out),
-                ChildOfElement::Text(t) => escape_text(t.text(), out),
+                ChildOfElement::Text(t) => escape_into(out, t.text(), false),
                 ChildOfElement::Comment(c) => push_comment(c.text(), out),
                 ChildOfElement::ProcessingInstruction(p) => push_pi(p.target(), p.value(), out),
             }
@@ -387,7 +389,7 @@ impl<'d> Dumper<'d> {
                 out.push_str("\n  ");
             }
             match item {
-                Item::Text(t) => escape_text(t, out),
+                Item::Text(t) => escape_into(out, t, false),
                 Item::Node(Node::Element(e)) => self.element(*e, 1, format, out),
                 Item::Node(n) => self.node(n, out),
             }
@@ -414,7 +416,7 @@ fn push_attr(name: &str, value: &str, out: &mut String) {
     out.push(' ');
     out.push_str(name);
     out.push_str("=\"");
-    escape_attr(value, out);
+    escape_into(out, value, true);
     out.push('"');
 }
 
@@ -438,35 +440,6 @@ fn push_pi(target: &str, value: Option<&str>, out: &mut String) {
         out.push_str(v);
     }
     out.push_str("?>");
-}
-
-/// Text content as libxml2 escapes it.
-fn escape_text(text: &str, out: &mut String) {
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '\r' => out.push_str("&#13;"),
-            c => out.push(c),
-        }
-    }
-}
-
-/// An attribute value as libxml2 escapes it.
-fn escape_attr(text: &str, out: &mut String) {
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\n' => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            '\t' => out.push_str("&#9;"),
-            c => out.push(c),
-        }
-    }
 }
 
 #[cfg(test)]
