@@ -186,11 +186,6 @@ impl Connection {
         self.vcenter.as_ref().map(|v| v.ip.as_str())
     }
 
-    /// The domain handle of a VM retrieved with its lookup properties (for [`crate::stats`]).
-    pub(crate) fn domain_of(&self, p: &Props) -> Result<Domain<'_>> {
-        self.domain_from(p)
-    }
-
     pub(crate) fn check_writable(&self) -> Result<()> {
         if self.read_only {
             return Err(Error::new(
@@ -377,7 +372,8 @@ impl Connection {
 
     // ----- domains -----
 
-    fn domain_from(&self, p: &Props) -> Result<Domain<'_>> {
+    /// The domain handle of a VM retrieved with its lookup properties.
+    pub(crate) fn domain_from(&self, p: &Props) -> Result<Domain<'_>> {
         Ok(self.domain_with(vm_summary(p)?, p))
     }
 

@@ -656,13 +656,11 @@ impl Engine {
     /// Makes sure the service content is known: after an early login it is asked for on
     /// its own (one retrieval) when no retrieval has brought it yet.
     pub fn ensure_content(&self) -> Result<()> {
-        if !self.content_pending() {
-            return Ok(());
+        if self.content_pending() {
+            // A retrieval of nothing else: the content rides on it.
+            self.retrieve(Vec::new())?;
         }
-        let mut objects = self.run_session(|c| async move {
-            retrieve_all(&c, std::slice::from_ref(&service_content_filter())).await
-        })?;
-        self.adopt_content(&mut objects)
+        Ok(())
     }
 
     /// Takes the ServiceInstance's `content` out of a retrieval's objects, checks the
@@ -676,7 +674,7 @@ impl Engine {
         });
         let sc = match sent {
             Some(sc) => sc,
-            None => self.run_session(|c| async move {
+            None => self.run_early(|c| async move {
                 let this = ManagedObjectReference::new("ServiceInstance", "ServiceInstance");
                 c.retrieve_service_content(&this).await.map_err(vi_err)
             })?,
@@ -725,21 +723,13 @@ impl Engine {
         Fut: Future<Output = Result<T>>,
     {
         self.ensure_content()?;
-        self.run_session(op)
+        self.run_early(op)
     }
 
     /// [`Engine::run`] for an operation that needs only the objects every server of its
     /// kind has under fixed ids (session manager, property collector, search index, root
     /// folder): it may run before the service content is known.
     pub fn run_early<T, F, Fut>(&self, op: F) -> Result<T>
-    where
-        F: Fn(Client) -> Fut,
-        Fut: Future<Output = Result<T>>,
-    {
-        self.run_session(op)
-    }
-
-    fn run_session<T, F, Fut>(&self, op: F) -> Result<T>
     where
         F: Fn(Client) -> Fut,
         Fut: Future<Output = Result<T>>,
@@ -1014,8 +1004,9 @@ impl Engine {
         self.settle_context(ctx, host_props)
     }
 
-    /// Records the host facts read with `host` and warns about maintenance mode.
-    fn learn_facts(&self, host: &Props) {
+    /// Records the host facts read with `host` (and returns them); warns about maintenance
+    /// mode.
+    fn learn_facts(&self, host: &Props) -> HostFacts {
         let facts = HostFacts {
             management_server_ip: host
                 .str("summary.managementServerIp")
@@ -1024,8 +1015,9 @@ impl Engine {
         };
         self.note_host(host);
         if let Ok(mut f) = self.facts.lock() {
-            *f = Some(facts);
+            *f = Some(facts.clone());
         }
+        facts
     }
 
     /// What libvirt reads about a host when it connects: from the session cache or the
@@ -1044,14 +1036,8 @@ impl Engine {
             }
         }
         let host = self.host_props(HOST_FACT_PATHS)?;
-        self.learn_facts(&host);
+        let facts = self.learn_facts(&host);
         self.save_cache();
-        let facts = self
-            .facts
-            .lock()
-            .ok()
-            .and_then(|f| f.clone())
-            .ok_or_else(|| Error::internal("Could not read the host's management server"))?;
         Ok((facts, true))
     }
 
@@ -1238,7 +1224,7 @@ impl Engine {
         if pending {
             specs.push(service_content_filter());
         }
-        let mut objects = self.run_session(|c| {
+        let mut objects = self.run_early(|c| {
             let specs = specs.clone();
             async move { retrieve_all(&c, &specs).await }
         })?;

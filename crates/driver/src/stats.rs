@@ -205,17 +205,9 @@ fn vm_field(index: usize) -> Option<String> {
     Some(format!("vm.{g}.{n}.{kind}"))
 }
 
-const BASE_PATHS: &[&str] = &[
-    "name",
-    "config.uuid",
-    "runtime.powerState",
-    "config.hardware.memoryMB",
-    "config.hardware.numCPU",
-    "config.memoryAllocation.limit",
-];
-
 fn paths_for(stats: u32) -> Vec<&'static str> {
-    let mut p = BASE_PATHS.to_vec();
+    // A domain handle's lookup properties, plus what the groups read.
+    let mut p = crate::domain::LOOKUP_PATHS.to_vec();
     if stats & group::BALLOON != 0 {
         p.push("summary.quickStats.hostMemoryUsage");
     }
@@ -395,7 +387,7 @@ impl Connection {
                 params.extend(values.iter().cloned());
             }
             out.push(DomainStatsRecord {
-                domain: self.domain_of(p)?,
+                domain: self.domain_from(p)?,
                 params,
             });
         }
@@ -600,21 +592,15 @@ impl Drive {
     }
 }
 
+/// A drive's file: the backing's file name (a raw disk mapping's too), when not empty.
 fn backing_file(b: Option<&AnyVirtualDeviceBackingInfo>) -> Option<String> {
-    use AnyVirtualDeviceBackingInfo as B;
     let name = match b? {
-        B::VirtualDeviceFileBackingInfo(f) => &f.file_name,
-        B::VirtualDiskFlatVer1BackingInfo(f) => &f.base.file_name,
-        B::VirtualDiskFlatVer2BackingInfo(f) => &f.base.file_name,
-        B::VirtualDiskSparseVer1BackingInfo(f) => &f.base.file_name,
-        B::VirtualDiskSparseVer2BackingInfo(f) => &f.base.file_name,
-        B::VirtualDiskSeSparseBackingInfo(f) => &f.base.file_name,
-        B::VirtualDiskRawDiskMappingVer1BackingInfo(f) => &f.base.file_name,
-        B::VirtualCdromIsoBackingInfo(f) => &f.base.file_name,
-        B::VirtualFloppyImageBackingInfo(f) => &f.base.file_name,
-        _ => return None,
+        AnyVirtualDeviceBackingInfo::VirtualDiskRawDiskMappingVer1BackingInfo(f) => {
+            f.base.file_name.as_str()
+        }
+        other => crate::vmx_synth::file_name(other)?,
     };
-    (!name.is_empty()).then(|| name.clone())
+    (!name.is_empty()).then(|| name.to_string())
 }
 
 /// The drives of a VM in the domain XML's order.

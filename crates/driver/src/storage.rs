@@ -821,25 +821,19 @@ impl<'c> StoragePool<'c> {
         let lun = state
             .luns
             .iter()
-            .find(|l| match l {
-                AnyScsiLun::ScsiLun(s) => s.base.device_name == name,
-                AnyScsiLun::HostScsiDisk(d) => d.base.base.device_name == name,
-            })
+            .map(crate::iscsi::lun_base)
+            .find(|l| l.base.device_name == name)
             .ok_or_else(|| {
                 Error::new(
                     ErrorCode::NoStorageVol,
                     format!("Could not find storage volume with name '{name}'"),
                 )
             })?;
-        let uuid = match lun {
-            AnyScsiLun::ScsiLun(s) => &s.uuid,
-            AnyScsiLun::HostScsiDisk(d) => &d.base.uuid,
-        };
         let vol = StorageVol::of_lun(
             self.conn,
             self.name.clone(),
             name.to_string(),
-            crate::iscsi::lun_key(uuid),
+            crate::iscsi::lun_key(&lun.uuid),
         );
         vol.prefetched_lun.replace(lun_info(state, name));
         Ok(vol)

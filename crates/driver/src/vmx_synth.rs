@@ -11,7 +11,8 @@ fn quote(s: &str) -> String {
     esxvirt_util::escape_pipe(s)
 }
 
-fn file_name(b: &AnyVirtualDeviceBackingInfo) -> Option<&str> {
+/// The file a device backing names, for the backings a rebuilt VMX writes.
+pub(crate) fn file_name(b: &AnyVirtualDeviceBackingInfo) -> Option<&str> {
     use AnyVirtualDeviceBackingInfo as B;
     Some(match b {
         B::VirtualDeviceFileBackingInfo(f) => &f.file_name,
