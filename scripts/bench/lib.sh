@@ -1,12 +1,11 @@
-# Shared by the benchmark scripts (sourced, not run): the binaries to measure, a work
-# directory with an auth.conf both tools read, and one esxsim on a loopback port.
+# Shared by the benchmark scripts (sourced, not run): the binaries to measure (bins.sh), a
+# work directory with an auth.conf both tools read, and one esxsim on a loopback port.
 #
-# After sourcing: $root, $esxvirt, $esxsim, $virsh, $work (removed on exit), and the
-# functions below. Environment: ESXVIRT_BIN / ESXSIM_BIN (prebuilt binaries; else a release
-# build into $CARGO_TARGET_DIR, default ./target), VIRSH (default /usr/bin/virsh),
-# BENCH_SOURCE (label for prebuilt binaries; default this checkout's HEAD).
+# After sourcing: what bins.sh gives ($root, $esxvirt, $esxsim, $virsh, bench_source), $work
+# (removed on exit), and the functions below. Environment: as bins.sh.
 
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=bins.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bins.sh"
 bench_name=$(basename "$0")
 
 # Fails with a clear line when one of the tools the script needs is missing.
@@ -16,19 +15,6 @@ require_tools() {
         command -v "$tool" >/dev/null || { echo "$bench_name: $tool is missing" >&2; exit 1; }
     done
 }
-
-# The source the measured binaries were built from.
-bench_source() {
-    echo "${BENCH_SOURCE:-$(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo '?')}"
-}
-
-if [[ -z ${ESXVIRT_BIN:-} || -z ${ESXSIM_BIN:-} ]]; then
-    (cd "$root" && CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target} \
-        cargo build --release -q -p esxvirt-cli -p esxvirt-sim --bins)
-fi
-esxvirt=${ESXVIRT_BIN:-${CARGO_TARGET_DIR:-$root/target}/release/esxvirt}
-esxsim=${ESXSIM_BIN:-${CARGO_TARGET_DIR:-$root/target}/release/esxsim}
-virsh=${VIRSH:-/usr/bin/virsh}
 
 work=$(mktemp -d "/tmp/bench-${bench_name%.sh}.XXXXXX")
 simpid=

@@ -258,7 +258,6 @@ enum Out {
 }
 
 impl Core {
-    /// Runs `f` with a property reader (shared locks on the world, tasks and views).
     /// `ServiceInstance.ValidateMigration`: a destination host in maintenance mode or not
     /// connected is reported as a `MigrationHostErrorEvent` (as a vCenter reports problems:
     /// events, not a fault); anything else validates.
@@ -295,6 +294,7 @@ impl Core {
         })))
     }
 
+    /// Runs `f` with a property reader (shared locks on the world, tasks and views).
     pub fn with_reader<R>(&self, session: Option<&Session>, f: impl FnOnce(&Reader<'_>) -> R) -> R {
         let world = read(&self.world);
         let tasks = read(&self.tasks);

@@ -749,15 +749,20 @@ mod tests {
         assert!(p.next_page("s", &tok).is_err());
     }
 
-    #[test]
-    fn filter_diffs() {
-        let mut f = Filter::new(
+    /// A filter on the [`RECURSIVE`] spec, with nothing reported yet.
+    fn recursive_filter() -> Filter {
+        Filter::new(
             MoRef::new("PropertyFilter", "1"),
             MoRef::new("PropertyCollector", "pc"),
             "s",
             spec(RECURSIVE),
             false,
-        );
+        )
+    }
+
+    #[test]
+    fn filter_diffs() {
+        let mut f = recursive_filter();
         let first = f.diff(&Tiny);
         assert_eq!(first.len(), 3);
         assert!(first.iter().all(|u| u.kind == "enter"));
@@ -772,13 +777,7 @@ mod tests {
 
     #[test]
     fn updates_cut_at_a_budget_continue_on_the_next_call() {
-        let mut f = Filter::new(
-            MoRef::new("PropertyFilter", "1"),
-            MoRef::new("PropertyCollector", "pc"),
-            "s",
-            spec(RECURSIVE),
-            false,
-        );
+        let mut f = recursive_filter();
         let mut budget = Some(2);
         let first = f.next_updates(&Tiny, &mut budget);
         assert_eq!(budget, Some(0));

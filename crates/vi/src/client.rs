@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -297,9 +297,11 @@ impl Client {
     /// Replaces the service content (and the SOAPAction its API version gives), e.g. with
     /// the one a retrieval brought for a client made by [`Client::for_well_known`].
     pub fn adopt_service_content(&self, sc: ServiceContent) {
-        if let Ok(mut c) = self.inner.content.write() {
-            *c = Content::of(sc);
-        }
+        *self
+            .inner
+            .content
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Content::of(sc);
     }
 
     /// Whether the service content is still the provisional one of [`Client::for_well_known`].
@@ -333,10 +335,7 @@ impl Client {
 
     /// The service content (fetched at connect time, or adopted).
     pub fn service_content(&self) -> Arc<ServiceContent> {
-        match self.inner.content.read() {
-            Ok(c) => c.service_content.clone(),
-            Err(poisoned) => poisoned.into_inner().service_content.clone(),
-        }
+        self.content().service_content.clone()
     }
 
     /// The server's about info (product, version, `apiType` HostAgent or VirtualCenter).
@@ -345,10 +344,16 @@ impl Client {
     }
 
     fn soap_action(&self) -> String {
-        match self.inner.content.read() {
-            Ok(c) => c.soap_action.clone(),
-            Err(poisoned) => poisoned.into_inner().soap_action.clone(),
-        }
+        self.content().soap_action.clone()
+    }
+
+    /// The content lock, read (no writer can leave it half-written: a poisoned lock
+    /// still holds a whole `Content`).
+    fn content(&self) -> RwLockReadGuard<'_, Content> {
+        self.inner
+            .content
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The number of HTTP requests (SOAP calls and file transfers) sent so far.
@@ -477,6 +482,19 @@ impl Client {
         Ok(true)
     }
 
+    /// After a file transfer was refused with HTTP `status` (401/403): renews the session
+    /// so the transfer can be sent again, or fails with NotAuthenticated when there are no
+    /// credentials to renew it with.
+    pub(crate) async fn relogin_for_file(&self, status: u16, path: &str) -> Result<(), Error> {
+        if self.relogin().await? {
+            Ok(())
+        } else {
+            Err(Error::Fault(Fault::NotAuthenticated {
+                message: format!("HTTP {status} for {path}"),
+            }))
+        }
+    }
+
     /// Sends one SOAP call and decodes its return values. A read (`read`) that fails with
     /// NotAuthenticated is sent once more after a new login; nothing else is ever resent.
     pub(crate) async fn invoke<T: Decode>(
@@ -572,11 +590,7 @@ impl Client {
             match resp.status {
                 200..=299 => return Ok(resp.body),
                 401 | 403 if !retried => {
-                    if !self.relogin().await? {
-                        return Err(Error::Fault(Fault::NotAuthenticated {
-                            message: format!("HTTP {} for {path_and_query}", resp.status),
-                        }));
-                    }
+                    self.relogin_for_file(resp.status, path_and_query).await?;
                     retried = true;
                 }
                 status => {

@@ -328,7 +328,9 @@ impl Client {
             };
             self.take_cookies(resp.headers());
             let status = resp.status().as_u16();
-            match status {
+            // What the body holds: its length, the whole file's size, the bytes to drop
+            // before the range and how many to hand out.
+            let (content_length, file_size, skip, left) = match status {
                 200 | 206 => {
                     let content_length = header_str(&resp, http::header::CONTENT_LENGTH)
                         .and_then(|v| v.trim().parse::<u64>().ok());
@@ -350,42 +352,19 @@ impl Client {
                     } else {
                         (range.offset, content_length)
                     };
-                    return Ok(FileDownload {
-                        body: resp.into_body(),
-                        content_length,
-                        file_size,
-                        skip,
-                        left: range.length,
-                        received: 0,
-                        body_read: 0,
-                        timeout,
-                        addr: transport.target(),
-                    });
+                    (content_length, file_size, skip, range.length)
                 }
                 // Nothing of the file lies at or after the offset.
                 416 => {
                     let size = header_str(&resp, http::header::CONTENT_RANGE)
                         .and_then(|v| v.trim().strip_prefix("bytes */"))
                         .and_then(|v| v.trim().parse().ok());
-                    return Ok(FileDownload {
-                        body: resp.into_body(),
-                        content_length: Some(0),
-                        file_size: size,
-                        skip: 0,
-                        left: Some(0),
-                        received: 0,
-                        body_read: 0,
-                        timeout,
-                        addr: transport.target(),
-                    });
+                    (Some(0), size, 0, Some(0))
                 }
                 401 | 403 if !retried => {
-                    if !self.relogin().await? {
-                        return Err(Error::Fault(Fault::NotAuthenticated {
-                            message: format!("HTTP {status} for {path_and_query}"),
-                        }));
-                    }
+                    self.relogin_for_file(status, path_and_query).await?;
                     retried = true;
+                    continue;
                 }
                 _ => {
                     return Err(Error::Http {
@@ -394,7 +373,18 @@ impl Client {
                         path: path_and_query.to_string(),
                     })
                 }
-            }
+            };
+            return Ok(FileDownload {
+                body: resp.into_body(),
+                content_length,
+                file_size,
+                skip,
+                left,
+                received: 0,
+                body_read: 0,
+                timeout,
+                addr: transport.target(),
+            });
         }
     }
 
