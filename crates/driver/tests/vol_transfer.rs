@@ -366,3 +366,43 @@ fn through_vcenter_the_datacenter_path_goes_along() {
     let flat = sim.files.join(&pools[0]).join("vc/d-flat.vmdk");
     assert!(std::fs::read(flat).expect("flat") == data);
 }
+
+#[test]
+fn file_transfers_renew_an_expired_session() {
+    let sim = Xfer::start("expired");
+    let conn = Connection::open(&sim.sim.esx(), &options("root", "password")).expect("open");
+    create_disk(&conn, "exp/e.vmdk", 1);
+    let expected = download(&conn, "exp/e.vmdk", 0, 0);
+    let folder_gets = |s: &esxvirt_sim::StatsSnapshot| s.http.get("/folder").copied().unwrap_or(0);
+
+    // A streamed download through a resolved handle: the descriptor's /folder GET is
+    // refused, the session renewed (Login), the GET sent again, then the flat extent's.
+    let vol = conn
+        .storage_pool_lookup_by_name("datastore1")
+        .expect("pool")
+        .storage_vol_lookup_by_name("exp/e.vmdk")
+        .expect("vol");
+    sim.sim.sim().expire_sessions();
+    sim.sim.sim().reset_stats();
+    let mut out = Vec::new();
+    vol.download(&mut out, 0, 0, 0, &mut |_| {})
+        .expect("download after expiry");
+    assert!(out == expected, "the same bytes");
+    let s = sim.sim.sim().stats();
+    assert_eq!((s.soap_requests, s.method("Login")), (1, 1), "{s:?}");
+    assert_eq!(folder_gets(&s), 3, "{s:?}");
+
+    // A buffered GET: dumpxml right after a lookup is the .vmx download alone.
+    let xml = conn
+        .domain_lookup_by_name("web01")
+        .expect("web01")
+        .get_xml_desc(0)
+        .expect("dumpxml");
+    let dom = conn.domain_lookup_by_name("web01").expect("web01");
+    sim.sim.sim().expire_sessions();
+    sim.sim.sim().reset_stats();
+    assert_eq!(dom.get_xml_desc(0).expect("dumpxml after expiry"), xml);
+    let s = sim.sim.sim().stats();
+    assert_eq!((s.soap_requests, s.method("Login")), (1, 1), "{s:?}");
+    assert_eq!(folder_gets(&s), 2, "{s:?}");
+}
