@@ -2484,20 +2484,9 @@ fn snapshot_create_flags(a: &cli::SnapshotCreateFlags) -> u32 {
     f
 }
 
-/// Escapes text for an XML element or attribute.
+/// Escapes text for an XML element or attribute, as libvirt does.
 pub fn xml_escape(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '&' => o.push_str("&amp;"),
-            '\'' => o.push_str("&apos;"),
-            '"' => o.push_str("&quot;"),
-            c => o.push(c),
-        }
-    }
-    o
+    esxvirt_util::xml::escape(s, esxvirt_util::xml::Escape::Libvirt).into_owned()
 }
 
 fn xml_unescape(s: &str) -> String {

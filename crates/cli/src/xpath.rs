@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 // libxml2 escapes text and attribute values as the SOAP codec does.
-use esxvirt_vi::codec::escape_into;
+use esxvirt_util::xml::{escape_into, Escape};
 use quick_xml::events::Event;
 use sxd_document::dom::{ChildOfElement, ChildOfRoot, Document, Element};
 use sxd_document::parser;
@@ -273,7 +273,7 @@ impl<'d> Dumper<'d> {
             Node::Attribute(a) => {
                 push_attr(&attr_name(a), a.value(), out);
             }
-            Node::Text(t) => escape_into(out, t.text(), false),
+            Node::Text(t) => escape_into(out, t.text(), Escape::Text),
             Node::Comment(c) => push_comment(c.text(), out),
             Node::ProcessingInstruction(p) => push_pi(p.target(), p.value(), out),
             Node::Namespace(ns) => push_attr(&format!("xmlns:{}", ns.prefix()), ns.uri(), out),
@@ -308,7 +308,7 @@ impl<'d> Dumper<'d> {
             }
             match child {
                 ChildOfElement::Element(c) => self.element(*c, level + 1, format, out),
-                ChildOfElement::Text(t) => escape_into(out, t.text(), false),
+                ChildOfElement::Text(t) => escape_into(out, t.text(), Escape::Text),
                 ChildOfElement::Comment(c) => push_comment(c.text(), out),
                 ChildOfElement::ProcessingInstruction(p) => push_pi(p.target(), p.value(), out),
             }
@@ -389,7 +389,7 @@ impl<'d> Dumper<'d> {
                 out.push_str("\n  ");
             }
             match item {
-                Item::Text(t) => escape_into(out, t, false),
+                Item::Text(t) => escape_into(out, t, Escape::Text),
                 Item::Node(Node::Element(e)) => self.element(*e, 1, format, out),
                 Item::Node(n) => self.node(n, out),
             }
@@ -416,7 +416,7 @@ fn push_attr(name: &str, value: &str, out: &mut String) {
     out.push(' ');
     out.push_str(name);
     out.push_str("=\"");
-    escape_into(out, value, true);
+    escape_into(out, value, Escape::Attr);
     out.push('"');
 }
 

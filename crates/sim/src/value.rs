@@ -449,23 +449,10 @@ pub fn array_type_name(item_ty: &str) -> String {
     s
 }
 
-/// Appends `s` with the XML special characters escaped.
+/// Appends `s` escaped for SOAP element text (libxml2's rules, as vSphere's own servers
+/// and the client write them: [`esxvirt_util::xml::Escape::Text`]).
 pub fn escape_into(out: &mut String, s: &str) {
-    let mut last = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let rep = match b {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' => "&quot;",
-            b'\'' => "&apos;",
-            _ => continue,
-        };
-        out.push_str(&s[last..i]);
-        out.push_str(rep);
-        last = i + 1;
-    }
-    out.push_str(&s[last..]);
+    esxvirt_util::xml::escape_into(out, s, esxvirt_util::xml::Escape::Text)
 }
 
 /// The current time as `xsd:dateTime` in UTC with milliseconds.

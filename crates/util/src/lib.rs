@@ -1,6 +1,6 @@
 //! Small utilities shared by the ESX layers: datastore paths, the three escaping schemes of
 //! the ESX driver (percent, pipe, datastore item), xsd:dateTime to Unix seconds, and
-//! Windows-1252 decoding.
+//! Windows-1252 decoding, and XML character escaping ([`xml`]).
 //!
 //! Everything here is pure and allocation-light; errors are typed ([`UtilError`]) and name the
 //! offending input.
@@ -9,6 +9,7 @@ pub mod datastore;
 pub mod datetime;
 pub mod encoding;
 pub mod escape;
+pub mod xml;
 
 pub use datastore::{parse_datastore_path, DatastorePath};
 pub use datetime::xsd_datetime_to_unix;

@@ -8,6 +8,7 @@
 //! unknown subtype decodes as the declared type. DTDs and entity declarations are refused,
 //! and so is nesting deeper than [`MAX_DEPTH`] (the typed decoding recurses per level).
 
+use esxvirt_util::xml::Escape;
 use std::borrow::Cow;
 
 use crate::generated::Value;
@@ -838,26 +839,11 @@ impl Encode for ManagedObjectReference {
     }
 }
 
-/// Escapes `s` for XML text (`&`, `<`, `>`, carriage return) or, with `attr`, also `"`.
+/// Escapes `s` for XML text or, with `attr`, an attribute value, as libxml2 serialises them
+/// ([`esxvirt_util::xml::Escape::Text`] / [`esxvirt_util::xml::Escape::Attr`]).
 pub fn escape_into(out: &mut String, s: &str, attr: bool) {
-    let bytes = s.as_bytes();
-    let mut last = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let rep = match b {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' if attr => "&quot;",
-            b'\r' => "&#13;",
-            b'\t' if attr => "&#9;",
-            b'\n' if attr => "&#10;",
-            _ => continue,
-        };
-        out.push_str(&s[last..i]);
-        out.push_str(rep);
-        last = i + 1;
-    }
-    out.push_str(&s[last..]);
+    let mode = if attr { Escape::Attr } else { Escape::Text };
+    esxvirt_util::xml::escape_into(out, s, mode)
 }
 
 /// The start of every SOAP envelope this crate writes (namespaces `xsd` and `xsi` bound).

@@ -4,38 +4,17 @@
 
 use std::fmt::Write as _;
 
-/// Escapes text or an attribute value exactly as libvirt's formatter does: `<` `>` `&` `"` `'`
-/// become entities, the control characters below 0x20 other than tab, newline and carriage
-/// return are dropped (XML 1.0 cannot carry them), everything else is copied.
-///
-/// libvirt uses the same routine for attribute values and element text, so this does too.
+use esxvirt_util::xml;
+
+/// Escapes text or an attribute value exactly as libvirt's formatter does (libvirt uses the
+/// same routine for both): [`esxvirt_util::xml::Escape::Libvirt`].
 pub fn escape(s: &str) -> std::borrow::Cow<'_, str> {
-    let needs = s.bytes().any(|b| {
-        matches!(b, b'<' | b'>' | b'&' | b'"' | b'\'')
-            || (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
-    });
-    if !needs {
-        return std::borrow::Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + 16);
-    escape_into(&mut out, s);
-    std::borrow::Cow::Owned(out)
+    xml::escape(s, xml::Escape::Libvirt)
 }
 
 /// [`escape`], appending to `out`.
 pub fn escape_into(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 => {}
-            c => out.push(c),
-        }
-    }
+    xml::escape_into(out, s, xml::Escape::Libvirt)
 }
 
 /// Builds an XML document line by line, libvirt style.
