@@ -1,9 +1,10 @@
 //! Test support shared by the integration tests of every crate: loopback ports, the
-//! workspace and `shared/` locations, and external peers (govmomi's simulator, Debian's
-//! virsh) started as child processes that are killed when dropped.
+//! workspace and conformance-vector locations, and external peers (govmomi's simulator,
+//! Debian's virsh, pyVmomi) started as child processes that are killed when dropped.
 //!
-//! Tests that need a peer fail (never skip) when it cannot be built or started: a silent
-//! skip would let CI pass without testing anything.
+//! Tests that need a peer fail (never skip) when it cannot be built or started, with one
+//! line that names the command installing it: a silent skip would let CI pass without
+//! testing anything.
 
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader};
@@ -20,12 +21,19 @@ pub fn workspace_root() -> PathBuf {
         .expect("workspace root exists")
 }
 
-/// The `shared/` folder beside the repository (`ESXVIRT_SHARED_DIR` overrides it).
-pub fn shared_dir() -> PathBuf {
-    match std::env::var_os("ESXVIRT_SHARED_DIR") {
+/// The conformance vectors taken from libvirt's test suite: `ESXVIRT_CONFORMANCE_DIR`, else
+/// the repository's `testdata/conformance` (see its README for their origin and licence).
+pub fn conformance_dir() -> PathBuf {
+    match std::env::var_os("ESXVIRT_CONFORMANCE_DIR") {
         Some(dir) => PathBuf::from(dir),
-        None => workspace_root().join("../shared"),
+        None => workspace_root().join("testdata/conformance"),
     }
+}
+
+/// Fails the calling test with one line: what is missing and the command that installs it.
+/// (A panic message is what `cargo test` shows; keeping it to one line keeps it readable.)
+pub fn missing_peer(what: &str, install: &str) -> ! {
+    panic!("{what} is missing: install it with `{install}`")
 }
 
 /// A TCP port on 127.0.0.1 that was free a moment ago.
@@ -47,7 +55,8 @@ impl Drop for ChildGuard {
 }
 
 /// Path of govmomi's simulator: `ESXVIRT_VCSIM`, else `target/vcsim/vcsim`, built on first
-/// use with `shared/tools/vcsim/build.sh` under a file lock (test binaries run in parallel).
+/// use with `scripts/vcsim/build.sh` under a file lock (test binaries run in parallel). Fails
+/// the test with the set-up command when Go or govmomi's sources are not installed.
 pub fn vcsim_path() -> PathBuf {
     if let Some(p) = std::env::var_os("ESXVIRT_VCSIM") {
         return PathBuf::from(p);
@@ -58,12 +67,19 @@ pub fn vcsim_path() -> PathBuf {
     let lock = File::create(dir.join(".lock")).expect("create vcsim build lock");
     lock.lock().expect("lock vcsim build");
     if !bin.exists() {
-        let script = shared_dir().join("tools/vcsim/build.sh");
+        let script = workspace_root().join("scripts/vcsim/build.sh");
         let out = Command::new("bash")
             .arg(&script)
+            .arg("--no-install")
             .arg(&bin)
             .output()
             .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
+        if out.status.code() == Some(3) {
+            missing_peer(
+                "govmomi's simulator (Go and Debian's golang-github-vmware-govmomi-dev)",
+                "bash .ci/setup",
+            );
+        }
         assert!(
             out.status.success() && bin.exists(),
             "building vcsim with {} failed:\n{}{}",
@@ -145,30 +161,33 @@ pub fn wait_for_port(addr: &str, timeout: Duration) -> bool {
     false
 }
 
-/// Debian's virsh (libvirt-clients). Panics with the install hint when it is missing.
+/// Debian's virsh (libvirt-clients): `ESXVIRT_VIRSH`, else `/usr/bin/virsh`. Fails the test
+/// with the install command when it is missing.
 pub fn virsh_path() -> PathBuf {
     let p =
         PathBuf::from(std::env::var_os("ESXVIRT_VIRSH").unwrap_or_else(|| "/usr/bin/virsh".into()));
-    assert!(
-        p.exists(),
-        "virsh not found at {} (apt-get install --no-install-recommends libvirt-clients)",
-        p.display()
-    );
+    if !p.exists() {
+        missing_peer(
+            &format!("Debian's virsh ({})", p.display()),
+            "bash .ci/setup (or apt-get install --no-install-recommends libvirt-clients)",
+        );
+    }
     p
 }
 
-/// The Python that has pyVmomi: `ESXVIRT_PYTHON`, else `target/pyvenv/bin/python`. Panics
-/// with the setup hint when it is missing (tests that need it fail, never skip).
+/// The Python that has pyVmomi: `ESXVIRT_PYTHON`, else `target/pyvenv/bin/python`. Fails the
+/// test with the set-up command when it is missing (tests that need it fail, never skip).
 pub fn pyvmomi_python() -> PathBuf {
     let p = match std::env::var_os("ESXVIRT_PYTHON") {
         Some(p) => PathBuf::from(p),
         None => workspace_root().join("target/pyvenv/bin/python"),
     };
-    assert!(
-        p.exists(),
-        "pyVmomi's Python is missing at {} (run .ci/setup or set ESXVIRT_PYTHON)",
-        p.display()
-    );
+    if !p.exists() {
+        missing_peer(
+            &format!("pyVmomi's Python ({})", p.display()),
+            "bash .ci/setup (or set ESXVIRT_PYTHON to a Python with pyvmomi)",
+        );
+    }
     p
 }
 

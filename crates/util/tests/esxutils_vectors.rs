@@ -1,18 +1,12 @@
-//! Runs the shared esxutils.json vectors (../shared/conformance, or ESXVIRT_CONFORMANCE_DIR)
+//! Runs libvirt's esxutils.json vectors (testdata/conformance, or ESXVIRT_CONFORMANCE_DIR)
 //! against this crate. The `conformance` target of esxvirt-vmx runs them too; this copy keeps
 //! the crate testable on its own.
 
 use esxvirt_util::*;
 use serde_json::Value;
-use std::path::PathBuf;
 
 fn vectors() -> Value {
-    let dir = std::env::var_os("ESXVIRT_CONFORMANCE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance")
-        });
-    let path = dir.join("esxutils.json");
+    let path = esxvirt_testkit::conformance_dir().join("esxutils.json");
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     serde_json::from_str(&text).expect("esxutils.json is JSON")

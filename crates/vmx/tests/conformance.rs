@@ -1,24 +1,19 @@
 //! The conformance suites: every case listed in `vmx2xml/cases.json`, `xml2vmx/cases.json`
-//! and `esxutils.json` of the conformance folder (`../shared/conformance` from the repository
-//! root, or `$ESXVIRT_CONFORMANCE_DIR`). Prints one summary line per suite and a line diff for
+//! and `esxutils.json` of the conformance folder (`testdata/conformance` of the repository, or
+//! `$ESXVIRT_CONFORMANCE_DIR`). Prints one summary line per suite and a line diff for
 //! each mismatch; exits non-zero on any failure, and when no case was found at all.
 //!
 //! The file-name resolvers are the ones the folder's README describes.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use esxvirt_vmx::{domain_to_vmx, vmx_to_domain, FormatContext, ParseContext};
 use esxvirt_xml::domain::{Disk, Domain, ScsiModel};
 use serde_json::Value;
 
-fn conformance_dir() -> PathBuf {
-    match std::env::var_os("ESXVIRT_CONFORMANCE_DIR") {
-        Some(d) => PathBuf::from(d),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance"),
-    }
-}
+use esxvirt_testkit::conformance_dir;
 
 /// VMX file name -> XML source, as the vectors were made.
 fn parse_file_name(name: &str, allow_missing: bool) -> Result<Option<String>, String> {

@@ -1,7 +1,7 @@
 //! Parse-then-format must give libvirt's own output back byte for byte.
 //!
-//! Reads every `.xml` under `vmx2xml/` of the conformance folder (`../shared/conformance`
-//! from the repository root, or `$ESXVIRT_CONFORMANCE_DIR`): those files are libvirt's
+//! Reads every `.xml` under `vmx2xml/` of the conformance folder (the repository's
+//! `testdata/conformance`, or `$ESXVIRT_CONFORMANCE_DIR`): those files are libvirt's
 //! formatter output. Also reads `xml2vmx/*.xml`, which are partly hand-written inputs; the
 //! ones that are not in libvirt's canonical form are listed in [`XML2VMX_NOT_CANONICAL`]
 //! with the reason, and for those the test checks instead that formatting is stable
@@ -87,12 +87,7 @@ const XML2VMX_NOT_CANONICAL: &[(&str, &str)] = &[
     ("ws-in-the-wild-2", "<currentMemory> without unit, <vcpu> without placement, <memory> without unit, video not marked primary, drive address without target"),
 ];
 
-fn conformance_dir() -> PathBuf {
-    if let Ok(d) = std::env::var("ESXVIRT_CONFORMANCE_DIR") {
-        return PathBuf::from(d);
-    }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance")
-}
+use esxvirt_testkit::conformance_dir;
 
 fn xml_files(dir: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = match std::fs::read_dir(dir) {

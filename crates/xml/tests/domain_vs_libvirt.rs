@@ -13,7 +13,6 @@
 
 use esxvirt_testkit::{temp_file, virsh_test_driver};
 use esxvirt_xml::domain::{default_drive_address, DiskBus, Domain, FormatOptions};
-use std::path::{Path, PathBuf};
 
 /// libvirt's verdict on `xml`: `Ok(formatted)` or `Err(message)`.
 fn libvirt(xml: &str) -> Result<String, String> {
@@ -144,12 +143,7 @@ fn compare(name: &str, xml: &str) -> Result<(), String> {
     }
 }
 
-fn conformance_dir() -> PathBuf {
-    if let Ok(d) = std::env::var("ESXVIRT_CONFORMANCE_DIR") {
-        return PathBuf::from(d);
-    }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance")
-}
+use esxvirt_testkit::conformance_dir;
 
 #[test]
 fn conformance_documents_match_libvirt() {
