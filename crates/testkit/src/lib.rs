@@ -97,7 +97,8 @@ pub fn vcsim_path() -> PathBuf {
 pub enum VcsimMode {
     /// A standalone ESX host (HostAgent).
     Esx,
-    /// A vCenter with one cluster of `hosts` hosts and `vms` VMs per host.
+    /// A vCenter (datacenter DC0) with `hosts` standalone hosts (DC0_H0 ...) beside vcsim's
+    /// default cluster DC0_C0 of three hosts, and `vms` VMs per host.
     VCenter { hosts: u32, vms: u32 },
 }
 
@@ -124,7 +125,7 @@ impl Vcsim {
                     cmd.arg("-esx");
                 }
                 VcsimMode::VCenter { hosts, vms } => {
-                    cmd.arg("-host").arg(hosts.to_string());
+                    cmd.arg("-standalone-host").arg(hosts.to_string());
                     cmd.arg("-vm").arg(vms.to_string());
                 }
             }
