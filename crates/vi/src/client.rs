@@ -16,8 +16,9 @@ use crate::error::Error;
 use crate::fault::Fault;
 use crate::generated::{AboutInfo, ServiceContent, UserSession};
 use crate::soap::{decode_response, Response};
+use crate::thumbprint::Pin;
 use crate::transport::{split_host_port, Endpoint, Proxy, Transport};
-use crate::trust::Pin;
+use crate::trust::Trust;
 
 /// How to reach a server.
 #[derive(Clone, Debug)]
@@ -30,7 +31,7 @@ pub struct ClientConfig {
     /// `cacert=`).
     pub ca_file: Option<PathBuf>,
     /// Certificate pins: when there are any, the server certificate is trusted if and only
-    /// if it matches one (see [`crate::trust`]).
+    /// if it matches one, whatever its issuer and names.
     pub pins: Vec<Pin>,
     /// How to trust a refused certificate, in the caller's terms: ends the error.
     pub trust_advice: Option<String>,
@@ -252,7 +253,19 @@ pub(crate) fn parse_url(url: &str) -> Result<(Endpoint, String), Error> {
 impl Client {
     fn build(cfg: &ClientConfig, service_content: ServiceContent) -> Result<Client, Error> {
         let (endpoint, path) = parse_url(&cfg.url)?;
-        let transport = Transport::new(endpoint, cfg)?;
+        let trust = Trust {
+            no_verify: cfg.no_verify,
+            ca_file: cfg.ca_file.as_deref(),
+            pins: &cfg.pins,
+        };
+        let transport = Transport::new(
+            endpoint,
+            cfg.proxy.clone(),
+            &trust,
+            cfg.trust_advice.as_deref(),
+            (cfg.connect_timeout, cfg.request_timeout),
+            cfg.max_response_bytes,
+        )?;
         Ok(Client {
             inner: Arc::new(Inner {
                 transport,

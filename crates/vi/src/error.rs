@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::fault::Fault;
-use crate::trust::Thumbprints;
+use crate::thumbprint::Thumbprints;
 
 /// A pending VM question that stopped an operation (see [`crate::QuestionPolicy`]).
 #[derive(Clone, Debug, PartialEq, Eq)]

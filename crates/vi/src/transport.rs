@@ -13,9 +13,13 @@ use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::client::ClientConfig;
 use crate::error::Error;
-use crate::trust::Thumbprints;
+use crate::thumbprint::Thumbprints;
+use crate::trust::Trust;
+
+/// What the error for a refused certificate says when the caller gives no advice of its own.
+const DEFAULT_ADVICE: &str =
+    "to trust it, give its CA (ca_file) or pin its SHA-256 thumbprint (pins); no_verify skips verification";
 
 /// The kind of proxy, as in libvirt's `proxy=` URI parameter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -160,27 +164,31 @@ fn tcp_error(addr: &str, e: std::io::Error) -> Error {
 }
 
 impl Transport {
-    /// A transport to `endpoint` with `cfg`'s proxy, certificate trust, timeouts and size
-    /// limit (its URL is not read).
-    pub fn new(endpoint: Endpoint, cfg: &ClientConfig) -> Result<Transport, Error> {
+    /// A transport to `endpoint`; for https, `trust` decides which certificates are
+    /// accepted and `trust_advice` ends the error for a refused one.
+    pub fn new(
+        endpoint: Endpoint,
+        proxy: Option<Proxy>,
+        trust: &Trust<'_>,
+        trust_advice: Option<&str>,
+        timeouts: (Duration, Duration),
+        max_response_bytes: u64,
+    ) -> Result<Transport, Error> {
         let tls = if endpoint.https {
-            Some(tokio_rustls::TlsConnector::from(Arc::new(
-                crate::trust::tls_config(cfg)?,
-            )))
+            let cfg = crate::trust::tls_config(trust).map_err(Error::Config)?;
+            Some(tokio_rustls::TlsConnector::from(Arc::new(cfg)))
         } else {
             None
         };
+        let (connect_timeout, request_timeout) = timeouts;
         Ok(Transport {
             endpoint,
-            proxy: cfg.proxy.clone(),
+            proxy,
             tls,
-            trust_advice: cfg
-                .trust_advice
-                .clone()
-                .unwrap_or_else(|| crate::trust::DEFAULT_ADVICE.to_string()),
-            connect_timeout: cfg.connect_timeout,
-            request_timeout: cfg.request_timeout,
-            max_response_bytes: cfg.max_response_bytes,
+            trust_advice: trust_advice.unwrap_or(DEFAULT_ADVICE).to_string(),
+            connect_timeout,
+            request_timeout,
+            max_response_bytes,
             conn: tokio::sync::Mutex::new(None),
         })
     }
@@ -271,11 +279,27 @@ impl Transport {
                 let s = tls
                     .connect(self.server_name()?, stream)
                     .await
-                    .map_err(|e| {
-                        crate::trust::handshake_error(&self.endpoint.host, &e, &self.trust_advice)
-                    })?;
+                    .map_err(|e| self.handshake_error(&e))?;
                 Ok(Box::new(s))
             }
+        }
+    }
+
+    /// The error for a failed TLS handshake: for a refused certificate, what was wrong, its
+    /// thumbprints and how to trust it.
+    fn handshake_error(&self, e: &std::io::Error) -> Error {
+        let host = self.endpoint.host.clone();
+        match crate::trust::refusal(e) {
+            Some((why, thumbprints)) => Error::Tls {
+                host,
+                reason: format!("{why}; {thumbprints}; {}", self.trust_advice),
+                thumbprints: Some(Box::new(thumbprints)),
+            },
+            None => Error::Tls {
+                host,
+                reason: e.to_string(),
+                thumbprints: None,
+            },
         }
     }
 
@@ -283,9 +307,8 @@ impl Transport {
     /// returning the certificate's thumbprints (nothing is sent over it).
     pub(crate) async fn peer_thumbprints(&self) -> Result<Thumbprints, Error> {
         let seen = Arc::new(std::sync::Mutex::new(None));
-        let connector = tokio_rustls::TlsConnector::from(Arc::new(crate::trust::capturing_config(
-            seen.clone(),
-        )?));
+        let cfg = crate::trust::capturing_config(seen.clone()).map_err(Error::Config)?;
+        let connector = tokio_rustls::TlsConnector::from(Arc::new(cfg));
         let fut = async {
             let stream = self.open_tcp().await?;
             let name = self.server_name()?;
