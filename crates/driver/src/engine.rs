@@ -465,7 +465,7 @@ impl Engine {
         sim_creds: Option<(String, Credentials)>,
     ) -> Result<Engine> {
         let rt = runtime()?;
-        let mut cfg = crate::trust::client_config(&uri, options)?;
+        let mut cfg = crate::trust::client_config(&uri, options.ca_file.as_deref())?;
         if let Some((url, _)) = &sim_creds {
             cfg.url = url.clone();
             cfg.no_verify = true;

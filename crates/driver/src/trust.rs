@@ -10,12 +10,11 @@
 //! `cacert=PATH`'s certificates (instead of the system's, as libvirt does) or to the system
 //! roots, and name the host.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use esxvirt_vi as vi;
 pub use esxvirt_vi::Thumbprints;
 
-use crate::connection::OpenOptions;
 use crate::error::{Error, ErrorCode, Result};
 use crate::uri::{ProxyType, Scheme, Transport, Uri};
 
@@ -115,8 +114,8 @@ fn base_config(uri: &Uri) -> vi::ClientConfig {
 }
 
 /// The SOAP client's configuration for `uri`: [`base_config`] plus certificate trust
-/// (`options.ca_file` stands in for a missing `cacert=`). Reads the known-hosts file.
-pub(crate) fn client_config(uri: &Uri, options: &OpenOptions) -> Result<vi::ClientConfig> {
+/// (`ca_file` stands in for a missing `cacert=`). Reads the known-hosts file.
+pub(crate) fn client_config(uri: &Uri, ca_file: Option<&Path>) -> Result<vi::ClientConfig> {
     let mut cfg = base_config(uri);
     let verifies =
         !cfg.no_verify && uri.params.transport == Transport::Https && uri.scheme != Scheme::Sim;
@@ -125,7 +124,7 @@ pub(crate) fn client_config(uri: &Uri, options: &OpenOptions) -> Result<vi::Clie
             .params
             .cacert
             .clone()
-            .or_else(|| options.ca_file.clone());
+            .or_else(|| ca_file.map(Path::to_path_buf));
         let (pins, source) = pins(uri)?;
         cfg.trust_advice = Some(advice(uri, source.as_ref()));
         cfg.pins = pins;
@@ -148,7 +147,7 @@ pub fn server_thumbprints(uri: &Uri) -> Result<Thumbprints> {
         .build()
         .map_err(|e| Error::internal(format!("cannot start the I/O runtime: {e}")))?;
     rt.block_on(vi::peer_thumbprints(&base_config(uri)))
-        .map_err(crate::engine::vi_err)
+        .map_err(|e| Error::new(ErrorCode::OperationFailed, e.to_string()).with_source(e))
 }
 
 #[cfg(test)]
@@ -176,7 +175,7 @@ mod tests {
         )
         .unwrap();
         // the named known-hosts file must exist
-        let e = client_config(&uri, &OpenOptions::default()).unwrap_err();
+        let e = client_config(&uri, None).unwrap_err();
         assert_eq!(e.code(), ErrorCode::ConfSyntax);
         assert!(
             e.to_string()
@@ -192,7 +191,7 @@ mod tests {
             .unwrap()
             .replace("/nonexistent-kh", &kh.display().to_string());
         let uri = Uri::parse(&format!("esx://h:8443/?{query}")).unwrap();
-        let cfg = client_config(&uri, &OpenOptions::default()).unwrap();
+        let cfg = client_config(&uri, None).unwrap();
         assert_eq!(cfg.url, "https://h:8443/sdk");
         assert_eq!(cfg.request_timeout, std::time::Duration::from_secs(9));
         assert_eq!(cfg.max_response_bytes, 2 << 20);
@@ -214,7 +213,7 @@ mod tests {
         // defaults: the client's own
         let cfg = client_config(
             &Uri::parse("esx://h/?esxvirt_known_hosts=/nonexistent-kh&no_verify=1").unwrap(),
-            &OpenOptions::default(),
+            None,
         )
         .unwrap();
         let defaults = vi::ClientConfig::new("x");
@@ -242,7 +241,7 @@ mod tests {
         let cfg_for = |uri: &str| {
             client_config(
                 &Uri::parse(&format!("{uri}esxvirt_known_hosts={}", kh.display())).unwrap(),
-                &OpenOptions::default(),
+                None,
             )
             .unwrap()
         };
@@ -272,7 +271,7 @@ mod tests {
         std::fs::write(&kh, "esx1 nonsense\n").unwrap();
         let e = client_config(
             &Uri::parse(&format!("esx://esx1/?esxvirt_known_hosts={}", kh.display())).unwrap(),
-            &OpenOptions::default(),
+            None,
         )
         .unwrap_err();
         assert_eq!(
