@@ -197,6 +197,15 @@ impl AuthConfig {
     }
 }
 
+/// The user's configuration directory: `$XDG_CONFIG_HOME`, else `~/.config`; `None` when
+/// neither variable is set.
+pub(crate) fn config_home() -> Option<PathBuf> {
+    std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
+}
+
 /// Where auth.conf is: `LIBVIRT_AUTH_FILE`, the URI's `authfile=`, then
 /// `$XDG_CONFIG_HOME/libvirt/auth.conf` (or `~/.config/libvirt/auth.conf`), then
 /// `/etc/libvirt/auth.conf`, the first that applies (the last two only if readable).
@@ -207,11 +216,7 @@ pub fn auth_file_path(uri: &Uri) -> Option<PathBuf> {
     if let Some(p) = &uri.params.authfile {
         return Some(p.clone());
     }
-    let config_home = std::env::var_os("XDG_CONFIG_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")));
-    let candidates = config_home
+    let candidates = config_home()
         .map(|c| c.join("libvirt/auth.conf"))
         .into_iter()
         .chain(std::iter::once(PathBuf::from("/etc/libvirt/auth.conf")));

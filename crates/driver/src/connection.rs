@@ -84,7 +84,8 @@ pub struct OpenOptions {
     pub read_only: bool,
     /// Where the session cache lives instead of `$XDG_CACHE_HOME/esxvirt/sessions`.
     pub session_cache_dir: Option<std::path::PathBuf>,
-    /// Extra trusted CA certificates (PEM) for https, besides the system roots.
+    /// CA certificates (PEM) trusted for https instead of the system roots, when the URI
+    /// has no `cacert=`.
     pub ca_file: Option<std::path::PathBuf>,
 }
 

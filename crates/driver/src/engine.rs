@@ -13,7 +13,7 @@ use std::sync::Mutex;
 use esxvirt_vi as vi;
 use serde::{Deserialize, Serialize};
 use vi::{
-    AnySelectionSpec, Client, ClientConfig, ManagedObjectReference, ObjectContent, ObjectSpec,
+    AnySelectionSpec, Client, ManagedObjectReference, ObjectContent, ObjectSpec,
     PropertyFilterSpec, PropertySpec, RetrieveOptions, SavedSession, SelectionSpec, TraversalSpec,
     Value, WellKnown,
 };
@@ -465,24 +465,10 @@ impl Engine {
         sim_creds: Option<(String, Credentials)>,
     ) -> Result<Engine> {
         let rt = runtime()?;
-        let (url, no_verify) = match &sim_creds {
-            Some((url, _)) => (url.clone(), true),
-            None => (uri.sdk_url(), uri.params.no_verify),
-        };
-        let mut cfg = ClientConfig::new(url);
-        cfg.no_verify = no_verify;
-        cfg.ca_file = options.ca_file.clone();
-        if let Some(p) = &uri.params.proxy {
-            cfg.proxy = Some(vi::Proxy {
-                kind: match p.kind {
-                    crate::uri::ProxyType::Http => vi::ProxyKind::Http,
-                    crate::uri::ProxyType::Socks4 => vi::ProxyKind::Socks4,
-                    crate::uri::ProxyType::Socks4a => vi::ProxyKind::Socks4a,
-                    crate::uri::ProxyType::Socks5 => vi::ProxyKind::Socks5,
-                },
-                host: p.host.clone(),
-                port: p.port,
-            });
+        let mut cfg = crate::trust::client_config(&uri, options.ca_file.as_deref())?;
+        if let Some((url, _)) = &sim_creds {
+            cfg.url = url.clone();
+            cfg.no_verify = true;
         }
         let use_cache =
             options.session_cache && !session_cache::disabled_by_env() && uri.scheme != Scheme::Sim;

@@ -43,6 +43,7 @@ pub mod snapshot_tree;
 pub mod stats;
 pub mod storage;
 mod tasks;
+pub mod trust;
 pub mod types;
 pub mod uri;
 pub mod urls;

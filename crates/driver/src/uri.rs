@@ -4,9 +4,18 @@
 //! parameters are ignored (libvirt only warns), bad values are `invalid argument` errors that
 //! name the parameter and the allowed values, and a missing port defaults from the scheme and
 //! transport (443/80 for esx and vpx, 8333/8222 for gsx).
+//!
+//! Besides libvirt 9.0's parameters: `cacert=PATH` (libvirt 11.5's name: a PEM file of CA
+//! certificates trusted instead of the system's), and this driver's own, prefixed
+//! `esxvirt_` so that no libvirt parameter can ever clash with them (libvirt's ESX driver
+//! warns about and ignores them): `esxvirt_thumbprint=SHA256` (pin the server certificate),
+//! `esxvirt_known_hosts=PATH` (a known-hosts file instead of
+//! `$XDG_CONFIG_HOME/esxvirt/known_hosts`), `esxvirt_timeout=SECONDS` (limit for one
+//! request, default 120) and `esxvirt_max_response=SIZE` (largest response, default 512M).
 
 use std::fmt;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::error::{Error, Result};
 
@@ -124,7 +133,29 @@ pub struct UriParams {
     pub proxy: Option<Proxy>,
     /// `authfile=PATH`: libvirt's per-URI auth.conf location (after `LIBVIRT_AUTH_FILE`).
     pub authfile: Option<PathBuf>,
+    /// `cacert=PATH`: CA certificates (PEM) trusted instead of the system's (as in libvirt
+    /// 11.5); ignored with `no_verify=1`.
+    pub cacert: Option<PathBuf>,
+    /// `esxvirt_thumbprint=SHA256`: the server certificate's SHA-256 thumbprint; when given,
+    /// that certificate and no other is trusted (self-signed or not).
+    pub thumbprint: Option<esxvirt_vi::Pin>,
+    /// `esxvirt_known_hosts=PATH`: the known-hosts file (lines `HOST[:PORT] THUMBPRINT`)
+    /// instead of `$XDG_CONFIG_HOME/esxvirt/known_hosts`.
+    pub known_hosts: Option<PathBuf>,
+    /// `esxvirt_timeout=SECONDS` (1 to 86400): the limit for one request, from sending it to
+    /// having read the whole response; `None` for the default, 120 s.
+    pub timeout: Option<Duration>,
+    /// `esxvirt_max_response=SIZE` (bytes, or with a K, M or G suffix; 1K to 16G): the
+    /// largest response accepted; `None` for the default, 512M.
+    pub max_response: Option<u64>,
 }
+
+/// The largest `esxvirt_timeout=`: a day.
+pub const MAX_TIMEOUT_SECS: u64 = 86_400;
+/// The smallest `esxvirt_max_response=`.
+pub const MIN_MAX_RESPONSE: u64 = 1 << 10;
+/// The largest `esxvirt_max_response=` (responses are held in memory whole).
+pub const MAX_MAX_RESPONSE: u64 = 16 << 30;
 
 /// A parsed connection URI.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -186,6 +217,56 @@ fn parse_01(name: &str, value: &str) -> Result<bool> {
             "Query parameter '{name}' has unexpected value '{value}' (should be 0 or 1)"
         ))),
     }
+}
+
+fn unexpected(name: &str, value: &str, should: &str) -> Error {
+    Error::invalid_arg(format!(
+        "Query parameter '{name}' has unexpected value '{value}' (should be {should})"
+    ))
+}
+
+fn parse_path(name: &str, value: String) -> Result<PathBuf> {
+    if value.is_empty() {
+        return Err(unexpected(name, &value, "a file path"));
+    }
+    Ok(PathBuf::from(value))
+}
+
+fn parse_timeout(value: &str) -> Result<Duration> {
+    value
+        .parse::<u64>()
+        .ok()
+        .filter(|s| (1..=MAX_TIMEOUT_SECS).contains(s))
+        .map(Duration::from_secs)
+        .ok_or_else(|| {
+            unexpected(
+                "esxvirt_timeout",
+                value,
+                &format!("a number of seconds in [1..{MAX_TIMEOUT_SECS}]"),
+            )
+        })
+}
+
+fn parse_size(value: &str) -> Result<u64> {
+    let (digits, shift) = match value.as_bytes().last() {
+        Some(b'k' | b'K') => (&value[..value.len() - 1], 10),
+        Some(b'm' | b'M') => (&value[..value.len() - 1], 20),
+        Some(b'g' | b'G') => (&value[..value.len() - 1], 30),
+        _ => (value, 0),
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .filter(|_| digits.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|n| n.checked_mul(1 << shift))
+        .filter(|n| (MIN_MAX_RESPONSE..=MAX_MAX_RESPONSE).contains(n))
+        .ok_or_else(|| {
+            unexpected(
+                "esxvirt_max_response",
+                value,
+                "a size in bytes from 1K to 16G, with an optional K, M or G suffix",
+            )
+        })
 }
 
 fn parse_proxy(value: &str) -> Result<Proxy> {
@@ -280,6 +361,21 @@ fn parse_params(query: &str) -> Result<UriParams> {
             "proxy" => params.proxy = Some(parse_proxy(&value)?),
             // libvirt matches authfile case-sensitively; accepting any case is harmless.
             "authfile" => params.authfile = Some(PathBuf::from(value)),
+            "cacert" => params.cacert = Some(parse_path("cacert", value)?),
+            "esxvirt_thumbprint" => {
+                params.thumbprint = Some(esxvirt_vi::Pin::parse_sha256(&value).ok_or_else(|| {
+                    unexpected(
+                        "esxvirt_thumbprint",
+                        &value,
+                        "a SHA-256 thumbprint: 64 hex digits, colons allowed",
+                    )
+                })?)
+            }
+            "esxvirt_known_hosts" => {
+                params.known_hosts = Some(parse_path("esxvirt_known_hosts", value)?)
+            }
+            "esxvirt_timeout" => params.timeout = Some(parse_timeout(&value)?),
+            "esxvirt_max_response" => params.max_response = Some(parse_size(&value)?),
             _ => {}
         }
     }
@@ -626,6 +722,86 @@ mod tests {
         assert!(err("esx:///").contains("doesn't contain a hostname"));
         assert!(err("esx://h:99999/").contains("invalid port"));
         assert!(err("nonsense").contains("missing scheme"));
+    }
+
+    #[test]
+    fn trust_and_limit_parameters() {
+        let sha = "AB:".repeat(31) + "CD";
+        let u = Uri::parse(&format!(
+            "esx://h/?cacert=certs/ca.pem&ESXVIRT_THUMBPRINT={sha}&esxvirt_known_hosts=/k%20h&esxvirt_timeout=7&esxvirt_max_response=64M"
+        ))
+        .unwrap();
+        let p = &u.params;
+        assert_eq!(p.cacert, Some(PathBuf::from("certs/ca.pem")));
+        assert_eq!(p.thumbprint.map(|t| t.to_string()), Some(sha.clone()));
+        assert_eq!(p.known_hosts, Some(PathBuf::from("/k h")));
+        assert_eq!(p.timeout, Some(Duration::from_secs(7)));
+        assert_eq!(p.max_response, Some(64 << 20));
+        // without colons, lower case
+        let plain = sha.replace(':', "").to_lowercase();
+        let u = Uri::parse(&format!("esx://h/?esxvirt_thumbprint={plain}")).unwrap();
+        assert_eq!(u.params.thumbprint.map(|t| t.to_string()), Some(sha));
+        let size = |v: &str| {
+            Uri::parse(&format!("esx://h/?esxvirt_max_response={v}"))
+                .unwrap()
+                .params
+                .max_response
+                .unwrap()
+        };
+        assert_eq!(size("1024"), 1024);
+        assert_eq!(size("2k"), 2048);
+        assert_eq!(size("16G"), 16 << 30);
+        assert_eq!(size("512m"), 512 << 20);
+        let timeout = |v: &str| Uri::parse(&format!("esx://h/?esxvirt_timeout={v}"));
+        assert_eq!(
+            timeout("86400").unwrap().params.timeout,
+            Some(Duration::from_secs(86400))
+        );
+        // defaults
+        let d = UriParams::default();
+        assert!(d.cacert.is_none() && d.thumbprint.is_none() && d.known_hosts.is_none());
+        assert!(d.timeout.is_none() && d.max_response.is_none());
+    }
+
+    #[test]
+    fn bad_trust_and_limit_values_name_parameter_and_allowed_values() {
+        for v in ["0", "-1", "86401", "1.5", "x", ""] {
+            assert_eq!(
+                err(&format!("esx://h/?esxvirt_timeout={v}")),
+                format!("invalid argument: Query parameter 'esxvirt_timeout' has unexpected value '{v}' (should be a number of seconds in [1..86400])")
+            );
+        }
+        for v in [
+            "1023",
+            "0K",
+            "17G",
+            "1T",
+            "K",
+            "+5M",
+            " 5M",
+            "18446744073709551615G",
+            "",
+        ] {
+            assert_eq!(
+                err(&format!("esx://h/?esxvirt_max_response={}", v.replace(' ', "%20"))),
+                format!("invalid argument: Query parameter 'esxvirt_max_response' has unexpected value '{v}' (should be a size in bytes from 1K to 16G, with an optional K, M or G suffix)")
+            );
+        }
+        let short = "AB:".repeat(19) + "CD"; // a SHA-1 thumbprint is no SHA-256 pin
+        for v in ["zz", "", short.as_str()] {
+            assert_eq!(
+                err(&format!("esx://h/?esxvirt_thumbprint={v}")),
+                format!("invalid argument: Query parameter 'esxvirt_thumbprint' has unexpected value '{v}' (should be a SHA-256 thumbprint: 64 hex digits, colons allowed)")
+            );
+        }
+        assert_eq!(
+            err("esx://h/?cacert="),
+            "invalid argument: Query parameter 'cacert' has unexpected value '' (should be a file path)"
+        );
+        assert_eq!(
+            err("esx://h/?esxvirt_known_hosts"),
+            "invalid argument: Query parameter 'esxvirt_known_hosts' has unexpected value '' (should be a file path)"
+        );
     }
 
     #[test]

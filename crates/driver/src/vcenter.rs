@@ -86,7 +86,11 @@ fn vcenter_uri(host_uri: &Uri, ip: &str) -> Uri {
         port: Some(host_uri.effective_port()),
         path: "/".to_string(),
         query: host_uri.query.clone(),
-        params: host_uri.params.clone(),
+        // The host's certificate pin is not the vCenter's.
+        params: crate::uri::UriParams {
+            thumbprint: None,
+            ..host_uri.params.clone()
+        },
         sim: None,
     }
 }

@@ -16,7 +16,9 @@ use crate::error::Error;
 use crate::fault::Fault;
 use crate::generated::{AboutInfo, ServiceContent, UserSession};
 use crate::soap::{decode_response, Response};
+use crate::thumbprint::Pin;
 use crate::transport::{split_host_port, Endpoint, Proxy, Transport};
+use crate::trust::Trust;
 
 /// How to reach a server.
 #[derive(Clone, Debug)]
@@ -25,8 +27,14 @@ pub struct ClientConfig {
     pub url: String,
     /// Skip certificate verification (libvirt's `no_verify=1`).
     pub no_verify: bool,
-    /// Extra trusted CA certificates (PEM), besides the bundled and system roots.
+    /// CA certificates (PEM) trusted instead of the bundled and system roots (libvirt's
+    /// `cacert=`).
     pub ca_file: Option<PathBuf>,
+    /// Certificate pins: when there are any, the server certificate is trusted if and only
+    /// if it matches one, whatever its issuer and names.
+    pub pins: Vec<Pin>,
+    /// How to trust a refused certificate, in the caller's terms: ends the error.
+    pub trust_advice: Option<String>,
     /// A proxy to connect through.
     pub proxy: Option<Proxy>,
     /// Limit for opening the connection (TCP, proxy, TLS).
@@ -45,6 +53,8 @@ impl ClientConfig {
             url: url.into(),
             no_verify: false,
             ca_file: None,
+            pins: Vec::new(),
+            trust_advice: None,
             proxy: None,
             connect_timeout: Duration::from_secs(30),
             request_timeout: Duration::from_secs(120),
@@ -215,7 +225,7 @@ impl std::fmt::Debug for Client {
 /// The SOAPAction sent before the server's API version is known.
 const INITIAL_SOAP_ACTION: &str = "urn:vim25/5.0";
 
-fn parse_url(url: &str) -> Result<(Endpoint, String), Error> {
+pub(crate) fn parse_url(url: &str) -> Result<(Endpoint, String), Error> {
     let bad = |why: &str| Error::Config(format!("invalid server URL '{url}': {why}"));
     let (scheme, rest) = url
         .split_once("://")
@@ -243,13 +253,17 @@ fn parse_url(url: &str) -> Result<(Endpoint, String), Error> {
 impl Client {
     fn build(cfg: &ClientConfig, service_content: ServiceContent) -> Result<Client, Error> {
         let (endpoint, path) = parse_url(&cfg.url)?;
+        let trust = Trust {
+            no_verify: cfg.no_verify,
+            ca_file: cfg.ca_file.as_deref(),
+            pins: &cfg.pins,
+        };
         let transport = Transport::new(
             endpoint,
             cfg.proxy.clone(),
-            cfg.no_verify,
-            cfg.ca_file.as_deref(),
-            cfg.connect_timeout,
-            cfg.request_timeout,
+            &trust,
+            cfg.trust_advice.as_deref(),
+            (cfg.connect_timeout, cfg.request_timeout),
             cfg.max_response_bytes,
         )?;
         Ok(Client {

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use crate::fault::Fault;
+use crate::thumbprint::Thumbprints;
 
 /// A pending VM question that stopped an operation (see [`crate::QuestionPolicy`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,9 +67,14 @@ pub enum Error {
     /// The connection broke during a request (reset, closed early).
     #[error("connection to {addr} failed during the request: {reason}")]
     Connection { addr: String, reason: String },
-    /// The TLS handshake failed (e.g. an unverifiable certificate).
+    /// The TLS handshake failed; for a refused certificate, `thumbprints` are its own and
+    /// the reason says how to trust it.
     #[error("TLS with {host} failed: {reason}")]
-    Tls { host: String, reason: String },
+    Tls {
+        host: String,
+        reason: String,
+        thumbprints: Option<Box<Thumbprints>>,
+    },
     /// The proxy refused or failed.
     #[error("proxy {proxy} failed: {reason}")]
     Proxy { proxy: String, reason: String },
@@ -104,6 +110,17 @@ impl Error {
     pub fn fault(&self) -> Option<&Fault> {
         match self {
             Error::Fault(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// The thumbprints of the certificate a TLS handshake refused.
+    pub fn refused_certificate(&self) -> Option<&Thumbprints> {
+        match self {
+            Error::Tls {
+                thumbprints: Some(t),
+                ..
+            } => Some(t),
             _ => None,
         }
     }

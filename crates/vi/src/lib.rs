@@ -6,7 +6,7 @@
 //! decoding, request structs for servers, and typed async calls on [`Client`] (one per
 //! method, snake_case: `client.retrieve_properties_ex(..)`, `client.power_on_vm_task(..)`).
 //! Everything else is hand-written: [`codec`] (XML runtime), `transport` (HTTP/1.1, TLS,
-//! proxies), [`client`] (session), [`property`] (property collector helpers), [`task`]
+//! proxies), `trust` (which certificates are trusted), [`thumbprint`], [`pinning`], [`client`] (session), [`property`] (property collector helpers), [`task`]
 //! (waiting for tasks, VM questions), [`fault`] and [`error`].
 //!
 //! ```no_run
@@ -32,8 +32,8 @@
 //! ```
 //!
 //! Public API summary (stable for the driver and the simulator):
-//! - [`ClientConfig`] { url, no_verify, ca_file, proxy: Option<[`Proxy`]>, connect_timeout,
-//!   request_timeout, max_response_bytes }; [`Client::connect`], [`Client::service_content`],
+//! - [`ClientConfig`] { url, no_verify, ca_file, pins: Vec<[`Pin`]>, trust_advice,
+//!   proxy: Option<[`Proxy`]>, connect_timeout, request_timeout, max_response_bytes }; [`Client::connect`], [`Client::service_content`],
 //!   [`Client::about`], [`Client::login`], [`Client::logout`], [`Client::close`],
 //!   [`Client::request_count`], [`Client::session_cookie`], [`Client::with_session_cookie`],
 //!   [`Client::saved_session`] / [`Client::resume`] (no request at all), [`Client::set_credentials`];
@@ -46,6 +46,10 @@
 //!   [`Client::object_properties`], [`Client::container_view_objects`],
 //!   [`Client::find_by_inventory_path`] etc. (generated SearchIndex calls); [`ObjectContent::get`].
 //! - Tasks: [`Client::wait_for_task`], [`Client::check_question`], [`QuestionPolicy`].
+//! - Certificate trust: [`ClientConfig`]'s `ca_file` (instead of the system roots) and
+//!   `pins`; [`Pin`], [`KnownHosts`] (govc's known-hosts files),
+//!   [`Thumbprints`] (SHA-1, SHA-256), [`peer_thumbprints`]; a refused certificate's
+//!   thumbprints in [`Error::refused_certificate`].
 //! - Errors: [`Error`] (one line each), [`Fault`] (typed SOAP faults).
 //! - Servers: [`soap::decode_request`], [`soap::encode_response`], [`soap::encode_fault`],
 //!   [`Request`], [`METHODS`].
@@ -55,18 +59,23 @@ pub mod codec;
 pub mod error;
 pub mod fault;
 mod generated;
+pub mod pinning;
 pub mod property;
 pub mod soap;
 pub mod stream;
 pub mod task;
+pub mod thumbprint;
 mod transport;
+mod trust;
 
 pub use client::{datastore_file_path, decode_xml, Client, ClientConfig, SavedSession, WellKnown};
 pub use codec::{DecodeError, ManagedObjectReference};
 pub use error::{BlockedTask, Error, QuestionError};
 pub use fault::Fault;
 pub use generated::*;
+pub use pinning::{peer_thumbprints, KnownHosts};
 pub use property::Pages;
 pub use stream::{ByteRange, FileDownload, FileUpload};
 pub use task::QuestionPolicy;
+pub use thumbprint::{Pin, Thumbprints};
 pub use transport::{Proxy, ProxyKind};

@@ -1,7 +1,7 @@
 //! HTTP/1.1 over one reused keep-alive connection: TCP, optionally through an http
 //! (CONNECT or absolute-form), socks4, socks4a or socks5 proxy, optionally TLS (rustls,
-//! verified against the bundled and system roots plus an optional CA file, unless
-//! `no_verify`), with connect and request timeouts and a response size limit.
+//! trusting what [`crate::trust`] decides), with connect and request timeouts and a
+//! response size limit.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,6 +14,12 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::error::Error;
+use crate::thumbprint::Thumbprints;
+use crate::trust::Trust;
+
+/// What the error for a refused certificate says when the caller gives no advice of its own.
+const DEFAULT_ADVICE: &str =
+    "to trust it, give its CA (ca_file) or pin its SHA-256 thumbprint (pins); no_verify skips verification";
 
 /// The kind of proxy, as in libvirt's `proxy=` URI parameter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -128,6 +134,8 @@ pub(crate) struct Transport {
     pub endpoint: Endpoint,
     proxy: Option<Proxy>,
     tls: Option<tokio_rustls::TlsConnector>,
+    /// How to trust a refused certificate, told in the error.
+    trust_advice: String,
     connect_timeout: Duration,
     request_timeout: Duration,
     max_response_bytes: u64,
@@ -155,126 +163,29 @@ fn tcp_error(addr: &str, e: std::io::Error) -> Error {
     }
 }
 
-#[derive(Debug)]
-struct NoVerify(Arc<rustls::crypto::CryptoProvider>);
-
-impl rustls::client::danger::ServerCertVerifier for NoVerify {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &rustls_pki_types::CertificateDer<'_>,
-        _intermediates: &[rustls_pki_types::CertificateDer<'_>],
-        _server_name: &rustls_pki_types::ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: rustls_pki_types::UnixTime,
-    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
-        Ok(rustls::client::danger::ServerCertVerified::assertion())
-    }
-
-    // Without verification the certificate is not trusted, so proving possession of its
-    // key proves nothing; accepting any signature also admits the small (1024-bit) RSA keys
-    // of test servers that webpki refuses.
-    fn verify_tls12_signature(
-        &self,
-        _message: &[u8],
-        _cert: &rustls_pki_types::CertificateDer<'_>,
-        _dss: &rustls::DigitallySignedStruct,
-    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        Ok(rustls::client::danger::HandshakeSignatureValid::assertion())
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        _message: &[u8],
-        _cert: &rustls_pki_types::CertificateDer<'_>,
-        _dss: &rustls::DigitallySignedStruct,
-    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        Ok(rustls::client::danger::HandshakeSignatureValid::assertion())
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
-}
-
-/// System CA bundles tried (besides the bundled Mozilla roots) when verifying.
-const SYSTEM_CA_BUNDLES: &[&str] = &[
-    "/etc/ssl/certs/ca-certificates.crt",
-    "/etc/pki/tls/certs/ca-bundle.crt",
-    "/etc/ssl/cert.pem",
-];
-
-fn tls_config(
-    no_verify: bool,
-    ca_file: Option<&std::path::Path>,
-) -> Result<rustls::ClientConfig, Error> {
-    use rustls_pki_types::pem::PemObject;
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| Error::Config(format!("TLS setup: {e}")))?;
-    let mut cfg = if no_verify {
-        builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(NoVerify(provider)))
-            .with_no_client_auth()
-    } else {
-        let mut roots = rustls::RootCertStore::empty();
-        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-        for bundle in SYSTEM_CA_BUNDLES {
-            if let Ok(iter) = rustls_pki_types::CertificateDer::pem_file_iter(bundle) {
-                for cert in iter.flatten() {
-                    let _ = roots.add(cert);
-                }
-                break;
-            }
-        }
-        if let Some(path) = ca_file {
-            let iter = rustls_pki_types::CertificateDer::pem_file_iter(path).map_err(|e| {
-                Error::Config(format!("cannot read CA file {}: {e}", path.display()))
-            })?;
-            let mut n = 0;
-            for cert in iter {
-                let cert = cert
-                    .map_err(|e| Error::Config(format!("bad CA file {}: {e}", path.display())))?;
-                roots.add(cert).map_err(|e| {
-                    Error::Config(format!("bad certificate in {}: {e}", path.display()))
-                })?;
-                n += 1;
-            }
-            if n == 0 {
-                return Err(Error::Config(format!(
-                    "CA file {} holds no PEM certificate",
-                    path.display()
-                )));
-            }
-        }
-        builder.with_root_certificates(roots).with_no_client_auth()
-    };
-    cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(cfg)
-}
-
 impl Transport {
+    /// A transport to `endpoint`; for https, `trust` decides which certificates are
+    /// accepted and `trust_advice` ends the error for a refused one.
     pub fn new(
         endpoint: Endpoint,
         proxy: Option<Proxy>,
-        no_verify: bool,
-        ca_file: Option<&std::path::Path>,
-        connect_timeout: Duration,
-        request_timeout: Duration,
+        trust: &Trust<'_>,
+        trust_advice: Option<&str>,
+        timeouts: (Duration, Duration),
         max_response_bytes: u64,
     ) -> Result<Transport, Error> {
         let tls = if endpoint.https {
-            Some(tokio_rustls::TlsConnector::from(Arc::new(tls_config(
-                no_verify, ca_file,
-            )?)))
+            let cfg = crate::trust::tls_config(trust).map_err(Error::Config)?;
+            Some(tokio_rustls::TlsConnector::from(Arc::new(cfg)))
         } else {
             None
         };
+        let (connect_timeout, request_timeout) = timeouts;
         Ok(Transport {
             endpoint,
             proxy,
             tls,
+            trust_advice: trust_advice.unwrap_or(DEFAULT_ADVICE).to_string(),
             connect_timeout,
             request_timeout,
             max_response_bytes,
@@ -286,7 +197,8 @@ impl Transport {
         addr_of(&self.endpoint.host, self.endpoint.port)
     }
 
-    async fn open_stream(&self) -> Result<Box<dyn Io>, Error> {
+    /// The byte stream to the server: TCP, through the proxy if there is one.
+    async fn open_tcp(&self) -> Result<Box<dyn Io>, Error> {
         let host = self.endpoint.host.as_str();
         let port = self.endpoint.port;
         let target = self.target();
@@ -346,22 +258,84 @@ impl Transport {
                 }
             }
         };
+        Ok(stream)
+    }
+
+    fn server_name(&self) -> Result<rustls_pki_types::ServerName<'static>, Error> {
+        let host = &self.endpoint.host;
+        rustls_pki_types::ServerName::try_from(host.clone()).map_err(|e| Error::Tls {
+            host: host.clone(),
+            reason: e.to_string(),
+            thumbprints: None,
+        })
+    }
+
+    /// The stream requests go over: [`Transport::open_tcp`], then TLS for https.
+    async fn open_stream(&self) -> Result<Box<dyn Io>, Error> {
+        let stream = self.open_tcp().await?;
         match &self.tls {
             None => Ok(stream),
             Some(tls) => {
-                let name =
-                    rustls_pki_types::ServerName::try_from(host.to_string()).map_err(|e| {
-                        Error::Tls {
-                            host: host.to_string(),
-                            reason: e.to_string(),
-                        }
-                    })?;
-                let s = tls.connect(name, stream).await.map_err(|e| Error::Tls {
-                    host: host.to_string(),
-                    reason: e.to_string(),
-                })?;
+                let s = tls
+                    .connect(self.server_name()?, stream)
+                    .await
+                    .map_err(|e| self.handshake_error(&e))?;
                 Ok(Box::new(s))
             }
+        }
+    }
+
+    /// The error for a failed TLS handshake: for a refused certificate, what was wrong, its
+    /// thumbprints and how to trust it.
+    fn handshake_error(&self, e: &std::io::Error) -> Error {
+        let host = self.endpoint.host.clone();
+        match crate::trust::refusal(e) {
+            Some((why, thumbprints)) => Error::Tls {
+                host,
+                reason: format!("{why}; {thumbprints}; {}", self.trust_advice),
+                thumbprints: Some(Box::new(thumbprints)),
+            },
+            None => Error::Tls {
+                host,
+                reason: e.to_string(),
+                thumbprints: None,
+            },
+        }
+    }
+
+    /// Opens a connection and completes a TLS handshake that accepts any certificate,
+    /// returning the certificate's thumbprints (nothing is sent over it).
+    pub(crate) async fn peer_thumbprints(&self) -> Result<Thumbprints, Error> {
+        let seen = Arc::new(std::sync::Mutex::new(None));
+        let cfg = crate::trust::capturing_config(seen.clone()).map_err(Error::Config)?;
+        let connector = tokio_rustls::TlsConnector::from(Arc::new(cfg));
+        let fut = async {
+            let stream = self.open_tcp().await?;
+            let name = self.server_name()?;
+            let handshake = connector.connect(name, stream).await;
+            let seen = *seen
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            match (seen, handshake) {
+                (Some(t), _) => Ok(t),
+                (None, Err(e)) => Err(Error::Tls {
+                    host: self.endpoint.host.clone(),
+                    reason: e.to_string(),
+                    thumbprints: None,
+                }),
+                (None, Ok(_)) => Err(Error::Tls {
+                    host: self.endpoint.host.clone(),
+                    reason: "the server sent no certificate".into(),
+                    thumbprints: None,
+                }),
+            }
+        };
+        match tokio::time::timeout(self.connect_timeout, fut).await {
+            Ok(r) => r,
+            Err(_) => Err(Error::Timeout {
+                what: "connecting",
+                after: self.connect_timeout,
+            }),
         }
     }
 
