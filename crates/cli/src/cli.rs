@@ -5,6 +5,8 @@
 
 use clap::{Args, Parser, Subcommand};
 
+pub use crate::options::{AffectArgs, DomainArg, XpathArgs};
+
 /// esxvirt — manage VMware ESX/ESXi hosts and vCenter the way virsh does.
 #[derive(Parser, Debug)]
 #[command(
@@ -34,28 +36,6 @@ pub struct Cli {
     pub no_session_cache: bool,
     #[command(subcommand)]
     pub command: Option<Cmd>,
-}
-
-/// The `--domain` option every domain command has.
-#[derive(Args, Debug, Clone)]
-pub struct DomainArg {
-    /// domain name, id or uuid
-    #[arg(long, required = true)]
-    pub domain: String,
-}
-
-/// `--config`, `--live`, `--current`.
-#[derive(Args, Debug, Clone, Default)]
-pub struct AffectArgs {
-    /// affect next boot
-    #[arg(long)]
-    pub config: bool,
-    /// affect running domain
-    #[arg(long)]
-    pub live: bool,
-    /// affect current domain
-    #[arg(long)]
-    pub current: bool,
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -173,12 +153,8 @@ pub struct DumpxmlArgs {
     /// provide XML suitable for migrations
     #[arg(long)]
     pub migratable: bool,
-    /// xpath expression to filter the XML document
-    #[arg(long)]
-    pub xpath: Option<String>,
-    /// wrap xpath results in an common root element
-    #[arg(long)]
-    pub wrap: bool,
+    #[command(flatten)]
+    pub filter: XpathArgs,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -634,12 +610,8 @@ pub struct SnapshotDumpxmlArgs {
     /// include security sensitive information in XML dump
     #[arg(long)]
     pub security_info: bool,
-    /// xpath expression to filter the XML document
-    #[arg(long)]
-    pub xpath: Option<String>,
-    /// wrap xpath results in an common root element
-    #[arg(long)]
-    pub wrap: bool,
+    #[command(flatten)]
+    pub filter: XpathArgs,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -747,12 +719,8 @@ pub struct NetDumpxmlArgs {
     /// show inactive defined XML
     #[arg(long)]
     pub inactive: bool,
-    /// xpath expression to filter the XML document
-    #[arg(long)]
-    pub xpath: Option<String>,
-    /// wrap xpath results in an common root element
-    #[arg(long)]
-    pub wrap: bool,
+    #[command(flatten)]
+    pub filter: XpathArgs,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -788,12 +756,8 @@ pub struct IfaceDumpxmlArgs {
     /// show inactive defined XML
     #[arg(long)]
     pub inactive: bool,
-    /// xpath expression to filter the XML document
-    #[arg(long)]
-    pub xpath: Option<String>,
-    /// wrap xpath results in an common root element
-    #[arg(long)]
-    pub wrap: bool,
+    #[command(flatten)]
+    pub filter: XpathArgs,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -853,12 +817,8 @@ pub struct PoolDumpxmlArgs {
     /// show inactive defined XML
     #[arg(long)]
     pub inactive: bool,
-    /// xpath expression to filter the XML document
-    #[arg(long)]
-    pub xpath: Option<String>,
-    /// wrap xpath results in an common root element
-    #[arg(long)]
-    pub wrap: bool,
+    #[command(flatten)]
+    pub filter: XpathArgs,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -897,12 +857,8 @@ pub struct VolInfoArgs {
 pub struct VolDumpxmlArgs {
     #[command(flatten)]
     pub vol: VolArg,
-    /// xpath expression to filter the XML document
-    #[arg(long)]
-    pub xpath: Option<String>,
-    /// wrap xpath results in an common root element
-    #[arg(long)]
-    pub wrap: bool,
+    #[command(flatten)]
+    pub filter: XpathArgs,
 }
 
 #[derive(Args, Debug, Clone)]

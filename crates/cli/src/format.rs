@@ -2,6 +2,7 @@
 //! The command runner appends virsh's end-of-command blank line (unless `--quiet`), so these
 //! return only what the command itself prints.
 
+use crate::present::{label, pretty, strcasecmp, yes_no, ParamValue};
 use crate::table::format_table;
 use serde::Serialize;
 
@@ -82,13 +83,6 @@ impl VirshState for DomainState {
             .copied()
             .unwrap_or("unknown")
     }
-}
-
-/// ASCII case-insensitive byte order, as strcasecmp sorts virsh's lists.
-pub fn strcasecmp(a: &str, b: &str) -> std::cmp::Ordering {
-    let la = a.bytes().map(|c| c.to_ascii_lowercase());
-    let lb = b.bytes().map(|c| c.to_ascii_lowercase());
-    la.cmp(lb)
 }
 
 /// One domain as `list` shows it.
@@ -196,18 +190,6 @@ pub fn list(rows: &[DomainRow], view: &ListView) -> String {
             .map(|r| vec![id_text(r), r.name.clone(), state(r)])
             .collect();
         format_table(&["Id", "Name", "State"], &body, !view.quiet)
-    }
-}
-
-fn label(out: &mut String, width: usize, key: &str, value: &str) {
-    out.push_str(&format!("{key:<width$} {value}\n"));
-}
-
-fn yes_no(b: bool) -> &'static str {
-    if b {
-        "yes"
-    } else {
-        "no"
     }
 }
 
@@ -358,34 +340,6 @@ pub fn version(hv_type: &str, hv_version: u64) -> String {
 /// `freecell` without options: free memory in bytes.
 pub fn freecell_total(free_bytes: u64) -> String {
     format!("Total: {} KiB\n", free_bytes / 1024)
-}
-
-/// A typed parameter as virsh prints it (`schedinfo`, `memtune`).
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum ParamValue {
-    Int(i32),
-    UInt(u32),
-    LLong(i64),
-    ULLong(u64),
-    Double(f64),
-    Bool(bool),
-    Str(String),
-}
-
-impl ParamValue {
-    /// virsh's text for the value.
-    pub fn to_virsh(&self) -> String {
-        match self {
-            ParamValue::Int(v) => v.to_string(),
-            ParamValue::UInt(v) => v.to_string(),
-            ParamValue::LLong(v) => v.to_string(),
-            ParamValue::ULLong(v) => v.to_string(),
-            ParamValue::Double(v) => format!("{v:.6}"),
-            ParamValue::Bool(v) => yes_no(*v).to_string(),
-            ParamValue::Str(v) => v.clone(),
-        }
-    }
 }
 
 /// `schedinfo`: the scheduler type line, then `field : value` lines.
@@ -669,28 +623,6 @@ pub fn iface_list(rows: &[IfaceRow], quiet: bool) -> String {
         })
         .collect();
     format_table(&["Name", "State", "MAC Address"], &body, !quiet)
-}
-
-/// A byte count as virsh's `vshPrettyCapacity` scales it: value and unit.
-pub fn pretty_capacity(val: u64) -> (f64, &'static str) {
-    const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
-    if val < 1024 {
-        return (val as f64, "B");
-    }
-    let mut limit: f64 = 1024.0;
-    for (i, unit) in UNITS.iter().enumerate() {
-        let next = limit * 1024.0;
-        if (val as f64) < next || i == UNITS.len() - 1 {
-            return (val as f64 / limit, unit);
-        }
-        limit = next;
-    }
-    (val as f64, "B")
-}
-
-fn pretty(val: u64) -> String {
-    let (v, u) = pretty_capacity(val);
-    format!("{v:.2} {u}")
 }
 
 /// libvirt's storage pool states.
@@ -1284,14 +1216,5 @@ mod tests {
             ]
             .concat()
         );
-    }
-
-    #[test]
-    fn capacity_units() {
-        assert_eq!(pretty(0), "0.00 B");
-        assert_eq!(pretty(1023), "1023.00 B");
-        assert_eq!(pretty(1024), "1.00 KiB");
-        assert_eq!(pretty(5 * 1024 * 1024 * 1024 * 1024), "5.00 TiB");
-        assert_eq!(pretty(u64::MAX), "16.00 EiB");
     }
 }

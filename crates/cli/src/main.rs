@@ -2,7 +2,7 @@
 //! interactive shell when no command is given.
 
 use clap::Parser;
-use esxvirt_cli::{args, cli::Cli, run, shell, simstart};
+use esxvirt_cli::{args, cli::Cli, output, session, shell, simstart};
 
 fn main() {
     std::process::exit(real_main());
@@ -20,7 +20,7 @@ fn real_main() -> i32 {
                 shell::emit(&e.to_string());
                 return 0;
             }
-            shell::emit_error(&run::clap_error_line("esxvirt", &e));
+            shell::emit_error(&output::clap_error_line("esxvirt", &e));
             return 1;
         }
     };
@@ -28,7 +28,7 @@ fn real_main() -> i32 {
         Some(level) => init_logging(level),
         None => esxvirt_cli::warnings::init(),
     }
-    let settings = run::Settings {
+    let settings = session::Settings {
         uri: globals.connect,
         readonly: globals.readonly,
         quiet: globals.quiet,
@@ -36,7 +36,7 @@ fn real_main() -> i32 {
         debug: globals.debug,
         no_session_cache: globals.no_session_cache,
     };
-    let mut session = run::Session::new(settings, Some(simstart::starter()));
+    let mut session = session::Session::new(settings, Some(simstart::starter()));
     let status = match cmd_at {
         None => {
             let stdin = std::io::stdin();

@@ -1,256 +1,81 @@
-//! Running commands: the session (URI, options, the open connection, reused by every command
-//! of a shell), virsh's lookups and messages, and each command's implementation. Output is
+//! Running commands: parsing a command line, and each command's implementation on the
+//! session's connection. Output is
 //! collected in an [`Out`] so the same code serves the one-shot binary, the shell and tests.
-
-use std::io::Read;
-use std::sync::Arc;
 
 use clap::{CommandFactory, FromArgMatches};
 use esxvirt_driver::{
-    flags, Connection, Domain, DomainSnapshot, ErrorCode, Network, OpenOptions, SimStarter,
-    StoragePool, StorageVol, TypedParam, TypedValue,
+    flags, Connection, Domain, ErrorCode, Network, StoragePool, StorageVol, TypedParam, TypedValue,
 };
 
 use crate::cli::{self, Cli, Cmd};
-use crate::format::{self, DomainState as FState, ParamValue, VirshState};
+use crate::format::{self, DomainState as FState, VirshState};
+use crate::lookup::By;
+use crate::options::{
+    flag_bits, list_flags, parse_scaled, read_input, read_input_bytes, scaled_kib,
+};
+use crate::output::{clap_error_line, json_out, CmdError, CmdResult, Out};
+use crate::present::{params, print_xml, report_autostart, strcasecmp, ParamValue};
+use crate::session::{Ctx, Session};
 
-/// The URI used when neither `-c` nor `ESXVIRT_DEFAULT_URI` gives one.
-pub const DEFAULT_URI: &str = "sim:///default";
-
-/// What a command printed: `text` goes to stdout; informational lines (virsh's
-/// `vshPrintExtra`) are dropped under `--quiet`.
-#[derive(Debug, Default)]
-pub struct Out {
-    pub text: String,
-    quiet: bool,
-}
-
-impl Out {
-    /// An empty output honouring `quiet`.
-    pub fn new(quiet: bool) -> Out {
-        Out {
-            text: String::new(),
-            quiet,
-        }
-    }
-    /// Always printed.
-    pub fn print(&mut self, s: &str) {
-        self.text.push_str(s);
-    }
-    /// Informational: not printed under `--quiet`.
-    pub fn extra(&mut self, s: &str) {
-        if !self.quiet {
-            self.text.push_str(s);
-        }
-    }
-}
-
-/// A failed command: the lines virsh prints, each after `error: `.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CmdError(pub Vec<String>);
-
-impl CmdError {
-    /// One line.
-    pub fn msg(s: impl Into<String>) -> CmdError {
-        CmdError(vec![s.into()])
-    }
-    /// virsh's "what failed" line followed by the driver's error.
-    pub fn with(first: impl Into<String>, e: esxvirt_driver::Error) -> CmdError {
-        CmdError(vec![first.into(), e.to_string()])
-    }
-    /// virsh's rejection of an option's number (`text` as given, `option` without `--`).
-    pub fn malformed(text: &str, option: &str) -> CmdError {
-        CmdError::msg(format!(
-            "Numeric value '{text}' for <{option}> option is malformed or out of range"
-        ))
-    }
-    /// Failure that printed nothing more (virsh returns false with no error set).
-    pub fn silent() -> CmdError {
-        CmdError(vec![])
-    }
-}
-
-impl From<esxvirt_driver::Error> for CmdError {
-    fn from(e: esxvirt_driver::Error) -> CmdError {
-        CmdError(vec![e.to_string()])
-    }
-}
-
-type CmdResult = Result<(), CmdError>;
-
-/// Settings shared by every command of a run.
-#[derive(Clone, Default)]
-pub struct Settings {
-    /// The URI asked for (`-c`), if any.
-    pub uri: Option<String>,
-    pub readonly: bool,
-    pub quiet: bool,
-    pub json: bool,
-    pub debug: Option<u8>,
-    pub no_session_cache: bool,
-}
-
-/// A session: settings plus the connection, opened on first use and kept.
-pub struct Session {
-    pub settings: Settings,
-    conn: Option<Connection>,
-    sim: Option<Arc<dyn SimStarter>>,
-    /// Set by `quit`/`exit` in the shell.
-    pub quit: bool,
-    /// The last command failed to connect (virsh then ends without its blank line).
-    connect_failed: bool,
-}
-
-/// The effective URI: `-c`, else `ESXVIRT_DEFAULT_URI`, else the embedded simulator.
-pub fn effective_uri(requested: Option<&str>) -> String {
-    if let Some(u) = requested {
-        return u.to_string();
-    }
-    match std::env::var("ESXVIRT_DEFAULT_URI") {
-        Ok(u) if !u.is_empty() => u,
-        _ => DEFAULT_URI.to_string(),
-    }
-}
-
-impl Session {
-    /// A session that starts `sim:///` URIs with `sim`.
-    pub fn new(settings: Settings, sim: Option<Arc<dyn SimStarter>>) -> Session {
-        Session {
-            settings,
-            conn: None,
-            sim,
-            quit: false,
-            connect_failed: false,
-        }
-    }
-
-    /// The URI this session uses.
-    pub fn uri(&self) -> String {
-        effective_uri(self.settings.uri.as_deref())
-    }
-
-    /// How this session opens connections: prompting on the terminal, with the session
-    /// cache unless turned off.
-    fn open_options(&self) -> OpenOptions {
-        OpenOptions {
-            auth: Some(Arc::new(crate::prompt::TerminalAuth)),
-            session_cache: !self.settings.no_session_cache,
-            sim: self.sim.clone(),
-            read_only: self.settings.readonly,
-            ..OpenOptions::default()
-        }
-    }
-
-    fn open(&mut self) -> Result<&Connection, CmdError> {
-        if self.conn.is_none() {
-            let options = self.open_options();
-            let uri = self.uri();
-            match Connection::open(&uri, &options) {
-                Ok(c) => self.conn = Some(c),
-                Err(e) => {
-                    self.connect_failed = true;
-                    return Err(CmdError::with("failed to connect to the hypervisor", e));
-                }
-            }
-        }
-        self.conn
-            .as_ref()
-            .ok_or_else(|| CmdError::msg("no valid connection"))
-    }
-
-    /// Ends the connection (a later command reopens it); a cached session stays logged in
-    /// so that the next esxvirt run skips the login.
-    pub fn disconnect(&mut self) {
-        if let Some(c) = self.conn.take() {
-            let _ = c.finish();
-        }
-    }
-
-    /// Parses and runs one command given as words (`["dominfo", "vm1"]`).
-    pub fn run_words(&mut self, words: &[String]) -> (Out, CmdResult) {
-        let mut out = Out::new(self.settings.quiet);
-        let Some(name) = words.first() else {
+/// Parses and runs one command given as words (`["dominfo", "vm1"]`).
+pub fn run_words(session: &mut Session, words: &[String]) -> (Out, CmdResult) {
+    let mut out = Out::new(session.settings.quiet);
+    let Some(name) = words.first() else {
+        return (out, Ok(()));
+    };
+    let cmd = match parse_command(name, &words[1..]) {
+        Ok(Parsed::Cmd(c)) => c,
+        Ok(Parsed::Help(text)) => {
+            out.print(&text);
             return (out, Ok(()));
-        };
-        let cmd = match parse_command(name, &words[1..]) {
-            Ok(Parsed::Cmd(c)) => c,
-            Ok(Parsed::Help(text)) => {
-                out.print(&text);
-                return (out, Ok(()));
-            }
-            Err(e) => return (out, Err(e)),
-        };
-        self.connect_failed = false;
-        let r = self.execute(&cmd, &mut out);
-        // virsh prints a blank line after each command that ran (not under --quiet).
-        if !self.connect_failed && !matches!(cmd, Cmd::Quit | Cmd::Exit | Cmd::Completion(_)) {
-            out.extra("\n");
         }
-        (out, r)
+        Err(e) => return (out, Err(e)),
+    };
+    session.start_command();
+    let r = execute(session, &cmd, &mut out);
+    // virsh prints a blank line after each command that ran (not under --quiet).
+    if !session.connect_failed() && !matches!(cmd, Cmd::Quit | Cmd::Exit | Cmd::Completion(_)) {
+        out.extra("\n");
     }
+    (out, r)
+}
 
-    /// Runs a parsed command.
-    pub fn execute(&mut self, cmd: &Cmd, out: &mut Out) -> CmdResult {
-        // Commands that need no connection.
-        match cmd {
-            Cmd::Quit | Cmd::Exit => {
-                self.quit = true;
-                return Ok(());
-            }
-            Cmd::Completion(a) => {
-                let mut buf = Vec::new();
-                clap_complete::generate(a.shell, &mut Cli::command(), "esxvirt", &mut buf);
-                out.print(&String::from_utf8_lossy(&buf));
-                return Ok(());
-            }
-            Cmd::Help(a) => return help(a.command.as_deref(), out),
-            Cmd::Connect(a) => {
-                self.disconnect();
-                if let Some(n) = &a.name {
-                    self.settings.uri = Some(n.clone());
-                }
-                self.settings.readonly = a.readonly;
-                self.open()?;
-                return Ok(());
-            }
-            Cmd::DomxmlFromNative(a) if !self.uses_host() => {
-                let config = read_input_bytes(&a.config)?;
-                let xml = crate::native::from_native(&a.format, &config)
-                    .map_err(|e| CmdError::msg(e.0))?;
-                out.print(&xml);
-                return Ok(());
-            }
-            Cmd::DomxmlToNative(a) if !self.uses_host() && a.domain.is_none() => {
-                let Some(file) = &a.xml else {
-                    return Err(CmdError::msg("need either domain or domain XML"));
-                };
-                let xml = read_input(file)?;
-                let vmx =
-                    crate::native::to_native(&a.format, &xml).map_err(|e| CmdError::msg(e.0))?;
-                out.print(&vmx);
-                return Ok(());
-            }
-            _ => {}
+/// Runs a parsed command.
+pub fn execute(session: &mut Session, cmd: &Cmd, out: &mut Out) -> CmdResult {
+    // Commands that need no connection.
+    match cmd {
+        Cmd::Quit | Cmd::Exit => {
+            session.quit = true;
+            return Ok(());
         }
-        let json = self.settings.json;
-        let quiet = self.settings.quiet;
-        let options = self.open_options();
-        let conn = self.open()?;
-        let ctx = Ctx {
-            conn,
-            json,
-            quiet,
-            options,
-        };
-        ctx.dispatch(cmd, out)
+        Cmd::Completion(a) => {
+            let mut buf = Vec::new();
+            clap_complete::generate(a.shell, &mut Cli::command(), "esxvirt", &mut buf);
+            out.print(&String::from_utf8_lossy(&buf));
+            return Ok(());
+        }
+        Cmd::Help(a) => return help(a.command.as_deref(), out),
+        Cmd::Connect(a) => return session.reconnect(a.name.as_deref(), a.readonly),
+        Cmd::DomxmlFromNative(a) if !session.uses_host() => {
+            let config = read_input_bytes(&a.config)?;
+            let xml =
+                crate::native::from_native(&a.format, &config).map_err(|e| CmdError::msg(e.0))?;
+            out.print(&xml);
+            return Ok(());
+        }
+        Cmd::DomxmlToNative(a) if !session.uses_host() && a.domain.is_none() => {
+            let Some(file) = &a.xml else {
+                return Err(CmdError::msg("need either domain or domain XML"));
+            };
+            let xml = read_input(file)?;
+            let vmx = crate::native::to_native(&a.format, &xml).map_err(|e| CmdError::msg(e.0))?;
+            out.print(&vmx);
+            return Ok(());
+        }
+        _ => {}
     }
-
-    /// Whether the conversions go through a host: only for an explicit non-simulator URI
-    /// (the simulator's datastores are no better a guide than the offline defaults, and
-    /// converting should not need a server).
-    fn uses_host(&self) -> bool {
-        !self.uri().starts_with("sim:")
-    }
+    let ctx = session.ctx(session.settings.json)?;
+    ctx.dispatch(cmd, out)
 }
 
 /// A parsed command line.
@@ -291,48 +116,6 @@ pub fn parse_command(name: &str, rest: &[String]) -> Result<Parsed, CmdError> {
     }
 }
 
-/// One line for a clap error, in virsh's words where virsh has them.
-pub fn clap_error_line(cmd: &str, e: &clap::Error) -> String {
-    use clap::error::{ContextKind, ContextValue, ErrorKind};
-    let ctx = |k: ContextKind| -> Option<String> {
-        match e.get(k)? {
-            ContextValue::String(s) => Some(s.clone()),
-            ContextValue::Strings(v) => v.first().cloned(),
-            _ => None,
-        }
-    };
-    match e.kind() {
-        ErrorKind::MissingRequiredArgument => {
-            let arg = ctx(ContextKind::InvalidArg).unwrap_or_default();
-            let opt = arg
-                .trim_start_matches("--")
-                .split([' ', '=', '<'])
-                .next()
-                .unwrap_or("")
-                .to_string();
-            format!("command '{cmd}' requires <{opt}> option")
-        }
-        ErrorKind::UnknownArgument => {
-            let arg = ctx(ContextKind::InvalidArg).unwrap_or_default();
-            if arg.starts_with('-') {
-                format!("command '{cmd}' doesn't support option {arg}")
-            } else {
-                format!("unexpected data '{arg}'")
-            }
-        }
-        _ => {
-            let text = e.to_string();
-            let first = text
-                .lines()
-                .next()
-                .unwrap_or("invalid arguments")
-                .trim_start_matches("error: ")
-                .to_string();
-            first
-        }
-    }
-}
-
 fn help(command: Option<&str>, out: &mut Out) -> CmdResult {
     let mut root = Cli::command();
     match command {
@@ -355,255 +138,11 @@ fn help(command: Option<&str>, out: &mut Out) -> CmdResult {
     Ok(())
 }
 
-/// Reads a file argument (`-` is stdin), with virsh's error text.
-pub fn read_input(path: &str) -> Result<String, CmdError> {
-    let bytes = read_input_bytes(path)?;
-    String::from_utf8(bytes).map_err(|_| CmdError::msg(format!("File '{path}' is not valid UTF-8")))
-}
-
-/// Reads a file argument as bytes (`-` is stdin), at most 10 MiB as virsh allows.
-pub fn read_input_bytes(path: &str) -> Result<Vec<u8>, CmdError> {
-    let bytes = if path == "-" {
-        let mut b = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut b)
-            .map_err(|e| CmdError::msg(format!("Failed to read standard input: {e}")))?;
-        b
-    } else {
-        std::fs::read(path).map_err(|e| {
-            CmdError::msg(format!(
-                "Failed to open file '{path}': {}",
-                crate::prompt::io_error_text(&e)
-            ))
-        })?
-    };
-    if bytes.len() > 10 * 1024 * 1024 {
-        return Err(CmdError::msg(format!("File '{path}' is too large")));
-    }
-    Ok(bytes)
-}
-
-/// Parses virsh's scaled integers (`1024`, `1G`, `512MiB`, `2GB`); `default_scale` applies
-/// without a suffix (1024 for KiB options).
-pub fn parse_scaled(text: &str, default_scale: u64) -> Option<u64> {
-    let t = text.trim();
-    let digits_end = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    if digits_end == 0 {
-        return None;
-    }
-    let n: u64 = t[..digits_end].parse().ok()?;
-    let suffix = &t[digits_end..];
-    let scale: u64 = match suffix {
-        "" => default_scale,
-        "b" | "B" | "bytes" => 1,
-        _ => {
-            let mut chars = suffix.chars();
-            let unit = chars.next()?.to_ascii_uppercase();
-            let rest: String = chars.collect();
-            let base: u64 = match rest.as_str() {
-                "" | "iB" | "ib" => 1024,
-                "B" | "b" => 1000,
-                _ => return None,
-            };
-            let power = match unit {
-                'K' => 1,
-                'M' => 2,
-                'G' => 3,
-                'T' => 4,
-                'P' => 5,
-                'E' => 6,
-                _ => return None,
-            };
-            base.checked_pow(power)?
-        }
-    };
-    n.checked_mul(scale)
-}
-
-fn param_value(v: &TypedValue) -> ParamValue {
-    match v {
-        TypedValue::Int(i) => ParamValue::Int(*i),
-        TypedValue::UInt(i) => ParamValue::UInt(*i),
-        TypedValue::LLong(i) => ParamValue::LLong(*i),
-        TypedValue::ULLong(i) => ParamValue::ULLong(*i),
-        TypedValue::Double(d) => ParamValue::Double(*d),
-        TypedValue::Boolean(b) => ParamValue::Bool(*b),
-        TypedValue::String(s) => ParamValue::Str(s.clone()),
-    }
-}
-
-fn params(p: &[TypedParam]) -> Vec<(String, ParamValue)> {
-    p.iter()
-        .map(|t| (t.field.clone(), param_value(&t.value)))
-        .collect()
-}
-
-fn json_out<T: serde::Serialize>(out: &mut Out, value: &T) -> CmdResult {
-    let s = serde_json::to_string_pretty(value).map_err(|e| CmdError::msg(e.to_string()))?;
-    out.print(&s);
-    out.print("\n");
-    Ok(())
-}
-
-/// Lookup restrictions of virsh's domain commands.
-#[derive(Clone, Copy)]
-struct By {
-    id: bool,
-    uuid: bool,
-    name: bool,
-}
-
-const BY_ALL: By = By {
-    id: true,
-    uuid: true,
-    name: true,
-};
-
 /// libvirt's VIR_TYPED_PARAM_STRING_OKAY: the public API adds it to the flags of the
 /// typed-parameter queries (memtune, schedinfo with flags) before calling the driver.
 const TYPED_PARAM_STRING_OKAY: u32 = 1 << 2;
 
-/// A command's view of the session.
-struct Ctx<'c> {
-    conn: &'c Connection,
-    json: bool,
-    quiet: bool,
-    /// How the session opens connections (migrate opens its destination the same way).
-    options: OpenOptions,
-}
-
 impl<'c> Ctx<'c> {
-    fn domain_by(&self, name: &str, by: By) -> Result<Domain<'c>, CmdError> {
-        let mut found = None;
-        if by.id {
-            if let Ok(id) = name.parse::<i32>() {
-                if id >= 0 {
-                    found = self.conn.domain_lookup_by_id(id).ok();
-                }
-            }
-        }
-        if found.is_none() && by.uuid && name.len() == 36 {
-            found = self.conn.domain_lookup_by_uuid_string(name).ok();
-        }
-        if found.is_none() && by.name {
-            found = self.conn.domain_lookup_by_name(name).ok();
-        }
-        found.ok_or_else(|| CmdError::msg(format!("failed to get domain '{name}'")))
-    }
-
-    fn domain(&self, name: &str) -> Result<Domain<'c>, CmdError> {
-        self.domain_by(name, BY_ALL)
-    }
-
-    fn network(&self, name: &str) -> Result<Network<'c>, CmdError> {
-        self.network_by(name, true, true)
-    }
-
-    /// virsh's network lookup: by UUID (when it looks like one), then by name; on failure
-    /// virsh's line and the driver's error of the last attempt.
-    fn network_by(&self, name: &str, uuid: bool, by_name: bool) -> Result<Network<'c>, CmdError> {
-        lookup_uuid_then_name(
-            name,
-            "network",
-            (uuid, |n| self.conn.network_lookup_by_uuid_string(n)),
-            (by_name, |n| self.conn.network_lookup_by_name(n)),
-        )
-    }
-
-    fn pool(&self, name: &str) -> Result<StoragePool<'c>, CmdError> {
-        self.pool_by(name, true, true)
-    }
-
-    /// virsh's pool lookup: the same UUID-then-name order as networks.
-    fn pool_by(&self, name: &str, uuid: bool, by_name: bool) -> Result<StoragePool<'c>, CmdError> {
-        lookup_uuid_then_name(
-            name,
-            "pool",
-            (uuid, |n| self.conn.storage_pool_lookup_by_uuid_string(n)),
-            (by_name, |n| self.conn.storage_pool_lookup_by_name(n)),
-        )
-    }
-
-    /// virsh's volume lookup: by name in `--pool` (which must be active), then by key, then
-    /// by path. `pool_option` names the command's pool option (for virsh's hint), if it has one.
-    fn vol(&self, vol: &str, pool: Option<&str>) -> Result<StorageVol<'c>, CmdError> {
-        self.vol_in(vol, pool, Some("pool"))
-    }
-
-    fn vol_in(
-        &self,
-        vol: &str,
-        pool: Option<&str>,
-        pool_option: Option<&str>,
-    ) -> Result<StorageVol<'c>, CmdError> {
-        let pool = match pool {
-            Some(p) => {
-                let handle = self.pool(p)?;
-                if !handle.is_active().unwrap_or(false) {
-                    return Err(CmdError::msg(format!("pool '{p}' is not active")));
-                }
-                Some(handle)
-            }
-            None => None,
-        };
-        let mut last = None;
-        let mut found = None;
-        if let Some(p) = &pool {
-            match p.storage_vol_lookup_by_name(vol) {
-                Ok(v) => found = Some(v),
-                Err(e) => last = Some(e),
-            }
-        }
-        if found.is_none() {
-            match self.conn.storage_vol_lookup_by_key(vol) {
-                Ok(v) => found = Some(v),
-                Err(e) => last = Some(e),
-            }
-        }
-        if found.is_none() {
-            match self.conn.storage_vol_lookup_by_path(vol) {
-                Ok(v) => found = Some(v),
-                Err(e) => last = Some(e),
-            }
-        }
-        let Some(v) = found else {
-            let first = match pool_option {
-                Some(opt) if pool.is_none() => {
-                    format!("failed to get vol '{vol}', specifying --{opt} might help")
-                }
-                _ => format!("failed to get vol '{vol}'"),
-            };
-            return Err(lookup_error(first, last));
-        };
-        if let Some(p) = &pool {
-            if v.pool_name() != p.get_name() {
-                return Err(CmdError::msg(format!(
-                    "Requested volume '{vol}' is not in pool '{}'",
-                    p.get_name()
-                )));
-            }
-        }
-        Ok(v)
-    }
-
-    fn snapshot(
-        &self,
-        dom: &Domain<'c>,
-        name: Option<&str>,
-        current: bool,
-    ) -> Result<DomainSnapshot<'c>, CmdError> {
-        if current && name.is_some() {
-            return Err(CmdError::msg(
-                "--snapshotname and --current are mutually exclusive",
-            ));
-        }
-        match name {
-            Some(n) => Ok(dom.snapshot_lookup_by_name(n, 0)?),
-            None if current => Ok(dom.snapshot_current(0)?),
-            None => Err(CmdError::msg("--snapshotname or --current is required")),
-        }
-    }
-
     fn dispatch(&self, cmd: &Cmd, out: &mut Out) -> CmdResult {
         match cmd {
             Cmd::Uri => out.print(&format!("{}\n", self.conn.get_uri())),
@@ -663,39 +202,18 @@ impl<'c> Ctx<'c> {
                 }
             }
             Cmd::Domid(a) => {
-                let d = self.domain_by(
-                    &a.domain,
-                    By {
-                        id: false,
-                        uuid: true,
-                        name: true,
-                    },
-                )?;
+                let d = self.domain_by(&a.domain, By::NO_ID)?;
                 match d.get_id() {
                     Some(id) => out.print(&format!("{id}\n")),
                     None => out.print("-\n"),
                 }
             }
             Cmd::Domname(a) => {
-                let d = self.domain_by(
-                    &a.domain,
-                    By {
-                        id: true,
-                        uuid: true,
-                        name: false,
-                    },
-                )?;
+                let d = self.domain_by(&a.domain, By::NO_NAME)?;
                 out.print(&format!("{}\n", d.get_name()));
             }
             Cmd::Domuuid(a) => {
-                let d = self.domain_by(
-                    &a.domain,
-                    By {
-                        id: true,
-                        uuid: false,
-                        name: true,
-                    },
-                )?;
+                let d = self.domain_by(&a.domain, By::NO_UUID)?;
                 out.print(&format!("{}\n", d.get_uuid_string()));
             }
             Cmd::Dumpxml(a) => {
@@ -713,7 +231,7 @@ impl<'c> Ctx<'c> {
                 if a.migratable {
                     f |= flags::domain_xml::MIGRATABLE;
                 }
-                print_xml(out, &d.get_xml_desc(f)?, a.xpath.as_deref(), a.wrap)?;
+                print_xml(out, &d.get_xml_desc(f)?, &a.filter)?;
             }
             Cmd::Define(a) => {
                 let xml = read_input(&a.file)?;
@@ -733,14 +251,7 @@ impl<'c> Ctx<'c> {
             }
             Cmd::Undefine(a) => self.undefine(a, out)?,
             Cmd::Start(a) => {
-                let d = self.domain_by(
-                    &a.dom.domain,
-                    By {
-                        id: false,
-                        uuid: true,
-                        name: true,
-                    },
-                )?;
+                let d = self.domain_by(&a.dom.domain, By::NO_ID)?;
                 if d.is_active()? {
                     return Err(CmdError::msg("Domain is already active"));
                 }
@@ -806,7 +317,7 @@ impl<'c> Ctx<'c> {
             }
             Cmd::Setmem(a) => {
                 // virsh's default for setmem is the live domain.
-                let mut f = affect_flags(&a.affect)?;
+                let mut f = a.affect.flags()?;
                 if !(a.affect.config || a.affect.live || a.affect.current) {
                     f = flags::affect::LIVE;
                 }
@@ -815,7 +326,7 @@ impl<'c> Ctx<'c> {
                 d.set_memory(kib, f)?;
             }
             Cmd::Setmaxmem(a) => {
-                let f = affect_flags(&a.affect)?;
+                let f = a.affect.flags()?;
                 let d = self.domain(&a.dom.domain)?;
                 let kib = scaled_kib(&a.size, "size")?;
                 d.set_memory(kib, f | flags::affect::MAXIMUM)
@@ -823,7 +334,7 @@ impl<'c> Ctx<'c> {
             }
             Cmd::Memtune(a) => self.memtune(a, out)?,
             Cmd::Setvcpus(a) => {
-                let mut f = affect_flags(&a.affect)?;
+                let mut f = a.affect.flags()?;
                 if a.guest && a.affect.config {
                     return Err(CmdError::msg(
                         "Options --guest and --config are mutually exclusive",
@@ -1014,8 +525,7 @@ impl<'c> Ctx<'c> {
                 print_xml(
                     out,
                     &s.get_xml_desc(if a.security_info { 1 } else { 0 })?,
-                    a.xpath.as_deref(),
-                    a.wrap,
+                    &a.filter,
                 )?;
             }
             Cmd::SnapshotCurrent(a) => {
@@ -1116,8 +626,7 @@ impl<'c> Ctx<'c> {
                 print_xml(
                     out,
                     &n.get_xml_desc(if a.inactive { 1 } else { 0 })?,
-                    a.xpath.as_deref(),
-                    a.wrap,
+                    &a.filter,
                 )?;
             }
             Cmd::NetDefine(a) => {
@@ -1173,7 +682,7 @@ impl<'c> Ctx<'c> {
                         mac: i.get_mac_string().to_string(),
                     })
                     .collect();
-                rows.sort_by(|a, b| format::strcasecmp(&a.name, &b.name));
+                rows.sort_by(|a, b| strcasecmp(&a.name, &b.name));
                 if self.json {
                     json_out(out, &rows)?;
                 } else {
@@ -1185,8 +694,7 @@ impl<'c> Ctx<'c> {
                 print_xml(
                     out,
                     &i.get_xml_desc(if a.inactive { 1 } else { 0 })?,
-                    a.xpath.as_deref(),
-                    a.wrap,
+                    &a.filter,
                 )?;
             }
             Cmd::IfaceMac(a) => {
@@ -1212,8 +720,7 @@ impl<'c> Ctx<'c> {
                 print_xml(
                     out,
                     &p.get_xml_desc(if a.inactive { 1 } else { 0 })?,
-                    a.xpath.as_deref(),
-                    a.wrap,
+                    &a.filter,
                 )?;
             }
             Cmd::PoolRefresh(a) => {
@@ -1237,7 +744,7 @@ impl<'c> Ctx<'c> {
                     .list_all_volumes(0)
                     .map_err(|e| CmdError::with("Failed to list storage volumes", e))?;
                 let mut rows: Vec<format::VolRow> = vols.iter().map(vol_row).collect();
-                rows.sort_by(|a, b| format::strcasecmp(&a.name, &b.name));
+                rows.sort_by(|a, b| strcasecmp(&a.name, &b.name));
                 if self.json {
                     json_out(out, &rows)?;
                 } else {
@@ -1271,7 +778,7 @@ impl<'c> Ctx<'c> {
             }
             Cmd::VolDumpxml(a) => {
                 let v = self.vol(&a.vol.vol, a.vol.pool.as_deref())?;
-                print_xml(out, &v.get_xml_desc(0)?, a.xpath.as_deref(), a.wrap)?;
+                print_xml(out, &v.get_xml_desc(0)?, &a.filter)?;
             }
             Cmd::VolCreate(a) => {
                 let p = self.pool(&a.pool)?;
@@ -1361,35 +868,6 @@ impl<'c> Ctx<'c> {
             Cmd::Quit | Cmd::Exit | Cmd::Completion(_) | Cmd::Help(_) | Cmd::Connect(_) => {}
         }
         Ok(())
-    }
-
-    /// virsh's interface lookup: a MAC address by MAC, anything else by name.
-    fn iface_by(
-        &self,
-        name: &str,
-        by_name: bool,
-        by_mac: bool,
-    ) -> Result<esxvirt_driver::Interface<'c>, CmdError> {
-        let is_mac = looks_like_mac(name);
-        let r = if !is_mac && by_name {
-            Some(self.conn.interface_lookup_by_name(name))
-        } else if is_mac && by_mac {
-            Some(self.conn.interface_lookup_by_mac_string(name))
-        } else {
-            None
-        };
-        match r {
-            Some(Ok(i)) => Ok(i),
-            Some(Err(e)) => Err(lookup_error(
-                format!("failed to get interface '{name}'"),
-                Some(e),
-            )),
-            None => Err(CmdError::msg(format!("failed to get interface '{name}'"))),
-        }
-    }
-
-    fn iface(&self, name: &str) -> Result<esxvirt_driver::Interface<'c>, CmdError> {
-        self.iface_by(name, true, true)
     }
 
     fn version(&self, daemon: bool, out: &mut Out) -> CmdResult {
@@ -1708,7 +1186,7 @@ impl<'c> Ctx<'c> {
     }
 
     fn memtune(&self, a: &cli::MemtuneArgs, out: &mut Out) -> CmdResult {
-        let f = affect_flags(&a.affect)?;
+        let f = a.affect.flags()?;
         let d = self.domain(&a.dom.domain)?;
         let mut set = Vec::new();
         for (name, v) in [
@@ -2194,7 +1672,7 @@ impl<'c> Ctx<'c> {
             .list_all_networks(f)
             .map_err(|e| CmdError::with("Failed to list networks", e))?;
         let mut rows: Vec<format::NetRow> = nets.iter().map(net_row).collect();
-        rows.sort_by(|a, b| format::strcasecmp(&a.name, &b.name));
+        rows.sort_by(|a, b| strcasecmp(&a.name, &b.name));
         if self.json {
             return json_out(out, &rows);
         }
@@ -2262,7 +1740,7 @@ impl<'c> Ctx<'c> {
         for p in &pools {
             rows.push(pool_row(p)?);
         }
-        rows.sort_by(|a, b| format::strcasecmp(&a.name, &b.name));
+        rows.sort_by(|a, b| strcasecmp(&a.name, &b.name));
         if self.json {
             return json_out(out, &rows);
         }
@@ -2312,136 +1790,6 @@ impl<'c> Ctx<'c> {
         out.extra(&format!("Vol {} created\n", v.get_name()));
         Ok(())
     }
-}
-
-/// The bits of `filters` whose option was given.
-fn flag_bits(filters: &[(bool, u32)]) -> u32 {
-    filters
-        .iter()
-        .filter(|(on, _)| *on)
-        .fold(0, |f, (_, bit)| f | bit)
-}
-
-/// A listing's flags as virsh builds them: the active objects by default, the inactive
-/// ones with `inactive`, both with `all`; plus the bits of the given filter options.
-fn list_flags(inactive: bool, all: bool, states: (u32, u32), filters: &[(bool, u32)]) -> u32 {
-    let (active_bit, inactive_bit) = states;
-    let state = if all {
-        active_bit | inactive_bit
-    } else if inactive {
-        inactive_bit
-    } else {
-        active_bit
-    };
-    state | flag_bits(filters)
-}
-
-/// virsh's report of an autostart change: on failure "FAILED to mark|unmark KIND NAME as
-/// autostarted" with the driver's error, else (informational) "KIND NAME marked|unmarked as
-/// autostarted". `kind` is (in-sentence, sentence-start) spelling; virsh capitalises the
-/// failure line for domains but not for networks, hence `failed`.
-fn report_autostart(
-    out: &mut Out,
-    on: bool,
-    failed: &str,
-    kind: (&str, &str),
-    shown: &str,
-    result: Result<(), esxvirt_driver::Error>,
-) -> Result<(), CmdError> {
-    let mark = if on { "mark" } else { "unmark" };
-    result.map_err(|e| {
-        CmdError::with(
-            format!("{failed} to {mark} {} {shown} as autostarted", kind.0),
-            e,
-        )
-    })?;
-    out.extra(&format!("{} {shown} {mark}ed as autostarted\n", kind.1));
-    Ok(())
-}
-
-/// virsh's lookup order for networks and pools: by UUID when `name` is UUID-long and
-/// `by_uuid.0` allows it, then by name when `by_name.0` allows it. On failure, virsh's
-/// "failed to get KIND" line with the driver's error of the last attempt.
-fn lookup_uuid_then_name<T>(
-    name: &str,
-    kind: &str,
-    by_uuid: (bool, impl FnOnce(&str) -> Result<T, esxvirt_driver::Error>),
-    by_name: (bool, impl FnOnce(&str) -> Result<T, esxvirt_driver::Error>),
-) -> Result<T, CmdError> {
-    let mut last = None;
-    if by_uuid.0 && name.len() == 36 {
-        match (by_uuid.1)(name) {
-            Ok(found) => return Ok(found),
-            Err(e) => last = Some(e),
-        }
-    }
-    if by_name.0 {
-        match (by_name.1)(name) {
-            Ok(found) => return Ok(found),
-            Err(e) => last = Some(e),
-        }
-    }
-    Err(lookup_error(format!("failed to get {kind} '{name}'"), last))
-}
-
-fn lookup_error(first: String, last: Option<esxvirt_driver::Error>) -> CmdError {
-    match last {
-        Some(e) => CmdError::with(first, e),
-        None => CmdError::msg(first),
-    }
-}
-
-/// Whether `s` parses as a MAC address (six hex pairs separated by `:`).
-fn looks_like_mac(s: &str) -> bool {
-    let parts: Vec<&str> = s.split(':').collect();
-    parts.len() == 6
-        && parts
-            .iter()
-            .all(|p| (1..=2).contains(&p.len()) && p.chars().all(|c| c.is_ascii_hexdigit()))
-}
-
-/// Prints `xml`, or with `--xpath` the nodes it selects (`--wrap`: under one `<nodes>`).
-fn print_xml(out: &mut Out, xml: &str, xpath: Option<&str>, wrap: bool) -> CmdResult {
-    let Some(expr) = xpath else {
-        out.print(xml);
-        return Ok(());
-    };
-    match crate::xpath::select(xml, expr, wrap) {
-        Ok(crate::xpath::Selection::Nodes(text)) => out.print(&text),
-        Ok(crate::xpath::Selection::InvalidExpression(msg)) => {
-            use std::io::Write;
-            let _ = std::io::stderr().write_all(msg.as_bytes());
-        }
-        Err(e) => return Err(CmdError::msg(e.to_string())),
-    }
-    Ok(())
-}
-
-fn affect_flags(a: &cli::AffectArgs) -> Result<u32, CmdError> {
-    if a.current && (a.live || a.config) {
-        let other = if a.live { "live" } else { "config" };
-        return Err(CmdError::msg(format!(
-            "Options --current and --{other} are mutually exclusive"
-        )));
-    }
-    let mut f = 0;
-    if a.config {
-        f |= flags::affect::CONFIG;
-    }
-    if a.live {
-        f |= flags::affect::LIVE;
-    }
-    Ok(f)
-}
-
-fn scaled_kib(text: &str, option: &str) -> Result<u64, CmdError> {
-    parse_scaled(text, 1024)
-        .map(|b| b.div_ceil(1024))
-        .ok_or_else(|| {
-            CmdError::msg(format!(
-                "Scaled numeric value '{text}' for <{option}> option is malformed or out of range"
-            ))
-        })
 }
 
 fn shutdown_mode(mode: Option<&str>) -> Result<u32, CmdError> {
@@ -2635,79 +1983,6 @@ fn vol_row(v: &StorageVol<'_>) -> format::VolRow {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn list_flags_pick_states_then_add_filters() {
-        let states = (1, 2);
-        assert_eq!(list_flags(false, false, states, &[]), 1);
-        assert_eq!(list_flags(true, false, states, &[]), 2);
-        assert_eq!(list_flags(true, true, states, &[]), 3);
-        assert_eq!(
-            list_flags(false, false, states, &[(true, 8), (false, 16)]),
-            9
-        );
-        assert_eq!(flag_bits(&[(true, 4), (true, 32), (false, 1)]), 36);
-        assert_eq!(flag_bits(&[]), 0);
-    }
-
-    #[test]
-    fn autostart_reports_in_virsh_words() {
-        let mut out = Out::new(false);
-        report_autostart(
-            &mut out,
-            true,
-            "Failed",
-            ("domain", "Domain"),
-            "'db01'",
-            Ok(()),
-        )
-        .expect("marked");
-        report_autostart(
-            &mut out,
-            false,
-            "failed",
-            ("network", "Network"),
-            "lan",
-            Ok(()),
-        )
-        .expect("unmarked");
-        assert_eq!(
-            out.text,
-            "Domain 'db01' marked as autostarted\nNetwork lan unmarked as autostarted\n"
-        );
-        let err = report_autostart(
-            &mut out,
-            false,
-            "Failed",
-            ("domain", "Domain"),
-            "'db01'",
-            Err(esxvirt_driver::Error::internal("boom")),
-        )
-        .expect_err("failed");
-        assert_eq!(err.0[0], "Failed to unmark domain 'db01' as autostarted");
-        let err = report_autostart(
-            &mut out,
-            true,
-            "failed",
-            ("network", "Network"),
-            "lan",
-            Err(esxvirt_driver::Error::internal("boom")),
-        )
-        .expect_err("failed");
-        assert_eq!(err.0[0], "failed to mark network lan as autostarted");
-    }
-
-    #[test]
-    fn scaled_integers() {
-        assert_eq!(parse_scaled("1024", 1024), Some(1024 * 1024));
-        assert_eq!(parse_scaled("1G", 1024), Some(1 << 30));
-        assert_eq!(parse_scaled("1GiB", 1), Some(1 << 30));
-        assert_eq!(parse_scaled("2MB", 1), Some(2_000_000));
-        assert_eq!(parse_scaled("5b", 1024), Some(5));
-        assert_eq!(parse_scaled("x", 1), None);
-        assert_eq!(parse_scaled("1Q", 1), None);
-        assert_eq!(parse_scaled("99999999999999999999", 1), None);
-    }
 
     #[test]
     fn snapshot_facts() {

@@ -9,7 +9,7 @@ use std::io::{IsTerminal, Seek, SeekFrom, Write};
 use esxvirt_driver::Progress;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::run::CmdError;
+use crate::output::CmdError;
 
 /// strtoull in base 10 over the whole text: leading blanks, an optional sign (a minus wraps
 /// around, as C does), digits; `None` when malformed or too large.
