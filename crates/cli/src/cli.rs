@@ -1037,40 +1037,6 @@ pub struct EventArgs {
     pub timestamp: bool,
 }
 
-#[derive(Args, Debug, Clone)]
-pub struct ConnectArgs {
-    /// hypervisor connection URI
-    #[arg(long)]
-    pub name: Option<String>,
-    /// read-only connection
-    #[arg(long)]
-    pub readonly: bool,
-}
-
-#[derive(Args, Debug, Clone)]
-pub struct FreecellArgs {
-    /// NUMA cell number
-    #[arg(long)]
-    pub cellno: Option<String>,
-    /// show free memory for all NUMA cells
-    #[arg(long)]
-    pub all: bool,
-}
-
-#[derive(Args, Debug, Clone)]
-pub struct VersionArgs {
-    /// report daemon version too
-    #[arg(long)]
-    pub daemon: bool,
-}
-
-#[derive(Args, Debug, Clone)]
-pub struct MaxvcpusArgs {
-    /// domain type
-    #[arg(long = "type")]
-    pub kind: Option<String>,
-}
-
 /// `domstats`: virsh's options in virsh's order; the domains are virsh's argv option.
 #[derive(Args, Debug, Clone, Default)]
 pub struct DomstatsArgs {
@@ -1148,40 +1114,10 @@ pub struct DomstatsArgs {
     pub domain: Vec<String>,
 }
 
-#[derive(Args, Debug, Clone)]
-pub struct CompletionArgs {
-    /// bash, zsh or fish
-    #[arg(long, required = true)]
-    pub shell: clap_complete::Shell,
-}
-
-#[derive(Args, Debug, Clone)]
-pub struct HelpArgs {
-    /// a command
-    #[arg(long)]
-    pub command: Option<String>,
-}
-
 /// Every command.
 #[derive(Subcommand, Debug, Clone)]
 pub enum Cmd {
     // -- host ----------------------------------------------------------------------------
-    /// print the hypervisor canonical URI
-    Uri,
-    /// print the hypervisor hostname
-    Hostname,
-    /// show version
-    Version(VersionArgs),
-    /// node information
-    Nodeinfo,
-    /// capabilities
-    Capabilities,
-    /// NUMA free memory
-    Freecell(FreecellArgs),
-    /// (re)connect to hypervisor
-    Connect(ConnectArgs),
-    /// connection vcpu maximum
-    Maxvcpus(MaxvcpusArgs),
     // -- domains -------------------------------------------------------------------------
     /// list domains
     List(ListArgs),
@@ -1336,14 +1272,6 @@ pub enum Cmd {
     /// returns the storage pool for a given volume key or path
     VolPool(VolPoolArgs),
     // -- esxvirt itself ------------------------------------------------------------------
-    /// print a shell completion script (bash, zsh or fish)
-    Completion(CompletionArgs),
-    /// print help
-    Help(HelpArgs),
-    /// quit this interactive terminal
-    Quit,
-    /// quit this interactive terminal
-    Exit,
 }
 
 /// Options that virsh accepts only by name (`VSH_OFLAG_REQ_OPT`): a bare word never fills

@@ -279,69 +279,6 @@ pub fn domstate(state: DomainState, reason: i32, show_reason: bool) -> String {
     }
 }
 
-/// What `nodeinfo` shows.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct NodeInfo {
-    pub model: String,
-    pub cpus: u32,
-    pub mhz: u32,
-    pub nodes: u32,
-    pub sockets: u32,
-    pub cores: u32,
-    pub threads: u32,
-    pub memory_kib: u64,
-}
-
-/// `nodeinfo`.
-pub fn nodeinfo(n: &NodeInfo) -> String {
-    let mut o = String::new();
-    label(&mut o, 20, "CPU model:", &n.model);
-    label(&mut o, 20, "CPU(s):", &n.cpus.to_string());
-    if n.mhz != 0 {
-        label(&mut o, 20, "CPU frequency:", &format!("{} MHz", n.mhz));
-    }
-    label(&mut o, 20, "CPU socket(s):", &n.sockets.to_string());
-    label(&mut o, 20, "Core(s) per socket:", &n.cores.to_string());
-    label(&mut o, 20, "Thread(s) per core:", &n.threads.to_string());
-    label(&mut o, 20, "NUMA cell(s):", &n.nodes.to_string());
-    label(&mut o, 20, "Memory size:", &format!("{} KiB", n.memory_kib));
-    o
-}
-
-/// Splits libvirt's `major*1000000 + minor*1000 + micro` version number.
-pub fn version_triple(v: u64) -> String {
-    format!("{}.{}.{}", v / 1_000_000, (v % 1_000_000) / 1000, v % 1000)
-}
-
-/// The libvirt release whose API and behaviour esxvirt reproduces; `version` reports it as
-/// the library version, as virsh built against that release does.
-pub const LIBVIRT_VERSION: u64 = 9_000_000;
-
-/// `version`: `hv_type` is the driver's type name (`ESX`), `hv_version` the host's product
-/// version number (0 when unknown).
-pub fn version(hv_type: &str, hv_version: u64) -> String {
-    let lib = version_triple(LIBVIRT_VERSION);
-    let mut o = format!(
-        "Compiled against library: libvirt {lib}\nUsing library: libvirt {lib}\nUsing API: {hv_type} {lib}\n"
-    );
-    if hv_version == 0 {
-        o.push_str(&format!(
-            "Cannot extract running {hv_type} hypervisor version\n"
-        ));
-    } else {
-        o.push_str(&format!(
-            "Running hypervisor: {hv_type} {}\n",
-            version_triple(hv_version)
-        ));
-    }
-    o
-}
-
-/// `freecell` without options: free memory in bytes.
-pub fn freecell_total(free_bytes: u64) -> String {
-    format!("Total: {} KiB\n", free_bytes / 1024)
-}
-
 /// `schedinfo`: the scheduler type line, then `field : value` lines.
 pub fn schedinfo(scheduler: Option<&str>, params: &[(String, ParamValue)]) -> String {
     let mut o = format!("{:<15}: {}\n", "Scheduler", scheduler.unwrap_or("Unknown"));
@@ -1010,39 +947,6 @@ mod tests {
             "shut off (destroyed)\n"
         );
         assert_eq!(domstate(DomainState::Paused, 99, false), "paused\n");
-    }
-
-    #[test]
-    fn nodeinfo_and_version_like_virsh() {
-        let n = NodeInfo {
-            model: "i686".into(),
-            cpus: 16,
-            mhz: 1400,
-            nodes: 2,
-            sockets: 2,
-            cores: 2,
-            threads: 2,
-            memory_kib: 3145728,
-        };
-        assert_eq!(
-            nodeinfo(&n),
-            "CPU model:           i686\n\
-             CPU(s):              16\n\
-             CPU frequency:       1400 MHz\n\
-             CPU socket(s):       2\n\
-             Core(s) per socket:  2\n\
-             Thread(s) per core:  2\n\
-             NUMA cell(s):        2\n\
-             Memory size:         3145728 KiB\n"
-        );
-        assert_eq!(
-            version("ESX", 6_007_000),
-            "Compiled against library: libvirt 9.0.0\n\
-             Using library: libvirt 9.0.0\n\
-             Using API: ESX 9.0.0\n\
-             Running hypervisor: ESX 6.7.0\n"
-        );
-        assert_eq!(freecell_total(3072 * 1024), "Total: 3072 KiB\n");
     }
 
     #[test]

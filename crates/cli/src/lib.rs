@@ -10,6 +10,8 @@
 
 pub mod args;
 pub mod cli;
+pub mod commands;
+pub mod dispatch;
 pub mod event;
 pub mod format;
 pub mod lookup;
@@ -18,6 +20,7 @@ pub mod options;
 pub mod output;
 pub mod present;
 pub mod prompt;
+pub mod registry;
 pub mod run;
 pub mod session;
 pub mod shell;

@@ -1,7 +1,8 @@
 //! The `esxvirt` binary: global options, then one command (virsh style), or the
 //! interactive shell when no command is given.
 
-use clap::Parser;
+use clap::FromArgMatches;
+use esxvirt_cli::commands::REGISTRY;
 use esxvirt_cli::{args, cli::Cli, output, session, shell, simstart};
 
 fn main() {
@@ -12,7 +13,12 @@ fn real_main() -> i32 {
     let argv: Vec<String> = std::env::args().collect();
     let cmd_at = args::command_index(&argv);
     let globals_end = cmd_at.unwrap_or(argv.len());
-    let globals = match Cli::try_parse_from(&argv[..globals_end]) {
+    // The whole tree, so that `esxvirt --help` lists the commands.
+    let parsed = REGISTRY
+        .root()
+        .try_get_matches_from(&argv[..globals_end])
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let globals = match parsed {
         Ok(g) => g,
         Err(e) => {
             use clap::error::ErrorKind;

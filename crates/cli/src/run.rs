@@ -34,7 +34,7 @@ pub fn run_words(session: &mut Session, words: &[String]) -> (Out, CmdResult) {
     session.start_command();
     let r = execute(session, &cmd, &mut out);
     // virsh prints a blank line after each command that ran (not under --quiet).
-    if !session.connect_failed() && !matches!(cmd, Cmd::Quit | Cmd::Exit | Cmd::Completion(_)) {
+    if !session.connect_failed() {
         out.extra("\n");
     }
     (out, r)
@@ -44,18 +44,6 @@ pub fn run_words(session: &mut Session, words: &[String]) -> (Out, CmdResult) {
 pub fn execute(session: &mut Session, cmd: &Cmd, out: &mut Out) -> CmdResult {
     // Commands that need no connection.
     match cmd {
-        Cmd::Quit | Cmd::Exit => {
-            session.quit = true;
-            return Ok(());
-        }
-        Cmd::Completion(a) => {
-            let mut buf = Vec::new();
-            clap_complete::generate(a.shell, &mut Cli::command(), "esxvirt", &mut buf);
-            out.print(&String::from_utf8_lossy(&buf));
-            return Ok(());
-        }
-        Cmd::Help(a) => return help(a.command.as_deref(), out),
-        Cmd::Connect(a) => return session.reconnect(a.name.as_deref(), a.readonly),
         Cmd::DomxmlFromNative(a) if !session.uses_host() => {
             let config = read_input_bytes(&a.config)?;
             let xml =
@@ -116,28 +104,6 @@ pub fn parse_command(name: &str, rest: &[String]) -> Result<Parsed, CmdError> {
     }
 }
 
-fn help(command: Option<&str>, out: &mut Out) -> CmdResult {
-    let mut root = Cli::command();
-    match command {
-        Some(name) => {
-            let Some(sub) = root.find_subcommand_mut(name) else {
-                return Err(CmdError::msg(format!(
-                    "command or command group '{name}' doesn't exist"
-                )));
-            };
-            out.print(&sub.render_long_help().to_string());
-        }
-        None => {
-            out.print(" Commands:\n\n");
-            for s in root.get_subcommands() {
-                let about = s.get_about().map(|a| a.to_string()).unwrap_or_default();
-                out.print(&format!("    {:<30} {}\n", s.get_name(), about));
-            }
-        }
-    }
-    Ok(())
-}
-
 /// libvirt's VIR_TYPED_PARAM_STRING_OKAY: the public API adds it to the flags of the
 /// typed-parameter queries (memtune, schedinfo with flags) before calling the driver.
 const TYPED_PARAM_STRING_OKAY: u32 = 1 << 2;
@@ -145,48 +111,6 @@ const TYPED_PARAM_STRING_OKAY: u32 = 1 << 2;
 impl<'c> Ctx<'c> {
     fn dispatch(&self, cmd: &Cmd, out: &mut Out) -> CmdResult {
         match cmd {
-            Cmd::Uri => out.print(&format!("{}\n", self.conn.get_uri())),
-            Cmd::Hostname => {
-                let h = self
-                    .conn
-                    .get_hostname()
-                    .map_err(|e| CmdError::with("failed to get hostname", e))?;
-                out.print(&format!("{h}\n"));
-            }
-            Cmd::Version(a) => self.version(a.daemon, out)?,
-            Cmd::Nodeinfo => {
-                let n = self
-                    .conn
-                    .node_get_info()
-                    .map_err(|e| CmdError::with("failed to get node information", e))?;
-                let info = format::NodeInfo {
-                    model: n.model,
-                    cpus: n.cpus,
-                    mhz: n.mhz,
-                    nodes: n.nodes,
-                    sockets: n.sockets,
-                    cores: n.cores,
-                    threads: n.threads,
-                    memory_kib: n.memory,
-                };
-                if self.json {
-                    json_out(out, &info)?;
-                } else {
-                    out.print(&format::nodeinfo(&info));
-                }
-            }
-            Cmd::Capabilities => {
-                let caps = self
-                    .conn
-                    .get_capabilities()
-                    .map_err(|e| CmdError::with("failed to get capabilities", e))?;
-                out.print(&format!("{caps}\n"));
-            }
-            Cmd::Freecell(a) => self.freecell(a, out)?,
-            Cmd::Maxvcpus(a) => {
-                let n = self.conn.get_max_vcpus(a.kind.as_deref())?;
-                out.print(&format!("{n}\n"));
-            }
             Cmd::List(a) => self.list(a, out)?,
             Cmd::Dominfo(a) => self.dominfo(&a.domain, out)?,
             Cmd::Domstate { dom, reason } => {
@@ -865,60 +789,7 @@ impl<'c> Ctx<'c> {
                     out.print(&format!("{}\n", p.get_name()));
                 }
             }
-            Cmd::Quit | Cmd::Exit | Cmd::Completion(_) | Cmd::Help(_) | Cmd::Connect(_) => {}
         }
-        Ok(())
-    }
-
-    fn version(&self, daemon: bool, out: &mut Out) -> CmdResult {
-        let hv = self
-            .conn
-            .get_version()
-            .map_err(|e| CmdError::with("failed to get the hypervisor version", e))?;
-        let ty = self.conn.get_type();
-        if self.json {
-            return json_out(
-                out,
-                &serde_json::json!({
-                    "library": format::version_triple(format::LIBVIRT_VERSION),
-                    "api": format!("{ty} {}", format::version_triple(format::LIBVIRT_VERSION)),
-                    "hypervisor": format!("{ty} {}", format::version_triple(hv)),
-                }),
-            );
-        }
-        out.print(&format::version(ty, hv));
-        if daemon {
-            out.print(&format!(
-                "Running against daemon: {}\n",
-                format::version_triple(format::LIBVIRT_VERSION)
-            ));
-        }
-        Ok(())
-    }
-
-    fn freecell(&self, a: &cli::FreecellArgs, out: &mut Out) -> CmdResult {
-        if a.all && a.cellno.is_some() {
-            return Err(CmdError::msg(
-                "Options --all and --cellno are mutually exclusive",
-            ));
-        }
-        if let Some(c) = &a.cellno {
-            let _: i32 = c.parse().map_err(|_| CmdError::malformed(c, "cellno"))?;
-            return Err(CmdError::msg(
-                "this function is not supported by the connection driver: virNodeGetCellsFreeMemory",
-            ));
-        }
-        if a.all {
-            // The ESX capabilities have no NUMA topology: virsh lists no cell.
-            out.extra("--------------------\n");
-            out.extra(&format!("{:>5}: {:>10} KiB\n", "Total", 0));
-            return Ok(());
-        }
-        let free = self.conn.node_get_free_memory()?;
-        if free == 0 {
-            return Err(CmdError::silent());
-        }
-        out.print(&format::freecell_total(free));
         Ok(())
     }
 

@@ -4,7 +4,7 @@
 use std::io::{BufRead, IsTerminal, Write};
 
 use crate::args::split_commands;
-use crate::run::run_words;
+use crate::dispatch::run_words;
 use crate::session::Session;
 
 /// The prompt: `esxvirt # `, or `esxvirt > ` on a read-only connection (as virsh marks it).
