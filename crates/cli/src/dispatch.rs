@@ -66,3 +66,49 @@ pub fn run_words(session: &mut Session, words: &[String]) -> (Out, CmdResult) {
     }
     (out, r)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(name: &str, rest: &[&str]) -> Option<CmdError> {
+        let rest: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
+        parse_command(name, &rest).err()
+    }
+
+    #[test]
+    fn parse_errors_are_virsh_like() {
+        assert_eq!(
+            err("dominfo", &[]),
+            Some(CmdError::msg("command 'dominfo' requires <domain> option"))
+        );
+        assert_eq!(
+            err("nosuch", &[]),
+            Some(CmdError::msg("unknown command: 'nosuch'"))
+        );
+        assert_eq!(
+            err("list", &["--bogus"]),
+            Some(CmdError::msg(
+                "command 'list' doesn't support option --bogus"
+            ))
+        );
+        assert_eq!(
+            err("domid", &["a", "b"]),
+            Some(CmdError::msg("unexpected data 'b'"))
+        );
+        match parse_command("dominfo", &["vm 1".to_string()]) {
+            Ok(Parsed::Cmd(e, m)) => {
+                assert_eq!(e.spec.name, "dominfo");
+                assert_eq!(
+                    m.get_one::<String>("domain").map(String::as_str),
+                    Some("vm 1")
+                );
+            }
+            _ => panic!("dominfo parses"),
+        }
+        assert!(matches!(
+            parse_command("dominfo", &["--help".to_string()]),
+            Ok(Parsed::Help(text)) if text.contains("--domain")
+        ));
+    }
+}

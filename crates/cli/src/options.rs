@@ -1,6 +1,6 @@
 //! Option pieces and option values several commands share, read the way virsh reads them:
 //! the `--domain` option and `--config`/`--live`/`--current` ([`DomainArg`],
-//! [`AffectArgs`]), `--xpath`/`--wrap` ([`XpathArgs`]), file arguments (`-` is stdin),
+//! [`AffectArgs`]), `--xpath`/`--wrap` ([`XpathArgs`]), `--file` ([`FileArg`]), file arguments (`-` is stdin),
 //! scaled integers (`1G`, `512MiB`), and option flags turned into the API's flag bits.
 
 use std::io::Read;
@@ -64,6 +64,17 @@ pub struct XpathArgs {
     /// wrap xpath results in an common root element
     #[arg(long)]
     pub wrap: bool,
+}
+
+/// `--file` of the commands that read an XML description (`define`, `net-define`).
+#[derive(Args, Debug, Clone)]
+pub struct FileArg {
+    /// file containing an XML description
+    #[arg(long, required = true)]
+    pub file: String,
+    /// validate the XML against the schema
+    #[arg(long)]
+    pub validate: bool,
 }
 
 /// Reads a file argument (`-` is stdin), with virsh's error text.

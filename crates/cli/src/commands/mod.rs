@@ -2,14 +2,23 @@
 //! (clap), implementations and output formats, and feeds the table ([`REGISTRY`]) with its
 //! [`Group`](crate::registry::Group).
 
+pub mod domain;
+pub mod event;
 pub mod host;
+pub mod monitor;
 pub mod virsh;
 
 use crate::registry::Registry;
 
 /// Every command, group by group in virsh's order of groups.
 pub static REGISTRY: Registry = Registry {
-    groups: &[&host::GROUP, &virsh::GROUP],
+    groups: &[
+        &domain::GROUP,
+        &monitor::GROUP,
+        &event::GROUP,
+        &host::GROUP,
+        &virsh::GROUP,
+    ],
 };
 
 #[cfg(test)]
