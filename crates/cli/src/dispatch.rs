@@ -46,9 +46,6 @@ pub fn run_words(session: &mut Session, words: &[String]) -> (Out, CmdResult) {
     let Some(name) = words.first() else {
         return (Out::new(session.settings.quiet), Ok(()));
     };
-    if REGISTRY.find(name).is_none() {
-        return crate::run::run_words(session, words);
-    }
     let mut out = Out::new(session.settings.quiet);
     let (entry, matches) = match parse_command(name, &words[1..]) {
         Ok(Parsed::Cmd(e, m)) => (e, m),

@@ -5,8 +5,14 @@
 pub mod domain;
 pub mod event;
 pub mod host;
+pub mod interface;
 pub mod monitor;
+pub mod network;
+pub mod pool;
+pub mod snapshot;
+pub mod transfer;
 pub mod virsh;
+pub mod volume;
 
 use crate::registry::Registry;
 
@@ -17,6 +23,11 @@ pub static REGISTRY: Registry = Registry {
         &monitor::GROUP,
         &event::GROUP,
         &host::GROUP,
+        &interface::GROUP,
+        &network::GROUP,
+        &snapshot::GROUP,
+        &pool::GROUP,
+        &volume::GROUP,
         &virsh::GROUP,
     ],
 };
