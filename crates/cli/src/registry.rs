@@ -249,3 +249,90 @@ impl Registry {
         Cli::command().subcommand(entry.command())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::Settings;
+
+    /// Prints what it was run with.
+    #[derive(clap::Args, Debug)]
+    struct Probe {
+        #[arg(long)]
+        word: Option<String>,
+    }
+
+    impl SessionCommand for Probe {
+        const SPEC: Spec = Spec::new("probe", "a test command").json();
+        fn run(&self, env: &mut Env<'_>, out: &mut Out) -> CmdResult {
+            out.print(&format!("json={} word={:?}", env.json, self.word));
+            env.session.quit = true;
+            Ok(())
+        }
+    }
+
+    /// The same without JSON.
+    #[derive(clap::Args, Debug)]
+    struct TextProbe {}
+
+    impl SessionCommand for TextProbe {
+        const SPEC: Spec = Spec::new("text-probe", "a test command")
+            .aliases(&["tp"])
+            .no_blank_line();
+        fn run(&self, env: &mut Env<'_>, out: &mut Out) -> CmdResult {
+            out.print(&format!("json={}", env.json));
+            Ok(())
+        }
+    }
+
+    static GROUP: Group = Group {
+        name: "Test",
+        keyword: "test",
+        commands: &[Entry::session::<Probe>(), Entry::session::<TextProbe>()],
+    };
+    static REGISTRY: Registry = Registry { groups: &[&GROUP] };
+
+    #[test]
+    fn entries_carry_their_facts_and_run_with_them() {
+        let probe = REGISTRY.find("probe").expect("probe");
+        assert!(probe.spec.json && probe.spec.blank_line && !probe.needs_connection());
+        let text = REGISTRY.find("tp").expect("found by alias");
+        assert_eq!(text.spec.name, "text-probe");
+        assert!(!text.spec.json && !text.spec.blank_line);
+        assert_eq!(REGISTRY.group_of(text).map(|g| g.keyword), Some("test"));
+        let cmd = probe.command();
+        assert_eq!(
+            cmd.get_about().map(|a| a.to_string()).as_deref(),
+            Some("a test command")
+        );
+        assert!(cmd.get_arguments().any(|a| a.get_long() == Some("word")));
+        let names: Vec<String> = REGISTRY
+            .root()
+            .get_subcommands()
+            .map(|s| s.get_name().to_string())
+            .collect();
+        assert_eq!(names, ["probe", "text-probe"]);
+
+        // --json reaches only the command that supports it.
+        let settings = Settings {
+            json: true,
+            ..Settings::default()
+        };
+        let mut session = Session::new(settings, None);
+        let m = REGISTRY
+            .root_for(probe)
+            .try_get_matches_from(["esxvirt", "probe", "--word=x"])
+            .expect("parses");
+        let (_, sub) = m.subcommand().expect("subcommand");
+        let mut out = Out::new(false);
+        probe
+            .run(&mut session, &REGISTRY, sub, &mut out)
+            .expect("runs");
+        assert_eq!(out.text, "json=true word=Some(\"x\")");
+        assert!(session.quit);
+        let mut out = Out::new(false);
+        text.run(&mut session, &REGISTRY, &ArgMatches::default(), &mut out)
+            .expect("runs");
+        assert_eq!(out.text, "json=false");
+    }
+}
