@@ -547,16 +547,12 @@ impl ConnCommand for SnapshotRevert {
         let a = self;
         let d = ctx.domain(&a.dom.domain)?;
         let s = ctx.snapshot(&d, a.snapshotname.as_deref(), a.current)?;
-        let mut f = 0;
-        if a.running {
-            f |= flags::snapshot_revert::RUNNING;
-        }
-        if a.paused {
-            f |= flags::snapshot_revert::PAUSED;
-        }
-        if a.force {
-            f |= flags::snapshot_revert::FORCE;
-        }
+        use flags::snapshot_revert as R;
+        let f = flag_bits(&[
+            (a.running, R::RUNNING),
+            (a.paused, R::PAUSED),
+            (a.force, R::FORCE),
+        ]);
         s.revert(f)?;
         out.extra(&format!("Domain snapshot {} reverted\n", s.get_name()));
         Ok(())
@@ -591,16 +587,12 @@ impl ConnCommand for SnapshotDelete {
         let a = self;
         let d = ctx.domain(&a.dom.domain)?;
         let s = ctx.snapshot(&d, a.snapshotname.as_deref(), a.current)?;
-        let mut f = 0;
-        if a.children {
-            f |= flags::snapshot_delete::CHILDREN;
-        }
-        if a.children_only {
-            f |= flags::snapshot_delete::CHILDREN_ONLY;
-        }
-        if a.metadata {
-            f |= flags::snapshot_delete::METADATA_ONLY;
-        }
+        use flags::snapshot_delete as D;
+        let f = flag_bits(&[
+            (a.children, D::CHILDREN),
+            (a.children_only, D::CHILDREN_ONLY),
+            (a.metadata, D::METADATA_ONLY),
+        ]);
         let name = s.get_name().to_string();
         s.delete(f)
             .map_err(|e| CmdError::with(format!("Failed to delete snapshot {name}"), e))?;
@@ -642,32 +634,26 @@ pub fn sort_snapshots(rows: &mut [SnapshotRow]) {
 
 /// `snapshot-list` table (with `--parent`, a Parent column).
 pub fn snapshot_list(rows: &[SnapshotRow], parent: bool, quiet: bool) -> String {
-    if parent {
-        let body: Vec<Vec<String>> = rows
-            .iter()
-            .map(|r| {
-                vec![
-                    r.name.clone(),
-                    snapshot_time(r.creation_time),
-                    r.state.clone(),
-                    r.parent.clone().unwrap_or_default(),
-                ]
-            })
-            .collect();
-        format_table(&["Name", "Creation Time", "State", "Parent"], &body, !quiet)
+    let body: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let mut cells = vec![
+                r.name.clone(),
+                snapshot_time(r.creation_time),
+                r.state.clone(),
+            ];
+            if parent {
+                cells.push(r.parent.clone().unwrap_or_default());
+            }
+            cells
+        })
+        .collect();
+    let header: &[&str] = if parent {
+        &["Name", "Creation Time", "State", "Parent"]
     } else {
-        let body: Vec<Vec<String>> = rows
-            .iter()
-            .map(|r| {
-                vec![
-                    r.name.clone(),
-                    snapshot_time(r.creation_time),
-                    r.state.clone(),
-                ]
-            })
-            .collect();
-        format_table(&["Name", "Creation Time", "State"], &body, !quiet)
-    }
+        &["Name", "Creation Time", "State"]
+    };
+    format_table(header, &body, !quiet)
 }
 
 /// `snapshot-list --name`.

@@ -5,7 +5,7 @@ use clap::Args;
 use esxvirt_driver::flags;
 use serde::Serialize;
 
-use super::{DomainState, VirshState};
+use super::DomainState;
 use crate::options::list_flags;
 use crate::output::{json_out, CmdError, CmdResult, Out};
 use crate::present::strcasecmp;
@@ -315,7 +315,7 @@ pub fn list(rows: &[DomainRow], view: &ListView) -> String {
         if view.managed_save && r.state == DomainState::Shutoff && r.managed_save {
             "saved".to_string()
         } else {
-            r.state.as_virsh().to_string()
+            r.state.virsh_name().to_string()
         }
     };
     if view.title {

@@ -30,81 +30,60 @@ pub static GROUP: Group = Group {
     ],
 };
 
-/// virsh's words for the driver's domain states.
-pub trait VirshState {
-    /// virsh's word for the state (`shut off`, `running`, ...).
-    fn as_virsh(&self) -> &'static str;
-    /// virsh's word for a state reason (libvirt's per-state reason enums).
-    fn reason(self, reason: i32) -> &'static str;
-}
-
-impl VirshState for DomainState {
-    fn as_virsh(&self) -> &'static str {
-        match self {
-            DomainState::NoState => "no state",
-            DomainState::Running => "running",
-            DomainState::Blocked => "idle",
-            DomainState::Paused => "paused",
-            DomainState::Shutdown => "in shutdown",
-            DomainState::Shutoff => "shut off",
-            DomainState::Crashed => "crashed",
-            DomainState::PmSuspended => "pmsuspended",
-        }
-    }
-
-    fn reason(self, reason: i32) -> &'static str {
-        let table: &[&str] = match self {
-            DomainState::Running => &[
-                "unknown",
-                "booted",
-                "migrated",
-                "restored",
-                "from snapshot",
-                "unpaused",
-                "migration canceled",
-                "save canceled",
-                "event wakeup",
-                "crashed",
-                "post-copy",
-                "post-copy failed",
-            ],
-            DomainState::Paused => &[
-                "unknown",
-                "user",
-                "migrating",
-                "saving",
-                "dumping",
-                "I/O error",
-                "watchdog",
-                "from snapshot",
-                "shutting down",
-                "creating snapshot",
-                "crashed",
-                "starting up",
-                "post-copy",
-                "post-copy failed",
-            ],
-            DomainState::Shutdown => &["unknown", "user"],
-            DomainState::Shutoff => &[
-                "unknown",
-                "shutdown",
-                "destroyed",
-                "crashed",
-                "migrated",
-                "saved",
-                "failed",
-                "from snapshot",
-                "daemon",
-            ],
-            DomainState::Crashed => &["unknown", "panicked"],
-            DomainState::NoState | DomainState::Blocked | DomainState::PmSuspended => &["unknown"],
-        };
-        usize::try_from(reason)
-            .ok()
-            .and_then(|i| table.get(i))
-            .copied()
-            .unwrap_or("unknown")
-    }
+/// virsh's word for a state reason (libvirt's per-state reason enums); the state's own word
+/// is the driver's [`DomainState::virsh_name`].
+pub fn reason_word(state: DomainState, reason: i32) -> &'static str {
+    let table: &[&str] = match state {
+        DomainState::Running => &[
+            "unknown",
+            "booted",
+            "migrated",
+            "restored",
+            "from snapshot",
+            "unpaused",
+            "migration canceled",
+            "save canceled",
+            "event wakeup",
+            "crashed",
+            "post-copy",
+            "post-copy failed",
+        ],
+        DomainState::Paused => &[
+            "unknown",
+            "user",
+            "migrating",
+            "saving",
+            "dumping",
+            "I/O error",
+            "watchdog",
+            "from snapshot",
+            "shutting down",
+            "creating snapshot",
+            "crashed",
+            "starting up",
+            "post-copy",
+            "post-copy failed",
+        ],
+        DomainState::Shutdown => &["unknown", "user"],
+        DomainState::Shutoff => &[
+            "unknown",
+            "shutdown",
+            "destroyed",
+            "crashed",
+            "migrated",
+            "saved",
+            "failed",
+            "from snapshot",
+            "daemon",
+        ],
+        DomainState::Crashed => &["unknown", "panicked"],
+        DomainState::NoState | DomainState::Blocked | DomainState::PmSuspended => &["unknown"],
+    };
+    usize::try_from(reason)
+        .ok()
+        .and_then(|i| table.get(i))
+        .copied()
+        .unwrap_or("unknown")
 }
 
 /// `dominfo DOMAIN`.
@@ -188,7 +167,7 @@ impl ConnCommand for Domstate {
         if ctx.json {
             return json_out(
                 out,
-                &serde_json::json!({"state": state, "reason": state.reason(r)}),
+                &serde_json::json!({"state": state, "reason": reason_word(state, r)}),
             );
         }
         out.print(&domstate(state, r, self.reason));
@@ -288,7 +267,7 @@ pub fn dominfo(d: &DomInfo) -> String {
     if let Some(os) = &d.os_type {
         label(&mut o, 15, "OS Type:", os);
     }
-    label(&mut o, 15, "State:", d.state.as_virsh());
+    label(&mut o, 15, "State:", d.state.virsh_name());
     label(&mut o, 15, "CPU(s):", &d.vcpus.to_string());
     if d.cpu_time_ns != 0 {
         label(
@@ -334,9 +313,9 @@ pub fn dominfo(d: &DomInfo) -> String {
 /// `domstate [--reason]`'s text.
 pub fn domstate(state: DomainState, reason: i32, show_reason: bool) -> String {
     if show_reason {
-        format!("{} ({})\n", state.as_virsh(), state.reason(reason))
+        format!("{} ({})\n", state.virsh_name(), reason_word(state, reason))
     } else {
-        format!("{}\n", state.as_virsh())
+        format!("{}\n", state.virsh_name())
     }
 }
 
