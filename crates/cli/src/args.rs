@@ -8,8 +8,7 @@
 //! (whitespace, `'single'` and `"double"` quotes, backslash escapes, `;` between commands,
 //! `#` comments).
 
-use crate::cli::{named_only, Cli};
-use clap::CommandFactory;
+use crate::commands::REGISTRY;
 
 /// The global options that take a value (`-c URI`, `-d NUM`).
 const GLOBAL_WITH_VALUE: &[&str] = &["-c", "--connect", "-d", "--debug"];
@@ -39,13 +38,15 @@ pub fn command_index(argv: &[String]) -> Option<usize> {
 /// Rewrites the words after command `name` into clap's named form. Unknown commands and
 /// options are left as they are for clap to report.
 pub fn normalize(name: &str, words: &[String]) -> Vec<String> {
-    let root = Cli::command();
-    let Some(sub) = root
-        .get_subcommands()
-        .find(|s| s.get_name() == name || s.get_all_aliases().any(|a| a == name))
-    else {
-        return words.to_vec();
-    };
+    match REGISTRY.find(name) {
+        Some(entry) => normalize_for(&entry.command(), entry.spec.named_only, words),
+        None => words.to_vec(),
+    }
+}
+
+/// [`normalize`] for the clap definition `sub` of a command (its own options, in virsh's
+/// order) and its options that a bare word never fills (`named_only`).
+fn normalize_for(sub: &clap::Command, named_only: &[&str], words: &[String]) -> Vec<String> {
     struct Opt {
         long: String,
         aliases: Vec<String>,
@@ -60,7 +61,7 @@ pub fn normalize(name: &str, words: &[String]) -> Vec<String> {
             let takes_value = a.get_action().takes_values();
             let multiple = matches!(a.get_action(), clap::ArgAction::Append);
             Some(Opt {
-                positional: takes_value && !named_only(name, &long),
+                positional: takes_value && !named_only.contains(&long.as_str()),
                 aliases: a
                     .get_all_aliases()
                     .map(|v| v.into_iter().map(str::to_string).collect())

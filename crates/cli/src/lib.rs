@@ -1,21 +1,32 @@
-//! esxvirt's command line: a virsh-compatible front end to the ESX driver. The command tree
-//! ([`cli`]), virsh's argument rules ([`args`]), virsh's output formats as pure functions
-//! ([`format`], [`table`]), the `event` command's lifecycle events ([`event`]), the offline
-//! VMX conversions ([`native`]), the command runner ([`run`]), the interactive shell
-//! ([`shell`]), the embedded simulator ([`simstart`]), the local side of `vol-upload` /
-//! `vol-download` (virsh's number parsing, the target file, the progress bar: [`transfer`]),
-//! the driver's warnings on stderr ([`warnings`]) and `--xpath` filtering ([`xpath`]).
+//! esxvirt's command line: a virsh-compatible front end to the ESX driver.
+//!
+//! - Commands: [`commands`] holds every command by virsh's command groups, each group
+//!   module owning its commands' options (clap), implementations and output formats;
+//!   [`registry`] says what a command is (its facts, [`registry::Spec`]) and puts the groups
+//!   into one table ([`commands::REGISTRY`]).
+//! - Running one: [`dispatch`] finds a command in the table, applies virsh's argument rules
+//!   ([`args`]), parses and runs it on the [`session`] (settings, the connection, and the
+//!   [`session::Ctx`] a command sees); [`shell`] is the interactive shell over the same;
+//!   [`cli`] holds the global options.
+//! - Shared by the groups: what a command prints and how it fails ([`output`]), virsh's
+//!   lookups ([`lookup`]), option pieces and values ([`options`]), virsh's text conventions
+//!   ([`present`]), column tables ([`table`]) and `--xpath` filtering ([`xpath`]).
+//! - Around them: credential prompts ([`prompt`]), the embedded simulator for `sim:///`
+//!   ([`simstart`]) and the driver's warnings on stderr ([`warnings`]).
 
 pub mod args;
 pub mod cli;
-pub mod event;
-pub mod format;
-pub mod native;
+pub mod commands;
+pub mod dispatch;
+pub mod lookup;
+pub mod options;
+pub mod output;
+pub mod present;
 pub mod prompt;
-pub mod run;
+pub mod registry;
+pub mod session;
 pub mod shell;
 pub mod simstart;
 pub mod table;
-pub mod transfer;
 pub mod warnings;
 pub mod xpath;

@@ -1,8 +1,9 @@
 //! The `esxvirt` binary: global options, then one command (virsh style), or the
 //! interactive shell when no command is given.
 
-use clap::Parser;
-use esxvirt_cli::{args, cli::Cli, run, shell, simstart};
+use clap::FromArgMatches;
+use esxvirt_cli::commands::REGISTRY;
+use esxvirt_cli::{args, cli::Cli, output, session, shell, simstart};
 
 fn main() {
     std::process::exit(real_main());
@@ -12,7 +13,12 @@ fn real_main() -> i32 {
     let argv: Vec<String> = std::env::args().collect();
     let cmd_at = args::command_index(&argv);
     let globals_end = cmd_at.unwrap_or(argv.len());
-    let globals = match Cli::try_parse_from(&argv[..globals_end]) {
+    // The whole tree, so that `esxvirt --help` lists the commands.
+    let parsed = REGISTRY
+        .root()
+        .try_get_matches_from(&argv[..globals_end])
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let globals = match parsed {
         Ok(g) => g,
         Err(e) => {
             use clap::error::ErrorKind;
@@ -20,7 +26,7 @@ fn real_main() -> i32 {
                 shell::emit(&e.to_string());
                 return 0;
             }
-            shell::emit_error(&run::clap_error_line("esxvirt", &e));
+            shell::emit_error(&output::clap_error_line("esxvirt", &e));
             return 1;
         }
     };
@@ -28,7 +34,7 @@ fn real_main() -> i32 {
         Some(level) => init_logging(level),
         None => esxvirt_cli::warnings::init(),
     }
-    let settings = run::Settings {
+    let settings = session::Settings {
         uri: globals.connect,
         readonly: globals.readonly,
         quiet: globals.quiet,
@@ -36,7 +42,7 @@ fn real_main() -> i32 {
         debug: globals.debug,
         no_session_cache: globals.no_session_cache,
     };
-    let mut session = run::Session::new(settings, Some(simstart::starter()));
+    let mut session = session::Session::new(settings, Some(simstart::starter()));
     let status = match cmd_at {
         None => {
             let stdin = std::io::stdin();

@@ -4,7 +4,8 @@
 use std::io::{BufRead, IsTerminal, Write};
 
 use crate::args::split_commands;
-use crate::run::Session;
+use crate::dispatch::run_words;
+use crate::session::Session;
 
 /// The prompt: `esxvirt # `, or `esxvirt > ` on a read-only connection (as virsh marks it).
 pub fn prompt(readonly: bool) -> &'static str {
@@ -67,7 +68,7 @@ pub fn emit_error(line: &str) {
 
 /// Runs one command given as words; returns its status (0 or 1).
 pub fn run_line_words(session: &mut Session, words: &[String]) -> i32 {
-    let (out, result) = session.run_words(words);
+    let (out, result) = run_words(session, words);
     emit(&out.text);
     match result {
         Ok(()) => 0,

@@ -33,7 +33,7 @@ where
         write!(
             writer,
             "{}: {}: {level} : ",
-            crate::event::timestamp_now(),
+            crate::present::timestamp_now(),
             std::process::id()
         )?;
         ctx.field_format().format_fields(writer.by_ref(), event)?;

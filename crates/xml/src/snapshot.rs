@@ -155,6 +155,18 @@ impl DomainSnapshot {
         Ok(def)
     }
 
+    /// The request `virsh snapshot-create-as` builds from `--name` and `--description`:
+    /// [`DomainSnapshot::to_xml`] gives virsh's text for it (`<domainsnapshot>` and
+    /// `</domainsnapshot>` on lines of their own even when empty, an empty description kept
+    /// as `<description></description>`).
+    pub fn request(name: Option<String>, description: Option<String>) -> DomainSnapshot {
+        DomainSnapshot {
+            name,
+            description,
+            ..Default::default()
+        }
+    }
+
     /// Applies libvirt's rules for a new (not redefined) snapshot: state, parent and domain
     /// given in the request are ignored, the creation time is `now`, and a missing name
     /// becomes the creation time in decimal.
@@ -558,6 +570,26 @@ second &apos;line&apos;</description>
             Some(SnapshotState::Shutoff)
         );
         assert_eq!(SnapshotState::from_vi_power_state("unknown"), None);
+    }
+
+    #[test]
+    fn create_as_requests_in_virsh_shape() {
+        let req = |n: Option<&str>, d: Option<&str>| {
+            DomainSnapshot::request(n.map(str::to_owned), d.map(str::to_owned)).to_xml()
+        };
+        assert_eq!(req(None, None), "<domainsnapshot>\n</domainsnapshot>\n");
+        assert_eq!(
+            req(Some("s<1>"), Some("")),
+            "<domainsnapshot>\n  <name>s&lt;1&gt;</name>\n  <description></description>\n</domainsnapshot>\n"
+        );
+        let xml = req(Some("a&b"), Some("two\nlines"));
+        assert_eq!(
+            xml,
+            "<domainsnapshot>\n  <name>a&amp;b</name>\n  <description>two\nlines</description>\n</domainsnapshot>\n"
+        );
+        let back = DomainSnapshot::from_xml(&xml).unwrap();
+        assert_eq!(back.name.as_deref(), Some("a&b"));
+        assert_eq!(back.description.as_deref(), Some("two\nlines"));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //!   `netfs`, local -> `dir`) or an iSCSI static target (`iscsi`).
 //! - [`volume::StorageVolume`]: a file on a datastore (`type='file'`, format vmdk/iso/raw) or
 //!   an iSCSI LUN (`type='block'`, no format); and `vol-create` input.
+//! - [`volume::VolumeRequest`]: the request `virsh vol-create-as` builds.
 //!
 //! Both share [`Permissions`] and libvirt's scaled sizes ([`scale_size`]).
 
@@ -12,7 +13,7 @@ pub mod pool;
 pub mod volume;
 
 pub use pool::{PoolHost, PoolSource, PoolType, StoragePool};
-pub use volume::{StorageVolume, VmdkCreatePlan, VolumeCreateError, VolumeType};
+pub use volume::{StorageVolume, VmdkCreatePlan, VolumeCreateError, VolumeRequest, VolumeType};
 
 use crate::dom::Element;
 use crate::error::XmlError;

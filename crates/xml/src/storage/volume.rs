@@ -107,6 +107,41 @@ impl StorageVolume {
     }
 }
 
+/// The `<volume>` request `virsh vol-create-as` builds from its options, in virsh's shape
+/// (not libvirt's formatter's: no type, key or units, `<allocation>` only when given and
+/// `<target>` only for a format). [`StorageVolume::from_xml`] reads it back.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct VolumeRequest {
+    /// `<name>`.
+    pub name: String,
+    /// `<capacity>` in bytes.
+    pub capacity: u64,
+    /// `<allocation>` in bytes, when asked for.
+    pub allocation: Option<u64>,
+    /// `<target>/<format type=...>`, when asked for.
+    pub format: Option<String>,
+}
+
+impl VolumeRequest {
+    /// Formats the request as virsh does.
+    pub fn to_xml(&self) -> String {
+        let mut w = XmlWriter::new();
+        w.open("volume", &[]);
+        w.text_element("name", &[], &self.name);
+        w.value_element("capacity", &[], self.capacity);
+        if let Some(a) = self.allocation {
+            w.value_element("allocation", &[], a);
+        }
+        if let Some(f) = &self.format {
+            w.open("target", &[]);
+            w.empty("format", &[("type", Some(f))]);
+            w.close("target");
+        }
+        w.close("volume");
+        w.finish()
+    }
+}
+
 /// Why the ESX driver refuses a `vol-create` request; `unsupported` distinguishes libvirt's
 /// "not supported" errors from its internal ones.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -259,6 +294,33 @@ mod tests {
   </target>
 </volume>
 ";
+
+    #[test]
+    fn create_as_requests_in_virsh_shape() {
+        let minimal = VolumeRequest {
+            name: "vm1/new <&> 'disk'.vmdk".into(),
+            capacity: 1 << 30,
+            ..Default::default()
+        };
+        assert_eq!(
+            minimal.to_xml(),
+            "<volume>\n  <name>vm1/new &lt;&amp;&gt; &apos;disk&apos;.vmdk</name>\n  <capacity>1073741824</capacity>\n</volume>\n"
+        );
+        let full = VolumeRequest {
+            allocation: Some(0),
+            format: Some("vmdk".into()),
+            ..minimal.clone()
+        };
+        let xml = full.to_xml();
+        assert_eq!(
+            xml,
+            "<volume>\n  <name>vm1/new &lt;&amp;&gt; &apos;disk&apos;.vmdk</name>\n  <capacity>1073741824</capacity>\n  <allocation>0</allocation>\n  <target>\n    <format type='vmdk'/>\n  </target>\n</volume>\n"
+        );
+        let back = StorageVolume::from_xml(&xml).unwrap();
+        assert_eq!(back.name, full.name);
+        assert_eq!((back.capacity, back.allocation), (1 << 30, 0));
+        assert_eq!(back.target_format.as_deref(), Some("vmdk"));
+    }
 
     #[test]
     fn esx_vmdk_volume() {

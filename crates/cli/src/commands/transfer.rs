@@ -1,15 +1,126 @@
-//! Support for `vol-upload` and `vol-download`: virsh's parsing of their numbers, the local
-//! file a download writes (created or truncated as virsh does, holes kept with `--sparse`),
+//! `vol-upload` and `vol-download` (in virsh's Storage Volume group): the commands, virsh's
+//! parsing of their numbers, the local file a download writes (created or truncated as virsh does, holes kept with `--sparse`),
 //! and the progress bar, drawn on stderr only when stderr is a terminal so stdout and
 //! scripted runs see nothing of it.
 
 use std::fs::File;
 use std::io::{IsTerminal, Seek, SeekFrom, Write};
 
-use esxvirt_driver::Progress;
+use clap::Args;
+use esxvirt_driver::{flags, Progress};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::run::CmdError;
+use crate::output::{CmdError, CmdResult, Out};
+use crate::registry::{ConnCommand, Spec};
+use crate::session::Ctx;
+
+/// `vol-upload VOL FILE [POOL] [--offset N] [--length N] [--sparse]`.
+#[derive(Args, Debug)]
+pub struct VolUpload {
+    /// vol name, key or path
+    #[arg(long, required = true)]
+    pub vol: String,
+    /// file
+    #[arg(long, required = true)]
+    pub file: String,
+    /// pool name or uuid
+    #[arg(long)]
+    pub pool: Option<String>,
+    /// volume offset to upload to
+    #[arg(long, allow_hyphen_values = true)]
+    pub offset: Option<String>,
+    /// amount of data to upload
+    #[arg(long, allow_hyphen_values = true)]
+    pub length: Option<String>,
+    /// preserve sparseness of volume
+    #[arg(long)]
+    pub sparse: bool,
+}
+
+impl ConnCommand for VolUpload {
+    const SPEC: Spec = Spec::new("vol-upload", "upload file contents to a volume");
+    fn run(&self, ctx: &Ctx<'_>, _out: &mut Out) -> CmdResult {
+        let a = self;
+        let offset = parse_ullp(a.offset.as_deref(), "offset")?;
+        let length = parse_ull(a.length.as_deref(), "length")?;
+        let v = ctx.vol(&a.vol, a.pool.as_deref())?;
+        let mut file = std::fs::File::open(&a.file)
+            .map_err(|_| CmdError::msg(format!("cannot read {}", a.file)))?;
+        let size = file
+            .metadata()
+            .map_err(|_| CmdError::msg(format!("unable to stat {}", a.file)))?
+            .len();
+        let f = if a.sparse {
+            flags::vol_upload::SPARSE_STREAM
+        } else {
+            0
+        };
+        with_progress(
+            ctx.quiet,
+            &a.vol,
+            "cannot upload to volume",
+            "cannot send data to volume",
+            |progress| v.upload(&mut file, size, offset, length, f, progress),
+        )
+    }
+}
+
+/// `vol-download VOL FILE [POOL] [--offset N] [--length N] [--sparse]`.
+#[derive(Args, Debug)]
+pub struct VolDownload {
+    /// vol name, key or path
+    #[arg(long, required = true)]
+    pub vol: String,
+    /// file
+    #[arg(long, required = true)]
+    pub file: String,
+    /// pool name or uuid
+    #[arg(long)]
+    pub pool: Option<String>,
+    /// volume offset to download from
+    #[arg(long, allow_hyphen_values = true)]
+    pub offset: Option<String>,
+    /// amount of data to download
+    #[arg(long, allow_hyphen_values = true)]
+    pub length: Option<String>,
+    /// preserve sparseness of volume
+    #[arg(long)]
+    pub sparse: bool,
+}
+
+impl ConnCommand for VolDownload {
+    const SPEC: Spec = Spec::new("vol-download", "download volume contents to a file");
+    fn run(&self, ctx: &Ctx<'_>, _out: &mut Out) -> CmdResult {
+        let a = self;
+        let offset = parse_ullp(a.offset.as_deref(), "offset")?;
+        let length = parse_ull(a.length.as_deref(), "length")?;
+        let v = ctx.vol(&a.vol, a.pool.as_deref())?;
+        let f = if a.sparse {
+            flags::vol_download::SPARSE_STREAM
+        } else {
+            0
+        };
+        let (file, created) =
+            open_target(&a.file).map_err(|_| CmdError::msg(format!("cannot create {}", a.file)))?;
+        let mut target = Target::new(file, a.sparse);
+        let r = with_progress(
+            ctx.quiet,
+            &a.vol,
+            "cannot download from volume",
+            "cannot receive data from volume",
+            |progress| v.download(&mut target, offset, length, f, progress),
+        )
+        .and_then(|()| {
+            target
+                .finish()
+                .map_err(|_| CmdError::msg(format!("cannot close file {}", a.file)))
+        });
+        if r.is_err() && created {
+            let _ = std::fs::remove_file(&a.file);
+        }
+        r
+    }
+}
 
 /// strtoull in base 10 over the whole text: leading blanks, an optional sign (a minus wraps
 /// around, as C does), digits; `None` when malformed or too large.

@@ -1,4 +1,5 @@
-//! The `event` command as virsh runs it on drivers with events: the option checks in virsh's
+//! virsh's Domain Events group (`help events`): the `event` command as virsh runs it on
+//! drivers with events: the option checks in virsh's
 //! order and words, `--list`, then the lifecycle events of the driver's event stream, one
 //! line each as they come (`event 'lifecycle' for domain 'NAME': Started Booted`, after a
 //! timestamp with `--timestamp`), until the first event (or with `--loop` until the timeout
@@ -11,8 +12,61 @@ use std::time::{Duration, Instant};
 use esxvirt_driver::events::{unsupported_event, SUPPORTED_EVENT};
 use esxvirt_driver::{Connection, Domain, DomainEvent, DomainEventStream, EventWait};
 
-use crate::cli::EventArgs;
-use crate::run::{CmdError, Out};
+use clap::Args;
+
+use crate::output::{CmdError, CmdResult, Out};
+use crate::present::timestamp_now;
+use crate::registry::{ConnCommand, Entry, Group, Spec};
+use crate::session::Ctx;
+
+/// The group.
+pub static GROUP: Group = Group {
+    name: "Domain Events",
+    keyword: "events",
+    commands: &[Entry::connection::<Event>()],
+};
+
+/// `event (--list | --all | --event lifecycle) [--domain D] [--loop] [--timeout S] [--timestamp]`.
+#[derive(Args, Debug, Clone)]
+pub struct Event {
+    /// filter by domain name, id or uuid
+    #[arg(long)]
+    pub domain: Option<String>,
+    /// which event type to wait for
+    #[arg(long)]
+    pub event: Option<String>,
+    /// wait for all events instead of just one type
+    #[arg(long)]
+    pub all: bool,
+    /// loop until timeout or interrupt, rather than one-shot
+    #[arg(long = "loop")]
+    pub looping: bool,
+    /// timeout seconds
+    #[arg(long)]
+    pub timeout: Option<String>,
+    /// list valid event types
+    #[arg(long)]
+    pub list: bool,
+    /// show timestamp for each printed event
+    #[arg(long)]
+    pub timestamp: bool,
+}
+
+impl ConnCommand for Event {
+    const SPEC: Spec = Spec::new("event", "Domain Events");
+    fn run(&self, ctx: &Ctx<'_>, out: &mut Out) -> CmdResult {
+        // Ctrl-C ends the wait (not the program) while the command runs.
+        let _interrupt = InterruptGuard::install();
+        watch(
+            ctx.conn,
+            self,
+            |name| ctx.domain(name),
+            out,
+            &mut emit_now,
+            &INTERRUPTED,
+        )
+    }
+}
 
 /// virsh's event types, in its order (`event --list`).
 pub const EVENT_NAMES: [&str; 27] = [
@@ -70,7 +124,7 @@ pub struct Watch {
 }
 
 /// Checks the options as virsh does, in its order and with its messages.
-pub fn plan(a: &EventArgs) -> Result<Plan, CmdError> {
+pub fn plan(a: &Event) -> Result<Plan, CmdError> {
     let exclusive =
         |x: &str, y: &str| CmdError::msg(format!("Options --{x} and --{y} are mutually exclusive"));
     if a.all && a.event.is_some() {
@@ -128,13 +182,6 @@ pub fn event_line(e: &DomainEvent) -> String {
     )
 }
 
-/// virsh's timestamp prefix: UTC, milliseconds, `+0000`.
-pub fn timestamp_now() -> String {
-    chrono::Utc::now()
-        .format("%Y-%m-%d %H:%M:%S%.3f+0000")
-        .to_string()
-}
-
 /// Writes `text` to stdout and flushes it (events are printed as they come).
 pub fn emit_now(text: &str) -> std::io::Result<()> {
     use std::io::Write;
@@ -151,13 +198,13 @@ enum End {
     Interrupted,
 }
 
-/// Runs the command: `--list` into `out`; events through `emit` as they arrive (the caller
+/// Runs `event`: `--list` into `out`; events through `emit` as they arrive (the caller
 /// writes and flushes each; a failed write, such as a closed pipe, ends the command), the
 /// closing lines into `out`. `lookup` is virsh's domain lookup for `--domain`; `stop` ends
 /// the wait when raised (Ctrl-C).
-pub fn run<'c>(
+pub fn watch<'c>(
     conn: &'c Connection,
-    a: &EventArgs,
+    a: &Event,
     lookup: impl Fn(&str) -> Result<Domain<'c>, CmdError>,
     out: &mut Out,
     emit: &mut dyn FnMut(&str) -> std::io::Result<()>,
@@ -290,8 +337,8 @@ mod tests {
     use super::*;
     use esxvirt_driver::Lifecycle;
 
-    fn args(f: impl FnOnce(&mut EventArgs)) -> EventArgs {
-        let mut a = EventArgs {
+    fn args(f: impl FnOnce(&mut Event)) -> Event {
+        let mut a = Event {
             domain: None,
             event: None,
             all: false,
@@ -304,7 +351,7 @@ mod tests {
         a
     }
 
-    fn err(a: EventArgs) -> Vec<String> {
+    fn err(a: Event) -> Vec<String> {
         plan(&a).err().map(|e| e.0).unwrap_or_default()
     }
 
@@ -378,7 +425,7 @@ mod tests {
     }
 
     #[test]
-    fn lines_and_timestamps() {
+    fn lifecycle_lines() {
         let e = DomainEvent {
             name: "web 1".into(),
             uuid: None,
@@ -389,14 +436,5 @@ mod tests {
             event_line(&e),
             "event 'lifecycle' for domain 'web 1': Stopped Shutdown\n"
         );
-        let t = timestamp_now();
-        // YYYY-MM-DD HH:MM:SS.mmm+0000
-        assert_eq!(t.len(), 28, "{t}");
-        let shape: String = t
-            .chars()
-            .map(|c| if c.is_ascii_digit() { '9' } else { c })
-            .collect();
-        assert_eq!(shape, "9999-99-99 99:99:99.999+9999");
-        assert!(t.ends_with("+0000"));
     }
 }

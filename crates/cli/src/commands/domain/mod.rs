@@ -1,0 +1,45 @@
+//! virsh's Domain Management group (`help domain`): identifying domains ([`guest`]: `domid`,
+//! `domname`, `domuuid`, `domhostname`, `screenshot`), their XML ([`xml`]: `dumpxml`,
+//! `domxml-from-native`, `domxml-to-native`, with [`native`]'s offline conversions), their
+//! life cycle ([`lifecycle`]: `define` ... `migrate`) and their memory and CPUs
+//! ([`tuning`]: `setmem` ... `schedinfo`).
+
+pub mod guest;
+pub mod lifecycle;
+pub mod native;
+pub mod tuning;
+pub mod xml;
+
+use crate::registry::{Entry, Group};
+
+/// The group.
+pub static GROUP: Group = Group {
+    name: "Domain Management",
+    keyword: "domain",
+    commands: &[
+        Entry::connection::<guest::Domid>(),
+        Entry::connection::<guest::Domname>(),
+        Entry::connection::<guest::Domuuid>(),
+        Entry::connection::<xml::Dumpxml>(),
+        Entry::connection::<lifecycle::Define>(),
+        Entry::connection::<lifecycle::Undefine>(),
+        Entry::connection::<lifecycle::Start>(),
+        Entry::connection::<lifecycle::Shutdown>(),
+        Entry::connection::<lifecycle::Reboot>(),
+        Entry::connection::<lifecycle::Destroy>(),
+        Entry::connection::<lifecycle::Suspend>(),
+        Entry::connection::<lifecycle::Resume>(),
+        Entry::connection::<tuning::Setmem>(),
+        Entry::connection::<tuning::Setmaxmem>(),
+        Entry::connection::<tuning::Memtune>(),
+        Entry::connection::<tuning::Setvcpus>(),
+        Entry::connection::<tuning::Vcpucount>(),
+        Entry::connection::<tuning::Schedinfo>(),
+        Entry::connection::<lifecycle::Autostart>(),
+        Entry::connection::<guest::Screenshot>(),
+        Entry::connection::<guest::Domhostname>(),
+        Entry::session::<xml::DomxmlFromNative>(),
+        Entry::session::<xml::DomxmlToNative>(),
+        Entry::connection::<lifecycle::Migrate>(),
+    ],
+};

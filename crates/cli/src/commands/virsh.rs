@@ -1,0 +1,118 @@
+//! virsh's "Virsh itself" group (`help virsh`): `connect`, `help`, `quit`, `exit`, and
+//! esxvirt's `completion` (a shell completion script). These run on the session: none of
+//! them needs a connection first.
+
+use clap::Args;
+
+use crate::output::{CmdError, CmdResult, Out};
+use crate::registry::{Entry, Env, Group, SessionCommand, Spec};
+
+/// The group.
+pub static GROUP: Group = Group {
+    name: "Virsh itself",
+    keyword: "virsh",
+    commands: &[
+        Entry::session::<Connect>(),
+        Entry::session::<Completion>(),
+        Entry::session::<Help>(),
+        Entry::session::<Quit>(),
+        Entry::session::<Exit>(),
+    ],
+};
+
+/// `connect [--name URI] [--readonly]`: a fresh connection (to another URI).
+#[derive(Args, Debug)]
+pub struct Connect {
+    /// hypervisor connection URI
+    #[arg(long)]
+    pub name: Option<String>,
+    /// read-only connection
+    #[arg(long)]
+    pub readonly: bool,
+}
+
+impl SessionCommand for Connect {
+    const SPEC: Spec = Spec::new("connect", "(re)connect to hypervisor");
+    fn run(&self, env: &mut Env<'_>, _out: &mut Out) -> CmdResult {
+        env.session.reconnect(self.name.as_deref(), self.readonly)
+    }
+}
+
+/// `completion SHELL`: the completion script of every command name and option.
+#[derive(Args, Debug)]
+pub struct Completion {
+    /// bash, zsh or fish
+    #[arg(long, required = true)]
+    pub shell: clap_complete::Shell,
+}
+
+impl SessionCommand for Completion {
+    const SPEC: Spec = Spec::new(
+        "completion",
+        "print a shell completion script (bash, zsh or fish)",
+    )
+    .no_blank_line();
+    fn run(&self, env: &mut Env<'_>, out: &mut Out) -> CmdResult {
+        let mut buf = Vec::new();
+        clap_complete::generate(self.shell, &mut env.registry.root(), "esxvirt", &mut buf);
+        out.print(&String::from_utf8_lossy(&buf));
+        Ok(())
+    }
+}
+
+/// `help [--command NAME]`: every command with its summary, or one command's options.
+#[derive(Args, Debug)]
+pub struct Help {
+    /// a command
+    #[arg(long)]
+    pub command: Option<String>,
+}
+
+impl SessionCommand for Help {
+    const SPEC: Spec = Spec::new("help", "print help");
+    fn run(&self, env: &mut Env<'_>, out: &mut Out) -> CmdResult {
+        let mut root = env.registry.root();
+        match self.command.as_deref() {
+            Some(name) => {
+                let Some(sub) = root.find_subcommand_mut(name) else {
+                    return Err(CmdError::msg(format!(
+                        "command or command group '{name}' doesn't exist"
+                    )));
+                };
+                out.print(&sub.render_long_help().to_string());
+            }
+            None => {
+                out.print(" Commands:\n\n");
+                for s in root.get_subcommands() {
+                    let about = s.get_about().map(|a| a.to_string()).unwrap_or_default();
+                    out.print(&format!("    {:<30} {}\n", s.get_name(), about));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `quit`: ends the interactive shell.
+#[derive(Args, Debug)]
+pub struct Quit {}
+
+impl SessionCommand for Quit {
+    const SPEC: Spec = Spec::new("quit", "quit this interactive terminal").no_blank_line();
+    fn run(&self, env: &mut Env<'_>, _out: &mut Out) -> CmdResult {
+        env.session.quit = true;
+        Ok(())
+    }
+}
+
+/// `exit`: ends the interactive shell.
+#[derive(Args, Debug)]
+pub struct Exit {}
+
+impl SessionCommand for Exit {
+    const SPEC: Spec = Spec::new("exit", "quit this interactive terminal").no_blank_line();
+    fn run(&self, env: &mut Env<'_>, _out: &mut Out) -> CmdResult {
+        env.session.quit = true;
+        Ok(())
+    }
+}

@@ -1,0 +1,184 @@
+//! The session every command of a run shares: the settings from the global options, the
+//! URI they select, and the connection, opened on first use and kept until `connect`,
+//! `quit` or the end of the run. [`Ctx`] is what a command that needs the connection sees
+//! of it (the lookups virsh does on it live in [`crate::lookup`]).
+
+use std::sync::Arc;
+
+use esxvirt_driver::{Connection, OpenOptions, SimStarter};
+
+use crate::output::{CmdError, CmdResult};
+
+/// The URI used when neither `-c` nor `ESXVIRT_DEFAULT_URI` gives one.
+pub const DEFAULT_URI: &str = "sim:///default";
+
+/// Settings shared by every command of a run (the global options).
+#[derive(Clone, Default)]
+pub struct Settings {
+    /// The URI asked for (`-c`), if any.
+    pub uri: Option<String>,
+    pub readonly: bool,
+    pub quiet: bool,
+    pub json: bool,
+    pub debug: Option<u8>,
+    pub no_session_cache: bool,
+}
+
+/// The effective URI: `-c`, else `ESXVIRT_DEFAULT_URI`, else the embedded simulator.
+pub fn effective_uri(requested: Option<&str>) -> String {
+    if let Some(u) = requested {
+        return u.to_string();
+    }
+    match std::env::var("ESXVIRT_DEFAULT_URI") {
+        Ok(u) if !u.is_empty() => u,
+        _ => DEFAULT_URI.to_string(),
+    }
+}
+
+/// A session: settings plus the connection, opened on first use and kept.
+pub struct Session {
+    pub settings: Settings,
+    conn: Option<Connection>,
+    sim: Option<Arc<dyn SimStarter>>,
+    /// Set by `quit`/`exit` in the shell.
+    pub quit: bool,
+    /// The current command failed to connect (virsh then ends without its blank line).
+    connect_failed: bool,
+}
+
+/// A command's view of the session once the connection is open.
+pub struct Ctx<'c> {
+    pub conn: &'c Connection,
+    /// `--json`, when the command supports it.
+    pub json: bool,
+    /// `--quiet`.
+    pub quiet: bool,
+    /// How the session opens connections (migrate opens its destination the same way).
+    pub options: OpenOptions,
+}
+
+impl Session {
+    /// A session that starts `sim:///` URIs with `sim`.
+    pub fn new(settings: Settings, sim: Option<Arc<dyn SimStarter>>) -> Session {
+        Session {
+            settings,
+            conn: None,
+            sim,
+            quit: false,
+            connect_failed: false,
+        }
+    }
+
+    /// The URI this session uses.
+    pub fn uri(&self) -> String {
+        effective_uri(self.settings.uri.as_deref())
+    }
+
+    /// How this session opens connections: prompting on the terminal, with the session
+    /// cache unless turned off.
+    pub fn open_options(&self) -> OpenOptions {
+        OpenOptions {
+            auth: Some(Arc::new(crate::prompt::TerminalAuth)),
+            session_cache: !self.settings.no_session_cache,
+            sim: self.sim.clone(),
+            read_only: self.settings.readonly,
+            ..OpenOptions::default()
+        }
+    }
+
+    /// The connection, opened now if it is not yet; a failure is virsh's "failed to
+    /// connect" and marks the command (see [`Session::connect_failed`]).
+    pub fn connection(&mut self) -> Result<&Connection, CmdError> {
+        if self.conn.is_none() {
+            let options = self.open_options();
+            let uri = self.uri();
+            match Connection::open(&uri, &options) {
+                Ok(c) => self.conn = Some(c),
+                Err(e) => {
+                    self.connect_failed = true;
+                    return Err(CmdError::with("failed to connect to the hypervisor", e));
+                }
+            }
+        }
+        self.conn
+            .as_ref()
+            .ok_or_else(|| CmdError::msg("no valid connection"))
+    }
+
+    /// The context of a command that needs the connection (opened now if need be); `json`
+    /// is whether the command prints JSON.
+    pub fn ctx(&mut self, json: bool) -> Result<Ctx<'_>, CmdError> {
+        let quiet = self.settings.quiet;
+        let options = self.open_options();
+        let conn = self.connection()?;
+        Ok(Ctx {
+            conn,
+            json,
+            quiet,
+            options,
+        })
+    }
+
+    /// `connect`: drops the connection and opens one to `uri` (or the same URI again).
+    pub fn reconnect(&mut self, uri: Option<&str>, readonly: bool) -> CmdResult {
+        self.disconnect();
+        if let Some(u) = uri {
+            self.settings.uri = Some(u.to_string());
+        }
+        self.settings.readonly = readonly;
+        self.connection()?;
+        Ok(())
+    }
+
+    /// Ends the connection (a later command reopens it); a cached session stays logged in
+    /// so that the next esxvirt run skips the login.
+    pub fn disconnect(&mut self) {
+        if let Some(c) = self.conn.take() {
+            let _ = c.finish();
+        }
+    }
+
+    /// Whether the XML conversions go through a host: only for an explicit non-simulator
+    /// URI (the simulator's datastores are no better a guide than the offline defaults, and
+    /// converting should not need a server).
+    pub fn uses_host(&self) -> bool {
+        !self.uri().starts_with("sim:")
+    }
+
+    /// Marks the start of a command (clears [`Session::connect_failed`]).
+    pub fn start_command(&mut self) {
+        self.connect_failed = false;
+    }
+
+    /// Whether the current command failed to connect.
+    pub fn connect_failed(&self) -> bool {
+        self.connect_failed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_uri_asked_for_wins() {
+        assert_eq!(effective_uri(Some("esx://h/")), "esx://h/");
+        let s = Session::new(
+            Settings {
+                uri: Some("esx://h/".into()),
+                ..Settings::default()
+            },
+            None,
+        );
+        assert_eq!(s.uri(), "esx://h/");
+        assert!(s.uses_host());
+        let s = Session::new(
+            Settings {
+                uri: Some("sim:///default".into()),
+                ..Settings::default()
+            },
+            None,
+        );
+        assert!(!s.uses_host());
+    }
+}
