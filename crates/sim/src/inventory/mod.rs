@@ -25,6 +25,7 @@ use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::{Component, Path, PathBuf};
 
+use esxvirt_util::datetime::system_time_to_xsd_datetime;
 use serde::{Deserialize, Serialize};
 
 pub use model::*;
@@ -691,8 +692,8 @@ impl World {
                     allocated,
                     modified: meta
                         .modified()
-                        .map(xsd_time)
-                        .unwrap_or_else(|_| xsd_time(std::time::SystemTime::UNIX_EPOCH)),
+                        .map(system_time_to_xsd_datetime)
+                        .unwrap_or_else(|_| system_time_to_xsd_datetime(std::time::UNIX_EPOCH)),
                 });
             }
             let folder_path = if rel.is_empty() {
@@ -1165,7 +1166,7 @@ impl World {
     fn finish_power_on(&mut self, moid: &str) -> InvResult<()> {
         let vm = self.vm_mut(moid)?;
         vm.power_state = PowerState::PoweredOn;
-        vm.boot_time = Some(xsd_time(std::time::SystemTime::now()));
+        vm.boot_time = Some(system_time_to_xsd_datetime(std::time::SystemTime::now()));
         vm.guest = vm.guest_when_running.clone();
         vm.guest.tools_running = true;
         Ok(())
@@ -1335,7 +1336,7 @@ impl World {
             id,
             name: name.to_string(),
             description: description.to_string(),
-            create_time: xsd_time(std::time::SystemTime::now()),
+            create_time: system_time_to_xsd_datetime(std::time::SystemTime::now()),
             state,
             quiesced: quiesce,
             config: vm.config.clone(),
@@ -2018,32 +2019,6 @@ pub fn random_uuid() -> String {
     format_uuid(&random_uuid_bytes())
 }
 
-/// xsd:dateTime of a system time, UTC with milliseconds.
-pub fn xsd_time(t: std::time::SystemTime) -> String {
-    let d = t.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    let secs = d.as_secs() as i64;
-    let millis = d.subsec_millis();
-    let days = secs.div_euclid(86400);
-    let rem = secs.rem_euclid(86400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = if month <= 2 { y + 1 } else { y };
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
-        rem / 3600,
-        (rem / 60) % 60,
-        rem % 60
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -2054,12 +2029,6 @@ mod tests {
         assert!(glob_match("a?c", "abc"));
         assert!(!glob_match("*.vmx", "a.vmxf"));
         assert!(glob_match("*", ""));
-    }
-
-    #[test]
-    fn time_format() {
-        let t = std::time::UNIX_EPOCH + std::time::Duration::from_millis(1_700_000_000_123);
-        assert_eq!(xsd_time(t), "2023-11-14T22:13:20.123Z");
     }
 
     #[test]

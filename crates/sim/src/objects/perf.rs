@@ -296,7 +296,7 @@ pub fn invoke(
                         Value::obj("PerfSampleInfo")
                             .with(
                                 "timestamp",
-                                Value::DateTime(crate::value::format_datetime(
+                                Value::DateTime(esxvirt_util::datetime::unix_to_xsd_datetime(
                                     t - t % interval as i64,
                                     0,
                                 )),
