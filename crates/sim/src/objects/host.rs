@@ -609,8 +609,8 @@ fn network_info(w: &World, h: &Host) -> Value {
             "ipRouteConfig",
             Value::obj("HostIpRouteConfig").with("defaultGateway", Value::str("192.168.10.1")),
         )
-        .with("atBootIpV6Enabled", Value::bool(false))
         .with("ipV6Enabled", Value::bool(false))
+        .with("atBootIpV6Enabled", Value::bool(false))
 }
 
 fn hba_key(hba: &crate::inventory::Hba) -> String {

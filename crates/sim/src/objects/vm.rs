@@ -543,7 +543,6 @@ fn config_info(w: &World, vm: &Vm) -> Value {
     let hw = Value::obj("VirtualHardware")
         .with("numCPU", Value::int(c.num_cpu))
         .with("numCoresPerSocket", Value::int(c.cores_per_socket))
-        .with("autoCoresPerSocket", Value::bool(false))
         .with("memoryMB", Value::int(c.memory_mb as i32))
         .with("virtualICH7MPresent", Value::bool(false))
         .with("virtualSMCPresent", Value::bool(false))
@@ -791,19 +790,19 @@ fn guest(vm: &Vm) -> Value {
                 })
                 .collect();
             Value::obj("GuestNicInfo")
-                .with("connected", Value::bool(true))
-                .with("deviceConfigId", Value::int(n.device_config_id))
+                .with("network", Value::str(&n.network))
                 .with(
                     "ipAddress",
                     Value::strings(n.ips.iter().map(|(ip, _)| ip.clone())),
                 )
+                .with("macAddress", Value::str(&n.mac))
+                .with("connected", Value::bool(true))
+                .with("deviceConfigId", Value::int(n.device_config_id))
                 .with(
                     "ipConfig",
                     Value::obj("NetIpConfigInfo")
                         .with("ipAddress", Value::array("NetIpConfigInfoIpAddress", addrs)),
                 )
-                .with("macAddress", Value::str(&n.mac))
-                .with("network", Value::str(&n.network))
         })
         .collect();
     let running = vm.power_state == PowerState::PoweredOn;
