@@ -1,12 +1,34 @@
-//! PerformanceManager: a small, fixed counter catalogue (CPU, memory, network, disk, uptime)
-//! and plausible, deterministic samples for VMs and hosts.
+//! `PerformanceManager`: a small, fixed counter catalogue (CPU, memory, network, disk,
+//! uptime) and plausible, deterministic samples for VMs and hosts.
 
 use crate::fault::Fault;
 use crate::inventory::{PowerState, World};
+use crate::object::CallCx;
 use crate::soap::Element;
 use crate::value::{MoRef, Value};
 
-use super::{element_description, split_path, walk};
+use super::common::{element_description, split_path, walk};
+use super::entry::{Call, Ids, ManagedType};
+
+/// The `PerformanceManager` type.
+pub const TYPE: ManagedType = ManagedType {
+    name: "PerformanceManager",
+    ids: Ids::Service("perfManager"),
+    properties: &["description", "historicalInterval", "perfCounter"],
+    property,
+    methods: &[
+        ("QueryPerfCounter", query),
+        ("QueryPerfCounterByLevel", query),
+        ("QueryPerfProviderSummary", query),
+        ("QueryAvailablePerfMetric", query),
+        ("QueryPerf", query),
+    ],
+};
+
+/// The `Query*` methods, all pure reads.
+fn query(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Result<Option<Value>, Fault> {
+    answer(w, call.method, call.args)
+}
 
 /// (key, group, name, unit, rollup, stats type, level).
 const COUNTERS: &[(i32, &str, &str, &str, &str, &str, i32)] = &[
@@ -99,8 +121,7 @@ fn counter(
         .with("perDeviceLevel", Value::int(3))
 }
 
-/// A PerformanceManager property.
-pub fn property(_w: &World, path: &str) -> Result<Option<Value>, Fault> {
+fn property(_w: &World, _id: &str, path: &str) -> Result<Option<Value>, Fault> {
     let (head, rest) = split_path(path);
     let top = match head {
         "perfCounter" => Some(Value::array(
@@ -204,13 +225,8 @@ fn entity_ok(w: &World, e: &MoRef) -> bool {
     }
 }
 
-/// PerformanceManager methods.
-pub fn invoke(
-    w: &World,
-    _this: &MoRef,
-    method: &str,
-    args: &Element,
-) -> Result<Option<Value>, Fault> {
+/// Answers one of the `Query*` methods.
+fn answer(w: &World, method: &str, args: &Element) -> Result<Option<Value>, Fault> {
     match method {
         "QueryPerfCounter" => {
             let ids: Vec<i32> = args

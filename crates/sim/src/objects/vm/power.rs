@@ -1,0 +1,160 @@
+//! The power state machine of a VM: power on (which a file-backed serial port interrupts
+//! with a question), off, suspend, reset, the guest operations, and `AnswerVM`.
+
+use crate::fault::Fault;
+use crate::inventory::{PowerOnOutcome, World};
+use crate::object::CallCx;
+use crate::value::{MoRef, Value};
+
+use super::super::common::fault_of;
+use super::super::entry::Call;
+use super::{ensure_no_question, spec, vm_task};
+
+/// `PowerOnVM_Task`: the task stays running while a question waits for `AnswerVM`.
+pub(super) fn power_on(
+    w: &mut World,
+    cx: &mut CallCx<'_>,
+    call: &Call<'_>,
+) -> Result<Option<Value>, Fault> {
+    let Call { this, method, .. } = *call;
+    let id = this.value.clone();
+    let fe = |e| fault_of(e, this);
+    ensure_no_question(w, this)?;
+    let s = spec(
+        w.vm(&id).map_err(fe)?,
+        this,
+        method,
+        "VirtualMachine.powerOn",
+        false,
+    );
+    let t = cx.tasks.create(s, cx.user);
+    match w.power_on(&id) {
+        Ok(PowerOnOutcome::Started) => cx.tasks.succeed(&t, None),
+        Ok(PowerOnOutcome::Question) => {
+            // Stays running until AnswerVM.
+            if let Ok(vm) = w.vm_mut(&id) {
+                vm.pending_task = Some(t.value.clone());
+            }
+        }
+        Err(e) => cx.tasks.fail(&t, fault_of(e, this)),
+    }
+    Ok(Some(Value::MoRef(t)))
+}
+
+/// `PowerOffVM_Task`.
+pub(super) fn power_off(
+    w: &mut World,
+    cx: &mut CallCx<'_>,
+    call: &Call<'_>,
+) -> Result<Option<Value>, Fault> {
+    let Call { this, method, .. } = *call;
+    let id = this.value.clone();
+    let fe = |e| fault_of(e, this);
+    ensure_no_question(w, this)?;
+    vm_task(w, cx, this, method, "VirtualMachine.powerOff", |w| {
+        w.power_off(&id).map(|_| None).map_err(fe)
+    })
+}
+
+/// `SuspendVM_Task`.
+pub(super) fn suspend(
+    w: &mut World,
+    cx: &mut CallCx<'_>,
+    call: &Call<'_>,
+) -> Result<Option<Value>, Fault> {
+    let Call { this, method, .. } = *call;
+    let id = this.value.clone();
+    let fe = |e| fault_of(e, this);
+    ensure_no_question(w, this)?;
+    vm_task(w, cx, this, method, "VirtualMachine.suspend", |w| {
+        w.suspend(&id).map(|_| None).map_err(fe)
+    })
+}
+
+/// `ResetVM_Task`.
+pub(super) fn reset(
+    w: &mut World,
+    cx: &mut CallCx<'_>,
+    call: &Call<'_>,
+) -> Result<Option<Value>, Fault> {
+    let Call { this, method, .. } = *call;
+    let id = this.value.clone();
+    let fe = |e| fault_of(e, this);
+    ensure_no_question(w, this)?;
+    vm_task(w, cx, this, method, "VirtualMachine.reset", |w| {
+        w.reset(&id).map(|_| None).map_err(fe)
+    })
+}
+
+/// `ShutdownGuest` (needs running tools).
+pub(super) fn shutdown_guest(
+    w: &mut World,
+    _cx: &mut CallCx<'_>,
+    call: &Call<'_>,
+) -> Result<Option<Value>, Fault> {
+    let Call { this, .. } = *call;
+    let id = this.value.clone();
+    let fe = |e| fault_of(e, this);
+    ensure_no_question(w, this)?;
+    w.shutdown_guest(&id).map_err(fe)?;
+    Ok(None)
+}
+
+/// `RebootGuest` (needs running tools).
+pub(super) fn reboot_guest(
+    w: &mut World,
+    _cx: &mut CallCx<'_>,
+    call: &Call<'_>,
+) -> Result<Option<Value>, Fault> {
+    let Call { this, .. } = *call;
+    let id = this.value.clone();
+    let fe = |e| fault_of(e, this);
+    ensure_no_question(w, this)?;
+    w.reboot_guest(&id).map_err(fe)?;
+    Ok(None)
+}
+
+/// `StandbyGuest`: the VM suspends.
+pub(super) fn standby_guest(
+    w: &mut World,
+    _cx: &mut CallCx<'_>,
+    call: &Call<'_>,
+) -> Result<Option<Value>, Fault> {
+    let Call { this, .. } = *call;
+    let id = this.value.clone();
+    let fe = |e| fault_of(e, this);
+    ensure_no_question(w, this)?;
+    w.suspend(&id).map_err(fe)?;
+    Ok(None)
+}
+
+/// `AnswerVM`: answers the pending question and finishes (or fails) the task it blocked.
+pub(super) fn answer_vm(
+    w: &mut World,
+    cx: &mut CallCx<'_>,
+    call: &Call<'_>,
+) -> Result<Option<Value>, Fault> {
+    let Call { this, args, .. } = *call;
+    let id = this.value.clone();
+    let fe = |e| fault_of(e, this);
+    let qid = args.req_text("questionId")?.to_string();
+    let choice = args.req_text("answerChoice")?.to_string();
+    let went_on = w.answer_question(&id, &qid, &choice).map_err(fe)?;
+    let pending = w.vm_mut(&id).ok().and_then(|vm| vm.pending_task.take());
+    if let Some(t) = pending {
+        let t = MoRef::new("Task", t);
+        if went_on {
+            cx.tasks.succeed(&t, None);
+        } else {
+            cx.tasks.fail(
+                &t,
+                Fault::new(
+                    "GenericVmConfigFault",
+                    "The operation was cancelled by the user answering the question.",
+                )
+                .with("reason", Value::str("msg.serial.file.open")),
+            );
+        }
+    }
+    Ok(None)
+}
