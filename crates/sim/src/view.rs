@@ -79,9 +79,7 @@ impl ContainerView {
     }
 
     /// The property names of a `ContainerView`.
-    pub fn property_names() -> Vec<&'static str> {
-        vec!["container", "type", "recursive", "view"]
-    }
+    pub const PROPERTY_NAMES: &'static [&'static str] = &["container", "type", "recursive", "view"];
 }
 
 /// All views.
