@@ -128,3 +128,62 @@ fn compute_summary(w: &World, id: &str, cluster: bool) -> Option<Value> {
     }
     Some(v)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{fault_type, refs, TestWorld};
+    use crate::value::Value;
+
+    #[test]
+    fn a_cluster_sums_its_hosts() {
+        let t = TestWorld::vcenter();
+        let cluster =
+            t.w.computes
+                .values()
+                .find(|c| c.is_cluster)
+                .unwrap()
+                .moid
+                .clone();
+        let hosts = refs(&t.get("ClusterComputeResource", &cluster, "host"));
+        assert_eq!(hosts.len(), 3);
+        let summary = t.get("ClusterComputeResource", &cluster, "summary");
+        assert_eq!(
+            summary.as_obj().unwrap().ty,
+            "ClusterComputeResourceSummary"
+        );
+        assert_eq!(summary.path("numHosts"), Some(&Value::int(3)));
+        let one: i64 = t.w.hosts.values().next().unwrap().hardware.memory_bytes;
+        assert_eq!(
+            t.get("ClusterComputeResource", &cluster, "summary.totalMemory"),
+            Value::long(one * 3)
+        );
+        assert_eq!(
+            fault_type(t.read("ComputeResource", &cluster, "noSuch")),
+            "InvalidProperty"
+        );
+    }
+
+    #[test]
+    fn a_standalone_host_has_its_pool_and_datastores() {
+        let mut t = TestWorld::esx();
+        let summary = t.get("ComputeResource", "ha-compute-res", "summary");
+        assert_eq!(summary.as_obj().unwrap().ty, "ComputeResourceSummary");
+        assert_eq!(
+            t.get("ComputeResource", "ha-compute-res", "resourcePool"),
+            Value::moref("ResourcePool", "ha-root-pool")
+        );
+        assert_eq!(
+            refs(&t.get("ComputeResource", "ha-compute-res", "datastore")).len(),
+            2
+        );
+        assert_eq!(
+            fault_type(t.call(
+                "ComputeResource",
+                "ha-compute-res",
+                "ReconfigureComputeResource_Task",
+                ""
+            )),
+            "MethodNotFound"
+        );
+    }
+}

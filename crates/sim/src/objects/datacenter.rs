@@ -62,3 +62,41 @@ fn property(w: &World, id: &str, path: &str) -> Result<Option<Value>, Fault> {
     };
     walk(top, rest)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{fault_type, refs, TestWorld};
+    use crate::value::Value;
+
+    #[test]
+    fn folders_datastores_and_networks() {
+        let mut t = TestWorld::esx();
+        assert_eq!(
+            t.get("Datacenter", "ha-datacenter", "vmFolder"),
+            Value::moref("Folder", "ha-folder-vm")
+        );
+        assert_eq!(
+            t.get("Datacenter", "ha-datacenter", "name"),
+            Value::str("ha-datacenter")
+        );
+        let ds = refs(&t.get("Datacenter", "ha-datacenter", "datastore"));
+        assert_eq!(ds.len(), 2, "{ds:?}");
+        let nets = refs(&t.get("Datacenter", "ha-datacenter", "network"));
+        assert!(
+            nets.contains(&"Network:HaNetwork-VM Network".to_string()),
+            "{nets:?}"
+        );
+        assert_eq!(
+            fault_type(t.read("Datacenter", "ha-datacenter", "vmFolderx")),
+            "InvalidProperty"
+        );
+        assert_eq!(
+            fault_type(t.read("Datacenter", "nowhere", "name")),
+            "ManagedObjectNotFound"
+        );
+        assert_eq!(
+            fault_type(t.call("Datacenter", "ha-datacenter", "Destroy_Task", "")),
+            "MethodNotFound"
+        );
+    }
+}

@@ -145,3 +145,58 @@ fn property(w: &World, moid: &str, path: &str) -> Result<Option<Value>, Fault> {
     };
     walk(top, rest)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{fault_type, refs, text, TestWorld};
+    use crate::value::Value;
+
+    #[test]
+    fn capacity_free_space_and_contents() {
+        let mut t = TestWorld::esx();
+        let ds = t.datastore("datastore1");
+        let capacity = t
+            .get("Datastore", &ds, "summary.capacity")
+            .as_i64()
+            .unwrap();
+        let free = t
+            .get("Datastore", &ds, "summary.freeSpace")
+            .as_i64()
+            .unwrap();
+        assert!(0 < free && free < capacity, "{free} of {capacity}");
+        assert_eq!(text(&t.get("Datastore", &ds, "summary.type")), "VMFS");
+        assert_eq!(
+            t.get("Datastore", &ds, "info.vmfs.name"),
+            Value::str("datastore1")
+        );
+        let vms = refs(&t.get("Datastore", &ds, "vm"));
+        assert!(vms.contains(&format!("VirtualMachine:{}", t.vm("db01"))));
+        let nfs = t.datastore("nfs-iso");
+        assert_eq!(
+            t.get("Datastore", &nfs, "info.nas.remoteHost"),
+            Value::str("192.168.10.5")
+        );
+        assert_eq!(
+            t.get("Datastore", &ds, "browser"),
+            Value::moref("HostDatastoreBrowser", "ha-host-datastorebrowser")
+        );
+        assert_eq!(t.call("Datastore", &ds, "RefreshDatastore", ""), Ok(None));
+        assert_eq!(
+            fault_type(t.read("Datastore", &ds, "summary2")),
+            "InvalidProperty"
+        );
+        // Free space is what the directory allocates: a new eager disk takes some.
+        t.run(
+            "VirtualDiskManager",
+            "ha-vdiskmanager",
+            "CreateVirtualDisk_Task",
+            "<name>[datastore1] tiny/big.vmdk</name><spec xsi:type=\"FileBackedVirtualDiskSpec\"><diskType>eagerZeroedThick</diskType><adapterType>lsiLogic</adapterType><capacityKb>4096</capacityKb></spec>",
+        )
+        .unwrap();
+        let after = t
+            .get("Datastore", &ds, "summary.freeSpace")
+            .as_i64()
+            .unwrap();
+        assert!(after <= free - 4096 * 1024, "{after} vs {free}");
+    }
+}

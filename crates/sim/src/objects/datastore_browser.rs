@@ -285,3 +285,85 @@ fn search_datastore(
         search(w, &path, &spec, recursive).map(Some)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{fault_type, refs, TestWorld};
+    use crate::value::Value;
+
+    const B: &str = "ha-host-datastorebrowser";
+
+    #[test]
+    fn searches_folders_and_subfolders() {
+        let mut t = TestWorld::esx();
+        assert_eq!(
+            refs(&t.get("HostDatastoreBrowser", B, "datastore")).len(),
+            2
+        );
+        let found = t
+            .run(
+                "HostDatastoreBrowser",
+                B,
+                "SearchDatastore_Task",
+                "<datastorePath>[datastore1] web01</datastorePath><searchSpec><matchPattern>*.vmx</matchPattern></searchSpec>",
+            )
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            found.path("folderPath"),
+            Some(&Value::str("[datastore1] web01"))
+        );
+        let files = found.path("file").and_then(Value::as_array).unwrap();
+        assert_eq!(files.len(), 1);
+        assert_eq!(files[0].as_obj().unwrap().ty, "VmConfigFileInfo");
+        let all = t
+            .run(
+                "HostDatastoreBrowser",
+                B,
+                "SearchDatastoreSubFolders_Task",
+                "<datastorePath>[datastore1]</datastorePath><searchSpec><query xsi:type=\"VmDiskFileQuery\"/><details><fileType>true</fileType><fileSize>true</fileSize></details></searchSpec>",
+            )
+            .unwrap()
+            .unwrap();
+        let disks: usize = all
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                r.path("file")
+                    .and_then(Value::as_array)
+                    .map_or(0, |f| f.len())
+            })
+            .sum();
+        assert!(disks >= 5, "{disks} disks found");
+    }
+
+    #[test]
+    fn bad_paths_and_datastores() {
+        let mut t = TestWorld::esx();
+        let search = |p: &str| format!("<datastorePath>{p}</datastorePath>");
+        let r = t.run(
+            "HostDatastoreBrowser",
+            B,
+            "SearchDatastore_Task",
+            &search("datastore1/web01"),
+        );
+        assert_eq!(fault_type(r), "InvalidDatastorePath");
+        let r = t.run(
+            "HostDatastoreBrowser",
+            B,
+            "SearchDatastore_Task",
+            &search("[nowhere] x"),
+        );
+        assert_eq!(fault_type(r), "InvalidDatastore");
+        let r = t.run(
+            "HostDatastoreBrowser",
+            B,
+            "SearchDatastore_Task",
+            &search("[datastore1] nothing-here"),
+        );
+        assert_eq!(fault_type(r), "FileNotFound");
+        let r = t.call("HostDatastoreBrowser", B, "SearchDatastore_Task", "");
+        assert_eq!(fault_type(r), "InvalidRequest");
+    }
+}

@@ -77,3 +77,58 @@ fn copy_or_move(
             .map_err(fe)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{fault_type, TestWorld};
+
+    const FM: &str = "ha-nfc-file-manager";
+
+    #[test]
+    fn directories_and_files() {
+        let mut t = TestWorld::esx();
+        t.call(
+            "FileManager",
+            FM,
+            "MakeDirectory",
+            "<name>[datastore1] a/b</name><createParentDirectories>true</createParentDirectories>",
+        )
+        .unwrap();
+        assert!(t.w.resolve("[datastore1] a/b").unwrap().is_dir());
+        t.run("FileManager", FM, "CopyDatastoreFile_Task", "<sourceName>[datastore1] tiny/tiny.vmx</sourceName><destinationName>[datastore1] a/b/copy.vmx</destinationName>")
+            .unwrap();
+        assert!(t.w.resolve("[datastore1] a/b/copy.vmx").unwrap().is_file());
+        t.run("FileManager", FM, "MoveDatastoreFile_Task", "<sourceName>[datastore1] a/b/copy.vmx</sourceName><destinationName>[datastore1] a/moved.vmx</destinationName>")
+            .unwrap();
+        assert!(!t.w.resolve("[datastore1] a/b/copy.vmx").unwrap().exists());
+        t.run(
+            "FileManager",
+            FM,
+            "DeleteDatastoreFile_Task",
+            "<name>[datastore1] a</name>",
+        )
+        .unwrap();
+        assert!(!t.w.resolve("[datastore1] a").unwrap().exists());
+        let r = t.run(
+            "FileManager",
+            FM,
+            "DeleteDatastoreFile_Task",
+            "<name>[datastore1] a</name>",
+        );
+        assert_eq!(fault_type(r), "FileNotFound");
+        let r = t.call(
+            "FileManager",
+            FM,
+            "MakeDirectory",
+            "<name>[datastore1] x/y/z</name>",
+        );
+        assert_eq!(fault_type(r), "FileNotFound");
+        let r = t.call(
+            "FileManager",
+            FM,
+            "MakeDirectory",
+            "<name>[datastore1] ../escape</name>",
+        );
+        assert_eq!(fault_type(r), "InvalidDatastorePath");
+    }
+}

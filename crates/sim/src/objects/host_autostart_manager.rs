@@ -152,3 +152,77 @@ fn reconfigure_autostart(
     });
     Ok(None)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{fault_type, TestWorld};
+    use crate::value::Value;
+
+    #[test]
+    fn reconfigure_adds_and_removes_entries() {
+        let mut t = TestWorld::esx();
+        let web01 = t.vm("web01");
+        let entry = |action: &str, order: i32| {
+            format!(
+                "<spec><defaults><enabled>true</enabled></defaults><powerInfo><key type=\"VirtualMachine\">{web01}</key><startOrder>{order}</startOrder><startDelay>-1</startDelay><waitForHeartbeat>systemDefault</waitForHeartbeat><startAction>{action}</startAction><stopDelay>-1</stopDelay><stopAction>systemDefault</stopAction></powerInfo></spec>"
+            )
+        };
+        t.call(
+            "HostAutoStartManager",
+            "ha-autostart-mgr",
+            "ReconfigureAutostart",
+            &entry("powerOn", 1),
+        )
+        .unwrap();
+        assert_eq!(
+            t.get(
+                "HostAutoStartManager",
+                "ha-autostart-mgr",
+                "config.defaults.enabled"
+            ),
+            Value::bool(true)
+        );
+        let infos = t.get(
+            "HostAutoStartManager",
+            "ha-autostart-mgr",
+            "config.powerInfo",
+        );
+        assert!(infos
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p.path("key") == Some(&Value::moref("VirtualMachine", web01.clone()))));
+        t.call(
+            "HostAutoStartManager",
+            "ha-autostart-mgr",
+            "ReconfigureAutostart",
+            &entry("none", -1),
+        )
+        .unwrap();
+        let infos = t.get(
+            "HostAutoStartManager",
+            "ha-autostart-mgr",
+            "config.powerInfo",
+        );
+        assert!(!infos
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p.path("key") == Some(&Value::moref("VirtualMachine", web01.clone()))));
+        let unknown = "<spec><powerInfo><key type=\"VirtualMachine\">999</key><startOrder>1</startOrder></powerInfo></spec>";
+        let r = t.call(
+            "HostAutoStartManager",
+            "ha-autostart-mgr",
+            "ReconfigureAutostart",
+            unknown,
+        );
+        assert_eq!(fault_type(r), "ManagedObjectNotFound");
+        let r = t.call(
+            "HostAutoStartManager",
+            "ha-autostart-mgr",
+            "ReconfigureAutostart",
+            "",
+        );
+        assert_eq!(fault_type(r), "InvalidRequest");
+    }
+}

@@ -41,3 +41,39 @@ fn property(w: &World, id: &str, path: &str) -> Result<Option<Value>, Fault> {
     };
     walk(top, rest)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{fault_type, refs, TestWorld};
+    use crate::value::Value;
+
+    #[test]
+    fn datastores_of_the_host() {
+        let mut t = TestWorld::vcenter();
+        let h = t.host("esx-04.example.com");
+        let id = format!("datastoreSystem-{h}");
+        let ds = refs(&t.get("HostDatastoreSystem", &id, "datastore"));
+        let local = format!("Datastore:{}", t.datastore("local-esx04"));
+        assert!(ds.contains(&local), "{ds:?}");
+        assert_eq!(
+            t.get(
+                "HostDatastoreSystem",
+                &id,
+                "capabilities.nfsMountCreationSupported"
+            ),
+            Value::bool(true)
+        );
+        assert_eq!(
+            t.call("HostDatastoreSystem", &id, "RefreshDatastore", ""),
+            Ok(None)
+        );
+        assert_eq!(
+            fault_type(t.read(
+                "HostDatastoreSystem",
+                "datastoreSystem-host-999",
+                "datastore"
+            )),
+            "ManagedObjectNotFound"
+        );
+    }
+}

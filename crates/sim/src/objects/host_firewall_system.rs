@@ -16,3 +16,30 @@ pub const TYPE: ManagedType = ManagedType {
     property: |_, _, path| Err(Fault::invalid_property(path)),
     methods: &[],
 };
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{fault_type, TestWorld};
+
+    #[test]
+    fn exists_without_properties() {
+        let mut t = TestWorld::esx();
+        assert_eq!(
+            fault_type(t.read("HostFirewallSystem", "firewallSystem", "firewallInfo")),
+            "InvalidProperty"
+        );
+        assert_eq!(
+            fault_type(t.read("HostFirewallSystem", "firewall", "firewallInfo")),
+            "ManagedObjectNotFound"
+        );
+        assert_eq!(
+            fault_type(t.call(
+                "HostFirewallSystem",
+                "firewallSystem",
+                "RefreshFirewall",
+                ""
+            )),
+            "MethodNotFound"
+        );
+    }
+}

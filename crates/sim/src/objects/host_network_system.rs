@@ -573,3 +573,101 @@ fn remove_port_group(
     w.prune_networks();
     Ok(None)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{fault_type, TestWorld};
+    use crate::value::Value;
+
+    fn switches(t: &TestWorld) -> Vec<String> {
+        t.get("HostNetworkSystem", "networkSystem", "networkInfo.vswitch")
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.path("name").and_then(Value::as_str).unwrap().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn switches_and_port_groups() {
+        let mut t = TestWorld::esx();
+        assert_eq!(switches(&t), ["vSwitch0", "vSwitch1"]);
+        t.call(
+            "HostNetworkSystem",
+            "networkSystem",
+            "AddVirtualSwitch",
+            "<vswitchName>vSwitch2</vswitchName><spec><numPorts>64</numPorts><mtu>9000</mtu></spec>",
+        )
+        .unwrap();
+        assert_eq!(switches(&t), ["vSwitch0", "vSwitch1", "vSwitch2"]);
+        t.call(
+            "HostNetworkSystem",
+            "networkSystem",
+            "AddPortGroup",
+            "<portgrp><name>Lab</name><vlanId>12</vlanId><vswitchName>vSwitch2</vswitchName><policy/></portgrp>",
+        )
+        .unwrap();
+        assert!(t.w.networks.values().any(|n| n.name == "Lab"));
+        t.call(
+            "HostNetworkSystem",
+            "networkSystem",
+            "RemovePortGroup",
+            "<pgName>Lab</pgName>",
+        )
+        .unwrap();
+        assert!(!t.w.networks.values().any(|n| n.name == "Lab"));
+        t.call(
+            "HostNetworkSystem",
+            "networkSystem",
+            "RemoveVirtualSwitch",
+            "<vswitchName>vSwitch2</vswitchName>",
+        )
+        .unwrap();
+        assert_eq!(switches(&t).len(), 2);
+    }
+
+    #[test]
+    fn bad_names_duplicates_and_switches_in_use() {
+        let mut t = TestWorld::esx();
+        let add = |n: &str| format!("<vswitchName>{n}</vswitchName>");
+        let r = t.call(
+            "HostNetworkSystem",
+            "networkSystem",
+            "AddVirtualSwitch",
+            &add(""),
+        );
+        assert_eq!(fault_type(r), "InvalidArgument");
+        let r = t.call(
+            "HostNetworkSystem",
+            "networkSystem",
+            "AddVirtualSwitch",
+            &add("vSwitch0"),
+        );
+        assert_eq!(fault_type(r), "AlreadyExists");
+        let vlan = "<portgrp><name>X</name><vlanId>5000</vlanId><vswitchName>vSwitch0</vswitchName></portgrp>";
+        let r = t.call("HostNetworkSystem", "networkSystem", "AddPortGroup", vlan);
+        assert_eq!(fault_type(r), "InvalidArgument");
+        // web01 runs on "VM Network" of vSwitch0; the management port group has a vmknic.
+        let r = t.call(
+            "HostNetworkSystem",
+            "networkSystem",
+            "RemovePortGroup",
+            "<pgName>VM Network</pgName>",
+        );
+        assert_eq!(fault_type(r), "ResourceInUse");
+        let r = t.call(
+            "HostNetworkSystem",
+            "networkSystem",
+            "RemoveVirtualSwitch",
+            &add("vSwitch0"),
+        );
+        assert_eq!(fault_type(r), "ResourceInUse");
+        let r = t.call(
+            "HostNetworkSystem",
+            "networkSystem",
+            "UpdatePortGroup",
+            "<pgName>nope</pgName><portgrp/>",
+        );
+        assert_eq!(fault_type(r), "NotFound");
+    }
+}

@@ -407,3 +407,56 @@ fn rescan_hba(
     }
     Ok(None)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{fault_type, TestWorld};
+    use crate::value::Value;
+
+    #[test]
+    fn adapters_luns_and_volumes() {
+        let mut t = TestWorld::esx();
+        let hbas = t.get(
+            "HostStorageSystem",
+            "storageSystem",
+            "storageDeviceInfo.hostBusAdapter",
+        );
+        let types: Vec<&str> = hbas
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h.as_obj().unwrap().ty.as_ref())
+            .collect();
+        assert_eq!(types, ["HostBlockHba", "HostInternetScsiHba"]);
+        assert_eq!(
+            t.get(
+                "HostStorageSystem",
+                "storageSystem",
+                "storageDeviceInfo.softwareInternetScsiEnabled"
+            ),
+            Value::bool(true)
+        );
+        let mounts = t.get(
+            "HostStorageSystem",
+            "storageSystem",
+            "fileSystemVolumeInfo.mountInfo",
+        );
+        assert_eq!(mounts.as_array().unwrap().len(), 2);
+        t.call(
+            "HostStorageSystem",
+            "storageSystem",
+            "RescanHba",
+            "<hbaDevice>vmhba64</hbaDevice>",
+        )
+        .unwrap();
+        let r = t.call(
+            "HostStorageSystem",
+            "storageSystem",
+            "RescanHba",
+            "<hbaDevice>vmhba9</hbaDevice>",
+        );
+        assert_eq!(fault_type(r), "NotFound");
+        let r = t.call("HostStorageSystem", "storageSystem", "RescanHba", "");
+        assert_eq!(fault_type(r), "InvalidRequest");
+    }
+}

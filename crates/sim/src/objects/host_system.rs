@@ -423,3 +423,86 @@ fn maintenance_mode(
     );
     Ok(Some(Value::MoRef(t)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{fault_type, refs, TestWorld};
+    use crate::task::TaskState;
+    use crate::value::Value;
+
+    #[test]
+    fn hardware_summary_and_managers() {
+        let t = TestWorld::esx();
+        assert_eq!(
+            t.get("HostSystem", "ha-host", "summary.hardware.vendor"),
+            Value::str("Dell Inc.")
+        );
+        assert_eq!(
+            t.get("HostSystem", "ha-host", "hardware.cpuInfo.numCpuThreads"),
+            Value::Short(80)
+        );
+        assert_eq!(
+            t.get("HostSystem", "ha-host", "configManager.networkSystem"),
+            Value::moref("HostNetworkSystem", "networkSystem")
+        );
+        assert_eq!(refs(&t.get("HostSystem", "ha-host", "vm")).len(), 5);
+        assert_eq!(
+            t.get("HostSystem", "ha-host", "effectiveRole"),
+            Value::array("int", vec![Value::int(-1)])
+        );
+        assert_eq!(
+            fault_type(t.read("HostSystem", "ha-host", "hardware2")),
+            "InvalidProperty"
+        );
+        let vc = TestWorld::vcenter();
+        let h = vc.host("esx-02.example.com");
+        assert_eq!(
+            vc.get("HostSystem", &h, "configManager.storageSystem"),
+            Value::moref("HostStorageSystem", format!("storageSystem-{h}"))
+        );
+        assert_eq!(
+            vc.get("HostSystem", &h, "summary.managementServerIp"),
+            Value::str("192.168.10.2")
+        );
+    }
+
+    #[test]
+    fn maintenance_mode_needs_stopped_vms() {
+        let mut t = TestWorld::esx();
+        let refused = t.run(
+            "HostSystem",
+            "ha-host",
+            "EnterMaintenanceMode_Task",
+            "<timeout>0</timeout>",
+        );
+        assert_eq!(fault_type(refused), "InvalidState");
+        let web01 = t.vm("web01");
+        t.run("VirtualMachine", &web01, "PowerOffVM_Task", "")
+            .unwrap();
+        t.run(
+            "HostSystem",
+            "ha-host",
+            "EnterMaintenanceMode_Task",
+            "<timeout>0</timeout>",
+        )
+        .unwrap();
+        assert_eq!(
+            t.get("HostSystem", "ha-host", "runtime.inMaintenanceMode"),
+            Value::bool(true)
+        );
+        let task = t
+            .call(
+                "HostSystem",
+                "ha-host",
+                "ExitMaintenanceMode_Task",
+                "<timeout>0</timeout>",
+            )
+            .unwrap()
+            .unwrap();
+        assert_eq!(t.task_state(&task), TaskState::Success);
+        assert_eq!(
+            t.get("HostSystem", "ha-host", "runtime.inMaintenanceMode"),
+            Value::bool(false)
+        );
+    }
+}

@@ -29,6 +29,8 @@ mod network;
 mod performance_manager;
 mod resource_pool;
 mod search_index;
+#[cfg(test)]
+mod testing;
 mod virtual_disk_manager;
 mod vm;
 mod vm_snapshot;
@@ -205,6 +207,107 @@ impl World {
             );
             if let Some(vm) = self.vms.get_mut(&id) {
                 vm.pending_task = Some(t.value);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::TestWorld;
+    use super::*;
+
+    /// Every object of a world: its type as the world's records say, and its id.
+    fn objects(t: &TestWorld) -> Vec<(String, String)> {
+        let w = &t.w;
+        let mut out: Vec<(String, String)> = Vec::new();
+        for id in w
+            .folders
+            .keys()
+            .chain(w.datacenters.keys())
+            .chain(w.computes.keys())
+            .chain(w.pools.keys())
+            .chain(w.hosts.keys())
+            .chain(w.datastores.keys())
+            .chain(w.networks.keys())
+            .chain(w.vms.keys())
+        {
+            out.push((w.type_of(id).unwrap().to_string(), id.clone()));
+        }
+        for v in w.vms.values() {
+            for s in crate::inventory::all_snapshots(&v.snapshots) {
+                out.push(("VirtualMachineSnapshot".into(), s.moid.clone()));
+            }
+        }
+        for h in w.hosts.keys() {
+            for t in TYPES {
+                if let entry::Ids::PerHost { .. } = t.ids {
+                    out.push((t.name.to_string(), t.ids.for_host(w, h)));
+                }
+            }
+            out.push((
+                "HostDatastoreBrowser".into(),
+                datastore_browser::browser_id(w, h),
+            ));
+        }
+        for t in TYPES {
+            if let entry::Ids::Service(_) = t.ids {
+                out.push((t.name.to_string(), t.ids.singleton(w)));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn one_entry_per_type_and_method() {
+        for (i, t) in TYPES.iter().enumerate() {
+            assert!(
+                TYPES[i + 1..].iter().all(|u| u.name != t.name),
+                "{} twice",
+                t.name
+            );
+            for (j, (m, _)) in t.methods.iter().enumerate() {
+                assert!(
+                    t.methods[j + 1..].iter().all(|(n, _)| n != m),
+                    "{}.{m} twice",
+                    t.name
+                );
+            }
+            assert_eq!(managed_type(t.name).map(|e| e.name), Some(t.name));
+        }
+        assert!(managed_type("ServiceInstance").is_none());
+    }
+
+    #[test]
+    fn every_object_is_its_own_type_only_and_reads_all_its_properties() {
+        for t in [TestWorld::esx(), TestWorld::vcenter()] {
+            let all = objects(&t);
+            assert!(all.len() > 30, "{} objects", all.len());
+            for (ty, id) in &all {
+                let obj = MoRef::new(ty.clone(), id.clone());
+                assert!(t.w.exists(&obj), "{ty}:{id} does not exist");
+                assert!(
+                    t.w.exists(&MoRef::new("ManagedEntity", id.clone()))
+                        == t.w.type_of(id).is_some(),
+                    "{ty}:{id} as ManagedEntity"
+                );
+                for other in TYPES {
+                    // A cluster's id is a ComputeResource's too (its supertype).
+                    let related =
+                        other.name.ends_with("ComputeResource") && ty.ends_with("ComputeResource");
+                    if other.name != ty && !related {
+                        assert!(
+                            !other.ids.contains(&t.w, id),
+                            "{ty}:{id} is also a {}",
+                            other.name
+                        );
+                    }
+                }
+                for p in t.w.property_names(&obj) {
+                    if let Err(f) = t.w.property(&obj, p) {
+                        panic!("{ty}:{id}.{p}: {f:?}");
+                    }
+                }
             }
         }
     }

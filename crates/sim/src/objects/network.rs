@@ -51,3 +51,26 @@ fn property(w: &World, id: &str, path: &str) -> Result<Option<Value>, Fault> {
     };
     walk(top, rest)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{fault_type, refs, TestWorld};
+    use crate::value::Value;
+
+    #[test]
+    fn hosts_and_vms_of_a_port_group() {
+        let t = TestWorld::esx();
+        let id = "HaNetwork-VM Network";
+        assert_eq!(refs(&t.get("Network", id, "host")), ["HostSystem:ha-host"]);
+        let web01 = format!("VirtualMachine:{}", t.vm("web01"));
+        assert!(refs(&t.get("Network", id, "vm")).contains(&web01));
+        assert_eq!(
+            t.get("Network", id, "summary.name"),
+            Value::str("VM Network")
+        );
+        assert_eq!(
+            fault_type(t.read("Network", "HaNetwork-nowhere", "name")),
+            "ManagedObjectNotFound"
+        );
+    }
+}

@@ -352,3 +352,63 @@ fn answer(w: &World, method: &str, args: &Element) -> Result<Option<Value>, Faul
         _ => Err(Fault::method_not_found("PerformanceManager", method)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{fault_type, TestWorld};
+    use super::COUNTERS;
+    use crate::value::Value;
+
+    const PM: &str = "ha-perfmgr";
+
+    #[test]
+    fn counters_and_samples() {
+        let mut t = TestWorld::esx();
+        let counters = t.get("PerformanceManager", PM, "perfCounter");
+        assert_eq!(counters.as_array().unwrap().len(), COUNTERS.len());
+        let web01 = t.vm("web01");
+        let spec = format!(
+            "<querySpec><entity type=\"VirtualMachine\">{web01}</entity><maxSample>3</maxSample><metricId><counterId>6</counterId><instance></instance></metricId><intervalId>20</intervalId></querySpec>"
+        );
+        let r = t
+            .call("PerformanceManager", PM, "QueryPerf", &spec)
+            .unwrap()
+            .unwrap();
+        let metric = &r.as_array().unwrap()[0];
+        assert_eq!(
+            metric
+                .path("sampleInfo")
+                .and_then(Value::as_array)
+                .unwrap()
+                .len(),
+            3
+        );
+        let series = &metric.path("value").and_then(Value::as_array).unwrap()[0];
+        let values = series.path("value").and_then(Value::as_array).unwrap();
+        assert!(values.iter().all(|v| v.as_i64().unwrap() > 0), "{values:?}");
+        // A powered-off VM samples zero; an unknown entity is a fault.
+        let db01 = t.vm("db01");
+        let off = spec.replace(&format!(">{web01}<"), &format!(">{db01}<"));
+        let r = t
+            .call("PerformanceManager", PM, "QueryPerf", &off)
+            .unwrap()
+            .unwrap();
+        let v = r.as_array().unwrap()[0].clone();
+        let zero = v.path("value").and_then(Value::as_array).unwrap()[0]
+            .path("value")
+            .and_then(Value::as_array)
+            .unwrap()
+            .iter()
+            .all(|x| x.as_i64() == Some(0));
+        assert!(zero);
+        let r = t.call(
+            "PerformanceManager",
+            PM,
+            "QueryPerfProviderSummary",
+            "<entity type=\"VirtualMachine\">404</entity>",
+        );
+        assert_eq!(fault_type(r), "ManagedObjectNotFound");
+        let r = t.call("PerformanceManager", PM, "QueryAvailablePerfMetric", "");
+        assert_eq!(fault_type(r), "InvalidRequest");
+    }
+}

@@ -71,3 +71,32 @@ fn unlimited_allocation(shares: i32) -> Value {
         .with("limit", Value::long(-1))
         .with("shares", normal_shares(shares))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{fault_type, refs, TestWorld};
+    use crate::value::Value;
+
+    #[test]
+    fn the_root_pool_holds_the_vms() {
+        let t = TestWorld::esx();
+        let vms = refs(&t.get("ResourcePool", "ha-root-pool", "vm"));
+        assert_eq!(vms.len(), 5, "{vms:?}");
+        assert_eq!(
+            t.get("ResourcePool", "ha-root-pool", "owner"),
+            Value::moref("ComputeResource", "ha-compute-res")
+        );
+        assert_eq!(
+            t.get(
+                "ResourcePool",
+                "ha-root-pool",
+                "summary.config.cpuAllocation.limit"
+            ),
+            Value::long(-1)
+        );
+        assert_eq!(
+            fault_type(t.read("ResourcePool", "ha-root-pool", "owners")),
+            "InvalidProperty"
+        );
+    }
+}

@@ -204,3 +204,84 @@ fn find_child(w: &World, parent: &str, name: &str) -> Option<String> {
     }
     children_of(w, parent).into_iter().find(named)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{fault_type, refs, TestWorld};
+    use crate::value::{MoRef, Value};
+
+    #[test]
+    fn finds_by_path_child_uuid_and_dns_name() {
+        let mut t = TestWorld::vcenter();
+        let app01 = t.vm("app01");
+        let found = t
+            .call(
+                "SearchIndex",
+                "SearchIndex",
+                "FindByInventoryPath",
+                "<inventoryPath>dc1/vm/app01</inventoryPath>",
+            )
+            .unwrap();
+        assert_eq!(found, Some(Value::moref("VirtualMachine", app01.clone())));
+        let uuid = t.w.vms[&app01].config.uuid.to_uppercase();
+        let by_uuid = t
+            .call(
+                "SearchIndex",
+                "SearchIndex",
+                "FindAllByUuid",
+                &format!("<uuid>{uuid}</uuid><vmSearch>true</vmSearch>"),
+            )
+            .unwrap()
+            .unwrap();
+        assert_eq!(refs(&by_uuid), [format!("VirtualMachine:{app01}")]);
+        let host = t.host("esx-01.example.com");
+        let child = t
+            .call(
+                "SearchIndex",
+                "SearchIndex",
+                "FindChild",
+                &format!(
+                    "<entity type=\"Folder\">{}</entity><name>dc1</name>",
+                    t.w.root_folder
+                ),
+            )
+            .unwrap();
+        assert_eq!(
+            child
+                .and_then(|v| v.as_moref().cloned())
+                .map(|m| m.ty.to_string()),
+            Some("Datacenter".into())
+        );
+        let by_dns = t
+            .call(
+                "SearchIndex",
+                "SearchIndex",
+                "FindByDnsName",
+                "<dnsName>ESX-01.example.com</dnsName><vmSearch>false</vmSearch>",
+            )
+            .unwrap();
+        assert_eq!(by_dns, Some(Value::MoRef(MoRef::new("HostSystem", host))));
+        let none = t
+            .call(
+                "SearchIndex",
+                "SearchIndex",
+                "FindByInventoryPath",
+                "<inventoryPath>dc1/vm/nobody</inventoryPath>",
+            )
+            .unwrap();
+        assert_eq!(none, None);
+        assert_eq!(
+            fault_type(t.call("SearchIndex", "SearchIndex", "FindByUuid", "")),
+            "InvalidRequest"
+        );
+        assert_eq!(
+            fault_type(t.call(
+                "SearchIndex",
+                "ha-searchindex",
+                "FindByUuid",
+                "<uuid>x</uuid>"
+            )),
+            "ManagedObjectNotFound"
+        );
+    }
+}

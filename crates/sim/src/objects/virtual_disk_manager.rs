@@ -214,3 +214,95 @@ fn query_uuid(
     let info = w.disk_info(name).map_err(fe)?;
     Ok(Some(Value::str(info.uuid)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{fault_type, text, TestWorld};
+    use crate::value::Value;
+
+    const VDM: &str = "ha-vdiskmanager";
+
+    fn spec(kind: &str, kb: i64) -> String {
+        format!("<spec xsi:type=\"FileBackedVirtualDiskSpec\"><diskType>{kind}</diskType><adapterType>lsiLogic</adapterType><capacityKb>{kb}</capacityKb></spec>")
+    }
+
+    #[test]
+    fn create_extend_copy_delete() {
+        let mut t = TestWorld::esx();
+        let name = "<name>[datastore1] d/d.vmdk</name>";
+        t.call(
+            "FileManager",
+            "ha-nfc-file-manager",
+            "MakeDirectory",
+            "<name>[datastore1] d</name>",
+        )
+        .unwrap();
+        let made = t
+            .run(
+                "VirtualDiskManager",
+                VDM,
+                "CreateVirtualDisk_Task",
+                &format!("{name}{}", spec("thin", 2048)),
+            )
+            .unwrap();
+        assert_eq!(made, Some(Value::any(Value::str("[datastore1] d/d.vmdk"))));
+        let uuid = t
+            .call("VirtualDiskManager", VDM, "QueryVirtualDiskUuid", name)
+            .unwrap()
+            .unwrap();
+        assert_eq!(text(&uuid).len(), 47, "{uuid:?}");
+        t.run(
+            "VirtualDiskManager",
+            VDM,
+            "ExtendVirtualDisk_Task",
+            &format!("{name}<newCapacityKb>4096</newCapacityKb>"),
+        )
+        .unwrap();
+        assert_eq!(
+            t.w.disk_info("[datastore1] d/d.vmdk").unwrap().capacity_kb,
+            4096
+        );
+        let smaller = t.run(
+            "VirtualDiskManager",
+            VDM,
+            "ExtendVirtualDisk_Task",
+            &format!("{name}<newCapacityKb>1024</newCapacityKb>"),
+        );
+        assert_eq!(fault_type(smaller), "InvalidArgument");
+        t.run("VirtualDiskManager", VDM, "CopyVirtualDisk_Task", "<sourceName>[datastore1] d/d.vmdk</sourceName><destName>[datastore1] d/e.vmdk</destName>")
+            .unwrap();
+        assert_eq!(
+            t.w.disk_info("[datastore1] d/e.vmdk").unwrap().capacity_kb,
+            4096
+        );
+        t.run("VirtualDiskManager", VDM, "DeleteVirtualDisk_Task", name)
+            .unwrap();
+        assert_eq!(
+            fault_type(t.call("VirtualDiskManager", VDM, "QueryVirtualDiskUuid", name)),
+            "FileNotFound"
+        );
+    }
+
+    #[test]
+    fn refuses_bad_specs() {
+        let mut t = TestWorld::esx();
+        let name = "<name>[datastore1] tiny/new.vmdk</name>";
+        let r = t.run(
+            "VirtualDiskManager",
+            VDM,
+            "CreateVirtualDisk_Task",
+            &format!("{name}{}", spec("floppy", 1024)),
+        );
+        assert_eq!(fault_type(r), "InvalidArgument");
+        let r = t.call("VirtualDiskManager", VDM, "CreateVirtualDisk_Task", name);
+        assert_eq!(fault_type(r), "InvalidRequest");
+        let existing = "<name>[datastore1] tiny/tiny.vmdk</name>";
+        let r = t.run(
+            "VirtualDiskManager",
+            VDM,
+            "CreateVirtualDisk_Task",
+            &format!("{existing}{}", spec("thin", 1024)),
+        );
+        assert_eq!(fault_type(r), "FileAlreadyExists");
+    }
+}

@@ -130,3 +130,79 @@ fn rename(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Result<Option
     rename(&mut vm.snapshots, &snap, &name, &desc);
     Ok(None)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{fault_type, refs, TestWorld};
+    use crate::value::Value;
+
+    fn snapshot(t: &TestWorld, name: &str) -> String {
+        let (_, s) =
+            t.w.vms
+                .values()
+                .flat_map(|v| {
+                    crate::inventory::all_snapshots(&v.snapshots)
+                        .into_iter()
+                        .map(move |s| (v, s))
+                })
+                .find(|(_, s)| s.name == name)
+                .expect("snapshot exists");
+        s.moid.clone()
+    }
+
+    #[test]
+    fn tree_rename_revert_and_remove() {
+        let mut t = TestWorld::esx();
+        let db01 = t.vm("db01");
+        let base = snapshot(&t, "base");
+        let children = refs(&t.get("VirtualMachineSnapshot", &base, "childSnapshot"));
+        assert_eq!(children.len(), 2, "{children:?}");
+        assert_eq!(
+            t.get("VirtualMachineSnapshot", &base, "vm"),
+            Value::moref("VirtualMachine", db01.clone())
+        );
+        assert!(t
+            .get("VirtualMachineSnapshot", &base, "config.hardware.memoryMB")
+            .as_i64()
+            .is_some());
+        t.call(
+            "VirtualMachineSnapshot",
+            &base,
+            "RenameSnapshot",
+            "<name>origin</name>",
+        )
+        .unwrap();
+        assert_eq!(snapshot(&t, "origin"), base);
+        t.run("VirtualMachineSnapshot", &base, "RevertToSnapshot_Task", "")
+            .unwrap();
+        assert_eq!(
+            t.get("VirtualMachine", &db01, "snapshot.currentSnapshot"),
+            Value::moref("VirtualMachineSnapshot", base.clone())
+        );
+        let patched = snapshot(&t, "patched");
+        t.run(
+            "VirtualMachineSnapshot",
+            &patched,
+            "RemoveSnapshot_Task",
+            "<removeChildren>true</removeChildren>",
+        )
+        .unwrap();
+        assert_eq!(
+            refs(&t.get("VirtualMachineSnapshot", &base, "childSnapshot")).len(),
+            1
+        );
+        assert_eq!(
+            fault_type(t.read("VirtualMachineSnapshot", &patched, "vm")),
+            "ManagedObjectNotFound"
+        );
+        assert_eq!(
+            fault_type(t.call(
+                "VirtualMachineSnapshot",
+                &base,
+                "RemoveSnapshot_Task",
+                "<removeChildren>maybe</removeChildren>"
+            )),
+            "InvalidArgument"
+        );
+    }
+}

@@ -447,3 +447,57 @@ fn ordinal_of_kind(devices: &[Device], d: &Device) -> usize {
         .unwrap_or(0)
         + 1
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::objects::testing::TestWorld;
+    use crate::value::Value;
+
+    fn labels(t: &TestWorld, name: &str) -> Vec<(String, i64)> {
+        t.get("VirtualMachine", &t.vm(name), "config.hardware.device")
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                let label = d.path("deviceInfo.label").and_then(Value::as_str).unwrap();
+                (
+                    label.to_string(),
+                    d.path("key").and_then(Value::as_i64).unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn keys_and_labels_as_vsphere_numbers_them() {
+        let t = TestWorld::esx();
+        let db01 = labels(&t, "db01");
+        for expected in [
+            ("IDE 0", 200),
+            ("SCSI controller 0", 1000),
+            ("Hard disk 1", 2000),
+            ("Hard disk 2", 2001),
+            ("Network adapter 1", 4000),
+            ("Network adapter 2", 4001),
+        ] {
+            assert!(
+                db01.contains(&(expected.0.to_string(), expected.1)),
+                "{expected:?} in {db01:?}"
+            );
+        }
+        let serial = labels(&t, "serial-test");
+        assert!(
+            serial.contains(&("Serial port 1".to_string(), 9000)),
+            "{serial:?}"
+        );
+        assert!(
+            serial.contains(&("Parallel port 1".to_string(), 10000)),
+            "{serial:?}"
+        );
+        let tiny = labels(&t, "tiny");
+        assert!(
+            tiny.contains(&("Hard disk 1".to_string(), 3000)),
+            "{tiny:?}"
+        );
+    }
+}

@@ -220,3 +220,124 @@ fn migrate_to(
     vm.resource_pool = new_pool;
     Ok(None)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::objects::testing::{fault_type, text, TestWorld};
+    use crate::value::Value;
+
+    #[test]
+    fn rename_templates_and_destroy() {
+        let mut t = TestWorld::esx();
+        let tiny = t.vm("tiny");
+        t.run(
+            "VirtualMachine",
+            &tiny,
+            "Rename_Task",
+            "<newName>small</newName>",
+        )
+        .unwrap();
+        assert_eq!(t.get("VirtualMachine", &tiny, "name"), Value::str("small"));
+        assert_eq!(
+            fault_type(t.run(
+                "VirtualMachine",
+                &tiny,
+                "Rename_Task",
+                "<newName>web01</newName>"
+            )),
+            "DuplicateName"
+        );
+        let web01 = t.vm("web01");
+        assert_eq!(
+            fault_type(t.call("VirtualMachine", &web01, "MarkAsTemplate", "")),
+            "InvalidPowerState"
+        );
+        t.call("VirtualMachine", &tiny, "MarkAsTemplate", "")
+            .unwrap();
+        assert_eq!(
+            t.get("VirtualMachine", &tiny, "config.template"),
+            Value::bool(true)
+        );
+        t.call("VirtualMachine", &tiny, "MarkAsVirtualMachine", "")
+            .unwrap();
+        let dir = t.w.resolve("[datastore1] tiny").unwrap();
+        t.run("VirtualMachine", &tiny, "Destroy_Task", "").unwrap();
+        assert!(!t.w.vms.contains_key(&tiny));
+        assert!(!dir.join("tiny.vmx").exists());
+        assert_eq!(
+            fault_type(t.call("VirtualMachine", &tiny, "Destroy_Task", "")),
+            "ManagedObjectNotFound"
+        );
+    }
+
+    #[test]
+    fn screenshots_tickets_and_migration() {
+        let mut t = TestWorld::esx();
+        let web01 = t.vm("web01");
+        let png = t
+            .run("VirtualMachine", &web01, "CreateScreenshot_Task", "")
+            .unwrap()
+            .unwrap();
+        let path = text(&png).to_string();
+        assert!(path.starts_with("[datastore1] web01/web01-"), "{path}");
+        assert!(t.w.resolve(&path).unwrap().is_file());
+        let tiny = t.vm("tiny");
+        assert_eq!(
+            fault_type(t.run("VirtualMachine", &tiny, "CreateScreenshot_Task", "")),
+            "InvalidPowerState"
+        );
+        let ticket = t
+            .call(
+                "VirtualMachine",
+                &web01,
+                "AcquireTicket",
+                "<ticketType>mks</ticketType>",
+            )
+            .unwrap()
+            .unwrap();
+        assert_eq!(ticket.as_obj().unwrap().ty, "VirtualMachineTicket");
+        let to = "<host type=\"HostSystem\">ha-host</host>";
+        assert_eq!(
+            fault_type(t.run("VirtualMachine", &web01, "MigrateVM_Task", to)),
+            "NotSupported"
+        );
+    }
+
+    #[test]
+    fn a_vcenter_migrates_where_the_datastores_are() {
+        let mut t = TestWorld::vcenter();
+        let app01 = t.vm("app01");
+        let from = t.w.vms[&app01].host.clone();
+        let to =
+            t.w.hosts
+                .values()
+                .find(|h| h.moid != from && h.name != "esx-04.example.com")
+                .unwrap()
+                .moid
+                .clone();
+        t.run(
+            "VirtualMachine",
+            &app01,
+            "MigrateVM_Task",
+            &format!("<host type=\"HostSystem\">{to}</host><priority>defaultPriority</priority>"),
+        )
+        .unwrap();
+        assert_eq!(
+            t.get("VirtualMachine", &app01, "runtime.host"),
+            Value::moref("HostSystem", to)
+        );
+        // The standalone host does not mount the cluster's datastore.
+        let standalone = t.host("esx-04.example.com");
+        let r = t.run(
+            "VirtualMachine",
+            &app01,
+            "MigrateVM_Task",
+            &format!("<host type=\"HostSystem\">{standalone}</host>"),
+        );
+        assert_eq!(fault_type(r), "DatastoreNotWritableOnHost");
+        assert_eq!(
+            fault_type(t.run("VirtualMachine", &app01, "MigrateVM_Task", "")),
+            "InvalidRequest"
+        );
+    }
+}

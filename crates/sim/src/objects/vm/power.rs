@@ -158,3 +158,79 @@ pub(super) fn answer_vm(
     }
     Ok(None)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::objects::testing::{fault_type, text, TestWorld};
+    use crate::task::TaskState;
+
+    #[test]
+    fn the_power_state_machine() {
+        let mut t = TestWorld::esx();
+        let tiny = t.vm("tiny");
+        let state =
+            |t: &TestWorld| text(&t.get("VirtualMachine", &tiny, "runtime.powerState")).to_string();
+        t.run("VirtualMachine", &tiny, "PowerOnVM_Task", "")
+            .unwrap();
+        assert_eq!(state(&t), "poweredOn");
+        assert_eq!(
+            fault_type(t.run("VirtualMachine", &tiny, "PowerOnVM_Task", "")),
+            "InvalidPowerState"
+        );
+        t.run("VirtualMachine", &tiny, "SuspendVM_Task", "")
+            .unwrap();
+        assert_eq!(state(&t), "suspended");
+        t.run("VirtualMachine", &tiny, "PowerOnVM_Task", "")
+            .unwrap();
+        t.run("VirtualMachine", &tiny, "ResetVM_Task", "").unwrap();
+        t.run("VirtualMachine", &tiny, "PowerOffVM_Task", "")
+            .unwrap();
+        assert_eq!(state(&t), "poweredOff");
+        assert_eq!(
+            fault_type(t.run("VirtualMachine", &tiny, "PowerOffVM_Task", "")),
+            "InvalidPowerState"
+        );
+        assert_eq!(
+            fault_type(t.call("VirtualMachine", &tiny, "ShutdownGuest", "")),
+            "InvalidPowerState"
+        );
+        let web01 = t.vm("web01");
+        t.call("VirtualMachine", &web01, "ShutdownGuest", "")
+            .unwrap();
+        assert_eq!(
+            text(&t.get("VirtualMachine", &web01, "runtime.powerState")),
+            "poweredOff"
+        );
+    }
+
+    #[test]
+    fn a_question_blocks_power_on_until_answered() {
+        let mut t = TestWorld::esx();
+        let vm = t.vm("serial-test");
+        let task = t
+            .call("VirtualMachine", &vm, "PowerOnVM_Task", "")
+            .unwrap()
+            .unwrap();
+        assert_eq!(t.task_state(&task), TaskState::Running);
+        let q = t.get("VirtualMachine", &vm, "runtime.question");
+        let id = q.path("id").and_then(|v| v.as_str()).unwrap().to_string();
+        // Nothing else runs while the question waits.
+        assert_eq!(
+            fault_type(t.call("VirtualMachine", &vm, "PowerOffVM_Task", "")),
+            "InvalidState"
+        );
+        let bad = format!("<questionId>{id}</questionId><answerChoice>7</answerChoice>");
+        assert_eq!(
+            fault_type(t.call("VirtualMachine", &vm, "AnswerVM", &bad)),
+            "InvalidArgument"
+        );
+        let answer = format!("<questionId>{id}</questionId><answerChoice>0</answerChoice>");
+        t.call("VirtualMachine", &vm, "AnswerVM", &answer).unwrap();
+        assert_eq!(t.task_state(&task), TaskState::Success);
+        assert_eq!(
+            text(&t.get("VirtualMachine", &vm, "runtime.powerState")),
+            "poweredOn"
+        );
+        assert_eq!(t.read("VirtualMachine", &vm, "runtime.question"), Ok(None));
+    }
+}

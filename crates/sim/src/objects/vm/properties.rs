@@ -790,3 +790,61 @@ pub fn property(w: &World, moid: &str, path: &str) -> Result<Option<Value>, Faul
     };
     walk(top, rest)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::objects::testing::{fault_type, refs, text, TestWorld};
+    use crate::value::Value;
+
+    #[test]
+    fn config_runtime_summary_and_guest() {
+        let t = TestWorld::esx();
+        let web01 = t.vm("web01");
+        let vm = |p: &str| t.get("VirtualMachine", &web01, p);
+        assert_eq!(vm("name"), Value::str("web01"));
+        assert_eq!(text(&vm("runtime.powerState")), "poweredOn");
+        assert_eq!(vm("config.hardware.memoryMB"), Value::int(2048));
+        // Cheap answers and the full tree agree.
+        let config = vm("config");
+        assert_eq!(
+            config.path("hardware.numCPU"),
+            Some(&vm("config.hardware.numCPU"))
+        );
+        assert_eq!(config.path("uuid"), Some(&vm("summary.config.uuid")));
+        assert_eq!(text(&vm("guest.toolsStatus")), "toolsOk");
+        assert_eq!(text(&vm("summary.runtime.powerState")), "poweredOn");
+        // Its disk's datastore and its ISO's.
+        let ds = refs(&vm("datastore"));
+        assert!(
+            ds.contains(&format!("Datastore:{}", t.datastore("datastore1"))),
+            "{ds:?}"
+        );
+        assert!(
+            ds.contains(&format!("Datastore:{}", t.datastore("nfs-iso"))),
+            "{ds:?}"
+        );
+        assert_eq!(vm("parent"), Value::moref("Folder", "ha-folder-vm"));
+        assert_eq!(
+            vm("effectiveRole"),
+            Value::array("int", vec![Value::int(-1)])
+        );
+        let db01 = t.vm("db01");
+        assert_eq!(
+            t.get("VirtualMachine", &db01, "config.cpuAllocation.shares.level"),
+            Value::enumv("SharesLevel", "high")
+        );
+        assert!(t
+            .get("VirtualMachine", &db01, "snapshot.currentSnapshot")
+            .as_moref()
+            .is_some());
+        assert_eq!(t.read("VirtualMachine", &db01, "guest.ipAddress"), Ok(None));
+        assert_eq!(
+            fault_type(t.read("VirtualMachine", &web01, "configs")),
+            "InvalidProperty"
+        );
+        assert_eq!(
+            fault_type(t.read("VirtualMachine", "4040", "name")),
+            "ManagedObjectNotFound"
+        );
+    }
+}

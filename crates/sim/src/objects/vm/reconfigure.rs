@@ -516,3 +516,72 @@ fn next_index(cfg: &crate::inventory::VmConfig, pred: impl Fn(&Device) -> bool) 
         .collect();
     (0..).find(|i| !used.contains(i)).unwrap_or(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::objects::testing::{fault_type, text, TestWorld};
+    use crate::value::Value;
+
+    #[test]
+    fn memory_cpus_annotation_and_a_new_nic() {
+        let mut t = TestWorld::esx();
+        let tiny = t.vm("tiny");
+        t.run(
+            "VirtualMachine",
+            &tiny,
+            "ReconfigVM_Task",
+            "<spec><numCPUs>2</numCPUs><memoryMB>512</memoryMB><annotation>a &amp; b</annotation>\
+             <deviceChange><operation>add</operation><device xsi:type=\"VirtualE1000\"><key>-1</key>\
+             <backing xsi:type=\"VirtualEthernetCardNetworkBackingInfo\"><deviceName>VM Network</deviceName></backing>\
+             </device></deviceChange></spec>",
+        )
+        .unwrap();
+        assert_eq!(
+            t.get("VirtualMachine", &tiny, "config.hardware.numCPU"),
+            Value::int(2)
+        );
+        assert_eq!(
+            t.get("VirtualMachine", &tiny, "config.hardware.memoryMB"),
+            Value::int(512)
+        );
+        assert_eq!(
+            text(&t.get("VirtualMachine", &tiny, "config.annotation")),
+            "a & b"
+        );
+        let nics = t.get("VirtualMachine", &tiny, "summary.config.numEthernetCards");
+        assert_eq!(nics, Value::int(2));
+        // The .vmx on the datastore says so too.
+        let vmx = std::fs::read_to_string(t.w.resolve(&t.w.vms[&tiny].vmx_path).unwrap()).unwrap();
+        assert!(vmx.contains("memsize = \"512\""), "{vmx}");
+        assert!(vmx.contains("ethernet1.virtualDev = \"e1000\""), "{vmx}");
+    }
+
+    #[test]
+    fn refuses_bad_values() {
+        let mut t = TestWorld::esx();
+        let tiny = t.vm("tiny");
+        for (spec, what) in [
+            ("<memoryMB>1023</memoryMB>", "memoryMB"),
+            ("<numCPUs>0</numCPUs>", "numCPUs"),
+            ("<cpuAllocation><reservation>-5</reservation></cpuAllocation>", "reservation"),
+            ("<deviceChange><operation>remove</operation><device xsi:type=\"VirtualDisk\"><key>4242</key></device></deviceChange>", "deviceChange.device.key"),
+        ] {
+            let r = t.run("VirtualMachine", &tiny, "ReconfigVM_Task", &format!("<spec>{spec}</spec>"));
+            match r {
+                Err(f) => {
+                    assert_eq!(f.ty, "InvalidArgument", "{spec}");
+                    assert!(f.message.contains(what), "{spec}: {}", f.message);
+                }
+                Ok(v) => panic!("{spec} accepted: {v:?}"),
+            }
+        }
+        assert_eq!(
+            fault_type(t.call("VirtualMachine", &tiny, "ReconfigVM_Task", "")),
+            "InvalidRequest"
+        );
+        assert_eq!(
+            t.get("VirtualMachine", &tiny, "config.hardware.memoryMB"),
+            Value::int(256)
+        );
+    }
+}

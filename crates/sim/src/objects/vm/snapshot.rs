@@ -88,3 +88,50 @@ pub(super) fn remove_all(
         },
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::objects::testing::{fault_type, refs, TestWorld};
+    use crate::value::Value;
+
+    #[test]
+    fn create_revert_and_remove_all() {
+        let mut t = TestWorld::esx();
+        let tiny = t.vm("tiny");
+        assert_eq!(t.read("VirtualMachine", &tiny, "snapshot"), Ok(None));
+        assert_eq!(
+            fault_type(t.run("VirtualMachine", &tiny, "RevertToCurrentSnapshot_Task", "")),
+            "NotFound"
+        );
+        let snap = t
+            .run(
+                "VirtualMachine",
+                &tiny,
+                "CreateSnapshot_Task",
+                "<name>before</name><memory>false</memory><quiesce>false</quiesce>",
+            )
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            t.get("VirtualMachine", &tiny, "snapshot.currentSnapshot"),
+            snap
+        );
+        assert_eq!(
+            refs(&t.get("VirtualMachine", &tiny, "rootSnapshot")).len(),
+            1
+        );
+        t.run("VirtualMachine", &tiny, "RevertToCurrentSnapshot_Task", "")
+            .unwrap();
+        t.run("VirtualMachine", &tiny, "RemoveAllSnapshots_Task", "")
+            .unwrap();
+        assert_eq!(t.read("VirtualMachine", &tiny, "snapshot"), Ok(None));
+        assert_eq!(
+            t.get("VirtualMachine", &tiny, "rootSnapshot"),
+            Value::morefs([])
+        );
+        assert_eq!(
+            fault_type(t.call("VirtualMachine", &tiny, "CreateSnapshot_Task", "")),
+            "InvalidRequest"
+        );
+    }
+}
