@@ -16,6 +16,8 @@ mod service_instance;
 mod session_manager;
 mod task;
 mod task_manager;
+#[cfg(test)]
+mod testing;
 mod view_manager;
 
 use std::collections::HashMap;

@@ -27,3 +27,39 @@ fn destroy_view(core: &Core, call: &ServiceCall<'_>) -> Result<Out, Fault> {
     core.bump();
     Ok(Out::Value(None))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::TestCore;
+
+    #[test]
+    fn a_view_shows_its_types_until_destroyed() {
+        let mut c = TestCore::esx();
+        c.login();
+        let args = "<container type=\"Folder\">ha-folder-root</container><type>HostSystem</type><recursive>true</recursive>";
+        let view = c
+            .one("ViewManager", "ViewManager", "CreateContainerView", args)
+            .text;
+        let seen = c.read("ContainerView", &view, "view").unwrap().unwrap();
+        let names: Vec<&str> = seen.children.iter().map(|e| e.text.as_str()).collect();
+        assert_eq!(names, ["ha-host"]);
+        let flat = "<container type=\"Folder\">ha-folder-root</container><type>HostSystem</type><recursive>false</recursive>";
+        let shallow = c
+            .one("ViewManager", "ViewManager", "CreateContainerView", flat)
+            .text;
+        let none = c.read("ContainerView", &shallow, "view").unwrap().unwrap();
+        assert!(none.children.is_empty());
+        assert_eq!(
+            c.call("ContainerView", &view, "DestroyView", ""),
+            Ok(vec![])
+        );
+        assert_eq!(
+            c.read("ContainerView", &view, "view"),
+            Err("ManagedObjectNotFound".into())
+        );
+        assert_eq!(
+            c.call("ContainerView", &view, "DestroyView", ""),
+            Err("ManagedObjectNotFound".into())
+        );
+    }
+}

@@ -318,3 +318,122 @@ async fn wait_for_updates(
         let _ = tokio::time::timeout(wait, rx.changed()).await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::TestCore;
+
+    const PC: &str = "ha-property-collector";
+
+    fn vms_spec() -> String {
+        "<specSet><propSet><type>VirtualMachine</type><pathSet>name</pathSet></propSet>\
+         <objectSet><obj type=\"Folder\">ha-folder-vm</obj><skip>true</skip>\
+         <selectSet xsi:type=\"TraversalSpec\"><type>Folder</type><path>childEntity</path><skip>false</skip></selectSet>\
+         </objectSet></specSet>"
+            .to_string()
+    }
+
+    #[test]
+    fn retrieval_in_pages() {
+        let mut c = TestCore::esx();
+        c.login();
+        let all = c
+            .call("PropertyCollector", PC, "RetrieveProperties", &vms_spec())
+            .unwrap();
+        assert_eq!(all.len(), 5);
+        let first = c.one(
+            "PropertyCollector",
+            PC,
+            "RetrievePropertiesEx",
+            &format!(
+                "{}<options><maxObjects>2</maxObjects></options>",
+                vms_spec()
+            ),
+        );
+        assert_eq!(first.children_named("objects").count(), 2);
+        let token = first.text_of("token").unwrap().to_string();
+        let rest = c.one(
+            "PropertyCollector",
+            PC,
+            "ContinueRetrievePropertiesEx",
+            &format!("<token>{token}</token>"),
+        );
+        assert!(rest.children_named("objects").count() >= 2);
+        assert_eq!(
+            c.call("PropertyCollector", PC, "RetrieveProperties", "<specSet><propSet><type>VirtualMachine</type><pathSet>nope</pathSet></propSet><objectSet><obj type=\"VirtualMachine\">1</obj></objectSet></specSet>"),
+            Err("InvalidProperty".into())
+        );
+    }
+
+    #[test]
+    fn filters_report_changes_once() {
+        let mut c = TestCore::esx();
+        c.login();
+        let spec = "<spec><propSet><type>VirtualMachine</type><pathSet>runtime.powerState</pathSet></propSet>\
+                    <objectSet><obj type=\"VirtualMachine\">5</obj></objectSet></spec><partialUpdates>false</partialUpdates>";
+        c.one("PropertyCollector", PC, "CreateFilter", spec);
+        let first = c.one("PropertyCollector", PC, "CheckForUpdates", "");
+        assert_eq!(first.text_of("version"), Some("1"));
+        assert_eq!(
+            c.call("PropertyCollector", PC, "CheckForUpdates", ""),
+            Ok(vec![])
+        );
+        c.call("VirtualMachine", "5", "PowerOnVM_Task", "").unwrap();
+        let change = c.one(
+            "PropertyCollector",
+            PC,
+            "WaitForUpdatesEx",
+            "<version>1</version><options><maxWaitSeconds>0</maxWaitSeconds></options>",
+        );
+        let set = change
+            .child("filterSet")
+            .and_then(|f| f.child("objectSet"))
+            .and_then(|o| o.child("changeSet"))
+            .unwrap();
+        assert_eq!(set.text_of("val"), Some("poweredOn"));
+    }
+
+    #[test]
+    fn collectors_of_a_session() {
+        let mut c = TestCore::esx();
+        c.login();
+        let mine = c
+            .one("PropertyCollector", PC, "CreatePropertyCollector", "")
+            .text;
+        assert_eq!(
+            c.call(
+                "PropertyCollector",
+                &mine,
+                "RetrieveProperties",
+                &vms_spec()
+            )
+            .map(|r| r.len()),
+            Ok(5)
+        );
+        assert_eq!(
+            c.call("PropertyCollector", PC, "DestroyPropertyCollector", ""),
+            Err("NotSupported".into())
+        );
+        // Another session does not see it.
+        let first = c.key.take();
+        c.login();
+        assert_eq!(
+            c.call(
+                "PropertyCollector",
+                &mine,
+                "RetrieveProperties",
+                &vms_spec()
+            ),
+            Err("ManagedObjectNotFound".into())
+        );
+        c.key = first;
+        assert_eq!(
+            c.call("PropertyCollector", &mine, "DestroyPropertyCollector", ""),
+            Ok(vec![])
+        );
+        assert_eq!(
+            c.call("PropertyCollector", &mine, "DestroyPropertyCollector", ""),
+            Err("ManagedObjectNotFound".into())
+        );
+    }
+}

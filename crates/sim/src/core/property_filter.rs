@@ -48,3 +48,53 @@ fn destroy(core: &Core, call: &ServiceCall<'_>) -> Result<Out, Fault> {
     }
     Ok(Out::Value(None))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::TestCore;
+
+    #[test]
+    fn filters_are_listed_and_destroyed() {
+        let mut c = TestCore::esx();
+        c.login();
+        let spec = "<spec><propSet><type>HostSystem</type><pathSet>name</pathSet></propSet>\
+                    <objectSet><obj type=\"HostSystem\">ha-host</obj></objectSet></spec><partialUpdates>true</partialUpdates>";
+        let f = c
+            .one(
+                "PropertyCollector",
+                "ha-property-collector",
+                "CreateFilter",
+                spec,
+            )
+            .text;
+        let partial = c
+            .read("PropertyFilter", &f, "partialUpdates")
+            .unwrap()
+            .unwrap();
+        assert_eq!(partial.text, "true");
+        let listed = c
+            .read("PropertyCollector", "ha-property-collector", "filter")
+            .unwrap()
+            .unwrap();
+        assert_eq!(listed.children.len(), 1);
+        assert_eq!(
+            c.call("PropertyFilter", &f, "DestroyPropertyFilter", ""),
+            Ok(vec![])
+        );
+        assert_eq!(
+            c.call("PropertyFilter", &f, "DestroyPropertyFilter", ""),
+            Err("ManagedObjectNotFound".into())
+        );
+        let bad = "<spec><propSet><type>HostSystem</type><pathSet>name</pathSet></propSet>\
+                   <objectSet><obj type=\"HostSystem\">host-404</obj></objectSet></spec>";
+        assert_eq!(
+            c.call(
+                "PropertyCollector",
+                "ha-property-collector",
+                "CreateFilter",
+                bad
+            ),
+            Err("ManagedObjectNotFound".into())
+        );
+    }
+}

@@ -76,3 +76,98 @@ fn validate_migration(core: &Core, call: &ServiceCall<'_>) -> Result<Out, Fault>
         Value::array("Event", vec![event])
     })))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::TestCore;
+
+    #[test]
+    fn content_without_a_session_the_rest_with_one() {
+        let mut c = TestCore::esx();
+        let content = c.one(
+            "ServiceInstance",
+            "ServiceInstance",
+            "RetrieveServiceContent",
+            "",
+        );
+        assert_eq!(content.text_of("rootFolder"), Some("ha-folder-root"));
+        assert_eq!(
+            content.child("about").and_then(|a| a.text_of("apiType")),
+            Some("HostAgent")
+        );
+        assert_eq!(
+            c.call("ServiceInstance", "ServiceInstance", "CurrentTime", ""),
+            Err("NotAuthenticated".into())
+        );
+        c.login();
+        let now = c.one("ServiceInstance", "ServiceInstance", "CurrentTime", "");
+        assert!(
+            esxvirt_util::datetime::xsd_datetime_to_unix(&now.text).is_ok(),
+            "{now:?}"
+        );
+        let clock = c
+            .read("ServiceInstance", "ServiceInstance", "serverClock")
+            .unwrap();
+        assert!(clock.is_some());
+        assert_eq!(
+            c.call(
+                "ServiceInstance",
+                "ServiceInstance",
+                "QueryVMotionCompatibility",
+                ""
+            ),
+            Err("MethodNotFound".into())
+        );
+        assert_eq!(
+            c.call("ServiceInstance", "Other", "CurrentTime", ""),
+            Err("ManagedObjectNotFound".into())
+        );
+    }
+
+    #[test]
+    fn validate_migration_reports_hosts_in_maintenance() {
+        let mut c = TestCore::esx();
+        c.login();
+        let host = "<host type=\"HostSystem\">ha-host</host>";
+        assert_eq!(
+            c.call(
+                "ServiceInstance",
+                "ServiceInstance",
+                "ValidateMigration",
+                host
+            ),
+            Ok(vec![])
+        );
+        // web01 (id 1) runs; a host with running VMs cannot enter maintenance mode.
+        c.call("VirtualMachine", "1", "PowerOffVM_Task", "")
+            .unwrap();
+        c.call(
+            "HostSystem",
+            "ha-host",
+            "EnterMaintenanceMode_Task",
+            "<timeout>0</timeout>",
+        )
+        .unwrap();
+        let events = c.one(
+            "ServiceInstance",
+            "ServiceInstance",
+            "ValidateMigration",
+            host,
+        );
+        assert_eq!(events.xsi_type.as_deref(), Some("MigrationHostErrorEvent"));
+        assert!(events
+            .text_of("fullFormattedMessage")
+            .unwrap()
+            .contains("maintenance mode"));
+        let nowhere = "<host type=\"HostSystem\">host-404</host>";
+        assert_eq!(
+            c.call(
+                "ServiceInstance",
+                "ServiceInstance",
+                "ValidateMigration",
+                nowhere
+            ),
+            Err("ManagedObjectNotFound".into())
+        );
+    }
+}

@@ -101,3 +101,54 @@ fn acquire_clone_ticket(_core: &Core, _call: &ServiceCall<'_>) -> Result<Out, Fa
     let t = crate::session::new_key().map_err(|e| Fault::system_error(e.to_string()))?;
     Ok(Out::Value(Some(Value::str(format!("cst-{t}")))))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::TestCore;
+
+    const SM: &str = "ha-sessionmgr";
+
+    #[test]
+    fn login_session_and_logout() {
+        let mut c = TestCore::esx();
+        let bad = "<userName>root</userName><password>wrong</password>";
+        assert_eq!(
+            c.call("SessionManager", SM, "Login", bad),
+            Err("InvalidLogin".into())
+        );
+        assert_eq!(
+            c.call("SessionManager", SM, "Login", ""),
+            Err("InvalidRequest".into())
+        );
+        assert_eq!(
+            c.call(
+                "SessionManager",
+                "SessionManager",
+                "Login",
+                "<userName>root</userName>"
+            ),
+            Err("ManagedObjectNotFound".into())
+        );
+        c.login();
+        let me = c
+            .read("SessionManager", SM, "currentSession")
+            .unwrap()
+            .unwrap();
+        assert_eq!(me.text_of("userName"), Some("root"));
+        let key = me.text_of("key").unwrap().to_string();
+        let active = c.one(
+            "SessionManager",
+            SM,
+            "SessionIsActive",
+            &format!("<sessionID>{key}</sessionID><userName>root</userName>"),
+        );
+        assert_eq!(active.text, "true");
+        let ticket = c.one("SessionManager", SM, "AcquireCloneTicket", "");
+        assert!(ticket.text.starts_with("cst-"), "{ticket:?}");
+        assert_eq!(c.call("SessionManager", SM, "Logout", ""), Ok(vec![]));
+        assert_eq!(
+            c.call("SessionManager", SM, "AcquireCloneTicket", ""),
+            Err("NotAuthenticated".into())
+        );
+    }
+}

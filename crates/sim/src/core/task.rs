@@ -38,3 +38,34 @@ fn not_supported(_core: &Core, call: &ServiceCall<'_>) -> Result<Out, Fault> {
         call.method
     )))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::TestCore;
+
+    #[test]
+    fn info_and_cancellation() {
+        let mut c = TestCore::esx();
+        c.login();
+        let done = c.one("VirtualMachine", "5", "PowerOnVM_Task", "").text;
+        let info = c.read("Task", &done, "info").unwrap().unwrap();
+        assert_eq!(info.text_of("state"), Some("success"));
+        assert_eq!(
+            info.text_of("descriptionId"),
+            Some("VirtualMachine.powerOn")
+        );
+        assert_eq!(
+            c.call("Task", &done, "CancelTask", ""),
+            Err("InvalidState".into())
+        );
+        assert_eq!(
+            c.call("Task", &done, "SetTaskState", "<state>error</state>"),
+            Err("NotSupported".into())
+        );
+        assert_eq!(c.read("Task", &done, "info.nothing"), Ok(None));
+        assert_eq!(
+            c.call("Task", "haTask--vim.Task-404", "CancelTask", ""),
+            Err("ManagedObjectNotFound".into())
+        );
+    }
+}

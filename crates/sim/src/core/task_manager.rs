@@ -28,3 +28,38 @@ fn property(r: &Reader<'_>, _obj: &MoRef, path: &str) -> Result<Option<Value>, F
     };
     Ok(top.and_then(|v| v.into_path(rest)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::TestCore;
+
+    #[test]
+    fn recent_tasks() {
+        let mut c = TestCore::esx();
+        c.login();
+        let none = c
+            .read("TaskManager", "ha-taskmgr", "recentTask")
+            .unwrap()
+            .unwrap();
+        assert!(none.children.is_empty());
+        let task = c.one("VirtualMachine", "5", "PowerOnVM_Task", "").text;
+        let recent = c
+            .read("TaskManager", "ha-taskmgr", "recentTask")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            recent.children.last().map(|t| t.text.as_str()),
+            Some(task.as_str())
+        );
+        assert_eq!(
+            c.read("TaskManager", "ha-taskmgr", "maxCollector")
+                .unwrap()
+                .map(|v| v.text),
+            Some("100".into())
+        );
+        assert_eq!(
+            c.call("TaskManager", "ha-taskmgr", "CreateTask", ""),
+            Err("MethodNotFound".into())
+        );
+    }
+}

@@ -44,3 +44,33 @@ fn create_container_view(core: &Core, call: &ServiceCall<'_>) -> Result<Out, Fau
     core.bump();
     Ok(Out::Value(Some(Value::MoRef(v))))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::TestCore;
+
+    #[test]
+    fn container_views_of_a_session() {
+        let mut c = TestCore::esx();
+        c.login();
+        let args = "<container type=\"Folder\">ha-folder-root</container><type>VirtualMachine</type><recursive>true</recursive>";
+        let view = c
+            .one("ViewManager", "ViewManager", "CreateContainerView", args)
+            .text;
+        let list = c
+            .read("ViewManager", "ViewManager", "viewList")
+            .unwrap()
+            .unwrap();
+        assert_eq!(list.children.len(), 1);
+        assert_eq!(list.children[0].text, view);
+        let nowhere = "<container type=\"Folder\">group-404</container><recursive>true</recursive>";
+        assert_eq!(
+            c.call("ViewManager", "ViewManager", "CreateContainerView", nowhere),
+            Err("ManagedObjectNotFound".into())
+        );
+        assert_eq!(
+            c.call("ViewManager", "ViewManager", "CreateContainerView", ""),
+            Err("InvalidRequest".into())
+        );
+    }
+}
