@@ -1,13 +1,11 @@
-//! `ServiceInstance` and its `ServiceContent`: the references of the singleton managers, as
-//! an ESX host (`ha-*` ids) or a vCenter names them, and the `about` of the world.
+//! What `ServiceContent` names: the one table of singleton managers with their ids as an ESX
+//! host (`ha-*`) or a vCenter names them (the world's singletons find their ids here too),
+//! the default `about` of each mode, the service capability, and the version probes
+//! (`vimServiceVersions.xml`, `vimService.wsdl`). The `ServiceInstance` object itself is
+//! served by `core/service_instance.rs`.
 
 use crate::object::Mode;
 use crate::value::{MoRef, Value};
-
-/// The `ServiceInstance` reference every client starts from.
-pub fn service_instance() -> MoRef {
-    MoRef::new("ServiceInstance", "ServiceInstance")
-}
 
 /// The singleton managers `ServiceContent` names, in schema order: field, managed object
 /// type, id on an ESX host and id on a vCenter (`None`: that kind of server has none).

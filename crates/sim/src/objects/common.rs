@@ -91,8 +91,8 @@ pub fn entity_property(w: &World, id: &str, head: &str) -> Option<Option<Value>>
     })
 }
 
-/// The value of a property that is `top` followed by the path `rest` inside it, for the
-/// entity properties: [`entity_property`] or `InvalidProperty`.
+/// A type's fallback for property heads it does not answer itself: the common entity
+/// property ([`entity_property`]) or, for any other name, `InvalidProperty` for `path`.
 pub fn entity_or_invalid(
     w: &World,
     id: &str,
