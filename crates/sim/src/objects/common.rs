@@ -3,10 +3,12 @@
 //! data objects (descriptions, shares) and tasks finished at once.
 
 use crate::fault::Fault;
-use crate::inventory::{InvError, World};
+use crate::inventory::{InvError, InvResult, World};
 use crate::object::CallCx;
 use crate::task::TaskSpec;
 use crate::value::{MoRef, Value};
+
+use super::entry::Call;
 
 /// Maps an inventory error to the fault a real server sends.
 pub fn fault_of(e: InvError, this: &MoRef) -> Fault {
@@ -162,4 +164,22 @@ pub fn ds_entity(w: &World, path: &str) -> Option<(MoRef, String)> {
     let (ds, _) = crate::inventory::vmx::split_datastore_path(path)?;
     let d = w.datastore_by_name(ds)?;
     Some((MoRef::new("Datastore", d.moid.clone()), d.name.clone()))
+}
+
+/// A task doing `op` to the datastore path in the `name` parameter (a file, a directory or
+/// a virtual disk), described by `desc`, on the path's datastore.
+pub fn named_path_task(
+    w: &mut World,
+    cx: &mut CallCx<'_>,
+    call: &Call<'_>,
+    desc: &str,
+    op: fn(&World, &str) -> InvResult<()>,
+) -> Result<Option<Value>, Fault> {
+    let Call { this, method, args } = *call;
+    let name = args.req_text("name")?.to_string();
+    let ent = ds_entity(w, &name);
+    let w: &World = w;
+    run_task(cx, this, method, desc, ent, || {
+        op(w, &name).map(|_| None).map_err(|e| fault_of(e, this))
+    })
 }

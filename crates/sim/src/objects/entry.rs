@@ -4,7 +4,7 @@
 //! dispatches through the table and nothing else.
 
 use crate::fault::Fault;
-use crate::inventory::{ServerKind, World};
+use crate::inventory::{Host, ServerKind, World};
 use crate::object::{CallCx, Mode};
 use crate::soap::Element;
 use crate::value::{MoRef, Value};
@@ -128,5 +128,19 @@ impl ManagedType {
     /// A reference to object `id` of this type.
     pub fn moref(&self, id: impl Into<String>) -> MoRef {
         MoRef::new(self.name, id.into())
+    }
+
+    /// The id of the host a per-host object `id` of this type belongs to
+    /// (`ManagedObjectNotFound` when there is none).
+    pub fn host_id(&self, w: &World, id: &str) -> Result<String, Fault> {
+        self.ids
+            .host_of(w, id)
+            .ok_or_else(|| Fault::not_found(&self.moref(id)))
+    }
+
+    /// The record of the host a per-host object `id` of this type belongs to.
+    pub fn host<'a>(&self, w: &'a World, id: &str) -> Result<&'a Host, Fault> {
+        let host = self.host_id(w, id)?;
+        w.host(&host).map_err(|_| Fault::not_found(&self.moref(id)))
     }
 }

@@ -5,7 +5,7 @@ use crate::inventory::World;
 use crate::object::CallCx;
 use crate::value::Value;
 
-use super::common::{ds_entity, fault_of, run_task};
+use super::common::{ds_entity, fault_of, named_path_task, run_task};
 use super::entry::{Call, Ids, ManagedType};
 
 /// The `FileManager` type.
@@ -42,14 +42,7 @@ fn delete_file(
     cx: &mut CallCx<'_>,
     call: &Call<'_>,
 ) -> Result<Option<Value>, Fault> {
-    let Call { this, method, args } = *call;
-    let fe = |e| fault_of(e, this);
-    let name = args.req_text("name")?.to_string();
-    let ent = ds_entity(w, &name);
-    let w: &World = w;
-    run_task(cx, this, method, "FileManager.deleteFile", ent, || {
-        w.delete_file(&name).map(|_| None).map_err(fe)
-    })
+    named_path_task(w, cx, call, "FileManager.deleteFile", World::delete_file)
 }
 
 /// `CopyDatastoreFile_Task` and `MoveDatastoreFile_Task`.

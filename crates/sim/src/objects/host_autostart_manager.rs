@@ -26,13 +26,7 @@ pub const TYPE: ManagedType = ManagedType {
 };
 
 fn property(w: &World, id: &str, path: &str) -> Result<Option<Value>, Fault> {
-    let host = TYPE
-        .ids
-        .host_of(w, id)
-        .ok_or_else(|| Fault::not_found(&TYPE.moref(id)))?;
-    let h = w
-        .host(&host)
-        .map_err(|_| Fault::not_found(&TYPE.moref(id)))?;
+    let h = TYPE.host(w, id)?;
     let (head, rest) = split_path(path);
     let top = match head {
         "config" => Some(autostart_value(h)),
@@ -88,10 +82,7 @@ fn reconfigure_autostart(
     call: &Call<'_>,
 ) -> Result<Option<Value>, Fault> {
     let Call { this, args, .. } = *call;
-    let host = TYPE
-        .ids
-        .host_of(w, &this.value)
-        .ok_or_else(|| Fault::not_found(this))?;
+    let host = TYPE.host_id(w, &this.value)?;
     let spec = args
         .child("spec")
         .ok_or_else(|| Fault::missing_argument("spec"))?

@@ -20,13 +20,7 @@ pub const TYPE: ManagedType = ManagedType {
 };
 
 fn property(w: &World, id: &str, path: &str) -> Result<Option<Value>, Fault> {
-    let host = TYPE
-        .ids
-        .host_of(w, id)
-        .ok_or_else(|| Fault::not_found(&TYPE.moref(id)))?;
-    let h = w
-        .host(&host)
-        .map_err(|_| Fault::not_found(&TYPE.moref(id)))?;
+    let h = TYPE.host(w, id)?;
     let (head, rest) = split_path(path);
     let top = match head {
         "datastore" => Some(w.mos(h.datastores.iter())),

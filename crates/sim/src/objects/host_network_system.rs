@@ -31,13 +31,7 @@ pub const TYPE: ManagedType = ManagedType {
 };
 
 fn property(w: &World, id: &str, path: &str) -> Result<Option<Value>, Fault> {
-    let host = TYPE
-        .ids
-        .host_of(w, id)
-        .ok_or_else(|| Fault::not_found(&TYPE.moref(id)))?;
-    let h = w
-        .host(&host)
-        .map_err(|_| Fault::not_found(&TYPE.moref(id)))?;
+    let h = TYPE.host(w, id)?;
     let (head, rest) = split_path(path);
     let top = match head {
         "networkInfo" => Some(network_info(w, h)),
@@ -357,10 +351,7 @@ fn add_virtual_switch(
     call: &Call<'_>,
 ) -> Result<Option<Value>, Fault> {
     let Call { this, args, .. } = *call;
-    let host = TYPE
-        .ids
-        .host_of(w, &this.value)
-        .ok_or_else(|| Fault::not_found(this))?;
+    let host = TYPE.host_id(w, &this.value)?;
     let name = args.req_text("vswitchName")?.to_string();
     if name.is_empty() || name.len() > 32 {
         return Err(Fault::invalid_argument("vswitchName"));
@@ -408,10 +399,7 @@ fn update_virtual_switch(
     call: &Call<'_>,
 ) -> Result<Option<Value>, Fault> {
     let Call { this, args, .. } = *call;
-    let host = TYPE
-        .ids
-        .host_of(w, &this.value)
-        .ok_or_else(|| Fault::not_found(this))?;
+    let host = TYPE.host_id(w, &this.value)?;
     let name = args.req_text("vswitchName")?.to_string();
     let spec = args
         .child("spec")
@@ -441,10 +429,7 @@ fn remove_virtual_switch(
     call: &Call<'_>,
 ) -> Result<Option<Value>, Fault> {
     let Call { this, args, .. } = *call;
-    let host = TYPE
-        .ids
-        .host_of(w, &this.value)
-        .ok_or_else(|| Fault::not_found(this))?;
+    let host = TYPE.host_id(w, &this.value)?;
     let name = args.req_text("vswitchName")?.to_string();
     let in_use = {
         let h = w.host(&host).map_err(|_| Fault::not_found(this))?;
@@ -477,10 +462,7 @@ fn add_port_group(
     call: &Call<'_>,
 ) -> Result<Option<Value>, Fault> {
     let Call { this, args, .. } = *call;
-    let host = TYPE
-        .ids
-        .host_of(w, &this.value)
-        .ok_or_else(|| Fault::not_found(this))?;
+    let host = TYPE.host_id(w, &this.value)?;
     let pg = args
         .child("portgrp")
         .ok_or_else(|| Fault::missing_argument("portgrp"))?;
@@ -515,10 +497,7 @@ fn update_port_group(
     call: &Call<'_>,
 ) -> Result<Option<Value>, Fault> {
     let Call { this, args, .. } = *call;
-    let host = TYPE
-        .ids
-        .host_of(w, &this.value)
-        .ok_or_else(|| Fault::not_found(this))?;
+    let host = TYPE.host_id(w, &this.value)?;
     let old = args.req_text("pgName")?.to_string();
     let pg = args
         .child("portgrp")
@@ -542,10 +521,7 @@ fn remove_port_group(
     call: &Call<'_>,
 ) -> Result<Option<Value>, Fault> {
     let Call { this, args, .. } = *call;
-    let host = TYPE
-        .ids
-        .host_of(w, &this.value)
-        .ok_or_else(|| Fault::not_found(this))?;
+    let host = TYPE.host_id(w, &this.value)?;
     let name = args.req_text("pgName")?.to_string();
     {
         let h = w.host(&host).map_err(|_| Fault::not_found(this))?;

@@ -6,7 +6,7 @@ use crate::inventory::World;
 use crate::object::CallCx;
 use crate::value::Value;
 
-use super::common::{ds_entity, fault_of, run_task};
+use super::common::{ds_entity, fault_of, named_path_task, run_task};
 use super::entry::{Call, Ids, ManagedType};
 
 /// The `VirtualDiskManager` type.
@@ -123,35 +123,23 @@ fn delete_virtual_disk(
     cx: &mut CallCx<'_>,
     call: &Call<'_>,
 ) -> Result<Option<Value>, Fault> {
-    let Call { this, method, args } = *call;
-    let fe = |e| fault_of(e, this);
-    let name = args.req_text("name")?.to_string();
-    let ent = ds_entity(w, &name);
-    let w: &World = w;
-    run_task(
+    named_path_task(
+        w,
         cx,
-        this,
-        method,
+        call,
         "VirtualDiskManager.deleteVirtualDisk",
-        ent,
-        || w.delete_virtual_disk(&name).map(|_| None).map_err(fe),
+        World::delete_virtual_disk,
     )
 }
 
 /// `ZeroFillVirtualDisk_Task` and `EagerZeroVirtualDisk_Task`.
 fn zero_fill(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Result<Option<Value>, Fault> {
-    let Call { this, method, args } = *call;
-    let fe = |e| fault_of(e, this);
-    let name = args.req_text("name")?.to_string();
-    let ent = ds_entity(w, &name);
-    let w: &World = w;
-    run_task(
+    named_path_task(
+        w,
         cx,
-        this,
-        method,
+        call,
         "VirtualDiskManager.zeroFillVirtualDisk",
-        ent,
-        || w.zero_fill_virtual_disk(&name).map(|_| None).map_err(fe),
+        World::zero_fill_virtual_disk,
     )
 }
 

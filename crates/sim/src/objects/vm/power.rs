@@ -2,7 +2,7 @@
 //! with a question), off, suspend, reset, the guest operations, and `AnswerVM`.
 
 use crate::fault::Fault;
-use crate::inventory::{PowerOnOutcome, World};
+use crate::inventory::{InvResult, PowerOnOutcome, World};
 use crate::object::CallCx;
 use crate::value::{MoRef, Value};
 
@@ -41,93 +41,6 @@ pub(super) fn power_on(
     Ok(Some(Value::MoRef(t)))
 }
 
-/// `PowerOffVM_Task`.
-pub(super) fn power_off(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
-    let Call { this, method, .. } = *call;
-    let id = this.value.clone();
-    let fe = |e| fault_of(e, this);
-    ensure_no_question(w, this)?;
-    vm_task(w, cx, this, method, "VirtualMachine.powerOff", |w| {
-        w.power_off(&id).map(|_| None).map_err(fe)
-    })
-}
-
-/// `SuspendVM_Task`.
-pub(super) fn suspend(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
-    let Call { this, method, .. } = *call;
-    let id = this.value.clone();
-    let fe = |e| fault_of(e, this);
-    ensure_no_question(w, this)?;
-    vm_task(w, cx, this, method, "VirtualMachine.suspend", |w| {
-        w.suspend(&id).map(|_| None).map_err(fe)
-    })
-}
-
-/// `ResetVM_Task`.
-pub(super) fn reset(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
-    let Call { this, method, .. } = *call;
-    let id = this.value.clone();
-    let fe = |e| fault_of(e, this);
-    ensure_no_question(w, this)?;
-    vm_task(w, cx, this, method, "VirtualMachine.reset", |w| {
-        w.reset(&id).map(|_| None).map_err(fe)
-    })
-}
-
-/// `ShutdownGuest` (needs running tools).
-pub(super) fn shutdown_guest(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
-    let Call { this, .. } = *call;
-    let id = this.value.clone();
-    let fe = |e| fault_of(e, this);
-    ensure_no_question(w, this)?;
-    w.shutdown_guest(&id).map_err(fe)?;
-    Ok(None)
-}
-
-/// `RebootGuest` (needs running tools).
-pub(super) fn reboot_guest(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
-    let Call { this, .. } = *call;
-    let id = this.value.clone();
-    let fe = |e| fault_of(e, this);
-    ensure_no_question(w, this)?;
-    w.reboot_guest(&id).map_err(fe)?;
-    Ok(None)
-}
-
-/// `StandbyGuest`: the VM suspends.
-pub(super) fn standby_guest(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
-    let Call { this, .. } = *call;
-    let id = this.value.clone();
-    let fe = |e| fault_of(e, this);
-    ensure_no_question(w, this)?;
-    w.suspend(&id).map_err(fe)?;
-    Ok(None)
-}
-
 /// `AnswerVM`: answers the pending question and finishes (or fails) the task it blocked.
 pub(super) fn answer_vm(
     w: &mut World,
@@ -156,6 +69,89 @@ pub(super) fn answer_vm(
             );
         }
     }
+    Ok(None)
+}
+
+/// `PowerOffVM_Task`.
+pub(super) fn power_off(
+    w: &mut World,
+    cx: &mut CallCx<'_>,
+    call: &Call<'_>,
+) -> Result<Option<Value>, Fault> {
+    transition(w, cx, call, "VirtualMachine.powerOff", World::power_off)
+}
+
+/// `SuspendVM_Task`.
+pub(super) fn suspend(
+    w: &mut World,
+    cx: &mut CallCx<'_>,
+    call: &Call<'_>,
+) -> Result<Option<Value>, Fault> {
+    transition(w, cx, call, "VirtualMachine.suspend", World::suspend)
+}
+
+/// `ResetVM_Task`.
+pub(super) fn reset(
+    w: &mut World,
+    cx: &mut CallCx<'_>,
+    call: &Call<'_>,
+) -> Result<Option<Value>, Fault> {
+    transition(w, cx, call, "VirtualMachine.reset", World::reset)
+}
+
+/// `ShutdownGuest` (needs running tools).
+pub(super) fn shutdown_guest(
+    w: &mut World,
+    _cx: &mut CallCx<'_>,
+    call: &Call<'_>,
+) -> Result<Option<Value>, Fault> {
+    guest_operation(w, call, World::shutdown_guest)
+}
+
+/// `RebootGuest` (needs running tools).
+pub(super) fn reboot_guest(
+    w: &mut World,
+    _cx: &mut CallCx<'_>,
+    call: &Call<'_>,
+) -> Result<Option<Value>, Fault> {
+    guest_operation(w, call, World::reboot_guest)
+}
+
+/// `StandbyGuest`: the VM suspends.
+pub(super) fn standby_guest(
+    w: &mut World,
+    _cx: &mut CallCx<'_>,
+    call: &Call<'_>,
+) -> Result<Option<Value>, Fault> {
+    guest_operation(w, call, World::suspend)
+}
+
+/// A power transition of the world (`op`) as a task described by `desc`, refused while a
+/// question waits.
+fn transition(
+    w: &mut World,
+    cx: &mut CallCx<'_>,
+    call: &Call<'_>,
+    desc: &str,
+    op: fn(&mut World, &str) -> InvResult<()>,
+) -> Result<Option<Value>, Fault> {
+    let this = call.this;
+    ensure_no_question(w, this)?;
+    vm_task(w, cx, this, call.method, desc, |w| {
+        op(w, &this.value)
+            .map(|_| None)
+            .map_err(|e| fault_of(e, this))
+    })
+}
+
+/// A guest operation (no task), refused while a question waits.
+fn guest_operation(
+    w: &mut World,
+    call: &Call<'_>,
+    op: fn(&mut World, &str) -> InvResult<()>,
+) -> Result<Option<Value>, Fault> {
+    ensure_no_question(w, call.this)?;
+    op(w, &call.this.value).map_err(|e| fault_of(e, call.this))?;
     Ok(None)
 }
 
