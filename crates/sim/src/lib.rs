@@ -48,10 +48,15 @@
 //! # Layout
 //!
 //! [`value`] (SOAP data values and their encoding), [`soap`] (envelopes, the parsed request
-//! tree), [`fault`] (typed vSphere faults), [`object`] (the contract between this core and
-//! the world model), [`task`], [`session`], [`property_collector`], [`view`], [`service`],
-//! [`core`] (dispatch), [`server`] (HTTP), [`inject`], [`stats`]; the world model is
-//! [`inventory`] with the managed objects in [`objects`] and file access in [`files`].
+//! tree), [`fault`] (typed vSphere faults), [`object`] (the contract between the core and
+//! the world model), [`server`] (HTTP), [`core`] (shared state, the dispatcher, and the
+//! service objects in `core/*.rs`: ServiceInstance, SessionManager, PropertyCollector,
+//! PropertyFilter, ViewManager, ContainerView, TaskManager, Task), the stores behind them
+//! ([`session`], [`task`], [`view`], [`property_collector`] with the spec and retrieval
+//! engine), [`service`] (what ServiceContent names), [`inject`], [`stats`]. The world model
+//! is [`inventory`] (records, loading and saving, operations); its managed objects are in
+//! [`objects`], one file per managed object type registered in `objects::TYPES`, and its
+//! datastore and screen HTTP access in [`files`].
 
 pub mod core;
 pub mod fault;

@@ -1,12 +1,135 @@
-//! `ServiceInstance` and its `ServiceContent`: the references of the singleton managers, as
-//! an ESX host (`ha-*` ids) or a vCenter names them, and the `about` of the world.
+//! What `ServiceContent` names: the one table of singleton managers with their ids as an ESX
+//! host (`ha-*`) or a vCenter names them (the world's singletons find their ids here too),
+//! the default `about` of each mode, the service capability, and the version probes
+//! (`vimServiceVersions.xml`, `vimService.wsdl`). The `ServiceInstance` object itself is
+//! served by `core/service_instance.rs`.
 
 use crate::object::Mode;
 use crate::value::{MoRef, Value};
 
-/// The `ServiceInstance` reference every client starts from.
-pub fn service_instance() -> MoRef {
-    MoRef::new("ServiceInstance", "ServiceInstance")
+/// The singleton managers `ServiceContent` names, in schema order: field, managed object
+/// type, id on an ESX host and id on a vCenter (`None`: that kind of server has none).
+const MANAGERS: &[(&str, &str, Option<&str>, Option<&str>)] = &[
+    (
+        "propertyCollector",
+        "PropertyCollector",
+        Some("ha-property-collector"),
+        Some("propertyCollector"),
+    ),
+    (
+        "viewManager",
+        "ViewManager",
+        Some("ViewManager"),
+        Some("ViewManager"),
+    ),
+    (
+        "setting",
+        "OptionManager",
+        Some("HostAgentSettings"),
+        Some("VpxSettings"),
+    ),
+    (
+        "userDirectory",
+        "UserDirectory",
+        Some("ha-user-directory"),
+        Some("UserDirectory"),
+    ),
+    (
+        "sessionManager",
+        "SessionManager",
+        Some("ha-sessionmgr"),
+        Some("SessionManager"),
+    ),
+    (
+        "authorizationManager",
+        "AuthorizationManager",
+        Some("ha-authmgr"),
+        Some("AuthorizationManager"),
+    ),
+    (
+        "perfManager",
+        "PerformanceManager",
+        Some("ha-perfmgr"),
+        Some("PerfMgr"),
+    ),
+    (
+        "eventManager",
+        "EventManager",
+        Some("ha-eventmgr"),
+        Some("EventManager"),
+    ),
+    (
+        "taskManager",
+        "TaskManager",
+        Some("ha-taskmgr"),
+        Some("TaskManager"),
+    ),
+    (
+        "customFieldsManager",
+        "CustomFieldsManager",
+        Some("ha-custom-field-manager"),
+        Some("CustomFieldsManager"),
+    ),
+    // Only a host agent has a local account manager.
+    (
+        "accountManager",
+        "HostLocalAccountManager",
+        Some("ha-localacctmgr"),
+        None,
+    ),
+    (
+        "diagnosticManager",
+        "DiagnosticManager",
+        Some("ha-diagnosticmgr"),
+        Some("DiagMgr"),
+    ),
+    (
+        "licenseManager",
+        "LicenseManager",
+        Some("ha-license-manager"),
+        Some("LicenseManager"),
+    ),
+    (
+        "searchIndex",
+        "SearchIndex",
+        Some("ha-searchindex"),
+        Some("SearchIndex"),
+    ),
+    (
+        "fileManager",
+        "FileManager",
+        Some("ha-nfc-file-manager"),
+        Some("FileManager"),
+    ),
+    (
+        "virtualDiskManager",
+        "VirtualDiskManager",
+        Some("ha-vdiskmanager"),
+        Some("VirtualDiskManager"),
+    ),
+    (
+        "ovfManager",
+        "OvfManager",
+        Some("ha-ovf-manager"),
+        Some("OvfManager"),
+    ),
+    (
+        "localizationManager",
+        "LocalizationManager",
+        Some("ha-l10n-manager"),
+        Some("LocalizationManager"),
+    ),
+];
+
+/// The id of the manager in `ServiceContent` field `field` on a server of `mode`.
+pub fn manager_id(mode: Mode, field: &str) -> Option<&'static str> {
+    MANAGERS
+        .iter()
+        .find(|(f, _, _, _)| *f == field)
+        .and_then(|(_, _, esx, vc)| match mode {
+            Mode::Esx => *esx,
+            Mode::VCenter => *vc,
+        })
 }
 
 /// The singleton managers of one mode.
@@ -22,109 +145,12 @@ pub struct ServiceRefs {
 impl ServiceRefs {
     /// The managers of `mode`.
     pub fn new(mode: Mode) -> ServiceRefs {
-        let esx = mode == Mode::Esx;
-        let pick = |e: &'static str, v: &'static str| if esx { e } else { v };
-        let list: Vec<(&'static str, &'static str, &'static str)> = vec![
-            (
-                "propertyCollector",
-                "PropertyCollector",
-                pick("ha-property-collector", "propertyCollector"),
-            ),
-            ("viewManager", "ViewManager", "ViewManager"),
-            (
-                "setting",
-                "OptionManager",
-                pick("HostAgentSettings", "VpxSettings"),
-            ),
-            (
-                "userDirectory",
-                "UserDirectory",
-                pick("ha-user-directory", "UserDirectory"),
-            ),
-            (
-                "sessionManager",
-                "SessionManager",
-                pick("ha-sessionmgr", "SessionManager"),
-            ),
-            (
-                "authorizationManager",
-                "AuthorizationManager",
-                pick("ha-authmgr", "AuthorizationManager"),
-            ),
-            (
-                "perfManager",
-                "PerformanceManager",
-                pick("ha-perfmgr", "PerfMgr"),
-            ),
-            (
-                "eventManager",
-                "EventManager",
-                pick("ha-eventmgr", "EventManager"),
-            ),
-            (
-                "taskManager",
-                "TaskManager",
-                pick("ha-taskmgr", "TaskManager"),
-            ),
-            (
-                "customFieldsManager",
-                "CustomFieldsManager",
-                pick("ha-custom-field-manager", "CustomFieldsManager"),
-            ),
-            (
-                "diagnosticManager",
-                "DiagnosticManager",
-                pick("ha-diagnosticmgr", "DiagMgr"),
-            ),
-            (
-                "licenseManager",
-                "LicenseManager",
-                pick("ha-license-manager", "LicenseManager"),
-            ),
-            (
-                "searchIndex",
-                "SearchIndex",
-                pick("ha-searchindex", "SearchIndex"),
-            ),
-            (
-                "fileManager",
-                "FileManager",
-                pick("ha-nfc-file-manager", "FileManager"),
-            ),
-            (
-                "virtualDiskManager",
-                "VirtualDiskManager",
-                pick("ha-vdiskmanager", "VirtualDiskManager"),
-            ),
-            (
-                "ovfManager",
-                "OvfManager",
-                pick("ha-ovf-manager", "OvfManager"),
-            ),
-            (
-                "localizationManager",
-                "LocalizationManager",
-                pick("ha-l10n-manager", "LocalizationManager"),
-            ),
-        ];
-        let mut managers: Vec<(&'static str, MoRef)> = list
-            .into_iter()
-            .map(|(field, ty, id)| (field, MoRef::new(ty, id)))
+        let managers = MANAGERS
+            .iter()
+            .filter_map(|(field, ty, _, _)| {
+                manager_id(mode, field).map(|id| (*field, MoRef::new(*ty, id)))
+            })
             .collect();
-        if esx {
-            // Only a host agent has a local account manager.
-            let pos = managers
-                .iter()
-                .position(|(f, _)| *f == "diagnosticManager")
-                .unwrap_or(managers.len());
-            managers.insert(
-                pos,
-                (
-                    "accountManager",
-                    MoRef::new("HostLocalAccountManager", "ha-localacctmgr"),
-                ),
-            );
-        }
         ServiceRefs { mode, managers }
     }
 
@@ -264,6 +290,11 @@ mod tests {
             Some(&MoRef::new("SessionManager", "ha-sessionmgr"))
         );
         assert_eq!(mode_of(&default_about(Mode::VCenter)), Mode::VCenter);
+        assert!(ServiceRefs::new(Mode::Esx).get("accountManager").is_some());
+        assert!(ServiceRefs::new(Mode::VCenter)
+            .get("accountManager")
+            .is_none());
+        assert_eq!(manager_id(Mode::VCenter, "perfManager"), Some("PerfMgr"));
         assert!(vim_service_versions("8.0.2.0").contains("<version>8.0.2.0</version>"));
     }
 }

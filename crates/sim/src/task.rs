@@ -302,9 +302,7 @@ impl Tasks {
     }
 
     /// The property names of a `Task`.
-    pub fn property_names() -> Vec<&'static str> {
-        vec!["info"]
-    }
+    pub const PROPERTY_NAMES: &'static [&'static str] = &["info"];
 
     /// The `TaskInfo` data object as clients see it now.
     pub fn info_value(&self, t: &TaskRecord) -> Value {

@@ -457,33 +457,7 @@ pub fn escape_into(out: &mut String, s: &str) {
 
 /// The current time as `xsd:dateTime` in UTC with milliseconds.
 pub fn now_datetime() -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    format_datetime(now.as_secs() as i64, now.subsec_millis())
-}
-
-/// Formats seconds since the epoch as `YYYY-MM-DDThh:mm:ss.mmmZ`.
-pub fn format_datetime(secs: i64, millis: u32) -> String {
-    let days = secs.div_euclid(86400);
-    let rem = secs.rem_euclid(86400);
-    // Civil-from-days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{millis:03}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    esxvirt_util::datetime::system_time_to_xsd_datetime(std::time::SystemTime::now())
 }
 
 #[cfg(test)]
@@ -554,14 +528,5 @@ mod tests {
         assert_eq!(v.path("b.c"), Some(&Value::Int(5)));
         assert_eq!(v.clone().into_path("b.c"), Some(Value::Int(5)));
         assert_eq!(v.path("b.x"), None);
-    }
-
-    #[test]
-    fn datetime() {
-        assert_eq!(format_datetime(0, 0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(
-            format_datetime(1_700_000_000, 5),
-            "2023-11-14T22:13:20.005Z"
-        );
     }
 }

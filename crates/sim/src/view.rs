@@ -1,5 +1,7 @@
-//! `ViewManager.CreateContainerView` / `DestroyView`: container views whose `view` property
-//! is computed live from the container's contents (recursively or not, filtered by type).
+//! The container views sessions create (`core/view_manager.rs` and
+//! `core/container_view.rs` serve them): the store per session, and each view's `view`
+//! property computed live from the container's contents (recursively or not, filtered by
+//! type).
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
@@ -79,9 +81,7 @@ impl ContainerView {
     }
 
     /// The property names of a `ContainerView`.
-    pub fn property_names() -> Vec<&'static str> {
-        vec!["container", "type", "recursive", "view"]
-    }
+    pub const PROPERTY_NAMES: &'static [&'static str] = &["container", "type", "recursive", "view"];
 }
 
 /// All views.

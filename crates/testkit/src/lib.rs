@@ -1,12 +1,14 @@
 //! Test support shared by the integration tests of every crate: loopback ports, the
-//! workspace and conformance-vector locations, and external peers (govmomi's simulator,
-//! Debian's virsh, pyVmomi) started as child processes that are killed when dropped;
-//! certificates from a private CA ([`pki`]).
+//! workspace and conformance-vector locations, external peers (govmomi's simulator,
+//! Debian's virsh, pyVmomi) started as child processes that are killed when dropped,
+//! govmomi's vSphere type declarations ([`govmomi`]) and certificates from a private CA
+//! ([`pki`]).
 //!
 //! Tests that need a peer fail (never skip) when it cannot be built or started, with one
 //! line that names the command installing it: a silent skip would let CI pass without
 //! testing anything.
 
+pub mod govmomi;
 pub mod pki;
 
 use std::fs::{self, File};

@@ -1,4 +1,5 @@
-//! xsd:dateTime values as the vSphere API sends them, to Unix seconds.
+//! xsd:dateTime values as the vSphere API sends them: parsed to Unix seconds, and Unix times
+//! (or system times) formatted as `YYYY-MM-DDThh:mm:ss.mmmZ`, the form vSphere servers write.
 
 use crate::UtilError;
 
@@ -124,6 +125,26 @@ impl Cursor<'_> {
     }
 }
 
+/// Formats seconds since the Unix epoch (plus `millis`) as `YYYY-MM-DDThh:mm:ss.mmmZ`, UTC.
+pub fn unix_to_xsd_datetime(secs: i64, millis: u32) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (year, month, day) = civil_from_days(days);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// Formats a system time as [`unix_to_xsd_datetime`] does (times before 1970 give the epoch).
+pub fn system_time_to_xsd_datetime(t: std::time::SystemTime) -> String {
+    let d = t.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let secs = i64::try_from(d.as_secs()).unwrap_or(i64::MAX / 2);
+    unix_to_xsd_datetime(secs, d.subsec_millis())
+}
+
 fn is_leap(year: i64) -> bool {
     (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
 }
@@ -146,6 +167,21 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     let doy = (153 * mp + 2) / 5 + day - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     era * 146_097 + doe - 719_468
+}
+
+/// The proleptic Gregorian date of a day count since 1970-01-01 (the inverse of
+/// [`days_from_civil`], Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
 }
 
 #[cfg(test)]
@@ -176,6 +212,26 @@ mod tests {
             xsd_datetime_to_unix("2000-02-29T00:00:00Z"),
             Ok(951_782_400)
         );
+    }
+
+    #[test]
+    fn formats_and_round_trips() {
+        assert_eq!(unix_to_xsd_datetime(0, 0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(
+            unix_to_xsd_datetime(1_700_000_000, 5),
+            "2023-11-14T22:13:20.005Z"
+        );
+        assert_eq!(
+            unix_to_xsd_datetime(951_782_400, 999),
+            "2000-02-29T00:00:00.999Z"
+        );
+        assert_eq!(unix_to_xsd_datetime(-1, 0), "1969-12-31T23:59:59.000Z");
+        let t = std::time::UNIX_EPOCH + std::time::Duration::from_millis(1_700_000_000_123);
+        assert_eq!(system_time_to_xsd_datetime(t), "2023-11-14T22:13:20.123Z");
+        for secs in [0, 59, 86_399, 951_782_400, 1_270_730_711, 4_102_444_800] {
+            let text = unix_to_xsd_datetime(secs, 0);
+            assert_eq!(xsd_datetime_to_unix(&text), Ok(secs), "{text}");
+        }
     }
 
     #[test]

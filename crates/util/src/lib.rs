@@ -1,5 +1,5 @@
 //! Small utilities shared by the ESX layers: datastore paths, the three escaping schemes of
-//! the ESX driver (percent, pipe, datastore item), xsd:dateTime to Unix seconds, and
+//! the ESX driver (percent, pipe, datastore item), xsd:dateTime to Unix seconds and back, and
 //! Windows-1252 decoding, and XML character escaping ([`xml`]).
 //!
 //! Everything here is pure and allocation-light; errors are typed ([`UtilError`]) and name the

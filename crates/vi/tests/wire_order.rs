@@ -4,56 +4,11 @@
 //! vcsim). Properties govmomi's version lacks (newer API releases) are not compared. Fails
 //! when the Go source is missing.
 
-use std::collections::HashMap;
-
-const TYPES_GO: &str = "/usr/share/gocode/src/github.com/vmware/govmomi/vim25/types/types.go";
-
-/// A Go struct: its embedded base (if any) and its XML elements with whether each is a list.
-#[derive(Default)]
-struct GoStruct {
-    base: Option<String>,
-    fields: Vec<(String, bool)>,
-}
-
-/// Each Go struct's XML element names, in declaration order.
-fn go_structs(src: &str) -> HashMap<String, GoStruct> {
-    let mut out = HashMap::new();
-    let mut cur: Option<(String, GoStruct)> = None;
-    for line in src.lines() {
-        if let Some(rest) = line.strip_prefix("type ") {
-            if let Some(name) = rest.strip_suffix(" struct {") {
-                cur = Some((name.to_string(), GoStruct::default()));
-            }
-            continue;
-        }
-        if line == "}" {
-            if let Some((n, f)) = cur.take() {
-                out.insert(n, f);
-            }
-            continue;
-        }
-        if let Some((_, st)) = cur.as_mut() {
-            let words: Vec<&str> = line.split_whitespace().collect();
-            if words.len() == 1 && words[0] != "DynamicData" && !words[0].starts_with("//") {
-                st.base = Some(words[0].to_string());
-            }
-            if let Some(p) = line.find("xml:\"") {
-                let tag = &line[p + 5..];
-                let end = tag.find([',', '"']).unwrap_or(tag.len());
-                let list = words.get(1).is_some_and(|t| t.starts_with("[]"));
-                st.fields.push((tag[..end].to_string(), list));
-            }
-        }
-    }
-    out
-}
+use esxvirt_testkit::govmomi::GoTypes;
 
 #[test]
 fn schema_matches_govmomi_order_bases_and_lists() {
-    let go = std::fs::read_to_string(TYPES_GO).unwrap_or_else(|e| {
-        panic!("{TYPES_GO}: {e} (apt-get install golang-github-vmware-govmomi-dev)")
-    });
-    let go = go_structs(&go);
+    let go = GoTypes::load().data;
     let text =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema/vim.schema")).unwrap();
     let schema = esxvirt_vi_codegen::parse(&text).unwrap();
@@ -75,7 +30,7 @@ fn schema_matches_govmomi_order_bases_and_lists() {
         }));
     for (name, base, props, is_method) in lists {
         let Some(g) = go.get(&name) else { continue };
-        let gnames: Vec<&String> = g.fields.iter().map(|(n, _)| n).collect();
+        let gnames: Vec<&String> = g.fields.iter().map(|f| &f.name).collect();
         let mine: Vec<&String> = props
             .iter()
             .map(|p| &p.name)
@@ -90,9 +45,9 @@ fn schema_matches_govmomi_order_bases_and_lists() {
             bad.push(format!("{name}: schema {mine:?}, govmomi {theirs:?}"));
         }
         for p in &props {
-            if let Some((_, list)) = g.fields.iter().find(|(n, _)| *n == p.name) {
+            if let Some(list) = g.fields.iter().find(|f| f.name == p.name).map(|f| f.list) {
                 // base64Binary is a []byte in Go and one string here.
-                if *list != (p.card == Card::List) && p.ty != "base64Binary" {
+                if list != (p.card == Card::List) && p.ty != "base64Binary" {
                     bad.push(format!(
                         "{name}.{}: a list in one and not in the other",
                         p.name

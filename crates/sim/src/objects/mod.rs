@@ -1,42 +1,81 @@
-//! The managed objects of the world: `impl Inventory for World`, dispatching property reads
-//! and method calls by VI type to the modules that know each type.
+//! The managed objects of the world, one file per managed object type, and the
+//! registration table ([`TYPES`]) through which `impl Inventory for World` finds each
+//! type's id recognition, property reader and methods.
+//!
+//! Adding a managed object type: a file exporting `pub const TYPE: ManagedType` (see
+//! [`entry`]) and one line in [`TYPES`]. Adding a method: a handler in the type's file and
+//! one line in its `methods`.
 //!
 //! Property values use exact VI type names and, for the types libvirt's ESX driver decodes,
 //! exactly the fields libvirt knows (its decoder warns on unknown fields and rejects missing
-//! required ones), so Debian's virsh runs against the simulator as quietly as against a host.
+//! required ones), so Debian's virsh runs against the simulator as quietly as against a host;
+//! `tests/govmomi_types.rs` checks every name against govmomi's declarations.
 
-mod containers;
-mod host;
-mod perf;
-mod storage;
+mod common;
+mod compute_resource;
+mod datacenter;
+mod datastore;
+mod datastore_browser;
+pub mod entry;
+mod file_manager;
+mod folder;
+mod host_autostart_manager;
+mod host_datastore_system;
+mod host_firewall_system;
+mod host_network_system;
+mod host_storage_system;
+mod host_system;
+mod network;
+mod performance_manager;
+mod resource_pool;
+mod search_index;
+#[cfg(test)]
+mod testing;
+mod virtual_disk_manager;
 mod vm;
+mod vm_snapshot;
 
 use std::path::Path;
 
 use crate::fault::Fault;
-use crate::inventory::{InvError, ServerKind, World};
+use crate::inventory::World;
 use crate::object::{CallCx, FileRequest, FileResponse, Inventory};
 use crate::soap::Element;
 use crate::value::{MoRef, Value};
 
-/// Managed-object ids of the singleton managers the world serves (ServiceContent points at
-/// them): ESX ids first, vCenter ids second.
-pub const PERF_MANAGER: (&str, &str) = ("ha-perfmgr", "PerfMgr");
-/// SearchIndex ids.
-pub const SEARCH_INDEX: (&str, &str) = ("ha-searchindex", "SearchIndex");
-/// FileManager ids.
-pub const FILE_MANAGER: (&str, &str) = ("ha-nfc-file-manager", "FileManager");
-/// VirtualDiskManager ids.
-pub const VDISK_MANAGER: (&str, &str) = ("ha-vdiskmanager", "VirtualDiskManager");
+use entry::{Call, ManagedType};
+
+/// Every managed object type the world serves (the core serves the service objects:
+/// `ServiceInstance`, `SessionManager`, `PropertyCollector`, views and tasks).
+pub const TYPES: &[&ManagedType] = &[
+    &folder::TYPE,
+    &datacenter::TYPE,
+    &compute_resource::TYPE,
+    &compute_resource::CLUSTER_TYPE,
+    &resource_pool::TYPE,
+    &host_system::TYPE,
+    &host_network_system::TYPE,
+    &host_storage_system::TYPE,
+    &host_datastore_system::TYPE,
+    &host_autostart_manager::TYPE,
+    &host_firewall_system::TYPE,
+    &datastore::TYPE,
+    &datastore_browser::TYPE,
+    &network::TYPE,
+    &vm::TYPE,
+    &vm_snapshot::TYPE,
+    &search_index::TYPE,
+    &file_manager::TYPE,
+    &virtual_disk_manager::TYPE,
+    &performance_manager::TYPE,
+];
+
+/// The table entry of managed object type `name`.
+pub fn managed_type(name: &str) -> Option<&'static ManagedType> {
+    TYPES.iter().copied().find(|t| t.name == name)
+}
 
 impl World {
-    pub(crate) fn singleton(&self, ids: (&str, &str)) -> String {
-        match self.kind {
-            ServerKind::Esx => ids.0.to_string(),
-            ServerKind::Vcenter => ids.1.to_string(),
-        }
-    }
-
     /// The ref of any inventory object by id (type looked up).
     pub(crate) fn mo(&self, moid: &str) -> MoRef {
         MoRef::new(
@@ -49,40 +88,14 @@ impl World {
     pub(crate) fn mos<'a>(&self, ids: impl IntoIterator<Item = &'a String>) -> Value {
         Value::morefs(ids.into_iter().map(|i| self.mo(i)))
     }
-}
 
-/// Maps an inventory error to the fault a real server sends.
-pub(crate) fn fault_of(e: InvError, this: &MoRef) -> Fault {
-    match e {
-        InvError::NotFound(what) => Fault::not_found_named(format!("{what} not found")),
-        InvError::InvalidPowerState { current, requested } => {
-            Fault::invalid_power_state(requested.map(|r| r.as_str()), current.as_str())
+    /// The table entry of `obj`, a reference typed as a supertype (`ManagedEntity`) resolved
+    /// to the object's own type.
+    fn entry_of(&self, obj: &MoRef) -> Option<&'static ManagedType> {
+        if obj.ty == "ManagedEntity" {
+            return self.type_of(&obj.value).and_then(managed_type);
         }
-        InvError::InvalidState(m) => Fault::invalid_state(m),
-        InvError::DuplicateName(n) => Fault::duplicate_name(&n, this),
-        InvError::AlreadyExists(n) => Fault::already_exists(&n),
-        InvError::FileNotFound(f) => Fault::file_not_found(&f),
-        InvError::FileAlreadyExists(f) => Fault::file_already_exists(&f),
-        InvError::InvalidDatastorePath(p) => Fault::new(
-            "InvalidDatastorePath",
-            format!("Invalid datastore path '{p}'."),
-        )
-        .with("datastorePath", Value::str(p)),
-        InvError::InvalidDatastore(d) => {
-            Fault::new("InvalidDatastore", format!("Invalid datastore '{d}'."))
-                .with("name", Value::str(d))
-        }
-        InvError::InvalidArgument(a) => Fault::invalid_argument(&a),
-        InvError::InvalidVmx { path, reason } => Fault::new(
-            "InvalidArgument",
-            format!("Invalid configuration for device '{path}': {reason}"),
-        )
-        .with("invalidProperty", Value::str("path")),
-        InvError::ToolsUnavailable => Fault::new(
-            "ToolsUnavailable",
-            "Operation failed since VMware tools are not running in this virtual machine.",
-        ),
-        InvError::Io(m) => Fault::system_error(m),
+        managed_type(&obj.ty)
     }
 }
 
@@ -114,81 +127,25 @@ impl Inventory for World {
     }
 
     fn exists(&self, obj: &MoRef) -> bool {
-        match obj.ty.as_ref() {
-            "VirtualMachine" => self.vms.contains_key(&obj.value),
-            "HostSystem" => self.hosts.contains_key(&obj.value),
-            "Datastore" => self.datastores.contains_key(&obj.value),
-            "Folder" => self.folders.contains_key(&obj.value),
-            "Datacenter" => self.datacenters.contains_key(&obj.value),
-            "ComputeResource" | "ClusterComputeResource" => self.computes.contains_key(&obj.value),
-            "ResourcePool" => self.pools.contains_key(&obj.value),
-            "Network" => self.networks.contains_key(&obj.value),
-            "VirtualMachineSnapshot" => self.find_snapshot(&obj.value).is_some(),
-            "HostNetworkSystem"
-            | "HostStorageSystem"
-            | "HostAutoStartManager"
-            | "HostDatastoreSystem"
-            | "HostDatastoreBrowser"
-            | "HostFirewallSystem" => {
-                host::manager_host(self, obj).is_some()
-                    || (obj.ty == "HostDatastoreBrowser" && storage::browser_ok(self, &obj.value))
-            }
-            "PerformanceManager" => obj.value == self.singleton(PERF_MANAGER),
-            "SearchIndex" => obj.value == self.singleton(SEARCH_INDEX),
-            "FileManager" => obj.value == self.singleton(FILE_MANAGER),
-            "VirtualDiskManager" => obj.value == self.singleton(VDISK_MANAGER),
+        match self.entry_of(obj) {
             // A reference typed as a supertype still finds its object.
-            "ManagedEntity" => self.type_of(&obj.value).is_some(),
-            _ => false,
+            Some(_) if obj.ty == "ManagedEntity" => true,
+            Some(t) => t.ids.contains(self, &obj.value),
+            None => false,
         }
     }
 
     fn property(&self, obj: &MoRef, path: &str) -> Result<Option<Value>, Fault> {
-        if !self.exists(obj) {
-            return Err(Fault::not_found(obj));
-        }
-        let ty: &str = if obj.ty == "ManagedEntity" {
-            self.type_of(&obj.value).unwrap_or("ManagedEntity")
-        } else {
-            obj.ty.as_ref()
-        };
-        match ty {
-            "VirtualMachine" => vm::property(self, &obj.value, path),
-            "HostSystem" => host::property(self, &obj.value, path),
-            "Datastore" => storage::datastore_property(self, &obj.value, path),
-            "HostNetworkSystem"
-            | "HostStorageSystem"
-            | "HostAutoStartManager"
-            | "HostDatastoreSystem"
-            | "HostFirewallSystem" => host::manager_property(self, obj, path),
-            "HostDatastoreBrowser" => storage::browser_property(self, obj, path),
-            "PerformanceManager" => perf::property(self, path),
-            "SearchIndex" | "FileManager" | "VirtualDiskManager" => {
-                Err(Fault::invalid_property(path))
-            }
-            "VirtualMachineSnapshot" => vm::snapshot_property(self, &obj.value, path),
-            _ => containers::property(self, ty, &obj.value, path),
+        match self.entry_of(obj) {
+            Some(t) if self.exists(obj) => (t.property)(self, &obj.value, path),
+            _ => Err(Fault::not_found(obj)),
         }
     }
 
     fn property_names(&self, obj: &MoRef) -> Vec<&'static str> {
-        let ty: &str = if obj.ty == "ManagedEntity" {
-            self.type_of(&obj.value).unwrap_or("ManagedEntity")
-        } else {
-            obj.ty.as_ref()
-        };
-        match ty {
-            "VirtualMachine" => vm::PROPERTY_NAMES.to_vec(),
-            "HostSystem" => host::PROPERTY_NAMES.to_vec(),
-            "Datastore" => storage::DATASTORE_PROPERTY_NAMES.to_vec(),
-            "HostNetworkSystem" => vec!["networkInfo", "networkConfig", "capabilities"],
-            "HostStorageSystem" => vec!["storageDeviceInfo", "fileSystemVolumeInfo"],
-            "HostAutoStartManager" => vec!["config"],
-            "HostDatastoreBrowser" => vec!["datastore", "supportedType"],
-            "PerformanceManager" => vec!["description", "historicalInterval", "perfCounter"],
-            "VirtualMachineSnapshot" => vec!["config", "childSnapshot", "vm"],
-            other => containers::property_names(other),
-        }
+        self.entry_of(obj)
+            .map(|t| t.properties.to_vec())
+            .unwrap_or_default()
     }
 
     fn invoke(
@@ -201,28 +158,9 @@ impl Inventory for World {
         if !self.exists(this) {
             return Err(Fault::not_found(this));
         }
-        let ty = this.ty.to_string();
-        match ty.as_str() {
-            "VirtualMachine" => vm::invoke(self, cx, this, method, args),
-            "VirtualMachineSnapshot" => vm::invoke_snapshot(self, cx, this, method, args),
-            "Folder"
-            | "Datacenter"
-            | "ResourcePool"
-            | "ComputeResource"
-            | "ClusterComputeResource"
-            | "Network" => containers::invoke(self, cx, this, method, args),
-            "HostSystem"
-            | "HostNetworkSystem"
-            | "HostStorageSystem"
-            | "HostAutoStartManager"
-            | "HostDatastoreSystem"
-            | "HostFirewallSystem" => host::invoke(self, cx, this, method, args),
-            "Datastore" | "HostDatastoreBrowser" | "FileManager" | "VirtualDiskManager" => {
-                storage::invoke(self, cx, this, method, args)
-            }
-            "SearchIndex" => containers::invoke_search(self, this, method, args),
-            "PerformanceManager" => perf::invoke(self, this, method, args),
-            _ => Err(Fault::method_not_found(&ty, method)),
+        match managed_type(&this.ty).and_then(|t| t.method(method)) {
+            Some(handler) => handler(self, cx, &Call { this, method, args }),
+            None => Err(Fault::method_not_found(&this.ty, method)),
         }
     }
 
@@ -240,60 +178,6 @@ impl Inventory for World {
 
     fn restore_tasks(&mut self, tasks: &mut crate::task::Tasks, user: &str) {
         self.restore_pending_tasks(tasks, user);
-    }
-}
-
-/// `ElementDescription` (label, summary, key).
-pub(crate) fn element_description(key: &str, label: &str, summary: &str) -> Value {
-    Value::obj("ElementDescription")
-        .with("label", Value::str(label))
-        .with("summary", Value::str(summary))
-        .with("key", Value::str(key))
-}
-
-/// `Description` (label, summary).
-pub(crate) fn description(label: &str, summary: &str) -> Value {
-    Value::obj("Description")
-        .with("label", Value::str(label))
-        .with("summary", Value::str(summary))
-}
-
-/// ManagedEntity properties the simulator leaves unset on every object: no custom fields,
-/// alarms, disabled methods, permissions or tags.
-pub(crate) fn is_unset_entity_property(name: &str) -> bool {
-    [
-        "availableField",
-        "value",
-        "triggeredAlarmState",
-        "declaredAlarmState",
-        "disabledMethod",
-        "permission",
-        "tag",
-        "customValue",
-    ]
-    .contains(&name)
-}
-
-/// `SharesInfo` at the normal level with `shares` shares.
-pub(crate) fn normal_shares(shares: i32) -> Value {
-    Value::obj("SharesInfo")
-        .with("shares", Value::int(shares))
-        .with("level", Value::enumv("SharesLevel", "normal"))
-}
-
-/// Splits `head.rest` of a property path.
-pub(crate) fn split_path(path: &str) -> (&str, &str) {
-    match path.split_once('.') {
-        Some((h, r)) => (h, r),
-        None => (path, ""),
-    }
-}
-
-/// Builds the top-level value with `top` and walks the rest of the path.
-pub(crate) fn walk(top: Option<Value>, rest: &str) -> Result<Option<Value>, Fault> {
-    match top {
-        None => Ok(None),
-        Some(v) => Ok(v.into_path(rest)),
     }
 }
 
@@ -328,6 +212,103 @@ impl World {
     }
 }
 
-/// The time stamp of storage summaries: fixed, so that WaitForUpdatesEx (which compares
-/// property values) only reports real changes.
-pub(crate) const STABLE_TIMESTAMP: &str = "2026-01-12T09:00:00.000Z";
+#[cfg(test)]
+mod tests {
+    use super::testing::TestWorld;
+    use super::*;
+
+    /// Every object of a world: its type as the world's records say, and its id.
+    fn objects(t: &TestWorld) -> Vec<(String, String)> {
+        let w = &t.w;
+        let mut out: Vec<(String, String)> = Vec::new();
+        for id in w
+            .folders
+            .keys()
+            .chain(w.datacenters.keys())
+            .chain(w.computes.keys())
+            .chain(w.pools.keys())
+            .chain(w.hosts.keys())
+            .chain(w.datastores.keys())
+            .chain(w.networks.keys())
+            .chain(w.vms.keys())
+        {
+            out.push((w.type_of(id).unwrap().to_string(), id.clone()));
+        }
+        for v in w.vms.values() {
+            for s in crate::inventory::all_snapshots(&v.snapshots) {
+                out.push(("VirtualMachineSnapshot".into(), s.moid.clone()));
+            }
+        }
+        for h in w.hosts.keys() {
+            for t in TYPES {
+                if let entry::Ids::PerHost { .. } = t.ids {
+                    out.push((t.name.to_string(), t.ids.for_host(w, h)));
+                }
+            }
+            out.push((
+                "HostDatastoreBrowser".into(),
+                datastore_browser::browser_id(w, h),
+            ));
+        }
+        for t in TYPES {
+            if let entry::Ids::Service(_) = t.ids {
+                out.push((t.name.to_string(), t.ids.singleton(w)));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn one_entry_per_type_and_method() {
+        for (i, t) in TYPES.iter().enumerate() {
+            assert!(
+                TYPES[i + 1..].iter().all(|u| u.name != t.name),
+                "{} twice",
+                t.name
+            );
+            for (j, (m, _)) in t.methods.iter().enumerate() {
+                assert!(
+                    t.methods[j + 1..].iter().all(|(n, _)| n != m),
+                    "{}.{m} twice",
+                    t.name
+                );
+            }
+            assert_eq!(managed_type(t.name).map(|e| e.name), Some(t.name));
+        }
+        assert!(managed_type("ServiceInstance").is_none());
+    }
+
+    #[test]
+    fn every_object_is_its_own_type_only_and_reads_all_its_properties() {
+        for t in [TestWorld::esx(), TestWorld::vcenter()] {
+            let all = objects(&t);
+            assert!(all.len() > 30, "{} objects", all.len());
+            for (ty, id) in &all {
+                let obj = MoRef::new(ty.clone(), id.clone());
+                assert!(t.w.exists(&obj), "{ty}:{id} does not exist");
+                assert!(
+                    t.w.exists(&MoRef::new("ManagedEntity", id.clone()))
+                        == t.w.type_of(id).is_some(),
+                    "{ty}:{id} as ManagedEntity"
+                );
+                for other in TYPES {
+                    // A cluster's id is a ComputeResource's too (its supertype).
+                    let related =
+                        other.name.ends_with("ComputeResource") && ty.ends_with("ComputeResource");
+                    if other.name != ty && !related {
+                        assert!(
+                            !other.ids.contains(&t.w, id),
+                            "{ty}:{id} is also a {}",
+                            other.name
+                        );
+                    }
+                }
+                for p in t.w.property_names(&obj) {
+                    if let Err(f) = t.w.property(&obj, p) {
+                        panic!("{ty}:{id}.{p}: {f:?}");
+                    }
+                }
+            }
+        }
+    }
+}

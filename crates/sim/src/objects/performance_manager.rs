@@ -1,12 +1,34 @@
-//! PerformanceManager: a small, fixed counter catalogue (CPU, memory, network, disk, uptime)
-//! and plausible, deterministic samples for VMs and hosts.
+//! `PerformanceManager`: a small, fixed counter catalogue (CPU, memory, network, disk,
+//! uptime) and plausible, deterministic samples for VMs and hosts.
 
 use crate::fault::Fault;
 use crate::inventory::{PowerState, World};
+use crate::object::CallCx;
 use crate::soap::Element;
 use crate::value::{MoRef, Value};
 
-use super::{element_description, split_path, walk};
+use super::common::{element_description, split_path, walk};
+use super::entry::{Call, Ids, ManagedType};
+
+/// The `PerformanceManager` type.
+pub const TYPE: ManagedType = ManagedType {
+    name: "PerformanceManager",
+    ids: Ids::Service("perfManager"),
+    properties: &["description", "historicalInterval", "perfCounter"],
+    property,
+    methods: &[
+        ("QueryPerfCounter", query),
+        ("QueryPerfCounterByLevel", query),
+        ("QueryPerfProviderSummary", query),
+        ("QueryAvailablePerfMetric", query),
+        ("QueryPerf", query),
+    ],
+};
+
+/// The `Query*` methods, all pure reads.
+fn query(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Result<Option<Value>, Fault> {
+    answer(w, call.method, call.args)
+}
 
 /// (key, group, name, unit, rollup, stats type, level).
 const COUNTERS: &[(i32, &str, &str, &str, &str, &str, i32)] = &[
@@ -99,8 +121,7 @@ fn counter(
         .with("perDeviceLevel", Value::int(3))
 }
 
-/// A PerformanceManager property.
-pub fn property(_w: &World, path: &str) -> Result<Option<Value>, Fault> {
+fn property(_w: &World, _id: &str, path: &str) -> Result<Option<Value>, Fault> {
     let (head, rest) = split_path(path);
     let top = match head {
         "perfCounter" => Some(Value::array(
@@ -204,13 +225,8 @@ fn entity_ok(w: &World, e: &MoRef) -> bool {
     }
 }
 
-/// PerformanceManager methods.
-pub fn invoke(
-    w: &World,
-    _this: &MoRef,
-    method: &str,
-    args: &Element,
-) -> Result<Option<Value>, Fault> {
+/// Answers one of the `Query*` methods.
+fn answer(w: &World, method: &str, args: &Element) -> Result<Option<Value>, Fault> {
     match method {
         "QueryPerfCounter" => {
             let ids: Vec<i32> = args
@@ -296,7 +312,7 @@ pub fn invoke(
                         Value::obj("PerfSampleInfo")
                             .with(
                                 "timestamp",
-                                Value::DateTime(crate::value::format_datetime(
+                                Value::DateTime(esxvirt_util::datetime::unix_to_xsd_datetime(
                                     t - t % interval as i64,
                                     0,
                                 )),
@@ -334,5 +350,65 @@ pub fn invoke(
             Ok(Some(Value::array("PerfEntityMetricBase", out)))
         }
         _ => Err(Fault::method_not_found("PerformanceManager", method)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{fault_type, TestWorld};
+    use super::COUNTERS;
+    use crate::value::Value;
+
+    const PM: &str = "ha-perfmgr";
+
+    #[test]
+    fn counters_and_samples() {
+        let mut t = TestWorld::esx();
+        let counters = t.get("PerformanceManager", PM, "perfCounter");
+        assert_eq!(counters.as_array().unwrap().len(), COUNTERS.len());
+        let web01 = t.vm("web01");
+        let spec = format!(
+            "<querySpec><entity type=\"VirtualMachine\">{web01}</entity><maxSample>3</maxSample><metricId><counterId>6</counterId><instance></instance></metricId><intervalId>20</intervalId></querySpec>"
+        );
+        let r = t
+            .call("PerformanceManager", PM, "QueryPerf", &spec)
+            .unwrap()
+            .unwrap();
+        let metric = &r.as_array().unwrap()[0];
+        assert_eq!(
+            metric
+                .path("sampleInfo")
+                .and_then(Value::as_array)
+                .unwrap()
+                .len(),
+            3
+        );
+        let series = &metric.path("value").and_then(Value::as_array).unwrap()[0];
+        let values = series.path("value").and_then(Value::as_array).unwrap();
+        assert!(values.iter().all(|v| v.as_i64().unwrap() > 0), "{values:?}");
+        // A powered-off VM samples zero; an unknown entity is a fault.
+        let db01 = t.vm("db01");
+        let off = spec.replace(&format!(">{web01}<"), &format!(">{db01}<"));
+        let r = t
+            .call("PerformanceManager", PM, "QueryPerf", &off)
+            .unwrap()
+            .unwrap();
+        let v = r.as_array().unwrap()[0].clone();
+        let zero = v.path("value").and_then(Value::as_array).unwrap()[0]
+            .path("value")
+            .and_then(Value::as_array)
+            .unwrap()
+            .iter()
+            .all(|x| x.as_i64() == Some(0));
+        assert!(zero);
+        let r = t.call(
+            "PerformanceManager",
+            PM,
+            "QueryPerfProviderSummary",
+            "<entity type=\"VirtualMachine\">404</entity>",
+        );
+        assert_eq!(fault_type(r), "ManagedObjectNotFound");
+        let r = t.call("PerformanceManager", PM, "QueryAvailablePerfMetric", "");
+        assert_eq!(fault_type(r), "InvalidRequest");
     }
 }

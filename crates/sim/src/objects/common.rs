@@ -1,0 +1,185 @@
+//! Helpers every managed object type file shares: inventory errors as SOAP faults, property
+//! path walking, the `ManagedEntity` properties all inventory objects answer alike, small
+//! data objects (descriptions, shares) and tasks finished at once.
+
+use crate::fault::Fault;
+use crate::inventory::{InvError, InvResult, World};
+use crate::object::CallCx;
+use crate::task::TaskSpec;
+use crate::value::{MoRef, Value};
+
+use super::entry::Call;
+
+/// Maps an inventory error to the fault a real server sends.
+pub fn fault_of(e: InvError, this: &MoRef) -> Fault {
+    match e {
+        InvError::NotFound(what) => Fault::not_found_named(format!("{what} not found")),
+        InvError::InvalidPowerState { current, requested } => {
+            Fault::invalid_power_state(requested.map(|r| r.as_str()), current.as_str())
+        }
+        InvError::InvalidState(m) => Fault::invalid_state(m),
+        InvError::DuplicateName(n) => Fault::duplicate_name(&n, this),
+        InvError::AlreadyExists(n) => Fault::already_exists(&n),
+        InvError::FileNotFound(f) => Fault::file_not_found(&f),
+        InvError::FileAlreadyExists(f) => Fault::file_already_exists(&f),
+        InvError::InvalidDatastorePath(p) => Fault::new(
+            "InvalidDatastorePath",
+            format!("Invalid datastore path '{p}'."),
+        )
+        .with("datastorePath", Value::str(p)),
+        InvError::InvalidDatastore(d) => {
+            Fault::new("InvalidDatastore", format!("Invalid datastore '{d}'."))
+                .with("name", Value::str(d))
+        }
+        InvError::InvalidArgument(a) => Fault::invalid_argument(&a),
+        InvError::InvalidVmx { path, reason } => Fault::new(
+            "InvalidArgument",
+            format!("Invalid configuration for device '{path}': {reason}"),
+        )
+        .with("invalidProperty", Value::str("path")),
+        InvError::ToolsUnavailable => Fault::new(
+            "ToolsUnavailable",
+            "Operation failed since VMware tools are not running in this virtual machine.",
+        ),
+        InvError::Io(m) => Fault::system_error(m),
+    }
+}
+
+/// `ElementDescription` (label, summary, key).
+pub fn element_description(key: &str, label: &str, summary: &str) -> Value {
+    Value::obj("ElementDescription")
+        .with("label", Value::str(label))
+        .with("summary", Value::str(summary))
+        .with("key", Value::str(key))
+}
+
+/// `Description` (label, summary).
+pub fn description(label: &str, summary: &str) -> Value {
+    Value::obj("Description")
+        .with("label", Value::str(label))
+        .with("summary", Value::str(summary))
+}
+
+/// ManagedEntity properties the simulator leaves unset on every object: no custom fields,
+/// alarms, disabled methods, permissions or tags.
+pub fn is_unset_entity_property(name: &str) -> bool {
+    [
+        "availableField",
+        "value",
+        "triggeredAlarmState",
+        "declaredAlarmState",
+        "disabledMethod",
+        "permission",
+        "tag",
+        "customValue",
+    ]
+    .contains(&name)
+}
+
+/// A `ManagedEntity` property every inventory object answers the same way (its name and
+/// parent from the world's records, a green status, no alarms, no tasks, the full
+/// administrator role); `None` when `head` is not one of them. Types with an answer of
+/// their own match it before calling this.
+pub fn entity_property(w: &World, id: &str, head: &str) -> Option<Option<Value>> {
+    Some(match head {
+        "name" => w.name_of(id).map(Value::Str),
+        "parent" => w.parent_of(id).map(|p| Value::MoRef(w.mo(&p))),
+        "overallStatus" | "configStatus" => Some(Value::enumv("ManagedEntityStatus", "green")),
+        "alarmActionsEnabled" => Some(Value::bool(true)),
+        "effectiveRole" => Some(Value::array("int", vec![Value::int(-1)])),
+        "recentTask" => None,
+        p if is_unset_entity_property(p) => None,
+        _ => return None,
+    })
+}
+
+/// A type's fallback for property heads it does not answer itself: the common entity
+/// property ([`entity_property`]) or, for any other name, `InvalidProperty` for `path`.
+pub fn entity_or_invalid(
+    w: &World,
+    id: &str,
+    head: &str,
+    path: &str,
+) -> Result<Option<Value>, Fault> {
+    entity_property(w, id, head).ok_or_else(|| Fault::invalid_property(path))
+}
+
+/// `SharesInfo` at the normal level with `shares` shares.
+pub fn normal_shares(shares: i32) -> Value {
+    Value::obj("SharesInfo")
+        .with("shares", Value::int(shares))
+        .with("level", Value::enumv("SharesLevel", "normal"))
+}
+
+/// Splits `head.rest` of a property path.
+pub fn split_path(path: &str) -> (&str, &str) {
+    match path.split_once('.') {
+        Some((h, r)) => (h, r),
+        None => (path, ""),
+    }
+}
+
+/// Builds the top-level value with `top` and walks the rest of the path.
+pub fn walk(top: Option<Value>, rest: &str) -> Result<Option<Value>, Fault> {
+    match top {
+        None => Ok(None),
+        Some(v) => Ok(v.into_path(rest)),
+    }
+}
+
+/// The time stamp of storage summaries: fixed, so that WaitForUpdatesEx (which compares
+/// property values) only reports real changes.
+pub const STABLE_TIMESTAMP: &str = "2026-01-12T09:00:00.000Z";
+
+/// Runs `op` as a task finished at once, named `name` and described by `desc`, on `entity`
+/// (a reference and its name) or, without one, on `this`.
+pub fn run_task(
+    cx: &mut CallCx<'_>,
+    this: &MoRef,
+    name: &str,
+    desc: &str,
+    entity: Option<(MoRef, String)>,
+    op: impl FnOnce() -> Result<Option<Value>, Fault>,
+) -> Result<Option<Value>, Fault> {
+    let (entity, entity_name) = match entity {
+        Some((e, n)) => (Some(e), Some(n)),
+        None => (Some(this.clone()), None),
+    };
+    let t = cx.tasks.run(
+        TaskSpec {
+            entity,
+            entity_name,
+            name: name.into(),
+            description_id: desc.into(),
+            cancelable: false,
+        },
+        cx.user,
+        op,
+    );
+    Ok(Some(Value::MoRef(t)))
+}
+
+/// The datastore of a datastore path as a task entity: its reference and name.
+pub fn ds_entity(w: &World, path: &str) -> Option<(MoRef, String)> {
+    let (ds, _) = crate::inventory::vmx::split_datastore_path(path)?;
+    let d = w.datastore_by_name(ds)?;
+    Some((MoRef::new("Datastore", d.moid.clone()), d.name.clone()))
+}
+
+/// A task doing `op` to the datastore path in the `name` parameter (a file, a directory or
+/// a virtual disk), described by `desc`, on the path's datastore.
+pub fn named_path_task(
+    w: &mut World,
+    cx: &mut CallCx<'_>,
+    call: &Call<'_>,
+    desc: &str,
+    op: fn(&World, &str) -> InvResult<()>,
+) -> Result<Option<Value>, Fault> {
+    let Call { this, method, args } = *call;
+    let name = args.req_text("name")?.to_string();
+    let ent = ds_entity(w, &name);
+    let w: &World = w;
+    run_task(cx, this, method, desc, ent, || {
+        op(w, &name).map(|_| None).map_err(|e| fault_of(e, this))
+    })
+}

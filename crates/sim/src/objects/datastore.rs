@@ -1,0 +1,202 @@
+//! `Datastore`: a VMFS or NFS datastore backed by a real directory, its capacity and free
+//! space (what the directory really allocates), the hosts mounting it and the VMs on it.
+
+use crate::fault::Fault;
+use crate::inventory::{DatastoreKind, World};
+use crate::value::{MoRef, Value};
+
+use super::common::{entity_or_invalid, split_path, walk, STABLE_TIMESTAMP};
+use super::datastore_browser;
+use super::entry::{Ids, ManagedType};
+use super::host_storage_system::volume_value;
+
+/// The `Datastore` type.
+pub const TYPE: ManagedType = ManagedType {
+    name: "Datastore",
+    ids: Ids::Records(|w, id| w.datastores.contains_key(id)),
+    properties: &[
+        "name",
+        "parent",
+        "summary",
+        "info",
+        "host",
+        "vm",
+        "browser",
+        "capability",
+        "overallStatus",
+    ],
+    property,
+    methods: &[
+        ("RefreshDatastore", |_, _, _| Ok(None)),
+        ("RefreshDatastoreStorageInfo", |_, _, _| Ok(None)),
+    ],
+};
+
+fn ds_info(w: &World, d: &crate::inventory::Datastore) -> Value {
+    let free = w.datastore_free(d);
+    let (ty, field) = match d.kind {
+        DatastoreKind::Vmfs => ("VmfsDatastoreInfo", "vmfs"),
+        DatastoreKind::Nfs => ("NasDatastoreInfo", "nas"),
+    };
+    Value::obj(ty)
+        .with("name", Value::str(&d.name))
+        .with("url", Value::str(d.mount_path()))
+        .with("freeSpace", Value::long(free))
+        .with("maxFileSize", Value::long(68_719_476_736_000))
+        .with("timestamp", Value::DateTime(STABLE_TIMESTAMP.into()))
+        .with(field, volume_value(d, false))
+}
+
+fn summary(w: &World, d: &crate::inventory::Datastore) -> Value {
+    let free = w.datastore_free(d);
+    let uncommitted: i64 = w
+        .vms
+        .values()
+        .flat_map(|v| crate::inventory::vm_disks(v).into_iter())
+        .filter(|(f, _, thin)| *thin && f.starts_with(&format!("[{}]", d.name)))
+        .map(|(_, cap, _)| cap.saturating_mul(1024))
+        .fold(0i64, |a, b| a.saturating_add(b));
+    Value::obj("DatastoreSummary")
+        .with("datastore", Value::moref("Datastore", d.moid.clone()))
+        .with("name", Value::str(&d.name))
+        .with("url", Value::str(d.url()))
+        .with("capacity", Value::long(d.capacity))
+        .with("freeSpace", Value::long(free))
+        .with("uncommitted", Value::long(uncommitted))
+        .with("accessible", Value::bool(d.accessible))
+        .with("multipleHostAccess", Value::bool(d.hosts.len() > 1))
+        .with(
+            "type",
+            Value::str(match d.kind {
+                DatastoreKind::Vmfs => "VMFS",
+                DatastoreKind::Nfs => "NFS",
+            }),
+        )
+        .with("maintenanceMode", Value::str("normal"))
+}
+
+fn property(w: &World, moid: &str, path: &str) -> Result<Option<Value>, Fault> {
+    let d = w
+        .datastores
+        .get(moid)
+        .ok_or_else(|| Fault::not_found(&MoRef::new("Datastore", moid)))?;
+    match path {
+        "summary.name" | "name" => return Ok(Some(Value::str(&d.name))),
+        "summary.capacity" => return Ok(Some(Value::long(d.capacity))),
+        "summary.freeSpace" => return Ok(Some(Value::long(w.datastore_free(d)))),
+        "summary.accessible" => return Ok(Some(Value::bool(d.accessible))),
+        "summary.url" => return Ok(Some(Value::str(d.url()))),
+        "summary.type" => {
+            return Ok(Some(Value::str(match d.kind {
+                DatastoreKind::Vmfs => "VMFS",
+                DatastoreKind::Nfs => "NFS",
+            })))
+        }
+        _ => {}
+    }
+    let (head, rest) = split_path(path);
+    let top = match head {
+        "parent" => w.parent_of(moid).map(|p| Value::MoRef(w.mo(&p))),
+        "summary" => Some(summary(w, d)),
+        "info" => Some(ds_info(w, d)),
+        "host" => Some(Value::array(
+            "DatastoreHostMount",
+            d.hosts
+                .iter()
+                .map(|h| {
+                    Value::obj("DatastoreHostMount")
+                        .with("key", Value::moref("HostSystem", h.clone()))
+                        .with(
+                            "mountInfo",
+                            Value::obj("HostMountInfo")
+                                .with("path", Value::str(d.mount_path()))
+                                .with("accessMode", Value::str("readWrite"))
+                                .with("accessible", Value::bool(d.accessible)),
+                        )
+                })
+                .collect(),
+        )),
+        "vm" => Some(Value::morefs(
+            w.vms_on_datastore(&d.name)
+                .into_iter()
+                .map(|v| MoRef::new("VirtualMachine", v)),
+        )),
+        "browser" => Some(Value::moref(
+            datastore_browser::TYPE.name,
+            datastore_browser::browser_id(w, moid),
+        )),
+        "capability" => Some(
+            Value::obj("DatastoreCapability")
+                .with("directoryHierarchySupported", Value::bool(true))
+                .with(
+                    "rawDiskMappingsSupported",
+                    Value::bool(d.kind == DatastoreKind::Vmfs),
+                )
+                .with("perFileThinProvisioningSupported", Value::bool(true))
+                .with("storageIORMSupported", Value::bool(true))
+                .with("nativeSnapshotSupported", Value::bool(false))
+                .with("topLevelDirectoryCreateSupported", Value::bool(true))
+                .with(
+                    "seSparseSupported",
+                    Value::bool(d.kind == DatastoreKind::Vmfs),
+                ),
+        ),
+        h => entity_or_invalid(w, moid, h, path)?,
+    };
+    walk(top, rest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{fault_type, refs, text, TestWorld};
+    use crate::value::Value;
+
+    #[test]
+    fn capacity_free_space_and_contents() {
+        let mut t = TestWorld::esx();
+        let ds = t.datastore("datastore1");
+        let capacity = t
+            .get("Datastore", &ds, "summary.capacity")
+            .as_i64()
+            .unwrap();
+        let free = t
+            .get("Datastore", &ds, "summary.freeSpace")
+            .as_i64()
+            .unwrap();
+        assert!(0 < free && free < capacity, "{free} of {capacity}");
+        assert_eq!(text(&t.get("Datastore", &ds, "summary.type")), "VMFS");
+        assert_eq!(
+            t.get("Datastore", &ds, "info.vmfs.name"),
+            Value::str("datastore1")
+        );
+        let vms = refs(&t.get("Datastore", &ds, "vm"));
+        assert!(vms.contains(&format!("VirtualMachine:{}", t.vm("db01"))));
+        let nfs = t.datastore("nfs-iso");
+        assert_eq!(
+            t.get("Datastore", &nfs, "info.nas.remoteHost"),
+            Value::str("192.168.10.5")
+        );
+        assert_eq!(
+            t.get("Datastore", &ds, "browser"),
+            Value::moref("HostDatastoreBrowser", "ha-host-datastorebrowser")
+        );
+        assert_eq!(t.call("Datastore", &ds, "RefreshDatastore", ""), Ok(None));
+        assert_eq!(
+            fault_type(t.read("Datastore", &ds, "summary2")),
+            "InvalidProperty"
+        );
+        // Free space is what the directory allocates: a new eager disk takes some.
+        t.run(
+            "VirtualDiskManager",
+            "ha-vdiskmanager",
+            "CreateVirtualDisk_Task",
+            "<name>[datastore1] tiny/big.vmdk</name><spec xsi:type=\"FileBackedVirtualDiskSpec\"><diskType>eagerZeroedThick</diskType><adapterType>lsiLogic</adapterType><capacityKb>4096</capacityKb></spec>",
+        )
+        .unwrap();
+        let after = t
+            .get("Datastore", &ds, "summary.freeSpace")
+            .as_i64()
+            .unwrap();
+        assert!(after <= free - 4096 * 1024, "{after} vs {free}");
+    }
+}

@@ -1,0 +1,258 @@
+//! `Folder`: the inventory's containers of datacenters, hosts, VMs, datastores and networks
+//! (`childEntity`, `childType`), `CreateFolder` and `RegisterVM_Task` (adds a VM from a
+//! `.vmx` already on a datastore).
+
+use crate::fault::Fault;
+use crate::inventory::World;
+use crate::object::CallCx;
+use crate::task::TaskSpec;
+use crate::value::Value;
+
+use super::common::{entity_or_invalid, fault_of, split_path, walk};
+use super::entry::{Call, Ids, ManagedType};
+
+/// The `Folder` type.
+pub const TYPE: ManagedType = ManagedType {
+    name: "Folder",
+    ids: Ids::Records(|w, id| w.folders.contains_key(id)),
+    properties: &[
+        "name",
+        "parent",
+        "childEntity",
+        "childType",
+        "overallStatus",
+    ],
+    property,
+    methods: &[
+        ("CreateFolder", create_folder),
+        ("RegisterVM_Task", register_vm),
+    ],
+};
+
+fn property(w: &World, id: &str, path: &str) -> Result<Option<Value>, Fault> {
+    let (head, rest) = split_path(path);
+    let top = match head {
+        "childEntity" => Some(w.mos(folder_children(w, id).iter())),
+        "childType" => Some(Value::strings(
+            w.folders
+                .get(id)
+                .map(|f| f.child_type.clone())
+                .unwrap_or_default(),
+        )),
+        h => entity_or_invalid(w, id, h, path)?,
+    };
+    walk(top, rest)
+}
+
+/// A folder's children; a datacenter's datastore and network folders also hold its
+/// datastores and networks (kept in the datastore and network records, not the folder).
+pub fn folder_children(w: &World, id: &str) -> Vec<String> {
+    let mut out = w
+        .folders
+        .get(id)
+        .map(|f| f.children.clone())
+        .unwrap_or_default();
+    out.extend(implicit_folder_members(w, id));
+    out
+}
+
+/// The members a datacenter's datastore or network folder has without listing them: the
+/// datacenter's datastores and networks.
+pub fn implicit_folder_members(w: &World, id: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for dc in w.datacenters.values() {
+        if dc.datastore_folder == id {
+            out.extend(
+                w.datastores
+                    .values()
+                    .filter(|d| d.datacenter == dc.moid)
+                    .map(|d| d.moid.clone()),
+            );
+        }
+        if dc.network_folder == id {
+            out.extend(
+                w.networks
+                    .values()
+                    .filter(|n| n.datacenter == dc.moid)
+                    .map(|n| n.moid.clone()),
+            );
+        }
+    }
+    out
+}
+
+/// `RegisterVM_Task`: registers the VM whose `.vmx` is at `path` in this folder (a vCenter
+/// needs a resource pool unless it is a template).
+fn register_vm(
+    w: &mut World,
+    cx: &mut CallCx<'_>,
+    call: &Call<'_>,
+) -> Result<Option<Value>, Fault> {
+    let Call { this, method, args } = *call;
+    let path = args.req_text("path")?.to_string();
+    let name = args.text_of("name").map(|s| s.to_string());
+    let as_template = args.bool_of("asTemplate")?.unwrap_or(false);
+    let pool = args.moref_of("pool")?;
+    let host = args.moref_of("host")?;
+    if !as_template && pool.is_none() && w.kind == crate::inventory::ServerKind::Vcenter {
+        return Err(Fault::invalid_argument("pool"));
+    }
+    if let Some(p) = &pool {
+        if !w.pools.contains_key(&p.value) {
+            return Err(Fault::not_found(p));
+        }
+    }
+    if let Some(h) = &host {
+        if !w.hosts.contains_key(&h.value) {
+            return Err(Fault::not_found(h));
+        }
+    }
+    let folder = this.value.clone();
+    let t = cx.tasks.run(
+        TaskSpec {
+            entity: Some(this.clone()),
+            entity_name: w.name_of(&folder),
+            name: method.into(),
+            description_id: "Folder.registerVm".into(),
+            cancelable: false,
+        },
+        cx.user,
+        || {
+            let id = w
+                .register_vm(
+                    &folder,
+                    &path,
+                    name.as_deref(),
+                    pool.as_ref().map(|p| p.value.as_str()),
+                    host.as_ref().map(|h| h.value.as_str()),
+                )
+                .map_err(|e| fault_of(e, this))?;
+            if as_template {
+                if let Ok(vm) = w.vm_mut(&id) {
+                    vm.template = true;
+                }
+            }
+            Ok(Some(Value::moref("VirtualMachine", id)))
+        },
+    );
+    Ok(Some(Value::MoRef(t)))
+}
+
+/// `CreateFolder`: a child folder of the same child types.
+fn create_folder(
+    w: &mut World,
+    _cx: &mut CallCx<'_>,
+    call: &Call<'_>,
+) -> Result<Option<Value>, Fault> {
+    let Call { this, args, .. } = *call;
+    let name = args.req_text("name")?.to_string();
+    let parent = &w.folders[&this.value];
+    if parent
+        .children
+        .iter()
+        .any(|c| w.name_of(c).as_deref() == Some(name.as_str()))
+    {
+        return Err(Fault::duplicate_name(&name, this));
+    }
+    let child_type = parent.child_type.clone();
+    let id = format!("group-v{}", w.alloc_id());
+    w.folders.insert(
+        id.clone(),
+        crate::inventory::Folder {
+            moid: id.clone(),
+            name,
+            parent: Some(this.value.clone()),
+            child_type,
+            children: vec![],
+        },
+    );
+    if let Some(f) = w.folders.get_mut(&this.value) {
+        f.children.push(id.clone());
+    }
+    Ok(Some(Value::moref("Folder", id)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{fault_type, refs, TestWorld};
+    use crate::value::Value;
+
+    #[test]
+    fn children_and_new_folders() {
+        let mut t = TestWorld::vcenter();
+        let root = t.w.root_folder.clone();
+        assert_eq!(
+            refs(&t.get("Folder", &root, "childEntity")),
+            ["Datacenter:datacenter-2"]
+        );
+        let vm_folder = t.w.datacenters["datacenter-2"].vm_folder.clone();
+        let kinds = t.get("Folder", &vm_folder, "childType");
+        assert!(kinds
+            .as_array()
+            .unwrap()
+            .contains(&Value::str("VirtualMachine")));
+        let made = t
+            .call("Folder", &vm_folder, "CreateFolder", "<name>Staging</name>")
+            .unwrap()
+            .unwrap();
+        let id = made.as_moref().unwrap().value.clone();
+        assert_eq!(t.get("Folder", &id, "name"), Value::str("Staging"));
+        assert_eq!(
+            t.get("Folder", &id, "parent"),
+            Value::moref("Folder", vm_folder.clone())
+        );
+        assert!(refs(&t.get("Folder", &vm_folder, "childEntity")).contains(&format!("Folder:{id}")));
+        // The same name again, a missing name, an unknown property.
+        let again = t.call("Folder", &vm_folder, "CreateFolder", "<name>Staging</name>");
+        assert_eq!(fault_type(again), "DuplicateName");
+        assert_eq!(
+            fault_type(t.call("Folder", &vm_folder, "CreateFolder", "")),
+            "InvalidRequest"
+        );
+        assert_eq!(
+            fault_type(t.read("Folder", &id, "noSuchThing")),
+            "InvalidProperty"
+        );
+    }
+
+    #[test]
+    fn register_vm_reads_the_vmx_back() {
+        let mut t = TestWorld::esx();
+        let vm = t.vm("tiny");
+        let path = t.w.vms[&vm].vmx_path.clone();
+        t.call("VirtualMachine", &vm, "UnregisterVM", "").unwrap();
+        assert!(t.w.vm_by_name("tiny").is_none());
+        let args = format!("<path>{path}</path><asTemplate>false</asTemplate>");
+        let made = t
+            .run("Folder", "ha-folder-vm", "RegisterVM_Task", &args)
+            .unwrap();
+        let id = made.unwrap().as_moref().unwrap().value.clone();
+        assert_eq!(t.get("VirtualMachine", &id, "name"), Value::str("tiny"));
+        // Registered twice, or from a file that is not there.
+        assert_eq!(
+            fault_type(t.run("Folder", "ha-folder-vm", "RegisterVM_Task", &args)),
+            "AlreadyExists"
+        );
+        let missing = "<path>[datastore1] nowhere/nowhere.vmx</path>";
+        assert_eq!(
+            fault_type(t.run("Folder", "ha-folder-vm", "RegisterVM_Task", missing)),
+            "FileNotFound"
+        );
+    }
+
+    #[test]
+    fn a_vcenter_registers_into_a_pool_only() {
+        let mut t = TestWorld::vcenter();
+        let vm_folder = t.w.datacenters["datacenter-2"].vm_folder.clone();
+        let args = "<path>[shared-vmfs] x/x.vmx</path><asTemplate>false</asTemplate>";
+        assert_eq!(
+            fault_type(t.call("Folder", &vm_folder, "RegisterVM_Task", args)),
+            "InvalidArgument"
+        );
+        let bad_pool = "<path>[shared-vmfs] x/x.vmx</path><asTemplate>false</asTemplate><pool type=\"ResourcePool\">resgroup-999</pool>";
+        assert_eq!(
+            fault_type(t.call("Folder", &vm_folder, "RegisterVM_Task", bad_pool)),
+            "ManagedObjectNotFound"
+        );
+    }
+}
