@@ -364,9 +364,13 @@ impl Writer<'_> {
         for disk in &def.devices.disks {
             let bus = disk.effective_bus();
             let index = disk_name_to_index(&disk.target.dev);
-            let expected = index.and_then(|i| assign_address(i, bus, XML_SCSI_BUS_MAX_UNIT));
-            // check_as_xml_reader made sure one of them is there.
-            let address = disk.address.or(expected).unwrap_or_default();
+            // Buses without controllers (virtio, usb, ...) get no drive address from the
+            // name; libvirt then compares against an all-zero one.
+            let expected =
+                index.map(|i| assign_address(i, bus, XML_SCSI_BUS_MAX_UNIT).unwrap_or_default());
+            let address = disk
+                .address
+                .or_else(|| index.and_then(|i| assign_address(i, bus, XML_SCSI_BUS_MAX_UNIT)));
             addressed.push((disk, bus, expected, address));
         }
 
@@ -387,7 +391,7 @@ impl Writer<'_> {
         if let Some(max) = addressed
             .iter()
             .filter(|(_, bus, _, _)| *bus == DiskBus::Scsi)
-            .map(|(_, _, _, a)| a.controller)
+            .filter_map(|(_, _, _, a)| a.map(|a| a.controller))
             .max()
         {
             for index in 0..=max {
@@ -403,6 +407,8 @@ impl Writer<'_> {
 
         let mut out = Vec::with_capacity(addressed.len());
         for (disk, bus, expected, address) in addressed {
+            let address =
+                address.ok_or_else(|| unsupported("Unsupported disk address type 'none'"))?;
             let expected = expected.ok_or_else(|| domain_err("Could not verify disk address"))?;
             if (expected.controller, expected.bus, expected.unit)
                 != (address.controller, address.bus, address.unit)
@@ -879,6 +885,24 @@ fn check_as_xml_reader(def: &Domain) -> Result<(), VmxError> {
         {
             return Err(unsupported(format!("Unknown model type '{m}'")));
         }
+    }
+    // The VMware driver's capabilities: HVM guests of type vmware on i686 and x86_64.
+    let arch = def.os.arch.as_deref().unwrap_or("i686");
+    let os_type = def.os.os_type.as_str();
+    let hvm = os_type.is_empty() || os_type == "hvm";
+    if !(hvm && matches!(arch, "i686" | "x86_64") && def.domain_type == DomainType::Vmware) {
+        let mut what = String::new();
+        if !hvm {
+            what.push_str(&format!("ostype={os_type} "));
+        }
+        what.push_str(&format!(
+            "arch={arch} domaintype={} ",
+            def.domain_type.as_str()
+        ));
+        return Err(VmxError::Domain {
+            class: ErrorClass::InvalidArg,
+            message: format!("could not find capabilities for {what}"),
+        });
     }
     for disk in &def.devices.disks {
         if disk.address.is_none() && disk_name_to_index(&disk.target.dev).is_none() {
