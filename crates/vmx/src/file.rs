@@ -15,10 +15,12 @@
 //! * `.encoding` names the character set. Without it, or when it says `UTF-8`, values are
 //!   taken as they are (a value that is not valid UTF-8 is kept with replacement characters
 //!   and [`VmxFile::get_strict`] refuses it); any other name makes the whole file decoded
-//!   from that encoding and parsed again, as libvirt does through iconv (windows-1252,
-//!   ISO-8859-1, US-ASCII, and the ASCII-compatible encodings with a WHATWG label such as
-//!   GBK or Shift_JIS). [`VmxFile::format`] always writes UTF-8, so callers writing a file
-//!   should keep or set `.encoding = "UTF-8"`.
+//!   from that encoding and parsed again, as libvirt does through libxml2 and iconv
+//!   (windows-1252, ISO-8859-1, US-ASCII, and the ASCII-compatible encodings with a WHATWG
+//!   label such as GBK or Shift_JIS). Like libxml2, decoding stops at the first byte that is
+//!   invalid in the encoding and keeps what came before; libxml2 then prints a diagnostic,
+//!   which [`VmxFile::decode_warning`] gives. [`VmxFile::format`] always writes UTF-8, so
+//!   callers writing a file should keep or set `.encoding = "UTF-8"`.
 //! * Files over [`MAX_VMX_SIZE`] or with more than [`MAX_VMX_ENTRIES`] entries are errors (the
 //!   reference has the size limit only; the entry limit bounds memory). Parsing never panics.
 
@@ -143,6 +145,8 @@ pub struct VmxFile {
     /// Lowercased key parts before each `.` (`scsi0:1` of `scsi0:1.fileName`, and `a`, `a.b`
     /// of `a.b.c`), for [`VmxFile::has_prefix`].
     prefixes: HashSet<String>,
+    /// libxml2's diagnostic when decoding stopped early.
+    decode_warning: Option<String>,
 }
 
 impl VmxFile {
@@ -177,10 +181,13 @@ impl VmxFile {
                 let name = String::from_utf8_lossy(name).into_owned();
                 let encoding = esxvirt_util::Encoding::from_name(&name)
                     .map_err(|_| VmxFileError::UnknownEncoding(name.clone()))?;
-                let text = encoding
-                    .decode(input)
-                    .map_err(|_| VmxFileError::Undecodable(name))?;
-                Self::from_raw(parse_raw(text.as_bytes())?)
+                let (text, warning) = decode_prefix(encoding, input);
+                if text.is_empty() && !input.is_empty() {
+                    return Err(VmxFileError::Undecodable(name));
+                }
+                let mut file = Self::from_raw(parse_raw(text.as_bytes())?)?;
+                file.decode_warning = warning;
+                Ok(file)
             }
             _ => Self::from_raw(raw),
         }
@@ -222,6 +229,14 @@ impl VmxFile {
             }
         }
         Ok(file)
+    }
+
+    /// When the declared encoding's decoder stopped at an invalid byte (the rest of the file
+    /// is then ignored), the diagnostic libxml2 prints on stderr for it, e.g. `input
+    /// conversion failed due to input error, bytes 0x81 0x79 0x22 0x0A` (libvirt's virsh shows
+    /// it as `encoding error : ` and this text).
+    pub fn decode_warning(&self) -> Option<&str> {
+        self.decode_warning.as_deref()
     }
 
     /// Parses VMX text already in memory as a Rust string (see [`VmxFile::parse`]).
@@ -429,6 +444,33 @@ impl VmxFile {
         }
         out
     }
+}
+
+/// Decodes `input` up to its first invalid sequence, as iconv does for libxml2: the text
+/// decoded so far, and libxml2's diagnostic when it stopped early (naming the next four
+/// bytes; past the end it reads the string's terminating NUL).
+fn decode_prefix(encoding: esxvirt_util::Encoding, input: &[u8]) -> (String, Option<String>) {
+    let offset = match encoding.decode(input) {
+        Ok(text) => return (text, None),
+        Err(esxvirt_util::UtilError::Decode { offset, .. }) => offset,
+        Err(_) => 0,
+    };
+    // The decoder reports where it noticed the fault; the longest prefix that decodes on
+    // its own ends where the faulty sequence starts, at most a few bytes earlier.
+    let (end, text) = (offset.saturating_sub(4)..=offset.min(input.len()))
+        .rev()
+        .find_map(|n| encoding.decode(&input[..n]).ok().map(|t| (n, t)))
+        .unwrap_or((0, String::new()));
+    let bytes: Vec<String> = (0..4)
+        .map(|i| format!("0x{:02X}", input.get(end + i).copied().unwrap_or(0)))
+        .collect();
+    (
+        text,
+        Some(format!(
+            "input conversion failed due to input error, bytes {}",
+            bytes.join(" ")
+        )),
+    )
 }
 
 /// Quotes a value the way it can be read back: `"v"` normally; `'v'` when it holds a `"`;
@@ -725,9 +767,28 @@ mod tests {
         let f =
             VmxFile::parse(b".encoding = \"GBK\"\ndisplayName = \"\xd6\xd0\xce\xc4\"\n").unwrap();
         assert_eq!(f.get_strict("displayName"), Ok(Some("中文")));
+        // Decoding stops at an invalid byte and the rest is gone, as with libxml2.
+        let f = VmxFile::parse(b".encoding = \"windows-1252\"\na = \"1\"\n# \x81 c\nb = \"2\"\n")
+            .unwrap();
+        assert_eq!((f.get("a"), f.get("b")), (Some("1"), None));
         assert_eq!(
-            syntax(b".encoding = \"windows-1252\"\n# \x81 in a comment\n"),
-            "internal error: Could not convert from windows-1252 to UTF-8 encoding"
+            f.decode_warning(),
+            Some("input conversion failed due to input error, bytes 0x81 0x20 0x63 0x0A")
+        );
+        assert_eq!(
+            syntax(b".encoding = \"windows-1252\"\na = \"x\x81\"\n"),
+            "configuration file syntax error: memory conf:2: unterminated string"
+        );
+        let f = VmxFile::parse(b".encoding = \"GBK\"\na = \"\xd6\xd0\xff\"\n");
+        assert_eq!(
+            f.unwrap_err().to_string(),
+            "configuration file syntax error: memory conf:2: unterminated string"
+        );
+        assert_eq!(
+            VmxFile::parse(b".encoding = \"GBK\"\n")
+                .unwrap()
+                .decode_warning(),
+            None
         );
         assert_eq!(
             syntax(b".encoding = \"klingon\"\na = \"b\"\n"),
@@ -735,8 +796,10 @@ mod tests {
         );
         // Any spelling but exactly UTF-8 goes through the decoder, which checks every byte.
         assert_eq!(
-            syntax(b".encoding = \"utf8\"\n# \xff\n"),
-            "internal error: Could not convert from utf8 to UTF-8 encoding"
+            VmxFile::parse(b".encoding = \"utf8\"\n# \xff\n")
+                .unwrap()
+                .decode_warning(),
+            Some("input conversion failed due to input error, bytes 0xFF 0x0A 0x00 0x00")
         );
     }
 

@@ -310,7 +310,9 @@ impl Reader<'_> {
 
     fn cpus(&self, def: &mut Domain) -> Result<(), VmxError> {
         let numvcpus = self.long("numvcpus", 1)?;
-        if numvcpus <= 0 || numvcpus > MAX_VCPUS {
+        // libvirt checks the 64-bit value, then keeps its low 32 bits as the vCPU count.
+        let vcpus = numvcpus as u32;
+        if numvcpus <= 0 || i64::from(vcpus) > MAX_VCPUS {
             return Err(VmxError::entry(
                 "numvcpus",
                 format!(
@@ -318,8 +320,6 @@ impl Reader<'_> {
                 ),
             ));
         }
-        // In range by the check above.
-        let vcpus = u32::try_from(numvcpus).unwrap_or(u32::MAX);
         def.vcpu.count = vcpus;
 
         let cores = self.long("cpuid.coresPerSocket", 1)?;
@@ -331,13 +331,13 @@ impl Reader<'_> {
                     "VMX entry 'cpuid.coresPerSocket' smaller than 'numvcpus'",
                 ));
             }
-            // Both are at most numvcpus here.
+            // libvirt stores both in unsigned ints.
             def.cpu = Some(Cpu {
                 mode: Some(CpuMode::Custom),
                 topology: Some(CpuTopology {
-                    sockets: u32::try_from(sockets).unwrap_or(u32::MAX),
+                    sockets: sockets as u32,
                     dies: 1,
-                    cores: u32::try_from(cores).unwrap_or(u32::MAX),
+                    cores: cores as u32,
                     threads: 1,
                 }),
             });
@@ -351,7 +351,7 @@ impl Reader<'_> {
                 } else {
                     affinity.split(',').collect()
                 };
-                if items.len() < vcpus as usize {
+                if (items.len() as u64) < numvcpus.unsigned_abs() {
                     return Err(VmxError::entry(
                         "sched.cpu.affinity",
                         format!(

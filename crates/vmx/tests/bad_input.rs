@@ -99,13 +99,14 @@ fn encodings() {
     bytes.extend_from_slice(HEAD.as_bytes());
     bytes.extend_from_slice(b"displayName = \"\xb2\xe2\xca\xd4\"\n");
     assert_eq!(vmx_to_domain(&bytes, &ctx).unwrap().name, "测试");
-    // Undefined Windows-1252 bytes and unknown encodings are errors.
+    // Decoding stops at an undefined Windows-1252 byte, cutting the value short; unknown
+    // encodings are errors.
     let mut bytes = b".encoding = \"windows-1252\"\n".to_vec();
     bytes.extend_from_slice(HEAD.as_bytes());
     bytes.extend_from_slice(b"displayName = \"\x81\"\n");
     assert_eq!(
         vmx_to_domain(&bytes, &ctx).unwrap_err().to_string(),
-        "internal error: Could not convert from windows-1252 to UTF-8 encoding"
+        "configuration file syntax error: memory conf:4: unterminated string"
     );
     assert_eq!(
         error_of(".encoding = \"EBCDIC-US\"\n"),
