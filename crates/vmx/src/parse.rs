@@ -187,12 +187,12 @@ impl Reader<'_> {
         let scsi_bus_max_unit: u32 = if hw_version >= 13 { 64 } else { 16 };
 
         def.uuid = Some(match self.raw("uuid.bios") {
-            Some(text) => Uuid(scan::parse_uuid(text).ok_or_else(|| {
+            Some(text) => text.parse::<Uuid>().map_err(|_| {
                 VmxError::entry(
                     "uuid.bios",
                     format!("Could not parse UUID from string '{text}'"),
                 )
-            })?),
+            })?,
             None => Uuid::NIL,
         });
 
@@ -876,7 +876,7 @@ impl Reader<'_> {
         let switch_key = format!("{prefix}.dvs.switchId");
         let source = if let Some(switch_id) = self.raw(&switch_key) {
             let dvs = |suffix: &str| format!("{prefix}.dvs.{suffix}");
-            let switch_id = scan::parse_uuid(switch_id).map(Uuid).ok_or_else(|| {
+            let switch_id = switch_id.parse::<Uuid>().map_err(|_| {
                 VmxError::entry(
                     &switch_key,
                     format!("Could not parse UUID from string '{switch_id}'"),

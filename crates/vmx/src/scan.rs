@@ -1,7 +1,8 @@
-//! How libvirt reads numbers, UUIDs, MAC addresses and URIs out of VMX values: the C library
-//! and libxml2 rules its helpers inherit (`strtoll`, `strtoul`, `strtoull`, its UUID and MAC
-//! scanners, libxml2's RFC 3986 parser), so that the converter accepts and refuses exactly
-//! the values the reference does.
+//! How libvirt reads numbers, MAC addresses and URIs out of VMX values: the C library and
+//! libxml2 rules its helpers inherit (`strtoll`, `strtoul`, `strtoull`, its MAC scanner,
+//! libxml2's RFC 3986 parser), so that the converter accepts and refuses exactly the values
+//! the reference does. (UUIDs are read by the XML crate's `Uuid`, which follows libvirt's
+//! scanner.)
 
 /// `isspace` in the C locale.
 fn is_c_space(b: u8) -> bool {
@@ -81,28 +82,6 @@ pub(crate) fn parse_c_ull(s: &str) -> Option<u64> {
     } else {
         magnitude
     })
-}
-
-/// A UUID as libvirt's `virUUIDParse` reads one: 32 hex digits in pairs, with `-` and ` `
-/// allowed anywhere between pairs and blanks around the whole.
-pub(crate) fn parse_uuid(s: &str) -> Option<[u8; 16]> {
-    let b = s.as_bytes();
-    let mut i = b.iter().take_while(|c| is_c_space(**c)).count();
-    let mut out = [0u8; 16];
-    let mut n = 0;
-    while n < 16 {
-        match b.get(i)? {
-            b'-' | b' ' => i += 1,
-            hi => {
-                let hi = (*hi as char).to_digit(16)?;
-                let lo = (*b.get(i + 1)? as char).to_digit(16)?;
-                out[n] = (hi * 16 + lo) as u8;
-                n += 1;
-                i += 2;
-            }
-        }
-    }
-    b[i..].iter().all(|c| is_c_space(*c)).then_some(out)
 }
 
 /// A MAC address as libvirt reads one: six groups of one or two hex digits separated by `:`;
@@ -373,19 +352,6 @@ mod tests {
         assert_eq!(parse_c_ull("-5"), Some(u64::MAX - 4));
         assert_eq!(parse_c_ull("18446744073709551616"), None);
         assert_eq!(parse_c_ull("12 "), None);
-    }
-
-    #[test]
-    fn uuids() {
-        let u = parse_uuid(" 42 20 fc a7 11 dd d6 7e-19 cc fc ad 0a 37 c3 42 ").unwrap();
-        assert_eq!(u[0], 0x42);
-        assert_eq!(u[15], 0x42);
-        assert!(parse_uuid("4220fca711ddd67e19ccfcad0a37c342").is_some());
-        assert!(parse_uuid("42-20fca711ddd67e19ccfcad0a37c342").is_some());
-        assert!(parse_uuid("4 220fca711ddd67e19ccfcad0a37c342").is_none());
-        assert!(parse_uuid("4220fca711ddd67e19ccfcad0a37c3").is_none());
-        assert!(parse_uuid("4220fca711ddd67e19ccfcad0a37c342x").is_none());
-        assert!(parse_uuid("not a uuid").is_none());
     }
 
     #[test]
