@@ -3,47 +3,53 @@
 //! pick a SCSI controller model, and the datacenter the VM lives in.
 //!
 //! Each callback is a trait with a blanket implementation for closures, so a caller can pass
-//! `&|name: &str, allow_missing: bool| ...` directly.
+//! `&|name: &str, allow_missing: bool| ...` directly. A callback's error is a
+//! [`CallbackError`] (libvirt's class and message, reported unchanged as the conversion's
+//! error); closures may return a plain `String` instead, which reads as an `internal error`.
 
 use esxvirt_xml::domain::{Disk, ScsiModel};
+
+use crate::error::CallbackError;
 
 /// Maps a file name found in a VMX file to the `<source>` of the domain XML.
 pub trait ParseFileName {
     /// Returns the XML path for `file_name`. `Ok(None)` means "the file is missing", which the
     /// resolver may only answer when `allow_missing` is true (CD-ROM images); the device then
-    /// keeps no source. An `Err` carries a human-readable reason.
+    /// keeps no source.
     fn parse_file_name(
         &self,
         file_name: &str,
         allow_missing: bool,
-    ) -> Result<Option<String>, String>;
+    ) -> Result<Option<String>, CallbackError>;
 }
 
-impl<F> ParseFileName for F
+impl<F, E> ParseFileName for F
 where
-    F: Fn(&str, bool) -> Result<Option<String>, String>,
+    F: Fn(&str, bool) -> Result<Option<String>, E>,
+    E: Into<CallbackError>,
 {
     fn parse_file_name(
         &self,
         file_name: &str,
         allow_missing: bool,
-    ) -> Result<Option<String>, String> {
-        self(file_name, allow_missing)
+    ) -> Result<Option<String>, CallbackError> {
+        self(file_name, allow_missing).map_err(Into::into)
     }
 }
 
 /// Maps a `<source>` path of the domain XML to the file name written into the VMX file.
 pub trait FormatFileName {
-    /// Returns the VMX file name for `src`, or a human-readable reason why it has none.
-    fn format_file_name(&self, src: &str) -> Result<String, String>;
+    /// Returns the VMX file name for `src`.
+    fn format_file_name(&self, src: &str) -> Result<String, CallbackError>;
 }
 
-impl<F> FormatFileName for F
+impl<F, E> FormatFileName for F
 where
-    F: Fn(&str) -> Result<String, String>,
+    F: Fn(&str) -> Result<String, E>,
+    E: Into<CallbackError>,
 {
-    fn format_file_name(&self, src: &str) -> Result<String, String> {
-        self(src)
+    fn format_file_name(&self, src: &str) -> Result<String, CallbackError> {
+        self(src).map_err(Into::into)
     }
 }
 
@@ -51,15 +57,16 @@ where
 /// Asked only for controllers whose XML model is `auto`.
 pub trait AutodetectScsiModel {
     /// The model for the controller `disk` hangs off.
-    fn autodetect_scsi_model(&self, disk: &Disk) -> Result<ScsiModel, String>;
+    fn autodetect_scsi_model(&self, disk: &Disk) -> Result<ScsiModel, CallbackError>;
 }
 
-impl<F> AutodetectScsiModel for F
+impl<F, E> AutodetectScsiModel for F
 where
-    F: Fn(&Disk) -> Result<ScsiModel, String>,
+    F: Fn(&Disk) -> Result<ScsiModel, E>,
+    E: Into<CallbackError>,
 {
-    fn autodetect_scsi_model(&self, disk: &Disk) -> Result<ScsiModel, String> {
-        self(disk)
+    fn autodetect_scsi_model(&self, disk: &Disk) -> Result<ScsiModel, CallbackError> {
+        self(disk).map_err(Into::into)
     }
 }
 

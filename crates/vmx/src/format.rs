@@ -15,7 +15,7 @@ use esxvirt_xml::domain::{
 
 use crate::context::FormatContext;
 use crate::diskname::{assign_address, disk_name_to_index};
-use crate::error::VmxError;
+use crate::error::{ErrorClass, VmxError};
 
 /// libvirt's SCSI bus width when it parses domain XML for VMware (wide buses, 16 units).
 const XML_SCSI_BUS_MAX_UNIT: u32 = 16;
@@ -42,7 +42,11 @@ struct Writer<'a> {
 }
 
 fn domain_err(msg: impl Into<String>) -> VmxError {
-    VmxError::Domain(msg.into())
+    VmxError::internal(msg)
+}
+
+fn unsupported(msg: impl Into<String>) -> VmxError {
+    VmxError::unsupported(msg)
 }
 
 fn uuid_vmx(u: &Uuid) -> String {
@@ -63,7 +67,9 @@ impl Writer<'_> {
     /// Writes `key = "value"`. Values that would break the VMX syntax are refused.
     fn put(&mut self, key: &str, value: &str) -> Result<(), VmxError> {
         if value.contains(['"', '\n', '\r', '\0']) {
-            return Err(domain_err(format!(
+            // libvirt writes such a value as it is, which ends the VMX value early and can
+            // smuggle in entries of the caller's choosing.
+            return Err(unsupported(format!(
                 "the value '{value}' for VMX entry '{key}' contains a quote or a line break, which a VMX file cannot hold"
             )));
         }
@@ -75,13 +81,14 @@ impl Writer<'_> {
         self.ctx
             .file_names
             .format_file_name(src)
-            .map_err(|reason| VmxError::FileName {
+            .map_err(|error| VmxError::FileName {
                 name: src.to_string(),
-                reason,
+                error,
             })
     }
 
     fn domain(mut self, def: &Domain, hw: u32) -> Result<String, VmxError> {
+        check_as_xml_reader(def)?;
         if def.domain_type != DomainType::Vmware {
             return Err(domain_err(format!(
                 "Expecting virt type to be 'vmware' but found '{}'",
@@ -105,7 +112,7 @@ impl Writer<'_> {
         match def.os.smbios_mode {
             None | Some(SmbiosMode::Emulate) => {}
             Some(SmbiosMode::Host) => self.put("smbios.reflecthost", "true")?,
-            Some(m) => return Err(domain_err(format!("Unsupported SMBIOS mode '{m}'"))),
+            Some(m) => return Err(unsupported(format!("Unsupported SMBIOS mode '{m}'"))),
         }
 
         match &def.uuid {
@@ -127,14 +134,14 @@ impl Writer<'_> {
             match g {
                 Graphics::Vnc(vnc) => self.vnc(vnc)?,
                 Graphics::Other(t) => {
-                    return Err(domain_err(format!("Unsupported graphics type '{t}'")))
+                    return Err(unsupported(format!("Unsupported graphics type '{t}'")))
                 }
             }
         }
 
         // Disks and their controllers.
-        let disks = self.prepare_disks(def)?;
-        let scsi = self.scsi_controllers(def, &disks)?;
+        let (disks, controllers) = self.prepare_disks(def)?;
+        let scsi = self.scsi_controllers(controllers, &disks)?;
         let mut has_scsi = false;
         for (i, (present, model)) in scsi.iter().enumerate() {
             if *present {
@@ -167,7 +174,7 @@ impl Writer<'_> {
         }
         for (i, fs) in fss.iter().enumerate() {
             if fs.fs_type != FsType::Mount {
-                return Err(domain_err("Only 'mount' filesystem type is supported"));
+                return Err(unsupported("Only 'mount' filesystem type is supported"));
             }
             let p = format!("sharedFolder{i}");
             self.put(&format!("{p}.present"), "true")?;
@@ -192,13 +199,13 @@ impl Writer<'_> {
         }
         if let Some(v) = videos.first() {
             if !matches!(v.model, VideoModel::Vmvga | VideoModel::Default) {
-                return Err(domain_err(format!(
+                return Err(unsupported(format!(
                     "Unsupported video device type '{}'",
                     v.model
                 )));
             }
             if v.heads.is_some_and(|h| h > 1) {
-                return Err(domain_err("Multi-head video devices are unsupported"));
+                return Err(unsupported("Multi-head video devices are unsupported"));
             }
             self.svga(v.vram.map(u64::from))?;
         } else if !def.devices.graphics.is_empty() {
@@ -233,9 +240,6 @@ impl Writer<'_> {
 
     fn memory(&mut self, def: &Domain) -> Result<(), VmxError> {
         let total = def.memory_kib;
-        if total == 0 {
-            return Err(domain_err("Memory size must be specified via <memory>"));
-        }
         // VMX memory is in MiB and must be a multiple of 4 MiB.
         let max_balloon = total
             .div_ceil(4096)
@@ -258,7 +262,7 @@ impl Writer<'_> {
     fn cpus(&mut self, def: &Domain) -> Result<u32, VmxError> {
         let max = def.vcpu.count;
         if def.vcpu.current.is_some_and(|c| c < max) {
-            return Err(domain_err(
+            return Err(unsupported(
                 "No support for domain XML entry 'vcpu' attribute 'current'",
             ));
         }
@@ -283,10 +287,10 @@ impl Writer<'_> {
                 threads: 0,
             });
             if t.threads != 1 {
-                return Err(domain_err("Only 1 thread per core is supported"));
+                return Err(unsupported("Only 1 thread per core is supported"));
             }
             if t.dies != 1 {
-                return Err(domain_err("Only 1 die per socket is supported"));
+                return Err(unsupported("Only 1 die per socket is supported"));
             }
             let calculated = u64::from(t.sockets) * u64::from(t.cores);
             if calculated != u64::from(max) {
@@ -346,25 +350,65 @@ impl Writer<'_> {
         Ok(())
     }
 
-    /// Checks every disk's bus, target name and address the way libvirt does before writing,
-    /// filling in what libvirt's XML reader derives (bus from the name, address from the
-    /// name, SCSI model from a legacy `<driver name=...>`).
-    fn prepare_disks<'d>(&self, def: &'d Domain) -> Result<Vec<PreparedDisk<'d>>, VmxError> {
-        let mut out = Vec::with_capacity(def.devices.disks.len());
+    /// Checks every disk's address the way libvirt does before writing (and, disk by disk,
+    /// lets a legacy `<driver name=...>` of a SCSI disk set its controller's model). Returns
+    /// the disks with their buses and addresses, and the SCSI controllers libvirt knows after
+    /// reading the XML (the listed ones, then implicit ones up to the highest index a SCSI
+    /// disk uses) with their models.
+    #[allow(clippy::type_complexity)]
+    fn prepare_disks<'d>(
+        &self,
+        def: &'d Domain,
+    ) -> Result<(Vec<PreparedDisk<'d>>, Vec<KnownController>), VmxError> {
+        let mut addressed = Vec::with_capacity(def.devices.disks.len());
         for disk in &def.devices.disks {
             let bus = disk.effective_bus();
             let index = disk_name_to_index(&disk.target.dev);
-            let expected = index.and_then(|i| assign_address(i, bus, XML_SCSI_BUS_MAX_UNIT));
-            let address = match (disk.address, expected) {
-                (Some(a), _) => a,
-                (None, Some(e)) => e,
-                (None, None) => {
-                    return Err(domain_err(format!(
-                        "Unknown disk name '{}' and no address specified",
-                        disk.target.dev
-                    )))
-                }
+            // Buses without controllers (virtio, usb, ...) get no drive address from the
+            // name; libvirt then compares against an all-zero one.
+            let expected =
+                index.map(|i| assign_address(i, bus, XML_SCSI_BUS_MAX_UNIT).unwrap_or_default());
+            let address = disk
+                .address
+                .or_else(|| index.and_then(|i| assign_address(i, bus, XML_SCSI_BUS_MAX_UNIT)));
+            addressed.push((disk, bus, expected, address));
+        }
+
+        // Every controller in libvirt's order (a legacy driver name looks a controller up by
+        // index alone, whatever its type), then the implicit SCSI ones.
+        let mut controllers: Vec<KnownController> = Vec::new();
+        for c in &def.devices.controllers {
+            let model = match &c.model {
+                Some(ControllerModel::Scsi(m)) => Some(*m),
+                _ => None,
             };
+            controllers.push(KnownController {
+                scsi: c.controller_type == ControllerType::Scsi,
+                index: c.index,
+                model,
+            });
+        }
+        if let Some(max) = addressed
+            .iter()
+            .filter(|(_, bus, _, _)| *bus == DiskBus::Scsi)
+            .filter_map(|(_, _, _, a)| a.map(|a| a.controller))
+            .max()
+        {
+            for index in 0..=max {
+                if !controllers.iter().any(|c| c.scsi && c.index == index) {
+                    controllers.push(KnownController {
+                        scsi: true,
+                        index,
+                        model: None,
+                    });
+                }
+            }
+        }
+
+        let mut out = Vec::with_capacity(addressed.len());
+        for (disk, bus, expected, address) in addressed {
+            let address =
+                address.ok_or_else(|| unsupported("Unsupported disk address type 'none'"))?;
             let expected = expected.ok_or_else(|| domain_err("Could not verify disk address"))?;
             if (expected.controller, expected.bus, expected.unit)
                 != (address.controller, address.bus, address.unit)
@@ -375,76 +419,31 @@ impl Writer<'_> {
                 )));
             }
             check_address_range(bus, &address)?;
+            if bus == DiskBus::Scsi {
+                legacy_driver_name(disk, address.controller, &mut controllers)?;
+            }
             out.push(PreparedDisk { disk, bus, address });
         }
-        Ok(out)
+        Ok((out, controllers))
     }
 
     /// Which of the four SCSI controllers are present and their models.
     fn scsi_controllers(
         &self,
-        def: &Domain,
+        controllers: Vec<KnownController>,
         disks: &[PreparedDisk<'_>],
     ) -> Result<[(bool, Option<ScsiModel>); 4], VmxError> {
-        // The SCSI controllers libvirt knows after reading the XML: the listed ones, then
-        // implicit ones for every index up to the highest one a SCSI disk uses.
-        let mut controllers: Vec<(u32, Option<ScsiModel>)> = Vec::new();
-        for c in &def.devices.controllers {
-            if c.controller_type != ControllerType::Scsi {
-                continue;
-            }
-            let model = match &c.model {
-                None => None,
-                Some(ControllerModel::Scsi(m)) => Some(*m),
-                Some(ControllerModel::Other(m)) => {
-                    return Err(domain_err(format!("Unknown SCSI controller model '{m}'")))
+        let mut seen = Vec::new();
+        let controllers: Vec<(u32, Option<ScsiModel>)> = controllers
+            .into_iter()
+            .filter(|c| {
+                c.scsi && !seen.contains(&c.index) && {
+                    seen.push(c.index);
+                    true
                 }
-            };
-            if !controllers.iter().any(|(i, _)| *i == c.index) {
-                controllers.push((c.index, model));
-            }
-        }
-        if let Some(max) = disks
-            .iter()
-            .filter(|d| d.bus == DiskBus::Scsi)
-            .map(|d| d.address.controller)
-            .max()
-        {
-            for index in 0..=max {
-                if !controllers.iter().any(|(i, _)| *i == index) {
-                    controllers.push((index, None));
-                }
-            }
-        }
-
-        // A legacy <driver name='lsilogic'/> on a SCSI disk sets its controller's model.
-        for d in disks.iter().filter(|d| d.bus == DiskBus::Scsi) {
-            let Some(name) = d.disk.driver.as_ref().and_then(|drv| drv.name.as_deref()) else {
-                continue;
-            };
-            let model = ScsiModel::from_xml_str(&name.to_ascii_lowercase())
-                .ok_or_else(|| domain_err(format!("Unknown driver name '{name}'")))?;
-            let entry = controllers
-                .iter_mut()
-                .find(|(i, _)| *i == d.address.controller)
-                .ok_or_else(|| {
-                    domain_err(format!(
-                        "Missing SCSI controller for index {}",
-                        d.address.controller
-                    ))
-                })?;
-            match entry.1 {
-                None => entry.1 = Some(model),
-                Some(m) if m == model => {}
-                Some(m) => {
-                    return Err(domain_err(format!(
-                        "Inconsistent SCSI controller model ('{name}' is not '{m}') for SCSI controller index {}",
-                        entry.0
-                    )))
-                }
-            }
-        }
-
+            })
+            .map(|c| (c.index, c.model))
+            .collect();
         let mut result = [(false, None); 4];
         for (index, model) in controllers {
             let attached: Vec<&PreparedDisk<'_>> = disks
@@ -459,10 +458,10 @@ impl Writer<'_> {
                 if let Some(detect) = self.ctx.autodetect_scsi_model {
                     let mut found: Option<ScsiModel> = None;
                     for d in &attached {
-                        let m = detect.autodetect_scsi_model(d.disk).map_err(|reason| {
+                        let m = detect.autodetect_scsi_model(d.disk).map_err(|error| {
                             VmxError::Autodetect {
                                 disk: d.disk.target.dev.clone(),
-                                reason,
+                                error,
                             }
                         })?;
                         if found.is_some_and(|f| f != m) {
@@ -498,28 +497,26 @@ impl Writer<'_> {
 
     fn disk(&mut self, d: &PreparedDisk<'_>) -> Result<(), VmxError> {
         let disk = d.disk;
-        let (bus_name, controller_or_bus, unit) = match d.bus {
-            DiskBus::Scsi => {
-                let (c, u) = scsi_name_to_controller_and_unit(&disk.target.dev)?;
-                ("scsi", c, u)
-            }
-            DiskBus::Ide => {
-                let (b, u) = ide_name_to_bus_and_unit(&disk.target.dev)?;
-                ("ide", b, u)
-            }
-            other => {
-                return Err(domain_err(format!(
-                    "Unsupported bus type '{other}' for {}",
-                    disk.device
+        // libvirt names the device and storage types in these messages through the wrong
+        // enumeration (its list of device kinds), so a disk reads "none", a file "disk".
+        let bus_name = d.bus.as_str();
+        let device = misnamed_disk_device(disk.device);
+        let storage = misnamed_storage_type(disk.disk_type);
+        if !matches!(disk.disk_type, DiskType::File | DiskType::Block) {
+            return Err(unsupported(format!(
+                "{bus_name} {device} '{}' has unsupported type '{storage}', expecting 'file' or 'block'",
+                disk.target.dev
+            )));
+        }
+        let (controller_or_bus, unit) = match d.bus {
+            DiskBus::Scsi => scsi_name_to_controller_and_unit(&disk.target.dev)?,
+            DiskBus::Ide => ide_name_to_bus_and_unit(&disk.target.dev)?,
+            _ => {
+                return Err(unsupported(format!(
+                    "Unsupported bus type '{bus_name}' for {device}"
                 )))
             }
         };
-        if !matches!(disk.disk_type, DiskType::File | DiskType::Block) {
-            return Err(domain_err(format!(
-                "{bus_name} {} '{}' has unsupported type '{}', expecting 'file' or 'block'",
-                disk.device, disk.target.dev, disk.disk_type
-            )));
-        }
         let src = disk.source.as_deref();
         let device_type = match (disk.device, disk.disk_type) {
             (DiskDevice::Disk, DiskType::File) => {
@@ -541,9 +538,9 @@ impl Writer<'_> {
                 }
             }
             _ => {
-                return Err(domain_err(format!(
-                    "{bus_name} {} '{}' has an unsupported type '{}'",
-                    disk.device, disk.target.dev, disk.disk_type
+                return Err(unsupported(format!(
+                    "{bus_name} {device} '{}' has an unsupported type '{storage}'",
+                    disk.target.dev
                 )))
             }
         };
@@ -562,18 +559,20 @@ impl Writer<'_> {
                     let lower = s.to_ascii_lowercase();
                     if !lower.ends_with(ext) {
                         return Err(domain_err(format!(
-                            "Image file for {bus_name} {} '{}' has unsupported suffix, expecting '{ext}'",
-                            disk.device, disk.target.dev
+                            "Image file for {bus_name} {device} '{}' has unsupported suffix, expecting '{ext}'",
+                            disk.target.dev
                         )));
                     }
                     self.file_name(s)?
                 }
                 None if disk.device == DiskDevice::Cdrom => "emptyBackingString".to_string(),
+                // check_as_xml_reader refused a disk without a source; a LUN without one is
+                // what libvirt's XML reader turns into an empty CD-ROM.
                 None => {
-                    return Err(domain_err(format!(
-                        "{bus_name} {} '{}' has no source file",
-                        disk.device, disk.target.dev
-                    )))
+                    return Err(VmxError::Domain {
+                        class: ErrorClass::NoSource,
+                        message: disk.target.dev.clone(),
+                    })
                 }
             };
             self.put(&format!("{p}.fileName"), &file_name)?;
@@ -584,12 +583,8 @@ impl Writer<'_> {
                     self.put(&format!("{p}.fileName"), "auto detect")?;
                 }
                 Some(s) => self.put(&format!("{p}.fileName"), s)?,
-                None => {
-                    return Err(domain_err(format!(
-                        "{bus_name} {} '{}' has no source device",
-                        disk.device, disk.target.dev
-                    )))
-                }
+                // libvirt prints the missing name with printf's "(null)".
+                None => self.put(&format!("{p}.fileName"), "(null)")?,
             }
         }
 
@@ -598,7 +593,7 @@ impl Writer<'_> {
                 None | Some(DiskCache::Default) => {}
                 Some(DiskCache::Writethrough) => self.put(&format!("{p}.writeThrough"), "true")?,
                 Some(other) => {
-                    return Err(domain_err(format!(
+                    return Err(unsupported(format!(
                         "{bus_name} harddisk '{}' has unsupported cache mode '{other}'",
                         disk.target.dev
                     )))
@@ -639,7 +634,7 @@ impl Writer<'_> {
                 }
             }
             other => {
-                return Err(domain_err(format!(
+                return Err(unsupported(format!(
                     "Floppy '{}' has unsupported type '{other}', expecting 'file' or 'block'",
                     disk.target.dev
                 )))
@@ -708,7 +703,7 @@ impl Writer<'_> {
                 self.put(&format!("{p}.dvs.connectionId"), &connection_id.to_string())?;
             }
             other => {
-                return Err(domain_err(format!(
+                return Err(unsupported(format!(
                     "Unsupported net type '{}'",
                     other.type_str()
                 )))
@@ -834,7 +829,7 @@ impl Writer<'_> {
                 )?;
             }
             other => {
-                return Err(domain_err(format!(
+                return Err(unsupported(format!(
                     "Unsupported character device type '{}'",
                     other.type_str()
                 )))
@@ -856,7 +851,7 @@ impl Writer<'_> {
                 let name = self.file_name(path)?;
                 self.put(&format!("{p}.fileName"), &name)
             }
-            other => Err(domain_err(format!(
+            other => Err(unsupported(format!(
                 "Unsupported character device type '{}'",
                 other.type_str()
             ))),
@@ -879,6 +874,118 @@ struct PreparedDisk<'d> {
     disk: &'d Disk,
     bus: DiskBus,
     address: DriveAddress,
+}
+
+/// What libvirt's XML reader would refuse before the VMX writer runs (for definitions built
+/// in code rather than read from XML), in the reader's order.
+fn check_as_xml_reader(def: &Domain) -> Result<(), VmxError> {
+    for c in &def.devices.controllers {
+        if let (ControllerType::Scsi, Some(ControllerModel::Other(m))) =
+            (c.controller_type, &c.model)
+        {
+            return Err(unsupported(format!("Unknown model type '{m}'")));
+        }
+    }
+    // The VMware driver's capabilities: HVM guests of type vmware on i686 and x86_64.
+    let arch = def.os.arch.as_deref().unwrap_or("i686");
+    let os_type = def.os.os_type.as_str();
+    let hvm = os_type.is_empty() || os_type == "hvm";
+    if !(hvm && matches!(arch, "i686" | "x86_64") && def.domain_type == DomainType::Vmware) {
+        let mut what = String::new();
+        if !hvm {
+            what.push_str(&format!("ostype={os_type} "));
+        }
+        what.push_str(&format!(
+            "arch={arch} domaintype={} ",
+            def.domain_type.as_str()
+        ));
+        return Err(VmxError::Domain {
+            class: ErrorClass::InvalidArg,
+            message: format!("could not find capabilities for {what}"),
+        });
+    }
+    for disk in &def.devices.disks {
+        if disk.address.is_none() && disk_name_to_index(&disk.target.dev).is_none() {
+            return Err(VmxError::xml(format!(
+                "Unknown disk name '{}' and no address specified",
+                disk.target.dev
+            )));
+        }
+    }
+    if def.memory_kib == 0 {
+        return Err(VmxError::xml(
+            "Memory size must be specified via <memory> or in the <numa> configuration",
+        ));
+    }
+    for disk in &def.devices.disks {
+        if disk.device == DiskDevice::Disk && disk.source.is_none() {
+            return Err(VmxError::Domain {
+                class: ErrorClass::NoSource,
+                message: disk.target.dev.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The name libvirt's messages give a disk device: its position in the disk-device list read
+/// in the device-kind list.
+fn misnamed_disk_device(device: DiskDevice) -> &'static str {
+    match device {
+        DiskDevice::Disk => "none",
+        DiskDevice::Cdrom => "disk",
+        DiskDevice::Floppy => "lease",
+        DiskDevice::Lun => "filesystem",
+    }
+}
+
+/// The name libvirt's messages give a disk's storage type, read the same wrong way.
+fn misnamed_storage_type(t: DiskType) -> &'static str {
+    match t {
+        DiskType::File => "disk",
+        DiskType::Block => "lease",
+        DiskType::Dir => "filesystem",
+        DiskType::Network => "interface",
+        DiskType::Volume => "input",
+        DiskType::Nvme => "sound",
+        DiskType::VhostUser => "video",
+    }
+}
+
+/// A controller as the VMX writer sees it.
+struct KnownController {
+    scsi: bool,
+    index: u32,
+    model: Option<ScsiModel>,
+}
+
+/// A legacy `<driver name='lsilogic'/>` on a SCSI disk sets the model of the first
+/// controller with the disk's controller index (libvirt does not look at its type).
+fn legacy_driver_name(
+    disk: &Disk,
+    controller: u32,
+    controllers: &mut [KnownController],
+) -> Result<(), VmxError> {
+    let Some(name) = disk.driver.as_ref().and_then(|drv| drv.name.as_deref()) else {
+        return Ok(());
+    };
+    let model = ScsiModel::from_xml_str(&name.to_ascii_lowercase())
+        .ok_or_else(|| domain_err(format!("Unknown driver name '{name}'")))?;
+    let entry = controllers
+        .iter_mut()
+        .find(|c| c.index == controller)
+        .ok_or_else(|| domain_err(format!("Missing SCSI controller for index {controller}")))?;
+    match entry.model {
+        None => entry.model = Some(model),
+        Some(m) if m == model => {}
+        Some(m) => {
+            return Err(domain_err(format!(
+                "Inconsistent SCSI controller model ('{name}' is not '{m}') for SCSI controller index {}",
+                entry.index
+            )))
+        }
+    }
+    Ok(())
 }
 
 fn check_address_range(bus: DiskBus, a: &DriveAddress) -> Result<(), VmxError> {
@@ -919,7 +1026,7 @@ fn check_address_range(bus: DiskBus, a: &DriveAddress) -> Result<(), VmxError> {
                 return bad("FDC unit", a.unit, "[0..1]");
             }
         }
-        other => return Err(domain_err(format!("Unsupported bus type '{other}'"))),
+        other => return Err(unsupported(format!("Unsupported bus type '{other}'"))),
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! VMX -> domain: what libvirt 9.0's VMX reader makes of a VMX file, including the defaults
 //! libvirt's domain post-processing adds (implicit controllers, drive addresses, the primary
-//! video device, video RAM rounding).
+//! video device, video RAM rounding). Entries are read in libvirt's order, so that a file
+//! with several faults fails on the same one, with libvirt's message.
 
 use std::collections::BTreeSet;
 
@@ -16,28 +17,30 @@ use esxvirt_xml::domain::{
 use crate::context::ParseContext;
 use crate::diskname::{assign_address, index_to_disk_name};
 use crate::error::VmxError;
-use crate::file::VmxFile;
+use crate::file::{VmxFile, VmxFileError};
+use crate::scan;
 
-/// Largest `memsize` accepted, in MiB (16 PiB): beyond any real VM, and keeps every size
-/// computation far from overflow.
-pub const MAX_MEMSIZE_MIB: i64 = 1 << 34;
-/// Largest `numvcpus` accepted.
-pub const MAX_VCPUS: i64 = 4096;
+/// Largest `memsize` accepted, in MiB: libvirt computes the size in KiB as a signed 64-bit
+/// number, which larger values overflow.
+pub const MAX_MEMSIZE_MIB: i64 = i64::MAX / 1024;
+/// Largest `numvcpus` accepted. libvirt allocates a structure per vCPU and has no limit of its
+/// own; beyond this many it would exhaust memory long before answering.
+pub const MAX_VCPUS: i64 = 1 << 20;
 /// libvirt's CPU mask size for domain configs.
 const CPUMASK_LEN: u32 = 16384;
 /// libvirt's default video RAM for VMware, in KiB.
-const DEFAULT_VRAM_KIB: u64 = 4096;
+const DEFAULT_VRAM_KIB: u32 = 4096;
 
-/// Converts VMX text to a domain definition, as libvirt 9.0's VMX reader does.
-pub fn vmx_to_domain(vmx: &str, ctx: &ParseContext<'_>) -> Result<Domain, VmxError> {
-    let file = VmxFile::parse_str(vmx)?;
+/// Converts a VMX file to a domain definition, as libvirt 9.0's VMX reader does. The input
+/// is the file's bytes (a `&str` works too): its `.encoding` decides how they are decoded.
+pub fn vmx_to_domain(vmx: impl AsRef<[u8]>, ctx: &ParseContext<'_>) -> Result<Domain, VmxError> {
+    let file = VmxFile::parse(vmx.as_ref())?;
     vmx_file_to_domain(&file, ctx)
 }
 
-/// Converts VMX bytes (honouring `.encoding`, e.g. windows-1252) to a domain definition.
+/// [`vmx_to_domain`] for callers that hold bytes.
 pub fn vmx_bytes_to_domain(vmx: &[u8], ctx: &ParseContext<'_>) -> Result<Domain, VmxError> {
-    let file = VmxFile::parse(vmx)?;
-    vmx_file_to_domain(&file, ctx)
+    vmx_to_domain(vmx, ctx)
 }
 
 /// Converts an already parsed VMX file to a domain definition.
@@ -60,27 +63,43 @@ fn ends_with_ci(s: &str, suffix: &str) -> bool {
         && eq_ci(&s[s.len() - suffix.len()..], suffix)
 }
 
+/// `isspace` as glib's `g_ascii_isspace` has it.
+fn is_g_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0b' | '\x0c')
+}
+
 impl Reader<'_> {
-    fn string(&self, key: &str) -> Option<String> {
-        self.f.get(key).map(str::to_string)
+    /// A value for comparisons and messages only.
+    fn raw(&self, key: &str) -> Option<&str> {
+        self.f.get(key)
     }
 
-    fn required(&self, key: &str) -> Result<String, VmxError> {
-        self.string(key)
-            .ok_or_else(|| VmxError::entry(key, "is missing but essential"))
+    /// A value that goes into the domain definition (so it must be valid UTF-8).
+    fn text(&self, key: &str) -> Result<Option<String>, VmxError> {
+        Ok(self.f.get_strict(key)?.map(str::to_string))
+    }
+
+    fn required_text(&self, key: &str) -> Result<String, VmxError> {
+        self.text(key)?
+            .ok_or_else(|| VmxFileError::Missing(key.to_string()).into())
     }
 
     fn boolean(&self, key: &str, default: bool) -> Result<bool, VmxError> {
-        match self.f.get(key) {
-            None => Ok(default),
-            Some(v) if eq_ci(v, "true") => Ok(true),
-            Some(v) if eq_ci(v, "false") => Ok(false),
-            Some(v) => Err(VmxError::expected(key, "a boolean value (true|false)", v)),
-        }
+        Ok(self.f.get_bool_or(key, default)?)
     }
 
-    /// Whether the device `prefix` (e.g. `ethernet0`) exists and is present. Its
-    /// `startConnected` is read only so that a malformed value is refused, as libvirt does.
+    fn long(&self, key: &str, default: i64) -> Result<i64, VmxError> {
+        Ok(self.f.get_i64_or(key, default)?)
+    }
+
+    fn required_long(&self, key: &str) -> Result<i64, VmxError> {
+        self.f
+            .get_i64(key)?
+            .ok_or_else(|| VmxFileError::Missing(key.to_string()).into())
+    }
+
+    /// Whether the device `prefix` (e.g. `ethernet0`) is present. Its `startConnected` is
+    /// read only so that a malformed value is refused, as libvirt does.
     fn device_present(&self, prefix: &str) -> Result<bool, VmxError> {
         if !self.f.has_prefix(prefix) {
             return Ok(false);
@@ -90,111 +109,100 @@ impl Reader<'_> {
         Ok(present)
     }
 
-    fn long(&self, key: &str, default: i64) -> Result<i64, VmxError> {
-        Ok(self.long_opt(key)?.unwrap_or(default))
-    }
-
-    fn long_opt(&self, key: &str) -> Result<Option<i64>, VmxError> {
-        match self.f.get(key) {
-            None => Ok(None),
-            Some(v) if eq_ci(v, "unlimited") => Ok(Some(-1)),
-            Some(v) => crate::file::parse_c_integer(v)
-                .map(Some)
-                .ok_or_else(|| VmxError::expected(key, "an integer value", v)),
-        }
-    }
-
+    /// Maps a VMX file name through the caller's resolver; `None` when the file is missing.
     fn resolve(&self, name: &str, allow_missing: bool) -> Result<Option<String>, VmxError> {
-        match self.ctx.file_names.parse_file_name(name, allow_missing) {
-            Ok(None) if !allow_missing => Err(VmxError::FileName {
+        self.ctx
+            .file_names
+            .parse_file_name(name, allow_missing)
+            .map_err(|error| VmxError::FileName {
                 name: name.to_string(),
-                reason: "the file is missing".into(),
-            }),
-            Ok(v) => Ok(v),
-            Err(reason) => Err(VmxError::FileName {
-                name: name.to_string(),
-                reason,
-            }),
-        }
-    }
-
-    fn resolve_required(&self, name: &str) -> Result<String, VmxError> {
-        self.resolve(name, false)?
-            .ok_or_else(|| VmxError::FileName {
-                name: name.to_string(),
-                reason: "the file is missing".into(),
+                error,
             })
     }
 
-    /// The indexes N of keys `PREFIXN.something` (case-insensitive prefix). A key that starts
-    /// with the prefix but has no index is an error, as in the reference.
-    fn indexes(&self, prefix: &str, strict: bool) -> Result<BTreeSet<u32>, VmxError> {
+    /// The indexes N of keys `PREFIXN.something` (case-insensitive prefix).
+    fn indexes(&self, prefix: &str) -> BTreeSet<u32> {
         let mut out = BTreeSet::new();
         for (key, _) in self.f.entries() {
-            if key.len() < prefix.len()
-                || !key.is_char_boundary(prefix.len())
-                || !eq_ci(&key[..prefix.len()], prefix)
-            {
+            let Some(rest) = strip_prefix_ci(key, prefix) else {
                 continue;
-            }
-            let rest = &key[prefix.len()..];
+            };
             let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-            let index = rest[..digits].parse::<u32>().ok();
-            match (index, rest.as_bytes().get(digits)) {
-                (Some(i), Some(b'.')) => {
-                    out.insert(i);
+            if let (Ok(i), Some(b'.')) =
+                (rest[..digits].parse::<u32>(), rest.as_bytes().get(digits))
+            {
+                out.insert(i);
+            }
+        }
+        out
+    }
+
+    /// The network adapters' indexes. libvirt reads every key starting with `ethernet` first
+    /// and refuses the file when one has no index there.
+    fn ethernet_indexes(&self) -> Result<BTreeSet<u32>, VmxError> {
+        let mut out = BTreeSet::new();
+        for (key, _) in self.f.entries() {
+            let Some(rest) = strip_prefix_ci(key, "ethernet") else {
+                continue;
+            };
+            match scan::parse_c_int_prefix(rest) {
+                Some((index, after)) if index >= 0 && after.starts_with('.') => {
+                    out.insert(index.unsigned_abs());
                 }
-                _ if strict => {
-                    return Err(VmxError::entry(key, "has no valid index after its prefix"))
+                _ => {
+                    return Err(VmxError::entry(
+                        key,
+                        format!("failed to parse the index of the VMX key '{key}'"),
+                    ))
                 }
-                _ => {}
             }
         }
         Ok(out)
     }
 
     fn domain(&self) -> Result<Domain, VmxError> {
+        let ethernets = self.ethernet_indexes()?;
         let mut def = Domain {
             domain_type: DomainType::Vmware,
             ..Domain::default()
         };
 
-        let config_version = self
-            .long_opt("config.version")?
-            .ok_or_else(|| VmxError::entry("config.version", "is missing but essential"))?;
+        let config_version = self.required_long("config.version")?;
         if config_version != 8 {
-            return Err(VmxError::expected(
+            return Err(VmxError::entry(
                 "config.version",
-                "8",
-                &config_version.to_string(),
+                format!("Expecting VMX entry 'config.version' to be 8 but found {config_version}"),
             ));
         }
-        let hw_version = self
-            .long_opt("virtualHW.version")?
-            .ok_or_else(|| VmxError::entry("virtualHW.version", "is missing but essential"))?;
+        let hw_version = self.required_long("virtualHW.version")?;
         if hw_version < 4 {
-            return Err(VmxError::expected(
+            return Err(VmxError::entry(
                 "virtualHW.version",
-                "4 or higher",
-                &hw_version.to_string(),
+                format!(
+                    "Expecting VMX entry 'virtualHW.version' to be 4 or higher but found {hw_version}"
+                ),
             ));
         }
         // Hardware version 13 widened SCSI buses to 64 units.
         let scsi_bus_max_unit: u32 = if hw_version >= 13 { 64 } else { 16 };
 
-        if let Some(uuid) = self.f.get("uuid.bios") {
-            def.uuid = Some(
-                uuid.parse::<Uuid>()
-                    .map_err(|_| VmxError::expected("uuid.bios", "a UUID", uuid))?,
-            );
-        } else {
-            def.uuid = Some(Uuid::NIL);
-        }
+        def.uuid = Some(match self.raw("uuid.bios") {
+            Some(text) => text.parse::<Uuid>().map_err(|_| {
+                VmxError::entry(
+                    "uuid.bios",
+                    format!("Could not parse UUID from string '{text}'"),
+                )
+            })?,
+            None => Uuid::NIL,
+        });
 
-        match self.f.get("displayName") {
+        match self.text("displayName")? {
             Some(name) => {
-                def.name = unescape_vmx_display_name(name).map_err(|_| {
-                    VmxError::entry("displayName", "contains an invalid escape sequence")
+                def.name = unescape_vmx_display_name(&name).map_err(|_| {
+                    VmxError::entry(
+                        "displayName",
+                        "VMX entry 'name' contains invalid escape sequence",
+                    )
                 })?;
             }
             None => def.name_missing = true,
@@ -209,17 +217,20 @@ impl Reader<'_> {
             def.genid = Some(Genid::Value(Uuid(bytes)));
         }
 
-        if let Some(annotation) = self.f.get("annotation") {
-            def.description = Some(unescape_pipe(annotation).map_err(|_| {
-                VmxError::entry("annotation", "contains an invalid escape sequence")
+        if let Some(annotation) = self.text("annotation")? {
+            def.description = Some(unescape_pipe(&annotation).map_err(|_| {
+                VmxError::entry(
+                    "annotation",
+                    "VMX entry 'annotation' contains invalid escape sequence",
+                )
             })?);
         }
 
         self.memory(&mut def)?;
-        let numvcpus = self.cpus(&mut def)?;
+        self.cpus(&mut def)?;
 
         def.os.os_type = "hvm".into();
-        let arch = match self.f.get("guestOS") {
+        let arch = match self.raw("guestOS") {
             Some(os) if os.ends_with("-64") => "x86_64",
             _ => "i686",
         };
@@ -235,7 +246,7 @@ impl Reader<'_> {
         self.disks(&mut def, scsi_bus_max_unit)?;
         self.filesystems(&mut def)?;
 
-        for index in self.indexes("ethernet", true)? {
+        for index in ethernets {
             if let Some(net) = self.ethernet(index)? {
                 def.devices.interfaces.push(net);
             }
@@ -257,57 +268,58 @@ impl Reader<'_> {
         def.vmware_datacenter_path = self.ctx.datacenter_path.map(str::to_string);
         def.vmware_moref = self.ctx.moref.map(str::to_string);
 
-        if let Some(firmware) = self.f.get("firmware") {
+        if let Some(firmware) = self.raw("firmware") {
             if firmware == "efi" {
                 def.os.firmware = Some(esxvirt_xml::domain::Firmware::Efi);
             } else {
                 return Err(VmxError::entry(
                     "firmware",
-                    format!("has unknown value '{firmware}'"),
+                    format!("VMX entry 'firmware' has unknown value '{firmware}'"),
                 ));
             }
         }
-        let _ = numvcpus;
         Ok(def)
     }
 
     fn memory(&self, def: &mut Domain) -> Result<(), VmxError> {
         let memsize = self.long("memsize", 32)?;
         if memsize <= 0 || memsize % 4 != 0 || memsize > MAX_MEMSIZE_MIB {
-            return Err(VmxError::expected(
+            return Err(VmxError::entry(
                 "memsize",
-                &format!("an unsigned integer (multiple of 4, at most {MAX_MEMSIZE_MIB})"),
-                self.f.get("memsize").unwrap_or_default(),
+                format!(
+                    "Expecting VMX entry 'memsize' to be an unsigned integer (multiple of 4) but found {memsize}"
+                ),
             ));
         }
-        let total = memsize as u64 * 1024;
+        let total = memsize.unsigned_abs() * 1024;
         def.memory_kib = total;
 
         let mut max = self.long("sched.mem.max", memsize)?;
         if max < 0 {
             max = memsize;
         }
-        let current = (max.min(MAX_MEMSIZE_MIB) as u64 * 1024).min(total);
-        def.current_memory_kib = Some(current);
+        def.current_memory_kib = Some(max.unsigned_abs().saturating_mul(1024).min(total));
 
         let minsize = self.long("sched.mem.minsize", 0)?.max(0);
-        let min_guarantee = (minsize.min(MAX_MEMSIZE_MIB) as u64 * 1024).min(total);
+        let min_guarantee = minsize.unsigned_abs().saturating_mul(1024).min(total);
         if min_guarantee > 0 {
             def.memtune.min_guarantee = Some(min_guarantee);
         }
         Ok(())
     }
 
-    fn cpus(&self, def: &mut Domain) -> Result<u32, VmxError> {
+    fn cpus(&self, def: &mut Domain) -> Result<(), VmxError> {
         let numvcpus = self.long("numvcpus", 1)?;
-        if numvcpus <= 0 || numvcpus > MAX_VCPUS {
-            return Err(VmxError::expected(
+        // libvirt checks the 64-bit value, then keeps its low 32 bits as the vCPU count.
+        let vcpus = numvcpus as u32;
+        if numvcpus <= 0 || i64::from(vcpus) > MAX_VCPUS {
+            return Err(VmxError::entry(
                 "numvcpus",
-                &format!("an unsigned integer greater than 0 (at most {MAX_VCPUS})"),
-                self.f.get("numvcpus").unwrap_or_default(),
+                format!(
+                    "Expecting VMX entry 'numvcpus' to be an unsigned integer greater than 0 but found {numvcpus}"
+                ),
             ));
         }
-        let vcpus = numvcpus as u32;
         def.vcpu.count = vcpus;
 
         let cores = self.long("cpuid.coresPerSocket", 1)?;
@@ -316,9 +328,10 @@ impl Reader<'_> {
             if sockets <= 0 {
                 return Err(VmxError::entry(
                     "cpuid.coresPerSocket",
-                    format!("({cores}) is larger than 'numvcpus' ({numvcpus})"),
+                    "VMX entry 'cpuid.coresPerSocket' smaller than 'numvcpus'",
                 ));
             }
+            // libvirt stores both in unsigned ints.
             def.cpu = Some(Cpu {
                 mode: Some(CpuMode::Custom),
                 topology: Some(CpuTopology {
@@ -330,35 +343,44 @@ impl Reader<'_> {
             });
         }
 
-        if let Some(affinity) = self.f.get("sched.cpu.affinity") {
+        if let Some(affinity) = self.raw("sched.cpu.affinity") {
             if !eq_ci(affinity, "all") {
-                let items: Vec<&str> = affinity.split(',').collect();
-                if items.len() < vcpus as usize {
+                // glib splits an empty string into no items at all.
+                let items: Vec<&str> = if affinity.is_empty() {
+                    Vec::new()
+                } else {
+                    affinity.split(',').collect()
+                };
+                if (items.len() as u64) < numvcpus.unsigned_abs() {
                     return Err(VmxError::entry(
                         "sched.cpu.affinity",
                         format!(
-                            "must contain at least as many values as 'numvcpus' ({numvcpus}) but found only {} value(s)",
+                            "Expecting VMX entry 'sched.cpu.affinity' to contain at least as many values as 'numvcpus' ({numvcpus}) but found only {} value(s)",
                             items.len()
                         ),
                     ));
                 }
                 let mut set = BTreeSet::new();
                 for item in items {
-                    let t = item.trim_matches(|c: char| c.is_ascii_whitespace());
-                    let n: u32 = (!t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
-                        .then(|| t.parse().ok())
-                        .flatten()
+                    let n = scan::parse_c_uint_prefix(item.trim_start_matches(is_g_space))
+                        .filter(|(_, rest)| rest.trim_start_matches(is_g_space).is_empty())
+                        .map(|(n, _)| n)
                         .ok_or_else(|| {
-                            VmxError::expected(
+                            VmxError::entry(
                                 "sched.cpu.affinity",
-                                "a comma separated list of unsigned integers",
-                                affinity,
+                                format!(
+                                    "Expecting VMX entry 'sched.cpu.affinity' to be a comma separated list of unsigned integers but found '{affinity}'"
+                                ),
                             )
                         })?;
                     if n >= CPUMASK_LEN {
+                        // libvirt prints the number as a signed int.
                         return Err(VmxError::entry(
                             "sched.cpu.affinity",
-                            format!("contains {n}, which is too large"),
+                            format!(
+                                "VMX entry 'sched.cpu.affinity' contains a {}, this value is too large",
+                                n as i32
+                            ),
                         ));
                     }
                     set.insert(n);
@@ -367,8 +389,9 @@ impl Reader<'_> {
             }
         }
 
-        if let Some(shares) = self.f.get("sched.cpu.shares") {
-            let per_vcpu = |n: u64| u64::from(vcpus) * n;
+        if let Some(shares) = self.raw("sched.cpu.shares") {
+            // libvirt multiplies in unsigned int.
+            let per_vcpu = |n: u32| u64::from(vcpus.wrapping_mul(n));
             let value = if eq_ci(shares, "low") {
                 per_vcpu(500)
             } else if eq_ci(shares, "normal") {
@@ -376,22 +399,18 @@ impl Reader<'_> {
             } else if eq_ci(shares, "high") {
                 per_vcpu(2000)
             } else {
-                let t = shares.trim_start();
-                let t = t.strip_prefix('+').unwrap_or(t);
-                (!t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
-                    .then(|| t.parse::<u64>().ok())
-                    .flatten()
-                    .ok_or_else(|| {
-                        VmxError::expected(
-                            "sched.cpu.shares",
-                            "an unsigned integer or 'low', 'normal' or 'high'",
-                            shares,
-                        )
-                    })?
+                scan::parse_c_ull(shares).ok_or_else(|| {
+                    VmxError::entry(
+                        "sched.cpu.shares",
+                        format!(
+                            "Expecting VMX entry 'sched.cpu.shares' to be an unsigned integer or 'low', 'normal' or 'high' but found '{shares}'"
+                        ),
+                    )
+                })?
             };
             def.cputune.shares = Some(value);
         }
-        Ok(vcpus)
+        Ok(())
     }
 
     fn vnc(&self) -> Result<Option<VncGraphics>, VmxError> {
@@ -399,22 +418,21 @@ impl Reader<'_> {
             return Ok(None);
         }
         let port = self.long("RemoteDisplay.vnc.port", -1)?;
+        let address = self.text("RemoteDisplay.vnc.ip")?;
+        let keymap = self.text("RemoteDisplay.vnc.keymap")?;
+        let passwd = self.text("RemoteDisplay.vnc.password")?;
         let mut vnc = VncGraphics {
-            keymap: self.string("RemoteDisplay.vnc.keymap"),
-            passwd: self.string("RemoteDisplay.vnc.password"),
-            listens: vec![GraphicsListen::Address {
-                address: self.string("RemoteDisplay.vnc.ip"),
-            }],
+            keymap,
+            passwd,
+            listens: vec![GraphicsListen::Address { address }],
             ..VncGraphics::default()
         };
         if port < 0 {
             // VNC is on but the port is unknown: libvirt reports it as automatic.
             vnc.autoport = true;
         } else {
-            let port = i32::try_from(port).map_err(|_| {
-                VmxError::expected("RemoteDisplay.vnc.port", "a TCP port", &port.to_string())
-            })?;
-            vnc.port = port;
+            // libvirt stores the port in an int, keeping the low 32 bits.
+            vnc.port = port as i32;
         }
         Ok(Some(vnc))
     }
@@ -423,22 +441,23 @@ impl Reader<'_> {
         // SCSI controllers and their disks.
         let mut scsi_models: [Option<ScsiModel>; 4] = [None; 4];
         for controller in 0..4u32 {
-            let present_key = format!("scsi{controller}.present");
-            if !self.boolean(&present_key, false)? {
+            if !self.boolean(&format!("scsi{controller}.present"), false)? {
                 continue;
             }
             let dev_key = format!("scsi{controller}.virtualDev");
-            if let Some(dev) = self.f.get(&dev_key) {
-                scsi_models[controller as usize] = Some(match dev.to_ascii_lowercase().as_str() {
+            if let Some(dev) = self.raw(&dev_key) {
+                // libvirt lowercases the value in place, and reports it so.
+                let dev = dev.to_ascii_lowercase();
+                scsi_models[controller as usize] = Some(match dev.as_str() {
                     "buslogic" => ScsiModel::Buslogic,
                     "lsilogic" => ScsiModel::Lsilogic,
                     "lsisas1068" => ScsiModel::Lsisas1068,
                     "pvscsi" => ScsiModel::Vmpvscsi,
                     _ => {
-                        return Err(VmxError::expected(
-                            dev_key,
+                        return Err(VmxError::expecting(
+                            &dev_key,
                             "'buslogic' or 'lsilogic' or 'lsisas1068' or 'pvscsi'",
-                            dev,
+                            &dev,
                         ))
                     }
                 });
@@ -586,28 +605,31 @@ impl Reader<'_> {
             return Ok(None);
         }
         let key = |suffix: &str| format!("{prefix}.{suffix}");
-        let device_type = self.string(&key("deviceType"));
+        let device_type = self.raw(&key("deviceType"));
         let client_device = self.boolean(&key("clientDevice"), false)?;
-        let mode = self.string(&key("mode"));
+        let mode = self.raw(&key("mode"));
         if client_device {
             // Devices connected to the VI client's machine have nothing libvirt can describe.
             return Ok(None);
         }
-        let file_type = self.string(&key("fileType"));
-        let file_name = self.string(&key("fileName"));
+        let file_type = self.raw(&key("fileType"));
+        let file_name_key = key("fileName");
+        let file_name = self.raw(&file_name_key);
         let write_through = self.boolean(&key("writeThrough"), false)?;
 
-        let dt_is = |v: &str| device_type.as_deref().is_some_and(|d| eq_ci(d, v));
+        let dt_is = |v: &str| device_type.is_some_and(|d| eq_ci(d, v));
         let unhandled = || {
             VmxError::entry(
-                key("fileName"),
+                &file_name_key,
                 format!(
-                    "has the invalid or not yet handled value '{}' for device type '{}'",
-                    file_name.as_deref().unwrap_or("(missing)"),
-                    device_type.as_deref().unwrap_or("unknown")
+                    "Invalid or not yet handled value '{}' for VMX entry '{file_name_key}' for device type '{}'",
+                    file_name.unwrap_or("<null>"),
+                    device_type.unwrap_or("unknown")
                 ),
             )
         };
+        let expecting_cdrom_image =
+            |dt: &str| VmxError::expecting(&key("deviceType"), "'cdrom-image'", dt);
 
         let mut disk = Disk {
             device,
@@ -620,9 +642,8 @@ impl Reader<'_> {
 
         match device {
             DiskDevice::Disk => {
-                let name = match &file_name {
-                    None => return Ok(None),
-                    Some(n) => n,
+                let Some(name) = file_name else {
+                    return Ok(None);
                 };
                 let is_cdrom = ends_with_ci(name, ".iso")
                     || name == "emptyBackingString"
@@ -636,68 +657,66 @@ impl Reader<'_> {
                 if !ends_with_ci(name, ".vmdk") {
                     return Err(unhandled());
                 }
-                if let Some(dt) = &device_type {
-                    let ok = match bus {
-                        DiskBus::Scsi => eq_ci(dt, "scsi-hardDisk") || eq_ci(dt, "disk"),
-                        DiskBus::Ide => eq_ci(dt, "ata-hardDisk") || eq_ci(dt, "disk"),
-                        _ => true,
+                if let Some(dt) = device_type {
+                    let expected = match bus {
+                        DiskBus::Scsi if !(eq_ci(dt, "scsi-hardDisk") || eq_ci(dt, "disk")) => {
+                            Some("'scsi-hardDisk' or 'disk'")
+                        }
+                        DiskBus::Ide if !(eq_ci(dt, "ata-hardDisk") || eq_ci(dt, "disk")) => {
+                            Some("'ata-hardDisk' or 'disk'")
+                        }
+                        _ => None,
                     };
-                    if !ok {
-                        let expected = if bus == DiskBus::Scsi {
-                            "'scsi-hardDisk' or 'disk'"
-                        } else {
-                            "'ata-hardDisk' or 'disk'"
-                        };
-                        return Err(VmxError::expected(key("deviceType"), expected, dt));
+                    if let Some(expected) = expected {
+                        return Err(VmxError::expecting(&key("deviceType"), expected, dt));
                     }
                 }
                 disk.disk_type = DiskType::File;
-                disk.source = Some(self.resolve_required(name)?);
+                let name = self.required_text(&file_name_key)?;
+                disk.source = self.resolve(&name, false)?;
                 if write_through {
                     disk.driver = Some(DiskDriver {
                         cache: Some(DiskCache::Writethrough),
                         ..DiskDriver::default()
                     });
                 }
-                if let Some(m) = &mode {
+                if let Some(m) = mode {
                     disk.transient = eq_ci(m, "independent-nonpersistent");
                 }
             }
             DiskDevice::Cdrom => {
                 disk.readonly = true;
-                let name = file_name.as_deref();
-                if name.is_some_and(|n| ends_with_ci(n, ".vmdk")) {
+                if file_name.is_some_and(|n| ends_with_ci(n, ".vmdk")) {
                     return Ok(None);
-                } else if let Some(n) = name.filter(|n| ends_with_ci(n, ".iso")) {
-                    if let Some(dt) = device_type.as_deref().filter(|d| !eq_ci(d, "cdrom-image")) {
-                        return Err(VmxError::expected(key("deviceType"), "'cdrom-image'", dt));
+                } else if file_name.is_some_and(|n| ends_with_ci(n, ".iso")) {
+                    if let Some(dt) = device_type.filter(|d| !eq_ci(d, "cdrom-image")) {
+                        return Err(expecting_cdrom_image(dt));
                     }
                     disk.disk_type = DiskType::File;
-                    disk.source = self.resolve(n, true)?;
+                    let name = self.required_text(&file_name_key)?;
+                    disk.source = self.resolve(&name, true)?;
                 } else if dt_is("atapi-cdrom") || dt_is("cdrom-raw") {
                     if dt_is("cdrom-raw") {
                         // Raw access CD-ROMs are LUNs for libvirt.
                         disk.device = DiskDevice::Lun;
                     }
                     disk.disk_type = DiskType::Block;
-                    if name.is_some_and(|n| eq_ci(n, "auto detect")) {
+                    if file_name.is_some_and(|n| eq_ci(n, "auto detect")) {
                         disk.startup_policy = Some(StartupPolicy::Optional);
                     } else {
-                        disk.source = file_name.clone();
+                        disk.source = self.text(&file_name_key)?;
                     }
                 } else if bus == DiskBus::Scsi && dt_is("scsi-passthru") {
-                    match name {
-                        Some(n) if n.starts_with("/vmfs/devices/cdrom/") => {
-                            disk.device = DiskDevice::Lun;
-                            disk.disk_type = DiskType::Block;
-                            disk.source = Some(n.to_string());
-                        }
+                    if !file_name.is_some_and(|n| n.starts_with("/vmfs/devices/cdrom/")) {
                         // A passed-through device that is not a CD-ROM: a disk, handled there.
-                        _ => return Ok(None),
+                        return Ok(None);
                     }
-                } else if name == Some("emptyBackingString") {
-                    if let Some(dt) = device_type.as_deref().filter(|d| !eq_ci(d, "cdrom-image")) {
-                        return Err(VmxError::expected(key("deviceType"), "'cdrom-image'", dt));
+                    disk.device = DiskDevice::Lun;
+                    disk.disk_type = DiskType::Block;
+                    disk.source = self.text(&file_name_key)?;
+                } else if file_name == Some("emptyBackingString") {
+                    if let Some(dt) = device_type.filter(|d| !eq_ci(d, "cdrom-image")) {
+                        return Err(expecting_cdrom_image(dt));
                     }
                     disk.disk_type = DiskType::File;
                 } else {
@@ -705,16 +724,15 @@ impl Reader<'_> {
                 }
             }
             _ => {
-                let ft = file_type.as_deref().unwrap_or_default();
+                let ft = file_type.unwrap_or_default();
                 if eq_ci(ft, "device") {
                     disk.disk_type = DiskType::Block;
-                    disk.source = file_name.clone();
+                    disk.source = self.text(&file_name_key)?;
                 } else if eq_ci(ft, "file") {
                     disk.disk_type = DiskType::File;
-                    disk.source = match &file_name {
-                        Some(n) => Some(self.resolve_required(n)?),
-                        None => None,
-                    };
+                    if let Some(name) = self.text(&file_name_key)? {
+                        disk.source = self.resolve(&name, false)?;
+                    }
                 } else {
                     return Err(unhandled());
                 }
@@ -723,9 +741,9 @@ impl Reader<'_> {
 
         disk.address = Some(
             assign_address(dst_index, bus, scsi_bus_max_unit).ok_or_else(|| {
-                VmxError::Domain(format!(
-                    "could not assign an address to disk '{}'",
-                    disk.target.dev
+                VmxError::internal(format!(
+                    "Could not assign address to disk '{}'",
+                    disk.source.as_deref().unwrap_or("(null)")
                 ))
             })?,
         );
@@ -742,7 +760,7 @@ impl Reader<'_> {
         }
         // Only folders with entries can be present; walking those instead of 0..maxNum keeps
         // an absurd maxNum cheap.
-        for number in self.indexes("sharedFolder", false)? {
+        for number in self.indexes("sharedFolder") {
             if i64::from(number) >= max {
                 break;
             }
@@ -753,8 +771,8 @@ impl Reader<'_> {
             if !(present && enabled) {
                 continue;
             }
-            let source_dir = self.required(&key("hostPath"))?;
-            let target_dir = self.required(&key("guestName"))?;
+            let source_dir = self.required_text(&key("hostPath"))?;
+            let target_dir = self.required_text(&key("guestName"))?;
             let write_access = self.boolean(&key("writeAccess"), false)?;
             def.devices.filesystems.push(Filesystem {
                 fs_type: FsType::Mount,
@@ -773,53 +791,55 @@ impl Reader<'_> {
         if !self.device_present(&prefix)? {
             return Ok(None);
         }
-        let connection_type = self.string(&key("connectionType"));
-        let address_type = self.string(&key("addressType"));
-        let generated = self.string(&key("generatedAddress"));
-        let address = self.string(&key("address"));
-        let check = self.string(&key("checkMACAddress"));
+        let ct = self.raw(&key("connectionType"));
+        let address_type = self.raw(&key("addressType"));
+        let generated = self.raw(&key("generatedAddress"));
+        let address = self.raw(&key("address"));
+        let check = self.raw(&key("checkMACAddress"));
 
         let mac_of = |k: String, v: &str| {
-            parse_mac(v).ok_or_else(|| VmxError::expected(k, "a MAC address", v))
+            scan::parse_mac(v)
+                .map(MacAddr)
+                .ok_or_else(|| VmxError::expecting(&k, "MAC address", v))
         };
         let mut mac = Mac {
             address: MacAddr::default(),
             mac_type: None,
             check: None,
         };
-        match address_type.as_deref() {
+        match address_type {
             None => {
-                if let Some(g) = &generated {
+                if let Some(g) = generated {
                     mac.address = mac_of(key("generatedAddress"), g)?;
                 }
             }
             Some(t) if eq_ci(t, "generated") || eq_ci(t, "vpx") => {
-                if let Some(g) = &generated {
+                if let Some(g) = generated {
                     mac.address = mac_of(key("generatedAddress"), g)?;
                 }
                 mac.mac_type = Some(MacType::Generated);
             }
             Some(t) if eq_ci(t, "static") => {
-                if let Some(a) = &address {
+                if let Some(a) = address {
                     mac.address = mac_of(key("address"), a)?;
                 }
                 mac.mac_type = Some(MacType::Static);
             }
             Some(t) => {
-                return Err(VmxError::expected(
-                    key("addressType"),
+                return Err(VmxError::expecting(
+                    &key("addressType"),
                     "'generated' or 'static' or 'vpx'",
                     t,
                 ))
             }
         }
-        if let Some(c) = &check {
+        if let Some(c) = check {
             mac.check = Some(c == "true");
         }
 
-        let virtual_dev = self.string(&key("virtualDev"));
+        let virtual_dev = self.raw(&key("virtualDev"));
         let features = self.long(&key("features"), 0)?;
-        let model = match virtual_dev.as_deref() {
+        let model = match virtual_dev {
             None => None,
             Some(v) => Some(match v.to_ascii_lowercase().as_str() {
                 "vlance" => NetModel::Vlance,
@@ -829,8 +849,8 @@ impl Reader<'_> {
                 "e1000" => NetModel::E1000,
                 "e1000e" => NetModel::E1000e,
                 _ => {
-                    return Err(VmxError::expected(
-                        key("virtualDev"),
+                    return Err(VmxError::expecting(
+                        &key("virtualDev"),
                         "'vlance' or 'vmxnet' or 'vmxnet3' or 'e1000' or 'e1000e'",
                         v,
                     ))
@@ -838,34 +858,33 @@ impl Reader<'_> {
             }),
         };
 
-        let ct = connection_type.as_deref();
         let ct_is = |v: &str| ct.is_some_and(|c| eq_ci(c, v));
         let network_name = if ct.is_none() {
-            self.string(&key("networkName"))
+            self.text(&key("networkName"))?
         } else if ct_is("bridged") || ct_is("custom") {
-            Some(self.required(&key("networkName"))?)
+            Some(self.required_text(&key("networkName"))?)
         } else {
             None
         };
         let vnet = if ct_is("custom") {
-            Some(self.required(&key("vnet"))?)
+            Some(self.required_text(&key("vnet"))?)
         } else {
             None
         };
 
         let mut target_dev = None;
-        let source = if let Some(switch_id) = self.f.get(&format!("{prefix}.dvs.switchId")) {
+        let switch_key = format!("{prefix}.dvs.switchId");
+        let source = if let Some(switch_id) = self.raw(&switch_key) {
             let dvs = |suffix: &str| format!("{prefix}.dvs.{suffix}");
-            let switch_id = switch_id
-                .parse::<Uuid>()
-                .map_err(|_| VmxError::expected(dvs("switchId"), "a UUID", switch_id))?;
-            let portgroup_id = self.required(&dvs("portgroupId"))?;
-            let port_id = self
-                .long_opt(&dvs("portId"))?
-                .ok_or_else(|| VmxError::entry(dvs("portId"), "is missing but essential"))?;
-            let connection_id = self
-                .long_opt(&dvs("connectionId"))?
-                .ok_or_else(|| VmxError::entry(dvs("connectionId"), "is missing but essential"))?;
+            let switch_id = switch_id.parse::<Uuid>().map_err(|_| {
+                VmxError::entry(
+                    &switch_key,
+                    format!("Could not parse UUID from string '{switch_id}'"),
+                )
+            })?;
+            let portgroup_id = self.required_text(&dvs("portgroupId"))?;
+            let port_id = self.required_long(&dvs("portId"))?;
+            let connection_id = self.required_long(&dvs("connectionId"))?;
             InterfaceSource::Vds {
                 switch_id,
                 port_id,
@@ -878,6 +897,15 @@ impl Reader<'_> {
             InterfaceSource::Bridge {
                 bridge: network_name.unwrap_or_default(),
             }
+        } else if ct_is("hostonly") {
+            return Err(VmxError::entry(
+                key("connectionType"),
+                format!(
+                    "No yet handled value '{}' for VMX entry '{}'",
+                    ct.unwrap_or_default(),
+                    key("connectionType")
+                ),
+            ));
         } else if ct_is("nat") {
             InterfaceSource::User
         } else if ct_is("custom") {
@@ -885,15 +913,14 @@ impl Reader<'_> {
             InterfaceSource::Bridge {
                 bridge: network_name.unwrap_or_default(),
             }
-        } else if ct_is("hostonly") {
-            return Err(VmxError::entry(
-                key("connectionType"),
-                "has the not yet handled value 'hostonly'",
-            ));
         } else {
             return Err(VmxError::entry(
                 key("connectionType"),
-                format!("has the invalid value '{}'", ct.unwrap_or_default()),
+                format!(
+                    "Invalid value '{}' for VMX entry '{}'",
+                    ct.unwrap_or_default(),
+                    key("connectionType")
+                ),
             ));
         };
 
@@ -907,31 +934,21 @@ impl Reader<'_> {
 
     fn svga(&self) -> Result<Video, VmxError> {
         let bytes = self.long("svga.vramSize", 4 * 1024 * 1024)?;
-        if bytes < 0 {
-            return Err(VmxError::expected(
-                "svga.vramSize",
-                "a size in bytes",
-                &bytes.to_string(),
-            ));
-        }
-        let mut kib = (bytes as u64).div_ceil(1024);
+        // libvirt divides rounding up in signed 64-bit arithmetic, stores the result in an
+        // unsigned int, defaults a zero and rounds up to a power of two (which gives 0, no
+        // size, beyond 2^31 KiB).
+        let mut kib = (bytes.wrapping_add(1023) / 1024) as u32;
         if kib == 0 {
             kib = DEFAULT_VRAM_KIB;
         }
-        // libvirt rounds video RAM up to a power of two.
-        let kib = kib
-            .checked_next_power_of_two()
-            .filter(|v| *v <= u64::from(u32::MAX))
-            .ok_or_else(|| {
-                VmxError::expected(
-                    "svga.vramSize",
-                    "a size in bytes below 4 TiB",
-                    &bytes.to_string(),
-                )
-            })?;
+        let kib = if kib <= 1 << 31 {
+            kib.next_power_of_two()
+        } else {
+            0
+        };
         Ok(Video {
             model: VideoModel::Vmvga,
-            vram: Some(kib as u32),
+            vram: (kib != 0).then_some(kib),
             heads: None,
             primary: true,
         })
@@ -943,59 +960,73 @@ impl Reader<'_> {
         if !self.device_present(&prefix)? {
             return Ok(None);
         }
-        let file_type = self.string(&key("fileType"));
-        let file_name = self.string(&key("fileName"));
-        let end_point = self.string(&key("network.endPoint"));
-        let ft = file_type.as_deref();
-        let ft_is = |v: &str| ft.is_some_and(|f| eq_ci(f, v));
+        let file_type = self.raw(&key("fileType"));
+        let file_name_key = key("fileName");
+        let end_point = self.raw(&key("network.endPoint"));
+        let ft_is = |v: &str| file_type.is_some_and(|f| eq_ci(f, v));
 
-        let source = if ft.is_none() || ft_is("device") {
+        let source = if file_type.is_none() || ft_is("device") {
             // "device" is the default VMware leaves out.
             CharSource::Dev {
-                path: file_name.unwrap_or_default(),
+                path: self.text(&file_name_key)?.unwrap_or_default(),
             }
         } else if ft_is("file") {
-            let name = file_name.ok_or_else(|| VmxError::entry(key("fileName"), "is missing"))?;
+            // libvirt hands a missing name to the resolver, which crashes on it.
+            let name = self.required_text(&file_name_key)?;
             CharSource::File {
-                path: self.resolve_required(&name)?,
+                path: self.resolve(&name, false)?.unwrap_or_default(),
             }
         } else if ft_is("pipe") {
             CharSource::Pipe {
-                path: file_name.unwrap_or_default(),
+                path: self.text(&file_name_key)?.unwrap_or_default(),
             }
         } else if ft_is("network") {
-            let name = file_name.ok_or_else(|| VmxError::entry(key("fileName"), "is missing"))?;
-            let uri = parse_serial_uri(&name).ok_or_else(|| {
-                VmxError::expected(key("fileName"), "a URI like telnet://host:port", &name)
+            let name = self.text(&file_name_key)?;
+            let uri = name.as_deref().and_then(scan::parse_uri).ok_or_else(|| {
+                VmxError::entry(
+                    &file_name_key,
+                    format!(
+                        "Unable to parse URI {}",
+                        name.as_deref().unwrap_or("(null)")
+                    ),
+                )
             })?;
             if uri.port == 0 {
                 return Err(VmxError::entry(
-                    key("fileName"),
-                    "doesn't contain a port part",
+                    &file_name_key,
+                    format!("VMX entry '{file_name_key}' doesn't contain a port part"),
                 ));
             }
-            let protocol = match uri.scheme.map(str::to_ascii_lowercase).as_deref() {
-                None | Some("tcp" | "tcp4" | "tcp6") => TcpProtocol::Raw,
-                Some("telnet") => TcpProtocol::Telnet,
-                Some("telnets") => TcpProtocol::Telnets,
-                Some("ssl" | "tcp+ssl" | "tcp4+ssl" | "tcp6+ssl") => TcpProtocol::Tls,
-                Some(_) => {
+            let scheme = uri.scheme.as_deref();
+            let scheme_is = |v: &str| scheme.is_some_and(|s| eq_ci(s, v));
+            let protocol =
+                if scheme.is_none() || scheme_is("tcp") || scheme_is("tcp4") || scheme_is("tcp6") {
+                    TcpProtocol::Raw
+                } else if scheme_is("telnet") {
+                    TcpProtocol::Telnet
+                } else if scheme_is("telnets") {
+                    TcpProtocol::Telnets
+                } else if ["ssl", "tcp+ssl", "tcp4+ssl", "tcp6+ssl"]
+                    .iter()
+                    .any(|s| scheme_is(s))
+                {
+                    TcpProtocol::Tls
+                } else {
                     return Err(VmxError::entry(
-                        key("fileName"),
+                        &file_name_key,
                         format!(
-                            "contains the unsupported scheme '{}'",
-                            uri.scheme.unwrap_or_default()
+                            "VMX entry '{file_name_key}' contains unsupported scheme '{}'",
+                            scheme.unwrap_or_default()
                         ),
-                    ))
-                }
-            };
-            let listen = match end_point.as_deref() {
+                    ));
+                };
+            let listen = match end_point {
                 None => true,
                 Some(e) if eq_ci(e, "server") => true,
                 Some(e) if eq_ci(e, "client") => false,
                 Some(e) => {
-                    return Err(VmxError::expected(
-                        key("network.endPoint"),
+                    return Err(VmxError::expecting(
+                        &key("network.endPoint"),
                         "'server' or 'client'",
                         e,
                     ))
@@ -1003,15 +1034,15 @@ impl Reader<'_> {
             };
             CharSource::Tcp {
                 listen,
-                host: uri.host.map(str::to_string),
+                host: uri.server,
                 service: Some(uri.port.to_string()),
                 protocol,
             }
         } else {
-            return Err(VmxError::expected(
-                key("fileType"),
+            return Err(VmxError::expecting(
+                &key("fileType"),
                 "'device', 'file' or 'pipe' or 'network'",
-                ft.unwrap_or_default(),
+                file_type.unwrap_or_default(),
             ));
         };
         Ok(Some(CharDevice::new(source, port)))
@@ -1023,17 +1054,17 @@ impl Reader<'_> {
         if !self.device_present(&prefix)? {
             return Ok(None);
         }
-        let file_type = self.required(&key("fileType"))?;
-        let file_name = self.required(&key("fileName"))?;
+        let file_type = self.required_text(&key("fileType"))?;
+        let file_name = self.required_text(&key("fileName"))?;
         let source = if eq_ci(&file_type, "device") {
             CharSource::Dev { path: file_name }
         } else if eq_ci(&file_type, "file") {
             CharSource::File {
-                path: self.resolve_required(&file_name)?,
+                path: self.resolve(&file_name, false)?.unwrap_or_default(),
             }
         } else {
-            return Err(VmxError::expected(
-                key("fileType"),
+            return Err(VmxError::expecting(
+                &key("fileType"),
                 "'device' or 'file'",
                 &file_type,
             ));
@@ -1042,77 +1073,12 @@ impl Reader<'_> {
     }
 }
 
-/// A MAC address as libvirt reads one: six groups of one or two hex digits separated by `:`;
-/// anything from a blank or control character on after the sixth group is ignored.
-fn parse_mac(s: &str) -> Option<MacAddr> {
-    let mut out = [0u8; 6];
-    let mut rest = s.as_bytes();
-    for (i, byte) in out.iter_mut().enumerate() {
-        let digits = rest.iter().take_while(|b| b.is_ascii_hexdigit()).count();
-        if !(1..=2).contains(&digits) {
-            return None;
-        }
-        *byte = rest[..digits].iter().fold(0u8, |acc, b| {
-            acc * 16 + (*b as char).to_digit(16).unwrap_or(0) as u8
-        });
-        rest = &rest[digits..];
-        if i == 5 {
-            return rest
-                .first()
-                .is_none_or(|b| *b <= b' ')
-                .then_some(MacAddr(out));
-        }
-        rest = rest.strip_prefix(b":")?;
-    }
-    None
-}
-
-struct SerialUri<'a> {
-    scheme: Option<&'a str>,
-    host: Option<&'a str>,
-    port: u32,
-}
-
-/// `[scheme:]//[user@]host[:port][/path]`, the shape of a network serial port's fileName.
-fn parse_serial_uri(s: &str) -> Option<SerialUri<'_>> {
-    let (scheme, rest) = match s.find("://") {
-        Some(pos) => {
-            let scheme = &s[..pos];
-            let valid = scheme
-                .bytes()
-                .next()
-                .is_some_and(|b| b.is_ascii_alphabetic())
-                && scheme
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b));
-            if !valid {
-                return None;
-            }
-            (Some(scheme), &s[pos + 3..])
-        }
-        None => (None, s.strip_prefix("//")?),
-    };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let authority = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let (host, port) = if let Some(stripped) = authority.strip_prefix('[') {
-        let (h, after) = stripped.split_once(']')?;
-        (h, after.strip_prefix(':'))
-    } else {
-        match authority.rsplit_once(':') {
-            Some((h, p)) => (h, Some(p)),
-            None => (authority, None),
-        }
-    };
-    let port = match port {
-        None | Some("") => 0,
-        Some(p) if p.bytes().all(|b| b.is_ascii_digit()) => p.parse::<u32>().ok()?,
-        Some(_) => return None,
-    };
-    Some(SerialUri {
-        scheme,
-        host: (!host.is_empty()).then_some(host),
-        port,
-    })
+/// `key` without a leading `prefix` (compared case-insensitively).
+fn strip_prefix_ci<'k>(key: &'k str, prefix: &str) -> Option<&'k str> {
+    (key.len() >= prefix.len()
+        && key.is_char_boundary(prefix.len())
+        && eq_ci(&key[..prefix.len()], prefix))
+    .then(|| &key[prefix.len()..])
 }
 
 #[cfg(test)]
@@ -1120,47 +1086,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn serial_uris() {
-        let u = parse_serial_uri("telnet://0.0.0.0:42001").unwrap();
-        assert_eq!(
-            (u.scheme, u.host, u.port),
-            (Some("telnet"), Some("0.0.0.0"), 42001)
-        );
-        let u = parse_serial_uri("tcp+ssl://[::1]:7/x").unwrap();
-        assert_eq!(
-            (u.scheme, u.host, u.port),
-            (Some("tcp+ssl"), Some("::1"), 7)
-        );
-        assert_eq!(parse_serial_uri("tcp://host").unwrap().port, 0);
-        assert!(parse_serial_uri("host:1").is_none());
-        assert!(parse_serial_uri("tcp://h:x").is_none());
-    }
-
-    #[test]
-    fn macs() {
-        assert_eq!(
-            parse_mac("00:0C:29:1:2:3"),
-            Some(MacAddr([0, 0x0c, 0x29, 1, 2, 3]))
-        );
-        assert_eq!(
-            parse_mac("00:0c:29:01:02:03 x"),
-            Some(MacAddr([0, 0x0c, 0x29, 1, 2, 3]))
-        );
-        for bad in [
-            "00-50-56-01-02-03",
-            "00:50:56:01:02",
-            "00:50:56:01:02:03x",
-            "000:1:2:3:4:5",
-            "",
-        ] {
-            assert_eq!(parse_mac(bad), None, "{bad}");
-        }
-    }
-
-    #[test]
     fn suffixes() {
         assert!(ends_with_ci("a.ISO", ".iso"));
         assert!(!ends_with_ci("iso", ".iso"));
         assert!(!ends_with_ci("äiso", ".iso"));
+        assert_eq!(strip_prefix_ci("Ethernet0.x", "ethernet"), Some("0.x"));
+        assert_eq!(strip_prefix_ci("eth", "ethernet"), None);
     }
 }

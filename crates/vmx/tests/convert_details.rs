@@ -140,3 +140,20 @@ fn missing_display_name_leaves_out_the_name_element() {
         format!("<domain type='vmware'>\n  <name>vm1</name>\n  {body}")
     );
 }
+
+/// libvirt writes a value with a quote as it is, so the rest of the value would become VMX
+/// entries of its own; esxvirt refuses it (testdata/conformance/README.md).
+#[test]
+fn values_that_would_break_out_of_quotes_are_refused() {
+    let domain = Domain::from_xml(
+        "<domain type='vmware'><name>n</name><memory>4096</memory><os><type>hvm</type></os>\
+         <devices><interface type='bridge'><mac address='00:0c:29:00:00:01'/>\
+         <source bridge='lan\"&#10;sched.mem.max = \"4'/></interface></devices></domain>",
+    )
+    .expect("parses");
+    let ctx = FormatContext::new(&format_name);
+    assert_eq!(
+        domain_to_vmx(&domain, &ctx, 8).unwrap_err().to_string(),
+        "unsupported configuration: the value 'lan\"\nsched.mem.max = \"4' for VMX entry 'ethernet0.networkName' contains a quote or a line break, which a VMX file cannot hold"
+    );
+}

@@ -33,8 +33,11 @@ fn format_name(src: &str) -> Result<String, String> {
 fuzz_target!(|data: &[u8]| {
     let Ok(file) = VmxFile::parse(data) else { return };
 
-    // Formatting writes UTF-8, so the round trip is exact only for files that are UTF-8.
-    let utf8 = file.get(".encoding").is_none_or(|e| e.eq_ignore_ascii_case("utf-8"));
+    // Formatting writes UTF-8, so the round trip is exact only for files that are UTF-8
+    // (the reader stops at a NUL).
+    let text_part = data.split(|b| *b == 0).next().unwrap_or_default();
+    let utf8 = file.get(".encoding").is_none_or(|e| e.eq_ignore_ascii_case("utf-8"))
+        && std::str::from_utf8(text_part).is_ok();
     if utf8 {
         let text = file.format();
         let again = VmxFile::parse_str(&text).expect("formatted VMX must parse again");
