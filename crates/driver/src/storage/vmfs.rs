@@ -567,9 +567,17 @@ impl<'c> StoragePool<'c> {
     }
 
     /// What vol-create and vol-create-from share: read the volume XML with this pool's
-    /// defaults, and check it the way libvirt's VMFS backend does.
-    fn plan_vmdk(&self, xml: &str, for_clone: bool) -> Result<(XmlVolume, VmdkCreatePlan)> {
-        let d = self.datastore_reading(&[ds::INFO.path()], "vol-create")?;
+    /// defaults, and check it the way libvirt's VMFS backend does. Also returns the
+    /// datastore as read (its name and browser serve the new volume's lookup).
+    fn plan_vmdk(
+        &self,
+        xml: &str,
+        for_clone: bool,
+    ) -> Result<(XmlVolume, VmdkCreatePlan, Datastore)> {
+        let d = self.datastore_reading(
+            &[ds::INFO.path(), ds::SUMMARY_NAME.path(), ds::BROWSER.path()],
+            "vol-create",
+        )?;
         let def = XmlVolume::from_xml_for_pool(xml, d.pool_type()?)
             .map_err(|e| Error::new(ErrorCode::XmlError, e.to_string()))?;
         let plan = def.esx_vmdk_plan(for_clone).map_err(|e| {
@@ -580,7 +588,32 @@ impl<'c> StoragePool<'c> {
             };
             Error::new(code, e.message)
         })?;
-        Ok((def, plan))
+        Ok((def, plan, d))
+    }
+
+    /// The volume `name` of this pool; with the datastore `d` as read (its name and
+    /// browser), found by a search, whose answer serves the volume's first information.
+    fn volume_on(&self, d: Option<&Datastore>, name: &str) -> Result<StorageVol<'c>> {
+        let mut vol = StorageVol::new(
+            self.conn,
+            PoolBackend::Datastore,
+            self.name.clone(),
+            name.to_string(),
+        );
+        vol.datastore = self.datastore.clone();
+        if let Some(d) = d {
+            let found = self
+                .conn
+                .datastore_file(&d.name, d.browser.as_ref(), name)?;
+            vol.found.replace(Some(Found::File(found)));
+        }
+        Ok(vol)
+    }
+
+    /// The volume `name` just made on datastore `d` (as read before the task: its space
+    /// changed, not its name or browser), found as a lookup by name finds it.
+    fn made_volume(&self, d: &Datastore, name: &str) -> Result<StorageVol<'c>> {
+        self.volume_on(self.conn.has_disk_uuids().then_some(d), name)
     }
 }
 
@@ -747,27 +780,20 @@ impl Backend for Vmfs {
     }
 
     fn volume_by_name<'c>(&self, pool: &StoragePool<'c>, name: &str) -> Result<StorageVol<'c>> {
-        let mut vol = StorageVol::new(
-            pool.conn,
-            PoolBackend::Datastore,
-            pool.name.clone(),
-            name.to_string(),
-        );
-        vol.datastore = pool.datastore.clone();
         // On an ESX host libvirt's lookup reads the file's information, so a name that
         // names no file fails here (and the CLI goes on to the lookups by key and path as
         // virsh does); what the search found serves the volume's first information. The
         // key stays lazy: a disk's UUID query failing for a file that exists is the one
         // case where this lookup succeeds and libvirt's does not.
-        if pool.conn.has_disk_uuids() {
-            let found = vol.file()?;
-            vol.found.replace(Some(Found::File(found)));
-        }
-        Ok(vol)
+        let d = match pool.conn.has_disk_uuids() {
+            true => Some(pool.datastore_reading(BROWSE_PATHS, "browse")?),
+            false => None,
+        };
+        pool.volume_on(d.as_ref(), name)
     }
 
     fn create_volume<'c>(&self, pool: &StoragePool<'c>, xml: &str) -> Result<StorageVol<'c>> {
-        let (def, plan) = pool.plan_vmdk(xml, false)?;
+        let (def, plan, d) = pool.plan_vmdk(xml, false)?;
         let path = format!("[{}] {}", pool.name, def.name);
         let dir = match def.name.rfind('/') {
             Some(i) => format!("[{}] {}", pool.name, &def.name[..i]),
@@ -788,7 +814,7 @@ impl Backend for Vmfs {
             |c, dc| async move { c.create_virtual_disk_task(p, Some(&dc), s).await },
             "Could not create volume",
         )?;
-        pool.storage_vol_lookup_by_name(&def.name)
+        pool.made_volume(&d, &def.name)
     }
 
     fn clone_volume<'c>(
@@ -797,7 +823,7 @@ impl Backend for Vmfs {
         xml: &str,
         source: &StorageVol<'_>,
     ) -> Result<StorageVol<'c>> {
-        let (def, plan) = pool.plan_vmdk(xml, true)?;
+        let (def, plan, d) = pool.plan_vmdk(xml, true)?;
         let src = format!("[{}] {}", source.pool, source.name);
         let dst = format!("[{}] {}", pool.name, def.name);
         // The target directory may not exist yet (libvirt creates it too).
@@ -818,7 +844,7 @@ impl Backend for Vmfs {
             },
             "Could not copy volume",
         )?;
-        pool.storage_vol_lookup_by_name(&def.name)
+        pool.made_volume(&d, &def.name)
     }
 
     fn volume_info(&self, vol: &StorageVol<'_>) -> Result<StorageVolInfo> {
