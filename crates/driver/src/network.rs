@@ -105,9 +105,12 @@ impl Connection {
         for o in objects {
             if o.ty() == host::TYPE {
                 self.engine.saw_host(&o);
-                self.engine
-                    .objects
-                    .store(&o, Fill::Join { reader: "network" });
+                self.engine.objects.store(
+                    &o,
+                    Fill::Join {
+                        reader: "network state",
+                    },
+                );
                 h = Some(o);
             } else {
                 self.engine.objects.store(&o, Fill::Restart);

@@ -1225,7 +1225,7 @@ impl<'a> Gen<'a> {
         if p.card == Card::List
             || !self.data.contains_key(p.ty.as_str())
             || stack.contains(&p.ty)
-            || stack.len() >= MAX_PATH_DEPTH
+            || stack.len() + 1 >= MAX_PATH_DEPTH
         {
             return;
         }

@@ -40,7 +40,7 @@ impl Connection {
         let mgr = self.engine.autostart_manager()?;
         let p = self
             .engine
-            .read(&mgr, &[manager::CONFIG.path()], "autostart")?
+            .read(&mgr, &[manager::CONFIG.path()], "autostart configuration")?
             .ok_or_else(|| Error::internal("Could not retrieve the AutoStartManager object"))?;
         Ok((mgr, p.get(manager::CONFIG).unwrap_or_default()))
     }

@@ -62,7 +62,7 @@ impl<'c> Domain<'c> {
     /// Asks the guest to shut down or reboot through VMware Tools.
     fn guest_op(&self, reboot: bool) -> Result<()> {
         self.conn.check_writable()?;
-        let p = self.props(POWER_STATE, "guest")?;
+        let p = self.props(POWER_STATE, "guest operation")?;
         require_running(p.power_state()?)?;
         // The guest acts on its own once asked: whatever was read of the VM may change.
         self.changed();

@@ -19,7 +19,7 @@ use crate::connection::engine::{Engine, Props};
 use crate::connection::Connection;
 use crate::error::{vi_err, Error, ErrorCode, Result};
 use crate::types::{DomainInfo, DomainState};
-use crate::uuid::format_uuid;
+pub use crate::uuid::{format_uuid, parse_uuid};
 
 pub mod all_hosts;
 mod autostart;

@@ -163,7 +163,7 @@ impl Domain<'_> {
             return Ok(vmx);
         }
         let resolver = self.resolver(vm, stores)?;
-        let p = self.props(&[vm::CONFIG.path()], "vmx")?;
+        let p = self.props(&[vm::CONFIG.path()], "rebuilt vmx")?;
         Ok(match p.get(vm::CONFIG) {
             Some(config) => super::vmx_synth::vmx_from_config(&config, &resolver).into_bytes(),
             None => vmx,

@@ -207,7 +207,7 @@ impl<'c> Domain<'c> {
                 vm::SNAPSHOT_ROOT_SNAPSHOT_LIST.path(),
                 vm::SNAPSHOT_CURRENT_SNAPSHOT.path(),
             ],
-            "snapshot",
+            "snapshot tree",
         )?;
         Ok(SnapshotTree {
             current: p.get(vm::SNAPSHOT_CURRENT_SNAPSHOT).map(|m| m.value),

@@ -204,7 +204,7 @@ fn unsupported(what: &str) -> Error {
 
 impl Backend for Iscsi {
     fn pools<'c>(&self, conn: &'c Connection) -> Result<Vec<StoragePool<'c>>> {
-        Ok(conn.iscsi_pools(&conn.iscsi_state("iSCSI pools")?))
+        Ok(conn.iscsi_pools(&conn.iscsi_state("virConnectListAllStoragePools")?))
     }
 
     fn host_paths(&self) -> &'static [&'static str] {

@@ -207,9 +207,12 @@ impl Connection {
         for o in objects {
             if o.ty() == host::TYPE {
                 self.engine.saw_host(&o);
-                self.engine
-                    .objects
-                    .store(&o, Fill::Join { reader: "storage" });
+                self.engine.objects.store(
+                    &o,
+                    Fill::Join {
+                        reader: "storage listing",
+                    },
+                );
                 host_ref = Some(o.obj.clone());
                 continue;
             }
@@ -344,7 +347,7 @@ impl Connection {
         pool: &str,
     ) -> Result<(String, Option<ManagedObjectReference>)> {
         if let Some(moref) = known {
-            let p = self.datastore_props(moref, BROWSE_PATHS, "browse", pool)?;
+            let p = self.datastore_props(moref, BROWSE_PATHS, "datastore browser", pool)?;
             return Ok((
                 p.get(ds::SUMMARY_NAME).unwrap_or_else(|| pool.to_string()),
                 p.get(ds::BROWSER),
@@ -576,7 +579,7 @@ impl<'c> StoragePool<'c> {
     ) -> Result<(XmlVolume, VmdkCreatePlan, Datastore)> {
         let d = self.datastore_reading(
             &[ds::INFO.path(), ds::SUMMARY_NAME.path(), ds::BROWSER.path()],
-            "vol-create",
+            "virStorageVolCreateXML",
         )?;
         let def = XmlVolume::from_xml_for_pool(xml, d.pool_type()?)
             .map_err(|e| Error::new(ErrorCode::XmlError, e.to_string()))?;
@@ -633,7 +636,7 @@ impl<'c> StorageVol<'c> {
 
 impl Backend for Vmfs {
     fn pools<'c>(&self, conn: &'c Connection) -> Result<Vec<StoragePool<'c>>> {
-        let stores = match conn.cached_datastores("pools") {
+        let stores = match conn.cached_datastores("virConnectListAllStoragePools") {
             Some(s) => s,
             None => conn.datastores()?,
         };
@@ -771,7 +774,7 @@ impl Backend for Vmfs {
 
     fn volumes<'c>(&self, pool: &StoragePool<'c>) -> Result<Vec<StorageVol<'c>>> {
         let conn = pool.conn;
-        let d = pool.datastore_reading(BROWSE_PATHS, "browse")?;
+        let d = pool.datastore_reading(BROWSE_PATHS, "datastore browser")?;
         Ok(conn
             .datastore_files(&d.name, d.browser.as_ref())?
             .into_iter()
@@ -786,7 +789,7 @@ impl Backend for Vmfs {
         // key stays lazy: a disk's UUID query failing for a file that exists is the one
         // case where this lookup succeeds and libvirt's does not.
         let d = match pool.conn.has_disk_uuids() {
-            true => Some(pool.datastore_reading(BROWSE_PATHS, "browse")?),
+            true => Some(pool.datastore_reading(BROWSE_PATHS, "datastore browser")?),
             false => None,
         };
         pool.volume_on(d.as_ref(), name)
@@ -883,7 +886,7 @@ impl Backend for Vmfs {
             let p = vol.conn.datastore_props(
                 m,
                 &[ds::SUMMARY_NAME.path(), ds::HOST.path()],
-                "pool",
+                "virStoragePoolLookupByVolume",
                 &vol.pool,
             )?;
             let host_ref = vol.conn.engine.known_host();

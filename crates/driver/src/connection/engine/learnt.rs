@@ -147,7 +147,7 @@ impl Engine {
         let manager = self
             .read_host(
                 &[host::CONFIG_MANAGER_AUTO_START_MANAGER.path()],
-                "autostart",
+                "autostart manager",
             )?
             .get(host::CONFIG_MANAGER_AUTO_START_MANAGER)
             .ok_or_else(|| Error::internal("Could not retrieve the AutoStartManager object"))?;
@@ -182,7 +182,10 @@ impl Engine {
             return Ok(known);
         }
         let path = host::CAPABILITY_SCREENSHOT_SUPPORTED;
-        let supported = self.read_host(&[path.path()], "screenshot")?.get(path) == Some(true);
+        let supported = self
+            .read_host(&[path.path()], "screenshot capability")?
+            .get(path)
+            == Some(true);
         self.learn_screenshot_supported(supported);
         Ok(supported)
     }

@@ -129,7 +129,7 @@ impl Engine {
 
     /// The host's properties, read afresh (one retrieval).
     pub fn host_props(&self, paths: &[&str]) -> Result<Props> {
-        self.fetch_host(paths, "host")
+        self.fetch_host(paths, "fresh host read")
     }
 
     /// The host's properties for a read of kind `reader`: from the object cache when it can
