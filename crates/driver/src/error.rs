@@ -1,5 +1,5 @@
 //! The driver's error type: a libvirt error code plus the message, displayed as the one line
-//! virsh prints after `error: ` (libvirt's "<code text>: <message>" form); and the mapping of
+//! virsh prints after `error: ` (libvirt's `<code text>: <message>` form); and the mapping of
 //! the SOAP client's errors to it, in libvirt's words.
 
 use std::fmt;

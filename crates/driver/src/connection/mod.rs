@@ -1,5 +1,5 @@
 //! The connection: opening one (URI, credentials, session cache, product checks, the
-//! simulator hook), the vSphere session core every object builds on ([`engine`]), and the
+//! simulator hook), the vSphere session core every object builds on (`engine`), and the
 //! connection-wide calls (`virConnect*` and `virNode*`: URI, version, host name, node
 //! information, capabilities, free memory, closing).
 //!

@@ -2,7 +2,7 @@
 //!
 //! [`Domain`] is the handle: the VM's identity and a reference to its connection; its reads
 //! go through the connection's object cache and its changes through the VM task runner
-//! ([`Domain::run_task`]), which drops the VM's cache entry. The submodules hold the calls
+//! (`Domain::run_task`), which drops the VM's cache entry. The submodules hold the calls
 //! by concern: [`identity`] (names, UUIDs, IDs, list filters), `lookup` (listing, lookups),
 //! `all_hosts` (listing across a vCenter), `define` (define, native formats), `lifecycle`
 //! (power, undefine, migrate), `settings` (memory, vCPUs, scheduler), `autostart`,

@@ -1,8 +1,8 @@
 //! Storage: pool and volume handles (`virStoragePool*`, `virStorageVol*`) over two
-//! backends, as libvirt's ESX driver has them: datastores (VMFS, NFS, local: [`vmfs`]) and
-//! the static targets of the host's iSCSI adapter ([`iscsi`]). Each pool belongs to one
+//! backends, as libvirt's ESX driver has them: datastores (VMFS, NFS, local: `vmfs`) and
+//! the static targets of the host's iSCSI adapter (`iscsi`). Each pool belongs to one
 //! backend ([`PoolBackend`]); its calls and its volumes' go through that backend's
-//! [`Backend`] implementation. Lookups that do not name a backend ask each in turn, as
+//! `Backend` implementation. Lookups that do not name a backend ask each in turn, as
 //! libvirt's storage driver does; listing all pools reads both backends' sources in one
 //! retrieval. Volume data transfers are in [`transfer`].
 
