@@ -370,18 +370,19 @@ impl Connection {
             HashMap::new()
         };
         let mut out = Vec::with_capacity(picked.len());
-        for (state, p) in &picked {
+        for (state, mut p) in picked {
             let mut params = Vec::new();
             if groups & group::STATE != 0 {
-                state_params(*state, &mut params);
+                state_params(state, &mut params);
             }
             if groups & group::BALLOON != 0 {
-                balloon_params(p, *state, &mut params);
+                balloon_params(&p, state, &mut params);
             }
             if groups & group::VCPU != 0 {
-                vcpu_params(p, &mut params);
+                vcpu_params(&p, &mut params);
             }
-            let devices = devices_of(p);
+            // Taken out: the device lists need not stay in the object cache.
+            let devices = p.take(vm::CONFIG_HARDWARE_DEVICE).unwrap_or_default();
             if groups & group::INTERFACE != 0 {
                 interface_params(&devices, &mut params);
             }
@@ -392,7 +393,7 @@ impl Connection {
                 params.extend(values.iter().cloned());
             }
             out.push(DomainStatsRecord {
-                domain: self.domain_from(p)?,
+                domain: self.domain_from(&p)?,
                 params,
             });
         }
@@ -509,10 +510,6 @@ fn vcpu_params(p: &Props, out: &mut Vec<TypedParam>) {
         out.push(TypedParam::new("vcpu.current", TypedValue::UInt(n)));
         out.push(TypedParam::new("vcpu.maximum", TypedValue::UInt(n)));
     }
-}
-
-fn devices_of(p: &Props) -> Vec<AnyVirtualDevice> {
-    p.get(vm::CONFIG_HARDWARE_DEVICE).unwrap_or_default()
 }
 
 /// The ethernet card inside a device, if it is one.
