@@ -1,4 +1,4 @@
-//! Generates the VI types, codecs and method calls from schema/vim.schema.
+//! Generates the VI types, codecs, method calls and property paths from schema/vim.schema.
 
 fn main() {
     let schema_path = "schema/vim.schema";
@@ -10,4 +10,5 @@ fn main() {
         std::path::PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR is set by cargo"));
     std::fs::write(dir.join("vim_types.rs"), out.types).expect("write vim_types.rs");
     std::fs::write(dir.join("vim_methods.rs"), out.methods).expect("write vim_methods.rs");
+    std::fs::write(dir.join("vim_props.rs"), out.props).expect("write vim_props.rs");
 }

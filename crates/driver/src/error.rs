@@ -1,5 +1,6 @@
 //! The driver's error type: a libvirt error code plus the message, displayed as the one line
-//! virsh prints after `error: ` (libvirt's "<code text>: <message>" form).
+//! virsh prints after `error: ` (libvirt's `<code text>: <message>` form); and the mapping of
+//! the SOAP client's errors to it, in libvirt's words.
 
 use std::fmt;
 
@@ -224,6 +225,77 @@ pub(crate) fn check_flags(flags: u32, allowed: u32, function: &str) -> Result<()
     Ok(())
 }
 
+/// Maps a vi error to the driver's error, as libvirt would word it.
+pub(crate) fn vi_err(e: esxvirt_vi::Error) -> Error {
+    use esxvirt_vi::{Error as Vi, Fault};
+    let msg = e.to_string();
+    match &e {
+        Vi::Fault(Fault::InvalidLogin { message }) => {
+            Error::new(ErrorCode::AuthFailed, message.clone()).with_source(e)
+        }
+        Vi::Fault(Fault::NotAuthenticated { message }) => Error::new(
+            ErrorCode::AuthFailed,
+            format!("the session is not authenticated: {message}"),
+        )
+        .with_source(e),
+        Vi::Question(q) => Error::internal(question_message(q)).with_source(e),
+        Vi::ConnectionRefused { .. }
+        | Vi::Connect { .. }
+        | Vi::Connection { .. }
+        | Vi::Tls { .. }
+        | Vi::Proxy { .. }
+        | Vi::Timeout { .. } => Error::new(ErrorCode::OperationFailed, msg).with_source(e),
+        _ => Error::internal(msg).with_source(e),
+    }
+}
+
+/// libvirt's text for a question that blocks a VM (esxVI_HandleVirtualMachineQuestion's),
+/// with what became of a blocked task.
+pub(crate) fn question_message(q: &esxvirt_vi::QuestionError) -> String {
+    use esxvirt_vi::BlockedTask;
+    let mut s = format!(
+        "Pending question blocks virtual machine execution, question is '{}'",
+        q.question
+    );
+    if q.choices.is_empty() {
+        s.push_str(", no possible answers");
+    } else {
+        let choices: Vec<String> = q.choices.iter().map(|c| format!("'{c}'")).collect();
+        s.push_str(&format!(", possible answers are {}", choices.join(", ")));
+        if q.no_default {
+            s.push_str(", but no default answer is specified");
+        }
+    }
+    match q.task {
+        BlockedTask::NotStarted => {}
+        BlockedTask::Cancelled => s.push_str("; the blocked task was cancelled"),
+        BlockedTask::LeftBehind => s.push_str(
+            "; the blocked task cannot be cancelled and is left behind waiting for an answer",
+        ),
+    }
+    s
+}
+
+/// The vi error behind a driver error, if it came from one.
+fn vi_source(e: &Error) -> Option<&esxvirt_vi::Error> {
+    std::error::Error::source(e).and_then(|s| s.downcast_ref::<esxvirt_vi::Error>())
+}
+
+/// Whether the server said the session is not authenticated.
+pub(crate) fn is_not_authenticated(e: &Error) -> bool {
+    vi_source(e).is_some_and(|v| v.is_not_authenticated())
+}
+
+/// Whether the server said the object does not exist.
+pub(crate) fn is_not_found(e: &Error) -> bool {
+    vi_source(e).is_some_and(|v| {
+        matches!(
+            v,
+            esxvirt_vi::Error::Fault(esxvirt_vi::Fault::ManagedObjectNotFound { .. })
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,6 +315,40 @@ mod tests {
             Error::unsupported_flags(0x4, "virDomainGetState").to_string(),
             "unsupported flags (0x4) in function virDomainGetState"
         );
+    }
+
+    #[test]
+    fn questions_are_worded_as_libvirt_words_them() {
+        use esxvirt_vi::{BlockedTask, QuestionError};
+        let q = |choices: &[&str], no_default, task| QuestionError {
+            question: "Was it moved?".into(),
+            choices: choices.iter().map(|c| c.to_string()).collect(),
+            no_default,
+            task,
+        };
+        let base = "Pending question blocks virtual machine execution, question is 'Was it moved?'";
+        assert_eq!(
+            question_message(&q(&["yes", "no"], false, BlockedTask::NotStarted)),
+            format!("{base}, possible answers are 'yes', 'no'")
+        );
+        assert_eq!(
+            question_message(&q(&["yes", "no"], true, BlockedTask::NotStarted)),
+            format!("{base}, possible answers are 'yes', 'no', but no default answer is specified")
+        );
+        assert_eq!(
+            question_message(&q(&[], false, BlockedTask::Cancelled)),
+            format!("{base}, no possible answers; the blocked task was cancelled")
+        );
+        let e = vi_err(esxvirt_vi::Error::Question(q(
+            &["a"],
+            false,
+            BlockedTask::LeftBehind,
+        )));
+        assert_eq!(e.code(), ErrorCode::InternalError);
+        assert!(e
+            .to_string()
+            .starts_with(&format!("internal error: {base}")));
+        assert!(e.to_string().ends_with("left behind waiting for an answer"));
     }
 
     #[test]

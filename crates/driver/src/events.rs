@@ -27,16 +27,23 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use esxvirt_vi as vi;
-use vi::{ObjectUpdate, ObjectUpdateKind, UpdateSet, Value, WaitOptions};
+use vi::props::virtual_machine as vm;
+use vi::{
+    ManagedObjectReference, ObjectUpdate, ObjectUpdateKind, UpdateSet, Value,
+    VirtualMachinePowerState, WaitOptions,
+};
 
 use crate::connection::Connection;
+use crate::domain::identity;
 use crate::domain::Domain;
-use crate::engine::{vi_err, MoRef};
-use crate::error::{Error, Result};
-use crate::vm_info;
+use crate::error::{vi_err, Error, Result};
 
 /// The VM properties the stream watches.
-const WATCHED: &[&str] = &["name", "config.uuid", "runtime.powerState"];
+const WATCHED: &[&str] = &[
+    vm::NAME.path(),
+    vm::CONFIG_UUID.path(),
+    vm::RUNTIME_POWER_STATE.path(),
+];
 
 /// The longest single WaitForUpdatesEx, in seconds: well inside the client's request
 /// timeout (120 s), so a quiet host is never mistaken for a dead one.
@@ -160,11 +167,11 @@ enum Power {
 }
 
 fn power_of(v: &Value) -> Option<Power> {
-    match v.as_str()? {
-        "poweredOff" => Some(Power::Off),
-        "poweredOn" => Some(Power::On),
-        "suspended" => Some(Power::Suspended),
-        _ => None,
+    match vm::RUNTIME_POWER_STATE.decode(v.clone())? {
+        VirtualMachinePowerState::PoweredOff => Some(Power::Off),
+        VirtualMachinePowerState::PoweredOn => Some(Power::On),
+        VirtualMachinePowerState::Suspended => Some(Power::Suspended),
+        VirtualMachinePowerState::Other(_) => None,
     }
 }
 
@@ -192,22 +199,20 @@ struct VmState {
 
 impl VmState {
     fn apply(&mut self, prop: &str, val: Option<&Value>) {
-        match prop {
-            "name" => self.name = val.and_then(Value::as_str).map(name_of),
-            "config.uuid" => {
-                self.uuid = val
-                    .and_then(Value::as_str)
-                    .and_then(|s| vm_info::uuid_from_config(s).ok())
-            }
-            "runtime.powerState" => self.power = val.and_then(power_of),
-            _ => {}
+        let text = || val.and_then(Value::as_str);
+        if prop == vm::NAME.path() {
+            self.name = text().map(name_of);
+        } else if prop == vm::CONFIG_UUID.path() {
+            self.uuid = text().and_then(|s| identity::uuid_from_config(s).ok());
+        } else if prop == vm::RUNTIME_POWER_STATE.path() {
+            self.power = val.and_then(power_of);
         }
     }
 }
 
 /// A VM name from the API, unescaped (kept as sent when its escapes are broken).
 fn name_of(raw: &str) -> String {
-    vm_info::unescape_name(raw).unwrap_or_else(|_| raw.to_string())
+    identity::unescape_name(raw).unwrap_or_else(|_| raw.to_string())
 }
 
 /// The VMs seen so far and the translation of update sets into events.
@@ -221,7 +226,7 @@ struct Tracker {
 impl Tracker {
     /// Applies one object update; the events it means when `report` (not the initial state).
     fn apply(&mut self, ou: &ObjectUpdate, report: bool) -> Vec<DomainEvent> {
-        if ou.obj.type_ != "VirtualMachine" {
+        if ou.obj.type_ != vm::TYPE {
             return vec![];
         }
         let key = ou.obj.value.clone();
@@ -246,17 +251,14 @@ impl Tracker {
                 for ch in &ou.change_set {
                     let before = st.clone();
                     st.apply(&ch.name, ch.val.as_ref());
-                    match ch.name.as_str() {
-                        "name" if before.name.is_some() && before.name != st.name => {
-                            out.push(self.event(&key, &before, Lifecycle::UndefinedRenamed));
-                            out.push(self.event(&key, &st, Lifecycle::DefinedRenamed));
+                    if ch.name == vm::NAME.path() && before.name.is_some() && before.name != st.name
+                    {
+                        out.push(self.event(&key, &before, Lifecycle::UndefinedRenamed));
+                        out.push(self.event(&key, &st, Lifecycle::DefinedRenamed));
+                    } else if ch.name == vm::RUNTIME_POWER_STATE.path() {
+                        if let Some(l) = st.power.and_then(|p| power_event(before.power, p)) {
+                            out.push(self.event(&key, &st, l));
                         }
-                        "runtime.powerState" => {
-                            if let Some(l) = st.power.and_then(|p| power_event(before.power, p)) {
-                                out.push(self.event(&key, &st, l));
-                            }
-                        }
-                        _ => {}
                     }
                 }
                 self.vms.insert(key, st);
@@ -296,7 +298,7 @@ impl Tracker {
 /// of its own for the stream.
 pub struct DomainEventStream<'c> {
     conn: &'c Connection,
-    filter: Option<MoRef>,
+    filter: Option<ManagedObjectReference>,
     version: Option<String>,
     tracker: Tracker,
     pending: VecDeque<DomainEvent>,
@@ -338,7 +340,7 @@ impl Connection {
         })?;
         let mut stream = DomainEventStream {
             conn: self,
-            filter: Some(MoRef::from_vi(&filter)),
+            filter: Some(filter),
             version: None,
             tracker: Tracker {
                 vms: HashMap::new(),
@@ -486,7 +488,7 @@ impl DomainEventStream<'_> {
             return Ok(());
         };
         self.conn.engine.run(|c| {
-            let f = filter.vi();
+            let f = filter.clone();
             async move { c.destroy_property_filter(&f).await.map_err(vi_err) }
         })
     }
@@ -522,7 +524,7 @@ pub fn unsupported_event(name: &str) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use vi::{ManagedObjectReference, PropertyChange, PropertyChangeOp, VirtualMachinePowerState};
+    use vi::{PropertyChange, PropertyChangeOp};
 
     fn change(name: &str, val: Value) -> PropertyChange {
         PropertyChange {
@@ -543,7 +545,7 @@ mod tests {
     fn update(kind: ObjectUpdateKind, id: &str, changes: Vec<PropertyChange>) -> ObjectUpdate {
         ObjectUpdate {
             kind,
-            obj: ManagedObjectReference::new("VirtualMachine", id),
+            obj: identity::vm_ref(id),
             change_set: changes,
             missing_set: vec![],
         }
@@ -554,12 +556,12 @@ mod tests {
             ObjectUpdateKind::Enter,
             id,
             vec![
-                change("name", Value::String(name.into())),
+                change(vm::NAME.path(), Value::String(name.into())),
                 change(
-                    "config.uuid",
+                    vm::CONFIG_UUID.path(),
                     Value::String(format!("564d0000-0000-0000-0000-00000000000{id}")),
                 ),
-                change("runtime.powerState", power(p)),
+                change(vm::RUNTIME_POWER_STATE.path(), power(p)),
             ],
         )
     }
@@ -598,7 +600,7 @@ mod tests {
                 &update(
                     ObjectUpdateKind::Modify,
                     "1",
-                    vec![change("runtime.powerState", power(p))],
+                    vec![change(vm::RUNTIME_POWER_STATE.path(), power(p))],
                 ),
                 true,
             ));
@@ -607,7 +609,7 @@ mod tests {
             &update(
                 ObjectUpdateKind::Modify,
                 "1",
-                vec![change("name", Value::String("c".into()))],
+                vec![change(vm::NAME.path(), Value::String("c".into()))],
             ),
             true,
         ));
@@ -644,14 +646,14 @@ mod tests {
             update(
                 ObjectUpdateKind::Modify,
                 id,
-                vec![change("runtime.powerState", power("poweredOn"))],
+                vec![change(vm::RUNTIME_POWER_STATE.path(), power("poweredOn"))],
             )
         };
         assert!(t.apply(&on("1"), true).is_empty());
         assert_eq!(words(&t.apply(&on("2"), true)), ["two Started Booted"]);
         // Objects of other types (a traversal passes hosts and folders) are ignored.
         let mut host = on("3");
-        host.obj.type_ = "HostSystem".into();
+        host.obj.type_ = vi::props::host_system::TYPE.into();
         assert!(t.apply(&host, true).is_empty());
     }
 

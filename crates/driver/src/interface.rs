@@ -1,9 +1,13 @@
-//! Host interface handles: the host's physical NICs (`virInterface*`).
+//! Host interfaces: the host's physical NICs (`virInterface*`), read from the host's
+//! network configuration through the connection's object cache (a lookup or listing reads
+//! it afresh).
 
-use crate::connection::Connection;
+use esxvirt_vi::props::host_system as host;
+use esxvirt_vi::PhysicalNic;
 use esxvirt_xml::interface::{Interface as XmlInterface, NicIpConfig};
 
-use crate::error::{Error, Result};
+use crate::connection::Connection;
+use crate::error::{Error, ErrorCode, Result};
 
 /// A physical NIC of the host (`vmnic0`, ...).
 #[derive(Debug, Clone)]
@@ -11,18 +15,95 @@ pub struct Interface<'c> {
     pub(crate) conn: &'c Connection,
     pub(crate) name: String,
     pub(crate) mac: String,
-    /// The NIC as the lookup read it, so the first `iface-dumpxml` needs no retrieval.
-    prefetched: std::cell::RefCell<Option<esxvirt_vi::PhysicalNic>>,
+}
+
+impl Connection {
+    /// The host's physical NICs, read afresh (one retrieval).
+    fn physical_nics(&self) -> Result<Vec<PhysicalNic>> {
+        let pnic = host::CONFIG_NETWORK_PNIC;
+        Ok(self
+            .engine
+            .host_props(&[pnic.path()])?
+            .get(pnic)
+            .unwrap_or_default())
+    }
+
+    /// Every physical NIC matching `flags` (`virConnectListAllInterfaces`): all are active.
+    pub fn list_all_interfaces(&self, flags: u32) -> Result<Vec<Interface<'_>>> {
+        use crate::flags::list_interfaces as f;
+        crate::error::check_flags(
+            flags,
+            f::ACTIVE | f::INACTIVE,
+            "virConnectListAllInterfaces",
+        )?;
+        if flags & (f::ACTIVE | f::INACTIVE) == f::INACTIVE {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .physical_nics()?
+            .iter()
+            .map(|n| Interface::of(self, n))
+            .collect())
+    }
+
+    /// Names of the active interfaces (`virConnectListInterfaces`).
+    pub fn list_interfaces(&self) -> Result<Vec<String>> {
+        Ok(self
+            .list_all_interfaces(0)?
+            .into_iter()
+            .map(|i| i.name)
+            .collect())
+    }
+
+    /// Always empty: ESX interfaces are always active (`virConnectListDefinedInterfaces`).
+    pub fn list_defined_interfaces(&self) -> Result<Vec<String>> {
+        Ok(Vec::new())
+    }
+
+    /// `virInterfaceLookupByName` as libvirt 9.0's ESX driver has it: it looks the *name* up
+    /// among the MAC addresses, so it finds nothing for a NIC name (and virsh's `iface-list`
+    /// shows no interface). [`Connection::interface_lookup_by_device`] finds by name.
+    pub fn interface_lookup_by_name(&self, name: &str) -> Result<Interface<'_>> {
+        self.interface_lookup_by_mac_string(name)
+    }
+
+    /// The physical NIC with this device name (`vmnic0`), case-insensitively: what
+    /// `virInterfaceLookupByName` is meant to do.
+    pub fn interface_lookup_by_device(&self, name: &str) -> Result<Interface<'_>> {
+        self.physical_nics()?
+            .iter()
+            .find(|n| n.device.eq_ignore_ascii_case(name))
+            .map(|n| Interface::of(self, n))
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorCode::NoInterface,
+                    format!("Could not find physical NIC with name '{name}'"),
+                )
+            })
+    }
+
+    /// The physical NIC with this MAC address (`virInterfaceLookupByMACString`).
+    pub fn interface_lookup_by_mac_string(&self, mac: &str) -> Result<Interface<'_>> {
+        self.physical_nics()?
+            .iter()
+            .find(|n| n.mac.eq_ignore_ascii_case(mac))
+            .map(|n| Interface::of(self, n))
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorCode::NoInterface,
+                    format!("Could not find physical NIC with MAC address '{mac}'"),
+                )
+            })
+    }
 }
 
 impl<'c> Interface<'c> {
     /// The handle of `nic`, as read by a lookup or listing.
-    pub(crate) fn of(conn: &'c Connection, nic: esxvirt_vi::PhysicalNic) -> Interface<'c> {
+    fn of(conn: &'c Connection, nic: &PhysicalNic) -> Interface<'c> {
         Interface {
             conn,
             name: nic.device.clone(),
             mac: nic.mac.clone(),
-            prefetched: std::cell::RefCell::new(Some(nic)),
         }
     }
 
@@ -45,24 +126,24 @@ impl<'c> Interface<'c> {
     pub fn get_xml_desc(&self, flags: u32) -> Result<String> {
         // VIR_INTERFACE_XML_INACTIVE
         crate::error::check_flags(flags, 1, "esxInterfaceGetXMLDesc")?;
-        let prefetched = self.prefetched.take();
-        let nic = match prefetched {
-            Some(nic) => Some(nic),
-            None => self
-                .conn
-                .physical_nics()?
-                .into_iter()
-                .find(|n| n.mac.eq_ignore_ascii_case(&self.mac)),
-        }
-        .ok_or_else(|| {
-            Error::new(
-                crate::error::ErrorCode::NoInterface,
-                format!(
-                    "Could not find physical NIC with MAC address '{}'",
-                    self.mac
-                ),
-            )
-        })?;
+        let pnic = host::CONFIG_NETWORK_PNIC;
+        let nic = self
+            .conn
+            .engine
+            .read_host(&[pnic.path()], "virInterfaceGetXMLDesc")?
+            .get(pnic)
+            .unwrap_or_default()
+            .into_iter()
+            .find(|n| n.mac.eq_ignore_ascii_case(&self.mac))
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorCode::NoInterface,
+                    format!(
+                        "Could not find physical NIC with MAC address '{}'",
+                        self.mac
+                    ),
+                )
+            })?;
         let ip = nic.spec.ip.as_ref().map(|ip| NicIpConfig {
             dhcp: ip.dhcp,
             ip_address: ip.ip_address.clone(),

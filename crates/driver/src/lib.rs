@@ -9,6 +9,15 @@
 //! (`virDomainGetInfo` is [`Domain::get_info`]). Flags take libvirt's values
 //! ([`flags`]). Errors display as the one line virsh prints after `error: `.
 //!
+//! The modules, by libvirt object kind: [`connection`] (opening: URI, credentials, session
+//! cache, product checks; the vSphere session core every other module builds on, with its
+//! property retrieval, tasks and object cache; the connection-wide calls), [`domain`],
+//! [`snapshot`], [`network`], [`interface`], [`storage`] (a backend trait with the datastore
+//! and iSCSI backends), [`stats`] and [`events`]. Each kind's module adds its lookups and
+//! listings to [`Connection`]; none depends on another kind's but for what it is built on
+//! (snapshots on domains, statistics and events on domains). Beside them, leaves every
+//! module may use: [`error`], [`flags`], [`types`], [`file_names`], `uuid`, `md5`, [`urls`].
+//!
 //! Beyond libvirt: [`Connection::list_all_domains_all_hosts`] lists the domains of every
 //! host of a vCenter (each a [`HostDomain`]: the domain and its host's name) in one paged
 //! retrieval, where libvirt's vpx:// listing shows the URI's host only.
@@ -22,47 +31,41 @@
 //! The driver depends on the SOAP client (esxvirt-vi), the VMX converter (esxvirt-vmx) and
 //! the XML models (esxvirt-xml); it never depends on the simulator.
 
-pub mod all_hosts;
-pub mod auth;
 pub mod connection;
 pub mod domain;
-mod engine;
 pub mod error;
 pub mod events;
 pub mod file_names;
 pub mod flags;
 pub mod interface;
-pub mod inventory_path;
-mod iscsi;
 mod md5;
 pub mod network;
-pub mod product;
-pub mod session_cache;
 pub mod snapshot;
-pub mod snapshot_tree;
 pub mod stats;
 pub mod storage;
-mod tasks;
-pub mod trust;
 pub mod types;
-pub mod uri;
 pub mod urls;
-mod vcenter;
-pub mod vm_info;
-mod vmx_synth;
-pub mod vol_transfer;
+mod uuid;
 
-pub use all_hosts::HostDomain;
+// Modules that moved into the one of their object kind, under their old names.
+pub use connection::{auth, inventory_path, product, session_cache, trust, uri};
+pub use domain::all_hosts;
+pub use domain::identity as vm_info;
+pub use snapshot::tree as snapshot_tree;
+pub use storage::transfer as vol_transfer;
+
 pub use auth::{AuthCallback, CredentialRequest, Credentials, Password};
 pub use connection::{Connection, OpenOptions, SimEndpoint, SimStarter};
-pub use domain::{format_uuid, parse_uuid, Domain};
+pub use domain::all_hosts::HostDomain;
+pub use domain::Domain;
 pub use error::{Error, ErrorCode, Result};
 pub use events::{DomainEvent, DomainEventStream, EventWait, Lifecycle};
 pub use interface::Interface;
 pub use network::Network;
 pub use snapshot::DomainSnapshot;
 pub use stats::DomainStatsRecord;
+pub use storage::transfer::Progress;
 pub use storage::{PoolBackend, StoragePool, StorageVol};
 pub use types::*;
 pub use uri::{Proxy, ProxyType, Scheme, SimTarget, Transport, Uri, UriParams, VCenter};
-pub use vol_transfer::Progress;
+pub use uuid::{format_uuid, parse_uuid};

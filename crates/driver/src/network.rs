@@ -1,17 +1,22 @@
-//! Network handles: a host virtual switch with its port groups (`virNetwork*`).
+//! Networks: a host virtual switch with its port groups (`virNetwork*`), as libvirt's ESX
+//! driver presents them. The host's network configuration is read through the connection's
+//! object cache (a lookup reads it afresh); defining and undefining drop the host's entry.
 
+use esxvirt_vi::property::{property_spec, traverse};
+use esxvirt_vi::props::{host_system as host, network as net};
 use esxvirt_vi::{
     AnyHostVirtualSwitchBridge, HostNetworkPolicy, HostNetworkTrafficShapingPolicy, HostPortGroup,
     HostPortGroupSpec, HostVirtualSwitch, HostVirtualSwitchBondBridge, HostVirtualSwitchSpec,
-    PhysicalNic, Value,
+    ManagedObjectReference, PhysicalNic,
 };
 use esxvirt_xml::network::{
     Bandwidth, ForwardMode, Network as XmlNetwork, PortGroup, ShapingPolicy,
 };
 
+use crate::connection::engine::{Fill, Props};
 use crate::connection::Connection;
-use crate::engine::{props_of, trav, vi_err, MoRef};
-use crate::error::{check_flags, Error, ErrorCode, Result};
+use crate::error::{check_flags, vi_err, Error, ErrorCode, Result};
+use crate::uuid::{format_uuid, parse_uuid};
 
 /// A network of the host: a HostVirtualSwitch, named after the switch; its UUID is the MD5 of
 /// the switch key, as libvirt's ESX driver derives it.
@@ -20,10 +25,16 @@ pub struct Network<'c> {
     pub(crate) conn: &'c Connection,
     pub(crate) name: String,
     pub(crate) uuid: [u8; 16],
-    /// The host's network state the lookup read (with the Network names), so the first
-    /// `net-dumpxml` after a lookup needs no retrieval of its own.
-    prefetched: std::cell::RefCell<Option<std::rc::Rc<NetState>>>,
 }
+
+/// The host properties a network's state is read from.
+const NET_HOST_PATHS: &[&str] = &[
+    host::CONFIG_NETWORK_VSWITCH.path(),
+    host::CONFIG_NETWORK_PORTGROUP.path(),
+    host::CONFIG_NETWORK_PNIC.path(),
+    host::CONFIG_MANAGER_NETWORK_SYSTEM.path(),
+    host::NETWORK.path(),
+];
 
 /// The host's network configuration: switches, port groups, NICs, Network entity names and
 /// the network system, from one retrieval.
@@ -33,7 +44,20 @@ pub(crate) struct NetState {
     pub portgroups: Vec<HostPortGroup>,
     pub pnics: Vec<PhysicalNic>,
     pub network_names: Vec<String>,
-    pub network_system: Option<MoRef>,
+    pub network_system: Option<ManagedObjectReference>,
+}
+
+impl NetState {
+    /// The state from the host's [`NET_HOST_PATHS`] and its Network entities' names.
+    fn of(h: &Props, network_names: Vec<String>) -> NetState {
+        NetState {
+            switches: h.get(host::CONFIG_NETWORK_VSWITCH).unwrap_or_default(),
+            portgroups: h.get(host::CONFIG_NETWORK_PORTGROUP).unwrap_or_default(),
+            pnics: h.get(host::CONFIG_NETWORK_PNIC).unwrap_or_default(),
+            network_names,
+            network_system: h.get(host::CONFIG_MANAGER_NETWORK_SYSTEM),
+        }
+    }
 }
 
 fn shaping(p: &Option<HostNetworkPolicy>) -> Option<Bandwidth> {
@@ -62,49 +86,68 @@ fn to_policy(s: Option<ShapingPolicy>) -> Option<HostNetworkPolicy> {
 }
 
 impl Connection {
+    /// The host's network state read afresh (one retrieval), with the Network entities'
+    /// names when `with_names`.
     pub(crate) fn net_state(&self, with_names: bool) -> Result<NetState> {
-        let paths = [
-            "config.network.vswitch",
-            "config.network.portgroup",
-            "config.network.pnic",
-            "configManager.networkSystem",
-        ];
         let spec = if with_names {
             self.engine.host_filter_with(
-                &paths,
-                vec![trav("hostNetworks", "HostSystem", "network", &[])],
+                NET_HOST_PATHS,
+                vec![traverse("hostNetworks", host::NETWORK, &[])],
                 &["hostNetworks"],
-                vec![props_of("Network", &["name"])],
+                vec![property_spec(net::TYPE, &[net::NAME.path()])],
             )?
         } else {
-            self.engine.host_filter(&paths)?
+            self.engine.host_filter(NET_HOST_PATHS)?
         };
         let objects = self.engine.retrieve(vec![spec])?;
-        let mut state = NetState {
-            switches: Vec::new(),
-            portgroups: Vec::new(),
-            pnics: Vec::new(),
-            network_names: Vec::new(),
-            network_system: None,
-        };
-        for mut o in objects {
-            if o.ty() == "HostSystem" {
-                self.engine.note_host(&o);
-                if let Some(Value::ArrayOfHostVirtualSwitch(v)) = o.take("config.network.vswitch") {
-                    state.switches = v;
+        let mut h = None;
+        let mut names = Vec::new();
+        for o in objects {
+            if o.ty() == host::TYPE {
+                self.engine.saw_host(&o);
+                self.engine.objects.store(
+                    &o,
+                    Fill::Join {
+                        reader: "network state",
+                    },
+                );
+                h = Some(o);
+            } else {
+                self.engine.objects.store(&o, Fill::Restart);
+                if let Some(n) = o.get(net::NAME) {
+                    names.push(n);
                 }
-                if let Some(Value::ArrayOfHostPortGroup(v)) = o.take("config.network.portgroup") {
-                    state.portgroups = v;
-                }
-                if let Some(Value::ArrayOfPhysicalNic(v)) = o.take("config.network.pnic") {
-                    state.pnics = v;
-                }
-                state.network_system = o.mo("configManager.networkSystem");
-            } else if let Some(n) = o.str("name") {
-                state.network_names.push(n.to_string());
             }
         }
-        Ok(state)
+        let h = h.ok_or_else(|| Error::internal("Could not find host system"))?;
+        Ok(NetState::of(&h, names))
+    }
+
+    /// The host's network state with the Network names from the object cache when it has
+    /// them all (no request), else read afresh.
+    fn cached_net_state(&self, reader: &'static str) -> Result<NetState> {
+        let objects = &self.engine.objects;
+        let cached = self.engine.known_host().and_then(|h| {
+            let p = objects.read(&h, NET_HOST_PATHS, reader)?;
+            let names = p
+                .get(host::NETWORK)
+                .unwrap_or_default()
+                .iter()
+                .map(|n| objects.read(n, &[net::NAME.path()], reader)?.get(net::NAME))
+                .collect::<Option<Vec<String>>>()?;
+            Some(NetState::of(&p, names))
+        });
+        match cached {
+            Some(state) => Ok(state),
+            None => self.net_state(true),
+        }
+    }
+
+    /// Drops what the connection knows of the host's networks: they changed.
+    fn networks_changed(&self) {
+        if let Some(h) = self.engine.known_host() {
+            self.engine.objects.invalidate(&h);
+        }
     }
 
     fn network_of(&self, sw: &HostVirtualSwitch) -> Network<'_> {
@@ -112,15 +155,7 @@ impl Connection {
             conn: self,
             name: sw.name.clone(),
             uuid: crate::md5::md5(sw.key.as_bytes()),
-            prefetched: Default::default(),
         }
-    }
-
-    /// The network of switch `sw`, keeping `state` for its first XML description.
-    fn network_with(&self, sw: &HostVirtualSwitch, state: &std::rc::Rc<NetState>) -> Network<'_> {
-        let n = self.network_of(sw);
-        n.prefetched.replace(Some(state.clone()));
-        n
     }
 
     /// Every network (virtual switch) matching `flags` (`virConnectListAllNetworks`): all are
@@ -154,12 +189,12 @@ impl Connection {
 
     /// The network with this name (`virNetworkLookupByName`).
     pub fn network_lookup_by_name(&self, name: &str) -> Result<Network<'_>> {
-        let state = std::rc::Rc::new(self.net_state(true)?);
+        let state = self.net_state(true)?;
         state
             .switches
             .iter()
             .find(|s| s.name == name)
-            .map(|s| self.network_with(s, &state))
+            .map(|s| self.network_of(s))
             .ok_or_else(|| {
                 Error::new(
                     ErrorCode::NoNetwork,
@@ -170,21 +205,21 @@ impl Connection {
 
     /// The network with this UUID string (`virNetworkLookupByUUIDString`).
     pub fn network_lookup_by_uuid_string(&self, uuid: &str) -> Result<Network<'_>> {
-        let u = crate::domain::parse_uuid(uuid).ok_or_else(|| {
+        let u = parse_uuid(uuid).ok_or_else(|| {
             Error::invalid_arg(format!("Could not parse UUID from string '{uuid}'"))
         })?;
-        let state = std::rc::Rc::new(self.net_state(true)?);
+        let state = self.net_state(true)?;
         state
             .switches
             .iter()
-            .map(|s| self.network_with(s, &state))
+            .map(|s| self.network_of(s))
             .find(|n| n.uuid == u)
             .ok_or_else(|| {
                 Error::new(
                     ErrorCode::NoNetwork,
                     format!(
                         "Could not find HostVirtualSwitch with UUID '{}'",
-                        crate::domain::format_uuid(&u)
+                        format_uuid(&u)
                     ),
                 )
             })
@@ -260,15 +295,16 @@ impl Connection {
             .network_system
             .ok_or_else(|| Error::internal("Could not find the host's network system"))?;
         let name = def.name.clone();
+        self.networks_changed();
         self.engine.run(|c| {
             let (ns, name, spec, pg_specs) =
                 (ns.clone(), name.clone(), spec.clone(), pg_specs.clone());
             async move {
-                c.add_virtual_switch(&ns.vi(), &name, Some(&spec))
+                c.add_virtual_switch(&ns, &name, Some(&spec))
                     .await
                     .map_err(vi_err)?;
                 for pg in &pg_specs {
-                    c.add_port_group(&ns.vi(), pg).await.map_err(vi_err)?;
+                    c.add_port_group(&ns, pg).await.map_err(vi_err)?;
                 }
                 Ok(())
             }
@@ -285,7 +321,7 @@ impl<'c> Network<'c> {
 
     /// The UUID (`virNetworkGetUUIDString`).
     pub fn get_uuid_string(&self) -> String {
-        crate::domain::format_uuid(&self.uuid)
+        format_uuid(&self.uuid)
     }
 
     /// The connection.
@@ -304,10 +340,7 @@ impl<'c> Network<'c> {
     /// port groups that have a network, traffic shaping as bandwidth.
     pub fn get_xml_desc(&self, flags: u32) -> Result<String> {
         check_flags(flags, 1, "esxNetworkGetXMLDesc")?;
-        let state = match self.prefetched.take() {
-            Some(state) => state,
-            None => std::rc::Rc::new(self.conn.net_state(true)?),
-        };
+        let state = self.conn.cached_net_state("virNetworkGetXMLDesc")?;
         let sw = state
             .switches
             .iter()
@@ -378,15 +411,14 @@ impl<'c> Network<'c> {
             .network_system
             .ok_or_else(|| Error::internal("Could not find the host's network system"))?;
         let name = self.name.clone();
+        self.conn.networks_changed();
         self.conn.engine.run(|c| {
             let (ns, name, pg_names) = (ns.clone(), name.clone(), pg_names.clone());
             async move {
                 for pg in &pg_names {
-                    c.remove_port_group(&ns.vi(), pg).await.map_err(vi_err)?;
+                    c.remove_port_group(&ns, pg).await.map_err(vi_err)?;
                 }
-                c.remove_virtual_switch(&ns.vi(), &name)
-                    .await
-                    .map_err(vi_err)
+                c.remove_virtual_switch(&ns, &name).await.map_err(vi_err)
             }
         })
     }

@@ -36,16 +36,21 @@
 
 use std::collections::HashMap;
 
+use esxvirt_vi::property::property_spec;
+use esxvirt_vi::props::{performance_manager as perf_mgr, virtual_machine as vm};
 use esxvirt_vi::{
     AnyPerfEntityMetricBase, AnyPerfMetricSeries, AnyVirtualDevice, AnyVirtualDeviceBackingInfo,
     ManagedObjectReference, ObjectSpec, PerfCounterInfo, PerfMetricId, PerfQuerySpec,
-    PropertyFilterSpec, Value,
+    PropertyFilterSpec,
 };
 
+use crate::connection::engine::specs::filter;
+use crate::connection::engine::Props;
 use crate::connection::Connection;
-use crate::domain::Domain;
-use crate::engine::{MoRef, Props};
-use crate::error::{check_flags, Error, ErrorCode, Result};
+use crate::domain::identity::{self, vm_ref};
+use crate::domain::lookup::vm_summary;
+use crate::domain::{info_from, Domain, LOOKUP_PATHS};
+use crate::error::{check_flags, vi_err, Error, ErrorCode, Result};
 use crate::types::{DomainState, TypedParam, TypedValue};
 
 /// `virDomainStatsTypes`: the stats groups.
@@ -207,12 +212,12 @@ fn vm_field(index: usize) -> Option<String> {
 
 fn paths_for(stats: u32) -> Vec<&'static str> {
     // A domain handle's lookup properties, plus what the groups read.
-    let mut p = crate::domain::LOOKUP_PATHS.to_vec();
+    let mut p = LOOKUP_PATHS.to_vec();
     if stats & group::BALLOON != 0 {
-        p.push("summary.quickStats.hostMemoryUsage");
+        p.push(vm::SUMMARY_QUICK_STATS_HOST_MEMORY_USAGE.path());
     }
     if stats & (group::INTERFACE | group::BLOCK) != 0 {
-        p.push("config.hardware.device");
+        p.push(vm::CONFIG_HARDWARE_DEVICE.path());
     }
     p
 }
@@ -248,7 +253,7 @@ impl Connection {
         flags: u32,
     ) -> Result<Vec<DomainStatsRecord<'_>>> {
         let groups = effective_groups(stats, flags)?;
-        if crate::vm_info::flags_exclude_everything(flags & flag::FILTERS) {
+        if identity::flags_exclude_everything(flags & flag::FILTERS) {
             return Ok(Vec::new());
         }
         let paths = paths_for(groups);
@@ -273,16 +278,16 @@ impl Connection {
             ));
         }
         let groups = effective_groups(stats, flags)?;
-        if crate::vm_info::flags_exclude_everything(flags & flag::FILTERS) {
+        if identity::flags_exclude_everything(flags & flag::FILTERS) {
             return Ok(Vec::new());
         }
         let paths = paths_for(groups);
         let mut specs = vec![PropertyFilterSpec {
-            prop_set: vec![crate::engine::props_of("VirtualMachine", &paths)],
+            prop_set: vec![property_spec(vm::TYPE, &paths)],
             object_set: doms
                 .iter()
                 .map(|d| ObjectSpec {
-                    obj: ManagedObjectReference::new("VirtualMachine", d.moref.clone()),
+                    obj: vm_ref(&d.moref),
                     skip: Some(false),
                     select_set: vec![],
                 })
@@ -311,11 +316,11 @@ impl Connection {
             return None;
         }
         let pm = self.engine.perf_manager()?;
-        Some(crate::engine::filter(
+        Some(filter(
             &pm,
             false,
             vec![],
-            vec![crate::engine::props_of(&pm.ty, &["perfCounter"])],
+            vec![property_spec(&pm.type_, &[perf_mgr::PERF_COUNTER.path()])],
         ))
     }
 
@@ -330,64 +335,65 @@ impl Connection {
     ) -> Result<Vec<DomainStatsRecord<'_>>> {
         let mut vms = Vec::new();
         for mut o in objects {
-            if o.ty() == "PerformanceManager" {
-                if let Some(Value::ArrayOfPerfCounterInfo(all)) = o.take("perfCounter") {
+            if o.ty() == perf_mgr::TYPE {
+                if let Some(all) = o.take(perf_mgr::PERF_COUNTER) {
                     self.engine
                         .learn_perf_counters(CounterIds::from_catalogue(&all).to_named());
                 }
-            } else if o.ty() == "VirtualMachine" && o.get("name").is_some() {
+            } else if o.ty() == vm::TYPE && o.get(vm::NAME).is_some() {
                 vms.push(o);
             }
         }
         let vms: Vec<Props> = match order {
             Some(order) => {
                 let by_id: HashMap<String, Props> =
-                    vms.into_iter().map(|p| (p.moref().value, p)).collect();
+                    vms.into_iter().map(|p| (p.obj.value.clone(), p)).collect();
                 order.iter().filter_map(|m| by_id.get(m).cloned()).collect()
             }
             None => vms,
         };
         let mut picked = Vec::new();
         for p in vms {
-            let summary = crate::connection::vm_summary(&p)?;
-            if crate::vm_info::matches(flags & flag::FILTERS, &summary, false) {
+            let summary = vm_summary(&p)?;
+            if identity::matches(flags & flag::FILTERS, &summary, false) {
                 picked.push((summary.state, p));
             }
         }
         let samples = if groups & group::VM != 0 {
-            let running: Vec<MoRef> = picked
+            let running: Vec<ManagedObjectReference> = picked
                 .iter()
                 .filter(|(s, _)| *s == DomainState::Running)
-                .map(|(_, p)| p.moref())
+                .map(|(_, p)| p.obj.clone())
                 .collect();
             self.query_vm_counters(&running)?
         } else {
             HashMap::new()
         };
         let mut out = Vec::with_capacity(picked.len());
-        for (state, p) in &picked {
+        for (state, mut p) in picked {
             let mut params = Vec::new();
             if groups & group::STATE != 0 {
-                state_params(*state, &mut params);
+                state_params(state, &mut params);
             }
             if groups & group::BALLOON != 0 {
-                balloon_params(p, *state, &mut params);
+                balloon_params(&p, state, &mut params);
             }
             if groups & group::VCPU != 0 {
-                vcpu_params(p, &mut params);
+                vcpu_params(&p, &mut params);
             }
-            let devices = devices_of(p);
+            // Taken out: the device lists need not stay in the object cache.
+            let devices = p.take(vm::CONFIG_HARDWARE_DEVICE).unwrap_or_default();
             if groups & group::INTERFACE != 0 {
-                interface_params(devices, &mut params);
+                interface_params(&devices, &mut params);
             }
             if groups & group::BLOCK != 0 {
-                block_params(devices, &mut params);
+                block_params(&devices, &mut params);
             }
-            if let Some(values) = samples.get(&p.moref().value) {
+            if let Some(values) = samples.get(&p.obj.value) {
                 params.extend(values.iter().cloned());
             }
             out.push(DomainStatsRecord {
-                domain: self.domain_from(p)?,
+                domain: self.domain_from(&p)?,
                 params,
             });
         }
@@ -396,15 +402,18 @@ impl Connection {
 
     /// One QueryPerf for every running VM: the latest real-time sample of the `vm` group's
     /// counters; the fields per VM managed-object id.
-    fn query_vm_counters(&self, running: &[MoRef]) -> Result<HashMap<String, Vec<TypedParam>>> {
+    fn query_vm_counters(
+        &self,
+        running: &[ManagedObjectReference],
+    ) -> Result<HashMap<String, Vec<TypedParam>>> {
         let ids = self.cached_counters().unwrap_or_default();
         if running.is_empty() || ids.0.is_empty() {
             return Ok(HashMap::new());
         }
         let specs: Vec<PerfQuerySpec> = running
             .iter()
-            .map(|vm| PerfQuerySpec {
-                entity: vm.vi(),
+            .map(|entity| PerfQuerySpec {
+                entity: entity.clone(),
                 max_sample: Some(1),
                 interval_id: Some(REALTIME_INTERVAL),
                 metric_id: ids
@@ -420,7 +429,7 @@ impl Connection {
             .collect();
         let answer = self.engine.run(|c| {
             let specs = specs.clone();
-            async move { c.query_perf(&specs).await.map_err(crate::engine::vi_err) }
+            async move { c.query_perf(&specs).await.map_err(vi_err) }
         })?;
         let mut out = HashMap::new();
         for metric in answer {
@@ -471,7 +480,7 @@ fn state_params(state: DomainState, out: &mut Vec<TypedParam>) {
 }
 
 fn balloon_params(p: &Props, state: DomainState, out: &mut Vec<TypedParam>) {
-    let Some(info) = crate::domain::info_from(p) else {
+    let Some(info) = info_from(p) else {
         return;
     };
     out.push(TypedParam::new(
@@ -484,7 +493,7 @@ fn balloon_params(p: &Props, state: DomainState, out: &mut Vec<TypedParam>) {
     ));
     // quickStats are zero for a VM that is not running: nothing to report then.
     if state == DomainState::Running {
-        if let Some(mb) = p.i64("summary.quickStats.hostMemoryUsage") {
+        if let Some(mb) = p.get(vm::SUMMARY_QUICK_STATS_HOST_MEMORY_USAGE) {
             if mb > 0 {
                 out.push(TypedParam::new(
                     "balloon.rss",
@@ -496,17 +505,10 @@ fn balloon_params(p: &Props, state: DomainState, out: &mut Vec<TypedParam>) {
 }
 
 fn vcpu_params(p: &Props, out: &mut Vec<TypedParam>) {
-    if let Some(n) = p.i64("config.hardware.numCPU") {
-        let n = n.clamp(0, i64::from(u32::MAX)) as u32;
+    if let Some(n) = p.get(vm::CONFIG_HARDWARE_NUM_CPU) {
+        let n = n.max(0) as u32;
         out.push(TypedParam::new("vcpu.current", TypedValue::UInt(n)));
         out.push(TypedParam::new("vcpu.maximum", TypedValue::UInt(n)));
-    }
-}
-
-fn devices_of(p: &Props) -> &[AnyVirtualDevice] {
-    match p.get("config.hardware.device") {
-        Some(Value::ArrayOfVirtualDevice(d)) => d,
-        _ => &[],
     }
 }
 
@@ -598,7 +600,7 @@ fn backing_file(b: Option<&AnyVirtualDeviceBackingInfo>) -> Option<String> {
         AnyVirtualDeviceBackingInfo::VirtualDiskRawDiskMappingVer1BackingInfo(f) => {
             f.base.file_name.as_str()
         }
-        other => crate::vmx_synth::file_name(other)?,
+        other => crate::domain::vmx_synth::file_name(other)?,
     };
     (!name.is_empty()).then(|| name.to_string())
 }

@@ -39,6 +39,8 @@ pub struct EnumType {
 pub struct Managed {
     pub name: String,
     pub base: Option<String>,
+    /// The properties the schema lists for the type (its own, not its base's).
+    pub props: Vec<Prop>,
 }
 
 #[derive(Clone, Debug)]
@@ -87,10 +89,12 @@ fn parse_typed(word: &str) -> (String, Card) {
     }
 }
 
+#[derive(Clone, Copy)]
 enum Block {
     None,
     Enum(usize),
     Data(usize),
+    Managed(usize),
     Method(usize),
 }
 
@@ -136,8 +140,9 @@ pub fn parse(text: &str) -> Result<Schema, String> {
                         s.managed.push(Managed {
                             name: words[1].into(),
                             base,
+                            props: vec![],
                         });
-                        block = Block::None;
+                        block = Block::Managed(s.managed.len() - 1);
                     }
                 }
                 "method" if words.len() >= 2 => {
@@ -183,16 +188,21 @@ pub fn parse(text: &str) -> Result<Schema, String> {
                 Block::Enum(e) => s.enums[e]
                     .values
                     .extend(words.iter().map(|w| w.to_string())),
-                Block::Data(d) => {
+                Block::Data(_) | Block::Managed(_) => {
                     if words.len() != 2 {
                         return Err(err("expected `name TYPE`"));
                     }
                     let (ty, card) = parse_typed(words[1]);
-                    s.data[d].props.push(Prop {
+                    let prop = Prop {
                         name: words[0].into(),
                         ty,
                         card,
-                    });
+                    };
+                    if let Block::Data(d) = block {
+                        s.data[d].props.push(prop);
+                    } else if let Block::Managed(m) = block {
+                        s.managed[m].props.push(prop);
+                    }
                 }
                 Block::Method(m) => {
                     if words.len() == 3 && words[0] == "_this" && words[1] == "=" {
@@ -250,6 +260,18 @@ impl Schema {
                 }
                 if p.name == "base" {
                     return Err(format!("{}: a property may not be called `base`", d.name));
+                }
+            }
+        }
+        for m in &self.managed {
+            if let Some(b) = &m.base {
+                if !self.managed.iter().any(|x| &x.name == b) {
+                    return Err(format!("{}: unknown base {b}", m.name));
+                }
+            }
+            for p in &m.props {
+                if !known(&p.ty) {
+                    return Err(format!("{}.{}: unknown type {}", m.name, p.name, p.ty));
                 }
             }
         }
@@ -370,6 +392,74 @@ fn prim_rust(t: &str) -> Option<&'static str> {
         _ => return None,
     })
 }
+
+/// The Rust types of the numeric and boolean primitives, whose `FromValue` converts.
+const NUMERIC_TYPES: &[&str] = &["i32", "i64", "i16", "i8", "bool", "f64", "f32"];
+
+/// `FromValue` of the numeric and boolean primitives: any integer variant that fits, a
+/// floating-point variant for floats, and text that parses (an untyped value).
+const NUMERIC_FROM_VALUE: &str = "fn integer_of(v: &Value) -> Option<i64> {
+    match v {
+        Value::Long(x) => Some(*x),
+        Value::Int(x) => Some(i64::from(*x)),
+        Value::Short(x) => Some(i64::from(*x)),
+        Value::Byte(x) => Some(i64::from(*x)),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+fn float_of(v: &Value) -> Option<f64> {
+    match v {
+        Value::Double(x) => Some(*x),
+        Value::Float(x) => Some(f64::from(*x)),
+        Value::String(s) => s.trim().parse().ok(),
+        other => integer_of(other).map(|i| i as f64),
+    }
+}
+impl FromValue for i64 {
+    fn from_value(v: Value) -> Result<Self, Value> {
+        integer_of(&v).ok_or(v)
+    }
+}
+impl FromValue for i32 {
+    fn from_value(v: Value) -> Result<Self, Value> {
+        integer_of(&v).and_then(|i| i32::try_from(i).ok()).ok_or(v)
+    }
+}
+impl FromValue for i16 {
+    fn from_value(v: Value) -> Result<Self, Value> {
+        integer_of(&v).and_then(|i| i16::try_from(i).ok()).ok_or(v)
+    }
+}
+impl FromValue for i8 {
+    fn from_value(v: Value) -> Result<Self, Value> {
+        integer_of(&v).and_then(|i| i8::try_from(i).ok()).ok_or(v)
+    }
+}
+impl FromValue for f64 {
+    fn from_value(v: Value) -> Result<Self, Value> {
+        float_of(&v).ok_or(v)
+    }
+}
+impl FromValue for f32 {
+    fn from_value(v: Value) -> Result<Self, Value> {
+        float_of(&v).map(|f| f as f32).ok_or(v)
+    }
+}
+impl FromValue for bool {
+    fn from_value(v: Value) -> Result<Self, Value> {
+        match &v {
+            Value::Boolean(b) => Ok(*b),
+            Value::String(s) => match s.trim() {
+                \"true\" | \"1\" => Ok(true),
+                \"false\" | \"0\" => Ok(false),
+                _ => Err(v),
+            },
+            _ => Err(v),
+        }
+    }
+}
+";
 
 /// Value variant names for the primitive types.
 const PRIM_VARIANTS: &[(&str, &str, &str)] = &[
@@ -787,6 +877,7 @@ impl<'a> Gen<'a> {
         );
 
         // decode
+        o.push_str("/// An anyType value without `xsi:type`: its text (an empty element is `Value::None`).\npub fn decode_untyped<'x>(r: &mut XmlReader<'x>, tag: &Tag<'x>) -> Result<Value, DecodeError> {\n    if tag.empty {\n        return Ok(Value::None);\n    }\n    Ok(Value::String(r.text(tag)?.into_owned()))\n}\n");
         o.push_str("impl Decode for Value {\n    fn decode<'x>(r: &mut XmlReader<'x>, tag: &Tag<'x>) -> Result<Self, DecodeError> {\n        match tag.xsi_type() {\n            Some(ty) => Value::decode_named(ty, r, tag),\n            None => decode_untyped(r, tag),\n        }\n    }\n}\n");
         // decode_named picks a decoder function by name and then calls it, so that its own
         // stack frame stays small: with the decoding inline, an unoptimised build reserves a
@@ -847,8 +938,17 @@ impl<'a> Gen<'a> {
              /// `AnyX`, any subtype), else the value back.\n\
              pub trait FromValue: Sized {\n    fn from_value(v: Value) -> Result<Self, Value>;\n}\n",
         );
+        // Numbers and booleans convert across the XML Schema types (a server may send an
+        // `xsd:int` where the API declares a long) and from untyped text.
+        o.push_str(NUMERIC_FROM_VALUE);
         let mut done: BTreeSet<String> = BTreeSet::new();
         for (_, v, rt) in PRIM_VARIANTS {
+            if NUMERIC_TYPES.contains(rt) {
+                if done.insert(rt.to_string()) {
+                    let _ = writeln!(o, "impl FromValue for Vec<{rt}> {{\n    fn from_value(v: Value) -> Result<Self, Value> {{\n        match v {{\n            Value::ArrayOf{v}(x) => Ok(x),\n            other => Err(other),\n        }}\n    }}\n}}");
+                }
+                continue;
+            }
             if done.insert(rt.to_string()) {
                 let _ = writeln!(
                     o,
@@ -862,6 +962,7 @@ impl<'a> Gen<'a> {
                 );
             }
         }
+        o.push_str("impl FromValue for Value {\n    fn from_value(v: Value) -> Result<Self, Value> {\n        Ok(v)\n    }\n}\nimpl FromValue for Vec<Value> {\n    fn from_value(v: Value) -> Result<Self, Value> {\n        match v {\n            Value::ArrayOfAnyType(x) => Ok(x),\n            other => Err(other),\n        }\n    }\n}\n");
         o.push_str("impl FromValue for ManagedObjectReference {\n    fn from_value(v: Value) -> Result<Self, Value> {\n        match v {\n            Value::ManagedObjectReference(x) => Ok(x),\n            other => Err(other),\n        }\n    }\n}\n");
         o.push_str("impl FromValue for Vec<ManagedObjectReference> {\n    fn from_value(v: Value) -> Result<Self, Value> {\n        match v {\n            Value::ArrayOfManagedObjectReference(x) => Ok(x),\n            other => Err(other),\n        }\n    }\n}\n");
         for e in &self.s.enums {
@@ -967,7 +1068,7 @@ impl<'a> Gen<'a> {
     }
 
     fn gen_methods(&self, o: &mut String) {
-        let sc = self.data["ServiceContent"];
+        let sc = self.data.get("ServiceContent").copied();
         o.push_str("impl Client {\n");
         for m in &self.s.methods {
             let fname = m.rust_name.clone().unwrap_or_else(|| snake(&m.name));
@@ -1004,7 +1105,7 @@ impl<'a> Gen<'a> {
                 "    pub async fn {fname}(&self{args}) -> Result<{rt}, Error> {{"
             );
             if let Some(member) = &m.this_bind {
-                let prop = sc.props.iter().find(|p| &p.name == member);
+                let prop = sc.and_then(|sc| sc.props.iter().find(|p| &p.name == member));
                 let f = snake(member);
                 match prop.map(|p| p.card) {
                     Some(Card::Required) => {
@@ -1058,6 +1159,123 @@ impl<'a> Gen<'a> {
             o.push_str("    }\n\n");
         }
         o.push_str("}\n");
+    }
+
+    /// The properties of managed type `name`, its bases' first (inherited ones included).
+    fn managed_props(&self, name: &str) -> Vec<&'a Prop> {
+        let mut chain = vec![];
+        let mut cur = self.s.managed.iter().find(|m| m.name == name);
+        while let Some(m) = cur {
+            chain.push(m);
+            cur = m
+                .base
+                .as_ref()
+                .and_then(|b| self.s.managed.iter().find(|x| &x.name == b));
+        }
+        chain.iter().rev().flat_map(|m| m.props.iter()).collect()
+    }
+
+    /// The properties of data type `name`, its bases' first.
+    fn data_props(&self, name: &str) -> Vec<&'a Prop> {
+        let mut chain: Vec<&'a DataType> = Vec::new();
+        let mut cur = self.data.get(name).copied();
+        while let Some(d) = cur {
+            chain.push(d);
+            cur = d.base.as_deref().and_then(|b| self.data.get(b).copied());
+        }
+        chain.iter().rev().flat_map(|d| d.props.iter()).collect()
+    }
+
+    /// Every property path below `p` (itself first): nested data objects are followed (not
+    /// through lists, not into a type already on the path, at most [`MAX_PATH_DEPTH`] deep).
+    fn walk_paths(
+        &self,
+        prefix: Option<(&str, &str)>,
+        p: &Prop,
+        stack: &mut Vec<String>,
+        out: &mut Vec<PathItem>,
+    ) {
+        let (path, konst) = match prefix {
+            Some((path, konst)) => (
+                format!("{path}.{}", p.name),
+                format!("{konst}_{}", snake(&p.name).to_ascii_uppercase()),
+            ),
+            None => (p.name.clone(), snake(&p.name).to_ascii_uppercase()),
+        };
+        let one = self.rust_type(&p.ty);
+        let ty = if p.card == Card::List {
+            format!("Vec<{one}>")
+        } else {
+            one
+        };
+        out.push(PathItem {
+            konst: konst.clone(),
+            path: path.clone(),
+            ty,
+            vi_type: format!(
+                "{}{}",
+                p.ty,
+                match p.card {
+                    Card::List => "[]",
+                    Card::Optional => "?",
+                    Card::Required => "",
+                }
+            ),
+        });
+        if p.card == Card::List
+            || !self.data.contains_key(p.ty.as_str())
+            || stack.contains(&p.ty)
+            || stack.len() + 1 >= MAX_PATH_DEPTH
+        {
+            return;
+        }
+        stack.push(p.ty.clone());
+        for q in self.data_props(&p.ty) {
+            self.walk_paths(Some((&path, &konst)), q, stack, out);
+        }
+        stack.pop();
+    }
+
+    fn gen_props(&self, o: &mut String) -> Result<(), String> {
+        for m in &self.s.managed {
+            let props = self.managed_props(&m.name);
+            let mut items = Vec::new();
+            for p in &props {
+                self.walk_paths(None, p, &mut vec![], &mut items);
+            }
+            let mut seen = HashSet::new();
+            for it in &items {
+                if !seen.insert(it.konst.as_str()) || it.konst == "TYPE" {
+                    return Err(format!(
+                        "{}: two property paths are both named {}",
+                        m.name, it.konst
+                    ));
+                }
+            }
+            let _ = writeln!(
+                o,
+                "/// The property paths of the managed object type `{}` (inherited ones included),\n/// each with the type of the value it yields.",
+                m.name
+            );
+            let _ = writeln!(o, "pub mod {} {{", snake(&m.name));
+            if !items.is_empty() {
+                o.push_str("    use super::*;\n");
+            }
+            let _ = writeln!(
+                o,
+                "    /// The type's name, as property specs and references carry it.\n    pub const TYPE: &str = {:?};",
+                m.name
+            );
+            for it in &items {
+                let _ = writeln!(
+                    o,
+                    "    /// `{}`: `{}`\n    pub const {}: PropPath<{}> = PropPath::new(TYPE, {:?});",
+                    it.path, it.vi_type, it.konst, it.ty, it.path
+                );
+            }
+            o.push_str("}\n\n");
+        }
+        Ok(())
     }
 
     fn gen_requests(&self, o: &mut String) {
@@ -1116,11 +1334,28 @@ impl<'a> Gen<'a> {
     }
 }
 
-/// The generated sources: `types` (data types, enums, `Value`, requests) and `methods`
-/// (the `impl Client` block).
+/// One generated property path of a managed object type.
+struct PathItem {
+    /// The constant's name (`RUNTIME_POWER_STATE`).
+    konst: String,
+    /// The path (`runtime.powerState`).
+    path: String,
+    /// The Rust type of its value.
+    ty: String,
+    /// The schema type of its value, with its cardinality (for the doc comment).
+    vi_type: String,
+}
+
+/// How many properties deep generated paths reach (`config.network.dnsConfig.hostName` is 4).
+const MAX_PATH_DEPTH: usize = 4;
+
+/// The generated sources: `types` (data types, enums, `Value`, requests), `methods` (the
+/// `impl Client` block of typed calls) and `props` (every managed object type's property
+/// paths as typed constants).
 pub struct Output {
     pub types: String,
     pub methods: String,
+    pub props: String,
 }
 
 /// Generates Rust source from the schema text.
@@ -1153,7 +1388,15 @@ pub fn generate(schema_text: &str) -> Result<Output, String> {
         "// @generated by esxvirt-vi-codegen from schema/vim.schema. Do not edit.\n\n",
     );
     g.gen_methods(&mut methods);
-    Ok(Output { types, methods })
+    let mut props = String::from(
+        "// @generated by esxvirt-vi-codegen from schema/vim.schema. Do not edit.\n\n",
+    );
+    g.gen_props(&mut props)?;
+    Ok(Output {
+        types,
+        methods,
+        props,
+    })
 }
 
 #[cfg(test)]
@@ -1183,6 +1426,33 @@ mod tests {
             .unwrap_err()
             .contains("unknown type"));
         assert!(parse("data A : Z\n").unwrap_err().contains("unknown base"));
+    }
+
+    #[test]
+    fn managed_properties_become_typed_paths() {
+        let schema = "enum PowerState\n  on off\ndata Runtime\n  powerState PowerState\n  host ManagedObjectReference?\n  tags string[]\ndata Info\n  runtime Runtime\n  self Info?\nmanaged Entity\n  name string\nmanaged Machine : Entity\n  info Info?\n  list Runtime[]\n";
+        let out = generate(schema).unwrap();
+        let p = &out.props;
+        assert!(p.contains("pub mod machine {"), "{p}");
+        assert!(p.contains("pub const TYPE: &str = \"Machine\";"), "{p}");
+        // Inherited, nested, optional and list paths, each with its value type.
+        assert!(p.contains("pub const NAME: PropPath<String> = PropPath::new(TYPE, \"name\");"));
+        assert!(p.contains(
+            "pub const INFO_RUNTIME_POWER_STATE: PropPath<PowerState> = PropPath::new(TYPE, \"info.runtime.powerState\");"
+        ));
+        assert!(p.contains("pub const INFO_RUNTIME_TAGS: PropPath<Vec<String>>"));
+        assert!(p.contains("pub const LIST: PropPath<Vec<Runtime>>"));
+        // Lists are not followed, nor a type already on the path.
+        assert!(!p.contains("LIST_POWER_STATE"));
+        assert!(p.contains("INFO_SELF_:") || p.contains("INFO_SELF:"), "{p}");
+        assert!(!p.contains("INFO_SELF_RUNTIME"));
+        // Unknown property types and bases are refused.
+        assert!(parse("managed M\n  x Nope\n")
+            .unwrap_err()
+            .contains("unknown type"));
+        assert!(parse("managed M : Z\n")
+            .unwrap_err()
+            .contains("unknown base"));
     }
 
     #[test]

@@ -1,7 +1,9 @@
-//! The client and its session: configuration, connecting (RetrieveServiceContent), login
-//! and logout, the session cookie (exportable so a later process can resume the session),
-//! one re-login and retry of a read after the session expired, SOAP calls, and plain HTTP
-//! file transfers (`/folder/...`, `/screen?...`) through the same session.
+//! The client: configuration, the connection and its session state (service content, cookie,
+//! credentials, request counter), sending one SOAP call (with one re-login and retry of a
+//! read after the session expired), the saved form of a session (so a later process can
+//! resume it), and plain HTTP file transfers (`/folder/...`, `/screen?...`) through the same
+//! session. The typed calls are generated (`methods`); connecting and logging in, which use
+//! them, are in `session`.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -14,11 +16,11 @@ use bytes::Bytes;
 use crate::codec::{decode_document, Decode, Encode, ManagedObjectReference, XmlWriter};
 use crate::error::Error;
 use crate::fault::Fault;
-use crate::generated::{AboutInfo, ServiceContent, UserSession};
 use crate::soap::{decode_response, Response};
 use crate::thumbprint::Pin;
 use crate::transport::{split_host_port, Endpoint, Proxy, Transport};
 use crate::trust::Trust;
+use crate::types::{AboutInfo, ServiceContent, UserSession};
 
 /// How to reach a server.
 #[derive(Clone, Debug)]
@@ -251,7 +253,11 @@ pub(crate) fn parse_url(url: &str) -> Result<(Endpoint, String), Error> {
 }
 
 impl Client {
-    fn build(cfg: &ClientConfig, service_content: ServiceContent) -> Result<Client, Error> {
+    /// A client for `cfg` that has sent nothing yet, knowing `service_content`.
+    pub(crate) fn build(
+        cfg: &ClientConfig,
+        service_content: ServiceContent,
+    ) -> Result<Client, Error> {
         let (endpoint, path) = parse_url(&cfg.url)?;
         let trust = Trust {
             no_verify: cfg.no_verify,
@@ -279,23 +285,6 @@ impl Client {
                 request_timeout: cfg.request_timeout,
             }),
         })
-    }
-
-    /// Connects and fetches the service content (one request); not logged in yet.
-    pub async fn connect(cfg: ClientConfig) -> Result<Client, Error> {
-        let boot = Client::build(&cfg, ServiceContent::default())?;
-        let this = ManagedObjectReference::new("ServiceInstance", "ServiceInstance");
-        let sc = boot.retrieve_service_content(&this).await?;
-        if sc.about.api_version.is_empty() {
-            return Err(Error::BadResponse {
-                method: "RetrieveServiceContent".into(),
-                reason: "the service content has no API version".into(),
-            });
-        }
-        // Keep the bootstrap client's connection, cookies and counter: only the service
-        // content and the SOAPAction change.
-        boot.adopt_service_content(sc);
-        Ok(boot)
     }
 
     /// A client that has sent no request and knows only the objects `kind` has under fixed
@@ -437,41 +426,23 @@ impl Client {
         }
     }
 
-    /// Logs in (SessionManager.Login); the credentials are kept to renew the session.
-    pub async fn login(&self, user: &str, password: &str) -> Result<UserSession, Error> {
-        let s = self.session_login(user, password, None).await?;
-        self.set_credentials(user, password);
-        tracing::debug!(user, "logged in");
-        Ok(s)
-    }
-
-    /// Logs out (SessionManager.Logout) and forgets the cookie and credentials.
-    pub async fn logout(&self) -> Result<(), Error> {
-        let r = self.session_logout().await;
+    /// Forgets the credentials and the session cookie (after a logout).
+    pub(crate) fn forget_session(&self) {
         if let Ok(mut c) = self.inner.creds.lock() {
             *c = None;
         }
         if let Ok(mut c) = self.inner.cookies.lock() {
             c.clear();
         }
-        r
     }
 
-    /// Logs out when logged in, then drops the connection.
-    pub async fn close(&self) -> Result<(), Error> {
-        let logged_in = self
-            .inner
+    /// Whether credentials are known (a login happened or they were set).
+    pub(crate) fn has_credentials(&self) -> bool {
+        self.inner
             .creds
             .lock()
             .map(|c| c.is_some())
-            .unwrap_or(false);
-        let r = if logged_in {
-            self.logout().await
-        } else {
-            Ok(())
-        };
-        self.inner.transport.close().await;
-        r
+            .unwrap_or(false)
     }
 
     pub(crate) async fn relogin(&self) -> Result<bool, Error> {

@@ -5,13 +5,15 @@ use std::time::Duration;
 use crate::fault::Fault;
 use crate::thumbprint::Thumbprints;
 
-/// A pending VM question that stopped an operation (see [`crate::QuestionPolicy`]).
+/// A pending VM question that stopped an operation (see [`crate::question`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct QuestionError {
     /// The question's text (one line).
     pub question: String,
     /// The possible answers' labels.
     pub choices: Vec<String>,
+    /// Answering was asked for (`auto_answer`) but the question names no default answer.
+    pub no_default: bool,
     /// What became of the blocked task.
     pub task: BlockedTask,
 }
@@ -38,6 +40,9 @@ impl std::fmt::Display for QuestionError {
             f.write_str(", no possible answers")?;
         } else {
             write!(f, ", possible answers: {}", self.choices.join(", "))?;
+            if self.no_default {
+                f.write_str(", none of them the default")?;
+            }
         }
         match self.task {
             BlockedTask::NotStarted => Ok(()),

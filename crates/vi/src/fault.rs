@@ -2,7 +2,7 @@
 //! inheritance to the nearest type the enum names) and its message.
 
 use crate::codec::ManagedObjectReference;
-use crate::generated::{Value, TYPE_BASES};
+use crate::types::{Value, TYPE_BASES};
 
 /// A fault the server reported (a SOAP fault, or the error of a failed task).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -198,7 +198,7 @@ impl std::fmt::Display for Fault {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::generated::InvalidHostState;
+    use crate::types::InvalidHostState;
 
     #[test]
     fn walks_bases_to_a_known_variant() {

@@ -1,13 +1,22 @@
 //! vSphere (VI) SOAP client for esxvirt.
 //!
 //! The VI types and methods the project uses are described once in `schema/vim.schema`;
-//! `build.rs` runs `esxvirt-vi-codegen` to generate the Rust types (with `AnyX` enums for
-//! polymorphic types and [`Value`] for `xsd:anyType`), their SOAP XML encoding and
-//! decoding, request structs for servers, and typed async calls on [`Client`] (one per
-//! method, snake_case: `client.retrieve_properties_ex(..)`, `client.power_on_vm_task(..)`).
-//! Everything else is hand-written: [`codec`] (XML runtime), `transport` (HTTP/1.1, TLS,
-//! proxies), `trust` (which certificates are trusted), [`thumbprint`], [`pinning`], [`client`] (session), [`property`] (property collector helpers), [`task`]
-//! (waiting for tasks, VM questions), [`fault`] and [`error`].
+//! `build.rs` runs `esxvirt-vi-codegen` to generate three modules: the data types (`types`,
+//! re-exported at the crate root: `AnyX` enums for polymorphic types, [`Value`] for
+//! `xsd:anyType`, their SOAP XML encoding and decoding, request structs for servers), the
+//! typed async calls on [`Client`] (`methods`: one per method, snake_case:
+//! `client.retrieve_properties_ex(..)`, `client.power_on_vm_task(..)`), and the property
+//! paths of every managed object type ([`props`]: `props::virtual_machine::RUNTIME_POWER_STATE`,
+//! a [`PropPath`] that names the path and decodes its value).
+//!
+//! Everything else is hand-written. The modules, each depending only on those above it:
+//! [`codec`] (XML runtime, [`ManagedObjectReference`]); the generated types; `prop_path`;
+//! [`fault`]; [`thumbprint`]; [`error`]; `trust` (which certificates are trusted);
+//! `transport` (HTTP/1.1, TLS, proxies); [`pinning`] (known-hosts files, peer thumbprints); [`soap`] (envelopes);
+//! [`client`] (the connection and its session state, one SOAP call); the generated calls;
+//! `session` (connect, login, logout); [`property`] (property collector helpers);
+//! [`question`] (the VM question policy); [`task`] (waiting for tasks); [`stream`] (streamed
+//! file transfers).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), esxvirt_vi::Error> {
@@ -18,10 +27,11 @@
 //! println!("{}", client.about().full_name);
 //! client.login("root", "secret").await?;            // SessionManager.Login
 //! let root = client.service_content().root_folder.clone();
-//! let mut pages = client.retrieve_objects(&root, "VirtualMachine", &["name", "runtime.powerState"], 500);
+//! use esxvirt_vi::props::virtual_machine as vm;
+//! let mut pages = client.retrieve_objects(&root, vm::TYPE, &[vm::NAME.path(), vm::RUNTIME_POWER_STATE.path()], 500);
 //! while let Some(page) = pages.next_page().await? {
-//!     for vm in page {
-//!         println!("{} {:?}", vm.obj, vm.get("name"));
+//!     for obj in page {
+//!         println!("{} {:?}", obj.obj, obj.get_prop(vm::NAME));
 //!     }
 //! }
 //! # let vm = esxvirt_vi::ManagedObjectReference::new("VirtualMachine", "1");
@@ -44,8 +54,10 @@
 //!   `Range`) giving a [`FileDownload`], [`Client::put_file_stream`] giving a [`FileUpload`].
 //! - Property collector: [`Client::retrieve_paged`], [`Client::retrieve_objects`],
 //!   [`Client::object_properties`], [`Client::container_view_objects`],
-//!   [`Client::find_by_inventory_path`] etc. (generated SearchIndex calls); [`ObjectContent::get`].
-//! - Tasks: [`Client::wait_for_task`], [`Client::check_question`], [`QuestionPolicy`].
+//!   [`Client::find_by_inventory_path`] etc. (generated SearchIndex calls);
+//!   [`ObjectContent::get_prop`]; [`property::traverse`], [`property::property_spec`].
+//! - Tasks and questions: [`Client::wait_for_task`], [`Client::check_question`],
+//!   [`Client::handle_question`], [`QuestionPolicy`], [`question::decide`].
 //! - Certificate trust: [`ClientConfig`]'s `ca_file` (instead of the system roots) and
 //!   `pins`; [`Pin`], [`KnownHosts`] (govc's known-hosts files),
 //!   [`Thumbprints`] (SHA-1, SHA-256), [`peer_thumbprints`]; a refused certificate's
@@ -58,24 +70,30 @@ pub mod client;
 pub mod codec;
 pub mod error;
 pub mod fault;
-mod generated;
+mod methods;
 pub mod pinning;
+mod prop_path;
 pub mod property;
+pub mod props;
+pub mod question;
+mod session;
 pub mod soap;
 pub mod stream;
 pub mod task;
 pub mod thumbprint;
 mod transport;
 mod trust;
+mod types;
 
 pub use client::{datastore_file_path, decode_xml, Client, ClientConfig, SavedSession, WellKnown};
 pub use codec::{DecodeError, ManagedObjectReference};
 pub use error::{BlockedTask, Error, QuestionError};
 pub use fault::Fault;
-pub use generated::*;
 pub use pinning::{peer_thumbprints, KnownHosts};
+pub use prop_path::PropPath;
 pub use property::Pages;
+pub use question::QuestionPolicy;
 pub use stream::{ByteRange, FileDownload, FileUpload};
-pub use task::QuestionPolicy;
 pub use thumbprint::{Pin, Thumbprints};
 pub use transport::{Proxy, ProxyKind};
+pub use types::*;

@@ -1,16 +1,22 @@
-//! Property collector helpers: paged retrieval (RetrievePropertiesEx with maxObjects, then
+//! Property collector helpers: building specs (property specs and traversal steps from the
+//! generated property paths), paged retrieval (RetrievePropertiesEx with maxObjects, then
 //! ContinueRetrievePropertiesEx, page by page), the properties of one object, every object
-//! of a type under an inventory root (one traversal, one request per page), and container
-//! views.
+//! of a type under an inventory root (one traversal, one request per page), container views,
+//! and typed values out of a retrieved object.
 
+use crate::client::Client;
 use crate::codec::ManagedObjectReference;
 use crate::error::Error;
 use crate::fault::Fault;
-use crate::generated::{
+use crate::prop_path::PropPath;
+use crate::props::{
+    cluster_compute_resource, compute_resource, container_view, datacenter, folder, host_system,
+    resource_pool, virtual_app,
+};
+use crate::types::{
     AnySelectionSpec, FromValue, ObjectContent, ObjectSpec, PropertyFilterSpec, PropertySpec,
     RetrieveOptions, SelectionSpec, TraversalSpec, Value,
 };
-use crate::Client;
 
 impl ObjectContent {
     /// The value of property `name`, if the server returned it.
@@ -30,6 +36,16 @@ impl ObjectContent {
     /// Takes property `name` as a `T` (`None` when absent or of another type).
     pub fn take_as<T: FromValue>(&mut self, name: &str) -> Option<T> {
         self.take(name).and_then(|v| T::from_value(v).ok())
+    }
+
+    /// The value of `path`, typed (`None` when absent, unset or of another type).
+    pub fn get_prop<T: FromValue>(&self, path: PropPath<T>) -> Option<T> {
+        self.get(path.path()).and_then(|v| path.decode(v.clone()))
+    }
+
+    /// Takes the value of `path` out of the object, typed.
+    pub fn take_prop<T: FromValue>(&mut self, path: PropPath<T>) -> Option<T> {
+        self.take(path.path()).and_then(|v| path.decode(v))
     }
 }
 
@@ -162,13 +178,15 @@ impl Pages {
     }
 }
 
-fn traversal(name: &str, type_: &str, path: &str, select: &[&str]) -> AnySelectionSpec {
+/// A traversal step named `name` along `path` (from the path's owner type), going on with
+/// the selections named `select`.
+pub fn traverse<T>(name: &str, path: PropPath<T>, select: &[&str]) -> AnySelectionSpec {
     TraversalSpec {
         base: SelectionSpec {
             name: Some(name.into()),
         },
-        type_: type_.into(),
-        path: path.into(),
+        type_: path.owner().into(),
+        path: path.path().into(),
         skip: Some(false),
         select_set: select
             .iter()
@@ -181,6 +199,15 @@ fn traversal(name: &str, type_: &str, path: &str, select: &[&str]) -> AnySelecti
             .collect(),
     }
     .into()
+}
+
+/// A property spec: `paths` of the objects of type `type_`.
+pub fn property_spec(type_: &str, paths: &[&str]) -> PropertySpec {
+    PropertySpec {
+        type_: type_.into(),
+        all: Some(false),
+        path_set: paths.iter().map(|s| (*s).to_string()).collect(),
+    }
 }
 
 /// Traversal specs reaching every inventory object below a root of type `root_type`.
@@ -196,61 +223,55 @@ pub fn inventory_traversal(root_type: &str) -> Vec<AnySelectionSpec> {
         "rpToRp",
         "vappToVm",
     ];
+    let below_host = || {
+        [
+            traverse("hToVm", host_system::VM, &[]),
+            traverse("hToDs", host_system::DATASTORE, &[]),
+            traverse("hToNet", host_system::NETWORK, &[]),
+        ]
+    };
     let common = vec![
-        traversal("visitFolders", "Folder", "childEntity", FROM_FOLDER),
-        traversal("dcToVmFolder", "Datacenter", "vmFolder", &["visitFolders"]),
-        traversal(
-            "dcToHostFolder",
-            "Datacenter",
-            "hostFolder",
-            &["visitFolders"],
-        ),
-        traversal(
+        traverse("visitFolders", folder::CHILD_ENTITY, FROM_FOLDER),
+        traverse("dcToVmFolder", datacenter::VM_FOLDER, &["visitFolders"]),
+        traverse("dcToHostFolder", datacenter::HOST_FOLDER, &["visitFolders"]),
+        traverse(
             "dcToDsFolder",
-            "Datacenter",
-            "datastoreFolder",
+            datacenter::DATASTORE_FOLDER,
             &["visitFolders"],
         ),
-        traversal(
+        traverse(
             "dcToNetFolder",
-            "Datacenter",
-            "networkFolder",
+            datacenter::NETWORK_FOLDER,
             &["visitFolders"],
         ),
-        traversal("crToHost", "ComputeResource", "host", &[]),
-        traversal("crToRp", "ComputeResource", "resourcePool", &["rpToRp"]),
-        traversal("rpToRp", "ResourcePool", "resourcePool", &["rpToRp"]),
-        traversal("vappToVm", "VirtualApp", "vm", &[]),
+        traverse("crToHost", compute_resource::HOST, &[]),
+        traverse("crToRp", compute_resource::RESOURCE_POOL, &["rpToRp"]),
+        traverse("rpToRp", resource_pool::RESOURCE_POOL, &["rpToRp"]),
+        traverse("vappToVm", virtual_app::VM, &[]),
     ];
     match root_type {
         // Below a host or cluster, VMs, datastores and networks hang off the hosts.
-        "HostSystem" => vec![
-            traversal("hToVm", "HostSystem", "vm", &[]),
-            traversal("hToDs", "HostSystem", "datastore", &[]),
-            traversal("hToNet", "HostSystem", "network", &[]),
-        ],
-        "ComputeResource" | "ClusterComputeResource" => vec![
-            traversal(
+        host_system::TYPE => below_host().into(),
+        compute_resource::TYPE | cluster_compute_resource::TYPE => {
+            let mut v = vec![traverse(
                 "crToHost",
-                "ComputeResource",
-                "host",
+                compute_resource::HOST,
                 &["hToVm", "hToDs", "hToNet"],
-            ),
-            traversal("hToVm", "HostSystem", "vm", &[]),
-            traversal("hToDs", "HostSystem", "datastore", &[]),
-            traversal("hToNet", "HostSystem", "network", &[]),
-            traversal("crToRp", "ComputeResource", "resourcePool", &["rpToRp"]),
-            traversal("rpToRp", "ResourcePool", "resourcePool", &["rpToRp"]),
-        ],
+            )];
+            v.extend(below_host());
+            v.push(traverse(
+                "crToRp",
+                compute_resource::RESOURCE_POOL,
+                &["rpToRp"],
+            ));
+            v.push(traverse(
+                "rpToRp",
+                resource_pool::RESOURCE_POOL,
+                &["rpToRp"],
+            ));
+            v
+        }
         _ => common,
-    }
-}
-
-fn prop_spec(type_: &str, props: &[&str]) -> PropertySpec {
-    PropertySpec {
-        type_: type_.into(),
-        all: Some(false),
-        path_set: props.iter().map(|s| (*s).to_string()).collect(),
     }
 }
 
@@ -277,7 +298,7 @@ impl Client {
         max_objects: u32,
     ) -> Pages {
         let spec = PropertyFilterSpec {
-            prop_set: vec![prop_spec(type_, props)],
+            prop_set: vec![property_spec(type_, props)],
             object_set: vec![ObjectSpec {
                 obj: root.clone(),
                 skip: Some(false),
@@ -296,7 +317,7 @@ impl Client {
         props: &[&str],
     ) -> Result<ObjectContent, Error> {
         let spec = PropertyFilterSpec {
-            prop_set: vec![prop_spec(&obj.type_, props)],
+            prop_set: vec![property_spec(&obj.type_, props)],
             object_set: vec![ObjectSpec {
                 obj: obj.clone(),
                 skip: Some(false),
@@ -328,11 +349,11 @@ impl Client {
             .create_container_view(container, &[type_.to_string()], recursive)
             .await?;
         let spec = PropertyFilterSpec {
-            prop_set: vec![prop_spec(type_, props)],
+            prop_set: vec![property_spec(type_, props)],
             object_set: vec![ObjectSpec {
                 obj: view.clone(),
                 skip: Some(true),
-                select_set: vec![traversal("traverseView", "ContainerView", "view", &[])],
+                select_set: vec![traverse("traverseView", container_view::VIEW, &[])],
             }],
             report_missing_objects_in_results: None,
         };

@@ -6,7 +6,7 @@ use crate::codec::{
 };
 use crate::error::Error;
 use crate::fault::Fault;
-use crate::generated::{Request, Value};
+use crate::types::{Request, Value};
 
 /// What a SOAP response held: the `returnval` elements, or a fault.
 pub enum Response<T> {
@@ -184,7 +184,7 @@ pub fn encode_fault(message: &str, detail: Option<&Value>) -> String {
 mod tests {
     use super::*;
     use crate::codec::ManagedObjectReference;
-    use crate::generated::{ManagedObjectNotFound, ServiceContent};
+    use crate::types::{ManagedObjectNotFound, ServiceContent};
 
     #[test]
     fn fault_round_trip() {
@@ -241,7 +241,7 @@ mod tests {
 
     #[test]
     fn mutated_responses_never_panic() {
-        use crate::generated::{
+        use crate::types::{
             AnyVirtualDevice, DynamicProperty, ObjectContent, RetrieveResult, VirtualDisk,
             VirtualMachineConfigInfo,
         };
@@ -309,7 +309,7 @@ mod tests {
 
     #[test]
     fn deep_nesting_is_an_error_not_a_stack_overflow() {
-        use crate::generated::RetrieveResult;
+        use crate::types::RetrieveResult;
         for (ty, open, close) in [
             ("VirtualDiskFlatVer2BackingInfo", "<parent>", "</parent>"),
             (
@@ -344,7 +344,7 @@ mod tests {
 
     #[test]
     fn schema_covers_the_issue_methods() {
-        let names: Vec<&str> = crate::generated::METHODS.iter().map(|m| m.name).collect();
+        let names: Vec<&str> = crate::types::METHODS.iter().map(|m| m.name).collect();
         for m in [
             "RetrieveServiceContent",
             "RetrieveProperties",

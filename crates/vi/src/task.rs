@@ -1,46 +1,21 @@
 //! Waiting for tasks through the property collector (CreateFilter + WaitForUpdatesEx, no
-//! polling loops) and the VM question handling libvirt's ESX driver has: a question that
-//! blocks a VM is answered with its default answer when `auto_answer` is set; otherwise it
-//! is an error naming the question and its choices, and a blocked task is cancelled when
-//! it can be (else the error says it is left behind).
+//! polling loops), with the VM's questions handled meanwhile by the one question policy
+//! ([`crate::question`]): an unanswered question ends the wait with an error, and the blocked
+//! task is cancelled when it can be (else the error says it is left behind). Also the check
+//! for a question before a new task is started.
 
 use std::time::Duration;
 
+use crate::client::Client;
 use crate::codec::ManagedObjectReference;
-use crate::error::{BlockedTask, Error, QuestionError};
+use crate::error::{BlockedTask, Error};
 use crate::fault::Fault;
-use crate::generated::{
-    FromValue, ObjectSpec, PropertyFilterSpec, PropertySpec, TaskInfo, TaskInfoState, Value,
+use crate::props::{task as task_props, virtual_machine as vm_props};
+use crate::question::{self, QuestionPolicy};
+use crate::types::{
+    ObjectSpec, PropertyFilterSpec, PropertySpec, TaskInfo, TaskInfoState, Value,
     VirtualMachineQuestionInfo, WaitOptions,
 };
-use crate::Client;
-
-/// What to do about a question that blocks a VM (libvirt's `auto_answer` URI parameter).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct QuestionPolicy {
-    /// Answer with the question's default answer (else report the question as an error).
-    pub auto_answer: bool,
-}
-
-fn question_text(q: &VirtualMachineQuestionInfo) -> (String, Vec<String>) {
-    let text = q.text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let choices = q
-        .choice
-        .choice_info
-        .iter()
-        .map(|c| c.base.label.clone())
-        .collect();
-    (text, choices)
-}
-
-fn default_answer(q: &VirtualMachineQuestionInfo) -> Option<String> {
-    let idx = q.choice.default_index.unwrap_or(0).max(0) as usize;
-    q.choice
-        .choice_info
-        .get(idx)
-        .or_else(|| q.choice.choice_info.first())
-        .map(|c| c.key.clone())
-}
 
 /// The fault of a failed task.
 pub fn task_fault(info: &TaskInfo) -> Fault {
@@ -57,50 +32,25 @@ pub fn task_fault(info: &TaskInfo) -> Fault {
 }
 
 impl Client {
-    /// Answers VM `vm`'s question with its default answer.
-    async fn answer_default(
-        &self,
-        vm: &ManagedObjectReference,
-        q: &VirtualMachineQuestionInfo,
-    ) -> Result<(), Error> {
-        let answer = default_answer(q).ok_or_else(|| {
-            let (question, choices) = question_text(q);
-            Error::Question(QuestionError {
-                question,
-                choices,
-                task: BlockedTask::NotStarted,
-            })
-        })?;
-        tracing::debug!(vm = %vm, question = %q.id, answer = %answer, "answering VM question");
-        self.answer_vm(vm, &q.id, &answer).await
-    }
-
     /// Checks VM `vm` for a pending question before a new task is started on it. No
-    /// question: `Ok(false)`. With `auto_answer`, the question is answered with its default
-    /// answer and `Ok(true)` is returned: the caller must then NOT start its task (the
-    /// pending task goes on). Without, the error names the question and its choices.
+    /// question: `Ok(false)`. A question answered by the policy gives `Ok(true)`: the caller
+    /// must then NOT start its task (the pending task goes on); one the policy leaves
+    /// unanswered is the error.
     pub async fn check_question(
         &self,
         vm: &ManagedObjectReference,
         policy: &QuestionPolicy,
     ) -> Result<bool, Error> {
-        let mut oc = self.object_properties(vm, &["runtime.question"]).await?;
-        let Some(q) = oc.take_as::<VirtualMachineQuestionInfo>("runtime.question") else {
+        let q = vm_props::RUNTIME_QUESTION;
+        let mut oc = self.object_properties(vm, &[q.path()]).await?;
+        let Some(q) = oc.take_prop(q) else {
             return Ok(false);
         };
-        if q.id.is_empty() && q.text.is_empty() {
+        if !question::is_pending(&q) {
             return Ok(false);
         }
-        if policy.auto_answer {
-            self.answer_default(vm, &q).await?;
-            return Ok(true);
-        }
-        let (question, choices) = question_text(&q);
-        Err(Error::Question(QuestionError {
-            question,
-            choices,
-            task: BlockedTask::NotStarted,
-        }))
+        self.handle_question(vm, &q, policy).await?;
+        Ok(true)
     }
 
     /// Waits for `task` to finish and returns its result (`Value::None` when it has none);
@@ -133,6 +83,7 @@ impl Client {
         r
     }
 
+    /// A property filter on `objects`: each object with its type and one property path.
     async fn create_watch(
         &self,
         objects: &[(&ManagedObjectReference, &str, &str)],
@@ -167,9 +118,11 @@ impl Client {
         filters: &mut Vec<ManagedObjectReference>,
     ) -> Result<Value, Error> {
         let mut watched_vm: Option<ManagedObjectReference> = vm.cloned();
-        let mut objs = vec![(task, "Task", "info")];
+        let question_path = vm_props::RUNTIME_QUESTION;
+        let watch_question = (vm_props::TYPE, question_path.path());
+        let mut objs = vec![(task, task_props::TYPE, task_props::INFO.path())];
         if let Some(vm) = vm {
-            objs.push((vm, "VirtualMachine", "runtime.question"));
+            objs.push((vm, watch_question.0, watch_question.1));
         }
         filters.push(self.create_watch(&objs).await?);
         let wait_secs = self.config_wait_seconds();
@@ -193,27 +146,19 @@ impl Client {
                 }
                 for ou in fu.object_set {
                     for ch in ou.change_set {
-                        match ch.name.as_str() {
-                            "info" => {
-                                if let Some(v) = ch.val {
-                                    if let Ok(i) = TaskInfo::from_value(v) {
-                                        info = Some(i);
-                                    }
-                                }
+                        let val = ch.val.unwrap_or_default();
+                        if ch.name == task_props::INFO.path() {
+                            if let Some(i) = task_props::INFO.decode(val) {
+                                info = Some(i);
                             }
-                            "info.state" => {
-                                if let (Some(i), Some(v)) = (info.as_mut(), ch.val) {
-                                    if let Ok(s) = TaskInfoState::from_value(v) {
-                                        i.state = s;
-                                    }
-                                }
+                        } else if ch.name == task_props::INFO_STATE.path() {
+                            if let (Some(i), Some(s)) =
+                                (info.as_mut(), task_props::INFO_STATE.decode(val))
+                            {
+                                i.state = s;
                             }
-                            "runtime.question" => {
-                                question = ch
-                                    .val
-                                    .and_then(|v| VirtualMachineQuestionInfo::from_value(v).ok());
-                            }
-                            _ => {}
+                        } else if ch.name == question_path.path() {
+                            question = question_path.decode(val);
                         }
                     }
                 }
@@ -226,9 +171,9 @@ impl Client {
             }
             // Still running: watch its VM for questions once we know it.
             if watched_vm.is_none() {
-                if let Some(e) = i.entity.as_ref().filter(|e| e.type_ == "VirtualMachine") {
+                if let Some(e) = i.entity.as_ref().filter(|e| e.type_ == vm_props::TYPE) {
                     filters.push(
-                        self.create_watch(&[(e, "VirtualMachine", "runtime.question")])
+                        self.create_watch(&[(e, watch_question.0, watch_question.1)])
                             .await?,
                     );
                     watched_vm = Some(e.clone());
@@ -240,22 +185,18 @@ impl Client {
             if q.id.is_empty() || answered.as_deref() == Some(q.id.as_str()) {
                 continue;
             }
-            if policy.auto_answer {
-                self.answer_default(vm, q).await?;
-                answered = Some(q.id.clone());
-                continue;
+            match self.handle_question(vm, q, policy).await {
+                Ok(()) => answered = Some(q.id.clone()),
+                Err(Error::Question(mut e)) => {
+                    e.task = if i.cancelable && self.cancel_task(task).await.is_ok() {
+                        BlockedTask::Cancelled
+                    } else {
+                        BlockedTask::LeftBehind
+                    };
+                    return Err(Error::Question(e));
+                }
+                Err(e) => return Err(e),
             }
-            let (text, choices) = question_text(q);
-            let outcome = if i.cancelable && self.cancel_task(task).await.is_ok() {
-                BlockedTask::Cancelled
-            } else {
-                BlockedTask::LeftBehind
-            };
-            return Err(Error::Question(QuestionError {
-                question: text,
-                choices,
-                task: outcome,
-            }));
         }
     }
 
@@ -273,42 +214,32 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::generated::{ChoiceOption, ElementDescription};
+    use crate::error::QuestionError;
 
     #[test]
-    fn default_answer_and_text() {
-        let mut q = VirtualMachineQuestionInfo {
-            id: "q1".into(),
-            text: "Was the VM\nmoved or copied?".into(),
-            ..Default::default()
-        };
-        q.choice = ChoiceOption {
-            choice_info: ["cancel", "moved", "copied"]
-                .iter()
-                .enumerate()
-                .map(|(i, l)| ElementDescription {
-                    key: i.to_string(),
-                    base: crate::generated::Description {
-                        label: l.to_string(),
-                        summary: String::new(),
-                    },
-                })
-                .collect(),
-            default_index: Some(2),
-            ..Default::default()
-        };
-        assert_eq!(default_answer(&q).as_deref(), Some("2"));
-        let (t, c) = question_text(&q);
-        assert_eq!(t, "Was the VM moved or copied?");
-        assert_eq!(c, vec!["cancel", "moved", "copied"]);
+    fn a_blocked_task_says_what_became_of_it() {
         let e = Error::Question(QuestionError {
-            question: t,
-            choices: c,
+            question: "Was the VM moved or copied?".into(),
+            choices: vec!["cancel".into(), "moved".into(), "copied".into()],
+            no_default: false,
             task: BlockedTask::LeftBehind,
         });
         assert_eq!(
             e.to_string(),
             "a pending question blocks the virtual machine: 'Was the VM moved or copied?', possible answers: cancel, moved, copied; the blocked task cannot be cancelled and is left behind waiting for an answer"
+        );
+    }
+
+    #[test]
+    fn failed_tasks_give_their_fault() {
+        let info = TaskInfo {
+            key: "task-1".into(),
+            state: TaskInfoState::Error,
+            ..Default::default()
+        };
+        assert_eq!(
+            task_fault(&info).to_string(),
+            "TaskError: task task-1 failed without an error"
         );
     }
 }

@@ -27,7 +27,7 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
-use crate::error::ErrorClass;
+use crate::class::ErrorClass;
 use crate::scan::parse_c_integer;
 
 /// Largest VMX file accepted, in bytes (the reference's limit for config files).

@@ -22,6 +22,7 @@
 //! assert_eq!(domain.name, "test");
 //! ```
 
+mod class;
 pub mod context;
 mod diskname;
 pub mod error;

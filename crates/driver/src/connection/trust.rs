@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 use esxvirt_vi as vi;
 pub use esxvirt_vi::Thumbprints;
 
+use super::uri::{ProxyType, Scheme, Transport, Uri};
 use crate::error::{Error, ErrorCode, Result};
-use crate::uri::{ProxyType, Scheme, Transport, Uri};
 
 /// The known-hosts file under the user's configuration directory.
 const KNOWN_HOSTS: &str = "esxvirt/known_hosts";
@@ -24,7 +24,7 @@ const KNOWN_HOSTS: &str = "esxvirt/known_hosts";
 /// The default known-hosts file: `$XDG_CONFIG_HOME/esxvirt/known_hosts`, else
 /// `~/.config/esxvirt/known_hosts`; `None` when neither variable is set.
 pub fn default_known_hosts() -> Option<PathBuf> {
-    crate::auth::config_home().map(|c| c.join(KNOWN_HOSTS))
+    super::auth::config_home().map(|c| c.join(KNOWN_HOSTS))
 }
 
 /// The known-hosts file `uri` uses, and whether the URI names it (then it must exist).

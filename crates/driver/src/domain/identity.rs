@@ -1,10 +1,18 @@
-//! What the driver knows about a VM from one property retrieval, and the local decisions made
-//! from it: identity (name, UUID, ID), `list --all` filtering, host CPU model text.
+//! A VM's identity and the local decisions made from it: its managed object reference, name
+//! (escaped in the API), UUID and libvirt ID, and libvirt's list filters.
 
-use crate::domain::parse_uuid;
+use esxvirt_vi::props::virtual_machine as vm;
+use esxvirt_vi::ManagedObjectReference;
+
 use crate::error::{Error, Result};
 use crate::flags::list_domains as f;
 use crate::types::DomainState;
+use crate::uuid::parse_uuid;
+
+/// The reference of the VM with managed-object id `id` (`vm-123` or `123`).
+pub fn vm_ref(id: &str) -> ManagedObjectReference {
+    ManagedObjectReference::new(vm::TYPE, id)
+}
 
 /// The identity and state of one VM.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,29 +117,6 @@ pub fn matches(flags: u32, vm: &VmSummary, autostart: bool) -> bool {
     true
 }
 
-/// Shortens a host CPU model the way libvirt's nodeinfo does: double spaces collapsed,
-/// `(R)`, `(C)` and `(TM)` removed, cut to 31 bytes.
-pub fn shorten_cpu_model(model: &str) -> String {
-    let mut s = model.to_string();
-    loop {
-        let before = s.len();
-        s = s
-            .replace("  ", " ")
-            .replace("(R)", "")
-            .replace("(C)", "")
-            .replace("(TM)", "");
-        if s.len() == before {
-            break;
-        }
-    }
-    let mut cut = s.len().min(31);
-    while !s.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    s.truncate(cut);
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,13 +167,5 @@ mod tests {
         assert!(!flags_exclude_everything(f::TRANSIENT | f::PERSISTENT));
         assert!(flags_exclude_everything(f::MANAGEDSAVE));
         assert!(!flags_exclude_everything(f::NO_MANAGEDSAVE));
-    }
-
-    #[test]
-    fn cpu_model() {
-        assert_eq!(
-            shorten_cpu_model("Intel(R) Xeon(R) CPU           E5-2650 0 @ 2.00GHz"),
-            "Intel Xeon CPU E5-2650 0 @ 2.00"
-        );
     }
 }

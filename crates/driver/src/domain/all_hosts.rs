@@ -9,14 +9,15 @@
 
 use std::collections::{HashMap, HashSet};
 
-use esxvirt_vi::Value;
+use esxvirt_vi::props::{host_system as host, virtual_machine as vm};
 
-use crate::connection::{check_list_flags, list_paths};
-use crate::domain::{autostart_vms, Domain};
-use crate::engine::Props;
+use super::autostart::autostart_vms;
+use super::identity;
+use super::lookup::{check_list_flags, list_paths};
+use super::Domain;
+use crate::connection::engine::Props;
+use crate::connection::Connection;
 use crate::error::Result;
-use crate::vm_info;
-use crate::Connection;
 
 /// One domain of [`Connection::list_all_domains_all_hosts`] with the host it runs on.
 #[derive(Debug, Clone)]
@@ -52,18 +53,18 @@ impl Connection {
         if !check_list_flags(flags)? {
             return Ok(Vec::new());
         }
-        let need_autostart = vm_info::flags_need_autostart(flags);
-        let mut host_paths = vec!["name"];
+        let need_autostart = identity::flags_need_autostart(flags);
+        let mut host_paths = vec![host::NAME.path()];
         if need_autostart {
-            host_paths.push("config.autoStart");
+            host_paths.push(host::CONFIG_AUTO_START.path());
         }
         let (hosts, vms) = self
             .engine
-            .every_host_and_vm(&host_paths, &list_paths(flags, &["runtime.host"]))?;
+            .every_host_and_vm(&host_paths, &list_paths(flags, &[vm::RUNTIME_HOST.path()]))?;
         let hosts = hosts_seen(hosts, need_autostart);
         let mut out = Vec::with_capacity(vms.len());
         for p in &vms {
-            let host_id = p.mo("runtime.host").map(|h| h.value);
+            let host_id = p.get(vm::RUNTIME_HOST).map(|h| h.value);
             let host = host_id.as_ref().and_then(|h| hosts.get(h));
             let starts = |moref: &str| host.is_some_and(|h| h.autostart.contains(moref));
             if let Some(domain) = self.listed_domain(flags, p, starts)? {
@@ -84,13 +85,13 @@ impl Connection {
 fn hosts_seen(hosts: Vec<Props>, need_autostart: bool) -> HashMap<String, HostSeen> {
     let mut seen = HashMap::with_capacity(hosts.len());
     for mut h in hosts {
-        let name = h.str("name").unwrap_or_default();
-        let name = esxvirt_util::unescape_percent(name).unwrap_or_else(|_| name.to_string());
-        let autostart = match h.take("config.autoStart") {
-            Some(Value::HostAutoStartManagerConfig(cfg)) if need_autostart => autostart_vms(&cfg),
+        let name = h.get(host::NAME).unwrap_or_default();
+        let name = esxvirt_util::unescape_percent(&name).unwrap_or(name);
+        let autostart = match h.take(host::CONFIG_AUTO_START) {
+            Some(cfg) if need_autostart => autostart_vms(&cfg),
             _ => HashSet::new(),
         };
-        seen.insert(h.moref().value, HostSeen { name, autostart });
+        seen.insert(h.obj.value.clone(), HostSeen { name, autostart });
     }
     seen
 }

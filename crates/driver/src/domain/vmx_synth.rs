@@ -27,14 +27,15 @@ pub(crate) fn file_name(b: &AnyVirtualDeviceBackingInfo) -> Option<&str> {
     })
 }
 
+/// The first lines of every rebuilt VMX: its encoding and VMX format version.
+const VMX_HEADER: &str = ".encoding = \"UTF-8\"\nconfig.version = \"8\"\n";
+
 /// The VMX text for `config`; file names become absolute mount paths through `resolver`.
 pub fn vmx_from_config(config: &VirtualMachineConfigInfo, resolver: &FileNameResolver) -> String {
-    let mut out = String::new();
+    let mut out = String::from(VMX_HEADER);
     let mut put = |k: &str, v: &str| {
         out.push_str(&format!("{k} = \"{}\"\n", quote(v)));
     };
-    put(".encoding", "UTF-8");
-    put("config.version", "8");
     let hw = config
         .version
         .strip_prefix("vmx-")
@@ -42,7 +43,7 @@ pub fn vmx_from_config(config: &VirtualMachineConfigInfo, resolver: &FileNameRes
         .unwrap_or(7);
     put("virtualHW.version", &hw.to_string());
     put("displayName", &esxvirt_util::escape_percent(&config.name));
-    if let Some(u) = crate::domain::parse_uuid(&config.uuid) {
+    if let Some(u) = crate::uuid::parse_uuid(&config.uuid) {
         let mut s = String::new();
         for (i, b) in u.iter().enumerate() {
             match i {

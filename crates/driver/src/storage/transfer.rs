@@ -24,10 +24,9 @@ use std::io::{Read, Write};
 use bytes::Bytes;
 use esxvirt_vi::{datastore_file_path, ByteRange, Client};
 
-use crate::engine::vi_err;
-use crate::error::{check_flags, Error, ErrorCode, Result};
+use super::StorageVol;
+use crate::error::{check_flags, vi_err, Error, ErrorCode, Result};
 use crate::flags::{vol_download, vol_upload};
-use crate::storage::{PoolBackend, StorageVol};
 
 /// How far a transfer got: bytes moved so far and, when known, how many it will move.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,7 +43,7 @@ const DESCRIPTOR_MAX: u64 = 64 << 10;
 
 /// The file holding a volume's data.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct DataFile {
+pub(crate) struct DataFile {
     /// Path inside the datastore (`dir/disk-flat.vmdk`).
     rel: String,
     /// For a disk's extent: the disk's capacity in bytes (the extent's required size).
@@ -107,53 +106,52 @@ fn unsupported(msg: impl Into<String>) -> Error {
     Error::new(ErrorCode::OperationUnsupported, msg)
 }
 
+/// The file holding the data of datastore volume `vol` (see the module doc): a disk's one
+/// flat extent, any other file itself (`exists` checks it is there). Fails with
+/// NoStorageVol when the volume does not exist.
+pub(crate) fn datastore_data_file(
+    vol: &StorageVol<'_>,
+    exists: impl Fn() -> Result<()>,
+) -> Result<DataFile> {
+    if !vol.name.to_ascii_lowercase().ends_with(".vmdk") {
+        exists()?;
+        return Ok(DataFile {
+            rel: vol.name.clone(),
+            capacity: None,
+        });
+    }
+    let url = vol.folder_url(&vol.name)?;
+    let head = vol.conn.engine.run(|c| {
+        let url = url.clone();
+        async move { read_head(&c, &url).await }
+    });
+    let head = head?.ok_or_else(|| not_found(vol))?;
+    if head.starts_with(b"KDMV") || head.starts_with(b"COWD") {
+        return Err(unsupported(format!(
+            "'{}' is a sparse disk: only disks with one flat extent can be transferred",
+            vol.name
+        )));
+    }
+    let text = std::str::from_utf8(&head)
+        .ok()
+        .filter(|t| t.contains("# Disk DescriptorFile") || t.contains("createType"))
+        .ok_or_else(|| unsupported(format!("'{}' is not a disk descriptor", vol.name)))?;
+    let (extent, capacity) =
+        flat_extent(text).map_err(|why| unsupported(format!("{}: {why}", vol.name)))?;
+    let rel = match vol.name.rfind('/') {
+        Some(i) => format!("{}/{extent}", &vol.name[..i]),
+        None => extent,
+    };
+    Ok(DataFile {
+        rel,
+        capacity: Some(capacity),
+    })
+}
+
 impl<'c> StorageVol<'c> {
     fn folder_url(&self, rel: &str) -> Result<String> {
         let ctx = self.conn.engine.context()?;
         Ok(datastore_file_path(rel, &ctx.datacenter_path, &self.pool))
-    }
-
-    /// Finds the file holding the volume's data (see the module doc). Fails with
-    /// NoStorageVol when the volume does not exist.
-    fn data_file(&self) -> Result<DataFile> {
-        if self.backend == PoolBackend::Iscsi {
-            return Err(unsupported(
-                "iSCSI volumes have no datastore file to transfer",
-            ));
-        }
-        if !self.name.to_ascii_lowercase().ends_with(".vmdk") {
-            self.file()?;
-            return Ok(DataFile {
-                rel: self.name.clone(),
-                capacity: None,
-            });
-        }
-        let url = self.folder_url(&self.name)?;
-        let head = self.conn.engine.run(|c| {
-            let url = url.clone();
-            async move { read_head(&c, &url).await }
-        });
-        let head = head?.ok_or_else(|| not_found(self))?;
-        if head.starts_with(b"KDMV") || head.starts_with(b"COWD") {
-            return Err(unsupported(format!(
-                "'{}' is a sparse disk: only disks with one flat extent can be transferred",
-                self.name
-            )));
-        }
-        let text = std::str::from_utf8(&head)
-            .ok()
-            .filter(|t| t.contains("# Disk DescriptorFile") || t.contains("createType"))
-            .ok_or_else(|| unsupported(format!("'{}' is not a disk descriptor", self.name)))?;
-        let (extent, capacity) =
-            flat_extent(text).map_err(|why| unsupported(format!("{}: {why}", self.name)))?;
-        let rel = match self.name.rfind('/') {
-            Some(i) => format!("{}/{extent}", &self.name[..i]),
-            None => extent,
-        };
-        Ok(DataFile {
-            rel,
-            capacity: Some(capacity),
-        })
     }
 
     /// Writes the volume's data (from `offset`, at most `length` bytes, 0 for all) to
@@ -169,7 +167,7 @@ impl<'c> StorageVol<'c> {
         progress: &mut dyn FnMut(Progress),
     ) -> Result<u64> {
         check_flags(flags, vol_download::SPARSE_STREAM, "esxStorageVolDownload")?;
-        let data = self.data_file()?;
+        let data = self.imp().data_file(self)?;
         let url = self.folder_url(&data.rel)?;
         let range = ByteRange {
             offset,
@@ -221,7 +219,7 @@ impl<'c> StorageVol<'c> {
         }
         // Finding the file is a SOAP read (or an authenticated GET), which renews an
         // expired session before the body that cannot be resent goes out.
-        let data = self.data_file()?;
+        let data = self.imp().data_file(self)?;
         let url = self.folder_url(&data.rel)?;
         let total = match data.capacity {
             Some(cap) if source_len > cap => {
@@ -234,7 +232,7 @@ impl<'c> StorageVol<'c> {
             None => source_len,
         };
         let client = self.conn.engine.client.clone();
-        self.conn.engine.block_on(async move {
+        let sent = self.conn.engine.block_on(async move {
             let mut up = client.put_file_stream(&url, total).await.map_err(vi_err)?;
             let mut done = 0u64;
             progress(Progress {
@@ -270,7 +268,12 @@ impl<'c> StorageVol<'c> {
             }
             up.finish().await.map_err(vi_err)?;
             Ok(done)
-        })
+        });
+        // The datastore's free space changed (or may have, half-way).
+        if let Some(d) = &self.datastore {
+            self.conn.engine.objects.invalidate(d);
+        }
+        sent
     }
 }
 

@@ -10,10 +10,11 @@
 
 use std::net::{SocketAddr, ToSocketAddrs};
 
-use crate::connection::OpenOptions;
-use crate::engine::{Engine, HostContext};
+use super::engine::{Engine, HostContext};
+use super::open::open_vcenter_session;
+use super::options::OpenOptions;
+use super::uri::{Scheme, Uri, VCenter};
 use crate::error::{Error, Result};
-use crate::uri::{Scheme, Uri, VCenter};
 
 /// The vCenter session beside an esx:// connection's host session.
 pub(crate) struct VCenterLink {
@@ -114,7 +115,7 @@ pub(crate) fn link(
         }
         Err(e) => return Err(e),
     };
-    let engine = Engine::open_vcenter(vcenter_uri(host_uri, &ip), host_ip, options)?;
+    let engine = open_vcenter_session(vcenter_uri(host_uri, &ip), host_ip, options)?;
     // Fail at open, as libvirt does, when the vCenter does not know the host.
     engine.context()?;
     Ok(VCenterLink { engine, ip })

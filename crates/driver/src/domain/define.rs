@@ -1,0 +1,189 @@
+//! Defining domains (`virDomainDefineXMLFlags`: domain XML to a .vmx, uploaded next to the
+//! first disk and registered) and the native format conversions
+//! (`virConnectDomainXMLFromNative` / `ToNative`, format `vmware-vmx`).
+
+use esxvirt_vi::Value;
+use esxvirt_vmx::FormatContext;
+use esxvirt_xml::domain::{values::Uuid, DiskDevice, DiskType};
+
+use super::Domain;
+use crate::connection::Connection;
+use crate::error::{Error, ErrorCode, Result};
+use crate::file_names::FileNameResolver;
+use crate::uuid::generate_uuid;
+
+/// The only native format.
+const VMWARE_VMX: &str = "vmware-vmx";
+
+/// The source of the first file-based hard disk (where libvirt puts the .vmx).
+fn first_disk_source(def: &esxvirt_xml::domain::Domain) -> Result<String> {
+    if def.devices.disks.is_empty() {
+        return Err(Error::internal(
+            "Domain XML doesn't contain any disks, cannot deduce datastore and path for VMX file",
+        ));
+    }
+    let disk = def
+        .devices
+        .disks
+        .iter()
+        .find(|d| d.device == DiskDevice::Disk && d.disk_type == DiskType::File)
+        .ok_or_else(|| {
+            Error::internal(
+                "Domain XML doesn't contain any file-based harddisks, cannot deduce datastore and path for VMX file",
+            )
+        })?;
+    disk.source.clone().ok_or_else(|| {
+        Error::internal(
+            "First file-based harddisk has no source, cannot deduce datastore and path for VMX file",
+        )
+    })
+}
+
+/// Parses domain XML, giving it a fresh UUID when it has none.
+fn parse_definition(xml: &str) -> Result<esxvirt_xml::domain::Domain> {
+    let mut def = esxvirt_xml::domain::Domain::from_xml(xml)
+        .map_err(|e| Error::new(ErrorCode::XmlError, e.to_string()))?;
+    if def.uuid.is_none() {
+        def.uuid = Some(Uuid::from_bytes(generate_uuid()));
+    }
+    Ok(def)
+}
+
+impl Connection {
+    /// Converts a definition to VMX text for this host (its datastores and hardware version).
+    fn to_vmx(&self, def: &esxvirt_xml::domain::Domain) -> Result<String> {
+        let resolver = FileNameResolver {
+            vmx_dir: String::new(),
+            datastores: self.datastore_mounts()?,
+        };
+        let format = |src: &str| resolver.format(src);
+        let fctx = FormatContext::new(&format);
+        let hw = crate::connection::product::default_virtual_hw_version(&self.engine.product()?);
+        esxvirt_vmx::domain_to_vmx(def, &fctx, hw).map_err(|e| Error::internal(e.to_string()))
+    }
+
+    /// Defines a domain from XML (`virDomainDefineXMLFlags`): converts it to VMX, uploads the
+    /// .vmx next to the first file-based disk and registers it. Fails if the name or UUID
+    /// exists; when registering fails, nothing is registered.
+    pub fn domain_define_xml(&self, xml: &str, flags: u32) -> Result<Domain<'_>> {
+        crate::error::check_flags(
+            flags,
+            crate::flags::define::VALIDATE,
+            "esxDomainDefineXMLFlags",
+        )?;
+        self.check_writable()?;
+        let def = parse_definition(xml)?;
+        if def.name.contains('\n') {
+            return Err(Error::new(
+                ErrorCode::XmlError,
+                format!("name {} cannot contain '\\n'", def.name),
+            ));
+        }
+        let exists = {
+            let uuid = def.uuid.as_ref().map(|u| *u.as_bytes());
+            let name = def.name.clone();
+            self.find_vm(|s| Some(s.uuid) == uuid || s.name == name)?
+        };
+        if exists.is_some() {
+            return Err(Error::internal(
+                "Domain already exists, editing existing domains is not supported yet",
+            ));
+        }
+        let vmx = self.to_vmx(&def)?;
+        // The .vmx goes next to the first file-based hard disk.
+        let src = first_disk_source(&def)?;
+        let parsed = esxvirt_util::parse_datastore_path(&src)
+            .map_err(|e| Error::invalid_arg(e.to_string()))?;
+        if !src.to_ascii_lowercase().ends_with(".vmdk") {
+            return Err(Error::internal(format!(
+                "Expecting source '{src}' of first file-based harddisk to be a VMDK image"
+            )));
+        }
+        let escaped = esxvirt_util::escape_datastore_item(&def.name);
+        let (rel, ds_path) = if parsed.directory.is_empty() {
+            (
+                format!("{escaped}.vmx"),
+                format!("[{}] {escaped}.vmx", parsed.datastore),
+            )
+        } else {
+            (
+                format!("{}/{escaped}.vmx", parsed.directory),
+                format!("[{}] {}/{escaped}.vmx", parsed.datastore, parsed.directory),
+            )
+        };
+        let ctx = self.engine.context()?;
+        let url = esxvirt_vi::datastore_file_path(&rel, &ctx.datacenter_path, &parsed.datastore);
+        self.engine.put_file(&url, vmx.into_bytes())?;
+        let (ctx, path) = (&ctx, &ds_path);
+        let registered = self.engine.run_task(
+            |c| async move {
+                c.register_vm_task(
+                    &ctx.vm_folder,
+                    path,
+                    None,
+                    false,
+                    Some(&ctx.resource_pool),
+                    Some(&ctx.host),
+                )
+                .await
+            },
+            |out| Error::internal(format!("Could not define domain: {}", out.error)),
+        );
+        let result = match registered {
+            Ok(r) => r,
+            Err(e) => {
+                // Leave nothing behind: the uploaded .vmx of a VM that did not register.
+                let _ = self.engine.run_task(
+                    |c| async move {
+                        c.delete_datastore_file_task(path, Some(&ctx.datacenter))
+                            .await
+                    },
+                    |out| Error::internal(out.libvirt_error()),
+                );
+                return Err(e);
+            }
+        };
+        let found = match result {
+            Some(Value::ManagedObjectReference(m)) => self.domain_by_moref(&m)?,
+            _ => None,
+        };
+        match found {
+            Some(d) => Ok(d),
+            None => self.domain_lookup_by_name(&def.name),
+        }
+    }
+
+    /// Converts a native config to domain XML (`virConnectDomainXMLFromNative`); the only
+    /// format is `vmware-vmx`.
+    pub fn domain_xml_from_native(&self, format: &str, config: &str) -> Result<String> {
+        if format != VMWARE_VMX {
+            return Err(Error::invalid_arg(format!(
+                "Unsupported config format '{format}'"
+            )));
+        }
+        let resolver = FileNameResolver {
+            vmx_dir: "[?] ?".to_string(),
+            datastores: self.datastore_mounts()?,
+        };
+        let parse = |name: &str, allow_missing: bool| resolver.parse(name, allow_missing);
+        let pctx = esxvirt_vmx::ParseContext::new(&parse);
+        let def = esxvirt_vmx::vmx_to_domain(config, &pctx)
+            .map_err(|e| Error::internal(e.to_string()))?;
+        Ok(def.to_xml_with(esxvirt_xml::domain::FormatOptions {
+            secure: false,
+            inactive: true,
+        }))
+    }
+
+    /// Converts domain XML to a native config (`virConnectDomainXMLToNative`); the only format
+    /// is `vmware-vmx`.
+    pub fn domain_xml_to_native(&self, format: &str, xml: &str) -> Result<String> {
+        if format != VMWARE_VMX {
+            return Err(Error::invalid_arg(format!(
+                "Unsupported config format '{format}'"
+            )));
+        }
+        let def = parse_definition(xml)?;
+        self.to_vmx(&def)
+    }
+}
