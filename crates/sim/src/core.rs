@@ -4,7 +4,6 @@
 //! call to the world.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
@@ -60,8 +59,8 @@ pub struct Core {
     pub refs: ServiceRefs,
     /// ESX or vCenter.
     pub mode: Mode,
-    /// The state file rewritten after every change.
-    pub state_file: Option<PathBuf>,
+    /// The state file rewritten after every change (shared with other processes).
+    pub state: Option<crate::state::StateFile>,
 }
 
 /// Locks a mutex, recovering from a panic in another holder (the data stays usable: every
@@ -324,7 +323,10 @@ impl Core {
     ) -> SoapReply {
         let method = req.method.clone();
         let mut set_cookie = None;
-        let result = self.dispatch(&req, cookie_key, tls, &mut set_cookie).await;
+        let result = match crate::state::refresh(self) {
+            Ok(()) => self.dispatch(&req, cookie_key, tls, &mut set_cookie).await,
+            Err(f) => Err(f),
+        };
         match result {
             Ok(out) => {
                 let mut body = String::with_capacity(match &out {
@@ -557,8 +559,7 @@ impl Core {
         args: &Element,
         session: &Session,
     ) -> Result<Out, Fault> {
-        let mut world = write(&self.world);
-        let result = {
+        let call = |world: &mut dyn Inventory| {
             let mut tasks = write(&self.tasks);
             let mut cx = CallCx {
                 tasks: &mut tasks,
@@ -567,16 +568,11 @@ impl Core {
             };
             world.invoke(&mut cx, this, method, args)
         };
-        if !is_read_only_method(method) {
-            if let Some(path) = &self.state_file {
-                if let Err(e) = world.save_state(path) {
-                    tracing::warn!("cannot save state to {}: {e}", path.display());
-                }
-            }
-            drop(world);
-            self.bump();
+        if is_read_only_method(method) {
+            return call(write(&self.world).as_mut()).map(Out::Value);
         }
-        result.map(Out::Value)
+        // A failed call may have changed the world half-way: saved all the same.
+        crate::state::mutate(self, call, |_| true)?.map(Out::Value)
     }
 
     /// Ends every session at once.

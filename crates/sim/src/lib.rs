@@ -50,8 +50,9 @@
 //! [`value`] (SOAP data values and their encoding), [`soap`] (envelopes, the parsed request
 //! tree), [`fault`] (typed vSphere faults), [`object`] (the contract between this core and
 //! the world model), [`task`], [`session`], [`property_collector`], [`view`], [`service`],
-//! [`core`] (dispatch), [`server`] (HTTP), [`inject`], [`stats`]; the world model is
-//! [`inventory`] with the managed objects in [`objects`] and file access in [`files`].
+//! [`core`] (dispatch), [`server`] (HTTP), [`inject`], [`stats`], [`state`] (the state
+//! file shared between processes); the world model is [`inventory`] with the managed
+//! objects in [`objects`] and file access in [`files`].
 
 pub mod core;
 pub mod fault;
@@ -65,6 +66,7 @@ pub mod server;
 pub mod service;
 pub mod session;
 pub mod soap;
+pub mod state;
 pub mod stats;
 pub mod task;
 pub mod value;
@@ -151,6 +153,9 @@ pub struct SimConfig {
     pub session_idle_timeout: Duration,
     /// Finished tasks keep showing queued, then running, for this long (0: no lag).
     pub task_delay: Duration,
+    /// How long a change waits for another process's lock on the state file before it
+    /// fails with a `SystemError`.
+    pub state_lock_timeout: Duration,
 }
 
 impl Default for SimConfig {
@@ -165,6 +170,7 @@ impl Default for SimConfig {
             password: DEFAULT_PASSWORD.to_string(),
             session_idle_timeout: Duration::from_secs(30 * 60),
             task_delay: Duration::ZERO,
+            state_lock_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -186,6 +192,9 @@ pub enum SimError {
     /// The inventory or state file could not be loaded or created.
     #[error("inventory: {0}")]
     Inventory(String),
+    /// The state file could not be locked, read or written.
+    #[error("{0}")]
+    State(#[from] state::StateError),
     /// Other I/O.
     #[error("{0}")]
     Io(#[from] std::io::Error),
@@ -204,21 +213,43 @@ pub struct RunningSim {
     temp_dir: Option<PathBuf>,
 }
 
-/// Builds the world a configuration asks for (the state file if it exists, else the
-/// inventory source) in `files_dir`.
+/// Builds the world a configuration asks for in `files_dir`: without a state file, the
+/// inventory source; with one, under its exclusive lock, the state file if it exists, else
+/// the inventory source, saved as the state file. Returns the opened state file too.
 fn build_world(
     config: &SimConfig,
     files_dir: &std::path::Path,
-) -> Result<Box<dyn Inventory>, SimError> {
+) -> Result<(Box<dyn Inventory>, Option<state::StateFile>), SimError> {
+    use crate::inventory::World;
+    let err = |e: inventory::InvError| SimError::Inventory(e.to_string());
+    let Some(path) = &config.state_file else {
+        return Ok((boxed(source_world(config, files_dir)?)?, None));
+    };
+    let st = state::StateFile::open(path, config.state_lock_timeout, &config.user)?;
+    let mut locked = st.exclusive()?;
+    locked.remove_stale_temps();
+    let world = if locked.exists() {
+        let w = World::load(path, files_dir).map_err(err)?;
+        locked.mark_loaded();
+        w
+    } else {
+        let w = source_world(config, files_dir)?;
+        locked.commit(|p| w.save(p).map_err(|e| e.to_string()))?;
+        w
+    };
+    drop(locked);
+    Ok((boxed(world)?, Some(st)))
+}
+
+/// The world of `config.inventory`.
+fn source_world(
+    config: &SimConfig,
+    files_dir: &std::path::Path,
+) -> Result<inventory::World, SimError> {
     use crate::inventory::defaults::GenerateParams;
     use crate::inventory::World;
     let err = |e: inventory::InvError| SimError::Inventory(e.to_string());
-    if let Some(state) = &config.state_file {
-        if state.exists() {
-            return boxed(World::load(state, files_dir).map_err(err)?);
-        }
-    }
-    let world = match &config.inventory {
+    Ok(match &config.inventory {
         InventorySource::DefaultEsx => World::default_esx(files_dir).map_err(err)?,
         InventorySource::DefaultVCenter => World::default_vcenter(files_dir).map_err(err)?,
         InventorySource::File(p) => World::load(p, files_dir).map_err(err)?,
@@ -236,11 +267,7 @@ fn build_world(
             files_dir,
         )
         .map_err(err)?,
-    };
-    if let Some(state) = &config.state_file {
-        world.save(state).map_err(err)?;
-    }
-    boxed(world)
+    })
 }
 
 /// The world as the core's [`Inventory`].
@@ -265,7 +292,7 @@ impl Simulator {
             }
         };
         std::fs::create_dir_all(&files_dir)?;
-        let world = match build_world(&config, &files_dir) {
+        let (world, state) = match build_world(&config, &files_dir) {
             Ok(w) => w,
             Err(e) => {
                 if let Some(t) = &temp_dir {
@@ -274,16 +301,37 @@ impl Simulator {
                 return Err(e);
             }
         };
-        let mut sim = Simulator::start_with(config, world).await?;
+        let mut sim = Simulator::serve(config, world, state).await?;
         sim.temp_dir = temp_dir;
         Ok(sim)
     }
 
     /// Starts a simulator serving `world` (any [`Inventory`]); `config.inventory`,
-    /// `files_dir` are ignored, `state_file` is where changes are saved.
+    /// `files_dir` are ignored, `state_file` is where changes are saved (`world` replaces
+    /// what it holds).
     pub async fn start_with(
         config: SimConfig,
         world: Box<dyn Inventory>,
+    ) -> Result<RunningSim, SimError> {
+        let state = match &config.state_file {
+            Some(path) => {
+                let st = state::StateFile::open(path, config.state_lock_timeout, &config.user)?;
+                let mut locked = st.exclusive()?;
+                locked
+                    .commit(|p| world.save_state(p))
+                    .map_err(SimError::State)?;
+                drop(locked);
+                Some(st)
+            }
+            None => None,
+        };
+        Simulator::serve(config, world, state).await
+    }
+
+    async fn serve(
+        config: SimConfig,
+        world: Box<dyn Inventory>,
+        state: Option<state::StateFile>,
     ) -> Result<RunningSim, SimError> {
         let mode = mode_of(&world.about());
         let acceptor = match &config.tls {
@@ -325,10 +373,13 @@ impl Simulator {
             inject: inject::Injector::default(),
             refs: ServiceRefs::new(mode),
             mode,
-            state_file: config.state_file.clone(),
+            state,
         });
         let (stop, stop_rx) = tokio::sync::watch::channel(false);
         let tls = acceptor.is_some();
+        if core.state.is_some() {
+            tokio::spawn(follow_state_file(Arc::downgrade(&core), stop_rx.clone()));
+        }
         let task = tokio::spawn(server::serve(core.clone(), listener, acceptor, stop_rx));
         Ok(RunningSim {
             core,
@@ -396,13 +447,14 @@ impl RunningSim {
         lock(&self.core.sessions).set_idle_timeout(t)
     }
 
-    /// Runs `f` on the world (for tests that inspect or seed it).
-    pub fn with_world<R>(&self, f: impl FnOnce(&mut dyn Inventory) -> R) -> R {
-        let mut w = crate::core::write(&self.core.world);
-        let r = f(w.as_mut());
-        drop(w);
-        self.core.bump();
-        r
+    /// Runs `f` on the world (for tests that inspect or seed it); with a state file, on
+    /// its latest content, saved afterwards. Fails when the state file cannot be locked,
+    /// reloaded or saved.
+    pub fn with_world<R>(
+        &self,
+        f: impl FnOnce(&mut dyn Inventory) -> R,
+    ) -> Result<R, fault::Fault> {
+        state::mutate(&self.core, f, |_| true)
     }
 
     /// Stops serving and waits until every connection is closed.
@@ -423,6 +475,28 @@ impl Drop for RunningSim {
         }
         if let Some(d) = &self.temp_dir {
             let _ = std::fs::remove_dir_all(d);
+        }
+    }
+}
+
+/// Wakes `WaitForUpdatesEx` waiters when another process changes the state file: checks it
+/// (cheaply) every second until the simulator stops.
+async fn follow_state_file(
+    core: std::sync::Weak<Core>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            _ = stop.changed() => return,
+            () = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+        let Some(core) = core.upgrade() else {
+            return;
+        };
+        // Reloading may wait for another process's lock: off the async workers.
+        let done = tokio::task::spawn_blocking(move || state::refresh(&core)).await;
+        if let Ok(Err(f)) = done {
+            tracing::debug!("state file: {}", f.message);
         }
     }
 }

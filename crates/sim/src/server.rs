@@ -21,7 +21,7 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::core::{lock, read, write, Core};
 use crate::inject::{Action, Injection};
-use crate::object::{FileRequest, FileSlice};
+use crate::object::{FileRequest, FileResponse, FileSlice};
 use crate::service::{vim_service_versions, vim_service_wsdl};
 use crate::session::key_from_cookie;
 
@@ -310,24 +310,16 @@ pub async fn route(
                 body: &body,
                 range: range.as_deref(),
             };
-            let fresp = if kind == "/screen" {
+            let fresp = if let Err(f) = crate::state::refresh(&core) {
+                FileResponse::status(503, &f.message)
+            } else if kind == "/screen" {
                 read(&core.world).http_screen(&freq)
             } else if method == Method::GET || method == Method::HEAD {
                 // Reads go through the write lock too: the world may cache file state.
                 write(&core.world).http_folder(&freq)
             } else {
-                let mut w = write(&core.world);
-                let r = w.http_folder(&freq);
-                if r.status < 300 {
-                    if let Some(path) = &core.state_file {
-                        if let Err(e) = w.save_state(path) {
-                            tracing::warn!("cannot save state to {}: {e}", path.display());
-                        }
-                    }
-                }
-                drop(w);
-                core.bump();
-                r
+                crate::state::mutate(&core, |w| w.http_folder(&freq), |r| r.status < 300)
+                    .unwrap_or_else(|f| FileResponse::status(503, &f.message))
             };
             let len = fresp.content_length.unwrap_or(fresp.body.len() as u64);
             let content_range = fresp

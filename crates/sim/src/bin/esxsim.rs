@@ -55,6 +55,9 @@ struct Args {
     /// Milliseconds during which finished tasks still show queued/running.
     #[arg(long, default_value_t = 0)]
     task_delay_ms: u64,
+    /// Seconds a change waits for another process's lock on the state file.
+    #[arg(long, default_value_t = 30)]
+    state_lock_timeout: u64,
 }
 
 fn main() -> ExitCode {
@@ -104,6 +107,7 @@ async fn run(args: Args) -> ExitCode {
         password: args.password,
         session_idle_timeout: Duration::from_secs(args.session_idle_timeout),
         task_delay: Duration::from_millis(args.task_delay_ms),
+        state_lock_timeout: Duration::from_secs(args.state_lock_timeout),
     };
     let sim = match Simulator::start(config).await {
         Ok(s) => s,
