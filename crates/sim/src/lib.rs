@@ -21,7 +21,8 @@
 //! Defaults ([`SimConfig::default`]): listen on `127.0.0.1:0` (a free port), https with a
 //! fresh self-signed certificate, the default ESX inventory, user `root`, password
 //! `password` ([`DEFAULT_USER`], [`DEFAULT_PASSWORD`]), sessions expire after 30 minutes
-//! idle, no state file (datastore files in a temporary directory removed at shutdown).
+//! idle, no state file (datastore files in a temporary directory removed at shutdown), a
+//! random control token.
 //!
 //! # HTTP endpoints
 //!
@@ -32,7 +33,10 @@
 //!   `GET /screen?id=VMID`: a PNG. Both need the session cookie or HTTP basic auth.
 //! - `GET /esxsim/stats` (JSON [`StatsSnapshot`]), `POST /esxsim/stats/reset`;
 //!   `POST /esxsim/inject` (JSON [`inject::Injection`]), `GET`/`DELETE /esxsim/inject`;
-//!   `POST /esxsim/sessions/expire` (ends every session).
+//!   `POST /esxsim/sessions/expire` (ends every session). These control endpoints need
+//!   the simulator's user and password (HTTP basic authentication) or its control token
+//!   (`Authorization: Bearer TOKEN`; [`RunningSim::control_token`], printed by `esxsim`);
+//!   without them: `401`.
 //!
 //! # Behaviour worth knowing
 //!
@@ -153,6 +157,9 @@ pub struct SimConfig {
     pub session_idle_timeout: Duration,
     /// Finished tasks keep showing queued, then running, for this long (0: no lag).
     pub task_delay: Duration,
+    /// The token the control endpoints accept besides the user and password; `None`: a
+    /// random one ([`RunningSim::control_token`]).
+    pub control_token: Option<String>,
     /// How long a change waits for another process's lock on the state file before it
     /// fails with a `SystemError`.
     pub state_lock_timeout: Duration,
@@ -170,6 +177,7 @@ impl Default for SimConfig {
             password: DEFAULT_PASSWORD.to_string(),
             session_idle_timeout: Duration::from_secs(30 * 60),
             task_delay: Duration::ZERO,
+            control_token: None,
             state_lock_timeout: Duration::from_secs(30),
         }
     }
@@ -206,6 +214,7 @@ pub struct Simulator;
 /// A running simulator; stop it with [`RunningSim::shutdown`] (dropping it stops it too).
 pub struct RunningSim {
     core: Arc<Core>,
+    control_token: String,
     addr: SocketAddr,
     tls: bool,
     stop: tokio::sync::watch::Sender<bool>,
@@ -375,14 +384,24 @@ impl Simulator {
             mode,
             state,
         });
+        let control_token = match &config.control_token {
+            Some(t) => t.clone(),
+            None => session::new_key().map_err(|e| SimError::Inventory(e.to_string()))?,
+        };
         let (stop, stop_rx) = tokio::sync::watch::channel(false);
         let tls = acceptor.is_some();
+        let srv = Arc::new(server::Server {
+            core: core.clone(),
+            tls,
+            control_token: control_token.clone(),
+        });
         if core.state.is_some() {
             tokio::spawn(follow_state_file(Arc::downgrade(&core), stop_rx.clone()));
         }
-        let task = tokio::spawn(server::serve(core.clone(), listener, acceptor, stop_rx));
+        let task = tokio::spawn(server::serve(srv, listener, acceptor, stop_rx));
         Ok(RunningSim {
             core,
+            control_token,
             addr,
             tls,
             stop,
@@ -415,6 +434,12 @@ impl RunningSim {
     /// ESX or vCenter.
     pub fn mode(&self) -> Mode {
         self.core.mode
+    }
+
+    /// The token the control endpoints (`/esxsim/*`) accept as `Authorization: Bearer
+    /// TOKEN` (besides the user and password).
+    pub fn control_token(&self) -> &str {
+        &self.control_token
     }
 
     /// The request counters now.

@@ -1,7 +1,8 @@
 //! The HTTP(S) front: hyper 1 over tokio, TLS by tokio-rustls (self-signed certificate from
 //! rcgen, or a given one). Routes `/sdk` (SOAP), the service version probes, `/folder` and
 //! `/screen` (to the world), and the `/esxsim/*` control endpoints (stats, fault injection,
-//! session expiry); applies injected faults.
+//! session expiry; they need the simulator's user and password or its control token);
+//! applies injected faults.
 
 use std::convert::Infallible;
 use std::future::Future as _;
@@ -23,7 +24,7 @@ use crate::core::{lock, read, write, Core};
 use crate::inject::{Action, Injection};
 use crate::object::{FileRequest, FileResponse, FileSlice};
 use crate::service::{vim_service_versions, vim_service_wsdl};
-use crate::session::key_from_cookie;
+use crate::session::{ct_eq, key_from_cookie};
 
 /// Largest SOAP request accepted.
 const MAX_SOAP_BODY: usize = 32 << 20;
@@ -31,6 +32,16 @@ const MAX_SOAP_BODY: usize = 32 << 20;
 const MAX_UPLOAD: usize = 1 << 30;
 
 type Body = BoxBody<Bytes, std::io::Error>;
+
+/// What every connection of one simulator shares.
+pub struct Server {
+    /// The simulator.
+    pub core: Arc<Core>,
+    /// Whether connections are TLS.
+    pub tls: bool,
+    /// The token the control endpoints accept (`Authorization: Bearer TOKEN`).
+    pub control_token: String,
+}
 
 /// Why a connection is dropped without an answer (an injected reset).
 #[derive(Debug, thiserror::Error)]
@@ -177,18 +188,42 @@ fn file_response(status: u16, content_type: &str, slice: &FileSlice) -> Response
     r
 }
 
+/// `401 Unauthorized` asking for basic authentication in `realm`; closes the connection
+/// when the request has a body (which is left unread).
+fn unauthorized(realm: &str, has_body: bool) -> Response<Body> {
+    let mut r = full(401, "text/plain", "Unauthorized");
+    if let Ok(v) = HeaderValue::from_str(&format!("Basic realm=\"{realm}\"")) {
+        r.headers_mut().insert("WWW-Authenticate", v);
+    }
+    if has_body {
+        r.headers_mut()
+            .insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    r
+}
+
+/// Whether the request announces or may carry a body (a length or chunked encoding).
+fn has_body(req: &Request<Incoming>) -> bool {
+    use hyper::body::Body as _;
+    !req.body().is_end_stream()
+}
+
 /// Answers one HTTP request.
 pub async fn route(
-    core: Arc<Core>,
+    srv: Arc<Server>,
     req: Request<Incoming>,
-    tls: bool,
 ) -> Result<Response<Body>, InjectedReset> {
+    let core = &srv.core;
+    let tls = srv.tls;
     let path = req.uri().path().to_string();
     let query = req.uri().query().unwrap_or("").to_string();
     let method = req.method().clone();
 
     if let Some(ctl) = path.strip_prefix("/esxsim/") {
-        return Ok(control(&core, &method, ctl, req).await);
+        if !control_authorized(&srv, req.headers()) {
+            return Ok(unauthorized("esxsim", has_body(&req)));
+        }
+        return Ok(control(core, &method, ctl, req).await);
     }
 
     let cookie_key = req
@@ -284,13 +319,8 @@ pub async fn route(
                 }
                 _ => {}
             }
-            if !authorized(&core, cookie_key.as_deref(), req.headers()) {
-                let mut r = full(401, "text/plain", "Unauthorized");
-                r.headers_mut().insert(
-                    "WWW-Authenticate",
-                    HeaderValue::from_static("Basic realm=\"VMware HTTP server\""),
-                );
-                return Ok(r);
+            if !authorized(core, cookie_key.as_deref(), req.headers()) {
+                return Ok(unauthorized("VMware HTTP server", has_body(&req)));
             }
             let range = req
                 .headers()
@@ -310,7 +340,7 @@ pub async fn route(
                 body: &body,
                 range: range.as_deref(),
             };
-            let fresp = if let Err(f) = crate::state::refresh(&core) {
+            let fresp = if let Err(f) = crate::state::refresh(core) {
                 FileResponse::status(503, &f.message)
             } else if kind == "/screen" {
                 read(&core.world).http_screen(&freq)
@@ -318,7 +348,7 @@ pub async fn route(
                 // Reads go through the write lock too: the world may cache file state.
                 write(&core.world).http_folder(&freq)
             } else {
-                crate::state::mutate(&core, |w| w.http_folder(&freq), |r| r.status < 300)
+                crate::state::mutate(core, |w| w.http_folder(&freq), |r| r.status < 300)
                     .unwrap_or_else(|f| FileResponse::status(503, &f.message))
             };
             let len = fresp.content_length.unwrap_or(fresp.body.len() as u64);
@@ -363,17 +393,17 @@ fn authorized(core: &Core, cookie_key: Option<&str>, headers: &hyper::HeaderMap)
             return true;
         }
     }
-    let Some(auth) = headers
-        .get(hyper::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-    else {
-        return false;
-    };
-    let Some(b64) = auth.strip_prefix("Basic ") else {
+    basic_auth_ok(core, headers)
+}
+
+/// Whether the request's `Authorization: Basic` header names the simulator's user and
+/// password.
+fn basic_auth_ok(core: &Core, headers: &hyper::HeaderMap) -> bool {
+    let Some(b64) = authorization(headers, "Basic") else {
         return false;
     };
     use base64::Engine as _;
-    let Ok(raw) = base64::engine::general_purpose::STANDARD.decode(b64.trim()) else {
+    let Ok(raw) = base64::engine::general_purpose::STANDARD.decode(b64) else {
         return false;
     };
     let Ok(raw) = String::from_utf8(raw) else {
@@ -383,6 +413,27 @@ fn authorized(core: &Core, cookie_key: Option<&str>, headers: &hyper::HeaderMap)
         return false;
     };
     lock(&core.sessions).check_credentials(user, pass)
+}
+
+/// The credentials of an `Authorization: SCHEME CREDENTIALS` header (scheme matched
+/// without regard to case).
+fn authorization<'a>(headers: &'a hyper::HeaderMap, scheme: &str) -> Option<&'a str> {
+    let v = headers
+        .get(hyper::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .trim();
+    let (s, rest) = v.split_once(' ')?;
+    s.eq_ignore_ascii_case(scheme).then(|| rest.trim())
+}
+
+/// Whether a control request carries the control token (`Authorization: Bearer TOKEN`)
+/// or the simulator's user and password (basic authentication).
+fn control_authorized(srv: &Server, headers: &hyper::HeaderMap) -> bool {
+    match authorization(headers, "Bearer") {
+        Some(t) => ct_eq(t.as_bytes(), srv.control_token.as_bytes()),
+        None => basic_auth_ok(&srv.core, headers),
+    }
 }
 
 /// The `/esxsim/*` control endpoints.
@@ -468,7 +519,7 @@ pub fn tls_acceptor(cert_key: Option<(&Path, &Path)>) -> Result<TlsAcceptor, Str
 
 /// Accepts connections until `shutdown` fires.
 pub async fn serve(
-    core: Arc<Core>,
+    srv: Arc<Server>,
     listener: TcpListener,
     tls: Option<TlsAcceptor>,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
@@ -488,13 +539,12 @@ pub async fn serve(
             }
         };
         let _ = stream.set_nodelay(true);
-        let core = core.clone();
+        let srv = srv.clone();
         let tls = tls.clone();
         // Reap finished connections so the set does not grow without bound.
         while conns.try_join_next().is_some() {}
         conns.spawn(async move {
-            let is_tls = tls.is_some();
-            let svc = hyper::service::service_fn(move |req| route(core.clone(), req, is_tls));
+            let svc = hyper::service::service_fn(move |req| route(srv.clone(), req));
             let builder = hyper::server::conn::http1::Builder::new();
             match tls {
                 Some(acc) => match acc.accept(stream).await {

@@ -1,5 +1,6 @@
 //! `esxsim`: the vSphere simulator as a standalone server. Prints its base URL as the first
-//! line of stdout and serves until SIGINT or SIGTERM.
+//! line of stdout and `control-token: TOKEN` (for the `/esxsim/*` control endpoints) as the
+//! second, and serves until SIGINT or SIGTERM.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -55,6 +56,10 @@ struct Args {
     /// Milliseconds during which finished tasks still show queued/running.
     #[arg(long, default_value_t = 0)]
     task_delay_ms: u64,
+    /// Token for the control endpoints (`Authorization: Bearer TOKEN`; default: random,
+    /// printed on the second line of stdout). The user and password work too.
+    #[arg(long)]
+    control_token: Option<String>,
     /// Seconds a change waits for another process's lock on the state file.
     #[arg(long, default_value_t = 30)]
     state_lock_timeout: u64,
@@ -107,6 +112,7 @@ async fn run(args: Args) -> ExitCode {
         password: args.password,
         session_idle_timeout: Duration::from_secs(args.session_idle_timeout),
         task_delay: Duration::from_millis(args.task_delay_ms),
+        control_token: args.control_token,
         state_lock_timeout: Duration::from_secs(args.state_lock_timeout),
     };
     let sim = match Simulator::start(config).await {
@@ -120,9 +126,17 @@ async fn run(args: Args) -> ExitCode {
     // it as soon as it has read the URL.
     let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate());
     let interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt());
-    println!("{}", sim.url());
+    // Both lines in one write: a reader may close the pipe after the first.
     use std::io::Write as _;
-    let _ = std::io::stdout().flush();
+    let mut out = std::io::stdout().lock();
+    let _ = write!(
+        out,
+        "{}\ncontrol-token: {}\n",
+        sim.url(),
+        sim.control_token()
+    );
+    let _ = out.flush();
+    drop(out);
     wait_for_signal(term.ok(), interrupt.ok()).await;
     sim.shutdown().await;
     ExitCode::SUCCESS
