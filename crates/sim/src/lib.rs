@@ -22,7 +22,7 @@
 //! fresh self-signed certificate, the default ESX inventory, user `root`, password
 //! `password` ([`DEFAULT_USER`], [`DEFAULT_PASSWORD`]), sessions expire after 30 minutes
 //! idle, no state file (datastore files in a temporary directory removed at shutdown), a
-//! random control token.
+//! random control token, and the [`Limits`] defaults.
 //!
 //! # HTTP endpoints
 //!
@@ -37,6 +37,14 @@
 //!   the simulator's user and password (HTTP basic authentication) or its control token
 //!   (`Authorization: Bearer TOKEN`; [`RunningSim::control_token`], printed by `esxsim`);
 //!   without them: `401`.
+//!
+//! # Limits
+//!
+//! [`Limits`]: a cap on open connections (at the cap a newcomer replaces the connection
+//! idle longest, or gets `503` when all are busy), a header timeout and an idle timeout,
+//! and a small body limit for requests without a session (`413` before the body is read).
+//! `sim:///PATH.json` and `--state` files are shared safely between processes
+//! ([`state`]).
 //!
 //! # Behaviour worth knowing
 //!
@@ -54,10 +62,11 @@
 //! [`value`] (SOAP data values and their encoding), [`soap`] (envelopes, the parsed request
 //! tree), [`fault`] (typed vSphere faults), [`object`] (the contract between this core and
 //! the world model), [`task`], [`session`], [`property_collector`], [`view`], [`service`],
-//! [`core`] (dispatch), [`server`] (HTTP), [`inject`], [`stats`], [`state`] (the state
-//! file shared between processes); the world model is [`inventory`] with the managed
-//! objects in [`objects`] and file access in [`files`].
+//! [`core`] (dispatch), [`server`] (HTTP) with [`conns`] (connection limits), [`inject`],
+//! [`stats`], [`state`] (the shared state file); the world model is [`inventory`] with the
+//! managed objects in [`objects`] and file access in [`files`].
 
+pub mod conns;
 pub mod core;
 pub mod fault;
 pub mod files;
@@ -160,9 +169,39 @@ pub struct SimConfig {
     /// The token the control endpoints accept besides the user and password; `None`: a
     /// random one ([`RunningSim::control_token`]).
     pub control_token: Option<String>,
+    /// Connection and request limits.
+    pub limits: Limits,
     /// How long a change waits for another process's lock on the state file before it
     /// fails with a `SystemError`.
     pub state_lock_timeout: Duration,
+}
+
+/// What protects the server from clients that hold connections or send large bodies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Connections open at once. At the cap, a new connection replaces the connection idle
+    /// longest; when every one is busy, it gets `503 Service Unavailable`.
+    pub max_connections: usize,
+    /// Time allowed from a request's first byte (a TLS handshake included) to the end of
+    /// its header, and for the body of a request without a session.
+    pub header_timeout: Duration,
+    /// A connection without a request for this long is closed.
+    pub idle_timeout: Duration,
+    /// Largest request body read without authentication (a SOAP request without a live
+    /// session: `Login` and such); larger ones get `413` and the connection closes. Other
+    /// requests without credentials get `401` with their body unread.
+    pub max_unauthenticated_body: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_connections: 512,
+            header_timeout: Duration::from_secs(20),
+            idle_timeout: Duration::from_secs(120),
+            max_unauthenticated_body: 1 << 20,
+        }
+    }
 }
 
 impl Default for SimConfig {
@@ -178,6 +217,7 @@ impl Default for SimConfig {
             session_idle_timeout: Duration::from_secs(30 * 60),
             task_delay: Duration::ZERO,
             control_token: None,
+            limits: Limits::default(),
             state_lock_timeout: Duration::from_secs(30),
         }
     }
@@ -390,11 +430,17 @@ impl Simulator {
         };
         let (stop, stop_rx) = tokio::sync::watch::channel(false);
         let tls = acceptor.is_some();
-        let srv = Arc::new(server::Server {
-            core: core.clone(),
+        let srv = Arc::new(server::Server::new(
+            core.clone(),
             tls,
-            control_token: control_token.clone(),
-        });
+            control_token.clone(),
+            config.limits.max_unauthenticated_body,
+            conns::ConnLimits {
+                max: config.limits.max_connections,
+                header_timeout: config.limits.header_timeout,
+                idle_timeout: config.limits.idle_timeout,
+            },
+        ));
         if core.state.is_some() {
             tokio::spawn(follow_state_file(Arc::downgrade(&core), stop_rx.clone()));
         }

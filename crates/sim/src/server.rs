@@ -2,7 +2,9 @@
 //! rcgen, or a given one). Routes `/sdk` (SOAP), the service version probes, `/folder` and
 //! `/screen` (to the world), and the `/esxsim/*` control endpoints (stats, fault injection,
 //! session expiry; they need the simulator's user and password or its control token);
-//! applies injected faults.
+//! applies injected faults. Connections are capped and timed out ([`crate::conns`]); a
+//! request body is bounded before it is read, tightly when the request is not
+//! authenticated.
 
 use std::convert::Infallible;
 use std::future::Future as _;
@@ -20,13 +22,14 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
+use crate::conns::{Conn, ConnLimits, Conns, Watched};
 use crate::core::{lock, read, write, Core};
 use crate::inject::{Action, Injection};
 use crate::object::{FileRequest, FileResponse, FileSlice};
 use crate::service::{vim_service_versions, vim_service_wsdl};
 use crate::session::{ct_eq, key_from_cookie};
 
-/// Largest SOAP request accepted.
+/// Largest SOAP request accepted from a client with a live session.
 const MAX_SOAP_BODY: usize = 32 << 20;
 /// Largest file upload accepted on `/folder`.
 const MAX_UPLOAD: usize = 1 << 30;
@@ -41,6 +44,29 @@ pub struct Server {
     pub tls: bool,
     /// The token the control endpoints accept (`Authorization: Bearer TOKEN`).
     pub control_token: String,
+    /// Largest request body read before authentication.
+    pub max_unauthenticated_body: usize,
+    /// Open connections, their cap and timeouts.
+    pub conns: Conns,
+}
+
+impl Server {
+    /// A server for `core`.
+    pub fn new(
+        core: Arc<Core>,
+        tls: bool,
+        control_token: String,
+        max_unauthenticated_body: usize,
+        limits: ConnLimits,
+    ) -> Server {
+        Server {
+            core,
+            tls,
+            control_token,
+            max_unauthenticated_body,
+            conns: Conns::new(limits),
+        }
+    }
 }
 
 /// Why a connection is dropped without an answer (an injected reset).
@@ -196,9 +222,21 @@ fn unauthorized(realm: &str, has_body: bool) -> Response<Body> {
         r.headers_mut().insert("WWW-Authenticate", v);
     }
     if has_body {
-        r.headers_mut()
-            .insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
+        close_after(&mut r);
     }
+    r
+}
+
+/// Makes hyper close the connection after this answer (its request body is left unread).
+fn close_after(r: &mut Response<Body>) {
+    r.headers_mut()
+        .insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
+}
+
+/// An error status that closes the connection.
+fn refuse(status: u16, text: &'static str) -> Response<Body> {
+    let mut r = full(status, "text/plain", text);
+    close_after(&mut r);
     r
 }
 
@@ -206,6 +244,38 @@ fn unauthorized(realm: &str, has_body: bool) -> Response<Body> {
 fn has_body(req: &Request<Incoming>) -> bool {
     use hyper::body::Body as _;
     !req.body().is_end_stream()
+}
+
+/// The announced body length, if any.
+fn content_length(req: &Request<Incoming>) -> Option<u64> {
+    req.headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
+}
+
+/// Reads a request body of at most `limit` bytes (an announced length over it is refused
+/// before any byte is read), within `timeout` when one is given. The error is the answer.
+async fn read_body(
+    req: Request<Incoming>,
+    limit: usize,
+    timeout: Option<Duration>,
+) -> Result<Bytes, Response<Body>> {
+    if content_length(&req).is_some_and(|n| n > limit as u64) {
+        return Err(refuse(413, "request too large"));
+    }
+    let collect = Limited::new(req.into_body(), limit).collect();
+    let collected = match timeout {
+        Some(t) => match tokio::time::timeout(t, collect).await {
+            Ok(r) => r,
+            Err(_) => return Err(refuse(408, "request body timed out")),
+        },
+        None => collect.await,
+    };
+    match collected {
+        Ok(b) => Ok(b.to_bytes()),
+        Err(_) => Err(refuse(413, "request too large")),
+    }
 }
 
 /// Answers one HTTP request.
@@ -235,9 +305,22 @@ pub async fn route(
 
     match (&method, path.as_str()) {
         (&Method::POST, "/sdk") | (&Method::POST, "/sdk/") => {
-            let body = match Limited::new(req.into_body(), MAX_SOAP_BODY).collect().await {
-                Ok(b) => b.to_bytes(),
-                Err(_) => return Ok(full(413, "text/plain", "request too large")),
+            // Without a live session only small requests (Login ...) are read, and only
+            // for as long as a header may take.
+            let authenticated = cookie_key
+                .as_deref()
+                .is_some_and(|k| lock(&core.sessions).touch(k).is_some());
+            let (limit, timeout) = if authenticated {
+                (MAX_SOAP_BODY, None)
+            } else {
+                (
+                    srv.max_unauthenticated_body,
+                    Some(srv.conns.limits().header_timeout),
+                )
+            };
+            let body = match read_body(req, limit, timeout).await {
+                Ok(b) => b,
+                Err(answer) => return Ok(answer),
             };
             tracing::trace!(target: "esxsim::soap", "request: {}", String::from_utf8_lossy(&body));
             let parsed = crate::soap::parse_request(&body);
@@ -327,9 +410,9 @@ pub async fn route(
                 .get(hyper::header::RANGE)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string);
-            let body = match Limited::new(req.into_body(), MAX_UPLOAD).collect().await {
-                Ok(b) => b.to_bytes(),
-                Err(_) => return Ok(full(413, "text/plain", "upload too large")),
+            let body = match read_body(req, MAX_UPLOAD, None).await {
+                Ok(b) => b,
+                Err(answer) => return Ok(answer),
             };
             let sub = p.strip_prefix("/folder").unwrap_or("");
             let sub = sub.strip_prefix('/').unwrap_or(sub);
@@ -517,6 +600,91 @@ pub fn tls_acceptor(cert_key: Option<(&Path, &Path)>) -> Result<TlsAcceptor, Str
     Ok(TlsAcceptor::from(Arc::new(config)))
 }
 
+/// The answer to a connection over the cap when every open one is busy.
+const TOO_MANY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 21\r\nRetry-After: 1\r\nConnection: close\r\n\r\ntoo many connections\n";
+
+/// Connections being turned away at once, at most (each lingers a moment so the client
+/// reads its 503; beyond this they are just closed).
+const MAX_REFUSING: usize = 64;
+
+/// Sends the 503 to a connection over the cap and closes it gracefully, so the client
+/// reads the answer rather than a reset.
+async fn turn_away(mut stream: tokio::net::TcpStream) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let linger = async {
+        stream.write_all(TOO_MANY).await?;
+        stream.shutdown().await?;
+        let mut sink = [0u8; 4096];
+        while stream.read(&mut sink).await? > 0 {}
+        Ok::<(), std::io::Error>(())
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(1), linger).await;
+}
+
+/// Serves one admitted connection until it closes, times out or is evicted.
+async fn connection(
+    srv: Arc<Server>,
+    conn: Arc<Conn>,
+    stream: tokio::net::TcpStream,
+    tls: Option<TlsAcceptor>,
+) {
+    let io = Watched::new(stream, conn.clone());
+    let svc_conn = conn.clone();
+    let svc_srv = srv.clone();
+    let svc = hyper::service::service_fn(move |req| {
+        let busy = svc_conn.begin();
+        let srv = svc_srv.clone();
+        async move {
+            let resp = route(srv, req).await?;
+            // The connection stays busy until the answer is sent.
+            Ok::<_, InjectedReset>(resp.map(|b| {
+                BodyExt::boxed(Guarded {
+                    inner: b,
+                    _busy: busy,
+                })
+            }))
+        }
+    });
+    let builder = hyper::server::conn::http1::Builder::new();
+    let serve = async move {
+        match tls {
+            Some(acc) => match acc.accept(io).await {
+                Ok(s) => {
+                    let _ = builder.serve_connection(TokioIo::new(s), svc).await;
+                }
+                Err(e) => tracing::debug!("TLS handshake failed: {e}"),
+            },
+            None => {
+                let _ = builder.serve_connection(TokioIo::new(io), svc).await;
+            }
+        }
+    };
+    srv.conns.watch(conn, serve).await;
+}
+
+/// A response body that keeps its connection marked busy until it is sent.
+struct Guarded {
+    inner: Body,
+    _busy: crate::conns::BusyGuard,
+}
+
+impl hyper::body::Body for Guarded {
+    type Data = Bytes;
+    type Error = std::io::Error;
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+        std::pin::Pin::new(&mut self.get_mut().inner).poll_frame(cx)
+    }
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
 /// Accepts connections until `shutdown` fires.
 pub async fn serve(
     srv: Arc<Server>,
@@ -525,6 +693,7 @@ pub async fn serve(
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
     let mut conns = tokio::task::JoinSet::new();
+    let refusing = Arc::new(tokio::sync::Semaphore::new(MAX_REFUSING));
     loop {
         let accepted = tokio::select! {
             a = listener.accept() => a,
@@ -533,31 +702,30 @@ pub async fn serve(
         let (stream, _peer): (tokio::net::TcpStream, SocketAddr) = match accepted {
             Ok(a) => a,
             Err(e) => {
+                // Out of file descriptors, most likely: an idle connection makes room.
                 tracing::warn!("accept failed: {e}");
-                tokio::time::sleep(Duration::from_millis(50)).await;
+                if !srv.conns.evict_one() {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
                 continue;
             }
         };
         let _ = stream.set_nodelay(true);
-        let srv = srv.clone();
-        let tls = tls.clone();
         // Reap finished connections so the set does not grow without bound.
         while conns.try_join_next().is_some() {}
-        conns.spawn(async move {
-            let svc = hyper::service::service_fn(move |req| route(srv.clone(), req));
-            let builder = hyper::server::conn::http1::Builder::new();
-            match tls {
-                Some(acc) => match acc.accept(stream).await {
-                    Ok(s) => {
-                        let _ = builder.serve_connection(TokioIo::new(s), svc).await;
-                    }
-                    Err(e) => tracing::debug!("TLS handshake failed: {e}"),
-                },
-                None => {
-                    let _ = builder.serve_connection(TokioIo::new(stream), svc).await;
+        let Some(conn) = srv.conns.admit() else {
+            tracing::debug!("connection refused: every one of the allowed connections is busy");
+            if tls.is_none() {
+                if let Ok(permit) = refusing.clone().try_acquire_owned() {
+                    conns.spawn(async move {
+                        turn_away(stream).await;
+                        drop(permit);
+                    });
                 }
             }
-        });
+            continue;
+        };
+        conns.spawn(connection(srv.clone(), conn, stream, tls.clone()));
     }
     conns.abort_all();
     while conns.join_next().await.is_some() {}

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use esxvirt_sim::{InventorySource, SimConfig, Simulator, Tls};
+use esxvirt_sim::{InventorySource, Limits, SimConfig, Simulator, Tls};
 
 /// A vSphere (ESX / vCenter) simulator.
 #[derive(Parser, Debug)]
@@ -60,6 +60,19 @@ struct Args {
     /// printed on the second line of stdout). The user and password work too.
     #[arg(long)]
     control_token: Option<String>,
+    /// Connections open at once; beyond, the connection idle longest is closed, or the
+    /// newcomer gets 503 when all are busy.
+    #[arg(long, default_value_t = Limits::default().max_connections)]
+    max_connections: usize,
+    /// Seconds a client has from a request's first byte to the end of its header.
+    #[arg(long, default_value_t = Limits::default().header_timeout.as_secs())]
+    header_timeout: u64,
+    /// Seconds a connection may stay without a request.
+    #[arg(long, default_value_t = Limits::default().idle_timeout.as_secs())]
+    idle_timeout: u64,
+    /// Largest request body (bytes) read from a client without a session.
+    #[arg(long, default_value_t = Limits::default().max_unauthenticated_body)]
+    max_unauthenticated_body: usize,
     /// Seconds a change waits for another process's lock on the state file.
     #[arg(long, default_value_t = 30)]
     state_lock_timeout: u64,
@@ -113,6 +126,12 @@ async fn run(args: Args) -> ExitCode {
         session_idle_timeout: Duration::from_secs(args.session_idle_timeout),
         task_delay: Duration::from_millis(args.task_delay_ms),
         control_token: args.control_token,
+        limits: Limits {
+            max_connections: args.max_connections,
+            header_timeout: Duration::from_secs(args.header_timeout),
+            idle_timeout: Duration::from_secs(args.idle_timeout),
+            max_unauthenticated_body: args.max_unauthenticated_body,
+        },
         state_lock_timeout: Duration::from_secs(args.state_lock_timeout),
     };
     let sim = match Simulator::start(config).await {
