@@ -174,6 +174,8 @@ impl Conns {
     /// Runs `serve` (the connection's whole life) until it ends, the connection expires or
     /// it is evicted; then forgets it.
     pub async fn watch(&self, conn: Arc<Conn>, serve: impl std::future::Future<Output = ()>) {
+        // Forgotten however this ends: returning, aborted at shutdown, or a panic.
+        let _forget = Forget(self, conn.id);
         tokio::pin!(serve);
         loop {
             let deadline = conn.deadline(&self.limits);
@@ -189,7 +191,15 @@ impl Conns {
                 }
             }
         }
-        self.remove(conn.id);
+    }
+}
+
+/// Removes a connection from the table when dropped.
+struct Forget<'a>(&'a Conns, u64);
+
+impl Drop for Forget<'_> {
+    fn drop(&mut self) {
+        self.0.remove(self.1);
     }
 }
 
