@@ -63,8 +63,9 @@
 //! tree), [`fault`] (typed vSphere faults), [`object`] (the contract between this core and
 //! the world model), [`task`], [`session`], [`property_collector`], [`view`], [`service`],
 //! [`core`] (dispatch), [`server`] (HTTP) with [`conns`] (connection limits), [`inject`],
-//! [`stats`], [`state`] (the shared state file); the world model is [`inventory`] with the
-//! managed objects in [`objects`] and file access in [`files`].
+//! [`stats`], [`state`] (the shared state file), [`offline`] (the request path without
+//! HTTP, for fuzzing); the world model is [`inventory`] with the managed objects in
+//! [`objects`] and file access in [`files`].
 
 pub mod conns;
 pub mod core;
@@ -74,6 +75,7 @@ pub mod inject;
 pub mod inventory;
 pub mod object;
 pub mod objects;
+pub mod offline;
 pub mod property_collector;
 pub mod server;
 pub mod service;
@@ -319,6 +321,42 @@ fn source_world(
     })
 }
 
+/// The simulator's shared state serving `world` (saved to `state` if given).
+fn new_core(
+    config: &SimConfig,
+    world: Box<dyn Inventory>,
+    state: Option<state::StateFile>,
+) -> Arc<Core> {
+    let mode = mode_of(&world.about());
+    let mut tasks = Tasks::new(if mode == Mode::Esx {
+        "haTask--vim.Task-"
+    } else {
+        "task-"
+    });
+    tasks.set_delay(config.task_delay);
+    let mut world = world;
+    world.restore_tasks(&mut tasks, &config.user);
+    let (changed, _) = tokio::sync::watch::channel(0u64);
+    Arc::new(Core {
+        world: RwLock::new(world),
+        tasks: RwLock::new(tasks),
+        sessions: Mutex::new(Sessions::new(
+            &config.user,
+            &config.password,
+            config.session_idle_timeout,
+        )),
+        views: RwLock::new(Views::default()),
+        filters: Mutex::new(FilterState::default()),
+        paging: Mutex::new(Paging::default()),
+        changed,
+        stats: Stats::default(),
+        inject: inject::Injector::default(),
+        refs: ServiceRefs::new(mode),
+        mode,
+        state,
+    })
+}
+
 /// The world as the core's [`Inventory`].
 fn boxed(world: inventory::World) -> Result<Box<dyn Inventory>, SimError> {
     Ok(Box::new(world))
@@ -382,7 +420,6 @@ impl Simulator {
         world: Box<dyn Inventory>,
         state: Option<state::StateFile>,
     ) -> Result<RunningSim, SimError> {
-        let mode = mode_of(&world.about());
         let acceptor = match &config.tls {
             Tls::Off => None,
             Tls::SelfSigned => Some(server::tls_acceptor(None).map_err(SimError::Tls)?),
@@ -397,33 +434,7 @@ impl Simulator {
                 source,
             })?;
         let addr = listener.local_addr()?;
-        let mut tasks = Tasks::new(if mode == Mode::Esx {
-            "haTask--vim.Task-"
-        } else {
-            "task-"
-        });
-        tasks.set_delay(config.task_delay);
-        let mut world = world;
-        world.restore_tasks(&mut tasks, &config.user);
-        let (changed, _) = tokio::sync::watch::channel(0u64);
-        let core = Arc::new(Core {
-            world: RwLock::new(world),
-            tasks: RwLock::new(tasks),
-            sessions: Mutex::new(Sessions::new(
-                &config.user,
-                &config.password,
-                config.session_idle_timeout,
-            )),
-            views: RwLock::new(Views::default()),
-            filters: Mutex::new(FilterState::default()),
-            paging: Mutex::new(Paging::default()),
-            changed,
-            stats: Stats::default(),
-            inject: inject::Injector::default(),
-            refs: ServiceRefs::new(mode),
-            mode,
-            state,
-        });
+        let core = new_core(&config, world, state);
         let control_token = match &config.control_token {
             Some(t) => t.clone(),
             None => session::new_key().map_err(|e| SimError::Inventory(e.to_string()))?,
