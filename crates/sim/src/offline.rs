@@ -74,6 +74,22 @@ mod tests {
         let (status, body) = sim.handle(b"<not-soap", Some(&key)).await;
         assert_eq!(status, 500);
         assert!(body.contains("InvalidRequest"), "{body}");
+        // Found by the fuzz target: a managed object type from the request came back
+        // unescaped in the fault's detail (`<obj type="A&B">`), which no client can read.
+        let (status, body) = sim
+            .handle(
+                b"<Envelope><Body><SearchDatastore_Task><_this type=\"Host&amp;&quot;&lt;Browser\">b</_this></SearchDatastore_Task></Body></Envelope>",
+                Some(&key),
+            )
+            .await;
+        assert_eq!(status, 500);
+        let env =
+            crate::soap::Element::parse(body.as_bytes()).unwrap_or_else(|e| panic!("{e}: {body}"));
+        let fault = &env.child("Body").unwrap().children[0];
+        let obj = fault.child("detail").unwrap().children[0]
+            .child("obj")
+            .unwrap();
+        assert_eq!(obj.attr("type"), Some("Host&\"<Browser"), "{body}");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
