@@ -313,6 +313,18 @@ impl Core {
         self.changed.send_modify(|v| *v = v.wrapping_add(1));
     }
 
+    /// The world, tasks and state file, for the state file's protocol
+    /// ([`crate::state::Shared::refresh`] before reads, [`crate::state::Shared::mutate`]
+    /// for changes).
+    pub fn shared_state(&self) -> crate::state::Shared<'_> {
+        crate::state::Shared {
+            state: self.state.as_ref(),
+            world: &self.world,
+            tasks: &self.tasks,
+            changed: &self.changed,
+        }
+    }
+
     /// Handles one SOAP request body. `cookie_key` is the session key from the request's
     /// cookie.
     pub async fn handle_soap(
@@ -323,7 +335,8 @@ impl Core {
     ) -> SoapReply {
         let method = req.method.clone();
         let mut set_cookie = None;
-        let result = match crate::state::refresh(self) {
+        let refreshed = self.shared_state().refresh();
+        let result = match refreshed {
             Ok(()) => self.dispatch(&req, cookie_key, tls, &mut set_cookie).await,
             Err(f) => Err(f),
         };
@@ -572,7 +585,7 @@ impl Core {
             return call(write(&self.world).as_mut()).map(Out::Value);
         }
         // A failed call may have changed the world half-way: saved all the same.
-        crate::state::mutate(self, call, |_| true)?.map(Out::Value)
+        self.shared_state().mutate(call, |_| true)?.map(Out::Value)
     }
 
     /// Ends every session at once.

@@ -536,7 +536,7 @@ impl RunningSim {
         &self,
         f: impl FnOnce(&mut dyn Inventory) -> R,
     ) -> Result<R, fault::Fault> {
-        state::mutate(&self.core, f, |_| true)
+        self.core.shared_state().mutate(f, |_| true)
     }
 
     /// Stops serving and waits until every connection is closed.
@@ -576,7 +576,7 @@ async fn follow_state_file(
             return;
         };
         // Reloading may wait for another process's lock: off the async workers.
-        let done = tokio::task::spawn_blocking(move || state::refresh(&core)).await;
+        let done = tokio::task::spawn_blocking(move || core.shared_state().refresh()).await;
         if let Ok(Err(f)) = done {
             tracing::debug!("state file: {}", f.message);
         }

@@ -423,7 +423,7 @@ pub async fn route(
                 body: &body,
                 range: range.as_deref(),
             };
-            let fresp = if let Err(f) = crate::state::refresh(core) {
+            let fresp = if let Err(f) = core.shared_state().refresh() {
                 FileResponse::status(503, &f.message)
             } else if kind == "/screen" {
                 read(&core.world).http_screen(&freq)
@@ -431,7 +431,8 @@ pub async fn route(
                 // Reads go through the write lock too: the world may cache file state.
                 write(&core.world).http_folder(&freq)
             } else {
-                crate::state::mutate(core, |w| w.http_folder(&freq), |r| r.status < 300)
+                core.shared_state()
+                    .mutate(|w| w.http_folder(&freq), |r| r.status < 300)
                     .unwrap_or_else(|f| FileResponse::status(503, &f.message))
             };
             let len = fresp.content_length.unwrap_or(fresp.body.len() as u64);

@@ -7,7 +7,7 @@
 //!   with a `SystemError` that says so), reloads the file when another process saved it
 //!   since this one last loaded or saved it (the generation, or the file's identity, size
 //!   and time, differ), applies the change, saves (a temporary file of its own, fsync,
-//!   rename, directory fsync; see [`crate::inventory::World::save`]), and releases.
+//!   rename, directory fsync: [`write_durably`]), and releases.
 //! - Any other request first checks, without the lock, whether the file changed; if so, it
 //!   takes the lock shared and reloads.
 //!
@@ -17,12 +17,12 @@
 use std::fs::{File, TryLockError};
 use std::os::unix::fs::{FileExt as _, MetadataExt as _};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
-use crate::core::{lock, write, Core};
 use crate::fault::Fault;
 use crate::object::Inventory;
+use crate::task::Tasks;
 
 /// Why the state file could not be locked, read or written.
 #[derive(Debug, thiserror::Error)]
@@ -114,8 +114,14 @@ impl StateFile {
         self.acquire(false)
     }
 
+    /// The in-process part, recovering from a panic in another holder (the lock file and
+    /// the version it holds stay valid).
+    fn inner(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     fn acquire(&self, exclusive: bool) -> Result<Locked<'_>, StateError> {
-        let inner = lock(&self.inner);
+        let inner = self.inner();
         let start = Instant::now();
         let mut pause = Duration::from_millis(1);
         loop {
@@ -146,7 +152,7 @@ impl StateFile {
     /// Whether the file may have changed since this process last loaded or saved it
     /// (checked without the lock: a writer bumps the generation before it renames).
     pub fn may_have_changed(&self) -> bool {
-        let inner = lock(&self.inner);
+        let inner = self.inner();
         let now = version(&inner.lock, &self.path);
         differs(inner.seen, now)
     }
@@ -235,6 +241,63 @@ impl Drop for Locked<'_> {
     }
 }
 
+/// Writes `path` atomically and durably: `write` fills a temporary file of its own beside it
+/// (`NAME.tmp-PID-RANDOM`, created exclusively, so two writers never share one), which is
+/// flushed to disk, renamed over `path`, and the directory synced. A crash at any point
+/// leaves the old file or the new one, whole. Writers of a shared file still serialise
+/// through [`StateFile`]: the last rename wins.
+pub fn write_durably(
+    path: &Path,
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let tmp = temp_path_for(path)?;
+    let result = (|| {
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
+        let mut w = std::io::BufWriter::with_capacity(256 << 10, f);
+        write(&mut w)?;
+        w.flush()?;
+        let f = w.into_inner().map_err(|e| e.into_error())?;
+        f.sync_all()?;
+        drop(f);
+        std::fs::rename(&tmp, path)?;
+        sync_dir_of(path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// A fresh temporary name beside `path`: `NAME.tmp-PID-RANDOM`.
+fn temp_path_for(path: &Path) -> std::io::Result<PathBuf> {
+    let mut random = [0u8; 8];
+    getrandom::fill(&mut random).map_err(|e| std::io::Error::other(e.to_string()))?;
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(
+        ".tmp-{}-{:016x}",
+        std::process::id(),
+        u64::from_le_bytes(random)
+    ));
+    Ok(path.with_file_name(name))
+}
+
+/// Makes a rename in `path`'s directory durable (file systems that cannot sync a
+/// directory are left as they are).
+fn sync_dir_of(path: &Path) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    match File::open(dir).and_then(|d| d.sync_all()) {
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => Ok(()),
+        other => other,
+    }
+}
+
 /// `FILE.lock` beside `FILE`.
 fn lock_path(path: &Path) -> PathBuf {
     let mut s = path.as_os_str().to_os_string();
@@ -273,9 +336,31 @@ fn fault(e: StateError) -> Fault {
     Fault::system_error(e.to_string())
 }
 
+/// What the protocol works on: a simulator's world and task store (a reload re-creates the
+/// tasks of power-ons waiting for an answer), and what wakes its update waiters.
+pub struct Shared<'a> {
+    /// The state file, if any.
+    pub state: Option<&'a StateFile>,
+    /// The world.
+    pub world: &'a RwLock<Box<dyn Inventory>>,
+    /// The tasks.
+    pub tasks: &'a RwLock<Tasks>,
+    /// Bumped after the world changed (reloaded or changed by a call), as
+    /// `Core::bump` does: `WaitForUpdatesEx` waiters wake on it.
+    pub changed: &'a tokio::sync::watch::Sender<u64>,
+}
+
+fn write<T: ?Sized>(l: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    l.write().unwrap_or_else(PoisonError::into_inner)
+}
+
 /// Reloads `world` from the state file (the caller holds the lock) and re-creates the
 /// tasks of power-ons that wait for an answer.
-fn reload(core: &Core, world: &mut dyn Inventory, locked: &mut Locked<'_>) -> Result<(), Fault> {
+fn reload(
+    tasks: &RwLock<Tasks>,
+    world: &mut dyn Inventory,
+    locked: &mut Locked<'_>,
+) -> Result<(), Fault> {
     if !locked.exists() {
         // Deleted under us: the next save writes it again from this world.
         locked.mark_loaded();
@@ -289,64 +374,70 @@ fn reload(core: &Core, world: &mut dyn Inventory, locked: &mut Locked<'_>) -> Re
         )));
     }
     locked.mark_loaded();
-    world.restore_tasks(&mut write(&core.tasks), &locked.state.user);
+    world.restore_tasks(&mut write(tasks), &locked.state.user);
     Ok(())
 }
 
-/// Brings the world up to date with the state file when another process changed it.
-/// Cheap when nothing changed (a read of the lock file and a stat).
-pub fn refresh(core: &Core) -> Result<(), Fault> {
-    let Some(st) = &core.state else {
-        return Ok(());
-    };
-    if !st.may_have_changed() {
-        return Ok(());
+impl Shared<'_> {
+    fn wake(&self) {
+        self.changed.send_modify(|v| *v = v.wrapping_add(1));
     }
-    let mut world = write(&core.world);
-    let mut locked = st.shared().map_err(fault)?;
-    if locked.changed() {
-        reload(core, world.as_mut(), &mut locked)?;
+
+    /// Brings the world up to date with the state file when another process changed it.
+    /// Cheap when nothing changed (a read of the lock file and a stat).
+    pub fn refresh(&self) -> Result<(), Fault> {
+        let Some(st) = self.state else {
+            return Ok(());
+        };
+        if !st.may_have_changed() {
+            return Ok(());
+        }
+        let mut world = write(self.world);
+        let mut locked = st.shared().map_err(fault)?;
+        if locked.changed() {
+            reload(self.tasks, world.as_mut(), &mut locked)?;
+            drop(locked);
+            drop(world);
+            self.wake();
+        }
+        Ok(())
+    }
+
+    /// Runs the change `f` on the latest world, under the state file's exclusive lock when
+    /// there is one, and saves it when `save(&result)` says so. Wakes update waiters.
+    pub fn mutate<R>(
+        &self,
+        f: impl FnOnce(&mut dyn Inventory) -> R,
+        save: impl FnOnce(&R) -> bool,
+    ) -> Result<R, Fault> {
+        let mut world = write(self.world);
+        let Some(st) = self.state else {
+            let r = f(world.as_mut());
+            drop(world);
+            self.wake();
+            return Ok(r);
+        };
+        let mut locked = st.exclusive().map_err(fault)?;
+        if locked.changed() {
+            reload(self.tasks, world.as_mut(), &mut locked)?;
+        }
+        let r = f(world.as_mut());
+        let saved = if save(&r) {
+            locked.commit(|p| world.save_state(p))
+        } else {
+            Ok(())
+        };
         drop(locked);
         drop(world);
-        core.bump();
-    }
-    Ok(())
-}
-
-/// Runs the change `f` on the latest world, under the state file's exclusive lock when
-/// there is one, and saves it when `save(&result)` says so. Wakes update waiters.
-pub fn mutate<R>(
-    core: &Core,
-    f: impl FnOnce(&mut dyn Inventory) -> R,
-    save: impl FnOnce(&R) -> bool,
-) -> Result<R, Fault> {
-    let mut world = write(&core.world);
-    let Some(st) = &core.state else {
-        let r = f(world.as_mut());
-        drop(world);
-        core.bump();
-        return Ok(r);
-    };
-    let mut locked = st.exclusive().map_err(fault)?;
-    if locked.changed() {
-        reload(core, world.as_mut(), &mut locked)?;
-    }
-    let r = f(world.as_mut());
-    let saved = if save(&r) {
-        locked.commit(|p| world.save_state(p))
-    } else {
-        Ok(())
-    };
-    drop(locked);
-    drop(world);
-    core.bump();
-    match saved {
-        Ok(()) => Ok(r),
-        Err(e) => {
-            tracing::warn!("{e}");
-            Err(Fault::system_error(format!(
-                "the change was not saved: {e}"
-            )))
+        self.wake();
+        match saved {
+            Ok(()) => Ok(r),
+            Err(e) => {
+                tracing::warn!("{e}");
+                Err(Fault::system_error(format!(
+                    "the change was not saved: {e}"
+                )))
+            }
         }
     }
 }
@@ -401,6 +492,24 @@ mod tests {
             assert!(l.commit(|_| Err("disk full".into())).is_err());
             assert!(l.changed());
         }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_durable_write_replaces_whole_or_not_at_all() {
+        let dir = temp_dir("durable");
+        let path = dir.join("s.json");
+        write_durably(&path, |w| w.write_all(b"old")).unwrap();
+        let failed = write_durably(&path, |w| {
+            w.write_all(b"half")?;
+            Err(std::io::Error::other("disk full"))
+        });
+        assert!(failed.is_err());
+        assert_eq!(std::fs::read(&path).unwrap(), b"old");
+        write_durably(&path, |w| w.write_all(b"new")).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"new");
+        let names: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+        assert_eq!(names.len(), 1, "no temporary file left: {names:?}");
         let _ = std::fs::remove_dir_all(&dir);
     }
 

@@ -84,32 +84,6 @@ fn io_err(e: std::io::Error, what: &str) -> InvError {
     InvError::Io(format!("{what}: {e}"))
 }
 
-/// A fresh temporary name beside `json` for [`World::save`]: `NAME.tmp-PID-RANDOM`.
-fn temp_path_for(json: &Path) -> PathBuf {
-    let mut name = json.file_name().unwrap_or_default().to_os_string();
-    let random = u64::from_le_bytes(
-        random_uuid_bytes()
-            .get(..8)
-            .and_then(|b| b.try_into().ok())
-            .unwrap_or_default(),
-    );
-    name.push(format!(".tmp-{}-{random:016x}", std::process::id()));
-    json.with_file_name(name)
-}
-
-/// Makes a rename in `path`'s directory durable (file systems that cannot sync a
-/// directory are left as they are).
-fn sync_dir_of(path: &Path) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    match std::fs::File::open(dir).and_then(|d| d.sync_all()) {
-        Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => Ok(()),
-        other => other,
-    }
-}
-
 /// The whole simulated world.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct World {
@@ -224,31 +198,11 @@ impl World {
         serde_json::to_string(self).unwrap_or_default()
     }
 
-    /// Save to `json` atomically and durably: the JSON goes to a temporary file of its own
-    /// beside it (`NAME.tmp-PID-RANDOM`, never shared with another writer), which is
-    /// flushed to disk, renamed over `json`, and the directory synced, so a crash at any
-    /// point leaves either the old file or the new one, whole. Concurrent writers must
-    /// still serialise through [`crate::state::StateFile`]: the last rename wins.
+    /// Save to `json` atomically and durably ([`crate::state::write_durably`]: a crash
+    /// leaves the old file or the new one, whole).
     pub fn save(&self, json: &Path) -> InvResult<()> {
-        let tmp = temp_path_for(json);
-        let write = || -> std::io::Result<()> {
-            let f = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&tmp)?;
-            let mut w = std::io::BufWriter::with_capacity(256 << 10, f);
-            serde_json::to_writer(&mut w, self)?;
-            w.flush()?;
-            let f = w.into_inner().map_err(|e| e.into_error())?;
-            f.sync_all()?;
-            drop(f);
-            std::fs::rename(&tmp, json)?;
-            sync_dir_of(json)
-        };
-        write().map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            io_err(e, &json.display().to_string())
-        })
+        crate::state::write_durably(json, |w| Ok(serde_json::to_writer(w, self)?))
+            .map_err(|e| io_err(e, &json.display().to_string()))
     }
 
     /// Replaces this world with the one saved in `json` (written by another process),
