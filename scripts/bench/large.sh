@@ -23,8 +23,9 @@ warmup=${WARMUP:-1}
 source "$(dirname "$0")/lib.sh"
 require_tools hyperfine jq curl /usr/bin/time
 
-stats_reset() { curl -skf -X POST "$url/esxsim/stats/reset" >/dev/null; }
-soap_requests() { curl -skf "$url/esxsim/stats" | jq .soap_requests; }
+# The control endpoints take the simulator's user and password (lib.sh's auth.conf).
+stats_reset() { curl -skf -u root:password -X POST "$url/esxsim/stats/reset" >/dev/null; }
+soap_requests() { curl -skf -u root:password "$url/esxsim/stats" | jq .soap_requests; }
 
 # Requests one command costs: "N" or "N (fails)".
 requests() {

@@ -13,6 +13,7 @@ Usage: round_trips.py --esxvirt PATH --esxsim PATH [--virsh /usr/bin/virsh] [--j
 """
 
 import argparse
+import base64
 import json
 import os
 import shutil
@@ -274,7 +275,12 @@ class Sim:
         return f"esx://root@127.0.0.1:{self.port}/?no_verify=1"
 
     def stats(self):
-        with urllib.request.urlopen(self.url + "/esxsim/stats", context=self.ctx) as r:
+        # The control endpoints take the simulator's user and password (HTTP basic).
+        req = urllib.request.Request(
+            self.url + "/esxsim/stats",
+            headers={"Authorization": "Basic " + base64.b64encode(b"root:password").decode()},
+        )
+        with urllib.request.urlopen(req, context=self.ctx) as r:
             return json.load(r)
 
     def env(self, cache):

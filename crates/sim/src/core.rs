@@ -22,7 +22,6 @@ mod view_manager;
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
@@ -75,8 +74,8 @@ pub struct Core {
     pub refs: ServiceRefs,
     /// ESX or vCenter.
     pub mode: Mode,
-    /// The state file rewritten after every change.
-    pub state_file: Option<PathBuf>,
+    /// The state file rewritten after every change (shared with other processes).
+    pub state: Option<crate::state::StateFile>,
 }
 
 /// Locks a mutex, recovering from a panic in another holder (the data stays usable: every
@@ -223,6 +222,18 @@ impl Core {
         self.changed.send_modify(|v| *v = v.wrapping_add(1));
     }
 
+    /// The world, tasks and state file, for the state file's protocol
+    /// ([`crate::state::Shared::refresh`] before reads, [`crate::state::Shared::mutate`]
+    /// for changes).
+    pub fn shared_state(&self) -> crate::state::Shared<'_> {
+        crate::state::Shared {
+            state: self.state.as_ref(),
+            world: &self.world,
+            tasks: &self.tasks,
+            changed: &self.changed,
+        }
+    }
+
     /// Handles one SOAP request body. `cookie_key` is the session key from the request's
     /// cookie.
     pub async fn handle_soap(
@@ -233,7 +244,11 @@ impl Core {
     ) -> SoapReply {
         let method = req.method.clone();
         let mut set_cookie = None;
-        let result = self.dispatch(&req, cookie_key, tls, &mut set_cookie).await;
+        let refreshed = self.shared_state().refresh();
+        let result = match refreshed {
+            Ok(()) => self.dispatch(&req, cookie_key, tls, &mut set_cookie).await,
+            Err(f) => Err(f),
+        };
         match result {
             Ok(out) => {
                 let mut body = String::with_capacity(match &out {
@@ -384,8 +399,7 @@ impl Core {
         args: &Element,
         session: &Session,
     ) -> Result<Out, Fault> {
-        let mut world = write(&self.world);
-        let result = {
+        let call = |world: &mut dyn Inventory| {
             let mut tasks = write(&self.tasks);
             let mut cx = CallCx {
                 tasks: &mut tasks,
@@ -394,16 +408,11 @@ impl Core {
             };
             world.invoke(&mut cx, this, method, args)
         };
-        if !is_read_only_method(method) {
-            if let Some(path) = &self.state_file {
-                if let Err(e) = world.save_state(path) {
-                    tracing::warn!("cannot save state to {}: {e}", path.display());
-                }
-            }
-            drop(world);
-            self.bump();
+        if is_read_only_method(method) {
+            return call(write(&self.world).as_mut()).map(Out::Value);
         }
-        result.map(Out::Value)
+        // A failed call may have changed the world half-way: saved all the same.
+        self.shared_state().mutate(call, |_| true)?.map(Out::Value)
     }
 
     /// Ends every session at once.

@@ -143,6 +143,12 @@ pub trait Inventory: Send + Sync + 'static {
 
     /// Writes the world to a state file (called after every change when one is configured).
     fn save_state(&self, path: &Path) -> Result<(), String>;
+
+    /// Replaces the world with the state file's (another process changed it since this
+    /// world was loaded or saved). The default cannot.
+    fn load_state(&mut self, path: &Path) -> Result<(), String> {
+        Err(format!("cannot reload the state file {}", path.display()))
+    }
 }
 
 /// Whether a method name is a pure read (no world change, no version bump, no save).

@@ -340,7 +340,7 @@ pub fn write_obj(out: &mut String, tag: &str, m: &MoRef) {
     out.push('<');
     out.push_str(tag);
     out.push_str(" type=\"");
-    out.push_str(&m.ty);
+    crate::value::escape_attr_into(out, &m.ty);
     out.push_str("\">");
     escape_into(out, &m.value);
     out.push_str("</");

@@ -1,7 +1,10 @@
 //! The HTTP(S) front: hyper 1 over tokio, TLS by tokio-rustls (self-signed certificate from
 //! rcgen, or a given one). Routes `/sdk` (SOAP), the service version probes, `/folder` and
 //! `/screen` (to the world), and the `/esxsim/*` control endpoints (stats, fault injection,
-//! session expiry); applies injected faults.
+//! session expiry; they need the simulator's user and password or its control token);
+//! applies injected faults. Connections are capped and timed out ([`crate::conns`]); a
+//! request body is bounded before it is read, tightly when the request is not
+//! authenticated.
 
 use std::convert::Infallible;
 use std::future::Future as _;
@@ -19,18 +22,52 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
+use crate::conns::{Conn, ConnLimits, Conns, Watched};
 use crate::core::{lock, read, write, Core};
 use crate::inject::{Action, Injection};
-use crate::object::{FileRequest, FileSlice};
+use crate::object::{FileRequest, FileResponse, FileSlice};
 use crate::service::{vim_service_versions, vim_service_wsdl};
-use crate::session::key_from_cookie;
+use crate::session::{ct_eq, key_from_cookie};
 
-/// Largest SOAP request accepted.
+/// Largest SOAP request accepted from a client with a live session.
 const MAX_SOAP_BODY: usize = 32 << 20;
 /// Largest file upload accepted on `/folder`.
 const MAX_UPLOAD: usize = 1 << 30;
 
 type Body = BoxBody<Bytes, std::io::Error>;
+
+/// What every connection of one simulator shares.
+pub struct Server {
+    /// The simulator.
+    pub core: Arc<Core>,
+    /// Whether connections are TLS.
+    pub tls: bool,
+    /// The token the control endpoints accept (`Authorization: Bearer TOKEN`).
+    pub control_token: String,
+    /// Largest request body read before authentication.
+    pub max_unauthenticated_body: usize,
+    /// Open connections, their cap and timeouts.
+    pub conns: Conns,
+}
+
+impl Server {
+    /// A server for `core`.
+    pub fn new(
+        core: Arc<Core>,
+        tls: bool,
+        control_token: String,
+        max_unauthenticated_body: usize,
+        limits: ConnLimits,
+    ) -> Server {
+        Server {
+            core,
+            tls,
+            control_token,
+            max_unauthenticated_body,
+            conns: Conns::new(limits),
+        }
+    }
+}
 
 /// Why a connection is dropped without an answer (an injected reset).
 #[derive(Debug, thiserror::Error)]
@@ -177,18 +214,86 @@ fn file_response(status: u16, content_type: &str, slice: &FileSlice) -> Response
     r
 }
 
+/// `401 Unauthorized` asking for basic authentication in `realm`; closes the connection
+/// when the request has a body (which is left unread).
+fn unauthorized(realm: &str, has_body: bool) -> Response<Body> {
+    let mut r = full(401, "text/plain", "Unauthorized");
+    if let Ok(v) = HeaderValue::from_str(&format!("Basic realm=\"{realm}\"")) {
+        r.headers_mut().insert("WWW-Authenticate", v);
+    }
+    if has_body {
+        close_after(&mut r);
+    }
+    r
+}
+
+/// Makes hyper close the connection after this answer (its request body is left unread).
+fn close_after(r: &mut Response<Body>) {
+    r.headers_mut()
+        .insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
+}
+
+/// An error status that closes the connection.
+fn refuse(status: u16, text: &'static str) -> Response<Body> {
+    let mut r = full(status, "text/plain", text);
+    close_after(&mut r);
+    r
+}
+
+/// Whether the request announces or may carry a body (a length or chunked encoding).
+fn has_body(req: &Request<Incoming>) -> bool {
+    use hyper::body::Body as _;
+    !req.body().is_end_stream()
+}
+
+/// The announced body length, if any.
+fn content_length(req: &Request<Incoming>) -> Option<u64> {
+    req.headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
+}
+
+/// Reads a request body of at most `limit` bytes (an announced length over it is refused
+/// before any byte is read), within `timeout` when one is given. The error is the answer.
+async fn read_body(
+    req: Request<Incoming>,
+    limit: usize,
+    timeout: Option<Duration>,
+) -> Result<Bytes, Response<Body>> {
+    if content_length(&req).is_some_and(|n| n > limit as u64) {
+        return Err(refuse(413, "request too large"));
+    }
+    let collect = Limited::new(req.into_body(), limit).collect();
+    let collected = match timeout {
+        Some(t) => match tokio::time::timeout(t, collect).await {
+            Ok(r) => r,
+            Err(_) => return Err(refuse(408, "request body timed out")),
+        },
+        None => collect.await,
+    };
+    match collected {
+        Ok(b) => Ok(b.to_bytes()),
+        Err(_) => Err(refuse(413, "request too large")),
+    }
+}
+
 /// Answers one HTTP request.
 pub async fn route(
-    core: Arc<Core>,
+    srv: Arc<Server>,
     req: Request<Incoming>,
-    tls: bool,
 ) -> Result<Response<Body>, InjectedReset> {
+    let core = &srv.core;
+    let tls = srv.tls;
     let path = req.uri().path().to_string();
     let query = req.uri().query().unwrap_or("").to_string();
     let method = req.method().clone();
 
     if let Some(ctl) = path.strip_prefix("/esxsim/") {
-        return Ok(control(&core, &method, ctl, req).await);
+        if !control_authorized(&srv, req.headers()) {
+            return Ok(unauthorized("esxsim", has_body(&req)));
+        }
+        return Ok(control(core, &method, ctl, req).await);
     }
 
     let cookie_key = req
@@ -200,9 +305,22 @@ pub async fn route(
 
     match (&method, path.as_str()) {
         (&Method::POST, "/sdk") | (&Method::POST, "/sdk/") => {
-            let body = match Limited::new(req.into_body(), MAX_SOAP_BODY).collect().await {
-                Ok(b) => b.to_bytes(),
-                Err(_) => return Ok(full(413, "text/plain", "request too large")),
+            // Without a live session only small requests (Login ...) are read, and only
+            // for as long as a header may take.
+            let authenticated = cookie_key
+                .as_deref()
+                .is_some_and(|k| lock(&core.sessions).touch(k).is_some());
+            let (limit, timeout) = if authenticated {
+                (MAX_SOAP_BODY, None)
+            } else {
+                (
+                    srv.max_unauthenticated_body,
+                    Some(srv.conns.limits().header_timeout),
+                )
+            };
+            let body = match read_body(req, limit, timeout).await {
+                Ok(b) => b,
+                Err(answer) => return Ok(answer),
             };
             tracing::trace!(target: "esxsim::soap", "request: {}", String::from_utf8_lossy(&body));
             let parsed = crate::soap::parse_request(&body);
@@ -284,22 +402,17 @@ pub async fn route(
                 }
                 _ => {}
             }
-            if !authorized(&core, cookie_key.as_deref(), req.headers()) {
-                let mut r = full(401, "text/plain", "Unauthorized");
-                r.headers_mut().insert(
-                    "WWW-Authenticate",
-                    HeaderValue::from_static("Basic realm=\"VMware HTTP server\""),
-                );
-                return Ok(r);
+            if !authorized(core, cookie_key.as_deref(), req.headers()) {
+                return Ok(unauthorized("VMware HTTP server", has_body(&req)));
             }
             let range = req
                 .headers()
                 .get(hyper::header::RANGE)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string);
-            let body = match Limited::new(req.into_body(), MAX_UPLOAD).collect().await {
-                Ok(b) => b.to_bytes(),
-                Err(_) => return Ok(full(413, "text/plain", "upload too large")),
+            let body = match read_body(req, MAX_UPLOAD, None).await {
+                Ok(b) => b,
+                Err(answer) => return Ok(answer),
             };
             let sub = p.strip_prefix("/folder").unwrap_or("");
             let sub = sub.strip_prefix('/').unwrap_or(sub);
@@ -310,24 +423,17 @@ pub async fn route(
                 body: &body,
                 range: range.as_deref(),
             };
-            let fresp = if kind == "/screen" {
+            let fresp = if let Err(f) = core.shared_state().refresh() {
+                FileResponse::status(503, &f.message)
+            } else if kind == "/screen" {
                 read(&core.world).http_screen(&freq)
             } else if method == Method::GET || method == Method::HEAD {
                 // Reads go through the write lock too: the world may cache file state.
                 write(&core.world).http_folder(&freq)
             } else {
-                let mut w = write(&core.world);
-                let r = w.http_folder(&freq);
-                if r.status < 300 {
-                    if let Some(path) = &core.state_file {
-                        if let Err(e) = w.save_state(path) {
-                            tracing::warn!("cannot save state to {}: {e}", path.display());
-                        }
-                    }
-                }
-                drop(w);
-                core.bump();
-                r
+                core.shared_state()
+                    .mutate(|w| w.http_folder(&freq), |r| r.status < 300)
+                    .unwrap_or_else(|f| FileResponse::status(503, &f.message))
             };
             let len = fresp.content_length.unwrap_or(fresp.body.len() as u64);
             let content_range = fresp
@@ -371,17 +477,17 @@ fn authorized(core: &Core, cookie_key: Option<&str>, headers: &hyper::HeaderMap)
             return true;
         }
     }
-    let Some(auth) = headers
-        .get(hyper::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-    else {
-        return false;
-    };
-    let Some(b64) = auth.strip_prefix("Basic ") else {
+    basic_auth_ok(core, headers)
+}
+
+/// Whether the request's `Authorization: Basic` header names the simulator's user and
+/// password.
+fn basic_auth_ok(core: &Core, headers: &hyper::HeaderMap) -> bool {
+    let Some(b64) = authorization(headers, "Basic") else {
         return false;
     };
     use base64::Engine as _;
-    let Ok(raw) = base64::engine::general_purpose::STANDARD.decode(b64.trim()) else {
+    let Ok(raw) = base64::engine::general_purpose::STANDARD.decode(b64) else {
         return false;
     };
     let Ok(raw) = String::from_utf8(raw) else {
@@ -391,6 +497,27 @@ fn authorized(core: &Core, cookie_key: Option<&str>, headers: &hyper::HeaderMap)
         return false;
     };
     lock(&core.sessions).check_credentials(user, pass)
+}
+
+/// The credentials of an `Authorization: SCHEME CREDENTIALS` header (scheme matched
+/// without regard to case).
+fn authorization<'a>(headers: &'a hyper::HeaderMap, scheme: &str) -> Option<&'a str> {
+    let v = headers
+        .get(hyper::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .trim();
+    let (s, rest) = v.split_once(' ')?;
+    s.eq_ignore_ascii_case(scheme).then(|| rest.trim())
+}
+
+/// Whether a control request carries the control token (`Authorization: Bearer TOKEN`)
+/// or the simulator's user and password (basic authentication).
+fn control_authorized(srv: &Server, headers: &hyper::HeaderMap) -> bool {
+    match authorization(headers, "Bearer") {
+        Some(t) => ct_eq(t.as_bytes(), srv.control_token.as_bytes()),
+        None => basic_auth_ok(&srv.core, headers),
+    }
 }
 
 /// The `/esxsim/*` control endpoints.
@@ -474,14 +601,100 @@ pub fn tls_acceptor(cert_key: Option<(&Path, &Path)>) -> Result<TlsAcceptor, Str
     Ok(TlsAcceptor::from(Arc::new(config)))
 }
 
+/// The answer to a connection over the cap when every open one is busy.
+const TOO_MANY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 21\r\nRetry-After: 1\r\nConnection: close\r\n\r\ntoo many connections\n";
+
+/// Connections being turned away at once, at most (each lingers a moment so the client
+/// reads its 503; beyond this they are just closed).
+const MAX_REFUSING: usize = 64;
+
+/// Sends the 503 to a connection over the cap and closes it gracefully, so the client
+/// reads the answer rather than a reset.
+async fn turn_away(mut stream: tokio::net::TcpStream) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let linger = async {
+        stream.write_all(TOO_MANY).await?;
+        stream.shutdown().await?;
+        let mut sink = [0u8; 4096];
+        while stream.read(&mut sink).await? > 0 {}
+        Ok::<(), std::io::Error>(())
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(1), linger).await;
+}
+
+/// Serves one admitted connection until it closes, times out or is evicted.
+async fn connection(
+    srv: Arc<Server>,
+    conn: Arc<Conn>,
+    stream: tokio::net::TcpStream,
+    tls: Option<TlsAcceptor>,
+) {
+    let io = Watched::new(stream, conn.clone());
+    let svc_conn = conn.clone();
+    let svc_srv = srv.clone();
+    let svc = hyper::service::service_fn(move |req| {
+        let busy = svc_conn.begin();
+        let srv = svc_srv.clone();
+        async move {
+            let resp = route(srv, req).await?;
+            // The connection stays busy until the answer is sent.
+            Ok::<_, InjectedReset>(resp.map(|b| {
+                BodyExt::boxed(Guarded {
+                    inner: b,
+                    _busy: busy,
+                })
+            }))
+        }
+    });
+    let builder = hyper::server::conn::http1::Builder::new();
+    let serve = async move {
+        match tls {
+            Some(acc) => match acc.accept(io).await {
+                Ok(s) => {
+                    let _ = builder.serve_connection(TokioIo::new(s), svc).await;
+                }
+                Err(e) => tracing::debug!("TLS handshake failed: {e}"),
+            },
+            None => {
+                let _ = builder.serve_connection(TokioIo::new(io), svc).await;
+            }
+        }
+    };
+    srv.conns.watch(conn, serve).await;
+}
+
+/// A response body that keeps its connection marked busy until it is sent.
+struct Guarded {
+    inner: Body,
+    _busy: crate::conns::BusyGuard,
+}
+
+impl hyper::body::Body for Guarded {
+    type Data = Bytes;
+    type Error = std::io::Error;
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+        std::pin::Pin::new(&mut self.get_mut().inner).poll_frame(cx)
+    }
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
 /// Accepts connections until `shutdown` fires.
 pub async fn serve(
-    core: Arc<Core>,
+    srv: Arc<Server>,
     listener: TcpListener,
     tls: Option<TlsAcceptor>,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
     let mut conns = tokio::task::JoinSet::new();
+    let refusing = Arc::new(tokio::sync::Semaphore::new(MAX_REFUSING));
     loop {
         let accepted = tokio::select! {
             a = listener.accept() => a,
@@ -490,32 +703,30 @@ pub async fn serve(
         let (stream, _peer): (tokio::net::TcpStream, SocketAddr) = match accepted {
             Ok(a) => a,
             Err(e) => {
+                // Out of file descriptors, most likely: an idle connection makes room.
                 tracing::warn!("accept failed: {e}");
-                tokio::time::sleep(Duration::from_millis(50)).await;
+                if !srv.conns.evict_one() {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
                 continue;
             }
         };
         let _ = stream.set_nodelay(true);
-        let core = core.clone();
-        let tls = tls.clone();
         // Reap finished connections so the set does not grow without bound.
         while conns.try_join_next().is_some() {}
-        conns.spawn(async move {
-            let is_tls = tls.is_some();
-            let svc = hyper::service::service_fn(move |req| route(core.clone(), req, is_tls));
-            let builder = hyper::server::conn::http1::Builder::new();
-            match tls {
-                Some(acc) => match acc.accept(stream).await {
-                    Ok(s) => {
-                        let _ = builder.serve_connection(TokioIo::new(s), svc).await;
-                    }
-                    Err(e) => tracing::debug!("TLS handshake failed: {e}"),
-                },
-                None => {
-                    let _ = builder.serve_connection(TokioIo::new(stream), svc).await;
+        let Some(conn) = srv.conns.admit() else {
+            tracing::debug!("connection refused: every one of the allowed connections is busy");
+            if tls.is_none() {
+                if let Ok(permit) = refusing.clone().try_acquire_owned() {
+                    conns.spawn(async move {
+                        turn_away(stream).await;
+                        drop(permit);
+                    });
                 }
             }
-        });
+            continue;
+        };
+        conns.spawn(connection(srv.clone(), conn, stream, tls.clone()));
     }
     conns.abort_all();
     while conns.join_next().await.is_some() {}

@@ -328,11 +328,9 @@ impl Value {
             }
             Value::Any(v) => v.write_any(out, tag),
             Value::MoRef(m) => {
-                let _ = write!(
-                    out,
-                    "<{tag} type=\"{}\" xsi:type=\"ManagedObjectReference\">",
-                    m.ty
-                );
+                let _ = write!(out, "<{tag} type=\"");
+                escape_attr_into(out, &m.ty);
+                out.push_str("\" xsi:type=\"ManagedObjectReference\">");
                 escape_into(out, &m.value);
                 let _ = write!(out, "</{tag}>");
             }
@@ -356,7 +354,9 @@ impl Value {
             }
             Value::Any(v) => v.write_any(out, tag),
             Value::MoRef(m) => {
-                let _ = write!(out, "<{tag} type=\"{}\">", m.ty);
+                let _ = write!(out, "<{tag} type=\"");
+                escape_attr_into(out, &m.ty);
+                out.push_str("\">");
                 escape_into(out, &m.value);
                 let _ = write!(out, "</{tag}>");
             }
@@ -453,6 +453,12 @@ pub fn array_type_name(item_ty: &str) -> String {
 /// and the client write them: [`esxvirt_util::xml::Escape::Text`]).
 pub fn escape_into(out: &mut String, s: &str) {
     esxvirt_util::xml::escape_into(out, s, esxvirt_util::xml::Escape::Text)
+}
+
+/// Appends `s` escaped for an attribute value (a managed object reference's `type`, which
+/// a request may carry, so it may hold anything).
+pub fn escape_attr_into(out: &mut String, s: &str) {
+    esxvirt_util::xml::escape_into(out, s, esxvirt_util::xml::Escape::Attr)
 }
 
 /// The current time as `xsd:dateTime` in UTC with milliseconds.

@@ -479,12 +479,15 @@ fn core_fault_injection() {
     assert!(r.body.len() < announced, "{} of {announced}", r.body.len());
 
     // The same through the HTTP control endpoint, with latency (not timed: only that the
-    // call still succeeds).
+    // call still succeeds). It takes the control token or the user and password.
+    let bearer = format!("Bearer {}", sim.sim().control_token());
+    let token = [("Authorization", bearer.as_str())];
+    let basic = [("Authorization", "Basic cm9vdDpwYXNzd29yZA==")];
     let r = c
         .request(
             "POST",
             "/esxsim/inject",
-            &[],
+            &token,
             br#"{"action":"latency","ms":50,"count":1}"#,
         )
         .unwrap();
@@ -493,24 +496,29 @@ fn core_fault_injection() {
         .request(
             "POST",
             "/esxsim/inject",
-            &[],
+            &basic,
             br#"{"method":"Logout","action":"http","status":500}"#,
         )
         .unwrap();
     assert_eq!(r.status, 204);
-    let r = c.request("GET", "/esxsim/inject", &[], b"").unwrap();
+    let r = c.request("GET", "/esxsim/inject", &token, b"").unwrap();
     assert!(r.body.contains("\"Logout\""), "{}", r.body);
     assert_eq!(c.call(PC, "RetrievePropertiesEx", &retrieve).status, 200);
     assert_eq!(c.call(("SessionManager", SM), "Logout", "").status, 500);
     assert_eq!(
-        c.request("DELETE", "/esxsim/inject", &[], b"")
+        c.request("DELETE", "/esxsim/inject", &basic, b"")
             .unwrap()
             .status,
         204
     );
     assert_eq!(c.call(("SessionManager", SM), "Logout", "").status, 200);
     let r = c
-        .request("POST", "/esxsim/inject", &[], b"{\"action\":\"explode\"}")
+        .request(
+            "POST",
+            "/esxsim/inject",
+            &token,
+            b"{\"action\":\"explode\"}",
+        )
         .unwrap();
     assert_eq!(r.status, 400);
 }
@@ -522,14 +530,15 @@ fn core_stats_endpoint_counts_methods() {
     for _ in 0..3 {
         retrieve_vm_names(&mut c);
     }
-    let r = c.request("GET", "/esxsim/stats", &[], b"").unwrap();
+    let basic = [("Authorization", "Basic cm9vdDpwYXNzd29yZA==")];
+    let r = c.request("GET", "/esxsim/stats", &basic, b"").unwrap();
     let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
     assert_eq!(v["methods"]["Login"], 1);
     assert_eq!(v["methods"]["RetrievePropertiesEx"], 3);
     assert_eq!(v["soap_requests"], 4);
     assert_eq!(sim.sim().stats().method("RetrievePropertiesEx"), 3);
     assert_eq!(
-        c.request("POST", "/esxsim/stats/reset", &[], b"")
+        c.request("POST", "/esxsim/stats/reset", &basic, b"")
             .unwrap()
             .status,
         204

@@ -1,5 +1,6 @@
 //! `esxsim`: the vSphere simulator as a standalone server. Prints its base URL as the first
-//! line of stdout and serves until SIGINT or SIGTERM.
+//! line of stdout and `control-token: TOKEN` (for the `/esxsim/*` control endpoints) as the
+//! second, and serves until SIGINT or SIGTERM.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -7,7 +8,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use esxvirt_sim::{InventorySource, SimConfig, Simulator, Tls};
+use esxvirt_sim::{InventorySource, Limits, SimConfig, Simulator, Tls};
 
 /// A vSphere (ESX / vCenter) simulator.
 #[derive(Parser, Debug)]
@@ -55,6 +56,26 @@ struct Args {
     /// Milliseconds during which finished tasks still show queued/running.
     #[arg(long, default_value_t = 0)]
     task_delay_ms: u64,
+    /// Token for the control endpoints (`Authorization: Bearer TOKEN`; default: random,
+    /// printed on the second line of stdout). The user and password work too.
+    #[arg(long)]
+    control_token: Option<String>,
+    /// Connections open at once; beyond, the connection idle longest is closed, or the
+    /// newcomer gets 503 when all are busy.
+    #[arg(long, default_value_t = Limits::default().max_connections)]
+    max_connections: usize,
+    /// Seconds a client has from a request's first byte to the end of its header.
+    #[arg(long, default_value_t = Limits::default().header_timeout.as_secs())]
+    header_timeout: u64,
+    /// Seconds a connection may stay without a request.
+    #[arg(long, default_value_t = Limits::default().idle_timeout.as_secs())]
+    idle_timeout: u64,
+    /// Largest request body (bytes) read from a client without a session.
+    #[arg(long, default_value_t = Limits::default().max_unauthenticated_body)]
+    max_unauthenticated_body: usize,
+    /// Seconds a change waits for another process's lock on the state file.
+    #[arg(long, default_value_t = 30)]
+    state_lock_timeout: u64,
 }
 
 fn main() -> ExitCode {
@@ -104,6 +125,14 @@ async fn run(args: Args) -> ExitCode {
         password: args.password,
         session_idle_timeout: Duration::from_secs(args.session_idle_timeout),
         task_delay: Duration::from_millis(args.task_delay_ms),
+        control_token: args.control_token,
+        limits: Limits {
+            max_connections: args.max_connections,
+            header_timeout: Duration::from_secs(args.header_timeout),
+            idle_timeout: Duration::from_secs(args.idle_timeout),
+            max_unauthenticated_body: args.max_unauthenticated_body,
+        },
+        state_lock_timeout: Duration::from_secs(args.state_lock_timeout),
     };
     let sim = match Simulator::start(config).await {
         Ok(s) => s,
@@ -116,9 +145,17 @@ async fn run(args: Args) -> ExitCode {
     // it as soon as it has read the URL.
     let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate());
     let interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt());
-    println!("{}", sim.url());
+    // Both lines in one write: a reader may close the pipe after the first.
     use std::io::Write as _;
-    let _ = std::io::stdout().flush();
+    let mut out = std::io::stdout().lock();
+    let _ = write!(
+        out,
+        "{}\ncontrol-token: {}\n",
+        sim.url(),
+        sim.control_token()
+    );
+    let _ = out.flush();
+    drop(out);
     wait_for_signal(term.ok(), interrupt.ok()).await;
     sim.shutdown().await;
     ExitCode::SUCCESS

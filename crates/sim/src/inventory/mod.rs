@@ -42,7 +42,6 @@ pub use snapshots::{all_snapshots, parent_of_snapshot};
 pub use vm_life::{default_guest_for, vm_disks, PowerOnOutcome};
 
 use std::collections::BTreeMap;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -176,15 +175,30 @@ impl World {
         serde_json::to_string(self).unwrap_or_default()
     }
 
-    /// Save to `json` atomically (write a temporary file, then rename).
+    /// Save to `json` atomically and durably ([`crate::state::write_durably`]: a crash
+    /// leaves the old file or the new one, whole).
     pub fn save(&self, json: &Path) -> InvResult<()> {
-        let tmp = json.with_extension("json.tmp");
-        let mut f =
-            std::fs::File::create(&tmp).map_err(|e| io_err(e, &tmp.display().to_string()))?;
-        serde_json::to_writer(&mut f, self).map_err(|e| InvError::Io(e.to_string()))?;
-        f.flush().map_err(|e| io_err(e, "flush"))?;
-        drop(f);
-        std::fs::rename(&tmp, json).map_err(|e| io_err(e, &json.display().to_string()))
+        crate::state::write_durably(json, |w| Ok(serde_json::to_writer(w, self)?))
+            .map_err(|e| io_err(e, &json.display().to_string()))
+    }
+
+    /// Replaces this world with the one saved in `json` (written by another process),
+    /// keeping the datastore directory. A power-on this process left waiting for an
+    /// answer keeps its task when the VM still waits for the same question.
+    pub fn reload(&mut self, json: &Path) -> InvResult<()> {
+        let mut fresh = World::load(json, &self.files_dir)?;
+        for (id, vm) in fresh.vms.iter_mut() {
+            let Some(old) = self.vms.get(id) else {
+                continue;
+            };
+            let same_question =
+                matches!((&old.question, &vm.question), (Some(a), Some(b)) if a.id == b.id);
+            if same_question {
+                vm.pending_task.clone_from(&old.pending_task);
+            }
+        }
+        *self = fresh;
+        Ok(())
     }
 
     /// The conventional datastore directory for a state file: `PATH.json` -> `PATH.json.files` (next to it).

@@ -176,6 +176,10 @@ impl Inventory for World {
         self.save(path).map_err(|e| e.to_string())
     }
 
+    fn load_state(&mut self, path: &Path) -> Result<(), String> {
+        self.reload(path).map_err(|e| e.to_string())
+    }
+
     fn restore_tasks(&mut self, tasks: &mut crate::task::Tasks, user: &str) {
         self.restore_pending_tasks(tasks, user);
     }

@@ -100,13 +100,26 @@ def main():
     if "expire" in steps:
         # The server ends every session; the next call is a typed NotAuthenticated fault.
         import ssl
+        import urllib.error
         import urllib.request
         ctx = ssl.create_default_context()
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
+        # The control endpoints take the simulator's user and password (HTTP basic).
+        import base64
+        url = "%s://%s:%s/esxsim/sessions/expire" % (protocol, host, port)
+        https_ctx = ctx if protocol == "https" else None
+        try:
+            urllib.request.urlopen(
+                urllib.request.Request(url, method="POST"), context=https_ctx).read()
+        except urllib.error.HTTPError as e:
+            assert e.code == 401, e.code
+        else:
+            raise AssertionError("the control endpoint worked without credentials")
+        basic = base64.b64encode(("%s:%s" % (user, pwd)).encode()).decode()
         req = urllib.request.Request(
-            "%s://%s:%s/esxsim/sessions/expire" % (protocol, host, port), method="POST")
-        urllib.request.urlopen(req, context=ctx if protocol == "https" else None).read()
+            url, method="POST", headers={"Authorization": "Basic " + basic})
+        urllib.request.urlopen(req, context=https_ctx).read()
         try:
             content.rootFolder.name
         except vim.fault.NotAuthenticated:
