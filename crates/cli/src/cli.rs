@@ -13,7 +13,8 @@ use clap::Parser;
     disable_help_subcommand = true
 )]
 pub struct Cli {
-    /// Hypervisor connection URI (default: $ESXVIRT_DEFAULT_URI, else sim:///default).
+    /// Hypervisor connection URI or alias (default: $ESXVIRT_DEFAULT_URI, $LIBVIRT_DEFAULT_URI,
+    /// libvirt.conf's uri_default, else the embedded simulator sim:///default).
     #[arg(short = 'c', long = "connect", value_name = "URI", global = true)]
     pub connect: Option<String>,
     /// Connect read-only.

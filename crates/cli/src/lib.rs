@@ -11,13 +11,15 @@
 //! - Shared by the groups: what a command prints and how it fails ([`output`]), virsh's
 //!   lookups ([`lookup`]), option pieces and values ([`options`]), virsh's text conventions
 //!   ([`present`]), column tables ([`table`]) and `--xpath` filtering ([`xpath`]).
-//! - Around them: credential prompts ([`prompt`]), the embedded simulator for `sim:///`
-//!   ([`simstart`]) and the driver's warnings on stderr ([`warnings`]).
+//! - Around them: which URI a run opens ([`uri_choice`], with libvirt's `libvirt.conf` read
+//!   by [`libvirt_conf`]), credential prompts ([`prompt`]), the embedded simulator for
+//!   `sim:///` ([`simstart`]) and the driver's warnings on stderr ([`warnings`]).
 
 pub mod args;
 pub mod cli;
 pub mod commands;
 pub mod dispatch;
+pub mod libvirt_conf;
 pub mod lookup;
 pub mod options;
 pub mod output;
@@ -28,5 +30,6 @@ pub mod session;
 pub mod shell;
 pub mod simstart;
 pub mod table;
+pub mod uri_choice;
 pub mod warnings;
 pub mod xpath;

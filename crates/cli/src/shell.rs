@@ -66,6 +66,11 @@ pub fn emit_error(line: &str) {
     let _ = writeln!(std::io::stderr().lock(), "error: {line}");
 }
 
+/// Writes one informational line to stderr, ignoring write errors.
+pub fn emit_note(line: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
 /// Runs one command given as words; returns its status (0 or 1).
 pub fn run_line_words(session: &mut Session, words: &[String]) -> i32 {
     let (out, result) = run_words(session, words);
