@@ -67,6 +67,7 @@ pub mod task;
 pub mod thumbprint;
 mod transport;
 mod trust;
+pub mod wirelog;
 
 pub use client::{datastore_file_path, decode_xml, Client, ClientConfig, SavedSession, WellKnown};
 pub use codec::{DecodeError, ManagedObjectReference};
