@@ -1,4 +1,4 @@
-//! esxvirt's global options (`-c URI`, `-r`, `-q`, `-d N`, `--json`,
+//! esxvirt's global options (`-c URI`, `-r`, `-q`, `-d N`, `-l FILE`, `--json`,
 //! `--no-session-cache`): the root of the clap tree, under which
 //! [`Registry::root`](crate::registry::Registry::root) puts every command.
 
@@ -23,9 +23,14 @@ pub struct Cli {
     /// Quiet mode: no informational messages, no table headers.
     #[arg(short = 'q', long, global = true)]
     pub quiet: bool,
-    /// Debug level (0-4) for messages on stderr.
+    /// Debug level: 0 debug, 1 info, 2 notice, 3 warning, 4 error (or the name); the log goes
+    /// to stderr, or to the file of -l. At 0 every SOAP request and response is logged,
+    /// passwords, session cookies and tickets redacted.
     #[arg(short = 'd', long, value_name = "NUM", global = true)]
-    pub debug: Option<u8>,
+    pub debug: Option<String>,
+    /// Write the log to this file (appended to) instead of stderr.
+    #[arg(short = 'l', long = "log", value_name = "FILE", global = true)]
+    pub log: Option<std::path::PathBuf>,
     /// JSON output for the list and info commands (for scripts).
     #[arg(long, global = true)]
     pub json: bool,

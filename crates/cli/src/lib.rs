@@ -13,13 +13,15 @@
 //!   ([`present`]), column tables ([`table`]) and `--xpath` filtering ([`xpath`]).
 //! - Around them: which URI a run opens ([`uri_choice`], with libvirt's `libvirt.conf` read
 //!   by [`libvirt_conf`]), credential prompts ([`prompt`]), the embedded simulator for
-//!   `sim:///` ([`simstart`]) and the driver's warnings on stderr ([`warnings`]).
+//!   `sim:///` ([`simstart`]), and log output ([`logging`]: the driver's warnings on
+//!   stderr, virsh's `-d`/`-l` debug log with the SOAP wire log).
 
 pub mod args;
 pub mod cli;
 pub mod commands;
 pub mod dispatch;
 pub mod libvirt_conf;
+pub mod logging;
 pub mod lookup;
 pub mod options;
 pub mod output;
@@ -31,5 +33,4 @@ pub mod shell;
 pub mod simstart;
 pub mod table;
 pub mod uri_choice;
-pub mod warnings;
 pub mod xpath;

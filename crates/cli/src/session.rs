@@ -18,7 +18,6 @@ pub struct Settings {
     pub readonly: bool,
     pub quiet: bool,
     pub json: bool,
-    pub debug: Option<u8>,
     pub no_session_cache: bool,
 }
 
