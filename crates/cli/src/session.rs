@@ -85,6 +85,13 @@ impl Session {
                 Ok(c) => c,
                 Err(why) => return Err(failed(self, why)),
             };
+            tracing::debug!(
+                target: "esxvirt_cli",
+                "connecting to '{}' ({:?}{})",
+                choice.uri,
+                choice.source,
+                choice.alias.as_ref().map_or(String::new(), |a| format!(", alias '{a}'"))
+            );
             if choice.is_default() && !self.settings.quiet {
                 crate::shell::emit_note(&crate::uri_choice::simulator_note());
             }

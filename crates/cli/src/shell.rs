@@ -73,12 +73,20 @@ pub fn emit_note(line: &str) {
 
 /// Runs one command given as words; returns its status (0 or 1).
 pub fn run_line_words(session: &mut Session, words: &[String]) -> i32 {
+    // A log file also records the commands and their errors, as virsh's does.
+    let logged = crate::logging::to_file();
+    if logged {
+        tracing::info!(target: "esxvirt_cli", "command: {words:?}");
+    }
     let (out, result) = run_words(session, words);
     emit(&out.text);
     match result {
         Ok(()) => 0,
         Err(e) => {
             for l in e.0 {
+                if logged {
+                    tracing::error!(target: "esxvirt_cli", "{l}");
+                }
                 emit_error(&l);
             }
             1
