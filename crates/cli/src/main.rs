@@ -26,7 +26,9 @@ fn real_main() -> i32 {
                 shell::emit(&e.to_string());
                 return 0;
             }
-            shell::emit_error(&output::clap_error_line("esxvirt", &e));
+            let json = argv[..globals_end].iter().any(|a| a == "--json");
+            let err = output::CmdError::msg(output::clap_error_line("esxvirt", &e));
+            shell::report(json, &err);
             return 1;
         }
     };
@@ -34,17 +36,17 @@ fn real_main() -> i32 {
     let log = match logging::request(globals.debug.as_deref(), globals.log.clone(), env) {
         Ok((req, notes)) => {
             for n in notes {
-                shell::emit_error(&n);
+                shell::report(globals.json, &output::CmdError::msg(n));
             }
             req
         }
         Err(e) => {
-            shell::emit_error(&e);
+            shell::report(globals.json, &output::CmdError::msg(e));
             return 1;
         }
     };
     if let Err(e) = logging::init(&log) {
-        shell::emit_error(&e);
+        shell::report(globals.json, &output::CmdError::msg(e));
         return 1;
     }
     let settings = session::Settings {

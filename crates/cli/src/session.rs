@@ -77,13 +77,15 @@ impl Session {
     pub fn connection(&mut self) -> Result<&Connection, CmdError> {
         if self.conn.is_none() {
             let options = self.open_options();
-            let failed = |s: &mut Session, why: String| {
-                s.connect_failed = true;
-                CmdError(vec!["failed to connect to the hypervisor".to_string(), why])
-            };
             let choice = match self.choice().and_then(|c| c.check_scheme().map(|()| c)) {
                 Ok(c) => c,
-                Err(why) => return Err(failed(self, why)),
+                Err(why) => {
+                    self.connect_failed = true;
+                    return Err(CmdError::lines(vec![
+                        "failed to connect to the hypervisor".to_string(),
+                        why,
+                    ]));
+                }
             };
             tracing::debug!(
                 target: "esxvirt_cli",
@@ -93,11 +95,21 @@ impl Session {
                 choice.alias.as_ref().map_or(String::new(), |a| format!(", alias '{a}'"))
             );
             if choice.is_default() && !self.settings.quiet {
-                crate::shell::emit_note(&crate::uri_choice::simulator_note());
+                let note = crate::uri_choice::simulator_note();
+                if self.settings.json {
+                    crate::shell::emit_note(
+                        &serde_json::json!({ "notice": { "message": note } }).to_string(),
+                    );
+                } else {
+                    crate::shell::emit_note(&note);
+                }
             }
             match Connection::open(&choice.uri, &options) {
                 Ok(c) => self.conn = Some(c),
-                Err(e) => return Err(failed(self, e.to_string())),
+                Err(e) => {
+                    self.connect_failed = true;
+                    return Err(CmdError::with("failed to connect to the hypervisor", e));
+                }
             }
         }
         self.conn

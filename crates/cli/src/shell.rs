@@ -5,6 +5,7 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use crate::args::split_commands;
 use crate::dispatch::run_words;
+use crate::output::CmdError;
 use crate::session::Session;
 
 /// The prompt: `esxvirt # `, or `esxvirt > ` on a read-only connection (as virsh marks it).
@@ -66,6 +67,17 @@ pub fn emit_error(line: &str) {
     let _ = writeln!(std::io::stderr().lock(), "error: {line}");
 }
 
+/// Reports a failure on stderr: virsh's `error: ` lines, or one JSON object with `--json`.
+pub fn report(json: bool, e: &CmdError) {
+    if json {
+        emit_note(&crate::output::json_error(e));
+    } else {
+        for l in &e.0 {
+            emit_error(l);
+        }
+    }
+}
+
 /// Writes one informational line to stderr, ignoring write errors.
 pub fn emit_note(line: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{line}");
@@ -83,12 +95,12 @@ pub fn run_line_words(session: &mut Session, words: &[String]) -> i32 {
     match result {
         Ok(()) => 0,
         Err(e) => {
-            for l in e.0 {
-                if logged {
+            if logged {
+                for l in &e.0 {
                     tracing::error!(target: "esxvirt_cli", "{l}");
                 }
-                emit_error(&l);
             }
+            report(session.settings.json, &e);
             1
         }
     }
@@ -99,7 +111,7 @@ pub fn run_line(session: &mut Session, line: &str) -> i32 {
     let commands = match split_commands(line) {
         Ok(c) => c,
         Err(e) => {
-            emit_error(&e.to_string());
+            report(session.settings.json, &CmdError::msg(e.to_string()));
             return 1;
         }
     };

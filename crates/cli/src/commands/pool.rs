@@ -298,8 +298,11 @@ pub struct PoolRow {
     pub active: bool,
     pub autostart: Option<bool>,
     pub persistent: Option<bool>,
+    #[serde(rename = "capacity_bytes")]
     pub capacity: u64,
+    #[serde(rename = "allocation_bytes")]
     pub allocation: u64,
+    #[serde(rename = "available_bytes")]
     pub available: u64,
 }
 

@@ -32,7 +32,7 @@ pub struct Connect {
 }
 
 impl SessionCommand for Connect {
-    const SPEC: Spec = Spec::new("connect", "(re)connect to hypervisor");
+    const SPEC: Spec = Spec::new("connect", "(re)connect to hypervisor").no_output();
     fn run(&self, env: &mut Env<'_>, _out: &mut Out) -> CmdResult {
         env.session.reconnect(self.name.as_deref(), self.readonly)
     }
@@ -98,7 +98,9 @@ impl SessionCommand for Help {
 pub struct Quit {}
 
 impl SessionCommand for Quit {
-    const SPEC: Spec = Spec::new("quit", "quit this interactive terminal").no_blank_line();
+    const SPEC: Spec = Spec::new("quit", "quit this interactive terminal")
+        .no_blank_line()
+        .no_output();
     fn run(&self, env: &mut Env<'_>, _out: &mut Out) -> CmdResult {
         env.session.quit = true;
         Ok(())
@@ -110,7 +112,9 @@ impl SessionCommand for Quit {
 pub struct Exit {}
 
 impl SessionCommand for Exit {
-    const SPEC: Spec = Spec::new("exit", "quit this interactive terminal").no_blank_line();
+    const SPEC: Spec = Spec::new("exit", "quit this interactive terminal")
+        .no_blank_line()
+        .no_output();
     fn run(&self, env: &mut Env<'_>, _out: &mut Out) -> CmdResult {
         env.session.quit = true;
         Ok(())

@@ -486,10 +486,17 @@ pub fn volume_type_name(t: i32) -> &'static str {
 pub struct VolRow {
     pub name: String,
     pub path: String,
-    /// libvirt's volume type number (0 file, 1 block, ...).
+    /// libvirt's volume type number (0 file, 1 block, ...); JSON shows its name.
+    #[serde(rename = "type", serialize_with = "type_name")]
     pub kind: i32,
+    #[serde(rename = "capacity_bytes")]
     pub capacity: u64,
+    #[serde(rename = "allocation_bytes")]
     pub allocation: u64,
+}
+
+fn type_name<S: serde::Serializer>(kind: &i32, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(volume_type_name(*kind))
 }
 
 /// `vol-list [--details]`.

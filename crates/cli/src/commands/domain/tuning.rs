@@ -296,16 +296,18 @@ impl ConnCommand for Vcpucount {
 #[derive(Default)]
 struct CountReport {
     lines: Vec<String>,
-    pending: Option<String>,
+    pending: Option<esxvirt_driver::Error>,
 }
 
 impl CountReport {
     fn driver<T>(&mut self, r: esxvirt_driver::Result<T>) -> Option<T> {
-        r.map_err(|e| self.pending = Some(e.to_string())).ok()
+        r.map_err(|e| self.pending = Some(e)).ok()
     }
 
     fn into_error(self) -> CmdError {
-        CmdError(self.lines.into_iter().chain(self.pending).collect())
+        let code = self.pending.as_ref().map(|e| e.code());
+        let pending = self.pending.map(|e| e.to_string());
+        CmdError(self.lines.into_iter().chain(pending).collect(), code)
     }
 }
 
@@ -328,7 +330,7 @@ fn cpu_count(
         Ok(n) => return Some(n as i32),
         Err(e) => {
             let fallback = matches!(e.code(), ErrorCode::NoSupport | ErrorCode::InvalidArg);
-            report.pending = Some(e.to_string());
+            report.pending = Some(e);
             if !fallback {
                 return None;
             }
