@@ -31,7 +31,8 @@ pub struct Cli {
     /// Write the log to this file (appended to) instead of stderr.
     #[arg(short = 'l', long = "log", value_name = "FILE", global = true)]
     pub log: Option<std::path::PathBuf>,
-    /// JSON output for the list and info commands (for scripts).
+    /// JSON output for scripts (docs/json.md lists the commands and keys); errors as JSON
+    /// objects on stderr.
     #[arg(long, global = true)]
     pub json: bool,
     /// Do not reuse or store a session (also ESXVIRT_NO_SESSION_CACHE=1).

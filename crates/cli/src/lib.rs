@@ -6,8 +6,10 @@
 //!   into one table ([`commands::REGISTRY`]).
 //! - Running one: [`dispatch`] finds a command in the table, applies virsh's argument rules
 //!   ([`args`]), parses and runs it on the [`session`] (settings, the connection, and the
-//!   [`session::Ctx`] a command sees); [`shell`] is the interactive shell over the same;
-//!   [`cli`] holds the global options.
+//!   [`session::Ctx`] a command sees); [`shell`] is the interactive shell over the same
+//!   ([`editor`]: line editing, history and completion on a terminal);
+//!   [`cli`] holds the global options; [`help`] renders help and the manual page from the
+//!   table.
 //! - Shared by the groups: what a command prints and how it fails ([`output`]), virsh's
 //!   lookups ([`lookup`]), option pieces and values ([`options`]), virsh's text conventions
 //!   ([`present`]), column tables ([`table`]) and `--xpath` filtering ([`xpath`]).
@@ -20,6 +22,8 @@ pub mod args;
 pub mod cli;
 pub mod commands;
 pub mod dispatch;
+pub mod editor;
+pub mod help;
 pub mod libvirt_conf;
 pub mod logging;
 pub mod lookup;

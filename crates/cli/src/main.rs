@@ -1,5 +1,5 @@
 //! The `esxvirt` binary: global options, then one command (virsh style), or the
-//! interactive shell when no command is given.
+//! interactive shell when no command is given (with line editing on a terminal).
 
 use clap::FromArgMatches;
 use esxvirt_cli::commands::REGISTRY;
@@ -58,6 +58,9 @@ fn real_main() -> i32 {
     };
     let mut session = session::Session::new(settings, Some(simstart::starter()));
     let status = match cmd_at {
+        None if std::io::IsTerminal::is_terminal(&std::io::stdin()) => {
+            return esxvirt_cli::editor::run_interactive(&mut session);
+        }
         None => {
             let stdin = std::io::stdin();
             let mut lock = stdin.lock();

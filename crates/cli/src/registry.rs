@@ -31,6 +31,8 @@ pub struct Spec {
     /// Whether the command prints nothing on success (`connect`, `quit`): `--json` then
     /// needs no JSON form of it.
     pub no_output: bool,
+    /// Left out of help, the manual and completion (`man`).
+    pub hidden: bool,
     /// Whether virsh's blank line follows the command's output (not after `quit`, `exit`,
     /// or a completion script).
     pub blank_line: bool,
@@ -47,6 +49,7 @@ impl Spec {
             named_only: &[],
             json: false,
             no_output: false,
+            hidden: false,
             blank_line: true,
         }
     }
@@ -65,6 +68,14 @@ impl Spec {
                 self.name
             ))
         })
+    }
+
+    /// Not listed in help, the manual or completion.
+    pub const fn hidden(self) -> Spec {
+        Spec {
+            hidden: true,
+            ..self
+        }
     }
 
     /// Prints nothing on success (so `--json` is no reason to refuse it).
@@ -190,6 +201,7 @@ impl Entry {
         (self.args)(clap::Command::new(self.spec.name))
             .about(self.spec.about)
             .long_about(None)
+            .hide(self.spec.hidden)
             .aliases(self.spec.aliases.iter().copied())
     }
 

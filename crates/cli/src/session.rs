@@ -117,6 +117,11 @@ impl Session {
             .ok_or_else(|| CmdError::msg("no valid connection"))
     }
 
+    /// The connection if it is open (never opens one).
+    pub fn open_connection(&self) -> Option<&Connection> {
+        self.conn.as_ref()
+    }
+
     /// The context of a command that needs the connection (opened now if need be); `json`
     /// is whether the command prints JSON.
     pub fn ctx(&mut self, json: bool) -> Result<Ctx<'_>, CmdError> {

@@ -1,5 +1,7 @@
 //! The interactive shell (`esxvirt` with no command): virsh's banner, prompt and line
-//! syntax; one connection serves every command until `quit`, `exit` or end of input.
+//! syntax; one connection serves every command until `quit`, `exit` or end of input. This
+//! reads plain lines (a pipe, as tests and scripts use it); on a terminal
+//! [`crate::editor`] reads them with line editing and completion.
 
 use std::io::{BufRead, IsTerminal, Write};
 

@@ -18,12 +18,12 @@ pub static GROUP: Group = Group {
     name: "Storage Pool",
     keyword: "pool",
     commands: &[
-        Entry::connection::<PoolList>(),
-        Entry::connection::<PoolInfo>(),
         Entry::connection::<PoolDumpxml>(),
+        Entry::connection::<PoolInfo>(),
+        Entry::connection::<PoolList>(),
+        Entry::connection::<PoolName>(),
         Entry::connection::<PoolRefresh>(),
         Entry::connection::<PoolUuid>(),
-        Entry::connection::<PoolName>(),
     ],
 };
 

@@ -22,11 +22,11 @@ pub static GROUP: Group = Group {
     name: "Domain Monitoring",
     keyword: "monitor",
     commands: &[
-        Entry::connection::<list::List>(),
+        Entry::connection::<Domifaddr>(),
         Entry::connection::<Dominfo>(),
         Entry::connection::<Domstate>(),
-        Entry::connection::<Domifaddr>(),
         Entry::connection::<stats::Domstats>(),
+        Entry::connection::<list::List>(),
     ],
 };
 
