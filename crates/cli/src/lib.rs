@@ -15,7 +15,7 @@
 //!   ([`present`]), column tables ([`table`]) and `--xpath` filtering ([`xpath`]).
 //! - Around them: which URI a run opens ([`uri_choice`], with libvirt's `libvirt.conf` read
 //!   by [`libvirt_conf`]), credential prompts ([`prompt`]), the embedded simulator for
-//!   `sim:///` ([`simstart`]), and log output ([`logging`]: the driver's warnings on
+//!   `sim:///` (`simstart`, with the default `embedded-sim` feature), and log output ([`logging`]: the driver's warnings on
 //!   stderr, virsh's `-d`/`-l` debug log with the SOAP wire log).
 
 pub mod args;
@@ -34,6 +34,7 @@ pub mod prompt;
 pub mod registry;
 pub mod session;
 pub mod shell;
+#[cfg(feature = "embedded-sim")]
 pub mod simstart;
 pub mod table;
 pub mod uri_choice;

@@ -3,7 +3,7 @@
 
 use clap::FromArgMatches;
 use esxvirt_cli::commands::REGISTRY;
-use esxvirt_cli::{args, cli::Cli, logging, output, session, shell, simstart};
+use esxvirt_cli::{args, cli::Cli, logging, output, session, shell};
 
 fn main() {
     std::process::exit(real_main());
@@ -56,7 +56,11 @@ fn real_main() -> i32 {
         json: globals.json,
         no_session_cache: globals.no_session_cache,
     };
-    let mut session = session::Session::new(settings, Some(simstart::starter()));
+    #[cfg(feature = "embedded-sim")]
+    let sim = Some(esxvirt_cli::simstart::starter());
+    #[cfg(not(feature = "embedded-sim"))]
+    let sim = None;
+    let mut session = session::Session::new(settings, sim);
     let status = match cmd_at {
         None if std::io::IsTerminal::is_terminal(&std::io::stdin()) => {
             return esxvirt_cli::editor::run_interactive(&mut session);

@@ -77,7 +77,15 @@ impl Session {
     pub fn connection(&mut self) -> Result<&Connection, CmdError> {
         if self.conn.is_none() {
             let options = self.open_options();
-            let choice = match self.choice().and_then(|c| c.check_scheme().map(|()| c)) {
+            let has_sim = self.sim.is_some();
+            let choice = self.choice().and_then(|c| {
+                c.check_scheme()?;
+                if c.is_default() && !has_sim {
+                    return Err(crate::uri_choice::no_uri_without_simulator());
+                }
+                Ok(c)
+            });
+            let choice = match choice {
                 Ok(c) => c,
                 Err(why) => {
                     self.connect_failed = true;

@@ -93,6 +93,11 @@ pub fn simulator_note() -> String {
     )
 }
 
+/// The error when nothing names a URI and this build has no embedded simulator.
+pub fn no_uri_without_simulator() -> String {
+    "no URI given (-c, ESXVIRT_DEFAULT_URI, LIBVIRT_DEFAULT_URI or uri_default in libvirt.conf), and this esxvirt was built without the embedded simulator: give a host with -c 'esx://USER@HOST/'".to_string()
+}
+
 /// Chooses the URI from `requested` (`-c`), the environment and libvirt.conf.
 pub fn choose(requested: Option<&str>) -> Result<Choice, String> {
     let conf = libvirt_conf::load()?;
