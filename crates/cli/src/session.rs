@@ -103,14 +103,12 @@ impl Session {
                 choice.alias.as_ref().map_or(String::new(), |a| format!(", alias '{a}'"))
             );
             if choice.is_default() && !self.settings.quiet {
-                let note = crate::uri_choice::simulator_note();
+                let mut note = crate::uri_choice::simulator_note();
                 if self.settings.json {
-                    crate::shell::emit_note(
-                        &serde_json::json!({ "notice": { "message": note } }).to_string(),
-                    );
-                } else {
-                    crate::shell::emit_note(&note);
+                    note = serde_json::json!({ "notice": { "message": note } }).to_string();
                 }
+                use std::io::Write;
+                let _ = writeln!(std::io::stderr().lock(), "{note}");
             }
             match Connection::open(&choice.uri, &options) {
                 Ok(c) => self.conn = Some(c),

@@ -108,3 +108,34 @@ fn the_manual_page_renders() {
         assert_eq!(text(&out.stderr), "", "groff warnings");
     }
 }
+
+#[test]
+fn help_texts_from_the_table() {
+    use esxvirt_cli::commands::REGISTRY;
+    use esxvirt_cli::help::{all, command, group, man_page, roff};
+    let g = REGISTRY.group("snapshot").expect("snapshot group");
+    let text = group(g);
+    assert!(text.starts_with(" Snapshot (help keyword 'snapshot'):\n"));
+    assert!(text.contains("    snapshot-list                  List snapshots for a domain\n"));
+    let all = all(&REGISTRY);
+    assert!(all.starts_with("Grouped commands:\n\n Domain Management (help keyword 'domain'):\n"));
+    assert!(all.ends_with("    connect                        (re)connect to hypervisor\n    completion                     print a shell completion script (bash, zsh or fish)\n\n"), "{all}");
+    let vcpucount = command(REGISTRY.find("vcpucount").expect("vcpucount"));
+    assert!(
+        vcpucount.contains(
+            "    vcpucount <domain> [--maximum] [--active] [--live] [--config] [--current] [--guest]\n"
+        ),
+        "{vcpucount}"
+    );
+    assert!(vcpucount.contains("    --maximum        get maximum count of vcpus\n"));
+    let page = man_page(&REGISTRY);
+    for e in REGISTRY.entries().filter(|e| !e.spec.hidden) {
+        assert!(
+            page.contains(&format!(".SS {}\n", roff(e.spec.name))),
+            "{} missing from the manual",
+            e.spec.name
+        );
+    }
+    assert!(page.contains(".SH \"DOMAIN MANAGEMENT (help keyword 'domain')\""));
+    assert_eq!(roff(".x-y\\"), "\\&.x\\-y\\e");
+}
