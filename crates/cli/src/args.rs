@@ -10,8 +10,8 @@
 
 use crate::commands::REGISTRY;
 
-/// The global options that take a value (`-c URI`, `-d NUM`).
-const GLOBAL_WITH_VALUE: &[&str] = &["-c", "--connect", "-d", "--debug"];
+/// The global options that take a value (`-c URI`, `-d NUM`, `-l FILE`).
+const GLOBAL_WITH_VALUE: &[&str] = &["-c", "--connect", "-d", "--debug", "-l", "--log"];
 
 /// Finds the index of the command word in a full argv (after the program name and the
 /// global options), if there is one.

@@ -47,6 +47,12 @@ pub fn run_words(session: &mut Session, words: &[String]) -> (Out, CmdResult) {
         return (Out::new(session.settings.quiet), Ok(()));
     };
     let mut out = Out::new(session.settings.quiet);
+    // Refused before its options are looked at: no JSON form, nothing to check.
+    if session.settings.json {
+        if let Some(refusal) = REGISTRY.find(name).and_then(|e| e.spec.json_refusal()) {
+            return (out, Err(refusal));
+        }
+    }
     let (entry, matches) = match parse_command(name, &words[1..]) {
         Ok(Parsed::Cmd(e, m)) => (e, m),
         Ok(Parsed::Help(text)) => {
@@ -57,8 +63,9 @@ pub fn run_words(session: &mut Session, words: &[String]) -> (Out, CmdResult) {
     };
     session.start_command();
     let r = entry.run(session, &REGISTRY, &matches, &mut out);
-    // virsh prints a blank line after each command that ran (not under --quiet).
-    if !session.connect_failed() && entry.spec.blank_line {
+    // virsh prints a blank line after each command that ran (not under --quiet); JSON
+    // output is the document alone.
+    if !session.connect_failed() && entry.spec.blank_line && !session.settings.json {
         out.extra("\n");
     }
     (out, r)

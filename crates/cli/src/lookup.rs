@@ -48,20 +48,25 @@ impl<'c> Ctx<'c> {
     /// by name, as far as `by` allows.
     pub fn domain_by(&self, name: &str, by: By) -> Result<Domain<'c>, CmdError> {
         let mut found = None;
+        // virsh shows only its own line; the code of the last failure goes to --json.
+        let mut code = None;
+        let mut keep = |r: Result<Domain<'c>, esxvirt_driver::Error>| {
+            r.map_err(|e| code = Some(e.code())).ok()
+        };
         if by.id {
             if let Ok(id) = name.parse::<i32>() {
                 if id >= 0 {
-                    found = self.conn.domain_lookup_by_id(id).ok();
+                    found = keep(self.conn.domain_lookup_by_id(id));
                 }
             }
         }
         if found.is_none() && by.uuid && name.len() == 36 {
-            found = self.conn.domain_lookup_by_uuid_string(name).ok();
+            found = keep(self.conn.domain_lookup_by_uuid_string(name));
         }
         if found.is_none() && by.name {
-            found = self.conn.domain_lookup_by_name(name).ok();
+            found = keep(self.conn.domain_lookup_by_name(name));
         }
-        found.ok_or_else(|| CmdError::msg(format!("failed to get domain '{name}'")))
+        found.ok_or_else(|| CmdError(vec![format!("failed to get domain '{name}'")], code))
     }
 
     /// A domain by ID, UUID or name.

@@ -1,9 +1,9 @@
 //! The `esxvirt` binary: global options, then one command (virsh style), or the
-//! interactive shell when no command is given.
+//! interactive shell when no command is given (with line editing on a terminal).
 
 use clap::FromArgMatches;
 use esxvirt_cli::commands::REGISTRY;
-use esxvirt_cli::{args, cli::Cli, output, session, shell, simstart};
+use esxvirt_cli::{args, cli::Cli, logging, output, session, shell};
 
 fn main() {
     std::process::exit(real_main());
@@ -26,24 +26,45 @@ fn real_main() -> i32 {
                 shell::emit(&e.to_string());
                 return 0;
             }
-            shell::emit_error(&output::clap_error_line("esxvirt", &e));
+            let json = argv[..globals_end].iter().any(|a| a == "--json");
+            let err = output::CmdError::msg(output::clap_error_line("esxvirt", &e));
+            shell::report(json, &err);
             return 1;
         }
     };
-    match globals.debug {
-        Some(level) => init_logging(level),
-        None => esxvirt_cli::warnings::init(),
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let log = match logging::request(globals.debug.as_deref(), globals.log.clone(), env) {
+        Ok((req, notes)) => {
+            for n in notes {
+                shell::report(globals.json, &output::CmdError::msg(n));
+            }
+            req
+        }
+        Err(e) => {
+            shell::report(globals.json, &output::CmdError::msg(e));
+            return 1;
+        }
+    };
+    if let Err(e) = logging::init(&log) {
+        shell::report(globals.json, &output::CmdError::msg(e));
+        return 1;
     }
     let settings = session::Settings {
         uri: globals.connect,
         readonly: globals.readonly,
         quiet: globals.quiet,
         json: globals.json,
-        debug: globals.debug,
         no_session_cache: globals.no_session_cache,
     };
-    let mut session = session::Session::new(settings, Some(simstart::starter()));
+    #[cfg(feature = "embedded-sim")]
+    let sim = Some(esxvirt_cli::simstart::starter());
+    #[cfg(not(feature = "embedded-sim"))]
+    let sim = None;
+    let mut session = session::Session::new(settings, sim);
     let status = match cmd_at {
+        None if std::io::IsTerminal::is_terminal(&std::io::stdin()) => {
+            return esxvirt_cli::editor::run_interactive(&mut session);
+        }
         None => {
             let stdin = std::io::stdin();
             let mut lock = stdin.lock();
@@ -57,24 +78,4 @@ fn real_main() -> i32 {
     };
     session.disconnect();
     status
-}
-
-/// `-d LEVEL` as virsh numbers it (0 debug, 1 info, 2 notice, 3 warning, 4 error): the
-/// client's log lines (SOAP calls, logins, session renewals) on stderr. Passwords are never
-/// logged by the layers below.
-fn init_logging(level: u8) {
-    let lvl = match level {
-        0 => "debug",
-        1 | 2 => "info",
-        3 => "warn",
-        _ => "error",
-    };
-    let filter = tracing_subscriber::EnvFilter::new(format!(
-        "esxvirt_cli={lvl},esxvirt_driver={lvl},esxvirt_vi={lvl}"
-    ));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .try_init();
 }

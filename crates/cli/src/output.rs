@@ -4,6 +4,8 @@
 //! ([`clap_error_line`]). Output is collected rather than written so the same code serves
 //! the one-shot binary, the shell and tests.
 
+use esxvirt_driver::ErrorCode;
+
 /// What a command printed: `text` goes to stdout; informational lines (virsh's
 /// `vshPrintExtra`) are dropped under `--quiet`.
 #[derive(Debug, Default)]
@@ -32,18 +34,23 @@ impl Out {
     }
 }
 
-/// A failed command: the lines virsh prints, each after `error: `.
+/// A failed command: the lines virsh prints, each after `error: `, and the driver's error
+/// code when the failure is the driver's (for `--json`'s error object).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CmdError(pub Vec<String>);
+pub struct CmdError(pub Vec<String>, pub Option<ErrorCode>);
 
 impl CmdError {
     /// One line.
     pub fn msg(s: impl Into<String>) -> CmdError {
-        CmdError(vec![s.into()])
+        CmdError(vec![s.into()], None)
+    }
+    /// Several lines.
+    pub fn lines(lines: Vec<String>) -> CmdError {
+        CmdError(lines, None)
     }
     /// virsh's "what failed" line followed by the driver's error.
     pub fn with(first: impl Into<String>, e: esxvirt_driver::Error) -> CmdError {
-        CmdError(vec![first.into(), e.to_string()])
+        CmdError(vec![first.into(), e.to_string()], Some(e.code()))
     }
     /// virsh's rejection of an option's number (`text` as given, `option` without `--`).
     pub fn malformed(text: &str, option: &str) -> CmdError {
@@ -53,7 +60,7 @@ impl CmdError {
     }
     /// Failure that printed nothing more (virsh returns false with no error set).
     pub fn silent() -> CmdError {
-        CmdError(vec![])
+        CmdError(vec![], None)
     }
     /// virsh's exclusion of two options (`x`, `y` without `--`).
     pub fn exclusive(x: &str, y: &str) -> CmdError {
@@ -63,8 +70,40 @@ impl CmdError {
 
 impl From<esxvirt_driver::Error> for CmdError {
     fn from(e: esxvirt_driver::Error) -> CmdError {
-        CmdError(vec![e.to_string()])
+        CmdError(vec![e.to_string()], Some(e.code()))
     }
+}
+
+/// libvirt's name of an error code (`VIR_ERR_NO_DOMAIN`).
+pub fn code_name(code: ErrorCode) -> String {
+    let mut name = String::from("VIR_ERR");
+    for c in format!("{code:?}").chars() {
+        if c.is_ascii_uppercase() {
+            name.push('_');
+        }
+        name.push(c.to_ascii_uppercase());
+    }
+    name
+}
+
+/// A failure as `--json` reports it on stderr: one line,
+/// `{"error":{"code":...,"number":...,"message":...,"lines":[...]}}` (`code` and `number`
+/// are libvirt's for a driver error, else null; `message` joins the lines with `: `).
+pub fn json_error(e: &CmdError) -> String {
+    let message = if e.0.is_empty() {
+        "command failed".to_string()
+    } else {
+        e.0.join(": ")
+    };
+    serde_json::json!({
+        "error": {
+            "code": e.1.map(code_name),
+            "number": e.1.map(|c| c.number()),
+            "message": message,
+            "lines": e.0,
+        }
+    })
+    .to_string()
 }
 
 /// How every command ends.
@@ -148,5 +187,19 @@ mod tests {
         let e = CmdError::with("failed", esxvirt_driver::Error::internal("boom"));
         assert_eq!(e.0.len(), 2);
         assert_eq!(e.0[0], "failed");
+        let v: serde_json::Value = serde_json::from_str(&json_error(&e)).expect("JSON");
+        assert_eq!(v["error"]["code"], "VIR_ERR_INTERNAL_ERROR");
+        assert_eq!(v["error"]["number"], 1);
+        assert_eq!(v["error"]["message"], "failed: internal error: boom");
+        assert_eq!(v["error"]["lines"][1], "internal error: boom");
+        let v: serde_json::Value =
+            serde_json::from_str(&json_error(&CmdError::msg("bad option"))).expect("JSON");
+        assert_eq!(v["error"]["code"], serde_json::Value::Null);
+        assert_eq!(v["error"]["message"], "bad option");
+        assert_eq!(
+            code_name(ErrorCode::NoDomainSnapshot),
+            "VIR_ERR_NO_DOMAIN_SNAPSHOT"
+        );
+        assert_eq!(code_name(ErrorCode::DomExist), "VIR_ERR_DOM_EXIST");
     }
 }

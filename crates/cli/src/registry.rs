@@ -28,6 +28,11 @@ pub struct Spec {
     pub named_only: &'static [&'static str],
     /// Whether `--json` gives a JSON document instead of virsh's text.
     pub json: bool,
+    /// Whether the command prints nothing on success (`connect`, `quit`): `--json` then
+    /// needs no JSON form of it.
+    pub no_output: bool,
+    /// Left out of help, the manual and completion (`man`).
+    pub hidden: bool,
     /// Whether virsh's blank line follows the command's output (not after `quit`, `exit`,
     /// or a completion script).
     pub blank_line: bool,
@@ -43,6 +48,8 @@ impl Spec {
             aliases: &[],
             named_only: &[],
             json: false,
+            no_output: false,
+            hidden: false,
             blank_line: true,
         }
     }
@@ -50,6 +57,33 @@ impl Spec {
     /// `--json` applies.
     pub const fn json(self) -> Spec {
         Spec { json: true, ..self }
+    }
+
+    /// With `--json`, the refusal of a command that has no JSON form (and prints
+    /// something): `None` when it may run.
+    pub fn json_refusal(&self) -> Option<CmdError> {
+        (!self.json && !self.no_output).then(|| {
+            CmdError::msg(format!(
+                "command '{}' has no JSON output (docs/json.md lists the commands that have one); run it without --json",
+                self.name
+            ))
+        })
+    }
+
+    /// Not listed in help, the manual or completion.
+    pub const fn hidden(self) -> Spec {
+        Spec {
+            hidden: true,
+            ..self
+        }
+    }
+
+    /// Prints nothing on success (so `--json` is no reason to refuse it).
+    pub const fn no_output(self) -> Spec {
+        Spec {
+            no_output: true,
+            ..self
+        }
     }
 
     /// These options are set by name only.
@@ -167,6 +201,7 @@ impl Entry {
         (self.args)(clap::Command::new(self.spec.name))
             .about(self.spec.about)
             .long_about(None)
+            .hide(self.spec.hidden)
             .aliases(self.spec.aliases.iter().copied())
     }
 

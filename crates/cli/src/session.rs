@@ -8,9 +8,7 @@ use std::sync::Arc;
 use esxvirt_driver::{Connection, OpenOptions, SimStarter};
 
 use crate::output::{CmdError, CmdResult};
-
-/// The URI used when neither `-c` nor `ESXVIRT_DEFAULT_URI` gives one.
-pub const DEFAULT_URI: &str = "sim:///default";
+use crate::uri_choice::Choice;
 
 /// Settings shared by every command of a run (the global options).
 #[derive(Clone, Default)]
@@ -20,19 +18,7 @@ pub struct Settings {
     pub readonly: bool,
     pub quiet: bool,
     pub json: bool,
-    pub debug: Option<u8>,
     pub no_session_cache: bool,
-}
-
-/// The effective URI: `-c`, else `ESXVIRT_DEFAULT_URI`, else the embedded simulator.
-pub fn effective_uri(requested: Option<&str>) -> String {
-    if let Some(u) = requested {
-        return u.to_string();
-    }
-    match std::env::var("ESXVIRT_DEFAULT_URI") {
-        Ok(u) if !u.is_empty() => u,
-        _ => DEFAULT_URI.to_string(),
-    }
 }
 
 /// A session: settings plus the connection, opened on first use and kept.
@@ -69,9 +55,9 @@ impl Session {
         }
     }
 
-    /// The URI this session uses.
-    pub fn uri(&self) -> String {
-        effective_uri(self.settings.uri.as_deref())
+    /// The URI this session uses and where it came from ([`crate::uri_choice`]).
+    pub fn choice(&self) -> Result<Choice, String> {
+        crate::uri_choice::choose(self.settings.uri.as_deref())
     }
 
     /// How this session opens connections: prompting on the terminal, with the session
@@ -91,8 +77,40 @@ impl Session {
     pub fn connection(&mut self) -> Result<&Connection, CmdError> {
         if self.conn.is_none() {
             let options = self.open_options();
-            let uri = self.uri();
-            match Connection::open(&uri, &options) {
+            let has_sim = self.sim.is_some();
+            let choice = self.choice().and_then(|c| {
+                c.check_scheme()?;
+                if c.is_default() && !has_sim {
+                    return Err(crate::uri_choice::no_uri_without_simulator());
+                }
+                Ok(c)
+            });
+            let choice = match choice {
+                Ok(c) => c,
+                Err(why) => {
+                    self.connect_failed = true;
+                    return Err(CmdError::lines(vec![
+                        "failed to connect to the hypervisor".to_string(),
+                        why,
+                    ]));
+                }
+            };
+            tracing::debug!(
+                target: "esxvirt_cli",
+                "connecting to '{}' ({:?}{})",
+                choice.uri,
+                choice.source,
+                choice.alias.as_ref().map_or(String::new(), |a| format!(", alias '{a}'"))
+            );
+            if choice.is_default() && !self.settings.quiet {
+                let mut note = crate::uri_choice::simulator_note();
+                if self.settings.json {
+                    note = serde_json::json!({ "notice": { "message": note } }).to_string();
+                }
+                use std::io::Write;
+                let _ = writeln!(std::io::stderr().lock(), "{note}");
+            }
+            match Connection::open(&choice.uri, &options) {
                 Ok(c) => self.conn = Some(c),
                 Err(e) => {
                     self.connect_failed = true;
@@ -103,6 +121,11 @@ impl Session {
         self.conn
             .as_ref()
             .ok_or_else(|| CmdError::msg("no valid connection"))
+    }
+
+    /// The connection if it is open (never opens one).
+    pub fn open_connection(&self) -> Option<&Connection> {
+        self.conn.as_ref()
     }
 
     /// The context of a command that needs the connection (opened now if need be); `json`
@@ -142,7 +165,8 @@ impl Session {
     /// URI (the simulator's datastores are no better a guide than the offline defaults, and
     /// converting should not need a server).
     pub fn uses_host(&self) -> bool {
-        !self.uri().starts_with("sim:")
+        self.choice()
+            .is_ok_and(|c| !c.uri.to_ascii_lowercase().starts_with("sim:"))
     }
 
     /// Marks the start of a command (clears [`Session::connect_failed`]).
@@ -162,7 +186,6 @@ mod tests {
 
     #[test]
     fn the_uri_asked_for_wins() {
-        assert_eq!(effective_uri(Some("esx://h/")), "esx://h/");
         let s = Session::new(
             Settings {
                 uri: Some("esx://h/".into()),
@@ -170,7 +193,7 @@ mod tests {
             },
             None,
         );
-        assert_eq!(s.uri(), "esx://h/");
+        assert_eq!(s.choice().map(|c| c.uri), Ok("esx://h/".to_string()));
         assert!(s.uses_host());
         let s = Session::new(
             Settings {

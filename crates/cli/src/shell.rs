@@ -1,10 +1,13 @@
 //! The interactive shell (`esxvirt` with no command): virsh's banner, prompt and line
-//! syntax; one connection serves every command until `quit`, `exit` or end of input.
+//! syntax; one connection serves every command until `quit`, `exit` or end of input. This
+//! reads plain lines (a pipe, as tests and scripts use it); on a terminal
+//! [`crate::editor`] reads them with line editing and completion.
 
 use std::io::{BufRead, IsTerminal, Write};
 
 use crate::args::split_commands;
 use crate::dispatch::run_words;
+use crate::output::CmdError;
 use crate::session::Session;
 
 /// The prompt: `esxvirt # `, or `esxvirt > ` on a read-only connection (as virsh marks it).
@@ -66,16 +69,40 @@ pub fn emit_error(line: &str) {
     let _ = writeln!(std::io::stderr().lock(), "error: {line}");
 }
 
+/// Reports a failure on stderr: virsh's `error: ` lines, or one JSON object with `--json`.
+pub fn report(json: bool, e: &CmdError) {
+    if json {
+        emit_note(&crate::output::json_error(e));
+    } else {
+        for l in &e.0 {
+            emit_error(l);
+        }
+    }
+}
+
+/// Writes one informational line to stderr, ignoring write errors.
+pub fn emit_note(line: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
 /// Runs one command given as words; returns its status (0 or 1).
 pub fn run_line_words(session: &mut Session, words: &[String]) -> i32 {
+    // A log file also records the commands and their errors, as virsh's does.
+    let logged = crate::logging::to_file();
+    if logged {
+        tracing::info!(target: "esxvirt_cli", "command: {words:?}");
+    }
     let (out, result) = run_words(session, words);
     emit(&out.text);
     match result {
         Ok(()) => 0,
         Err(e) => {
-            for l in e.0 {
-                emit_error(&l);
+            if logged {
+                for l in &e.0 {
+                    tracing::error!(target: "esxvirt_cli", "{l}");
+                }
             }
+            report(session.settings.json, &e);
             1
         }
     }
@@ -86,7 +113,7 @@ pub fn run_line(session: &mut Session, line: &str) -> i32 {
     let commands = match split_commands(line) {
         Ok(c) => c,
         Err(e) => {
-            emit_error(&e.to_string());
+            report(session.settings.json, &CmdError::msg(e.to_string()));
             return 1;
         }
     };

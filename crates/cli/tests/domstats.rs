@@ -235,7 +235,6 @@ fn domstats_json() {
     }
   }
 ]
-
 "#)
     );
 }

@@ -99,3 +99,52 @@ fn stopped_simulator() {
     assert_clean_failure(&out, 2, "failed to connect to the hypervisor");
     let _ = std::fs::remove_file(&auth);
 }
+
+#[test]
+fn stuck_users_are_told_what_to_do() {
+    let sim = Sim::start();
+    let auth = sim.auth_file();
+    // domifaddr: virsh's default source is the DHCP lease; the ESX driver has only the agent.
+    for args in [
+        vec!["domifaddr", "web01"],
+        vec!["domifaddr", "web01", "--source", "lease"],
+    ] {
+        let out = esxvirt(&sim.uri(), &auth, &args);
+        assert_clean_failure(&out, 3, "use --source agent");
+        let err = text(&out.stderr);
+        assert!(
+            err.starts_with("error: Failed to query for interfaces addresses\nerror: argument unsupported: Unknown IP address data source "),
+            "{err}"
+        );
+    }
+    let out = esxvirt(
+        &sim.uri(),
+        &auth,
+        &["domifaddr", "web01", "--source", "agent"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    // An unknown URI parameter: libvirt's warning, and the command goes on.
+    let uri = format!("{}&Foo=1&bar_baz=x", sim.uri());
+    let out = esxvirt(&uri, &auth, &["hostname"]);
+    assert_eq!(text(&out.stdout), "esx01.example.com\n\n");
+    let warnings: Vec<String> = text(&out.stderr)
+        .lines()
+        .map(|l| l.split(": warning : ").nth(1).unwrap_or(l).to_string())
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            "Ignoring unexpected query parameter 'Foo'",
+            "Ignoring unexpected query parameter 'bar_baz'"
+        ]
+    );
+    // virsh words it the same (after its source location).
+    let v = virsh(&uri, &auth, &["hostname"]);
+    let vw: Vec<String> = text(&v.stderr)
+        .lines()
+        .filter_map(|l| l.split(": warning : ").nth(1))
+        .map(|l| l.split(" : ").last().unwrap_or(l).to_string())
+        .collect();
+    assert_eq!(vw, warnings);
+}

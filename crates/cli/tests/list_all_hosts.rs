@@ -162,7 +162,7 @@ fn names_ids_json_and_refusals() {
         "[\n  {\n    \"id\": 41,\n    \"name\": \"eu01\",\n    \
          \"uuid\": \"421c0000-0000-0000-0000-000000000001\",\n    \
          \"state\": \"running\",\n    \"title\": \"\",\n    \
-         \"managed_save\": false,\n    \"host\": \"esx-21.example.com\"\n  }\n]\n\n"
+         \"managed_save\": false,\n    \"host\": \"esx-21.example.com\"\n  }\n]\n"
     );
     assert_eq!(
         vc.run(&["list", "--all-hosts", "--title"]),
@@ -197,7 +197,7 @@ fn without_the_option_the_uri_host_only() {
         "[\n  {\n    \"id\": null,\n    \"name\": \"app04\",\n    \
          \"uuid\": \"29854bbe-8664-12f7-d3b3-f5f2a0a0ac41\",\n    \
          \"state\": \"shutoff\",\n    \"title\": \"\",\n    \
-         \"managed_save\": false\n  }\n]\n\n"
+         \"managed_save\": false\n  }\n]\n"
     );
 }
 

@@ -84,6 +84,7 @@ pub mod thumbprint;
 mod transport;
 mod trust;
 mod types;
+pub mod wirelog;
 
 pub use client::{datastore_file_path, decode_xml, Client, ClientConfig, SavedSession, WellKnown};
 pub use codec::{DecodeError, ManagedObjectReference};

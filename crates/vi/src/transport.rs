@@ -1,7 +1,8 @@
 //! HTTP/1.1 over one reused keep-alive connection: TCP, optionally through an http
 //! (CONNECT or absolute-form), socks4, socks4a or socks5 proxy, optionally TLS (rustls,
 //! trusting what [`crate::trust`] decides), with connect and request timeouts and a
-//! response size limit.
+//! response size limit. Every exchange goes to the wire log ([`crate::wirelog`]) when it is
+//! enabled.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -197,6 +198,12 @@ impl Transport {
         addr_of(&self.endpoint.host, self.endpoint.port)
     }
 
+    /// The full URL of `path_and_query`, as the wire log shows it.
+    fn url(&self, path_and_query: &str) -> String {
+        let scheme = if self.endpoint.https { "https" } else { "http" };
+        format!("{scheme}://{}{path_and_query}", self.target())
+    }
+
     /// The byte stream to the server: TCP, through the proxy if there is one.
     async fn open_tcp(&self) -> Result<Box<dyn Io>, Error> {
         let host = self.endpoint.host.as_str();
@@ -371,6 +378,49 @@ impl Transport {
     /// Sends one request on the shared connection (opening it when needed) and reads the
     /// whole response within the request timeout and size limit.
     pub async fn send(
+        &self,
+        method: http::Method,
+        path_and_query: &str,
+        headers: &[(&'static str, String)],
+        body: Bytes,
+    ) -> Result<HttpResponse, Error> {
+        if !crate::wirelog::summary_enabled() {
+            return self
+                .send_unlogged(method, path_and_query, headers, body)
+                .await;
+        }
+        let url = self.url(path_and_query);
+        let call = crate::wirelog::soap_method(&body).map(str::to_string);
+        if crate::wirelog::detail_enabled() {
+            crate::wirelog::request(method.as_str(), &url, headers, &body);
+        }
+        let started = std::time::Instant::now();
+        let result = self
+            .send_unlogged(method.clone(), path_and_query, headers, body)
+            .await;
+        let took = started.elapsed();
+        match &result {
+            Ok(r) => {
+                let mut shown: Vec<(&str, &str)> = vec![("Content-Type", r.content_type.as_str())];
+                shown.extend(r.set_cookies.iter().map(|c| ("Set-Cookie", c.as_str())));
+                crate::wirelog::response(
+                    method.as_str(),
+                    &url,
+                    call.as_deref(),
+                    r.status,
+                    &r.reason,
+                    &shown,
+                    &r.body,
+                    took,
+                );
+            }
+            Err(e) => crate::wirelog::failure(method.as_str(), &url, call.as_deref(), e, took),
+        }
+        result
+    }
+
+    /// [`Transport::send`] without the wire log.
+    async fn send_unlogged(
         &self,
         method: http::Method,
         path_and_query: &str,

@@ -14,13 +14,13 @@ pub static GROUP: Group = Group {
     name: "Host and Hypervisor",
     keyword: "host",
     commands: &[
-        Entry::connection::<Uri>(),
-        Entry::connection::<Hostname>(),
-        Entry::connection::<Version>(),
-        Entry::connection::<Nodeinfo>(),
         Entry::connection::<Capabilities>(),
         Entry::connection::<Freecell>(),
+        Entry::connection::<Hostname>(),
         Entry::connection::<Maxvcpus>(),
+        Entry::connection::<Nodeinfo>(),
+        Entry::connection::<Uri>(),
+        Entry::connection::<Version>(),
     ],
 };
 

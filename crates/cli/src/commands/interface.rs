@@ -17,8 +17,8 @@ pub static GROUP: Group = Group {
     name: "Interface",
     keyword: "interface",
     commands: &[
-        Entry::connection::<IfaceList>(),
         Entry::connection::<IfaceDumpxml>(),
+        Entry::connection::<IfaceList>(),
         Entry::connection::<IfaceMac>(),
         Entry::connection::<IfaceName>(),
     ],

@@ -18,14 +18,14 @@ pub static GROUP: Group = Group {
     name: "Networking",
     keyword: "network",
     commands: &[
-        Entry::connection::<NetList>(),
-        Entry::connection::<NetInfo>(),
-        Entry::connection::<NetDumpxml>(),
+        Entry::connection::<NetAutostart>(),
         Entry::connection::<NetDefine>(),
+        Entry::connection::<NetDumpxml>(),
+        Entry::connection::<NetInfo>(),
+        Entry::connection::<NetList>(),
+        Entry::connection::<NetName>(),
         Entry::connection::<NetUndefine>(),
         Entry::connection::<NetUuid>(),
-        Entry::connection::<NetName>(),
-        Entry::connection::<NetAutostart>(),
     ],
 };
 

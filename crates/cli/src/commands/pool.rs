@@ -18,12 +18,12 @@ pub static GROUP: Group = Group {
     name: "Storage Pool",
     keyword: "pool",
     commands: &[
-        Entry::connection::<PoolList>(),
-        Entry::connection::<PoolInfo>(),
         Entry::connection::<PoolDumpxml>(),
+        Entry::connection::<PoolInfo>(),
+        Entry::connection::<PoolList>(),
+        Entry::connection::<PoolName>(),
         Entry::connection::<PoolRefresh>(),
         Entry::connection::<PoolUuid>(),
-        Entry::connection::<PoolName>(),
     ],
 };
 
@@ -298,8 +298,11 @@ pub struct PoolRow {
     pub active: bool,
     pub autostart: Option<bool>,
     pub persistent: Option<bool>,
+    #[serde(rename = "capacity_bytes")]
     pub capacity: u64,
+    #[serde(rename = "allocation_bytes")]
     pub allocation: u64,
+    #[serde(rename = "available_bytes")]
     pub available: u64,
 }
 

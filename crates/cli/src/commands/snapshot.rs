@@ -22,13 +22,13 @@ pub static GROUP: Group = Group {
     commands: &[
         Entry::connection::<SnapshotCreate>(),
         Entry::connection::<SnapshotCreateAs>(),
-        Entry::connection::<SnapshotList>(),
-        Entry::connection::<SnapshotInfo>(),
-        Entry::connection::<SnapshotDumpxml>(),
         Entry::connection::<SnapshotCurrent>(),
+        Entry::connection::<SnapshotDelete>(),
+        Entry::connection::<SnapshotDumpxml>(),
+        Entry::connection::<SnapshotInfo>(),
+        Entry::connection::<SnapshotList>(),
         Entry::connection::<SnapshotParent>(),
         Entry::connection::<SnapshotRevert>(),
-        Entry::connection::<SnapshotDelete>(),
     ],
 };
 

@@ -1,6 +1,7 @@
 //! virsh's "Virsh itself" group (`help virsh`): `connect`, `help`, `quit`, `exit`, and
-//! esxvirt's `completion` (a shell completion script). These run on the session: none of
-//! them needs a connection first.
+//! esxvirt's `completion` (a shell completion script) and hidden `man` (the manual page).
+//! These run on the session: none of them needs a connection first. The help texts are
+//! [`crate::help`]'s.
 
 use clap::Args;
 
@@ -12,11 +13,12 @@ pub static GROUP: Group = Group {
     name: "Virsh itself",
     keyword: "virsh",
     commands: &[
-        Entry::session::<Connect>(),
-        Entry::session::<Completion>(),
+        Entry::session::<Exit>(),
         Entry::session::<Help>(),
         Entry::session::<Quit>(),
-        Entry::session::<Exit>(),
+        Entry::session::<Connect>(),
+        Entry::session::<Completion>(),
+        Entry::session::<Man>(),
     ],
 };
 
@@ -32,7 +34,7 @@ pub struct Connect {
 }
 
 impl SessionCommand for Connect {
-    const SPEC: Spec = Spec::new("connect", "(re)connect to hypervisor");
+    const SPEC: Spec = Spec::new("connect", "(re)connect to hypervisor").no_output();
     fn run(&self, env: &mut Env<'_>, _out: &mut Out) -> CmdResult {
         env.session.reconnect(self.name.as_deref(), self.readonly)
     }
@@ -60,10 +62,10 @@ impl SessionCommand for Completion {
     }
 }
 
-/// `help [--command NAME]`: every command with its summary, or one command's options.
+/// `help [--command NAME]`: every group, one group (by keyword or title), or one command.
 #[derive(Args, Debug)]
 pub struct Help {
-    /// a command
+    /// Prints global help or command specific help.
     #[arg(long)]
     pub command: Option<String>,
 }
@@ -71,24 +73,39 @@ pub struct Help {
 impl SessionCommand for Help {
     const SPEC: Spec = Spec::new("help", "print help");
     fn run(&self, env: &mut Env<'_>, out: &mut Out) -> CmdResult {
-        let mut root = env.registry.root();
+        let reg = env.registry;
         match self.command.as_deref() {
+            None => out.print(&crate::help::all(reg)),
             Some(name) => {
-                let Some(sub) = root.find_subcommand_mut(name) else {
+                if let Some(e) = reg.find(name) {
+                    out.print(&crate::help::command(e));
+                } else if let Some(g) = reg
+                    .groups
+                    .iter()
+                    .find(|g| g.keyword == name || g.name == name)
+                {
+                    out.print(&crate::help::group(g));
+                } else {
                     return Err(CmdError::msg(format!(
                         "command or command group '{name}' doesn't exist"
                     )));
-                };
-                out.print(&sub.render_long_help().to_string());
-            }
-            None => {
-                out.print(" Commands:\n\n");
-                for s in root.get_subcommands() {
-                    let about = s.get_about().map(|a| a.to_string()).unwrap_or_default();
-                    out.print(&format!("    {:<30} {}\n", s.get_name(), about));
                 }
             }
         }
+        Ok(())
+    }
+}
+
+/// `man`: the manual page, roff (`esxvirt man > esxvirt.1`).
+#[derive(Args, Debug)]
+pub struct Man {}
+
+impl SessionCommand for Man {
+    const SPEC: Spec = Spec::new("man", "print the manual page (roff)")
+        .hidden()
+        .no_blank_line();
+    fn run(&self, env: &mut Env<'_>, out: &mut Out) -> CmdResult {
+        out.print(&crate::help::man_page(env.registry));
         Ok(())
     }
 }
@@ -98,7 +115,9 @@ impl SessionCommand for Help {
 pub struct Quit {}
 
 impl SessionCommand for Quit {
-    const SPEC: Spec = Spec::new("quit", "quit this interactive terminal").no_blank_line();
+    const SPEC: Spec = Spec::new("quit", "quit this interactive terminal")
+        .no_blank_line()
+        .no_output();
     fn run(&self, env: &mut Env<'_>, _out: &mut Out) -> CmdResult {
         env.session.quit = true;
         Ok(())
@@ -110,7 +129,9 @@ impl SessionCommand for Quit {
 pub struct Exit {}
 
 impl SessionCommand for Exit {
-    const SPEC: Spec = Spec::new("exit", "quit this interactive terminal").no_blank_line();
+    const SPEC: Spec = Spec::new("exit", "quit this interactive terminal")
+        .no_blank_line()
+        .no_output();
     fn run(&self, env: &mut Env<'_>, _out: &mut Out) -> CmdResult {
         env.session.quit = true;
         Ok(())

@@ -23,20 +23,20 @@ pub static GROUP: Group = Group {
     name: "Storage Volume",
     keyword: "volume",
     commands: &[
-        Entry::connection::<VolList>(),
-        Entry::connection::<VolInfo>(),
-        Entry::connection::<VolDumpxml>(),
-        Entry::connection::<VolCreate>(),
         Entry::connection::<VolCreateAs>(),
+        Entry::connection::<VolCreate>(),
         Entry::connection::<VolCreateFrom>(),
         Entry::connection::<VolDelete>(),
-        Entry::connection::<VolWipe>(),
-        Entry::connection::<VolUpload>(),
         Entry::connection::<VolDownload>(),
-        Entry::connection::<VolPath>(),
+        Entry::connection::<VolDumpxml>(),
+        Entry::connection::<VolInfo>(),
         Entry::connection::<VolKey>(),
+        Entry::connection::<VolList>(),
         Entry::connection::<VolName>(),
+        Entry::connection::<VolPath>(),
         Entry::connection::<VolPool>(),
+        Entry::connection::<VolUpload>(),
+        Entry::connection::<VolWipe>(),
     ],
 };
 
@@ -486,10 +486,17 @@ pub fn volume_type_name(t: i32) -> &'static str {
 pub struct VolRow {
     pub name: String,
     pub path: String,
-    /// libvirt's volume type number (0 file, 1 block, ...).
+    /// libvirt's volume type number (0 file, 1 block, ...); JSON shows its name.
+    #[serde(rename = "type", serialize_with = "type_name")]
     pub kind: i32,
+    #[serde(rename = "capacity_bytes")]
     pub capacity: u64,
+    #[serde(rename = "allocation_bytes")]
     pub allocation: u64,
+}
+
+fn type_name<S: serde::Serializer>(kind: &i32, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(volume_type_name(*kind))
 }
 
 /// `vol-list [--details]`.

@@ -31,7 +31,16 @@ impl Sim {
     /// `inventory` served with `tls`; [`Sim::uri`] says `no_verify=1` over TLS and
     /// `transport=http` without.
     pub fn start_tls(inventory: InventorySource, tls: Tls) -> Sim {
-        let query = match tls {
+        Sim::start_config(SimConfig {
+            tls,
+            inventory,
+            ..SimConfig::default()
+        })
+    }
+
+    /// A simulator with `config` (its user and password go into auth.conf).
+    pub fn start_config(config: SimConfig) -> Sim {
+        let query = match config.tls {
             Tls::Off => "transport=http",
             _ => "no_verify=1",
         };
@@ -40,17 +49,13 @@ impl Sim {
             .enable_all()
             .build()
             .expect("tokio runtime");
-        let config = SimConfig {
-            tls,
-            inventory,
-            ..SimConfig::default()
-        };
+        let (user, password) = (config.user.clone(), config.password.clone());
         let sim = rt.block_on(Simulator::start(config)).expect("start esxsim");
         let port = sim.addr().port();
         let dir =
             std::env::temp_dir().join(format!("esxvirt-cli-test-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
-        esxvirt_testkit::write_libvirt_auth_file(&dir, "root", "password");
+        esxvirt_testkit::write_libvirt_auth_file(&dir, &user, &password);
         Sim {
             sim: Some(sim),
             rt: Some(rt),

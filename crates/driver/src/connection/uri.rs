@@ -1,7 +1,7 @@
 //! Connection URIs: `esx://`, `gsx://`, `vpx://` and the embedded simulator's `sim:///`.
 //!
 //! Parsing follows libvirt's ESX driver: query parameter names are case-insensitive, unknown
-//! parameters are ignored (libvirt only warns), bad values are `invalid argument` errors that
+//! parameters are ignored with libvirt's warning ("Ignoring unexpected query parameter"), bad values are `invalid argument` errors that
 //! name the parameter and the allowed values, and a missing port defaults from the scheme and
 //! transport (443/80 for esx and vpx, 8333/8222 for gsx).
 //!
@@ -323,7 +323,7 @@ fn parse_proxy(value: &str) -> Result<Proxy> {
 }
 
 /// Parses the query string into the driver's parameters (names case-insensitive; a later
-/// occurrence wins; unknown names ignored as libvirt does).
+/// occurrence wins; unknown names ignored with a warning, as libvirt does).
 fn parse_params(query: &str) -> Result<UriParams> {
     let mut params = UriParams::default();
     for part in query.split(['&', ';']) {
@@ -376,7 +376,8 @@ fn parse_params(query: &str) -> Result<UriParams> {
             }
             "esxvirt_timeout" => params.timeout = Some(parse_timeout(&value)?),
             "esxvirt_max_response" => params.max_response = Some(parse_size(&value)?),
-            _ => {}
+            // libvirt's words; it goes on without the parameter.
+            _ => tracing::warn!("Ignoring unexpected query parameter '{name}'"),
         }
     }
     Ok(params)

@@ -268,52 +268,92 @@ impl ConnCommand for Vcpucount {
             f |= A::GUEST;
         }
         let d = ctx.domain(&a.dom.domain)?;
+        let mut report = CountReport::default();
         if all {
-            let cm = cpu_count(&d, A::CONFIG | A::MAXIMUM, true)?;
-            let cc = cpu_count(&d, A::CONFIG, true)?;
-            let lm = cpu_count(&d, A::LIVE | A::MAXIMUM, true)?;
-            let lc = cpu_count(&d, A::LIVE, true)?;
-            out.print(&vcpucount_all(cm, lm, cc, lc));
-        } else {
-            let n = cpu_count(&d, f, false)?;
-            if n < 0 {
-                return Err(CmdError::silent());
+            // virsh collects all four before it gives up on any.
+            let cm = cpu_count(&d, A::CONFIG | A::MAXIMUM, true, &mut report);
+            let cc = cpu_count(&d, A::CONFIG, true, &mut report);
+            let lm = cpu_count(&d, A::LIVE | A::MAXIMUM, true, &mut report);
+            let lc = cpu_count(&d, A::LIVE, true, &mut report);
+            match (cm, cc, lm, lc) {
+                (Some(cm), Some(cc), Some(lm), Some(lc)) => {
+                    out.print(&vcpucount_all(cm, lm, cc, lc))
+                }
+                _ => return Err(report.into_error()),
             }
-            out.print(&format!("{n}\n"));
+        } else {
+            match cpu_count(&d, f, false, &mut report) {
+                Some(n) if n >= 0 => out.print(&format!("{n}\n")),
+                _ => return Err(report.into_error()),
+            }
         }
         Ok(())
     }
 }
 
-/// virsh's vcpu count collection with its fallbacks: -1 means "not applicable".
-fn cpu_count(d: &Domain<'_>, mut f: u32, check_state: bool) -> Result<i32, CmdError> {
+/// What virsh prints when counting fails: its own lines as they happen, then the last
+/// driver error it did not clear.
+#[derive(Default)]
+struct CountReport {
+    lines: Vec<String>,
+    pending: Option<esxvirt_driver::Error>,
+}
+
+impl CountReport {
+    fn driver<T>(&mut self, r: esxvirt_driver::Result<T>) -> Option<T> {
+        r.map_err(|e| self.pending = Some(e)).ok()
+    }
+
+    fn into_error(self) -> CmdError {
+        let code = self.pending.as_ref().map(|e| e.code());
+        let pending = self.pending.map(|e| e.to_string());
+        CmdError(self.lines.into_iter().chain(pending).collect(), code)
+    }
+}
+
+/// virsh's vcpu count collection with its fallbacks: `Some(-1)` is "not applicable",
+/// `None` a failure (in `report`).
+fn cpu_count(
+    d: &Domain<'_>,
+    mut f: u32,
+    check_state: bool,
+    report: &mut CountReport,
+) -> Option<i32> {
     use flags::affect as A;
     if check_state
         && ((f & A::LIVE != 0 && !d.is_active().unwrap_or(false))
             || (f & A::CONFIG != 0 && !d.is_persistent().unwrap_or(false)))
     {
-        return Ok(-1);
+        return Some(-1);
     }
     match d.get_vcpus_flags(f) {
-        Ok(n) => return Ok(n as i32),
-        Err(e) if matches!(e.code(), ErrorCode::NoSupport | ErrorCode::InvalidArg) => {}
-        Err(e) => return Err(e.into()),
+        Ok(n) => return Some(n as i32),
+        Err(e) => {
+            let fallback = matches!(e.code(), ErrorCode::NoSupport | ErrorCode::InvalidArg);
+            report.pending = Some(e);
+            if !fallback {
+                return None;
+            }
+        }
     }
     if f & A::GUEST != 0 {
-        return Err(CmdError::msg(
-            "Failed to retrieve vCPU count from the guest",
-        ));
+        report
+            .lines
+            .push("Failed to retrieve vCPU count from the guest".to_string());
+        return None;
     }
     if f & (A::LIVE | A::CONFIG) == 0 && d.is_active().unwrap_or(false) {
         f |= A::LIVE;
     }
+    // virsh clears the driver's error before it falls back.
+    report.pending = None;
     if f & A::LIVE != 0 {
         if f & A::MAXIMUM != 0 {
-            return Ok(d.get_max_vcpus()? as i32);
+            return report.driver(d.get_max_vcpus()).map(|n| n as i32);
         }
-        return Ok(d.get_info()?.nr_virt_cpu as i32);
+        return report.driver(d.get_info()).map(|i| i.nr_virt_cpu as i32);
     }
-    let xml = d.get_xml_desc(flags::domain_xml::INACTIVE)?;
+    let xml = report.driver(d.get_xml_desc(flags::domain_xml::INACTIVE))?;
     // virsh reads `<vcpu>` and its `current=` attribute (absent: no current count).
     let vcpu = esxvirt_xml::domain::Domain::from_xml(&xml)
         .map(|def| def.vcpu)
@@ -323,9 +363,13 @@ fn cpu_count(d: &Domain<'_>, mut f: u32, check_state: bool) -> Result<i32, CmdEr
     } else {
         (vcpu.and_then(|v| v.current), "current")
     };
-    count
-        .and_then(|n| i32::try_from(n).ok())
-        .ok_or_else(|| CmdError::msg(format!("Failed to retrieve {which} vcpu count")))
+    let n = count.and_then(|n| i32::try_from(n).ok());
+    if n.is_none() {
+        report
+            .lines
+            .push(format!("Failed to retrieve {which} vcpu count"));
+    }
+    n
 }
 
 /// `schedinfo DOMAIN [--set name=value]... [--config|--live|--current]`.

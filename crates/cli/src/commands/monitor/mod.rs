@@ -22,11 +22,11 @@ pub static GROUP: Group = Group {
     name: "Domain Monitoring",
     keyword: "monitor",
     commands: &[
-        Entry::connection::<list::List>(),
+        Entry::connection::<Domifaddr>(),
         Entry::connection::<Dominfo>(),
         Entry::connection::<Domstate>(),
-        Entry::connection::<Domifaddr>(),
         Entry::connection::<stats::Domstats>(),
+        Entry::connection::<list::List>(),
     ],
 };
 
@@ -175,6 +175,10 @@ impl ConnCommand for Domstate {
     }
 }
 
+/// What `domifaddr` adds to the driver's refusal of a source other than the agent.
+pub const DOMIFADDR_HINT: &str =
+    "the ESX driver reads guest addresses only from VMware Tools in the guest: use --source agent";
+
 /// `domifaddr DOMAIN [--interface NAME] [--full] [--source lease|agent|arp]`.
 #[derive(Args, Debug)]
 pub struct Domifaddr {
@@ -204,9 +208,15 @@ impl ConnCommand for Domifaddr {
             Some(other) => return Err(CmdError::msg(format!("Unknown data source '{other}'"))),
         };
         let d = ctx.domain(&self.dom.domain)?;
-        let ifaces = d
-            .interface_addresses(source, 0)
-            .map_err(|e| CmdError::with("Failed to query for interfaces addresses", e))?;
+        let ifaces = d.interface_addresses(source, 0).map_err(|e| {
+            let unsupported = e.code() == esxvirt_driver::ErrorCode::ArgumentUnsupported;
+            let mut err = CmdError::with("Failed to query for interfaces addresses", e);
+            // virsh's default source is the DHCP lease, which an ESX host does not have.
+            if unsupported && source != flags::ifaddr_source::AGENT {
+                err.0.push(DOMIFADDR_HINT.to_string());
+            }
+            err
+        })?;
         let rows: Vec<IfAddrs> = ifaces
             .iter()
             .map(|i| {

@@ -87,7 +87,7 @@ pub struct Domstats {
 }
 
 impl ConnCommand for Domstats {
-    const SPEC: Spec = Spec::new("domstats", "get domain statistics").json();
+    const SPEC: Spec = Spec::new("domstats", "get statistics about one or multiple domains").json();
     fn run(&self, ctx: &Ctx<'_>, out: &mut Out) -> CmdResult {
         let a = self;
         let (groups, flags) = domstats_bits(a);
