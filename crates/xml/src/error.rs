@@ -24,8 +24,16 @@ pub enum ErrorClass {
     /// `VIR_ERR_INVALID_ARG`: `invalid argument: `
     InvalidArg,
     /// `VIR_ERR_NO_SOURCE`: `missing source information for device ` (the message is the
-    /// device's target name).
+    /// device's target name, or empty).
     NoSource,
+    /// `VIR_ERR_NO_TARGET`: `missing target information for device ` (the message names
+    /// the device's source, or is empty).
+    NoTarget,
+    /// `VIR_ERR_NO_NAME`: `missing name information` (libvirt reports it without a
+    /// message).
+    NoName,
+    /// `VIR_ERR_OVERFLOW`: `numerical overflow: `
+    Overflow,
 }
 
 impl ErrorClass {
@@ -38,13 +46,18 @@ impl ErrorClass {
             ErrorClass::XmlError => "XML error",
             ErrorClass::InvalidArg => "invalid argument",
             ErrorClass::NoSource => "missing source information for device",
+            ErrorClass::NoTarget => "missing target information for device",
+            ErrorClass::NoName => "missing name information",
+            ErrorClass::Overflow => "numerical overflow",
         }
     }
 
-    /// The whole line for `message`, as libvirt's error table formats it.
+    /// The whole line for `message`, as libvirt's error table formats it (the classes that
+    /// name a device put it after a space; an empty message leaves just the prefix).
     pub fn format(self, message: &str) -> String {
         match self {
-            ErrorClass::NoSource => format!("{} {message}", self.prefix()),
+            _ if message.is_empty() => self.prefix().to_string(),
+            ErrorClass::NoSource | ErrorClass::NoTarget => format!("{} {message}", self.prefix()),
             _ => format!("{}: {message}", self.prefix()),
         }
     }
@@ -55,6 +68,9 @@ impl ErrorClass {
             ErrorClass::Internal => 1,
             ErrorClass::InvalidArg => 8,
             ErrorClass::NoSource => 19,
+            ErrorClass::NoTarget => 20,
+            ErrorClass::NoName => 21,
+            ErrorClass::Overflow => 82,
             ErrorClass::XmlError => 27,
             ErrorClass::ConfSyntax => 33,
             ErrorClass::ConfigUnsupported => 67,
@@ -109,10 +125,20 @@ pub enum XmlError {
     /// hypervisor driver's capabilities do not cover.
     #[error("{0}")]
     InvalidArg(String),
-    /// A disk that needs a source has none (libvirt's `missing source information for
-    /// device`); the value is the disk's target name.
-    #[error("missing source information for device {0}")]
+    /// A device that needs a source has none (libvirt's `missing source information for
+    /// device`); the value is the device's target name (may be empty).
+    #[error("{}", ErrorClass::NoSource.format(.0))]
     NoSource(String),
+    /// A device has no target (libvirt's `missing target information for device`); the
+    /// value names its source (may be empty).
+    #[error("{}", ErrorClass::NoTarget.format(.0))]
+    NoTarget(String),
+    /// The domain has no (or an empty) `<name>` (libvirt's `missing name information`).
+    #[error("missing name information")]
+    NoName,
+    /// A number too large for libvirt (`numerical overflow`, libvirt's words).
+    #[error("{0}")]
+    Overflow(String),
     /// Nesting, size or count limits exceeded (protects against hostile input).
     #[error("document too large: {0}")]
     TooLarge(String),
@@ -129,6 +155,9 @@ impl XmlError {
             XmlError::Unsupported(_) => ErrorClass::ConfigUnsupported,
             XmlError::InvalidArg(_) => ErrorClass::InvalidArg,
             XmlError::NoSource(_) => ErrorClass::NoSource,
+            XmlError::NoTarget(_) => ErrorClass::NoTarget,
+            XmlError::NoName => ErrorClass::NoName,
+            XmlError::Overflow(_) => ErrorClass::Overflow,
             _ => ErrorClass::XmlError,
         }
     }
@@ -138,6 +167,8 @@ impl XmlError {
     pub fn message(&self) -> String {
         match self {
             XmlError::NoSource(target) => target.clone(),
+            XmlError::NoTarget(source) => source.clone(),
+            XmlError::NoName => String::new(),
             other => other.to_string(),
         }
     }
