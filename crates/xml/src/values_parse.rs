@@ -15,6 +15,21 @@ pub fn attr_what(el: &Element, attr: &str) -> String {
     format!("attribute '{attr}' of <{}>", el.name)
 }
 
+/// The first child called `name`, as libvirt's XPath `./name[1]` finds it.
+pub fn first_child<'a>(el: &'a Element, name: &str) -> Option<&'a Element> {
+    el.children.iter().find(|c| c.name == name)
+}
+
+/// libvirt's XPath `string(...)` of an element: its text, with an empty text read as absent.
+pub fn xpath_text(el: Option<&Element>) -> Option<&str> {
+    el.map(|e| e.text.as_str()).filter(|t| !t.is_empty())
+}
+
+/// An attribute as libvirt reads it through XPath `string(./x/@a)`: empty reads as absent.
+pub fn xpath_attr<'a>(el: Option<&'a Element>, name: &str) -> Option<&'a str> {
+    el.and_then(|e| e.attr(name)).filter(|v| !v.is_empty())
+}
+
 /// Leading blanks C's `strtol` family skips.
 fn skip_c_space(s: &str) -> &str {
     s.trim_start_matches([' ', '\t', '\n', '\u{b}', '\u{c}', '\r'])

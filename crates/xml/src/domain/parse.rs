@@ -101,30 +101,15 @@ impl Domain {
     }
 }
 
-/// The first child called `name` (libvirt's `./name[1]`).
-pub(super) fn first<'a>(el: &'a Element, name: &str) -> Option<&'a Element> {
-    el.children.iter().find(|c| c.name == name)
-}
-
-/// libvirt's XPath `string(...)` of an element: its text, with an empty text read as absent.
-pub(super) fn text_of(el: Option<&Element>) -> Option<&str> {
-    el.map(|e| e.text.as_str()).filter(|t| !t.is_empty())
-}
-
-/// An attribute as libvirt reads it through XPath `string(./x/@a)`: empty reads as absent.
-pub(super) fn xpath_attr<'a>(el: Option<&'a Element>, name: &str) -> Option<&'a str> {
-    el.and_then(|e| e.attr(name)).filter(|v| !v.is_empty())
-}
-
 fn parse_domain(root: &Element) -> Result<Domain, XmlError> {
     // The IDs (an inactive definition has no id=, whatever the document says).
     let mut d = Domain {
-        name: text_of(first(root, "name"))
+        name: xpath_text(first_child(root, "name"))
             .ok_or(XmlError::NoName)?
             .to_string(),
         ..Domain::default()
     };
-    if let Some(u) = text_of(first(root, "uuid")) {
+    if let Some(u) = xpath_text(first_child(root, "uuid")) {
         d.uuid = Some(
             u.parse()
                 .map_err(|_| XmlError::Internal("malformed uuid element".into()))?,
@@ -137,7 +122,7 @@ fn parse_domain(root: &Element) -> Result<Domain, XmlError> {
         ));
     }
     if let Some(g) = genids.first() {
-        d.genid = Some(match text_of(Some(g)) {
+        d.genid = Some(match xpath_text(Some(g)) {
             None => Genid::Auto,
             Some(t) => Genid::Value(
                 t.parse()
@@ -152,9 +137,11 @@ fn parse_domain(root: &Element) -> Result<Domain, XmlError> {
         Some(t) => DomainType::from_xml_str(t)
             .ok_or_else(|| XmlError::Unsupported(format!("invalid domain type {t}")))?,
     };
-    let os = first(root, "os");
-    let os_type_el = root.children_named("os").find_map(|o| first(o, "type"));
-    let os_type = text_of(os_type_el)
+    let os = first_child(root, "os");
+    let os_type_el = root
+        .children_named("os")
+        .find_map(|o| first_child(o, "type"));
+    let os_type = xpath_text(os_type_el)
         .ok_or_else(|| XmlError::Invalid("an os <type> must be specified".into()))?;
     if !OS_TYPES.contains(&os_type) {
         return Err(XmlError::Unsupported(format!(
@@ -174,7 +161,7 @@ fn parse_domain(root: &Element) -> Result<Domain, XmlError> {
         ..Os::default()
     };
 
-    if let Some(t) = text_of(first(root, "title")) {
+    if let Some(t) = xpath_text(first_child(root, "title")) {
         if t.contains('\n') {
             return Err(XmlError::Invalid(
                 "Domain title can't contain newlines".into(),
@@ -182,12 +169,12 @@ fn parse_domain(root: &Element) -> Result<Domain, XmlError> {
         }
         d.title = Some(t.to_string());
     }
-    d.description = text_of(first(root, "description")).map(str::to_string);
+    d.description = xpath_text(first_child(root, "description")).map(str::to_string);
 
     // Memory, then the tunables: memtune, vCPUs, cputune.
     d.memory_kib = memory(root, "memory", false)?.unwrap_or(0);
     d.current_memory_kib = memory(root, "currentMemory", false)?;
-    if let Some(mt) = first(root, "memtune") {
+    if let Some(mt) = first_child(root, "memtune") {
         d.memtune = MemTune {
             hard_limit: memory(mt, "hard_limit", true)?,
             soft_limit: memory(mt, "soft_limit", true)?,
@@ -195,13 +182,13 @@ fn parse_domain(root: &Element) -> Result<Domain, XmlError> {
             swap_hard_limit: memory(mt, "swap_hard_limit", true)?,
         };
     }
-    if let Some(v) = first(root, "vcpu") {
+    if let Some(v) = first_child(root, "vcpu") {
         d.vcpu = parse_vcpu(v)?;
     }
     if let Some(s) = root
         .children_named("cputune")
-        .find_map(|c| first(c, "shares"))
-        .and_then(|s| text_of(Some(s)))
+        .find_map(|c| first_child(c, "shares"))
+        .and_then(|s| xpath_text(Some(s)))
     {
         // libvirt reads it with strtoull, which takes a minus sign as wrapping around.
         d.cputune.shares = Some(match c_strtoull(s) {
@@ -210,7 +197,7 @@ fn parse_domain(root: &Element) -> Result<Domain, XmlError> {
             None => return Err(XmlError::Invalid("can't parse cputune shares value".into())),
         });
     }
-    if let Some(cpu) = first(root, "cpu") {
+    if let Some(cpu) = first_child(root, "cpu") {
         d.cpu = Some(parse_cpu(cpu)?);
     }
     // libvirt compares the (empty) NUMA layout with the vCPU count here: no vCPU at all is
@@ -227,7 +214,7 @@ fn parse_domain(root: &Element) -> Result<Domain, XmlError> {
         ("on_poweroff", &mut d.on_poweroff),
         ("on_crash", &mut d.on_crash),
     ] {
-        if let Some(v) = text_of(first(root, name)) {
+        if let Some(v) = xpath_text(first_child(root, name)) {
             *slot = LifecycleAction::from_xml_str(v)
                 .ok_or_else(|| XmlError::Unsupported(format!("unknown {name} action: {v}")))?;
         }
@@ -249,7 +236,8 @@ fn parse_domain(root: &Element) -> Result<Domain, XmlError> {
     d.devices = parse_devices(root)?;
 
     if let Some(m) = xpath_attr(
-        root.children_named("os").find_map(|o| first(o, "smbios")),
+        root.children_named("os")
+            .find_map(|o| first_child(o, "smbios")),
         "mode",
     ) {
         d.os.smbios_mode = match m {
@@ -283,8 +271,8 @@ const MEMORY_LIMIT_UNLIMITED_KIB: u64 = 9_007_199_254_740_991;
 /// bytes are rounded up to whole KiB and must stay below 2^63. A memtune `limit` may go up to
 /// libvirt's "unlimited" (larger values are cut down to it) and has no second size check.
 fn memory(parent: &Element, name: &str, limit: bool) -> Result<Option<u64>, XmlError> {
-    let el = first(parent, name);
-    let Some(text) = text_of(el) else {
+    let el = first_child(parent, name);
+    let Some(text) = xpath_text(el) else {
         return Ok(None);
     };
     let xpath = if parent.name == "domain" {
@@ -378,7 +366,7 @@ fn parse_cpu(cpu: &Element) -> Result<Cpu, XmlError> {
                 .ok_or_else(|| XmlError::Unsupported(format!("Invalid mode attribute '{m}'")))?,
         ),
     };
-    let topology = match first(cpu, "topology") {
+    let topology = match first_child(cpu, "topology") {
         None => None,
         Some(t) => {
             let req = |name: &str| -> Result<u32, XmlError> {

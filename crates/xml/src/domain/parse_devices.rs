@@ -1,7 +1,6 @@
 //! Reading `<devices>`: each device kind the model holds, with libvirt 9.0's reader's checks
 //! and messages, kind by kind in libvirt's order (see [`parse_devices`]).
 
-use super::parse::{first, text_of, xpath_attr};
 use super::*;
 use crate::dom::Element;
 use crate::values_parse::*;
@@ -40,7 +39,7 @@ pub(super) fn parse_devices(root: &Element) -> Result<Devices, XmlError> {
         .collect();
     let of = |kind: &'static str| all.iter().copied().filter(move |e| e.name == kind);
     let mut d = Devices {
-        emulator: text_of(of("emulator").next()).map(str::to_string),
+        emulator: xpath_text(of("emulator").next()).map(str::to_string),
         ..Devices::default()
     };
     for el in of("disk") {
@@ -172,7 +171,7 @@ fn parse_disk(el: &Element) -> Result<Disk, XmlError> {
         ..Disk::default()
     };
     // libvirt reads the first <source> and ignores any others.
-    let source = first(el, "source");
+    let source = first_child(el, "source");
     match source {
         // A disk without <source> is read as type 'file' whatever the document says.
         None => disk.disk_type = DiskType::File,
@@ -199,17 +198,17 @@ fn parse_disk(el: &Element) -> Result<Disk, XmlError> {
             }
         }
     }
-    disk.readonly = first(el, "readonly").is_some();
-    disk.shareable = first(el, "shareable").is_some();
+    disk.readonly = first_child(el, "readonly").is_some();
+    disk.shareable = first_child(el, "shareable").is_some();
     disk.device = prop_enum(el, "device")?.unwrap_or(DiskDevice::Disk);
     if let Some(src) = source {
         // libvirt's unset policy ("default") is refused when written out.
         disk.startup_policy = prop_enum(src, "startupPolicy")?;
     }
-    let target = first(el, "target");
+    let target = first_child(el, "target");
     let dev = target.and_then(|t| t.attr("dev"));
     let bus = target.map(|t| prop_enum(t, "bus")).transpose()?.flatten();
-    if let Some(drv) = first(el, "driver") {
+    if let Some(drv) = first_child(el, "driver") {
         let cache = prop_enum(drv, "cache")?;
         disk.driver = Some(DiskDriver {
             name: drv.attr("name").map(str::to_string),
@@ -217,7 +216,7 @@ fn parse_disk(el: &Element) -> Result<Disk, XmlError> {
             cache,
         });
     }
-    disk.transient = first(el, "transient").is_some();
+    disk.transient = first_child(el, "transient").is_some();
     (disk.address, disk.other_address_type) = parse_disk_address(el)?;
     // libvirt refuses a disk without a target name in its validation.
     disk.target_missing = dev.is_none();
@@ -373,7 +372,7 @@ const ADDRESS_TYPES: &[&str] = &[
 /// A disk's `<address>`: a drive address, or the type of another (which validation and
 /// the VMX converter refuse).
 fn parse_disk_address(el: &Element) -> Result<(Option<DriveAddress>, Option<String>), XmlError> {
-    let Some(a) = first(el, "address") else {
+    let Some(a) = first_child(el, "address") else {
         return Ok((None, None));
     };
     let t = a
@@ -475,8 +474,8 @@ fn parse_filesystem(el: &Element) -> Result<Filesystem, XmlError> {
         FsType::Volume => "volume",
         _ => "dir",
     };
-    let source = first(el, "source").and_then(|s| s.attr(src_attr));
-    let target = xpath_attr(first(el, "target"), "dir");
+    let source = first_child(el, "source").and_then(|s| s.attr(src_attr));
+    let target = xpath_attr(first_child(el, "target"), "dir");
     if source.is_none() && !matches!(fs_type, FsType::Ram | FsType::Volume) {
         return Err(XmlError::NoSource(target.unwrap_or_default().to_string()));
     }
@@ -491,7 +490,7 @@ fn parse_filesystem(el: &Element) -> Result<Filesystem, XmlError> {
         source_dir: source.unwrap_or_default().to_string(),
         // An empty target is refused by validation (it names the source).
         target_dir: target.unwrap_or_default().to_string(),
-        readonly: first(el, "readonly").is_some(),
+        readonly: first_child(el, "readonly").is_some(),
     })
 }
 
@@ -528,11 +527,11 @@ crate::string_enum! {
 
 fn parse_interface(el: &Element) -> Result<Interface, XmlError> {
     let net_type = prop_enum(el, "type")?.unwrap_or(NetType::User);
-    let model = match xpath_attr(first(el, "model"), "type") {
+    let model = match xpath_attr(first_child(el, "model"), "type") {
         None => None,
         Some(t) => NetModel::parse_libvirt(t).map_err(|e| XmlError::InvalidArg(e.into()))?,
     };
-    let src = first(el, "source");
+    let src = first_child(el, "source");
     let need_source = || {
         src.ok_or_else(|| {
             XmlError::Invalid(format!(
@@ -602,14 +601,14 @@ fn parse_interface(el: &Element) -> Result<Interface, XmlError> {
             ))
         }
     };
-    let target_dev = first(el, "target")
+    let target_dev = first_child(el, "target")
         .and_then(|t| t.attr("dev"))
         .map(str::to_string);
-    if let Some(t) = first(el, "target") {
+    if let Some(t) = first_child(el, "target") {
         prop_yes_no(t, "managed")?;
     }
     // libvirt generates an address when <mac> has none; the model leaves that to the caller.
-    let mac = match first(el, "mac") {
+    let mac = match first_child(el, "mac") {
         None => None,
         Some(m) => {
             let address = match m.attr("address") {
@@ -697,7 +696,7 @@ fn parse_chardev(el: &Element) -> Result<CharDevice, XmlError> {
             "unknown type presented to host for character device: {t}"
         )));
     }
-    let target = first(el, "target");
+    let target = first_child(el, "target");
     let target_type = target.and_then(|t| t.attr("type"));
     match target_type {
         // Without <target> libvirt says this; with a <target> lacking a type, it reports
@@ -722,7 +721,7 @@ fn parse_chardev(el: &Element) -> Result<CharDevice, XmlError> {
     let mut target_port = None;
     if let Some(tgt) = target {
         if kind == "serial" {
-            if let Some(m) = xpath_attr(first(tgt, "model"), "name") {
+            if let Some(m) = xpath_attr(first_child(tgt, "model"), "name") {
                 if !SERIAL_TARGET_MODELS.contains(&m) {
                     return Err(XmlError::Unsupported(format!(
                         "unknown target model '{m}' specified for character device"
@@ -972,7 +971,7 @@ fn parse_graphics(el: &Element) -> Result<Graphics, XmlError> {
 }
 
 fn parse_video(el: &Element) -> Result<Video, XmlError> {
-    let m = first(el, "model");
+    let m = first_child(el, "model");
     // An unreadable primary= is ignored, as libvirt ignores it.
     let primary = m.and_then(|m| m.attr("primary")) == Some("yes");
     let model = match m.and_then(|m| m.attr("type")).filter(|t| !t.is_empty()) {
