@@ -139,26 +139,9 @@ fn insert_disk(disks: &mut Vec<Disk>, disk: Disk) {
     }
 }
 
-crate::string_enum! {
-    /// libvirt's storage types; `none` is refused where a disk's type is read.
-    enum StorageType {
-        None = "none",
-        File = "file",
-        Block = "block",
-        Dir = "dir",
-        Network = "network",
-        Volume = "volume",
-        Nvme = "nvme",
-        VhostUser = "vhostuser",
-    }
-}
-
 fn parse_disk(el: &Element) -> Result<Disk, XmlError> {
-    let disk_type = match prop_enum::<StorageType>(el, "type")? {
-        None => DiskType::File,
-        Some(StorageType::None) => return Err(prop_invalid(el, "type", "none")),
-        Some(t) => DiskType::from_xml_str(t.as_str()).unwrap_or(DiskType::File),
-    };
+    // libvirt's storage types also have "none", which it refuses here as unknown.
+    let disk_type = prop_enum(el, "type")?.unwrap_or(DiskType::File);
     if matches!(disk_type, DiskType::Nvme | DiskType::VhostUser) {
         return Err(XmlError::invalid(
             attr_what(el, "type"),
