@@ -788,11 +788,11 @@ impl Writer<'_> {
         match &serial.source {
             CharSource::Dev { path } => {
                 self.put(&format!("{p}.fileType"), "device")?;
-                self.put(&format!("{p}.fileName"), path)?;
+                self.put(&format!("{p}.fileName"), path_or_null(path))?;
             }
             CharSource::File { path } => {
                 self.put(&format!("{p}.fileType"), "file")?;
-                let name = self.file_name(path)?;
+                let name = self.file_name(path.as_deref().unwrap_or_default())?;
                 self.put(&format!("{p}.fileName"), &name)?;
             }
             CharSource::Pipe { path } => {
@@ -800,7 +800,7 @@ impl Writer<'_> {
                 // The VI client's defaults for a new pipe.
                 self.put(&format!("{p}.pipe.endPoint"), "client")?;
                 self.put(&format!("{p}.tryNoRxLoss"), "false")?;
-                self.put(&format!("{p}.fileName"), path)?;
+                self.put(&format!("{p}.fileName"), path_or_null(path))?;
             }
             CharSource::Tcp {
                 listen,
@@ -844,11 +844,11 @@ impl Writer<'_> {
         match &parallel.source {
             CharSource::Dev { path } => {
                 self.put(&format!("{p}.fileType"), "device")?;
-                self.put(&format!("{p}.fileName"), path)
+                self.put(&format!("{p}.fileName"), path_or_null(path))
             }
             CharSource::File { path } => {
                 self.put(&format!("{p}.fileType"), "file")?;
-                let name = self.file_name(path)?;
+                let name = self.file_name(path.as_deref().unwrap_or_default())?;
                 self.put(&format!("{p}.fileName"), &name)
             }
             other => Err(unsupported(format!(
@@ -857,6 +857,11 @@ impl Writer<'_> {
             ))),
         }
     }
+}
+
+/// A character device's path as libvirt prints it: a missing one as printf's "(null)".
+fn path_or_null(path: &Option<String>) -> &str {
+    path.as_deref().unwrap_or("(null)")
 }
 
 /// A random address in VMware's range for generated MACs (00:0c:29:xx:xx:xx).
@@ -890,7 +895,9 @@ fn check_as_xml_reader(def: &Domain) -> Result<(), VmxError> {
     let arch = def.os.arch.as_deref().unwrap_or("i686");
     let os_type = def.os.os_type.as_str();
     let hvm = os_type.is_empty() || os_type == "hvm";
-    if !(hvm && matches!(arch, "i686" | "x86_64") && def.domain_type == DomainType::Vmware) {
+    // Domain type 'none' matches any in libvirt's lookup.
+    let vmware = matches!(def.domain_type, DomainType::Vmware | DomainType::None);
+    if !(hvm && matches!(arch, "i686" | "x86_64") && vmware) {
         let mut what = String::new();
         if !hvm {
             what.push_str(&format!("ostype={os_type} "));
@@ -918,7 +925,7 @@ fn check_as_xml_reader(def: &Domain) -> Result<(), VmxError> {
         ));
     }
     for disk in &def.devices.disks {
-        if disk.device == DiskDevice::Disk && disk.source.is_none() {
+        if disk.device == DiskDevice::Disk && disk.is_empty_source() {
             return Err(VmxError::Domain {
                 class: ErrorClass::NoSource,
                 message: disk.target.dev.clone(),

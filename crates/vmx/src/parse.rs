@@ -968,17 +968,17 @@ impl Reader<'_> {
         let source = if file_type.is_none() || ft_is("device") {
             // "device" is the default VMware leaves out.
             CharSource::Dev {
-                path: self.text(&file_name_key)?.unwrap_or_default(),
+                path: self.text(&file_name_key)?,
             }
         } else if ft_is("file") {
             // libvirt hands a missing name to the resolver, which crashes on it.
             let name = self.required_text(&file_name_key)?;
             CharSource::File {
-                path: self.resolve(&name, false)?.unwrap_or_default(),
+                path: self.resolve(&name, false)?,
             }
         } else if ft_is("pipe") {
             CharSource::Pipe {
-                path: self.text(&file_name_key)?.unwrap_or_default(),
+                path: self.text(&file_name_key)?,
             }
         } else if ft_is("network") {
             let name = self.text(&file_name_key)?;
@@ -1057,10 +1057,12 @@ impl Reader<'_> {
         let file_type = self.required_text(&key("fileType"))?;
         let file_name = self.required_text(&key("fileName"))?;
         let source = if eq_ci(&file_type, "device") {
-            CharSource::Dev { path: file_name }
+            CharSource::Dev {
+                path: Some(file_name),
+            }
         } else if eq_ci(&file_type, "file") {
             CharSource::File {
-                path: self.resolve(&file_name, false)?.unwrap_or_default(),
+                path: self.resolve(&file_name, false)?,
             }
         } else {
             return Err(VmxError::expecting(

@@ -29,5 +29,5 @@ pub mod network;
 pub mod snapshot;
 pub mod storage;
 
-pub use error::XmlError;
+pub use error::{ErrorClass, XmlError};
 pub use writer::{escape, XmlWriter};

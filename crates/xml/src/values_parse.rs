@@ -15,6 +15,21 @@ pub fn attr_what(el: &Element, attr: &str) -> String {
     format!("attribute '{attr}' of <{}>", el.name)
 }
 
+/// The first child called `name`, as libvirt's XPath `./name[1]` finds it.
+pub fn first_child<'a>(el: &'a Element, name: &str) -> Option<&'a Element> {
+    el.children.iter().find(|c| c.name == name)
+}
+
+/// libvirt's XPath `string(...)` of an element: its text, with an empty text read as absent.
+pub fn xpath_text(el: Option<&Element>) -> Option<&str> {
+    el.map(|e| e.text.as_str()).filter(|t| !t.is_empty())
+}
+
+/// An attribute as libvirt reads it through XPath `string(./x/@a)`: empty reads as absent.
+pub fn xpath_attr<'a>(el: Option<&'a Element>, name: &str) -> Option<&'a str> {
+    el.and_then(|e| e.attr(name)).filter(|v| !v.is_empty())
+}
+
 /// Leading blanks C's `strtol` family skips.
 fn skip_c_space(s: &str) -> &str {
     s.trim_start_matches([' ', '\t', '\n', '\u{b}', '\u{c}', '\r'])
@@ -71,6 +86,124 @@ where
             format!("expected an integer no larger than {}", T::max_text()),
         )
     })
+}
+
+/// C's `strtoul`/`strtoull` in base 10 over the whole string, as libvirt's `virStrToLong_*p`
+/// functions use it: leading blanks and one sign are accepted, digits must follow and end
+/// the string; `negative` says whether the sign was `-` (the `p` variants refuse that).
+/// `None` when there are no digits, something follows them, or the value overflows.
+pub fn c_strtoull(s: &str) -> Option<(u64, bool)> {
+    let t = skip_c_space(s);
+    let (negative, digits) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse::<u64>().ok().map(|v| (v, negative))
+}
+
+/// libvirt's `virStrToLong_uip`: an unsigned decimal `int` without a minus sign.
+pub fn c_uint(s: &str) -> Option<u32> {
+    match c_strtoull(s)? {
+        (v, false) => u32::try_from(v).ok(),
+        (_, true) => None,
+    }
+}
+
+/// libvirt's `virStrToLong_i`: a signed decimal `int`.
+pub fn c_int(s: &str) -> Option<i32> {
+    let (v, negative) = c_strtoull(s)?;
+    let v = i64::try_from(v).ok()?;
+    i32::try_from(if negative { -v } else { v }).ok()
+}
+
+/// libvirt's message for an attribute its reader requires (`virXMLPropStringRequired` and
+/// the `virXMLProp*` helpers with `VIR_XML_PROP_REQUIRED`).
+pub fn prop_missing(el: &Element, name: &str) -> XmlError {
+    XmlError::Invalid(format!(
+        "Missing required attribute '{name}' in element '{}'",
+        el.local_name()
+    ))
+}
+
+/// libvirt's message for a keyword attribute it does not know (`virXMLPropEnum`).
+pub fn prop_invalid(el: &Element, name: &str, value: &str) -> XmlError {
+    XmlError::Invalid(format!(
+        "Invalid value for attribute '{name}' in element '{}': '{value}'.",
+        el.local_name()
+    ))
+}
+
+/// A required string attribute, refused with libvirt's message when absent.
+pub fn prop_required<'a>(el: &'a Element, name: &str) -> Result<&'a str, XmlError> {
+    el.attr(name).ok_or_else(|| prop_missing(el, name))
+}
+
+/// A keyword attribute as libvirt's `virXMLPropEnum` reads it (absent: `None`).
+pub fn prop_enum<E: XmlKeyword>(el: &Element, name: &str) -> Result<Option<E>, XmlError> {
+    el.attr(name)
+        .map(|v| E::from_keyword(v).ok_or_else(|| prop_invalid(el, name, v)))
+        .transpose()
+}
+
+/// A required keyword attribute (`virXMLPropEnum` with `VIR_XML_PROP_REQUIRED`).
+pub fn prop_enum_req<E: XmlKeyword>(el: &Element, name: &str) -> Result<E, XmlError> {
+    prop_enum(el, name)?.ok_or_else(|| prop_missing(el, name))
+}
+
+/// A `yes`/`no` attribute as libvirt's `virXMLPropTristateBool` reads it.
+pub fn prop_yes_no(el: &Element, name: &str) -> Result<Option<bool>, XmlError> {
+    match el.attr(name) {
+        None => Ok(None),
+        Some("yes") => Ok(Some(true)),
+        Some("no") => Ok(Some(false)),
+        Some(v) => Err(prop_invalid(el, name, v)),
+    }
+}
+
+/// An unsigned attribute as libvirt's `virXMLPropUInt` reads it (base 10); `nonzero`
+/// refuses 0 as `VIR_XML_PROP_NONZERO` does.
+pub fn prop_uint(el: &Element, name: &str, nonzero: bool) -> Result<Option<u32>, XmlError> {
+    let Some(v) = el.attr(name) else {
+        return Ok(None);
+    };
+    let n = c_uint(v).ok_or_else(|| {
+        XmlError::Invalid(format!(
+            "Invalid value for attribute '{name}' in element '{}': '{v}'. Expected non-negative integer value",
+            el.local_name()
+        ))
+    })?;
+    if nonzero && n == 0 {
+        return Err(XmlError::Invalid(format!(
+            "Invalid value for attribute '{name}' in element '{}': Zero is not permitted",
+            el.local_name()
+        )));
+    }
+    Ok(Some(n))
+}
+
+/// A signed attribute as libvirt's `virXMLPropInt` reads it (base 10); `nonnegative`
+/// refuses values below 0 as `VIR_XML_PROP_NONNEGATIVE` does.
+pub fn prop_int(el: &Element, name: &str, nonnegative: bool) -> Result<Option<i32>, XmlError> {
+    let Some(v) = el.attr(name) else {
+        return Ok(None);
+    };
+    let n = c_int(v).ok_or_else(|| {
+        XmlError::Invalid(format!(
+            "Invalid value for attribute '{name}' in element '{}': '{v}'. Expected integer value",
+            el.local_name()
+        ))
+    })?;
+    if nonnegative && n < 0 {
+        return Err(XmlError::Invalid(format!(
+            "Invalid value for attribute '{name}' in element '{}': '{v}'. Expected non-negative value",
+            el.local_name()
+        )));
+    }
+    Ok(Some(n))
 }
 
 /// Integer types with a printable maximum (for error messages).

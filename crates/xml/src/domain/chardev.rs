@@ -24,12 +24,15 @@ pub enum CharSource {
     Pty,
     /// `type='stdio'`.
     Stdio,
-    /// `type='dev'`, `<source path=/>` — a host device (`/dev/ttyS0`).
-    Dev { path: String },
-    /// `type='file'`, `<source path=/>` — VMware: a datastore path.
-    File { path: String },
-    /// `type='pipe'`, `<source path=/>` — a named pipe.
-    Pipe { path: String },
+    /// `type='dev'`, `<source path=/>` — a host device (`/dev/ttyS0`). libvirt's reader
+    /// accepts a device without a path (its validation then refuses it) and its VMX
+    /// converter produces one from a serial port without a file name; `None` then, and no
+    /// `<source>` is written.
+    Dev { path: Option<String> },
+    /// `type='file'`, `<source path=/>` — VMware: a datastore path. `None` as for `Dev`.
+    File { path: Option<String> },
+    /// `type='pipe'`, `<source path=/>` — a named pipe. `None` as for `Dev`.
+    Pipe { path: Option<String> },
     /// `type='tcp'`, `<source mode= host= service=/>` and `<protocol type=/>`.
     /// `listen` is `mode='bind'` (server), otherwise `mode='connect'` (client).
     Tcp {

@@ -258,30 +258,21 @@ impl Disk {
                 ("device", Some(self.device.as_str())),
             ],
         );
-        if let Some(d) = self.driver.as_ref().filter(|d| !d.is_empty()) {
-            w.empty(
-                "driver",
-                &[
-                    ("name", d.name.as_deref()),
-                    ("type", d.format.as_deref()),
-                    ("cache", d.cache.map(|c| c.as_str())),
-                ],
-            );
+        if let Some(d) = &self.driver {
+            // libvirt leaves out the default cache mode, and the element when it is empty.
+            let cache = d.cache.filter(|c| *c != DiskCache::Default);
+            if d.name.is_some() || d.format.is_some() || cache.is_some() {
+                w.empty(
+                    "driver",
+                    &[
+                        ("name", d.name.as_deref()),
+                        ("type", d.format.as_deref()),
+                        ("cache", cache.map(|c| c.as_str())),
+                    ],
+                );
+            }
         }
-        let source_attr = match self.disk_type {
-            DiskType::Block => "dev",
-            DiskType::Dir => "dir",
-            _ => "file",
-        };
-        if self.source.is_some() || self.startup_policy.is_some() {
-            w.empty(
-                "source",
-                &[
-                    (source_attr, self.source.as_deref()),
-                    ("startupPolicy", self.startup_policy.map(|p| p.as_str())),
-                ],
-            );
-        }
+        self.write_source(w);
         let bus = self.effective_bus();
         w.empty(
             "target",
@@ -295,6 +286,10 @@ impl Disk {
         }
         if self.transient {
             w.empty("transient", &[]);
+        }
+        if let (None, Some(t)) = (&self.address, &self.other_address_type) {
+            // Only the type is kept of such an address (VMX cannot express any of them).
+            w.empty("address", &[("type", Some(t))]);
         }
         if let Some(a) = &self.address {
             let (c, b, t, u) = (
@@ -315,6 +310,72 @@ impl Disk {
             );
         }
         w.close("disk");
+    }
+
+    fn write_source(&self, w: &mut XmlWriter) {
+        let policy = self.startup_policy.map(|p| p.as_str());
+        match (self.disk_type, &self.network, &self.volume) {
+            (DiskType::Network, Some(n), _) => {
+                let tls = n.tls.map(|t| if t { "yes" } else { "no" });
+                let attrs = [
+                    ("protocol", Some(n.protocol.as_str())),
+                    ("name", self.source.as_deref()),
+                    ("query", n.query.as_deref()),
+                    ("tls", tls),
+                    ("tlsHostname", n.tls_hostname.as_deref()),
+                ];
+                if n.hosts.is_empty() {
+                    w.empty("source", &attrs);
+                    return;
+                }
+                w.open("source", &attrs);
+                for h in &n.hosts {
+                    let port = (h.port != 0).then(|| h.port.to_string());
+                    let transport =
+                        (h.transport != HostTransport::Tcp).then(|| h.transport.as_str());
+                    w.empty(
+                        "host",
+                        &[
+                            ("name", h.name.as_deref()),
+                            ("port", port.as_deref()),
+                            ("transport", transport),
+                            ("socket", h.socket.as_deref()),
+                        ],
+                    );
+                }
+                w.close("source");
+            }
+            (DiskType::Volume, _, v) => {
+                let v = v.as_ref();
+                if v.is_some() || policy.is_some() {
+                    w.empty(
+                        "source",
+                        &[
+                            ("pool", v.map(|v| v.pool.as_str())),
+                            ("volume", v.map(|v| v.volume.as_str())),
+                            ("mode", v.and_then(|v| v.mode.as_deref())),
+                            ("startupPolicy", policy),
+                        ],
+                    );
+                }
+            }
+            _ => {
+                let source_attr = match self.disk_type {
+                    DiskType::Block => "dev",
+                    DiskType::Dir => "dir",
+                    _ => "file",
+                };
+                if self.source.is_some() || policy.is_some() {
+                    w.empty(
+                        "source",
+                        &[
+                            (source_attr, self.source.as_deref()),
+                            ("startupPolicy", policy),
+                        ],
+                    );
+                }
+            }
+        }
     }
 
     /// The bus libvirt assumes when `<target>` has none: `fdc` for floppies, else from the
@@ -456,7 +517,10 @@ impl CharDevice {
         match &self.source {
             CharSource::Null | CharSource::Vc | CharSource::Pty | CharSource::Stdio => {}
             CharSource::Dev { path } | CharSource::File { path } | CharSource::Pipe { path } => {
-                w.empty("source", &[("path", Some(path))]);
+                // libvirt writes no <source> at all when there is no path.
+                if let Some(p) = path {
+                    w.empty("source", &[("path", Some(p))]);
+                }
             }
             CharSource::Tcp {
                 listen,

@@ -29,6 +29,7 @@ mod format;
 pub mod graphics;
 pub mod interface;
 mod parse;
+mod parse_devices;
 mod postparse;
 mod validate;
 pub mod values;
@@ -38,7 +39,7 @@ pub use chardev::{CharDevice, CharSource, TcpProtocol};
 pub use controller::{Controller, ControllerModel, ControllerType, ScsiModel};
 pub use disk::{
     Disk, DiskBus, DiskCache, DiskDevice, DiskDriver, DiskTarget, DiskType, DriveAddress,
-    StartupPolicy,
+    HostTransport, NetProtocol, NetworkHost, NetworkSource, StartupPolicy, VolumeSource,
 };
 pub use filesystem::{Filesystem, FsAccessMode, FsType};
 pub use graphics::{Graphics, GraphicsListen, VncGraphics};
@@ -75,6 +76,7 @@ string_enum! {
         Parallels = "parallels",
         Bhyve = "bhyve",
         Vz = "vz",
+        Hvf = "hvf",
     }
 }
 
@@ -145,6 +147,35 @@ string_enum! {
         Maximum = "maximum",
     }
 }
+
+/// One kind of guest a libvirt hypervisor driver accepts: a `<guest>` of its capabilities
+/// (OS type and architecture) with one of its `<domain type=...>`s. libvirt's post-parse
+/// step refuses a domain that matches none of the driver's ([`Domain::post_parse_for`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GuestKind {
+    /// `<os><type>`: `hvm`, `xen`, ...
+    pub os_type: &'static str,
+    /// `<os><type arch=...>`.
+    pub arch: &'static str,
+    /// `<domain type=...>`.
+    pub domain_type: DomainType,
+}
+
+/// The guests libvirt's ESX driver accepts: HVM guests of type `vmware` on i686 and x86_64
+/// (x86_64 when the host supports long mode, which every ESX host this project targets
+/// does).
+pub const VMWARE_GUESTS: &[GuestKind] = &[
+    GuestKind {
+        os_type: "hvm",
+        arch: "i686",
+        domain_type: DomainType::Vmware,
+    },
+    GuestKind {
+        os_type: "hvm",
+        arch: "x86_64",
+        domain_type: DomainType::Vmware,
+    },
+];
 
 /// `<vcpu placement= cpuset= current=>N</vcpu>`.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -15,43 +15,138 @@ pub const MAX_IMPLICIT_CONTROLLER_INDEX: u32 = 1023;
 const SCSI_WIDE_BUS_UNITS: u32 = 16;
 
 impl Domain {
-    /// Applies libvirt's post-parse defaults:
+    /// Applies libvirt's post-parse defaults, without a hypervisor driver's capabilities check
+    /// (what libvirt's VMX converter output goes through):
     ///
-    /// - `<memory>` must be non-zero; filesystems default to `accessmode='passthrough'`; `currentMemory` defaults to (and is capped at) `memory`;
     /// - `arch` defaults to `i686` (the VMware driver's default architecture);
     /// - controller indices are filled in and controllers ordered as libvirt inserts them;
-    ///   two controllers of one type with one index are an error;
+    /// - filesystems default to `accessmode='passthrough'`;
     /// - disks: CD-ROMs are read-only, the bus follows the device name, a disk without an
-    ///   address gets the one its name implies, and every controller a disk refers to exists;
+    ///   address gets the one its name implies;
+    /// - `<memory>` must be non-zero; `currentMemory` defaults to (and is capped at) `memory`;
+    /// - two controllers of one type with one index are an error; every controller a disk
+    ///   refers to exists;
     /// - the first console of an HVM guest is an alias of the first serial port;
-    /// - serial/parallel/console ports are numbered;
+    ///   serial/parallel/console ports are numbered;
     /// - graphics without video get a video device; the first video is primary, `vmvga` by
     ///   default, with 4 MiB of VRAM unless given, rounded up to a power of two.
+    ///
+    /// The steps run in libvirt's order, so that a document with several faults reports the
+    /// one libvirt reports.
     pub fn post_parse(&mut self) -> Result<(), XmlError> {
-        if self.memory_kib == 0 {
-            return Err(XmlError::Invalid(
-                "memory size must be specified via <memory> and be non-zero".into(),
-            ));
-        }
-        self.current_memory_kib = Some(self.effective_current_memory_kib());
+        self.post_parse_with(None)
+    }
+
+    /// [`Domain::post_parse`] with the capabilities check of a libvirt driver that accepts
+    /// `guests` (libvirt's ESX driver: [`VMWARE_GUESTS`]): a domain whose OS type,
+    /// architecture and domain type match none of them is refused, before any device is
+    /// looked at.
+    pub fn post_parse_for(&mut self, guests: &[GuestKind]) -> Result<(), XmlError> {
+        self.post_parse_with(Some(guests))
+    }
+
+    pub(super) fn post_parse_with(&mut self, guests: Option<&[GuestKind]>) -> Result<(), XmlError> {
+        // The reader's default architecture (libvirt sets it while parsing).
         if self.os.arch.is_none() {
             self.os.arch = Some("i686".into());
         }
+        self.assign_controller_indexes()?;
+        if let Some(guests) = guests {
+            self.check_guest_kind(guests)?;
+        }
+        self.number_isa_serial_ports()?;
+        // Per-device steps.
         for fs in &mut self.devices.filesystems {
             if fs.access_mode.is_none() {
                 fs.access_mode = Some(FsAccessMode::Passthrough);
             }
         }
-        self.fix_controllers()?;
         self.fix_disks()?;
-        self.add_implicit_controllers()?;
-        self.fix_consoles();
         self.fix_chardev_ports();
-        self.fix_videos()?;
+        // Domain-wide steps.
+        if self.memory_kib == 0 {
+            return Err(XmlError::Invalid(
+                "Memory size must be specified via <memory> or in the <numa> configuration".into(),
+            ));
+        }
+        self.current_memory_kib = Some(self.effective_current_memory_kib());
+        self.reject_duplicate_controllers()?;
+        self.fix_consoles()?;
+        self.add_implicit_controllers()?;
+        self.fix_videos();
         Ok(())
     }
 
-    fn fix_controllers(&mut self) -> Result<(), XmlError> {
+    /// libvirt's capabilities lookup: the first guest kind matching the domain's OS type,
+    /// architecture and domain type, or libvirt's `invalid argument` naming what it looked
+    /// for (the OS type only when it is not `hvm`, the domain type only when it is not
+    /// `none`).
+    fn check_guest_kind(&self, guests: &[GuestKind]) -> Result<(), XmlError> {
+        let arch = self.os.arch.as_deref().unwrap_or("i686");
+        // libvirt reads Xen's old paravirtual OS type 'linux' as 'xen'.
+        let os_type = if self.os.os_type == "linux" && self.domain_type == DomainType::Xen {
+            "xen"
+        } else {
+            self.os.os_type.as_str()
+        };
+        // Domain type 'none' stands for any in libvirt's lookup.
+        let any_type = self.domain_type == DomainType::None;
+        if guests.iter().any(|g| {
+            g.os_type == os_type
+                && g.arch == arch
+                && (any_type || g.domain_type == self.domain_type)
+        }) {
+            return Ok(());
+        }
+        let mut what = String::new();
+        if os_type != "hvm" {
+            what.push_str(&format!("ostype={os_type} "));
+        }
+        what.push_str(&format!("arch={arch} "));
+        if self.domain_type != DomainType::None {
+            what.push_str(&format!("domaintype={} ", self.domain_type.as_str()));
+        }
+        Err(XmlError::InvalidArg(format!(
+            "could not find capabilities for {what}"
+        )))
+    }
+
+    /// libvirt's rules for ISA serial ports (`<target type='isa-serial'>`): at most four,
+    /// on ports 0 to 3, each port once; unnumbered ones take the lowest free port.
+    fn number_isa_serial_ports(&mut self) -> Result<(), XmlError> {
+        const MAX_ISA_SERIAL_PORTS: u32 = 4;
+        let is_isa = |c: &CharDevice| c.target_type.as_deref() == Some("isa-serial");
+        let mut used = [false; MAX_ISA_SERIAL_PORTS as usize];
+        let mut count = 0;
+        for s in self.devices.serials.iter().filter(|c| is_isa(c)) {
+            count += 1;
+            if count > MAX_ISA_SERIAL_PORTS
+                || s.target_port.is_some_and(|p| p >= MAX_ISA_SERIAL_PORTS)
+            {
+                return Err(XmlError::Internal(format!(
+                    "Maximum supported number of ISA serial ports is '{MAX_ISA_SERIAL_PORTS}'"
+                )));
+            }
+            if let Some(p) = s.target_port {
+                if std::mem::replace(&mut used[p as usize], true) {
+                    return Err(XmlError::Internal(format!(
+                        "target port '{p}' already allocated"
+                    )));
+                }
+            }
+        }
+        for s in self.devices.serials.iter_mut().filter(|c| is_isa(c)) {
+            if s.target_port.is_none() {
+                if let Some(free) = used.iter().position(|u| !u) {
+                    used[free] = true;
+                    s.target_port = Some(free as u32);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn assign_controller_indexes(&mut self) -> Result<(), XmlError> {
         let parsed = std::mem::take(&mut self.devices.controllers);
         if parsed.len() > MAX_CONTROLLERS {
             return Err(XmlError::TooLarge(format!(
@@ -77,11 +172,19 @@ impl Domain {
                 self.devices.controllers[i].index = (0..).find(|n| !used.contains(n)).unwrap_or(0);
             }
         }
+        Ok(())
+    }
+
+    fn reject_duplicate_controllers(&self) -> Result<(), XmlError> {
         let mut seen: HashSet<(ControllerType, u32)> = HashSet::new();
         for c in &self.devices.controllers {
+            // libvirt allows several USB controllers with one index (companion controllers).
+            if c.controller_type == ControllerType::Usb {
+                continue;
+            }
             if !seen.insert((c.controller_type, c.index)) {
                 return Err(XmlError::Invalid(format!(
-                    "multiple '{}' controllers with index '{}'",
+                    "Multiple '{}' controllers with index '{}'",
                     c.controller_type.as_str(),
                     c.index
                 )));
@@ -95,9 +198,16 @@ impl Domain {
             if disk.device == DiskDevice::Cdrom {
                 disk.readonly = true;
             }
+            // libvirt names the LUN of an iSCSI source that has none: LUN 0.
+            if disk.network.as_ref().map(|n| n.protocol) == Some(NetProtocol::Iscsi) {
+                if let Some(name) = disk.source.as_mut().filter(|n| !n.contains('/')) {
+                    name.push_str("/0");
+                }
+            }
             let bus = disk.effective_bus();
             disk.target.bus = Some(bus);
-            if disk.address.is_none() {
+            // libvirt derives an address only for a named disk that has no address at all.
+            if disk.address.is_none() && disk.other_address_type.is_none() && !disk.target_missing {
                 disk.address = default_drive_address(&disk.target.dev, bus)?;
             }
         }
@@ -145,15 +255,23 @@ impl Domain {
         Ok(())
     }
 
-    fn fix_consoles(&mut self) {
+    fn fix_consoles(&mut self) -> Result<(), XmlError> {
         let d = &mut self.devices;
         for c in &mut d.consoles {
             if c.target_type.is_none() {
                 c.target_type = Some("serial".into());
             }
         }
+        if d.consoles[1.min(d.consoles.len())..]
+            .iter()
+            .any(|c| c.target_type.as_deref() == Some("serial"))
+        {
+            return Err(XmlError::Unsupported(
+                "Only the first console can be a serial port".into(),
+            ));
+        }
         if self.os.os_type != "hvm" {
-            return;
+            return Ok(());
         }
         let stub = |s: &CharDevice| CharDevice {
             source: s.source.clone(),
@@ -178,6 +296,7 @@ impl Domain {
             let c = stub(s0);
             d.consoles.insert(0, c);
         }
+        Ok(())
     }
 
     fn fix_chardev_ports(&mut self) {
@@ -196,7 +315,7 @@ impl Domain {
         }
     }
 
-    fn fix_videos(&mut self) -> Result<(), XmlError> {
+    fn fix_videos(&mut self) {
         let videos = &mut self.devices.videos;
         if videos.is_empty() && !self.devices.graphics.is_empty() {
             videos.push(Video {
@@ -204,12 +323,9 @@ impl Domain {
                 ..Video::default()
             });
         }
-        if videos.iter().filter(|v| v.primary).count() > 1 {
-            return Err(XmlError::Invalid(
-                "only one primary video device is supported".into(),
-            ));
-        }
-        if let Some(p) = videos.iter().position(|v| v.primary) {
+        // libvirt's reader puts each primary video first as it reads it, so the last one
+        // ends up first (validation then refuses more than one).
+        if let Some(p) = videos.iter().rposition(|v| v.primary) {
             let v = videos.remove(p);
             videos.insert(0, v);
         }
@@ -241,7 +357,6 @@ impl Domain {
                 Some(vram.checked_next_power_of_two().unwrap_or(1 << 31))
             };
         }
-        Ok(())
     }
 }
 
@@ -464,7 +579,7 @@ mod tests {
         // Found by fuzzing: libvirt's placement of index-less controllers is not in index
         // order, and reading that output again orders it; then it is stable.
         let xml = "<domain type='vmware'><name>t</name><memory>1024</memory><os><type>hvm</type></os><devices>\
-            <disk><target dev='sda' bus='scsi'/><address type='drive' controller='6'/></disk>\
+            <disk><source file='/a'/><target dev='sda' bus='scsi'/><address type='drive' controller='6'/></disk>\
             <controller type='scsi' index='5' model='buslogic'/><controller type='scsi'/>\
             <controller type='scsi'/><controller type='scsi' index='3' model='vmpvscsi'/>\
             </devices></domain>";

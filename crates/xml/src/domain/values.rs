@@ -80,21 +80,34 @@ impl fmt::Display for MacAddr {
 impl FromStr for MacAddr {
     type Err = &'static str;
 
-    /// Six groups of one or two hex digits separated by `:` or `-` (libvirt's accepted forms).
+    /// Parses as libvirt's `virMacAddrParse` does: six groups of one or two hex digits
+    /// separated by `:` (no other separator), where the last group may be followed by
+    /// anything that starts with a byte at or below a space (libvirt compares a signed
+    /// `char`, so a non-ASCII byte counts too) and what follows that is ignored.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         const EXPECTED: &str = "expected a MAC address like 00:50:56:12:34:56";
-        let parts: Vec<&str> = s.split([':', '-']).collect();
-        if parts.len() != 6 {
-            return Err(EXPECTED);
-        }
+        let bytes = s.as_bytes();
         let mut out = [0u8; 6];
-        for (o, p) in out.iter_mut().zip(parts) {
-            if p.is_empty() || p.len() > 2 || !p.bytes().all(|c| c.is_ascii_hexdigit()) {
+        let mut pos = 0;
+        for (i, o) in out.iter_mut().enumerate() {
+            let digits = bytes[pos..]
+                .iter()
+                .take_while(|b| b.is_ascii_hexdigit())
+                .count();
+            if !(1..=2).contains(&digits) {
                 return Err(EXPECTED);
             }
-            *o = u8::from_str_radix(p, 16).map_err(|_| EXPECTED)?;
+            let group = &s[pos..pos + digits];
+            *o = u8::from_str_radix(group, 16).map_err(|_| EXPECTED)?;
+            pos += digits;
+            match bytes.get(pos) {
+                None if i == 5 => return Ok(MacAddr(out)),
+                Some(&b) if i == 5 && (b <= b' ' || b >= 0x80) => return Ok(MacAddr(out)),
+                Some(b':') if i < 5 => pos += 1,
+                _ => return Err(EXPECTED),
+            }
         }
-        Ok(MacAddr(out))
+        Err(EXPECTED)
     }
 }
 
