@@ -96,8 +96,9 @@ pub struct PerfInterval {
     pub realtime: bool,
 }
 
-/// The most object updates asked for per answer by default.
-pub const MAX_OBJECT_UPDATES: u32 = 10_000;
+/// The most object updates asked for per answer by default: a 40,000-VM vCenter's initial
+/// state in one answer (about 50 MB), servers that cap it lower send several.
+pub const MAX_OBJECT_UPDATES: u32 = 50_000;
 
 impl Connection {
     /// Opens a read-only connection for monitoring. Unlike [`Connection::open`] a vpx:// URI
@@ -452,14 +453,26 @@ impl Drop for InventoryWatch<'_> {
     }
 }
 
-/// `virDomainGetInfo` of a VM from the watched values of the paths it reads
-/// (`config.hardware.memoryMB`, `config.hardware.numCPU`, `config.memoryAllocation.limit`,
-/// `runtime.powerState`), exactly as [`crate::Domain::get_info`] reports it.
+/// `virDomainGetInfo` of a VM from the watched values of [`DOMAIN_INFO_PATHS`], exactly as
+/// [`crate::Domain::get_info`] reports it.
 pub fn domain_info(values: &HashMap<&str, Value>) -> DomainInfo {
-    let map = values
+    let mut map: HashMap<String, Value> = values
         .iter()
         .map(|(k, v)| (k.to_string(), v.clone()))
         .collect();
+    // The whole allocation is watched (a small object servers answer cheaply); the
+    // driver's reading wants its limit.
+    if let Some(alloc) = map
+        .remove(vm::CONFIG_MEMORY_ALLOCATION.path())
+        .and_then(|v| vm::CONFIG_MEMORY_ALLOCATION.decode(v))
+    {
+        if let Some(limit) = alloc.limit {
+            map.insert(
+                vm::CONFIG_MEMORY_ALLOCATION_LIMIT.path().to_string(),
+                Value::Long(limit),
+            );
+        }
+    }
     let p = Props::of(ManagedObjectReference::new(vm::TYPE, ""), map);
     crate::domain::info_from(&p).unwrap_or(DomainInfo {
         state: p
@@ -472,12 +485,12 @@ pub fn domain_info(values: &HashMap<&str, Value>) -> DomainInfo {
     })
 }
 
-/// The paths [`domain_info`] reads.
+/// The VM paths [`domain_info`] reads.
 pub const DOMAIN_INFO_PATHS: &[&str] = &[
     vm::RUNTIME_POWER_STATE.path(),
     vm::CONFIG_HARDWARE_MEMORY_MB.path(),
     vm::CONFIG_HARDWARE_NUM_CPU.path(),
-    vm::CONFIG_MEMORY_ALLOCATION_LIMIT.path(),
+    vm::CONFIG_MEMORY_ALLOCATION.path(),
 ];
 
 /// libvirt's domain state of a vSphere power state.

@@ -139,6 +139,7 @@ impl Collector {
         let mut perf_interval: Option<PerfInterval> = None;
         let mut next_perf = Instant::now();
         let mut first = true;
+        let mut rendered: Option<Arc<render::Rendered>> = None;
         loop {
             let start = Instant::now();
             if !first {
@@ -157,7 +158,10 @@ impl Collector {
             if poll.reset {
                 self.totals.retain(|id, _| inv.vms.contains_key(id));
             }
+            let polled = start.elapsed();
+            let mut sampled_now = false;
             if !counters.is_empty() && start >= next_perf {
+                sampled_now = true;
                 match self.sample(conn, &counters, &inv, &mut perf_interval) {
                     Ok(()) => {}
                     Err(e) => {
@@ -171,10 +175,34 @@ impl Collector {
                 next_perf =
                     start + Duration::from_secs(every as u64).saturating_sub(STOP_POLL * 10);
             }
-            let rendered = render::render_inventory(&inv, &self.totals, &self.slot.target);
+            let sampled = start.elapsed();
+            // Nothing changed, nothing to render again.
+            let data = match &rendered {
+                Some(r) if poll.updates == 0 && !poll.reset && !sampled_now => r.clone(),
+                _ => {
+                    let size = rendered.as_ref().map(|r| r.sizes());
+                    let r = Arc::new(render::render_inventory(
+                        &inv,
+                        &self.totals,
+                        &self.slot.target,
+                        size.as_deref(),
+                    ));
+                    rendered = Some(r.clone());
+                    r
+                }
+            };
+            tracing::debug!(
+                uri = %self.slot.target,
+                updates = poll.updates,
+                calls = poll.calls,
+                poll_ms = polled.as_millis() as u64,
+                perf_ms = (sampled - polled).as_millis() as u64,
+                render_ms = (start.elapsed() - sampled).as_millis() as u64,
+                "collection"
+            );
             *requests = conn.request_count();
             self.slot.complete(
-                rendered,
+                data,
                 &Outcome {
                     duration: start.elapsed(),
                     vms: inv.vms.len() as u64,

@@ -60,7 +60,7 @@ pub struct Args {
     /// VMs per QueryPerf request [default: 500].
     #[arg(long, value_name = "N")]
     pub perf_batch: Option<usize>,
-    /// Most object updates per WaitForUpdatesEx answer [default: 10000].
+    /// Most object updates per WaitForUpdatesEx answer [default: 50000].
     #[arg(long, value_name = "N")]
     pub max_object_updates: Option<u32>,
 }

@@ -26,7 +26,7 @@ pub const VM_PATHS: &[&str] = &[
     vm::RUNTIME_POWER_STATE.path(),
     vm::CONFIG_HARDWARE_MEMORY_MB.path(),
     vm::CONFIG_HARDWARE_NUM_CPU.path(),
-    vm::CONFIG_MEMORY_ALLOCATION_LIMIT.path(),
+    vm::CONFIG_MEMORY_ALLOCATION.path(),
     vm::SNAPSHOT.path(),
     vm::GUEST_TOOLS_STATUS.path(),
     vm::RUNTIME_QUESTION.path(),
@@ -502,7 +502,13 @@ mod tests {
             ObjectUpdateKind::Modify,
             moref("VirtualMachine", "vm-1"),
             vec![
-                change("config.memoryAllocation.limit", Value::Long(1024)),
+                change(
+                    "config.memoryAllocation",
+                    Value::ResourceAllocationInfo(Box::new(esxvirt_vi::ResourceAllocationInfo {
+                        limit: Some(1024),
+                        ..Default::default()
+                    })),
+                ),
                 PropertyChange {
                     name: "runtime.powerState".into(),
                     op: PropertyChangeOp::Remove,

@@ -139,6 +139,17 @@ impl Default for Chunks {
 }
 
 impl Chunks {
+    /// Empty buffers sized for what an earlier rendering needed (`sizes`, per family), so
+    /// they grow without copying.
+    pub fn sized(sizes: Option<&[usize]>) -> Chunks {
+        match sizes {
+            Some(s) if s.len() == Fam::ALL.len() => {
+                Chunks(s.iter().map(|n| Vec::with_capacity(n + n / 32)).collect())
+            }
+            _ => Chunks::default(),
+        }
+    }
+
     /// Adds `fam{labels[,extra]} value`.
     pub fn sample(&mut self, fam: Fam, labels: &Labels, extra: &[(&str, &str)], v: f64) {
         let out = &mut self.0[fam as usize];
@@ -174,6 +185,11 @@ pub struct Rendered {
 }
 
 impl Rendered {
+    /// Bytes per family.
+    pub fn sizes(&self) -> Vec<usize> {
+        self.chunks.iter().map(Bytes::len).collect()
+    }
+
     /// Bytes of all chunks.
     pub fn len(&self) -> usize {
         self.chunks.iter().map(Bytes::len).sum()
@@ -193,10 +209,16 @@ fn flag(b: bool) -> f64 {
     }
 }
 
-/// Renders a target's inventory and counter totals.
-pub fn render_inventory(inv: &Inventory, totals: &Totals, target: &str) -> Rendered {
+/// Renders a target's inventory and counter totals (`sizes`: the bytes per family an
+/// earlier rendering took, to size the buffers).
+pub fn render_inventory(
+    inv: &Inventory,
+    totals: &Totals,
+    target: &str,
+    sizes: Option<&[usize]>,
+) -> Rendered {
     use esxvirt_vi::VirtualMachinePowerState as P;
-    let mut c = Chunks::default();
+    let mut c = Chunks::sized(sizes);
     // Hosts first: their labels are the VMs' too.
     let mut host_labels = std::collections::HashMap::with_capacity(inv.hosts.len());
     let mut hosts: Vec<(&String, &crate::inventory::Host)> = inv.hosts.iter().collect();

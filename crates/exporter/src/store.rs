@@ -59,8 +59,7 @@ impl Slot {
     }
 
     /// A collection completed: its rendering replaces the previous one.
-    pub fn complete(&self, data: Rendered, outcome: &Outcome) {
-        let data = Arc::new(data);
+    pub fn complete(&self, data: Arc<Rendered>, outcome: &Outcome) {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs_f64())
@@ -176,7 +175,7 @@ mod tests {
         let slot = &store.slots[0];
         slot.begin();
         slot.complete(
-            c.freeze(),
+            Arc::new(c.freeze()),
             &Outcome {
                 vms: 1,
                 ..Outcome::default()
@@ -193,7 +192,7 @@ mod tests {
         assert!(!t.contains("libvirt_domain_info_virtual_cpus"));
         // A collection that hangs longer than allowed shows the target down.
         let store = Store::new(&["esx://b/".into()], Duration::ZERO);
-        store.slots[0].complete(Rendered::default(), &Outcome::default());
+        store.slots[0].complete(Arc::default(), &Outcome::default());
         store.slots[0].begin();
         std::thread::sleep(Duration::from_millis(5));
         assert!(text(&store).contains("esxvirt_up{target=\"esx://b/\"} 0\n"));
