@@ -305,3 +305,73 @@ fn changes_arrive_as_updates_and_an_expired_session_is_renewed() {
     let _ = rt.block_on(client.close());
     rt.block_on(sim.shutdown());
 }
+
+#[test]
+fn a_host_path_and_an_esx_host_cover_their_own_objects() {
+    let rt = runtime();
+    let vc = start_sim_with(&rt, esxvirt_sim::InventorySource::DefaultVCenter);
+    let esx = start_sim_with(&rt, esxvirt_sim::InventorySource::DefaultEsx);
+    let one_host = format!(
+        "vpx://127.0.0.1:{}/dc1/cluster1/esx-01.example.com?transport=http",
+        vc.addr().port()
+    );
+    let host = format!("esx://127.0.0.1:{}/?transport=http", esx.addr().port());
+    let dir = TempDir::new("scopes");
+    let (_exporter, addr) = start_exporter(
+        dir.path(),
+        &["-c", &one_host, "-c", &host, "--interval", "1"],
+    );
+    let mut text = String::new();
+    let ready = wait_until(Duration::from_secs(30), || {
+        text = scrape(addr);
+        sample(&text, &up_line(&one_host)) == Some(1.0)
+            && sample(&text, &up_line(&host)) == Some(1.0)
+    });
+    assert!(ready, "{text}\n{}", exporter_log(dir.path()));
+    let objects = |target: &str, ty: &str| {
+        sample(
+            &text,
+            &format!("esxvirt_objects{{target=\"{target}\",type=\"{ty}\"}} "),
+        )
+    };
+    // The host path: that host, its VMs and its datastores only.
+    assert_eq!(objects(&one_host, "host"), Some(1.0));
+    let esx01_vms = sim_vms_on(&rt, &vc.sdk_url(), "esx-01.example.com");
+    assert_eq!(objects(&one_host, "vm"), Some(esx01_vms as f64));
+    assert!(text.contains(&format!(
+        "esxvirt_host_cpu_cores{{host=\"esx-01.example.com\",cluster=\"cluster1\",datacenter=\"dc1\",target=\"{one_host}\"}} "
+    )));
+    // The ESX host: everything it has, in its one datacenter, no cluster.
+    assert_eq!(objects(&host, "host"), Some(1.0));
+    assert_eq!(
+        objects(&host, "vm"),
+        Some(sim_vms(&rt, &esx.sdk_url()).len() as f64)
+    );
+    assert!(text.contains(&format!(
+        "cluster=\"\",datacenter=\"ha-datacenter\",target=\"{host}\"}}"
+    )));
+    rt.block_on(vc.shutdown());
+    rt.block_on(esx.shutdown());
+}
+
+/// How many VMs the simulator has on the host named `host`.
+fn sim_vms_on(rt: &tokio::runtime::Runtime, sdk: &str, host: &str) -> usize {
+    rt.block_on(async {
+        let c = Client::connect(ClientConfig::new(sdk)).await.unwrap();
+        c.login("root", "password").await.unwrap();
+        let root = c.service_content().root_folder.clone();
+        let hosts = c
+            .container_view_objects(&root, "HostSystem", &["name", "vm"], true, 100)
+            .await
+            .unwrap();
+        let _ = c.close().await;
+        let h = hosts
+            .iter()
+            .find(|o| o.get("name").and_then(|v| v.as_str()) == Some(host))
+            .unwrap();
+        match h.get("vm") {
+            Some(esxvirt_vi::Value::ArrayOfManagedObjectReference(v)) => v.len(),
+            other => panic!("vm of {host}: {other:?}"),
+        }
+    })
+}

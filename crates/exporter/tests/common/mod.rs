@@ -49,6 +49,16 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
+/// esxsim serving `inventory` over http on a free port.
+pub fn start_sim_with(rt: &tokio::runtime::Runtime, inventory: InventorySource) -> RunningSim {
+    rt.block_on(Simulator::start(SimConfig {
+        tls: Tls::Off,
+        inventory,
+        ..SimConfig::default()
+    }))
+    .unwrap()
+}
+
 /// esxsim serving a generated vCenter (`hosts` hosts of `vms` VMs) over http on `addr`
 /// (port 0: a free one).
 pub fn start_sim(
