@@ -209,8 +209,9 @@ impl VmTotals {
                 }
             }
             _ => {
-                // The aggregate of all NICs ("") is not a device.
-                if instance.is_empty() {
+                // The aggregate of all NICs ("") is not a device, nor is the wildcard that
+                // some servers (govmomi's simulator) send back as the instance.
+                if instance.is_empty() || instance == "*" {
                     return;
                 }
                 let n = self.nics.entry(instance.to_string()).or_default();
@@ -326,6 +327,7 @@ mod tests {
                 series(14, "0", &[500, 500]),
                 series(130, "scsi0:1", &[10, -1]),
                 series(146, "", &[99, 99]),
+                series(146, "*", &[99, 99]),
                 series(146, "4000", &[2, 3]),
                 series(200, "4000", &[7, 8]),
             ],
