@@ -125,11 +125,12 @@ steady=$((last - 1))
 exp_cpu=$(awk -v a="$(cpu_seconds "$exppid")" -v b="$exp_cpu0" 'BEGIN { print a - b }')
 sim_cpu=$(awk -v a="$(cpu_seconds "$simpid")" -v b="$sim_cpu0" 'BEGIN { print a - b }')
 sim_stats >"$work/stats.json"
+hwm=$(awk '/^VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$exppid/status")
 
 python3 - "$work" "$steady" "$first_wall" "$first_duration" "$first_requests" \
-    "$first_bytes" "$exp_cpu" "$sim_cpu" "$((hosts * vms))" "$interval" <<'EOF'
+    "$first_bytes" "$exp_cpu" "$sim_cpu" "$((hosts * vms))" "$interval" "$hwm" <<'EOF'
 import json, statistics, sys
-work, steady, first_wall, first_dur, first_req, first_bytes, exp_cpu, sim_cpu, nvms, interval = sys.argv[1:]
+work, steady, first_wall, first_dur, first_req, first_bytes, exp_cpu, sim_cpu, nvms, interval, hwm = sys.argv[1:]
 steady = int(steady)
 d = [float(x) for x in open(f"{work}/durations").read().split()]
 rss = [float(x) for x in open(f"{work}/rss").read().split()]
@@ -148,6 +149,7 @@ print(f"| steady-state collection, median (p95) over {steady} | {statistics.medi
 print(f"| CPU per steady collection: exporter / esxsim | {float(exp_cpu) / steady:.3f} s / {float(sim_cpu) / steady:.3f} s |")
 print(f"| /metrics answer, median (p95, max) of {len(sc)} scrapes, {int(first_bytes) / 1e6:.0f} MB each | {statistics.median(sc) * 1000:.0f} ms ({q(sc, .95) * 1000:.0f} ms, {max(sc) * 1000:.0f} ms), {fails} failed |")
 print(f"| exporter RSS: after collection 2 / median / max / last | {rss[0]:.0f} / {statistics.median(rss):.0f} / {max(rss):.0f} / {rss[-1]:.0f} MB |")
+print(f"| exporter peak RSS (VmHWM, the first collection included) | {hwm} MB |")
 print(f"| RSS drift: mean of the last {tenth} minus the first {tenth} collections | {statistics.mean(rss[-tenth:]) - statistics.mean(rss[:tenth]):+.1f} MB |")
 print(f"| SOAP requests per steady collection | {stats['soap_requests'] / steady:.2f}: " + ", ".join(f"{m} {n:.2f}" for m, n in per.items()) + " |")
 EOF
