@@ -100,12 +100,16 @@ impl Slot {
         drop(old);
     }
 
-    /// The status and samples now; a collection running longer than `overdue` makes the
-    /// target count as down (a server that stopped answering).
+    /// The status and samples now. A collection running longer than `overdue`, and longer
+    /// than twice the previous one took, makes the target count as down (a server that
+    /// stopped answering); a target whose collections are merely slow stays up.
     fn view(&self, overdue: Duration) -> (Status, Option<Arc<Rendered>>) {
         let s = self.lock();
         let mut status = s.status.clone();
-        if s.busy_since.is_some_and(|t| t.elapsed() > overdue) {
+        let usual = Duration::from_secs_f64(s.status.last_duration.unwrap_or(0.0).max(0.0) * 2.0);
+        if s.busy_since
+            .is_some_and(|t| t.elapsed() > overdue.max(usual))
+        {
             status.up = false;
         }
         (status, s.data.clone())
@@ -190,11 +194,18 @@ mod tests {
         assert!(t.contains("esxvirt_up{target=\"esx://a/\"} 0\n"));
         assert!(t.contains("esxvirt_collection_errors_total{target=\"esx://a/\"} 1\n"));
         assert!(!t.contains("libvirt_domain_info_virtual_cpus"));
-        // A collection that hangs longer than allowed shows the target down.
+        // A collection that hangs longer than allowed shows the target down; one that is
+        // as slow as the one before is not overdue yet.
         let store = Store::new(&["esx://b/".into()], Duration::ZERO);
-        store.slots[0].complete(Arc::default(), &Outcome::default());
+        let slow = Outcome {
+            duration: Duration::from_millis(200),
+            ..Outcome::default()
+        };
+        store.slots[0].complete(Arc::default(), &slow);
         store.slots[0].begin();
         std::thread::sleep(Duration::from_millis(5));
+        assert!(text(&store).contains("esxvirt_up{target=\"esx://b/\"} 1\n"));
+        std::thread::sleep(Duration::from_millis(500));
         assert!(text(&store).contains("esxvirt_up{target=\"esx://b/\"} 0\n"));
     }
 }
