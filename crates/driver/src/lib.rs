@@ -25,6 +25,10 @@
 //! Beyond libvirt's ESX driver: lifecycle events ([`Connection::domain_events`], a
 //! [`DomainEventStream`] of [`DomainEvent`]s, see [`events`]).
 //!
+//! Beyond libvirt's ESX driver: whole-inventory monitoring for esxvirt-exporter
+//! ([`Connection::open_for_monitoring`], [`monitor::InventoryWatch`], QueryPerf over many
+//! entities, see [`monitor`]).
+//!
 //! Beyond libvirt's ESX driver: volume data transfers ([`StorageVol::download`],
 //! [`StorageVol::upload`], see [`vol_transfer`]) streamed over the datastore HTTP interface.
 //!
@@ -39,6 +43,7 @@ pub mod file_names;
 pub mod flags;
 pub mod interface;
 mod md5;
+pub mod monitor;
 pub mod network;
 pub mod snapshot;
 pub mod stats;

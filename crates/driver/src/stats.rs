@@ -594,6 +594,28 @@ impl Drive {
     }
 }
 
+/// The domain XML's target name (`sda`, `hdc`) of the disk a PerformanceManager instance
+/// names (`scsi0:1`, `sata0:0`, `ide1:0`): vSphere's per-disk counters (`virtualDisk.*`)
+/// name a disk by its controller and unit, which is what the target name is made of.
+pub fn disk_target_of_instance(instance: &str) -> Option<String> {
+    let (bus, rest) = instance.split_at(instance.find(|c: char| c.is_ascii_digit())?);
+    let (controller, unit) = rest.split_once(':')?;
+    let bus = match bus {
+        "scsi" => Bus::Scsi,
+        "sata" => Bus::Sata,
+        "ide" => Bus::Ide,
+        _ => return None,
+    };
+    Drive {
+        bus,
+        controller: controller.parse().ok()?,
+        unit: unit.parse().ok()?,
+        path: None,
+        capacity: None,
+    }
+    .target()
+}
+
 /// A drive's file: the backing's file name (a raw disk mapping's too), when not empty.
 fn backing_file(b: Option<&AnyVirtualDeviceBackingInfo>) -> Option<String> {
     let name = match b? {
@@ -756,6 +778,16 @@ mod tests {
         assert_eq!(d(Bus::Sata, 1, 0).target().unwrap(), "sdae");
         assert_eq!(d(Bus::Ide, 1, 0).target().unwrap(), "hdc");
         assert_eq!(d(Bus::Floppy, 0, 1).target().unwrap(), "fdb");
+    }
+
+    #[test]
+    fn perf_disk_instances_name_their_targets() {
+        assert_eq!(disk_target_of_instance("scsi0:0").as_deref(), Some("sda"));
+        assert_eq!(disk_target_of_instance("scsi1:0").as_deref(), Some("sdp"));
+        assert_eq!(disk_target_of_instance("ide1:0").as_deref(), Some("hdc"));
+        assert_eq!(disk_target_of_instance("sata0:1").as_deref(), Some("sdb"));
+        assert_eq!(disk_target_of_instance("nvme0:0"), None);
+        assert_eq!(disk_target_of_instance("4000"), None);
     }
 
     #[test]

@@ -17,7 +17,7 @@ use crate::types::NodeInfo;
 pub mod auth;
 pub(crate) mod engine;
 pub mod inventory_path;
-mod open;
+pub(crate) mod open;
 pub mod options;
 pub mod product;
 pub mod session_cache;

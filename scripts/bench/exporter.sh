@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# esxvirt-exporter at scale, side by side with the simulator in one run: esxsim serving a
+# vCenter of 40 hosts x 1,000 VMs (40,000 VMs) over http, the exporter on it with a short
+# interval, and for CYCLES collections:
+#   - the first full collection (esxvirt_collection_duration_seconds of collection 1, and
+#     the wall time from the exporter's start until it is served);
+#   - steady-state collections: median and p95 of esxvirt_collection_duration_seconds;
+#   - /metrics answer times while collections run (a scrape every SCRAPE_EVERY seconds);
+#   - the exporter's RSS after every collection (first, median, max, last) and its CPU
+#     time per collection, the simulator's CPU time per collection beside it;
+#   - SOAP requests per steady-state collection by method, from esxsim's /esxsim/stats.
+# Prints a markdown table on stdout; progress on stderr.
+#
+# Usage: scripts/bench/exporter.sh
+# Environment: HOSTS (default 40), VMS (per host, default 1000), CYCLES (default 100),
+# INTERVAL (seconds, default 3), SCRAPE_EVERY (seconds, default 1), EXPORTER_BIN /
+# ESXSIM_BIN (prebuilt binaries; else a release build into $CARGO_TARGET_DIR, default
+# ./target). Needs curl, jq and python3.
+set -euo pipefail
+
+hosts=${HOSTS:-40}
+vms=${VMS:-1000}
+cycles=${CYCLES:-100}
+interval=${INTERVAL:-3}
+scrape_every=${SCRAPE_EVERY:-1}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+for tool in curl jq python3; do
+    command -v "$tool" >/dev/null || { echo "exporter.sh: $tool is missing" >&2; exit 1; }
+done
+if [[ -z ${EXPORTER_BIN:-} || -z ${ESXSIM_BIN:-} ]]; then
+    (cd "$root" && CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target} \
+        cargo build --release -q -p esxvirt-exporter -p esxvirt-sim --bins)
+fi
+exporter=${EXPORTER_BIN:-${CARGO_TARGET_DIR:-$root/target}/release/esxvirt-exporter}
+esxsim=${ESXSIM_BIN:-${CARGO_TARGET_DIR:-$root/target}/release/esxsim}
+
+work=$(mktemp -d /tmp/bench-exporter.XXXXXX)
+simpid= exppid=
+cleanup() {
+    [[ -n $exppid ]] && kill "$exppid" 2>/dev/null || true
+    [[ -n $simpid ]] && kill "$simpid" 2>/dev/null || true
+    wait 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+cat >"$work/auth.conf" <<'EOF'
+[credentials-bench]
+authname=root
+password=password
+
+[auth-vpx-127.0.0.1]
+credentials=bench
+EOF
+
+echo "starting esxsim with $((hosts * vms)) VMs" >&2
+"$esxsim" --http --listen 127.0.0.1:0 --vcenter --generate-hosts "$hosts" \
+    --generate-vms "$vms" >"$work/sim.out" 2>"$work/sim.err" &
+simpid=$!
+url=
+for _ in $(seq 2400); do
+    url=$(head -n1 "$work/sim.out" 2>/dev/null || true)
+    [[ $url == http* ]] && break
+    kill -0 "$simpid" 2>/dev/null || { cat "$work/sim.err" >&2; exit 1; }
+    sleep 0.25
+done
+[[ $url == http* ]] || { echo "esxsim did not start" >&2; exit 1; }
+# The control endpoints may want the simulator's credentials.
+sim_stats() { curl -sf -u root:password "$url/esxsim/stats"; }
+sim_reset() { curl -sf -u root:password -X POST "$url/esxsim/stats/reset" >/dev/null; }
+cpu_seconds() { awk '{ print ($14 + $15) / 100 }' "/proc/$1/stat"; }
+rss_mb() { awk '/^VmRSS/ { printf "%.1f\n", $2 / 1024 }' "/proc/$1/status"; }
+
+target="vpx://127.0.0.1:${url##*:}/?transport=http"
+sim_reset
+start_ns=$(date +%s%N)
+LIBVIRT_AUTH_FILE=$work/auth.conf "$exporter" -c "$target" --listen 127.0.0.1:0 \
+    --interval "$interval" >/dev/null 2>"$work/exporter.err" &
+exppid=$!
+addr=
+for _ in $(seq 200); do
+    addr=$(grep -o '127.0.0.1:[0-9]*' "$work/exporter.err" | head -n1 || true)
+    [[ -n $addr ]] && break
+    sleep 0.05
+done
+[[ -n $addr ]] || { cat "$work/exporter.err" >&2; exit 1; }
+
+# The value of one of the target's status samples in a scrape saved in $work/m.
+status_of() { grep "^$1{target=" "$work/m" | awk '{ print $2 }' | head -n1; }
+scrape() { curl -sf -o "$work/m" -w '%{time_total}' "http://$addr/metrics"; }
+
+echo "waiting for the first collection" >&2
+while :; do
+    scrape >/dev/null || true
+    n=$(status_of esxvirt_collections_total || true)
+    [[ ${n:-0} -ge 1 ]] && break
+    kill -0 "$exppid" 2>/dev/null || { cat "$work/exporter.err" >&2; exit 1; }
+    sleep 0.05
+done
+first_wall=$(( ($(date +%s%N) - start_ns) / 1000000 ))
+first_duration=$(status_of esxvirt_collection_duration_seconds)
+first_requests=$(sim_stats | jq .soap_requests)
+first_bytes=$(stat -c %s "$work/m")
+
+# Steady state from here on.
+sim_reset
+exp_cpu0=$(cpu_seconds "$exppid")
+sim_cpu0=$(cpu_seconds "$simpid")
+last=1
+: >"$work/durations" >"$work/rss" >"$work/scrapes"
+echo "measuring $cycles collections" >&2
+while ((last < cycles + 1)); do
+    t=$(scrape || echo fail)
+    echo "$t" >>"$work/scrapes"
+    n=$(status_of esxvirt_collections_total || echo "$last")
+    if [[ -n $n && $n -gt $last ]]; then
+        last=$n
+        status_of esxvirt_collection_duration_seconds >>"$work/durations"
+        rss_mb "$exppid" >>"$work/rss"
+        if ((last % 10 == 0)); then echo "  collection $last" >&2; fi
+    fi
+    sleep "$scrape_every"
+done
+steady=$((last - 1))
+exp_cpu=$(awk -v a="$(cpu_seconds "$exppid")" -v b="$exp_cpu0" 'BEGIN { print a - b }')
+sim_cpu=$(awk -v a="$(cpu_seconds "$simpid")" -v b="$sim_cpu0" 'BEGIN { print a - b }')
+sim_stats >"$work/stats.json"
+hwm=$(awk '/^VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$exppid/status")
+
+python3 - "$work" "$steady" "$first_wall" "$first_duration" "$first_requests" \
+    "$first_bytes" "$exp_cpu" "$sim_cpu" "$((hosts * vms))" "$interval" "$hwm" <<'EOF'
+import json, statistics, sys
+work, steady, first_wall, first_dur, first_req, first_bytes, exp_cpu, sim_cpu, nvms, interval, hwm = sys.argv[1:]
+steady = int(steady)
+d = [float(x) for x in open(f"{work}/durations").read().split()]
+rss = [float(x) for x in open(f"{work}/rss").read().split()]
+sc = [float(x) for x in open(f"{work}/scrapes").read().split() if x != "fail"]
+fails = sum(1 for x in open(f"{work}/scrapes").read().split() if x == "fail")
+stats = json.load(open(f"{work}/stats.json"))
+def q(v, p):
+    v = sorted(v)
+    return v[min(len(v) - 1, int(round(p * (len(v) - 1))))]
+per = {m: n / steady for m, n in sorted(stats["methods"].items())}
+tenth = max(1, len(rss) // 10)
+print(f"| esxvirt-exporter, esxsim vCenter with {int(nvms):,} VMs, interval {interval} s | |")
+print("| --- | --- |")
+print(f"| first full collection (its duration / wall time from start) | {float(first_dur):.2f} s / {int(first_wall) / 1000:.2f} s, {first_req} SOAP requests |")
+print(f"| steady-state collection, median (p95) over {steady} | {statistics.median(d):.2f} s ({q(d, .95):.2f} s) |")
+print(f"| CPU per steady collection: exporter / esxsim | {float(exp_cpu) / steady:.3f} s / {float(sim_cpu) / steady:.3f} s |")
+print(f"| /metrics answer, median (p95, max) of {len(sc)} scrapes, {int(first_bytes) / 1e6:.0f} MB each | {statistics.median(sc) * 1000:.0f} ms ({q(sc, .95) * 1000:.0f} ms, {max(sc) * 1000:.0f} ms), {fails} failed |")
+print(f"| exporter RSS: after collection 2 / median / max / last | {rss[0]:.0f} / {statistics.median(rss):.0f} / {max(rss):.0f} / {rss[-1]:.0f} MB |")
+print(f"| exporter peak RSS (VmHWM, the first collection included) | {hwm} MB |")
+print(f"| RSS drift: mean of the last {tenth} minus the first {tenth} collections | {statistics.mean(rss[-tenth:]) - statistics.mean(rss[:tenth]):+.1f} MB |")
+print(f"| SOAP requests per steady collection | {stats['soap_requests'] / steady:.2f}: " + ", ".join(f"{m} {n:.2f}" for m, n in per.items()) + " |")
+EOF
