@@ -132,22 +132,31 @@ fn search_spec(pattern: Option<&str>) -> HostDatastoreBrowserSearchSpec {
     }
 }
 
-fn file_base(f: &AnyFileInfo) -> Option<(&str, i64, Option<i64>, &'static str)> {
-    match f {
-        AnyFileInfo::VmDiskFileInfo(d) => Some((
+/// A search result's file name and what it tells (named by the caller), when it is a disk,
+/// ISO or floppy image.
+fn found_file(f: &AnyFileInfo) -> Option<(&str, FoundFile)> {
+    let (path, size, capacity_kb, format, controller_type) = match f {
+        AnyFileInfo::VmDiskFileInfo(d) => (
             &d.base.path,
-            d.base.file_size.unwrap_or(0),
+            d.base.file_size,
             d.capacity_kb,
             "vmdk",
-        )),
-        AnyFileInfo::IsoImageFileInfo(i) => {
-            Some((&i.base.path, i.base.file_size.unwrap_or(0), None, "iso"))
-        }
-        AnyFileInfo::FloppyImageFileInfo(i) => {
-            Some((&i.base.path, i.base.file_size.unwrap_or(0), None, "raw"))
-        }
-        _ => None,
-    }
+            d.controller_type.clone(),
+        ),
+        AnyFileInfo::IsoImageFileInfo(i) => (&i.base.path, i.base.file_size, None, "iso", None),
+        AnyFileInfo::FloppyImageFileInfo(i) => (&i.base.path, i.base.file_size, None, "raw", None),
+        _ => return None,
+    };
+    Some((
+        path,
+        FoundFile {
+            name: String::new(),
+            size: size.unwrap_or(0),
+            capacity_kb,
+            format,
+            controller_type,
+        },
+    ))
 }
 
 /// `dir/file` from a search result's folder path and a file name.
@@ -170,6 +179,8 @@ pub(crate) struct FoundFile {
     pub size: i64,
     pub capacity_kb: Option<i64>,
     pub format: &'static str,
+    /// A disk's controller type (`VirtualLsiLogicController`, ...), when the server says.
+    pub controller_type: Option<String>,
 }
 
 impl FoundFile {
@@ -367,12 +378,10 @@ impl Connection {
         let mut out = Vec::new();
         for r in &results {
             for f in &r.file {
-                if let Some((path, size, cap, format)) = file_base(f) {
+                if let Some((path, found)) = found_file(f) {
                     out.push(FoundFile {
                         name: volume_name(r.folder_path.as_deref(), path),
-                        size,
-                        capacity_kb: cap,
-                        format,
+                        ..found
                     });
                 }
             }
@@ -396,13 +405,11 @@ impl Connection {
         let results = self.search_datastore(browser, ds_name, &dir, Some(file), false)?;
         for r in &results {
             for f in &r.file {
-                if let Some((p, size, cap, format)) = file_base(f) {
+                if let Some((p, found)) = found_file(f) {
                     if p == file {
                         return Ok(FoundFile {
                             name: name.to_string(),
-                            size,
-                            capacity_kb: cap,
-                            format,
+                            ..found
                         });
                     }
                 }
@@ -412,6 +419,28 @@ impl Connection {
             ErrorCode::NoStorageVol,
             format!("No storage volume with key or path '{path}'"),
         ))
+    }
+
+    /// The file at datastore path `path` as libvirt's ESX driver looks one up to read a
+    /// disk's controller type (`esxVI_LookupFileInfoByDatastorePath`): its datastore by
+    /// name, then a search of its folder.
+    pub(crate) fn datastore_path_file(&self, path: &str) -> Result<FoundFile> {
+        let parsed = esxvirt_util::parse_datastore_path(path)
+            .map_err(|e| Error::invalid_arg(e.to_string()))?;
+        if parsed.directory != parsed.directory_and_file
+            && parsed.directory_and_file[parsed.directory.len()..].len() < 2
+        {
+            return Err(Error::internal(format!(
+                "Datastore path '{path}' doesn't reference a file"
+            )));
+        }
+        let d = self.datastore(&parsed.datastore).map_err(|_| {
+            Error::internal(format!(
+                "Could not find datastore with name '{}'",
+                parsed.datastore
+            ))
+        })?;
+        self.datastore_file(&d.name, d.browser.as_ref(), &parsed.directory_and_file)
     }
 
     /// Whether volume keys are disk UUIDs: libvirt asks an ESX host for them, never a
