@@ -138,13 +138,6 @@ impl Session {
         }
     }
 
-    /// Whether the XML conversions go through a host: only for an explicit non-simulator
-    /// URI (the simulator's datastores are no better a guide than the offline defaults, and
-    /// converting should not need a server).
-    pub fn uses_host(&self) -> bool {
-        !self.uri().starts_with("sim:")
-    }
-
     /// Marks the start of a command (clears [`Session::connect_failed`]).
     pub fn start_command(&mut self) {
         self.connect_failed = false;
@@ -171,7 +164,6 @@ mod tests {
             None,
         );
         assert_eq!(s.uri(), "esx://h/");
-        assert!(s.uses_host());
         let s = Session::new(
             Settings {
                 uri: Some("sim:///default".into()),
@@ -179,6 +171,6 @@ mod tests {
             },
             None,
         );
-        assert!(!s.uses_host());
+        assert_eq!(s.uri(), "sim:///default");
     }
 }

@@ -2,7 +2,9 @@
 //! in maintenance mode, ...) at its default level, so virsh shows them without `-d` as
 //! `TIMESTAMP: PID: warning : MESSAGE` lines. The driver emits them as `tracing` events at
 //! WARN level; without `-d` this subscriber prints just those, in that form (libvirt's
-//! source location after `warning : ` is left out).
+//! source location after `warning : ` is left out). Lines libvirt's libraries print
+//! themselves (libxml2's `encoding error : ...`) come as events of
+//! [`esxvirt_driver::error::DIAGNOSTIC_TARGET`] and are printed as they are.
 
 use std::fmt;
 
@@ -25,6 +27,11 @@ where
         mut writer: Writer<'_>,
         event: &Event<'_>,
     ) -> fmt::Result {
+        // A library's own line (libxml2's `encoding error : ...`) goes out as it is.
+        if event.metadata().target() == esxvirt_driver::error::DIAGNOSTIC_TARGET {
+            ctx.field_format().format_fields(writer.by_ref(), event)?;
+            return writeln!(writer);
+        }
         let level = if *event.metadata().level() == Level::ERROR {
             "error"
         } else {

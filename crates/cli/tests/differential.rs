@@ -33,9 +33,6 @@ fn known_gap(args: &[&str]) -> Option<&'static str> {
     if args.first() == Some(&"-r") && !matches!(args.get(1), Some(&"list") | Some(&"dominfo")) {
         return Some("driver: read-only refusals are 'operation forbidden: read only access prevents virXxx' in libvirt");
     }
-    if first == "domxml-from-native" && args.iter().any(|a| a.ends_with("sample.vmx")) {
-        return Some("vmx/driver: a resolver error is prefixed 'cannot convert file name ...: '");
-    }
     None
 }
 
