@@ -55,13 +55,22 @@ impl<'c> Ctx<'c> {
                 }
             }
         }
+        // virsh drops the driver's errors here; a UUID that several domains share is the
+        // one it is kept for, so that the failure says why.
+        let mut ambiguous = None;
         if found.is_none() && by.uuid && name.len() == 36 {
-            found = self.conn.domain_lookup_by_uuid_string(name).ok();
+            match self.conn.domain_lookup_by_uuid_string(name) {
+                Ok(d) => found = Some(d),
+                Err(e) if e.code() == esxvirt_driver::ErrorCode::MultipleDomains => {
+                    ambiguous = Some(e)
+                }
+                Err(_) => {}
+            }
         }
         if found.is_none() && by.name {
             found = self.conn.domain_lookup_by_name(name).ok();
         }
-        found.ok_or_else(|| CmdError::msg(format!("failed to get domain '{name}'")))
+        found.ok_or_else(|| lookup_error(format!("failed to get domain '{name}'"), ambiguous))
     }
 
     /// A domain by ID, UUID or name.
