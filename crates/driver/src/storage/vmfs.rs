@@ -1,8 +1,27 @@
-//! The datastore backend (VMFS, NFS and local datastores), as libvirt's ESX VMFS backend
-//! presents them: a pool's UUID is the MD5 of its mount path; volumes are the disk, ISO and
-//! floppy images the datastore browser finds, named `dir/file` inside the pool and keyed by
-//! the disk's UUID on an ESX host (else by their path); disks are created, copied, deleted
-//! and wiped through the VirtualDiskManager.
+//! The datastore backend (VMFS, NFS, local, vSAN, vVol and any other datastore), as
+//! libvirt's ESX VMFS backend presents them: a pool's UUID is the MD5 of its mount path;
+//! volumes are the disk, ISO and floppy images the datastore browser finds, named `dir/file`
+//! inside the pool and keyed by the disk's UUID on an ESX host (else by their path); disks
+//! are created, copied, deleted and wiped through the VirtualDiskManager.
+//!
+//! The pool XML by the datastore's `info` type:
+//!
+//! | `info` | pool type | `<source>` | `<target><path>` |
+//! | --- | --- | --- | --- |
+//! | `VmfsDatastoreInfo` | `fs` | `<format type='vmfs'/>` | the host's mount path |
+//! | `NasDatastoreInfo` | `netfs` | `<host name=REMOTE/>`, `<dir path=EXPORT/>`, `<format type='nfs'/>` (NFS 3 and 4.1) or `'cifs'` | the host's mount path |
+//! | `LocalDatastoreInfo` | `dir` | none | the host's mount path |
+//! | anything else: `VsanDatastoreInfo`, `VvolDatastoreInfo`, `PMemDatastoreInfo`, a plain `DatastoreInfo` (vSAN datastores in some vCenter 6.7/7.0 answers, VMware Cloud on AWS's `WorkloadDatastore`), a subtype this client does not know | `dir` | none | the host's mount path (`/vmfs/volumes/vsan:52...`, `/vmfs/volumes/vvol:6a...`) |
+//!
+//! The first three are libvirt's; libvirt 9.0 refuses the rest ("DatastoreInfo has
+//! unexpected type"). A vSAN or vVol datastore is an object store that each host presents
+//! as a directory tree under its mount path (its files are reached through the datastore
+//! browser and the `/folder` interface like any other datastore's), which is what a `dir`
+//! pool is; libvirt's other pool types would claim a block device, a network file system or
+//! a volume manager it is not. For every type, `<capacity>` is `summary.capacity`,
+//! `<available>` `summary.freeSpace` and `<allocation>` their difference (all 0 when the
+//! datastore is inaccessible), as `pool-info` reports them; `<target>` carries the all-zero
+//! `<permissions>` libvirt writes for every datastore.
 
 use esxvirt_vi::property::{property_spec, traverse};
 use esxvirt_vi::props::{datastore as ds, host_system as host};
@@ -37,6 +56,7 @@ const DATASTORE_PATHS: &[&str] = &[
     ds::INFO.path(),
     ds::HOST.path(),
     ds::BROWSER.path(),
+    ds::SUMMARY_TYPE_.path(),
 ];
 
 /// What `virStoragePoolGetInfo` reads.
@@ -72,6 +92,8 @@ pub(crate) struct Datastore {
     pub mount_path: String,
     pub info: Option<AnyDatastoreInfo>,
     pub browser: Option<ManagedObjectReference>,
+    /// `summary.type` (`VMFS`, `NFS`, `vsan`, `VVOL`, ...).
+    pub summary_type: Option<String>,
 }
 
 impl Datastore {
@@ -86,6 +108,7 @@ impl Datastore {
             mount_path: mount_path(p, host_ref),
             info: p.get(ds::INFO),
             browser: p.get(ds::BROWSER),
+            summary_type: p.get(ds::SUMMARY_TYPE_),
         }
     }
 
@@ -93,12 +116,17 @@ impl Datastore {
         crate::md5::md5(self.mount_path.as_bytes())
     }
 
+    /// The pool type (see the module documentation).
     fn pool_type(&self) -> Result<PoolType> {
         match &self.info {
             Some(AnyDatastoreInfo::LocalDatastoreInfo(_)) => Ok(PoolType::Dir),
             Some(AnyDatastoreInfo::NasDatastoreInfo(_)) => Ok(PoolType::Netfs),
             Some(AnyDatastoreInfo::VmfsDatastoreInfo(_)) => Ok(PoolType::Fs),
-            _ => Err(Error::internal("DatastoreInfo has unexpected type")),
+            Some(_) => Ok(PoolType::Dir),
+            // An `info` of a subtype this client does not know, on a datastore that says
+            // what it is.
+            None if self.summary_type.is_some() => Ok(PoolType::Dir),
+            None => Err(Error::internal("DatastoreInfo has unexpected type")),
         }
     }
 }
