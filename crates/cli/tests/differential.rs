@@ -619,6 +619,61 @@ fn shared_uuid_domains_stay_apart() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A VM whose .vmx declares windows-1252 and holds a byte that code page lacks: libvirt
+/// reads it up to that byte and libxml2 prints `encoding error : ...` on virsh's stderr;
+/// esxvirt prints the same line, and the same XML.
+#[test]
+fn dumpxml_of_a_vmx_cut_short_by_its_encoding() {
+    let files = std::env::temp_dir().join(format!("esxvirt-diff-enc-{}", std::process::id()));
+    let sim = Sim::start_in(InventorySource::DefaultEsx, &files);
+    let vmx = files.join("datastore1/db01/db01.vmx");
+    let text = std::fs::read(&vmx).expect("db01.vmx");
+    let text = String::from_utf8(text).expect("UTF-8 as written");
+    assert!(text.starts_with(".encoding = \"UTF-8\"\n"), "{text}");
+    let mut bytes = text
+        .replacen(".encoding = \"UTF-8\"", ".encoding = \"windows-1252\"", 1)
+        .replacen(
+            "displayName = \"db01\"",
+            "displayName = \"db01\"\nannotation = \"caf\u{1}\"",
+            1,
+        )
+        .into_bytes();
+    // "café" in windows-1252, and a trailing comment with 0x81 (undefined there).
+    let at = bytes
+        .windows(4)
+        .position(|w| w == b"caf\x01")
+        .expect("annotation");
+    bytes[at + 3] = 0xe9;
+    bytes.extend_from_slice(b"# \x81 not in windows-1252\n");
+    std::fs::write(&vmx, bytes).expect("rewrite db01.vmx");
+    let auth = sim.auth_file();
+    let mut failures = Vec::new();
+    for args in [
+        vec!["dumpxml", "db01"],
+        vec!["domxml-to-native", "vmware-vmx", "--domain", "db01"],
+    ] {
+        let v = Seen::of(&virsh(&sim.uri(), &auth, &args));
+        let e = Seen::of(&esxvirt(&sim.uri(), &auth, &args));
+        assert!(
+            v.stderr.starts_with(
+                "encoding error : input conversion failed due to input error, bytes 0x81"
+            ),
+            "virsh: {v:?}"
+        );
+        if v != e {
+            failures.push(format!("{args:?}\n--- virsh\n{v:?}\n--- esxvirt\n{e:?}"));
+        }
+    }
+    let dumped = Seen::of(&esxvirt(&sim.uri(), &auth, &["dumpxml", "db01"]));
+    assert!(
+        dumped.stdout.contains("<description>café</description>"),
+        "{dumped:?}"
+    );
+    drop(sim);
+    let _ = std::fs::remove_dir_all(&files);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 /// A state-changing command: each tool runs `setup` (through virsh) and then `command` on
 /// a fresh simulator of its own; the outputs must match, and so must what `checks` (run
 /// through virsh on both simulators) show afterwards.

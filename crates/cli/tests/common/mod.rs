@@ -28,10 +28,28 @@ impl Sim {
         Sim::start_tls(inventory, Tls::SelfSigned)
     }
 
+    /// `inventory` over TLS with its datastores' files in `files_dir`.
+    pub fn start_in(inventory: InventorySource, files_dir: &Path) -> Sim {
+        Sim::start_config(SimConfig {
+            tls: Tls::SelfSigned,
+            inventory,
+            files_dir: Some(files_dir.to_path_buf()),
+            ..SimConfig::default()
+        })
+    }
+
     /// `inventory` served with `tls`; [`Sim::uri`] says `no_verify=1` over TLS and
     /// `transport=http` without.
     pub fn start_tls(inventory: InventorySource, tls: Tls) -> Sim {
-        let query = match tls {
+        Sim::start_config(SimConfig {
+            tls,
+            inventory,
+            ..SimConfig::default()
+        })
+    }
+
+    fn start_config(config: SimConfig) -> Sim {
+        let query = match config.tls {
             Tls::Off => "transport=http",
             _ => "no_verify=1",
         };
@@ -40,11 +58,6 @@ impl Sim {
             .enable_all()
             .build()
             .expect("tokio runtime");
-        let config = SimConfig {
-            tls,
-            inventory,
-            ..SimConfig::default()
-        };
         let sim = rt.block_on(Simulator::start(config)).expect("start esxsim");
         let port = sim.addr().port();
         let dir =
