@@ -6,13 +6,16 @@
 
 mod common;
 
+use std::path::Path;
+
 use common::*;
 use esxvirt_driver::{Connection, DomainState, ErrorCode};
 use esxvirt_sim::inventory::World;
 use esxvirt_sim::InventorySource;
 
-/// Writes `world` with `copy`'s `config.uuid` set to `original`'s and returns the file.
-fn sharing(mut world: World, dir: &std::path::Path, original: &str, copies: &[&str]) -> String {
+/// Serves `world` (built in `dir/files`) with the `config.uuid` of `copies` set to
+/// `original`'s; returns the simulator and that UUID.
+fn serve_sharing(mut world: World, dir: &Path, original: &str, copies: &[&str]) -> (Sim, String) {
     let uuid = world
         .vms
         .values()
@@ -26,19 +29,15 @@ fn sharing(mut world: World, dir: &std::path::Path, original: &str, copies: &[&s
     }
     let path = dir.join("world.json");
     std::fs::write(&path, world.to_json()).expect("write inventory");
-    uuid
+    let sim = Sim::start_in(InventorySource::File(path), false, Some(dir.join("files")));
+    (sim, uuid)
 }
 
 #[test]
 fn esx_lookup_by_a_shared_uuid_fails_naming_the_domains() {
     let dir = tempdir("shared-uuid-esx");
     let world = World::default_esx(&dir.join("files")).expect("default world");
-    let uuid = sharing(world, &dir, "web01", &["db01"]);
-    let sim = Sim::start_in(
-        InventorySource::File(dir.join("world.json")),
-        false,
-        Some(dir.join("files")),
-    );
+    let (sim, uuid) = serve_sharing(world, &dir, "web01", &["db01"]);
     let conn = Connection::open(&sim.esx(), &options("root", "password")).expect("open");
 
     let e = conn.domain_lookup_by_uuid_string(&uuid).unwrap_err();
@@ -73,12 +72,7 @@ fn esx_lookup_by_a_shared_uuid_fails_naming_the_domains() {
     drop(conn);
     drop(sim);
     let world = World::default_esx(&dir.join("files")).expect("default world");
-    let uuid = sharing(world, &dir, "web01", &["db01", "tiny"]);
-    let sim = Sim::start_in(
-        InventorySource::File(dir.join("world.json")),
-        false,
-        Some(dir.join("files")),
-    );
+    let (sim, uuid) = serve_sharing(world, &dir, "web01", &["db01", "tiny"]);
     let conn = Connection::open(&sim.esx(), &options("root", "password")).expect("open");
     let e = conn.domain_lookup_by_uuid_string(&uuid).unwrap_err();
     assert!(
@@ -101,12 +95,7 @@ fn vcenter_lookup_by_a_shared_uuid_takes_the_vm_on_the_uri_host() {
     let dir = tempdir("shared-uuid-vc");
     let world = World::default_vcenter(&dir.join("files")).expect("default vCenter");
     // app01 and app02 run on esx-01, app03 and app04 on esx-02.
-    let uuid = sharing(world, &dir, "app01", &["app03"]);
-    let sim = Sim::start_in(
-        InventorySource::File(dir.join("world.json")),
-        false,
-        Some(dir.join("files")),
-    );
+    let (sim, uuid) = serve_sharing(world, &dir, "app01", &["app03"]);
     for (host, expected) in [("esx-01", "app01"), ("esx-02", "app03")] {
         let uri = sim.vpx_path(&format!("dc1/cluster1/{host}.example.com"));
         let conn = Connection::open(&uri, &options("root", "password")).expect("open");
@@ -120,12 +109,7 @@ fn vcenter_lookup_by_a_shared_uuid_takes_the_vm_on_the_uri_host() {
     // Two on the same host: no guess.
     drop(sim);
     let world = World::default_vcenter(&dir.join("files")).expect("default vCenter");
-    let uuid = sharing(world, &dir, "app01", &["app02", "app03"]);
-    let sim = Sim::start_in(
-        InventorySource::File(dir.join("world.json")),
-        false,
-        Some(dir.join("files")),
-    );
+    let (sim, uuid) = serve_sharing(world, &dir, "app01", &["app02", "app03"]);
     let uri = sim.vpx_path("dc1/cluster1/esx-01.example.com");
     let conn = Connection::open(&uri, &options("root", "password")).expect("open");
     let e = conn.domain_lookup_by_uuid_string(&uuid).unwrap_err();
