@@ -2,6 +2,10 @@
 //! and lookups by name, UUID and ID. Every listing or lookup is one retrieval of the VMs it
 //! returns (a lookup may need a search-index call first), whose values start the VMs'
 //! entries in the object cache, so the handles' first queries need no request.
+//!
+//! A BIOS UUID may belong to several VMs; a lookup by UUID then takes the one on the
+//! connection's host or fails with `multiple matching domains found` ([`vms_with_uuid`],
+//! [`the_one_with_uuid`]), where libvirt silently takes the search index's first.
 
 use esxvirt_vi::property::{property_spec, traverse};
 use esxvirt_vi::props::{
