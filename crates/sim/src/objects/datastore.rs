@@ -210,4 +210,66 @@ mod tests {
             .unwrap();
         assert!(after <= free - 4096 * 1024, "{after} vs {free}");
     }
+
+    #[test]
+    fn vsan_vvol_and_plain_datastores() {
+        use crate::inventory::DatastoreKind;
+        let mut t = TestWorld::esx();
+        let host = t.host("esx01.example.com");
+        let dc = t.w.hosts[&host].datacenter.clone();
+        for (name, kind, id) in [
+            (
+                "vsanDatastore",
+                DatastoreKind::Vsan,
+                "vsan:522e9011fea34cad",
+            ),
+            (
+                "vvolDatastore",
+                DatastoreKind::Vvol,
+                "vvol:6a2bd3c4e5f60718",
+            ),
+            (
+                "WorkloadDatastore",
+                DatastoreKind::Plain,
+                "vsan:52f8a1b2c3d4e5f6",
+            ),
+        ] {
+            t.w.add_datastore(&dc, name, kind, id, 1 << 40, &[host.clone()], None, None);
+        }
+        for (name, info, ty, container) in [
+            (
+                "vsanDatastore",
+                "VsanDatastoreInfo",
+                "vsan",
+                "522e9011fea34cad",
+            ),
+            (
+                "vvolDatastore",
+                "VvolDatastoreInfo",
+                "VVOL",
+                "6a2bd3c4e5f60718",
+            ),
+            (
+                "WorkloadDatastore",
+                "DatastoreInfo",
+                "vsan",
+                "52f8a1b2c3d4e5f6",
+            ),
+        ] {
+            let ds = t.datastore(name);
+            assert_eq!(t.get("Datastore", &ds, "info").xsi_type(), info, "{name}");
+            assert_eq!(text(&t.get("Datastore", &ds, "summary.type")), ty);
+            assert_eq!(
+                text(&t.get("Datastore", &ds, "info.containerId")),
+                container
+            );
+            let mounts = t.get("Datastore", &ds, "host");
+            assert_eq!(mounts.as_array().map(|m| m.len()), Some(1), "{name}");
+        }
+        let vsan = t.datastore("vsanDatastore");
+        assert_eq!(
+            text(&t.get("Datastore", &vsan, "summary.url")),
+            "ds:///vmfs/volumes/vsan:522e9011fea34cad/"
+        );
+    }
 }
