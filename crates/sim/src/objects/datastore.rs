@@ -234,7 +234,8 @@ mod tests {
                 "vsan:52f8a1b2c3d4e5f6",
             ),
         ] {
-            t.w.add_datastore(&dc, name, kind, id, 1 << 40, &[host.clone()], None, None);
+            let hosts = std::slice::from_ref(&host);
+            t.w.add_datastore(&dc, name, kind, id, 1 << 40, hosts, None, None);
         }
         for (name, info, ty, container) in [
             (
