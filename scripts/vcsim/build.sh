@@ -7,7 +7,8 @@
 # Without --no-install it installs golang-go and golang-github-vmware-govmomi-dev with
 # apt-get when they are missing (root needed); with it, it exits 3 when they are missing.
 # The result takes vcsim's flags: `vcsim -esx -l 127.0.0.1:PORT` serves an ESX host,
-# `vcsim -l 127.0.0.1:PORT -host 3 -vm 2` a vCenter; `-tls=false` serves plain http.
+# `vcsim -l 127.0.0.1:PORT -host 3 -vm 2` a vCenter, `vcsim -load DIR` a `govc object.save`
+# recording; `-tls=false` serves plain http.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 install=1

@@ -1,6 +1,7 @@
 // A small front end to govmomi's vSphere simulator (the simulator package that Debian ships
 // in golang-github-vmware-govmomi-dev, which has no vcsim command of its own). Its flags
-// carry vcsim's names and defaults, so tests and scripts can swap one for the other.
+// carry vcsim's names and defaults, so tests and scripts can swap one for the other;
+// `-load DIR` serves a recording of a real vCenter or host made by `govc object.save`.
 // It prints the service URL, credentials included, as its first line of output.
 package main
 
@@ -36,10 +37,17 @@ func main() {
 	apps := flag.Int("app", 0, "virtual apps per compute resource")
 	pods := flag.Int("pod", 0, "storage pods per datacenter")
 	portgroups := flag.Int("pg", 1, "port groups")
+	load := flag.String("load", "", "serve the inventory in DIR, as `govc object.save -d DIR` records it, instead of a generated one")
 	flag.Parse()
 
 	var model *simulator.Model
-	if *esxMode {
+	if *load != "" {
+		// The recording says what it is (vCenter or ESX); the counts do not apply.
+		model = simulator.VPX()
+		if *esxMode {
+			model = simulator.ESX()
+		}
+	} else if *esxMode {
 		model = simulator.ESX()
 	} else {
 		model = simulator.VPX()
@@ -55,7 +63,13 @@ func main() {
 		model.Portgroup = *portgroups
 	}
 	model.Machine = *vms
-	if err := model.Create(); err != nil {
+	var err error
+	if *load != "" {
+		err = model.Load(*load)
+	} else {
+		err = model.Create()
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "vcsim:", err)
 		os.Exit(1)
 	}

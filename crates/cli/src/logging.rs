@@ -193,6 +193,12 @@ where
         mut writer: Writer<'_>,
         event: &Event<'_>,
     ) -> fmt::Result {
+        // A library's own line (libxml2's `encoding error : ...`) goes out as it is, as
+        // virsh shows it.
+        if event.metadata().target() == esxvirt_driver::error::DIAGNOSTIC_TARGET {
+            ctx.field_format().format_fields(writer.by_ref(), event)?;
+            return writeln!(writer);
+        }
         let level = match *event.metadata().level() {
             TLevel::ERROR => "error",
             TLevel::WARN => "warning",

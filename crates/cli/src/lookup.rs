@@ -60,13 +60,24 @@ impl<'c> Ctx<'c> {
                 }
             }
         }
+        // virsh drops the driver's errors here; a UUID that several domains share is the
+        // one it is kept for, so that the failure says why.
+        let mut ambiguous = None;
         if found.is_none() && by.uuid && name.len() == 36 {
-            found = keep(self.conn.domain_lookup_by_uuid_string(name));
+            match self.conn.domain_lookup_by_uuid_string(name) {
+                Err(e) if e.code() == esxvirt_driver::ErrorCode::MultipleDomains => {
+                    ambiguous = Some(e)
+                }
+                r => found = keep(r),
+            }
         }
         if found.is_none() && by.name {
             found = keep(self.conn.domain_lookup_by_name(name));
         }
-        found.ok_or_else(|| CmdError(vec![format!("failed to get domain '{name}'")], code))
+        found.ok_or_else(|| match ambiguous {
+            Some(e) => lookup_error(format!("failed to get domain '{name}'"), Some(e)),
+            None => CmdError(vec![format!("failed to get domain '{name}'")], code),
+        })
     }
 
     /// A domain by ID, UUID or name.

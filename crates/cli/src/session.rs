@@ -161,14 +161,6 @@ impl Session {
         }
     }
 
-    /// Whether the XML conversions go through a host: only for an explicit non-simulator
-    /// URI (the simulator's datastores are no better a guide than the offline defaults, and
-    /// converting should not need a server).
-    pub fn uses_host(&self) -> bool {
-        self.choice()
-            .is_ok_and(|c| !c.uri.to_ascii_lowercase().starts_with("sim:"))
-    }
-
     /// Marks the start of a command (clears [`Session::connect_failed`]).
     pub fn start_command(&mut self) {
         self.connect_failed = false;
@@ -194,7 +186,6 @@ mod tests {
             None,
         );
         assert_eq!(s.choice().map(|c| c.uri), Ok("esx://h/".to_string()));
-        assert!(s.uses_host());
         let s = Session::new(
             Settings {
                 uri: Some("sim:///default".into()),
@@ -202,6 +193,6 @@ mod tests {
             },
             None,
         );
-        assert!(!s.uses_host());
+        assert_eq!(s.choice().map(|c| c.uri), Ok("sim:///default".to_string()));
     }
 }

@@ -1,5 +1,6 @@
-//! `domxml-from-native` / `domxml-to-native vmware-vmx` offline, through the built binary:
-//! output, stdin, and errors (one `error: ` line on stderr, exit status 1, no panic).
+//! `domxml-from-native` / `domxml-to-native vmware-vmx` on the default URI (the embedded
+//! simulator, whose datastores map the file names as any host's do), through the built
+//! binary: output, stdin, and errors (one `error: ` line on stderr, exit status 1, no panic).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -44,9 +45,9 @@ fn assert_one_error(out: &Output, needle: &str) {
     assert!(!err.contains("panicked"), "stderr: {err}");
 }
 
-const SMALL_VMX: &str = "config.version = \"8\"\nvirtualHW.version = \"4\"\ndisplayName = \"a%2fb %25c\"\nmemsize = \"512\"\nnumvcpus = \"1\"\nscsi0.present = \"true\"\nscsi0.virtualDev = \"lsilogic\"\nscsi0:0.present = \"true\"\nscsi0:0.deviceType = \"scsi-hardDisk\"\nscsi0:0.fileName = \"/vmfs/volumes/ds1/vm/vm.vmdk\"\n";
+const SMALL_VMX: &str = "config.version = \"8\"\nvirtualHW.version = \"4\"\ndisplayName = \"a%2fb %25c\"\nmemsize = \"512\"\nnumvcpus = \"1\"\nscsi0.present = \"true\"\nscsi0.virtualDev = \"lsilogic\"\nscsi0:0.present = \"true\"\nscsi0:0.deviceType = \"scsi-hardDisk\"\nscsi0:0.fileName = \"/vmfs/volumes/datastore1/vm/vm.vmdk\"\n";
 
-const SMALL_XML: &str = "<domain type='vmware'>\n  <name>a/b %c</name>\n  <uuid>00000000-0000-0000-0000-000000000000</uuid>\n  <memory unit='KiB'>524288</memory>\n  <currentMemory unit='KiB'>524288</currentMemory>\n  <vcpu placement='static'>1</vcpu>\n  <os>\n    <type arch='i686'>hvm</type>\n  </os>\n  <clock offset='utc'/>\n  <on_poweroff>destroy</on_poweroff>\n  <on_reboot>restart</on_reboot>\n  <on_crash>destroy</on_crash>\n  <devices>\n    <disk type='file' device='disk'>\n      <source file='[ds1] vm/vm.vmdk'/>\n      <target dev='sda' bus='scsi'/>\n      <address type='drive' controller='0' bus='0' target='0' unit='0'/>\n    </disk>\n    <controller type='scsi' index='0' model='lsilogic'/>\n    <video>\n      <model type='vmvga' vram='4096' primary='yes'/>\n    </video>\n  </devices>\n</domain>\n";
+const SMALL_XML: &str = "<domain type='vmware'>\n  <name>a/b %c</name>\n  <uuid>00000000-0000-0000-0000-000000000000</uuid>\n  <memory unit='KiB'>524288</memory>\n  <currentMemory unit='KiB'>524288</currentMemory>\n  <vcpu placement='static'>1</vcpu>\n  <os>\n    <type arch='i686'>hvm</type>\n  </os>\n  <clock offset='utc'/>\n  <on_poweroff>destroy</on_poweroff>\n  <on_reboot>restart</on_reboot>\n  <on_crash>destroy</on_crash>\n  <devices>\n    <disk type='file' device='disk'>\n      <source file='[datastore1] vm/vm.vmdk'/>\n      <target dev='sda' bus='scsi'/>\n      <address type='drive' controller='0' bus='0' target='0' unit='0'/>\n    </disk>\n    <controller type='scsi' index='0' model='lsilogic'/>\n    <video>\n      <model type='vmvga' vram='4096' primary='yes'/>\n    </video>\n  </devices>\n</domain>\n";
 
 #[test]
 fn from_native_small_vmx_exact_output() {
@@ -72,7 +73,7 @@ fn from_native_sample_file_and_named_options() {
         "{xml}"
     );
     assert!(
-        xml.contains("<source file='[datastore2] web-01/data.vmdk'/>"),
+        xml.contains("<source file='[datastore1] web-01/data.vmdk'/>"),
         "{xml}"
     );
     assert!(xml.ends_with("</domain>\n\n"), "{xml:?}");
@@ -101,8 +102,11 @@ fn to_native_round_trip_and_defaults() {
         "{vmx}"
     );
     assert!(vmx.contains("displayName = \"a%2fb %25c\"\n"), "{vmx}");
+    // The datastore's mount path, as the host reports it.
     assert!(
-        vmx.contains("scsi0:0.fileName = \"/vmfs/volumes/ds1/vm/vm.vmdk\"\n"),
+        vmx.contains(
+            "scsi0:0.fileName = \"/vmfs/volumes/5f3a1c2e-8d4b6a10-7e29-246e96a1b2c4/vm/vm.vmdk\"\n"
+        ),
         "{vmx}"
     );
     let back = esxvirt(
@@ -112,18 +116,35 @@ fn to_native_round_trip_and_defaults() {
     assert!(back.status.success(), "stderr: {}", text(&back.stderr));
     let xml = text(&back.stdout);
     assert!(xml.contains("<name>a/b %c</name>"), "{xml}");
-    assert!(xml.contains("<source file='[ds1] vm/vm.vmdk'/>"), "{xml}");
+    assert!(
+        xml.contains("<source file='[datastore1] vm/vm.vmdk'/>"),
+        "{xml}"
+    );
 }
 
 #[test]
-fn to_native_scsi_model_autodetected_as_lsilogic() {
-    let xml = SMALL_XML.replace(" model='lsilogic'", " model='auto'");
+fn to_native_scsi_model_autodetected_from_the_disk() {
+    // The host's disk file says which controller it was made for, as libvirt reads it.
+    let xml = SMALL_XML
+        .replace(" model='lsilogic'", " model='auto'")
+        .replace("[datastore1] vm/vm.vmdk", "[datastore1] web01/web01.vmdk");
     let out = esxvirt(
         &["domxml-to-native", "vmware-vmx", "-"],
         Some(xml.as_bytes()),
     );
     assert!(out.status.success(), "stderr: {}", text(&out.stderr));
     assert!(text(&out.stdout).contains("scsi0.virtualDev = \"lsilogic\"\n"));
+    // A disk that is not there has no controller type to read.
+    let missing = SMALL_XML
+        .replace(" model='lsilogic'", " model='auto'")
+        .replace("[datastore1] vm/vm.vmdk", "[datastore1] web01/nope.vmdk");
+    assert_one_error(
+        &esxvirt(
+            &["domxml-to-native", "vmware-vmx", "-"],
+            Some(missing.as_bytes()),
+        ),
+        "Storage volume not found: No storage volume with key or path '[datastore1] web01/nope.vmdk'",
+    );
 }
 
 #[test]
@@ -183,7 +204,7 @@ fn errors_are_one_line() {
 
 #[test]
 fn relative_disk_path_is_an_error() {
-    let vmx = SMALL_VMX.replace("/vmfs/volumes/ds1/vm/vm.vmdk", "sub/vm.vmdk");
+    let vmx = SMALL_VMX.replace("/vmfs/volumes/datastore1/vm/vm.vmdk", "sub/vm.vmdk");
     assert_one_error(
         &esxvirt(
             &["domxml-from-native", "vmware-vmx", "-"],

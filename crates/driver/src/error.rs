@@ -16,6 +16,8 @@ pub enum ErrorCode {
     InvalidArg,
     /// VIR_ERR_OPERATION_FAILED (9)
     OperationFailed,
+    /// VIR_ERR_NO_SOURCE (19): the message is the device's target name
+    NoSource,
     /// VIR_ERR_XML_ERROR (27)
     XmlError,
     /// VIR_ERR_DOM_EXIST (28)
@@ -60,6 +62,8 @@ pub enum ErrorCode {
     AuthUnavailable,
     /// VIR_ERR_NO_HOSTNAME (108)
     NoHostname,
+    /// VIR_ERR_MULTIPLE_DOMAINS (110)
+    MultipleDomains,
 }
 
 impl ErrorCode {
@@ -71,6 +75,7 @@ impl ErrorCode {
             NoSupport => 3,
             InvalidArg => 8,
             OperationFailed => 9,
+            NoSource => 19,
             XmlError => 27,
             DomExist => 28,
             ConfSyntax => 33,
@@ -93,6 +98,7 @@ impl ErrorCode {
             StorageVolExist => 90,
             AuthUnavailable => 94,
             NoHostname => 108,
+            MultipleDomains => 110,
         }
     }
 
@@ -104,6 +110,7 @@ impl ErrorCode {
             NoSupport => "this function is not supported by the connection driver",
             InvalidArg => "invalid argument",
             OperationFailed => "operation failed",
+            NoSource => return write!(f, "missing source information for device {message}"),
             XmlError => "XML error",
             DomExist => return write!(f, "domain {message} exists already"),
             ConfSyntax => "configuration file syntax error",
@@ -126,6 +133,7 @@ impl ErrorCode {
             StorageVolExist => return write!(f, "storage volume {message} exists already"),
             AuthUnavailable => "authentication unavailable",
             NoHostname => "no hostname found",
+            MultipleDomains => "multiple matching domains found",
         };
         write!(f, "{prefix}: {message}")
     }
@@ -249,6 +257,33 @@ pub(crate) fn vi_err(e: esxvirt_vi::Error) -> Error {
     }
 }
 
+/// The `tracing` target of the diagnostics libvirt's libraries print on stderr themselves,
+/// outside its logging: a line such as libxml2's `encoding error : input conversion failed
+/// ...`, emitted at ERROR level as the whole line virsh shows (a front end prints its
+/// message as it is).
+pub const DIAGNOSTIC_TARGET: &str = "esxvirt_driver::diagnostic";
+
+/// Emits libxml2's diagnostic for a VMX file whose declared encoding stopped decoding early.
+pub(crate) fn encoding_diagnostic(message: &str) {
+    tracing::error!(target: DIAGNOSTIC_TARGET, "encoding error : {message}");
+}
+
+/// Maps a VMX conversion error to the driver's error: the converter's class becomes the
+/// code and its message the detail, so the line reads as libvirt's (`configuration file
+/// syntax error: memory conf:3: ...`, not wrapped in another `internal error: `).
+pub(crate) fn vmx_err(e: esxvirt_vmx::VmxError) -> Error {
+    use esxvirt_vmx::ErrorClass;
+    let code = match e.class() {
+        ErrorClass::ConfSyntax => ErrorCode::ConfSyntax,
+        ErrorClass::ConfigUnsupported => ErrorCode::ConfigUnsupported,
+        ErrorClass::XmlError => ErrorCode::XmlError,
+        ErrorClass::InvalidArg => ErrorCode::InvalidArg,
+        ErrorClass::NoSource => ErrorCode::NoSource,
+        _ => ErrorCode::InternalError,
+    };
+    Error::new(code, e.message()).with_source(e)
+}
+
 /// libvirt's text for a question that blocks a VM (esxVI_HandleVirtualMachineQuestion's),
 /// with what became of a blocked task.
 pub(crate) fn question_message(q: &esxvirt_vi::QuestionError) -> String {
@@ -349,6 +384,38 @@ mod tests {
             .to_string()
             .starts_with(&format!("internal error: {base}")));
         assert!(e.to_string().ends_with("left behind waiting for an answer"));
+    }
+
+    #[test]
+    fn converter_errors_keep_their_class() {
+        let e = vmx_err(esxvirt_vmx::VmxError::from(
+            esxvirt_vmx::VmxFileError::Syntax {
+                line: 3,
+                message: "expecting a value".into(),
+            },
+        ));
+        assert_eq!(e.code(), ErrorCode::ConfSyntax);
+        assert_eq!(
+            e.to_string(),
+            "configuration file syntax error: memory conf:3: expecting a value"
+        );
+        let e = vmx_err(esxvirt_vmx::VmxError::FileName {
+            name: "[] a".into(),
+            error: esxvirt_vmx::CallbackError::new(
+                esxvirt_vmx::ErrorClass::InvalidArg,
+                "Datastore path '[] a' doesn't have expected format '[<datastore>] <path>'",
+            ),
+        });
+        assert_eq!(e.code(), ErrorCode::InvalidArg);
+        assert!(e
+            .to_string()
+            .starts_with("invalid argument: Datastore path"));
+        assert_eq!(
+            Error::new(ErrorCode::NoSource, "sda").to_string(),
+            "missing source information for device sda"
+        );
+        assert_eq!(ErrorCode::NoSource.number(), 19);
+        assert_eq!(ErrorCode::MultipleDomains.number(), 110);
     }
 
     #[test]

@@ -2,6 +2,12 @@
 //! VMX files hold plain names (same directory as the .vmx), absolute mount paths
 //! (`/vmfs/volumes/<uuid or name>/dir/file`, Windows or UNC paths on GSX) or paths outside any
 //! datastore; domain XML holds datastore paths `[datastore] dir/file`.
+//!
+//! Refusals carry libvirt's class ([`CallbackError`]): `invalid argument` for a malformed
+//! datastore path, `internal error` for everything else; the converter reports them as they
+//! are.
+
+use esxvirt_vmx::{CallbackError, ErrorClass};
 
 /// A datastore's name and its mount path on the host (`DatastoreHostMount.mountInfo.path`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,15 +70,19 @@ impl FileNameResolver {
 
     /// Domain XML source -> VMX file name: `[ds] dir/file` becomes `<mount>/dir/file` (with
     /// `\` separators when the mount path uses them); absolute paths stay.
-    pub fn format(&self, src: &str) -> Result<String, String> {
+    pub fn format(&self, src: &str) -> Result<String, CallbackError> {
         if src.starts_with('[') {
-            let parsed = esxvirt_util::parse_datastore_path(src).map_err(|e| e.to_string())?;
+            let parsed = esxvirt_util::parse_datastore_path(src)
+                .map_err(|e| CallbackError::new(ErrorClass::InvalidArg, e.to_string()))?;
             let ds = self
                 .datastores
                 .iter()
                 .find(|d| d.name == parsed.datastore)
                 .ok_or_else(|| {
-                    format!("Could not find datastore with name '{}'", parsed.datastore)
+                    CallbackError::from(format!(
+                        "Could not find datastore with name '{}'",
+                        parsed.datastore
+                    ))
                 })?;
             let sep = if ds.mount_path.contains('\\') {
                 '\\'
@@ -89,7 +99,7 @@ impl FileNameResolver {
         if src.starts_with('/') {
             return Ok(src.to_string());
         }
-        Err(format!("Could not handle file name '{src}'"))
+        Err(format!("Could not handle file name '{src}'").into())
     }
 }
 
@@ -171,7 +181,20 @@ mod tests {
             "C:\\Virtual Machines\\vm\\a.vmdk"
         );
         assert_eq!(r.format("/tmp/x.iso").unwrap(), "/tmp/x.iso");
-        assert!(r.format("[nods] a").unwrap_err().contains("nods"));
+        let e = r.format("[nods] a").unwrap_err();
+        assert_eq!(
+            (e.class, e.message.as_str()),
+            (
+                ErrorClass::Internal,
+                "Could not find datastore with name 'nods'"
+            )
+        );
         assert!(r.format("relative").is_err());
+        // A malformed datastore path is the caller's argument at fault, as in libvirt.
+        let e = r.format("[] x.vmdk").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid argument: Datastore path '[] x.vmdk' doesn't have expected format '[<datastore>] <path>'"
+        );
     }
 }

@@ -60,16 +60,14 @@ impl Connection {
         Ok(Vec::new())
     }
 
-    /// `virInterfaceLookupByName` as libvirt 9.0's ESX driver has it: it looks the *name* up
-    /// among the MAC addresses, so it finds nothing for a NIC name (and virsh's `iface-list`
-    /// shows no interface). [`Connection::interface_lookup_by_device`] finds by name.
+    /// The physical NIC with this device name (`vmnic0`), case-insensitively
+    /// (`virInterfaceLookupByName`).
+    ///
+    /// libvirt 9.0's ESX driver looks the name up among the MAC addresses instead, so every
+    /// lookup by name fails there (and virsh's `iface-list`, which looks each listed name
+    /// up, shows nothing); its own lookup by name, which it does not call, is what this
+    /// does, error text included.
     pub fn interface_lookup_by_name(&self, name: &str) -> Result<Interface<'_>> {
-        self.interface_lookup_by_mac_string(name)
-    }
-
-    /// The physical NIC with this device name (`vmnic0`), case-insensitively: what
-    /// `virInterfaceLookupByName` is meant to do.
-    pub fn interface_lookup_by_device(&self, name: &str) -> Result<Interface<'_>> {
         self.physical_nics()?
             .iter()
             .find(|n| n.device.eq_ignore_ascii_case(name))

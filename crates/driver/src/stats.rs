@@ -18,8 +18,10 @@
 //! - `interface`: `net.count` and `net.N.name`, the MAC address of each virtual NIC (the
 //!   name `domifstat` accepts for an ESX interface, which has no host-side device name).
 //! - `block`: `block.count`, `block.N.name` (the target name the domain XML gives the disk,
-//!   `sda`/`hdc`/`fda`), `block.N.path` (the datastore path of a file-backed disk or image;
-//!   none for an empty drive) and, for hard disks, `block.N.capacity` (bytes).
+//!   `sda`/`hdc`/`fda`; unique within a record: where libvirt's VMX conversion gives a SATA
+//!   drive the name of a SCSI one, the later drive takes the next free name of its prefix),
+//!   `block.N.path` (the datastore path of a file-backed disk or image; none for an empty
+//!   drive) and, for hard disks, `block.N.capacity` (bytes).
 //! - `vm` (hypervisor-specific, "vm.NAME.TYPE"): for a running VM, the latest 20-second
 //!   real-time sample of a fixed set of PerformanceManager counters, named after the
 //!   vSphere counter (`vm.cpu.usagemhz.cur`) and kept in the counter's own unit (see
@@ -34,7 +36,7 @@
 //! so the `cpu-total` group is not supported and the interface and block groups carry no
 //! traffic counters; the rates are in the `vm` group under their vSphere names.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use esxvirt_vi::property::property_spec;
 use esxvirt_vi::props::{performance_manager as perf_mgr, virtual_machine as vm};
@@ -574,23 +576,37 @@ impl Drive {
     /// controller (unit 7 is the controller's own), SATA `sd` from 30 per controller, IDE
     /// `hd` with two per bus, floppies `fd` by unit.
     fn target(&self) -> Option<String> {
-        let (prefix, index) = match self.bus {
+        Some(esxvirt_vmx::index_to_disk_name(
+            self.index()?,
+            self.prefix(),
+        ))
+    }
+
+    /// The target name's prefix: `sd`, `hd` or `fd`.
+    fn prefix(&self) -> &'static str {
+        match self.bus {
+            Bus::Scsi | Bus::Sata => "sd",
+            Bus::Ide => "hd",
+            Bus::Floppy => "fd",
+        }
+    }
+
+    /// The index the target name spells (see [`Drive::target`]).
+    fn index(&self) -> Option<u32> {
+        let index = match self.bus {
             Bus::Scsi => {
                 let unit = if self.unit > 7 {
                     self.unit - 1
                 } else {
                     self.unit
                 };
-                ("sd", self.controller * 15 + unit)
+                self.controller * 15 + unit
             }
-            Bus::Sata => ("sd", self.controller * 30 + self.unit),
-            Bus::Ide => ("hd", self.controller * 2 + self.unit),
-            Bus::Floppy => ("fd", self.unit),
+            Bus::Sata => self.controller * 30 + self.unit,
+            Bus::Ide => self.controller * 2 + self.unit,
+            Bus::Floppy => self.unit,
         };
-        Some(esxvirt_vmx::index_to_disk_name(
-            u32::try_from(index).ok()?,
-            prefix,
-        ))
+        u32::try_from(index).ok()
     }
 }
 
@@ -656,7 +672,7 @@ fn drives(devices: &[AnyVirtualDevice]) -> Vec<Drive> {
         controllers.insert(key, (bus, number));
     }
     let mut out = Vec::new();
-    let mut used = std::collections::HashSet::new();
+    let mut used = HashSet::new();
     for d in devices {
         let (base, capacity) = match d {
             D::VirtualDisk(x) => (
@@ -715,11 +731,41 @@ fn drives(devices: &[AnyVirtualDevice]) -> Vec<Drive> {
     out
 }
 
+/// The drives with the names `domstats` gives them: the domain XML's target, unless an
+/// earlier drive has it already (libvirt 9.0's VMX conversion names SATA drives in the same
+/// `sd` space as SCSI ones, so `scsi0:0` and `sata0:0` are both `sda` there); such a drive
+/// takes the next name of its prefix no drive of the VM has. Names are then unique within
+/// a record, and equal to the XML's wherever the XML's are.
+fn named_drives(devices: &[AnyVirtualDevice]) -> Vec<(String, Drive)> {
+    let drives = drives(devices);
+    // Every name the XML gives, so that a moved name takes none of them.
+    let mut taken: HashSet<String> = drives.iter().filter_map(Drive::target).collect();
+    let mut given = HashSet::new();
+    let mut out = Vec::with_capacity(drives.len());
+    for d in drives {
+        let (Some(name), Some(index)) = (d.target(), d.index()) else {
+            continue;
+        };
+        let name = if given.contains(&name) {
+            let free = (index..index.saturating_add(1 << 16))
+                .map(|i| esxvirt_vmx::index_to_disk_name(i, d.prefix()))
+                .find(|n| !taken.contains(n));
+            match free {
+                Some(n) => n,
+                None => continue,
+            }
+        } else {
+            name
+        };
+        taken.insert(name.clone());
+        given.insert(name.clone());
+        out.push((name, d));
+    }
+    out
+}
+
 fn block_params(devices: &[AnyVirtualDevice], out: &mut Vec<TypedParam>) {
-    let drives: Vec<(String, Drive)> = drives(devices)
-        .into_iter()
-        .filter_map(|d| Some((d.target()?, d)))
-        .collect();
+    let drives = named_drives(devices);
     out.push(TypedParam::new(
         "block.count",
         TypedValue::UInt(drives.len() as u32),

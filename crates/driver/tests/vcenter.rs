@@ -59,7 +59,7 @@ fn any_vcenter_of_a_managed_host() {
     web01.destroy(0).expect("destroy");
     let (esx, vc) = (pair.esx().stats(), pair.vc().stats());
     assert_eq!(vc.method("PowerOffVM_Task"), 1, "{vc:?}");
-    assert_eq!(vc.method("FindByUuid"), 1, "{vc:?}");
+    assert_eq!(vc.method("FindAllByUuid"), 1, "{vc:?}");
     assert_eq!(esx.method("PowerOffVM_Task"), 0, "{esx:?}");
     assert_eq!(web01.get_id(), None);
     // The vCenter's copy is off now (the two simulators do not share their state).

@@ -157,6 +157,22 @@ impl VmxFile {
 
     /// Parses VMX bytes, honouring `.encoding` (see the module documentation).
     pub fn parse(input: &[u8]) -> Result<Self, VmxFileError> {
+        Self::parse_diagnosed(input).0
+    }
+
+    /// [`VmxFile::parse`], with libxml2's decoding diagnostic (see
+    /// [`VmxFile::decode_warning`]) whatever the outcome: libvirt prints it also when the
+    /// text cut short by the invalid byte then fails to parse.
+    pub fn parse_diagnosed(input: &[u8]) -> (Result<Self, VmxFileError>, Option<String>) {
+        let mut warning = None;
+        let mut result = Self::parse_noting(input, &mut warning);
+        if let Ok(file) = &mut result {
+            file.decode_warning.clone_from(&warning);
+        }
+        (result, warning)
+    }
+
+    fn parse_noting(input: &[u8], warning: &mut Option<String>) -> Result<Self, VmxFileError> {
         let input = match input.iter().position(|&b| b == 0) {
             Some(end) => &input[..end],
             None => input,
@@ -181,13 +197,12 @@ impl VmxFile {
                 let name = String::from_utf8_lossy(name).into_owned();
                 let encoding = esxvirt_util::Encoding::from_name(&name)
                     .map_err(|_| VmxFileError::UnknownEncoding(name.clone()))?;
-                let (text, warning) = decode_prefix(encoding, input);
+                let (text, diagnostic) = decode_prefix(encoding, input);
+                *warning = diagnostic;
                 if text.is_empty() && !input.is_empty() {
                     return Err(VmxFileError::Undecodable(name));
                 }
-                let mut file = Self::from_raw(parse_raw(text.as_bytes())?)?;
-                file.decode_warning = warning;
-                Ok(file)
+                Self::from_raw(parse_raw(text.as_bytes())?)
             }
             _ => Self::from_raw(raw),
         }
@@ -778,6 +793,14 @@ mod tests {
         assert_eq!(
             syntax(b".encoding = \"windows-1252\"\na = \"x\x81\"\n"),
             "configuration file syntax error: memory conf:2: unterminated string"
+        );
+        // The diagnostic comes with the syntax error the cut causes, as libvirt prints both.
+        let (result, warning) =
+            VmxFile::parse_diagnosed(b".encoding = \"windows-1252\"\na = \"x\x81\"\n");
+        assert!(result.is_err());
+        assert_eq!(
+            warning.as_deref(),
+            Some("input conversion failed due to input error, bytes 0x81 0x22 0x0A 0x00")
         );
         let f = VmxFile::parse(b".encoding = \"GBK\"\na = \"\xd6\xd0\xff\"\n");
         assert_eq!(

@@ -28,6 +28,16 @@ impl Sim {
         Sim::start_tls(inventory, Tls::SelfSigned)
     }
 
+    /// `inventory` over TLS with its datastores' files in `files_dir`.
+    pub fn start_in(inventory: InventorySource, files_dir: &Path) -> Sim {
+        Sim::start_config(SimConfig {
+            tls: Tls::SelfSigned,
+            inventory,
+            files_dir: Some(files_dir.to_path_buf()),
+            ..SimConfig::default()
+        })
+    }
+
     /// `inventory` served with `tls`; [`Sim::uri`] says `no_verify=1` over TLS and
     /// `transport=http` without.
     pub fn start_tls(inventory: InventorySource, tls: Tls) -> Sim {

@@ -2,13 +2,15 @@
 //! first disk and registered) and the native format conversions
 //! (`virConnectDomainXMLFromNative` / `ToNative`, format `vmware-vmx`).
 
+use std::cell::RefCell;
+
 use esxvirt_vi::Value;
-use esxvirt_vmx::FormatContext;
-use esxvirt_xml::domain::{values::Uuid, DiskDevice, DiskType};
+use esxvirt_vmx::{CallbackError, ErrorClass, FormatContext, VmxError};
+use esxvirt_xml::domain::{values::Uuid, Disk, DiskBus, DiskDevice, DiskType, ScsiModel};
 
 use super::Domain;
 use crate::connection::Connection;
-use crate::error::{Error, ErrorCode, Result};
+use crate::error::{vmx_err, Error, ErrorCode, Result};
 use crate::file_names::FileNameResolver;
 use crate::uuid::generate_uuid;
 
@@ -50,16 +52,71 @@ fn parse_definition(xml: &str) -> Result<esxvirt_xml::domain::Domain> {
 }
 
 impl Connection {
-    /// Converts a definition to VMX text for this host (its datastores and hardware version).
+    /// Converts a definition to VMX text for this host (its datastores and hardware version;
+    /// a SCSI controller of model `auto` takes its disks' controller type).
     fn to_vmx(&self, def: &esxvirt_xml::domain::Domain) -> Result<String> {
         let resolver = FileNameResolver {
             vmx_dir: String::new(),
             datastores: self.datastore_mounts()?,
         };
         let format = |src: &str| resolver.format(src);
-        let fctx = FormatContext::new(&format);
+        // The driver's own error of a failed detection (a missing disk is `Storage volume
+        // not found`, which no converter class expresses) replaces the converter's.
+        let failed = RefCell::new(None);
+        let autodetect = |disk: &Disk| -> std::result::Result<ScsiModel, CallbackError> {
+            self.disk_scsi_model(disk).map_err(|e| {
+                let message = e.message().to_string();
+                failed.replace(Some(e));
+                CallbackError::new(ErrorClass::Internal, message)
+            })
+        };
+        let fctx = FormatContext {
+            file_names: &format,
+            autodetect_scsi_model: Some(&autodetect),
+        };
         let hw = crate::connection::product::default_virtual_hw_version(&self.engine.product()?);
-        esxvirt_vmx::domain_to_vmx(def, &fctx, hw).map_err(|e| Error::internal(e.to_string()))
+        esxvirt_vmx::domain_to_vmx(def, &fctx, hw).map_err(|e| match (&e, failed.take()) {
+            (VmxError::Autodetect { .. }, Some(driver)) => driver,
+            _ => vmx_err(e),
+        })
+    }
+
+    /// The SCSI controller model a disk needs, from its file's controller type as libvirt's
+    /// ESX driver reads it (`auto` for what is not a file-based SCSI disk on a datastore,
+    /// which leaves the controller's model undecided).
+    fn disk_scsi_model(&self, disk: &Disk) -> Result<ScsiModel> {
+        let src = match &disk.source {
+            Some(src)
+                if disk.device == DiskDevice::Disk
+                    && disk.target.bus.is_none_or(|b| b == DiskBus::Scsi)
+                    && disk.disk_type == DiskType::File
+                    && src.starts_with('[') =>
+            {
+                src
+            }
+            _ => return Ok(ScsiModel::Auto),
+        };
+        let file = self.datastore_path_file(src)?;
+        let controller = match (file.format, file.controller_type) {
+            ("vmdk", Some(c)) => c,
+            _ => {
+                return Err(Error::internal(format!(
+                    "Could not lookup controller model for '{src}'"
+                )))
+            }
+        };
+        let model = match controller.to_ascii_lowercase().as_str() {
+            "virtualbuslogiccontroller" => ScsiModel::Buslogic,
+            "virtuallsilogiccontroller" => ScsiModel::Lsilogic,
+            "virtuallsilogicsascontroller" => ScsiModel::Lsisas1068,
+            "paravirtualscsicontroller" => ScsiModel::Vmpvscsi,
+            _ => {
+                return Err(Error::internal(format!(
+                    "Found unexpected controller model '{controller}' for disk '{src}'"
+                )))
+            }
+        };
+        Ok(model)
     }
 
     /// Defines a domain from XML (`virDomainDefineXMLFlags`): converts it to VMX, uploads the
@@ -154,21 +211,22 @@ impl Connection {
     }
 
     /// Converts a native config to domain XML (`virConnectDomainXMLFromNative`); the only
-    /// format is `vmware-vmx`.
-    pub fn domain_xml_from_native(&self, format: &str, config: &str) -> Result<String> {
+    /// format is `vmware-vmx`. The config is the file's bytes: its `.encoding` decides how
+    /// they read (see [`esxvirt_vmx::VmxFile`]).
+    pub fn domain_xml_from_native(&self, format: &str, config: &[u8]) -> Result<String> {
         if format != VMWARE_VMX {
             return Err(Error::invalid_arg(format!(
                 "Unsupported config format '{format}'"
             )));
         }
+        let vmx = super::xml::read_vmx(config)?;
         let resolver = FileNameResolver {
             vmx_dir: "[?] ?".to_string(),
             datastores: self.datastore_mounts()?,
         };
         let parse = |name: &str, allow_missing: bool| resolver.parse(name, allow_missing);
         let pctx = esxvirt_vmx::ParseContext::new(&parse);
-        let def = esxvirt_vmx::vmx_to_domain(config, &pctx)
-            .map_err(|e| Error::internal(e.to_string()))?;
+        let def = esxvirt_vmx::vmx_file_to_domain(&vmx, &pctx).map_err(vmx_err)?;
         Ok(def.to_xml_with(esxvirt_xml::domain::FormatOptions {
             secure: false,
             inactive: true,

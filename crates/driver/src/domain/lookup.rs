@@ -2,6 +2,10 @@
 //! and lookups by name, UUID and ID. Every listing or lookup is one retrieval of the VMs it
 //! returns (a lookup may need a search-index call first), whose values start the VMs'
 //! entries in the object cache, so the handles' first queries need no request.
+//!
+//! A BIOS UUID may belong to several VMs; a lookup by UUID then takes the one on the
+//! connection's host or fails with `multiple matching domains found` ([`vms_with_uuid`],
+//! [`the_one_with_uuid`]), where libvirt silently takes the search index's first.
 
 use esxvirt_vi::property::{property_spec, traverse};
 use esxvirt_vi::props::{
@@ -14,7 +18,7 @@ use super::autostart::autostart_vms;
 use super::identity::{self, vm_ref, VmSummary};
 use super::{Domain, LOOKUP_PATHS};
 use crate::connection::engine::specs::filter;
-use crate::connection::engine::{Fill, HintKind, Props};
+use crate::connection::engine::{Engine, Fill, HintKind, Props};
 use crate::connection::Connection;
 use crate::error::{is_not_found, vi_err, Error, ErrorCode, Result};
 use crate::types::DomainState;
@@ -344,28 +348,31 @@ impl Connection {
 
     /// The lookup by UUID without remembered UUIDs: the search index answers without
     /// listing every VM, in the connection's datacenter on vCenter, in the whole
-    /// (single-host) inventory on ESX.
+    /// (single-host) inventory on ESX. Several VMs may share a UUID (see
+    /// [`vms_with_uuid`]): the one on the connection's host is meant; when that leaves more
+    /// than one, the lookup fails rather than pick one.
     fn domain_lookup_by_uuid_uncached(&self, text: &str) -> Result<Option<Domain<'_>>> {
         let dcent = if self.engine.is_vcenter() {
             Some(self.engine.context()?.datacenter)
         } else {
             None
         };
-        // The search index is one of the well-known objects: no need to wait for the
-        // service content.
-        let moref = self.engine.run_early(|c| {
-            let dcent = dcent.clone();
-            let t = text.to_string();
-            async move {
-                c.find_by_uuid(dcent.as_ref(), &t, true, None)
-                    .await
-                    .map_err(vi_err)
+        let candidates = vms_with_uuid(&self.engine, dcent.as_ref(), text)?;
+        let chosen = match candidates.as_slice() {
+            [] => return Ok(None),
+            [one] => one.clone(),
+            _ => {
+                let host = match self.engine.is_vcenter() {
+                    true => Some(self.engine.context()?.host),
+                    false => None,
+                };
+                match the_one_with_uuid(&self.engine, &candidates, host.as_ref(), None, text)? {
+                    Some(m) => m,
+                    None => return Ok(None),
+                }
             }
-        })?;
-        match moref {
-            Some(m) => self.domain_by_moref(&m),
-            None => Ok(None),
-        }
+        };
+        self.domain_by_moref(&chosen)
     }
 
     /// A lookup by name or UUID through the remembered VMs: the VM remembered for `key` is
@@ -447,5 +454,109 @@ impl Connection {
             found = self.find_vm(|s| s.name == name)?;
         }
         Ok(found)
+    }
+}
+
+/// The VMs whose BIOS UUID (`config.uuid`) is `uuid`, in `datacenter` (everywhere without
+/// one): SearchIndex.FindAllByUuid, or on a server without that method (before vSphere
+/// 6.5, govmomi's simulator) FindByUuid's first match.
+///
+/// A BIOS UUID need not be unique: vSphere keeps it when a VM is registered again after
+/// being copied ("I copied it" keeps it too) and some cloning tools copy it. libvirt asks
+/// FindByUuid and takes its first VM, and looks every domain up again by UUID for each
+/// operation, so with two such VMs it reports on and acts on whichever comes first. Here a
+/// domain handle holds its VM's managed-object id, and a lookup by UUID takes the one
+/// meant or fails (see [`the_one_with_uuid`]).
+pub(crate) fn vms_with_uuid(
+    engine: &Engine,
+    datacenter: Option<&ManagedObjectReference>,
+    uuid: &str,
+) -> Result<Vec<ManagedObjectReference>> {
+    use esxvirt_vi::{Error as Vi, Fault};
+    let all = engine.run_early(|c| {
+        let (dc, uuid) = (datacenter.cloned(), uuid.to_string());
+        async move {
+            match c.find_all_by_uuid(dc.as_ref(), &uuid, true, None).await {
+                Ok(found) => Ok(Some(found)),
+                // An unknown method (MethodNotFound, or a server that cannot resolve it).
+                Err(Vi::Fault(Fault::Other { .. } | Fault::NotSupported { .. })) => Ok(None),
+                Err(e) => Err(vi_err(e)),
+            }
+        }
+    })?;
+    let found = match all {
+        Some(found) => found,
+        None => engine
+            .run_early(|c| {
+                let (dc, uuid) = (datacenter.cloned(), uuid.to_string());
+                async move {
+                    c.find_by_uuid(dc.as_ref(), &uuid, true, None)
+                        .await
+                        .map_err(vi_err)
+                }
+            })?
+            .into_iter()
+            .collect(),
+    };
+    Ok(found.into_iter().filter(|m| m.type_ == vm::TYPE).collect())
+}
+
+/// Which of several VMs sharing the BIOS UUID `uuid` is meant: those on `host` (when
+/// given: a vCenter's URI names one host, and libvirt sees only its VMs) named `name` (when
+/// given), read in one retrieval. `None` when none is left; `multiple matching domains
+/// found` when more than one is, naming them.
+pub(crate) fn the_one_with_uuid(
+    engine: &Engine,
+    candidates: &[ManagedObjectReference],
+    host: Option<&ManagedObjectReference>,
+    name: Option<&str>,
+    uuid: &str,
+) -> Result<Option<ManagedObjectReference>> {
+    let spec = PropertyFilterSpec {
+        prop_set: vec![property_spec(
+            vm::TYPE,
+            &[vm::NAME.path(), vm::RUNTIME_HOST.path()],
+        )],
+        object_set: candidates
+            .iter()
+            .map(|m| esxvirt_vi::ObjectSpec {
+                obj: m.clone(),
+                skip: Some(false),
+                select_set: vec![],
+            })
+            .collect(),
+        // One unregistered meanwhile is left out rather than failing the lookup.
+        report_missing_objects_in_results: Some(true),
+    };
+    let mut left: Vec<(ManagedObjectReference, String)> = Vec::new();
+    for p in engine.retrieve(vec![spec])? {
+        if p.ty() != vm::TYPE {
+            continue;
+        }
+        if host.is_some_and(|h| p.get(vm::RUNTIME_HOST).map(|r| r.value) != Some(h.value.clone())) {
+            continue;
+        }
+        let raw = p.get(vm::NAME).unwrap_or_default();
+        let vm_name = identity::unescape_name(&raw).unwrap_or(raw);
+        if name.is_some_and(|n| n != vm_name) {
+            continue;
+        }
+        left.push((p.obj.clone(), vm_name));
+    }
+    match left.len() {
+        0 => Ok(None),
+        1 => Ok(left.pop().map(|(m, _)| m)),
+        _ => {
+            let mut names: Vec<String> = left.iter().map(|(_, n)| format!("'{n}'")).collect();
+            names.sort();
+            let last = names.pop().unwrap_or_default();
+            Err(Error::new(
+                ErrorCode::MultipleDomains,
+                format!(
+                    "Domains {} and {last} share UUID '{uuid}': look the domain up by name",
+                    names.join(", ")
+                ),
+            ))
+        }
     }
 }

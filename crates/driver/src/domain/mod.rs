@@ -17,7 +17,7 @@ use esxvirt_vi::{Client, ManagedObjectReference, Value};
 
 use crate::connection::engine::{Engine, Props};
 use crate::connection::Connection;
-use crate::error::{vi_err, Error, ErrorCode, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::types::{DomainInfo, DomainState};
 pub use crate::uuid::{format_uuid, parse_uuid};
 
@@ -214,19 +214,25 @@ impl<'c> Domain<'c> {
         let Some(link) = &self.conn.vcenter else {
             return Ok((&self.conn.engine, self.mo()));
         };
-        let dc = link.context()?.datacenter;
+        let ctx = link.context()?;
         let uuid = self.get_uuid_string();
-        let found = link.engine.run(|c| {
-            let (dc, uuid) = (dc.clone(), uuid.clone());
-            async move {
-                c.find_by_uuid(Some(&dc), &uuid, true, None)
-                    .await
-                    .map_err(vi_err)
-            }
-        })?;
-        match found {
-            Some(m) if m.type_ == vm::TYPE => Ok((&link.engine, m)),
-            _ => Err(self.not_found()),
+        // VMs may share a UUID (see `lookup::vms_with_uuid`): this one is on the
+        // connection's host under the domain's name.
+        let found = lookup::vms_with_uuid(&link.engine, Some(&ctx.datacenter), &uuid)?;
+        let chosen = match found.as_slice() {
+            [] => None,
+            [one] => Some(one.clone()),
+            _ => lookup::the_one_with_uuid(
+                &link.engine,
+                &found,
+                Some(&ctx.host),
+                Some(&self.name),
+                &uuid,
+            )?,
+        };
+        match chosen {
+            Some(m) => Ok((&link.engine, m)),
+            None => Err(self.not_found()),
         }
     }
 

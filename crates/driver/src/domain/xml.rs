@@ -5,14 +5,14 @@
 use esxvirt_util::parse_datastore_path;
 use esxvirt_vi::property::{property_spec, traverse};
 use esxvirt_vi::props::{datacenter as dc, datastore as ds, folder, virtual_machine as vm};
-use esxvirt_vmx::ParseContext;
+use esxvirt_vmx::{ParseContext, VmxError, VmxFile};
 use esxvirt_xml::domain::FormatOptions;
 
 use super::lookup::DATASTORE_MOUNT_PATHS;
 use super::{identity, Domain};
 use crate::connection::engine::specs::filter;
 use crate::connection::engine::{Fill, Props};
-use crate::error::{check_flags, is_not_found, Error, Result};
+use crate::error::{check_flags, encoding_diagnostic, is_not_found, vmx_err, Error, Result};
 use crate::file_names::{DatastoreMount, FileNameResolver};
 use crate::storage::mount_path;
 use crate::types::DomainState;
@@ -27,6 +27,17 @@ const VM_PATHS: &[&str] = &[
     vm::RUNTIME_HOST.path(),
     vm::DATASTORE.path(),
 ];
+
+/// Reads a .vmx file's bytes as libvirt does (its `.encoding` decides how), printing
+/// libxml2's diagnostic when decoding stopped at an invalid byte, as virsh shows it (once,
+/// before any error the cut-short text causes).
+pub(crate) fn read_vmx(bytes: &[u8]) -> Result<VmxFile> {
+    let (file, warning) = VmxFile::parse_diagnosed(bytes);
+    if let Some(w) = warning {
+        encoding_diagnostic(&w);
+    }
+    file.map_err(|e| vmx_err(VmxError::from(e)))
+}
 
 /// The datacenter path a host's datastore files are under when nothing else says it.
 const HOST_DATACENTER: &str = "ha-datacenter";
@@ -50,7 +61,7 @@ impl Domain<'_> {
             inactive: flags & x::INACTIVE != 0,
         };
         if let Some((vm, stores, dc_path)) = self.cached_sources()? {
-            let vmx = self.download_vmx(&vm, &dc_path, &stores)?;
+            let vmx = read_vmx(&self.download_vmx(&vm, &dc_path, &stores)?)?;
             if let Ok(xml) = self.vmx_to_xml(&vmx, &vm, &stores, &dc_path, options) {
                 return Ok(xml);
             }
@@ -58,7 +69,7 @@ impl Domain<'_> {
             return self.vmx_to_xml(&vmx, &vm, &all, &dc_path, options);
         }
         let (vm, stores, dc_path) = self.xml_sources()?;
-        let vmx = self.download_vmx(&vm, &dc_path, &stores)?;
+        let vmx = read_vmx(&self.download_vmx(&vm, &dc_path, &stores)?)?;
         self.vmx_to_xml(&vmx, &vm, &stores, &dc_path, options)
     }
 
@@ -195,7 +206,7 @@ impl Domain<'_> {
     /// Converts the downloaded .vmx to domain XML.
     fn vmx_to_xml(
         &self,
-        vmx: &[u8],
+        vmx: &VmxFile,
         vm: &Props,
         stores: &[Props],
         dc_path: &str,
@@ -209,8 +220,7 @@ impl Domain<'_> {
             datacenter_path: Some(dc_path),
             moref: Some(&self.moref),
         };
-        let mut def = esxvirt_vmx::vmx_bytes_to_domain(vmx, &pctx)
-            .map_err(|e| Error::internal(e.to_string()))?;
+        let mut def = esxvirt_vmx::vmx_file_to_domain(vmx, &pctx).map_err(vmx_err)?;
         def.id = if state != DomainState::Shutoff {
             identity::id_from_moref(&self.moref)
         } else {

@@ -1,8 +1,27 @@
-//! The datastore backend (VMFS, NFS and local datastores), as libvirt's ESX VMFS backend
-//! presents them: a pool's UUID is the MD5 of its mount path; volumes are the disk, ISO and
-//! floppy images the datastore browser finds, named `dir/file` inside the pool and keyed by
-//! the disk's UUID on an ESX host (else by their path); disks are created, copied, deleted
-//! and wiped through the VirtualDiskManager.
+//! The datastore backend (VMFS, NFS, local, vSAN, vVol and any other datastore), as
+//! libvirt's ESX VMFS backend presents them: a pool's UUID is the MD5 of its mount path;
+//! volumes are the disk, ISO and floppy images the datastore browser finds, named `dir/file`
+//! inside the pool and keyed by the disk's UUID on an ESX host (else by their path); disks
+//! are created, copied, deleted and wiped through the VirtualDiskManager.
+//!
+//! The pool XML by the datastore's `info` type:
+//!
+//! | `info` | pool type | `<source>` | `<target><path>` |
+//! | --- | --- | --- | --- |
+//! | `VmfsDatastoreInfo` | `fs` | `<format type='vmfs'/>` | the host's mount path |
+//! | `NasDatastoreInfo` | `netfs` | `<host name=REMOTE/>`, `<dir path=EXPORT/>`, `<format type='nfs'/>` (NFS 3 and 4.1) or `'cifs'` | the host's mount path |
+//! | `LocalDatastoreInfo` | `dir` | none | the host's mount path |
+//! | anything else: `VsanDatastoreInfo`, `VvolDatastoreInfo`, `PMemDatastoreInfo`, a plain `DatastoreInfo` (vSAN datastores in some vCenter 6.7/7.0 answers, VMware Cloud on AWS's `WorkloadDatastore`), a subtype this client does not know | `dir` | none | the host's mount path (`/vmfs/volumes/vsan:52...`, `/vmfs/volumes/vvol:6a...`) |
+//!
+//! The first three are libvirt's; libvirt 9.0 refuses the rest ("DatastoreInfo has
+//! unexpected type"). A vSAN or vVol datastore is an object store that each host presents
+//! as a directory tree under its mount path (its files are reached through the datastore
+//! browser and the `/folder` interface like any other datastore's), which is what a `dir`
+//! pool is; libvirt's other pool types would claim a block device, a network file system or
+//! a volume manager it is not. For every type, `<capacity>` is `summary.capacity`,
+//! `<available>` `summary.freeSpace` and `<allocation>` their difference (all 0 when the
+//! datastore is inaccessible), as `pool-info` reports them; `<target>` carries the all-zero
+//! `<permissions>` libvirt writes for every datastore.
 
 use esxvirt_vi::property::{property_spec, traverse};
 use esxvirt_vi::props::{datastore as ds, host_system as host};
@@ -37,6 +56,7 @@ const DATASTORE_PATHS: &[&str] = &[
     ds::INFO.path(),
     ds::HOST.path(),
     ds::BROWSER.path(),
+    ds::SUMMARY_TYPE_.path(),
 ];
 
 /// What `virStoragePoolGetInfo` reads.
@@ -72,6 +92,8 @@ pub(crate) struct Datastore {
     pub mount_path: String,
     pub info: Option<AnyDatastoreInfo>,
     pub browser: Option<ManagedObjectReference>,
+    /// `summary.type` (`VMFS`, `NFS`, `vsan`, `VVOL`, ...).
+    pub summary_type: Option<String>,
 }
 
 impl Datastore {
@@ -86,6 +108,7 @@ impl Datastore {
             mount_path: mount_path(p, host_ref),
             info: p.get(ds::INFO),
             browser: p.get(ds::BROWSER),
+            summary_type: p.get(ds::SUMMARY_TYPE_),
         }
     }
 
@@ -93,12 +116,17 @@ impl Datastore {
         crate::md5::md5(self.mount_path.as_bytes())
     }
 
+    /// The pool type (see the module documentation).
     fn pool_type(&self) -> Result<PoolType> {
         match &self.info {
             Some(AnyDatastoreInfo::LocalDatastoreInfo(_)) => Ok(PoolType::Dir),
             Some(AnyDatastoreInfo::NasDatastoreInfo(_)) => Ok(PoolType::Netfs),
             Some(AnyDatastoreInfo::VmfsDatastoreInfo(_)) => Ok(PoolType::Fs),
-            _ => Err(Error::internal("DatastoreInfo has unexpected type")),
+            Some(_) => Ok(PoolType::Dir),
+            // An `info` of a subtype this client does not know, on a datastore that says
+            // what it is.
+            None if self.summary_type.is_some() => Ok(PoolType::Dir),
+            None => Err(Error::internal("DatastoreInfo has unexpected type")),
         }
     }
 }
@@ -132,22 +160,31 @@ fn search_spec(pattern: Option<&str>) -> HostDatastoreBrowserSearchSpec {
     }
 }
 
-fn file_base(f: &AnyFileInfo) -> Option<(&str, i64, Option<i64>, &'static str)> {
-    match f {
-        AnyFileInfo::VmDiskFileInfo(d) => Some((
+/// A search result's file name and what it tells (named by the caller), when it is a disk,
+/// ISO or floppy image.
+fn found_file(f: &AnyFileInfo) -> Option<(&str, FoundFile)> {
+    let (path, size, capacity_kb, format, controller_type) = match f {
+        AnyFileInfo::VmDiskFileInfo(d) => (
             &d.base.path,
-            d.base.file_size.unwrap_or(0),
+            d.base.file_size,
             d.capacity_kb,
             "vmdk",
-        )),
-        AnyFileInfo::IsoImageFileInfo(i) => {
-            Some((&i.base.path, i.base.file_size.unwrap_or(0), None, "iso"))
-        }
-        AnyFileInfo::FloppyImageFileInfo(i) => {
-            Some((&i.base.path, i.base.file_size.unwrap_or(0), None, "raw"))
-        }
-        _ => None,
-    }
+            d.controller_type.clone(),
+        ),
+        AnyFileInfo::IsoImageFileInfo(i) => (&i.base.path, i.base.file_size, None, "iso", None),
+        AnyFileInfo::FloppyImageFileInfo(i) => (&i.base.path, i.base.file_size, None, "raw", None),
+        _ => return None,
+    };
+    Some((
+        path,
+        FoundFile {
+            name: String::new(),
+            size: size.unwrap_or(0),
+            capacity_kb,
+            format,
+            controller_type,
+        },
+    ))
 }
 
 /// `dir/file` from a search result's folder path and a file name.
@@ -170,6 +207,8 @@ pub(crate) struct FoundFile {
     pub size: i64,
     pub capacity_kb: Option<i64>,
     pub format: &'static str,
+    /// A disk's controller type (`VirtualLsiLogicController`, ...), when the server says.
+    pub controller_type: Option<String>,
 }
 
 impl FoundFile {
@@ -367,12 +406,10 @@ impl Connection {
         let mut out = Vec::new();
         for r in &results {
             for f in &r.file {
-                if let Some((path, size, cap, format)) = file_base(f) {
+                if let Some((path, found)) = found_file(f) {
                     out.push(FoundFile {
                         name: volume_name(r.folder_path.as_deref(), path),
-                        size,
-                        capacity_kb: cap,
-                        format,
+                        ..found
                     });
                 }
             }
@@ -396,13 +433,11 @@ impl Connection {
         let results = self.search_datastore(browser, ds_name, &dir, Some(file), false)?;
         for r in &results {
             for f in &r.file {
-                if let Some((p, size, cap, format)) = file_base(f) {
+                if let Some((p, found)) = found_file(f) {
                     if p == file {
                         return Ok(FoundFile {
                             name: name.to_string(),
-                            size,
-                            capacity_kb: cap,
-                            format,
+                            ..found
                         });
                     }
                 }
@@ -412,6 +447,28 @@ impl Connection {
             ErrorCode::NoStorageVol,
             format!("No storage volume with key or path '{path}'"),
         ))
+    }
+
+    /// The file at datastore path `path` as libvirt's ESX driver looks one up to read a
+    /// disk's controller type (`esxVI_LookupFileInfoByDatastorePath`): its datastore by
+    /// name, then a search of its folder.
+    pub(crate) fn datastore_path_file(&self, path: &str) -> Result<FoundFile> {
+        let parsed = esxvirt_util::parse_datastore_path(path)
+            .map_err(|e| Error::invalid_arg(e.to_string()))?;
+        if parsed.directory != parsed.directory_and_file
+            && parsed.directory_and_file[parsed.directory.len()..].len() < 2
+        {
+            return Err(Error::internal(format!(
+                "Datastore path '{path}' doesn't reference a file"
+            )));
+        }
+        let d = self.datastore(&parsed.datastore).map_err(|_| {
+            Error::internal(format!(
+                "Could not find datastore with name '{}'",
+                parsed.datastore
+            ))
+        })?;
+        self.datastore_file(&d.name, d.browser.as_ref(), &parsed.directory_and_file)
     }
 
     /// Whether volume keys are disk UUIDs: libvirt asks an ESX host for them, never a

@@ -333,13 +333,35 @@ pub struct Host {
     pub autostart: AutoStart,
 }
 
-/// VMFS or NFS.
+/// What a datastore is: VMFS, NFS, vSAN, vVol, or one whose `info` the server gives as a
+/// plain `DatastoreInfo` (recordings of vCenter 6.7 and 7.0 show vSAN datastores so).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DatastoreKind {
     #[serde(rename = "VMFS")]
     Vmfs,
     #[serde(rename = "NFS")]
     Nfs,
+    /// `VsanDatastoreInfo`, `summary.type` `vsan`.
+    #[serde(rename = "vsan")]
+    Vsan,
+    /// `VvolDatastoreInfo`, `summary.type` `VVOL`.
+    #[serde(rename = "VVOL")]
+    Vvol,
+    /// A plain `DatastoreInfo`; `summary.type` `vsan`.
+    #[serde(rename = "plain")]
+    Plain,
+}
+
+impl DatastoreKind {
+    /// `summary.type` as vSphere reports it.
+    pub fn summary_type(self) -> &'static str {
+        match self {
+            DatastoreKind::Vmfs => "VMFS",
+            DatastoreKind::Nfs => "NFS",
+            DatastoreKind::Vsan | DatastoreKind::Plain => "vsan",
+            DatastoreKind::Vvol => "VVOL",
+        }
+    }
 }
 
 /// A datastore; its files live in a real directory `files_dir/<name>`.
@@ -348,7 +370,8 @@ pub struct Datastore {
     pub moid: String,
     pub name: String,
     pub kind: DatastoreKind,
-    /// VMFS volume UUID (also used in the URL); for NFS a generated id used in the URL.
+    /// VMFS volume UUID (also used in the URL); for NFS a generated id used in the URL; for
+    /// vSAN and vVol the volume name with its prefix (`vsan:52...`, `vvol:6a...`).
     pub uuid: String,
     pub capacity: i64,
     /// Space taken by things not in the directory (metadata, other tenants).

@@ -1,5 +1,6 @@
-//! `Datastore`: a VMFS or NFS datastore backed by a real directory, its capacity and free
-//! space (what the directory really allocates), the hosts mounting it and the VMs on it.
+//! `Datastore`: a VMFS, NFS, vSAN or vVol datastore (or one whose info is a plain
+//! `DatastoreInfo`) backed by a real directory, its capacity and free space (what the
+//! directory really allocates), the hosts mounting it and the VMs on it.
 
 use crate::fault::Fault;
 use crate::inventory::{DatastoreKind, World};
@@ -34,17 +35,38 @@ pub const TYPE: ManagedType = ManagedType {
 
 fn ds_info(w: &World, d: &crate::inventory::Datastore) -> Value {
     let free = w.datastore_free(d);
-    let (ty, field) = match d.kind {
-        DatastoreKind::Vmfs => ("VmfsDatastoreInfo", "vmfs"),
-        DatastoreKind::Nfs => ("NasDatastoreInfo", "nas"),
+    let base = |ty: &'static str| {
+        Value::obj(ty)
+            .with("name", Value::str(&d.name))
+            .with("url", Value::str(d.mount_path()))
+            .with("freeSpace", Value::long(free))
+            .with("maxFileSize", Value::long(68_719_476_736_000))
+            .with("timestamp", Value::DateTime(STABLE_TIMESTAMP.into()))
     };
-    Value::obj(ty)
-        .with("name", Value::str(&d.name))
-        .with("url", Value::str(d.mount_path()))
-        .with("freeSpace", Value::long(free))
-        .with("maxFileSize", Value::long(68_719_476_736_000))
-        .with("timestamp", Value::DateTime(STABLE_TIMESTAMP.into()))
-        .with(field, volume_value(d, false))
+    // vSAN and vVol name their container; the volume id without its prefix.
+    let container = d.uuid.split_once(':').map_or(d.uuid.as_str(), |(_, id)| id);
+    match d.kind {
+        DatastoreKind::Vmfs => base("VmfsDatastoreInfo").with("vmfs", volume_value(d, false)),
+        DatastoreKind::Nfs => base("NasDatastoreInfo").with("nas", volume_value(d, false)),
+        DatastoreKind::Vsan => base("VsanDatastoreInfo")
+            .with("containerId", Value::str(container))
+            .with("aliasOf", Value::str(container))
+            .with("membershipUuid", Value::str(container))
+            .with("accessGenNo", Value::int(1)),
+        DatastoreKind::Vvol => base("VvolDatastoreInfo")
+            .with("containerId", Value::str(container))
+            .with(
+                "vvolDS",
+                Value::obj("HostVvolVolume")
+                    .with("type", Value::str("VVOL"))
+                    .with("name", Value::str(&d.name))
+                    .with("capacity", Value::long(d.capacity))
+                    .with("scId", Value::str(container)),
+            ),
+        DatastoreKind::Plain => base("DatastoreInfo")
+            .with("containerId", Value::str(container))
+            .with("aliasOf", Value::str(container)),
+    }
 }
 
 fn summary(w: &World, d: &crate::inventory::Datastore) -> Value {
@@ -65,13 +87,7 @@ fn summary(w: &World, d: &crate::inventory::Datastore) -> Value {
         .with("uncommitted", Value::long(uncommitted))
         .with("accessible", Value::bool(d.accessible))
         .with("multipleHostAccess", Value::bool(d.hosts.len() > 1))
-        .with(
-            "type",
-            Value::str(match d.kind {
-                DatastoreKind::Vmfs => "VMFS",
-                DatastoreKind::Nfs => "NFS",
-            }),
-        )
+        .with("type", Value::str(d.kind.summary_type()))
         .with("maintenanceMode", Value::str("normal"))
 }
 
@@ -86,12 +102,7 @@ fn property(w: &World, moid: &str, path: &str) -> Result<Option<Value>, Fault> {
         "summary.freeSpace" => return Ok(Some(Value::long(w.datastore_free(d)))),
         "summary.accessible" => return Ok(Some(Value::bool(d.accessible))),
         "summary.url" => return Ok(Some(Value::str(d.url()))),
-        "summary.type" => {
-            return Ok(Some(Value::str(match d.kind {
-                DatastoreKind::Vmfs => "VMFS",
-                DatastoreKind::Nfs => "NFS",
-            })))
-        }
+        "summary.type" => return Ok(Some(Value::str(d.kind.summary_type()))),
         _ => {}
     }
     let (head, rest) = split_path(path);
@@ -198,5 +209,68 @@ mod tests {
             .as_i64()
             .unwrap();
         assert!(after <= free - 4096 * 1024, "{after} vs {free}");
+    }
+
+    #[test]
+    fn vsan_vvol_and_plain_datastores() {
+        use crate::inventory::DatastoreKind;
+        let mut t = TestWorld::esx();
+        let host = t.host("esx01.example.com");
+        let dc = t.w.hosts[&host].datacenter.clone();
+        for (name, kind, id) in [
+            (
+                "vsanDatastore",
+                DatastoreKind::Vsan,
+                "vsan:522e9011fea34cad",
+            ),
+            (
+                "vvolDatastore",
+                DatastoreKind::Vvol,
+                "vvol:6a2bd3c4e5f60718",
+            ),
+            (
+                "WorkloadDatastore",
+                DatastoreKind::Plain,
+                "vsan:52f8a1b2c3d4e5f6",
+            ),
+        ] {
+            let hosts = std::slice::from_ref(&host);
+            t.w.add_datastore(&dc, name, kind, id, 1 << 40, hosts, None, None);
+        }
+        for (name, info, ty, container) in [
+            (
+                "vsanDatastore",
+                "VsanDatastoreInfo",
+                "vsan",
+                "522e9011fea34cad",
+            ),
+            (
+                "vvolDatastore",
+                "VvolDatastoreInfo",
+                "VVOL",
+                "6a2bd3c4e5f60718",
+            ),
+            (
+                "WorkloadDatastore",
+                "DatastoreInfo",
+                "vsan",
+                "52f8a1b2c3d4e5f6",
+            ),
+        ] {
+            let ds = t.datastore(name);
+            assert_eq!(t.get("Datastore", &ds, "info").xsi_type(), info, "{name}");
+            assert_eq!(text(&t.get("Datastore", &ds, "summary.type")), ty);
+            assert_eq!(
+                text(&t.get("Datastore", &ds, "info.containerId")),
+                container
+            );
+            let mounts = t.get("Datastore", &ds, "host");
+            assert_eq!(mounts.as_array().map(|m| m.len()), Some(1), "{name}");
+        }
+        let vsan = t.datastore("vsanDatastore");
+        assert_eq!(
+            text(&t.get("Datastore", &vsan, "summary.url")),
+            "ds:///vmfs/volumes/vsan:522e9011fea34cad/"
+        );
     }
 }

@@ -350,6 +350,17 @@ pub fn volume_value(d: &Datastore, host_detail: bool) -> Value {
                 Value::str(d.nfs_path.clone().unwrap_or_default()),
             )
             .with_opt("userName", detail(Value::str(""))),
+        DatastoreKind::Vsan | DatastoreKind::Vvol | DatastoreKind::Plain => {
+            let ty = match d.kind {
+                DatastoreKind::Vsan => "HostVsanVolume",
+                DatastoreKind::Vvol => "HostVvolVolume",
+                _ => "HostFileSystemVolume",
+            };
+            Value::obj(ty)
+                .with("type", Value::str(d.kind.summary_type()))
+                .with("name", Value::str(&d.name))
+                .with("capacity", Value::long(d.capacity))
+        }
     }
 }
 

@@ -1,6 +1,6 @@
 //! virsh's Domain Management group (`help domain`): identifying domains ([`guest`]: `domid`,
 //! `domname`, `domuuid`, `domhostname`, `screenshot`), their XML ([`xml`]: `dumpxml`,
-//! `domxml-from-native`, `domxml-to-native`, with [`native`]'s offline conversions), their
+//! `domxml-from-native`, `domxml-to-native`; [`native`] converts without a host), their
 //! life cycle ([`lifecycle`]: `define` ... `migrate`) and their memory and CPUs
 //! ([`tuning`]: `setmem` ... `schedinfo`).
 

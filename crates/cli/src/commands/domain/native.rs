@@ -1,21 +1,24 @@
-//! `domxml-from-native vmware-vmx` and `domxml-to-native vmware-vmx` without a host.
+//! `vmware-vmx` conversions without a host, for library callers that have none.
 //!
-//! libvirt's ESX driver does these conversions with the host's help: it maps file names
-//! through the host's datastore mount points, reads a disk's adapter type to pick a SCSI
-//! controller model, and picks the virtual hardware version from the host's product
-//! version. With no host, esxvirt uses these documented defaults instead:
+//! esxvirt's `domxml-from-native` and `domxml-to-native` always convert through the
+//! connection's host (the embedded simulator of `sim:///` too), as libvirt's ESX driver does:
+//! it maps file names through the host's datastore mount points, reads a disk's adapter
+//! type to pick a SCSI controller model, and picks the virtual hardware version from the
+//! host's product version. Without a host, these documented defaults stand in:
 //!
 //! * VMX -> XML: a bare file name `F` becomes `[?] ?/F` (what libvirt produces too: the
 //!   directory of a VMX given as text is unknown); `/vmfs/volumes/DS/PATH` becomes
 //!   `[DS] PATH` (the datastore is assumed to exist; `/vmfs/volumes/UUID/...` mount paths
 //!   cannot be mapped to a name offline, so UUID stays as the datastore name); any other
 //!   absolute path stays as it is; anything else is an error. No datacenter path.
-//! * XML -> VMX: `[DS] PATH` becomes `/vmfs/volumes/DS/PATH`; an absolute path stays; a
-//!   SCSI controller without a model gets `lsilogic` (the adapter type a new ESX disk has);
-//!   the virtual hardware version is [`OFFLINE_VIRTUAL_HW_VERSION`], which libvirt picks for
-//!   every ESX host from 7.0 on.
+//! * XML -> VMX: `[DS] PATH` becomes `/vmfs/volumes/DS/PATH` (a malformed datastore path is
+//!   libvirt's `invalid argument`); an absolute path stays; a SCSI controller without a
+//!   model gets `lsilogic` (the adapter type a new ESX disk has); the virtual hardware
+//!   version is [`OFFLINE_VIRTUAL_HW_VERSION`], which libvirt picks for every ESX host from
+//!   7.0 on.
 
 use esxvirt_vmx::context::{FormatContext, ParseContext};
+use esxvirt_vmx::{CallbackError, ErrorClass};
 use esxvirt_xml::domain::{Disk, Domain, ScsiModel};
 
 /// The only native format the ESX driver knows.
@@ -67,26 +70,19 @@ pub fn parse_file_name(name: &str, _allow_missing: bool) -> Result<Option<String
 }
 
 /// Maps a domain XML source to a VMX file name, offline (see the module documentation).
-pub fn format_file_name(src: &str) -> Result<String, String> {
+pub fn format_file_name(src: &str) -> Result<String, CallbackError> {
     if src.starts_with('[') {
-        let Some(end) = src.find(']') else {
-            return Err(format!(
-                "Datastore path '{src}' doesn't have expected format '[<datastore>] <path>'"
-            ));
-        };
-        let ds = &src[1..end];
-        let path = src[end + 1..].trim_start_matches(' ');
-        if ds.is_empty() || path.is_empty() {
-            return Err(format!(
-                "Datastore path '{src}' doesn't have expected format '[<datastore>] <path>'"
-            ));
-        }
-        return Ok(format!("/vmfs/volumes/{ds}/{path}"));
+        let parsed = esxvirt_util::parse_datastore_path(src)
+            .map_err(|e| CallbackError::new(ErrorClass::InvalidArg, e.to_string()))?;
+        return Ok(format!(
+            "/vmfs/volumes/{}/{}",
+            parsed.datastore, parsed.directory_and_file
+        ));
     }
     if src.starts_with('/') {
         return Ok(src.to_string());
     }
-    Err(format!("Could not handle file name '{src}'"))
+    Err(format!("Could not handle file name '{src}'").into())
 }
 
 /// VMX bytes (any `.encoding`) to domain XML, offline.
@@ -139,7 +135,20 @@ mod tests {
         );
         assert_eq!(format_file_name("/iso/x.iso"), Ok("/iso/x.iso".into()));
         assert!(format_file_name("x.iso").is_err());
-        assert!(format_file_name("[] x").is_err());
+        assert_eq!(
+            format_file_name("[] x").unwrap_err().to_string(),
+            "invalid argument: Datastore path '[] x' doesn't have expected format '[<datastore>] <path>'"
+        );
+        assert_eq!(format_file_name("[ds1]"), Ok("/vmfs/volumes/ds1/".into()));
+    }
+
+    #[test]
+    fn malformed_datastore_path_is_an_invalid_argument() {
+        let xml = "<domain type='vmware'><name>x</name><uuid>00000000-0000-0000-0000-000000000000</uuid><memory>65536</memory><os><type>hvm</type></os><devices><disk type='file' device='disk'><source file='[] x.vmdk'/><target dev='sda' bus='scsi'/></disk></devices></domain>";
+        assert_eq!(
+            to_native(VMX_FORMAT, xml).unwrap_err().0,
+            "invalid argument: Datastore path '[] x.vmdk' doesn't have expected format '[<datastore>] <path>'"
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Domain XML: `dumpxml`, and the conversions between domain XML and VMX files,
-//! `domxml-from-native` and `domxml-to-native` (through the host for an esx://, gsx:// or
-//! vpx:// URI, offline with [`super::native`]'s defaults otherwise).
+//! `domxml-from-native` and `domxml-to-native`, through the connection's host on every URI
+//! (the embedded simulator of `sim:///` maps file names through its own datastores, as any
+//! host does).
 
 use clap::Args;
 use esxvirt_driver::flags;
@@ -67,15 +68,9 @@ pub struct DomxmlFromNative {
 impl SessionCommand for DomxmlFromNative {
     const SPEC: Spec = Spec::new("domxml-from-native", "Convert native config to domain XML");
     fn run(&self, env: &mut Env<'_>, out: &mut Out) -> CmdResult {
-        if !env.session.uses_host() {
-            let config = read_input_bytes(&self.config)?;
-            let xml = super::native::from_native(&self.format, &config)
-                .map_err(|e| CmdError::msg(e.0))?;
-            out.print(&xml);
-            return Ok(());
-        }
         let ctx = env.ctx()?;
-        let config = read_input(&self.config)?;
+        // The file's bytes: its `.encoding` says how to read them.
+        let config = read_input_bytes(&self.config)?;
         out.print(&ctx.conn.domain_xml_from_native(&self.format, &config)?);
         Ok(())
     }
@@ -99,16 +94,6 @@ impl SessionCommand for DomxmlToNative {
     const SPEC: Spec = Spec::new("domxml-to-native", "Convert domain XML to native config")
         .named_only(&["domain"]);
     fn run(&self, env: &mut Env<'_>, out: &mut Out) -> CmdResult {
-        if !env.session.uses_host() && self.domain.is_none() {
-            let Some(file) = &self.xml else {
-                return Err(CmdError::msg("need either domain or domain XML"));
-            };
-            let xml = read_input(file)?;
-            let vmx =
-                super::native::to_native(&self.format, &xml).map_err(|e| CmdError::msg(e.0))?;
-            out.print(&vmx);
-            return Ok(());
-        }
         let ctx = env.ctx()?;
         let xml = match (&self.domain, &self.xml) {
             (Some(_), Some(_)) => return Err(CmdError::exclusive("domain", "xml")),
