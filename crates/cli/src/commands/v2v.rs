@@ -65,7 +65,9 @@ impl ConnCommand for V2vCheck {
         "check domains for migration with virt-v2v (esxvirt)",
     )
     .json()
-    .named_only(&["vddk-libdir", "password-file"]);
+    .named_only(&["vddk-libdir", "password-file"])
+    // CSV goes to files and spreadsheets: nothing after the last row.
+    .no_blank_line();
 
     fn run(&self, ctx: &Ctx<'_>, out: &mut Out) -> CmdResult {
         if self.domains.is_empty() && !self.all && !self.all_hosts {
