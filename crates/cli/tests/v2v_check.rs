@@ -1,11 +1,14 @@
 //! `esxvirt v2v-check` against esxsim serving the check inventories: the table with each
 //! domain's reasons and command, `--json` (every check VM's verdict), `--csv` (one row per
 //! domain, the header named), `--all-hosts` on vpx://, and the refusals (no domain, an
-//! unknown one, --json with --csv).
+//! unknown one, --json with --csv). Then Debian's virt-v2v (`scripts/virt-v2v/setup.sh`)
+//! on the printed `-ic` URIs and names: `--print-source` connects through libvirt's ESX
+//! driver, reads the domain and sets up its disks over https, and names the VM.
 
 mod common;
 
 use std::path::PathBuf;
+use std::process::Command;
 
 use common::{esxvirt, text, Sim};
 use esxvirt_sim::inventory::CHECK_VMS;
@@ -133,4 +136,76 @@ fn all_hosts_on_a_vcenter() {
         "{all}"
     );
     assert!(all.contains(" v2v-shared      ") || all.contains(" v2v-shared "));
+}
+
+/// Debian's virt-v2v as `scripts/virt-v2v/setup.sh` unpacks it.
+fn virt_v2v() -> PathBuf {
+    let p = esxvirt_testkit::workspace_root().join("target/virt-v2v/virt-v2v");
+    if !p.exists() {
+        esxvirt_testkit::missing_peer(
+            "Debian's virt-v2v (unpacked into target/virt-v2v)",
+            "bash scripts/virt-v2v/setup.sh",
+        );
+    }
+    p
+}
+
+/// `virt-v2v -ic URI -ip PASSWORD_FILE --print-source NAME` for every VM named, with the
+/// URI and name `v2v-check --json` gives it; each must be found and its disk listed.
+fn virt_v2v_finds(sim: &Sim, uri: &str, all: &str, names: &[&str]) {
+    let v2v = virt_v2v();
+    let (out, err, code) = run(sim, uri, &["--json", "v2v-check", all]);
+    assert_eq!((err.as_str(), code), ("", 0));
+    let doc: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let password = sim.write("v2v-password", "password");
+    for name in names {
+        let vm = doc["vms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["name"] == *name)
+            .unwrap_or_else(|| panic!("{name}"));
+        let source = vm["source_uri"].as_str().expect("source URI");
+        let cmd = vm["command"].as_str().expect("a command");
+        assert!(
+            cmd.starts_with(&format!("virt-v2v -ic '{source}' ")),
+            "{cmd}"
+        );
+        let out = Command::new(&v2v)
+            .args(["-ic", source, "-ip"])
+            .arg(&password)
+            .args(["--print-source", name])
+            .output()
+            .expect("virt-v2v runs");
+        let stdout = text(&out.stdout);
+        assert!(
+            out.status.success(),
+            "virt-v2v -ic {source} {name}: {}{stdout}",
+            text(&out.stderr)
+        );
+        assert!(
+            stdout.contains(&format!("    source name: {name}\n")),
+            "{stdout}"
+        );
+        assert!(stdout.contains("disks:\n\t0 [scsi]"), "{stdout}");
+    }
+}
+
+#[test]
+fn debian_virt_v2v_opens_the_printed_uris() {
+    let esx = Sim::start_with(InventorySource::File(inventory("esx.json")));
+    let uri = esx.uri();
+    virt_v2v_finds(
+        &esx,
+        &uri,
+        "--all",
+        &["v2v-ready", esxvirt_sim::inventory::ESCAPED_NAME],
+    );
+    let vc = Sim::start_with(InventorySource::File(inventory("vcenter.json")));
+    let uri = format!(
+        "vpx://root@127.0.0.1:{}/dc1/cluster1/esx-01.example.com?no_verify=1",
+        vc.port
+    );
+    // A cluster host's VM and a standalone host's, both from one --all-hosts report.
+    virt_v2v_finds(&vc, &uri, "--all-hosts", &["v2v-ready", "v2v-ready-cbt"]);
 }
