@@ -141,7 +141,7 @@ pub fn text(report: &V2vReport, quiet: bool) -> String {
 fn details(v: &VmReadiness) -> String {
     let mut s = format!("{}: {}\n", v.name, v.verdict.as_str());
     let mut reasons: Vec<_> = v.reasons.iter().collect();
-    reasons.sort_by(|a, b| b.severity.cmp(&a.severity));
+    reasons.sort_by_key(|r| std::cmp::Reverse(r.severity));
     for r in reasons {
         let sev = severity_word(r.severity);
         s.push_str(&format!("  {sev:<8} {}: {}\n", r.check.as_str(), r.message));
