@@ -17,7 +17,7 @@ use esxvirt_vi::props::{
 };
 use esxvirt_vi::{
     AnyVirtualDevice, AnyVirtualDeviceBackingInfo, ManagedObjectReference, ObjectSpec,
-    PropertyFilterSpec, RetrieveOptions, VirtualMachineSnapshotTree,
+    PropertyFilterSpec, VirtualMachineSnapshotTree,
 };
 
 use crate::connection::engine::Props;
@@ -25,7 +25,7 @@ use crate::connection::Connection;
 use crate::error::{vi_err, Result};
 
 /// Objects per page: a page of VMs with their device lists stays a few megabytes.
-pub(crate) const PAGE: i32 = 1000;
+pub(crate) const PAGE: u32 = 1000;
 
 /// A container of the inventory (folder, datacenter, compute resource).
 #[derive(Debug, Clone)]
@@ -469,26 +469,12 @@ impl Connection {
         self.engine.run(|c| {
             let specs = vec![spec.clone()];
             async move {
-                let options = RetrieveOptions {
-                    max_objects: Some(PAGE),
-                };
                 let mut acc = Collected::default();
-                let mut page = c
-                    .retrieve_properties_ex(&specs, &options)
-                    .await
-                    .map_err(vi_err)?;
-                while let Some(result) = page {
-                    for oc in result.objects {
+                let mut pages = c.retrieve_paged(specs, PAGE);
+                while let Some(page) = pages.next_page().await.map_err(vi_err)? {
+                    for oc in page {
                         acc.add(Props::from_content(oc));
                     }
-                    page = match result.token {
-                        Some(token) => Some(
-                            c.continue_retrieve_properties_ex(&token)
-                                .await
-                                .map_err(vi_err)?,
-                        ),
-                        None => None,
-                    };
                 }
                 Ok(acc)
             }
