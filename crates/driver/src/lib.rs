@@ -32,6 +32,9 @@
 //! Beyond libvirt's ESX driver: volume data transfers ([`StorageVol::download`],
 //! [`StorageVol::upload`], see [`vol_transfer`]) streamed over the datastore HTTP interface.
 //!
+//! Beyond libvirt's ESX driver: migration readiness for virt-v2v ([`Connection::v2v_check`],
+//! see [`v2v`]): a verdict and its reasons for every VM, and the exact virt-v2v command.
+//!
 //! The driver depends on the SOAP client (esxvirt-vi), the VMX converter (esxvirt-vmx) and
 //! the XML models (esxvirt-xml); it never depends on the simulator.
 
@@ -51,6 +54,7 @@ pub mod storage;
 pub mod types;
 pub mod urls;
 mod uuid;
+pub mod v2v;
 
 // Modules that moved into the one of their object kind, under their old names.
 pub use connection::{auth, inventory_path, product, session_cache, trust, uri};

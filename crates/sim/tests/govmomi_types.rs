@@ -564,3 +564,27 @@ fn checker_catches_what_govmomi_lacks() {
         [("HostSystem".to_string(), "ha-host".to_string())]
     );
 }
+
+/// The check VMs of `esxvirt v2v-check` (`testdata/v2v/*.json`): RDM backings, key ids,
+/// crypto states, shared buses and the rest are types and values govmomi knows.
+#[test]
+fn v2v_check_inventories_match_govmomi_types() {
+    let go = GoTypes::load();
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/v2v");
+    for (world, file) in [("v2v ESX", "esx.json"), ("v2v vCenter", "vcenter.json")] {
+        let (ck, visited) = walk(&go, InventorySource::File(dir.join(file)));
+        report(
+            world,
+            &ck,
+            &visited,
+            &["VirtualMachine", "Datastore", "HostSystem"],
+        );
+        for ty in [
+            "CryptoKeyId",
+            "KeyProviderId",
+            "VirtualDiskRawDiskMappingVer1BackingInfo",
+        ] {
+            assert!(ck.data_types.contains(ty), "{world}: no {ty} checked");
+        }
+    }
+}

@@ -11,6 +11,7 @@ pub mod network;
 pub mod pool;
 pub mod snapshot;
 pub mod transfer;
+pub mod v2v;
 pub mod virsh;
 pub mod volume;
 
@@ -28,6 +29,7 @@ pub static REGISTRY: Registry = Registry {
         &snapshot::GROUP,
         &pool::GROUP,
         &volume::GROUP,
+        &v2v::GROUP,
         &virsh::GROUP,
     ],
 };

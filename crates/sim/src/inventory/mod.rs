@@ -31,6 +31,7 @@ pub mod model;
 mod networks;
 mod random;
 mod snapshots;
+mod v2v_checks;
 mod vm_life;
 pub mod vmx;
 
@@ -39,6 +40,7 @@ pub use defaults::GenerateParams;
 pub use disks::DiskInfo;
 pub use random::{random_uuid, Rng};
 pub use snapshots::{all_snapshots, parent_of_snapshot};
+pub use v2v_checks::{CHECK_VMS, ESCAPED_NAME};
 pub use vm_life::{default_guest_for, vm_disks, PowerOnOutcome};
 
 use std::collections::BTreeMap;
@@ -118,6 +120,9 @@ pub struct World {
     pub datastores: BTreeMap<String, Datastore>,
     pub networks: BTreeMap<String, Network>,
     pub vms: BTreeMap<String, Vm>,
+    /// Disk descriptors (by datastore path) that are raw device mappings.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub rdm_mappings: BTreeMap<String, RdmMapping>,
     /// Where the datastore directories live; not part of the file.
     #[serde(skip)]
     pub files_dir: PathBuf,
@@ -143,6 +148,7 @@ impl World {
             datastores: BTreeMap::new(),
             networks: BTreeMap::new(),
             vms: BTreeMap::new(),
+            rdm_mappings: BTreeMap::new(),
             files_dir: files_dir.to_path_buf(),
         }
     }

@@ -556,6 +556,16 @@ pub enum Device {
     Video { vram_kb: i64, displays: i32 },
 }
 
+/// A raw device mapping: a disk descriptor that maps a LUN of the host instead of naming a
+/// flat extent (`createType="vmfsPassthroughRawDeviceMap"` or `"vmfsRawDeviceMap"` on ESX).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RdmMapping {
+    /// The LUN's canonical name (`naa.600...`), one of the host's `luns`.
+    pub lun: String,
+    /// `physicalMode` (SCSI commands pass through) or `virtualMode`.
+    pub compatibility: String,
+}
+
 /// A VM's configuration: everything its .vmx holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VmConfig {

@@ -235,6 +235,8 @@ pub fn api_guest_id(guest_os: &str) -> String {
         ("windows9-64", "windows9_64Guest"),
         ("windows2019srv-64", "windows2019srv_64Guest"),
         ("winxppro", "winXPProGuest"),
+        ("win2000serv", "win2000ServGuest"),
+        ("win2000pro", "win2000ProGuest"),
     ];
     let lower = guest_os.to_ascii_lowercase();
     if let Some((_, id)) = TABLE.iter().find(|(k, _)| *k == lower) {
@@ -580,13 +582,44 @@ pub fn config_from_entries(map: &VmxMap, ctx: &PathContext<'_>) -> Result<VmConf
     // reconfiguration loses nothing (libvirt's `sched.cpu.shares = "normal"`,
     // `serial1.tryNoRxLoss`, `ethernet0.checkMACAddress` ...).
     let rendered = VmxMap::parse(&config_to_vmx(&cfg, ctx));
+    // A SCSI controller's bus sharing is written by the model as `none` unless the file
+    // said otherwise: a shared bus is kept with the other keys and wins when rewritten.
     cfg.extra = map
         .entries
         .iter()
-        .filter(|(k, _)| rendered.get(k).is_none())
+        .filter(|(k, v)| match rendered.get(k) {
+            None => true,
+            Some(r) => is_shared_bus_key(k) && r != v,
+        })
         .cloned()
         .collect();
     Ok(cfg)
+}
+
+/// Whether `key` is a SCSI controller's `scsiN.sharedBus`.
+fn is_shared_bus_key(key: &str) -> bool {
+    let lower = key.to_ascii_lowercase();
+    lower
+        .strip_prefix("scsi")
+        .and_then(|r| r.strip_suffix(".sharedbus"))
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The value of a VMX key the model keeps verbatim in `extra` (case-insensitive), such as
+/// `uefi.secureBoot.enabled`, `ctkEnabled`, `scsi0:1.sharing` or `encryption.keySafe`.
+pub fn extra_value<'a>(cfg: &'a VmConfig, key: &str) -> Option<&'a str> {
+    cfg.extra
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(key))
+        .map(|(_, v)| v.as_str())
+}
+
+/// A boolean VMX key of `extra` (`TRUE`, `true`, `1`, `yes`); `false` when absent.
+pub fn extra_bool(cfg: &VmConfig, key: &str) -> bool {
+    extra_value(cfg, key).is_some_and(|v| {
+        let v = v.trim().to_ascii_lowercase();
+        v == "true" || v == "1" || v == "yes"
+    })
 }
 
 /// Render a VM configuration as VMX text.
@@ -649,7 +682,9 @@ pub fn config_to_vmx(cfg: &VmConfig, ctx: &PathContext<'_>) -> String {
         match d {
             Device::ScsiController { index, model } => {
                 m.set(&format!("scsi{index}.present"), "TRUE");
-                m.set(&format!("scsi{index}.sharedBus"), "none");
+                let key = format!("scsi{index}.sharedBus");
+                let shared = extra_value(cfg, &key).unwrap_or("none").to_string();
+                m.set(&key, shared);
                 m.set(&format!("scsi{index}.virtualDev"), model.clone());
             }
             Device::SataController { index } => {
@@ -867,6 +902,30 @@ mod tests {
         assert_eq!(api_guest_id("rhel7-64"), "rhel7_64Guest");
         assert_eq!(vmx_guest_os("rhel7_64Guest"), "rhel7-64");
         assert_eq!(vmx_guest_os("otherGuest"), "other");
+    }
+
+    #[test]
+    fn a_shared_scsi_bus_survives_a_round_trip() {
+        let text = "displayName = \"c\"\nscsi1.present = \"TRUE\"\nscsi1.sharedBus = \"physical\"\nscsi0.present = \"TRUE\"\nscsi0.sharedBus = \"none\"\nuefi.secureBoot.enabled = \"TRUE\"\n";
+        let cfg = config_from_vmx(text, &ctx()).unwrap();
+        assert_eq!(extra_value(&cfg, "SCSI1.sharedBus"), Some("physical"));
+        assert_eq!(
+            extra_value(&cfg, "scsi0.sharedBus"),
+            None,
+            "the default is the model's"
+        );
+        assert!(extra_bool(&cfg, "uefi.secureboot.enabled"));
+        let out = VmxMap::parse(&config_to_vmx(&cfg, &ctx()));
+        assert_eq!(out.get("scsi1.sharedBus"), Some("physical"));
+        assert_eq!(out.get("scsi0.sharedBus"), Some("none"));
+        assert_eq!(
+            out.entries
+                .iter()
+                .filter(|(k, _)| k.eq_ignore_ascii_case("scsi1.sharedBus"))
+                .count(),
+            1
+        );
+        assert!(!is_shared_bus_key("scsi.sharedBus"));
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! A VM's devices as `VirtualDevice` values (the fixed chipset devices included) and the
 //! keys, labels and backings vSphere gives them.
 
-use crate::inventory::vmx::split_datastore_path;
-use crate::inventory::{Bus, Device, PortBacking, PowerState, Slot, Vm, World};
+use crate::inventory::vmx::{extra_value, split_datastore_path};
+use crate::inventory::{
+    Bus, Device, PortBacking, PowerState, RdmMapping, Slot, Vm, VmConfig, World,
+};
 use crate::value::Value;
 
 use super::super::common::{description, normal_shares};
@@ -168,7 +170,10 @@ pub fn devices(w: &World, vm: &Vm) -> Vec<Value> {
                     .with("busNumber", Value::int(*index as i32))
                     .with("device", children(key))
                     .with("hotAddRemove", Value::bool(true))
-                    .with("sharedBus", Value::enumv("VirtualSCSISharing", "noSharing"))
+                    .with(
+                        "sharedBus",
+                        Value::enumv("VirtualSCSISharing", scsi_sharing(cfg, *index)),
+                    )
                     .with("scsiCtlrUnitNumber", Value::int(7))
             }
             Device::SataController { index } => base_device(
@@ -190,19 +195,23 @@ pub fn devices(w: &World, vm: &Vm) -> Vec<Value> {
             } => {
                 let n = ordinal_of_kind(&cfg.devices, d);
                 let disk_uuid = w.disk_info(file).map(|i| i.uuid).unwrap_or_default();
-                let backing = Value::obj("VirtualDiskFlatVer2BackingInfo")
-                    .with("fileName", Value::str(file))
-                    .with_opt("datastore", ds_ref(w, file))
-                    .with("backingObjectId", Value::str(""))
-                    .with("diskMode", Value::str(mode))
-                    .with("split", Value::bool(false))
-                    .with("writeThrough", Value::bool(false))
-                    .with("thinProvisioned", Value::bool(*thin))
-                    .with("eagerlyScrub", Value::bool(false))
-                    .with("uuid", Value::str(uuid_of_disk(&disk_uuid)))
-                    .with("contentId", Value::str("0000000000000000fffffffe"))
-                    .with("digestEnabled", Value::bool(false))
-                    .with("sharing", Value::str("sharingNone"));
+                let sharing = disk_sharing(cfg, slot);
+                let backing = match w.rdm_mappings.get(file) {
+                    Some(rdm) => rdm_backing(w, vm, file, rdm, mode, &disk_uuid, sharing),
+                    None => Value::obj("VirtualDiskFlatVer2BackingInfo")
+                        .with("fileName", Value::str(file))
+                        .with_opt("datastore", ds_ref(w, file))
+                        .with("backingObjectId", Value::str(""))
+                        .with("diskMode", Value::str(api_disk_mode(mode)))
+                        .with("split", Value::bool(false))
+                        .with("writeThrough", Value::bool(false))
+                        .with("thinProvisioned", Value::bool(*thin))
+                        .with("eagerlyScrub", Value::bool(false))
+                        .with("uuid", Value::str(uuid_of_disk(&disk_uuid)))
+                        .with("contentId", Value::str("0000000000000000fffffffe"))
+                        .with("digestEnabled", Value::bool(false))
+                        .with("sharing", Value::str(sharing)),
+                };
                 base_device(
                     "VirtualDisk",
                     key,
@@ -357,6 +366,67 @@ pub fn devices(w: &World, vm: &Vm) -> Vec<Value> {
         out.push(v);
     }
     out
+}
+
+/// The API's `diskMode` for a VMX `mode` (`independent-persistent` is
+/// `independent_persistent`).
+pub fn api_disk_mode(vmx_mode: &str) -> String {
+    vmx_mode.to_ascii_lowercase().replace('-', "_")
+}
+
+/// A SCSI controller's `sharedBus` from its VMX `scsiN.sharedBus` (`none`, `virtual`,
+/// `physical`).
+fn scsi_sharing(cfg: &VmConfig, index: u32) -> &'static str {
+    match extra_value(cfg, &format!("scsi{index}.sharedBus"))
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("physical") => "physicalSharing",
+        Some("virtual") => "virtualSharing",
+        _ => "noSharing",
+    }
+}
+
+/// A disk backing's `sharing` from the VMX `scsiX:Y.sharing` (`multi-writer` lets several
+/// VMs write the disk at once).
+fn disk_sharing(cfg: &VmConfig, slot: &Slot) -> &'static str {
+    match extra_value(cfg, &format!("{}.sharing", slot.vmx_prefix())) {
+        Some(v) if v.eq_ignore_ascii_case("multi-writer") => "sharingMultiWriter",
+        _ => "sharingNone",
+    }
+}
+
+/// The backing of a disk whose descriptor maps a LUN: the LUN's device path and UUID as the
+/// host's storage system reports them.
+fn rdm_backing(
+    w: &World,
+    vm: &Vm,
+    file: &str,
+    rdm: &RdmMapping,
+    mode: &str,
+    disk_uuid: &str,
+    sharing: &str,
+) -> Value {
+    let lun_uuid = w
+        .hosts
+        .get(&vm.host)
+        .and_then(|h| h.luns.iter().find(|l| l.canonical_name == rdm.lun))
+        .map(|l| l.uuid.clone())
+        .unwrap_or_default();
+    Value::obj("VirtualDiskRawDiskMappingVer1BackingInfo")
+        .with("fileName", Value::str(file))
+        .with_opt("datastore", ds_ref(w, file))
+        .with("backingObjectId", Value::str(""))
+        .with("lunUuid", Value::str(lun_uuid))
+        .with(
+            "deviceName",
+            Value::str(format!("/vmfs/devices/disks/{}", rdm.lun)),
+        )
+        .with("compatibilityMode", Value::str(&rdm.compatibility))
+        .with("diskMode", Value::str(api_disk_mode(mode)))
+        .with("uuid", Value::str(uuid_of_disk(disk_uuid)))
+        .with("contentId", Value::str("0000000000000000fffffffe"))
+        .with("sharing", Value::str(sharing))
 }
 
 fn fmt_thousands(n: i64) -> String {

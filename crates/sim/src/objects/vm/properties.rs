@@ -3,7 +3,7 @@
 //! commands read most.
 
 use crate::fault::Fault;
-use crate::inventory::vmx::api_guest_id;
+use crate::inventory::vmx::{api_guest_id, extra_bool, extra_value};
 use crate::inventory::{Allocation, Device, PowerState, Snapshot, Vm, World};
 use crate::value::{MoRef, Value};
 
@@ -48,6 +48,13 @@ fn guest_full_name(guest_os: &str) -> String {
         "otherlinux" => "Other Linux (32-bit)",
         "other-64" => "Other (64-bit)",
         "debian10-64" => "Debian GNU/Linux 10 (64-bit)",
+        "debian11-64" => "Debian GNU/Linux 11 (64-bit)",
+        "rhel9-64" => "Red Hat Enterprise Linux 9 (64-bit)",
+        "sles15-64" => "SUSE Linux Enterprise 15 (64-bit)",
+        "windows11-64" => "Microsoft Windows 11 (64-bit)",
+        "win2000serv" => "Microsoft Windows 2000 Server",
+        "freebsd12-64" => "FreeBSD 12 (64-bit)",
+        "solaris11-64" => "Oracle Solaris 11 (64-bit)",
         _ => "Other (32-bit)",
     };
     name.to_string()
@@ -92,6 +99,29 @@ fn files_info(vm: &Vm) -> Value {
         .with("snapshotDirectory", Value::str(&dir))
         .with("suspendDirectory", Value::str(&dir))
         .with("logDirectory", Value::str(&dir))
+}
+
+/// Whether VMware Tools are installed in the guest: a VM that never had them carries
+/// `tools.remindInstall = "TRUE"` in its .vmx.
+fn tools_installed(vm: &Vm) -> bool {
+    !extra_bool(&vm.config, "tools.remindInstall")
+}
+
+/// The key of an encrypted VM (`encryption.keySafe` of its .vmx, whose `fqid` names the key
+/// provider and the key: `vmware:key/list/(pair/(fqid/<VMWARE-NULL>/PROVIDER/KEY,...))`)
+/// as (key id, provider id).
+fn crypto_key(cfg: &crate::inventory::VmConfig) -> Option<(String, String)> {
+    let safe = extra_value(cfg, "encryption.keySafe")?;
+    let fqid = safe.split("fqid/").nth(1)?;
+    let fqid = fqid.split([',', ')']).next()?;
+    let parts: Vec<String> = fqid
+        .split('/')
+        .map(|p| esxvirt_util::unescape_percent(p).unwrap_or_else(|_| p.to_string()))
+        .collect();
+    match parts.as_slice() {
+        [_, provider, key] => Some((key.clone(), provider.clone())),
+        _ => None,
+    }
 }
 
 fn change_version(cfg: &crate::inventory::VmConfig) -> String {
@@ -159,7 +189,10 @@ pub fn config_info(w: &World, vm: &Vm) -> Value {
         .with(
             "tools",
             Value::obj("ToolsConfigInfo")
-                .with("toolsVersion", Value::int(11333))
+                .with(
+                    "toolsVersion",
+                    Value::int(if tools_installed(vm) { 11333 } else { 0 }),
+                )
                 .with("afterPowerOn", Value::bool(true))
                 .with("afterResume", Value::bool(true))
                 .with("beforeGuestStandby", Value::bool(true))
@@ -218,13 +251,19 @@ pub fn config_info(w: &World, vm: &Vm) -> Value {
             Value::obj("VirtualMachineBootOptions")
                 .with("bootDelay", Value::long(0))
                 .with("enterBIOSSetup", Value::bool(false))
-                .with("efiSecureBootEnabled", Value::bool(false))
+                .with(
+                    "efiSecureBootEnabled",
+                    Value::bool(extra_bool(c, "uefi.secureBoot.enabled")),
+                )
                 .with("bootRetryEnabled", Value::bool(false))
                 .with("bootRetryDelay", Value::long(10000))
                 .with("networkBootProtocol", Value::str("ipv4")),
         )
         .with("vAssertsEnabled", Value::bool(false))
-        .with("changeTrackingEnabled", Value::bool(false))
+        .with(
+            "changeTrackingEnabled",
+            Value::bool(extra_bool(c, "ctkEnabled")),
+        )
         .with("firmware", Value::str(&c.firmware))
         .with("maxMksConnections", Value::int(40))
         .with("guestAutoLockEnabled", Value::bool(false))
@@ -251,7 +290,21 @@ pub fn config_info(w: &World, vm: &Vm) -> Value {
         )
         .with("vFlashCacheReservation", Value::long(0))
         .with("messageBusTunnelEnabled", Value::bool(false))
+        .with_opt("keyId", key_id(c))
         .with("sevEnabled", Value::bool(false))
+}
+
+/// `config.keyId` of an encrypted VM.
+fn key_id(c: &crate::inventory::VmConfig) -> Option<Value> {
+    let (key, provider) = crypto_key(c)?;
+    Some(
+        Value::obj("CryptoKeyId")
+            .with("keyId", Value::str(key))
+            .with(
+                "providerId",
+                Value::obj("KeyProviderId").with("id", Value::str(provider)),
+            ),
+    )
 }
 
 fn question_value(vm: &Vm) -> Option<Value> {
@@ -318,13 +371,27 @@ fn runtime(w: &World, vm: &Vm) -> Value {
         .with("paused", Value::bool(false))
         .with("snapshotInBackground", Value::bool(false))
         .with("instantCloneFrozen", Value::bool(false))
+        .with_opt(
+            "cryptoState",
+            crypto_key(&vm.config).map(|_| Value::str("unlocked")),
+        )
 }
 
 fn tools_status(vm: &Vm) -> (&'static str, &'static str) {
-    if vm.guest.tools_running && vm.power_state == PowerState::PoweredOn {
+    if !tools_installed(vm) {
+        ("toolsNotInstalled", "guestToolsNotRunning")
+    } else if vm.guest.tools_running && vm.power_state == PowerState::PoweredOn {
         ("toolsOk", "guestToolsRunning")
     } else {
         ("toolsNotRunning", "guestToolsNotRunning")
+    }
+}
+
+fn tools_version_status(vm: &Vm) -> &'static str {
+    if tools_installed(vm) {
+        "guestToolsCurrent"
+    } else {
+        "guestToolsNotInstalled"
     }
 }
 
@@ -373,10 +440,13 @@ fn guest(vm: &Vm) -> Value {
     let running = vm.power_state == PowerState::PoweredOn;
     Value::obj("GuestInfo")
         .with("toolsStatus", Value::enumv("VirtualMachineToolsStatus", ts))
-        .with("toolsVersionStatus", Value::str("guestToolsCurrent"))
-        .with("toolsVersionStatus2", Value::str("guestToolsCurrent"))
+        .with("toolsVersionStatus", Value::str(tools_version_status(vm)))
+        .with("toolsVersionStatus2", Value::str(tools_version_status(vm)))
         .with("toolsRunningStatus", Value::str(trs))
-        .with("toolsVersion", Value::str("11333"))
+        .with(
+            "toolsVersion",
+            Value::str(if tools_installed(vm) { "11333" } else { "0" }),
+        )
         .with_opt(
             "guestId",
             running.then(|| Value::str(api_guest_id(&vm.config.guest_os))),
@@ -468,8 +538,8 @@ fn summary(w: &World, vm: &Vm) -> Value {
                     running.then(|| Value::str(guest_full_name(&c.guest_os))),
                 )
                 .with("toolsStatus", Value::enumv("VirtualMachineToolsStatus", ts))
-                .with("toolsVersionStatus", Value::str("guestToolsCurrent"))
-                .with("toolsVersionStatus2", Value::str("guestToolsCurrent"))
+                .with("toolsVersionStatus", Value::str(tools_version_status(vm)))
+                .with("toolsVersionStatus2", Value::str(tools_version_status(vm)))
                 .with("toolsRunningStatus", Value::str(trs))
                 .with_opt("hostName", vm.guest.host_name.clone().map(Value::Str))
                 .with_opt("ipAddress", first_ip(vm).map(Value::Str))
@@ -496,7 +566,7 @@ fn summary(w: &World, vm: &Vm) -> Value {
                 .with("guestFullName", Value::str(guest_full_name(&c.guest_os)))
                 .with("annotation", Value::str(&c.annotation))
                 .with("installBootRequired", Value::bool(false))
-                .with("tpmPresent", Value::bool(false))
+                .with("tpmPresent", Value::bool(extra_bool(c, "vtpm.present")))
                 .with("numVmiopBackings", Value::int(0))
                 .with("hwVersion", Value::str(&c.version)),
         )
@@ -718,6 +788,30 @@ pub fn property(w: &World, moid: &str, path: &str) -> Result<Option<Value>, Faul
             return Ok(Some(Value::str(&vm.vmx_path)))
         }
         "runtime.question" => return Ok(question_value(vm)),
+        // What a migration-readiness scan reads of every VM.
+        "config.guestId" | "summary.config.guestId" => {
+            return Ok(Some(Value::str(api_guest_id(&vm.config.guest_os))))
+        }
+        "config.guestFullName" | "summary.config.guestFullName" => {
+            return Ok(Some(Value::str(guest_full_name(&vm.config.guest_os))))
+        }
+        "config.firmware" => return Ok(Some(Value::str(&vm.config.firmware))),
+        "config.bootOptions.efiSecureBootEnabled" => {
+            return Ok(Some(Value::bool(extra_bool(
+                &vm.config,
+                "uefi.secureBoot.enabled",
+            ))))
+        }
+        "config.changeTrackingEnabled" => {
+            return Ok(Some(Value::bool(extra_bool(&vm.config, "ctkEnabled"))))
+        }
+        "config.keyId" => return Ok(key_id(&vm.config)),
+        "summary.config.tpmPresent" => {
+            return Ok(Some(Value::bool(extra_bool(&vm.config, "vtpm.present"))))
+        }
+        "runtime.host" | "summary.runtime.host" => {
+            return Ok(Some(Value::moref("HostSystem", vm.host.clone())))
+        }
         "config.template" | "summary.config.template" => return Ok(Some(Value::bool(vm.template))),
         "config.annotation" => return Ok(Some(Value::str(&vm.config.annotation))),
         "config.cpuAllocation" => return Ok(Some(allocation(&vm.config.cpu_alloc))),

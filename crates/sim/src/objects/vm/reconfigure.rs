@@ -320,10 +320,11 @@ fn device_from_spec(
             let thin = backing
                 .and_then(|b| b.bool_of("thinProvisioned").ok().flatten())
                 .unwrap_or(false);
+            // The API's `independent_persistent` is the VMX's `independent-persistent`.
             let mode = backing
                 .and_then(|b| b.text_of("diskMode"))
                 .unwrap_or("persistent")
-                .to_string();
+                .replace('_', "-");
             Ok(Device::Disk {
                 slot,
                 file: bfile,
