@@ -66,6 +66,7 @@ pub mod inventory;
 pub mod object;
 pub mod objects;
 pub mod property_collector;
+pub mod recording;
 pub mod server;
 pub mod service;
 pub mod session;
@@ -73,6 +74,7 @@ pub mod soap;
 pub mod stats;
 pub mod task;
 pub mod value;
+pub mod vcsim_args;
 pub mod view;
 
 use std::net::SocketAddr;

@@ -58,6 +58,10 @@ struct Args {
 }
 
 fn main() -> ExitCode {
+    // vcsim's command line (single-dash flags, `uuidgen`) runs esxsim in vcsim's place.
+    if let Some(code) = esxvirt_sim::vcsim_args::main_if_vcsim() {
+        return code;
+    }
     let args = Args::parse();
     // Logs go to stderr (stdout's first line is the URL); RUST_LOG=esxsim=trace shows every
     // SOAP request and response.

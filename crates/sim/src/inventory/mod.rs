@@ -27,18 +27,24 @@
 mod datastore_files;
 pub mod defaults;
 mod disks;
+mod distributed;
 pub mod model;
 mod networks;
+mod pools;
 mod random;
 mod snapshots;
+pub mod vcenter_model;
+pub mod vcsim_model;
 mod vm_life;
 pub mod vmx;
 
 pub use datastore_files::{glob_match, FoundFile, FoundFolder};
 pub use defaults::GenerateParams;
 pub use disks::DiskInfo;
+pub use distributed::PortgroupSpec;
 pub use random::{random_uuid, Rng};
 pub use snapshots::{all_snapshots, parent_of_snapshot};
+pub use vcsim_model::VcsimModel;
 pub use vm_life::{default_guest_for, vm_disks, PowerOnOutcome};
 
 use std::collections::BTreeMap;
@@ -48,6 +54,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 pub use model::*;
+pub use vcenter_model::*;
 
 /// What an inventory operation refused or failed at; the managed-object layer turns these into
 /// the matching SOAP faults.
@@ -92,6 +99,9 @@ pub enum InvError {
     /// The guest has no running tools.
     #[error("Operation failed since VMware tools are not running in this virtual machine.")]
     ToolsUnavailable,
+    /// The object is in use (a port group VMs connect to, a non-empty folder ...).
+    #[error("The resource '{0}' is in use.")]
+    InUse(String),
     /// The file system refused.
     #[error("{0}")]
     Io(String),
@@ -119,6 +129,18 @@ pub struct World {
     pub datastores: BTreeMap<String, Datastore>,
     pub networks: BTreeMap<String, Network>,
     pub vms: BTreeMap<String, Vm>,
+    /// Distributed virtual switches (vCenter).
+    #[serde(default)]
+    pub dvswitches: BTreeMap<String, DvSwitch>,
+    /// Storage pods (vCenter).
+    #[serde(default)]
+    pub storage_pods: BTreeMap<String, StoragePod>,
+    /// Custom field definitions.
+    #[serde(default)]
+    pub custom_fields: Vec<CustomField>,
+    /// Custom field values by object id: (field key, value).
+    #[serde(default)]
+    pub custom_values: BTreeMap<String, Vec<(i32, String)>>,
     /// Where the datastore directories live; not part of the file.
     #[serde(skip)]
     pub files_dir: PathBuf,
@@ -144,6 +166,10 @@ impl World {
             datastores: BTreeMap::new(),
             networks: BTreeMap::new(),
             vms: BTreeMap::new(),
+            dvswitches: BTreeMap::new(),
+            storage_pods: BTreeMap::new(),
+            custom_fields: Vec::new(),
+            custom_values: BTreeMap::new(),
             files_dir: files_dir.to_path_buf(),
         }
     }
@@ -345,10 +371,18 @@ impl World {
             } else {
                 "ComputeResource"
             })
-        } else if self.pools.contains_key(moid) {
-            Some("ResourcePool")
-        } else if self.networks.contains_key(moid) {
-            Some("Network")
+        } else if let Some(p) = self.pools.get(moid) {
+            Some(if p.vapp { "VirtualApp" } else { "ResourcePool" })
+        } else if let Some(n) = self.networks.get(moid) {
+            Some(if n.dvs.is_some() {
+                "DistributedVirtualPortgroup"
+            } else {
+                "Network"
+            })
+        } else if self.dvswitches.contains_key(moid) {
+            Some("VmwareDistributedVirtualSwitch")
+        } else if self.storage_pods.contains_key(moid) {
+            Some("StoragePod")
         } else if self.find_snapshot(moid).is_some() {
             Some("VirtualMachineSnapshot")
         } else {
@@ -387,6 +421,12 @@ impl World {
         if let Some(n) = self.networks.get(moid) {
             return Some(&n.name);
         }
+        if let Some(d) = self.dvswitches.get(moid) {
+            return Some(&d.name);
+        }
+        if let Some(p) = self.storage_pods.get(moid) {
+            return Some(&p.name);
+        }
         self.find_snapshot(moid).map(|(_, s)| s.name.as_str())
     }
 
@@ -411,16 +451,28 @@ impl World {
             return Some(p.parent.clone());
         }
         if let Some(d) = self.datastores.get(moid) {
+            if let Some(f) = &d.folder {
+                return Some(f.clone());
+            }
             return self
                 .datacenters
                 .get(&d.datacenter)
                 .map(|dc| dc.datastore_folder.clone());
         }
         if let Some(n) = self.networks.get(moid) {
+            if let Some(f) = &n.folder {
+                return Some(f.clone());
+            }
             return self
                 .datacenters
                 .get(&n.datacenter)
                 .map(|dc| dc.network_folder.clone());
+        }
+        if let Some(d) = self.dvswitches.get(moid) {
+            return Some(d.folder.clone());
+        }
+        if let Some(p) = self.storage_pods.get(moid) {
+            return Some(p.parent.clone());
         }
         None
     }

@@ -118,6 +118,9 @@ pub struct Compute {
     pub drs_enabled: bool,
     #[serde(default)]
     pub ha_enabled: bool,
+    /// A cluster's groups, rules and overrides.
+    #[serde(default)]
+    pub cluster: super::vcenter_model::ClusterConfig,
 }
 
 /// A resource pool; the root pool of a compute resource has the compute resource as parent.
@@ -129,6 +132,12 @@ pub struct ResourcePool {
     pub owner: String,
     #[serde(default)]
     pub child_pools: Vec<String>,
+    /// CPU and memory allocation.
+    #[serde(default)]
+    pub config: super::vcenter_model::PoolConfig,
+    /// A vApp (`VirtualApp`) rather than a plain pool.
+    #[serde(default)]
+    pub vapp: bool,
 }
 
 /// A Network managed object: one per port-group name and datacenter.
@@ -137,6 +146,12 @@ pub struct Network {
     pub moid: String,
     pub name: String,
     pub datacenter: String,
+    /// Set for a distributed port group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dvs: Option<super::vcenter_model::DvPortgroupInfo>,
+    /// The folder holding it; `None`: the datacenter's network folder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub folder: Option<String>,
 }
 
 /// Host hardware (`hardware.*`, `summary.hardware.*`).
@@ -367,6 +382,9 @@ pub struct Datastore {
     /// VMFS: the LUN the extent is on.
     #[serde(default)]
     pub vmfs_extent: Option<String>,
+    /// The folder or storage pod holding it; `None`: the datacenter's datastore folder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub folder: Option<String>,
 }
 
 impl Datastore {

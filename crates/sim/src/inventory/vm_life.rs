@@ -183,6 +183,180 @@ impl World {
         Ok(moid)
     }
 
+    /// The `.vmx` path of a new VM named `name` from a spec's `files.vmPathName`: a full
+    /// `[ds] dir/file.vmx` is taken as it is (it must not exist yet); `[ds]` or `[ds] dir`
+    /// gives the VM a directory of its own named after it (`NAME`, `NAME_1` ... when taken),
+    /// as a host does.
+    pub fn new_vm_path(&self, vm_path_name: &str, name: &str) -> InvResult<String> {
+        let (ds, rest) = vmx::split_datastore_path(vm_path_name)
+            .ok_or_else(|| InvError::InvalidDatastorePath(vm_path_name.to_string()))?;
+        if self.datastore_by_name(ds).is_none() {
+            return Err(InvError::InvalidDatastore(ds.to_string()));
+        }
+        let base = esxvirt_util::escape_datastore_item(name);
+        if rest.ends_with(".vmx") {
+            if self.resolve(vm_path_name)?.exists() {
+                return Err(InvError::FileAlreadyExists(vm_path_name.to_string()));
+            }
+            return Ok(vm_path_name.to_string());
+        }
+        let parent = rest.trim_end_matches('/');
+        let prefix = if parent.is_empty() {
+            format!("[{ds}] ")
+        } else {
+            format!("[{ds}] {parent}/")
+        };
+        let free = |dir: &str| {
+            self.resolve(&format!("{prefix}{dir}"))
+                .map(|p| !p.exists())
+                .unwrap_or(false)
+        };
+        let dir = std::iter::once(base.clone())
+            .chain((1..10_000).map(|n| format!("{base}_{n}")))
+            .find(|d| free(d))
+            .ok_or_else(|| InvError::FileAlreadyExists(format!("{prefix}{base}")))?;
+        Ok(format!("{prefix}{dir}/{base}.vmx"))
+    }
+
+    /// Adds a new, powered-off VM with configuration `cfg` whose files go to `vmx_path` (see
+    /// [`World::new_vm_path`]), in `folder` and `pool`, on `host` (when `None`: the host of
+    /// the pool's compute resource with the fewest VMs among those that mount the VM's
+    /// datastore). Writes the `.vmx`; the disks the configuration names must exist (the
+    /// caller creates new ones in the VM's directory first, see [`World::make_vm_directory`]).
+    pub fn add_new_vm(
+        &mut self,
+        folder: &str,
+        pool: &str,
+        host: Option<&str>,
+        vmx_path: &str,
+        mut cfg: VmConfig,
+    ) -> InvResult<String> {
+        if !self.folders.contains_key(folder) {
+            return Err(InvError::NotFound(format!("Folder {folder}")));
+        }
+        let Some(p) = self.pools.get(pool) else {
+            return Err(InvError::NotFound(format!("ResourcePool {pool}")));
+        };
+        if cfg.name.is_empty() {
+            return Err(InvError::InvalidArgument("configSpec.name".into()));
+        }
+        if self
+            .vms
+            .values()
+            .any(|v| v.folder == folder && v.config.name == cfg.name)
+        {
+            return Err(InvError::DuplicateName(cfg.name));
+        }
+        let ds = vmx::split_datastore_path(vmx_path)
+            .and_then(|(d, _)| self.datastore_by_name(d))
+            .map(|d| d.moid.clone())
+            .ok_or_else(|| InvError::InvalidDatastorePath(vmx_path.to_string()))?;
+        let hosts = self
+            .computes
+            .get(&p.owner)
+            .map(|c| c.hosts.clone())
+            .unwrap_or_default();
+        let host = match host {
+            Some(h) => {
+                if !hosts.iter().any(|x| x == h) {
+                    return Err(InvError::InvalidArgument(format!(
+                        "host {h} is not part of the resource pool's compute resource"
+                    )));
+                }
+                h.to_string()
+            }
+            None => hosts
+                .iter()
+                .filter(|h| {
+                    self.hosts.get(*h).is_some_and(|r| {
+                        !r.in_maintenance_mode && r.datastores.iter().any(|d| *d == ds)
+                    })
+                })
+                .min_by_key(|h| self.vms_on_host(h).count())
+                .cloned()
+                .ok_or_else(|| {
+                    InvError::InvalidState(
+                        "No host of the resource pool can run the virtual machine.".into(),
+                    )
+                })?,
+        };
+        if !self
+            .hosts
+            .get(&host)
+            .is_some_and(|h| h.datastores.contains(&ds))
+        {
+            return Err(InvError::InvalidDatastore(
+                self.datastores
+                    .get(&ds)
+                    .map(|d| d.name.clone())
+                    .unwrap_or_default(),
+            ));
+        }
+        if cfg.uuid.is_empty() {
+            cfg.uuid = random_uuid();
+        }
+        if cfg.instance_uuid.is_empty() {
+            cfg.instance_uuid = random_uuid();
+        }
+        self.make_vm_directory(vmx_path)?;
+        let moid = self.alloc_vm_id();
+        let vm = Vm {
+            moid: moid.clone(),
+            host,
+            folder: folder.to_string(),
+            resource_pool: pool.to_string(),
+            vmx_path: vmx_path.to_string(),
+            guest: GuestInfo::default(),
+            guest_when_running: default_guest_for(&cfg),
+            config: cfg,
+            power_state: PowerState::PoweredOff,
+            boot_time: None,
+            question: None,
+            snapshots: Vec::new(),
+            current_snapshot: None,
+            template: false,
+            next_snapshot_id: 1,
+            pending_task: None,
+        };
+        self.vms.insert(moid.clone(), vm);
+        if let Some(f) = self.folders.get_mut(folder) {
+            f.children.push(moid.clone());
+        }
+        if let Err(e) = self.write_vmx(&moid) {
+            self.vms.remove(&moid);
+            if let Some(f) = self.folders.get_mut(folder) {
+                f.children.retain(|c| *c != moid);
+            }
+            return Err(e);
+        }
+        Ok(moid)
+    }
+
+    /// Removes the directory of a VM that could not be made (never a datastore's root).
+    pub fn remove_vm_directory(&self, vmx_path: &str) {
+        let Ok(p) = self.resolve(vmx_path) else {
+            return;
+        };
+        if let Some(dir) = p.parent() {
+            let is_root = self
+                .datastores
+                .values()
+                .any(|d| self.files_dir.join(&d.name) == dir);
+            if !is_root {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+        }
+    }
+
+    /// Makes the directory of the VM whose `.vmx` goes to `vmx_path`.
+    pub fn make_vm_directory(&self, vmx_path: &str) -> InvResult<()> {
+        let path = self.resolve(vmx_path)?;
+        match path.parent() {
+            Some(dir) => std::fs::create_dir_all(dir).map_err(|e| io_err(e, vmx_path)),
+            None => Err(InvError::InvalidDatastorePath(vmx_path.to_string())),
+        }
+    }
+
     /// The host of a resource pool.
     pub fn pool_host(&self, pool: &str) -> Option<String> {
         let p = self.pools.get(pool)?;

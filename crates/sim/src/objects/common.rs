@@ -41,6 +41,10 @@ pub fn fault_of(e: InvError, this: &MoRef) -> Fault {
             "ToolsUnavailable",
             "Operation failed since VMware tools are not running in this virtual machine.",
         ),
+        InvError::InUse(what) => {
+            Fault::new("ResourceInUse", format!("The resource '{what}' is in use."))
+                .with("name", Value::str(what))
+        }
         InvError::Io(m) => Fault::system_error(m),
     }
 }

@@ -296,28 +296,41 @@ pub fn devices(w: &World, vm: &Vm) -> Vec<Value> {
                     "vmxnet3" => "VirtualVmxnet3",
                     _ => "VirtualPCNet32",
                 };
-                let net = w
-                    .hosts
-                    .get(&vm.host)
-                    .and_then(|h| {
-                        w.networks
-                            .values()
-                            .find(|n| &n.name == network && n.datacenter == h.datacenter)
-                    })
-                    .map(|n| Value::moref("Network", n.moid.clone()));
+                let net = w.network_for_nic(&vm.host, network);
                 let addr_type = match address_type.to_ascii_lowercase().as_str() {
                     "static" => "manual",
                     "vpx" => "assigned",
                     _ => "generated",
                 };
-                base_device(ty, key, &format!("Network adapter {}", index + 1), network)
-                    .with(
-                        "backing",
+                let label = format!("Network adapter {}", index + 1);
+                let dv = net.and_then(|n| {
+                    let pg = n.dvs.as_ref()?;
+                    Some((w.dvswitches.get(&pg.dvs)?, pg))
+                });
+                let (summary, backing) = match dv {
+                    // A distributed port group: the switch's UUID and the port group's key.
+                    Some((dvs, pg)) => (
+                        format!("DVSwitch: {}", dvs.uuid),
+                        Value::obj("VirtualEthernetCardDistributedVirtualPortBackingInfo").with(
+                            "port",
+                            Value::obj("DistributedVirtualSwitchPortConnection")
+                                .with("switchUuid", Value::str(&dvs.uuid))
+                                .with("portgroupKey", Value::str(&pg.key)),
+                        ),
+                    ),
+                    None => (
+                        network.clone(),
                         Value::obj("VirtualEthernetCardNetworkBackingInfo")
                             .with("deviceName", Value::str(network))
                             .with("useAutoDetect", Value::bool(false))
-                            .with_opt("network", net),
-                    )
+                            .with_opt(
+                                "network",
+                                net.map(|n| Value::moref("Network", n.moid.clone())),
+                            ),
+                    ),
+                };
+                base_device(ty, key, &label, &summary)
+                    .with("backing", backing)
                     .with("connectable", connectable(*connected, running))
                     .with(
                         "slotInfo",

@@ -4,6 +4,7 @@
 //! screenshots ([`lifecycle`]). Device values live in [`devices`], the property reader in
 //! [`properties`].
 
+pub(crate) mod config_spec;
 mod devices;
 mod lifecycle;
 mod power;

@@ -4,12 +4,13 @@
 
 use crate::fault::Fault;
 use crate::inventory::vmx::api_guest_id;
-use crate::inventory::{Allocation, Device, PowerState, Snapshot, Vm, World};
+use crate::inventory::{Allocation, Device, PowerState, Snapshot, Vm, VmConfig, World};
 use crate::value::{MoRef, Value};
 
 use super::super::common::{
     element_description, entity_or_invalid, split_path, walk, STABLE_TIMESTAMP,
 };
+use super::config_spec::{extra, keys};
 use super::devices::devices;
 
 /// Top-level VirtualMachine properties (for `PropertySpec.all`).
@@ -112,7 +113,7 @@ pub fn config_info(w: &World, vm: &Vm) -> Value {
         .with("virtualICH7MPresent", Value::bool(false))
         .with("virtualSMCPresent", Value::bool(false))
         .with("device", Value::array("VirtualDevice", devices(w, vm)));
-    let extra: Vec<Value> = c
+    let extra_config: Vec<Value> = c
         .extra
         .iter()
         .map(|(k, v)| {
@@ -165,7 +166,10 @@ pub fn config_info(w: &World, vm: &Vm) -> Value {
                 .with("beforeGuestStandby", Value::bool(true))
                 .with("beforeGuestShutdown", Value::bool(true))
                 .with("toolsUpgradePolicy", Value::str("manual"))
-                .with("syncTimeWithHost", Value::bool(false)),
+                .with(
+                    "syncTimeWithHost",
+                    Value::bool(extra_is_true(c, keys::SYNC_TIME)),
+                ),
         )
         .with(
             "flags",
@@ -201,13 +205,16 @@ pub fn config_info(w: &World, vm: &Vm) -> Value {
             "latencySensitivity",
             Value::obj("LatencySensitivity").with(
                 "level",
-                Value::enumv("LatencySensitivitySensitivityLevel", "normal"),
+                Value::enumv(
+                    "LatencySensitivitySensitivityLevel",
+                    extra(c, keys::LATENCY).unwrap_or("normal").to_string(),
+                ),
             ),
         )
         .with("memoryHotAddEnabled", Value::bool(false))
         .with("cpuHotAddEnabled", Value::bool(false))
         .with("cpuHotRemoveEnabled", Value::bool(false))
-        .with("extraConfig", Value::array("OptionValue", extra))
+        .with("extraConfig", Value::array("OptionValue", extra_config))
         .with(
             "datastoreUrl",
             Value::array("VirtualMachineConfigInfoDatastoreUrlPair", ds_url),
@@ -216,12 +223,20 @@ pub fn config_info(w: &World, vm: &Vm) -> Value {
         .with(
             "bootOptions",
             Value::obj("VirtualMachineBootOptions")
-                .with("bootDelay", Value::long(0))
+                .with(
+                    "bootDelay",
+                    Value::long(
+                        extra(c, keys::BOOT_DELAY)
+                            .and_then(|d| d.parse().ok())
+                            .unwrap_or(0),
+                    ),
+                )
                 .with("enterBIOSSetup", Value::bool(false))
                 .with("efiSecureBootEnabled", Value::bool(false))
                 .with("bootRetryEnabled", Value::bool(false))
                 .with("bootRetryDelay", Value::long(10000))
-                .with("networkBootProtocol", Value::str("ipv4")),
+                .with("networkBootProtocol", Value::str("ipv4"))
+                .with_opt("bootOrder", boot_order(c)),
         )
         .with("vAssertsEnabled", Value::bool(false))
         .with("changeTrackingEnabled", Value::bool(false))
@@ -241,7 +256,10 @@ pub fn config_info(w: &World, vm: &Vm) -> Value {
                     Value::long(c.memory_mb.saturating_mul(100 * 1024)),
                 ),
         )
-        .with("nestedHVEnabled", Value::bool(false))
+        .with(
+            "nestedHVEnabled",
+            Value::bool(extra_is_true(c, keys::NESTED_HV)),
+        )
         .with("vPMCEnabled", Value::bool(false))
         .with(
             "scheduledHardwareUpgradeInfo",
@@ -252,6 +270,38 @@ pub fn config_info(w: &World, vm: &Vm) -> Value {
         .with("vFlashCacheReservation", Value::long(0))
         .with("messageBusTunnelEnabled", Value::bool(false))
         .with("sevEnabled", Value::bool(false))
+}
+
+/// Whether VMX key `key` says `TRUE` (as VMX booleans are written).
+fn extra_is_true(c: &VmConfig, key: &str) -> bool {
+    extra(c, key).is_some_and(|v| v.eq_ignore_ascii_case("true"))
+}
+
+/// `bootOptions.bootOrder` from the VMX `bios.bootOrder` list (`None` when unset).
+fn boot_order(c: &VmConfig) -> Option<Value> {
+    let order = extra(c, keys::BOOT_ORDER)?;
+    let items = order
+        .split(',')
+        .filter_map(|d| match d.trim() {
+            "cdrom" => Some(Value::obj("VirtualMachineBootOptionsBootableCdromDevice")),
+            "hdd" => Some(
+                Value::obj("VirtualMachineBootOptionsBootableDiskDevice")
+                    .with("deviceKey", Value::int(2000)),
+            ),
+            "floppy" => Some(Value::obj("VirtualMachineBootOptionsBootableFloppyDevice")),
+            e => e
+                .strip_prefix("ethernet")
+                .and_then(|n| n.parse::<i32>().ok())
+                .map(|n| {
+                    Value::obj("VirtualMachineBootOptionsBootableEthernetDevice")
+                        .with("deviceKey", Value::int(4000 + n))
+                }),
+        })
+        .collect();
+    Some(Value::array(
+        "VirtualMachineBootOptionsBootableDevice",
+        items,
+    ))
 }
 
 fn question_value(vm: &Vm) -> Option<Value> {

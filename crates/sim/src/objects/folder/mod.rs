@@ -1,14 +1,14 @@
 //! `Folder`: the inventory's containers of datacenters, hosts, VMs, datastores and networks
-//! (`childEntity`, `childType`), `CreateFolder` and `RegisterVM_Task` (adds a VM from a
-//! `.vmx` already on a datastore).
+//! (`childEntity`, `childType`) and `CreateFolder`; the methods that add VMs are in [`vm`].
+
+mod vm;
 
 use crate::fault::Fault;
 use crate::inventory::World;
 use crate::object::CallCx;
-use crate::task::TaskSpec;
 use crate::value::Value;
 
-use super::common::{entity_or_invalid, fault_of, split_path, walk};
+use super::common::{entity_or_invalid, split_path, walk};
 use super::entry::{Call, Ids, ManagedType};
 
 /// The `Folder` type.
@@ -25,7 +25,8 @@ pub const TYPE: ManagedType = ManagedType {
     property,
     methods: &[
         ("CreateFolder", create_folder),
-        ("RegisterVM_Task", register_vm),
+        ("RegisterVM_Task", vm::register_vm),
+        ("CreateVM_Task", vm::create_vm),
     ],
 };
 
@@ -57,7 +58,8 @@ pub fn folder_children(w: &World, id: &str) -> Vec<String> {
 }
 
 /// The members a datacenter's datastore or network folder has without listing them: the
-/// datacenter's datastores and networks.
+/// datacenter's datastores and networks not placed in a folder of their own (those are
+/// listed in their folder's `children`).
 pub fn implicit_folder_members(w: &World, id: &str) -> Vec<String> {
     let mut out = Vec::new();
     for dc in w.datacenters.values() {
@@ -65,7 +67,7 @@ pub fn implicit_folder_members(w: &World, id: &str) -> Vec<String> {
             out.extend(
                 w.datastores
                     .values()
-                    .filter(|d| d.datacenter == dc.moid)
+                    .filter(|d| d.datacenter == dc.moid && d.folder.is_none())
                     .map(|d| d.moid.clone()),
             );
         }
@@ -73,69 +75,12 @@ pub fn implicit_folder_members(w: &World, id: &str) -> Vec<String> {
             out.extend(
                 w.networks
                     .values()
-                    .filter(|n| n.datacenter == dc.moid)
+                    .filter(|n| n.datacenter == dc.moid && n.folder.is_none())
                     .map(|n| n.moid.clone()),
             );
         }
     }
     out
-}
-
-/// `RegisterVM_Task`: registers the VM whose `.vmx` is at `path` in this folder (a vCenter
-/// needs a resource pool unless it is a template).
-fn register_vm(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
-    let Call { this, method, args } = *call;
-    let path = args.req_text("path")?.to_string();
-    let name = args.text_of("name").map(|s| s.to_string());
-    let as_template = args.bool_of("asTemplate")?.unwrap_or(false);
-    let pool = args.moref_of("pool")?;
-    let host = args.moref_of("host")?;
-    if !as_template && pool.is_none() && w.kind == crate::inventory::ServerKind::Vcenter {
-        return Err(Fault::invalid_argument("pool"));
-    }
-    if let Some(p) = &pool {
-        if !w.pools.contains_key(&p.value) {
-            return Err(Fault::not_found(p));
-        }
-    }
-    if let Some(h) = &host {
-        if !w.hosts.contains_key(&h.value) {
-            return Err(Fault::not_found(h));
-        }
-    }
-    let folder = this.value.clone();
-    let t = cx.tasks.run(
-        TaskSpec {
-            entity: Some(this.clone()),
-            entity_name: w.name_of(&folder),
-            name: method.into(),
-            description_id: "Folder.registerVm".into(),
-            cancelable: false,
-        },
-        cx.user,
-        || {
-            let id = w
-                .register_vm(
-                    &folder,
-                    &path,
-                    name.as_deref(),
-                    pool.as_ref().map(|p| p.value.as_str()),
-                    host.as_ref().map(|h| h.value.as_str()),
-                )
-                .map_err(|e| fault_of(e, this))?;
-            if as_template {
-                if let Ok(vm) = w.vm_mut(&id) {
-                    vm.template = true;
-                }
-            }
-            Ok(Some(Value::moref("VirtualMachine", id)))
-        },
-    );
-    Ok(Some(Value::MoRef(t)))
 }
 
 /// `CreateFolder`: a child folder of the same child types.
