@@ -76,9 +76,12 @@ run() {
 }
 
 results=$work/results
-rm -rf "$results"
 mkdir -p "$results"
 want_sim() { [ "$sims" = both ] || [ "$sims" = "$1" ]; }
+# Only the runs asked for are redone; the other simulator's results stay for comparison.
+for s in vcsim esxsim; do
+  if want_sim "$s"; then rm -f "$results/$s".*.tap; fi
+done
 export -f run
 export src work timeout
 for f in "${files[@]}"; do

@@ -194,10 +194,8 @@ pub fn parse(args: &[String]) -> Result<Invocation, String> {
             "pod" => model.pod = parse_count(name, &value)?,
             "pg" => model.portgroup = parse_count(name, &value)?,
             "folder" => model.folder = parse_count(name, &value)?,
-            "pg-nsx" | "nsx" => {
-                if parse_count(name, &value)? > 0 {
-                    return Err(format!("-{name}: NSX networks are not simulated"));
-                }
+            "pg-nsx" | "nsx" if parse_count(name, &value)? > 0 => {
+                return Err(format!("-{name}: NSX networks are not simulated"));
             }
             "autostart" => model.autostart = parse_bool(name, &value)?,
             "api-version" => out.api_version = Some(value),
@@ -315,6 +313,39 @@ pub fn build_world(args: &VcsimArgs, files: &std::path::Path) -> Result<World, S
 }
 
 async fn serve(args: VcsimArgs) -> ExitCode {
+    let code = serve_until_stopped(&args).await;
+    if code != ExitCode::SUCCESS {
+        release_env_reader(&args);
+    }
+    code
+}
+
+/// After a failed start, opens and closes the `-E` file if it is a FIFO somebody reads, so
+/// the reader sees an empty environment rather than waiting forever (the open does not
+/// wait for a reader that is not there).
+fn release_env_reader(args: &VcsimArgs) {
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    let Some(p) = &args.env_file else {
+        return;
+    };
+    if std::fs::metadata(p).is_ok_and(|m| m.file_type().is_fifo()) {
+        let _ = std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(libc_o_nonblock())
+            .open(p);
+    }
+}
+
+/// `O_NONBLOCK` of Linux and the BSDs.
+const fn libc_o_nonblock() -> i32 {
+    if cfg!(target_os = "linux") {
+        0o4000
+    } else {
+        0x0004
+    }
+}
+
+async fn serve_until_stopped(args: &VcsimArgs) -> ExitCode {
     let listen = match args.listen.to_socket_addrs().map(|mut a| a.next()) {
         Ok(Some(a)) => a,
         _ => {
@@ -330,7 +361,7 @@ async fn serve(args: VcsimArgs) -> ExitCode {
         }
     };
     let files = TempDir(std::env::temp_dir().join(format!("esxsim-vcsim-{}", &n[2..14])));
-    let mut model = args.clone();
+    let mut model = (*args).clone();
     model.model.host_ip = listen.ip().to_string();
     let world = match build_world(&model, &files.0) {
         Ok(w) => w,
@@ -366,7 +397,7 @@ async fn serve(args: VcsimArgs) -> ExitCode {
     let interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt());
     let line = format!(
         "export GOVC_URL={} GOVC_SIM_PID={}\n",
-        govc_url(&args, sim.addr()),
+        govc_url(args, sim.addr()),
         std::process::id()
     );
     let written = match &args.env_file {

@@ -58,6 +58,8 @@ impl World {
                 hosts: Vec::new(),
                 portgroups: Vec::new(),
                 max_ports: 2_147_483_647,
+                version: "6.5.0".into(),
+                config_version: 0,
             },
         );
         if let Some(f) = self.folders.get_mut(folder) {
@@ -106,6 +108,7 @@ impl World {
                     num_ports: spec.num_ports.max(0),
                     vlan_id: spec.vlan_id,
                     uplink: false,
+                    config_version: 0,
                 }),
                 folder: None,
             },

@@ -28,6 +28,7 @@ mod datastore_files;
 pub mod defaults;
 mod disks;
 mod distributed;
+mod entities;
 pub mod model;
 mod networks;
 mod pools;
@@ -99,6 +100,9 @@ pub enum InvError {
     /// The guest has no running tools.
     #[error("Operation failed since VMware tools are not running in this virtual machine.")]
     ToolsUnavailable,
+    /// The operation does not apply to this object (or this kind of server).
+    #[error("{0}")]
+    NotSupported(String),
     /// The object is in use (a port group VMs connect to, a non-empty folder ...).
     #[error("The resource '{0}' is in use.")]
     InUse(String),
@@ -512,6 +516,20 @@ impl World {
     /// A datastore by name.
     pub fn datastore_by_name(&self, name: &str) -> Option<&Datastore> {
         self.datastores.values().find(|d| d.name == name)
+    }
+
+    /// The datastore named `name` as host `host` sees it: datacenters may each have a
+    /// datastore of the same name, a host mounts its own datacenter's.
+    pub fn datastore_for(&self, host: &str, name: &str) -> Option<&Datastore> {
+        self.hosts
+            .get(host)
+            .and_then(|h| {
+                h.datastores
+                    .iter()
+                    .filter_map(|d| self.datastores.get(d))
+                    .find(|d| d.name == name)
+            })
+            .or_else(|| self.datastore_by_name(name))
     }
 
     /// The VM record, or NotFound.

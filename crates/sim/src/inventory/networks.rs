@@ -127,7 +127,7 @@ impl World {
         }
         names
             .iter()
-            .filter_map(|n| self.datastore_by_name(n).map(|d| d.moid.clone()))
+            .filter_map(|n| self.datastore_for(&vm.host, n).map(|d| d.moid.clone()))
             .collect()
     }
 }

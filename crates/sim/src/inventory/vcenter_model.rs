@@ -27,6 +27,12 @@ pub struct DvSwitch {
     /// `config.maxPorts`.
     #[serde(default = "default_max_ports")]
     pub max_ports: i32,
+    /// `summary.productInfo.version`.
+    #[serde(default = "default_dvs_version")]
+    pub version: String,
+    /// `config.configVersion`, bumped by every reconfiguration.
+    #[serde(default)]
+    pub config_version: u32,
 }
 
 /// What makes a network record a distributed port group (`DistributedVirtualPortgroup`).
@@ -46,6 +52,9 @@ pub struct DvPortgroupInfo {
     /// The switch's uplink port group.
     #[serde(default)]
     pub uplink: bool,
+    /// `config.configVersion`, bumped by every reconfiguration.
+    #[serde(default)]
+    pub config_version: u32,
 }
 
 /// A storage pod (datastore cluster): a folder of datastores with Storage DRS settings.
@@ -123,28 +132,37 @@ pub struct ClusterRule {
     pub groups: Vec<(String, String)>,
 }
 
-/// A per-VM override of a cluster's DRS or HA settings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub struct VmOverride {
+/// A per-VM override of a cluster's DRS settings (`ClusterDrsVmConfigInfo`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DrsVmOverride {
     pub vm: String,
-    /// DRS: `enabled` and `behavior` when overridden.
     #[serde(default)]
-    pub drs: Option<(bool, String)>,
-    /// HA: `restartPriority` when overridden.
+    pub enabled: Option<bool>,
+    /// `manual`, `partiallyAutomated` or `fullyAutomated`.
     #[serde(default)]
-    pub ha_restart_priority: Option<String>,
+    pub behavior: Option<String>,
 }
 
-/// A cluster's configuration beyond its members: DRS and HA switches, groups, rules,
+/// A per-VM override of a cluster's HA settings (`ClusterDasVmConfigInfo`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DasVmOverride {
+    pub vm: String,
+    /// `dasSettings.restartPriority`.
+    pub restart_priority: String,
+}
+
+/// A cluster's configuration beyond its members and DRS/HA switches: groups, rules,
 /// per-VM overrides.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClusterConfig {
     #[serde(default)]
     pub groups: Vec<ClusterGroup>,
     #[serde(default)]
     pub rules: Vec<ClusterRule>,
     #[serde(default)]
-    pub overrides: Vec<VmOverride>,
+    pub drs_vm: Vec<DrsVmOverride>,
+    #[serde(default)]
+    pub das_vm: Vec<DasVmOverride>,
     /// Key of the next rule.
     #[serde(default = "default_one")]
     pub next_rule_key: i32,
@@ -160,8 +178,23 @@ pub struct CustomField {
     pub managed_type: Option<String>,
 }
 
+impl Default for ClusterConfig {
+    fn default() -> Self {
+        ClusterConfig {
+            groups: Vec::new(),
+            rules: Vec::new(),
+            drs_vm: Vec::new(),
+            das_vm: Vec::new(),
+            next_rule_key: 1,
+        }
+    }
+}
+
 fn default_max_ports() -> i32 {
     2_147_483_647
+}
+fn default_dvs_version() -> String {
+    "6.5.0".into()
 }
 fn default_sdrs_behavior() -> String {
     "automated".into()

@@ -5,7 +5,9 @@
 use esxvirt_util::datetime::system_time_to_xsd_datetime;
 
 use super::disks::hex_to_bytes;
-use super::model::{Device, GuestInfo, GuestNic, PortBacking, PowerState, Question, Vm, VmConfig};
+use super::model::{
+    Device, GuestInfo, GuestNic, Host, PortBacking, PowerState, Question, Vm, VmConfig,
+};
 use super::random::random_uuid;
 use super::{io_err, vmx, InvError, InvResult, World};
 
@@ -247,10 +249,15 @@ impl World {
         {
             return Err(InvError::DuplicateName(cfg.name));
         }
-        let ds = vmx::split_datastore_path(vmx_path)
-            .and_then(|(d, _)| self.datastore_by_name(d))
-            .map(|d| d.moid.clone())
+        let ds_name = vmx::split_datastore_path(vmx_path)
+            .map(|(d, _)| d.to_string())
+            .filter(|d| self.datastore_by_name(d).is_some())
             .ok_or_else(|| InvError::InvalidDatastorePath(vmx_path.to_string()))?;
+        let mounts = |h: &Host| {
+            h.datastores
+                .iter()
+                .any(|d| self.datastores.get(d).is_some_and(|d| d.name == ds_name))
+        };
         let hosts = self
             .computes
             .get(&p.owner)
@@ -268,9 +275,9 @@ impl World {
             None => hosts
                 .iter()
                 .filter(|h| {
-                    self.hosts.get(*h).is_some_and(|r| {
-                        !r.in_maintenance_mode && r.datastores.iter().any(|d| *d == ds)
-                    })
+                    self.hosts
+                        .get(*h)
+                        .is_some_and(|r| !r.in_maintenance_mode && mounts(r))
                 })
                 .min_by_key(|h| self.vms_on_host(h).count())
                 .cloned()
@@ -280,17 +287,8 @@ impl World {
                     )
                 })?,
         };
-        if !self
-            .hosts
-            .get(&host)
-            .is_some_and(|h| h.datastores.contains(&ds))
-        {
-            return Err(InvError::InvalidDatastore(
-                self.datastores
-                    .get(&ds)
-                    .map(|d| d.name.clone())
-                    .unwrap_or_default(),
-            ));
+        if !self.hosts.get(&host).is_some_and(mounts) {
+            return Err(InvError::InvalidDatastore(ds_name));
         }
         if cfg.uuid.is_empty() {
             cfg.uuid = random_uuid();

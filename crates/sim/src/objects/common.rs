@@ -41,6 +41,7 @@ pub fn fault_of(e: InvError, this: &MoRef) -> Fault {
             "ToolsUnavailable",
             "Operation failed since VMware tools are not running in this virtual machine.",
         ),
+        InvError::NotSupported(m) => Fault::not_supported(m),
         InvError::InUse(what) => {
             Fault::new("ResourceInUse", format!("The resource '{what}' is in use."))
                 .with("name", Value::str(what))
@@ -186,4 +187,41 @@ pub fn named_path_task(
     run_task(cx, this, method, desc, ent, || {
         op(w, &name).map(|_| None).map_err(|e| fault_of(e, this))
     })
+}
+
+/// `Rename_Task` of any inventory entity (see `World::rename_entity`).
+pub fn rename_task(
+    w: &mut World,
+    cx: &mut CallCx<'_>,
+    call: &Call<'_>,
+) -> Result<Option<Value>, Fault> {
+    let Call { this, method, args } = *call;
+    let name = args.req_text("newName")?.to_string();
+    let entity = Some((this.clone(), w.name_of(&this.value).unwrap_or_default()));
+    run_task(cx, this, method, &describe(this, "rename"), entity, || {
+        w.rename_entity(&this.value, &name)
+            .map(|_| None)
+            .map_err(|e| fault_of(e, this))
+    })
+}
+
+/// `Destroy_Task` of any inventory entity with what it contains (see
+/// `World::destroy_entity`).
+pub fn destroy_task(
+    w: &mut World,
+    cx: &mut CallCx<'_>,
+    call: &Call<'_>,
+) -> Result<Option<Value>, Fault> {
+    let Call { this, method, .. } = *call;
+    let entity = Some((this.clone(), w.name_of(&this.value).unwrap_or_default()));
+    run_task(cx, this, method, &describe(this, "destroy"), entity, || {
+        w.destroy_entity(&this.value)
+            .map(|_| None)
+            .map_err(|e| fault_of(e, this))
+    })
+}
+
+/// A task's description id: the type's name and the operation (`Folder.destroy`).
+pub fn describe(this: &MoRef, op: &str) -> String {
+    format!("{}.{op}", this.ty)
 }

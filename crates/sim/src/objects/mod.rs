@@ -16,9 +16,13 @@ mod compute_resource;
 mod datacenter;
 mod datastore;
 mod datastore_browser;
+mod distributed_virtual_portgroup;
+mod distributed_virtual_switch;
 pub mod entry;
+mod environment_browser;
 mod file_manager;
 mod folder;
+mod guest_os;
 mod host_autostart_manager;
 mod host_datastore_system;
 mod host_firewall_system;
@@ -40,6 +44,7 @@ use std::path::Path;
 use crate::fault::Fault;
 use crate::inventory::World;
 use crate::object::{CallCx, FileRequest, FileResponse, Inventory};
+use crate::property_collector::is_a;
 use crate::soap::Element;
 use crate::value::{MoRef, Value};
 
@@ -53,6 +58,7 @@ pub const TYPES: &[&ManagedType] = &[
     &compute_resource::TYPE,
     &compute_resource::CLUSTER_TYPE,
     &resource_pool::TYPE,
+    &resource_pool::VAPP_TYPE,
     &host_system::TYPE,
     &host_network_system::TYPE,
     &host_storage_system::TYPE,
@@ -62,12 +68,15 @@ pub const TYPES: &[&ManagedType] = &[
     &datastore::TYPE,
     &datastore_browser::TYPE,
     &network::TYPE,
+    &distributed_virtual_switch::TYPE,
+    &distributed_virtual_portgroup::TYPE,
     &vm::TYPE,
     &vm_snapshot::TYPE,
     &search_index::TYPE,
     &file_manager::TYPE,
     &virtual_disk_manager::TYPE,
     &performance_manager::TYPE,
+    &environment_browser::TYPE,
 ];
 
 /// The table entry of managed object type `name`.
@@ -92,8 +101,11 @@ impl World {
     /// The table entry of `obj`, a reference typed as a supertype (`ManagedEntity`) resolved
     /// to the object's own type.
     fn entry_of(&self, obj: &MoRef) -> Option<&'static ManagedType> {
-        if obj.ty == "ManagedEntity" {
-            return self.type_of(&obj.value).and_then(managed_type);
+        if let Some(actual) = self.type_of(&obj.value) {
+            // A reference typed as a supertype (or as `ManagedEntity`) finds its object.
+            if actual != obj.ty && (obj.ty == "ManagedEntity" || is_a(actual, &obj.ty)) {
+                return managed_type(actual);
+            }
         }
         managed_type(&obj.ty)
     }
@@ -128,8 +140,6 @@ impl Inventory for World {
 
     fn exists(&self, obj: &MoRef) -> bool {
         match self.entry_of(obj) {
-            // A reference typed as a supertype still finds its object.
-            Some(_) if obj.ty == "ManagedEntity" => true,
             Some(t) => t.ids.contains(self, &obj.value),
             None => false,
         }
@@ -158,7 +168,7 @@ impl Inventory for World {
         if !self.exists(this) {
             return Err(Fault::not_found(this));
         }
-        match managed_type(&this.ty).and_then(|t| t.method(method)) {
+        match self.entry_of(this).and_then(|t| t.method(method)) {
             Some(handler) => handler(self, cx, &Call { this, method, args }),
             None => Err(Fault::method_not_found(&this.ty, method)),
         }
@@ -292,10 +302,7 @@ mod tests {
                     "{ty}:{id} as ManagedEntity"
                 );
                 for other in TYPES {
-                    // A cluster's id is a ComputeResource's too (its supertype).
-                    let related =
-                        other.name.ends_with("ComputeResource") && ty.ends_with("ComputeResource");
-                    if other.name != ty && !related {
+                    if other.name != ty {
                         assert!(
                             !other.ids.contains(&t.w, id),
                             "{ty}:{id} is also a {}",

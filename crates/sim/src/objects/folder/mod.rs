@@ -1,15 +1,16 @@
 //! `Folder`: the inventory's containers of datacenters, hosts, VMs, datastores and networks
-//! (`childEntity`, `childType`) and `CreateFolder`; the methods that add VMs are in [`vm`].
+//! (`childEntity`, `childType`), renaming and destroying; the methods that add containers
+//! are in [`containers`], those that add VMs in [`vm`].
 
+mod containers;
 mod vm;
 
 use crate::fault::Fault;
 use crate::inventory::World;
-use crate::object::CallCx;
 use crate::value::Value;
 
-use super::common::{entity_or_invalid, split_path, walk};
-use super::entry::{Call, Ids, ManagedType};
+use super::common::{destroy_task, entity_or_invalid, rename_task, split_path, walk};
+use super::entry::{Ids, ManagedType};
 
 /// The `Folder` type.
 pub const TYPE: ManagedType = ManagedType {
@@ -24,7 +25,16 @@ pub const TYPE: ManagedType = ManagedType {
     ],
     property,
     methods: &[
-        ("CreateFolder", create_folder),
+        ("CreateFolder", containers::create_folder),
+        ("CreateDatacenter", containers::create_datacenter),
+        ("CreateClusterEx", containers::create_cluster),
+        ("CreateCluster", containers::create_cluster),
+        ("AddStandaloneHost_Task", containers::add_standalone_host),
+        ("CreateStoragePod", containers::create_storage_pod),
+        ("CreateDVS_Task", containers::create_dvs),
+        ("MoveIntoFolder_Task", containers::move_into_folder),
+        ("Rename_Task", rename_task),
+        ("Destroy_Task", destroy_task),
         ("RegisterVM_Task", vm::register_vm),
         ("CreateVM_Task", vm::create_vm),
     ],
@@ -33,7 +43,7 @@ pub const TYPE: ManagedType = ManagedType {
 fn property(w: &World, id: &str, path: &str) -> Result<Option<Value>, Fault> {
     let (head, rest) = split_path(path);
     let top = match head {
-        "childEntity" => Some(w.mos(folder_children(w, id).iter())),
+        "childEntity" => Some(w.mos(w.container_children(id).iter())),
         "childType" => Some(Value::strings(
             w.folders
                 .get(id)
@@ -43,78 +53,6 @@ fn property(w: &World, id: &str, path: &str) -> Result<Option<Value>, Fault> {
         h => entity_or_invalid(w, id, h, path)?,
     };
     walk(top, rest)
-}
-
-/// A folder's children; a datacenter's datastore and network folders also hold its
-/// datastores and networks (kept in the datastore and network records, not the folder).
-pub fn folder_children(w: &World, id: &str) -> Vec<String> {
-    let mut out = w
-        .folders
-        .get(id)
-        .map(|f| f.children.clone())
-        .unwrap_or_default();
-    out.extend(implicit_folder_members(w, id));
-    out
-}
-
-/// The members a datacenter's datastore or network folder has without listing them: the
-/// datacenter's datastores and networks not placed in a folder of their own (those are
-/// listed in their folder's `children`).
-pub fn implicit_folder_members(w: &World, id: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for dc in w.datacenters.values() {
-        if dc.datastore_folder == id {
-            out.extend(
-                w.datastores
-                    .values()
-                    .filter(|d| d.datacenter == dc.moid && d.folder.is_none())
-                    .map(|d| d.moid.clone()),
-            );
-        }
-        if dc.network_folder == id {
-            out.extend(
-                w.networks
-                    .values()
-                    .filter(|n| n.datacenter == dc.moid && n.folder.is_none())
-                    .map(|n| n.moid.clone()),
-            );
-        }
-    }
-    out
-}
-
-/// `CreateFolder`: a child folder of the same child types.
-fn create_folder(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
-    let Call { this, args, .. } = *call;
-    let name = args.req_text("name")?.to_string();
-    let parent = &w.folders[&this.value];
-    if parent
-        .children
-        .iter()
-        .any(|c| w.name_of(c).as_deref() == Some(name.as_str()))
-    {
-        return Err(Fault::duplicate_name(&name, this));
-    }
-    let child_type = parent.child_type.clone();
-    let id = format!("group-v{}", w.alloc_id());
-    w.folders.insert(
-        id.clone(),
-        crate::inventory::Folder {
-            moid: id.clone(),
-            name,
-            parent: Some(this.value.clone()),
-            child_type,
-            children: vec![],
-        },
-    );
-    if let Some(f) = w.folders.get_mut(&this.value) {
-        f.children.push(id.clone());
-    }
-    Ok(Some(Value::moref("Folder", id)))
 }
 
 #[cfg(test)]

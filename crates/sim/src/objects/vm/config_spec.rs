@@ -192,7 +192,7 @@ fn apply_to(
         }
         let order: Vec<String> = b
             .children_named("bootOrder")
-            .filter_map(|o| boot_device(o))
+            .filter_map(boot_device)
             .collect();
         if b.child("bootOrder").is_some() {
             set_extra(cfg, keys::BOOT_ORDER, &order.join(","));

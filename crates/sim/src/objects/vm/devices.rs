@@ -48,9 +48,10 @@ fn connectable(connected: bool, running: bool) -> Value {
         .with("status", Value::str("ok"))
 }
 
-fn ds_ref(w: &World, path: &str) -> Option<Value> {
+/// The datastore of a datastore path as host `host` sees it.
+fn ds_ref(w: &World, host: &str, path: &str) -> Option<Value> {
     let (ds, _) = split_datastore_path(path)?;
-    w.datastore_by_name(ds)
+    w.datastore_for(host, ds)
         .map(|d| Value::moref("Datastore", d.moid.clone()))
 }
 
@@ -192,7 +193,7 @@ pub fn devices(w: &World, vm: &Vm) -> Vec<Value> {
                 let disk_uuid = w.disk_info(file).map(|i| i.uuid).unwrap_or_default();
                 let backing = Value::obj("VirtualDiskFlatVer2BackingInfo")
                     .with("fileName", Value::str(file))
-                    .with_opt("datastore", ds_ref(w, file))
+                    .with_opt("datastore", ds_ref(w, &vm.host, file))
                     .with("backingObjectId", Value::str(""))
                     .with("diskMode", Value::str(mode))
                     .with("split", Value::bool(false))
@@ -239,7 +240,7 @@ pub fn devices(w: &World, vm: &Vm) -> Vec<Value> {
                     (Some(iso), _) => (
                         Value::obj("VirtualCdromIsoBackingInfo")
                             .with("fileName", Value::str(iso))
-                            .with_opt("datastore", ds_ref(w, iso)),
+                            .with_opt("datastore", ds_ref(w, &vm.host, iso)),
                         format!("ISO {iso}"),
                     ),
                     (None, dev) => (
@@ -264,7 +265,7 @@ pub fn devices(w: &World, vm: &Vm) -> Vec<Value> {
                 let backing = match image {
                     Some(img) => Value::obj("VirtualFloppyImageBackingInfo")
                         .with("fileName", Value::str(img))
-                        .with_opt("datastore", ds_ref(w, img)),
+                        .with_opt("datastore", ds_ref(w, &vm.host, img)),
                     None => Value::obj("VirtualFloppyDeviceBackingInfo")
                         .with("deviceName", Value::str(device.clone().unwrap_or_default()))
                         .with("useAutoDetect", Value::bool(device.is_none())),
@@ -436,7 +437,7 @@ fn port_backing(w: &World, b: &PortBacking, prefix: &str) -> Value {
     match b {
         PortBacking::File { path } => Value::obj(format!("{prefix}FileBackingInfo"))
             .with("fileName", Value::str(path))
-            .with_opt("datastore", ds_ref(w, path)),
+            .with_opt("datastore", ds_ref(w, "", path)),
         PortBacking::Device { path } => Value::obj(format!("{prefix}DeviceBackingInfo"))
             .with("deviceName", Value::str(path))
             .with("useAutoDetect", Value::bool(false)),

@@ -10,6 +10,7 @@ use crate::value::{MoRef, Value};
 use super::super::common::{
     element_description, entity_or_invalid, split_path, walk, STABLE_TIMESTAMP,
 };
+use super::super::environment_browser::environment_browser_id;
 use super::config_spec::{extra, keys};
 use super::devices::devices;
 
@@ -32,37 +33,29 @@ pub const PROPERTY_NAMES: &[&str] = &[
     "guestHeartbeatStatus",
     "recentTask",
     "layoutEx",
+    "parentVApp",
+    "environmentBrowser",
+    "resourceConfig",
+    "storage",
 ];
 
-/// A friendly guest name for a VMX guestOS.
+/// The full name of a VMX guestOS (`Other (32-bit)` for one hosts do not know).
 fn guest_full_name(guest_os: &str) -> String {
-    let g = guest_os.to_ascii_lowercase();
-    let name = match g.as_str() {
-        "ubuntu-64" => "Ubuntu Linux (64-bit)",
-        "ubuntu" => "Ubuntu Linux (32-bit)",
-        "centos-64" => "CentOS 4/5 or later (64-bit)",
-        "rhel7-64" => "Red Hat Enterprise Linux 7 (64-bit)",
-        "rhel8-64" => "Red Hat Enterprise Linux 8 (64-bit)",
-        "windows2019srv-64" => "Microsoft Windows Server 2019 (64-bit)",
-        "windows9-64" => "Microsoft Windows 10 (64-bit)",
-        "otherlinux-64" => "Other Linux (64-bit)",
-        "otherlinux" => "Other Linux (32-bit)",
-        "other-64" => "Other (64-bit)",
-        "debian10-64" => "Debian GNU/Linux 10 (64-bit)",
-        _ => "Other (32-bit)",
-    };
-    name.to_string()
+    guest_os_of(guest_os)
+        .map(|g| g.full_name)
+        .unwrap_or("Other (32-bit)")
+        .to_string()
 }
 
+/// The family of a VMX guestOS.
 fn guest_family(guest_os: &str) -> &'static str {
-    let g = guest_os.to_ascii_lowercase();
-    if g.starts_with("win") {
-        "windowsGuest"
-    } else if g.starts_with("other") && !g.contains("linux") {
-        "otherGuestFamily"
-    } else {
-        "linuxGuest"
-    }
+    guest_os_of(guest_os)
+        .map(|g| g.family)
+        .unwrap_or("otherGuestFamily")
+}
+
+fn guest_os_of(vmx_guest_os: &str) -> Option<&'static super::super::guest_os::GuestOs> {
+    super::super::guest_os::guest_os(&api_guest_id(vmx_guest_os))
 }
 
 fn shares(a: &Allocation) -> Value {
@@ -820,7 +813,25 @@ pub fn property(w: &World, moid: &str, path: &str) -> Result<Option<Value>, Faul
         }
         "datastore" => Some(w.mos(w.vm_datastores(vm).iter())),
         "network" => Some(w.mos(w.vm_networks(vm).iter())),
-        "resourcePool" => Some(Value::moref("ResourcePool", vm.resource_pool.clone())),
+        "resourcePool" if vm.template => None,
+        "resourcePool" => Some(Value::MoRef(w.mo(&vm.resource_pool))),
+        "parentVApp" => w
+            .pools
+            .get(&vm.resource_pool)
+            .filter(|p| p.vapp)
+            .map(|p| Value::moref("VirtualApp", p.moid.clone())),
+        "environmentBrowser" => w
+            .hosts
+            .get(&vm.host)
+            .map(|h| Value::moref("EnvironmentBrowser", environment_browser_id(w, &h.parent))),
+        "resourceConfig" => Some(
+            Value::obj("ResourceConfigSpec")
+                .with("entity", Value::moref("VirtualMachine", moid.to_string()))
+                .with("cpuAllocation", allocation(&vm.config.cpu_alloc))
+                .with("memoryAllocation", allocation(&vm.config.mem_alloc)),
+        ),
+        "storage" => Some(storage_info(w, vm)),
+        "layout" | "vmFailoverGroup" => None,
         "capability" => Some(capability()),
         "guestHeartbeatStatus" => Some(Value::enumv(
             "ManagedEntityStatus",
@@ -839,6 +850,43 @@ pub fn property(w: &World, moid: &str, path: &str) -> Result<Option<Value>, Faul
         h => entity_or_invalid(w, moid, h, path)?,
     };
     walk(top, rest)
+}
+
+/// `storage`: what the VM takes on each of its datastores (its directory's files).
+fn storage_info(w: &World, vm: &Vm) -> Value {
+    let dir = vm
+        .vmx_path
+        .rsplit_once('/')
+        .map(|(d, _)| d)
+        .unwrap_or(&vm.vmx_path);
+    let committed = w
+        .resolve(dir)
+        .ok()
+        .and_then(|p| std::fs::read_dir(p).ok())
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok()?.metadata().ok())
+                .map(|m| m.len() as i64)
+                .sum::<i64>()
+        })
+        .unwrap_or(0);
+    let usage = w
+        .vm_datastores(vm)
+        .into_iter()
+        .map(|d| {
+            Value::obj("VirtualMachineUsageOnDatastore")
+                .with("datastore", Value::moref("Datastore", d))
+                .with("committed", Value::long(committed))
+                .with("uncommitted", Value::long(0))
+                .with("unshared", Value::long(committed))
+        })
+        .collect();
+    Value::obj("VirtualMachineStorageInfo")
+        .with(
+            "perDatastoreUsage",
+            Value::array("VirtualMachineUsageOnDatastore", usage),
+        )
+        .with("timestamp", Value::DateTime(STABLE_TIMESTAMP.into()))
 }
 
 #[cfg(test)]
