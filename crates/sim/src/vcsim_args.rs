@@ -55,26 +55,19 @@ pub struct VcsimArgs {
 }
 
 /// Whether `args` (without the program name) are vcsim's rather than esxsim's own: a
-/// `uuidgen` command, or a single-dash flag (esxsim's own flags are `--long`, besides
-/// `-h`/`-V`) or `--` followed by one of vcsim's flag names.
+/// `uuidgen` command or a single-dash flag. esxsim's own flags are `--long` (besides
+/// `-h`/`-V`), so `--flag` always stays esxsim's, even where vcsim has a flag of that name.
 pub fn looks_like_vcsim(args: &[String]) -> bool {
     if args.first().map(String::as_str) == Some("uuidgen") {
         return true;
     }
-    args.iter().any(|a| {
-        if let Some(rest) = a.strip_prefix("--") {
-            let name = rest.split('=').next().unwrap_or("");
-            FLAGS.iter().any(|(f, _)| *f == name) && !ESXSIM_FLAGS.contains(&name)
-        } else if let Some(rest) = a.strip_prefix('-') {
-            !rest.is_empty() && !matches!(rest, "h" | "V") && rest.starts_with(char::is_alphabetic)
-        } else {
-            false
+    args.iter().any(|a| match a.strip_prefix('-') {
+        Some(rest) if !rest.starts_with('-') => {
+            !matches!(rest, "h" | "V") && rest.starts_with(char::is_alphabetic)
         }
+        _ => false,
     })
 }
-
-/// esxsim's own `--long` flags that vcsim also has (`--load`): they stay esxsim's.
-const ESXSIM_FLAGS: &[&str] = &["load"];
 
 /// A flag's kind: booleans take no separate value.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -468,8 +461,8 @@ mod tests {
     fn tells_vcsim_from_esxsim() {
         assert!(looks_like_vcsim(&args("-l 127.0.0.1:0 -E /tmp/x")));
         assert!(looks_like_vcsim(&args("uuidgen")));
-        assert!(looks_like_vcsim(&args("--esx")));
         assert!(!looks_like_vcsim(&args("--listen 127.0.0.1:0 --http")));
+        assert!(!looks_like_vcsim(&args("--user u --password p")));
         assert!(!looks_like_vcsim(&args("--load dir")));
         assert!(!looks_like_vcsim(&args("-h")));
         assert!(!looks_like_vcsim(&[]));

@@ -592,6 +592,7 @@ impl World {
             template: false,
             next_snapshot_id: 1,
             pending_task: None,
+            tools_installed: true,
         };
         if spec.power == PowerState::PoweredOn {
             vm.boot_time = Some("2026-01-12T09:02:11.000Z".into());

@@ -272,6 +272,9 @@ impl World {
             p.child_pools.clone()
         } else if let Some(d) = self.dvswitches.get(id) {
             d.portgroups.clone()
+        } else if self.storage_pods.contains_key(id) {
+            // A pod's datastores leave it rather than the inventory.
+            Vec::new()
         } else {
             self.container_children(id)
         };
@@ -357,12 +360,18 @@ impl World {
             "StoragePod" => {
                 // Its datastores go back to the pod's folder.
                 if let Some(p) = self.storage_pods.remove(id) {
+                    let own = self
+                        .datacenters
+                        .values()
+                        .any(|d| d.datastore_folder == p.parent);
                     for d in p.children {
                         if let Some(ds) = self.datastores.get_mut(&d) {
-                            ds.folder = Some(p.parent.clone());
+                            ds.folder = (!own).then(|| p.parent.clone());
                         }
-                        if let Some(f) = self.folders.get_mut(&p.parent) {
-                            f.children.push(d);
+                        if !own {
+                            if let Some(f) = self.folders.get_mut(&p.parent) {
+                                f.children.push(d);
+                            }
                         }
                     }
                 }
@@ -508,6 +517,140 @@ impl World {
         h.portgroups.retain(|p| p.vswitch == "vSwitch0");
         h.pnics.truncate(1);
         Ok(self.add_host(&compute, h))
+    }
+
+    /// Mounts a new datastore `name` on `host` (`HostDatastoreSystem.CreateLocalDatastore`
+    /// / `CreateNasDatastore`): an NFS export the datacenter has already (same server and
+    /// path) is mounted rather than made again; any other datastore of that name in the
+    /// datacenter is `DuplicateName`.
+    pub fn mount_datastore(
+        &mut self,
+        host: &str,
+        name: &str,
+        kind: super::DatastoreKind,
+        nfs: Option<(&str, &str)>,
+        local_path: Option<&str>,
+    ) -> InvResult<String> {
+        check_name(name)?;
+        let dc = self.host(host)?.datacenter.clone();
+        if let Some(d) = self
+            .datastores
+            .values()
+            .find(|d| d.datacenter == dc && d.name == name)
+        {
+            let same_export = nfs.is_some_and(|(h, p)| {
+                d.nfs_host.as_deref() == Some(h) && d.nfs_path.as_deref() == Some(p)
+            });
+            if !same_export || d.hosts.iter().any(|x| x == host) {
+                return Err(InvError::DuplicateName(name.to_string()));
+            }
+            let id = d.moid.clone();
+            if let Some(d) = self.datastores.get_mut(&id) {
+                d.hosts.push(host.to_string());
+            }
+            if let Some(h) = self.hosts.get_mut(host) {
+                h.datastores.push(id.clone());
+            }
+            return Ok(id);
+        }
+        let uuid = super::random_uuid();
+        let uuid = match kind {
+            super::DatastoreKind::Vmfs => uuid,
+            _ => uuid.replace('-', "")[..17].to_string(),
+        };
+        let id = self.add_datastore(
+            &dc,
+            name,
+            kind,
+            &uuid,
+            1_099_511_627_776,
+            &[host.to_string()],
+            nfs,
+            None,
+        );
+        if let (Some(p), Some(d)) = (local_path, self.datastores.get_mut(&id)) {
+            d.nfs_path = Some(p.to_string());
+        }
+        let dir = self.files_dir.join(name);
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| InvError::Io(format!("{}: {e}", dir.display())))?;
+        Ok(id)
+    }
+
+    /// Unmounts datastore `id` from `host` (`HostDatastoreSystem.RemoveDatastore`); the
+    /// datastore leaves the inventory with its last host. VMs of the host on it refuse.
+    pub fn unmount_datastore(&mut self, host: &str, id: &str) -> InvResult<()> {
+        let d = self
+            .datastores
+            .get(id)
+            .ok_or_else(|| InvError::NotFound(format!("Datastore {id}")))?;
+        if !d.hosts.iter().any(|h| h == host) {
+            return Err(InvError::NotFound(format!("Datastore {id} on host {host}")));
+        }
+        let name = d.name.clone();
+        let used = self.vms_on_datastore(&name);
+        if used
+            .iter()
+            .any(|v| self.vms.get(v).is_some_and(|v| v.host == host))
+        {
+            return Err(InvError::InUse(name));
+        }
+        if let Some(h) = self.hosts.get_mut(host) {
+            h.datastores.retain(|d| d != id);
+        }
+        let last = self.datastores.get_mut(id).is_some_and(|d| {
+            d.hosts.retain(|h| h != host);
+            d.hosts.is_empty()
+        });
+        if last {
+            self.remove_one(id)?;
+        }
+        Ok(())
+    }
+
+    /// Before `host` enters maintenance mode: in a cluster with DRS, vCenter migrates its
+    /// running VMs to the other hosts (the host with the fewest VMs that mounts the VM's
+    /// datastores, not itself in maintenance); without DRS, or with no host to take a
+    /// VM, running VMs keep the host from entering.
+    pub fn evacuate_host(&mut self, host: &str) -> InvResult<()> {
+        let h = self.host(host)?;
+        let compute = self.computes.get(&h.parent).cloned();
+        let running: Vec<String> = self
+            .vms_on_host(host)
+            .filter(|v| v.power_state == PowerState::PoweredOn)
+            .map(|v| v.moid.clone())
+            .collect();
+        if running.is_empty() {
+            return Ok(());
+        }
+        let refuse = || InvError::InvalidState("The host has powered-on virtual machines.".into());
+        let Some(c) = compute.filter(|c| c.is_cluster && c.drs_enabled) else {
+            return Err(refuse());
+        };
+        let mut plan = Vec::new();
+        for vm in &running {
+            let needs = self.vm_datastores(&self.vms[vm]);
+            let target = c
+                .hosts
+                .iter()
+                .filter(|t| *t != host)
+                .filter_map(|t| self.hosts.get(t))
+                .filter(|t| !t.in_maintenance_mode)
+                .filter(|t| needs.iter().all(|d| t.datastores.contains(d)))
+                .min_by_key(|t| {
+                    self.vms_on_host(&t.moid).count()
+                        + plan.iter().filter(|(_, p)| *p == t.moid).count()
+                })
+                .map(|t| t.moid.clone())
+                .ok_or_else(refuse)?;
+            plan.push((vm.clone(), target));
+        }
+        for (vm, target) in plan {
+            if let Some(v) = self.vms.get_mut(&vm) {
+                v.host = target;
+            }
+        }
+        Ok(())
     }
 
     /// A new child `name` of type `kind` may go into folder `parent`.

@@ -139,9 +139,16 @@ pub struct World {
     /// Storage pods (vCenter).
     #[serde(default)]
     pub storage_pods: BTreeMap<String, StoragePod>,
+    /// `ServiceContent` names every manager, also those libvirt's ESX driver does not
+    /// know (as vcsim's and a real server's do; libvirt then warns about them).
+    #[serde(default)]
+    pub all_managers: bool,
     /// Custom field definitions.
     #[serde(default)]
     pub custom_fields: Vec<CustomField>,
+    /// Settings changed with `OptionManager.UpdateOptions` (key -> value as text).
+    #[serde(default)]
+    pub settings: BTreeMap<String, String>,
     /// Custom field values by object id: (field key, value).
     #[serde(default)]
     pub custom_values: BTreeMap<String, Vec<(i32, String)>>,
@@ -172,8 +179,10 @@ impl World {
             vms: BTreeMap::new(),
             dvswitches: BTreeMap::new(),
             storage_pods: BTreeMap::new(),
+            all_managers: false,
             custom_fields: Vec::new(),
             custom_values: BTreeMap::new(),
+            settings: BTreeMap::new(),
             files_dir: files_dir.to_path_buf(),
         }
     }
@@ -334,7 +343,10 @@ impl World {
         if vm.guest_when_running == GuestInfo::default() {
             vm.guest_when_running = default_guest_for(&vm.config);
         }
-        if vm.power_state == PowerState::PoweredOn && vm.guest == GuestInfo::default() {
+        if vm.power_state == PowerState::PoweredOn
+            && vm.tools_installed
+            && vm.guest == GuestInfo::default()
+        {
             vm.guest = vm.guest_when_running.clone();
         }
     }

@@ -348,13 +348,26 @@ pub struct Host {
     pub autostart: AutoStart,
 }
 
-/// VMFS or NFS.
+/// VMFS, NFS, or a host directory (`CreateLocalDatastore`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DatastoreKind {
     #[serde(rename = "VMFS")]
     Vmfs,
     #[serde(rename = "NFS")]
     Nfs,
+    #[serde(rename = "local")]
+    Local,
+}
+
+impl DatastoreKind {
+    /// `summary.type`: `VMFS`, `NFS`, or `OTHER` for a local directory.
+    pub fn summary_type(self) -> &'static str {
+        match self {
+            DatastoreKind::Vmfs => "VMFS",
+            DatastoreKind::Nfs => "NFS",
+            DatastoreKind::Local => "OTHER",
+        }
+    }
 }
 
 /// A datastore; its files live in a real directory `files_dir/<name>`.
@@ -374,7 +387,8 @@ pub struct Datastore {
     pub hosts: Vec<String>,
     #[serde(default = "default_true")]
     pub accessible: bool,
-    /// NFS server and export path.
+    /// NFS server and export path (for a local datastore: `nfs_path` is the host directory
+    /// it stands for).
     #[serde(default)]
     pub nfs_host: Option<String>,
     #[serde(default)]
@@ -666,6 +680,10 @@ pub struct Vm {
     /// The task (id) of a power-on blocked by the pending question, if any.
     #[serde(default)]
     pub pending_task: Option<String>,
+    /// Whether the guest has VMware Tools (a new, empty VM has none: no guest information
+    /// is reported for it).
+    #[serde(default = "default_true")]
+    pub tools_installed: bool,
 }
 
 impl Vm {

@@ -111,6 +111,7 @@ impl World {
             ServerKind::Vcenter
         };
         let mut w = World::empty(kind, files_dir);
+        w.all_managers = true;
         let mut rng = Rng(0x7c51_0001);
         let mut places = Vec::new();
         if model.esx {

@@ -173,6 +173,7 @@ impl World {
             template: false,
             next_snapshot_id: 1,
             pending_task: None,
+            tools_installed: true,
         };
         self.vms.insert(moid.clone(), vm);
         if let Some(f) = self.folders.get_mut(folder) {
@@ -315,6 +316,7 @@ impl World {
             template: false,
             next_snapshot_id: 1,
             pending_task: None,
+            tools_installed: false,
         };
         self.vms.insert(moid.clone(), vm);
         if let Some(f) = self.folders.get_mut(folder) {
@@ -328,6 +330,58 @@ impl World {
             return Err(e);
         }
         Ok(moid)
+    }
+
+    /// Moves a VM's directory to datastore `ds` (a storage migration): the files it holds
+    /// there and every path of the VM pointing into it follow. Disks elsewhere stay.
+    pub fn move_vm_files(&mut self, moid: &str, ds: &str) -> InvResult<()> {
+        let vm = self.vm(moid)?;
+        let (old_ds, rest) = vmx::split_datastore_path(&vm.vmx_path)
+            .ok_or_else(|| InvError::InvalidDatastorePath(vm.vmx_path.clone()))?;
+        if old_ds == ds {
+            return Ok(());
+        }
+        let dir = rest
+            .rsplit_once('/')
+            .map(|(d, _)| d)
+            .unwrap_or("")
+            .to_string();
+        if dir.is_empty() {
+            return Err(InvError::InvalidDatastorePath(vm.vmx_path.clone()));
+        }
+        if !self.hosts.get(&vm.host).is_some_and(|h| {
+            h.datastores
+                .iter()
+                .any(|d| self.datastores.get(d).is_some_and(|d| d.name == ds))
+        }) {
+            return Err(InvError::InvalidDatastore(ds.to_string()));
+        }
+        let from_prefix = format!("[{old_ds}] {dir}/");
+        let to_prefix = format!("[{ds}] {dir}/");
+        let from = self.resolve(&format!("[{old_ds}] {dir}"))?;
+        let to = self.resolve(&format!("[{ds}] {dir}"))?;
+        if to.exists() {
+            return Err(InvError::FileAlreadyExists(format!("[{ds}] {dir}")));
+        }
+        if let Some(p) = to.parent() {
+            std::fs::create_dir_all(p).map_err(|e| io_err(e, ds))?;
+        }
+        std::fs::rename(&from, &to).map_err(|e| io_err(e, &from_prefix))?;
+        let vm = self.vm_mut(moid)?;
+        let moved = |p: &mut String| {
+            if let Some(tail) = p.strip_prefix(&from_prefix) {
+                *p = format!("{to_prefix}{tail}");
+            }
+        };
+        moved(&mut vm.vmx_path);
+        for d in vm.config.devices.iter_mut() {
+            match d {
+                Device::Disk { file, .. } => moved(file),
+                Device::Cdrom { iso: Some(f), .. } => moved(f),
+                _ => {}
+            }
+        }
+        self.write_vmx(moid)
     }
 
     /// Removes the directory of a VM that could not be made (never a datastore's root).
@@ -429,6 +483,11 @@ impl World {
                 "The virtual machine is waiting for an answer to a question".into(),
             ));
         }
+        if vm.template {
+            return Err(InvError::NotSupported(
+                "The operation is not supported on a template.".into(),
+            ));
+        }
         match vm.power_state {
             PowerState::PoweredOn => {
                 return Err(InvError::InvalidPowerState {
@@ -478,8 +537,11 @@ impl World {
         let vm = self.vm_mut(moid)?;
         vm.power_state = PowerState::PoweredOn;
         vm.boot_time = Some(system_time_to_xsd_datetime(std::time::SystemTime::now()));
-        vm.guest = vm.guest_when_running.clone();
-        vm.guest.tools_running = true;
+        // Without tools the guest reports nothing.
+        if vm.tools_installed {
+            vm.guest = vm.guest_when_running.clone();
+            vm.guest.tools_running = true;
+        }
         Ok(())
     }
 

@@ -65,18 +65,15 @@ pub fn description(label: &str, summary: &str) -> Value {
         .with("summary", Value::str(summary))
 }
 
-/// ManagedEntity properties the simulator leaves unset on every object: no custom fields,
-/// alarms, disabled methods, permissions or tags.
+/// ManagedEntity properties the simulator leaves unset on every object: no alarms,
+/// disabled methods, permissions or tags.
 pub fn is_unset_entity_property(name: &str) -> bool {
     [
-        "availableField",
-        "value",
         "triggeredAlarmState",
         "declaredAlarmState",
         "disabledMethod",
         "permission",
         "tag",
-        "customValue",
     ]
     .contains(&name)
 }
@@ -93,6 +90,9 @@ pub fn entity_property(w: &World, id: &str, head: &str) -> Option<Option<Value>>
         "alarmActionsEnabled" => Some(Value::bool(true)),
         "effectiveRole" => Some(Value::array("int", vec![Value::int(-1)])),
         "recentTask" => None,
+        p @ ("customValue" | "value" | "availableField") => {
+            super::custom_fields_manager::entity_custom_property(w, id, p).unwrap_or(None)
+        }
         p if is_unset_entity_property(p) => None,
         _ => return None,
     })

@@ -37,6 +37,12 @@ fn ds_info(w: &World, d: &crate::inventory::Datastore) -> Value {
     let (ty, field) = match d.kind {
         DatastoreKind::Vmfs => ("VmfsDatastoreInfo", "vmfs"),
         DatastoreKind::Nfs => ("NasDatastoreInfo", "nas"),
+        DatastoreKind::Local => ("LocalDatastoreInfo", "path"),
+    };
+    let detail = if d.kind == DatastoreKind::Local {
+        Value::str(d.nfs_path.clone().unwrap_or_default())
+    } else {
+        volume_value(d, false)
     };
     Value::obj(ty)
         .with("name", Value::str(&d.name))
@@ -44,7 +50,7 @@ fn ds_info(w: &World, d: &crate::inventory::Datastore) -> Value {
         .with("freeSpace", Value::long(free))
         .with("maxFileSize", Value::long(68_719_476_736_000))
         .with("timestamp", Value::DateTime(STABLE_TIMESTAMP.into()))
-        .with(field, volume_value(d, false))
+        .with(field, detail)
 }
 
 fn summary(w: &World, d: &crate::inventory::Datastore) -> Value {
@@ -65,13 +71,7 @@ fn summary(w: &World, d: &crate::inventory::Datastore) -> Value {
         .with("uncommitted", Value::long(uncommitted))
         .with("accessible", Value::bool(d.accessible))
         .with("multipleHostAccess", Value::bool(d.hosts.len() > 1))
-        .with(
-            "type",
-            Value::str(match d.kind {
-                DatastoreKind::Vmfs => "VMFS",
-                DatastoreKind::Nfs => "NFS",
-            }),
-        )
+        .with("type", Value::str(d.kind.summary_type()))
         .with("maintenanceMode", Value::str("normal"))
 }
 
@@ -86,12 +86,7 @@ fn property(w: &World, moid: &str, path: &str) -> Result<Option<Value>, Fault> {
         "summary.freeSpace" => return Ok(Some(Value::long(w.datastore_free(d)))),
         "summary.accessible" => return Ok(Some(Value::bool(d.accessible))),
         "summary.url" => return Ok(Some(Value::str(d.url()))),
-        "summary.type" => {
-            return Ok(Some(Value::str(match d.kind {
-                DatastoreKind::Vmfs => "VMFS",
-                DatastoreKind::Nfs => "NFS",
-            })))
-        }
+        "summary.type" => return Ok(Some(Value::str(d.kind.summary_type()))),
         _ => {}
     }
     let (head, rest) = split_path(path);

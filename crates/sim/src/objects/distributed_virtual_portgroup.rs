@@ -66,8 +66,8 @@ fn property(w: &World, id: &str, path: &str) -> Result<Option<Value>, Fault> {
                 )
                 .with("defaultPortConfig", port_setting(pg.vlan_id))
                 .with("type", Value::str(&pg.binding))
-                .with("autoExpand", Value::bool(pg.binding != "ephemeral"))
                 .with("configVersion", Value::str(pg.config_version.to_string()))
+                .with("autoExpand", Value::bool(pg.binding != "ephemeral"))
                 .with("uplink", Value::bool(pg.uplink)),
         ),
         "summary" => Some(

@@ -171,7 +171,7 @@ fn query_config_option(
     _cx: &mut CallCx<'_>,
     call: &Call<'_>,
 ) -> Result<Option<Value>, Fault> {
-    let Call { this, args, .. } = *call;
+    let Call { args, .. } = *call;
     let spec = args.child("spec");
     let key = spec
         .and_then(|s| s.text_of("key"))
@@ -180,10 +180,8 @@ fn query_config_option(
         .and_then(|s| s.moref_of("host").ok().flatten())
         .or(args.moref_of("host")?);
     if let Some(h) = &host {
-        let compute = compute_of(w, &this.value);
-        let member = w.hosts.get(&h.value).map(|r| &r.parent);
-        if member.is_none() || member != compute.as_ref() {
-            return Err(Fault::invalid_argument("host"));
+        if !w.hosts.contains_key(&h.value) {
+            return Err(Fault::not_found(h));
         }
     }
     let (version, description) = match key {
@@ -326,13 +324,7 @@ fn query_config_target(
                         .with("freeSpace", Value::long(w.datastore_free(d)))
                         .with("accessible", Value::bool(d.accessible))
                         .with("multipleHostAccess", Value::bool(d.hosts.len() > 1))
-                        .with(
-                            "type",
-                            Value::str(match d.kind {
-                                crate::inventory::DatastoreKind::Vmfs => "VMFS",
-                                crate::inventory::DatastoreKind::Nfs => "NFS",
-                            }),
-                        ),
+                        .with("type", Value::str(d.kind.summary_type())),
                 )
                 .with("maxFileSize", Value::long(70_368_744_177_664))
                 .with("maxVirtualDiskCapacity", Value::long(68_169_720_922_112))

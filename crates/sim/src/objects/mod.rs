@@ -11,11 +11,15 @@
 //! required ones), so Debian's virsh runs against the simulator as quietly as against a host;
 //! `tests/govmomi_types.rs` checks every name against govmomi's declarations.
 
+mod authorization_manager;
 mod common;
 mod compute_resource;
+mod custom_fields_manager;
 mod datacenter;
 mod datastore;
 mod datastore_browser;
+mod datastore_namespace_manager;
+mod diagnostic_manager;
 mod distributed_virtual_portgroup;
 mod distributed_virtual_switch;
 pub mod entry;
@@ -26,18 +30,27 @@ mod guest_os;
 mod host_autostart_manager;
 mod host_datastore_system;
 mod host_firewall_system;
+mod host_local_account_manager;
 mod host_network_system;
 mod host_storage_system;
 mod host_system;
+mod license_manager;
+mod localization_manager;
 mod network;
+mod option_manager;
+mod ovf_manager;
 mod performance_manager;
 mod resource_pool;
 mod search_index;
+mod storage_pod;
+mod storage_resource_manager;
 #[cfg(test)]
 mod testing;
+mod user_directory;
 mod virtual_disk_manager;
 mod vm;
 mod vm_snapshot;
+mod vstorage_object_manager;
 
 use std::path::Path;
 
@@ -77,6 +90,19 @@ pub const TYPES: &[&ManagedType] = &[
     &virtual_disk_manager::TYPE,
     &performance_manager::TYPE,
     &environment_browser::TYPE,
+    &storage_pod::TYPE,
+    &option_manager::TYPE,
+    &authorization_manager::TYPE,
+    &custom_fields_manager::TYPE,
+    &license_manager::TYPE,
+    &diagnostic_manager::TYPE,
+    &ovf_manager::TYPE,
+    &user_directory::TYPE,
+    &localization_manager::TYPE,
+    &host_local_account_manager::TYPE,
+    &datastore_namespace_manager::TYPE,
+    &storage_resource_manager::TYPE,
+    &vstorage_object_manager::TYPE,
 ];
 
 /// The table entry of managed object type `name`.
@@ -182,6 +208,10 @@ impl Inventory for World {
         crate::files::screen(self, req)
     }
 
+    fn lists_all_managers(&self) -> bool {
+        self.all_managers
+    }
+
     fn save_state(&self, path: &Path) -> Result<(), String> {
         self.save(path).map_err(|e| e.to_string())
     }
@@ -261,8 +291,12 @@ mod tests {
             ));
         }
         for t in TYPES {
+            // A manager only one kind of server has.
             if let entry::Ids::Service(_) = t.ids {
-                out.push((t.name.to_string(), t.ids.singleton(w)));
+                let id = t.ids.singleton(w);
+                if !id.is_empty() {
+                    out.push((t.name.to_string(), id));
+                }
             }
         }
         out

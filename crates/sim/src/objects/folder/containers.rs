@@ -147,7 +147,7 @@ pub(super) fn create_dvs(
 }
 
 /// `MoveIntoFolder_Task`: moves each of `list` here (the first refusal stops the rest).
-pub(super) fn move_into_folder(
+pub(in crate::objects) fn move_into_folder(
     w: &mut World,
     cx: &mut CallCx<'_>,
     call: &Call<'_>,

@@ -2,7 +2,7 @@
 //! (`childEntity`, `childType`), renaming and destroying; the methods that add containers
 //! are in [`containers`], those that add VMs in [`vm`].
 
-mod containers;
+pub(super) mod containers;
 mod vm;
 
 use crate::fault::Fault;

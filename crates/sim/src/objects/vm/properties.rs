@@ -364,7 +364,9 @@ fn runtime(w: &World, vm: &Vm) -> Value {
 }
 
 fn tools_status(vm: &Vm) -> (&'static str, &'static str) {
-    if vm.guest.tools_running && vm.power_state == PowerState::PoweredOn {
+    if !vm.tools_installed {
+        ("toolsNotInstalled", "guestToolsNotRunning")
+    } else if vm.guest.tools_running && vm.power_state == PowerState::PoweredOn {
         ("toolsOk", "guestToolsRunning")
     } else {
         ("toolsNotRunning", "guestToolsNotRunning")
