@@ -55,6 +55,12 @@ struct Args {
     /// Milliseconds during which finished tasks still show queued/running.
     #[arg(long, default_value_t = 0)]
     task_delay_ms: u64,
+    /// Serve a `govc object.save` recording (a directory) instead of an inventory.
+    #[arg(long, conflicts_with_all = ["inventory", "vcenter", "generate_vms", "state"])]
+    load: Option<PathBuf>,
+    /// At exit, write the inventory as a `govc object.save` recording to this directory.
+    #[arg(long)]
+    save: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -109,7 +115,12 @@ async fn run(args: Args) -> ExitCode {
         session_idle_timeout: Duration::from_secs(args.session_idle_timeout),
         task_delay: Duration::from_millis(args.task_delay_ms),
     };
-    let sim = match Simulator::start(config).await {
+    let save = args.save;
+    let started = match &args.load {
+        Some(dir) => esxvirt_sim::recording::start(config, dir).await,
+        None => Simulator::start(config).await,
+    };
+    let sim = match started {
         Ok(s) => s,
         Err(e) => {
             eprintln!("esxsim: {e}");
@@ -124,6 +135,11 @@ async fn run(args: Args) -> ExitCode {
     use std::io::Write as _;
     let _ = std::io::stdout().flush();
     wait_for_signal(term.ok(), interrupt.ok()).await;
+    if let Some(dir) = &save {
+        if let Err(e) = sim.with_world(|w| esxvirt_sim::recording::save(&*w, dir)) {
+            eprintln!("esxsim: {e}");
+        }
+    }
     sim.shutdown().await;
     ExitCode::SUCCESS
 }

@@ -103,7 +103,7 @@ fn mac(prefix: [u8; 3], n: u64) -> String {
 }
 
 /// A host record with standard networking and adapters; `n` makes names and MACs unique.
-pub(super) fn host_template(rng: &mut Rng, name: &str, n: u64, ip: &str) -> Host {
+pub(crate) fn host_template(rng: &mut Rng, name: &str, n: u64, ip: &str) -> Host {
     let (short, domain) = name.split_once('.').unwrap_or((name, ""));
     let iqn_suffix = format!("{:08x}", rng.next_u64() as u32);
     let iscsi_luns: Vec<Lun> = (0..2)

@@ -146,6 +146,9 @@ pub struct World {
     /// Custom field definitions.
     #[serde(default)]
     pub custom_fields: Vec<CustomField>,
+    /// Guest customization specifications (vCenter).
+    #[serde(default)]
+    pub customization_specs: Vec<CustomizationSpecRecord>,
     /// Settings changed with `OptionManager.UpdateOptions` (key -> value as text).
     #[serde(default)]
     pub settings: BTreeMap<String, String>,
@@ -183,6 +186,7 @@ impl World {
             custom_fields: Vec::new(),
             custom_values: BTreeMap::new(),
             settings: BTreeMap::new(),
+            customization_specs: Vec::new(),
             files_dir: files_dir.to_path_buf(),
         }
     }

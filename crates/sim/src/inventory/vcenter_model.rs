@@ -190,6 +190,19 @@ impl Default for ClusterConfig {
     }
 }
 
+/// A stored guest customization specification (`CustomizationSpecManager`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomizationSpecRecord {
+    pub name: String,
+    pub description: String,
+    /// `Linux` or `Windows`.
+    pub spec_type: String,
+    /// `lastUpdateTime`.
+    pub last_update: String,
+    /// The `CustomizationSpec` as sent, as XML (`<spec>...</spec>`).
+    pub spec_xml: String,
+}
+
 fn default_max_ports() -> i32 {
     2_147_483_647
 }

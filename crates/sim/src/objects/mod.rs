@@ -15,6 +15,7 @@ mod authorization_manager;
 mod common;
 mod compute_resource;
 mod custom_fields_manager;
+mod customization_spec_manager;
 mod datacenter;
 mod datastore;
 mod datastore_browser;
@@ -24,6 +25,7 @@ mod distributed_virtual_portgroup;
 mod distributed_virtual_switch;
 pub mod entry;
 mod environment_browser;
+mod event_manager;
 mod file_manager;
 mod folder;
 mod guest_os;
@@ -62,6 +64,8 @@ use crate::soap::Element;
 use crate::value::{MoRef, Value};
 
 use entry::{Call, ManagedType};
+
+pub(crate) use vm::config_spec::recorded_devices;
 
 /// Every managed object type the world serves (the core serves the service objects:
 /// `ServiceInstance`, `SessionManager`, `PropertyCollector`, views and tasks).
@@ -103,6 +107,8 @@ pub const TYPES: &[&ManagedType] = &[
     &datastore_namespace_manager::TYPE,
     &storage_resource_manager::TYPE,
     &vstorage_object_manager::TYPE,
+    &customization_spec_manager::TYPE,
+    &event_manager::TYPE,
 ];
 
 /// The table entry of managed object type `name`.

@@ -41,6 +41,11 @@ const VPX: &[(&str, Kind, &str)] = &[
     ),
     ("VirtualCenter.VimPasswordExpirationInDays", Kind::Int, "30"),
     ("config.vpxd.sso.default.isGroup", Kind::Bool, "true"),
+    (
+        "config.vpxd.sso.sts.uri",
+        Kind::Str,
+        "https://vcenter.example.com/sts/STSService/vsphere.local",
+    ),
     ("event.maxAge", Kind::Int, "30"),
     ("event.maxAgeEnabled", Kind::Bool, "true"),
     ("instance.id", Kind::Int, "42"),

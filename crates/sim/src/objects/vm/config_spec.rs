@@ -312,6 +312,85 @@ fn apply_to(
     Ok(work)
 }
 
+/// The devices of a VM's recorded `config.hardware.device` list (a `govc object.save`
+/// recording): controllers first, under the keys vSphere gives them (recordings may use
+/// other keys), then the devices on them. Devices the model has no place for are left out
+/// and their types returned.
+pub fn recorded_devices(w: &World, list: &[&Element]) -> (Vec<Device>, Vec<String>) {
+    let mut cfg = VmConfig {
+        name: String::new(),
+        uuid: String::new(),
+        instance_uuid: String::new(),
+        guest_os: "other".into(),
+        version: "vmx-19".into(),
+        memory_mb: 4,
+        num_cpu: 1,
+        cores_per_socket: 1,
+        annotation: String::new(),
+        firmware: "bios".into(),
+        cpu_alloc: Allocation::normal(1000),
+        mem_alloc: Allocation::normal(40),
+        devices: Vec::new(),
+        extra: Vec::new(),
+    };
+    let mut key_map: HashMap<i32, i32> = HashMap::new();
+    let mut skipped = Vec::new();
+    let is_controller = |d: &Element| {
+        matches!(
+            d.type_or(""),
+            "VirtualLsiLogicController"
+                | "VirtualBusLogicController"
+                | "VirtualLsiLogicSASController"
+                | "ParaVirtualSCSIController"
+                | "VirtualAHCIController"
+        )
+    };
+    for d in list.iter().copied() {
+        let key = d.i32_of("key").ok().flatten().unwrap_or(0);
+        if let Some(real) = fixed_controller(d) {
+            key_map.insert(key, real);
+        } else if is_controller(d) {
+            match device_from_spec(w, &cfg, d, false, &key_map) {
+                Ok(dev) => {
+                    key_map.insert(key, device_key(&dev));
+                    cfg.devices.push(dev);
+                }
+                Err(_) => skipped.push(d.type_or("VirtualDevice").to_string()),
+            }
+        }
+    }
+    // Disks first: when a recording puts two devices in one slot, the disk keeps it and
+    // the other moves to the controller's next free unit.
+    let rest = list
+        .iter()
+        .copied()
+        .filter(|d| fixed_controller(d).is_none() && !is_controller(d));
+    let (disks, others): (Vec<&Element>, Vec<&Element>) =
+        rest.partition(|d| d.type_or("") == "VirtualDisk");
+    for d in disks.into_iter().chain(others) {
+        let taken = |cfg: &VmConfig, dev: &Device| {
+            cfg.devices.iter().any(|x| device_key(x) == device_key(dev))
+        };
+        let placed = match device_from_spec(w, &cfg, d, false, &key_map) {
+            Ok(dev) if !taken(&cfg, &dev) => Some(dev),
+            Ok(_) => {
+                let mut moved = d.clone();
+                moved.children.retain(|c| c.name != "unitNumber");
+                device_from_spec(w, &cfg, &moved, false, &key_map)
+                    .ok()
+                    .filter(|dev| !taken(&cfg, dev))
+            }
+            Err(_) => None,
+        };
+        match placed {
+            Some(dev) => cfg.devices.push(dev),
+            None => skipped.push(d.type_or("VirtualDevice").to_string()),
+        }
+    }
+    crate::inventory::vmx::normalize_devices(&mut cfg.devices);
+    (cfg.devices, skipped)
+}
+
 /// `vmx-N` from a spec's version (`vmx-13`), refusing anything else.
 fn hardware_version(v: &str) -> Result<String, Fault> {
     match v.strip_prefix("vmx-").map(str::parse::<u32>) {

@@ -198,7 +198,7 @@ pub(super) fn upgrade(
             }
             if to <= from {
                 return Err(Fault::new(
-                    "AlreadyUpgradedFault",
+                    "AlreadyUpgraded",
                     "Virtual machine compatibility is already up-to-date.",
                 ));
             }
@@ -470,6 +470,38 @@ mod tests {
         assert_eq!(
             fault_type(t.run("VirtualMachine", &app01, "MigrateVM_Task", "")),
             "InvalidRequest"
+        );
+    }
+
+    #[test]
+    fn hardware_upgrades_only_go_up() {
+        let mut t = TestWorld::esx();
+        let tiny = t.vm("tiny");
+        t.run(
+            "VirtualMachine",
+            &tiny,
+            "UpgradeVM_Task",
+            "<version>vmx-13</version>",
+        )
+        .unwrap();
+        assert_eq!(
+            t.get("VirtualMachine", &tiny, "config.version"),
+            Value::str("vmx-13")
+        );
+        t.run("VirtualMachine", &tiny, "UpgradeVM_Task", "")
+            .unwrap();
+        assert_eq!(
+            t.get("VirtualMachine", &tiny, "config.version"),
+            Value::str("vmx-19")
+        );
+        assert_eq!(
+            fault_type(t.run("VirtualMachine", &tiny, "UpgradeVM_Task", "")),
+            "AlreadyUpgraded"
+        );
+        let web01 = t.vm("web01");
+        assert_eq!(
+            fault_type(t.run("VirtualMachine", &web01, "UpgradeVM_Task", "")),
+            "InvalidPowerState"
         );
     }
 }
