@@ -2,6 +2,7 @@
 //! carrying an unguessable key (256 bits from the operating system's CSPRNG), idle expiry.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::fault::Fault;
@@ -245,12 +246,22 @@ pub fn key_from_cookie(header: &str) -> Option<&str> {
     })
 }
 
+/// Whether session cookies are marked `Secure` over plain http too (vcsim's
+/// `VCSIM_SECURE_COOKIES=true`, for checking that a client copes with it).
+static SECURE_COOKIES: AtomicBool = AtomicBool::new(false);
+
+/// Marks every session cookie of this process `Secure`, also over http.
+pub fn always_secure_cookies() {
+    SECURE_COOKIES.store(true, Ordering::Relaxed);
+}
+
 /// The `Set-Cookie` value for a new session (`Secure` only over https, or curl would not
-/// send it back over http).
+/// send it back over http, unless [`always_secure_cookies`] asked for it).
 pub fn set_cookie(key: &str, tls: bool) -> String {
+    let secure = tls || SECURE_COOKIES.load(Ordering::Relaxed);
     format!(
         "{COOKIE_NAME}=\"{key}\"; Path=/; HttpOnly;{}",
-        if tls { " Secure;" } else { "" }
+        if secure { " Secure;" } else { "" }
     )
 }
 

@@ -4,7 +4,8 @@
 //! -app -pod -pg -folder -autostart`), `-tls`, `-tlscert`/`-tlskey`, `-username`/`-password`
 //! (default `user`/`pass`, the credentials vcsim puts in its URL), `-api-version`,
 //! `-load DIR` (a `govc object.save` recording) and `-stdinexit`. Tracing, tunnel and delay
-//! flags are accepted and ignored.
+//! flags are accepted and ignored. `VCSIM_SECURE_COOKIES=true` in the environment marks
+//! session cookies `Secure` over http too, as vcsim does.
 //!
 //! Go's flag syntax: `-flag value`, `-flag=value`, `--flag` the same, booleans only as
 //! `-flag` or `-flag=BOOL`; parsing stops at the first argument that is not a flag. Once
@@ -339,6 +340,10 @@ const fn libc_o_nonblock() -> i32 {
 }
 
 async fn serve_until_stopped(args: &VcsimArgs) -> ExitCode {
+    // vcsim's switch for Secure cookies over http.
+    if std::env::var("VCSIM_SECURE_COOKIES").is_ok_and(|v| v == "true") {
+        crate::session::always_secure_cookies();
+    }
     let listen = match args.listen.to_socket_addrs().map(|mut a| a.next()) {
         Ok(Some(a)) => a,
         _ => {
