@@ -78,9 +78,11 @@ run() {
 results=$work/results
 mkdir -p "$results"
 want_sim() { [ "$sims" = both ] || [ "$sims" = "$1" ]; }
-# Only the runs asked for are redone; the other simulator's results stay for comparison.
+# Only the runs asked for are redone; other results stay for comparison.
 for s in vcsim esxsim; do
-  if want_sim "$s"; then rm -f "$results/$s".*.tap; fi
+  if want_sim "$s"; then
+    for f in "${files[@]}"; do rm -f "$results/$s.$f.tap"; done
+  fi
 done
 export -f run
 export src work timeout

@@ -437,8 +437,21 @@ impl World {
         moid
     }
 
-    /// Add a host to a compute resource.
-    pub fn add_host(&mut self, compute: &str, mut host: Host) -> String {
+    /// Add a host to a compute resource; each of its port groups gets a Network (the
+    /// built-in worlds are made this way, their ids depend on it).
+    pub fn add_host(&mut self, compute: &str, host: Host) -> String {
+        self.add_host_with_networks(compute, host, true)
+    }
+
+    /// Add a host to a compute resource. Its VM port groups get a Network object; its
+    /// VMkernel port groups (the management network) only with `vmkernel_networks`, as
+    /// vCenter has none for them.
+    pub fn add_host_with_networks(
+        &mut self,
+        compute: &str,
+        mut host: Host,
+        vmkernel_networks: bool,
+    ) -> String {
         let moid = match self.kind {
             ServerKind::Esx => "ha-host".to_string(),
             ServerKind::Vcenter => self.vc_id("host-"),
@@ -452,11 +465,10 @@ impl World {
         host.moid = moid.clone();
         host.parent = compute.into();
         host.datacenter = dc;
-        // VMkernel port groups (the management network) are no VM networks.
         let pgs: Vec<String> = host
             .portgroups
             .iter()
-            .filter(|p| !host.vmknics.iter().any(|k| k.portgroup == p.name))
+            .filter(|p| vmkernel_networks || !host.vmknics.iter().any(|k| k.portgroup == p.name))
             .map(|p| p.name.clone())
             .collect();
         self.hosts.insert(moid.clone(), host);

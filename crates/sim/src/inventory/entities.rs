@@ -516,7 +516,7 @@ impl World {
         h.vswitches.truncate(1);
         h.portgroups.retain(|p| p.vswitch == "vSwitch0");
         h.pnics.truncate(1);
-        Ok(self.add_host(&compute, h))
+        Ok(self.add_host_with_networks(&compute, h, false))
     }
 
     /// Mounts a new datastore `name` on `host` (`HostDatastoreSystem.CreateLocalDatastore`

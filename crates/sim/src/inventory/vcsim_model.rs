@@ -124,7 +124,7 @@ impl World {
             let dc = w.add_datacenter("ha-folder-root", "ha-datacenter");
             let cr = w.add_compute(&dc, "localhost.localdomain", false);
             let host = vcsim_host(&mut rng, "localhost.localdomain", 1, &model.host_ip);
-            let h = w.add_host(&cr, host);
+            let h = w.add_host_with_networks(&cr, host, false);
             let d = &w.datacenters[&dc];
             places.push(DcPlaces {
                 dc: dc.clone(),
@@ -240,7 +240,7 @@ impl World {
         let mut new_host = |w: &mut World, cr: &str, host_name: &str| {
             let h = vcsim_host(rng, host_name, host_no, &model.host_ip);
             host_no += 1;
-            let id = w.add_host(cr, h);
+            let id = w.add_host_with_networks(cr, h, false);
             if let Some(dvs) = &dvs {
                 let _ = w.dvs_add_host(dvs, &id);
             }

@@ -197,7 +197,7 @@ pub fn rename_task(
 ) -> Result<Option<Value>, Fault> {
     let Call { this, method, args } = *call;
     let name = args.req_text("newName")?.to_string();
-    let entity = Some((this.clone(), w.name_of(&this.value).unwrap_or_default()));
+    let entity = named_entity(w, this);
     run_task(cx, this, method, &describe(this, "rename"), entity, || {
         w.rename_entity(&this.value, &name)
             .map(|_| None)
@@ -213,7 +213,7 @@ pub fn destroy_task(
     call: &Call<'_>,
 ) -> Result<Option<Value>, Fault> {
     let Call { this, method, .. } = *call;
-    let entity = Some((this.clone(), w.name_of(&this.value).unwrap_or_default()));
+    let entity = named_entity(w, this);
     run_task(cx, this, method, &describe(this, "destroy"), entity, || {
         w.destroy_entity(&this.value)
             .map(|_| None)
@@ -224,4 +224,37 @@ pub fn destroy_task(
 /// A task's description id: the type's name and the operation (`Folder.destroy`).
 pub fn describe(this: &MoRef, op: &str) -> String {
     format!("{}.{op}", this.ty)
+}
+
+/// `this` with its name, as the entity of a task.
+pub fn named_entity(w: &World, this: &MoRef) -> Option<(MoRef, String)> {
+    Some((this.clone(), w.name_of(&this.value).unwrap_or_default()))
+}
+
+/// Runs `op` on the world with the call's required `spec` argument, as a task of `this`
+/// (named after the method, described `TYPE.desc`).
+pub fn spec_task(
+    w: &mut World,
+    cx: &mut CallCx<'_>,
+    call: &Call<'_>,
+    desc: &str,
+    op: impl FnOnce(&mut World, &crate::soap::Element) -> Result<Option<Value>, Fault>,
+) -> Result<Option<Value>, Fault> {
+    let Call { this, method, args } = *call;
+    let spec = args
+        .child("spec")
+        .ok_or_else(|| Fault::missing_argument("spec"))?
+        .clone();
+    let entity = named_entity(w, this);
+    run_task(cx, this, method, &describe(this, desc), entity, || {
+        op(w, &spec)
+    })
+}
+
+/// `ConcurrentAccess`: a spec's `configVersion` is not the object's current one.
+pub fn concurrent_access() -> Fault {
+    Fault::new(
+        "ConcurrentAccess",
+        "Cannot complete operation due to concurrent modification by another operation.",
+    )
 }

@@ -43,7 +43,7 @@ fn property(w: &World, _id: &str, path: &str) -> Result<Option<Value>, Fault> {
             "CustomizationSpecInfo",
             w.customization_specs.iter().map(info).collect(),
         )),
-        "encryptionKey" => Some(Value::array("byte", Vec::new())),
+        "encryptionKey" => None,
         _ => return Err(Fault::invalid_property(path)),
     };
     walk(top, rest)

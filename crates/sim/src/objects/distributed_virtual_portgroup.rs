@@ -7,7 +7,7 @@ use crate::object::CallCx;
 use crate::value::{MoRef, Value};
 
 use super::common::{
-    describe, destroy_task, entity_or_invalid, fault_of, rename_task, run_task, split_path, walk,
+    destroy_task, entity_or_invalid, fault_of, rename_task, spec_task, split_path, walk,
 };
 use super::distributed_virtual_switch::{port_setting, portgroup_spec};
 use super::entry::{Call, Ids, ManagedType};
@@ -91,54 +91,39 @@ fn reconfigure(
     cx: &mut CallCx<'_>,
     call: &Call<'_>,
 ) -> Result<Option<Value>, Fault> {
-    let Call { this, method, args } = *call;
-    let spec = args
-        .child("spec")
-        .ok_or_else(|| Fault::missing_argument("spec"))?
-        .clone();
-    let entity = Some((this.clone(), w.name_of(&this.value).unwrap_or_default()));
-    run_task(
-        cx,
-        this,
-        method,
-        &describe(this, "reconfigure"),
-        entity,
-        || {
-            let n = w.networks[&this.value].clone();
-            let Some(info) = n.dvs.clone() else {
-                return Err(Fault::not_found(this));
-            };
-            if let Some(v) = spec.text_of("configVersion") {
-                if v != info.config_version.to_string() {
-                    return Err(Fault::new(
-                    "ConcurrentAccess",
-                    "Cannot complete operation due to concurrent modification by another operation.",
-                ));
-                }
+    let this = call.this;
+    spec_task(w, cx, call, "reconfigure", |w, spec| {
+        let n = w.networks[&this.value].clone();
+        let Some(info) = n.dvs.clone() else {
+            return Err(Fault::not_found(this));
+        };
+        if let Some(v) = spec.text_of("configVersion") {
+            if v != info.config_version.to_string() {
+                return Err(super::common::concurrent_access());
             }
-            let base = PortgroupSpec {
-                name: n.name.clone(),
-                binding: info.binding.clone(),
-                num_ports: info.num_ports,
-                vlan_id: info.vlan_id,
-            };
-            let next = portgroup_spec(&spec, &base)?;
-            if !["earlyBinding", "lateBinding", "ephemeral"].contains(&next.binding.as_str()) {
-                return Err(Fault::invalid_argument("type"));
-            }
-            if next.name != n.name {
-                w.rename_entity(&this.value, &next.name)
-                    .map_err(|e| fault_of(e, this))?;
-            }
-            if let Some(d) = w.networks.get_mut(&this.value).and_then(|n| n.dvs.as_mut()) {
-                d.binding = next.binding;
-                d.num_ports = next.num_ports;
-                d.vlan_id = next.vlan_id;
-                d.config_version += 1;
-            }
-            Ok(None)
-        },
-    )
+        }
+        let base = PortgroupSpec {
+            name: n.name.clone(),
+            binding: info.binding.clone(),
+            num_ports: info.num_ports,
+            vlan_id: info.vlan_id,
+        };
+        let next = portgroup_spec(spec, &base)?;
+        if !["earlyBinding", "lateBinding", "ephemeral"].contains(&next.binding.as_str()) {
+            return Err(Fault::invalid_argument("type"));
+        }
+        if next.name != n.name {
+            w.rename_entity(&this.value, &next.name)
+                .map_err(|e| fault_of(e, this))?;
+        }
+        if let Some(d) = w.networks.get_mut(&this.value).and_then(|n| n.dvs.as_mut()) {
+            d.binding = next.binding;
+            d.num_ports = next.num_ports;
+            d.vlan_id = next.vlan_id;
+            d.config_version += 1;
+        }
+        Ok(None)
+    })
 }
 
 #[cfg(test)]

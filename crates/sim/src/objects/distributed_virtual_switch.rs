@@ -9,7 +9,8 @@ use crate::soap::Element;
 use crate::value::{MoRef, Value};
 
 use super::common::{
-    describe, destroy_task, entity_or_invalid, fault_of, rename_task, run_task, split_path, walk,
+    describe, destroy_task, entity_or_invalid, fault_of, rename_task, run_task, spec_task,
+    split_path, walk,
 };
 use super::entry::{Call, Ids, ManagedType};
 
@@ -212,7 +213,7 @@ fn add_portgroups(
             portgroup_spec(s, &PortgroupSpec::named(name))
         })
         .collect::<Result<Vec<_>, Fault>>()?;
-    let entity = Some((this.clone(), w.name_of(&this.value).unwrap_or_default()));
+    let entity = super::common::named_entity(w, this);
     run_task(
         cx,
         this,
@@ -238,58 +239,43 @@ fn reconfigure(
     cx: &mut CallCx<'_>,
     call: &Call<'_>,
 ) -> Result<Option<Value>, Fault> {
-    let Call { this, method, args } = *call;
-    let spec = args
-        .child("spec")
-        .ok_or_else(|| Fault::missing_argument("spec"))?
-        .clone();
-    let entity = Some((this.clone(), w.name_of(&this.value).unwrap_or_default()));
-    run_task(
-        cx,
-        this,
-        method,
-        &describe(this, "reconfigure"),
-        entity,
-        || {
-            let fe = |e| fault_of(e, this);
-            let sw = w.dvswitches[&this.value].clone();
-            if let Some(v) = spec.text_of("configVersion") {
-                if v != sw.config_version.to_string() {
-                    return Err(Fault::new(
-                    "ConcurrentAccess",
-                    "Cannot complete operation due to concurrent modification by another operation.",
-                ));
-                }
+    let this = call.this;
+    spec_task(w, cx, call, "reconfigure", |w, spec| {
+        let fe = |e| fault_of(e, this);
+        let sw = w.dvswitches[&this.value].clone();
+        if let Some(v) = spec.text_of("configVersion") {
+            if v != sw.config_version.to_string() {
+                return Err(super::common::concurrent_access());
             }
-            for h in spec.children_named("host") {
-                let host = h.req_moref("host")?;
-                match h.text_of("operation") {
-                    Some("add") => {
-                        if sw.hosts.contains(&host.value) {
-                            return Err(Fault::already_exists(&host.value));
-                        }
-                        w.dvs_add_host(&this.value, &host.value).map_err(fe)?;
+        }
+        for h in spec.children_named("host") {
+            let host = h.req_moref("host")?;
+            match h.text_of("operation") {
+                Some("add") => {
+                    if sw.hosts.contains(&host.value) {
+                        return Err(Fault::already_exists(&host.value));
                     }
-                    Some("remove") => {
-                        if let Some(s) = w.dvswitches.get_mut(&this.value) {
-                            s.hosts.retain(|x| *x != host.value);
-                        }
+                    w.dvs_add_host(&this.value, &host.value).map_err(fe)?;
+                }
+                Some("remove") => {
+                    if let Some(s) = w.dvswitches.get_mut(&this.value) {
+                        s.hosts.retain(|x| *x != host.value);
                     }
-                    Some("edit") => {}
-                    _ => return Err(Fault::invalid_argument("host.operation")),
                 }
+                Some("edit") => {}
+                _ => return Err(Fault::invalid_argument("host.operation")),
             }
-            if let Some(n) = spec.text_of("name") {
-                if n != sw.name {
-                    w.rename_entity(&this.value, n).map_err(fe)?;
-                }
+        }
+        if let Some(n) = spec.text_of("name") {
+            if n != sw.name {
+                w.rename_entity(&this.value, n).map_err(fe)?;
             }
-            if let Some(s) = w.dvswitches.get_mut(&this.value) {
-                s.config_version += 1;
-            }
-            Ok(None)
-        },
-    )
+        }
+        if let Some(s) = w.dvswitches.get_mut(&this.value) {
+            s.config_version += 1;
+        }
+        Ok(None)
+    })
 }
 
 /// `FetchDVPorts`: the switch's ports (of the port groups `criteria.portgroupKey` names),

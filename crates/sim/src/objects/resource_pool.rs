@@ -328,7 +328,7 @@ fn destroy_pool(
         return destroy_task(w, cx, call);
     }
     let Call { this, method, .. } = *call;
-    let entity = Some((this.clone(), w.name_of(&this.value).unwrap_or_default()));
+    let entity = super::common::named_entity(w, this);
     run_task(cx, this, method, &describe(this, "destroy"), entity, || {
         w.destroy_pool(&this.value)
             .map(|_| None)

@@ -10,7 +10,7 @@ use crate::object::CallCx;
 use crate::soap::Element;
 use crate::value::{MoRef, Value};
 
-use super::super::common::{describe, fault_of, run_task};
+use super::super::common::{describe, fault_of, run_task, spec_task};
 use super::super::entry::Call;
 
 /// `configurationEx` of cluster `id`.
@@ -127,45 +127,33 @@ pub(super) fn reconfigure(
     cx: &mut CallCx<'_>,
     call: &Call<'_>,
 ) -> Result<Option<Value>, Fault> {
-    let Call { this, method, args } = *call;
-    let spec = args
-        .child("spec")
-        .ok_or_else(|| Fault::missing_argument("spec"))?
-        .clone();
-    let entity = Some((this.clone(), w.name_of(&this.value).unwrap_or_default()));
-    run_task(
-        cx,
-        this,
-        method,
-        &describe(this, "reconfigureEx"),
-        entity,
-        || {
-            let c = &w.computes[&this.value];
-            let mut cfg = c.cluster.clone();
-            let (mut drs, mut ha) = (c.drs_enabled, c.ha_enabled);
-            apply_spec(w, &mut cfg, &spec)?;
-            if let Some(e) = spec
-                .child("drsConfig")
-                .map(|d| d.bool_of("enabled"))
-                .transpose()?
-            {
-                drs = e.unwrap_or(drs);
-            }
-            if let Some(e) = spec
-                .child("dasConfig")
-                .map(|d| d.bool_of("enabled"))
-                .transpose()?
-            {
-                ha = e.unwrap_or(ha);
-            }
-            if let Some(c) = w.computes.get_mut(&this.value) {
-                c.cluster = cfg;
-                c.drs_enabled = drs;
-                c.ha_enabled = ha;
-            }
-            Ok(None)
-        },
-    )
+    let this = call.this;
+    spec_task(w, cx, call, "reconfigureEx", |w, spec| {
+        let c = &w.computes[&this.value];
+        let mut cfg = c.cluster.clone();
+        let (mut drs, mut ha) = (c.drs_enabled, c.ha_enabled);
+        apply_spec(w, &mut cfg, spec)?;
+        if let Some(e) = spec
+            .child("drsConfig")
+            .map(|d| d.bool_of("enabled"))
+            .transpose()?
+        {
+            drs = e.unwrap_or(drs);
+        }
+        if let Some(e) = spec
+            .child("dasConfig")
+            .map(|d| d.bool_of("enabled"))
+            .transpose()?
+        {
+            ha = e.unwrap_or(ha);
+        }
+        if let Some(c) = w.computes.get_mut(&this.value) {
+            c.cluster = cfg;
+            c.drs_enabled = drs;
+            c.ha_enabled = ha;
+        }
+        Ok(None)
+    })
 }
 
 fn operation(el: &Element) -> Result<&str, Fault> {
@@ -395,7 +383,7 @@ pub(super) fn add_host(
         .child("spec")
         .ok_or_else(|| Fault::missing_argument("spec"))?;
     let host_name = spec.req_text("hostName")?.to_string();
-    let entity = Some((this.clone(), w.name_of(&this.value).unwrap_or_default()));
+    let entity = super::super::common::named_entity(w, this);
     run_task(cx, this, method, &describe(this, "addHost"), entity, || {
         let folder = w.computes[&this.value].parent.clone();
         let h = w
