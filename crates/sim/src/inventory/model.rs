@@ -134,10 +134,36 @@ pub struct ResourcePool {
     pub child_pools: Vec<String>,
     /// CPU and memory allocation.
     #[serde(default)]
-    pub config: super::vcenter_model::PoolConfig,
+    pub config: PoolConfig,
     /// A vApp (`VirtualApp`) rather than a plain pool.
     #[serde(default)]
     pub vapp: bool,
+}
+
+/// Resource settings of a resource pool or vApp (`config.cpuAllocation`,
+/// `config.memoryAllocation`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PoolConfig {
+    pub cpu: Allocation,
+    pub memory: Allocation,
+}
+
+impl Default for PoolConfig {
+    /// What a new pool gets when the spec leaves a value out: no reservation, expandable,
+    /// unlimited, normal shares.
+    fn default() -> Self {
+        let unlimited = |shares| Allocation {
+            reservation: 0,
+            limit: -1,
+            expandable_reservation: true,
+            shares_level: "normal".into(),
+            shares,
+        };
+        PoolConfig {
+            cpu: unlimited(4000),
+            memory: unlimited(163_840),
+        }
+    }
 }
 
 /// A Network managed object: one per port-group name and datacenter.

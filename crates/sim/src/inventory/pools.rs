@@ -2,8 +2,8 @@
 //! reconfiguring them, and destroying them (their VMs move up to the parent, as on a
 //! server).
 
+use super::model::PoolConfig;
 use super::model::ResourcePool;
-use super::vcenter_model::PoolConfig;
 use super::{InvError, InvResult, ServerKind, World};
 
 impl World {

@@ -1,12 +1,10 @@
 //! The records only a vCenter's inventory has: distributed virtual switches and their port
-//! groups, storage pods (datastore clusters), resource settings of pools and vApps, a
+//! groups, storage pods (datastore clusters), a
 //! cluster's groups, rules and per-VM overrides, and custom field definitions. Plain data
 //! with serde derives, like [`super::model`]; every map of [`super::World`] that holds them
 //! defaults to empty, so inventory files written before they existed still load.
 
 use serde::{Deserialize, Serialize};
-
-use super::model::Allocation;
 
 /// A distributed virtual switch (`VmwareDistributedVirtualSwitch`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -73,32 +71,6 @@ pub struct StoragePod {
     /// `... podConfig.defaultVmBehavior`: `automated` or `manual`.
     #[serde(default = "default_sdrs_behavior")]
     pub drs_behavior: String,
-}
-
-/// Resource settings of a resource pool or vApp (`config.cpuAllocation`,
-/// `config.memoryAllocation`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PoolConfig {
-    pub cpu: Allocation,
-    pub memory: Allocation,
-}
-
-impl Default for PoolConfig {
-    /// What a new pool gets when the spec leaves a value out: no reservation, expandable,
-    /// unlimited, normal shares.
-    fn default() -> Self {
-        let unlimited = |shares| Allocation {
-            reservation: 0,
-            limit: -1,
-            expandable_reservation: true,
-            shares_level: "normal".into(),
-            shares,
-        };
-        PoolConfig {
-            cpu: unlimited(4000),
-            memory: unlimited(163_840),
-        }
-    }
 }
 
 /// A cluster group: VMs or hosts (`ClusterVmGroup`, `ClusterHostGroup`).

@@ -15,7 +15,7 @@ use std::path::Path;
 
 use super::defaults::host_template;
 use super::model::*;
-use super::vcenter_model::{PoolConfig, StoragePod};
+use super::vcenter_model::StoragePod;
 use super::{InvResult, PortgroupSpec, Rng, World};
 
 /// vcsim's model flags.

@@ -8,7 +8,6 @@ use crate::object::CallCx;
 use crate::property_collector::is_a;
 use crate::value::{MoRef, Value};
 
-use super::common::{split_path, walk};
 use super::entry::{Call, Ids, ManagedType};
 
 /// The `CustomFieldsManager` type.
@@ -26,15 +25,15 @@ pub const TYPE: ManagedType = ManagedType {
 };
 
 fn property(w: &World, _id: &str, path: &str) -> Result<Option<Value>, Fault> {
-    let (head, rest) = split_path(path);
-    let top = match head {
-        "field" => Some(Value::array(
+    let (head, rest) = path.split_once('.').unwrap_or((path, ""));
+    match head {
+        "field" => Ok(Value::array(
             "CustomFieldDef",
             w.custom_fields.iter().map(definition).collect(),
-        )),
-        _ => return Err(Fault::invalid_property(path)),
-    };
-    walk(top, rest)
+        )
+        .into_path(rest)),
+        _ => Err(Fault::invalid_property(path)),
+    }
 }
 
 /// A `CustomFieldDef`.
