@@ -304,6 +304,9 @@ impl Core {
         if this.ty == "SessionManager" && method == "Login" {
             return session_manager::login(self, this, args, tls, set_cookie);
         }
+        if this.ty == "SessionManager" && method == "CloneSession" {
+            return session_manager::clone_session(self, this, args, tls, set_cookie);
+        }
 
         let session = cookie_key.and_then(|k| lock(&self.sessions).touch(k));
         let Some(session) = session else {

@@ -82,6 +82,7 @@ pub mod object;
 pub mod objects;
 pub mod offline;
 pub mod property_collector;
+pub mod recording;
 pub mod server;
 pub mod service;
 pub mod session;
@@ -90,6 +91,7 @@ pub mod state;
 pub mod stats;
 pub mod task;
 pub mod value;
+pub mod vcsim_args;
 pub mod view;
 
 use std::net::SocketAddr;

@@ -141,6 +141,12 @@ pub trait Inventory: Send + Sync + 'static {
     /// before serving. The default does nothing.
     fn restore_tasks(&mut self, _tasks: &mut Tasks, _user: &str) {}
 
+    /// Whether `ServiceContent` names every manager the simulator serves, those libvirt's
+    /// ESX driver does not know included (see `crate::service`). The default: no.
+    fn lists_all_managers(&self) -> bool {
+        false
+    }
+
     /// Writes the world to a state file (called after every change when one is configured).
     fn save_state(&self, path: &Path) -> Result<(), String>;
 

@@ -237,6 +237,29 @@ impl FilterSpec {
         Ok(found)
     }
 
+    /// Checks the property paths against the first selected object of each type, as a
+    /// server checks a filter when it is created: a path the type does not have is an
+    /// `InvalidProperty` fault then, not an update that never comes.
+    pub fn check_paths(&self, src: &dyn PropertySource) -> Result<(), Fault> {
+        let objs = self.select_objects(src, true)?;
+        let mut checked: HashSet<&str> = HashSet::new();
+        for obj in &objs {
+            if !checked.insert(&obj.ty) {
+                continue;
+            }
+            for ps in self.props.iter().filter(|p| is_a(&obj.ty, &p.ty)) {
+                for path in &ps.paths {
+                    if let Err(f) = src.property(obj, path) {
+                        if f.ty == "InvalidProperty" {
+                            return Err(f);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Retrieves the selected objects' properties.
     pub fn collect(
         &self,

@@ -9,6 +9,9 @@ use crate::value::{MoRef, Value};
 
 /// The singleton managers `ServiceContent` names, in schema order: field, managed object
 /// type, id on an ESX host and id on a vCenter (`None`: that kind of server has none).
+/// Those in [`EXTENDED`] are listed only for worlds that ask for them
+/// ([`crate::object::Inventory::lists_all_managers`]): libvirt 9.0's ESX driver does not
+/// know these fields and warns about each one it meets.
 const MANAGERS: &[(&str, &str, Option<&str>, Option<&str>)] = &[
     (
         "propertyCollector",
@@ -65,6 +68,12 @@ const MANAGERS: &[(&str, &str, Option<&str>, Option<&str>)] = &[
         Some("TaskManager"),
     ),
     (
+        "customizationSpecManager",
+        "CustomizationSpecManager",
+        None,
+        Some("CustomizationSpecManager"),
+    ),
+    (
         "customFieldsManager",
         "CustomFieldsManager",
         Some("ha-custom-field-manager"),
@@ -102,6 +111,12 @@ const MANAGERS: &[(&str, &str, Option<&str>, Option<&str>)] = &[
         Some("FileManager"),
     ),
     (
+        "datastoreNamespaceManager",
+        "DatastoreNamespaceManager",
+        Some("ha-datastore-namespace-manager"),
+        Some("DatastoreNamespaceManager"),
+    ),
+    (
         "virtualDiskManager",
         "VirtualDiskManager",
         Some("ha-vdiskmanager"),
@@ -119,6 +134,25 @@ const MANAGERS: &[(&str, &str, Option<&str>, Option<&str>)] = &[
         Some("ha-l10n-manager"),
         Some("LocalizationManager"),
     ),
+    (
+        "storageResourceManager",
+        "StorageResourceManager",
+        None,
+        Some("StorageResourceManager"),
+    ),
+    (
+        "vStorageObjectManager",
+        "VcenterVStorageObjectManager",
+        None,
+        Some("VStorageObjectManager"),
+    ),
+];
+
+/// The `ServiceContent` fields libvirt 9.0's ESX driver does not know.
+const EXTENDED: &[&str] = &[
+    "datastoreNamespaceManager",
+    "storageResourceManager",
+    "vStorageObjectManager",
 ];
 
 /// The id of the manager in `ServiceContent` field `field` on a server of `mode`.
@@ -162,10 +196,14 @@ impl ServiceRefs {
             .map(|(_, m)| m)
     }
 
-    /// The `ServiceContent` data object.
-    pub fn content(&self, root_folder: MoRef, about: Value) -> Value {
+    /// The `ServiceContent` data object (`extended`: with the managers libvirt does not
+    /// know).
+    pub fn content(&self, root_folder: MoRef, about: Value, extended: bool) -> Value {
         let mut v = Value::obj("ServiceContent").with("rootFolder", Value::MoRef(root_folder));
         for (field, m) in &self.managers {
+            if !extended && EXTENDED.contains(field) {
+                continue;
+            }
             v = v.with(*field, Value::MoRef(m.clone()));
             if *field == "viewManager" {
                 v = v.with("about", about.clone());
@@ -278,7 +316,15 @@ mod tests {
         let c = refs.content(
             MoRef::new("Folder", "ha-folder-root"),
             default_about(Mode::Esx),
+            false,
         );
+        assert!(c.path("datastoreNamespaceManager").is_none());
+        let full = refs.content(
+            MoRef::new("Folder", "ha-folder-root"),
+            default_about(Mode::Esx),
+            true,
+        );
+        assert!(full.path("datastoreNamespaceManager").is_some());
         let o = c.as_obj().unwrap();
         let names: Vec<&str> = o.fields.iter().map(|(n, _)| n.as_ref()).take(4).collect();
         assert_eq!(

@@ -2,6 +2,7 @@
 //! carrying an unguessable key (256 bits from the operating system's CSPRNG), idle expiry.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::fault::Fault;
@@ -53,7 +54,12 @@ pub struct Sessions {
     password: String,
     idle_timeout: Duration,
     sessions: HashMap<String, Session>,
+    /// Clone tickets not used yet: ticket -> (user, when issued).
+    clone_tickets: HashMap<String, (String, Instant)>,
 }
+
+/// How long a clone ticket stays usable.
+const CLONE_TICKET_LIFETIME: Duration = Duration::from_secs(60);
 
 /// Sessions kept at most; logging in beyond this drops the least recently active one.
 const MAX_SESSIONS: usize = 4096;
@@ -66,6 +72,7 @@ impl Sessions {
             password: password.to_string(),
             idle_timeout,
             sessions: HashMap::new(),
+            clone_tickets: HashMap::new(),
         }
     }
 
@@ -92,6 +99,11 @@ impl Sessions {
         if !self.check_credentials(user, password) {
             return Err(Fault::invalid_login());
         }
+        self.open(user)
+    }
+
+    /// Opens a session for `user` (already authenticated some other way).
+    fn open(&mut self, user: &str) -> Result<Session, Fault> {
         let key = new_key().map_err(|e| Fault::system_error(e.to_string()))?;
         self.expire();
         if self.sessions.len() >= MAX_SESSIONS {
@@ -114,6 +126,33 @@ impl Sessions {
         };
         self.sessions.insert(key, s.clone());
         Ok(s)
+    }
+
+    /// `AcquireCloneTicket`: a one-time, short-lived ticket for another session of `user`.
+    pub fn issue_clone_ticket(&mut self, user: &str) -> Result<String, Fault> {
+        let t = format!(
+            "cst-{}",
+            new_key().map_err(|e| Fault::system_error(e.to_string()))?
+        );
+        self.clone_tickets
+            .retain(|_, (_, at)| at.elapsed() <= CLONE_TICKET_LIFETIME);
+        self.clone_tickets
+            .insert(t.clone(), (user.to_string(), Instant::now()));
+        Ok(t)
+    }
+
+    /// `CloneSession`: a new session for the user of a clone ticket, which is used up;
+    /// `InvalidLogin` for an unknown, used or expired ticket.
+    pub fn redeem_clone_ticket(&mut self, ticket: &str) -> Result<Session, Fault> {
+        match self.clone_tickets.remove(ticket) {
+            Some((user, at)) if at.elapsed() <= CLONE_TICKET_LIFETIME => self.open(&user),
+            _ => Err(Fault::invalid_login()),
+        }
+    }
+
+    /// `TerminateSession` of session `key`: whether it existed.
+    pub fn terminate(&mut self, key: &str) -> bool {
+        self.sessions.remove(key).is_some()
     }
 
     /// The live session with `key`, marked active now; `None` if unknown or expired.
@@ -207,12 +246,22 @@ pub fn key_from_cookie(header: &str) -> Option<&str> {
     })
 }
 
+/// Whether session cookies are marked `Secure` over plain http too (vcsim's
+/// `VCSIM_SECURE_COOKIES=true`, for checking that a client copes with it).
+static SECURE_COOKIES: AtomicBool = AtomicBool::new(false);
+
+/// Marks every session cookie of this process `Secure`, also over http.
+pub fn always_secure_cookies() {
+    SECURE_COOKIES.store(true, Ordering::Relaxed);
+}
+
 /// The `Set-Cookie` value for a new session (`Secure` only over https, or curl would not
-/// send it back over http).
+/// send it back over http, unless [`always_secure_cookies`] asked for it).
 pub fn set_cookie(key: &str, tls: bool) -> String {
+    let secure = tls || SECURE_COOKIES.load(Ordering::Relaxed);
     format!(
         "{COOKIE_NAME}=\"{key}\"; Path=/; HttpOnly;{}",
-        if tls { " Secure;" } else { "" }
+        if secure { " Secure;" } else { "" }
     )
 }
 
@@ -235,6 +284,18 @@ mod tests {
         s.set_idle_timeout(Duration::ZERO);
         std::thread::sleep(Duration::from_millis(2));
         assert!(s.touch(&b.key).is_none());
+    }
+
+    #[test]
+    fn clone_tickets_are_single_use() {
+        let mut s = Sessions::new("root", "pw", Duration::from_secs(60));
+        let t = s.issue_clone_ticket("root").unwrap();
+        let c = s.redeem_clone_ticket(&t).unwrap();
+        assert_eq!(c.user, "root");
+        assert!(s.touch(&c.key).is_some());
+        assert_eq!(s.redeem_clone_ticket(&t).unwrap_err().ty, "InvalidLogin");
+        assert!(s.terminate(&c.key));
+        assert!(!s.terminate(&c.key));
     }
 
     #[test]

@@ -361,7 +361,13 @@ impl Value {
                 let _ = write!(out, "</{tag}>");
             }
             Value::Obj(o) => {
-                let _ = write!(out, "<{tag} xsi:type=\"{}\">", o.ty);
+                // An object kept from a request without its type (a field of a declared
+                // type) goes back the same way.
+                if o.ty.is_empty() {
+                    let _ = write!(out, "<{tag}>");
+                } else {
+                    let _ = write!(out, "<{tag} xsi:type=\"{}\">", o.ty);
+                }
                 for (name, v) in &o.fields {
                     v.write_field(out, name);
                 }

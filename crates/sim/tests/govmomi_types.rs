@@ -534,6 +534,62 @@ fn default_vcenter_matches_govmomi_types() {
 }
 
 #[test]
+fn vcsim_model_matches_govmomi_types() {
+    // vcsim's model with every kind of object it makes: vApps, child pools, a storage pod
+    // with a datastore, a distributed switch, custom fields.
+    let dir = std::env::temp_dir().join(format!(
+        "esxsim-govmomi-types-{}",
+        &esxvirt_sim::session::new_key().unwrap()[2..14]
+    ));
+    let model = esxvirt_sim::inventory::VcsimModel {
+        app: 1,
+        pool: 1,
+        pod: 1,
+        datastore: 2,
+        ..esxvirt_sim::inventory::VcsimModel::vpx()
+    };
+    let mut w = esxvirt_sim::inventory::World::vcsim(&model, &dir.join("files")).unwrap();
+    let pod = w.storage_pods.keys().next().unwrap().clone();
+    let ds = w
+        .datastores
+        .values()
+        .find(|d| d.name == "LocalDS_1")
+        .unwrap()
+        .moid
+        .clone();
+    w.move_entity(&ds, &pod).unwrap();
+    w.custom_fields.push(esxvirt_sim::inventory::CustomField {
+        key: 1,
+        name: "owner".into(),
+        managed_type: None,
+    });
+    w.custom_values.insert(ds, vec![(1, "ops".into())]);
+    let json = dir.join("vcsim.json");
+    w.save(&json).unwrap();
+    let go = GoTypes::load();
+    let (ck, visited) = walk(&go, InventorySource::File(json));
+    let _ = std::fs::remove_dir_all(&dir);
+    report(
+        "vcsim model",
+        &ck,
+        &visited,
+        &[
+            "VmwareDistributedVirtualSwitch",
+            "DistributedVirtualPortgroup",
+            "StoragePod",
+            "VirtualApp",
+            "ResourcePool",
+            "EnvironmentBrowser",
+            "ClusterComputeResource",
+            "OptionManager",
+            "AuthorizationManager",
+            "CustomFieldsManager",
+            "LicenseManager",
+        ],
+    );
+}
+
+#[test]
 fn checker_catches_what_govmomi_lacks() {
     let go = GoTypes::load();
     let mut ck = Checker {

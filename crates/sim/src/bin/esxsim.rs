@@ -76,9 +76,19 @@ struct Args {
     /// Seconds a change waits for another process's lock on the state file.
     #[arg(long, default_value_t = 30)]
     state_lock_timeout: u64,
+    /// Serve a `govc object.save` recording (a directory) instead of an inventory.
+    #[arg(long, conflicts_with_all = ["inventory", "vcenter", "generate_vms", "state"])]
+    load: Option<PathBuf>,
+    /// At exit, write the inventory as a `govc object.save` recording to this directory.
+    #[arg(long)]
+    save: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
+    // vcsim's command line (single-dash flags, `uuidgen`) runs esxsim in vcsim's place.
+    if let Some(code) = esxvirt_sim::vcsim_args::main_if_vcsim() {
+        return code;
+    }
     let args = Args::parse();
     // Logs go to stderr (stdout's first line is the URL); RUST_LOG=esxsim=trace shows every
     // SOAP request and response.
@@ -134,7 +144,12 @@ async fn run(args: Args) -> ExitCode {
         },
         state_lock_timeout: Duration::from_secs(args.state_lock_timeout),
     };
-    let sim = match Simulator::start(config).await {
+    let save = args.save;
+    let started = match &args.load {
+        Some(dir) => esxvirt_sim::recording::start(config, dir).await,
+        None => Simulator::start(config).await,
+    };
+    let sim = match started {
         Ok(s) => s,
         Err(e) => {
             eprintln!("esxsim: {e}");
@@ -157,6 +172,11 @@ async fn run(args: Args) -> ExitCode {
     let _ = out.flush();
     drop(out);
     wait_for_signal(term.ok(), interrupt.ok()).await;
+    if let Some(dir) = &save {
+        if let Err(e) = sim.with_world(|w| esxvirt_sim::recording::save(&*w, dir)) {
+            eprintln!("esxsim: {e}");
+        }
+    }
     sim.shutdown().await;
     ExitCode::SUCCESS
 }

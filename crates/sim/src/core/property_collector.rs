@@ -142,7 +142,7 @@ fn create_filter(core: &Core, call: &ServiceCall<'_>) -> Result<Out, Fault> {
         .ok_or_else(|| Fault::missing_argument("spec"))?;
     let spec = FilterSpec::parse(spec_el)?;
     // Objects named in the spec must exist, as on a real server.
-    core.with_reader(Some(session), |r| spec.select_objects(r, true))?;
+    core.with_reader(Some(session), |r| spec.check_paths(r))?;
     let partial = args.bool_of("partialUpdates")?.unwrap_or(false);
     let mut fs = lock(&core.filters);
     fs.next += 1;

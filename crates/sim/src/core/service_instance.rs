@@ -26,7 +26,11 @@ pub(super) const TYPE: ServiceType = ServiceType {
 fn property(r: &Reader<'_>, _obj: &MoRef, path: &str) -> Result<Option<Value>, Fault> {
     let (head, rest) = path.split_once('.').unwrap_or((path, ""));
     let top = match head {
-        "content" => Some(r.core.refs.content(r.world.root_folder(), r.world.about())),
+        "content" => Some(r.core.refs.content(
+            r.world.root_folder(),
+            r.world.about(),
+            r.world.lists_all_managers(),
+        )),
         "serverClock" => Some(Value::DateTime(now_datetime())),
         "capability" => Some(r.core.refs.capability()),
         _ => return Err(Fault::invalid_property(path)),

@@ -28,6 +28,7 @@ pub(super) const TYPE: ServiceType = ServiceType {
             "AcquireCloneTicket",
             ServiceMethod::Now(acquire_clone_ticket),
         ),
+        ("TerminateSession", ServiceMethod::Now(terminate_session)),
         ("SetLocale", ServiceMethod::Now(|_, _| Ok(Out::Value(None)))),
         (
             "UpdateServiceMessage",
@@ -96,10 +97,49 @@ fn session_is_active(core: &Core, call: &ServiceCall<'_>) -> Result<Out, Fault> 
     ))))
 }
 
-/// `AcquireCloneTicket`: an unguessable one-time ticket.
-fn acquire_clone_ticket(_core: &Core, _call: &ServiceCall<'_>) -> Result<Out, Fault> {
-    let t = crate::session::new_key().map_err(|e| Fault::system_error(e.to_string()))?;
-    Ok(Out::Value(Some(Value::str(format!("cst-{t}")))))
+/// `AcquireCloneTicket`: an unguessable one-time ticket for `CloneSession`.
+fn acquire_clone_ticket(core: &Core, call: &ServiceCall<'_>) -> Result<Out, Fault> {
+    let t = lock(&core.sessions).issue_clone_ticket(&call.session.user)?;
+    Ok(Out::Value(Some(Value::str(t))))
+}
+
+/// `CloneSession` (answered without a session, like `Login`): a new session for the user
+/// of a clone ticket.
+pub(super) fn clone_session(
+    core: &Core,
+    this: &MoRef,
+    args: &Element,
+    tls: bool,
+    set_cookie: &mut Option<String>,
+) -> Result<Out, Fault> {
+    core.check_manager(this, "sessionManager")?;
+    let ticket = args.req_text("cloneTicket")?;
+    let s = lock(&core.sessions).redeem_clone_ticket(ticket)?;
+    *set_cookie = Some(crate::session::set_cookie(&s.key, tls));
+    Ok(Out::Value(Some(s.to_value())))
+}
+
+/// `TerminateSession`: ends other sessions (`NotFound` for one that is not there,
+/// `InvalidArgument` for the caller's own).
+fn terminate_session(core: &Core, call: &ServiceCall<'_>) -> Result<Out, Fault> {
+    let ids = call.args.strings_of("sessionId");
+    if ids.contains(&call.session.key) {
+        return Err(Fault::invalid_argument("sessionId"));
+    }
+    {
+        let sessions = lock(&core.sessions);
+        if let Some(k) = ids
+            .iter()
+            .find(|k| !sessions.list().iter().any(|s| &s.key == *k))
+        {
+            return Err(Fault::not_found_named(format!("session {k} not found")));
+        }
+    }
+    for k in &ids {
+        lock(&core.sessions).terminate(k);
+        core.drop_session(k);
+    }
+    Ok(Out::Value(None))
 }
 
 #[cfg(test)]
@@ -145,6 +185,33 @@ mod tests {
         assert_eq!(active.text, "true");
         let ticket = c.one("SessionManager", SM, "AcquireCloneTicket", "");
         assert!(ticket.text.starts_with("cst-"), "{ticket:?}");
+        assert_eq!(
+            c.call(
+                "SessionManager",
+                SM,
+                "TerminateSession",
+                &format!("<sessionId>{key}</sessionId>")
+            ),
+            Err("InvalidArgument".into())
+        );
+        assert_eq!(
+            c.call(
+                "SessionManager",
+                SM,
+                "TerminateSession",
+                "<sessionId>nope</sessionId>"
+            ),
+            Err("NotFound".into())
+        );
+        assert_eq!(
+            c.call(
+                "SessionManager",
+                SM,
+                "CloneSession",
+                "<cloneTicket>cst-forged</cloneTicket>"
+            ),
+            Err("InvalidLogin".into())
+        );
         assert_eq!(c.call("SessionManager", SM, "Logout", ""), Ok(vec![]));
         assert_eq!(
             c.call("SessionManager", SM, "AcquireCloneTicket", ""),

@@ -103,7 +103,7 @@ fn mac(prefix: [u8; 3], n: u64) -> String {
 }
 
 /// A host record with standard networking and adapters; `n` makes names and MACs unique.
-fn host_template(rng: &mut Rng, name: &str, n: u64, ip: &str) -> Host {
+pub(crate) fn host_template(rng: &mut Rng, name: &str, n: u64, ip: &str) -> Host {
     let (short, domain) = name.split_once('.').unwrap_or((name, ""));
     let iqn_suffix = format!("{:08x}", rng.next_u64() as u32);
     let iscsi_luns: Vec<Lun> = (0..2)
@@ -263,7 +263,7 @@ struct VmSpec<'a> {
 }
 
 impl World {
-    fn add_folder(
+    pub(super) fn add_folder(
         &mut self,
         moid: &str,
         parent: Option<&str>,
@@ -288,7 +288,7 @@ impl World {
         moid.to_string()
     }
 
-    fn vc_id(&mut self, prefix: &str) -> String {
+    pub(super) fn vc_id(&mut self, prefix: &str) -> String {
         let n = self.alloc_id();
         format!("{prefix}{n}")
     }
@@ -416,6 +416,7 @@ impl World {
                 resource_pool: pool.clone(),
                 drs_enabled: is_cluster,
                 ha_enabled: is_cluster,
+                cluster: Default::default(),
             },
         );
         self.pools.insert(
@@ -426,6 +427,8 @@ impl World {
                 parent: moid.clone(),
                 owner: moid.clone(),
                 child_pools: vec![],
+                config: Default::default(),
+                vapp: false,
             },
         );
         if let Some(f) = self.folders.get_mut(&parent) {
@@ -434,8 +437,21 @@ impl World {
         moid
     }
 
-    /// Add a host to a compute resource.
-    pub fn add_host(&mut self, compute: &str, mut host: Host) -> String {
+    /// Add a host to a compute resource; each of its port groups gets a Network (the
+    /// built-in worlds are made this way, their ids depend on it).
+    pub fn add_host(&mut self, compute: &str, host: Host) -> String {
+        self.add_host_with_networks(compute, host, true)
+    }
+
+    /// Add a host to a compute resource. Its VM port groups get a Network object; its
+    /// VMkernel port groups (the management network) only with `vmkernel_networks`, as
+    /// vCenter has none for them.
+    pub fn add_host_with_networks(
+        &mut self,
+        compute: &str,
+        mut host: Host,
+        vmkernel_networks: bool,
+    ) -> String {
         let moid = match self.kind {
             ServerKind::Esx => "ha-host".to_string(),
             ServerKind::Vcenter => self.vc_id("host-"),
@@ -449,7 +465,12 @@ impl World {
         host.moid = moid.clone();
         host.parent = compute.into();
         host.datacenter = dc;
-        let pgs: Vec<String> = host.portgroups.iter().map(|p| p.name.clone()).collect();
+        let pgs: Vec<String> = host
+            .portgroups
+            .iter()
+            .filter(|p| vmkernel_networks || !host.vmknics.iter().any(|k| k.portgroup == p.name))
+            .map(|p| p.name.clone())
+            .collect();
         self.hosts.insert(moid.clone(), host);
         if let Some(c) = self.computes.get_mut(compute) {
             c.hosts.push(moid.clone());
@@ -492,6 +513,7 @@ impl World {
                 nfs_host: nfs.map(|n| n.0.to_string()),
                 nfs_path: nfs.map(|n| n.1.to_string()),
                 vmfs_extent: extent.map(|e| e.to_string()),
+                folder: None,
             },
         );
         for h in hosts {
@@ -582,6 +604,7 @@ impl World {
             template: false,
             next_snapshot_id: 1,
             pending_task: None,
+            tools_installed: true,
         };
         if spec.power == PowerState::PoweredOn {
             vm.boot_time = Some("2026-01-12T09:02:11.000Z".into());

@@ -27,20 +27,27 @@
 mod datastore_files;
 pub mod defaults;
 mod disks;
+mod distributed;
+mod entities;
 pub mod model;
 mod networks;
+mod pools;
 mod random;
 mod snapshots;
 mod v2v_checks;
+pub mod vcenter_model;
+pub mod vcsim_model;
 mod vm_life;
 pub mod vmx;
 
 pub use datastore_files::{glob_match, FoundFile, FoundFolder};
 pub use defaults::GenerateParams;
 pub use disks::DiskInfo;
+pub use distributed::PortgroupSpec;
 pub use random::{random_uuid, Rng};
 pub use snapshots::{all_snapshots, parent_of_snapshot};
 pub use v2v_checks::{CHECK_VMS, ESCAPED_NAME};
+pub use vcsim_model::VcsimModel;
 pub use vm_life::{default_guest_for, vm_disks, PowerOnOutcome};
 
 use std::collections::BTreeMap;
@@ -49,6 +56,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 pub use model::*;
+pub use vcenter_model::*;
 
 /// What an inventory operation refused or failed at; the managed-object layer turns these into
 /// the matching SOAP faults.
@@ -93,6 +101,12 @@ pub enum InvError {
     /// The guest has no running tools.
     #[error("Operation failed since VMware tools are not running in this virtual machine.")]
     ToolsUnavailable,
+    /// The operation does not apply to this object (or this kind of server).
+    #[error("{0}")]
+    NotSupported(String),
+    /// The object is in use (a port group VMs connect to, a non-empty folder ...).
+    #[error("The resource '{0}' is in use.")]
+    InUse(String),
     /// The file system refused.
     #[error("{0}")]
     Io(String),
@@ -123,6 +137,28 @@ pub struct World {
     /// Disk descriptors (by datastore path) that are raw device mappings.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub rdm_mappings: BTreeMap<String, RdmMapping>,
+    /// Distributed virtual switches (vCenter).
+    #[serde(default)]
+    pub dvswitches: BTreeMap<String, DvSwitch>,
+    /// Storage pods (vCenter).
+    #[serde(default)]
+    pub storage_pods: BTreeMap<String, StoragePod>,
+    /// `ServiceContent` names every manager, also those libvirt's ESX driver does not
+    /// know (as vcsim's and a real server's do; libvirt then warns about them).
+    #[serde(default)]
+    pub all_managers: bool,
+    /// Custom field definitions.
+    #[serde(default)]
+    pub custom_fields: Vec<CustomField>,
+    /// Guest customization specifications (vCenter).
+    #[serde(default)]
+    pub customization_specs: Vec<CustomizationSpecRecord>,
+    /// Settings changed with `OptionManager.UpdateOptions` (key -> value as text).
+    #[serde(default)]
+    pub settings: BTreeMap<String, String>,
+    /// Custom field values by object id: (field key, value).
+    #[serde(default)]
+    pub custom_values: BTreeMap<String, Vec<(i32, String)>>,
     /// Where the datastore directories live; not part of the file.
     #[serde(skip)]
     pub files_dir: PathBuf,
@@ -149,6 +185,13 @@ impl World {
             networks: BTreeMap::new(),
             vms: BTreeMap::new(),
             rdm_mappings: BTreeMap::new(),
+            dvswitches: BTreeMap::new(),
+            storage_pods: BTreeMap::new(),
+            all_managers: false,
+            custom_fields: Vec::new(),
+            custom_values: BTreeMap::new(),
+            settings: BTreeMap::new(),
+            customization_specs: Vec::new(),
             files_dir: files_dir.to_path_buf(),
         }
     }
@@ -324,7 +367,10 @@ impl World {
         if vm.guest_when_running == GuestInfo::default() {
             vm.guest_when_running = default_guest_for(&vm.config);
         }
-        if vm.power_state == PowerState::PoweredOn && vm.guest == GuestInfo::default() {
+        if vm.power_state == PowerState::PoweredOn
+            && vm.tools_installed
+            && vm.guest == GuestInfo::default()
+        {
             vm.guest = vm.guest_when_running.clone();
         }
     }
@@ -365,10 +411,18 @@ impl World {
             } else {
                 "ComputeResource"
             })
-        } else if self.pools.contains_key(moid) {
-            Some("ResourcePool")
-        } else if self.networks.contains_key(moid) {
-            Some("Network")
+        } else if let Some(p) = self.pools.get(moid) {
+            Some(if p.vapp { "VirtualApp" } else { "ResourcePool" })
+        } else if let Some(n) = self.networks.get(moid) {
+            Some(if n.dvs.is_some() {
+                "DistributedVirtualPortgroup"
+            } else {
+                "Network"
+            })
+        } else if self.dvswitches.contains_key(moid) {
+            Some("VmwareDistributedVirtualSwitch")
+        } else if self.storage_pods.contains_key(moid) {
+            Some("StoragePod")
         } else if self.find_snapshot(moid).is_some() {
             Some("VirtualMachineSnapshot")
         } else {
@@ -407,6 +461,12 @@ impl World {
         if let Some(n) = self.networks.get(moid) {
             return Some(&n.name);
         }
+        if let Some(d) = self.dvswitches.get(moid) {
+            return Some(&d.name);
+        }
+        if let Some(p) = self.storage_pods.get(moid) {
+            return Some(&p.name);
+        }
         self.find_snapshot(moid).map(|(_, s)| s.name.as_str())
     }
 
@@ -431,16 +491,28 @@ impl World {
             return Some(p.parent.clone());
         }
         if let Some(d) = self.datastores.get(moid) {
+            if let Some(f) = &d.folder {
+                return Some(f.clone());
+            }
             return self
                 .datacenters
                 .get(&d.datacenter)
                 .map(|dc| dc.datastore_folder.clone());
         }
         if let Some(n) = self.networks.get(moid) {
+            if let Some(f) = &n.folder {
+                return Some(f.clone());
+            }
             return self
                 .datacenters
                 .get(&n.datacenter)
                 .map(|dc| dc.network_folder.clone());
+        }
+        if let Some(d) = self.dvswitches.get(moid) {
+            return Some(d.folder.clone());
+        }
+        if let Some(p) = self.storage_pods.get(moid) {
+            return Some(p.parent.clone());
         }
         None
     }
@@ -480,6 +552,20 @@ impl World {
     /// A datastore by name.
     pub fn datastore_by_name(&self, name: &str) -> Option<&Datastore> {
         self.datastores.values().find(|d| d.name == name)
+    }
+
+    /// The datastore named `name` as host `host` sees it: datacenters may each have a
+    /// datastore of the same name, a host mounts its own datacenter's.
+    pub fn datastore_for(&self, host: &str, name: &str) -> Option<&Datastore> {
+        self.hosts
+            .get(host)
+            .and_then(|h| {
+                h.datastores
+                    .iter()
+                    .filter_map(|d| self.datastores.get(d))
+                    .find(|d| d.name == name)
+            })
+            .or_else(|| self.datastore_by_name(name))
     }
 
     /// The VM record, or NotFound.

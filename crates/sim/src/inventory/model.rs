@@ -118,6 +118,9 @@ pub struct Compute {
     pub drs_enabled: bool,
     #[serde(default)]
     pub ha_enabled: bool,
+    /// A cluster's groups, rules and overrides.
+    #[serde(default)]
+    pub cluster: super::vcenter_model::ClusterConfig,
 }
 
 /// A resource pool; the root pool of a compute resource has the compute resource as parent.
@@ -129,6 +132,38 @@ pub struct ResourcePool {
     pub owner: String,
     #[serde(default)]
     pub child_pools: Vec<String>,
+    /// CPU and memory allocation.
+    #[serde(default)]
+    pub config: PoolConfig,
+    /// A vApp (`VirtualApp`) rather than a plain pool.
+    #[serde(default)]
+    pub vapp: bool,
+}
+
+/// Resource settings of a resource pool or vApp (`config.cpuAllocation`,
+/// `config.memoryAllocation`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PoolConfig {
+    pub cpu: Allocation,
+    pub memory: Allocation,
+}
+
+impl Default for PoolConfig {
+    /// What a new pool gets when the spec leaves a value out: no reservation, expandable,
+    /// unlimited, normal shares.
+    fn default() -> Self {
+        let unlimited = |shares| Allocation {
+            reservation: 0,
+            limit: -1,
+            expandable_reservation: true,
+            shares_level: "normal".into(),
+            shares,
+        };
+        PoolConfig {
+            cpu: unlimited(4000),
+            memory: unlimited(163_840),
+        }
+    }
 }
 
 /// A Network managed object: one per port-group name and datacenter.
@@ -137,6 +172,12 @@ pub struct Network {
     pub moid: String,
     pub name: String,
     pub datacenter: String,
+    /// Set for a distributed port group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dvs: Option<super::vcenter_model::DvPortgroupInfo>,
+    /// The folder holding it; `None`: the datacenter's network folder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub folder: Option<String>,
 }
 
 /// Host hardware (`hardware.*`, `summary.hardware.*`).
@@ -333,14 +374,18 @@ pub struct Host {
     pub autostart: AutoStart,
 }
 
-/// What a datastore is: VMFS, NFS, vSAN, vVol, or one whose `info` the server gives as a
-/// plain `DatastoreInfo` (recordings of vCenter 6.7 and 7.0 show vSAN datastores so).
+/// What a datastore is: VMFS, NFS, a host directory (`CreateLocalDatastore`), vSAN, vVol,
+/// or one whose `info` the server gives as a plain `DatastoreInfo` (recordings of vCenter
+/// 6.7 and 7.0 show vSAN datastores so).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DatastoreKind {
     #[serde(rename = "VMFS")]
     Vmfs,
     #[serde(rename = "NFS")]
     Nfs,
+    /// A host directory (`CreateLocalDatastore`), `summary.type` `OTHER`.
+    #[serde(rename = "local")]
+    Local,
     /// `VsanDatastoreInfo`, `summary.type` `vsan`.
     #[serde(rename = "vsan")]
     Vsan,
@@ -358,6 +403,7 @@ impl DatastoreKind {
         match self {
             DatastoreKind::Vmfs => "VMFS",
             DatastoreKind::Nfs => "NFS",
+            DatastoreKind::Local => "OTHER",
             DatastoreKind::Vsan | DatastoreKind::Plain => "vsan",
             DatastoreKind::Vvol => "VVOL",
         }
@@ -382,7 +428,8 @@ pub struct Datastore {
     pub hosts: Vec<String>,
     #[serde(default = "default_true")]
     pub accessible: bool,
-    /// NFS server and export path.
+    /// NFS server and export path (for a local datastore: `nfs_path` is the host directory
+    /// it stands for).
     #[serde(default)]
     pub nfs_host: Option<String>,
     #[serde(default)]
@@ -390,6 +437,9 @@ pub struct Datastore {
     /// VMFS: the LUN the extent is on.
     #[serde(default)]
     pub vmfs_extent: Option<String>,
+    /// The folder or storage pod holding it; `None`: the datacenter's datastore folder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub folder: Option<String>,
 }
 
 impl Datastore {
@@ -681,6 +731,10 @@ pub struct Vm {
     /// The task (id) of a power-on blocked by the pending question, if any.
     #[serde(default)]
     pub pending_task: Option<String>,
+    /// Whether the guest has VMware Tools (a new, empty VM has none: no guest information
+    /// is reported for it).
+    #[serde(default = "default_true")]
+    pub tools_installed: bool,
 }
 
 impl Vm {

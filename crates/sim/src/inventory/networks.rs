@@ -29,6 +29,8 @@ impl World {
                 moid: moid.clone(),
                 name: name.to_string(),
                 datacenter: dc,
+                dvs: None,
+                folder: None,
             },
         );
         moid
@@ -45,8 +47,9 @@ impl World {
                     .map(move |p| (p.name.clone(), h.datacenter.clone()))
             })
             .collect();
-        self.networks
-            .retain(|_, n| used.contains(&(n.name.clone(), n.datacenter.clone())));
+        self.networks.retain(|_, n| {
+            n.dvs.is_some() || used.contains(&(n.name.clone(), n.datacenter.clone()))
+        });
     }
 
     /// Network objects a host's port groups back.
@@ -54,30 +57,47 @@ impl World {
         let Some(h) = self.hosts.get(host) else {
             return Vec::new();
         };
-        self.networks
+        let mut out: Vec<String> = self
+            .networks
             .values()
             .filter(|n| {
-                n.datacenter == h.datacenter && h.portgroups.iter().any(|p| p.name == n.name)
+                n.dvs.is_none()
+                    && n.datacenter == h.datacenter
+                    && h.portgroups.iter().any(|p| p.name == n.name)
             })
             .map(|n| n.moid.clone())
-            .collect()
+            .collect();
+        // A member of a distributed switch reaches its port groups.
+        for dvs in self.dvswitches.values() {
+            if dvs.hosts.iter().any(|x| x == host) {
+                out.extend(dvs.portgroups.iter().cloned());
+            }
+        }
+        out
+    }
+
+    /// The network a NIC's network name means for a VM on `host`: a distributed port group
+    /// of that name in the host's datacenter, else the host's port-group network.
+    pub fn network_for_nic(&self, host: &str, name: &str) -> Option<&Network> {
+        let dc = &self.hosts.get(host)?.datacenter;
+        let mut found = None;
+        for n in self.networks.values() {
+            if &n.datacenter == dc && n.name == name {
+                if n.dvs.is_some() {
+                    return Some(n);
+                }
+                found = Some(n);
+            }
+        }
+        found
     }
 
     /// Network objects a VM's NICs connect to.
     pub fn vm_networks(&self, vm: &Vm) -> Vec<String> {
-        let dc = self
-            .hosts
-            .get(&vm.host)
-            .map(|h| h.datacenter.clone())
-            .unwrap_or_default();
         let mut out = Vec::new();
         for d in &vm.config.devices {
             if let Device::Nic { network, .. } = d {
-                if let Some(n) = self
-                    .networks
-                    .values()
-                    .find(|n| &n.name == network && n.datacenter == dc)
-                {
+                if let Some(n) = self.network_for_nic(&vm.host, network) {
                     if !out.contains(&n.moid) {
                         out.push(n.moid.clone());
                     }
@@ -107,7 +127,7 @@ impl World {
         }
         names
             .iter()
-            .filter_map(|n| self.datastore_by_name(n).map(|d| d.moid.clone()))
+            .filter_map(|n| self.datastore_for(&vm.host, n).map(|d| d.moid.clone()))
             .collect()
     }
 }

@@ -5,7 +5,9 @@
 use esxvirt_util::datetime::system_time_to_xsd_datetime;
 
 use super::disks::hex_to_bytes;
-use super::model::{Device, GuestInfo, GuestNic, PortBacking, PowerState, Question, Vm, VmConfig};
+use super::model::{
+    Device, GuestInfo, GuestNic, Host, PortBacking, PowerState, Question, Vm, VmConfig,
+};
 use super::random::random_uuid;
 use super::{io_err, vmx, InvError, InvResult, World};
 
@@ -171,6 +173,7 @@ impl World {
             template: false,
             next_snapshot_id: 1,
             pending_task: None,
+            tools_installed: true,
         };
         self.vms.insert(moid.clone(), vm);
         if let Some(f) = self.folders.get_mut(folder) {
@@ -181,6 +184,229 @@ impl World {
             self.write_vmx(&moid)?;
         }
         Ok(moid)
+    }
+
+    /// The `.vmx` path of a new VM named `name` from a spec's `files.vmPathName`: a full
+    /// `[ds] dir/file.vmx` is taken as it is (it must not exist yet); `[ds]` or `[ds] dir`
+    /// gives the VM a directory of its own named after it (`NAME`, `NAME_1` ... when taken),
+    /// as a host does.
+    pub fn new_vm_path(&self, vm_path_name: &str, name: &str) -> InvResult<String> {
+        let (ds, rest) = vmx::split_datastore_path(vm_path_name)
+            .ok_or_else(|| InvError::InvalidDatastorePath(vm_path_name.to_string()))?;
+        if self.datastore_by_name(ds).is_none() {
+            return Err(InvError::InvalidDatastore(ds.to_string()));
+        }
+        let base = esxvirt_util::escape_datastore_item(name);
+        if rest.ends_with(".vmx") {
+            if self.resolve(vm_path_name)?.exists() {
+                return Err(InvError::FileAlreadyExists(vm_path_name.to_string()));
+            }
+            return Ok(vm_path_name.to_string());
+        }
+        let parent = rest.trim_end_matches('/');
+        let prefix = if parent.is_empty() {
+            format!("[{ds}] ")
+        } else {
+            format!("[{ds}] {parent}/")
+        };
+        let free = |dir: &str| {
+            self.resolve(&format!("{prefix}{dir}"))
+                .map(|p| !p.exists())
+                .unwrap_or(false)
+        };
+        let dir = std::iter::once(base.clone())
+            .chain((1..10_000).map(|n| format!("{base}_{n}")))
+            .find(|d| free(d))
+            .ok_or_else(|| InvError::FileAlreadyExists(format!("{prefix}{base}")))?;
+        Ok(format!("{prefix}{dir}/{base}.vmx"))
+    }
+
+    /// Adds a new, powered-off VM with configuration `cfg` whose files go to `vmx_path` (see
+    /// [`World::new_vm_path`]), in `folder` and `pool`, on `host` (when `None`: the host of
+    /// the pool's compute resource with the fewest VMs among those that mount the VM's
+    /// datastore). Writes the `.vmx`; the disks the configuration names must exist (the
+    /// caller creates new ones in the VM's directory first, see [`World::make_vm_directory`]).
+    pub fn add_new_vm(
+        &mut self,
+        folder: &str,
+        pool: &str,
+        host: Option<&str>,
+        vmx_path: &str,
+        mut cfg: VmConfig,
+    ) -> InvResult<String> {
+        if !self.folders.contains_key(folder) {
+            return Err(InvError::NotFound(format!("Folder {folder}")));
+        }
+        let Some(p) = self.pools.get(pool) else {
+            return Err(InvError::NotFound(format!("ResourcePool {pool}")));
+        };
+        if cfg.name.is_empty() {
+            return Err(InvError::InvalidArgument("configSpec.name".into()));
+        }
+        if self
+            .vms
+            .values()
+            .any(|v| v.folder == folder && v.config.name == cfg.name)
+        {
+            return Err(InvError::DuplicateName(cfg.name));
+        }
+        let ds_name = vmx::split_datastore_path(vmx_path)
+            .map(|(d, _)| d.to_string())
+            .filter(|d| self.datastore_by_name(d).is_some())
+            .ok_or_else(|| InvError::InvalidDatastorePath(vmx_path.to_string()))?;
+        let mounts = |h: &Host| {
+            h.datastores
+                .iter()
+                .any(|d| self.datastores.get(d).is_some_and(|d| d.name == ds_name))
+        };
+        let hosts = self
+            .computes
+            .get(&p.owner)
+            .map(|c| c.hosts.clone())
+            .unwrap_or_default();
+        let host = match host {
+            Some(h) => {
+                if !hosts.iter().any(|x| x == h) {
+                    return Err(InvError::InvalidArgument(format!(
+                        "host {h} is not part of the resource pool's compute resource"
+                    )));
+                }
+                h.to_string()
+            }
+            None => hosts
+                .iter()
+                .filter(|h| {
+                    self.hosts
+                        .get(*h)
+                        .is_some_and(|r| !r.in_maintenance_mode && mounts(r))
+                })
+                .min_by_key(|h| self.vms_on_host(h).count())
+                .cloned()
+                .ok_or_else(|| {
+                    InvError::InvalidState(
+                        "No host of the resource pool can run the virtual machine.".into(),
+                    )
+                })?,
+        };
+        if !self.hosts.get(&host).is_some_and(mounts) {
+            return Err(InvError::InvalidDatastore(ds_name));
+        }
+        if cfg.uuid.is_empty() {
+            cfg.uuid = random_uuid();
+        }
+        if cfg.instance_uuid.is_empty() {
+            cfg.instance_uuid = random_uuid();
+        }
+        self.make_vm_directory(vmx_path)?;
+        let moid = self.alloc_vm_id();
+        let vm = Vm {
+            moid: moid.clone(),
+            host,
+            folder: folder.to_string(),
+            resource_pool: pool.to_string(),
+            vmx_path: vmx_path.to_string(),
+            guest: GuestInfo::default(),
+            guest_when_running: default_guest_for(&cfg),
+            config: cfg,
+            power_state: PowerState::PoweredOff,
+            boot_time: None,
+            question: None,
+            snapshots: Vec::new(),
+            current_snapshot: None,
+            template: false,
+            next_snapshot_id: 1,
+            pending_task: None,
+            tools_installed: false,
+        };
+        self.vms.insert(moid.clone(), vm);
+        if let Some(f) = self.folders.get_mut(folder) {
+            f.children.push(moid.clone());
+        }
+        if let Err(e) = self.write_vmx(&moid) {
+            self.vms.remove(&moid);
+            if let Some(f) = self.folders.get_mut(folder) {
+                f.children.retain(|c| *c != moid);
+            }
+            return Err(e);
+        }
+        Ok(moid)
+    }
+
+    /// Moves a VM's directory to datastore `ds` (a storage migration): the files it holds
+    /// there and every path of the VM pointing into it follow. Disks elsewhere stay.
+    pub fn move_vm_files(&mut self, moid: &str, ds: &str) -> InvResult<()> {
+        let vm = self.vm(moid)?;
+        let (old_ds, rest) = vmx::split_datastore_path(&vm.vmx_path)
+            .ok_or_else(|| InvError::InvalidDatastorePath(vm.vmx_path.clone()))?;
+        if old_ds == ds {
+            return Ok(());
+        }
+        let dir = rest
+            .rsplit_once('/')
+            .map(|(d, _)| d)
+            .unwrap_or("")
+            .to_string();
+        if dir.is_empty() {
+            return Err(InvError::InvalidDatastorePath(vm.vmx_path.clone()));
+        }
+        if !self.hosts.get(&vm.host).is_some_and(|h| {
+            h.datastores
+                .iter()
+                .any(|d| self.datastores.get(d).is_some_and(|d| d.name == ds))
+        }) {
+            return Err(InvError::InvalidDatastore(ds.to_string()));
+        }
+        let from_prefix = format!("[{old_ds}] {dir}/");
+        let to_prefix = format!("[{ds}] {dir}/");
+        let from = self.resolve(&format!("[{old_ds}] {dir}"))?;
+        let to = self.resolve(&format!("[{ds}] {dir}"))?;
+        if to.exists() {
+            return Err(InvError::FileAlreadyExists(format!("[{ds}] {dir}")));
+        }
+        if let Some(p) = to.parent() {
+            std::fs::create_dir_all(p).map_err(|e| io_err(e, ds))?;
+        }
+        std::fs::rename(&from, &to).map_err(|e| io_err(e, &from_prefix))?;
+        let vm = self.vm_mut(moid)?;
+        let moved = |p: &mut String| {
+            if let Some(tail) = p.strip_prefix(&from_prefix) {
+                *p = format!("{to_prefix}{tail}");
+            }
+        };
+        moved(&mut vm.vmx_path);
+        for d in vm.config.devices.iter_mut() {
+            match d {
+                Device::Disk { file, .. } => moved(file),
+                Device::Cdrom { iso: Some(f), .. } => moved(f),
+                _ => {}
+            }
+        }
+        self.write_vmx(moid)
+    }
+
+    /// Removes the directory of a VM that could not be made (never a datastore's root).
+    pub fn remove_vm_directory(&self, vmx_path: &str) {
+        let Ok(p) = self.resolve(vmx_path) else {
+            return;
+        };
+        if let Some(dir) = p.parent() {
+            let is_root = self
+                .datastores
+                .values()
+                .any(|d| self.files_dir.join(&d.name) == dir);
+            if !is_root {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+        }
+    }
+
+    /// Makes the directory of the VM whose `.vmx` goes to `vmx_path`.
+    pub fn make_vm_directory(&self, vmx_path: &str) -> InvResult<()> {
+        let path = self.resolve(vmx_path)?;
+        match path.parent() {
+            Some(dir) => std::fs::create_dir_all(dir).map_err(|e| io_err(e, vmx_path)),
+            None => Err(InvError::InvalidDatastorePath(vmx_path.to_string())),
+        }
     }
 
     /// The host of a resource pool.
@@ -257,6 +483,11 @@ impl World {
                 "The virtual machine is waiting for an answer to a question".into(),
             ));
         }
+        if vm.template {
+            return Err(InvError::NotSupported(
+                "The operation is not supported on a template.".into(),
+            ));
+        }
         match vm.power_state {
             PowerState::PoweredOn => {
                 return Err(InvError::InvalidPowerState {
@@ -306,8 +537,11 @@ impl World {
         let vm = self.vm_mut(moid)?;
         vm.power_state = PowerState::PoweredOn;
         vm.boot_time = Some(system_time_to_xsd_datetime(std::time::SystemTime::now()));
-        vm.guest = vm.guest_when_running.clone();
-        vm.guest.tools_running = true;
+        // Without tools the guest reports nothing.
+        if vm.tools_installed {
+            vm.guest = vm.guest_when_running.clone();
+            vm.guest.tools_running = true;
+        }
         Ok(())
     }
 

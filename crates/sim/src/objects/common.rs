@@ -41,6 +41,11 @@ pub fn fault_of(e: InvError, this: &MoRef) -> Fault {
             "ToolsUnavailable",
             "Operation failed since VMware tools are not running in this virtual machine.",
         ),
+        InvError::NotSupported(m) => Fault::not_supported(m),
+        InvError::InUse(what) => {
+            Fault::new("ResourceInUse", format!("The resource '{what}' is in use."))
+                .with("name", Value::str(what))
+        }
         InvError::Io(m) => Fault::system_error(m),
     }
 }
@@ -60,18 +65,15 @@ pub fn description(label: &str, summary: &str) -> Value {
         .with("summary", Value::str(summary))
 }
 
-/// ManagedEntity properties the simulator leaves unset on every object: no custom fields,
-/// alarms, disabled methods, permissions or tags.
+/// ManagedEntity properties the simulator leaves unset on every object: no alarms,
+/// disabled methods, permissions or tags.
 pub fn is_unset_entity_property(name: &str) -> bool {
     [
-        "availableField",
-        "value",
         "triggeredAlarmState",
         "declaredAlarmState",
         "disabledMethod",
         "permission",
         "tag",
-        "customValue",
     ]
     .contains(&name)
 }
@@ -88,6 +90,9 @@ pub fn entity_property(w: &World, id: &str, head: &str) -> Option<Option<Value>>
         "alarmActionsEnabled" => Some(Value::bool(true)),
         "effectiveRole" => Some(Value::array("int", vec![Value::int(-1)])),
         "recentTask" => None,
+        p @ ("customValue" | "value" | "availableField") => {
+            super::custom_fields_manager::entity_custom_property(w, id, p).unwrap_or(None)
+        }
         p if is_unset_entity_property(p) => None,
         _ => return None,
     })
@@ -182,4 +187,74 @@ pub fn named_path_task(
     run_task(cx, this, method, desc, ent, || {
         op(w, &name).map(|_| None).map_err(|e| fault_of(e, this))
     })
+}
+
+/// `Rename_Task` of any inventory entity (see `World::rename_entity`).
+pub fn rename_task(
+    w: &mut World,
+    cx: &mut CallCx<'_>,
+    call: &Call<'_>,
+) -> Result<Option<Value>, Fault> {
+    let Call { this, method, args } = *call;
+    let name = args.req_text("newName")?.to_string();
+    let entity = named_entity(w, this);
+    run_task(cx, this, method, &describe(this, "rename"), entity, || {
+        w.rename_entity(&this.value, &name)
+            .map(|_| None)
+            .map_err(|e| fault_of(e, this))
+    })
+}
+
+/// `Destroy_Task` of any inventory entity with what it contains (see
+/// `World::destroy_entity`).
+pub fn destroy_task(
+    w: &mut World,
+    cx: &mut CallCx<'_>,
+    call: &Call<'_>,
+) -> Result<Option<Value>, Fault> {
+    let Call { this, method, .. } = *call;
+    let entity = named_entity(w, this);
+    run_task(cx, this, method, &describe(this, "destroy"), entity, || {
+        w.destroy_entity(&this.value)
+            .map(|_| None)
+            .map_err(|e| fault_of(e, this))
+    })
+}
+
+/// A task's description id: the type's name and the operation (`Folder.destroy`).
+pub fn describe(this: &MoRef, op: &str) -> String {
+    format!("{}.{op}", this.ty)
+}
+
+/// `this` with its name, as the entity of a task.
+pub fn named_entity(w: &World, this: &MoRef) -> Option<(MoRef, String)> {
+    Some((this.clone(), w.name_of(&this.value).unwrap_or_default()))
+}
+
+/// Runs `op` on the world with the call's required `spec` argument, as a task of `this`
+/// (named after the method, described `TYPE.desc`).
+pub fn spec_task(
+    w: &mut World,
+    cx: &mut CallCx<'_>,
+    call: &Call<'_>,
+    desc: &str,
+    op: impl FnOnce(&mut World, &crate::soap::Element) -> Result<Option<Value>, Fault>,
+) -> Result<Option<Value>, Fault> {
+    let Call { this, method, args } = *call;
+    let spec = args
+        .child("spec")
+        .ok_or_else(|| Fault::missing_argument("spec"))?
+        .clone();
+    let entity = named_entity(w, this);
+    run_task(cx, this, method, &describe(this, desc), entity, || {
+        op(w, &spec)
+    })
+}
+
+/// `ConcurrentAccess`: a spec's `configVersion` is not the object's current one.
+pub fn concurrent_access() -> Fault {
+    Fault::new(
+        "ConcurrentAccess",
+        "Cannot complete operation due to concurrent modification by another operation.",
+    )
 }

@@ -1,5 +1,5 @@
-//! `Datastore`: a VMFS, NFS, vSAN or vVol datastore (or one whose info is a plain
-//! `DatastoreInfo`) backed by a real directory, its capacity and free space (what the
+//! `Datastore`: a VMFS, NFS, local-directory, vSAN or vVol datastore (or one whose info is a
+//! plain `DatastoreInfo`) backed by a real directory, its capacity and free space (what the
 //! directory really allocates), the hosts mounting it and the VMs on it.
 
 use crate::fault::Fault;
@@ -48,6 +48,8 @@ fn ds_info(w: &World, d: &crate::inventory::Datastore) -> Value {
     match d.kind {
         DatastoreKind::Vmfs => base("VmfsDatastoreInfo").with("vmfs", volume_value(d, false)),
         DatastoreKind::Nfs => base("NasDatastoreInfo").with("nas", volume_value(d, false)),
+        DatastoreKind::Local => base("LocalDatastoreInfo")
+            .with("path", Value::str(d.nfs_path.clone().unwrap_or_default())),
         DatastoreKind::Vsan => base("VsanDatastoreInfo")
             .with("containerId", Value::str(container))
             .with("aliasOf", Value::str(container))

@@ -1,11 +1,13 @@
-//! `HostDatastoreSystem`: the datastores a host mounts and what it can create.
+//! `HostDatastoreSystem`: the datastores a host mounts, and mounting new ones (a local
+//! directory, an NFS export) or removing them.
 
 use crate::fault::Fault;
-use crate::inventory::World;
+use crate::inventory::{DatastoreKind, World};
+use crate::object::CallCx;
 use crate::value::Value;
 
-use super::common::{split_path, walk};
-use super::entry::{Ids, ManagedType};
+use super::common::{fault_of, split_path, walk};
+use super::entry::{Call, Ids, ManagedType};
 
 /// The `HostDatastoreSystem` type.
 pub const TYPE: ManagedType = ManagedType {
@@ -16,8 +18,68 @@ pub const TYPE: ManagedType = ManagedType {
     },
     properties: &["datastore", "capabilities"],
     property,
-    methods: &[("RefreshDatastore", |_, _, _| Ok(None))],
+    methods: &[
+        ("RefreshDatastore", |_, _, _| Ok(None)),
+        ("CreateLocalDatastore", create_local),
+        ("CreateNasDatastore", create_nas),
+        ("RemoveDatastore", remove),
+    ],
 };
+
+/// `CreateLocalDatastore(name, path)`.
+fn create_local(
+    w: &mut World,
+    _cx: &mut CallCx<'_>,
+    call: &Call<'_>,
+) -> Result<Option<Value>, Fault> {
+    let Call { this, args, .. } = *call;
+    let name = args.req_text("name")?;
+    let path = args.req_text("path")?;
+    if !path.starts_with('/') {
+        return Err(Fault::invalid_argument("path"));
+    }
+    let host = TYPE.host_id(w, &this.value)?;
+    let id = w
+        .mount_datastore(&host, name, DatastoreKind::Local, None, Some(path))
+        .map_err(|e| fault_of(e, this))?;
+    Ok(Some(Value::moref("Datastore", id)))
+}
+
+/// `CreateNasDatastore(spec)`: an NFS export named `spec.localPath`.
+fn create_nas(
+    w: &mut World,
+    _cx: &mut CallCx<'_>,
+    call: &Call<'_>,
+) -> Result<Option<Value>, Fault> {
+    let Call { this, args, .. } = *call;
+    let spec = args
+        .child("spec")
+        .ok_or_else(|| Fault::missing_argument("spec"))?;
+    let name = spec.req_text("localPath")?;
+    let remote_host = spec.req_text("remoteHost")?;
+    let remote_path = spec.req_text("remotePath")?;
+    let host = TYPE.host_id(w, &this.value)?;
+    let id = w
+        .mount_datastore(
+            &host,
+            name,
+            DatastoreKind::Nfs,
+            Some((remote_host, remote_path)),
+            None,
+        )
+        .map_err(|e| fault_of(e, this))?;
+    Ok(Some(Value::moref("Datastore", id)))
+}
+
+/// `RemoveDatastore(datastore)`: unmounts it from this host.
+fn remove(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Result<Option<Value>, Fault> {
+    let Call { this, args, .. } = *call;
+    let ds = args.req_moref("datastore")?;
+    let host = TYPE.host_id(w, &this.value)?;
+    w.unmount_datastore(&host, &ds.value)
+        .map_err(|e| fault_of(e, &ds))?;
+    Ok(None)
+}
 
 fn property(w: &World, id: &str, path: &str) -> Result<Option<Value>, Fault> {
     let h = TYPE.host(w, id)?;
@@ -28,7 +90,7 @@ fn property(w: &World, id: &str, path: &str) -> Result<Option<Value>, Fault> {
             Value::obj("HostDatastoreSystemCapabilities")
                 .with("nfsMountCreationRequired", Value::bool(true))
                 .with("nfsMountCreationSupported", Value::bool(true))
-                .with("localDatastoreSupported", Value::bool(false))
+                .with("localDatastoreSupported", Value::bool(true))
                 .with("vmfsExtentExpansionSupported", Value::bool(true)),
         ),
         _ => return Err(Fault::invalid_property(path)),
@@ -69,5 +131,58 @@ mod tests {
             )),
             "ManagedObjectNotFound"
         );
+    }
+
+    #[test]
+    fn mount_and_remove() {
+        let mut t = TestWorld::vcenter();
+        let h = t.host("esx-04.example.com");
+        let id = format!("datastoreSystem-{h}");
+        let made = t
+            .call(
+                "HostDatastoreSystem",
+                &id,
+                "CreateLocalDatastore",
+                "<name>tmpds</name><path>/tmp</path>",
+            )
+            .unwrap()
+            .unwrap();
+        let ds = made.as_moref().unwrap().value.clone();
+        assert_eq!(t.get("Datastore", &ds, "summary.type"), Value::str("OTHER"));
+        assert_eq!(t.get("Datastore", &ds, "info.path"), Value::str("/tmp"));
+        assert_eq!(
+            fault_type(t.call(
+                "HostDatastoreSystem",
+                &id,
+                "CreateLocalDatastore",
+                "<name>tmpds</name><path>/tmp</path>"
+            )),
+            "DuplicateName"
+        );
+        // The same export from another host is the same datastore.
+        let nas = "<spec><remoteHost>10.0.0.9</remoteHost><remotePath>/exp</remotePath><localPath>nas9</localPath><accessMode>readWrite</accessMode></spec>";
+        let a = t
+            .call("HostDatastoreSystem", &id, "CreateNasDatastore", nas)
+            .unwrap()
+            .unwrap();
+        let other = t.host("esx-01.example.com");
+        let b = t
+            .call(
+                "HostDatastoreSystem",
+                &format!("datastoreSystem-{other}"),
+                "CreateNasDatastore",
+                nas,
+            )
+            .unwrap()
+            .unwrap();
+        assert_eq!(a, b);
+        t.call(
+            "HostDatastoreSystem",
+            &id,
+            "RemoveDatastore",
+            &format!("<datastore type=\"Datastore\">{ds}</datastore>"),
+        )
+        .unwrap();
+        assert!(!t.w.datastores.contains_key(&ds));
     }
 }

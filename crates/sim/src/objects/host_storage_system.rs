@@ -350,6 +350,11 @@ pub fn volume_value(d: &Datastore, host_detail: bool) -> Value {
                 Value::str(d.nfs_path.clone().unwrap_or_default()),
             )
             .with_opt("userName", detail(Value::str(""))),
+        DatastoreKind::Local => Value::obj("HostLocalFileSystemVolume")
+            .with("type", Value::str("OTHER"))
+            .with("name", Value::str(&d.name))
+            .with("capacity", Value::long(d.capacity))
+            .with("device", Value::str(d.nfs_path.clone().unwrap_or_default())),
         DatastoreKind::Vsan | DatastoreKind::Vvol | DatastoreKind::Plain => {
             let ty = match d.kind {
                 DatastoreKind::Vsan => "HostVsanVolume",

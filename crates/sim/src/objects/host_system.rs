@@ -7,7 +7,7 @@ use crate::inventory::{Host, PowerState, ServerKind, World};
 use crate::object::CallCx;
 use crate::value::{MoRef, Value};
 
-use super::common::{entity_or_invalid, split_path, walk};
+use super::common::{entity_or_invalid, fault_of, split_path, walk};
 use super::entry::{Call, Ids, ManagedType};
 use super::{
     datastore_browser, host_autostart_manager, host_datastore_system, host_firewall_system,
@@ -379,7 +379,8 @@ fn property(w: &World, moid: &str, path: &str) -> Result<Option<Value>, Fault> {
     walk(top, rest)
 }
 
-/// `EnterMaintenanceMode_Task` (refused while VMs run) and `ExitMaintenanceMode_Task`.
+/// `EnterMaintenanceMode_Task` (a DRS cluster moves the running VMs away first; elsewhere
+/// running VMs refuse) and `ExitMaintenanceMode_Task`.
 fn maintenance_mode(
     w: &mut World,
     cx: &mut CallCx<'_>,
@@ -407,13 +408,8 @@ fn maintenance_mode(
         },
         cx.user,
         || {
-            if enter
-                && w.vms_on_host(&host)
-                    .any(|v| v.power_state == PowerState::PoweredOn)
-            {
-                return Err(Fault::invalid_state(
-                    "The host has powered-on virtual machines.",
-                ));
+            if enter {
+                w.evacuate_host(&host).map_err(|e| fault_of(e, this))?;
             }
             if let Ok(h) = w.host_mut(&host) {
                 h.in_maintenance_mode = enter;
@@ -503,6 +499,49 @@ mod tests {
         assert_eq!(
             t.get("HostSystem", "ha-host", "runtime.inMaintenanceMode"),
             Value::bool(false)
+        );
+    }
+
+    #[test]
+    fn a_drs_cluster_moves_running_vms_away() {
+        let mut t = TestWorld::vcenter();
+        let c =
+            t.w.computes
+                .values()
+                .find(|c| c.is_cluster)
+                .unwrap()
+                .clone();
+        let h = c.hosts[0].clone();
+        let running: Vec<String> =
+            t.w.vms_on_host(&h)
+                .filter(|v| v.power_state == crate::inventory::PowerState::PoweredOn)
+                .map(|v| v.moid.clone())
+                .collect();
+        assert!(!running.is_empty());
+        t.run(
+            "HostSystem",
+            &h,
+            "EnterMaintenanceMode_Task",
+            "<timeout>0</timeout>",
+        )
+        .unwrap();
+        for v in &running {
+            let now = &t.w.vms[v].host;
+            assert!(now != &h && c.hosts.contains(now), "{v} on {now}");
+        }
+        // Without DRS a running VM keeps its host out of maintenance.
+        let h2 = c.hosts[1].clone();
+        if let Some(c) = t.w.computes.get_mut(&c.moid) {
+            c.drs_enabled = false;
+        }
+        assert_eq!(
+            fault_type(t.run(
+                "HostSystem",
+                &h2,
+                "EnterMaintenanceMode_Task",
+                "<timeout>0</timeout>"
+            )),
+            "InvalidState"
         );
     }
 }

@@ -11,39 +11,61 @@
 //! required ones), so Debian's virsh runs against the simulator as quietly as against a host;
 //! `tests/govmomi_types.rs` checks every name against govmomi's declarations.
 
+mod authorization_manager;
 mod common;
 mod compute_resource;
+mod custom_fields_manager;
+mod customization_spec_manager;
 mod datacenter;
 mod datastore;
 mod datastore_browser;
+mod datastore_namespace_manager;
+mod diagnostic_manager;
+mod distributed_virtual_portgroup;
+mod distributed_virtual_switch;
 pub mod entry;
+mod environment_browser;
+mod event_manager;
 mod file_manager;
 mod folder;
+mod guest_os;
 mod host_autostart_manager;
 mod host_datastore_system;
 mod host_firewall_system;
+mod host_local_account_manager;
 mod host_network_system;
 mod host_storage_system;
 mod host_system;
+mod license_manager;
+mod localization_manager;
 mod network;
+mod option_manager;
+mod ovf_manager;
 mod performance_manager;
 mod resource_pool;
 mod search_index;
+mod storage_pod;
+mod storage_resource_manager;
 #[cfg(test)]
 mod testing;
+mod user_directory;
 mod virtual_disk_manager;
 mod vm;
 mod vm_snapshot;
+mod vstorage_object_manager;
 
 use std::path::Path;
 
 use crate::fault::Fault;
 use crate::inventory::World;
 use crate::object::{CallCx, FileRequest, FileResponse, Inventory};
+use crate::property_collector::is_a;
 use crate::soap::Element;
 use crate::value::{MoRef, Value};
 
 use entry::{Call, ManagedType};
+
+pub(crate) use vm::config_spec::recorded_devices;
 
 /// Every managed object type the world serves (the core serves the service objects:
 /// `ServiceInstance`, `SessionManager`, `PropertyCollector`, views and tasks).
@@ -53,6 +75,7 @@ pub const TYPES: &[&ManagedType] = &[
     &compute_resource::TYPE,
     &compute_resource::CLUSTER_TYPE,
     &resource_pool::TYPE,
+    &resource_pool::VAPP_TYPE,
     &host_system::TYPE,
     &host_network_system::TYPE,
     &host_storage_system::TYPE,
@@ -62,12 +85,30 @@ pub const TYPES: &[&ManagedType] = &[
     &datastore::TYPE,
     &datastore_browser::TYPE,
     &network::TYPE,
+    &distributed_virtual_switch::TYPE,
+    &distributed_virtual_portgroup::TYPE,
     &vm::TYPE,
     &vm_snapshot::TYPE,
     &search_index::TYPE,
     &file_manager::TYPE,
     &virtual_disk_manager::TYPE,
     &performance_manager::TYPE,
+    &environment_browser::TYPE,
+    &storage_pod::TYPE,
+    &option_manager::TYPE,
+    &authorization_manager::TYPE,
+    &custom_fields_manager::TYPE,
+    &license_manager::TYPE,
+    &diagnostic_manager::TYPE,
+    &ovf_manager::TYPE,
+    &user_directory::TYPE,
+    &localization_manager::TYPE,
+    &host_local_account_manager::TYPE,
+    &datastore_namespace_manager::TYPE,
+    &storage_resource_manager::TYPE,
+    &vstorage_object_manager::TYPE,
+    &customization_spec_manager::TYPE,
+    &event_manager::TYPE,
 ];
 
 /// The table entry of managed object type `name`.
@@ -92,8 +133,11 @@ impl World {
     /// The table entry of `obj`, a reference typed as a supertype (`ManagedEntity`) resolved
     /// to the object's own type.
     fn entry_of(&self, obj: &MoRef) -> Option<&'static ManagedType> {
-        if obj.ty == "ManagedEntity" {
-            return self.type_of(&obj.value).and_then(managed_type);
+        if let Some(actual) = self.type_of(&obj.value) {
+            // A reference typed as a supertype (or as `ManagedEntity`) finds its object.
+            if actual != obj.ty && (obj.ty == "ManagedEntity" || is_a(actual, &obj.ty)) {
+                return managed_type(actual);
+            }
         }
         managed_type(&obj.ty)
     }
@@ -128,8 +172,6 @@ impl Inventory for World {
 
     fn exists(&self, obj: &MoRef) -> bool {
         match self.entry_of(obj) {
-            // A reference typed as a supertype still finds its object.
-            Some(_) if obj.ty == "ManagedEntity" => true,
             Some(t) => t.ids.contains(self, &obj.value),
             None => false,
         }
@@ -158,7 +200,7 @@ impl Inventory for World {
         if !self.exists(this) {
             return Err(Fault::not_found(this));
         }
-        match managed_type(&this.ty).and_then(|t| t.method(method)) {
+        match self.entry_of(this).and_then(|t| t.method(method)) {
             Some(handler) => handler(self, cx, &Call { this, method, args }),
             None => Err(Fault::method_not_found(&this.ty, method)),
         }
@@ -170,6 +212,10 @@ impl Inventory for World {
 
     fn http_screen(&self, req: &FileRequest<'_>) -> FileResponse {
         crate::files::screen(self, req)
+    }
+
+    fn lists_all_managers(&self) -> bool {
+        self.all_managers
     }
 
     fn save_state(&self, path: &Path) -> Result<(), String> {
@@ -255,8 +301,12 @@ mod tests {
             ));
         }
         for t in TYPES {
+            // A manager only one kind of server has.
             if let entry::Ids::Service(_) = t.ids {
-                out.push((t.name.to_string(), t.ids.singleton(w)));
+                let id = t.ids.singleton(w);
+                if !id.is_empty() {
+                    out.push((t.name.to_string(), id));
+                }
             }
         }
         out
@@ -296,10 +346,7 @@ mod tests {
                     "{ty}:{id} as ManagedEntity"
                 );
                 for other in TYPES {
-                    // A cluster's id is a ComputeResource's too (its supertype).
-                    let related =
-                        other.name.ends_with("ComputeResource") && ty.ends_with("ComputeResource");
-                    if other.name != ty && !related {
+                    if other.name != ty {
                         assert!(
                             !other.ids.contains(&t.w, id),
                             "{ty}:{id} is also a {}",

@@ -11,7 +11,7 @@ use super::entry::{Ids, ManagedType};
 /// The `Network` type.
 pub const TYPE: ManagedType = ManagedType {
     name: "Network",
-    ids: Ids::Records(|w, id| w.networks.contains_key(id)),
+    ids: Ids::Records(|w, id| w.networks.get(id).is_some_and(|n| n.dvs.is_none())),
     properties: &["name", "parent", "host", "vm", "summary", "overallStatus"],
     property,
     methods: &[],

@@ -7,7 +7,6 @@ use crate::object::CallCx;
 use crate::value::{MoRef, Value};
 
 use super::entry::{Call, Ids, ManagedType};
-use super::folder::{folder_children, implicit_folder_members};
 
 /// The `SearchIndex` type.
 pub const TYPE: ManagedType = ManagedType {
@@ -151,8 +150,8 @@ fn find_by_path(w: &World, path: &str) -> Option<String> {
 }
 
 fn children_of(w: &World, id: &str) -> Vec<String> {
-    if w.folders.contains_key(id) {
-        return folder_children(w, id);
+    if w.folders.contains_key(id) || w.storage_pods.contains_key(id) {
+        return w.container_children(id);
     }
     if let Some(dc) = w.datacenters.get(id) {
         return vec![
@@ -200,7 +199,7 @@ fn find_child(w: &World, parent: &str, name: &str) -> Option<String> {
         {
             return Some(c.clone());
         }
-        return implicit_folder_members(w, parent).into_iter().find(named);
+        return w.container_children(parent).into_iter().find(named);
     }
     children_of(w, parent).into_iter().find(named)
 }

@@ -144,6 +144,24 @@ impl Element {
         }
     }
 
+    /// This element as a value to keep and send back: an element with children is an
+    /// object of its `xsi:type` (untyped when it has none), a reference stays one, any
+    /// other element is its text.
+    pub fn to_value(&self) -> crate::value::Value {
+        use crate::value::Value;
+        if let Some(m) = self.as_moref() {
+            return Value::MoRef(m);
+        }
+        if self.children.is_empty() {
+            return Value::Str(self.text.clone());
+        }
+        let mut v = Value::obj(self.xsi_type.clone().unwrap_or_default());
+        for c in &self.children {
+            v = v.with(c.name.clone(), c.to_value());
+        }
+        v
+    }
+
     /// The first child named `name`.
     pub fn child(&self, name: &str) -> Option<&Element> {
         self.children.iter().find(|c| c.name == name)

@@ -50,9 +50,10 @@ fn connectable(connected: bool, running: bool) -> Value {
         .with("status", Value::str("ok"))
 }
 
-fn ds_ref(w: &World, path: &str) -> Option<Value> {
+/// The datastore of a datastore path as host `host` sees it.
+fn ds_ref(w: &World, host: &str, path: &str) -> Option<Value> {
     let (ds, _) = split_datastore_path(path)?;
-    w.datastore_by_name(ds)
+    w.datastore_for(host, ds)
         .map(|d| Value::moref("Datastore", d.moid.clone()))
 }
 
@@ -200,7 +201,7 @@ pub fn devices(w: &World, vm: &Vm) -> Vec<Value> {
                     Some(rdm) => rdm_backing(w, vm, file, rdm, mode, &disk_uuid, sharing),
                     None => Value::obj("VirtualDiskFlatVer2BackingInfo")
                         .with("fileName", Value::str(file))
-                        .with_opt("datastore", ds_ref(w, file))
+                        .with_opt("datastore", ds_ref(w, &vm.host, file))
                         .with("backingObjectId", Value::str(""))
                         .with("diskMode", Value::str(api_disk_mode(mode)))
                         .with("split", Value::bool(false))
@@ -248,7 +249,7 @@ pub fn devices(w: &World, vm: &Vm) -> Vec<Value> {
                     (Some(iso), _) => (
                         Value::obj("VirtualCdromIsoBackingInfo")
                             .with("fileName", Value::str(iso))
-                            .with_opt("datastore", ds_ref(w, iso)),
+                            .with_opt("datastore", ds_ref(w, &vm.host, iso)),
                         format!("ISO {iso}"),
                     ),
                     (None, dev) => (
@@ -273,7 +274,7 @@ pub fn devices(w: &World, vm: &Vm) -> Vec<Value> {
                 let backing = match image {
                     Some(img) => Value::obj("VirtualFloppyImageBackingInfo")
                         .with("fileName", Value::str(img))
-                        .with_opt("datastore", ds_ref(w, img)),
+                        .with_opt("datastore", ds_ref(w, &vm.host, img)),
                     None => Value::obj("VirtualFloppyDeviceBackingInfo")
                         .with("deviceName", Value::str(device.clone().unwrap_or_default()))
                         .with("useAutoDetect", Value::bool(device.is_none())),
@@ -305,28 +306,41 @@ pub fn devices(w: &World, vm: &Vm) -> Vec<Value> {
                     "vmxnet3" => "VirtualVmxnet3",
                     _ => "VirtualPCNet32",
                 };
-                let net = w
-                    .hosts
-                    .get(&vm.host)
-                    .and_then(|h| {
-                        w.networks
-                            .values()
-                            .find(|n| &n.name == network && n.datacenter == h.datacenter)
-                    })
-                    .map(|n| Value::moref("Network", n.moid.clone()));
+                let net = w.network_for_nic(&vm.host, network);
                 let addr_type = match address_type.to_ascii_lowercase().as_str() {
                     "static" => "manual",
                     "vpx" => "assigned",
                     _ => "generated",
                 };
-                base_device(ty, key, &format!("Network adapter {}", index + 1), network)
-                    .with(
-                        "backing",
+                let label = format!("Network adapter {}", index + 1);
+                let dv = net.and_then(|n| {
+                    let pg = n.dvs.as_ref()?;
+                    Some((w.dvswitches.get(&pg.dvs)?, pg))
+                });
+                let (summary, backing) = match dv {
+                    // A distributed port group: the switch's UUID and the port group's key.
+                    Some((dvs, pg)) => (
+                        format!("DVSwitch: {}", dvs.uuid),
+                        Value::obj("VirtualEthernetCardDistributedVirtualPortBackingInfo").with(
+                            "port",
+                            Value::obj("DistributedVirtualSwitchPortConnection")
+                                .with("switchUuid", Value::str(&dvs.uuid))
+                                .with("portgroupKey", Value::str(&pg.key)),
+                        ),
+                    ),
+                    None => (
+                        network.clone(),
                         Value::obj("VirtualEthernetCardNetworkBackingInfo")
                             .with("deviceName", Value::str(network))
                             .with("useAutoDetect", Value::bool(false))
-                            .with_opt("network", net),
-                    )
+                            .with_opt(
+                                "network",
+                                net.map(|n| Value::moref("Network", n.moid.clone())),
+                            ),
+                    ),
+                };
+                base_device(ty, key, &label, &summary)
+                    .with("backing", backing)
                     .with("connectable", connectable(*connected, running))
                     .with(
                         "slotInfo",
@@ -415,7 +429,7 @@ fn rdm_backing(
         .unwrap_or_default();
     Value::obj("VirtualDiskRawDiskMappingVer1BackingInfo")
         .with("fileName", Value::str(file))
-        .with_opt("datastore", ds_ref(w, file))
+        .with_opt("datastore", ds_ref(w, &vm.host, file))
         .with("backingObjectId", Value::str(""))
         .with("lunUuid", Value::str(lun_uuid))
         .with(
@@ -493,7 +507,7 @@ fn port_backing(w: &World, b: &PortBacking, prefix: &str) -> Value {
     match b {
         PortBacking::File { path } => Value::obj(format!("{prefix}FileBackingInfo"))
             .with("fileName", Value::str(path))
-            .with_opt("datastore", ds_ref(w, path)),
+            .with_opt("datastore", ds_ref(w, "", path)),
         PortBacking::Device { path } => Value::obj(format!("{prefix}DeviceBackingInfo"))
             .with("deviceName", Value::str(path))
             .with("useAutoDetect", Value::bool(false)),

@@ -102,7 +102,7 @@ pub(super) fn create_screenshot(
     )
 }
 
-/// `MigrateVM_Task` / `RelocateVM_Task` to another host or pool.
+/// `MigrateVM_Task` to another host or pool.
 pub(super) fn migrate(
     w: &mut World,
     cx: &mut CallCx<'_>,
@@ -119,6 +119,99 @@ pub(super) fn migrate(
     })
 }
 
+/// `RelocateVM_Task`: to the host, pool, folder and datastore `spec` names (those it
+/// leaves out stay).
+pub(super) fn relocate(
+    w: &mut World,
+    cx: &mut CallCx<'_>,
+    call: &Call<'_>,
+) -> Result<Option<Value>, Fault> {
+    let Call { this, method, args } = *call;
+    let id = this.value.clone();
+    ensure_no_question(w, this)?;
+    let spec = args
+        .child("spec")
+        .ok_or_else(|| Fault::missing_argument("spec"))?;
+    let host = spec.moref_of("host")?;
+    let pool = spec.moref_of("pool")?;
+    let folder = spec.moref_of("folder")?;
+    let datastore = spec.moref_of("datastore")?;
+    vm_task(w, cx, this, method, "VirtualMachine.relocate", |w| {
+        let fe = |e| fault_of(e, this);
+        if let Some(d) = &datastore {
+            let name = w
+                .datastores
+                .get(&d.value)
+                .map(|d| d.name.clone())
+                .ok_or_else(|| Fault::not_found(d))?;
+            w.move_vm_files(&id, &name).map_err(fe)?;
+        }
+        if host.is_some() || pool.is_some() {
+            migrate_to(w, &id, host, pool, None)?;
+        }
+        if let Some(f) = &folder {
+            if w.vms.get(&id).map(|v| &v.folder) != Some(&f.value) {
+                w.move_entity(&id, &f.value).map_err(fe)?;
+            }
+        }
+        Ok(None)
+    })
+}
+
+/// `UpgradeVM_Task`: to hardware `version` (default: the newest); a powered-off VM only,
+/// never downwards (`AlreadyUpgraded`).
+pub(super) fn upgrade(
+    w: &mut World,
+    cx: &mut CallCx<'_>,
+    call: &Call<'_>,
+) -> Result<Option<Value>, Fault> {
+    let Call { this, method, args } = *call;
+    let id = this.value.clone();
+    ensure_no_question(w, this)?;
+    let version = args
+        .text_of("version")
+        .unwrap_or(NEWEST_VERSION)
+        .to_string();
+    vm_task(
+        w,
+        cx,
+        this,
+        method,
+        "VirtualMachine.upgradeVirtualHardware",
+        |w| {
+            let fe = |e| fault_of(e, this);
+            let number = |v: &str| v.strip_prefix("vmx-").and_then(|n| n.parse::<u32>().ok());
+            let vm = w.vm(&id).map_err(fe)?;
+            if vm.power_state != PowerState::PoweredOff {
+                return Err(Fault::invalid_power_state(
+                    Some("poweredOff"),
+                    vm.power_state.as_str(),
+                ));
+            }
+            let (Some(to), Some(from)) = (number(&version), number(&vm.config.version)) else {
+                return Err(Fault::invalid_argument("version"));
+            };
+            if to > number(NEWEST_VERSION).unwrap_or(19) {
+                return Err(Fault::not_supported(format!(
+                    "The hardware version {version} is not supported."
+                )));
+            }
+            if to <= from {
+                return Err(Fault::new(
+                    "AlreadyUpgraded",
+                    "Virtual machine compatibility is already up-to-date.",
+                ));
+            }
+            w.vm_mut(&id).map_err(fe)?.config.version = format!("vmx-{to:02}");
+            w.write_vmx(&id).map_err(fe)?;
+            Ok(None)
+        },
+    )
+}
+
+/// The newest hardware version the simulated hosts run.
+const NEWEST_VERSION: &str = "vmx-19";
+
 /// `MarkAsTemplate` (a powered-off VM only).
 pub(super) fn mark_as_template(
     w: &mut World,
@@ -129,6 +222,11 @@ pub(super) fn mark_as_template(
     let id = this.value.clone();
     let fe = |e| fault_of(e, this);
     let vm = w.vm_mut(&id).map_err(fe)?;
+    if vm.template {
+        return Err(Fault::not_supported(
+            "The virtual machine is a template already.",
+        ));
+    }
     if vm.power_state != PowerState::PoweredOff {
         return Err(Fault::invalid_power_state(
             Some("poweredOff"),
@@ -145,10 +243,44 @@ pub(super) fn mark_as_virtual_machine(
     _cx: &mut CallCx<'_>,
     call: &Call<'_>,
 ) -> Result<Option<Value>, Fault> {
-    let Call { this, .. } = *call;
+    let Call { this, args, .. } = *call;
     let id = this.value.clone();
     let fe = |e| fault_of(e, this);
-    w.vm_mut(&id).map_err(fe)?.template = false;
+    let pool = args.moref_of("pool")?;
+    let host = args.moref_of("host")?;
+    if !w.vm(&id).map_err(fe)?.template {
+        return Err(Fault::invalid_state(
+            "The virtual machine is not a template.",
+        ));
+    }
+    // A vCenter places the VM in a pool (of the host given, if one is).
+    let pool = match (pool, w.kind) {
+        (Some(p), _) => {
+            if !w.pools.contains_key(&p.value) {
+                return Err(Fault::not_found(&p));
+            }
+            Some(p.value)
+        }
+        (None, ServerKind::Vcenter) => return Err(Fault::missing_argument("pool")),
+        (None, ServerKind::Esx) => None,
+    };
+    if let Some(h) = &host {
+        let owner = pool
+            .as_ref()
+            .and_then(|p| w.pools.get(p))
+            .map(|p| p.owner.clone());
+        if w.hosts.get(&h.value).map(|r| &r.parent) != owner.as_ref() {
+            return Err(Fault::invalid_argument("host"));
+        }
+    }
+    let vm = w.vm_mut(&id).map_err(fe)?;
+    vm.template = false;
+    if let Some(p) = pool {
+        vm.resource_pool = p;
+    }
+    if let Some(h) = host {
+        vm.host = h.value;
+    }
     Ok(None)
 }
 
@@ -338,6 +470,38 @@ mod tests {
         assert_eq!(
             fault_type(t.run("VirtualMachine", &app01, "MigrateVM_Task", "")),
             "InvalidRequest"
+        );
+    }
+
+    #[test]
+    fn hardware_upgrades_only_go_up() {
+        let mut t = TestWorld::esx();
+        let tiny = t.vm("tiny");
+        t.run(
+            "VirtualMachine",
+            &tiny,
+            "UpgradeVM_Task",
+            "<version>vmx-13</version>",
+        )
+        .unwrap();
+        assert_eq!(
+            t.get("VirtualMachine", &tiny, "config.version"),
+            Value::str("vmx-13")
+        );
+        t.run("VirtualMachine", &tiny, "UpgradeVM_Task", "")
+            .unwrap();
+        assert_eq!(
+            t.get("VirtualMachine", &tiny, "config.version"),
+            Value::str("vmx-19")
+        );
+        assert_eq!(
+            fault_type(t.run("VirtualMachine", &tiny, "UpgradeVM_Task", "")),
+            "AlreadyUpgraded"
+        );
+        let web01 = t.vm("web01");
+        assert_eq!(
+            fault_type(t.run("VirtualMachine", &web01, "UpgradeVM_Task", "")),
+            "InvalidPowerState"
         );
     }
 }

@@ -4,6 +4,8 @@
 //! screenshots ([`lifecycle`]). Device values live in [`devices`], the property reader in
 //! [`properties`].
 
+mod clone;
+pub(crate) mod config_spec;
 mod devices;
 mod lifecycle;
 mod power;
@@ -48,7 +50,9 @@ pub const TYPE: ManagedType = ManagedType {
         ("MarkAsTemplate", lifecycle::mark_as_template),
         ("MarkAsVirtualMachine", lifecycle::mark_as_virtual_machine),
         ("MigrateVM_Task", lifecycle::migrate),
-        ("RelocateVM_Task", lifecycle::migrate),
+        ("RelocateVM_Task", lifecycle::relocate),
+        ("UpgradeVM_Task", lifecycle::upgrade),
+        ("CloneVM_Task", clone::clone_vm),
         ("CreateScreenshot_Task", lifecycle::create_screenshot),
         ("RefreshStorageInfo", |_, _, _| Ok(None)),
         ("AcquireTicket", lifecycle::acquire_ticket),

@@ -4,12 +4,14 @@
 
 use crate::fault::Fault;
 use crate::inventory::vmx::{api_guest_id, extra_bool, extra_value};
-use crate::inventory::{Allocation, Device, PowerState, Snapshot, Vm, World};
+use crate::inventory::{Allocation, Device, PowerState, Snapshot, Vm, VmConfig, World};
 use crate::value::{MoRef, Value};
 
 use super::super::common::{
     element_description, entity_or_invalid, split_path, walk, STABLE_TIMESTAMP,
 };
+use super::super::environment_browser::environment_browser_id;
+use super::config_spec::keys;
 use super::devices::devices;
 
 /// Top-level VirtualMachine properties (for `PropertySpec.all`).
@@ -31,9 +33,13 @@ pub const PROPERTY_NAMES: &[&str] = &[
     "guestHeartbeatStatus",
     "recentTask",
     "layoutEx",
+    "parentVApp",
+    "environmentBrowser",
+    "resourceConfig",
+    "storage",
 ];
 
-/// A friendly guest name for a VMX guestOS.
+/// The full name of a VMX guestOS (`Other (32-bit)` for one hosts do not know).
 fn guest_full_name(guest_os: &str) -> String {
     let g = guest_os.to_ascii_lowercase();
     let name = match g.as_str() {
@@ -55,20 +61,23 @@ fn guest_full_name(guest_os: &str) -> String {
         "win2000serv" => "Microsoft Windows 2000 Server",
         "freebsd12-64" => "FreeBSD 12 (64-bit)",
         "solaris11-64" => "Oracle Solaris 11 (64-bit)",
-        _ => "Other (32-bit)",
+        // The hosts' own table (environment browser) for the rest.
+        _ => guest_os_of(guest_os)
+            .map(|g| g.full_name)
+            .unwrap_or("Other (32-bit)"),
     };
     name.to_string()
 }
 
+/// The family of a VMX guestOS.
 fn guest_family(guest_os: &str) -> &'static str {
-    let g = guest_os.to_ascii_lowercase();
-    if g.starts_with("win") {
-        "windowsGuest"
-    } else if g.starts_with("other") && !g.contains("linux") {
-        "otherGuestFamily"
-    } else {
-        "linuxGuest"
-    }
+    guest_os_of(guest_os)
+        .map(|g| g.family)
+        .unwrap_or("otherGuestFamily")
+}
+
+fn guest_os_of(vmx_guest_os: &str) -> Option<&'static super::super::guest_os::GuestOs> {
+    super::super::guest_os::guest_os(&api_guest_id(vmx_guest_os))
 }
 
 fn shares(a: &Allocation) -> Value {
@@ -101,10 +110,10 @@ fn files_info(vm: &Vm) -> Value {
         .with("logDirectory", Value::str(&dir))
 }
 
-/// Whether VMware Tools are installed in the guest: a VM that never had them carries
-/// `tools.remindInstall = "TRUE"` in its .vmx.
+/// Whether VMware Tools are installed in the guest: not for a VM created without them, nor
+/// for one whose .vmx carries `tools.remindInstall = "TRUE"` (it never had them).
 fn tools_installed(vm: &Vm) -> bool {
-    !extra_bool(&vm.config, "tools.remindInstall")
+    vm.tools_installed && !extra_bool(&vm.config, "tools.remindInstall")
 }
 
 /// The key of an encrypted VM (`encryption.keySafe` of its .vmx, whose `fqid` names the key
@@ -142,7 +151,7 @@ pub fn config_info(w: &World, vm: &Vm) -> Value {
         .with("virtualICH7MPresent", Value::bool(false))
         .with("virtualSMCPresent", Value::bool(false))
         .with("device", Value::array("VirtualDevice", devices(w, vm)));
-    let extra: Vec<Value> = c
+    let extra_config: Vec<Value> = c
         .extra
         .iter()
         .map(|(k, v)| {
@@ -198,7 +207,10 @@ pub fn config_info(w: &World, vm: &Vm) -> Value {
                 .with("beforeGuestStandby", Value::bool(true))
                 .with("beforeGuestShutdown", Value::bool(true))
                 .with("toolsUpgradePolicy", Value::str("manual"))
-                .with("syncTimeWithHost", Value::bool(false)),
+                .with(
+                    "syncTimeWithHost",
+                    Value::bool(extra_bool(c, keys::SYNC_TIME)),
+                ),
         )
         .with(
             "flags",
@@ -234,13 +246,18 @@ pub fn config_info(w: &World, vm: &Vm) -> Value {
             "latencySensitivity",
             Value::obj("LatencySensitivity").with(
                 "level",
-                Value::enumv("LatencySensitivitySensitivityLevel", "normal"),
+                Value::enumv(
+                    "LatencySensitivitySensitivityLevel",
+                    extra_value(c, keys::LATENCY)
+                        .unwrap_or("normal")
+                        .to_string(),
+                ),
             ),
         )
         .with("memoryHotAddEnabled", Value::bool(false))
         .with("cpuHotAddEnabled", Value::bool(false))
         .with("cpuHotRemoveEnabled", Value::bool(false))
-        .with("extraConfig", Value::array("OptionValue", extra))
+        .with("extraConfig", Value::array("OptionValue", extra_config))
         .with(
             "datastoreUrl",
             Value::array("VirtualMachineConfigInfoDatastoreUrlPair", ds_url),
@@ -249,7 +266,14 @@ pub fn config_info(w: &World, vm: &Vm) -> Value {
         .with(
             "bootOptions",
             Value::obj("VirtualMachineBootOptions")
-                .with("bootDelay", Value::long(0))
+                .with(
+                    "bootDelay",
+                    Value::long(
+                        extra_value(c, keys::BOOT_DELAY)
+                            .and_then(|d| d.parse().ok())
+                            .unwrap_or(0),
+                    ),
+                )
                 .with("enterBIOSSetup", Value::bool(false))
                 .with(
                     "efiSecureBootEnabled",
@@ -257,7 +281,8 @@ pub fn config_info(w: &World, vm: &Vm) -> Value {
                 )
                 .with("bootRetryEnabled", Value::bool(false))
                 .with("bootRetryDelay", Value::long(10000))
-                .with("networkBootProtocol", Value::str("ipv4")),
+                .with("networkBootProtocol", Value::str("ipv4"))
+                .with_opt("bootOrder", boot_order(c)),
         )
         .with("vAssertsEnabled", Value::bool(false))
         .with(
@@ -280,7 +305,10 @@ pub fn config_info(w: &World, vm: &Vm) -> Value {
                     Value::long(c.memory_mb.saturating_mul(100 * 1024)),
                 ),
         )
-        .with("nestedHVEnabled", Value::bool(false))
+        .with(
+            "nestedHVEnabled",
+            Value::bool(extra_bool(c, keys::NESTED_HV)),
+        )
         .with("vPMCEnabled", Value::bool(false))
         .with(
             "scheduledHardwareUpgradeInfo",
@@ -305,6 +333,33 @@ fn key_id(c: &crate::inventory::VmConfig) -> Option<Value> {
                 Value::obj("KeyProviderId").with("id", Value::str(provider)),
             ),
     )
+}
+
+/// `bootOptions.bootOrder` from the VMX `bios.bootOrder` list (`None` when unset).
+fn boot_order(c: &VmConfig) -> Option<Value> {
+    let order = extra_value(c, keys::BOOT_ORDER)?;
+    let items = order
+        .split(',')
+        .filter_map(|d| match d.trim() {
+            "cdrom" => Some(Value::obj("VirtualMachineBootOptionsBootableCdromDevice")),
+            "hdd" => Some(
+                Value::obj("VirtualMachineBootOptionsBootableDiskDevice")
+                    .with("deviceKey", Value::int(2000)),
+            ),
+            "floppy" => Some(Value::obj("VirtualMachineBootOptionsBootableFloppyDevice")),
+            e => e
+                .strip_prefix("ethernet")
+                .and_then(|n| n.parse::<i32>().ok())
+                .map(|n| {
+                    Value::obj("VirtualMachineBootOptionsBootableEthernetDevice")
+                        .with("deviceKey", Value::int(4000 + n))
+                }),
+        })
+        .collect();
+    Some(Value::array(
+        "VirtualMachineBootOptionsBootableDevice",
+        items,
+    ))
 }
 
 fn question_value(vm: &Vm) -> Option<Value> {
@@ -864,7 +919,25 @@ pub fn property(w: &World, moid: &str, path: &str) -> Result<Option<Value>, Faul
         }
         "datastore" => Some(w.mos(w.vm_datastores(vm).iter())),
         "network" => Some(w.mos(w.vm_networks(vm).iter())),
-        "resourcePool" => Some(Value::moref("ResourcePool", vm.resource_pool.clone())),
+        "resourcePool" if vm.template => None,
+        "resourcePool" => Some(Value::MoRef(w.mo(&vm.resource_pool))),
+        "parentVApp" => w
+            .pools
+            .get(&vm.resource_pool)
+            .filter(|p| p.vapp)
+            .map(|p| Value::moref("VirtualApp", p.moid.clone())),
+        "environmentBrowser" => w
+            .hosts
+            .get(&vm.host)
+            .map(|h| Value::moref("EnvironmentBrowser", environment_browser_id(w, &h.parent))),
+        "resourceConfig" => Some(
+            Value::obj("ResourceConfigSpec")
+                .with("entity", Value::moref("VirtualMachine", moid.to_string()))
+                .with("cpuAllocation", allocation(&vm.config.cpu_alloc))
+                .with("memoryAllocation", allocation(&vm.config.mem_alloc)),
+        ),
+        "storage" => Some(storage_info(w, vm)),
+        "layout" | "vmFailoverGroup" => None,
         "capability" => Some(capability()),
         "guestHeartbeatStatus" => Some(Value::enumv(
             "ManagedEntityStatus",
@@ -883,6 +956,43 @@ pub fn property(w: &World, moid: &str, path: &str) -> Result<Option<Value>, Faul
         h => entity_or_invalid(w, moid, h, path)?,
     };
     walk(top, rest)
+}
+
+/// `storage`: what the VM takes on each of its datastores (its directory's files).
+fn storage_info(w: &World, vm: &Vm) -> Value {
+    let dir = vm
+        .vmx_path
+        .rsplit_once('/')
+        .map(|(d, _)| d)
+        .unwrap_or(&vm.vmx_path);
+    let committed = w
+        .resolve(dir)
+        .ok()
+        .and_then(|p| std::fs::read_dir(p).ok())
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok()?.metadata().ok())
+                .map(|m| m.len() as i64)
+                .sum::<i64>()
+        })
+        .unwrap_or(0);
+    let usage = w
+        .vm_datastores(vm)
+        .into_iter()
+        .map(|d| {
+            Value::obj("VirtualMachineUsageOnDatastore")
+                .with("datastore", Value::moref("Datastore", d))
+                .with("committed", Value::long(committed))
+                .with("uncommitted", Value::long(0))
+                .with("unshared", Value::long(committed))
+        })
+        .collect();
+    Value::obj("VirtualMachineStorageInfo")
+        .with(
+            "perDatastoreUsage",
+            Value::array("VirtualMachineUsageOnDatastore", usage),
+        )
+        .with("timestamp", Value::DateTime(STABLE_TIMESTAMP.into()))
 }
 
 #[cfg(test)]

@@ -1,11 +1,14 @@
 //! `ComputeResource` (a standalone host) and `ClusterComputeResource`: their hosts, root
-//! resource pool, datastores, networks and summed capacity.
+//! resource pool, datastores, networks and summed capacity, renaming and destroying them;
+//! a cluster's configuration and methods are in [`cluster`].
+
+mod cluster;
 
 use crate::fault::Fault;
 use crate::inventory::World;
 use crate::value::Value;
 
-use super::common::{entity_or_invalid, split_path, walk};
+use super::common::{destroy_task, entity_or_invalid, rename_task, split_path, walk};
 use super::entry::{Ids, ManagedType};
 
 const PROPERTIES: &[&str] = &[
@@ -17,25 +20,46 @@ const PROPERTIES: &[&str] = &[
     "network",
     "summary",
     "overallStatus",
+    "environmentBrowser",
 ];
 
 /// The `ComputeResource` type.
 pub const TYPE: ManagedType = ManagedType {
     name: "ComputeResource",
-    ids: Ids::Records(|w, id| w.computes.contains_key(id)),
+    ids: Ids::Records(|w, id| w.computes.get(id).is_some_and(|c| !c.is_cluster)),
     properties: PROPERTIES,
     property,
-    methods: &[],
+    methods: &[("Rename_Task", rename_task), ("Destroy_Task", destroy_task)],
 };
 
 /// The `ClusterComputeResource` type.
 pub const CLUSTER_TYPE: ManagedType = ManagedType {
     name: "ClusterComputeResource",
-    ids: Ids::Records(|w, id| w.computes.contains_key(id)),
-    properties: PROPERTIES,
+    ids: Ids::Records(|w, id| w.computes.get(id).is_some_and(|c| c.is_cluster)),
+    properties: CLUSTER_PROPERTIES,
     property,
-    methods: &[],
+    methods: &[
+        ("Rename_Task", rename_task),
+        ("Destroy_Task", destroy_task),
+        ("ReconfigureComputeResource_Task", cluster::reconfigure),
+        ("ReconfigureCluster_Task", cluster::reconfigure),
+        ("AddHost_Task", cluster::add_host),
+        ("PlaceVm", cluster::place_vm),
+    ],
 };
+
+const CLUSTER_PROPERTIES: &[&str] = &[
+    "name",
+    "parent",
+    "host",
+    "resourcePool",
+    "datastore",
+    "network",
+    "summary",
+    "overallStatus",
+    "environmentBrowser",
+    "configurationEx",
+];
 
 fn property(w: &World, id: &str, path: &str) -> Result<Option<Value>, Fault> {
     let (head, rest) = split_path(path);
@@ -73,7 +97,17 @@ fn property(w: &World, id: &str, path: &str) -> Result<Option<Value>, Fault> {
             Some(w.mos(ids.iter()))
         }
         "summary" => compute_summary(w, id, w.computes[id].is_cluster),
-        "environmentBrowser" | "configurationEx" => None,
+        "environmentBrowser" => Some(Value::moref(
+            "EnvironmentBrowser",
+            super::environment_browser::environment_browser_id(w, id),
+        )),
+        "configurationEx" if w.computes[id].is_cluster => cluster::configuration_ex(w, id),
+        "configurationEx" => Some(
+            Value::obj("ComputeResourceConfigInfo")
+                .with("vmSwapPlacement", Value::str("vmDirectory"))
+                .with("spbmEnabled", Value::bool(true))
+                .with("defaultHardwareVersionKey", Value::str("vmx-19")),
+        ),
         h => entity_or_invalid(w, id, h, path)?,
     };
     walk(top, rest)
