@@ -46,7 +46,13 @@ fn read_docs() -> BTreeMap<String, Doc> {
     let mut current: Option<String> = None;
     for line in text.lines() {
         if let Some(h) = line.strip_prefix("## ") {
-            current = quoted(h).first().cloned();
+            // "## `cmd`" documents a command; "## `cmd` `key` items" the objects of the
+            // array `key` of that command's output (kept as "cmd.key").
+            let words = quoted(h);
+            current = match (words.first(), words.get(1)) {
+                (Some(c), Some(k)) if h.trim_end().ends_with("items") => Some(format!("{c}.{k}")),
+                (c, _) => c.cloned(),
+            };
             if let Some(c) = &current {
                 docs.insert(
                     c.clone(),
@@ -117,6 +123,8 @@ fn check_value(cmd: &str, key: &str, spec: &Key, v: &Value) {
         "string" => v.is_string(),
         "boolean" => v.is_boolean(),
         "object" => v.is_object(),
+        "array" => v.is_array(),
+        "array of strings" => v.as_array().is_some_and(|a| a.iter().all(Value::is_string)),
         "enum" => match v.as_str() {
             Some(s) => spec.values.is_empty() || spec.values.iter().any(|x| x == s),
             None => false,
@@ -173,6 +181,7 @@ fn invocation(cmd: &str) -> Vec<&'static str> {
         "vol-info" => vec!["vol-info", "--pool", "datastore1", "web01/web01.vmdk"],
         "snapshot-list" => vec!["snapshot-list", "web01"],
         "snapshot-info" => vec!["snapshot-info", "web01", "base"],
+        "v2v-check" => vec!["v2v-check", "--all"],
         other => panic!("no invocation for documented command {other}: add one"),
     }
 }
@@ -180,7 +189,11 @@ fn invocation(cmd: &str) -> Vec<&'static str> {
 #[test]
 fn every_json_command_matches_the_docs() {
     let docs = read_docs();
-    let documented: BTreeSet<&str> = docs.keys().map(String::as_str).collect();
+    let documented: BTreeSet<&str> = docs
+        .keys()
+        .map(String::as_str)
+        .filter(|k| !k.contains('.'))
+        .collect();
     let capable: BTreeSet<&str> = REGISTRY
         .entries()
         .filter(|e| e.spec.json)
@@ -195,7 +208,7 @@ fn every_json_command_matches_the_docs() {
     let auth = sim.auth_file();
     let made = esxvirt(&sim.uri(), &auth, &["snapshot-create-as", "web01", "base"]);
     assert!(made.status.success(), "{}", text(&made.stderr));
-    for (cmd, doc) in &docs {
+    for (cmd, doc) in docs.iter().filter(|(k, _)| !k.contains('.')) {
         let mut args = vec!["--json"];
         args.extend(invocation(cmd));
         let out = esxvirt(&sim.uri(), &auth, &args);
@@ -220,6 +233,21 @@ fn every_json_command_matches_the_docs() {
             }
         } else {
             check_object(cmd, doc, &v);
+            // The objects of its documented arrays.
+            for (key, sub) in docs.iter().filter_map(|(k, d)| {
+                k.strip_prefix(cmd.as_str())?
+                    .strip_prefix('.')
+                    .map(|key| (key, d))
+            }) {
+                let items = v[key].as_array().unwrap_or_else(|| panic!("{cmd}.{key}"));
+                assert!(
+                    !items.is_empty(),
+                    "{cmd}.{key}: the test world lists something"
+                );
+                for item in items {
+                    check_object(&format!("{cmd}.{key}"), sub, item);
+                }
+            }
         }
     }
 }

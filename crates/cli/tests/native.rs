@@ -1,4 +1,4 @@
-//! `domxml-from-native` / `domxml-to-native vmware-vmx` on the default URI (the embedded
+//! `domxml-from-native` / `domxml-to-native vmware-vmx` on `sim:///default` (the embedded
 //! simulator, whose datastores map the file names as any host's do), through the built
 //! binary: output, stdin, and errors (one `error: ` line on stderr, exit status 1, no panic).
 
@@ -8,8 +8,10 @@ use std::process::{Command, Output, Stdio};
 
 fn esxvirt(args: &[&str], stdin: Option<&[u8]>) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_esxvirt"));
-    cmd.args(args)
-        .env_remove("ESXVIRT_DEFAULT_URI")
+    // Named, so that neither the environment nor a libvirt.conf picks another URI and no
+    // notice about the embedded simulator joins the error lines.
+    cmd.args(["-c", "sim:///default"])
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
