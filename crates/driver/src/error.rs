@@ -18,6 +18,10 @@ pub enum ErrorCode {
     OperationFailed,
     /// VIR_ERR_NO_SOURCE (19): the message is the device's target name
     NoSource,
+    /// VIR_ERR_NO_TARGET (20): the message names the device's source
+    NoTarget,
+    /// VIR_ERR_NO_NAME (21)
+    NoName,
     /// VIR_ERR_XML_ERROR (27)
     XmlError,
     /// VIR_ERR_DOM_EXIST (28)
@@ -54,6 +58,8 @@ pub enum ErrorCode {
     OperationAborted,
     /// VIR_ERR_AUTH_CANCELLED (79)
     AuthCancelled,
+    /// VIR_ERR_OVERFLOW (82)
+    Overflow,
     /// VIR_ERR_OPERATION_UNSUPPORTED (84)
     OperationUnsupported,
     /// VIR_ERR_STORAGE_VOL_EXIST (90)
@@ -76,6 +82,8 @@ impl ErrorCode {
             InvalidArg => 8,
             OperationFailed => 9,
             NoSource => 19,
+            NoTarget => 20,
+            NoName => 21,
             XmlError => 27,
             DomExist => 28,
             ConfSyntax => 33,
@@ -94,6 +102,7 @@ impl ErrorCode {
             ArgumentUnsupported => 74,
             OperationAborted => 78,
             AuthCancelled => 79,
+            Overflow => 82,
             OperationUnsupported => 84,
             StorageVolExist => 90,
             AuthUnavailable => 94,
@@ -110,7 +119,18 @@ impl ErrorCode {
             NoSupport => "this function is not supported by the connection driver",
             InvalidArg => "invalid argument",
             OperationFailed => "operation failed",
+            // libvirt's device classes put the device after a space, and an empty message
+            // leaves just the prefix.
+            NoSource | NoTarget | NoName if message.is_empty() => {
+                return f.write_str(match self {
+                    NoSource => "missing source information for device",
+                    NoTarget => "missing target information for device",
+                    _ => "missing name information",
+                })
+            }
             NoSource => return write!(f, "missing source information for device {message}"),
+            NoTarget => return write!(f, "missing target information for device {message}"),
+            NoName => "missing name information",
             XmlError => "XML error",
             DomExist => return write!(f, "domain {message} exists already"),
             ConfSyntax => "configuration file syntax error",
@@ -129,6 +149,7 @@ impl ErrorCode {
             ArgumentUnsupported => "argument unsupported",
             OperationAborted => "operation aborted",
             AuthCancelled => "authentication cancelled",
+            Overflow => "numerical overflow",
             OperationUnsupported => "Operation not supported",
             StorageVolExist => return write!(f, "storage volume {message} exists already"),
             AuthUnavailable => "authentication unavailable",
@@ -268,20 +289,34 @@ pub(crate) fn encoding_diagnostic(message: &str) {
     tracing::error!(target: DIAGNOSTIC_TARGET, "encoding error : {message}");
 }
 
+/// The driver's code for a libvirt error class of the XML reader or the VMX converter (one
+/// type, esxvirt_xml's, shared by both).
+fn class_code(class: esxvirt_xml::ErrorClass) -> ErrorCode {
+    use esxvirt_xml::ErrorClass as C;
+    match class {
+        C::ConfSyntax => ErrorCode::ConfSyntax,
+        C::ConfigUnsupported => ErrorCode::ConfigUnsupported,
+        C::XmlError => ErrorCode::XmlError,
+        C::InvalidArg => ErrorCode::InvalidArg,
+        C::NoSource => ErrorCode::NoSource,
+        C::NoTarget => ErrorCode::NoTarget,
+        C::NoName => ErrorCode::NoName,
+        C::Overflow => ErrorCode::Overflow,
+        _ => ErrorCode::InternalError,
+    }
+}
+
 /// Maps a VMX conversion error to the driver's error: the converter's class becomes the
 /// code and its message the detail, so the line reads as libvirt's (`configuration file
 /// syntax error: memory conf:3: ...`, not wrapped in another `internal error: `).
 pub(crate) fn vmx_err(e: esxvirt_vmx::VmxError) -> Error {
-    use esxvirt_vmx::ErrorClass;
-    let code = match e.class() {
-        ErrorClass::ConfSyntax => ErrorCode::ConfSyntax,
-        ErrorClass::ConfigUnsupported => ErrorCode::ConfigUnsupported,
-        ErrorClass::XmlError => ErrorCode::XmlError,
-        ErrorClass::InvalidArg => ErrorCode::InvalidArg,
-        ErrorClass::NoSource => ErrorCode::NoSource,
-        _ => ErrorCode::InternalError,
-    };
-    Error::new(code, e.message()).with_source(e)
+    Error::new(class_code(e.class()), e.message()).with_source(e)
+}
+
+/// Maps an error reading libvirt XML (domain, snapshot, network, volume ...) to the
+/// driver's error with the reader's class, as libvirt's parser reports it.
+pub(crate) fn xml_err(e: esxvirt_xml::XmlError) -> Error {
+    Error::new(class_code(e.class()), e.message()).with_source(e)
 }
 
 /// libvirt's text for a question that blocks a VM (esxVI_HandleVirtualMachineQuestion's),

@@ -229,8 +229,7 @@ impl Connection {
     pub fn network_define_xml(&self, xml: &str, flags: u32) -> Result<Network<'_>> {
         check_flags(flags, 1, "esxNetworkDefineXMLFlags")?;
         self.check_writable()?;
-        let def = XmlNetwork::from_xml(xml)
-            .map_err(|e| Error::new(ErrorCode::XmlError, e.to_string()))?;
+        let def = XmlNetwork::from_xml(xml).map_err(crate::error::xml_err)?;
         let state = self.net_state(false)?;
         if state.switches.iter().any(|s| s.name == def.name) {
             return Err(Error::internal(

@@ -43,8 +43,7 @@ fn first_disk_source(def: &esxvirt_xml::domain::Domain) -> Result<String> {
 
 /// Parses domain XML, giving it a fresh UUID when it has none.
 fn parse_definition(xml: &str) -> Result<esxvirt_xml::domain::Domain> {
-    let mut def = esxvirt_xml::domain::Domain::from_xml(xml)
-        .map_err(|e| Error::new(ErrorCode::XmlError, e.to_string()))?;
+    let mut def = esxvirt_xml::domain::Domain::from_xml(xml).map_err(crate::error::xml_err)?;
     if def.uuid.is_none() {
         def.uuid = Some(Uuid::from_bytes(generate_uuid()));
     }

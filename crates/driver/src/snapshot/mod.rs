@@ -228,8 +228,8 @@ impl<'c> Domain<'c> {
             f::DISK_ONLY | f::QUIESCE | f::NO_METADATA | f::VALIDATE,
             "esxDomainSnapshotCreateXML",
         )?;
-        let mut def = esxvirt_xml::snapshot::DomainSnapshot::from_xml(xml)
-            .map_err(|e| Error::new(ErrorCode::XmlError, e.to_string()))?;
+        let mut def =
+            esxvirt_xml::snapshot::DomainSnapshot::from_xml(xml).map_err(crate::error::xml_err)?;
         if !def.disks.is_empty() {
             return Err(Error::new(
                 ErrorCode::ConfigUnsupported,

@@ -638,8 +638,8 @@ impl<'c> StoragePool<'c> {
             &[ds::INFO.path(), ds::SUMMARY_NAME.path(), ds::BROWSER.path()],
             "virStorageVolCreateXML",
         )?;
-        let def = XmlVolume::from_xml_for_pool(xml, d.pool_type()?)
-            .map_err(|e| Error::new(ErrorCode::XmlError, e.to_string()))?;
+        let def =
+            XmlVolume::from_xml_for_pool(xml, d.pool_type()?).map_err(crate::error::xml_err)?;
         let plan = def.esx_vmdk_plan(for_clone).map_err(|e| {
             let code = if e.unsupported {
                 ErrorCode::NoSupport
