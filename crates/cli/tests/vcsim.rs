@@ -100,5 +100,35 @@ fn vcenter_mode() {
         &format!("vpx://user@{}/DC0/DC0_H0?no_verify=1", sim.addr),
         &auth,
     );
+    // A path that names nothing says what does exist at that point, after libvirt's line.
+    for (path, expect) in [
+        (
+            "NoDC/DC0_H0",
+            "error: internal error: Could not find datacenter specified in '/NoDC/DC0_H0' \
+             (datacenters that exist: 'DC0')\n",
+        ),
+        (
+            "DC0/nope",
+            "error: internal error: Could not find compute resource specified in '/DC0/nope' \
+             (compute resources that exist: 'DC0_C0', 'DC0_H0', 'DC0_H1')\n",
+        ),
+        (
+            "DC0/DC0_C0/nohost",
+            "error: internal error: Could not find host system specified in \
+             '/DC0/DC0_C0/nohost' (hosts that exist: 'DC0_C0_H0', 'DC0_C0_H1', 'DC0_C0_H2')\n",
+        ),
+    ] {
+        let out = esxvirt(
+            &format!("vpx://user@{}/{path}?no_verify=1", sim.addr),
+            &auth,
+            &["list"],
+        );
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            err,
+            format!("error: failed to connect to the hypervisor\n{expect}")
+        );
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -51,7 +51,46 @@ fn child<'a>(
     })
 }
 
-/// Walks `path` from `root_folder`.
+/// The paths (folders included, `/`-separated, as a vpx:// URI names them) of the entities
+/// of `kinds` below `top`, sorted: what a path that named none of them could have named.
+fn paths_below(entities: &[Entity], top: &str, kinds: &[&str], through: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![(top.to_string(), String::new())];
+    while let Some((parent, prefix)) = stack.pop() {
+        for e in entities
+            .iter()
+            .filter(|e| e.parent.as_deref() == Some(&parent))
+        {
+            let path = if prefix.is_empty() {
+                e.name.clone()
+            } else {
+                format!("{prefix}/{}", e.name)
+            };
+            if kinds.contains(&e.kind.as_str()) {
+                out.push(path);
+            } else if through.contains(&e.kind.as_str()) {
+                stack.push((e.moref.clone(), path));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// libvirt's message for a path item that names nothing, followed by what does exist there
+/// (libvirt stops at its message; the list is what a user needs to correct the URI).
+fn not_found(message: String, what: &str, candidates: Vec<String>) -> Error {
+    let list = if candidates.is_empty() {
+        format!("there is no {what}")
+    } else {
+        let quoted: Vec<String> = candidates.iter().map(|c| format!("'{c}'")).collect();
+        format!("{what} that exist: {}", quoted.join(", "))
+    };
+    Error::internal(format!("{message} ({list})"))
+}
+
+/// Walks `path` from `root_folder`. A path item that names nothing fails with libvirt's
+/// message and the names that exist at that point of the inventory.
 pub fn resolve(path: &str, root_folder: &str, entities: &[Entity]) -> Result<HostPath> {
     let items: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     if items.is_empty() {
@@ -73,7 +112,11 @@ pub fn resolve(path: &str, root_folder: &str, entities: &[Entity]) -> Result<Hos
         dc_path.push(item);
     }
     let datacenter = datacenter.ok_or_else(|| {
-        Error::internal(format!("Could not find datacenter specified in '{path}'"))
+        not_found(
+            format!("Could not find datacenter specified in '{path}'"),
+            "datacenters",
+            paths_below(entities, root_folder, &["Datacenter"], &["Folder"]),
+        )
     })?;
     let mut previous = "";
     if it.peek().is_none() {
@@ -98,9 +141,16 @@ pub fn resolve(path: &str, root_folder: &str, entities: &[Entity]) -> Result<Hos
         previous = item;
     }
     let compute = compute.ok_or_else(|| {
-        Error::internal(format!(
-            "Could not find compute resource specified in '{path}'"
-        ))
+        not_found(
+            format!("Could not find compute resource specified in '{path}'"),
+            "compute resources",
+            paths_below(
+                entities,
+                datacenter.host_folder.as_deref().unwrap_or_default(),
+                &["ComputeResource", "ClusterComputeResource"],
+                &["Folder"],
+            ),
+        )
     })?;
     if compute.resource_pool.is_none() {
         return Err(Error::internal("Could not retrieve resource pool"));
@@ -123,7 +173,11 @@ pub fn resolve(path: &str, root_folder: &str, entities: &[Entity]) -> Result<Hos
     let host = child(entities, &compute.moref, previous, &["HostSystem"])
         .cloned()
         .ok_or_else(|| {
-            Error::internal(format!("Could not find host system specified in '{path}'"))
+            not_found(
+                format!("Could not find host system specified in '{path}'"),
+                "hosts",
+                paths_below(entities, &compute.moref, &["HostSystem"], &[]),
+            )
         })?;
     Ok(HostPath {
         datacenter,
@@ -190,7 +244,8 @@ mod tests {
         );
         assert_eq!(
             msg("/DCs/nodc/x"),
-            "internal error: Could not find datacenter specified in '/DCs/nodc/x'"
+            "internal error: Could not find datacenter specified in '/DCs/nodc/x' \
+             (datacenters that exist: 'DCs/DC0')"
         );
         assert_eq!(
             msg("/DCs/DC0"),
@@ -206,11 +261,13 @@ mod tests {
         );
         assert_eq!(
             msg("/DCs/DC0/Sub/C0/nohost"),
-            "internal error: Could not find host system specified in '/DCs/DC0/Sub/C0/nohost'"
+            "internal error: Could not find host system specified in '/DCs/DC0/Sub/C0/nohost' \
+             (hosts that exist: 'esx1.example')"
         );
         assert_eq!(
             msg("/DCs/DC0/Sub/nope"),
-            "internal error: Could not find compute resource specified in '/DCs/DC0/Sub/nope'"
+            "internal error: Could not find compute resource specified in '/DCs/DC0/Sub/nope' \
+             (compute resources that exist: 'Sub/C0', 'esx2.example')"
         );
     }
 }
