@@ -87,7 +87,7 @@ mod types;
 
 pub use client::{datastore_file_path, decode_xml, Client, ClientConfig, SavedSession, WellKnown};
 pub use codec::{DecodeError, ManagedObjectReference};
-pub use error::{BlockedTask, Error, QuestionError};
+pub use error::{BlockedTask, Delivery, Error, QuestionError};
 pub use fault::Fault;
 pub use pinning::{peer_thumbprints, KnownHosts};
 pub use prop_path::PropPath;

@@ -401,6 +401,7 @@ impl Client {
         let transport = self.transport();
         let timeout = transport.request_timeout();
         self.count_request();
+        self.count_change();
         let mut headers = vec![
             ("Content-Type", "application/octet-stream".to_string()),
             ("Content-Length", length.to_string()),
