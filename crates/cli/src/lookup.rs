@@ -48,20 +48,36 @@ impl<'c> Ctx<'c> {
     /// by name, as far as `by` allows.
     pub fn domain_by(&self, name: &str, by: By) -> Result<Domain<'c>, CmdError> {
         let mut found = None;
+        let mut last = None;
+        let mut keep = |r: Result<Domain<'c>, esxvirt_driver::Error>| match r {
+            Ok(d) => Some(d),
+            Err(e) => {
+                last = Some(e);
+                None
+            }
+        };
         if by.id {
             if let Ok(id) = name.parse::<i32>() {
                 if id >= 0 {
-                    found = self.conn.domain_lookup_by_id(id).ok();
+                    found = keep(self.conn.domain_lookup_by_id(id));
                 }
             }
         }
         if found.is_none() && by.uuid && name.len() == 36 {
-            found = self.conn.domain_lookup_by_uuid_string(name).ok();
+            found = keep(self.conn.domain_lookup_by_uuid_string(name));
         }
         if found.is_none() && by.name {
-            found = self.conn.domain_lookup_by_name(name).ok();
+            found = keep(self.conn.domain_lookup_by_name(name));
         }
-        found.ok_or_else(|| CmdError::msg(format!("failed to get domain '{name}'")))
+        found.ok_or_else(|| {
+            let first = format!("failed to get domain '{name}'");
+            // virsh's one line for a domain that is not there; a lookup that failed for
+            // another reason (a timeout, a lost connection) says why.
+            match last.filter(|e| e.code() != esxvirt_driver::ErrorCode::NoDomain) {
+                Some(e) => CmdError::with(first, e),
+                None => CmdError::msg(first),
+            }
+        })
     }
 
     /// A domain by ID, UUID or name.
