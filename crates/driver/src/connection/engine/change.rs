@@ -325,7 +325,7 @@ impl Engine {
     /// operation succeeds.
     fn reconciled<T: Default>(&self, change: &Change<'_>, cause: &Error) -> T {
         self.warn(&format!(
-            "the answer to {} was lost ({}), but the server shows it done",
+            "the server shows {} done, though its answer was lost: {}",
             change.what,
             detail(cause)
         ));
