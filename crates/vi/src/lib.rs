@@ -62,7 +62,12 @@
 //!   `pins`; [`Pin`], [`KnownHosts`] (govc's known-hosts files),
 //!   [`Thumbprints`] (SHA-1, SHA-256), [`peer_thumbprints`]; a refused certificate's
 //!   thumbprints in [`Error::refused_certificate`].
-//! - Errors: [`Error`] (one line each), [`Fault`] (typed SOAP faults).
+//! - Errors: [`Error`] (one line each), [`Fault`] (typed SOAP faults); whether a failed
+//!   request may have acted: [`Error::delivery`] ([`Delivery`]). Requests that may change
+//!   the server are counted ([`Client::changes_sent`]; [`client::changes_nothing`] names the
+//!   non-read calls that do not); a read whose connection broke is sent once more;
+//!   [`Client::renew_session`] logs in again after a change was refused as not
+//!   authenticated.
 //! - Servers: [`soap::decode_request`], [`soap::encode_response`], [`soap::encode_fault`],
 //!   [`Request`], [`METHODS`].
 
