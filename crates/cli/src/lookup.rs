@@ -48,10 +48,13 @@ impl<'c> Ctx<'c> {
     /// by name, as far as `by` allows.
     pub fn domain_by(&self, name: &str, by: By) -> Result<Domain<'c>, CmdError> {
         let mut found = None;
-        // virsh shows only its own line; the code of the last failure goes to --json.
-        let mut code = None;
-        let mut keep = |r: Result<Domain<'c>, esxvirt_driver::Error>| {
-            r.map_err(|e| code = Some(e.code())).ok()
+        let mut last = None;
+        let mut keep = |r: Result<Domain<'c>, esxvirt_driver::Error>| match r {
+            Ok(d) => Some(d),
+            Err(e) => {
+                last = Some(e);
+                None
+            }
         };
         if by.id {
             if let Ok(id) = name.parse::<i32>() {
@@ -74,9 +77,21 @@ impl<'c> Ctx<'c> {
         if found.is_none() && by.name {
             found = keep(self.conn.domain_lookup_by_name(name));
         }
-        found.ok_or_else(|| match ambiguous {
-            Some(e) => lookup_error(format!("failed to get domain '{name}'"), Some(e)),
-            None => CmdError(vec![format!("failed to get domain '{name}'")], code),
+        found.ok_or_else(|| {
+            let first = format!("failed to get domain '{name}'");
+            if let Some(e) = ambiguous {
+                return lookup_error(first, Some(e));
+            }
+            // virsh's one line for a domain that is not there (its code still goes to
+            // --json); a lookup that failed for another reason (a timeout, a lost
+            // connection) says why.
+            match last {
+                Some(e) if e.code() != esxvirt_driver::ErrorCode::NoDomain => {
+                    CmdError::with(first, e)
+                }
+                Some(e) => CmdError(vec![first], Some(e.code())),
+                None => CmdError::msg(first),
+            }
         })
     }
 

@@ -268,6 +268,17 @@ pub(crate) fn vi_err(e: esxvirt_vi::Error) -> Error {
         )
         .with_source(e),
         Vi::Question(q) => Error::internal(question_message(q)).with_source(e),
+        // The two limits a user can raise say how.
+        Vi::Timeout { .. } if e.delivery() == esxvirt_vi::Delivery::Lost => Error::new(
+            ErrorCode::OperationFailed,
+            format!("{msg} (raise the limit with the URI parameter esxvirt_timeout=SECONDS)"),
+        )
+        .with_source(e),
+        Vi::TooLarge { .. } => Error::new(
+            ErrorCode::OperationFailed,
+            format!("{msg} (raise the limit with the URI parameter esxvirt_max_response=SIZE)"),
+        )
+        .with_source(e),
         Vi::ConnectionRefused { .. }
         | Vi::Connect { .. }
         | Vi::Connection { .. }
@@ -354,6 +365,11 @@ fn vi_source(e: &Error) -> Option<&esxvirt_vi::Error> {
 /// Whether the server said the session is not authenticated.
 pub(crate) fn is_not_authenticated(e: &Error) -> bool {
     vi_source(e).is_some_and(|v| v.is_not_authenticated())
+}
+
+/// Whether a pending VM question stopped the operation.
+pub(crate) fn is_question(e: &Error) -> bool {
+    vi_source(e).is_some_and(|v| matches!(v, esxvirt_vi::Error::Question(_)))
 }
 
 /// Whether the server said the object does not exist.

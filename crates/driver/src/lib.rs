@@ -18,6 +18,12 @@
 //! (snapshots on domains, statistics and events on domains). Beside them, leaves every
 //! module may use: [`error`], [`flags`], [`types`], [`file_names`], `uuid`, `md5`, [`urls`].
 //!
+//! Every request that may change the server goes through one path (the engine's
+//! `change`, in `connection/engine/change.rs`): a change's task is started once, a change
+//! whose answer is lost is reconciled with the server before anything is cleaned up, and an
+//! error after a request may have acted says that the outcome is unknown and how to check
+//! (see RELIABILITY.md at the repository's root).
+//!
 //! Beyond libvirt: [`Connection::list_all_domains_all_hosts`] lists the domains of every
 //! host of a vCenter (each a [`HostDomain`]: the domain and its host's name) in one paged
 //! retrieval, where libvirt's vpx:// listing shows the URI's host only.

@@ -13,9 +13,9 @@ use esxvirt_xml::network::{
     Bandwidth, ForwardMode, Network as XmlNetwork, PortGroup, ShapingPolicy,
 };
 
-use crate::connection::engine::{Fill, Props};
+use crate::connection::engine::{Change, Fill, Landed, Props};
 use crate::connection::Connection;
-use crate::error::{check_flags, vi_err, Error, ErrorCode, Result};
+use crate::error::{check_flags, Error, ErrorCode, Result};
 use crate::uuid::{format_uuid, parse_uuid};
 
 /// A network of the host: a HostVirtualSwitch, named after the switch; its UUID is the MD5 of
@@ -48,6 +48,16 @@ pub(crate) struct NetState {
 }
 
 impl NetState {
+    /// Whether switch `name` exists with (at least) port groups `pg_names`.
+    fn has_switch_with(&self, name: &str, pg_names: &[&str]) -> bool {
+        self.switches.iter().any(|s| s.name == name)
+            && pg_names.iter().all(|pg| {
+                self.portgroups
+                    .iter()
+                    .any(|p| p.spec.name == *pg && p.spec.vswitch_name == name)
+            })
+    }
+
     /// The state from the host's [`NET_HOST_PATHS`] and its Network entities' names.
     fn of(h: &Props, network_names: Vec<String>) -> NetState {
         NetState {
@@ -293,22 +303,78 @@ impl Connection {
         let ns = state
             .network_system
             .ok_or_else(|| Error::internal("Could not find the host's network system"))?;
-        let name = def.name.clone();
+        let name = &def.name;
         self.networks_changed();
-        self.engine.run(|c| {
-            let (ns, name, spec, pg_specs) =
-                (ns.clone(), name.clone(), spec.clone(), pg_specs.clone());
-            async move {
-                c.add_virtual_switch(&ns, &name, Some(&spec))
-                    .await
-                    .map_err(vi_err)?;
-                for pg in &pg_specs {
-                    c.add_port_group(&ns, pg).await.map_err(vi_err)?;
-                }
-                Ok(())
+        let (ns, spec, pg_specs) = (&ns, &spec, &pg_specs);
+        let pg_names: Vec<&str> = pg_specs.iter().map(|p| p.name.as_str()).collect();
+        // Defined means the switch with every port group; one refused half-way is removed
+        // again (its port groups first), so no half-defined network stays behind.
+        let change = Change::new(
+            format!("defining network '{name}'"),
+            format!("net-info {name}"),
+        )
+        .check(|| {
+            self.networks_changed();
+            let state = self.net_state(false)?;
+            Ok(if state.has_switch_with(name, &pg_names) {
+                Landed::Yes
+            } else {
+                Landed::No
+            })
+        })
+        .undo(|| {
+            self.networks_changed();
+            let state = self.net_state(false)?;
+            if !state.switches.iter().any(|s| &s.name == name) {
+                return Ok(());
             }
+            let made: Vec<String> = state
+                .portgroups
+                .iter()
+                .filter(|p| &p.spec.vswitch_name == name)
+                .map(|p| p.spec.name.clone())
+                .collect();
+            self.remove_switch(ns, name, &made)
+        });
+        self.engine.change(&change, |c, p| async move {
+            p.send(&c, || c.add_virtual_switch(ns, name, Some(spec)))
+                .await?;
+            for pg in pg_specs {
+                p.send(&c, || c.add_port_group(ns, pg)).await?;
+            }
+            Ok(())
         })?;
+        self.networks_changed();
         self.network_lookup_by_name(&def.name)
+    }
+
+    /// Removes switch `name` after its port groups `pg_names` (`virNetworkUndefine`, and
+    /// the undoing of a half-made definition), as one change.
+    fn remove_switch(
+        &self,
+        ns: &ManagedObjectReference,
+        name: &str,
+        pg_names: &[String],
+    ) -> Result<()> {
+        self.networks_changed();
+        let change =
+            Change::new(format!("undefining network '{name}'"), "net-list --all").check(|| {
+                self.networks_changed();
+                let state = self.net_state(false)?;
+                Ok(if state.switches.iter().any(|s| s.name == name) {
+                    Landed::No
+                } else {
+                    Landed::Yes
+                })
+            });
+        let r = self.engine.change(&change, |c, p| async move {
+            for pg in pg_names {
+                p.send(&c, || c.remove_port_group(ns, pg)).await?;
+            }
+            p.send(&c, || c.remove_virtual_switch(ns, name)).await
+        });
+        self.networks_changed();
+        r
     }
 }
 
@@ -409,17 +475,7 @@ impl<'c> Network<'c> {
         let ns = state
             .network_system
             .ok_or_else(|| Error::internal("Could not find the host's network system"))?;
-        let name = self.name.clone();
-        self.conn.networks_changed();
-        self.conn.engine.run(|c| {
-            let (ns, name, pg_names) = (ns.clone(), name.clone(), pg_names.clone());
-            async move {
-                for pg in &pg_names {
-                    c.remove_port_group(&ns, pg).await.map_err(vi_err)?;
-                }
-                c.remove_virtual_switch(&ns, &name).await.map_err(vi_err)
-            }
-        })
+        self.conn.remove_switch(&ns, &self.name, &pg_names)
     }
 
     /// Always true: a virtual switch is always active (`virNetworkGetAutostart`).

@@ -189,9 +189,10 @@ fn timeout_and_response_cap_take_effect() {
     let e = open(&format!("{base}&esxvirt_timeout=1"))
         .map(|_| ())
         .unwrap_err();
+    // The limit to raise is named.
     assert_eq!(
         e.to_string(),
-        "operation failed: the request timed out after 1s"
+        "operation failed: the request timed out after 1s (raise the limit with the URI parameter esxvirt_timeout=SECONDS)"
     );
     sim.sim().inject(Injection {
         method: Some("Login".into()),
@@ -207,7 +208,9 @@ fn timeout_and_response_cap_take_effect() {
         Ok(conn) => conn.list_all_domains(0).map(|_| ()).unwrap_err(),
     };
     assert!(
-        e.to_string().ends_with("exceeds the limit of 1024 bytes"),
+        e.to_string().ends_with(
+            "exceeds the limit of 1024 bytes (raise the limit with the URI parameter esxvirt_max_response=SIZE)"
+        ),
         "{e}"
     );
     works(&format!("{base}&esxvirt_max_response=1M"));

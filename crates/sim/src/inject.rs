@@ -1,12 +1,23 @@
-//! Fault injection for the clients' reliability tests: per SOAP method or for every request,
-//! add latency, answer HTTP 500/503, reset the connection, truncate the body, or answer a
-//! SOAP fault of a given type. Configured through [`crate::RunningSim::inject`] or
-//! `POST /esxsim/inject` with a JSON [`Injection`]; `DELETE /esxsim/inject` clears all.
+//! Fault injection for the clients' reliability tests: per SOAP method (or `/folder`,
+//! `/screen` for file transfers) or for every request, add latency, answer HTTP 500/503,
+//! reset the connection before the server acts or after it acted, truncate the body (after
+//! acting), answer a SOAP fault of a given type, or end every session first. Configured
+//! through [`crate::RunningSim::inject`] or `POST /esxsim/inject` with a JSON [`Injection`];
+//! `DELETE /esxsim/inject` clears all.
+//!
+//! What each does to the request, which a client's reconciliation must cope with:
+//! `latency` delays the answer of a SOAP request after the server acted on it (a client
+//! that gave up waiting finds the change made), and any other answer before it is sent;
+//! `http`, `fault` and `reset` answer without acting; `reset_after` and `truncate`
+//! act, then lose the answer; `expire` ends every session, so the request is refused as
+//! not authenticated (acting on nothing) unless it logs in.
 //!
 //! JSON examples:
 //! `{"action":"latency","ms":1500}`,
 //! `{"method":"RetrievePropertiesEx","action":"http","status":503,"count":1}`,
 //! `{"action":"reset","count":2}`, `{"action":"truncate"}`,
+//! `{"method":"RegisterVM_Task","action":"reset_after","count":1}`,
+//! `{"method":"CreateSnapshot_Task","action":"expire","count":1}`,
 //! `{"method":"PowerOnVM_Task","action":"fault","fault":"InvalidState","message":"busy"}`.
 
 use std::sync::Mutex;
@@ -18,7 +29,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "lowercase")]
 pub enum Action {
-    /// Wait `ms` milliseconds, then answer normally.
+    /// Answer `ms` milliseconds late (a SOAP request is acted on first).
     Latency {
         /// Milliseconds added.
         ms: u64,
@@ -28,8 +39,14 @@ pub enum Action {
         /// The status code.
         status: u16,
     },
-    /// Close the connection without answering.
+    /// Close the connection without answering (and without acting).
     Reset,
+    /// Act on the request, then close the connection without answering.
+    #[serde(rename = "reset_after")]
+    ResetAfter,
+    /// End every session, then handle the request (which an expired session makes the
+    /// server refuse, unless it is a login).
+    Expire,
     /// Answer normally but send only the first half of the body (Content-Length announces
     /// the whole), then close.
     Truncate,
@@ -41,6 +58,18 @@ pub enum Action {
         #[serde(default)]
         message: String,
     },
+}
+
+impl Action {
+    /// Whether the server still acts on a request this is done to (it may then lose the
+    /// answer); `false` when the request is answered or dropped before it is handled, or
+    /// refused by the expired session.
+    pub fn lets_server_act(&self) -> bool {
+        matches!(
+            self,
+            Action::Latency { .. } | Action::Truncate | Action::ResetAfter
+        )
+    }
 }
 
 /// One injection rule.
@@ -183,5 +212,28 @@ mod tests {
         );
         let r: Injection = serde_json::from_str(r#"{"action":"reset","count":2}"#).unwrap();
         assert_eq!(r, Injection::global(Action::Reset).times(2));
+        let r: Injection =
+            serde_json::from_str(r#"{"method":"UnregisterVM","action":"reset_after"}"#).unwrap();
+        assert_eq!(r, Injection::method("UnregisterVM", Action::ResetAfter));
+        let r: Injection = serde_json::from_str(r#"{"action":"expire","count":1}"#).unwrap();
+        assert_eq!(r, Injection::global(Action::Expire).times(1));
+        assert_eq!(
+            serde_json::to_string(&Action::ResetAfter).unwrap(),
+            r#"{"action":"reset_after"}"#
+        );
+    }
+
+    #[test]
+    fn what_acts_and_what_does_not() {
+        for (a, acts) in [
+            (Action::Latency { ms: 1 }, true),
+            (Action::Truncate, true),
+            (Action::ResetAfter, true),
+            (Action::Reset, false),
+            (Action::Http { status: 503 }, false),
+            (Action::Expire, false),
+        ] {
+            assert_eq!(a.lets_server_act(), acts, "{a:?}");
+        }
     }
 }

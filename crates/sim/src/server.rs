@@ -330,7 +330,12 @@ pub async fn route(
             };
             core.stats.count_method(&name);
             let fx = core.inject.take(&name);
-            if !fx.latency.is_zero() {
+            let handled = parsed.is_ok()
+                && !matches!(
+                    fx.failure,
+                    Some(Action::Reset | Action::Http { .. } | Action::Fault { .. })
+                );
+            if !fx.latency.is_zero() && !handled {
                 tokio::time::sleep(fx.latency).await;
             }
             let reply = match (parsed, &fx.failure) {
@@ -357,8 +362,22 @@ pub async fn route(
                         set_cookie: None,
                     }
                 }
-                (Ok(r), _) => core.handle_soap(r, cookie_key.as_deref(), tls).await,
+                (Ok(r), failure) => {
+                    if matches!(failure, Some(Action::Expire)) {
+                        core.expire_all_sessions();
+                    }
+                    let reply = core.handle_soap(r, cookie_key.as_deref(), tls).await;
+                    // A slow server has acted by the time its late answer comes: a client
+                    // that stopped waiting finds the change made.
+                    if !fx.latency.is_zero() {
+                        tokio::time::sleep(fx.latency).await;
+                    }
+                    reply
+                }
             };
+            if matches!(fx.failure, Some(Action::ResetAfter)) {
+                return Err(InjectedReset);
+            }
             tracing::trace!(target: "esxsim::soap", "response {}: {}", reply.status, reply.body);
             let ct = "text/xml; charset=utf-8";
             let mut resp = if matches!(fx.failure, Some(Action::Truncate)) {
@@ -400,6 +419,7 @@ pub async fn route(
                 Some(Action::Http { status }) => {
                     return Ok(full(*status, "text/plain", "injected failure"))
                 }
+                Some(Action::Expire) => core.expire_all_sessions(),
                 _ => {}
             }
             if !authorized(core, cookie_key.as_deref(), req.headers()) {
@@ -435,6 +455,9 @@ pub async fn route(
                     .mutate(|w| w.http_folder(&freq), |r| r.status < 300)
                     .unwrap_or_else(|f| FileResponse::status(503, &f.message))
             };
+            if matches!(fx.failure, Some(Action::ResetAfter)) {
+                return Err(InjectedReset);
+            }
             let len = fresp.content_length.unwrap_or(fresp.body.len() as u64);
             let content_range = fresp
                 .content_range

@@ -142,6 +142,8 @@ struct Inner {
     cookies: Mutex<BTreeMap<String, String>>,
     creds: Mutex<Option<Credentials>>,
     requests: AtomicU64,
+    /// Requests sent that may change the server (see [`Client::changes_sent`]).
+    changes: AtomicU64,
     relogin: tokio::sync::Mutex<()>,
     task_wait: tokio::sync::Mutex<()>,
     request_timeout: Duration,
@@ -280,6 +282,7 @@ impl Client {
                 cookies: Mutex::new(BTreeMap::new()),
                 creds: Mutex::new(None),
                 requests: AtomicU64::new(0),
+                changes: AtomicU64::new(0),
                 relogin: tokio::sync::Mutex::new(()),
                 task_wait: tokio::sync::Mutex::new(()),
                 request_timeout: cfg.request_timeout,
@@ -416,6 +419,18 @@ impl Client {
         self.inner.requests.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// The number of requests sent so far that may change something on the server: SOAP
+    /// calls other than reads and session bookkeeping (see [`changes_nothing`]), and file
+    /// uploads. A caller that routes every change through one path can check with it that
+    /// a read path sent none.
+    pub fn changes_sent(&self) -> u64 {
+        self.inner.changes.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn count_change(&self) {
+        self.inner.changes.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Remembers credentials for renewing an expired session (no request is sent).
     pub fn set_credentials(&self, user: &str, password: &str) {
         if let Ok(mut c) = self.inner.creds.lock() {
@@ -467,6 +482,13 @@ impl Client {
         Ok(true)
     }
 
+    /// Logs in again with the credentials of the last login (or those set), e.g. after a
+    /// change was refused because the session had expired (which changed nothing, so it may
+    /// be sent again). `Ok(false)` when there are no credentials to do it with.
+    pub async fn renew_session(&self) -> Result<bool, Error> {
+        self.relogin().await
+    }
+
     /// After a file transfer was refused with HTTP `status` (401/403): renews the session
     /// so the transfer can be sent again, or fails with NotAuthenticated when there are no
     /// credentials to renew it with.
@@ -489,15 +511,29 @@ impl Client {
         read: bool,
     ) -> Result<Vec<T>, Error> {
         let body = Bytes::from(body);
-        let mut retried = false;
+        if !read && !changes_nothing(method) {
+            self.count_change();
+        }
+        let mut relogged = false;
+        let mut resent = false;
         loop {
-            match self.post::<T>(method, body.clone()).await? {
+            let answer = match self.post::<T>(method, body.clone()).await {
+                // A read whose connection broke is sent once more on a new connection: it
+                // changes nothing, and a dropped keep-alive connection is common.
+                Err(e @ Error::Connection { .. }) if read && !resent => {
+                    tracing::debug!(method, error = %e, "connection lost; sending the read again");
+                    resent = true;
+                    continue;
+                }
+                other => other?,
+            };
+            match answer {
                 Ok(v) => return Ok(v),
-                Err(f @ Fault::NotAuthenticated { .. }) if read && !retried => {
+                Err(f @ Fault::NotAuthenticated { .. }) if read && !relogged => {
                     if !self.relogin().await? {
                         return Err(Error::Fault(f));
                     }
-                    retried = true;
+                    relogged = true;
                 }
                 Err(f) => return Err(Error::Fault(f)),
             }
@@ -555,20 +591,33 @@ impl Client {
         body: Bytes,
     ) -> Result<Bytes, Error> {
         let mut retried = false;
+        let mut resent = false;
+        let read = method == http::Method::GET;
         loop {
             self.inner.requests.fetch_add(1, Ordering::Relaxed);
             let mut headers = vec![];
+            if !read {
+                self.count_change();
+            }
             if method == http::Method::PUT {
                 headers.push(("Content-Type", "application/octet-stream".to_string()));
             }
             if let Some(c) = self.cookie_header() {
                 headers.push(("Cookie", c));
             }
-            let resp = self
+            let sent = self
                 .inner
                 .transport
                 .send(method.clone(), path_and_query, &headers, body.clone())
-                .await?;
+                .await;
+            let resp = match sent {
+                // As for SOAP reads: a download whose connection broke is asked for again.
+                Err(Error::Connection { .. }) if read && !resent => {
+                    resent = true;
+                    continue;
+                }
+                other => other?,
+            };
             for c in &resp.set_cookies {
                 self.set_cookie_pair(c);
             }
@@ -602,6 +651,29 @@ impl Client {
             .await
             .map(|_| ())
     }
+}
+
+/// Whether SOAP method `method`, though not a read, changes nothing a user sees: session
+/// bookkeeping (logging in and out, property filters, views, collectors, waiting for
+/// updates) and datastore searches (tasks that only read).
+pub fn changes_nothing(method: &str) -> bool {
+    matches!(
+        method,
+        "Login"
+            | "Logout"
+            | "CreateFilter"
+            | "DestroyPropertyFilter"
+            | "WaitForUpdatesEx"
+            | "WaitForUpdates"
+            | "CancelWaitForUpdates"
+            | "CreatePropertyCollector"
+            | "DestroyPropertyCollector"
+            | "CreateContainerView"
+            | "CreateListView"
+            | "DestroyView"
+            | "SearchDatastore_Task"
+            | "SearchDatastoreSubFolders_Task"
+    )
 }
 
 /// The HTTP path of a datastore file: `/folder/PATH?dcPath=DC&dsName=DS`, every part
@@ -668,6 +740,32 @@ mod tests {
         };
         assert_eq!(SavedSession::from_xml(&s.to_xml()).unwrap(), s);
         assert!(SavedSession::from_xml("<session/>").is_err());
+    }
+
+    #[test]
+    fn calls_that_change_nothing_are_schema_methods_that_are_not_reads() {
+        let known = crate::types::METHODS;
+        for m in [
+            "Login",
+            "CreateFilter",
+            "WaitForUpdatesEx",
+            "SearchDatastoreSubFolders_Task",
+        ] {
+            assert!(changes_nothing(m), "{m}");
+        }
+        for m in [
+            "RegisterVM_Task",
+            "PowerOffVM_Task",
+            "AnswerVM",
+            "UnregisterVM",
+        ] {
+            assert!(!changes_nothing(m), "{m}");
+        }
+        for m in known.iter().filter(|m| changes_nothing(m.name)) {
+            assert!(!m.read, "{} is a read already", m.name);
+        }
+        let listed = known.iter().filter(|m| changes_nothing(m.name)).count();
+        assert_eq!(listed, 14, "every listed name is a method of the schema");
     }
 
     #[test]

@@ -54,6 +54,9 @@ impl std::fmt::Display for QuestionError {
     }
 }
 
+/// What [`Error::Timeout`] names for opening a connection (nothing was sent yet).
+pub(crate) const CONNECT_TIMEOUT: &str = "connecting";
+
 /// Any failure of the client.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -110,7 +113,43 @@ pub enum Error {
     Question(QuestionError),
 }
 
+/// Whether a failed request reached the server, and so whether it may have acted: what a
+/// caller needs to know before it cleans up after a failed change or sends it again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// It never reached the server (no connection, TLS refused, bad configuration):
+    /// nothing happened there.
+    NotSent,
+    /// The server answered and refused it (a SOAP fault, an HTTP client error): nothing
+    /// happened there.
+    Refused,
+    /// It was sent and its answer was lost (reset, truncated, timed out, too large,
+    /// unreadable, an HTTP server error): the server may have acted on it.
+    Lost,
+}
+
 impl Error {
+    /// Whether the request that failed may have acted (see [`Delivery`]).
+    pub fn delivery(&self) -> Delivery {
+        match self {
+            Error::Config(_)
+            | Error::ConnectionRefused { .. }
+            | Error::Connect { .. }
+            | Error::Tls { .. }
+            | Error::Proxy { .. }
+            | Error::NotSupported(_)
+            | Error::NotLoggedIn => Delivery::NotSent,
+            Error::Timeout { what, .. } if *what == CONNECT_TIMEOUT => Delivery::NotSent,
+            Error::Fault(_) | Error::Question(_) => Delivery::Refused,
+            Error::Http { status, .. } if *status < 500 => Delivery::Refused,
+            Error::Connection { .. }
+            | Error::Timeout { .. }
+            | Error::Http { .. }
+            | Error::TooLarge { .. }
+            | Error::BadResponse { .. } => Delivery::Lost,
+        }
+    }
+
     /// The fault, when the server reported one.
     pub fn fault(&self) -> Option<&Fault> {
         match self {
@@ -139,5 +178,63 @@ impl Error {
 impl From<Fault> for Error {
     fn from(f: Fault) -> Self {
         Error::Fault(f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_may_have_acted() {
+        let after = Duration::from_secs(1);
+        let conn = |reason: &str| Error::Connection {
+            addr: "h:1".into(),
+            reason: reason.into(),
+        };
+        for e in [
+            Error::ConnectionRefused { addr: "h:1".into() },
+            Error::Timeout {
+                what: CONNECT_TIMEOUT,
+                after,
+            },
+            Error::NotLoggedIn,
+        ] {
+            assert_eq!(e.delivery(), Delivery::NotSent, "{e}");
+        }
+        for e in [
+            Error::Fault(Fault::NotAuthenticated {
+                message: String::new(),
+            }),
+            Error::Http {
+                status: 404,
+                reason: String::new(),
+                path: "/folder/x".into(),
+            },
+        ] {
+            assert_eq!(e.delivery(), Delivery::Refused, "{e}");
+        }
+        for e in [
+            conn("connection reset"),
+            Error::Timeout {
+                what: "the request",
+                after,
+            },
+            Error::Http {
+                status: 503,
+                reason: String::new(),
+                path: "/sdk".into(),
+            },
+            Error::TooLarge {
+                what: "/sdk".into(),
+                limit: 1,
+            },
+            Error::BadResponse {
+                method: "Login".into(),
+                reason: "truncated".into(),
+            },
+        ] {
+            assert_eq!(e.delivery(), Delivery::Lost, "{e}");
+        }
     }
 }

@@ -62,7 +62,12 @@
 //!   `pins`; [`Pin`], [`KnownHosts`] (govc's known-hosts files),
 //!   [`Thumbprints`] (SHA-1, SHA-256), [`peer_thumbprints`]; a refused certificate's
 //!   thumbprints in [`Error::refused_certificate`].
-//! - Errors: [`Error`] (one line each), [`Fault`] (typed SOAP faults).
+//! - Errors: [`Error`] (one line each), [`Fault`] (typed SOAP faults); whether a failed
+//!   request may have acted: [`Error::delivery`] ([`Delivery`]). Requests that may change
+//!   the server are counted ([`Client::changes_sent`]; [`client::changes_nothing`] names the
+//!   non-read calls that do not); a read whose connection broke is sent once more;
+//!   [`Client::renew_session`] logs in again after a change was refused as not
+//!   authenticated.
 //! - Servers: [`soap::decode_request`], [`soap::encode_response`], [`soap::encode_fault`],
 //!   [`Request`], [`METHODS`].
 
@@ -88,7 +93,7 @@ pub mod wirelog;
 
 pub use client::{datastore_file_path, decode_xml, Client, ClientConfig, SavedSession, WellKnown};
 pub use codec::{DecodeError, ManagedObjectReference};
-pub use error::{BlockedTask, Error, QuestionError};
+pub use error::{BlockedTask, Delivery, Error, QuestionError};
 pub use fault::Fault;
 pub use pinning::{peer_thumbprints, KnownHosts};
 pub use prop_path::PropPath;

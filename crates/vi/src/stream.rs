@@ -296,7 +296,8 @@ impl Drop for FileUpload {
 impl Client {
     /// Starts downloading `path_and_query` (`/folder/...`), the part `range` names:
     /// `Range` is sent, and when the server answers with the whole file instead, the bytes
-    /// outside the range are dropped as they come. A session that expired is renewed once.
+    /// outside the range are dropped as they come. A session that expired is renewed once;
+    /// a connection that breaks before the answer's head is tried once more (a read).
     pub async fn get_file_stream(
         &self,
         path_and_query: &str,
@@ -305,6 +306,7 @@ impl Client {
         let transport = self.transport();
         let timeout = transport.request_timeout();
         let mut retried = false;
+        let mut resent = false;
         loop {
             self.count_request();
             let mut headers = vec![];
@@ -324,7 +326,13 @@ impl Client {
                         after: timeout,
                     })
                 }
-                Ok(r) => r.map_err(|e| transport.conn_error(e))?,
+                Ok(Ok(r)) => r,
+                Ok(Err(e)) if !resent => {
+                    tracing::debug!(error = %e, "connection lost; asking for the file again");
+                    resent = true;
+                    continue;
+                }
+                Ok(Err(e)) => return Err(transport.conn_error(e)),
             };
             self.take_cookies(resp.headers());
             let status = resp.status().as_u16();
@@ -401,6 +409,7 @@ impl Client {
         let transport = self.transport();
         let timeout = transport.request_timeout();
         self.count_request();
+        self.count_change();
         let mut headers = vec![
             ("Content-Type", "application/octet-stream".to_string()),
             ("Content-Length", length.to_string()),

@@ -241,8 +241,10 @@ impl Interface {
             raw_line(&mut w, &format!("<mtu size='{}'/>", self.mtu));
         }
         for p in &self.protocols {
-            // libvirt prints family, addresses and gateways unescaped.
-            raw_line(&mut w, &format!("<protocol family='{}'>", p.family));
+            // libvirt prints family, addresses, gateways and the MAC unescaped, which makes
+            // malformed XML of a value with a quote; escaping changes no value it accepts.
+            let family = crate::writer::escape(&p.family);
+            raw_line(&mut w, &format!("<protocol family='{family}'>"));
             let mut inner = XmlWriter::with_depth(w.depth() + 1);
             if p.autoconf {
                 inner.empty("autoconf", &[]);
@@ -260,12 +262,11 @@ impl Interface {
                 } else {
                     String::new()
                 };
-                raw_line(
-                    &mut inner,
-                    &format!("<ip address='{}'{prefix}/>", ip.address),
-                );
+                let address = crate::writer::escape(&ip.address);
+                raw_line(&mut inner, &format!("<ip address='{address}'{prefix}/>"));
             }
             if let Some(g) = &p.gateway {
+                let g = crate::writer::escape(g);
                 raw_line(&mut inner, &format!("<route gateway='{g}'/>"));
             }
             w.raw(&inner.finish());
@@ -282,6 +283,7 @@ impl Interface {
             );
         }
         if let Some(mac) = &self.mac {
+            let mac = crate::writer::escape(mac);
             raw_line(&mut w, &format!("<mac address='{mac}'/>"));
         }
         w.close("interface");
@@ -439,6 +441,21 @@ mod tests {
                    <mac address='00:50:56:00:00:01'/>\n</interface>\n";
         assert_eq!(none.to_xml(), xml);
         assert_eq!(empty.to_xml(), xml);
+    }
+
+    #[test]
+    fn quotes_in_values_stay_well_formed() {
+        // Found by fuzzing (crates/xml/fuzz, models_xml): a MAC with a quote was written raw.
+        let xml = "<interface type='ethernet' name=''><mac address='&apos;'/></interface>";
+        let def = Interface::from_xml(xml).unwrap();
+        let out = def.to_xml();
+        assert!(out.contains("<mac address='&apos;'/>"), "{out}");
+        assert_eq!(Interface::from_xml(&out).unwrap(), def);
+        // Addresses and gateways are not checked either.
+        let xml = "<interface type='ethernet' name='e'><protocol family='ipv4'>\
+            <ip address='1&amp;'/><route gateway='&quot;'/></protocol></interface>";
+        let def = Interface::from_xml(xml).unwrap();
+        assert_eq!(Interface::from_xml(&def.to_xml()).unwrap(), def);
     }
 
     #[test]

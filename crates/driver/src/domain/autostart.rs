@@ -10,8 +10,9 @@ use esxvirt_vi::{
 };
 
 use super::Domain;
+use crate::connection::engine::{Change, Landed};
 use crate::connection::Connection;
-use crate::error::{vi_err, Error, Result};
+use crate::error::{Error, Result};
 
 /// Whether the VM `moref` starts with the host under this AutoStartManager configuration.
 pub(crate) fn autostart_of(cfg: &HostAutoStartManagerConfig, moref: &str) -> bool {
@@ -80,11 +81,28 @@ impl Domain<'_> {
         });
         // The configuration changes, whatever the answer.
         self.conn.engine.objects.invalidate(&mgr);
-        let spec = &spec;
-        self.conn.engine.run(|c| {
-            let mgr = mgr.clone();
-            async move { c.reconfigure_autostart(&mgr, spec).await.map_err(vi_err) }
-        })
+        let (spec, mgr) = (&spec, &mgr);
+        let change = Change::new(
+            format!(
+                "{} autostart of domain '{}'",
+                if autostart { "enabling" } else { "disabling" },
+                self.name
+            ),
+            format!("dominfo {}", self.name),
+        )
+        .check(|| {
+            self.conn.engine.objects.invalidate(mgr);
+            Ok(if self.get_autostart()? == autostart {
+                Landed::Yes
+            } else {
+                Landed::No
+            })
+        });
+        let r = self.conn.engine.change(&change, |c, p| async move {
+            p.send(&c, || c.reconfigure_autostart(mgr, spec)).await
+        });
+        self.conn.engine.objects.invalidate(mgr);
+        r
     }
 }
 

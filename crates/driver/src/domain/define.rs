@@ -9,8 +9,10 @@ use esxvirt_vmx::{CallbackError, ErrorClass, FormatContext, VmxError};
 use esxvirt_xml::domain::{values::Uuid, Disk, DiskBus, DiskDevice, DiskType, ScsiModel};
 
 use super::Domain;
+use crate::connection::engine::tasks::wait_started;
+use crate::connection::engine::{Change, Landed};
 use crate::connection::Connection;
-use crate::error::{vmx_err, Error, ErrorCode, Result};
+use crate::error::{vi_err, vmx_err, Error, ErrorCode, Result};
 use crate::file_names::FileNameResolver;
 use crate::uuid::generate_uuid;
 
@@ -169,36 +171,69 @@ impl Connection {
         };
         let ctx = self.engine.context()?;
         let url = esxvirt_vi::datastore_file_path(&rel, &ctx.datacenter_path, &parsed.datastore);
-        self.engine.put_file(&url, vmx.into_bytes())?;
         let (ctx, path) = (&ctx, &ds_path);
-        let registered = self.engine.run_task(
-            |c| async move {
-                c.register_vm_task(
-                    &ctx.vm_folder,
-                    path,
-                    None,
-                    false,
-                    Some(&ctx.resource_pool),
-                    Some(&ctx.host),
-                )
-                .await
-            },
-            |out| Error::internal(format!("Could not define domain: {}", out.error)),
-        );
-        let result = match registered {
-            Ok(r) => r,
-            Err(e) => {
-                // Leave nothing behind: the uploaded .vmx of a VM that did not register.
-                let _ = self.engine.run_task(
+        let engine = &self.engine;
+        let policy = engine.question_policy();
+        // The upload and the registration are one change: a VM registered from this .vmx
+        // is what shows it made (one SearchIndex call, no inventory scan). Only after the
+        // server refused (never after a lost answer: it may yet register) is the uploaded
+        // .vmx of a VM that did not register deleted, so nothing half-defined remains.
+        let change = Change::new(
+            format!("defining domain '{}'", def.name),
+            format!("dominfo {}", def.name),
+        )
+        .check(|| {
+            let found = engine.run(|c| async move {
+                c.find_by_datastore_path(&ctx.datacenter, path)
+                    .await
+                    .map_err(vi_err)
+            })?;
+            Ok(if found.is_some() {
+                Landed::Yes
+            } else {
+                Landed::No
+            })
+        })
+        .undo(|| {
+            engine
+                .run_task(
+                    Change::new(
+                        format!("deleting the uploaded file {path}"),
+                        format!("vol-info '{path}'"),
+                    ),
                     |c| async move {
                         c.delete_datastore_file_task(path, Some(&ctx.datacenter))
                             .await
                     },
                     |out| Error::internal(out.libvirt_error()),
-                );
-                return Err(e);
+                )
+                .map(|_| ())
+        })
+        .task_failure(|out| Error::internal(format!("Could not define domain: {}", out.error)));
+        let (url, vmx) = (&url, &bytes::Bytes::from(vmx.into_bytes()));
+        let result = engine.change(&change, |c, progress| async move {
+            progress.send(&c, || c.put_file(url, vmx.clone())).await?;
+            let task = progress
+                .send(&c, || {
+                    c.register_vm_task(
+                        &ctx.vm_folder,
+                        path,
+                        None,
+                        false,
+                        Some(&ctx.resource_pool),
+                        Some(&ctx.host),
+                    )
+                })
+                .await?;
+            let out = wait_started(&c, &task, None, &policy, &progress).await?;
+            if !out.success {
+                return Err(Error::internal(format!(
+                    "Could not define domain: {}",
+                    out.error
+                )));
             }
-        };
+            Ok(out.result)
+        })?;
         let found = match result {
             Some(Value::ManagedObjectReference(m)) => self.domain_by_moref(&m)?,
             _ => None,

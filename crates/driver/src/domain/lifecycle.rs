@@ -8,12 +8,17 @@ use esxvirt_vi::VirtualMachineMovePriority;
 
 use super::identity;
 use super::{require_running, Domain};
-use crate::connection::engine::service_instance;
+use crate::connection::engine::{service_instance, Change, Landed, Props};
 use crate::connection::Connection;
 use crate::error::{check_flags, vi_err, Error, Result};
 use crate::types::DomainState;
 
 const POWER_STATE: &[&str] = &[vm::RUNTIME_POWER_STATE.path()];
+
+/// Whether a VM, as read with [`POWER_STATE`], is in `state`.
+fn in_state(state: DomainState) -> impl Fn(&Props) -> bool {
+    move |p| p.power_state().ok() == Some(state)
+}
 
 impl<'c> Domain<'c> {
     /// Unregisters the domain (`virDomainUndefineFlags`); never deletes its files.
@@ -34,9 +39,20 @@ impl<'c> Domain<'c> {
         }
         self.changed();
         engine.objects.invalidate(&vm_ref);
-        engine.run(|c| {
-            let vm_ref = vm_ref.clone();
-            async move { c.unregister_vm(&vm_ref).await.map_err(vi_err) }
+        // Unregistered, the VM is gone from the inventory (its files stay).
+        let change = Change::new(
+            format!("undefining domain '{}'", self.name),
+            format!("dominfo {}", self.name),
+        )
+        .check(|| {
+            Ok(match engine.object_props(&vm_ref, POWER_STATE)? {
+                None => Landed::Yes,
+                Some(_) => Landed::No,
+            })
+        });
+        let vm_ref = &vm_ref;
+        engine.change(&change, |c, p| async move {
+            p.send(&c, || c.unregister_vm(vm_ref)).await
         })
     }
 
@@ -53,6 +69,11 @@ impl<'c> Domain<'c> {
             },
             |c, vm_ref| async move { c.power_on_vm_task(&vm_ref, None).await },
             "Could not start domain",
+            self.goal(
+                "starting",
+                "domstate",
+                Some(&in_state(DomainState::Running)),
+            ),
         )?;
         self.id
             .set(identity::id_from_moref(&self.moref).unwrap_or(-1));
@@ -66,17 +87,35 @@ impl<'c> Domain<'c> {
         require_running(p.power_state()?)?;
         // The guest acts on its own once asked: whatever was read of the VM may change.
         self.changed();
-        let vm_ref = self.mo();
-        self.conn.engine.run(|c| {
-            let vm_ref = vm_ref.clone();
-            async move {
+        let vm_ref = &self.mo();
+        let engine = &self.conn.engine;
+        // A guest that is off has shut down; a rebooting one cannot be told from one that
+        // was never asked.
+        let mut change = Change::new(
+            format!(
+                "{} the guest of domain '{}'",
+                if reboot { "rebooting" } else { "shutting down" },
+                self.name
+            ),
+            format!("domstate {}", self.name),
+        );
+        if !reboot {
+            change = change.check(|| {
+                Ok(match engine.object_props(vm_ref, POWER_STATE)? {
+                    Some(p) if p.power_state()? == DomainState::Shutoff => Landed::Yes,
+                    _ => Landed::Unknown,
+                })
+            });
+        }
+        engine.change(&change, |c, p| async move {
+            p.send(&c, || async {
                 if reboot {
-                    c.reboot_guest(&vm_ref).await
+                    c.reboot_guest(vm_ref).await
                 } else {
-                    c.shutdown_guest(&vm_ref).await
+                    c.shutdown_guest(vm_ref).await
                 }
-                .map_err(vi_err)
-            }
+            })
+            .await
         })
     }
 
@@ -105,6 +144,11 @@ impl<'c> Domain<'c> {
             |p| require_running(p.power_state()?),
             |c, vm_ref| async move { c.power_off_vm_task(&vm_ref).await },
             "Could not destroy domain",
+            self.goal(
+                "destroying",
+                "domstate",
+                Some(&in_state(DomainState::Shutoff)),
+            ),
         )?;
         self.id.set(-1);
         Ok(())
@@ -117,6 +161,11 @@ impl<'c> Domain<'c> {
             |p| require_running(p.power_state()?),
             |c, vm_ref| async move { c.suspend_vm_task(&vm_ref).await },
             "Could not suspend domain",
+            self.goal(
+                "suspending",
+                "domstate",
+                Some(&in_state(DomainState::Paused)),
+            ),
         )
         .map(|_| ())
     }
@@ -133,6 +182,11 @@ impl<'c> Domain<'c> {
             },
             |c, vm_ref| async move { c.power_on_vm_task(&vm_ref, None).await },
             "Could not resume domain",
+            self.goal(
+                "resuming",
+                "domstate",
+                Some(&in_state(DomainState::Running)),
+            ),
         )
         .map(|_| ())
     }
@@ -207,10 +261,11 @@ impl<'c> Domain<'c> {
             }));
         }
         let (pool, host) = (&dctx.resource_pool, &dctx.host);
+        let on_host = |p: &Props| p.get(vm::RUNTIME_HOST).as_ref() == Some(host);
         self.run_task_on(
             engine,
             vm_ref,
-            &[],
+            &[vm::RUNTIME_HOST.path()],
             |_| Ok(()),
             |c, vm_ref| async move {
                 c.migrate_vm_task(
@@ -223,6 +278,7 @@ impl<'c> Domain<'c> {
                 .await
             },
             "Could not migrate domain, migration task finished with an error",
+            self.goal("migrating", "dominfo", Some(&on_host)),
         )?;
         dest.domain_lookup_by_name(&self.name)
     }

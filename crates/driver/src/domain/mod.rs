@@ -15,6 +15,7 @@ use std::future::Future;
 use esxvirt_vi::props::virtual_machine as vm;
 use esxvirt_vi::{Client, ManagedObjectReference, Value};
 
+use crate::connection::engine::tasks::VmGoal;
 use crate::connection::engine::{Engine, Props};
 use crate::connection::Connection;
 use crate::error::{Error, ErrorCode, Result};
@@ -165,14 +166,16 @@ impl<'c> Domain<'c> {
 
     /// Runs a VM task on the connection's session (see [`Engine::run_vm_task`]): reads
     /// `paths` with the question and recent tasks afresh, lets `check` refuse, handles a
-    /// pending question, starts the task with `start` and waits for it. The VM's cache entry
-    /// is dropped before and after.
+    /// pending question, starts the task with `start` and waits for it; `goal` words the
+    /// change and says how the VM shows it done. The VM's cache entry is dropped before and
+    /// after.
     pub(crate) fn run_task<C, S, Fut>(
         &self,
         paths: &[&str],
         check: C,
         start: S,
         fail: &str,
+        goal: VmGoal<'_>,
     ) -> Result<Option<Value>>
     where
         C: Fn(&Props) -> Result<()>,
@@ -180,11 +183,20 @@ impl<'c> Domain<'c> {
         Fut: Future<Output = std::result::Result<ManagedObjectReference, esxvirt_vi::Error>>,
     {
         self.conn.check_writable()?;
-        self.run_task_on(&self.conn.engine, self.mo(), paths, check, start, fail)
+        self.run_task_on(
+            &self.conn.engine,
+            self.mo(),
+            paths,
+            check,
+            start,
+            fail,
+            goal,
+        )
     }
 
     /// [`Domain::run_task`] on `engine`'s VM `vm_ref` (the vCenter's for destroy and
     /// migrate).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn run_task_on<C, S, Fut>(
         &self,
         engine: &Engine,
@@ -193,6 +205,7 @@ impl<'c> Domain<'c> {
         check: C,
         start: S,
         fail: &str,
+        goal: VmGoal<'_>,
     ) -> Result<Option<Value>>
     where
         C: Fn(&Props) -> Result<()>,
@@ -200,11 +213,35 @@ impl<'c> Domain<'c> {
         Fut: Future<Output = std::result::Result<ManagedObjectReference, esxvirt_vi::Error>>,
     {
         self.changed();
-        let out = engine.run_vm_task(&vm_ref, paths, check, start, fail, || self.not_found());
+        let out = engine.run_vm_task(
+            &vm_ref,
+            paths,
+            check,
+            start,
+            fail,
+            || self.not_found(),
+            goal,
+        );
         // The task may have changed anything of the VM (its state, configuration,
         // snapshots), and so may a task that failed half-way.
         self.changed();
         out
+    }
+
+    /// The words for a change of this domain: `doing` ("starting") the domain, looked at
+    /// with virsh command `look` ("domstate"); `done` tells from the VM's properties that
+    /// it is made.
+    pub(crate) fn goal<'a>(
+        &self,
+        doing: &str,
+        look: &str,
+        done: Option<&'a dyn Fn(&Props) -> bool>,
+    ) -> VmGoal<'a> {
+        VmGoal {
+            what: format!("{doing} domain '{}'", self.name),
+            look: format!("{look} {}", self.name),
+            done,
+        }
     }
 
     /// Where a task libvirt sends through the vCenter of an esx:// connection goes (destroy,

@@ -6,6 +6,7 @@ use esxvirt_vi::props::{host_system as host, virtual_machine as vm};
 use esxvirt_vi::{ResourceAllocationInfo, SharesInfo, SharesLevel, VirtualMachineConfigSpec};
 
 use super::Domain;
+use crate::connection::engine::Props;
 use crate::error::{check_flags, Error, ErrorCode, Result};
 use crate::types::{DomainState, TypedParam, TypedValue};
 
@@ -26,13 +27,27 @@ fn unsupported_param(field: &str) -> Error {
 
 impl Domain<'_> {
     /// Reconfigures the VM with `spec` (ReconfigVM_Task); a failure is `FAIL: message`.
-    fn reconfigure(&self, spec: VirtualMachineConfigSpec, fail: &str) -> Result<()> {
+    /// `doing` words the change ("setting the memory of"); `done`, when given, tells from
+    /// property `path` that the VM has the new value.
+    fn reconfigure<T: esxvirt_vi::FromValue + PartialEq>(
+        &self,
+        spec: VirtualMachineConfigSpec,
+        fail: &str,
+        doing: &str,
+        done: Option<(esxvirt_vi::PropPath<T>, T)>,
+    ) -> Result<()> {
         let spec = &spec;
+        let paths: Vec<&str> = done.iter().map(|(path, _)| path.path()).collect();
+        let has = |p: &Props| {
+            done.as_ref()
+                .is_some_and(|(path, v)| p.get(*path).as_ref() == Some(v))
+        };
         self.run_task(
-            &[],
+            &paths,
             |_| Ok(()),
             |c, vm_ref| async move { c.reconfig_vm_task(&vm_ref, spec).await },
             fail,
+            self.goal(doing, "dominfo", done.is_some().then_some(&has as _)),
         )
         .map(|_| ())
     }
@@ -58,8 +73,13 @@ impl Domain<'_> {
             ..Default::default()
         };
         let spec = &spec;
+        let done =
+            |p: &Props| p.get(vm::CONFIG_HARDWARE_MEMORY_MB).map(i64::from) == spec.memory_mb;
         self.run_task(
-            &[vm::RUNTIME_POWER_STATE.path()],
+            &[
+                vm::RUNTIME_POWER_STATE.path(),
+                vm::CONFIG_HARDWARE_MEMORY_MB.path(),
+            ],
             |p| {
                 if p.power_state()? != DomainState::Shutoff {
                     return Err(Error::operation_invalid("Domain is not powered off"));
@@ -68,6 +88,7 @@ impl Domain<'_> {
             },
             |c, vm_ref| async move { c.reconfig_vm_task(&vm_ref, spec).await },
             &format!("Could not set max-memory to {kib} kilobytes"),
+            self.goal("setting the maximum memory of", "dominfo", Some(&done)),
         )
         .map(|_| ())
     }
@@ -82,7 +103,13 @@ impl Domain<'_> {
             }),
             ..Default::default()
         };
-        self.reconfigure(spec, &format!("Could not set memory to {kib} kilobytes"))
+        let limit = kib.div_ceil(1024) as i64;
+        self.reconfigure(
+            spec,
+            &format!("Could not set memory to {kib} kilobytes"),
+            "setting the memory of",
+            Some((vm::CONFIG_MEMORY_ALLOCATION_LIMIT, limit)),
+        )
     }
 
     /// Memory parameters (`virDomainGetMemoryParameters`): `min_guarantee` in KiB.
@@ -120,7 +147,13 @@ impl Domain<'_> {
             }),
             ..Default::default()
         };
-        self.reconfigure(spec, "Could not change memory parameters")
+        let done = reservation.map(|r| (vm::CONFIG_MEMORY_ALLOCATION_RESERVATION, r));
+        self.reconfigure(
+            spec,
+            "Could not change memory parameters",
+            "setting the memory parameters of",
+            done,
+        )
     }
 
     /// Sets the number of vCPUs (`virDomainSetVcpusFlags`); only VIR_DOMAIN_AFFECT_LIVE as
@@ -145,6 +178,8 @@ impl Domain<'_> {
         self.reconfigure(
             spec,
             &format!("Could not set number of virtual CPUs to {count}"),
+            "setting the virtual CPUs of",
+            Some((vm::CONFIG_HARDWARE_NUM_CPU, count as i32)),
         )
     }
 
@@ -257,6 +292,11 @@ impl Domain<'_> {
             cpu_allocation: Some(alloc),
             ..Default::default()
         };
-        self.reconfigure(spec, "Could not change scheduler parameters")
+        self.reconfigure::<i64>(
+            spec,
+            "Could not change scheduler parameters",
+            "setting the scheduler parameters of",
+            None,
+        )
     }
 }

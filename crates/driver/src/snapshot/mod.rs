@@ -8,6 +8,8 @@ use esxvirt_vi::props::{virtual_machine as vm, virtual_machine_snapshot as snaps
 use esxvirt_vi::{ManagedObjectReference, VirtualMachineSnapshotTree};
 use esxvirt_xml::snapshot::SnapshotState;
 
+use crate::connection::engine::tasks::VmGoal;
+use crate::connection::engine::Props;
 use crate::domain::Domain;
 use crate::error::{check_flags, Error, ErrorCode, Result};
 use crate::types::DomainState;
@@ -38,6 +40,25 @@ fn convert_tree(t: &VirtualMachineSnapshotTree) -> SnapshotNode {
         create_time: unix_time(&t.create_time),
         state: DomainState::from_power_state(t.state.as_str()),
         children: t.child_snapshot_list.iter().map(convert_tree).collect(),
+    }
+}
+
+/// The VM properties the snapshot tree is made of.
+const TREE_PATHS: &[&str] = &[
+    vm::SNAPSHOT_ROOT_SNAPSHOT_LIST.path(),
+    vm::SNAPSHOT_CURRENT_SNAPSHOT.path(),
+];
+
+/// The snapshot tree in a VM's properties (read with [`TREE_PATHS`]).
+fn tree_of(p: &Props) -> SnapshotTree {
+    SnapshotTree {
+        current: p.get(vm::SNAPSHOT_CURRENT_SNAPSHOT).map(|m| m.value),
+        roots: p
+            .get(vm::SNAPSHOT_ROOT_SNAPSHOT_LIST)
+            .unwrap_or_default()
+            .iter()
+            .map(convert_tree)
+            .collect(),
     }
 }
 
@@ -153,9 +174,15 @@ impl<'c> DomainSnapshot<'c> {
         let tree = self.domain.snapshot_tree()?;
         let (node, _) = tree.by_name(&self.name)?;
         let snap = &snapshot_ref(&node.moref);
+        let is_current = |p: &Props| tree_of(p).current.as_deref() == Some(&snap.value);
         self.domain.run_snapshot_task(
             move |c| async move { c.revert_to_snapshot_task(snap, None, None).await },
             &format!("Could not revert to snapshot '{}'", self.name),
+            self.domain.goal(
+                &format!("reverting to snapshot '{}' of", self.name),
+                "snapshot-current",
+                Some(&is_current),
+            ),
         )
     }
 
@@ -177,9 +204,15 @@ impl<'c> DomainSnapshot<'c> {
         let remove_children = flags & f::CHILDREN != 0;
         for t in targets {
             let snap = &snapshot_ref(&t);
+            let gone = |p: &Props| !tree_of(p).contains_moref(&snap.value);
             self.domain.run_snapshot_task(
                 move |c| async move { c.remove_snapshot_task(snap, remove_children, None).await },
                 &format!("Could not delete snapshot '{}'", self.name),
+                self.domain.goal(
+                    &format!("deleting snapshot '{}' of", self.name),
+                    "snapshot-list",
+                    Some(&gone),
+                ),
             )?;
         }
         Ok(())
@@ -187,37 +220,23 @@ impl<'c> DomainSnapshot<'c> {
 }
 
 impl<'c> Domain<'c> {
-    /// Runs a task on a snapshot of this VM (revert, remove) with the VM's question handling.
-    fn run_snapshot_task<S, Fut>(&self, start: S, fail: &str) -> Result<()>
+    /// Runs a task on a snapshot of this VM (revert, remove) with the VM's question handling;
+    /// `goal` tells from the snapshot tree (see [`TREE_PATHS`]) that it is done.
+    fn run_snapshot_task<S, Fut>(&self, start: S, fail: &str, goal: VmGoal<'_>) -> Result<()>
     where
         S: Fn(esxvirt_vi::Client) -> Fut,
         Fut: std::future::Future<
             Output = std::result::Result<ManagedObjectReference, esxvirt_vi::Error>,
         >,
     {
-        self.run_task(&[], |_| Ok(()), |c, _vm| start(c), fail)
+        self.run_task(TREE_PATHS, |_| Ok(()), |c, _vm| start(c), fail, goal)
             .map(|_| ())
     }
 
     /// The snapshot tree (one retrieval at most: the object cache serves it until a
     /// snapshot task or any other change drops the VM's entry).
     pub(crate) fn snapshot_tree(&self) -> Result<SnapshotTree> {
-        let mut p = self.props(
-            &[
-                vm::SNAPSHOT_ROOT_SNAPSHOT_LIST.path(),
-                vm::SNAPSHOT_CURRENT_SNAPSHOT.path(),
-            ],
-            "snapshot tree",
-        )?;
-        Ok(SnapshotTree {
-            current: p.get(vm::SNAPSHOT_CURRENT_SNAPSHOT).map(|m| m.value),
-            roots: p
-                .take(vm::SNAPSHOT_ROOT_SNAPSHOT_LIST)
-                .unwrap_or_default()
-                .iter()
-                .map(convert_tree)
-                .collect(),
-        })
+        Ok(tree_of(&self.props(TREE_PATHS, "snapshot tree")?))
     }
 
     /// Creates a snapshot from snapshot XML (`virDomainSnapshotCreateXML`).
@@ -248,14 +267,20 @@ impl<'c> Domain<'c> {
         let description = def.description.clone();
         let (memory, quiesce) = (flags & f::DISK_ONLY == 0, flags & f::QUIESCE != 0);
         let (n, d) = (&name, &description);
+        let made = |p: &Props| tree_of(p).contains(n);
         self.run_task(
-            &[],
+            TREE_PATHS,
             |_| Ok(()),
             |c, vm_ref| async move {
                 c.create_snapshot_task(&vm_ref, n, d.as_deref(), memory, quiesce)
                     .await
             },
             "Could not create snapshot",
+            self.goal(
+                &format!("creating snapshot '{name}' of"),
+                "snapshot-list",
+                Some(&made),
+            ),
         )?;
         Ok(DomainSnapshot::new(self.clone(), name))
     }

@@ -82,6 +82,11 @@ impl SnapshotTree {
         find(&self.roots, None, &|n| n.name == name).is_some()
     }
 
+    /// Whether the snapshot with managed-object id `moref` exists.
+    pub fn contains_moref(&self, moref: &str) -> bool {
+        find(&self.roots, None, &|n| n.moref == moref).is_some()
+    }
+
     /// The current snapshot; `Domain snapshot not found: Domain has no current snapshot`.
     pub fn current(&self) -> Result<&SnapshotNode> {
         let Some(current) = &self.current else {

@@ -16,9 +16,9 @@ use esxvirt_xml::storage::volume::{StorageVolume as XmlVolume, VolumeType};
 
 use super::transfer::DataFile;
 use super::{Backend, Found, PoolBackend, StoragePool, StorageVol};
-use crate::connection::engine::Props;
+use crate::connection::engine::{Change, Props};
 use crate::connection::Connection;
-use crate::error::{vi_err, Error, ErrorCode, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::types::{StoragePoolInfo, StoragePoolState, StorageVolInfo, StorageVolType};
 use crate::uuid::format_uuid;
 
@@ -320,10 +320,17 @@ impl Backend for Iscsi {
         if let Some(h) = conn.engine.known_host() {
             conn.engine.objects.invalidate(&h);
         }
-        let device = hba.base.device.clone();
-        conn.engine.run(|c| {
-            let (ss, device) = (ss.clone(), device.clone());
-            async move { c.rescan_hba(&ss, &device).await.map_err(vi_err) }
+        let (ss, device) = (&ss, &hba.base.device);
+        let change = Change::new(
+            format!(
+                "rescanning the iSCSI adapter {device} for pool '{}'",
+                pool.name
+            ),
+            format!("pool-info {}", pool.name),
+        )
+        .repeatable();
+        conn.engine.change(&change, |c, p| async move {
+            p.send(&c, || c.rescan_hba(ss, device)).await
         })
     }
 

@@ -25,6 +25,7 @@ use bytes::Bytes;
 use esxvirt_vi::{datastore_file_path, ByteRange, Client};
 
 use super::StorageVol;
+use crate::connection::engine::{Change, Progress as Sent};
 use crate::error::{check_flags, vi_err, Error, ErrorCode, Result};
 use crate::flags::{vol_download, vol_upload};
 
@@ -231,9 +232,24 @@ impl<'c> StorageVol<'c> {
             Some(cap) => cap,
             None => source_len,
         };
-        let client = self.conn.engine.client.clone();
-        let sent = self.conn.engine.block_on(async move {
-            let mut up = client.put_file_stream(&url, total).await.map_err(vi_err)?;
+        // The new bytes replace the file as they arrive: what a broken upload left cannot
+        // be told from the server's side (the size is the disk's either way), so its
+        // outcome is unknown and the upload is to be made again.
+        let change = Change::new(
+            format!(
+                "uploading to volume '{}' of pool '{}'",
+                self.name, self.pool
+            ),
+            format!("vol-info --pool {} {}", self.pool, self.name),
+        );
+        // The source is read as the upload goes: the operation cannot run twice, which
+        // `Engine::change` does only when nothing was sent.
+        let once = std::cell::Cell::new(Some((source, progress)));
+        let (url, once) = (&url, &once);
+        let sent = self.conn.engine.change(&change, |client, p| async move {
+            let (source, progress) = once.take().ok_or_else(sent_twice)?;
+            let mut up = client.put_file_stream(url, total).await.map_err(vi_err)?;
+            p.mark_sent();
             let mut done = 0u64;
             progress(Progress {
                 done,
@@ -258,7 +274,7 @@ impl<'c> StorageVol<'c> {
                 let n = chunk.len() as u64;
                 if let Err(e) = up.send(chunk).await {
                     // The server stopped reading: its answer says why, if it gave one.
-                    return Err(vi_err(up.finish().await.err().unwrap_or(e)));
+                    return Err(upload_error(&p, up.finish().await.err().unwrap_or(e)));
                 }
                 done += n;
                 progress(Progress {
@@ -266,7 +282,9 @@ impl<'c> StorageVol<'c> {
                     total: Some(total),
                 });
             }
-            up.finish().await.map_err(vi_err)?;
+            if let Err(e) = up.finish().await {
+                return Err(upload_error(&p, e));
+            }
             Ok(done)
         });
         // The datastore's free space changed (or may have, half-way).
@@ -275,6 +293,28 @@ impl<'c> StorageVol<'c> {
         }
         sent
     }
+}
+
+/// The error for a failed upload; one the server refused is final (it wrote nothing).
+fn upload_error(p: &Sent, e: esxvirt_vi::Error) -> Error {
+    if e.delivery() != esxvirt_vi::Delivery::Refused {
+        return vi_err(e);
+    }
+    p.mark_refused();
+    if e.is_not_authenticated() {
+        // The data is spent, so it cannot go again here; the session is renewed already.
+        return Error::new(
+            ErrorCode::OperationFailed,
+            "the session expired during the upload (it is renewed now); the server wrote nothing: upload again",
+        )
+        .with_source(e);
+    }
+    vi_err(e)
+}
+
+/// The error for an upload asked to run a second time (its source is consumed).
+fn sent_twice() -> Error {
+    Error::internal("an upload cannot be sent twice")
 }
 
 fn read_some(source: &mut dyn Read, buf: &mut [u8]) -> Result<usize> {

@@ -37,7 +37,7 @@ use esxvirt_xml::storage::volume::{StorageVolume as XmlVolume, VmdkCreatePlan, V
 use super::transfer::DataFile;
 use super::{pool_not_found, Backend, Found, PoolBackend, StoragePool, StorageVol};
 use crate::connection::engine::specs::filter;
-use crate::connection::engine::{Fill, Locator, Props};
+use crate::connection::engine::{Change, Fill, Landed, Locator, Props};
 use crate::connection::Connection;
 use crate::error::{vi_err, Error, ErrorCode, Result};
 use crate::file_names::DatastoreMount;
@@ -355,7 +355,7 @@ impl Connection {
             Error::internal(format!("Missing 'browser' property of datastore '{name}'"))
         })?;
         let spec = &search_spec(pattern);
-        let result = self.engine.run_task(
+        let result = self.engine.run_read_task(
             |c: Client| async move {
                 if subfolders {
                     c.search_datastore_sub_folders_task(browser, folder, Some(spec))
@@ -566,11 +566,12 @@ impl Connection {
         Ok(None)
     }
 
-    /// Runs a VirtualDiskManager task on the connection's datacenter; a failure is
-    /// `FAIL: message`. The datastore's space changes: its cache entry is dropped.
+    /// Runs a VirtualDiskManager task on the connection's datacenter as `change`; a failure
+    /// is `FAIL: message`. The datastore's space changes: its cache entry is dropped.
     fn run_disk_task<S, Fut>(
         &self,
         datastore: Option<&ManagedObjectReference>,
+        change: Change<'_>,
         start: S,
         fail: &str,
     ) -> Result<()>
@@ -587,6 +588,7 @@ impl Connection {
         }
         let (start, dc) = (&start, &dc);
         let out = self.engine.run_task(
+            change,
             |c| start(c, dc.clone()),
             |out| Error::internal(format!("{fail}: {}", out.error)),
         );
@@ -596,17 +598,51 @@ impl Connection {
         out.map(|_| ())
     }
 
+    /// Whether file `name` (`dir/file`) of datastore `ds` exists now, for the check of a
+    /// change of volumes: found or not by a search (a search that fails for a missing
+    /// folder finds nothing).
+    fn volume_exists(&self, ds: &str, name: &str) -> Result<Landed> {
+        let (ds_name, browser) = self.browse_target(None, ds)?;
+        match self.datastore_file(&ds_name, browser.as_ref(), name) {
+            Ok(_) => Ok(Landed::Yes),
+            Err(e) if e.code() == ErrorCode::NoStorageVol => Ok(Landed::No),
+            Err(e) if e.message().starts_with("Could not search") => Ok(Landed::No),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A change of volume `name` of datastore `ds`: `doing` it ("creating"), checked by
+    /// whether the file then exists (`exists`) or not.
+    fn volume_change<'a>(
+        &'a self,
+        doing: &str,
+        ds: &'a str,
+        name: &'a str,
+        exists: bool,
+    ) -> Change<'a> {
+        Change::new(
+            format!("{doing} volume '{name}' of pool '{ds}'"),
+            format!("vol-list {ds}"),
+        )
+        .check(move || {
+            let found = self.volume_exists(ds, name)?;
+            Ok(match (found, exists) {
+                (Landed::Yes, true) | (Landed::No, false) => Landed::Yes,
+                _ => Landed::No,
+            })
+        })
+    }
+
     /// Makes directory `dir` (`[ds] dir`) when it does not exist yet.
     fn make_directory(&self, dir: &str) -> Result<()> {
         let dc = self.engine.context()?.datacenter;
-        // An existing directory is an error the caller does not care about.
-        let _ = self.engine.run(|c| {
-            let dc = dc.clone();
-            async move {
-                c.make_directory(dir, Some(&dc), Some(true))
-                    .await
-                    .map_err(vi_err)
-            }
+        let dc = &dc;
+        // An existing directory is an error the caller does not care about; making one
+        // again is harmless.
+        let change = Change::new(format!("making directory {dir}"), "pool-refresh").repeatable();
+        let _: Result<()> = self.engine.change(&change, |c, p| async move {
+            p.send(&c, || c.make_directory(dir, Some(dc), Some(true)))
+                .await
         });
         Ok(())
     }
@@ -811,9 +847,14 @@ impl Backend for Vmfs {
         };
         // Its sizes may change with the refresh.
         pool.conn.engine.objects.invalidate(&d);
-        pool.conn.engine.run(|c| {
-            let d = d.clone();
-            async move { c.refresh_datastore(&d).await.map_err(vi_err) }
+        let change = Change::new(
+            format!("refreshing pool '{}'", pool.name),
+            format!("pool-info {}", pool.name),
+        )
+        .repeatable();
+        let d = &d;
+        pool.conn.engine.change(&change, |c, p| async move {
+            p.send(&c, || c.refresh_datastore(d)).await
         })
     }
 
@@ -871,6 +912,8 @@ impl Backend for Vmfs {
         let (p, s) = (&path, &spec);
         pool.conn.run_disk_task(
             pool.datastore.as_ref(),
+            pool.conn
+                .volume_change("creating", &pool.name, &def.name, true),
             |c, dc| async move { c.create_virtual_disk_task(p, Some(&dc), s).await },
             "Could not create volume",
         )?;
@@ -898,6 +941,8 @@ impl Backend for Vmfs {
         let (s, t, sp) = (&src, &dst, &spec);
         pool.conn.run_disk_task(
             pool.datastore.as_ref(),
+            pool.conn
+                .volume_change("cloning", &pool.name, &def.name, true),
             |c, dc| async move {
                 c.copy_virtual_disk_task(s, Some(&dc), t, Some(&dc), Some(sp), Some(false))
                     .await
@@ -956,6 +1001,8 @@ impl Backend for Vmfs {
         let path = &self.volume_path(vol)?;
         vol.conn.run_disk_task(
             vol.datastore.as_ref(),
+            vol.conn
+                .volume_change("deleting", &vol.pool, &vol.name, false),
             |c, dc| async move { c.delete_virtual_disk_task(path, Some(&dc)).await },
             "Could not delete volume",
         )
@@ -963,8 +1010,16 @@ impl Backend for Vmfs {
 
     fn wipe_volume(&self, vol: &StorageVol<'_>) -> Result<()> {
         let path = &self.volume_path(vol)?;
+        // Whether the zeros were written cannot be read back cheaply; wiping again is
+        // harmless.
+        let change = Change::new(
+            format!("wiping volume '{}' of pool '{}'", vol.name, vol.pool),
+            format!("vol-info {path}"),
+        )
+        .repeatable();
         vol.conn.run_disk_task(
             vol.datastore.as_ref(),
+            change,
             |c, dc| async move { c.zero_fill_virtual_disk_task(path, Some(&dc)).await },
             "Could not wipe volume",
         )

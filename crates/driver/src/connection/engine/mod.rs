@@ -1,10 +1,11 @@
 //! The engine: the low-level core every object module builds on. One vSphere session
 //! (esxvirt-vi's async client driven by a private single-threaded runtime) with what it
 //! learns: the server's product, the resolved host context, facts and hints kept with the
-//! session in the session cache, and the connection's object cache. It runs operations
-//! ([`Engine::run`]: one re-login for a cached session the server no longer accepts),
-//! retrieves properties ([`query`]), waits for tasks ([`tasks`]), and knows nothing of
-//! libvirt's objects.
+//! session in the session cache, and the connection's object cache. It runs reads
+//! ([`Engine::run`]: one re-login for a cached session the server no longer accepts) and
+//! changes ([`change`]: the one path of every write, reconciled with the server when an
+//! answer is lost), retrieves properties ([`query`]), runs and waits for tasks ([`tasks`],
+//! [`task_record`]), and knows nothing of libvirt's objects.
 //!
 //! Round trips are designed down: a new session on esx:// or vpx:// logs in at the server's
 //! well-known session manager and its first retrieval brings the service content (and the
@@ -26,14 +27,17 @@ use super::uri::{Scheme, Uri};
 use crate::error::{is_not_authenticated, vi_err, Error, Result};
 
 pub(crate) mod cache;
+pub(crate) mod change;
 pub(crate) mod context;
 pub(crate) mod learnt;
 pub(crate) mod props;
 pub(crate) mod query;
 pub(crate) mod specs;
+pub(crate) mod task_record;
 pub(crate) mod tasks;
 
 pub(crate) use cache::{Fill, ObjectCache};
+pub(crate) use change::{Change, Landed, Progress};
 pub(crate) use context::{HostContext, HostFacts, Locator};
 pub(crate) use learnt::HintKind;
 pub(crate) use props::Props;
@@ -220,40 +224,69 @@ impl Engine {
     /// [`Engine::run`] for an operation that needs only the objects every server of its
     /// kind has under fixed ids (session manager, property collector, search index, root
     /// folder): it may run before the service content is known.
+    ///
+    /// This is the path of reads: an operation that changes the server goes through
+    /// [`Engine::change`] (debug builds check that none slipped through here).
     pub fn run_early<T, F, Fut>(&self, op: F) -> Result<T>
     where
         F: Fn(Client) -> Fut,
         Fut: Future<Output = Result<T>>,
     {
-        match self.rt.block_on(op(self.client.clone())) {
-            Err(e) if is_not_authenticated(&e) => {
-                let pending = self.pending_login.lock().ok().and_then(|mut p| p.take());
-                let Some(pending) = pending else {
-                    return Err(e);
-                };
-                if let Some((cache, key)) = &self.session_file {
-                    cache.remove(key);
-                }
-                let config = auth_config(&self.uri)?;
-                let creds = super::auth::resolve_credentials_for(
-                    &self.uri,
-                    &self.services,
-                    &self.uri.host,
-                    config.as_ref(),
-                    pending.auth.as_deref(),
-                )?;
-                self.rt
-                    .block_on(self.client.login(&creds.username, creds.password.expose()))
-                    .map_err(vi_err)?;
-                self.save_session();
+        let changes = self.client.changes_sent();
+        let r = match self.rt.block_on(op(self.client.clone())) {
+            Err(e) if is_not_authenticated(&e) && self.renew_cached_session()? => {
                 self.rt.block_on(op(self.client.clone()))
             }
             other => other,
+        };
+        debug_assert_eq!(
+            self.client.changes_sent(),
+            changes,
+            "a change was sent outside Engine::change"
+        );
+        r
+    }
+
+    /// Logs in again after the server refused the session as not authenticated: with
+    /// credentials resolved now for a session that came from the cache (see
+    /// [`PendingLogin`]), else with those of this session's login. `Ok(false)` when there
+    /// is nothing to log in with.
+    pub(crate) fn renew_session(&self) -> Result<bool> {
+        if self.renew_cached_session()? {
+            return Ok(true);
         }
+        self.rt
+            .block_on(self.client.renew_session())
+            .map_err(vi_err)
+    }
+
+    /// Logs in with freshly resolved credentials when the session came from the cache and
+    /// has not been renewed yet (`Ok(false)` otherwise).
+    fn renew_cached_session(&self) -> Result<bool> {
+        let pending = self.pending_login.lock().ok().and_then(|mut p| p.take());
+        let Some(pending) = pending else {
+            return Ok(false);
+        };
+        if let Some((cache, key)) = &self.session_file {
+            cache.remove(key);
+        }
+        let config = auth_config(&self.uri)?;
+        let creds = super::auth::resolve_credentials_for(
+            &self.uri,
+            &self.services,
+            &self.uri.host,
+            config.as_ref(),
+            pending.auth.as_deref(),
+        )?;
+        self.rt
+            .block_on(self.client.login(&creds.username, creds.password.expose()))
+            .map_err(vi_err)?;
+        self.save_session();
+        Ok(true)
     }
 
     /// Runs `fut` on the runtime as it is: unlike [`Engine::run`] it is never run twice,
-    /// for work that consumes its input (a streamed upload).
+    /// for reads that consume their input or output (a streamed download).
     pub fn block_on<F: Future>(&self, fut: F) -> F::Output {
         self.rt.block_on(fut)
     }
@@ -264,16 +297,6 @@ impl Engine {
         self.run(|c| {
             let p = p.clone();
             async move { c.get_file(&p).await.map(|b| b.to_vec()).map_err(vi_err) }
-        })
-    }
-
-    /// `/folder` upload.
-    pub fn put_file(&self, path_and_query: &str, data: Vec<u8>) -> Result<()> {
-        let p = path_and_query.to_string();
-        self.run(|c| {
-            let p = p.clone();
-            let data = bytes::Bytes::from(data.clone());
-            async move { c.put_file(&p, data).await.map_err(vi_err) }
         })
     }
 

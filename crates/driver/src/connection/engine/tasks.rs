@@ -1,9 +1,13 @@
-//! Running tasks the way libvirt's ESX driver does. Before a new VM task, a pending question
-//! of the VM goes to the one question policy (`esxvirt_vi::question`): answered
-//! (auto_answer=1), the blocked task goes on and the new one is not started; unanswered
-//! (auto_answer=0, or no default answer), it is the error. Other pending tasks of the VM are
-//! an error too. While a task runs, its VM's questions go to the same policy (the wait is
-//! esxvirt-vi's), and a blocked task is cancelled when it can be.
+//! Running tasks the way libvirt's ESX driver does, each as a change ([`super::change`]):
+//! its start goes out once, and a lost answer is reconciled with the task's record or the
+//! VM. Before a new VM task, a pending question of the VM goes to the one question policy
+//! (`esxvirt_vi::question`): unanswered (auto_answer=0, or no default answer), it is the
+//! error; answered (auto_answer=1), the blocked task is waited for and the VM read again —
+//! when that task reached the new one's goal (the power-on a destroy would undo is not such
+//! a goal) no new task is started, else the new one is, so that success is reported only
+//! for a VM in the asked-for state. Other pending tasks of the VM are an error. While a task
+//! runs, its VM's questions go to the same policy (the wait is esxvirt-vi's), and a blocked
+//! task is cancelled when it can be.
 
 use std::future::Future;
 
@@ -11,59 +15,63 @@ use esxvirt_vi::property::property_spec;
 use esxvirt_vi::props::{task as task_props, virtual_machine as vm};
 use esxvirt_vi::{question, Client, ManagedObjectReference, QuestionPolicy, TaskInfoState, Value};
 
+use super::change::{Change, Landed, Progress};
 use super::props::Props;
 use super::query::retrieve_all;
 use super::specs::filter;
+use super::task_record::{read_outcome, TaskOutcome};
 use super::Engine;
-use crate::error::{is_not_found, vi_err, Error, Result};
-
-/// The outcome of a finished task.
-pub(crate) struct TaskOutcome {
-    /// Whether it succeeded.
-    pub success: bool,
-    /// The error message when it failed.
-    pub error: String,
-    /// The task's result value.
-    pub result: Option<Value>,
-    /// The type of the fault it failed with, when known.
-    pub fault_type: String,
-}
-
-impl TaskOutcome {
-    /// A failure as libvirt words it: the fault's type, then its message.
-    pub fn libvirt_error(&self) -> String {
-        match (self.fault_type.is_empty(), self.error.is_empty()) {
-            (true, true) => "Unknown error".to_string(),
-            (true, false) => self.error.clone(),
-            (false, true) => self.fault_type.clone(),
-            (false, false) => format!("{} - {}", self.fault_type, self.error),
-        }
-    }
-}
+use crate::error::{is_not_found, is_question, vi_err, Error, Result};
 
 /// The VM properties the check before a task reads besides the caller's.
 const PREPARE_PATHS: &[&str] = &[vm::RUNTIME_QUESTION.path(), vm::RECENT_TASK.path()];
 
+/// How often an answered question lets a VM task look again before it gives up.
+const QUESTION_ROUNDS: usize = 3;
+
 /// Checks the VM before starting a task (libvirt's "prepare for task"): `p` must hold
 /// [`PREPARE_PATHS`]. A pending question blocks an earlier task: the policy answers it
-/// (returning `true`: the caller then starts no new task, the answered one carries on) or
-/// it is the error. Other pending tasks of the VM are an error ("Other tasks are pending for
-/// this domain").
+/// (through `progress`: an answer is a change; returning `true`, the caller then waits for
+/// the answered task and looks again) or it is the error. Other pending tasks of the VM are
+/// an error ("Other tasks are pending for this domain").
 pub(crate) async fn prepare_for_task(
     c: &Client,
     vm_ref: &ManagedObjectReference,
     p: &Props,
     policy: &QuestionPolicy,
+    progress: &Progress,
 ) -> Result<bool> {
     if let Some(q) = p.get(vm::RUNTIME_QUESTION).filter(question::is_pending) {
-        c.handle_question(vm_ref, &q, policy)
-            .await
-            .map_err(vi_err)?;
-        return Ok(true);
+        match question::decide(&q, policy) {
+            question::Decision::Answer { key, label } => {
+                tracing::info!(
+                    vm = %vm_ref,
+                    question = %q.text,
+                    answer = %label,
+                    "answering a pending question with its default answer"
+                );
+                progress
+                    .send(c, || c.answer_vm(vm_ref, &q.id, &key))
+                    .await?;
+                return Ok(true);
+            }
+            question::Decision::Refuse(e) => return Err(vi_err(esxvirt_vi::Error::Question(e))),
+        }
     }
+    let pending = pending_tasks(c, p).await?;
+    if !pending.is_empty() {
+        return Err(Error::operation_invalid(
+            "Other tasks are pending for this domain",
+        ));
+    }
+    Ok(false)
+}
+
+/// The VM's recent tasks (`p` holds its `recentTask`) that are queued or running.
+async fn pending_tasks(c: &Client, p: &Props) -> Result<Vec<ManagedObjectReference>> {
     let recent = p.get(vm::RECENT_TASK).unwrap_or_default();
     if recent.is_empty() {
-        return Ok(false);
+        return Ok(Vec::new());
     }
     let specs: Vec<_> = recent
         .iter()
@@ -80,18 +88,16 @@ pub(crate) async fn prepare_for_task(
         })
         .collect();
     let tasks = retrieve_all(c, &specs).await?;
-    let pending = tasks.iter().any(|t| {
-        matches!(
-            t.get(task_props::INFO_STATE),
-            Some(TaskInfoState::Queued | TaskInfoState::Running)
-        )
-    });
-    if pending {
-        return Err(Error::operation_invalid(
-            "Other tasks are pending for this domain",
-        ));
-    }
-    Ok(false)
+    Ok(tasks
+        .into_iter()
+        .filter(|t| {
+            matches!(
+                t.get(task_props::INFO_STATE),
+                Some(TaskInfoState::Queued | TaskInfoState::Running)
+            )
+        })
+        .map(|t| t.obj)
+        .collect())
 }
 
 /// Waits for `task` to finish through the property collector (esxvirt-vi), handling
@@ -105,63 +111,14 @@ pub(crate) async fn wait(
 ) -> Result<TaskOutcome> {
     // Most tasks are done by the time they are looked at: one retrieval then suffices
     // (the property-collector wait costs CreateFilter + WaitForUpdatesEx + DestroyPropertyFilter).
-    let spec = filter(
-        task,
-        false,
-        vec![],
-        vec![property_spec(
-            task_props::TYPE,
-            &[
-                task_props::INFO_STATE.path(),
-                task_props::INFO_ERROR.path(),
-                task_props::INFO_RESULT.path(),
-            ],
-        )],
-    );
-    if let Some(mut t) = retrieve_all(c, std::slice::from_ref(&spec))
-        .await?
-        .into_iter()
-        .next()
-    {
-        match t.get(task_props::INFO_STATE) {
-            Some(TaskInfoState::Success) => {
-                return Ok(TaskOutcome {
-                    success: true,
-                    error: String::new(),
-                    result: t.take(task_props::INFO_RESULT),
-                    fault_type: String::new(),
-                })
-            }
-            Some(TaskInfoState::Error) => {
-                let (error, fault_type) = match t.take(task_props::INFO_ERROR) {
-                    Some(f) => (
-                        f.localized_message
-                            .clone()
-                            .unwrap_or_else(|| "unknown error".to_string()),
-                        f.fault.type_name().to_string(),
-                    ),
-                    None => ("unknown error".to_string(), String::new()),
-                };
-                return Ok(TaskOutcome {
-                    success: false,
-                    error,
-                    result: None,
-                    fault_type,
-                });
-            }
-            _ => {}
-        }
+    if let Some(out) = read_outcome(c, task).await? {
+        return Ok(out);
     }
     match c.wait_for_task_on(task, vm_ref, policy).await {
-        Ok(v) => Ok(TaskOutcome {
-            success: true,
-            error: String::new(),
-            result: match v {
-                Value::None => None,
-                v => Some(v),
-            },
-            fault_type: String::new(),
-        }),
+        Ok(v) => Ok(TaskOutcome::succeeded(match v {
+            Value::None => None,
+            v => Some(v),
+        })),
         Err(esxvirt_vi::Error::Fault(f)) => Ok(TaskOutcome {
             success: false,
             error: if f.message().is_empty() {
@@ -176,6 +133,42 @@ pub(crate) async fn wait(
     }
 }
 
+/// Waits for `task`, which a change started: its outcome settles the change; so does a
+/// question that blocks it (whose error says what became of the task). Any other failure
+/// of the wait leaves the change open, to be reconciled.
+pub(crate) async fn wait_started(
+    c: &Client,
+    task: &ManagedObjectReference,
+    vm_ref: Option<&ManagedObjectReference>,
+    policy: &QuestionPolicy,
+    progress: &Progress,
+) -> Result<TaskOutcome> {
+    progress.started(task);
+    match wait(c, task, vm_ref, policy).await {
+        Ok(out) => {
+            progress.settle();
+            Ok(out)
+        }
+        Err(e) if is_question(&e) => {
+            progress.mark_refused();
+            Err(e)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// What a VM task is for, beyond starting it: the words for its change and how the VM
+/// shows it reached.
+pub(crate) struct VmGoal<'a> {
+    /// What it does, in the user's words: "destroying domain 'web'".
+    pub what: String,
+    /// How the user looks at the result: "domstate web".
+    pub look: String,
+    /// Whether the VM, as read with the task's paths, is where the task would take it;
+    /// `None` when its properties cannot show that.
+    pub done: Option<&'a dyn Fn(&Props) -> bool>,
+}
+
 impl Engine {
     /// The question policy of this session (the URI's `auto_answer`).
     pub fn question_policy(&self) -> QuestionPolicy {
@@ -184,12 +177,15 @@ impl Engine {
         }
     }
 
-    /// Runs a VM task as libvirt does: reads `paths` of VM `vm_ref` with its question and
-    /// recent tasks (afresh: a check before a change), lets `check` refuse (unless a
-    /// question comes first), checks for a pending question and other tasks, starts the
-    /// task with `start`, waits for it (handling questions), and reports a failure as
-    /// `FAIL: message`. `gone` is the error for a VM that does not exist. Returns the
-    /// task's result, `None` when an answered question let an earlier task go on instead.
+    /// Runs a VM task as libvirt does, as a change ([`Engine::change`]): reads `paths` of
+    /// VM `vm_ref` with its question and recent tasks (afresh: a check before a change),
+    /// lets `check` refuse (unless a question comes first), handles a pending question (an
+    /// answered one's task is waited for and the VM read again: see the module doc), checks
+    /// for other tasks, starts the task with `start` (once), waits for it (handling
+    /// questions), and reports a failure as `FAIL: message`. `gone` is the error for a VM
+    /// that does not exist. Returns the task's result; `None` when the answered task
+    /// reached `goal` instead, or when the task's answer was lost but the VM shows it done.
+    #[allow(clippy::too_many_arguments)]
     pub fn run_vm_task<C, S, Fut>(
         &self,
         vm_ref: &ManagedObjectReference,
@@ -198,6 +194,7 @@ impl Engine {
         start: S,
         fail: &str,
         gone: impl Fn() -> Error,
+        goal: VmGoal<'_>,
     ) -> Result<Option<Value>>
     where
         C: Fn(&Props) -> Result<()>,
@@ -207,11 +204,23 @@ impl Engine {
         let mut all: Vec<&str> = paths.to_vec();
         all.extend(PREPARE_PATHS);
         let policy = self.question_policy();
-        let (check, start, gone) = (&check, &start, &gone);
-        self.run(|c| {
-            let all = all.clone();
-            async move {
-                let spec = filter(vm_ref, false, vec![], vec![property_spec(vm::TYPE, &all)]);
+        let done = goal.done;
+        let change = Change::new(goal.what, goal.look)
+            .check(|| {
+                let Some(done) = done else {
+                    return Ok(Landed::Unknown);
+                };
+                Ok(match self.object_props(vm_ref, paths)? {
+                    Some(p) if done(&p) => Landed::Yes,
+                    _ => Landed::No,
+                })
+            })
+            .task_failure(|out| Error::internal(format!("{fail}: {}", out.error)));
+        let (check, start, gone, all) = (&check, &start, &gone, &all);
+        self.change(&change, |c, progress| async move {
+            let spec = filter(vm_ref, false, vec![], vec![property_spec(vm::TYPE, all)]);
+            let mut answered = false;
+            for _ in 0..QUESTION_ROUNDS {
                 let objects = match retrieve_all(&c, std::slice::from_ref(&spec)).await {
                     Ok(o) => o,
                     Err(e) if is_not_found(&e) => Vec::new(),
@@ -220,28 +229,67 @@ impl Engine {
                 let Some(p) = objects.into_iter().next() else {
                     return Err(gone());
                 };
-                // A question blocking an earlier task comes first: answered, that task goes
-                // on and no new one is started; unanswered, it is the error.
+                if answered && done.is_some_and(|done| done(&p)) {
+                    // The answered task did what this one would have.
+                    return Ok(None);
+                }
+                // A question blocking an earlier task comes first: unanswered, it is the
+                // error; answered, that task is waited for and the VM looked at again.
                 if p.get(vm::RUNTIME_QUESTION).is_none() {
                     check(&p)?;
                 }
-                if prepare_for_task(&c, vm_ref, &p, &policy).await? {
-                    return Ok(None);
+                if prepare_for_task(&c, vm_ref, &p, &policy, &progress).await? {
+                    answered = true;
+                    for t in pending_tasks(&c, &p).await? {
+                        wait(&c, &t, Some(vm_ref), &policy).await?;
+                    }
+                    continue;
                 }
-                let task = start(c.clone(), vm_ref.clone()).await.map_err(vi_err)?;
-                let out = wait(&c, &task, Some(vm_ref), &policy).await?;
+                let task = progress
+                    .send(&c, || start(c.clone(), vm_ref.clone()))
+                    .await?;
+                let out = wait_started(&c, &task, Some(vm_ref), &policy, &progress).await?;
                 if !out.success {
                     return Err(Error::internal(format!("{fail}: {}", out.error)));
                 }
-                Ok(out.result)
+                return Ok(out.result);
             }
+            Err(Error::operation_invalid(
+                "Questions kept blocking the domain's tasks",
+            ))
         })
     }
 
-    /// Runs a task that concerns no VM (a disk, a datastore search, a registration): starts
-    /// it with `start`, waits for it, and reports a failure through `fail` (given the
-    /// outcome).
+    /// Runs a task that concerns no VM (a disk, a registration) as `change`: starts it with
+    /// `start` (once), waits for it, and reports a failure through `fail` (given the
+    /// outcome). Returns the task's result; `None` when its answer was lost but the server
+    /// shows the change made.
     pub fn run_task<S, Fut>(
+        &self,
+        change: Change<'_>,
+        start: S,
+        fail: impl Fn(&TaskOutcome) -> Error,
+    ) -> Result<Option<Value>>
+    where
+        S: Fn(Client) -> Fut,
+        Fut: Future<Output = std::result::Result<ManagedObjectReference, esxvirt_vi::Error>>,
+    {
+        let policy = self.question_policy();
+        let (start, fail) = (&start, &fail);
+        let change = change.task_failure(fail);
+        self.change(&change, |c, progress| async move {
+            let task = progress.send(&c, || start(c.clone())).await?;
+            let out = wait_started(&c, &task, None, &policy, &progress).await?;
+            if !out.success {
+                return Err(fail(&out));
+            }
+            Ok(out.result)
+        })
+    }
+
+    /// Runs a task that only reads (a datastore search): started and waited for like any
+    /// other, but not a change; a failure goes through `fail`.
+    pub fn run_read_task<S, Fut>(
         &self,
         start: S,
         fail: impl Fn(&TaskOutcome) -> Error,
@@ -260,30 +308,5 @@ impl Engine {
             }
             Ok(out.result)
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::TaskOutcome;
-
-    fn failed(fault_type: &str, error: &str) -> TaskOutcome {
-        TaskOutcome {
-            success: false,
-            error: error.to_string(),
-            result: None,
-            fault_type: fault_type.to_string(),
-        }
-    }
-
-    #[test]
-    fn failures_are_worded_as_libvirt_words_them() {
-        assert_eq!(
-            failed("FileNotFound", "File [ds] x was not found").libvirt_error(),
-            "FileNotFound - File [ds] x was not found"
-        );
-        assert_eq!(failed("FileNotFound", "").libvirt_error(), "FileNotFound");
-        assert_eq!(failed("", "").libvirt_error(), "Unknown error");
-        assert_eq!(failed("", "it broke").libvirt_error(), "it broke");
     }
 }
