@@ -740,39 +740,16 @@ impl Backend for Vmfs {
         &[]
     }
 
-    fn pool_by_name<'c>(
-        &self,
-        conn: &'c Connection,
-        name: &str,
-    ) -> Result<Option<StoragePool<'c>>> {
-        Ok(conn
-            .datastores()?
-            .iter()
-            .find(|d| d.name == name)
-            .map(|d| conn.pool_of(d)))
+    fn current_pools<'c>(&self, conn: &'c Connection) -> Result<Vec<StoragePool<'c>>> {
+        Ok(conn.datastores()?.iter().map(|d| conn.pool_of(d)).collect())
     }
 
-    fn pool_by_uuid<'c>(
-        &self,
-        conn: &'c Connection,
-        uuid: &[u8; 16],
-    ) -> Result<Option<StoragePool<'c>>> {
-        Ok(conn
-            .datastores()?
-            .iter()
-            .find(|d| d.uuid() == *uuid)
-            .map(|d| conn.pool_of(d)))
+    fn path_start(&self) -> char {
+        '['
     }
 
-    fn volume_by_path<'c>(
-        &self,
-        conn: &'c Connection,
-        path: &str,
-    ) -> Option<Result<StorageVol<'c>>> {
-        if !path.starts_with('[') {
-            return None;
-        }
-        Some(conn.file_volume_by_path(path))
+    fn volume_at_path<'c>(&self, conn: &'c Connection, path: &str) -> Result<StorageVol<'c>> {
+        conn.file_volume_by_path(path)
     }
 
     fn volume_by_key<'c>(&self, conn: &'c Connection, key: &str) -> Result<Option<StorageVol<'c>>> {
