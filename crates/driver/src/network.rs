@@ -13,7 +13,7 @@ use esxvirt_xml::network::{
     Bandwidth, ForwardMode, Network as XmlNetwork, PortGroup, ShapingPolicy,
 };
 
-use crate::connection::engine::{Change, Fill, Landed, Props};
+use crate::connection::engine::{Change, Landed, Props};
 use crate::connection::Connection;
 use crate::error::{check_flags, Error, ErrorCode, Result};
 use crate::uuid::{format_uuid, parse_uuid};
@@ -126,27 +126,8 @@ impl Connection {
         } else {
             self.engine.host_filter(NET_HOST_PATHS)?
         };
-        let objects = self.engine.retrieve(vec![spec])?;
-        let mut h = None;
-        let mut names = Vec::new();
-        for o in objects {
-            if o.ty() == host::TYPE {
-                self.engine.saw_host(&o);
-                self.engine.objects.store(
-                    &o,
-                    Fill::Join {
-                        reader: "network state",
-                    },
-                );
-                h = Some(o);
-            } else {
-                self.engine.objects.store(&o, Fill::Restart);
-                if let Some(n) = o.get(net::NAME) {
-                    names.push(n);
-                }
-            }
-        }
-        let h = h.ok_or_else(|| Error::internal("Could not find host system"))?;
+        let (h, networks) = self.engine.retrieve_host_and(spec, "network state")?;
+        let names = networks.iter().filter_map(|o| o.get(net::NAME)).collect();
         Ok(NetState::of(&h, names))
     }
 
