@@ -23,6 +23,7 @@
 //! filter is destroyed when the stream is closed or dropped.
 
 use std::collections::{HashMap, VecDeque};
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -382,15 +383,31 @@ impl DomainEventStream<'_> {
 
     /// One WaitForUpdatesEx of at most `seconds` (0: return at once).
     fn wait_once(&self, seconds: u64) -> Result<Option<UpdateSet>> {
+        match self.wait_racing(seconds, std::future::pending)? {
+            Bounded::Set(set) => Ok(set),
+            // Nothing cuts this wait short.
+            Bounded::Deadline | Bounded::Stopped => Ok(None),
+        }
+    }
+
+    /// One WaitForUpdatesEx of at most `seconds` raced against the future `cut` makes (a
+    /// new one for each attempt): when that ends first, its answer is the wait's.
+    fn wait_racing<F>(&self, seconds: u64, cut: impl Fn() -> F) -> Result<Bounded>
+    where
+        F: Future<Output = Bounded>,
+    {
         let version = self.version.clone();
         let options = self.wait_options(seconds);
         self.conn.engine.run(|c| {
             let version = version.clone();
             let options = options.clone();
+            let cut = cut();
             async move {
-                c.wait_for_updates_ex(version.as_deref(), Some(&options))
-                    .await
-                    .map_err(vi_err)
+                let wait = c.wait_for_updates_ex(version.as_deref(), Some(&options));
+                tokio::select! {
+                    r = wait => r.map(Bounded::Set).map_err(vi_err),
+                    b = cut => Ok(b),
+                }
             }
         })
     }
@@ -454,31 +471,21 @@ impl DomainEventStream<'_> {
         deadline: Option<Instant>,
         stop: &AtomicBool,
     ) -> Result<Bounded> {
-        let version = self.version.clone();
-        let options = self.wait_options(seconds);
-        self.conn.engine.run(|c| {
-            let version = version.clone();
-            let options = options.clone();
-            async move {
-                let wait = c.wait_for_updates_ex(version.as_deref(), Some(&options));
-                let until = async {
-                    match deadline {
-                        Some(d) => {
-                            tokio::time::sleep_until(tokio::time::Instant::from_std(d)).await
-                        }
-                        None => std::future::pending::<()>().await,
-                    }
-                };
-                let stopped = async {
-                    while !stop.load(Ordering::SeqCst) {
-                        tokio::time::sleep(STOP_POLL).await;
-                    }
-                };
-                tokio::select! {
-                    r = wait => r.map(Bounded::Set).map_err(vi_err),
-                    _ = until => Ok(Bounded::Deadline),
-                    _ = stopped => Ok(Bounded::Stopped),
+        self.wait_racing(seconds, || async move {
+            let until = async {
+                match deadline {
+                    Some(d) => tokio::time::sleep_until(tokio::time::Instant::from_std(d)).await,
+                    None => std::future::pending::<()>().await,
                 }
+            };
+            let stopped = async {
+                while !stop.load(Ordering::SeqCst) {
+                    tokio::time::sleep(STOP_POLL).await;
+                }
+            };
+            tokio::select! {
+                _ = until => Bounded::Deadline,
+                _ = stopped => Bounded::Stopped,
             }
         })
     }

@@ -13,7 +13,7 @@ use esxvirt_xml::network::{
     Bandwidth, ForwardMode, Network as XmlNetwork, PortGroup, ShapingPolicy,
 };
 
-use crate::connection::engine::{Change, Fill, Landed, Props};
+use crate::connection::engine::{Change, Landed, Props};
 use crate::connection::Connection;
 use crate::error::{check_flags, Error, ErrorCode, Result};
 use crate::uuid::{format_uuid, parse_uuid};
@@ -48,9 +48,26 @@ pub(crate) struct NetState {
 }
 
 impl NetState {
+    /// The virtual switch named `name`.
+    fn switch(&self, name: &str) -> Option<&HostVirtualSwitch> {
+        self.switches.iter().find(|s| s.name == name)
+    }
+
+    /// The physical NIC with key `key`.
+    fn pnic(&self, key: &str) -> Option<&PhysicalNic> {
+        self.pnics.iter().find(|n| n.key.as_deref() == Some(key))
+    }
+
+    /// The port group with key `key`.
+    fn portgroup(&self, key: &str) -> Option<&HostPortGroup> {
+        self.portgroups
+            .iter()
+            .find(|p| p.key.as_deref() == Some(key))
+    }
+
     /// Whether switch `name` exists with (at least) port groups `pg_names`.
     fn has_switch_with(&self, name: &str, pg_names: &[&str]) -> bool {
-        self.switches.iter().any(|s| s.name == name)
+        self.switch(name).is_some()
             && pg_names.iter().all(|pg| {
                 self.portgroups
                     .iter()
@@ -109,27 +126,8 @@ impl Connection {
         } else {
             self.engine.host_filter(NET_HOST_PATHS)?
         };
-        let objects = self.engine.retrieve(vec![spec])?;
-        let mut h = None;
-        let mut names = Vec::new();
-        for o in objects {
-            if o.ty() == host::TYPE {
-                self.engine.saw_host(&o);
-                self.engine.objects.store(
-                    &o,
-                    Fill::Join {
-                        reader: "network state",
-                    },
-                );
-                h = Some(o);
-            } else {
-                self.engine.objects.store(&o, Fill::Restart);
-                if let Some(n) = o.get(net::NAME) {
-                    names.push(n);
-                }
-            }
-        }
-        let h = h.ok_or_else(|| Error::internal("Could not find host system"))?;
+        let (h, networks) = self.engine.retrieve_host_and(spec, "network state")?;
+        let names = networks.iter().filter_map(|o| o.get(net::NAME)).collect();
         Ok(NetState::of(&h, names))
     }
 
@@ -201,9 +199,7 @@ impl Connection {
     pub fn network_lookup_by_name(&self, name: &str) -> Result<Network<'_>> {
         let state = self.net_state(true)?;
         state
-            .switches
-            .iter()
-            .find(|s| s.name == name)
+            .switch(name)
             .map(|s| self.network_of(s))
             .ok_or_else(|| {
                 Error::new(
@@ -241,7 +237,7 @@ impl Connection {
         self.check_writable()?;
         let def = XmlNetwork::from_xml(xml).map_err(crate::error::xml_err)?;
         let state = self.net_state(false)?;
-        if state.switches.iter().any(|s| s.name == def.name) {
+        if state.switch(&def.name).is_some() {
             return Err(Error::internal(
                 "HostVirtualSwitch already exists, editing existing ones is not supported yet",
             ));
@@ -325,7 +321,7 @@ impl Connection {
         .undo(|| {
             self.networks_changed();
             let state = self.net_state(false)?;
-            if !state.switches.iter().any(|s| &s.name == name) {
+            if state.switch(name).is_none() {
                 return Ok(());
             }
             let made: Vec<String> = state
@@ -361,7 +357,7 @@ impl Connection {
             Change::new(format!("undefining network '{name}'"), "net-list --all").check(|| {
                 self.networks_changed();
                 let state = self.net_state(false)?;
-                Ok(if state.switches.iter().any(|s| s.name == name) {
+                Ok(if state.switch(name).is_some() {
                     Landed::No
                 } else {
                     Landed::Yes
@@ -401,38 +397,31 @@ impl<'c> Network<'c> {
         )
     }
 
+    /// This network's switch in `state`.
+    fn switch_in<'s>(&self, state: &'s NetState) -> Result<&'s HostVirtualSwitch> {
+        state.switch(&self.name).ok_or_else(|| self.not_found())
+    }
+
     /// The network XML (`virNetworkGetXMLDesc`): bridge forwarding over the switch's uplinks,
     /// port groups that have a network, traffic shaping as bandwidth.
     pub fn get_xml_desc(&self, flags: u32) -> Result<String> {
         check_flags(flags, 1, "esxNetworkGetXMLDesc")?;
         let state = self.conn.cached_net_state("virNetworkGetXMLDesc")?;
-        let sw = state
-            .switches
-            .iter()
-            .find(|s| s.name == self.name)
-            .ok_or_else(|| self.not_found())?;
+        let sw = self.switch_in(&state)?;
         let mut def = XmlNetwork::new(sw.name.clone(), self.get_uuid_string());
         if !sw.pnic.is_empty() {
             def.forward_mode = ForwardMode::Bridge;
             for key in &sw.pnic {
-                let nic = state
-                    .pnics
-                    .iter()
-                    .find(|n| n.key.as_deref() == Some(key))
-                    .ok_or_else(|| {
-                        Error::internal(format!("Could not find PhysicalNic with key '{key}'"))
-                    })?;
+                let nic = state.pnic(key).ok_or_else(|| {
+                    Error::internal(format!("Could not find PhysicalNic with key '{key}'"))
+                })?;
                 def.forward_interfaces.push(nic.device.clone());
             }
         }
         for key in &sw.portgroup {
-            let pg = state
-                .portgroups
-                .iter()
-                .find(|p| p.key.as_deref() == Some(key))
-                .ok_or_else(|| {
-                    Error::internal(format!("Could not find HostPortGroup with key '{key}'"))
-                })?;
+            let pg = state.portgroup(key).ok_or_else(|| {
+                Error::internal(format!("Could not find HostPortGroup with key '{key}'"))
+            })?;
             if state.network_names.contains(&pg.spec.name) {
                 def.portgroups.push(PortGroup {
                     name: pg.spec.name.clone(),
@@ -450,20 +439,12 @@ impl<'c> Network<'c> {
     pub fn undefine(&self) -> Result<()> {
         self.conn.check_writable()?;
         let state = self.conn.net_state(false)?;
-        let sw = state
-            .switches
-            .iter()
-            .find(|s| s.name == self.name)
-            .ok_or_else(|| self.not_found())?;
+        let sw = self.switch_in(&state)?;
         let mut pg_names = Vec::new();
         for key in &sw.portgroup {
-            let pg = state
-                .portgroups
-                .iter()
-                .find(|p| p.key.as_deref() == Some(key))
-                .ok_or_else(|| {
-                    Error::internal(format!("Could not find HostPortGroup for key '{key}'"))
-                })?;
+            let pg = state.portgroup(key).ok_or_else(|| {
+                Error::internal(format!("Could not find HostPortGroup for key '{key}'"))
+            })?;
             if let Some(port) = pg.port.iter().find(|p| p.type_ != "virtualMachine") {
                 return Err(Error::operation_invalid(format!(
                     "Cannot undefine HostVirtualSwitch that has a '{}' port",

@@ -10,12 +10,28 @@ use std::time::{Duration, Instant};
 
 use common::options;
 use common::Sim;
-use esxvirt_driver::{Connection, DomainEventStream, EventWait, OpenOptions};
+use esxvirt_driver::{Connection, Domain, DomainEventStream, EventWait, OpenOptions};
 use esxvirt_sim::InventorySource;
 use esxvirt_vi as vi;
 
 fn opts() -> OpenOptions {
     options("root", "password")
+}
+
+/// Two connections to `uri`: one to watch events on, one that makes the changes.
+fn watcher_and_ops(uri: &str, opts: &OpenOptions) -> (Connection, Connection) {
+    let watcher = Connection::open(uri, opts).expect("watcher connects");
+    let ops = Connection::open(uri, opts).expect("second connection");
+    (watcher, ops)
+}
+
+/// The first domain `conn` lists that `pick` takes; `what` is the failure when none does.
+fn find_domain<'c>(conn: &'c Connection, what: &str, pick: impl Fn(&Domain) -> bool) -> Domain<'c> {
+    conn.list_all_domains(0)
+        .expect("list")
+        .into_iter()
+        .find(|d| pick(d))
+        .unwrap_or_else(|| panic!("{what}"))
 }
 
 /// The next event as virsh prints it (`NAME: Started Booted`), waiting at most 20 s (a
@@ -52,14 +68,10 @@ fn power_off_directly(sim: &Sim, moref: &str) {
 
 /// The whole lifecycle of one inactive VM through a second connection, event by event.
 fn lifecycle_walk(sim: &Sim, uri: &str) {
-    let watcher = Connection::open(uri, &opts()).expect("watcher connects");
-    let ops = Connection::open(uri, &opts()).expect("second connection");
-    let dom = ops
-        .list_all_domains(0)
-        .expect("list")
-        .into_iter()
-        .find(|d| !d.is_active().expect("state") && d.get_name() != "serial-test")
-        .expect("an inactive VM");
+    let (watcher, ops) = watcher_and_ops(uri, &opts());
+    let dom = find_domain(&ops, "an inactive VM", |d| {
+        !d.is_active().expect("state") && d.get_name() != "serial-test"
+    });
     let name = dom.get_name().to_string();
     let mut stream = watcher.domain_events(None).expect("event stream");
 
@@ -114,8 +126,7 @@ fn events_vcenter_lifecycle_sequence() {
 #[test]
 fn events_domain_filter_interrupt_and_drop() {
     let sim = Sim::start(InventorySource::DefaultEsx, false);
-    let watcher = Connection::open(&sim.esx(), &opts()).expect("watcher connects");
-    let ops = Connection::open(&sim.esx(), &opts()).expect("second connection");
+    let (watcher, ops) = watcher_and_ops(&sim.esx(), &opts());
     let inactive: Vec<_> = ops
         .list_all_domains(0)
         .expect("list")
@@ -168,14 +179,8 @@ fn events_vcsim_power_changes() {
     use esxvirt_testkit::{Vcsim, VcsimMode};
     let opts = || options("user", "pass");
     let check = |uri: &str| {
-        let watcher = Connection::open(uri, &opts()).expect("watcher connects");
-        let ops = Connection::open(uri, &opts()).expect("second connection");
-        let dom = ops
-            .list_all_domains(0)
-            .expect("list")
-            .into_iter()
-            .find(|d| d.is_active().expect("state"))
-            .expect("a running VM");
+        let (watcher, ops) = watcher_and_ops(uri, &opts());
+        let dom = find_domain(&ops, "a running VM", |d| d.is_active().expect("state"));
         let name = dom.get_name().to_string();
         let mut stream = watcher.domain_events(None).expect("event stream");
         dom.destroy(0).expect("destroy");
@@ -195,8 +200,7 @@ fn events_vcsim_power_changes() {
 #[test]
 fn events_initial_state_in_pages() {
     let sim = Sim::start(InventorySource::DefaultEsx, false);
-    let watcher = Connection::open(&sim.esx(), &opts()).expect("watcher connects");
-    let ops = Connection::open(&sim.esx(), &opts()).expect("second connection");
+    let (watcher, ops) = watcher_and_ops(&sim.esx(), &opts());
     let vms = ops.list_all_domains(0).expect("list");
     assert_eq!(vms.len(), 5, "the default host's VMs");
     let before = sim.sim().stats().method("WaitForUpdatesEx");

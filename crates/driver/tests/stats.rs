@@ -48,7 +48,8 @@ fn names(records: &[DomainStatsRecord<'_>]) -> Vec<String> {
         .collect()
 }
 
-/// web01 of the default ESX world (running, 2 vCPUs, 2 GiB): every supported group.
+/// web01 of the default ESX world (running, 2 vCPUs, 2 GiB): every supported group but
+/// `vm` (see [`web01_all`]).
 const WEB01_ALL: &[&str] = &[
     "state.state=1",
     "state.reason=0",
@@ -65,23 +66,43 @@ const WEB01_ALL: &[&str] = &[
     "block.0.capacity=17179869184",
     "block.1.name=hdc",
     "block.1.path=[nfs-iso] ubuntu-22.04-live-server-amd64.iso",
-    "vm.cpu.usage.cur=350",
-    "vm.cpu.usagemhz.cur=377",
-    "vm.cpu.used.sum=3400",
-    "vm.cpu.ready.sum=76",
-    "vm.mem.usage.cur=1400",
-    "vm.mem.active.cur=263680",
-    "vm.mem.consumed.cur=1068032",
-    "vm.mem.vmmemctl.cur=0",
-    "vm.mem.swapped.cur=0",
-    "vm.disk.usage.cur=25",
-    "vm.disk.read.cur=20",
-    "vm.disk.write.cur=11",
-    "vm.net.usage.cur=8",
-    "vm.net.received.cur=5",
-    "vm.net.transmitted.cur=10",
-    "vm.sys.uptime.cur=3600",
 ];
+
+/// esxsim's `vm` group for a running VM: the same samples for every VM but the three that
+/// scale with its vCPUs and memory (`usagemhz`, and `active`/`consumed` in KiB).
+fn vm_samples(usagemhz: u32, active: u64, consumed: u64) -> Vec<String> {
+    [
+        "vm.cpu.usage.cur=350".to_string(),
+        format!("vm.cpu.usagemhz.cur={usagemhz}"),
+        "vm.cpu.used.sum=3400".to_string(),
+        "vm.cpu.ready.sum=76".to_string(),
+        "vm.mem.usage.cur=1400".to_string(),
+        format!("vm.mem.active.cur={active}"),
+        format!("vm.mem.consumed.cur={consumed}"),
+        "vm.mem.vmmemctl.cur=0".to_string(),
+        "vm.mem.swapped.cur=0".to_string(),
+        "vm.disk.usage.cur=25".to_string(),
+        "vm.disk.read.cur=20".to_string(),
+        "vm.disk.write.cur=11".to_string(),
+        "vm.net.usage.cur=8".to_string(),
+        "vm.net.received.cur=5".to_string(),
+        "vm.net.transmitted.cur=10".to_string(),
+        "vm.sys.uptime.cur=3600".to_string(),
+    ]
+    .into()
+}
+
+/// web01's `vm` group (2 vCPUs of 2095 MHz, 2 GiB).
+fn web01_samples() -> Vec<String> {
+    vm_samples(377, 263680, 1068032)
+}
+
+/// [`WEB01_ALL`] followed by web01's `vm` group.
+fn web01_all() -> Vec<String> {
+    let mut all: Vec<String> = WEB01_ALL.iter().map(|l| l.to_string()).collect();
+    all.extend(web01_samples());
+    all
+}
 
 /// db01 powered off: no quickStats, no samples.
 const DB01_OFF: &[&str] = &[
@@ -125,7 +146,7 @@ fn esxsim_all_groups_exact_values_and_round_trips() {
         names(&records),
         ["web01", "db01", "win2019", "serial-test", "tiny"]
     );
-    assert_eq!(lines(&record(&records, "web01").params), WEB01_ALL);
+    assert_eq!(lines(&record(&records, "web01").params), web01_all());
     assert_eq!(lines(&record(&records, "db01").params), DB01_OFF);
     // Paused: state 3, no host memory figure and no samples (only running VMs are queried).
     assert_eq!(
@@ -160,7 +181,7 @@ fn esxsim_all_groups_exact_values_and_round_trips() {
     assert_eq!(sim.sim().stats().method("QueryPerf"), 1);
     assert_eq!(
         lines(&record(&again, "web01").params),
-        &WEB01_ALL[15..],
+        web01_samples(),
         "the vm group alone"
     );
     // Groups without the vm group: one retrieval, no PerformanceManager call.
@@ -199,30 +220,13 @@ fn esxsim_one_query_perf_for_every_running_vm() {
     assert_eq!(s.method("RetrievePropertiesEx"), 1, "{s:?}");
     assert_eq!(names(&records), ["web01", "db01"]);
     // db01: 4 vCPUs of 2095 MHz, 8 GiB; esxsim's samples scale with both.
-    assert_eq!(
-        lines(&record(&records, "db01").params),
-        [
-            "balloon.current=8388608",
-            "balloon.maximum=8388608",
-            "balloon.rss=4194304",
-            "vm.cpu.usage.cur=350",
-            "vm.cpu.usagemhz.cur=754",
-            "vm.cpu.used.sum=3400",
-            "vm.cpu.ready.sum=76",
-            "vm.mem.usage.cur=1400",
-            "vm.mem.active.cur=1050112",
-            "vm.mem.consumed.cur=4213760",
-            "vm.mem.vmmemctl.cur=0",
-            "vm.mem.swapped.cur=0",
-            "vm.disk.usage.cur=25",
-            "vm.disk.read.cur=20",
-            "vm.disk.write.cur=11",
-            "vm.net.usage.cur=8",
-            "vm.net.received.cur=5",
-            "vm.net.transmitted.cur=10",
-            "vm.sys.uptime.cur=3600",
-        ]
-    );
+    let mut db01 = vec![
+        "balloon.current=8388608".to_string(),
+        "balloon.maximum=8388608".to_string(),
+        "balloon.rss=4194304".to_string(),
+    ];
+    db01.extend(vm_samples(754, 1050112, 4213760));
+    assert_eq!(lines(&record(&records, "db01").params), db01);
 }
 
 #[test]
@@ -241,7 +245,7 @@ fn esxsim_domain_list_filters_and_errors() {
     assert_eq!(sim.sim().stats().method("RetrievePropertiesEx"), 1);
     assert_eq!(sim.sim().stats().method("QueryPerf"), 1);
     assert_eq!(names(&records), ["tiny", "web01"]);
-    assert_eq!(lines(&records[1].params), WEB01_ALL);
+    assert_eq!(lines(&records[1].params), web01_all());
     assert_eq!(
         lines(&records[0].params),
         [

@@ -30,8 +30,12 @@ fn opts() -> OpenOptions {
     options("root", "password")
 }
 
-fn open_err(uri: &str) -> String {
-    Connection::open(uri, &opts()).unwrap_err().to_string()
+/// Opening with each `(vcenter, message)`'s `vcenter=` fails with its message.
+fn assert_open_errors(pair: &Pair, cases: &[(&str, &str)]) {
+    for (vcenter, message) in cases {
+        let e = Connection::open(&pair.uri(vcenter), &opts()).unwrap_err();
+        assert_eq!(e.to_string(), *message, "vcenter={vcenter}");
+    }
 }
 
 #[test]
@@ -89,18 +93,14 @@ fn named_vcenter_must_be_the_managing_one() {
     let conn = Connection::open(&pair.uri("127.0.0.2"), &opts()).expect("vcenter=127.0.0.2");
     assert_eq!(conn.vcenter_address(), Some("127.0.0.2"));
     drop(conn);
-    assert_eq!(
-        open_err(&pair.uri("127.0.0.3")),
-        "internal error: This host is managed by a vCenter with IP address 127.0.0.2, but a mismatching vCenter '127.0.0.3' (127.0.0.3) has been specified"
-    );
-    // The name is resolved to an IPv4 address first.
-    assert_eq!(
-        open_err(&pair.uri("localhost")),
-        "internal error: This host is managed by a vCenter with IP address 127.0.0.2, but a mismatching vCenter 'localhost' (127.0.0.1) has been specified"
-    );
-    assert_eq!(
-        open_err(&pair.uri("")),
-        "internal error: IP address lookup for host '' failed: Name or service not known"
+    assert_open_errors(
+        &pair,
+        &[
+            ("127.0.0.3", "internal error: This host is managed by a vCenter with IP address 127.0.0.2, but a mismatching vCenter '127.0.0.3' (127.0.0.3) has been specified"),
+            // The name is resolved to an IPv4 address first.
+            ("localhost", "internal error: This host is managed by a vCenter with IP address 127.0.0.2, but a mismatching vCenter 'localhost' (127.0.0.1) has been specified"),
+            ("", "internal error: IP address lookup for host '' failed: Name or service not known"),
+        ],
     );
     // Nothing reached the vCenter.
     assert_eq!(pair.vc().stats().soap_requests, 3, "only the first open");
@@ -115,15 +115,14 @@ fn unmanaged_host_and_wrong_products() {
         e.to_string(),
         "internal error: This host is not managed by a vCenter"
     );
-    // A named vCenter is taken as it is for an unmanaged host; here it is the host itself.
-    assert_eq!(
-        open_err(&pair.uri("127.0.0.1")),
-        "internal error: Expecting '127.0.0.1' to be a vCenter/VPX host but found a ESX(i) host"
-    );
-    // A vCenter that does not know the host (libvirt 9.0 crashes here).
-    assert_eq!(
-        open_err(&pair.uri("127.0.0.2")),
-        "internal error: Could not find a host system with IP address '127.0.0.1' in vCenter '127.0.0.2'"
+    assert_open_errors(
+        &pair,
+        &[
+            // A named vCenter is taken as it is for an unmanaged host; here it is the host itself.
+            ("127.0.0.1", "internal error: Expecting '127.0.0.1' to be a vCenter/VPX host but found a ESX(i) host"),
+            // A vCenter that does not know the host (libvirt 9.0 crashes here).
+            ("127.0.0.2", "internal error: Could not find a host system with IP address '127.0.0.1' in vCenter '127.0.0.2'"),
+        ],
     );
     assert_eq!(pair.vc().stats().method("FindByIp"), 1);
 }

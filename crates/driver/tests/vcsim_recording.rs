@@ -7,7 +7,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use common::options;
+use common::{domain_names, options};
 use esxvirt_driver::Connection;
 use esxvirt_sim::soap::Element;
 use esxvirt_sim::{SimConfig, Tls};
@@ -64,11 +64,7 @@ fn a_vcsim_recording_served_by_esxsim() {
     let expected = recorded_vms();
     assert_eq!(expected.len(), 4, "{expected:?}");
     assert_eq!(expected.values().map(BTreeSet::len).sum::<usize>(), 4);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let rt = esxvirt_testkit::runtime();
     let config = SimConfig {
         tls: Tls::Off,
         ..SimConfig::default()
@@ -101,13 +97,7 @@ fn a_vcsim_recording_served_by_esxsim() {
         assert!(xml.contains("<memory unit='KiB'>32768</memory>"), "{xml}");
     }
     // The host of the URI lists its own VMs alone.
-    let own: BTreeSet<String> = conn
-        .list_all_domains(0)
-        .expect("list")
-        .iter()
-        .map(|d| d.get_name().to_string())
-        .collect();
-    assert_eq!(own, expected["DC0_C0_H0"]);
+    assert_eq!(domain_names(&conn), expected["DC0_C0_H0"]);
     drop(conn);
     rt.block_on(sim.shutdown());
 }

@@ -81,10 +81,21 @@ fn same(virsh: String, ours: String, what: &str) {
     );
 }
 
-#[test]
-fn esxsim_virsh_diff_xml_documents() {
-    let sim = start();
-    let conn = Connection::open(&sim.uri(), &common::options("root", "password")).expect("open");
+/// virsh's `args` (a `--name` listing) names the same objects as `ours`, in any order.
+fn assert_names_same(sim: &Virsh, args: &[&str], mut ours: Vec<String>) {
+    let listed = sim.virsh(args);
+    let mut theirs: Vec<&str> = listed
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    theirs.sort();
+    ours.sort();
+    assert_eq!(theirs, ours, "{}", args.join(" "));
+}
+
+/// Every domain's `dumpxml` is the same from virsh and from the driver (or fails in both).
+fn assert_dumpxml_same(sim: &Virsh, conn: &Connection) {
     let mut failures = Vec::new();
     for d in conn.list_all_domains(0).expect("list") {
         let name = d.get_name().to_string();
@@ -99,6 +110,13 @@ fn esxsim_virsh_diff_xml_documents() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn esxsim_virsh_diff_xml_documents() {
+    let sim = start();
+    let conn = Connection::open(&sim.uri(), &common::options("root", "password")).expect("open");
+    assert_dumpxml_same(&sim, &conn);
     assert_eq!(
         sim.virsh(&["capabilities"]).trim_end(),
         conn.get_capabilities().expect("caps").trim_end(),
@@ -147,21 +165,13 @@ fn esxsim_virsh_diff_xml_documents() {
     let mut ours = dom.snapshot_list_names(0).expect("names");
     ours.sort();
     assert_eq!(listed.trim_end(), ours.join("\n"));
-    let listed = sim.virsh(&["pool-list", "--all", "--name"]);
-    let mut ours: Vec<String> = conn
+    let ours = conn
         .list_all_storage_pools(0)
         .expect("pools")
         .iter()
         .map(|p| p.get_name().to_string())
         .collect();
-    ours.sort();
-    let mut theirs: Vec<&str> = listed
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect();
-    theirs.sort();
-    assert_eq!(theirs, ours, "pool-list --name");
+    assert_names_same(&sim, &["pool-list", "--all", "--name"], ours);
     let hostname = sim.virsh(&["hostname"]);
     assert_eq!(hostname.trim_end(), conn.get_hostname().expect("hostname"));
 }
@@ -171,33 +181,7 @@ fn esxsim_virsh_diff_vcenter_dumpxml() {
     let mut sim = start_with(InventorySource::DefaultVCenter);
     sim.vcenter = true;
     let conn = Connection::open(&sim.uri(), &common::options("root", "password")).expect("open");
-    let mut failures = Vec::new();
-    for d in conn.list_all_domains(0).expect("list") {
-        let name = d.get_name().to_string();
-        match (sim.virsh_result(&["dumpxml", &name]), d.get_xml_desc(0)) {
-            (Ok(v), Ok(o)) => {
-                if v.trim_end() != o.trim_end() {
-                    failures.push(format!("dumpxml {name}:\n--- virsh\n{v}--- ours\n{o}\n"));
-                }
-            }
-            (Err(_), Err(_)) => {}
-            (v, o) => failures.push(format!("dumpxml {name}: virsh {v:?}, ours {o:?}")),
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
-    let listed = sim.virsh(&["list", "--all", "--name"]);
-    let mut theirs: Vec<&str> = listed
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect();
-    theirs.sort();
-    let mut ours: Vec<String> = conn
-        .list_all_domains(0)
-        .expect("list")
-        .iter()
-        .map(|d| d.get_name().to_string())
-        .collect();
-    ours.sort();
-    assert_eq!(theirs, ours, "list --all --name");
+    assert_dumpxml_same(&sim, &conn);
+    let ours = common::domain_names(&conn).into_iter().collect();
+    assert_names_same(&sim, &["list", "--all", "--name"], ours);
 }

@@ -35,6 +35,16 @@ pub fn conformance_dir() -> PathBuf {
     }
 }
 
+/// A runtime for a test's in-process servers (esxsim and the like): two worker threads, so
+/// a server keeps answering while the test blocks on its own calls.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
 /// Fails the calling test with one line: what is missing and the command that installs it.
 /// (A panic message is what `cargo test` shows; keeping it to one line keeps it readable.)
 pub fn missing_peer(what: &str, install: &str) -> ! {

@@ -4,10 +4,11 @@
 //! in the object cache.
 
 use esxvirt_vi::props::virtual_machine as vm;
-use esxvirt_vi::VirtualMachineMovePriority;
+use esxvirt_vi::{Client, ManagedObjectReference, VirtualMachineMovePriority};
 
 use super::identity;
 use super::{require_running, Domain};
+use crate::connection::engine::tasks::VmTask;
 use crate::connection::engine::{service_instance, Change, Landed, Props};
 use crate::connection::Connection;
 use crate::error::{check_flags, vi_err, Error, Result};
@@ -140,15 +141,19 @@ impl<'c> Domain<'c> {
         self.run_task_on(
             engine,
             vm_ref,
-            POWER_STATE,
-            |p| require_running(p.power_state()?),
-            |c, vm_ref| async move { c.power_off_vm_task(&vm_ref).await },
-            "Could not destroy domain",
-            self.goal(
-                "destroying",
-                "domstate",
-                Some(&in_state(DomainState::Shutoff)),
-            ),
+            VmTask {
+                paths: POWER_STATE,
+                check: &|p| require_running(p.power_state()?),
+                start: |c: Client, vm_ref: ManagedObjectReference| async move {
+                    c.power_off_vm_task(&vm_ref).await
+                },
+                fail: "Could not destroy domain",
+                goal: self.goal(
+                    "destroying",
+                    "domstate",
+                    Some(&in_state(DomainState::Shutoff)),
+                ),
+            },
         )?;
         self.id.set(-1);
         Ok(())
@@ -265,20 +270,22 @@ impl<'c> Domain<'c> {
         self.run_task_on(
             engine,
             vm_ref,
-            &[vm::RUNTIME_HOST.path()],
-            |_| Ok(()),
-            |c, vm_ref| async move {
-                c.migrate_vm_task(
-                    &vm_ref,
-                    Some(pool),
-                    Some(host),
-                    &VirtualMachineMovePriority::DefaultPriority,
-                    None,
-                )
-                .await
+            VmTask {
+                paths: &[vm::RUNTIME_HOST.path()],
+                check: &|_| Ok(()),
+                start: |c: Client, vm_ref: ManagedObjectReference| async move {
+                    c.migrate_vm_task(
+                        &vm_ref,
+                        Some(pool),
+                        Some(host),
+                        &VirtualMachineMovePriority::DefaultPriority,
+                        None,
+                    )
+                    .await
+                },
+                fail: "Could not migrate domain, migration task finished with an error",
+                goal: self.goal("migrating", "dominfo", Some(&on_host)),
             },
-            "Could not migrate domain, migration task finished with an error",
-            self.goal("migrating", "dominfo", Some(&on_host)),
         )?;
         dest.domain_lookup_by_name(&self.name)
     }

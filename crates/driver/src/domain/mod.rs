@@ -10,12 +10,11 @@
 //! .vmx) and `vmx_synth` (a .vmx rebuilt from the VM's configuration).
 
 use std::cell::Cell;
-use std::future::Future;
 
 use esxvirt_vi::props::virtual_machine as vm;
 use esxvirt_vi::{Client, ManagedObjectReference, Value};
 
-use crate::connection::engine::tasks::VmGoal;
+use crate::connection::engine::tasks::{TaskCall, VmGoal, VmTask};
 use crate::connection::engine::{Engine, Props};
 use crate::connection::Connection;
 use crate::error::{Error, ErrorCode, Result};
@@ -180,48 +179,33 @@ impl<'c> Domain<'c> {
     where
         C: Fn(&Props) -> Result<()>,
         S: Fn(Client, ManagedObjectReference) -> Fut,
-        Fut: Future<Output = std::result::Result<ManagedObjectReference, esxvirt_vi::Error>>,
+        Fut: TaskCall,
     {
         self.conn.check_writable()?;
-        self.run_task_on(
-            &self.conn.engine,
-            self.mo(),
+        let task = VmTask {
             paths,
-            check,
+            check: &check,
             start,
             fail,
             goal,
-        )
+        };
+        self.run_task_on(&self.conn.engine, self.mo(), task)
     }
 
     /// [`Domain::run_task`] on `engine`'s VM `vm_ref` (the vCenter's for destroy and
     /// migrate).
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn run_task_on<C, S, Fut>(
+    pub(crate) fn run_task_on<S, Fut>(
         &self,
         engine: &Engine,
         vm_ref: ManagedObjectReference,
-        paths: &[&str],
-        check: C,
-        start: S,
-        fail: &str,
-        goal: VmGoal<'_>,
+        task: VmTask<'_, S>,
     ) -> Result<Option<Value>>
     where
-        C: Fn(&Props) -> Result<()>,
         S: Fn(Client, ManagedObjectReference) -> Fut,
-        Fut: Future<Output = std::result::Result<ManagedObjectReference, esxvirt_vi::Error>>,
+        Fut: TaskCall,
     {
         self.changed();
-        let out = engine.run_vm_task(
-            &vm_ref,
-            paths,
-            check,
-            start,
-            fail,
-            || self.not_found(),
-            goal,
-        );
+        let out = engine.run_vm_task(&vm_ref, task, || self.not_found());
         // The task may have changed anything of the VM (its state, configuration,
         // snapshots), and so may a task that failed half-way.
         self.changed();

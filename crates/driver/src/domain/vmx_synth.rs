@@ -2,13 +2,24 @@
 //! datastore holds an empty .vmx (govmomi's simulator creates the files but not their
 //! content). The text then goes through the same VMX -> domain conversion as a real file.
 
-use esxvirt_vi::{AnyVirtualDevice, AnyVirtualDeviceBackingInfo, VirtualMachineConfigInfo};
+use esxvirt_vi::{
+    AnyVirtualDevice, AnyVirtualDeviceBackingInfo, VirtualMachineConfigInfo, VirtualSCSIController,
+};
 
 use crate::file_names::FileNameResolver;
 
 fn quote(s: &str) -> String {
     // VMX values are double-quoted; `|` and `"` are pipe-escaped.
     esxvirt_util::escape_pipe(s)
+}
+
+/// A SCSI controller as the rebuilt VMX keys it: (device key, VMX prefix, bus number,
+/// `virtualDev` model).
+fn scsi(
+    c: &VirtualSCSIController,
+    model: &'static str,
+) -> (i32, &'static str, i32, Option<&'static str>) {
+    (c.base.base.key, "scsi", c.base.bus_number, Some(model))
 }
 
 /// The file a device backing names, for the backings a rebuilt VMX writes.
@@ -75,30 +86,10 @@ pub fn vmx_from_config(config: &VirtualMachineConfigInfo, resolver: &FileNameRes
     let mut controllers = std::collections::HashMap::new();
     for d in &hardware.device {
         let (key, prefix, bus, dev) = match d {
-            AnyVirtualDevice::VirtualLsiLogicController(c) => (
-                c.base.base.base.key,
-                "scsi",
-                c.base.base.bus_number,
-                Some("lsilogic"),
-            ),
-            AnyVirtualDevice::VirtualBusLogicController(c) => (
-                c.base.base.base.key,
-                "scsi",
-                c.base.base.bus_number,
-                Some("buslogic"),
-            ),
-            AnyVirtualDevice::VirtualLsiLogicSASController(c) => (
-                c.base.base.base.key,
-                "scsi",
-                c.base.base.bus_number,
-                Some("lsisas1068"),
-            ),
-            AnyVirtualDevice::ParaVirtualSCSIController(c) => (
-                c.base.base.base.key,
-                "scsi",
-                c.base.base.bus_number,
-                Some("pvscsi"),
-            ),
+            AnyVirtualDevice::VirtualLsiLogicController(c) => scsi(&c.base, "lsilogic"),
+            AnyVirtualDevice::VirtualBusLogicController(c) => scsi(&c.base, "buslogic"),
+            AnyVirtualDevice::VirtualLsiLogicSASController(c) => scsi(&c.base, "lsisas1068"),
+            AnyVirtualDevice::ParaVirtualSCSIController(c) => scsi(&c.base, "pvscsi"),
             AnyVirtualDevice::VirtualIDEController(c) => {
                 (c.base.base.key, "ide", c.base.bus_number, None)
             }

@@ -8,7 +8,7 @@ use esxvirt_vi::props::{virtual_machine as vm, virtual_machine_snapshot as snaps
 use esxvirt_vi::{ManagedObjectReference, VirtualMachineSnapshotTree};
 use esxvirt_xml::snapshot::SnapshotState;
 
-use crate::connection::engine::tasks::VmGoal;
+use crate::connection::engine::tasks::{TaskCall, VmGoal};
 use crate::connection::engine::Props;
 use crate::domain::Domain;
 use crate::error::{check_flags, Error, ErrorCode, Result};
@@ -225,9 +225,7 @@ impl<'c> Domain<'c> {
     fn run_snapshot_task<S, Fut>(&self, start: S, fail: &str, goal: VmGoal<'_>) -> Result<()>
     where
         S: Fn(esxvirt_vi::Client) -> Fut,
-        Fut: std::future::Future<
-            Output = std::result::Result<ManagedObjectReference, esxvirt_vi::Error>,
-        >,
+        Fut: TaskCall,
     {
         self.run_task(TREE_PATHS, |_| Ok(()), |c, _vm| start(c), fail, goal)
             .map(|_| ())

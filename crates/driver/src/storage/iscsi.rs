@@ -211,40 +211,16 @@ impl Backend for Iscsi {
         ISCSI_HOST_PATHS
     }
 
-    fn pool_by_name<'c>(
-        &self,
-        conn: &'c Connection,
-        name: &str,
-    ) -> Result<Option<StoragePool<'c>>> {
-        Ok(conn
-            .iscsi_pools(&conn.iscsi_state_now()?)
-            .into_iter()
-            .find(|p| p.name == name))
+    fn current_pools<'c>(&self, conn: &'c Connection) -> Result<Vec<StoragePool<'c>>> {
+        Ok(conn.iscsi_pools(&conn.iscsi_state_now()?))
     }
 
-    fn pool_by_uuid<'c>(
-        &self,
-        conn: &'c Connection,
-        uuid: &[u8; 16],
-    ) -> Result<Option<StoragePool<'c>>> {
-        Ok(conn
-            .iscsi_pools(&conn.iscsi_state_now()?)
-            .into_iter()
-            .find(|p| p.uuid == *uuid))
+    fn path_start(&self) -> char {
+        '/'
     }
 
-    fn volume_by_path<'c>(
-        &self,
-        conn: &'c Connection,
-        path: &str,
-    ) -> Option<Result<StorageVol<'c>>> {
-        if !path.starts_with('/') {
-            return None;
-        }
-        let state = match conn.iscsi_state_now() {
-            Ok(s) => s,
-            Err(e) => return Some(Err(e)),
-        };
+    fn volume_at_path<'c>(&self, conn: &'c Connection, path: &str) -> Result<StorageVol<'c>> {
+        let state = conn.iscsi_state_now()?;
         for l in &state.luns {
             if let AnyScsiLun::HostScsiDisk(d) = l {
                 if d.device_path == path {
@@ -252,14 +228,14 @@ impl Backend for Iscsi {
                     let pool = state.pool_of_lun(&key).unwrap_or_default();
                     let vol = StorageVol::new(conn, PoolBackend::Iscsi, pool, path.to_string());
                     let _ = vol.key.set(lun_key(&d.base.uuid));
-                    return Some(Ok(vol));
+                    return Ok(vol);
                 }
             }
         }
-        Some(Err(Error::new(
+        Err(Error::new(
             ErrorCode::NoStorageVol,
             format!("Could not find storage volume with path '{path}'"),
-        )))
+        ))
     }
 
     fn volume_by_key<'c>(&self, conn: &'c Connection, key: &str) -> Result<Option<StorageVol<'c>>> {

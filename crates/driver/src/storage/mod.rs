@@ -37,21 +37,12 @@ pub(crate) trait Backend: Sync {
     fn pools<'c>(&self, conn: &'c Connection) -> Result<Vec<StoragePool<'c>>>;
     /// The host properties its pools come from (read with the datastores by a listing).
     fn host_paths(&self) -> &'static [&'static str];
-    /// The pool named `name`, if this backend has one.
-    fn pool_by_name<'c>(&self, conn: &'c Connection, name: &str)
-        -> Result<Option<StoragePool<'c>>>;
-    /// The pool with UUID `uuid`, if this backend has one.
-    fn pool_by_uuid<'c>(
-        &self,
-        conn: &'c Connection,
-        uuid: &[u8; 16],
-    ) -> Result<Option<StoragePool<'c>>>;
-    /// The volume at `path`, if the path is of this backend's form (`None`: not its form).
-    fn volume_by_path<'c>(
-        &self,
-        conn: &'c Connection,
-        path: &str,
-    ) -> Option<Result<StorageVol<'c>>>;
+    /// Its pools as the server has them now (a lookup reads afresh, past the cache).
+    fn current_pools<'c>(&self, conn: &'c Connection) -> Result<Vec<StoragePool<'c>>>;
+    /// The first character of this backend's volume paths (`[datastore] file`, `/dev/...`).
+    fn path_start(&self) -> char;
+    /// The volume at `path`, a path of this backend's form.
+    fn volume_at_path<'c>(&self, conn: &'c Connection, path: &str) -> Result<StorageVol<'c>>;
     /// The volume with key `key`, if this backend has one.
     fn volume_by_key<'c>(&self, conn: &'c Connection, key: &str) -> Result<Option<StorageVol<'c>>>;
 
@@ -372,14 +363,24 @@ impl Connection {
             .collect())
     }
 
-    /// The pool with this name (`virStoragePoolLookupByName`).
-    pub fn storage_pool_lookup_by_name(&self, name: &str) -> Result<StoragePool<'_>> {
+    /// The first pool `pick` takes, the backends asked in turn, each reading its pools
+    /// afresh (a later backend is not asked once one has it).
+    fn find_pool(
+        &self,
+        pick: impl Fn(&StoragePool<'_>) -> bool,
+    ) -> Result<Option<StoragePool<'_>>> {
         for b in BACKENDS {
-            if let Some(p) = b.imp().pool_by_name(self, name)? {
-                return Ok(p);
+            if let Some(p) = b.imp().current_pools(self)?.into_iter().find(&pick) {
+                return Ok(Some(p));
             }
         }
-        Err(pool_not_found(name))
+        Ok(None)
+    }
+
+    /// The pool with this name (`virStoragePoolLookupByName`).
+    pub fn storage_pool_lookup_by_name(&self, name: &str) -> Result<StoragePool<'_>> {
+        self.find_pool(|p| p.name == name)?
+            .ok_or_else(|| pool_not_found(name))
     }
 
     /// The pool with this UUID string (`virStoragePoolLookupByUUIDString`).
@@ -387,26 +388,23 @@ impl Connection {
         let u = parse_uuid(uuid).ok_or_else(|| {
             Error::invalid_arg(format!("Could not parse UUID from string '{uuid}'"))
         })?;
-        for b in BACKENDS {
-            if let Some(p) = b.imp().pool_by_uuid(self, &u)? {
-                return Ok(p);
-            }
-        }
-        Err(Error::new(
-            ErrorCode::NoStoragePool,
-            format!(
-                "Could not find storage pool with uuid '{}'",
-                format_uuid(&u)
-            ),
-        ))
+        self.find_pool(|p| p.uuid == u)?.ok_or_else(|| {
+            Error::new(
+                ErrorCode::NoStoragePool,
+                format!(
+                    "Could not find storage pool with uuid '{}'",
+                    format_uuid(&u)
+                ),
+            )
+        })
     }
 
     /// The volume at this path: `[datastore] dir/disk.vmdk`, or an iSCSI LUN's device path
     /// (`virStorageVolLookupByPath`).
     pub fn storage_vol_lookup_by_path(&self, path: &str) -> Result<StorageVol<'_>> {
         for b in BACKENDS {
-            if let Some(found) = b.imp().volume_by_path(self, path) {
-                return found;
+            if path.starts_with(b.imp().path_start()) {
+                return b.imp().volume_at_path(self, path);
             }
         }
         Err(Error::invalid_arg(format!(

@@ -37,7 +37,7 @@ use esxvirt_xml::storage::volume::{StorageVolume as XmlVolume, VmdkCreatePlan, V
 use super::transfer::DataFile;
 use super::{pool_not_found, Backend, Found, PoolBackend, StoragePool, StorageVol};
 use crate::connection::engine::specs::filter;
-use crate::connection::engine::{Change, Fill, Landed, Locator, Props};
+use crate::connection::engine::{Change, Landed, Locator, Props};
 use crate::connection::Connection;
 use crate::error::{vi_err, Error, ErrorCode, Result};
 use crate::file_names::DatastoreMount;
@@ -238,30 +238,11 @@ impl Connection {
             &["hostDatastores"],
             vec![property_spec(ds::TYPE, DATASTORE_PATHS)],
         )?;
-        let objects = self.engine.retrieve(vec![spec])?;
-        // The host comes first: the traversal starts at it (or reaches it before its
-        // datastores).
-        let mut host_ref = None;
-        let mut out = Vec::new();
-        for o in objects {
-            if o.ty() == host::TYPE {
-                self.engine.saw_host(&o);
-                self.engine.objects.store(
-                    &o,
-                    Fill::Join {
-                        reader: "storage listing",
-                    },
-                );
-                host_ref = Some(o.obj.clone());
-                continue;
-            }
-            self.engine.objects.store(&o, Fill::Restart);
-            out.push(Datastore::of(&o, host_ref.as_ref()));
-        }
-        if host_ref.is_none() {
-            return Err(Error::internal("Could not find host system"));
-        }
-        Ok(out)
+        let (h, stores) = self.engine.retrieve_host_and(spec, "storage listing")?;
+        Ok(stores
+            .iter()
+            .map(|o| Datastore::of(o, Some(&h.obj)))
+            .collect())
     }
 
     /// Every datastore of the connection's host (one retrieval).
@@ -740,39 +721,16 @@ impl Backend for Vmfs {
         &[]
     }
 
-    fn pool_by_name<'c>(
-        &self,
-        conn: &'c Connection,
-        name: &str,
-    ) -> Result<Option<StoragePool<'c>>> {
-        Ok(conn
-            .datastores()?
-            .iter()
-            .find(|d| d.name == name)
-            .map(|d| conn.pool_of(d)))
+    fn current_pools<'c>(&self, conn: &'c Connection) -> Result<Vec<StoragePool<'c>>> {
+        Ok(conn.datastores()?.iter().map(|d| conn.pool_of(d)).collect())
     }
 
-    fn pool_by_uuid<'c>(
-        &self,
-        conn: &'c Connection,
-        uuid: &[u8; 16],
-    ) -> Result<Option<StoragePool<'c>>> {
-        Ok(conn
-            .datastores()?
-            .iter()
-            .find(|d| d.uuid() == *uuid)
-            .map(|d| conn.pool_of(d)))
+    fn path_start(&self) -> char {
+        '['
     }
 
-    fn volume_by_path<'c>(
-        &self,
-        conn: &'c Connection,
-        path: &str,
-    ) -> Option<Result<StorageVol<'c>>> {
-        if !path.starts_with('[') {
-            return None;
-        }
-        Some(conn.file_volume_by_path(path))
+    fn volume_at_path<'c>(&self, conn: &'c Connection, path: &str) -> Result<StorageVol<'c>> {
+        conn.file_volume_by_path(path)
     }
 
     fn volume_by_key<'c>(&self, conn: &'c Connection, key: &str) -> Result<Option<StorageVol<'c>>> {

@@ -2,6 +2,7 @@
 //! domain/snapshot walk run against every simulator.
 #![allow(dead_code)]
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -47,11 +48,7 @@ impl Sim {
             Tls::Off => "transport=http",
             _ => "no_verify=1",
         };
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("runtime");
+        let rt = esxvirt_testkit::runtime();
         let sim = rt
             .block_on(Simulator::start(config))
             .expect("esxsim starts");
@@ -124,6 +121,15 @@ pub fn cached_options(dir: &Path) -> OpenOptions {
         session_cache_dir: Some(dir.to_path_buf()),
         ..options("root", "password")
     }
+}
+
+/// The names of the domains the connection lists (`virConnectListAllDomains` without flags).
+pub fn domain_names(conn: &Connection) -> BTreeSet<String> {
+    conn.list_all_domains(0)
+        .expect("list")
+        .iter()
+        .map(|d| d.get_name().to_string())
+        .collect()
 }
 
 /// list --all, dominfo, dumpxml, destroy, start, snapshot-create-as, snapshot-list on one

@@ -68,11 +68,7 @@ pub fn start_pair(setup: Setup) -> Pair {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("dir");
     let (esx_json, vc_json) = worlds(&dir, setup);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let rt = esxvirt_testkit::runtime();
     let config = |ip: [u8; 4], port: u16, json: &PathBuf, files: &str| SimConfig {
         listen: std::net::SocketAddr::from((ip, port)),
         tls: Tls::SelfSigned,

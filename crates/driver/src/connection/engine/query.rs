@@ -120,6 +120,31 @@ impl Engine {
         Ok(host_props)
     }
 
+    /// Reads the connection's host with the objects `spec` (from
+    /// [`Engine::host_filter_with`]) reaches from it, in one retrieval: the host's values
+    /// join its cache entry as used by `reader`, the other objects' entries start over.
+    /// Returns the host's properties and the others' (in the order they came).
+    pub fn retrieve_host_and(
+        &self,
+        spec: PropertyFilterSpec,
+        reader: &'static str,
+    ) -> Result<(Props, Vec<Props>)> {
+        let mut host = None;
+        let mut others = Vec::new();
+        for o in self.retrieve(vec![spec])? {
+            if o.ty() == host::TYPE {
+                self.saw_host(&o);
+                self.objects.store(&o, Fill::Join { reader });
+                host = Some(o);
+            } else {
+                self.objects.store(&o, Fill::Restart);
+                others.push(o);
+            }
+        }
+        let host = host.ok_or_else(|| Error::internal("Could not find host system"))?;
+        Ok((host, others))
+    }
+
     /// Takes note of a reading of the connection's host: its maintenance mode and its
     /// reference.
     pub fn saw_host(&self, p: &Props) {

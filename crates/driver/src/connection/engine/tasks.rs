@@ -169,6 +169,39 @@ pub(crate) struct VmGoal<'a> {
     pub done: Option<&'a dyn Fn(&Props) -> bool>,
 }
 
+/// A task on a VM: `paths` are read with the question and recent tasks afresh, `check`
+/// may refuse from them, `start` starts the task, a failure reads `fail: message`, and
+/// `goal` words the change and says how the VM shows it done.
+pub(crate) struct VmTask<'a, S> {
+    pub paths: &'a [&'a str],
+    pub check: &'a dyn Fn(&Props) -> Result<()>,
+    pub start: S,
+    pub fail: &'a str,
+    pub goal: VmGoal<'a>,
+}
+
+/// What a call starting a task answers: the task's reference.
+pub trait TaskCall:
+    Future<Output = std::result::Result<ManagedObjectReference, esxvirt_vi::Error>>
+{
+}
+
+impl<F> TaskCall for F where
+    F: Future<Output = std::result::Result<ManagedObjectReference, esxvirt_vi::Error>>
+{
+}
+
+/// A finished task's result, or `fail`'s error for it when it failed.
+fn task_result(
+    out: TaskOutcome,
+    fail: impl FnOnce(&TaskOutcome) -> Error,
+) -> Result<Option<Value>> {
+    if !out.success {
+        return Err(fail(&out));
+    }
+    Ok(out.result)
+}
+
 impl Engine {
     /// The question policy of this session (the URI's `auto_answer`).
     pub fn question_policy(&self) -> QuestionPolicy {
@@ -177,7 +210,7 @@ impl Engine {
         }
     }
 
-    /// Runs a VM task as libvirt does, as a change ([`Engine::change`]): reads `paths` of
+    /// Runs a VM task as libvirt does, as a change ([`Engine::change`]): reads `task.paths` of
     /// VM `vm_ref` with its question and recent tasks (afresh: a check before a change),
     /// lets `check` refuse (unless a question comes first), handles a pending question (an
     /// answered one's task is waited for and the VM read again: see the module doc), checks
@@ -185,22 +218,23 @@ impl Engine {
     /// questions), and reports a failure as `FAIL: message`. `gone` is the error for a VM
     /// that does not exist. Returns the task's result; `None` when the answered task
     /// reached `goal` instead, or when the task's answer was lost but the VM shows it done.
-    #[allow(clippy::too_many_arguments)]
-    pub fn run_vm_task<C, S, Fut>(
+    pub(crate) fn run_vm_task<S, Fut>(
         &self,
         vm_ref: &ManagedObjectReference,
-        paths: &[&str],
-        check: C,
-        start: S,
-        fail: &str,
+        task: VmTask<'_, S>,
         gone: impl Fn() -> Error,
-        goal: VmGoal<'_>,
     ) -> Result<Option<Value>>
     where
-        C: Fn(&Props) -> Result<()>,
         S: Fn(Client, ManagedObjectReference) -> Fut,
-        Fut: Future<Output = std::result::Result<ManagedObjectReference, esxvirt_vi::Error>>,
+        Fut: TaskCall,
     {
+        let VmTask {
+            paths,
+            check,
+            start,
+            fail,
+            goal,
+        } = task;
         let mut all: Vec<&str> = paths.to_vec();
         all.extend(PREPARE_PATHS);
         let policy = self.question_policy();
@@ -249,10 +283,7 @@ impl Engine {
                     .send(&c, || start(c.clone(), vm_ref.clone()))
                     .await?;
                 let out = wait_started(&c, &task, Some(vm_ref), &policy, &progress).await?;
-                if !out.success {
-                    return Err(Error::internal(format!("{fail}: {}", out.error)));
-                }
-                return Ok(out.result);
+                return task_result(out, |out| Error::internal(format!("{fail}: {}", out.error)));
             }
             Err(Error::operation_invalid(
                 "Questions kept blocking the domain's tasks",
@@ -264,49 +295,35 @@ impl Engine {
     /// `start` (once), waits for it, and reports a failure through `fail` (given the
     /// outcome). Returns the task's result; `None` when its answer was lost but the server
     /// shows the change made.
-    pub fn run_task<S, Fut>(
+    pub fn run_task<Fut: TaskCall>(
         &self,
         change: Change<'_>,
-        start: S,
+        start: impl Fn(Client) -> Fut,
         fail: impl Fn(&TaskOutcome) -> Error,
-    ) -> Result<Option<Value>>
-    where
-        S: Fn(Client) -> Fut,
-        Fut: Future<Output = std::result::Result<ManagedObjectReference, esxvirt_vi::Error>>,
-    {
+    ) -> Result<Option<Value>> {
         let policy = self.question_policy();
         let (start, fail) = (&start, &fail);
         let change = change.task_failure(fail);
         self.change(&change, |c, progress| async move {
             let task = progress.send(&c, || start(c.clone())).await?;
             let out = wait_started(&c, &task, None, &policy, &progress).await?;
-            if !out.success {
-                return Err(fail(&out));
-            }
-            Ok(out.result)
+            task_result(out, fail)
         })
     }
 
     /// Runs a task that only reads (a datastore search): started and waited for like any
     /// other, but not a change; a failure goes through `fail`.
-    pub fn run_read_task<S, Fut>(
+    pub fn run_read_task<Fut: TaskCall>(
         &self,
-        start: S,
+        start: impl Fn(Client) -> Fut,
         fail: impl Fn(&TaskOutcome) -> Error,
-    ) -> Result<Option<Value>>
-    where
-        S: Fn(Client) -> Fut,
-        Fut: Future<Output = std::result::Result<ManagedObjectReference, esxvirt_vi::Error>>,
-    {
+    ) -> Result<Option<Value>> {
         let policy = self.question_policy();
         let (start, fail) = (&start, &fail);
         self.run(|c| async move {
             let task = start(c.clone()).await.map_err(vi_err)?;
             let out = wait(&c, &task, None, &policy).await?;
-            if !out.success {
-                return Err(fail(&out));
-            }
-            Ok(out.result)
+            task_result(out, fail)
         })
     }
 }
