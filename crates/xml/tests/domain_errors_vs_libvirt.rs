@@ -9,8 +9,8 @@
 
 mod common;
 
-use esxvirt_testkit::{temp_file, virsh_test_driver};
 use common::{doc, ours};
+use esxvirt_testkit::{temp_file, virsh_test_driver};
 
 /// libvirt's verdict: the dumped document, or the error line (without `error: `).
 fn libvirt(name: &str, xml: &str) -> Result<String, String> {

@@ -13,8 +13,8 @@
 
 mod common;
 
-use esxvirt_testkit::{temp_file, virsh_test_driver};
 use common::{doc, ours, BASE};
+use esxvirt_testkit::{temp_file, virsh_test_driver};
 use esxvirt_xml::domain::{default_drive_address, DiskBus, Domain};
 
 /// libvirt's verdict on `xml`: `Ok(formatted)` or `Err(message)`.

@@ -69,7 +69,6 @@ fn exercise(doc: &str) {
     fixpoint(doc, Capabilities::from_xml, Capabilities::to_xml);
 }
 
-
 #[test]
 fn samples_are_fixed_points() {
     for s in SAMPLES {
