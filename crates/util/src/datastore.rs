@@ -44,38 +44,40 @@ pub fn parse_datastore_path(input: &str) -> Result<DatastorePath, UtilError> {
 mod tests {
     use super::*;
 
-    fn ok(input: &str, ds: &str, dir: &str, dir_file: &str) {
-        let p = parse_datastore_path(input).unwrap();
-        assert_eq!(
-            (
-                p.datastore.as_str(),
-                p.directory.as_str(),
-                p.directory_and_file.as_str()
-            ),
-            (ds, dir, dir_file),
-            "{input}"
-        );
-    }
-
     #[test]
     fn parses_paths() {
-        ok(
-            "[datastore] directory/file",
-            "datastore",
-            "directory",
-            "directory/file",
-        );
-        ok("[datastore] a/b/file", "datastore", "a/b", "a/b/file");
-        ok("[datastore] file", "datastore", "file", "file");
-        ok(
-            "[datastore] directory/",
-            "datastore",
-            "directory",
-            "directory/",
-        );
-        ok("[datastore]", "datastore", "", "");
-        ok("[ds]   x/y", "ds", "x", "x/y");
-        ok("[my ds] x y/z", "my ds", "x y", "x y/z");
+        // (input, datastore, directory, directory and file)
+        let cases = [
+            (
+                "[datastore] directory/file",
+                "datastore",
+                "directory",
+                "directory/file",
+            ),
+            (
+                "[datastore] directory/",
+                "datastore",
+                "directory",
+                "directory/",
+            ),
+            ("[datastore] a/b/file", "datastore", "a/b", "a/b/file"),
+            ("[datastore] file", "datastore", "file", "file"),
+            ("[datastore]", "datastore", "", ""),
+            ("[ds]   x/y", "ds", "x", "x/y"),
+            ("[my ds] x y/z", "my ds", "x y", "x y/z"),
+        ];
+        for (input, ds, dir, dir_file) in cases {
+            let p = parse_datastore_path(input).unwrap();
+            assert_eq!(
+                (
+                    p.datastore.as_str(),
+                    p.directory.as_str(),
+                    p.directory_and_file.as_str()
+                ),
+                (ds, dir, dir_file),
+                "{input}"
+            );
+        }
     }
 
     #[test]

@@ -462,6 +462,14 @@ impl FromValue for bool {
 ";
 
 /// Value variant names for the primitive types.
+/// Writes `line(item)` and a newline for each of `items` (one match arm or entry each).
+fn write_lines<T>(o: &mut String, items: &[T], line: impl Fn(&T) -> String) {
+    for item in items {
+        o.push_str(&line(item));
+        o.push('\n');
+    }
+}
+
 const PRIM_VARIANTS: &[(&str, &str, &str)] = &[
     // (xsd/vim name, Value variant, rust type)
     ("string", "String", "String"),
@@ -836,6 +844,33 @@ impl<'a> Gen<'a> {
         o.push('\n');
     }
 
+    /// Writes one piece of `Value`'s code per variant, in the variants' order, each piece
+    /// followed by a newline: every primitive (`prim(xsd name, variant, Rust type)`), then
+    /// `special` (the reference and anyType variants, written as it is), every enumeration
+    /// (`enumeration(name)`), every data object (`data(name)`).
+    fn value_variants(
+        &self,
+        o: &mut String,
+        prim: impl Fn(&str, &str, &str) -> String,
+        special: &str,
+        enumeration: impl Fn(&str) -> String,
+        data: impl Fn(&str) -> String,
+    ) {
+        for (x, v, rt) in PRIM_VARIANTS {
+            o.push_str(&prim(x, v, rt));
+            o.push('\n');
+        }
+        o.push_str(special);
+        for e in &self.s.enums {
+            o.push_str(&enumeration(&e.name));
+            o.push('\n');
+        }
+        for d in &self.s.data {
+            o.push_str(&data(&d.name));
+            o.push('\n');
+        }
+    }
+
     fn gen_value(&self, o: &mut String) {
         o.push_str(
             "/// A value of `xsd:anyType` (a property value, a task result, an option value): its\n\
@@ -843,35 +878,27 @@ impl<'a> Gen<'a> {
              /// raw XML content in `Unknown`; a value without `xsi:type` decodes as a string.\n",
         );
         o.push_str("#[derive(Clone, Debug, PartialEq, Default)]\npub enum Value {\n    /// No value (an element without content and without `xsi:type`).\n    #[default]\n    None,\n");
-        for (_, v, rt) in PRIM_VARIANTS {
-            let _ = writeln!(o, "    {v}({rt}),\n    ArrayOf{v}(Vec<{rt}>),");
-        }
-        o.push_str("    ManagedObjectReference(ManagedObjectReference),\n    ArrayOfManagedObjectReference(Vec<ManagedObjectReference>),\n    ArrayOfAnyType(Vec<Value>),\n");
-        for e in &self.s.enums {
-            let _ = writeln!(o, "    {0}({0}),\n    ArrayOf{0}(Vec<{0}>),", e.name);
-        }
-        for d in &self.s.data {
-            let _ = writeln!(
-                o,
-                "    {0}(Box<{0}>),\n    ArrayOf{0}(Vec<{1}>),",
-                d.name,
-                self.rust_type(&d.name)
-            );
-        }
+        self.value_variants(
+            o,
+            |_, v, rt| format!("    {v}({rt}),\n    ArrayOf{v}(Vec<{rt}>),"),
+            "    ManagedObjectReference(ManagedObjectReference),\n    ArrayOfManagedObjectReference(Vec<ManagedObjectReference>),\n    ArrayOfAnyType(Vec<Value>),\n",
+            |e| format!("    {e}({e}),\n    ArrayOf{e}(Vec<{e}>),"),
+            |d| format!("    {d}(Box<{d}>),\n    ArrayOf{d}(Vec<{}>),", self.rust_type(d)),
+        );
         o.push_str("    /// A type this schema does not know: its `xsi:type` and its raw XML content.\n    Unknown { type_name: String, xml: String },\n}\n");
 
         // type_name
         o.push_str("impl Value {\n    /// The VI type name (`xsi:type` without prefix) of the value.\n    pub fn type_name(&self) -> &str {\n        match self {\n            Self::None => \"\",\n");
-        for (x, v, _) in PRIM_VARIANTS {
-            let _ = writeln!(o, "            Self::{v}(_) => {x:?},\n            Self::ArrayOf{v}(_) => \"ArrayOf{v}\",");
-        }
-        o.push_str("            Self::ManagedObjectReference(_) => \"ManagedObjectReference\",\n            Self::ArrayOfManagedObjectReference(_) => \"ArrayOfManagedObjectReference\",\n            Self::ArrayOfAnyType(_) => \"ArrayOfAnyType\",\n");
-        for e in &self.s.enums {
-            let _ = writeln!(o, "            Self::{0}(_) => {0:?},\n            Self::ArrayOf{0}(_) => \"ArrayOf{0}\",", e.name);
-        }
-        for d in &self.s.data {
-            let _ = writeln!(o, "            Self::{0}(_) => {0:?},\n            Self::ArrayOf{0}(_) => \"ArrayOf{0}\",", d.name);
-        }
+        let named = |n: &str| {
+            format!("            Self::{n}(_) => {n:?},\n            Self::ArrayOf{n}(_) => \"ArrayOf{n}\",")
+        };
+        self.value_variants(
+            o,
+            |x, v, _| format!("            Self::{v}(_) => {x:?},\n            Self::ArrayOf{v}(_) => \"ArrayOf{v}\","),
+            "            Self::ManagedObjectReference(_) => \"ManagedObjectReference\",\n            Self::ArrayOfManagedObjectReference(_) => \"ArrayOfManagedObjectReference\",\n            Self::ArrayOfAnyType(_) => \"ArrayOfAnyType\",\n",
+            named,
+            named,
+        );
         o.push_str(
             "            Self::Unknown { type_name, .. } => type_name,\n        }\n    }\n}\n",
         );
@@ -884,52 +911,32 @@ impl<'a> Gen<'a> {
         // slot per arm (well over 100 KiB), paid again at every level of a nested value.
         o.push_str("/// Decodes one anyType value of a known type (see `Value::decode_named`).\ntype ValueDecoder = for<'x> fn(&mut XmlReader<'x>, &Tag<'x>) -> Result<Value, DecodeError>;\n");
         o.push_str("impl Value {\n    /// Decodes `tag` as the VI type named `ty` (an unknown name gives `Value::Unknown`).\n    pub fn decode_named<'x>(ty: &[u8], r: &mut XmlReader<'x>, tag: &Tag<'x>) -> Result<Self, DecodeError> {\n        let decoder: ValueDecoder = match ty {\n");
-        for (x, v, _) in PRIM_VARIANTS {
-            let _ = writeln!(
-                o,
-                "            b{x:?} => |r, tag| Ok(Self::{v}(Decode::decode(r, tag)?)),\n            b\"ArrayOf{v}\" => |r, tag| Ok(Self::ArrayOf{v}(decode_array(r, tag)?)),"
-            );
-        }
-        o.push_str("            b\"ManagedObjectReference\" => |r, tag| Ok(Self::ManagedObjectReference(Decode::decode(r, tag)?)),\n            b\"ArrayOfManagedObjectReference\" => |r, tag| Ok(Self::ArrayOfManagedObjectReference(decode_array(r, tag)?)),\n            b\"anyType\" => decode_untyped,\n            b\"ArrayOfAnyType\" => |r, tag| Ok(Self::ArrayOfAnyType(decode_array(r, tag)?)),\n");
-        for e in &self.s.enums {
-            let _ = writeln!(
-                o,
-                "            b{0:?} => |r, tag| Ok(Self::{0}(Decode::decode(r, tag)?)),\n            b\"ArrayOf{0}\" => |r, tag| Ok(Self::ArrayOf{0}(decode_array(r, tag)?)),",
-                e.name
-            );
-        }
-        for d in &self.s.data {
-            let _ = writeln!(
-                o,
-                "            b{0:?} => |r, tag| Ok(Self::{0}(decode_boxed(r, tag)?)),\n            b\"ArrayOf{0}\" => |r, tag| Ok(Self::ArrayOf{0}(decode_array(r, tag)?)),",
-                d.name
-            );
-        }
+        // A variant decoded by `decode` (`Decode::decode` or `decode_boxed`), and its array.
+        let arms = |x: &str, v: &str, decode: &str| {
+            format!("            b{x:?} => |r, tag| Ok(Self::{v}({decode}(r, tag)?)),\n            b\"ArrayOf{v}\" => |r, tag| Ok(Self::ArrayOf{v}(decode_array(r, tag)?)),")
+        };
+        self.value_variants(
+            o,
+            |x, v, _| arms(x, v, "Decode::decode"),
+            "            b\"ManagedObjectReference\" => |r, tag| Ok(Self::ManagedObjectReference(Decode::decode(r, tag)?)),\n            b\"ArrayOfManagedObjectReference\" => |r, tag| Ok(Self::ArrayOfManagedObjectReference(decode_array(r, tag)?)),\n            b\"anyType\" => decode_untyped,\n            b\"ArrayOfAnyType\" => |r, tag| Ok(Self::ArrayOfAnyType(decode_array(r, tag)?)),\n",
+            |e| arms(e, e, "Decode::decode"),
+            |d| arms(d, d, "decode_boxed"),
+        );
         o.push_str("            other => {\n                // The name is an attribute value: unescape it, as encoding escapes it.\n                let type_name = crate::codec::unescape_attr(other)?;\n                let xml = r.raw_content(tag)?;\n                return Ok(Self::Unknown { type_name, xml });\n            }\n        };\n        decoder(r, tag)\n    }\n}\n");
 
         // encode
         o.push_str("impl Encode for Value {\n    fn encode(&self, w: &mut XmlWriter, name: &str) {\n        match self {\n            Self::None => w.empty(name),\n");
-        for (x, v, _) in PRIM_VARIANTS {
-            let _ = writeln!(
-                o,
-                "            Self::{v}(v) => encode_prim_typed(w, name, \"xsd:{x}\", v),\n            Self::ArrayOf{v}(v) => encode_array(w, name, \"ArrayOf{v}\", {x:?}, v),"
-            );
-        }
-        o.push_str("            Self::ManagedObjectReference(v) => v.encode_typed(w, name),\n            Self::ArrayOfManagedObjectReference(v) => encode_array(w, name, \"ArrayOfManagedObjectReference\", \"ManagedObjectReference\", v),\n            Self::ArrayOfAnyType(v) => encode_array(w, name, \"ArrayOfAnyType\", \"anyType\", v),\n");
-        for e in &self.s.enums {
-            let _ = writeln!(
-                o,
-                "            Self::{0}(v) => encode_prim_typed(w, name, {0:?}, v),\n            Self::ArrayOf{0}(v) => encode_array(w, name, \"ArrayOf{0}\", {0:?}, v),",
-                e.name
-            );
-        }
-        for d in &self.s.data {
-            let _ = writeln!(
-                o,
-                "            Self::{0}(v) => encode_typed(&**v, w, name),\n            Self::ArrayOf{0}(v) => encode_array(w, name, \"ArrayOf{0}\", {0:?}, v),",
-                d.name
-            );
-        }
+        // A variant encoded by `encode` and its array of `x` items.
+        let arms = |x: &str, v: &str, encode: &str| {
+            format!("            Self::{v}(v) => {encode},\n            Self::ArrayOf{v}(v) => encode_array(w, name, \"ArrayOf{v}\", {x:?}, v),")
+        };
+        self.value_variants(
+            o,
+            |x, v, _| arms(x, v, &format!("encode_prim_typed(w, name, \"xsd:{x}\", v)")),
+            "            Self::ManagedObjectReference(v) => v.encode_typed(w, name),\n            Self::ArrayOfManagedObjectReference(v) => encode_array(w, name, \"ArrayOfManagedObjectReference\", \"ManagedObjectReference\", v),\n            Self::ArrayOfAnyType(v) => encode_array(w, name, \"ArrayOfAnyType\", \"anyType\", v),\n",
+            |e| arms(e, e, &format!("encode_prim_typed(w, name, {e:?}, v)")),
+            |d| arms(d, d, "encode_typed(&**v, w, name)"),
+        );
         o.push_str("            Self::Unknown { type_name, xml } => w.raw_typed(name, type_name, xml),\n        }\n    }\n}\n");
 
         // FromValue impls
@@ -1020,9 +1027,9 @@ impl<'a> Gen<'a> {
 
         // The wire string of any enumeration value.
         o.push_str("impl Value {\n    /// The wire string, when the value is of an enumeration type.\n    pub fn enum_str(&self) -> Option<&str> {\n        match self {\n");
-        for e in &self.s.enums {
-            let _ = writeln!(o, "            Self::{}(e) => Some(e.as_str()),", e.name);
-        }
+        write_lines(o, &self.s.enums, |e| {
+            format!("            Self::{}(e) => Some(e.as_str()),", e.name)
+        });
         o.push_str("            _ => None,\n        }\n    }\n}\n");
         // Base chain table.
         o.push_str("/// The schema's inheritance: each data type with its direct base.\npub const TYPE_BASES: &[(&str, &str)] = &[\n");
@@ -1302,25 +1309,24 @@ impl<'a> Gen<'a> {
         }
         o.push_str("}\n\n");
         o.push_str("/// A decoded request of any method the schema lists.\n#[allow(non_camel_case_types)]\n#[derive(Clone, Debug, PartialEq)]\npub enum Request {\n");
-        for m in &self.s.methods {
-            let _ = writeln!(o, "    {0}(requests::{0}),", m.name);
-        }
+        write_lines(o, &self.s.methods, |m| {
+            format!("    {0}(requests::{0}),", m.name)
+        });
         o.push_str("}\nimpl Request {\n    /// Decodes the element inside the SOAP Body; `None` for a method the schema does not list.\n    pub fn decode<'x>(r: &mut XmlReader<'x>, tag: &Tag<'x>) -> Result<Option<Self>, DecodeError> {\n        Ok(Some(match tag.local() {\n");
-        for m in &self.s.methods {
-            let _ = writeln!(
-                o,
+        write_lines(o, &self.s.methods, |m| {
+            format!(
                 "            b{0:?} => Self::{0}(decode_struct(r, tag)?),",
                 m.name
-            );
-        }
+            )
+        });
         o.push_str("            _ => return Ok(None),\n        }))\n    }\n    /// The method's name.\n    pub fn method_name(&self) -> &'static str {\n        match self {\n");
-        for m in &self.s.methods {
-            let _ = writeln!(o, "            Self::{0}(_) => {0:?},", m.name);
-        }
+        write_lines(o, &self.s.methods, |m| {
+            format!("            Self::{0}(_) => {0:?},", m.name)
+        });
         o.push_str("        }\n    }\n    /// The object the method is invoked on.\n    pub fn this(&self) -> &ManagedObjectReference {\n        match self {\n");
-        for m in &self.s.methods {
-            let _ = writeln!(o, "            Self::{0}(r) => &r.this,", m.name);
-        }
+        write_lines(o, &self.s.methods, |m| {
+            format!("            Self::{0}(r) => &r.this,", m.name)
+        });
         o.push_str("        }\n    }\n}\n\n");
         o.push_str("/// A method of the schema: owner type, name, and whether it is a side-effect-free read.\n#[derive(Clone, Copy, Debug)]\npub struct MethodInfo {\n    pub owner: &'static str,\n    pub name: &'static str,\n    pub read: bool,\n}\n/// Every method the schema lists.\npub const METHODS: &[MethodInfo] = &[\n");
         for m in &self.s.methods {

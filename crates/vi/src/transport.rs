@@ -221,9 +221,11 @@ impl Transport {
                     proxy: p.to_string(),
                     reason,
                 };
+                let proxy = (p.host.as_str(), p.port);
+                let socks_err = |e: tokio_socks::Error| perr(e.to_string());
                 match p.kind {
                     ProxyKind::Http => {
-                        let mut s = TcpStream::connect((p.host.as_str(), p.port))
+                        let mut s = TcpStream::connect(proxy)
                             .await
                             .map_err(|e| perr(tcp_error(&paddr, e).to_string()))?;
                         if self.endpoint.https {
@@ -241,26 +243,20 @@ impl Transport {
                                 reason: "no IPv4 address (socks4 needs one; try socks4a)".into(),
                             })?;
                         Box::new(
-                            tokio_socks::tcp::Socks4Stream::connect((p.host.as_str(), p.port), ip)
+                            tokio_socks::tcp::Socks4Stream::connect(proxy, ip)
                                 .await
-                                .map_err(|e| perr(e.to_string()))?,
+                                .map_err(socks_err)?,
                         )
                     }
                     ProxyKind::Socks4a => Box::new(
-                        tokio_socks::tcp::Socks4Stream::connect(
-                            (p.host.as_str(), p.port),
-                            (host, port),
-                        )
-                        .await
-                        .map_err(|e| perr(e.to_string()))?,
+                        tokio_socks::tcp::Socks4Stream::connect(proxy, (host, port))
+                            .await
+                            .map_err(socks_err)?,
                     ),
                     ProxyKind::Socks5 => Box::new(
-                        tokio_socks::tcp::Socks5Stream::connect(
-                            (p.host.as_str(), p.port),
-                            (host, port),
-                        )
-                        .await
-                        .map_err(|e| perr(e.to_string()))?,
+                        tokio_socks::tcp::Socks5Stream::connect(proxy, (host, port))
+                            .await
+                            .map_err(socks_err)?,
                     ),
                 }
             }

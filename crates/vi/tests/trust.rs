@@ -2,20 +2,15 @@
 //! made in the test: the CA file, SHA-256 and SHA-1 pins, refusals that carry the server
 //! certificate's thumbprints, and reading a server's thumbprints without trusting it.
 
-use std::convert::Infallible;
+mod common;
+
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
 use esxvirt_testkit::pki::{private_ca, PrivateCa};
-use esxvirt_vi::soap::encode_response;
 use esxvirt_vi::*;
-use http_body_util::Full;
-use hyper::service::service_fn;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use tokio::net::TcpListener;
 
 fn service_content() -> ServiceContent {
     let mut sc = ServiceContent::default();
@@ -36,36 +31,7 @@ fn tempdir(name: &str) -> PathBuf {
 async fn tls_server(pki: &PrivateCa) -> u16 {
     let chain = vec![CertificateDer::from_pem_file(&pki.cert_pem).unwrap()];
     let key = PrivateKeyDer::from_pem_file(&pki.key_pem).unwrap();
-    let server_cfg = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_no_client_auth()
-    .with_single_cert(chain, key)
-    .unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(server_cfg));
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    tokio::spawn(async move {
-        while let Ok((s, _)) = listener.accept().await {
-            let acceptor = acceptor.clone();
-            tokio::spawn(async move {
-                let Ok(tls) = acceptor.accept(s).await else {
-                    return;
-                };
-                let svc = service_fn(|_req: hyper::Request<hyper::body::Incoming>| async {
-                    Ok::<_, Infallible>(hyper::Response::new(Full::new(Bytes::from(
-                        encode_response("RetrieveServiceContent", &[service_content()]),
-                    ))))
-                });
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(hyper_util::rt::TokioIo::new(tls), svc)
-                    .await;
-            });
-        }
-    });
-    port
+    common::tls_server(chain, key, service_content()).await
 }
 
 fn cfg(host: &str, port: u16) -> ClientConfig {
@@ -82,14 +48,9 @@ fn assert_refused(e: &Error, der: &[u8], what: &str) -> String {
     let s = e.to_string();
     assert!(!s.contains('\n'), "{s}");
     assert!(s.contains(what), "{s}");
-    assert!(
-        s.contains(&format!("SHA-256 thumbprint {}", t.sha256_hex())),
-        "{s}"
-    );
-    assert!(
-        s.contains(&format!("SHA-1 thumbprint {}", t.sha1_hex())),
-        "{s}"
-    );
+    for (digest, hex) in [("SHA-256", t.sha256_hex()), ("SHA-1", t.sha1_hex())] {
+        assert!(s.contains(&format!("{digest} thumbprint {hex}")), "{s}");
+    }
     s
 }
 

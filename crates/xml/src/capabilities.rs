@@ -314,34 +314,18 @@ mod tests {
     #[test]
     fn esx_32bit_host_without_uuid() {
         let c = Capabilities::esx(Some("00000000-0000-0000-0000-000000000000"), false);
-        let xml = "<capabilities>
-
-  <host>
-    <cpu>
-      <arch>i686</arch>
-    </cpu>
-    <power_management/>
-    <iommu support='no'/>
-    <migration_features>
-      <live/>
-      <uri_transports>
-        <uri_transport>vpxmigr</uri_transport>
-      </uri_transports>
-    </migration_features>
-  </host>
-
-  <guest>
-    <os_type>hvm</os_type>
-    <arch name='i686'>
-      <wordsize>32</wordsize>
-      <domain type='vmware'/>
-    </arch>
-  </guest>
-
-</capabilities>
-";
+        // The 64-bit document without the host UUID, an i686 host and no x86_64 guest.
+        let xml = ESX_64
+            .replace("    <uuid>4c4c4544-0042-3310-8044-b4c04f4e5031</uuid>\n", "")
+            .replace("<arch>x86_64</arch>", "<arch>i686</arch>")
+            .replace(
+                "  <guest>\n    <os_type>hvm</os_type>\n    <arch name='x86_64'>\n      \
+                 <wordsize>64</wordsize>\n      <domain type='vmware'/>\n    </arch>\n  </guest>\n\n",
+                "",
+            );
+        assert!(!xml.contains("x86_64") && !xml.contains("<uuid>"), "{xml}");
         assert_eq!(c.to_xml(), xml);
-        assert_eq!(Capabilities::from_xml(xml).unwrap().to_xml(), xml);
+        assert_eq!(Capabilities::from_xml(&xml).unwrap().to_xml(), xml);
         assert_eq!(Capabilities::esx(None, false), c);
     }
 

@@ -445,30 +445,40 @@ second &apos;line&apos;</description>
         assert_eq!(s.to_xml(), out);
     }
 
+    /// The start of libvirt's snapshot samples: name and description.
+    const SAMPLE_HEAD: &str = "<domainsnapshot>
+  <name>my snap name</name>
+  <description>!@#$%^</description>
+";
+
+    /// `input` (a sample after [`SAMPLE_HEAD`]) read and prepared for creation at libvirt's
+    /// test time 1555419243; its document and the snapshot.
+    fn created(input: &str) -> (String, DomainSnapshot) {
+        let mut s = DomainSnapshot::from_xml(&format!("{SAMPLE_HEAD}{input}")).unwrap();
+        s.prepare_for_create(1555419243);
+        (s.to_xml(), s)
+    }
+
     /// libvirt tests/qemudomainsnapshotxml2xmlin/external_vm.xml -> out (time 1555419243).
     #[test]
     fn libvirt_external_vm_sample() {
-        let input = "<domainsnapshot>
-  <name>my snap name</name>
-  <description>!@#$%^</description>
-  <state>running</state>
+        let (xml, s) = created(
+            "  <state>running</state>
   <memory snapshot='external' file='/dev/HostVG/GuestMemory'/>
   <parent>
     <name>earlier_snap</name>
   </parent>
 </domainsnapshot>
-";
-        let mut s = DomainSnapshot::from_xml(input).unwrap();
-        s.prepare_for_create(1555419243);
+",
+        );
         assert_eq!(
-            s.to_xml(),
-            "<domainsnapshot>
-  <name>my snap name</name>
-  <description>!@#$%^</description>
-  <creationTime>1555419243</creationTime>
+            xml,
+            format!(
+                "{SAMPLE_HEAD}  <creationTime>1555419243</creationTime>
   <memory snapshot='external' file='/dev/HostVG/GuestMemory'/>
 </domainsnapshot>
 "
+            )
         );
         assert!(s.is_external());
     }
@@ -476,10 +486,7 @@ second &apos;line&apos;</description>
     /// The local-source part of libvirt's disk_snapshot sample.
     #[test]
     fn libvirt_disk_snapshot_sample() {
-        let input = "<domainsnapshot>
-  <name>my snap name</name>
-  <description>!@#$%^</description>
-  <disks>
+        let disks = "  <disks>
     <disk name='/dev/HostVG/QEMUGuest1'/>
     <disk name='hdb' snapshot='no'/>
     <disk name='hdc' snapshot='internal'/>
@@ -496,30 +503,21 @@ second &apos;line&apos;</description>
   </disks>
 </domainsnapshot>
 ";
-        let mut s = DomainSnapshot::from_xml(input).unwrap();
-        s.prepare_for_create(1555419243);
+        let (xml, _) = created(disks);
+        // libvirt types the external disks without a type as files and drops an empty
+        // <source/>.
+        let disks = disks
+            .replace(
+                "<disk name='hdd' snapshot='external'>\n      <source/>\n",
+                "<disk name='hdd' snapshot='external' type='file'>\n",
+            )
+            .replace(
+                "<disk name='hde' snapshot='external'>",
+                "<disk name='hde' snapshot='external' type='file'>",
+            );
         assert_eq!(
-            s.to_xml(),
-            "<domainsnapshot>
-  <name>my snap name</name>
-  <description>!@#$%^</description>
-  <creationTime>1555419243</creationTime>
-  <disks>
-    <disk name='/dev/HostVG/QEMUGuest1'/>
-    <disk name='hdb' snapshot='no'/>
-    <disk name='hdc' snapshot='internal'/>
-    <disk name='hdd' snapshot='external' type='file'>
-      <driver type='qed'/>
-    </disk>
-    <disk name='hde' snapshot='external' type='file'>
-      <source file='/path/to/new'/>
-    </disk>
-    <disk name='hdf' snapshot='external' type='block'>
-      <source dev='/path/to/new3'/>
-    </disk>
-  </disks>
-</domainsnapshot>
-"
+            xml,
+            format!("{SAMPLE_HEAD}  <creationTime>1555419243</creationTime>\n{disks}")
         );
     }
 

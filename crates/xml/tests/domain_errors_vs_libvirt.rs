@@ -7,8 +7,10 @@
 //!
 //! virsh is an external peer: when it is missing these tests fail (they never skip).
 
+mod common;
+
+use common::{doc, ours};
 use esxvirt_testkit::{temp_file, virsh_test_driver};
-use esxvirt_xml::domain::{Domain, FormatOptions};
 
 /// libvirt's verdict: the dumped document, or the error line (without `error: `).
 fn libvirt(name: &str, xml: &str) -> Result<String, String> {
@@ -32,23 +34,6 @@ fn libvirt(name: &str, xml: &str) -> Result<String, String> {
             .unwrap_or_default()
             .to_string()),
     }
-}
-
-fn ours(xml: &str) -> Result<String, String> {
-    Domain::from_xml_with(xml, None)
-        .map(|d| {
-            d.to_xml_with(FormatOptions {
-                secure: true,
-                inactive: true,
-            })
-        })
-        .map_err(|e| e.line())
-}
-
-fn doc(name: &str, devices: &str) -> String {
-    format!(
-        "<domain type='test'>\n  <name>{name}</name>\n  <uuid>50115e16-9bdc-49d7-f171-53c4d7f91710</uuid>\n  <memory unit='KiB'>65536</memory>\n  <os>\n    <type arch='i686'>hvm</type>\n    <boot dev='hd'/>\n  </os>\n  <devices>\n{devices}  </devices>\n</domain>\n"
-    )
 }
 
 /// Runs every case; `expect_error` says whether libvirt is expected to refuse it (so that a

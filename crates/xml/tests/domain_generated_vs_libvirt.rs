@@ -14,9 +14,13 @@
 //!
 //! virsh is an external peer: when it is missing this test fails (it never skips).
 
+mod common;
+
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::process::Command;
+
+use common::Rng;
 
 use esxvirt_testkit::virsh_path;
 use esxvirt_xml::domain::{Domain, FormatOptions};
@@ -32,37 +36,6 @@ fn setting(name: &str, default: u64) -> u64 {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-/// A small deterministic generator (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    /// True with probability `percent`%.
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-    fn pick<'a>(&mut self, options: &[&'a str]) -> &'a str {
-        options[self.below(options.len())]
-    }
-    /// One of `good`, or now and then (one time in 25) one of `bad`: most documents should
-    /// get far enough for later faults to be met.
-    fn mostly<'a>(&mut self, good: &[&'a str], bad: &[&'a str]) -> &'a str {
-        if self.chance(4) {
-            self.pick(bad)
-        } else {
-            self.pick(good)
-        }
-    }
 }
 
 fn mac(r: &mut Rng) -> String {

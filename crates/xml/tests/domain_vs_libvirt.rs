@@ -11,8 +11,11 @@
 //!
 //! virsh is an external peer: when it is missing these tests fail (they never skip).
 
+mod common;
+
+use common::{doc, ours, BASE};
 use esxvirt_testkit::{temp_file, virsh_test_driver};
-use esxvirt_xml::domain::{default_drive_address, DiskBus, Domain, FormatOptions};
+use esxvirt_xml::domain::{default_drive_address, DiskBus, Domain};
 
 /// libvirt's verdict on `xml`: `Ok(formatted)` or `Err(message)`.
 fn libvirt(xml: &str) -> Result<String, String> {
@@ -37,19 +40,6 @@ fn libvirt(xml: &str) -> Result<String, String> {
         .strip_suffix("\n\n")
         .map(|d| format!("{d}\n"))
         .unwrap_or_else(|| doc.to_string()))
-}
-
-/// Our verdict: the test driver checks no capabilities, so neither do we here. Errors are
-/// the whole line virsh would print after `error: `.
-fn ours(xml: &str) -> Result<String, String> {
-    Domain::from_xml_with(xml, None)
-        .map(|d| {
-            d.to_xml_with(FormatOptions {
-                secure: true,
-                inactive: true,
-            })
-        })
-        .map_err(|e| e.line())
 }
 
 /// Makes a VMware domain document explicit where the test driver's defaults differ.
@@ -179,10 +169,14 @@ fn conformance_documents_match_libvirt() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-const BASE: &str = "<domain type='test'>\n  <name>NAME</name>\n  <uuid>50115e16-9bdc-49d7-f171-53c4d7f91710</uuid>\n  <memory unit='KiB'>65536</memory>\n  <os>\n    <type arch='i686'>hvm</type>\n    <boot dev='hd'/>\n  </os>\n  <devices>\nDEVICES  </devices>\n</domain>\n";
-
-fn doc(name: &str, devices: &str) -> String {
-    BASE.replace("NAME", name).replace("DEVICES", devices)
+/// Compares every case (name, document for VMware) with libvirt, failing with every
+/// difference at once.
+fn compare_all(cases: &[(&str, String)]) {
+    let failures: Vec<String> = cases
+        .iter()
+        .filter_map(|(n, x)| compare(n, &for_test_driver(x)).err())
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[test]
@@ -217,11 +211,7 @@ fn tricky_documents_match_libvirt() {
         ("console-differs", doc("con2", "    <serial type='file'>\n      <source path='a'/>\n    </serial>\n    <console type='file'>\n      <source path='b'/>\n    </console>\n")),
         ("graphics", doc("gfx", "    <graphics type='vnc' port='5903' autoport='no' listen='127.0.0.1' keymap='de' passwd='pa&amp;ss'/>\n    <graphics type='vnc' autoport='yes' websocket='5700'>\n      <listen type='address' address='0.0.0.0'/>\n    </graphics>\n    <graphics type='vnc' port='-1'/>\n    <video>\n      <model type='vmvga' vram='5000' heads='1'/>\n    </video>\n    <video>\n      <model type='vmvga' vram='16384' heads='1' primary='yes'/>\n    </video>\n    <graphics type='vnc'/>\n    <graphics type='vnc' port='5904' autoport='yes'/>\n    <graphics type='vnc' autoport='no' sharePolicy='force-shared'/>\n    <graphics type='vnc' port='-5'/>\n    <graphics type='vnc' port='5901' autoport='bogus' websocket='-1'/>\n    <memballoon model='none'/>\n")),
     ];
-    let failures: Vec<String> = cases
-        .iter()
-        .filter_map(|(n, x)| compare(n, &for_test_driver(x)).err())
-        .collect();
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    compare_all(&cases);
 }
 
 #[test]
@@ -268,11 +258,7 @@ fn rejections_match_libvirt() {
         ("negative-memory", BASE.replace(">65536<", ">-1<").replace("DEVICES", "")),
         ("bad-lifecycle", BASE.replace("</os>", "</os>\n  <on_reboot>explode</on_reboot>").replace("DEVICES", "")),
     ];
-    let failures: Vec<String> = cases
-        .iter()
-        .filter_map(|(n, x)| compare(n, &for_test_driver(x)).err())
-        .collect();
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    compare_all(&cases);
 }
 
 /// Disk target names: libvirt reads a disk number from `sd`/`hd`/`vd`/`fd`/`xvd`/`ubd` plus

@@ -3,6 +3,9 @@
 //! give `Ok` or a typed error, never a panic; and whatever parses must format to a document
 //! that parses back to the same text (formatting is a fixed point).
 
+mod common;
+
+use common::Rng;
 use esxvirt_xml::capabilities::Capabilities;
 use esxvirt_xml::interface::Interface;
 use esxvirt_xml::network::Network;
@@ -64,20 +67,6 @@ fn exercise(doc: &str) {
     fixpoint(doc, StoragePool::from_xml, StoragePool::to_xml);
     fixpoint(doc, StorageVolume::from_xml, StorageVolume::to_xml);
     fixpoint(doc, Capabilities::from_xml, Capabilities::to_xml);
-}
-
-/// A small deterministic generator (xorshift64*), so failures reproduce.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
 }
 
 #[test]

@@ -7,43 +7,69 @@ use std::fs::File;
 use std::io::{IsTerminal, Seek, SeekFrom, Write};
 
 use clap::Args;
-use esxvirt_driver::{flags, Progress};
+use esxvirt_driver::{flags, Progress, StorageVol};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::output::{CmdError, CmdResult, Out};
 use crate::registry::{ConnCommand, Spec};
 use crate::session::Ctx;
 
-/// `vol-upload VOL FILE [POOL] [--offset N] [--length N] [--sparse]`.
-#[derive(Args, Debug)]
-pub struct VolUpload {
-    /// vol name, key or path
-    #[arg(long, required = true)]
-    pub vol: String,
-    /// file
-    #[arg(long, required = true)]
-    pub file: String,
-    /// pool name or uuid
-    #[arg(long)]
-    pub pool: Option<String>,
-    /// volume offset to upload to
-    #[arg(long, allow_hyphen_values = true)]
-    pub offset: Option<String>,
-    /// amount of data to upload
-    #[arg(long, allow_hyphen_values = true)]
-    pub length: Option<String>,
-    /// preserve sparseness of volume
-    #[arg(long)]
-    pub sparse: bool,
+/// The options of `vol-upload` and `vol-download`, which differ only in the help of
+/// `--offset` and `--length`; `volume` reads them: the volume, offset and length.
+macro_rules! vol_transfer_args {
+    ($(#[$doc:meta])* $name:ident, $offset:literal, $length:literal) => {
+        $(#[$doc])*
+        #[derive(Args, Debug)]
+        pub struct $name {
+            /// vol name, key or path
+            #[arg(long, required = true)]
+            pub vol: String,
+            /// file
+            #[arg(long, required = true)]
+            pub file: String,
+            /// pool name or uuid
+            #[arg(long)]
+            pub pool: Option<String>,
+            #[doc = $offset]
+            #[arg(long, allow_hyphen_values = true)]
+            pub offset: Option<String>,
+            #[doc = $length]
+            #[arg(long, allow_hyphen_values = true)]
+            pub length: Option<String>,
+            /// preserve sparseness of volume
+            #[arg(long)]
+            pub sparse: bool,
+        }
+
+        impl $name {
+            fn volume<'c>(&self, ctx: &Ctx<'c>) -> Result<(StorageVol<'c>, u64, u64), CmdError> {
+                let offset = parse_ullp(self.offset.as_deref(), "offset")?;
+                let length = parse_ull(self.length.as_deref(), "length")?;
+                Ok((ctx.vol(&self.vol, self.pool.as_deref())?, offset, length))
+            }
+        }
+    };
 }
+
+vol_transfer_args!(
+    /// `vol-upload VOL FILE [POOL] [--offset N] [--length N] [--sparse]`.
+    VolUpload,
+    "volume offset to upload to",
+    "amount of data to upload"
+);
+
+vol_transfer_args!(
+    /// `vol-download VOL FILE [POOL] [--offset N] [--length N] [--sparse]`.
+    VolDownload,
+    "volume offset to download from",
+    "amount of data to download"
+);
 
 impl ConnCommand for VolUpload {
     const SPEC: Spec = Spec::new("vol-upload", "upload file contents to a volume");
     fn run(&self, ctx: &Ctx<'_>, _out: &mut Out) -> CmdResult {
         let a = self;
-        let offset = parse_ullp(a.offset.as_deref(), "offset")?;
-        let length = parse_ull(a.length.as_deref(), "length")?;
-        let v = ctx.vol(&a.vol, a.pool.as_deref())?;
+        let (v, offset, length) = a.volume(ctx)?;
         let mut file = std::fs::File::open(&a.file)
             .map_err(|_| CmdError::msg(format!("cannot read {}", a.file)))?;
         let size = file
@@ -65,36 +91,11 @@ impl ConnCommand for VolUpload {
     }
 }
 
-/// `vol-download VOL FILE [POOL] [--offset N] [--length N] [--sparse]`.
-#[derive(Args, Debug)]
-pub struct VolDownload {
-    /// vol name, key or path
-    #[arg(long, required = true)]
-    pub vol: String,
-    /// file
-    #[arg(long, required = true)]
-    pub file: String,
-    /// pool name or uuid
-    #[arg(long)]
-    pub pool: Option<String>,
-    /// volume offset to download from
-    #[arg(long, allow_hyphen_values = true)]
-    pub offset: Option<String>,
-    /// amount of data to download
-    #[arg(long, allow_hyphen_values = true)]
-    pub length: Option<String>,
-    /// preserve sparseness of volume
-    #[arg(long)]
-    pub sparse: bool,
-}
-
 impl ConnCommand for VolDownload {
     const SPEC: Spec = Spec::new("vol-download", "download volume contents to a file");
     fn run(&self, ctx: &Ctx<'_>, _out: &mut Out) -> CmdResult {
         let a = self;
-        let offset = parse_ullp(a.offset.as_deref(), "offset")?;
-        let length = parse_ull(a.length.as_deref(), "length")?;
-        let v = ctx.vol(&a.vol, a.pool.as_deref())?;
+        let (v, offset, length) = a.volume(ctx)?;
         let f = if a.sparse {
             flags::vol_download::SPARSE_STREAM
         } else {
@@ -122,19 +123,10 @@ impl ConnCommand for VolDownload {
     }
 }
 
-/// strtoull in base 10 over the whole text: leading blanks, an optional sign (a minus wraps
-/// around, as C does), digits; `None` when malformed or too large.
+/// strtoull in base 10 over the whole text (libvirt's reading, shared with the XML
+/// parser): a minus wraps around, as C does; `None` when malformed or too large.
 fn strtoull(text: &str) -> Option<u64> {
-    let t = text.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
-    let (negative, digits) = match t.as_bytes().first() {
-        Some(b'-') => (true, &t[1..]),
-        Some(b'+') => (false, &t[1..]),
-        _ => (false, t),
-    };
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let v: u64 = digits.parse().ok()?;
+    let (v, negative) = esxvirt_xml::values_parse::c_strtoull(text)?;
     Some(if negative { v.wrapping_neg() } else { v })
 }
 

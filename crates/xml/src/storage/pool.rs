@@ -291,6 +291,47 @@ mod tests {
         p
     }
 
+    /// A pool document as libvirt's ESX driver formats it: (type, escaped name, uuid), the
+    /// capacity, allocation and available bytes, the lines of `<source>`, the target path.
+    fn esx_pool(
+        id: (&str, &str, &str),
+        sizes: [u64; 3],
+        source: &str,
+        path: Option<&str>,
+    ) -> String {
+        pool_xml(id, sizes, source, path, "00")
+    }
+
+    /// A pool document with its target's permissions owned by root, mode `mode`.
+    fn pool_xml(
+        (kind, name, uuid): (&str, &str, &str),
+        [capacity, allocation, available]: [u64; 3],
+        source: &str,
+        path: Option<&str>,
+        mode: &str,
+    ) -> String {
+        let path = path.map_or(String::new(), |p| format!("    <path>{p}</path>\n"));
+        format!(
+            "<pool type='{kind}'>
+  <name>{name}</name>
+  <uuid>{uuid}</uuid>
+  <capacity unit='bytes'>{capacity}</capacity>
+  <allocation unit='bytes'>{allocation}</allocation>
+  <available unit='bytes'>{available}</available>
+  <source>
+{source}  </source>
+  <target>
+{path}    <permissions>
+      <mode>{mode}</mode>
+      <owner>0</owner>
+      <group>0</group>
+    </permissions>
+  </target>
+</pool>
+"
+        )
+    }
+
     /// A VMFS datastore as esxStoragePoolGetXMLDesc formats it.
     #[test]
     fn esx_vmfs_datastore() {
@@ -304,54 +345,26 @@ mod tests {
         p.allocation = p.capacity - p.available;
         p.source.format = Some("vmfs".into());
         p.target_path = Some("/vmfs/volumes/5f1a2b3c-4d5e6f70-8192-a0b1c2d3e4f5".into());
-        let xml = "<pool type='fs'>
-  <name>datastore1</name>
-  <uuid>3f2b8a6c-1d4e-4f5a-8b9c-0d1e2f3a4b5c</uuid>
-  <capacity unit='bytes'>107374182400</capacity>
-  <allocation unit='bytes'>53687091200</allocation>
-  <available unit='bytes'>53687091200</available>
-  <source>
-    <format type='vmfs'/>
-  </source>
-  <target>
-    <path>/vmfs/volumes/5f1a2b3c-4d5e6f70-8192-a0b1c2d3e4f5</path>
-    <permissions>
-      <mode>00</mode>
-      <owner>0</owner>
-      <group>0</group>
-    </permissions>
-  </target>
-</pool>
-";
+        let xml = esx_pool(
+            ("fs", "datastore1", "3f2b8a6c-1d4e-4f5a-8b9c-0d1e2f3a4b5c"),
+            [107374182400, 53687091200, 53687091200],
+            "    <format type='vmfs'/>\n",
+            Some("/vmfs/volumes/5f1a2b3c-4d5e6f70-8192-a0b1c2d3e4f5"),
+        );
         assert_eq!(p.to_xml(), xml);
-        assert_eq!(round_trip(xml), p);
+        assert_eq!(round_trip(&xml), p);
     }
 
     /// An NFS datastore: host, remote dir and format nfs.
     #[test]
     fn esx_nfs_datastore() {
-        let xml = "<pool type='netfs'>
-  <name>nfs &amp; iso</name>
-  <uuid>0c9d8e7f-6a5b-4c3d-2e1f-0a9b8c7d6e5f</uuid>
-  <capacity unit='bytes'>1000</capacity>
-  <allocation unit='bytes'>400</allocation>
-  <available unit='bytes'>600</available>
-  <source>
-    <host name='nas.example.com'/>
-    <dir path='/export/iso'/>
-    <format type='nfs'/>
-  </source>
-  <target>
-    <path>/vmfs/volumes/0c9d8e7f-6a5b4c3d</path>
-    <permissions>
-      <mode>00</mode>
-      <owner>0</owner>
-      <group>0</group>
-    </permissions>
-  </target>
-</pool>
-";
-        let p = round_trip(xml);
+        let xml = esx_pool(
+            ("netfs", "nfs &amp; iso", "0c9d8e7f-6a5b-4c3d-2e1f-0a9b8c7d6e5f"),
+            [1000, 400, 600],
+            "    <host name='nas.example.com'/>\n    <dir path='/export/iso'/>\n    <format type='nfs'/>\n",
+            Some("/vmfs/volumes/0c9d8e7f-6a5b4c3d"),
+        );
+        let p = round_trip(&xml);
         assert_eq!(p.name, "nfs & iso");
         assert_eq!(p.source.hosts[0].name, "nas.example.com");
     }
@@ -365,26 +378,14 @@ mod tests {
             "00000000-0000-0000-0000-000000000001",
         );
         p.target_path = Some("/vmfs/volumes/local".into());
-        let xml = "<pool type='dir'>
-  <name>local</name>
-  <uuid>00000000-0000-0000-0000-000000000001</uuid>
-  <capacity unit='bytes'>0</capacity>
-  <allocation unit='bytes'>0</allocation>
-  <available unit='bytes'>0</available>
-  <source>
-  </source>
-  <target>
-    <path>/vmfs/volumes/local</path>
-    <permissions>
-      <mode>00</mode>
-      <owner>0</owner>
-      <group>0</group>
-    </permissions>
-  </target>
-</pool>
-";
+        let xml = esx_pool(
+            ("dir", "local", "00000000-0000-0000-0000-000000000001"),
+            [0, 0, 0],
+            "",
+            Some("/vmfs/volumes/local"),
+        );
         assert_eq!(p.to_xml(), xml);
-        round_trip(xml);
+        round_trip(&xml);
     }
 
     /// An iSCSI static target as esx_storage_backend_iscsi formats it: no target path.
@@ -400,29 +401,14 @@ mod tests {
             port: 3260,
         });
         p.source.initiator_iqn = Some("iqn.2001-05.com.example:storage.disk1".into());
-        let xml = "<pool type='iscsi'>
-  <name>iqn.2001-05.com.example:storage.disk1</name>
-  <uuid>e9392370-2917-565e-692b-d057f46512d6</uuid>
-  <capacity unit='bytes'>0</capacity>
-  <allocation unit='bytes'>0</allocation>
-  <available unit='bytes'>0</available>
-  <source>
-    <host name='10.0.0.9' port='3260'/>
-    <initiator>
-      <iqn name='iqn.2001-05.com.example:storage.disk1'/>
-    </initiator>
-  </source>
-  <target>
-    <permissions>
-      <mode>00</mode>
-      <owner>0</owner>
-      <group>0</group>
-    </permissions>
-  </target>
-</pool>
-";
+        let xml = esx_pool(
+            ("iscsi", "iqn.2001-05.com.example:storage.disk1", "e9392370-2917-565e-692b-d057f46512d6"),
+            [0, 0, 0],
+            "    <host name='10.0.0.9' port='3260'/>\n    <initiator>\n      <iqn name='iqn.2001-05.com.example:storage.disk1'/>\n    </initiator>\n",
+            None,
+        );
         assert_eq!(p.to_xml(), xml);
-        assert_eq!(round_trip(xml), p);
+        assert_eq!(round_trip(&xml), p);
     }
 
     /// libvirt tests/storagepoolxml2xmlout/pool-dir.xml and pool-iscsi.xml.
@@ -447,28 +433,17 @@ mod tests {
 </pool>
 ",
         );
-        round_trip(
-            "<pool type='iscsi'>
-  <name>virtimages</name>
-  <uuid>e9392370-2917-565e-692b-d057f46512d6</uuid>
-  <capacity unit='bytes'>0</capacity>
-  <allocation unit='bytes'>0</allocation>
-  <available unit='bytes'>0</available>
-  <source>
-    <host name='iscsi.example.com'/>
-    <device path='demo-target'/>
-  </source>
-  <target>
-    <path>/dev/disk/by-path</path>
-    <permissions>
-      <mode>0700</mode>
-      <owner>0</owner>
-      <group>0</group>
-    </permissions>
-  </target>
-</pool>
-",
-        );
+        round_trip(&pool_xml(
+            (
+                "iscsi",
+                "virtimages",
+                "e9392370-2917-565e-692b-d057f46512d6",
+            ),
+            [0, 0, 0],
+            "    <host name='iscsi.example.com'/>\n    <device path='demo-target'/>\n",
+            Some("/dev/disk/by-path"),
+            "0700",
+        ));
     }
 
     #[test]
