@@ -8,7 +8,7 @@ use crate::object::CallCx;
 use crate::task::TaskSpec;
 use crate::value::{MoRef, Value};
 
-use super::entry::Call;
+use super::entry::{Call, Reply};
 
 /// Maps an inventory error to the fault a real server sends.
 pub fn fault_of(e: InvError, this: &MoRef) -> Fault {
@@ -100,12 +100,7 @@ pub fn entity_property(w: &World, id: &str, head: &str) -> Option<Option<Value>>
 
 /// A type's fallback for property heads it does not answer itself: the common entity
 /// property ([`entity_property`]) or, for any other name, `InvalidProperty` for `path`.
-pub fn entity_or_invalid(
-    w: &World,
-    id: &str,
-    head: &str,
-    path: &str,
-) -> Result<Option<Value>, Fault> {
+pub fn entity_or_invalid(w: &World, id: &str, head: &str, path: &str) -> Reply {
     entity_property(w, id, head).ok_or_else(|| Fault::invalid_property(path))
 }
 
@@ -125,7 +120,7 @@ pub fn split_path(path: &str) -> (&str, &str) {
 }
 
 /// Builds the top-level value with `top` and walks the rest of the path.
-pub fn walk(top: Option<Value>, rest: &str) -> Result<Option<Value>, Fault> {
+pub fn walk(top: Option<Value>, rest: &str) -> Reply {
     match top {
         None => Ok(None),
         Some(v) => Ok(v.into_path(rest)),
@@ -144,8 +139,8 @@ pub fn run_task(
     name: &str,
     desc: &str,
     entity: Option<(MoRef, String)>,
-    op: impl FnOnce() -> Result<Option<Value>, Fault>,
-) -> Result<Option<Value>, Fault> {
+    op: impl FnOnce() -> Reply,
+) -> Reply {
     let (entity, entity_name) = match entity {
         Some((e, n)) => (Some(e), Some(n)),
         None => (Some(this.clone()), None),
@@ -179,7 +174,7 @@ pub fn named_path_task(
     call: &Call<'_>,
     desc: &str,
     op: fn(&World, &str) -> InvResult<()>,
-) -> Result<Option<Value>, Fault> {
+) -> Reply {
     let Call { this, method, args } = *call;
     let name = args.req_text("name")?.to_string();
     let ent = ds_entity(w, &name);
@@ -190,11 +185,7 @@ pub fn named_path_task(
 }
 
 /// `Rename_Task` of any inventory entity (see `World::rename_entity`).
-pub fn rename_task(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+pub fn rename_task(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, method, args } = *call;
     let name = args.req_text("newName")?.to_string();
     let entity = named_entity(w, this);
@@ -207,11 +198,7 @@ pub fn rename_task(
 
 /// `Destroy_Task` of any inventory entity with what it contains (see
 /// `World::destroy_entity`).
-pub fn destroy_task(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+pub fn destroy_task(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, method, .. } = *call;
     let entity = named_entity(w, this);
     run_task(cx, this, method, &describe(this, "destroy"), entity, || {
@@ -238,8 +225,8 @@ pub fn spec_task(
     cx: &mut CallCx<'_>,
     call: &Call<'_>,
     desc: &str,
-    op: impl FnOnce(&mut World, &crate::soap::Element) -> Result<Option<Value>, Fault>,
-) -> Result<Option<Value>, Fault> {
+    op: impl FnOnce(&mut World, &crate::soap::Element) -> Reply,
+) -> Reply {
     let Call { this, method, args } = *call;
     let spec = args
         .child("spec")

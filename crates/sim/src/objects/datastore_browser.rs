@@ -9,7 +9,7 @@ use crate::soap::Element;
 use crate::value::{MoRef, Value};
 
 use super::common::{ds_entity, fault_of, run_task, split_path, walk};
-use super::entry::{Call, Ids, ManagedType};
+use super::entry::{Call, Ids, ManagedType, Reply};
 
 /// The `HostDatastoreBrowser` type.
 pub const TYPE: ManagedType = ManagedType {
@@ -42,7 +42,7 @@ fn browser_ok(w: &World, id: &str) -> bool {
     }
 }
 
-fn property(w: &World, id: &str, path: &str) -> Result<Option<Value>, Fault> {
+fn property(w: &World, id: &str, path: &str) -> Reply {
     let (head, rest) = split_path(path);
     let top = match head {
         "datastore" => {
@@ -265,11 +265,7 @@ fn search(w: &World, path: &str, spec: &SearchSpec, recursive: bool) -> Result<V
 }
 
 /// `SearchDatastore_Task` (one folder) and `SearchDatastoreSubFolders_Task` (recursive).
-fn search_datastore(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn search_datastore(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, method, args } = *call;
     let path = args.req_text("datastorePath")?.to_string();
     let spec = parse_spec(args);

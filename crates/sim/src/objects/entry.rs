@@ -20,11 +20,15 @@ pub struct Call<'a> {
     pub args: &'a Element,
 }
 
+/// What a property reader or a method handler answers: a value, nothing (an unset property,
+/// a void method) or a fault.
+pub type Reply = Result<Option<Value>, Fault>;
+
 /// Reads property `path` (dotted) of the object with id `id`, which exists.
-pub type PropertyFn = fn(&World, &str, &str) -> Result<Option<Value>, Fault>;
+pub type PropertyFn = fn(&World, &str, &str) -> Reply;
 
 /// Handles one method. `Ok(None)` for a void method; a `*_Task` method returns the task.
-pub type MethodFn = fn(&mut World, &mut CallCx<'_>, &Call<'_>) -> Result<Option<Value>, Fault>;
+pub type MethodFn = fn(&mut World, &mut CallCx<'_>, &Call<'_>) -> Reply;
 
 /// How the ids of a managed object type are recognised.
 #[derive(Clone, Copy)]

@@ -7,7 +7,7 @@ use crate::object::CallCx;
 use crate::value::Value;
 
 use super::common::{split_path, walk};
-use super::entry::{Call, Ids, ManagedType};
+use super::entry::{Call, Ids, ManagedType, Reply};
 
 /// The `HostAutoStartManager` type.
 pub const TYPE: ManagedType = ManagedType {
@@ -25,7 +25,7 @@ pub const TYPE: ManagedType = ManagedType {
     ],
 };
 
-fn property(w: &World, id: &str, path: &str) -> Result<Option<Value>, Fault> {
+fn property(w: &World, id: &str, path: &str) -> Reply {
     let h = TYPE.host(w, id)?;
     let (head, rest) = split_path(path);
     let top = match head {
@@ -76,11 +76,7 @@ pub fn autostart_value(h: &Host) -> Value {
 
 /// `ReconfigureAutostart`: new defaults and per-VM entries (an entry with no start action
 /// and no order removes the VM's).
-fn reconfigure_autostart(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn reconfigure_autostart(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, args, .. } = *call;
     let host = TYPE.host_id(w, &this.value)?;
     let spec = args

@@ -7,7 +7,7 @@ use crate::object::CallCx;
 use crate::value::Value;
 
 use super::common::{fault_of, split_path, walk};
-use super::entry::{Call, Ids, ManagedType};
+use super::entry::{Call, Ids, ManagedType, Reply};
 
 /// The `HostDatastoreSystem` type.
 pub const TYPE: ManagedType = ManagedType {
@@ -27,11 +27,7 @@ pub const TYPE: ManagedType = ManagedType {
 };
 
 /// `CreateLocalDatastore(name, path)`.
-fn create_local(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn create_local(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, args, .. } = *call;
     let name = args.req_text("name")?;
     let path = args.req_text("path")?;
@@ -46,11 +42,7 @@ fn create_local(
 }
 
 /// `CreateNasDatastore(spec)`: an NFS export named `spec.localPath`.
-fn create_nas(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn create_nas(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, args, .. } = *call;
     let spec = args
         .child("spec")
@@ -72,7 +64,7 @@ fn create_nas(
 }
 
 /// `RemoveDatastore(datastore)`: unmounts it from this host.
-fn remove(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Result<Option<Value>, Fault> {
+fn remove(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, args, .. } = *call;
     let ds = args.req_moref("datastore")?;
     let host = TYPE.host_id(w, &this.value)?;
@@ -81,7 +73,7 @@ fn remove(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Result<Option
     Ok(None)
 }
 
-fn property(w: &World, id: &str, path: &str) -> Result<Option<Value>, Fault> {
+fn property(w: &World, id: &str, path: &str) -> Reply {
     let h = TYPE.host(w, id)?;
     let (head, rest) = split_path(path);
     let top = match head {

@@ -8,7 +8,7 @@ use crate::object::CallCx;
 use crate::value::Value;
 
 use super::common::{split_path, walk};
-use super::entry::{Call, Ids, ManagedType};
+use super::entry::{Call, Ids, ManagedType, Reply};
 
 /// The `HostNetworkSystem` type.
 pub const TYPE: ManagedType = ManagedType {
@@ -30,7 +30,7 @@ pub const TYPE: ManagedType = ManagedType {
     ],
 };
 
-fn property(w: &World, id: &str, path: &str) -> Result<Option<Value>, Fault> {
+fn property(w: &World, id: &str, path: &str) -> Reply {
     let h = TYPE.host(w, id)?;
     let (head, rest) = split_path(path);
     let top = match head {
@@ -345,11 +345,7 @@ fn resource_in_use(msg: String) -> Fault {
 }
 
 /// `AddVirtualSwitch`: a new switch bridging free physical NICs.
-fn add_virtual_switch(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn add_virtual_switch(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, args, .. } = *call;
     let host = TYPE.host_id(w, &this.value)?;
     let name = args.req_text("vswitchName")?.to_string();
@@ -393,11 +389,7 @@ fn add_virtual_switch(
 }
 
 /// `UpdateVirtualSwitch`: ports, MTU and bridged NICs.
-fn update_virtual_switch(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn update_virtual_switch(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, args, .. } = *call;
     let host = TYPE.host_id(w, &this.value)?;
     let name = args.req_text("vswitchName")?.to_string();
@@ -423,11 +415,7 @@ fn update_virtual_switch(
 }
 
 /// `RemoveVirtualSwitch`, refused while a VMkernel NIC or a running VM uses its port groups.
-fn remove_virtual_switch(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn remove_virtual_switch(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, args, .. } = *call;
     let host = TYPE.host_id(w, &this.value)?;
     let name = args.req_text("vswitchName")?.to_string();
@@ -456,11 +444,7 @@ fn remove_virtual_switch(
 }
 
 /// `AddPortGroup` on an existing switch (and its network in the datacenter).
-fn add_port_group(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn add_port_group(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, args, .. } = *call;
     let host = TYPE.host_id(w, &this.value)?;
     let pg = args
@@ -491,11 +475,7 @@ fn add_port_group(
 }
 
 /// `UpdatePortGroup`: its VLAN.
-fn update_port_group(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn update_port_group(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, args, .. } = *call;
     let host = TYPE.host_id(w, &this.value)?;
     let old = args.req_text("pgName")?.to_string();
@@ -515,11 +495,7 @@ fn update_port_group(
 }
 
 /// `RemovePortGroup`, refused while a VMkernel NIC or a running VM uses it.
-fn remove_port_group(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn remove_port_group(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, args, .. } = *call;
     let host = TYPE.host_id(w, &this.value)?;
     let name = args.req_text("pgName")?.to_string();

@@ -12,7 +12,7 @@ use super::common::{
     describe, destroy_task, entity_or_invalid, fault_of, rename_task, run_task, split_path, walk,
     STABLE_TIMESTAMP,
 };
-use super::entry::{Call, Ids, ManagedType};
+use super::entry::{Call, Ids, ManagedType, Reply};
 
 const PROPERTIES: &[&str] = &[
     "name",
@@ -71,7 +71,7 @@ pub const VAPP_TYPE: ManagedType = ManagedType {
     methods: METHODS,
 };
 
-fn property(w: &World, id: &str, path: &str) -> Result<Option<Value>, Fault> {
+fn property(w: &World, id: &str, path: &str) -> Reply {
     let (head, rest) = split_path(path);
     let p = &w.pools[id];
     let top = match head {
@@ -252,11 +252,7 @@ fn parse_config(spec: &Element, base: &PoolConfig) -> Result<PoolConfig, Fault> 
 }
 
 /// `CreateResourcePool`: a child pool.
-fn create_resource_pool(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn create_resource_pool(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, args, .. } = *call;
     let name = args.req_text("name")?;
     let spec = args
@@ -270,11 +266,7 @@ fn create_resource_pool(
 }
 
 /// `CreateVApp`: a child vApp.
-fn create_vapp(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn create_vapp(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, args, .. } = *call;
     let name = args.req_text("name")?;
     let spec = args
@@ -288,11 +280,7 @@ fn create_vapp(
 }
 
 /// `UpdateConfig`: a new name and/or allocations.
-fn update_config(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn update_config(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, args, .. } = *call;
     let name = args.text_of("name").filter(|n| !n.is_empty());
     let base = w.pools[&this.value].config.clone();
@@ -306,11 +294,7 @@ fn update_config(
 }
 
 /// `DestroyChildren`: every pool below this one goes, their VMs come here.
-fn destroy_children(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn destroy_children(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, .. } = *call;
     w.destroy_child_pools(&this.value)
         .map_err(|e| fault_of(e, this))?;
@@ -318,11 +302,7 @@ fn destroy_children(
 }
 
 /// `Destroy_Task`: the pool and those below it go, their VMs move to the parent pool.
-fn destroy_pool(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn destroy_pool(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     if w.pools.get(&call.this.value).is_some_and(|p| p.vapp) {
         // A vApp's VMs go with it.
         return destroy_task(w, cx, call);
@@ -337,11 +317,7 @@ fn destroy_pool(
 }
 
 /// `MoveIntoResourcePool`: VMs and pools of the same compute resource move here.
-fn move_into_resource_pool(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn move_into_resource_pool(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, args, .. } = *call;
     let owner = w.pools[&this.value].owner.clone();
     for m in args.children_named("list").filter_map(|e| e.as_moref()) {

@@ -7,7 +7,7 @@ use crate::object::CallCx;
 use crate::value::Value;
 
 use super::common::{ds_entity, fault_of, named_path_task, run_task};
-use super::entry::{Call, Ids, ManagedType};
+use super::entry::{Call, Ids, ManagedType, Reply};
 
 /// The `VirtualDiskManager` type.
 pub const TYPE: ManagedType = ManagedType {
@@ -29,11 +29,7 @@ pub const TYPE: ManagedType = ManagedType {
 };
 
 /// `CreateVirtualDisk_Task` of a supported disk type (eager-zeroed ones are zero-filled).
-fn create_virtual_disk(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn create_virtual_disk(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, method, args } = *call;
     let fe = |e| fault_of(e, this);
     let name = args.req_text("name")?.to_string();
@@ -87,11 +83,7 @@ fn create_virtual_disk(
 }
 
 /// `CopyVirtualDisk_Task` and `MoveVirtualDisk_Task`.
-fn copy_or_move(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn copy_or_move(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, method, args } = *call;
     let fe = |e| fault_of(e, this);
     // A move is a copy followed by deleting the source; only a copy returns a result
@@ -118,11 +110,7 @@ fn copy_or_move(
 }
 
 /// `DeleteVirtualDisk_Task`: the descriptor and its extent.
-fn delete_virtual_disk(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn delete_virtual_disk(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     named_path_task(
         w,
         cx,
@@ -133,7 +121,7 @@ fn delete_virtual_disk(
 }
 
 /// `ZeroFillVirtualDisk_Task` and `EagerZeroVirtualDisk_Task`.
-fn zero_fill(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Result<Option<Value>, Fault> {
+fn zero_fill(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     named_path_task(
         w,
         cx,
@@ -144,7 +132,7 @@ fn zero_fill(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Result<Opti
 }
 
 /// `ExtendVirtualDisk_Task`: a larger descriptor and extent (never smaller).
-fn extend(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Result<Option<Value>, Fault> {
+fn extend(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, method, args } = *call;
     let fe = |e| fault_of(e, this);
     let name = args.req_text("name")?.to_string();
@@ -191,11 +179,7 @@ fn extend(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Result<Option<
 }
 
 /// `QueryVirtualDiskUuid`: the descriptor's `ddb.uuid`.
-fn query_uuid(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn query_uuid(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, args, .. } = *call;
     let fe = |e| fault_of(e, this);
     let name = args.req_text("name")?;

@@ -7,7 +7,7 @@ use crate::object::CallCx;
 use crate::value::{MoRef, Value};
 
 use super::common::{fault_of, split_path, walk};
-use super::entry::{Call, Ids, ManagedType};
+use super::entry::{Call, Ids, ManagedType, Reply};
 use super::vm::{config_info, ensure_no_question, spec};
 
 /// The `VirtualMachineSnapshot` type.
@@ -23,7 +23,7 @@ pub const TYPE: ManagedType = ManagedType {
     ],
 };
 
-fn property(w: &World, snap: &str, path: &str) -> Result<Option<Value>, Fault> {
+fn property(w: &World, snap: &str, path: &str) -> Reply {
     let (vm_id, node) = w
         .find_snapshot(snap)
         .ok_or_else(|| Fault::not_found(&MoRef::new("VirtualMachineSnapshot", snap)))?;
@@ -49,7 +49,7 @@ fn property(w: &World, snap: &str, path: &str) -> Result<Option<Value>, Fault> {
 }
 
 /// `RevertToSnapshot_Task`: the VM takes the snapshot's configuration and power state.
-fn revert(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Result<Option<Value>, Fault> {
+fn revert(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, method, .. } = *call;
     let snap = this.value.clone();
     let (vm_id, _) = w
@@ -72,7 +72,7 @@ fn revert(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Result<Option<
 }
 
 /// `RemoveSnapshot_Task`, its children too when asked (else they move up).
-fn remove(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Result<Option<Value>, Fault> {
+fn remove(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, method, args } = *call;
     let snap = this.value.clone();
     let (vm_id, _) = w
@@ -95,7 +95,7 @@ fn remove(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Result<Option<
 }
 
 /// `RenameSnapshot`: a new name and/or description.
-fn rename(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Result<Option<Value>, Fault> {
+fn rename(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, args, .. } = *call;
     let snap = this.value.clone();
     let (vm_id, _) = w

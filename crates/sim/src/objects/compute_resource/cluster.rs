@@ -11,7 +11,7 @@ use crate::soap::Element;
 use crate::value::{MoRef, Value};
 
 use super::super::common::{describe, fault_of, run_task, spec_task};
-use super::super::entry::Call;
+use super::super::entry::{Call, Reply};
 
 /// `configurationEx` of cluster `id`.
 pub fn configuration_ex(w: &World, id: &str) -> Option<Value> {
@@ -122,11 +122,7 @@ pub fn configuration_ex(w: &World, id: &str) -> Option<Value> {
 
 /// `ReconfigureComputeResource_Task` (`ReconfigureCluster_Task` too): applies the groups,
 /// rules, overrides and DRS/HA switches of a `ClusterConfigSpecEx`, all or nothing.
-pub(super) fn reconfigure(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+pub(super) fn reconfigure(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let this = call.this;
     spec_task(w, cx, call, "reconfigureEx", |w, spec| {
         let c = &w.computes[&this.value];
@@ -373,11 +369,7 @@ fn parse_rule(w: &World, cfg: &ClusterConfig, info: &Element) -> Result<ClusterR
 }
 
 /// `AddHost_Task`: a host named by `spec.hostName` joins the cluster.
-pub(super) fn add_host(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+pub(super) fn add_host(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, method, args } = *call;
     let spec = args
         .child("spec")
@@ -396,11 +388,7 @@ pub(super) fn add_host(
 /// `PlaceVm`: a recommendation for a new (or relocated) VM: the cluster's connected host
 /// with the fewest VMs, the root pool, and the datastore the spec names (else one the host
 /// mounts). No recommendation when the cluster has no usable host.
-pub(super) fn place_vm(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+pub(super) fn place_vm(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, args, .. } = *call;
     let spec = args
         .child("placementSpec")

@@ -4,12 +4,11 @@
 
 mod cluster;
 
-use crate::fault::Fault;
 use crate::inventory::World;
 use crate::value::Value;
 
 use super::common::{destroy_task, entity_or_invalid, rename_task, split_path, walk};
-use super::entry::{Ids, ManagedType};
+use super::entry::{Ids, ManagedType, Reply};
 
 const PROPERTIES: &[&str] = &[
     "name",
@@ -61,7 +60,7 @@ const CLUSTER_PROPERTIES: &[&str] = &[
     "configurationEx",
 ];
 
-fn property(w: &World, id: &str, path: &str) -> Result<Option<Value>, Fault> {
+fn property(w: &World, id: &str, path: &str) -> Reply {
     let (head, rest) = split_path(path);
     let top = match head {
         "host" => Some(w.mos(w.computes[id].hosts.iter())),

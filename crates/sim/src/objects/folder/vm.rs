@@ -9,16 +9,12 @@ use crate::task::TaskSpec;
 use crate::value::{MoRef, Value};
 
 use super::super::common::fault_of;
-use super::super::entry::Call;
+use super::super::entry::{Call, Reply};
 use super::super::vm::config_spec::apply_config_spec;
 
 /// `RegisterVM_Task`: registers the VM whose `.vmx` is at `path` in this folder (a vCenter
 /// needs a resource pool unless it is a template).
-pub(super) fn register_vm(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+pub(super) fn register_vm(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, method, args } = *call;
     let path = args.req_text("path")?.to_string();
     let name = args.text_of("name").map(|s| s.to_string());
@@ -72,11 +68,7 @@ pub(super) fn register_vm(
 /// `CreateVM_Task`: a new VM from `config` in this folder and `pool` (on `host`, or one of
 /// the pool's hosts): its directory, `.vmx` and new disks on the datastore `config.files`
 /// names.
-pub(super) fn create_vm(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+pub(super) fn create_vm(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, method, args } = *call;
     let config = args
         .child("config")

@@ -10,16 +10,12 @@ use crate::soap::Element;
 use crate::value::Value;
 
 use super::super::common::fault_of;
-use super::super::entry::Call;
+use super::super::entry::{Call, Reply};
 use super::config_spec::apply_config_spec;
 use super::{ensure_no_question, vm_task};
 
 /// `CloneVM_Task(folder, name, spec)`.
-pub(super) fn clone_vm(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+pub(super) fn clone_vm(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, method, args } = *call;
     ensure_no_question(w, this)?;
     let folder = args.req_moref("folder")?;

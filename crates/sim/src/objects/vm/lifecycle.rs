@@ -7,15 +7,11 @@ use crate::object::CallCx;
 use crate::value::{MoRef, Value};
 
 use super::super::common::fault_of;
-use super::super::entry::Call;
+use super::super::entry::{Call, Reply};
 use super::{ensure_no_question, vm_task};
 
 /// `UnregisterVM`: forgets the VM and keeps its files.
-pub(super) fn unregister(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+pub(super) fn unregister(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, .. } = *call;
     let id = this.value.clone();
     let fe = |e| fault_of(e, this);
@@ -24,11 +20,7 @@ pub(super) fn unregister(
 }
 
 /// `Destroy_Task`: unregisters the VM and deletes its files.
-pub(super) fn destroy(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+pub(super) fn destroy(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, method, .. } = *call;
     let id = this.value.clone();
     let fe = |e| fault_of(e, this);
@@ -38,11 +30,7 @@ pub(super) fn destroy(
 }
 
 /// `Rename_Task`, refused when the folder has a VM of that name.
-pub(super) fn rename(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+pub(super) fn rename(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, method, args } = *call;
     let id = this.value.clone();
     let fe = |e| fault_of(e, this);
@@ -62,11 +50,7 @@ pub(super) fn rename(
 }
 
 /// `CreateScreenshot_Task`: a PNG in the VM's directory (the VM must run).
-pub(super) fn create_screenshot(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+pub(super) fn create_screenshot(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, method, .. } = *call;
     let id = this.value.clone();
     let fe = |e| fault_of(e, this);
@@ -103,11 +87,7 @@ pub(super) fn create_screenshot(
 }
 
 /// `MigrateVM_Task` to another host or pool.
-pub(super) fn migrate(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+pub(super) fn migrate(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, method, args } = *call;
     let id = this.value.clone();
     ensure_no_question(w, this)?;
@@ -121,11 +101,7 @@ pub(super) fn migrate(
 
 /// `RelocateVM_Task`: to the host, pool, folder and datastore `spec` names (those it
 /// leaves out stay).
-pub(super) fn relocate(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+pub(super) fn relocate(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, method, args } = *call;
     let id = this.value.clone();
     ensure_no_question(w, this)?;
@@ -160,11 +136,7 @@ pub(super) fn relocate(
 
 /// `UpgradeVM_Task`: to hardware `version` (default: the newest); a powered-off VM only,
 /// never downwards (`AlreadyUpgraded`).
-pub(super) fn upgrade(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+pub(super) fn upgrade(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, method, args } = *call;
     let id = this.value.clone();
     ensure_no_question(w, this)?;
@@ -213,11 +185,7 @@ pub(super) fn upgrade(
 const NEWEST_VERSION: &str = "vmx-19";
 
 /// `MarkAsTemplate` (a powered-off VM only).
-pub(super) fn mark_as_template(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+pub(super) fn mark_as_template(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, .. } = *call;
     let id = this.value.clone();
     let fe = |e| fault_of(e, this);
@@ -242,7 +210,7 @@ pub(super) fn mark_as_virtual_machine(
     w: &mut World,
     _cx: &mut CallCx<'_>,
     call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+) -> Reply {
     let Call { this, args, .. } = *call;
     let id = this.value.clone();
     let fe = |e| fault_of(e, this);
@@ -285,11 +253,7 @@ pub(super) fn mark_as_virtual_machine(
 }
 
 /// `AcquireTicket` / `AcquireMksTicket`: a fresh ticket for the console.
-pub(super) fn acquire_ticket(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+pub(super) fn acquire_ticket(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, .. } = *call;
     let id = this.value.clone();
     let fe = |e| fault_of(e, this);
@@ -306,7 +270,7 @@ fn migrate_to(
     host: Option<MoRef>,
     pool: Option<MoRef>,
     state: Option<String>,
-) -> Result<Option<Value>, Fault> {
+) -> Reply {
     if w.kind != ServerKind::Vcenter {
         return Err(Fault::not_supported(
             "Migration is only supported by vCenter.",

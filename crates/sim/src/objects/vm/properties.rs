@@ -10,6 +10,7 @@ use crate::value::{MoRef, Value};
 use super::super::common::{
     element_description, entity_or_invalid, split_path, walk, STABLE_TIMESTAMP,
 };
+use super::super::entry::Reply;
 use super::super::environment_browser::environment_browser_id;
 use super::config_spec::keys;
 use super::devices::devices;
@@ -814,7 +815,7 @@ fn layout_ex(w: &World, vm: &Vm) -> Value {
 }
 
 /// A VirtualMachine property.
-pub fn property(w: &World, moid: &str, path: &str) -> Result<Option<Value>, Fault> {
+pub fn property(w: &World, moid: &str, path: &str) -> Reply {
     let vm = w
         .vm(moid)
         .map_err(|_| Fault::not_found(&MoRef::new("VirtualMachine", moid)))?;

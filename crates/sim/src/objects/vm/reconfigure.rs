@@ -6,19 +6,15 @@ use crate::fault::Fault;
 use crate::inventory::World;
 use crate::object::CallCx;
 use crate::soap::Element;
-use crate::value::{MoRef, Value};
+use crate::value::MoRef;
 
 use super::super::common::fault_of;
-use super::super::entry::Call;
+use super::super::entry::{Call, Reply};
 use super::config_spec::apply_config_spec;
 use super::{ensure_no_question, vm_task};
 
 /// `ReconfigVM_Task`.
-pub(super) fn reconfig_vm(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+pub(super) fn reconfig_vm(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, method, args } = *call;
     let id = this.value.clone();
     ensure_no_question(w, this)?;

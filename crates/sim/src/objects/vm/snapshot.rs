@@ -7,15 +7,11 @@ use crate::object::CallCx;
 use crate::value::Value;
 
 use super::super::common::fault_of;
-use super::super::entry::Call;
+use super::super::entry::{Call, Reply};
 use super::{ensure_no_question, vm_task};
 
 /// `CreateSnapshot_Task` / `CreateSnapshotEx_Task`: the new snapshot becomes the current one.
-pub(super) fn create_snapshot(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+pub(super) fn create_snapshot(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, method, args } = *call;
     let id = this.value.clone();
     let fe = |e| fault_of(e, this);
@@ -33,11 +29,7 @@ pub(super) fn create_snapshot(
 }
 
 /// `RevertToCurrentSnapshot_Task`.
-pub(super) fn revert_to_current(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+pub(super) fn revert_to_current(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, method, .. } = *call;
     let id = this.value.clone();
     let fe = |e| fault_of(e, this);
@@ -59,11 +51,7 @@ pub(super) fn revert_to_current(
 }
 
 /// `RemoveAllSnapshots_Task`.
-pub(super) fn remove_all(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+pub(super) fn remove_all(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, method, .. } = *call;
     let id = this.value.clone();
     let fe = |e| fault_of(e, this);
