@@ -7,7 +7,7 @@ use crate::fault::Fault;
 use crate::inventory::{Host, ServerKind, World};
 use crate::object::{CallCx, Mode};
 use crate::soap::Element;
-use crate::value::{MoRef, Value};
+use crate::value::MoRef;
 
 /// One method call as a handler sees it (besides the world and the call context).
 #[derive(Clone, Copy)]
@@ -20,9 +20,7 @@ pub struct Call<'a> {
     pub args: &'a Element,
 }
 
-/// What a property reader or a method handler answers: a value, nothing (an unset property,
-/// a void method) or a fault.
-pub type Reply = Result<Option<Value>, Fault>;
+pub use crate::object::Reply;
 
 /// Reads property `path` (dotted) of the object with id `id`, which exists.
 pub type PropertyFn = fn(&World, &str, &str) -> Reply;
