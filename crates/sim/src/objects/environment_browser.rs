@@ -365,13 +365,7 @@ mod tests {
     #[test]
     fn config_options_per_compute_resource() {
         let mut t = TestWorld::vcenter();
-        let cluster =
-            t.w.computes
-                .values()
-                .find(|c| c.is_cluster)
-                .unwrap()
-                .moid
-                .clone();
+        let cluster = t.cluster();
         let id = environment_browser_id(&t.w, &cluster);
         let all = t
             .call("EnvironmentBrowser", &id, "QueryConfigOptionEx", "")

@@ -501,12 +501,7 @@ mod tests {
     #[test]
     fn a_drs_cluster_moves_running_vms_away() {
         let mut t = TestWorld::vcenter();
-        let c =
-            t.w.computes
-                .values()
-                .find(|c| c.is_cluster)
-                .unwrap()
-                .clone();
+        let c = t.w.computes[&t.cluster()].clone();
         let h = c.hosts[0].clone();
         let running: Vec<String> =
             t.w.vms_on_host(&h)

@@ -371,9 +371,7 @@ fn parse_rule(w: &World, cfg: &ClusterConfig, info: &Element) -> Result<ClusterR
 /// `AddHost_Task`: a host named by `spec.hostName` joins the cluster.
 pub(super) fn add_host(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, method, args } = *call;
-    let spec = args
-        .child("spec")
-        .ok_or_else(|| Fault::missing_argument("spec"))?;
+    let spec = args.req_child("spec")?;
     let host_name = spec.req_text("hostName")?.to_string();
     let entity = super::super::common::named_entity(w, this);
     run_task(cx, this, method, &describe(this, "addHost"), entity, || {
@@ -390,9 +388,7 @@ pub(super) fn add_host(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> R
 /// mounts). No recommendation when the cluster has no usable host.
 pub(super) fn place_vm(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, args, .. } = *call;
-    let spec = args
-        .child("placementSpec")
-        .ok_or_else(|| Fault::missing_argument("placementSpec"))?;
+    let spec = args.req_child("placementSpec")?;
     let c = &w.computes[&this.value];
     let wanted_ds = spec
         .child("configSpec")
@@ -453,15 +449,6 @@ mod tests {
     use super::super::super::testing::{fault_type, TestWorld};
     use crate::value::Value;
 
-    fn cluster(t: &TestWorld) -> String {
-        t.w.computes
-            .values()
-            .find(|c| c.is_cluster)
-            .unwrap()
-            .moid
-            .clone()
-    }
-
     fn vm_refs(t: &TestWorld, n: usize) -> String {
         t.w.vms
             .keys()
@@ -473,7 +460,7 @@ mod tests {
     #[test]
     fn groups_rules_and_overrides() {
         let mut t = TestWorld::vcenter();
-        let c = cluster(&t);
+        let c = t.cluster();
         let vms = vm_refs(&t, 2);
         let host: String = t.w.computes[&c].hosts[0].clone();
         let group = |op: &str, body: &str| {
@@ -590,7 +577,7 @@ mod tests {
     #[test]
     fn hosts_join_and_placement() {
         let mut t = TestWorld::vcenter();
-        let c = cluster(&t);
+        let c = t.cluster();
         let n = t.w.computes[&c].hosts.len();
         let made = t
             .run("ClusterComputeResource", &c, "AddHost_Task",

@@ -10,17 +10,11 @@ use crate::value::Value;
 use super::common::{destroy_task, entity_or_invalid, rename_task, split_path, walk};
 use super::entry::{Ids, ManagedType, Reply};
 
-const PROPERTIES: &[&str] = &[
-    "name",
-    "parent",
-    "host",
-    "resourcePool",
-    "datastore",
-    "network",
-    "summary",
-    "overallStatus",
-    "environmentBrowser",
-];
+/// A standalone host's properties: a cluster's without `configurationEx`.
+const PROPERTIES: &[&str] = match CLUSTER_PROPERTIES.split_last() {
+    Some((_, rest)) => rest,
+    None => &[],
+};
 
 /// The `ComputeResource` type.
 pub const TYPE: ManagedType = ManagedType {
@@ -170,13 +164,7 @@ mod tests {
     #[test]
     fn a_cluster_sums_its_hosts() {
         let t = TestWorld::vcenter();
-        let cluster =
-            t.w.computes
-                .values()
-                .find(|c| c.is_cluster)
-                .unwrap()
-                .moid
-                .clone();
+        let cluster = t.cluster();
         let hosts = refs(&t.get("ClusterComputeResource", &cluster, "host"));
         assert_eq!(hosts.len(), 3);
         let summary = t.get("ClusterComputeResource", &cluster, "summary");
