@@ -127,6 +127,16 @@ pub fn walk(top: Option<Value>, rest: &str) -> Reply {
     }
 }
 
+/// Reads `path` of an object whose properties are always set and do not depend on the
+/// world: `top` gives a top-level property's value, `None` for a name the type lacks.
+pub fn fixed_property(path: &str, top: impl FnOnce(&str) -> Option<Value>) -> Reply {
+    let (head, rest) = split_path(path);
+    match top(head) {
+        Some(v) => Ok(v.into_path(rest)),
+        None => Err(Fault::invalid_property(path)),
+    }
+}
+
 /// The time stamp of storage summaries: fixed, so that WaitForUpdatesEx (which compares
 /// property values) only reports real changes.
 pub const STABLE_TIMESTAMP: &str = "2026-01-12T09:00:00.000Z";
@@ -228,10 +238,7 @@ pub fn spec_task(
     op: impl FnOnce(&mut World, &crate::soap::Element) -> Reply,
 ) -> Reply {
     let Call { this, method, args } = *call;
-    let spec = args
-        .child("spec")
-        .ok_or_else(|| Fault::missing_argument("spec"))?
-        .clone();
+    let spec = args.req_child("spec")?.clone();
     let entity = named_entity(w, this);
     run_task(cx, this, method, &describe(this, desc), entity, || {
         op(w, &spec)
