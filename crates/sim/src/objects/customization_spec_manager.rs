@@ -107,11 +107,7 @@ fn record(item: &Element) -> Result<CustomizationSpecRecord, Fault> {
 }
 
 fn create(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
-    let r = record(
-        call.args
-            .child("item")
-            .ok_or_else(|| Fault::missing_argument("item"))?,
-    )?;
+    let r = record(call.args.req_child("item")?)?;
     if w.customization_specs.iter().any(|s| s.name == r.name) {
         return Err(Fault::already_exists(&r.name));
     }
@@ -120,11 +116,7 @@ fn create(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
 }
 
 fn overwrite(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
-    let r = record(
-        call.args
-            .child("item")
-            .ok_or_else(|| Fault::missing_argument("item"))?,
-    )?;
+    let r = record(call.args.req_child("item")?)?;
     let i = position(w, &r.name)?;
     w.customization_specs[i] = r;
     Ok(None)

@@ -79,10 +79,7 @@ pub fn autostart_value(h: &Host) -> Value {
 fn reconfigure_autostart(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, args, .. } = *call;
     let host = TYPE.host_id(w, &this.value)?;
-    let spec = args
-        .child("spec")
-        .ok_or_else(|| Fault::missing_argument("spec"))?
-        .clone();
+    let spec = args.req_child("spec")?.clone();
     let mut infos = Vec::new();
     for p in spec.children_named("powerInfo") {
         let vm = p.req_moref("key")?;

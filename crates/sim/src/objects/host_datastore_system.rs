@@ -44,9 +44,7 @@ fn create_local(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
 /// `CreateNasDatastore(spec)`: an NFS export named `spec.localPath`.
 fn create_nas(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, args, .. } = *call;
-    let spec = args
-        .child("spec")
-        .ok_or_else(|| Fault::missing_argument("spec"))?;
+    let spec = args.req_child("spec")?;
     let name = spec.req_text("localPath")?;
     let remote_host = spec.req_text("remoteHost")?;
     let remote_path = spec.req_text("remotePath")?;

@@ -393,9 +393,7 @@ fn update_virtual_switch(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -
     let Call { this, args, .. } = *call;
     let host = TYPE.host_id(w, &this.value)?;
     let name = args.req_text("vswitchName")?.to_string();
-    let spec = args
-        .child("spec")
-        .ok_or_else(|| Fault::missing_argument("spec"))?;
+    let spec = args.req_child("spec")?;
     let h = w.host_mut(&host).map_err(|_| Fault::not_found(this))?;
     let s = h
         .vswitches
@@ -447,9 +445,7 @@ fn remove_virtual_switch(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -
 fn add_port_group(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, args, .. } = *call;
     let host = TYPE.host_id(w, &this.value)?;
-    let pg = args
-        .child("portgrp")
-        .ok_or_else(|| Fault::missing_argument("portgrp"))?;
+    let pg = args.req_child("portgrp")?;
     let name = pg.req_text("name")?.to_string();
     let vlan = pg.i32_of("vlanId")?.unwrap_or(0);
     let vs = pg.req_text("vswitchName")?.to_string();
@@ -479,9 +475,7 @@ fn update_port_group(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Re
     let Call { this, args, .. } = *call;
     let host = TYPE.host_id(w, &this.value)?;
     let old = args.req_text("pgName")?.to_string();
-    let pg = args
-        .child("portgrp")
-        .ok_or_else(|| Fault::missing_argument("portgrp"))?;
+    let pg = args.req_child("portgrp")?;
     let h = w.host_mut(&host).map_err(|_| Fault::not_found(this))?;
     let p = h
         .portgroups

@@ -255,9 +255,7 @@ fn parse_config(spec: &Element, base: &PoolConfig) -> Result<PoolConfig, Fault> 
 fn create_resource_pool(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, args, .. } = *call;
     let name = args.req_text("name")?;
-    let spec = args
-        .child("spec")
-        .ok_or_else(|| Fault::missing_argument("spec"))?;
+    let spec = args.req_child("spec")?;
     let config = parse_config(spec, &PoolConfig::default())?;
     let id = w
         .add_pool(&this.value, name, config, false)
@@ -269,9 +267,7 @@ fn create_resource_pool(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) ->
 fn create_vapp(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, args, .. } = *call;
     let name = args.req_text("name")?;
-    let spec = args
-        .child("resSpec")
-        .ok_or_else(|| Fault::missing_argument("resSpec"))?;
+    let spec = args.req_child("resSpec")?;
     let config = parse_config(spec, &PoolConfig::default())?;
     let id = w
         .add_pool(&this.value, name, config, true)

@@ -68,10 +68,7 @@ fn configure(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
 /// one recommendation naming the pod's datastore with the most free space (none for an
 /// empty pod).
 fn recommend(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
-    let spec = call
-        .args
-        .child("storageSpec")
-        .ok_or_else(|| Fault::missing_argument("storageSpec"))?;
+    let spec = call.args.req_child("storageSpec")?;
     let pod = spec
         .child("podSelectionSpec")
         .and_then(|p| p.moref_of("storagePod").ok().flatten())

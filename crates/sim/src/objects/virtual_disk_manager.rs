@@ -33,9 +33,7 @@ fn create_virtual_disk(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> R
     let Call { this, method, args } = *call;
     let fe = |e| fault_of(e, this);
     let name = args.req_text("name")?.to_string();
-    let spec = args
-        .child("spec")
-        .ok_or_else(|| Fault::missing_argument("spec"))?;
+    let spec = args.req_child("spec")?;
     let cap = spec
         .i64_of("capacityKb")?
         .ok_or_else(|| Fault::invalid_argument("spec.capacityKb"))?;

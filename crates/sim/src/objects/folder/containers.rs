@@ -52,9 +52,7 @@ pub(super) fn create_cluster(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_
 /// `AddStandaloneHost_Task` (vCenter): a host in a compute resource of its own.
 pub(super) fn add_standalone_host(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, method, args } = *call;
-    let spec = args
-        .child("spec")
-        .ok_or_else(|| Fault::missing_argument("spec"))?;
+    let spec = args.req_child("spec")?;
     let host_name = spec.req_text("hostName")?.to_string();
     let folder = this.value.clone();
     run_task(

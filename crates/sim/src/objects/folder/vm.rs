@@ -70,10 +70,7 @@ pub(super) fn register_vm(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -
 /// names.
 pub(super) fn create_vm(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, method, args } = *call;
-    let config = args
-        .child("config")
-        .ok_or_else(|| Fault::missing_argument("config"))?
-        .clone();
+    let config = args.req_child("config")?.clone();
     let pool = args.req_moref("pool")?;
     let host = args.moref_of("host")?;
     check_vm_folder(w, this)?;

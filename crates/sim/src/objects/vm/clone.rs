@@ -20,10 +20,7 @@ pub(super) fn clone_vm(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> R
     ensure_no_question(w, this)?;
     let folder = args.req_moref("folder")?;
     let name = args.req_text("name")?.to_string();
-    let spec = args
-        .child("spec")
-        .ok_or_else(|| Fault::missing_argument("spec"))?
-        .clone();
+    let spec = args.req_child("spec")?.clone();
     if !w.folders.contains_key(&folder.value) {
         return Err(Fault::not_found(&folder));
     }

@@ -105,9 +105,7 @@ pub(super) fn relocate(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> R
     let Call { this, method, args } = *call;
     let id = this.value.clone();
     ensure_no_question(w, this)?;
-    let spec = args
-        .child("spec")
-        .ok_or_else(|| Fault::missing_argument("spec"))?;
+    let spec = args.req_child("spec")?;
     let host = spec.moref_of("host")?;
     let pool = spec.moref_of("pool")?;
     let folder = spec.moref_of("folder")?;

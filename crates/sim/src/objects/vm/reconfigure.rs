@@ -18,10 +18,7 @@ pub(super) fn reconfig_vm(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -
     let Call { this, method, args } = *call;
     let id = this.value.clone();
     ensure_no_question(w, this)?;
-    let spec_el = args
-        .child("spec")
-        .ok_or_else(|| Fault::missing_argument("spec"))?
-        .clone();
+    let spec_el = args.req_child("spec")?.clone();
     vm_task(w, cx, this, method, "VirtualMachine.reconfigure", |w| {
         reconfigure(w, &id, &spec_el, this)?;
         Ok(None)
