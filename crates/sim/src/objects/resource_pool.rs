@@ -253,26 +253,25 @@ fn parse_config(spec: &Element, base: &PoolConfig) -> Result<PoolConfig, Fault> 
 
 /// `CreateResourcePool`: a child pool.
 fn create_resource_pool(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
-    let Call { this, args, .. } = *call;
-    let name = args.req_text("name")?;
-    let spec = args.req_child("spec")?;
-    let config = parse_config(spec, &PoolConfig::default())?;
-    let id = w
-        .add_pool(&this.value, name, config, false)
-        .map_err(|e| fault_of(e, this))?;
-    Ok(Some(Value::moref("ResourcePool", id)))
+    create_child(w, call, "spec", false)
 }
 
 /// `CreateVApp`: a child vApp.
 fn create_vapp(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
+    create_child(w, call, "resSpec", true)
+}
+
+/// A child pool (or vApp) named by argument `name`, its allocations in argument `spec_arg`.
+fn create_child(w: &mut World, call: &Call<'_>, spec_arg: &str, vapp: bool) -> Reply {
     let Call { this, args, .. } = *call;
     let name = args.req_text("name")?;
-    let spec = args.req_child("resSpec")?;
+    let spec = args.req_child(spec_arg)?;
     let config = parse_config(spec, &PoolConfig::default())?;
     let id = w
-        .add_pool(&this.value, name, config, true)
+        .add_pool(&this.value, name, config, vapp)
         .map_err(|e| fault_of(e, this))?;
-    Ok(Some(Value::moref("VirtualApp", id)))
+    let ty = if vapp { "VirtualApp" } else { "ResourcePool" };
+    Ok(Some(Value::moref(ty, id)))
 }
 
 /// `UpdateConfig`: a new name and/or allocations.
