@@ -155,30 +155,7 @@ impl World {
             // Kept in memory; the file gets it with the next configuration change.
             cfg.instance_uuid = random_uuid();
         }
-        let moid = self.alloc_vm_id();
-        let vm = Vm {
-            moid: moid.clone(),
-            host,
-            folder: folder.to_string(),
-            resource_pool: pool,
-            vmx_path: vmx_path.to_string(),
-            guest: GuestInfo::default(),
-            guest_when_running: default_guest_for(&cfg),
-            config: cfg,
-            power_state: PowerState::PoweredOff,
-            boot_time: None,
-            question: None,
-            snapshots: Vec::new(),
-            current_snapshot: None,
-            template: false,
-            next_snapshot_id: 1,
-            pending_task: None,
-            tools_installed: true,
-        };
-        self.vms.insert(moid.clone(), vm);
-        if let Some(f) = self.folders.get_mut(folder) {
-            f.children.push(moid.clone());
-        }
+        let moid = self.insert_new_vm(host, folder, pool, vmx_path, cfg, true);
         if changed {
             // A real host writes the generated UUIDs back into the file.
             self.write_vmx(&moid)?;
@@ -298,30 +275,7 @@ impl World {
             cfg.instance_uuid = random_uuid();
         }
         self.make_vm_directory(vmx_path)?;
-        let moid = self.alloc_vm_id();
-        let vm = Vm {
-            moid: moid.clone(),
-            host,
-            folder: folder.to_string(),
-            resource_pool: pool.to_string(),
-            vmx_path: vmx_path.to_string(),
-            guest: GuestInfo::default(),
-            guest_when_running: default_guest_for(&cfg),
-            config: cfg,
-            power_state: PowerState::PoweredOff,
-            boot_time: None,
-            question: None,
-            snapshots: Vec::new(),
-            current_snapshot: None,
-            template: false,
-            next_snapshot_id: 1,
-            pending_task: None,
-            tools_installed: false,
-        };
-        self.vms.insert(moid.clone(), vm);
-        if let Some(f) = self.folders.get_mut(folder) {
-            f.children.push(moid.clone());
-        }
+        let moid = self.insert_new_vm(host, folder, pool.to_string(), vmx_path, cfg, false);
         if let Err(e) = self.write_vmx(&moid) {
             self.vms.remove(&moid);
             if let Some(f) = self.folders.get_mut(folder) {
@@ -655,6 +609,43 @@ impl World {
             return Err(InvError::ToolsUnavailable);
         }
         self.finish_power_on(moid)
+    }
+
+    /// Files a powered-off VM made from `cfg` under `folder` with a new id, and gives the id.
+    fn insert_new_vm(
+        &mut self,
+        host: String,
+        folder: &str,
+        resource_pool: String,
+        vmx_path: &str,
+        cfg: VmConfig,
+        tools_installed: bool,
+    ) -> String {
+        let moid = self.alloc_vm_id();
+        let vm = Vm {
+            moid: moid.clone(),
+            host,
+            folder: folder.to_string(),
+            resource_pool,
+            vmx_path: vmx_path.to_string(),
+            guest: GuestInfo::default(),
+            guest_when_running: default_guest_for(&cfg),
+            config: cfg,
+            power_state: PowerState::PoweredOff,
+            boot_time: None,
+            question: None,
+            snapshots: Vec::new(),
+            current_snapshot: None,
+            template: false,
+            next_snapshot_id: 1,
+            pending_task: None,
+            tools_installed,
+        };
+        self.vms.insert(moid.clone(), vm);
+        if let Some(f) = self.folders.get_mut(folder) {
+            f.children.push(moid.clone());
+        }
+        moid
     }
 }
 
