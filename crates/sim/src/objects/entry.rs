@@ -145,4 +145,11 @@ impl ManagedType {
         let host = self.host_id(w, id)?;
         w.host(&host).map_err(|_| Fault::not_found(&self.moref(id)))
     }
+
+    /// The record of the host a per-host object `id` of this type belongs to, to change.
+    pub fn host_mut<'a>(&self, w: &'a mut World, id: &str) -> Result<&'a mut Host, Fault> {
+        let host = self.host_id(w, id)?;
+        w.host_mut(&host)
+            .map_err(|_| Fault::not_found(&self.moref(id)))
+    }
 }

@@ -347,7 +347,6 @@ fn resource_in_use(msg: String) -> Fault {
 /// `AddVirtualSwitch`: a new switch bridging free physical NICs.
 fn add_virtual_switch(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, args, .. } = *call;
-    let host = TYPE.host_id(w, &this.value)?;
     let name = args.req_text("vswitchName")?.to_string();
     if name.is_empty() || name.len() > 32 {
         return Err(Fault::invalid_argument("vswitchName"));
@@ -363,7 +362,7 @@ fn add_virtual_switch(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> R
         .and_then(|s| s.child("bridge"))
         .map(|b| b.strings_of("nicDevice"))
         .unwrap_or_default();
-    let h = w.host_mut(&host).map_err(|_| Fault::not_found(this))?;
+    let h = TYPE.host_mut(w, &this.value)?;
     if h.vswitches.iter().any(|s| s.name == name) {
         return Err(Fault::already_exists(&name));
     }
@@ -391,10 +390,9 @@ fn add_virtual_switch(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> R
 /// `UpdateVirtualSwitch`: ports, MTU and bridged NICs.
 fn update_virtual_switch(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, args, .. } = *call;
-    let host = TYPE.host_id(w, &this.value)?;
     let name = args.req_text("vswitchName")?.to_string();
     let spec = args.req_child("spec")?;
-    let h = w.host_mut(&host).map_err(|_| Fault::not_found(this))?;
+    let h = TYPE.host_mut(w, &this.value)?;
     let s = h
         .vswitches
         .iter_mut()
@@ -473,10 +471,9 @@ fn add_port_group(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply
 /// `UpdatePortGroup`: its VLAN.
 fn update_port_group(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, args, .. } = *call;
-    let host = TYPE.host_id(w, &this.value)?;
     let old = args.req_text("pgName")?.to_string();
     let pg = args.req_child("portgrp")?;
-    let h = w.host_mut(&host).map_err(|_| Fault::not_found(this))?;
+    let h = TYPE.host_mut(w, &this.value)?;
     let p = h
         .portgroups
         .iter_mut()
