@@ -14,7 +14,11 @@ use super::common::{
 };
 use super::entry::{Call, Ids, ManagedType, Reply};
 
-const PROPERTIES: &[&str] = &[
+/// A resource pool's properties: the first ones of a vApp's.
+const PROPERTIES: &[&str] = VAPP_PROPERTIES.split_at(10).0;
+
+/// A vApp's properties.
+const VAPP_PROPERTIES: &[&str] = &[
     "name",
     "parent",
     "owner",
@@ -25,6 +29,11 @@ const PROPERTIES: &[&str] = &[
     "summary",
     "childConfiguration",
     "overallStatus",
+    "parentFolder",
+    "datastore",
+    "network",
+    "vAppConfig",
+    "childLink",
 ];
 
 const METHODS: &[(&str, super::entry::MethodFn)] = &[
@@ -50,23 +59,7 @@ pub const TYPE: ManagedType = ManagedType {
 pub const VAPP_TYPE: ManagedType = ManagedType {
     name: "VirtualApp",
     ids: Ids::Records(|w, id| w.pools.get(id).is_some_and(|p| p.vapp)),
-    properties: &[
-        "name",
-        "parent",
-        "owner",
-        "resourcePool",
-        "vm",
-        "config",
-        "runtime",
-        "summary",
-        "childConfiguration",
-        "overallStatus",
-        "parentFolder",
-        "datastore",
-        "network",
-        "vAppConfig",
-        "childLink",
-    ],
+    properties: VAPP_PROPERTIES,
     property,
     methods: METHODS,
 };
