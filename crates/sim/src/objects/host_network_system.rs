@@ -387,17 +387,26 @@ fn add_virtual_switch(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> R
     Ok(None)
 }
 
+/// The item of `items` whose `name_of` is `name`, or a `NotFound` naming it as a `what`.
+fn find_named<'a, T>(
+    items: &'a mut [T],
+    name_of: fn(&T) -> &String,
+    what: &str,
+    name: &str,
+) -> Result<&'a mut T, Fault> {
+    items
+        .iter_mut()
+        .find(|i| name_of(i) == name)
+        .ok_or_else(|| Fault::not_found_named(format!("{what} {name} not found")))
+}
+
 /// `UpdateVirtualSwitch`: ports, MTU and bridged NICs.
 fn update_virtual_switch(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, args, .. } = *call;
     let name = args.req_text("vswitchName")?.to_string();
     let spec = args.req_child("spec")?;
     let h = TYPE.host_mut(w, &this.value)?;
-    let s = h
-        .vswitches
-        .iter_mut()
-        .find(|s| s.name == name)
-        .ok_or_else(|| Fault::not_found_named(format!("Virtual switch {name} not found")))?;
+    let s = find_named(&mut h.vswitches, |s| &s.name, "Virtual switch", &name)?;
     if let Some(n) = spec.i32_of("numPorts")? {
         s.num_ports = n;
     }
@@ -474,11 +483,7 @@ fn update_port_group(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Re
     let old = args.req_text("pgName")?.to_string();
     let pg = args.req_child("portgrp")?;
     let h = TYPE.host_mut(w, &this.value)?;
-    let p = h
-        .portgroups
-        .iter_mut()
-        .find(|p| p.name == old)
-        .ok_or_else(|| Fault::not_found_named(format!("Port group {old} not found")))?;
+    let p = find_named(&mut h.portgroups, |p| &p.name, "Port group", &old)?;
     if let Some(v) = pg.i32_of("vlanId")? {
         p.vlan_id = v;
     }
