@@ -16,7 +16,7 @@ use super::{ensure_no_question, vm_task};
 
 /// `CloneVM_Task(folder, name, spec)`.
 pub(super) fn clone_vm(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
-    let Call { this, method, args } = *call;
+    let Call { this, args, .. } = *call;
     ensure_no_question(w, this)?;
     let folder = args.req_moref("folder")?;
     let name = args.req_text("name")?.to_string();
@@ -25,7 +25,7 @@ pub(super) fn clone_vm(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> R
         return Err(Fault::not_found(&folder));
     }
     let src = this.value.clone();
-    vm_task(w, cx, this, method, "VirtualMachine.clone", |w| {
+    vm_task(w, cx, call, "VirtualMachine.clone", |w| {
         let id = clone_into(w, &src, &folder.value, &name, &spec)?;
         Ok(Some(Value::moref("VirtualMachine", id)))
     })

@@ -21,21 +21,21 @@ pub(super) fn unregister(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -
 
 /// `Destroy_Task`: unregisters the VM and deletes its files.
 pub(super) fn destroy(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
-    let Call { this, method, .. } = *call;
+    let this = call.this;
     let id = this.value.clone();
     let fe = |e| fault_of(e, this);
-    vm_task(w, cx, this, method, "VirtualMachine.destroy", |w| {
+    vm_task(w, cx, call, "VirtualMachine.destroy", |w| {
         w.destroy_vm(&id).map(|_| None).map_err(fe)
     })
 }
 
 /// `Rename_Task`, refused when the folder has a VM of that name.
 pub(super) fn rename(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
-    let Call { this, method, args } = *call;
+    let Call { this, args, .. } = *call;
     let id = this.value.clone();
     let fe = |e| fault_of(e, this);
     let new_name = args.req_text("newName")?.to_string();
-    vm_task(w, cx, this, method, "VirtualMachine.rename", |w| {
+    vm_task(w, cx, call, "VirtualMachine.rename", |w| {
         let folder = w.vm(&id).map_err(fe)?.folder.clone();
         if w.vms
             .values()
@@ -51,50 +51,43 @@ pub(super) fn rename(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Rep
 
 /// `CreateScreenshot_Task`: a PNG in the VM's directory (the VM must run).
 pub(super) fn create_screenshot(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
-    let Call { this, method, .. } = *call;
+    let this = call.this;
     let id = this.value.clone();
     let fe = |e| fault_of(e, this);
-    vm_task(
-        w,
-        cx,
-        this,
-        method,
-        "VirtualMachine.createScreenshot",
-        |w| {
-            let n = w.alloc_id();
-            let vm = w.vm(&id).map_err(fe)?;
-            if vm.power_state != PowerState::PoweredOn {
-                return Err(Fault::invalid_power_state(
-                    Some("poweredOn"),
-                    vm.power_state.as_str(),
-                ));
-            }
-            let dir = vm
-                .vmx_path
-                .rsplit_once('/')
-                .map(|(d, _)| d.to_string())
-                .unwrap_or_default();
-            let path = format!(
-                "{dir}/{}-{n}.png",
-                esxvirt_util::escape_datastore_item(&vm.config.name)
-            );
-            let png = crate::files::screen_png(vm);
-            let real = w.resolve(&path).map_err(fe)?;
-            std::fs::write(real, png).map_err(|e| Fault::system_error(e.to_string()))?;
-            Ok(Some(Value::any(Value::str(path))))
-        },
-    )
+    vm_task(w, cx, call, "VirtualMachine.createScreenshot", |w| {
+        let n = w.alloc_id();
+        let vm = w.vm(&id).map_err(fe)?;
+        if vm.power_state != PowerState::PoweredOn {
+            return Err(Fault::invalid_power_state(
+                Some("poweredOn"),
+                vm.power_state.as_str(),
+            ));
+        }
+        let dir = vm
+            .vmx_path
+            .rsplit_once('/')
+            .map(|(d, _)| d.to_string())
+            .unwrap_or_default();
+        let path = format!(
+            "{dir}/{}-{n}.png",
+            esxvirt_util::escape_datastore_item(&vm.config.name)
+        );
+        let png = crate::files::screen_png(vm);
+        let real = w.resolve(&path).map_err(fe)?;
+        std::fs::write(real, png).map_err(|e| Fault::system_error(e.to_string()))?;
+        Ok(Some(Value::any(Value::str(path))))
+    })
 }
 
 /// `MigrateVM_Task` to another host or pool.
 pub(super) fn migrate(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
-    let Call { this, method, args } = *call;
+    let Call { this, args, .. } = *call;
     let id = this.value.clone();
     ensure_no_question(w, this)?;
     let host = args.moref_of("host")?;
     let pool = args.moref_of("pool")?;
     let state = args.text_of("state").map(|s| s.to_string());
-    vm_task(w, cx, this, method, "VirtualMachine.migrate", |w| {
+    vm_task(w, cx, call, "VirtualMachine.migrate", |w| {
         migrate_to(w, &id, host, pool, state)
     })
 }
@@ -102,7 +95,7 @@ pub(super) fn migrate(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Re
 /// `RelocateVM_Task`: to the host, pool, folder and datastore `spec` names (those it
 /// leaves out stay).
 pub(super) fn relocate(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
-    let Call { this, method, args } = *call;
+    let Call { this, args, .. } = *call;
     let id = this.value.clone();
     ensure_no_question(w, this)?;
     let spec = args.req_child("spec")?;
@@ -110,7 +103,7 @@ pub(super) fn relocate(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> R
     let pool = spec.moref_of("pool")?;
     let folder = spec.moref_of("folder")?;
     let datastore = spec.moref_of("datastore")?;
-    vm_task(w, cx, this, method, "VirtualMachine.relocate", |w| {
+    vm_task(w, cx, call, "VirtualMachine.relocate", |w| {
         let fe = |e| fault_of(e, this);
         if let Some(d) = &datastore {
             let name = w
@@ -135,48 +128,41 @@ pub(super) fn relocate(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> R
 /// `UpgradeVM_Task`: to hardware `version` (default: the newest); a powered-off VM only,
 /// never downwards (`AlreadyUpgraded`).
 pub(super) fn upgrade(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
-    let Call { this, method, args } = *call;
+    let Call { this, args, .. } = *call;
     let id = this.value.clone();
     ensure_no_question(w, this)?;
     let version = args
         .text_of("version")
         .unwrap_or(NEWEST_VERSION)
         .to_string();
-    vm_task(
-        w,
-        cx,
-        this,
-        method,
-        "VirtualMachine.upgradeVirtualHardware",
-        |w| {
-            let fe = |e| fault_of(e, this);
-            let number = |v: &str| v.strip_prefix("vmx-").and_then(|n| n.parse::<u32>().ok());
-            let vm = w.vm(&id).map_err(fe)?;
-            if vm.power_state != PowerState::PoweredOff {
-                return Err(Fault::invalid_power_state(
-                    Some("poweredOff"),
-                    vm.power_state.as_str(),
-                ));
-            }
-            let (Some(to), Some(from)) = (number(&version), number(&vm.config.version)) else {
-                return Err(Fault::invalid_argument("version"));
-            };
-            if to > number(NEWEST_VERSION).unwrap_or(19) {
-                return Err(Fault::not_supported(format!(
-                    "The hardware version {version} is not supported."
-                )));
-            }
-            if to <= from {
-                return Err(Fault::new(
-                    "AlreadyUpgraded",
-                    "Virtual machine compatibility is already up-to-date.",
-                ));
-            }
-            w.vm_mut(&id).map_err(fe)?.config.version = format!("vmx-{to:02}");
-            w.write_vmx(&id).map_err(fe)?;
-            Ok(None)
-        },
-    )
+    vm_task(w, cx, call, "VirtualMachine.upgradeVirtualHardware", |w| {
+        let fe = |e| fault_of(e, this);
+        let number = |v: &str| v.strip_prefix("vmx-").and_then(|n| n.parse::<u32>().ok());
+        let vm = w.vm(&id).map_err(fe)?;
+        if vm.power_state != PowerState::PoweredOff {
+            return Err(Fault::invalid_power_state(
+                Some("poweredOff"),
+                vm.power_state.as_str(),
+            ));
+        }
+        let (Some(to), Some(from)) = (number(&version), number(&vm.config.version)) else {
+            return Err(Fault::invalid_argument("version"));
+        };
+        if to > number(NEWEST_VERSION).unwrap_or(19) {
+            return Err(Fault::not_supported(format!(
+                "The hardware version {version} is not supported."
+            )));
+        }
+        if to <= from {
+            return Err(Fault::new(
+                "AlreadyUpgraded",
+                "Virtual machine compatibility is already up-to-date.",
+            ));
+        }
+        w.vm_mut(&id).map_err(fe)?.config.version = format!("vmx-{to:02}");
+        w.write_vmx(&id).map_err(fe)?;
+        Ok(None)
+    })
 }
 
 /// The newest hardware version the simulated hosts run.

@@ -105,7 +105,7 @@ fn transition(
 ) -> Reply {
     let this = call.this;
     ensure_no_question(w, this)?;
-    vm_task(w, cx, this, call.method, desc, |w| {
+    vm_task(w, cx, call, desc, |w| {
         op(w, &this.value)
             .map(|_| None)
             .map_err(|e| fault_of(e, this))

@@ -15,11 +15,11 @@ use super::{ensure_no_question, vm_task};
 
 /// `ReconfigVM_Task`.
 pub(super) fn reconfig_vm(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
-    let Call { this, method, args } = *call;
+    let Call { this, args, .. } = *call;
     let id = this.value.clone();
     ensure_no_question(w, this)?;
     let spec_el = args.req_child("spec")?.clone();
-    vm_task(w, cx, this, method, "VirtualMachine.reconfigure", |w| {
+    vm_task(w, cx, call, "VirtualMachine.reconfigure", |w| {
         reconfigure(w, &id, &spec_el, this)?;
         Ok(None)
     })
