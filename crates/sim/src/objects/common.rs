@@ -3,7 +3,7 @@
 //! data objects (descriptions, shares) and tasks finished at once.
 
 use crate::fault::Fault;
-use crate::inventory::{InvError, InvResult, World};
+use crate::inventory::{Allocation, InvError, InvResult, World};
 use crate::object::CallCx;
 use crate::task::TaskSpec;
 use crate::value::{MoRef, Value};
@@ -109,6 +109,23 @@ pub fn normal_shares(shares: i32) -> Value {
     Value::obj("SharesInfo")
         .with("shares", Value::int(shares))
         .with("level", Value::enumv("SharesLevel", "normal"))
+}
+
+/// A `ResourceAllocationInfo` (of a resource pool or a VM).
+pub fn allocation(a: &Allocation) -> Value {
+    Value::obj("ResourceAllocationInfo")
+        .with("reservation", Value::long(a.reservation))
+        .with(
+            "expandableReservation",
+            Value::bool(a.expandable_reservation),
+        )
+        .with("limit", Value::long(a.limit))
+        .with(
+            "shares",
+            Value::obj("SharesInfo")
+                .with("shares", Value::int(a.shares))
+                .with("level", Value::enumv("SharesLevel", a.shares_level.clone())),
+        )
 }
 
 /// Splits `head.rest` of a property path.

@@ -9,8 +9,8 @@ use crate::soap::Element;
 use crate::value::{MoRef, Value};
 
 use super::common::{
-    describe, destroy_task, entity_or_invalid, fault_of, rename_task, run_task, split_path, walk,
-    STABLE_TIMESTAMP,
+    allocation, describe, destroy_task, entity_or_invalid, fault_of, rename_task, run_task,
+    split_path, walk, STABLE_TIMESTAMP,
 };
 use super::entry::{Call, Ids, ManagedType, Reply};
 
@@ -115,22 +115,6 @@ fn pool_vms(w: &World, pool: &str) -> Value {
             .filter(|v| v.resource_pool == pool && !v.template)
             .map(|v| MoRef::new("VirtualMachine", v.moid.clone())),
     )
-}
-
-fn allocation(a: &Allocation) -> Value {
-    Value::obj("ResourceAllocationInfo")
-        .with("reservation", Value::long(a.reservation))
-        .with(
-            "expandableReservation",
-            Value::bool(a.expandable_reservation),
-        )
-        .with("limit", Value::long(a.limit))
-        .with(
-            "shares",
-            Value::obj("SharesInfo")
-                .with("shares", Value::int(a.shares))
-                .with("level", Value::enumv("SharesLevel", a.shares_level.clone())),
-        )
 }
 
 /// `config`: the pool's `ResourceConfigSpec`.
