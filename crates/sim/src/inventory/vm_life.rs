@@ -344,11 +344,7 @@ impl World {
             return;
         };
         if let Some(dir) = p.parent() {
-            let is_root = self
-                .datastores
-                .values()
-                .any(|d| self.files_dir.join(&d.name) == dir);
-            if !is_root {
+            if !self.is_datastore_root(dir) {
                 let _ = std::fs::remove_dir_all(dir);
             }
         }
@@ -413,11 +409,7 @@ impl World {
         if let Ok(p) = self.resolve(&vmx_path) {
             if let Some(dir) = p.parent() {
                 // Only the VM's own directory, never a datastore root.
-                let is_root = self
-                    .datastores
-                    .values()
-                    .any(|d| self.files_dir.join(&d.name) == dir);
-                if !is_root {
+                if !self.is_datastore_root(dir) {
                     let _ = std::fs::remove_dir_all(dir);
                 } else {
                     let _ = std::fs::remove_file(&p);
@@ -609,6 +601,13 @@ impl World {
             return Err(InvError::ToolsUnavailable);
         }
         self.finish_power_on(moid)
+    }
+
+    /// Whether `dir` is the top directory of a datastore (never removed with a VM).
+    fn is_datastore_root(&self, dir: &std::path::Path) -> bool {
+        self.datastores
+            .values()
+            .any(|d| self.files_dir.join(&d.name) == dir)
     }
 
     /// Files a powered-off VM made from `cfg` under `folder` with a new id, and gives the id.
