@@ -130,13 +130,7 @@ impl World {
         let mut rng = Rng(0x7c51_0001);
         let mut places = Vec::new();
         if model.esx {
-            w.root_folder = w.add_folder(
-                "ha-folder-root",
-                None,
-                "ha-folder-root",
-                &["Datacenter", "Folder"],
-            );
-            let dc = w.add_datacenter("ha-folder-root", "ha-datacenter");
+            let dc = w.add_esx_root();
             let cr = w.add_compute(&dc, "localhost.localdomain", false);
             let host = vcsim_host(&mut rng, "localhost.localdomain", 1, &model.host_ip);
             let h = w.add_host_with_networks(&cr, host, false);
