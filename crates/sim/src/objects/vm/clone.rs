@@ -11,7 +11,7 @@ use crate::value::Value;
 
 use super::super::common::fault_of;
 use super::super::entry::{Call, Reply};
-use super::config_spec::apply_config_spec;
+use super::config_spec::{apply_config_spec, fresh_mac};
 use super::{ensure_no_question, vm_task};
 
 /// `CloneVM_Task(folder, name, spec)`.
@@ -157,17 +157,6 @@ fn clone_into(
         w.power_on(&id).map_err(fe)?;
     }
     Ok(id)
-}
-
-/// A generated MAC address in VMware's range for a new NIC.
-pub fn fresh_mac() -> String {
-    let b = crate::inventory::random_uuid();
-    let h: String = b
-        .chars()
-        .filter(|c| c.is_ascii_hexdigit())
-        .take(6)
-        .collect();
-    format!("00:0c:29:{}:{}:{}", &h[0..2], &h[2..4], &h[4..6])
 }
 
 #[cfg(test)]
