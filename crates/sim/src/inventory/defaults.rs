@@ -741,16 +741,7 @@ impl World {
         if let Some(vm) = self.vms.get_mut(&win) {
             vm.config.firmware = "efi".into();
             vm.config.cores_per_socket = 2;
-            vm.config.devices.push(Device::Cdrom {
-                slot: Slot {
-                    bus: Bus::Ide,
-                    controller: 0,
-                    unit: 0,
-                },
-                iso: None,
-                device: None,
-                connected: false,
-            });
+            vm.config.devices.push(Device::empty_cdrom());
         }
         let ser = self.add_vm_spec(
             h,

@@ -367,16 +367,7 @@ impl World {
                     index: 0,
                     model: "pvscsi".into(),
                 },
-                Device::Cdrom {
-                    slot: Slot {
-                        bus: Bus::Ide,
-                        controller: 0,
-                        unit: 0,
-                    },
-                    iso: None,
-                    device: None,
-                    connected: false,
-                },
+                Device::empty_cdrom(),
                 Device::Disk {
                     slot: Slot {
                         bus: Bus::Scsi,
