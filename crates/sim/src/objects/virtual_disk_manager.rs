@@ -192,6 +192,11 @@ mod tests {
 
     const VDM: &str = "ha-vdiskmanager";
 
+    /// Runs task method `method` of the disk manager.
+    fn run(t: &mut TestWorld, method: &str, args: &str) -> crate::object::Reply {
+        t.run("VirtualDiskManager", VDM, method, args)
+    }
+
     fn spec(kind: &str, kb: i64) -> String {
         format!("<spec xsi:type=\"FileBackedVirtualDiskSpec\"><diskType>{kind}</diskType><adapterType>lsiLogic</adapterType><capacityKb>{kb}</capacityKb></spec>")
     }
@@ -221,9 +226,8 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(text(&uuid).len(), 47, "{uuid:?}");
-        t.run(
-            "VirtualDiskManager",
-            VDM,
+        run(
+            &mut t,
             "ExtendVirtualDisk_Task",
             &format!("{name}<newCapacityKb>4096</newCapacityKb>"),
         )
@@ -232,21 +236,19 @@ mod tests {
             t.w.disk_info("[datastore1] d/d.vmdk").unwrap().capacity_kb,
             4096
         );
-        let smaller = t.run(
-            "VirtualDiskManager",
-            VDM,
+        let smaller = run(
+            &mut t,
             "ExtendVirtualDisk_Task",
             &format!("{name}<newCapacityKb>1024</newCapacityKb>"),
         );
         assert_eq!(fault_type(smaller), "InvalidArgument");
-        t.run("VirtualDiskManager", VDM, "CopyVirtualDisk_Task", "<sourceName>[datastore1] d/d.vmdk</sourceName><destName>[datastore1] d/e.vmdk</destName>")
+        run(&mut t, "CopyVirtualDisk_Task", "<sourceName>[datastore1] d/d.vmdk</sourceName><destName>[datastore1] d/e.vmdk</destName>")
             .unwrap();
         assert_eq!(
             t.w.disk_info("[datastore1] d/e.vmdk").unwrap().capacity_kb,
             4096
         );
-        t.run("VirtualDiskManager", VDM, "DeleteVirtualDisk_Task", name)
-            .unwrap();
+        run(&mut t, "DeleteVirtualDisk_Task", name).unwrap();
         assert_eq!(
             fault_type(t.call("VirtualDiskManager", VDM, "QueryVirtualDiskUuid", name)),
             "FileNotFound"
@@ -257,9 +259,8 @@ mod tests {
     fn refuses_bad_specs() {
         let mut t = TestWorld::esx();
         let name = "<name>[datastore1] tiny/new.vmdk</name>";
-        let r = t.run(
-            "VirtualDiskManager",
-            VDM,
+        let r = run(
+            &mut t,
             "CreateVirtualDisk_Task",
             &format!("{name}{}", spec("floppy", 1024)),
         );
@@ -267,9 +268,8 @@ mod tests {
         let r = t.call("VirtualDiskManager", VDM, "CreateVirtualDisk_Task", name);
         assert_eq!(fault_type(r), "InvalidRequest");
         let existing = "<name>[datastore1] tiny/tiny.vmdk</name>";
-        let r = t.run(
-            "VirtualDiskManager",
-            VDM,
+        let r = run(
+            &mut t,
             "CreateVirtualDisk_Task",
             &format!("{existing}{}", spec("thin", 1024)),
         );
