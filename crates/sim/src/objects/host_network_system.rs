@@ -527,6 +527,11 @@ mod tests {
     use super::super::testing::{fault_type, TestWorld};
     use crate::value::Value;
 
+    /// Calls `method` of the host's network system.
+    fn net(t: &mut TestWorld, method: &str, args: &str) -> crate::object::Reply {
+        t.call("HostNetworkSystem", "networkSystem", method, args)
+    }
+
     fn switches(t: &TestWorld) -> Vec<String> {
         t.get("HostNetworkSystem", "networkSystem", "networkInfo.vswitch")
             .as_array()
@@ -540,33 +545,20 @@ mod tests {
     fn switches_and_port_groups() {
         let mut t = TestWorld::esx();
         assert_eq!(switches(&t), ["vSwitch0", "vSwitch1"]);
-        t.call(
-            "HostNetworkSystem",
-            "networkSystem",
-            "AddVirtualSwitch",
+        net(&mut t, "AddVirtualSwitch",
             "<vswitchName>vSwitch2</vswitchName><spec><numPorts>64</numPorts><mtu>9000</mtu></spec>",
         )
         .unwrap();
         assert_eq!(switches(&t), ["vSwitch0", "vSwitch1", "vSwitch2"]);
-        t.call(
-            "HostNetworkSystem",
-            "networkSystem",
-            "AddPortGroup",
+        net(&mut t, "AddPortGroup",
             "<portgrp><name>Lab</name><vlanId>12</vlanId><vswitchName>vSwitch2</vswitchName><policy/></portgrp>",
         )
         .unwrap();
         assert!(t.w.networks.values().any(|n| n.name == "Lab"));
-        t.call(
-            "HostNetworkSystem",
-            "networkSystem",
-            "RemovePortGroup",
-            "<pgName>Lab</pgName>",
-        )
-        .unwrap();
+        net(&mut t, "RemovePortGroup", "<pgName>Lab</pgName>").unwrap();
         assert!(!t.w.networks.values().any(|n| n.name == "Lab"));
-        t.call(
-            "HostNetworkSystem",
-            "networkSystem",
+        net(
+            &mut t,
             "RemoveVirtualSwitch",
             "<vswitchName>vSwitch2</vswitchName>",
         )
@@ -578,44 +570,19 @@ mod tests {
     fn bad_names_duplicates_and_switches_in_use() {
         let mut t = TestWorld::esx();
         let add = |n: &str| format!("<vswitchName>{n}</vswitchName>");
-        let r = t.call(
-            "HostNetworkSystem",
-            "networkSystem",
-            "AddVirtualSwitch",
-            &add(""),
-        );
+        let r = net(&mut t, "AddVirtualSwitch", &add(""));
         assert_eq!(fault_type(r), "InvalidArgument");
-        let r = t.call(
-            "HostNetworkSystem",
-            "networkSystem",
-            "AddVirtualSwitch",
-            &add("vSwitch0"),
-        );
+        let r = net(&mut t, "AddVirtualSwitch", &add("vSwitch0"));
         assert_eq!(fault_type(r), "AlreadyExists");
         let vlan = "<portgrp><name>X</name><vlanId>5000</vlanId><vswitchName>vSwitch0</vswitchName></portgrp>";
-        let r = t.call("HostNetworkSystem", "networkSystem", "AddPortGroup", vlan);
+        let r = net(&mut t, "AddPortGroup", vlan);
         assert_eq!(fault_type(r), "InvalidArgument");
         // web01 runs on "VM Network" of vSwitch0; the management port group has a vmknic.
-        let r = t.call(
-            "HostNetworkSystem",
-            "networkSystem",
-            "RemovePortGroup",
-            "<pgName>VM Network</pgName>",
-        );
+        let r = net(&mut t, "RemovePortGroup", "<pgName>VM Network</pgName>");
         assert_eq!(fault_type(r), "ResourceInUse");
-        let r = t.call(
-            "HostNetworkSystem",
-            "networkSystem",
-            "RemoveVirtualSwitch",
-            &add("vSwitch0"),
-        );
+        let r = net(&mut t, "RemoveVirtualSwitch", &add("vSwitch0"));
         assert_eq!(fault_type(r), "ResourceInUse");
-        let r = t.call(
-            "HostNetworkSystem",
-            "networkSystem",
-            "UpdatePortGroup",
-            "<pgName>nope</pgName><portgrp/>",
-        );
+        let r = net(&mut t, "UpdatePortGroup", "<pgName>nope</pgName><portgrp/>");
         assert_eq!(fault_type(r), "NotFound");
     }
 }
