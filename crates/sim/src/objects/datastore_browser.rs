@@ -289,6 +289,11 @@ mod tests {
 
     const B: &str = "ha-host-datastorebrowser";
 
+    /// Runs task method `method` of the host's datastore browser.
+    fn browse(t: &mut TestWorld, method: &str, args: &str) -> crate::object::Reply {
+        t.run("HostDatastoreBrowser", B, method, args)
+    }
+
     #[test]
     fn searches_folders_and_subfolders() {
         let mut t = TestWorld::esx();
@@ -338,23 +343,12 @@ mod tests {
     fn bad_paths_and_datastores() {
         let mut t = TestWorld::esx();
         let search = |p: &str| format!("<datastorePath>{p}</datastorePath>");
-        let r = t.run(
-            "HostDatastoreBrowser",
-            B,
-            "SearchDatastore_Task",
-            &search("datastore1/web01"),
-        );
+        let r = browse(&mut t, "SearchDatastore_Task", &search("datastore1/web01"));
         assert_eq!(fault_type(r), "InvalidDatastorePath");
-        let r = t.run(
-            "HostDatastoreBrowser",
-            B,
-            "SearchDatastore_Task",
-            &search("[nowhere] x"),
-        );
+        let r = browse(&mut t, "SearchDatastore_Task", &search("[nowhere] x"));
         assert_eq!(fault_type(r), "InvalidDatastore");
-        let r = t.run(
-            "HostDatastoreBrowser",
-            B,
+        let r = browse(
+            &mut t,
             "SearchDatastore_Task",
             &search("[datastore1] nothing-here"),
         );

@@ -142,6 +142,16 @@ mod tests {
     use super::super::testing::{fault_type, TestWorld};
     use crate::value::Value;
 
+    /// Calls `ReconfigureAutostart` with `spec`.
+    fn reconfigure(t: &mut TestWorld, spec: &str) -> crate::object::Reply {
+        t.call(
+            "HostAutoStartManager",
+            "ha-autostart-mgr",
+            "ReconfigureAutostart",
+            spec,
+        )
+    }
+
     #[test]
     fn reconfigure_adds_and_removes_entries() {
         let mut t = TestWorld::esx();
@@ -151,13 +161,7 @@ mod tests {
                 "<spec><defaults><enabled>true</enabled></defaults><powerInfo><key type=\"VirtualMachine\">{web01}</key><startOrder>{order}</startOrder><startDelay>-1</startDelay><waitForHeartbeat>systemDefault</waitForHeartbeat><startAction>{action}</startAction><stopDelay>-1</stopDelay><stopAction>systemDefault</stopAction></powerInfo></spec>"
             )
         };
-        t.call(
-            "HostAutoStartManager",
-            "ha-autostart-mgr",
-            "ReconfigureAutostart",
-            &entry("powerOn", 1),
-        )
-        .unwrap();
+        reconfigure(&mut t, &entry("powerOn", 1)).unwrap();
         assert_eq!(
             t.get(
                 "HostAutoStartManager",
@@ -176,13 +180,7 @@ mod tests {
             .unwrap()
             .iter()
             .any(|p| p.path("key") == Some(&Value::moref("VirtualMachine", web01.clone()))));
-        t.call(
-            "HostAutoStartManager",
-            "ha-autostart-mgr",
-            "ReconfigureAutostart",
-            &entry("none", -1),
-        )
-        .unwrap();
+        reconfigure(&mut t, &entry("none", -1)).unwrap();
         let infos = t.get(
             "HostAutoStartManager",
             "ha-autostart-mgr",
@@ -194,19 +192,9 @@ mod tests {
             .iter()
             .any(|p| p.path("key") == Some(&Value::moref("VirtualMachine", web01.clone()))));
         let unknown = "<spec><powerInfo><key type=\"VirtualMachine\">999</key><startOrder>1</startOrder></powerInfo></spec>";
-        let r = t.call(
-            "HostAutoStartManager",
-            "ha-autostart-mgr",
-            "ReconfigureAutostart",
-            unknown,
-        );
+        let r = reconfigure(&mut t, unknown);
         assert_eq!(fault_type(r), "ManagedObjectNotFound");
-        let r = t.call(
-            "HostAutoStartManager",
-            "ha-autostart-mgr",
-            "ReconfigureAutostart",
-            "",
-        );
+        let r = reconfigure(&mut t, "");
         assert_eq!(fault_type(r), "InvalidRequest");
     }
 }
