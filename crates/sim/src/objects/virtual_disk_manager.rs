@@ -197,6 +197,15 @@ mod tests {
         t.run("VirtualDiskManager", VDM, method, args)
     }
 
+    /// Creates disk `name` (its XML) of type `kind` and `kb` KiB.
+    fn create(t: &mut TestWorld, name: &str, kind: &str, kb: i64) -> crate::object::Reply {
+        run(
+            t,
+            "CreateVirtualDisk_Task",
+            &format!("{name}{}", spec(kind, kb)),
+        )
+    }
+
     fn spec(kind: &str, kb: i64) -> String {
         format!("<spec xsi:type=\"FileBackedVirtualDiskSpec\"><diskType>{kind}</diskType><adapterType>lsiLogic</adapterType><capacityKb>{kb}</capacityKb></spec>")
     }
@@ -212,14 +221,7 @@ mod tests {
             "<name>[datastore1] d</name>",
         )
         .unwrap();
-        let made = t
-            .run(
-                "VirtualDiskManager",
-                VDM,
-                "CreateVirtualDisk_Task",
-                &format!("{name}{}", spec("thin", 2048)),
-            )
-            .unwrap();
+        let made = create(&mut t, name, "thin", 2048).unwrap();
         assert_eq!(made, Some(Value::any(Value::str("[datastore1] d/d.vmdk"))));
         let uuid = t
             .call("VirtualDiskManager", VDM, "QueryVirtualDiskUuid", name)
@@ -259,20 +261,12 @@ mod tests {
     fn refuses_bad_specs() {
         let mut t = TestWorld::esx();
         let name = "<name>[datastore1] tiny/new.vmdk</name>";
-        let r = run(
-            &mut t,
-            "CreateVirtualDisk_Task",
-            &format!("{name}{}", spec("floppy", 1024)),
-        );
+        let r = create(&mut t, name, "floppy", 1024);
         assert_eq!(fault_type(r), "InvalidArgument");
         let r = t.call("VirtualDiskManager", VDM, "CreateVirtualDisk_Task", name);
         assert_eq!(fault_type(r), "InvalidRequest");
         let existing = "<name>[datastore1] tiny/tiny.vmdk</name>";
-        let r = run(
-            &mut t,
-            "CreateVirtualDisk_Task",
-            &format!("{existing}{}", spec("thin", 1024)),
-        );
+        let r = create(&mut t, existing, "thin", 1024);
         assert_eq!(fault_type(r), "FileAlreadyExists");
     }
 }
