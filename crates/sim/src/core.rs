@@ -301,11 +301,8 @@ impl Core {
         if this.ty == "ServiceInstance" && method == "RetrieveServiceContent" {
             return service_instance::retrieve_service_content(self);
         }
-        if this.ty == "SessionManager" && method == "Login" {
-            return session_manager::login(self, this, args, tls, set_cookie);
-        }
-        if this.ty == "SessionManager" && method == "CloneSession" {
-            return session_manager::clone_session(self, this, args, tls, set_cookie);
+        if this.ty == "SessionManager" && matches!(method, "Login" | "CloneSession") {
+            return session_manager::open_session(self, this, method, args, tls, set_cookie);
         }
 
         let session = cookie_key.and_then(|k| lock(&self.sessions).touch(k));

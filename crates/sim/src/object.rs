@@ -22,6 +22,10 @@ use crate::soap::Element;
 use crate::task::Tasks;
 use crate::value::{MoRef, Value};
 
+/// What a property read or a method call answers: a value, nothing (an unset property, a
+/// void method) or a fault.
+pub type Reply = Result<Option<Value>, Fault>;
+
 /// Which kind of server the simulator plays (decided by `about.apiType`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -114,7 +118,7 @@ pub trait Inventory: Send + Sync + 'static {
     /// segment and use [`Value::into_path`] for the rest. `Ok(None)` = unset (the property
     /// exists but has no value); `Err(ManagedObjectNotFound)` for an unknown object;
     /// `Err(InvalidProperty)` for a path the type does not have.
-    fn property(&self, obj: &MoRef, path: &str) -> Result<Option<Value>, Fault>;
+    fn property(&self, obj: &MoRef, path: &str) -> Reply;
 
     /// The top-level property names of `obj`'s type, for `PropertySpec.all = true`.
     fn property_names(&self, obj: &MoRef) -> Vec<&'static str>;
@@ -122,13 +126,7 @@ pub trait Inventory: Send + Sync + 'static {
     /// Calls `method` on `this` with the arguments in `args` (the method's request element:
     /// its children are the parameters, `_this` included). `Ok(None)` for a void method.
     /// A `*_Task` method returns the `Task` reference it created in `cx.tasks`.
-    fn invoke(
-        &mut self,
-        cx: &mut CallCx<'_>,
-        this: &MoRef,
-        method: &str,
-        args: &Element,
-    ) -> Result<Option<Value>, Fault>;
+    fn invoke(&mut self, cx: &mut CallCx<'_>, this: &MoRef, method: &str, args: &Element) -> Reply;
 
     /// Serves `/folder/...` (datastore file access).
     fn http_folder(&mut self, req: &FileRequest<'_>) -> FileResponse;

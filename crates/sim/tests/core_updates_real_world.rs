@@ -4,18 +4,13 @@
 mod common;
 
 use common::{all_text, prop_spec, text, TestSim};
-use esxvirt_sim::{SimConfig, Tls};
 
 const PC: (&str, &str) = ("PropertyCollector", "ha-property-collector");
 
 #[test]
 fn core_wait_for_updates_enter_modify_leave() {
-    let sim = TestSim::start(SimConfig {
-        tls: Tls::Off,
-        ..SimConfig::default()
-    });
-    let mut c = sim.client();
-    assert_eq!(c.login("ha-sessionmgr", "root", "password").status, 200);
+    let sim = TestSim::plain();
+    let mut c = sim.root_client();
     let r = c.call(
         ("ViewManager", "ViewManager"),
         "CreateContainerView",
@@ -85,12 +80,8 @@ fn core_wait_for_updates_enter_modify_leave() {
 /// the rest, and nothing is lost.
 #[test]
 fn core_wait_for_updates_honours_max_object_updates() {
-    let sim = TestSim::start(SimConfig {
-        tls: Tls::Off,
-        ..SimConfig::default()
-    });
-    let mut c = sim.client();
-    assert_eq!(c.login("ha-sessionmgr", "root", "password").status, 200);
+    let sim = TestSim::plain();
+    let mut c = sim.root_client();
     let r = c.call(
         PC,
         "CreateFilter",

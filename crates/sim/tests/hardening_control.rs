@@ -28,19 +28,6 @@ const CONTROL: &[(&str, &str, &str)] = &[
     ("POST", "/esxsim/sessions/expire", ""),
 ];
 
-fn sim() -> TestSim {
-    TestSim::start(SimConfig {
-        tls: Tls::Off,
-        ..SimConfig::default()
-    })
-}
-
-fn logged_in(sim: &TestSim) -> Client {
-    let mut c = sim.client();
-    assert_eq!(c.login("ha-sessionmgr", "root", "password").status, 200);
-    c
-}
-
 /// Whether `c`'s session still works.
 fn session_alive(c: &mut Client) -> bool {
     let r = c.call(("ServiceInstance", "ServiceInstance"), "CurrentTime", "");
@@ -49,8 +36,8 @@ fn session_alive(c: &mut Client) -> bool {
 
 #[test]
 fn hardening_control_endpoints_refuse_requests_without_credentials() {
-    let sim = sim();
-    let mut user = logged_in(&sim);
+    let sim = TestSim::plain();
+    let mut user = sim.root_client();
     let mut stranger = Client::new(&sim.url());
     let bad_token = format!("Bearer {}x", sim.sim().control_token());
     let wrong: [&[(&str, &str)]; 4] = [
@@ -87,8 +74,8 @@ fn hardening_control_endpoints_refuse_requests_without_credentials() {
 
 #[test]
 fn hardening_control_endpoints_take_the_password_or_the_token() {
-    let sim = sim();
-    let mut user = logged_in(&sim);
+    let sim = TestSim::plain();
+    let mut user = sim.root_client();
     let mut ops = Client::new(&sim.url());
     let bearer = format!("Bearer {}", sim.sim().control_token());
 
@@ -133,7 +120,7 @@ fn hardening_control_endpoints_take_the_password_or_the_token() {
         .inject(Injection::global(Action::Http { status: 500 }));
     sim.sim().clear_injections();
     assert_eq!(
-        logged_in(&sim)
+        sim.root_client()
             .login("ha-sessionmgr", "root", "password")
             .status,
         200

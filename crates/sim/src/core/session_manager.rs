@@ -57,16 +57,28 @@ fn property(r: &Reader<'_>, _obj: &MoRef, path: &str) -> Result<Option<Value>, F
     Ok(top.and_then(|v| v.into_path(rest)))
 }
 
-/// `Login`: a new session (and its cookie) for the configured user; expired sessions are
-/// dropped on the way.
-pub(super) fn login(
+/// `Login` or `CloneSession` (`method`), answered without a session: the new session, its
+/// cookie in `set_cookie`.
+pub(super) fn open_session(
     core: &Core,
     this: &MoRef,
+    method: &str,
     args: &Element,
     tls: bool,
     set_cookie: &mut Option<String>,
 ) -> Result<Out, Fault> {
     core.check_manager(this, "sessionManager")?;
+    let s = if method == "Login" {
+        login(core, args)?
+    } else {
+        clone_session(core, args)?
+    };
+    *set_cookie = Some(crate::session::set_cookie(&s.key, tls));
+    Ok(Out::Value(Some(s.to_value())))
+}
+
+/// `Login`: a new session for the configured user; expired sessions are dropped on the way.
+fn login(core: &Core, args: &Element) -> Result<Session, Fault> {
     let user = args.req_text("userName")?;
     let password = args.text_of("password").unwrap_or("");
     let (s, expired) = {
@@ -77,8 +89,7 @@ pub(super) fn login(
     for k in expired {
         core.drop_session(&k);
     }
-    *set_cookie = Some(crate::session::set_cookie(&s.key, tls));
-    Ok(Out::Value(Some(s.to_value())))
+    Ok(s)
 }
 
 /// `Logout`: ends the caller's session with its views, filters and pages.
@@ -103,20 +114,10 @@ fn acquire_clone_ticket(core: &Core, call: &ServiceCall<'_>) -> Result<Out, Faul
     Ok(Out::Value(Some(Value::str(t))))
 }
 
-/// `CloneSession` (answered without a session, like `Login`): a new session for the user
-/// of a clone ticket.
-pub(super) fn clone_session(
-    core: &Core,
-    this: &MoRef,
-    args: &Element,
-    tls: bool,
-    set_cookie: &mut Option<String>,
-) -> Result<Out, Fault> {
-    core.check_manager(this, "sessionManager")?;
+/// `CloneSession`: a new session for the user of a clone ticket.
+fn clone_session(core: &Core, args: &Element) -> Result<Session, Fault> {
     let ticket = args.req_text("cloneTicket")?;
-    let s = lock(&core.sessions).redeem_clone_ticket(ticket)?;
-    *set_cookie = Some(crate::session::set_cookie(&s.key, tls));
-    Ok(Out::Value(Some(s.to_value())))
+    lock(&core.sessions).redeem_clone_ticket(ticket)
 }
 
 /// `TerminateSession`: ends other sessions (`NotFound` for one that is not there,

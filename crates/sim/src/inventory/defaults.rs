@@ -296,17 +296,22 @@ impl World {
     /// A standalone ESX server's skeleton: the root folder, ha-datacenter, its compute
     /// resource and the host esx01. Gives (datacenter, host).
     fn add_standalone_esx(&mut self, rng: &mut Rng) -> (String, String) {
+        let dc = self.add_esx_root();
+        let cr = self.add_compute(&dc, "esx01.example.com", false);
+        let host = host_template(rng, "esx01.example.com", 1, "192.168.10.21");
+        let h = self.add_host(&cr, host);
+        (dc, h)
+    }
+
+    /// An ESX server's root folder and its one datacenter, `ha-datacenter` (whose id it gives).
+    pub(super) fn add_esx_root(&mut self) -> String {
         self.root_folder = self.add_folder(
             "ha-folder-root",
             None,
             "ha-folder-root",
             &["Datacenter", "Folder"],
         );
-        let dc = self.add_datacenter("ha-folder-root", "ha-datacenter");
-        let cr = self.add_compute(&dc, "esx01.example.com", false);
-        let host = host_template(rng, "esx01.example.com", 1, "192.168.10.21");
-        let h = self.add_host(&cr, host);
-        (dc, h)
+        self.add_datacenter("ha-folder-root", "ha-datacenter")
     }
 
     /// The two datastores every default world mounts on all of `hosts`: VMFS "datastore1"
@@ -736,16 +741,7 @@ impl World {
         if let Some(vm) = self.vms.get_mut(&win) {
             vm.config.firmware = "efi".into();
             vm.config.cores_per_socket = 2;
-            vm.config.devices.push(Device::Cdrom {
-                slot: Slot {
-                    bus: Bus::Ide,
-                    controller: 0,
-                    unit: 0,
-                },
-                iso: None,
-                device: None,
-                connected: false,
-            });
+            vm.config.devices.push(Device::empty_cdrom());
         }
         let ser = self.add_vm_spec(
             h,

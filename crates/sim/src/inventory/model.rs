@@ -606,6 +606,22 @@ pub enum Device {
     Video { vram_kb: i64, displays: i32 },
 }
 
+impl Device {
+    /// A disconnected CD-ROM with no medium on IDE 0:0.
+    pub fn empty_cdrom() -> Device {
+        Device::Cdrom {
+            slot: Slot {
+                bus: Bus::Ide,
+                controller: 0,
+                unit: 0,
+            },
+            iso: None,
+            device: None,
+            connected: false,
+        }
+    }
+}
+
 /// A raw device mapping: a disk descriptor that maps a LUN of the host instead of naming a
 /// flat extent (`createType="vmfsPassthroughRawDeviceMap"` or `"vmfsRawDeviceMap"` on ESX).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

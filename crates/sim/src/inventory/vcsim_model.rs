@@ -102,6 +102,21 @@ struct DcPlaces {
     hosts: Vec<String>,
 }
 
+impl DcPlaces {
+    /// Datacenter `dc`'s own folders, its NICs on "VM Network".
+    fn new(dc: &str, d: &Datacenter, hosts: Vec<String>) -> DcPlaces {
+        DcPlaces {
+            dc: dc.to_string(),
+            vm_folder: d.vm_folder.clone(),
+            host_folder: d.host_folder.clone(),
+            datastore_folder: d.datastore_folder.clone(),
+            network_folder: d.network_folder.clone(),
+            network: "VM Network".into(),
+            hosts,
+        }
+    }
+}
+
 impl World {
     /// The world vcsim's `model` describes, its datastores under `files_dir`.
     pub fn vcsim(model: &VcsimModel, files_dir: &Path) -> InvResult<World> {
@@ -115,26 +130,11 @@ impl World {
         let mut rng = Rng(0x7c51_0001);
         let mut places = Vec::new();
         if model.esx {
-            w.root_folder = w.add_folder(
-                "ha-folder-root",
-                None,
-                "ha-folder-root",
-                &["Datacenter", "Folder"],
-            );
-            let dc = w.add_datacenter("ha-folder-root", "ha-datacenter");
+            let dc = w.add_esx_root();
             let cr = w.add_compute(&dc, "localhost.localdomain", false);
             let host = vcsim_host(&mut rng, "localhost.localdomain", 1, &model.host_ip);
             let h = w.add_host_with_networks(&cr, host, false);
-            let d = &w.datacenters[&dc];
-            places.push(DcPlaces {
-                dc: dc.clone(),
-                vm_folder: d.vm_folder.clone(),
-                host_folder: d.host_folder.clone(),
-                datastore_folder: d.datastore_folder.clone(),
-                network_folder: d.network_folder.clone(),
-                network: "VM Network".into(),
-                hosts: vec![h],
-            });
+            places.push(DcPlaces::new(&dc, &w.datacenters[&dc], vec![h]));
         } else {
             w.root_folder =
                 w.add_folder("group-d1", None, "Datacenters", &["Datacenter", "Folder"]);
@@ -206,15 +206,7 @@ impl World {
                 f.children.push(id);
             }
         }
-        let mut p = DcPlaces {
-            dc: dc.clone(),
-            vm_folder: d.vm_folder.clone(),
-            host_folder: d.host_folder.clone(),
-            datastore_folder: d.datastore_folder.clone(),
-            network_folder: d.network_folder.clone(),
-            network: "VM Network".into(),
-            hosts: Vec::new(),
-        };
+        let mut p = DcPlaces::new(&dc, &d, Vec::new());
         if let Some(f) = &sub {
             p.vm_folder = self.new_folder(&d.vm_folder, f);
             p.host_folder = self.new_folder(&d.host_folder, f);
@@ -375,16 +367,7 @@ impl World {
                     index: 0,
                     model: "pvscsi".into(),
                 },
-                Device::Cdrom {
-                    slot: Slot {
-                        bus: Bus::Ide,
-                        controller: 0,
-                        unit: 0,
-                    },
-                    iso: None,
-                    device: None,
-                    connected: false,
-                },
+                Device::empty_cdrom(),
                 Device::Disk {
                     slot: Slot {
                         bus: Bus::Scsi,

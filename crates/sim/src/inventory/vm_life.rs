@@ -155,30 +155,7 @@ impl World {
             // Kept in memory; the file gets it with the next configuration change.
             cfg.instance_uuid = random_uuid();
         }
-        let moid = self.alloc_vm_id();
-        let vm = Vm {
-            moid: moid.clone(),
-            host,
-            folder: folder.to_string(),
-            resource_pool: pool,
-            vmx_path: vmx_path.to_string(),
-            guest: GuestInfo::default(),
-            guest_when_running: default_guest_for(&cfg),
-            config: cfg,
-            power_state: PowerState::PoweredOff,
-            boot_time: None,
-            question: None,
-            snapshots: Vec::new(),
-            current_snapshot: None,
-            template: false,
-            next_snapshot_id: 1,
-            pending_task: None,
-            tools_installed: true,
-        };
-        self.vms.insert(moid.clone(), vm);
-        if let Some(f) = self.folders.get_mut(folder) {
-            f.children.push(moid.clone());
-        }
+        let moid = self.insert_new_vm(host, folder, pool, vmx_path, cfg, true);
         if changed {
             // A real host writes the generated UUIDs back into the file.
             self.write_vmx(&moid)?;
@@ -298,30 +275,7 @@ impl World {
             cfg.instance_uuid = random_uuid();
         }
         self.make_vm_directory(vmx_path)?;
-        let moid = self.alloc_vm_id();
-        let vm = Vm {
-            moid: moid.clone(),
-            host,
-            folder: folder.to_string(),
-            resource_pool: pool.to_string(),
-            vmx_path: vmx_path.to_string(),
-            guest: GuestInfo::default(),
-            guest_when_running: default_guest_for(&cfg),
-            config: cfg,
-            power_state: PowerState::PoweredOff,
-            boot_time: None,
-            question: None,
-            snapshots: Vec::new(),
-            current_snapshot: None,
-            template: false,
-            next_snapshot_id: 1,
-            pending_task: None,
-            tools_installed: false,
-        };
-        self.vms.insert(moid.clone(), vm);
-        if let Some(f) = self.folders.get_mut(folder) {
-            f.children.push(moid.clone());
-        }
+        let moid = self.insert_new_vm(host, folder, pool.to_string(), vmx_path, cfg, false);
         if let Err(e) = self.write_vmx(&moid) {
             self.vms.remove(&moid);
             if let Some(f) = self.folders.get_mut(folder) {
@@ -390,11 +344,7 @@ impl World {
             return;
         };
         if let Some(dir) = p.parent() {
-            let is_root = self
-                .datastores
-                .values()
-                .any(|d| self.files_dir.join(&d.name) == dir);
-            if !is_root {
+            if !self.is_datastore_root(dir) {
                 let _ = std::fs::remove_dir_all(dir);
             }
         }
@@ -459,11 +409,7 @@ impl World {
         if let Ok(p) = self.resolve(&vmx_path) {
             if let Some(dir) = p.parent() {
                 // Only the VM's own directory, never a datastore root.
-                let is_root = self
-                    .datastores
-                    .values()
-                    .any(|d| self.files_dir.join(&d.name) == dir);
-                if !is_root {
+                if !self.is_datastore_root(dir) {
                     let _ = std::fs::remove_dir_all(dir);
                 } else {
                     let _ = std::fs::remove_file(&p);
@@ -655,6 +601,50 @@ impl World {
             return Err(InvError::ToolsUnavailable);
         }
         self.finish_power_on(moid)
+    }
+
+    /// Whether `dir` is the top directory of a datastore (never removed with a VM).
+    fn is_datastore_root(&self, dir: &std::path::Path) -> bool {
+        self.datastores
+            .values()
+            .any(|d| self.files_dir.join(&d.name) == dir)
+    }
+
+    /// Files a powered-off VM made from `cfg` under `folder` with a new id, and gives the id.
+    fn insert_new_vm(
+        &mut self,
+        host: String,
+        folder: &str,
+        resource_pool: String,
+        vmx_path: &str,
+        cfg: VmConfig,
+        tools_installed: bool,
+    ) -> String {
+        let moid = self.alloc_vm_id();
+        let vm = Vm {
+            moid: moid.clone(),
+            host,
+            folder: folder.to_string(),
+            resource_pool,
+            vmx_path: vmx_path.to_string(),
+            guest: GuestInfo::default(),
+            guest_when_running: default_guest_for(&cfg),
+            config: cfg,
+            power_state: PowerState::PoweredOff,
+            boot_time: None,
+            question: None,
+            snapshots: Vec::new(),
+            current_snapshot: None,
+            template: false,
+            next_snapshot_id: 1,
+            pending_task: None,
+            tools_installed,
+        };
+        self.vms.insert(moid.clone(), vm);
+        if let Some(f) = self.folders.get_mut(folder) {
+            f.children.push(moid.clone());
+        }
+        moid
     }
 }
 

@@ -8,7 +8,7 @@ use crate::object::CallCx;
 use crate::value::{MoRef, Value};
 
 use super::common::{description, split_path, walk};
-use super::entry::{Call, Ids, ManagedType};
+use super::entry::{Call, Ids, ManagedType, Reply};
 
 /// The `AuthorizationManager` type.
 pub const TYPE: ManagedType = ManagedType {
@@ -65,7 +65,7 @@ const ROLES: &[(i32, &str, &str, Option<&[&str]>)] = &[
     (-1, "Admin", "Administrator", None),
 ];
 
-fn property(_w: &World, _id: &str, path: &str) -> Result<Option<Value>, Fault> {
+fn property(_w: &World, _id: &str, path: &str) -> Reply {
     let (head, rest) = split_path(path);
     let top = match head {
         "privilegeList" => Some(Value::array(
@@ -129,11 +129,7 @@ fn admin_permission(w: &World) -> Value {
 
 /// `RetrieveAllPermissions` / `RetrieveEntityPermissions`: the administrator's permission
 /// (inherited by every entity).
-fn all_permissions(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn all_permissions(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     if let Some(e) = call.args.moref_of("entity")? {
         if w.type_of(&e.value).is_none() {
             return Err(Fault::not_found(&e));
@@ -147,11 +143,7 @@ fn all_permissions(
 }
 
 /// `RetrieveRolePermissions`: the administrator's permission for Admin, none otherwise.
-fn role_permissions(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn role_permissions(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let id = call
         .args
         .i32_of("roleId")?
@@ -168,11 +160,7 @@ fn role_permissions(
 }
 
 /// `HasPrivilegeOnEntity`: the logged-in administrator holds every privilege.
-fn has_privilege(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn has_privilege(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let e: MoRef = call.args.req_moref("entity")?;
     if w.type_of(&e.value).is_none() {
         return Err(Fault::not_found(&e));
@@ -182,11 +170,7 @@ fn has_privilege(
 }
 
 /// `HasPrivilegeOnEntities`: every privilege on every entity.
-fn has_privilege_on_entities(
-    _w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn has_privilege_on_entities(_w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let privs = call.args.strings_of("privId");
     let out = call
         .args
@@ -215,11 +199,7 @@ fn has_privilege_on_entities(
 }
 
 /// `FetchUserPrivilegeOnEntities`: all privileges on each entity.
-fn fetch_user_privileges(
-    _w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn fetch_user_privileges(_w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let out = call
         .args
         .children_named("entities")

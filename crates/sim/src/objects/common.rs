@@ -3,12 +3,12 @@
 //! data objects (descriptions, shares) and tasks finished at once.
 
 use crate::fault::Fault;
-use crate::inventory::{InvError, InvResult, World};
+use crate::inventory::{Allocation, InvError, InvResult, World};
 use crate::object::CallCx;
 use crate::task::TaskSpec;
 use crate::value::{MoRef, Value};
 
-use super::entry::Call;
+use super::entry::{Call, Reply};
 
 /// Maps an inventory error to the fault a real server sends.
 pub fn fault_of(e: InvError, this: &MoRef) -> Fault {
@@ -100,12 +100,7 @@ pub fn entity_property(w: &World, id: &str, head: &str) -> Option<Option<Value>>
 
 /// A type's fallback for property heads it does not answer itself: the common entity
 /// property ([`entity_property`]) or, for any other name, `InvalidProperty` for `path`.
-pub fn entity_or_invalid(
-    w: &World,
-    id: &str,
-    head: &str,
-    path: &str,
-) -> Result<Option<Value>, Fault> {
+pub fn entity_or_invalid(w: &World, id: &str, head: &str, path: &str) -> Reply {
     entity_property(w, id, head).ok_or_else(|| Fault::invalid_property(path))
 }
 
@@ -114,6 +109,23 @@ pub fn normal_shares(shares: i32) -> Value {
     Value::obj("SharesInfo")
         .with("shares", Value::int(shares))
         .with("level", Value::enumv("SharesLevel", "normal"))
+}
+
+/// A `ResourceAllocationInfo` (of a resource pool or a VM).
+pub fn allocation(a: &Allocation) -> Value {
+    Value::obj("ResourceAllocationInfo")
+        .with("reservation", Value::long(a.reservation))
+        .with(
+            "expandableReservation",
+            Value::bool(a.expandable_reservation),
+        )
+        .with("limit", Value::long(a.limit))
+        .with(
+            "shares",
+            Value::obj("SharesInfo")
+                .with("shares", Value::int(a.shares))
+                .with("level", Value::enumv("SharesLevel", a.shares_level.clone())),
+        )
 }
 
 /// Splits `head.rest` of a property path.
@@ -125,10 +137,20 @@ pub fn split_path(path: &str) -> (&str, &str) {
 }
 
 /// Builds the top-level value with `top` and walks the rest of the path.
-pub fn walk(top: Option<Value>, rest: &str) -> Result<Option<Value>, Fault> {
+pub fn walk(top: Option<Value>, rest: &str) -> Reply {
     match top {
         None => Ok(None),
         Some(v) => Ok(v.into_path(rest)),
+    }
+}
+
+/// Reads `path` of an object whose properties are always set and do not depend on the
+/// world: `top` gives a top-level property's value, `None` for a name the type lacks.
+pub fn fixed_property(path: &str, top: impl FnOnce(&str) -> Option<Value>) -> Reply {
+    let (head, rest) = split_path(path);
+    match top(head) {
+        Some(v) => Ok(v.into_path(rest)),
+        None => Err(Fault::invalid_property(path)),
     }
 }
 
@@ -144,8 +166,8 @@ pub fn run_task(
     name: &str,
     desc: &str,
     entity: Option<(MoRef, String)>,
-    op: impl FnOnce() -> Result<Option<Value>, Fault>,
-) -> Result<Option<Value>, Fault> {
+    op: impl FnOnce() -> Reply,
+) -> Reply {
     let (entity, entity_name) = match entity {
         Some((e, n)) => (Some(e), Some(n)),
         None => (Some(this.clone()), None),
@@ -179,7 +201,7 @@ pub fn named_path_task(
     call: &Call<'_>,
     desc: &str,
     op: fn(&World, &str) -> InvResult<()>,
-) -> Result<Option<Value>, Fault> {
+) -> Reply {
     let Call { this, method, args } = *call;
     let name = args.req_text("name")?.to_string();
     let ent = ds_entity(w, &name);
@@ -190,11 +212,7 @@ pub fn named_path_task(
 }
 
 /// `Rename_Task` of any inventory entity (see `World::rename_entity`).
-pub fn rename_task(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+pub fn rename_task(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, method, args } = *call;
     let name = args.req_text("newName")?.to_string();
     let entity = named_entity(w, this);
@@ -207,11 +225,7 @@ pub fn rename_task(
 
 /// `Destroy_Task` of any inventory entity with what it contains (see
 /// `World::destroy_entity`).
-pub fn destroy_task(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+pub fn destroy_task(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, method, .. } = *call;
     let entity = named_entity(w, this);
     run_task(cx, this, method, &describe(this, "destroy"), entity, || {
@@ -238,13 +252,10 @@ pub fn spec_task(
     cx: &mut CallCx<'_>,
     call: &Call<'_>,
     desc: &str,
-    op: impl FnOnce(&mut World, &crate::soap::Element) -> Result<Option<Value>, Fault>,
-) -> Result<Option<Value>, Fault> {
+    op: impl FnOnce(&mut World, &crate::soap::Element) -> Reply,
+) -> Reply {
     let Call { this, method, args } = *call;
-    let spec = args
-        .child("spec")
-        .ok_or_else(|| Fault::missing_argument("spec"))?
-        .clone();
+    let spec = args.req_child("spec")?.clone();
     let entity = named_entity(w, this);
     run_task(cx, this, method, &describe(this, desc), entity, || {
         op(w, &spec)

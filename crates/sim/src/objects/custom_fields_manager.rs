@@ -8,7 +8,7 @@ use crate::object::CallCx;
 use crate::property_collector::is_a;
 use crate::value::{MoRef, Value};
 
-use super::entry::{Call, Ids, ManagedType};
+use super::entry::{Call, Ids, ManagedType, Reply};
 
 /// The `CustomFieldsManager` type.
 pub const TYPE: ManagedType = ManagedType {
@@ -24,7 +24,7 @@ pub const TYPE: ManagedType = ManagedType {
     ],
 };
 
-fn property(w: &World, _id: &str, path: &str) -> Result<Option<Value>, Fault> {
+fn property(w: &World, _id: &str, path: &str) -> Reply {
     let (head, rest) = path.split_once('.').unwrap_or((path, ""));
     match head {
         "field" => Ok(Value::array(
@@ -96,7 +96,7 @@ pub fn entity_custom_property(w: &World, id: &str, head: &str) -> Option<Option<
 
 /// `AddCustomFieldDef`: a field `name` for `moType` (all types without one); `DuplicateName`
 /// when a field of that name applies to the same types.
-fn add(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Result<Option<Value>, Fault> {
+fn add(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, args, .. } = *call;
     let name = args.req_text("name")?.to_string();
     if name.is_empty() {
@@ -131,7 +131,7 @@ fn field_index(w: &World, key: i32) -> Result<usize, Fault> {
 }
 
 /// `RemoveCustomFieldDef`: the field and its values go.
-fn remove(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Result<Option<Value>, Fault> {
+fn remove(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let key = call
         .args
         .i32_of("key")?
@@ -146,7 +146,7 @@ fn remove(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Result<Option
 }
 
 /// `RenameCustomFieldDef`.
-fn rename(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Result<Option<Value>, Fault> {
+fn rename(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, args, .. } = *call;
     let key = args
         .i32_of("key")?
@@ -165,7 +165,7 @@ fn rename(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Result<Option
 }
 
 /// `SetField`: field `key` of `entity` (one the field applies to) takes `value`.
-fn set_field(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Result<Option<Value>, Fault> {
+fn set_field(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let args = call.args;
     let entity: MoRef = args.req_moref("entity")?;
     let key = args

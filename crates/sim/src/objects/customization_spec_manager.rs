@@ -8,7 +8,7 @@ use crate::soap::Element;
 use crate::value::{now_datetime, Value};
 
 use super::common::{split_path, walk};
-use super::entry::{Call, Ids, ManagedType};
+use super::entry::{Call, Ids, ManagedType, Reply};
 
 /// The `CustomizationSpecManager` type.
 pub const TYPE: ManagedType = ManagedType {
@@ -36,7 +36,7 @@ fn info(r: &CustomizationSpecRecord) -> Value {
         .with("lastUpdateTime", Value::DateTime(r.last_update.clone()))
 }
 
-fn property(w: &World, _id: &str, path: &str) -> Result<Option<Value>, Fault> {
+fn property(w: &World, _id: &str, path: &str) -> Reply {
     let (head, rest) = split_path(path);
     let top = match head {
         "info" => Some(Value::array(
@@ -56,7 +56,7 @@ fn position(w: &World, name: &str) -> Result<usize, Fault> {
         .ok_or_else(|| Fault::not_found_named(format!("The specification {name} does not exist.")))
 }
 
-fn exists(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Result<Option<Value>, Fault> {
+fn exists(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let name = call.args.req_text("name")?;
     Ok(Some(Value::bool(
         w.customization_specs.iter().any(|s| s.name == name),
@@ -64,7 +64,7 @@ fn exists(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Result<Option
 }
 
 /// `GetCustomizationSpec`: the stored item (its info and the spec as it was sent).
-fn get(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Result<Option<Value>, Fault> {
+fn get(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let name = call.args.req_text("name")?;
     let r = &w.customization_specs[position(w, name)?];
     let spec = Element::parse(r.spec_xml.as_bytes())
@@ -106,12 +106,8 @@ fn record(item: &Element) -> Result<CustomizationSpecRecord, Fault> {
     })
 }
 
-fn create(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Result<Option<Value>, Fault> {
-    let r = record(
-        call.args
-            .child("item")
-            .ok_or_else(|| Fault::missing_argument("item"))?,
-    )?;
+fn create(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
+    let r = record(call.args.req_child("item")?)?;
     if w.customization_specs.iter().any(|s| s.name == r.name) {
         return Err(Fault::already_exists(&r.name));
     }
@@ -119,24 +115,20 @@ fn create(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Result<Option
     Ok(None)
 }
 
-fn overwrite(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Result<Option<Value>, Fault> {
-    let r = record(
-        call.args
-            .child("item")
-            .ok_or_else(|| Fault::missing_argument("item"))?,
-    )?;
+fn overwrite(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
+    let r = record(call.args.req_child("item")?)?;
     let i = position(w, &r.name)?;
     w.customization_specs[i] = r;
     Ok(None)
 }
 
-fn delete(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Result<Option<Value>, Fault> {
+fn delete(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let i = position(w, call.args.req_text("name")?)?;
     w.customization_specs.remove(i);
     Ok(None)
 }
 
-fn duplicate(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Result<Option<Value>, Fault> {
+fn duplicate(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let i = position(w, call.args.req_text("name")?)?;
     let new = call.args.req_text("newName")?.to_string();
     if w.customization_specs.iter().any(|s| s.name == new) {
@@ -149,7 +141,7 @@ fn duplicate(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Result<Opt
     Ok(None)
 }
 
-fn rename(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Result<Option<Value>, Fault> {
+fn rename(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let i = position(w, call.args.req_text("name")?)?;
     let new = call.args.req_text("newName")?.to_string();
     if w.customization_specs.iter().any(|s| s.name == new) {

@@ -9,7 +9,7 @@ use crate::value::Value;
 use super::common::{
     describe, destroy_task, entity_or_invalid, fault_of, rename_task, run_task, split_path, walk,
 };
-use super::entry::{Call, Ids, ManagedType};
+use super::entry::{Call, Ids, ManagedType, Reply};
 
 /// The `Datacenter` type.
 pub const TYPE: ManagedType = ManagedType {
@@ -37,11 +37,7 @@ pub const TYPE: ManagedType = ManagedType {
 /// `PowerOnMultiVM_Task` (vCenter): powers on each VM of `vm` in this datacenter; the
 /// result (`ClusterPowerOnVmResult`) lists those attempted and, with the fault, those not
 /// (a VM already on, or of another datacenter).
-fn power_on_multi(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn power_on_multi(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, method, args } = *call;
     if w.kind != crate::inventory::ServerKind::Vcenter {
         return Err(Fault::not_supported(
@@ -107,7 +103,7 @@ fn power_on_multi(
     )
 }
 
-fn property(w: &World, id: &str, path: &str) -> Result<Option<Value>, Fault> {
+fn property(w: &World, id: &str, path: &str) -> Reply {
     let (head, rest) = split_path(path);
     let top = match head {
         h @ ("vmFolder" | "hostFolder" | "datastoreFolder" | "networkFolder") => {

@@ -8,7 +8,7 @@ use crate::value::{MoRef, Value};
 
 use super::common::{entity_or_invalid, split_path, walk, STABLE_TIMESTAMP};
 use super::datastore_browser;
-use super::entry::{Ids, ManagedType};
+use super::entry::{Ids, ManagedType, Reply};
 use super::host_storage_system::volume_value;
 
 /// The `Datastore` type.
@@ -93,7 +93,7 @@ fn summary(w: &World, d: &crate::inventory::Datastore) -> Value {
         .with("maintenanceMode", Value::str("normal"))
 }
 
-fn property(w: &World, moid: &str, path: &str) -> Result<Option<Value>, Fault> {
+fn property(w: &World, moid: &str, path: &str) -> Reply {
     let d = w
         .datastores
         .get(moid)

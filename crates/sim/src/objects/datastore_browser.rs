@@ -9,7 +9,7 @@ use crate::soap::Element;
 use crate::value::{MoRef, Value};
 
 use super::common::{ds_entity, fault_of, run_task, split_path, walk};
-use super::entry::{Call, Ids, ManagedType};
+use super::entry::{Call, Ids, ManagedType, Reply};
 
 /// The `HostDatastoreBrowser` type.
 pub const TYPE: ManagedType = ManagedType {
@@ -42,7 +42,7 @@ fn browser_ok(w: &World, id: &str) -> bool {
     }
 }
 
-fn property(w: &World, id: &str, path: &str) -> Result<Option<Value>, Fault> {
+fn property(w: &World, id: &str, path: &str) -> Reply {
     let (head, rest) = split_path(path);
     let top = match head {
         "datastore" => {
@@ -265,11 +265,7 @@ fn search(w: &World, path: &str, spec: &SearchSpec, recursive: bool) -> Result<V
 }
 
 /// `SearchDatastore_Task` (one folder) and `SearchDatastoreSubFolders_Task` (recursive).
-fn search_datastore(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn search_datastore(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, method, args } = *call;
     let path = args.req_text("datastorePath")?.to_string();
     let spec = parse_spec(args);
@@ -292,6 +288,11 @@ mod tests {
     use crate::value::Value;
 
     const B: &str = "ha-host-datastorebrowser";
+
+    /// Runs task method `method` of the host's datastore browser.
+    fn browse(t: &mut TestWorld, method: &str, args: &str) -> crate::object::Reply {
+        t.run("HostDatastoreBrowser", B, method, args)
+    }
 
     #[test]
     fn searches_folders_and_subfolders() {
@@ -342,23 +343,12 @@ mod tests {
     fn bad_paths_and_datastores() {
         let mut t = TestWorld::esx();
         let search = |p: &str| format!("<datastorePath>{p}</datastorePath>");
-        let r = t.run(
-            "HostDatastoreBrowser",
-            B,
-            "SearchDatastore_Task",
-            &search("datastore1/web01"),
-        );
+        let r = browse(&mut t, "SearchDatastore_Task", &search("datastore1/web01"));
         assert_eq!(fault_type(r), "InvalidDatastorePath");
-        let r = t.run(
-            "HostDatastoreBrowser",
-            B,
-            "SearchDatastore_Task",
-            &search("[nowhere] x"),
-        );
+        let r = browse(&mut t, "SearchDatastore_Task", &search("[nowhere] x"));
         assert_eq!(fault_type(r), "InvalidDatastore");
-        let r = t.run(
-            "HostDatastoreBrowser",
-            B,
+        let r = browse(
+            &mut t,
             "SearchDatastore_Task",
             &search("[datastore1] nothing-here"),
         );

@@ -8,7 +8,7 @@ use crate::inventory::World;
 use crate::object::CallCx;
 use crate::value::Value;
 
-use super::entry::{Call, Ids, ManagedType};
+use super::entry::{Call, Ids, ManagedType, Reply};
 
 /// The `DatastoreNamespaceManager` type.
 pub const TYPE: ManagedType = ManagedType {
@@ -32,11 +32,7 @@ fn not_an_object_datastore(name: &str) -> Fault {
 }
 
 /// `CreateDirectory(datastore, displayName)`.
-fn create_directory(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn create_directory(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let ds = call.args.req_moref("datastore")?;
     call.args.req_text("displayName")?;
     let d = w
@@ -47,11 +43,7 @@ fn create_directory(
 }
 
 /// `DeleteDirectory(datacenter, datastorePath)`.
-fn delete_directory(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn delete_directory(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let path = call.args.req_text("datastorePath")?;
     let Some((ds, _)) = crate::inventory::vmx::split_datastore_path(path) else {
         return Err(Fault::new(

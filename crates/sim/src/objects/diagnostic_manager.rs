@@ -6,7 +6,7 @@ use crate::inventory::{ServerKind, World};
 use crate::object::CallCx;
 use crate::value::Value;
 
-use super::entry::{Call, Ids, ManagedType};
+use super::entry::{Call, Ids, ManagedType, Reply};
 
 /// The `DiagnosticManager` type.
 pub const TYPE: ManagedType = ManagedType {
@@ -28,11 +28,7 @@ fn log(w: &World) -> (&'static str, &'static str) {
     }
 }
 
-fn query_descriptions(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    _call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn query_descriptions(w: &mut World, _cx: &mut CallCx<'_>, _call: &Call<'_>) -> Reply {
     let (key, file) = log(w);
     Ok(Some(Value::array(
         "DiagnosticManagerLogDescriptor",
@@ -48,7 +44,7 @@ fn query_descriptions(
 
 /// `BrowseDiagnosticLog`: the known log has the server's start line; other keys are
 /// `CannotAccessFile`.
-fn browse(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Result<Option<Value>, Fault> {
+fn browse(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let key = call.args.req_text("key")?;
     let (known, file) = log(w);
     if key != known {

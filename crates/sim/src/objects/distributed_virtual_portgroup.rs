@@ -10,7 +10,7 @@ use super::common::{
     destroy_task, entity_or_invalid, fault_of, rename_task, spec_task, split_path, walk,
 };
 use super::distributed_virtual_switch::{port_setting, portgroup_spec};
-use super::entry::{Call, Ids, ManagedType};
+use super::entry::{Call, Ids, ManagedType, Reply};
 
 /// The `DistributedVirtualPortgroup` type.
 pub const TYPE: ManagedType = ManagedType {
@@ -35,7 +35,7 @@ pub const TYPE: ManagedType = ManagedType {
     ],
 };
 
-fn property(w: &World, id: &str, path: &str) -> Result<Option<Value>, Fault> {
+fn property(w: &World, id: &str, path: &str) -> Reply {
     let (head, rest) = split_path(path);
     let n = &w.networks[id];
     let Some(pg) = n.dvs.as_ref() else {
@@ -86,11 +86,7 @@ fn property(w: &World, id: &str, path: &str) -> Result<Option<Value>, Fault> {
 
 /// `ReconfigureDVPortgroup_Task`: name, binding, port count and VLAN (the spec's
 /// `configVersion` must be the current one).
-fn reconfigure(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn reconfigure(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let this = call.this;
     spec_task(w, cx, call, "reconfigure", |w, spec| {
         let n = w.networks[&this.value].clone();

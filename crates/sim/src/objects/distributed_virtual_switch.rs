@@ -12,7 +12,7 @@ use super::common::{
     describe, destroy_task, entity_or_invalid, fault_of, rename_task, run_task, spec_task,
     split_path, walk,
 };
-use super::entry::{Call, Ids, ManagedType};
+use super::entry::{Call, Ids, ManagedType, Reply};
 
 /// The `VmwareDistributedVirtualSwitch` type.
 pub const TYPE: ManagedType = ManagedType {
@@ -53,7 +53,7 @@ fn host_refs(sw: &DvSwitch) -> Value {
     Value::morefs(sw.hosts.iter().map(|h| MoRef::new("HostSystem", h.clone())))
 }
 
-fn property(w: &World, id: &str, path: &str) -> Result<Option<Value>, Fault> {
+fn property(w: &World, id: &str, path: &str) -> Reply {
     let (head, rest) = split_path(path);
     let sw = &w.dvswitches[id];
     let num_ports: i32 = sw
@@ -200,11 +200,7 @@ pub fn portgroup_spec(el: &Element, base: &PortgroupSpec) -> Result<PortgroupSpe
 }
 
 /// `AddDVPortgroup_Task`: each spec becomes a port group (none when one is refused).
-fn add_portgroups(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn add_portgroups(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, method, args } = *call;
     let specs = args
         .children_named("spec")
@@ -234,11 +230,7 @@ fn add_portgroups(
 }
 
 /// `ReconfigureDvs_Task`: a new name, member hosts added or removed, the version checked.
-fn reconfigure(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn reconfigure(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let this = call.this;
     spec_task(w, cx, call, "reconfigure", |w, spec| {
         let fe = |e| fault_of(e, this);
@@ -280,11 +272,7 @@ fn reconfigure(
 
 /// `FetchDVPorts`: the switch's ports (of the port groups `criteria.portgroupKey` names),
 /// each with its port group's VLAN.
-fn fetch_ports(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn fetch_ports(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, args, .. } = *call;
     let criteria = args.child("criteria");
     let wanted_pgs: Vec<String> = criteria

@@ -7,7 +7,7 @@ use crate::fault::Fault;
 use crate::inventory::{Host, ServerKind, World};
 use crate::object::{CallCx, Mode};
 use crate::soap::Element;
-use crate::value::{MoRef, Value};
+use crate::value::MoRef;
 
 /// One method call as a handler sees it (besides the world and the call context).
 #[derive(Clone, Copy)]
@@ -20,11 +20,13 @@ pub struct Call<'a> {
     pub args: &'a Element,
 }
 
+pub use crate::object::Reply;
+
 /// Reads property `path` (dotted) of the object with id `id`, which exists.
-pub type PropertyFn = fn(&World, &str, &str) -> Result<Option<Value>, Fault>;
+pub type PropertyFn = fn(&World, &str, &str) -> Reply;
 
 /// Handles one method. `Ok(None)` for a void method; a `*_Task` method returns the task.
-pub type MethodFn = fn(&mut World, &mut CallCx<'_>, &Call<'_>) -> Result<Option<Value>, Fault>;
+pub type MethodFn = fn(&mut World, &mut CallCx<'_>, &Call<'_>) -> Reply;
 
 /// How the ids of a managed object type are recognised.
 #[derive(Clone, Copy)]
@@ -142,5 +144,12 @@ impl ManagedType {
     pub fn host<'a>(&self, w: &'a World, id: &str) -> Result<&'a Host, Fault> {
         let host = self.host_id(w, id)?;
         w.host(&host).map_err(|_| Fault::not_found(&self.moref(id)))
+    }
+
+    /// The record of the host a per-host object `id` of this type belongs to, to change.
+    pub fn host_mut<'a>(&self, w: &'a mut World, id: &str) -> Result<&'a mut Host, Fault> {
+        let host = self.host_id(w, id)?;
+        w.host_mut(&host)
+            .map_err(|_| Fault::not_found(&self.moref(id)))
     }
 }

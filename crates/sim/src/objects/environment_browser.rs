@@ -9,7 +9,7 @@ use crate::object::CallCx;
 use crate::value::Value;
 
 use super::common::{split_path, walk};
-use super::entry::{Call, Ids, ManagedType};
+use super::entry::{Call, Ids, ManagedType, Reply};
 use super::guest_os::{GuestOs, GUEST_OS};
 
 /// The `EnvironmentBrowser` type.
@@ -65,7 +65,7 @@ fn compute_of(w: &World, id: &str) -> Option<String> {
     }
 }
 
-fn property(w: &World, id: &str, path: &str) -> Result<Option<Value>, Fault> {
+fn property(w: &World, id: &str, path: &str) -> Reply {
     let (head, rest) = split_path(path);
     let top = match head {
         "datastoreBrowser" => {
@@ -166,11 +166,7 @@ fn descriptor(g: &GuestOs) -> Value {
 /// `QueryConfigOption(Ex)`: the config option of a hardware version (`key`, or
 /// `spec.key`; the newest by default) with the descriptors of the guest OSes `spec.guestId`
 /// names (all of them when it names none the hosts know).
-fn query_config_option(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn query_config_option(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { args, .. } = *call;
     let spec = args.child("spec");
     let key = spec
@@ -233,11 +229,7 @@ fn query_config_option(
 }
 
 /// `QueryConfigOptionDescriptor`: the hardware versions the hosts can run.
-fn query_config_option_descriptor(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn query_config_option_descriptor(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let hosts: Vec<Value> = compute_of(w, &call.this.value)
         .and_then(|c| w.computes.get(&c))
         .map(|c| {
@@ -272,11 +264,7 @@ fn query_config_option_descriptor(
 
 /// `QueryConfigTarget`: the datastores and networks of the compute resource's hosts (or of
 /// `host`), with the CPUs and memory a VM may have.
-fn query_config_target(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn query_config_target(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, args, .. } = *call;
     let compute = compute_of(w, &this.value).unwrap_or_default();
     let hosts: Vec<String> = match args.moref_of("host")? {
@@ -377,13 +365,7 @@ mod tests {
     #[test]
     fn config_options_per_compute_resource() {
         let mut t = TestWorld::vcenter();
-        let cluster =
-            t.w.computes
-                .values()
-                .find(|c| c.is_cluster)
-                .unwrap()
-                .moid
-                .clone();
+        let cluster = t.cluster();
         let id = environment_browser_id(&t.w, &cluster);
         let all = t
             .call("EnvironmentBrowser", &id, "QueryConfigOptionEx", "")

@@ -3,10 +3,9 @@
 use crate::fault::Fault;
 use crate::inventory::World;
 use crate::object::CallCx;
-use crate::value::Value;
 
 use super::common::{ds_entity, fault_of, named_path_task, run_task};
-use super::entry::{Call, Ids, ManagedType};
+use super::entry::{Call, Ids, ManagedType, Reply};
 
 /// The `FileManager` type.
 pub const TYPE: ManagedType = ManagedType {
@@ -23,11 +22,7 @@ pub const TYPE: ManagedType = ManagedType {
 };
 
 /// `MakeDirectory`, with its parents when asked.
-fn make_directory(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn make_directory(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, args, .. } = *call;
     let fe = |e| fault_of(e, this);
     let name = args.req_text("name")?.to_string();
@@ -37,20 +32,12 @@ fn make_directory(
 }
 
 /// `DeleteDatastoreFile_Task`: a file or a whole directory.
-fn delete_file(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn delete_file(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     named_path_task(w, cx, call, "FileManager.deleteFile", World::delete_file)
 }
 
 /// `CopyDatastoreFile_Task` and `MoveDatastoreFile_Task`.
-fn copy_or_move(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn copy_or_move(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, method, args } = *call;
     let fe = |e| fault_of(e, this);
     let src = args.req_text("sourceName")?.to_string();

@@ -7,7 +7,7 @@ use crate::object::CallCx;
 use crate::value::Value;
 
 use super::common::{split_path, walk};
-use super::entry::{Call, Ids, ManagedType};
+use super::entry::{Call, Ids, ManagedType, Reply};
 
 /// The `HostAutoStartManager` type.
 pub const TYPE: ManagedType = ManagedType {
@@ -25,7 +25,7 @@ pub const TYPE: ManagedType = ManagedType {
     ],
 };
 
-fn property(w: &World, id: &str, path: &str) -> Result<Option<Value>, Fault> {
+fn property(w: &World, id: &str, path: &str) -> Reply {
     let h = TYPE.host(w, id)?;
     let (head, rest) = split_path(path);
     let top = match head {
@@ -76,17 +76,10 @@ pub fn autostart_value(h: &Host) -> Value {
 
 /// `ReconfigureAutostart`: new defaults and per-VM entries (an entry with no start action
 /// and no order removes the VM's).
-fn reconfigure_autostart(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn reconfigure_autostart(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, args, .. } = *call;
     let host = TYPE.host_id(w, &this.value)?;
-    let spec = args
-        .child("spec")
-        .ok_or_else(|| Fault::missing_argument("spec"))?
-        .clone();
+    let spec = args.req_child("spec")?.clone();
     let mut infos = Vec::new();
     for p in spec.children_named("powerInfo") {
         let vm = p.req_moref("key")?;
@@ -149,6 +142,16 @@ mod tests {
     use super::super::testing::{fault_type, TestWorld};
     use crate::value::Value;
 
+    /// Calls `ReconfigureAutostart` with `spec`.
+    fn reconfigure(t: &mut TestWorld, spec: &str) -> crate::object::Reply {
+        t.call(
+            "HostAutoStartManager",
+            "ha-autostart-mgr",
+            "ReconfigureAutostart",
+            spec,
+        )
+    }
+
     #[test]
     fn reconfigure_adds_and_removes_entries() {
         let mut t = TestWorld::esx();
@@ -158,13 +161,7 @@ mod tests {
                 "<spec><defaults><enabled>true</enabled></defaults><powerInfo><key type=\"VirtualMachine\">{web01}</key><startOrder>{order}</startOrder><startDelay>-1</startDelay><waitForHeartbeat>systemDefault</waitForHeartbeat><startAction>{action}</startAction><stopDelay>-1</stopDelay><stopAction>systemDefault</stopAction></powerInfo></spec>"
             )
         };
-        t.call(
-            "HostAutoStartManager",
-            "ha-autostart-mgr",
-            "ReconfigureAutostart",
-            &entry("powerOn", 1),
-        )
-        .unwrap();
+        reconfigure(&mut t, &entry("powerOn", 1)).unwrap();
         assert_eq!(
             t.get(
                 "HostAutoStartManager",
@@ -183,13 +180,7 @@ mod tests {
             .unwrap()
             .iter()
             .any(|p| p.path("key") == Some(&Value::moref("VirtualMachine", web01.clone()))));
-        t.call(
-            "HostAutoStartManager",
-            "ha-autostart-mgr",
-            "ReconfigureAutostart",
-            &entry("none", -1),
-        )
-        .unwrap();
+        reconfigure(&mut t, &entry("none", -1)).unwrap();
         let infos = t.get(
             "HostAutoStartManager",
             "ha-autostart-mgr",
@@ -201,19 +192,9 @@ mod tests {
             .iter()
             .any(|p| p.path("key") == Some(&Value::moref("VirtualMachine", web01.clone()))));
         let unknown = "<spec><powerInfo><key type=\"VirtualMachine\">999</key><startOrder>1</startOrder></powerInfo></spec>";
-        let r = t.call(
-            "HostAutoStartManager",
-            "ha-autostart-mgr",
-            "ReconfigureAutostart",
-            unknown,
-        );
+        let r = reconfigure(&mut t, unknown);
         assert_eq!(fault_type(r), "ManagedObjectNotFound");
-        let r = t.call(
-            "HostAutoStartManager",
-            "ha-autostart-mgr",
-            "ReconfigureAutostart",
-            "",
-        );
+        let r = reconfigure(&mut t, "");
         assert_eq!(fault_type(r), "InvalidRequest");
     }
 }

@@ -7,7 +7,7 @@ use crate::object::CallCx;
 use crate::value::Value;
 
 use super::common::{fault_of, split_path, walk};
-use super::entry::{Call, Ids, ManagedType};
+use super::entry::{Call, Ids, ManagedType, Reply};
 
 /// The `HostDatastoreSystem` type.
 pub const TYPE: ManagedType = ManagedType {
@@ -27,11 +27,7 @@ pub const TYPE: ManagedType = ManagedType {
 };
 
 /// `CreateLocalDatastore(name, path)`.
-fn create_local(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn create_local(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, args, .. } = *call;
     let name = args.req_text("name")?;
     let path = args.req_text("path")?;
@@ -46,15 +42,9 @@ fn create_local(
 }
 
 /// `CreateNasDatastore(spec)`: an NFS export named `spec.localPath`.
-fn create_nas(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn create_nas(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, args, .. } = *call;
-    let spec = args
-        .child("spec")
-        .ok_or_else(|| Fault::missing_argument("spec"))?;
+    let spec = args.req_child("spec")?;
     let name = spec.req_text("localPath")?;
     let remote_host = spec.req_text("remoteHost")?;
     let remote_path = spec.req_text("remotePath")?;
@@ -72,7 +62,7 @@ fn create_nas(
 }
 
 /// `RemoveDatastore(datastore)`: unmounts it from this host.
-fn remove(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Result<Option<Value>, Fault> {
+fn remove(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, args, .. } = *call;
     let ds = args.req_moref("datastore")?;
     let host = TYPE.host_id(w, &this.value)?;
@@ -81,7 +71,7 @@ fn remove(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Result<Option
     Ok(None)
 }
 
-fn property(w: &World, id: &str, path: &str) -> Result<Option<Value>, Fault> {
+fn property(w: &World, id: &str, path: &str) -> Reply {
     let h = TYPE.host(w, id)?;
     let (head, rest) = split_path(path);
     let top = match head {

@@ -4,9 +4,8 @@
 use crate::fault::Fault;
 use crate::inventory::World;
 use crate::object::CallCx;
-use crate::value::Value;
 
-use super::entry::{Call, Ids, ManagedType};
+use super::entry::{Call, Ids, ManagedType, Reply};
 
 /// The `HostLocalAccountManager` type.
 pub const TYPE: ManagedType = ManagedType {
@@ -21,11 +20,7 @@ pub const TYPE: ManagedType = ManagedType {
     ],
 };
 
-fn not_supported(
-    _w: &mut World,
-    _cx: &mut CallCx<'_>,
-    _call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn not_supported(_w: &mut World, _cx: &mut CallCx<'_>, _call: &Call<'_>) -> Reply {
     Err(Fault::not_supported(
         "The simulator keeps its one account as configured.",
     ))

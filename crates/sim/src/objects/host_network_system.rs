@@ -8,7 +8,7 @@ use crate::object::CallCx;
 use crate::value::Value;
 
 use super::common::{split_path, walk};
-use super::entry::{Call, Ids, ManagedType};
+use super::entry::{Call, Ids, ManagedType, Reply};
 
 /// The `HostNetworkSystem` type.
 pub const TYPE: ManagedType = ManagedType {
@@ -30,7 +30,7 @@ pub const TYPE: ManagedType = ManagedType {
     ],
 };
 
-fn property(w: &World, id: &str, path: &str) -> Result<Option<Value>, Fault> {
+fn property(w: &World, id: &str, path: &str) -> Reply {
     let h = TYPE.host(w, id)?;
     let (head, rest) = split_path(path);
     let top = match head {
@@ -345,13 +345,8 @@ fn resource_in_use(msg: String) -> Fault {
 }
 
 /// `AddVirtualSwitch`: a new switch bridging free physical NICs.
-fn add_virtual_switch(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn add_virtual_switch(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, args, .. } = *call;
-    let host = TYPE.host_id(w, &this.value)?;
     let name = args.req_text("vswitchName")?.to_string();
     if name.is_empty() || name.len() > 32 {
         return Err(Fault::invalid_argument("vswitchName"));
@@ -367,7 +362,7 @@ fn add_virtual_switch(
         .and_then(|s| s.child("bridge"))
         .map(|b| b.strings_of("nicDevice"))
         .unwrap_or_default();
-    let h = w.host_mut(&host).map_err(|_| Fault::not_found(this))?;
+    let h = TYPE.host_mut(w, &this.value)?;
     if h.vswitches.iter().any(|s| s.name == name) {
         return Err(Fault::already_exists(&name));
     }
@@ -392,24 +387,26 @@ fn add_virtual_switch(
     Ok(None)
 }
 
-/// `UpdateVirtualSwitch`: ports, MTU and bridged NICs.
-fn update_virtual_switch(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
-    let Call { this, args, .. } = *call;
-    let host = TYPE.host_id(w, &this.value)?;
-    let name = args.req_text("vswitchName")?.to_string();
-    let spec = args
-        .child("spec")
-        .ok_or_else(|| Fault::missing_argument("spec"))?;
-    let h = w.host_mut(&host).map_err(|_| Fault::not_found(this))?;
-    let s = h
-        .vswitches
+/// The item of `items` whose `name_of` is `name`, or a `NotFound` naming it as a `what`.
+fn find_named<'a, T>(
+    items: &'a mut [T],
+    name_of: fn(&T) -> &String,
+    what: &str,
+    name: &str,
+) -> Result<&'a mut T, Fault> {
+    items
         .iter_mut()
-        .find(|s| s.name == name)
-        .ok_or_else(|| Fault::not_found_named(format!("Virtual switch {name} not found")))?;
+        .find(|i| name_of(i) == name)
+        .ok_or_else(|| Fault::not_found_named(format!("{what} {name} not found")))
+}
+
+/// `UpdateVirtualSwitch`: ports, MTU and bridged NICs.
+fn update_virtual_switch(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
+    let Call { this, args, .. } = *call;
+    let name = args.req_text("vswitchName")?.to_string();
+    let spec = args.req_child("spec")?;
+    let h = TYPE.host_mut(w, &this.value)?;
+    let s = find_named(&mut h.vswitches, |s| &s.name, "Virtual switch", &name)?;
     if let Some(n) = spec.i32_of("numPorts")? {
         s.num_ports = n;
     }
@@ -423,11 +420,7 @@ fn update_virtual_switch(
 }
 
 /// `RemoveVirtualSwitch`, refused while a VMkernel NIC or a running VM uses its port groups.
-fn remove_virtual_switch(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn remove_virtual_switch(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, args, .. } = *call;
     let host = TYPE.host_id(w, &this.value)?;
     let name = args.req_text("vswitchName")?.to_string();
@@ -456,16 +449,10 @@ fn remove_virtual_switch(
 }
 
 /// `AddPortGroup` on an existing switch (and its network in the datacenter).
-fn add_port_group(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn add_port_group(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, args, .. } = *call;
     let host = TYPE.host_id(w, &this.value)?;
-    let pg = args
-        .child("portgrp")
-        .ok_or_else(|| Fault::missing_argument("portgrp"))?;
+    let pg = args.req_child("portgrp")?;
     let name = pg.req_text("name")?.to_string();
     let vlan = pg.i32_of("vlanId")?.unwrap_or(0);
     let vs = pg.req_text("vswitchName")?.to_string();
@@ -491,23 +478,12 @@ fn add_port_group(
 }
 
 /// `UpdatePortGroup`: its VLAN.
-fn update_port_group(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn update_port_group(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, args, .. } = *call;
-    let host = TYPE.host_id(w, &this.value)?;
     let old = args.req_text("pgName")?.to_string();
-    let pg = args
-        .child("portgrp")
-        .ok_or_else(|| Fault::missing_argument("portgrp"))?;
-    let h = w.host_mut(&host).map_err(|_| Fault::not_found(this))?;
-    let p = h
-        .portgroups
-        .iter_mut()
-        .find(|p| p.name == old)
-        .ok_or_else(|| Fault::not_found_named(format!("Port group {old} not found")))?;
+    let pg = args.req_child("portgrp")?;
+    let h = TYPE.host_mut(w, &this.value)?;
+    let p = find_named(&mut h.portgroups, |p| &p.name, "Port group", &old)?;
     if let Some(v) = pg.i32_of("vlanId")? {
         p.vlan_id = v;
     }
@@ -515,11 +491,7 @@ fn update_port_group(
 }
 
 /// `RemovePortGroup`, refused while a VMkernel NIC or a running VM uses it.
-fn remove_port_group(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn remove_port_group(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, args, .. } = *call;
     let host = TYPE.host_id(w, &this.value)?;
     let name = args.req_text("pgName")?.to_string();
@@ -555,6 +527,11 @@ mod tests {
     use super::super::testing::{fault_type, TestWorld};
     use crate::value::Value;
 
+    /// Calls `method` of the host's network system.
+    fn net(t: &mut TestWorld, method: &str, args: &str) -> crate::object::Reply {
+        t.call("HostNetworkSystem", "networkSystem", method, args)
+    }
+
     fn switches(t: &TestWorld) -> Vec<String> {
         t.get("HostNetworkSystem", "networkSystem", "networkInfo.vswitch")
             .as_array()
@@ -568,33 +545,20 @@ mod tests {
     fn switches_and_port_groups() {
         let mut t = TestWorld::esx();
         assert_eq!(switches(&t), ["vSwitch0", "vSwitch1"]);
-        t.call(
-            "HostNetworkSystem",
-            "networkSystem",
-            "AddVirtualSwitch",
+        net(&mut t, "AddVirtualSwitch",
             "<vswitchName>vSwitch2</vswitchName><spec><numPorts>64</numPorts><mtu>9000</mtu></spec>",
         )
         .unwrap();
         assert_eq!(switches(&t), ["vSwitch0", "vSwitch1", "vSwitch2"]);
-        t.call(
-            "HostNetworkSystem",
-            "networkSystem",
-            "AddPortGroup",
+        net(&mut t, "AddPortGroup",
             "<portgrp><name>Lab</name><vlanId>12</vlanId><vswitchName>vSwitch2</vswitchName><policy/></portgrp>",
         )
         .unwrap();
         assert!(t.w.networks.values().any(|n| n.name == "Lab"));
-        t.call(
-            "HostNetworkSystem",
-            "networkSystem",
-            "RemovePortGroup",
-            "<pgName>Lab</pgName>",
-        )
-        .unwrap();
+        net(&mut t, "RemovePortGroup", "<pgName>Lab</pgName>").unwrap();
         assert!(!t.w.networks.values().any(|n| n.name == "Lab"));
-        t.call(
-            "HostNetworkSystem",
-            "networkSystem",
+        net(
+            &mut t,
             "RemoveVirtualSwitch",
             "<vswitchName>vSwitch2</vswitchName>",
         )
@@ -606,44 +570,19 @@ mod tests {
     fn bad_names_duplicates_and_switches_in_use() {
         let mut t = TestWorld::esx();
         let add = |n: &str| format!("<vswitchName>{n}</vswitchName>");
-        let r = t.call(
-            "HostNetworkSystem",
-            "networkSystem",
-            "AddVirtualSwitch",
-            &add(""),
-        );
+        let r = net(&mut t, "AddVirtualSwitch", &add(""));
         assert_eq!(fault_type(r), "InvalidArgument");
-        let r = t.call(
-            "HostNetworkSystem",
-            "networkSystem",
-            "AddVirtualSwitch",
-            &add("vSwitch0"),
-        );
+        let r = net(&mut t, "AddVirtualSwitch", &add("vSwitch0"));
         assert_eq!(fault_type(r), "AlreadyExists");
         let vlan = "<portgrp><name>X</name><vlanId>5000</vlanId><vswitchName>vSwitch0</vswitchName></portgrp>";
-        let r = t.call("HostNetworkSystem", "networkSystem", "AddPortGroup", vlan);
+        let r = net(&mut t, "AddPortGroup", vlan);
         assert_eq!(fault_type(r), "InvalidArgument");
         // web01 runs on "VM Network" of vSwitch0; the management port group has a vmknic.
-        let r = t.call(
-            "HostNetworkSystem",
-            "networkSystem",
-            "RemovePortGroup",
-            "<pgName>VM Network</pgName>",
-        );
+        let r = net(&mut t, "RemovePortGroup", "<pgName>VM Network</pgName>");
         assert_eq!(fault_type(r), "ResourceInUse");
-        let r = t.call(
-            "HostNetworkSystem",
-            "networkSystem",
-            "RemoveVirtualSwitch",
-            &add("vSwitch0"),
-        );
+        let r = net(&mut t, "RemoveVirtualSwitch", &add("vSwitch0"));
         assert_eq!(fault_type(r), "ResourceInUse");
-        let r = t.call(
-            "HostNetworkSystem",
-            "networkSystem",
-            "UpdatePortGroup",
-            "<pgName>nope</pgName><portgrp/>",
-        );
+        let r = net(&mut t, "UpdatePortGroup", "<pgName>nope</pgName><portgrp/>");
         assert_eq!(fault_type(r), "NotFound");
     }
 }

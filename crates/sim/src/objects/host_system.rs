@@ -8,7 +8,7 @@ use crate::object::CallCx;
 use crate::value::{MoRef, Value};
 
 use super::common::{entity_or_invalid, fault_of, split_path, walk};
-use super::entry::{Call, Ids, ManagedType};
+use super::entry::{Call, Ids, ManagedType, Reply};
 use super::{
     datastore_browser, host_autostart_manager, host_datastore_system, host_firewall_system,
     host_network_system, host_storage_system,
@@ -334,7 +334,7 @@ fn config_info(w: &World, h: &Host) -> Value {
         .with("autoStart", host_autostart_manager::autostart_value(h))
 }
 
-fn property(w: &World, moid: &str, path: &str) -> Result<Option<Value>, Fault> {
+fn property(w: &World, moid: &str, path: &str) -> Reply {
     let h = w
         .host(moid)
         .map_err(|_| Fault::not_found(&MoRef::new("HostSystem", moid)))?;
@@ -381,11 +381,7 @@ fn property(w: &World, moid: &str, path: &str) -> Result<Option<Value>, Fault> {
 
 /// `EnterMaintenanceMode_Task` (a DRS cluster moves the running VMs away first; elsewhere
 /// running VMs refuse) and `ExitMaintenanceMode_Task`.
-fn maintenance_mode(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn maintenance_mode(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, method, .. } = *call;
     let host = this.value.clone();
 
@@ -505,12 +501,7 @@ mod tests {
     #[test]
     fn a_drs_cluster_moves_running_vms_away() {
         let mut t = TestWorld::vcenter();
-        let c =
-            t.w.computes
-                .values()
-                .find(|c| c.is_cluster)
-                .unwrap()
-                .clone();
+        let c = t.w.computes[&t.cluster()].clone();
         let h = c.hosts[0].clone();
         let running: Vec<String> =
             t.w.vms_on_host(&h)

@@ -6,7 +6,7 @@ use crate::object::CallCx;
 use crate::value::Value;
 
 use super::common::{split_path, walk};
-use super::entry::{Call, Ids, ManagedType};
+use super::entry::{Call, Ids, ManagedType, Reply};
 
 /// The `LicenseManager` type.
 pub const TYPE: ManagedType = ManagedType {
@@ -58,7 +58,7 @@ fn evaluation(w: &World) -> Value {
         )
 }
 
-fn property(w: &World, _id: &str, path: &str) -> Result<Option<Value>, Fault> {
+fn property(w: &World, _id: &str, path: &str) -> Reply {
     let (head, rest) = split_path(path);
     let top = match head {
         "licenses" => Some(Value::array(
@@ -78,7 +78,7 @@ fn property(w: &World, _id: &str, path: &str) -> Result<Option<Value>, Fault> {
 }
 
 /// `DecodeLicense`: the evaluation key decodes; any other is not a key this server knows.
-fn decode(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Result<Option<Value>, Fault> {
+fn decode(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let key = call.args.req_text("licenseKey")?;
     if key == EVAL_KEY {
         Ok(Some(evaluation(w)))

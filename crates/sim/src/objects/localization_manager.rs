@@ -1,9 +1,8 @@
 //! `LocalizationManager`: no message catalogs (messages come in English).
 
-use crate::fault::Fault;
 use crate::value::Value;
 
-use super::common::{split_path, walk};
+use super::common::fixed_property;
 use super::entry::{Ids, ManagedType};
 
 /// The `LocalizationManager` type.
@@ -12,15 +11,13 @@ pub const TYPE: ManagedType = ManagedType {
     ids: Ids::Service("localizationManager"),
     properties: &["catalog"],
     property: |_, _, path| {
-        let (head, rest) = split_path(path);
-        let top = match head {
+        fixed_property(path, |head| match head {
             "catalog" => Some(Value::array(
                 "LocalizationManagerMessageCatalog",
                 Vec::new(),
             )),
-            _ => return Err(Fault::invalid_property(path)),
-        };
-        walk(top, rest)
+            _ => None,
+        })
     },
     methods: &[],
 };

@@ -58,7 +58,7 @@ use std::path::Path;
 
 use crate::fault::Fault;
 use crate::inventory::World;
-use crate::object::{CallCx, FileRequest, FileResponse, Inventory};
+use crate::object::{CallCx, FileRequest, FileResponse, Inventory, Reply};
 use crate::property_collector::is_a;
 use crate::soap::Element;
 use crate::value::{MoRef, Value};
@@ -177,7 +177,7 @@ impl Inventory for World {
         }
     }
 
-    fn property(&self, obj: &MoRef, path: &str) -> Result<Option<Value>, Fault> {
+    fn property(&self, obj: &MoRef, path: &str) -> Reply {
         match self.entry_of(obj) {
             Some(t) if self.exists(obj) => (t.property)(self, &obj.value, path),
             _ => Err(Fault::not_found(obj)),
@@ -190,13 +190,7 @@ impl Inventory for World {
             .unwrap_or_default()
     }
 
-    fn invoke(
-        &mut self,
-        cx: &mut CallCx<'_>,
-        this: &MoRef,
-        method: &str,
-        args: &Element,
-    ) -> Result<Option<Value>, Fault> {
+    fn invoke(&mut self, cx: &mut CallCx<'_>, this: &MoRef, method: &str, args: &Element) -> Reply {
         if !self.exists(this) {
             return Err(Fault::not_found(this));
         }

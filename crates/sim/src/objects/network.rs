@@ -1,12 +1,11 @@
 //! `Network`: a port group's network in a datacenter, with the hosts that have the port
 //! group and the VMs whose NICs use it.
 
-use crate::fault::Fault;
 use crate::inventory::World;
 use crate::value::Value;
 
 use super::common::{entity_or_invalid, split_path, walk};
-use super::entry::{Ids, ManagedType};
+use super::entry::{Ids, ManagedType, Reply};
 
 /// The `Network` type.
 pub const TYPE: ManagedType = ManagedType {
@@ -17,7 +16,7 @@ pub const TYPE: ManagedType = ManagedType {
     methods: &[],
 };
 
-fn property(w: &World, id: &str, path: &str) -> Result<Option<Value>, Fault> {
+fn property(w: &World, id: &str, path: &str) -> Reply {
     let (head, rest) = split_path(path);
     let top = match head {
         "host" => {

@@ -8,7 +8,7 @@ use crate::object::CallCx;
 use crate::value::Value;
 
 use super::common::{split_path, walk};
-use super::entry::{Call, Ids, ManagedType};
+use super::entry::{Call, Ids, ManagedType, Reply};
 
 /// The `OptionManager` type.
 pub const TYPE: ManagedType = ManagedType {
@@ -104,7 +104,7 @@ fn option_value(w: &World, key: &str, kind: Kind, default: &str) -> Value {
         .with("value", Value::any(v))
 }
 
-fn property(w: &World, _id: &str, path: &str) -> Result<Option<Value>, Fault> {
+fn property(w: &World, _id: &str, path: &str) -> Reply {
     let (head, rest) = split_path(path);
     let top = match head {
         "setting" => Some(Value::array(
@@ -148,11 +148,7 @@ fn property(w: &World, _id: &str, path: &str) -> Result<Option<Value>, Fault> {
 
 /// `QueryOptions`: the setting `name`, or those under prefix `name.`, or all; `InvalidName`
 /// when none matches.
-fn query_options(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn query_options(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let name = call.args.text_of("name").unwrap_or("");
     let hits: Vec<Value> = table(w)
         .iter()
@@ -168,11 +164,7 @@ fn query_options(
 }
 
 /// `UpdateOptions`: every `changedValue` must name a known setting with a value of its kind.
-fn update_options(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn update_options(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let mut changes = Vec::new();
     for c in call.args.children_named("changedValue") {
         let key = c.req_text("key")?;

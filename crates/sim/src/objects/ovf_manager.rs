@@ -1,9 +1,8 @@
 //! `OvfManager`: the OVF import and export options (no OVF processing here).
 
-use crate::fault::Fault;
 use crate::value::Value;
 
-use super::common::{split_path, walk};
+use super::common::fixed_property;
 use super::entry::{Ids, ManagedType};
 
 /// The `OvfManager` type.
@@ -12,7 +11,6 @@ pub const TYPE: ManagedType = ManagedType {
     ids: Ids::Service("ovfManager"),
     properties: &["ovfImportOption", "ovfExportOption"],
     property: |_, _, path| {
-        let (head, rest) = split_path(path);
         let option = |o: &str| {
             Value::obj("OvfOptionInfo")
                 .with("option", Value::str(o))
@@ -23,7 +21,7 @@ pub const TYPE: ManagedType = ManagedType {
                         .with("message", Value::str(o)),
                 )
         };
-        let top = match head {
+        fixed_property(path, |head| match head {
             "ovfImportOption" => Some(Value::array(
                 "OvfOptionInfo",
                 vec![option("cloudManagement")],
@@ -32,9 +30,8 @@ pub const TYPE: ManagedType = ManagedType {
                 "OvfOptionInfo",
                 vec![option("mac"), option("uuid"), option("extraconfig")],
             )),
-            _ => return Err(Fault::invalid_property(path)),
-        };
-        walk(top, rest)
+            _ => None,
+        })
     },
     methods: &[],
 };

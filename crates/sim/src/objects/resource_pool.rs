@@ -9,12 +9,16 @@ use crate::soap::Element;
 use crate::value::{MoRef, Value};
 
 use super::common::{
-    describe, destroy_task, entity_or_invalid, fault_of, rename_task, run_task, split_path, walk,
-    STABLE_TIMESTAMP,
+    allocation, describe, destroy_task, entity_or_invalid, fault_of, rename_task, run_task,
+    split_path, walk, STABLE_TIMESTAMP,
 };
-use super::entry::{Call, Ids, ManagedType};
+use super::entry::{Call, Ids, ManagedType, Reply};
 
-const PROPERTIES: &[&str] = &[
+/// A resource pool's properties: the first ones of a vApp's.
+const PROPERTIES: &[&str] = VAPP_PROPERTIES.split_at(10).0;
+
+/// A vApp's properties.
+const VAPP_PROPERTIES: &[&str] = &[
     "name",
     "parent",
     "owner",
@@ -25,6 +29,11 @@ const PROPERTIES: &[&str] = &[
     "summary",
     "childConfiguration",
     "overallStatus",
+    "parentFolder",
+    "datastore",
+    "network",
+    "vAppConfig",
+    "childLink",
 ];
 
 const METHODS: &[(&str, super::entry::MethodFn)] = &[
@@ -50,28 +59,12 @@ pub const TYPE: ManagedType = ManagedType {
 pub const VAPP_TYPE: ManagedType = ManagedType {
     name: "VirtualApp",
     ids: Ids::Records(|w, id| w.pools.get(id).is_some_and(|p| p.vapp)),
-    properties: &[
-        "name",
-        "parent",
-        "owner",
-        "resourcePool",
-        "vm",
-        "config",
-        "runtime",
-        "summary",
-        "childConfiguration",
-        "overallStatus",
-        "parentFolder",
-        "datastore",
-        "network",
-        "vAppConfig",
-        "childLink",
-    ],
+    properties: VAPP_PROPERTIES,
     property,
     methods: METHODS,
 };
 
-fn property(w: &World, id: &str, path: &str) -> Result<Option<Value>, Fault> {
+fn property(w: &World, id: &str, path: &str) -> Reply {
     let (head, rest) = split_path(path);
     let p = &w.pools[id];
     let top = match head {
@@ -122,22 +115,6 @@ fn pool_vms(w: &World, pool: &str) -> Value {
             .filter(|v| v.resource_pool == pool && !v.template)
             .map(|v| MoRef::new("VirtualMachine", v.moid.clone())),
     )
-}
-
-fn allocation(a: &Allocation) -> Value {
-    Value::obj("ResourceAllocationInfo")
-        .with("reservation", Value::long(a.reservation))
-        .with(
-            "expandableReservation",
-            Value::bool(a.expandable_reservation),
-        )
-        .with("limit", Value::long(a.limit))
-        .with(
-            "shares",
-            Value::obj("SharesInfo")
-                .with("shares", Value::int(a.shares))
-                .with("level", Value::enumv("SharesLevel", a.shares_level.clone())),
-        )
 }
 
 /// `config`: the pool's `ResourceConfigSpec`.
@@ -252,47 +229,30 @@ fn parse_config(spec: &Element, base: &PoolConfig) -> Result<PoolConfig, Fault> 
 }
 
 /// `CreateResourcePool`: a child pool.
-fn create_resource_pool(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
-    let Call { this, args, .. } = *call;
-    let name = args.req_text("name")?;
-    let spec = args
-        .child("spec")
-        .ok_or_else(|| Fault::missing_argument("spec"))?;
-    let config = parse_config(spec, &PoolConfig::default())?;
-    let id = w
-        .add_pool(&this.value, name, config, false)
-        .map_err(|e| fault_of(e, this))?;
-    Ok(Some(Value::moref("ResourcePool", id)))
+fn create_resource_pool(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
+    create_child(w, call, "spec", false)
 }
 
 /// `CreateVApp`: a child vApp.
-fn create_vapp(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn create_vapp(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
+    create_child(w, call, "resSpec", true)
+}
+
+/// A child pool (or vApp) named by argument `name`, its allocations in argument `spec_arg`.
+fn create_child(w: &mut World, call: &Call<'_>, spec_arg: &str, vapp: bool) -> Reply {
     let Call { this, args, .. } = *call;
     let name = args.req_text("name")?;
-    let spec = args
-        .child("resSpec")
-        .ok_or_else(|| Fault::missing_argument("resSpec"))?;
+    let spec = args.req_child(spec_arg)?;
     let config = parse_config(spec, &PoolConfig::default())?;
     let id = w
-        .add_pool(&this.value, name, config, true)
+        .add_pool(&this.value, name, config, vapp)
         .map_err(|e| fault_of(e, this))?;
-    Ok(Some(Value::moref("VirtualApp", id)))
+    let ty = if vapp { "VirtualApp" } else { "ResourcePool" };
+    Ok(Some(Value::moref(ty, id)))
 }
 
 /// `UpdateConfig`: a new name and/or allocations.
-fn update_config(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn update_config(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, args, .. } = *call;
     let name = args.text_of("name").filter(|n| !n.is_empty());
     let base = w.pools[&this.value].config.clone();
@@ -306,11 +266,7 @@ fn update_config(
 }
 
 /// `DestroyChildren`: every pool below this one goes, their VMs come here.
-fn destroy_children(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn destroy_children(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, .. } = *call;
     w.destroy_child_pools(&this.value)
         .map_err(|e| fault_of(e, this))?;
@@ -318,11 +274,7 @@ fn destroy_children(
 }
 
 /// `Destroy_Task`: the pool and those below it go, their VMs move to the parent pool.
-fn destroy_pool(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn destroy_pool(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     if w.pools.get(&call.this.value).is_some_and(|p| p.vapp) {
         // A vApp's VMs go with it.
         return destroy_task(w, cx, call);
@@ -337,11 +289,7 @@ fn destroy_pool(
 }
 
 /// `MoveIntoResourcePool`: VMs and pools of the same compute resource move here.
-fn move_into_resource_pool(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn move_into_resource_pool(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, args, .. } = *call;
     let owner = w.pools[&this.value].owner.clone();
     for m in args.children_named("list").filter_map(|e| e.as_moref()) {

@@ -6,7 +6,7 @@ use crate::inventory::{PowerState, World};
 use crate::object::CallCx;
 use crate::value::{MoRef, Value};
 
-use super::entry::{Call, Ids, ManagedType};
+use super::entry::{Call, Ids, ManagedType, Reply};
 
 /// The `SearchIndex` type.
 pub const TYPE: ManagedType = ManagedType {
@@ -28,11 +28,11 @@ pub const TYPE: ManagedType = ManagedType {
 };
 
 /// The `Find*` methods: `FindX` answers the first match, `FindAllX` all of them.
-fn find(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Result<Option<Value>, Fault> {
+fn find(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     search(w, call.method, call.args)
 }
 
-fn search(w: &World, method: &str, args: &crate::soap::Element) -> Result<Option<Value>, Fault> {
+fn search(w: &World, method: &str, args: &crate::soap::Element) -> Reply {
     let vm_search = args.bool_of("vmSearch")?.unwrap_or(true);
     let in_dc = |dc: Option<&MoRef>, host: &str| -> bool {
         match dc {

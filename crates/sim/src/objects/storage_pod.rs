@@ -2,12 +2,11 @@
 //! capacity, its Storage DRS settings, and moving datastores in, renaming and destroying
 //! it (its datastores go back to its folder).
 
-use crate::fault::Fault;
 use crate::inventory::World;
 use crate::value::Value;
 
 use super::common::{destroy_task, entity_or_invalid, rename_task, split_path, walk};
-use super::entry::{Ids, ManagedType};
+use super::entry::{Ids, ManagedType, Reply};
 
 /// The `StoragePod` type.
 pub const TYPE: ManagedType = ManagedType {
@@ -33,7 +32,7 @@ pub const TYPE: ManagedType = ManagedType {
     ],
 };
 
-fn property(w: &World, id: &str, path: &str) -> Result<Option<Value>, Fault> {
+fn property(w: &World, id: &str, path: &str) -> Reply {
     let (head, rest) = split_path(path);
     let pod = &w.storage_pods[id];
     let top = match head {

@@ -7,7 +7,7 @@ use crate::object::CallCx;
 use crate::value::Value;
 
 use super::common::{describe, run_task};
-use super::entry::{Call, Ids, ManagedType};
+use super::entry::{Call, Ids, ManagedType, Reply};
 
 /// The `StorageResourceManager` type.
 pub const TYPE: ManagedType = ManagedType {
@@ -23,7 +23,7 @@ pub const TYPE: ManagedType = ManagedType {
 
 /// `ConfigureStorageDrsForPod_Task(pod, spec)`: switches Storage DRS and sets its default
 /// automation level.
-fn configure(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Result<Option<Value>, Fault> {
+fn configure(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, method, args } = *call;
     let pod = args.req_moref("pod")?;
     if !w.storage_pods.contains_key(&pod.value) {
@@ -67,11 +67,8 @@ fn configure(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Result<Opti
 /// `RecommendDatastores(storageSpec)`: for a placement in `podSelectionSpec.storagePod`,
 /// one recommendation naming the pod's datastore with the most free space (none for an
 /// empty pod).
-fn recommend(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Result<Option<Value>, Fault> {
-    let spec = call
-        .args
-        .child("storageSpec")
-        .ok_or_else(|| Fault::missing_argument("storageSpec"))?;
+fn recommend(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
+    let spec = call.args.req_child("storageSpec")?;
     let pod = spec
         .child("podSelectionSpec")
         .and_then(|p| p.moref_of("storagePod").ok().flatten())

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::fault::Fault;
 use crate::inventory::World;
-use crate::object::{CallCx, Inventory, Mode};
+use crate::object::{CallCx, Inventory, Mode, Reply};
 use crate::soap::Element;
 use crate::task::{TaskState, Tasks};
 use crate::value::{MoRef, Value};
@@ -49,7 +49,7 @@ impl TestWorld {
     }
 
     /// Property `path` of object `id` of type `ty`.
-    pub fn read(&self, ty: &str, id: &str, path: &str) -> Result<Option<Value>, Fault> {
+    pub fn read(&self, ty: &str, id: &str, path: &str) -> Reply {
         self.w.property(&MoRef::new(ty.to_string(), id), path)
     }
 
@@ -61,13 +61,7 @@ impl TestWorld {
     }
 
     /// Calls `method` on `ty:id` with `args` (the parameters' XML).
-    pub fn call(
-        &mut self,
-        ty: &str,
-        id: &str,
-        method: &str,
-        args: &str,
-    ) -> Result<Option<Value>, Fault> {
+    pub fn call(&mut self, ty: &str, id: &str, method: &str, args: &str) -> Reply {
         let args = Element::parse(
             format!(
                 "<{method} xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">{args}</{method}>"
@@ -90,13 +84,7 @@ impl TestWorld {
 
     /// Calls a `*_Task` method and gives the task's outcome: its result, or the fault it
     /// failed with (a fault raised before any task was made comes back as it is).
-    pub fn run(
-        &mut self,
-        ty: &str,
-        id: &str,
-        method: &str,
-        args: &str,
-    ) -> Result<Option<Value>, Fault> {
+    pub fn run(&mut self, ty: &str, id: &str, method: &str, args: &str) -> Reply {
         let task = match self.call(ty, id, method, args)? {
             Some(Value::MoRef(t)) if t.ty == "Task" => t,
             other => panic!("{method} returned {other:?}, not a task"),
@@ -115,6 +103,17 @@ impl TestWorld {
             panic!("{task:?} is not a task")
         };
         self.tasks.get(t).expect("task exists").state
+    }
+
+    /// The id of the first cluster.
+    pub fn cluster(&self) -> String {
+        self.w
+            .computes
+            .values()
+            .find(|c| c.is_cluster)
+            .expect("a cluster exists")
+            .moid
+            .clone()
     }
 
     /// The id of the VM called `name`.

@@ -7,7 +7,7 @@ use crate::object::CallCx;
 use crate::value::Value;
 
 use super::common::{split_path, walk};
-use super::entry::{Call, Ids, ManagedType};
+use super::entry::{Call, Ids, ManagedType, Reply};
 
 /// The `UserDirectory` type.
 pub const TYPE: ManagedType = ManagedType {
@@ -26,11 +26,7 @@ pub const TYPE: ManagedType = ManagedType {
 };
 
 /// `RetrieveUserGroups`: the calling user when `searchStr` matches its name.
-fn retrieve_user_groups(
-    _w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn retrieve_user_groups(_w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let search = call.args.text_of("searchStr").unwrap_or("");
     let exact = call.args.bool_of("exactMatch")?.unwrap_or(false);
     let find_users = call.args.bool_of("findUsers")?.unwrap_or(true);

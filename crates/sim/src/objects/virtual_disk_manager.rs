@@ -7,7 +7,7 @@ use crate::object::CallCx;
 use crate::value::Value;
 
 use super::common::{ds_entity, fault_of, named_path_task, run_task};
-use super::entry::{Call, Ids, ManagedType};
+use super::entry::{Call, Ids, ManagedType, Reply};
 
 /// The `VirtualDiskManager` type.
 pub const TYPE: ManagedType = ManagedType {
@@ -29,17 +29,11 @@ pub const TYPE: ManagedType = ManagedType {
 };
 
 /// `CreateVirtualDisk_Task` of a supported disk type (eager-zeroed ones are zero-filled).
-fn create_virtual_disk(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn create_virtual_disk(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, method, args } = *call;
     let fe = |e| fault_of(e, this);
     let name = args.req_text("name")?.to_string();
-    let spec = args
-        .child("spec")
-        .ok_or_else(|| Fault::missing_argument("spec"))?;
+    let spec = args.req_child("spec")?;
     let cap = spec
         .i64_of("capacityKb")?
         .ok_or_else(|| Fault::invalid_argument("spec.capacityKb"))?;
@@ -87,11 +81,7 @@ fn create_virtual_disk(
 }
 
 /// `CopyVirtualDisk_Task` and `MoveVirtualDisk_Task`.
-fn copy_or_move(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn copy_or_move(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, method, args } = *call;
     let fe = |e| fault_of(e, this);
     // A move is a copy followed by deleting the source; only a copy returns a result
@@ -118,11 +108,7 @@ fn copy_or_move(
 }
 
 /// `DeleteVirtualDisk_Task`: the descriptor and its extent.
-fn delete_virtual_disk(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn delete_virtual_disk(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     named_path_task(
         w,
         cx,
@@ -133,7 +119,7 @@ fn delete_virtual_disk(
 }
 
 /// `ZeroFillVirtualDisk_Task` and `EagerZeroVirtualDisk_Task`.
-fn zero_fill(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Result<Option<Value>, Fault> {
+fn zero_fill(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     named_path_task(
         w,
         cx,
@@ -144,7 +130,7 @@ fn zero_fill(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Result<Opti
 }
 
 /// `ExtendVirtualDisk_Task`: a larger descriptor and extent (never smaller).
-fn extend(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Result<Option<Value>, Fault> {
+fn extend(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, method, args } = *call;
     let fe = |e| fault_of(e, this);
     let name = args.req_text("name")?.to_string();
@@ -191,11 +177,7 @@ fn extend(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Result<Option<
 }
 
 /// `QueryVirtualDiskUuid`: the descriptor's `ddb.uuid`.
-fn query_uuid(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn query_uuid(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, args, .. } = *call;
     let fe = |e| fault_of(e, this);
     let name = args.req_text("name")?;
@@ -209,6 +191,20 @@ mod tests {
     use crate::value::Value;
 
     const VDM: &str = "ha-vdiskmanager";
+
+    /// Runs task method `method` of the disk manager.
+    fn run(t: &mut TestWorld, method: &str, args: &str) -> crate::object::Reply {
+        t.run("VirtualDiskManager", VDM, method, args)
+    }
+
+    /// Creates disk `name` (its XML) of type `kind` and `kb` KiB.
+    fn create(t: &mut TestWorld, name: &str, kind: &str, kb: i64) -> crate::object::Reply {
+        run(
+            t,
+            "CreateVirtualDisk_Task",
+            &format!("{name}{}", spec(kind, kb)),
+        )
+    }
 
     fn spec(kind: &str, kb: i64) -> String {
         format!("<spec xsi:type=\"FileBackedVirtualDiskSpec\"><diskType>{kind}</diskType><adapterType>lsiLogic</adapterType><capacityKb>{kb}</capacityKb></spec>")
@@ -225,23 +221,15 @@ mod tests {
             "<name>[datastore1] d</name>",
         )
         .unwrap();
-        let made = t
-            .run(
-                "VirtualDiskManager",
-                VDM,
-                "CreateVirtualDisk_Task",
-                &format!("{name}{}", spec("thin", 2048)),
-            )
-            .unwrap();
+        let made = create(&mut t, name, "thin", 2048).unwrap();
         assert_eq!(made, Some(Value::any(Value::str("[datastore1] d/d.vmdk"))));
         let uuid = t
             .call("VirtualDiskManager", VDM, "QueryVirtualDiskUuid", name)
             .unwrap()
             .unwrap();
         assert_eq!(text(&uuid).len(), 47, "{uuid:?}");
-        t.run(
-            "VirtualDiskManager",
-            VDM,
+        run(
+            &mut t,
             "ExtendVirtualDisk_Task",
             &format!("{name}<newCapacityKb>4096</newCapacityKb>"),
         )
@@ -250,21 +238,19 @@ mod tests {
             t.w.disk_info("[datastore1] d/d.vmdk").unwrap().capacity_kb,
             4096
         );
-        let smaller = t.run(
-            "VirtualDiskManager",
-            VDM,
+        let smaller = run(
+            &mut t,
             "ExtendVirtualDisk_Task",
             &format!("{name}<newCapacityKb>1024</newCapacityKb>"),
         );
         assert_eq!(fault_type(smaller), "InvalidArgument");
-        t.run("VirtualDiskManager", VDM, "CopyVirtualDisk_Task", "<sourceName>[datastore1] d/d.vmdk</sourceName><destName>[datastore1] d/e.vmdk</destName>")
+        run(&mut t, "CopyVirtualDisk_Task", "<sourceName>[datastore1] d/d.vmdk</sourceName><destName>[datastore1] d/e.vmdk</destName>")
             .unwrap();
         assert_eq!(
             t.w.disk_info("[datastore1] d/e.vmdk").unwrap().capacity_kb,
             4096
         );
-        t.run("VirtualDiskManager", VDM, "DeleteVirtualDisk_Task", name)
-            .unwrap();
+        run(&mut t, "DeleteVirtualDisk_Task", name).unwrap();
         assert_eq!(
             fault_type(t.call("VirtualDiskManager", VDM, "QueryVirtualDiskUuid", name)),
             "FileNotFound"
@@ -275,22 +261,12 @@ mod tests {
     fn refuses_bad_specs() {
         let mut t = TestWorld::esx();
         let name = "<name>[datastore1] tiny/new.vmdk</name>";
-        let r = t.run(
-            "VirtualDiskManager",
-            VDM,
-            "CreateVirtualDisk_Task",
-            &format!("{name}{}", spec("floppy", 1024)),
-        );
+        let r = create(&mut t, name, "floppy", 1024);
         assert_eq!(fault_type(r), "InvalidArgument");
         let r = t.call("VirtualDiskManager", VDM, "CreateVirtualDisk_Task", name);
         assert_eq!(fault_type(r), "InvalidRequest");
         let existing = "<name>[datastore1] tiny/tiny.vmdk</name>";
-        let r = t.run(
-            "VirtualDiskManager",
-            VDM,
-            "CreateVirtualDisk_Task",
-            &format!("{existing}{}", spec("thin", 1024)),
-        );
+        let r = create(&mut t, existing, "thin", 1024);
         assert_eq!(fault_type(r), "FileAlreadyExists");
     }
 }

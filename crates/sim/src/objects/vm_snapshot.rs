@@ -2,12 +2,12 @@
 //! and the methods on it: revert, remove (with or without its children), rename.
 
 use crate::fault::Fault;
-use crate::inventory::{Snapshot, World};
+use crate::inventory::{InvResult, Snapshot, World};
 use crate::object::CallCx;
 use crate::value::{MoRef, Value};
 
 use super::common::{fault_of, split_path, walk};
-use super::entry::{Call, Ids, ManagedType};
+use super::entry::{Call, Ids, ManagedType, Reply};
 use super::vm::{config_info, ensure_no_question, spec};
 
 /// The `VirtualMachineSnapshot` type.
@@ -23,7 +23,7 @@ pub const TYPE: ManagedType = ManagedType {
     ],
 };
 
-fn property(w: &World, snap: &str, path: &str) -> Result<Option<Value>, Fault> {
+fn property(w: &World, snap: &str, path: &str) -> Reply {
     let (vm_id, node) = w
         .find_snapshot(snap)
         .ok_or_else(|| Fault::not_found(&MoRef::new("VirtualMachineSnapshot", snap)))?;
@@ -49,58 +49,55 @@ fn property(w: &World, snap: &str, path: &str) -> Result<Option<Value>, Fault> {
 }
 
 /// `RevertToSnapshot_Task`: the VM takes the snapshot's configuration and power state.
-fn revert(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Result<Option<Value>, Fault> {
-    let Call { this, method, .. } = *call;
-    let snap = this.value.clone();
-    let (vm_id, _) = w
-        .find_snapshot(&snap)
-        .ok_or_else(|| Fault::not_found(this))?;
-    let vm_ref = MoRef::new("VirtualMachine", vm_id.clone());
-    let fe = |e| fault_of(e, this);
+fn revert(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
+    let vm_ref = MoRef::new("VirtualMachine", snapshot_vm(w, call.this)?);
     ensure_no_question(w, &vm_ref)?;
-    let s = spec(
-        w.vm(&vm_id).map_err(fe)?,
-        &vm_ref,
-        method,
-        "vm.Snapshot.revert",
-        false,
-    );
-    let t = cx.tasks.run(s, cx.user, || {
-        w.revert_snapshot(&snap).map(|_| None).map_err(fe)
-    });
-    Ok(Some(Value::MoRef(t)))
+    snapshot_task(w, cx, call, "vm.Snapshot.revert", false, |w, snap| {
+        w.revert_snapshot(snap)
+    })
 }
 
 /// `RemoveSnapshot_Task`, its children too when asked (else they move up).
-fn remove(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Result<Option<Value>, Fault> {
-    let Call { this, method, args } = *call;
-    let snap = this.value.clone();
-    let (vm_id, _) = w
-        .find_snapshot(&snap)
-        .ok_or_else(|| Fault::not_found(this))?;
+fn remove(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
+    snapshot_vm(w, call.this)?;
+    let children = call.args.bool_of("removeChildren")?.unwrap_or(false);
+    snapshot_task(w, cx, call, "vm.Snapshot.remove", true, |w, snap| {
+        w.remove_snapshot(snap, children)
+    })
+}
+
+/// The id of the VM snapshot `this` belongs to.
+fn snapshot_vm(w: &World, this: &MoRef) -> Result<String, Fault> {
+    w.find_snapshot(&this.value)
+        .map(|(vm_id, _)| vm_id)
+        .ok_or_else(|| Fault::not_found(this))
+}
+
+/// Runs `op` on the snapshot `call` is on, as a task on its VM described by `desc`.
+fn snapshot_task<T>(
+    w: &mut World,
+    cx: &mut CallCx<'_>,
+    call: &Call<'_>,
+    desc: &str,
+    cancelable: bool,
+    op: impl FnOnce(&mut World, &str) -> InvResult<T>,
+) -> Reply {
+    let Call { this, method, .. } = *call;
+    let vm_id = snapshot_vm(w, this)?;
     let vm_ref = MoRef::new("VirtualMachine", vm_id.clone());
     let fe = |e| fault_of(e, this);
-    let children = args.bool_of("removeChildren")?.unwrap_or(false);
-    let s = spec(
-        w.vm(&vm_id).map_err(fe)?,
-        &vm_ref,
-        method,
-        "vm.Snapshot.remove",
-        true,
-    );
-    let t = cx.tasks.run(s, cx.user, || {
-        w.remove_snapshot(&snap, children).map(|_| None).map_err(fe)
-    });
+    let s = spec(w.vm(&vm_id).map_err(fe)?, &vm_ref, method, desc, cancelable);
+    let t = cx
+        .tasks
+        .run(s, cx.user, || op(w, &this.value).map(|_| None).map_err(fe));
     Ok(Some(Value::MoRef(t)))
 }
 
 /// `RenameSnapshot`: a new name and/or description.
-fn rename(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Result<Option<Value>, Fault> {
+fn rename(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, args, .. } = *call;
     let snap = this.value.clone();
-    let (vm_id, _) = w
-        .find_snapshot(&snap)
-        .ok_or_else(|| Fault::not_found(this))?;
+    let vm_id = snapshot_vm(w, this)?;
     let fe = |e| fault_of(e, this);
     let name = args.text_of("name").map(|s| s.to_string());
     let desc = args.text_of("description").map(|s| s.to_string());

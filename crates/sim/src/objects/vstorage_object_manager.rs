@@ -6,7 +6,7 @@ use crate::inventory::World;
 use crate::object::CallCx;
 use crate::value::Value;
 
-use super::entry::{Call, Ids, ManagedType};
+use super::entry::{Call, Ids, ManagedType, Reply};
 
 /// The `VcenterVStorageObjectManager` type: no first-class disks on any datastore.
 pub const TYPE: ManagedType = ManagedType {
@@ -20,11 +20,7 @@ pub const TYPE: ManagedType = ManagedType {
     ],
 };
 
-fn list_vstorage_objects(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn list_vstorage_objects(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let ds = call.args.req_moref("datastore")?;
     if !w.datastores.contains_key(&ds.value) {
         return Err(Fault::not_found(&ds));
@@ -32,11 +28,7 @@ fn list_vstorage_objects(
     Ok(Some(Value::array("ID", Vec::new())))
 }
 
-fn retrieve_vstorage_object(
-    _w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+fn retrieve_vstorage_object(_w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let id = call
         .args
         .child("id")

@@ -191,6 +191,12 @@ impl Element {
             .ok_or_else(|| Fault::missing_argument(name))
     }
 
+    /// Child `name`, or an `InvalidRequest`-style fault naming it when missing.
+    pub fn req_child(&self, name: &str) -> Result<&Element, Fault> {
+        self.child(name)
+            .ok_or_else(|| Fault::missing_argument(name))
+    }
+
     /// Child `name` as a boolean (`true`/`1`, `false`/`0`).
     pub fn bool_of(&self, name: &str) -> Result<Option<bool>, Fault> {
         match self.text_of(name) {

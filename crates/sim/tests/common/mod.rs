@@ -428,14 +428,34 @@ pub struct TestSim {
     pub rt: tokio::runtime::Runtime,
 }
 
+/// The runtime a test simulator runs on.
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
 impl TestSim {
+    /// The default ESX world over plain HTTP.
+    pub fn plain() -> TestSim {
+        TestSim::start(esxvirt_sim::SimConfig {
+            tls: esxvirt_sim::Tls::Off,
+            ..esxvirt_sim::SimConfig::default()
+        })
+    }
+
+    /// A client logged in as root (the login must succeed).
+    pub fn root_client(&self) -> Client {
+        let mut c = self.client();
+        assert_eq!(c.login("ha-sessionmgr", "root", "password").status, 200);
+        c
+    }
+
     /// Starts `world` with `config`.
     pub fn start_with(config: esxvirt_sim::SimConfig, world: Box<dyn Inventory>) -> TestSim {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("runtime");
+        let rt = runtime();
         let sim = rt
             .block_on(esxvirt_sim::Simulator::start_with(config, world))
             .expect("simulator starts");
@@ -444,11 +464,7 @@ impl TestSim {
 
     /// Starts the real default world of `config`.
     pub fn start(config: esxvirt_sim::SimConfig) -> TestSim {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("runtime");
+        let rt = runtime();
         let sim = rt
             .block_on(esxvirt_sim::Simulator::start(config))
             .expect("simulator starts");

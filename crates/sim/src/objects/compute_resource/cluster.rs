@@ -11,7 +11,7 @@ use crate::soap::Element;
 use crate::value::{MoRef, Value};
 
 use super::super::common::{describe, fault_of, run_task, spec_task};
-use super::super::entry::Call;
+use super::super::entry::{Call, Reply};
 
 /// `configurationEx` of cluster `id`.
 pub fn configuration_ex(w: &World, id: &str) -> Option<Value> {
@@ -122,11 +122,7 @@ pub fn configuration_ex(w: &World, id: &str) -> Option<Value> {
 
 /// `ReconfigureComputeResource_Task` (`ReconfigureCluster_Task` too): applies the groups,
 /// rules, overrides and DRS/HA switches of a `ClusterConfigSpecEx`, all or nothing.
-pub(super) fn reconfigure(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+pub(super) fn reconfigure(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let this = call.this;
     spec_task(w, cx, call, "reconfigureEx", |w, spec| {
         let c = &w.computes[&this.value];
@@ -373,15 +369,9 @@ fn parse_rule(w: &World, cfg: &ClusterConfig, info: &Element) -> Result<ClusterR
 }
 
 /// `AddHost_Task`: a host named by `spec.hostName` joins the cluster.
-pub(super) fn add_host(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+pub(super) fn add_host(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, method, args } = *call;
-    let spec = args
-        .child("spec")
-        .ok_or_else(|| Fault::missing_argument("spec"))?;
+    let spec = args.req_child("spec")?;
     let host_name = spec.req_text("hostName")?.to_string();
     let entity = super::super::common::named_entity(w, this);
     run_task(cx, this, method, &describe(this, "addHost"), entity, || {
@@ -396,15 +386,9 @@ pub(super) fn add_host(
 /// `PlaceVm`: a recommendation for a new (or relocated) VM: the cluster's connected host
 /// with the fewest VMs, the root pool, and the datastore the spec names (else one the host
 /// mounts). No recommendation when the cluster has no usable host.
-pub(super) fn place_vm(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+pub(super) fn place_vm(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, args, .. } = *call;
-    let spec = args
-        .child("placementSpec")
-        .ok_or_else(|| Fault::missing_argument("placementSpec"))?;
+    let spec = args.req_child("placementSpec")?;
     let c = &w.computes[&this.value];
     let wanted_ds = spec
         .child("configSpec")
@@ -465,15 +449,6 @@ mod tests {
     use super::super::super::testing::{fault_type, TestWorld};
     use crate::value::Value;
 
-    fn cluster(t: &TestWorld) -> String {
-        t.w.computes
-            .values()
-            .find(|c| c.is_cluster)
-            .unwrap()
-            .moid
-            .clone()
-    }
-
     fn vm_refs(t: &TestWorld, n: usize) -> String {
         t.w.vms
             .keys()
@@ -485,7 +460,7 @@ mod tests {
     #[test]
     fn groups_rules_and_overrides() {
         let mut t = TestWorld::vcenter();
-        let c = cluster(&t);
+        let c = t.cluster();
         let vms = vm_refs(&t, 2);
         let host: String = t.w.computes[&c].hosts[0].clone();
         let group = |op: &str, body: &str| {
@@ -602,7 +577,7 @@ mod tests {
     #[test]
     fn hosts_join_and_placement() {
         let mut t = TestWorld::vcenter();
-        let c = cluster(&t);
+        let c = t.cluster();
         let n = t.w.computes[&c].hosts.len();
         let made = t
             .run("ClusterComputeResource", &c, "AddHost_Task",

@@ -4,24 +4,17 @@
 
 mod cluster;
 
-use crate::fault::Fault;
 use crate::inventory::World;
 use crate::value::Value;
 
 use super::common::{destroy_task, entity_or_invalid, rename_task, split_path, walk};
-use super::entry::{Ids, ManagedType};
+use super::entry::{Ids, ManagedType, Reply};
 
-const PROPERTIES: &[&str] = &[
-    "name",
-    "parent",
-    "host",
-    "resourcePool",
-    "datastore",
-    "network",
-    "summary",
-    "overallStatus",
-    "environmentBrowser",
-];
+/// A standalone host's properties: a cluster's without `configurationEx`.
+const PROPERTIES: &[&str] = match CLUSTER_PROPERTIES.split_last() {
+    Some((_, rest)) => rest,
+    None => &[],
+};
 
 /// The `ComputeResource` type.
 pub const TYPE: ManagedType = ManagedType {
@@ -61,7 +54,7 @@ const CLUSTER_PROPERTIES: &[&str] = &[
     "configurationEx",
 ];
 
-fn property(w: &World, id: &str, path: &str) -> Result<Option<Value>, Fault> {
+fn property(w: &World, id: &str, path: &str) -> Reply {
     let (head, rest) = split_path(path);
     let top = match head {
         "host" => Some(w.mos(w.computes[id].hosts.iter())),
@@ -171,13 +164,7 @@ mod tests {
     #[test]
     fn a_cluster_sums_its_hosts() {
         let t = TestWorld::vcenter();
-        let cluster =
-            t.w.computes
-                .values()
-                .find(|c| c.is_cluster)
-                .unwrap()
-                .moid
-                .clone();
+        let cluster = t.cluster();
         let hosts = refs(&t.get("ClusterComputeResource", &cluster, "host"));
         assert_eq!(hosts.len(), 3);
         let summary = t.get("ClusterComputeResource", &cluster, "summary");

@@ -8,14 +8,10 @@ use crate::object::CallCx;
 use crate::value::Value;
 
 use super::super::common::{describe, fault_of, run_task};
-use super::super::entry::Call;
+use super::super::entry::{Call, Reply};
 
 /// `CreateFolder`: a child folder of the same child types.
-pub(super) fn create_folder(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+pub(super) fn create_folder(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, args, .. } = *call;
     let name = args.req_text("name")?;
     let id = w
@@ -25,11 +21,7 @@ pub(super) fn create_folder(
 }
 
 /// `CreateDatacenter` (vCenter).
-pub(super) fn create_datacenter(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+pub(super) fn create_datacenter(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, args, .. } = *call;
     let name = args.req_text("name")?;
     let id = w
@@ -39,11 +31,7 @@ pub(super) fn create_datacenter(
 }
 
 /// `CreateClusterEx` / `CreateCluster` (vCenter): an empty cluster.
-pub(super) fn create_cluster(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+pub(super) fn create_cluster(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, args, .. } = *call;
     let name = args.req_text("name")?;
     if args.child("spec").is_none() {
@@ -62,15 +50,9 @@ pub(super) fn create_cluster(
 }
 
 /// `AddStandaloneHost_Task` (vCenter): a host in a compute resource of its own.
-pub(super) fn add_standalone_host(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+pub(super) fn add_standalone_host(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, method, args } = *call;
-    let spec = args
-        .child("spec")
-        .ok_or_else(|| Fault::missing_argument("spec"))?;
+    let spec = args.req_child("spec")?;
     let host_name = spec.req_text("hostName")?.to_string();
     let folder = this.value.clone();
     run_task(
@@ -90,11 +72,7 @@ pub(super) fn add_standalone_host(
 }
 
 /// `CreateStoragePod` (vCenter): an empty datastore cluster.
-pub(super) fn create_storage_pod(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+pub(super) fn create_storage_pod(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, args, .. } = *call;
     let name = args.req_text("name")?;
     let id = w
@@ -105,11 +83,7 @@ pub(super) fn create_storage_pod(
 
 /// `CreateDVS_Task` (vCenter): a distributed switch named by `spec.configSpec.name`, with
 /// the hosts `configSpec.host` adds.
-pub(super) fn create_dvs(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+pub(super) fn create_dvs(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, method, args } = *call;
     let config = args
         .child("spec")
@@ -151,7 +125,7 @@ pub(in crate::objects) fn move_into_folder(
     w: &mut World,
     cx: &mut CallCx<'_>,
     call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+) -> Reply {
     let Call { this, method, args } = *call;
     let list: Vec<_> = args
         .children_named("list")

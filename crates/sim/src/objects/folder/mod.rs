@@ -5,12 +5,11 @@
 pub(super) mod containers;
 mod vm;
 
-use crate::fault::Fault;
 use crate::inventory::World;
 use crate::value::Value;
 
 use super::common::{destroy_task, entity_or_invalid, rename_task, split_path, walk};
-use super::entry::{Ids, ManagedType};
+use super::entry::{Ids, ManagedType, Reply};
 
 /// The `Folder` type.
 pub const TYPE: ManagedType = ManagedType {
@@ -40,7 +39,7 @@ pub const TYPE: ManagedType = ManagedType {
     ],
 };
 
-fn property(w: &World, id: &str, path: &str) -> Result<Option<Value>, Fault> {
+fn property(w: &World, id: &str, path: &str) -> Reply {
     let (head, rest) = split_path(path);
     let top = match head {
         "childEntity" => Some(w.mos(w.container_children(id).iter())),

@@ -9,16 +9,12 @@ use crate::task::TaskSpec;
 use crate::value::{MoRef, Value};
 
 use super::super::common::fault_of;
-use super::super::entry::Call;
+use super::super::entry::{Call, Reply};
 use super::super::vm::config_spec::apply_config_spec;
 
 /// `RegisterVM_Task`: registers the VM whose `.vmx` is at `path` in this folder (a vCenter
 /// needs a resource pool unless it is a template).
-pub(super) fn register_vm(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+pub(super) fn register_vm(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, method, args } = *call;
     let path = args.req_text("path")?.to_string();
     let name = args.text_of("name").map(|s| s.to_string());
@@ -28,25 +24,10 @@ pub(super) fn register_vm(
     if !as_template && pool.is_none() && w.kind == crate::inventory::ServerKind::Vcenter {
         return Err(Fault::invalid_argument("pool"));
     }
-    if let Some(p) = &pool {
-        if !w.pools.contains_key(&p.value) {
-            return Err(Fault::not_found(p));
-        }
-    }
-    if let Some(h) = &host {
-        if !w.hosts.contains_key(&h.value) {
-            return Err(Fault::not_found(h));
-        }
-    }
+    check_placement(w, pool.as_ref(), host.as_ref())?;
     let folder = this.value.clone();
     let t = cx.tasks.run(
-        TaskSpec {
-            entity: Some(this.clone()),
-            entity_name: w.name_of(&folder),
-            name: method.into(),
-            description_id: "Folder.registerVm".into(),
-            cancelable: false,
-        },
+        folder_task(w, this, method, "Folder.registerVm"),
         cx.user,
         || {
             let id = w
@@ -72,27 +53,13 @@ pub(super) fn register_vm(
 /// `CreateVM_Task`: a new VM from `config` in this folder and `pool` (on `host`, or one of
 /// the pool's hosts): its directory, `.vmx` and new disks on the datastore `config.files`
 /// names.
-pub(super) fn create_vm(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+pub(super) fn create_vm(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, method, args } = *call;
-    let config = args
-        .child("config")
-        .ok_or_else(|| Fault::missing_argument("config"))?
-        .clone();
+    let config = args.req_child("config")?.clone();
     let pool = args.req_moref("pool")?;
     let host = args.moref_of("host")?;
     check_vm_folder(w, this)?;
-    if !w.pools.contains_key(&pool.value) {
-        return Err(Fault::not_found(&pool));
-    }
-    if let Some(h) = &host {
-        if !w.hosts.contains_key(&h.value) {
-            return Err(Fault::not_found(h));
-        }
-    }
+    check_placement(w, Some(&pool), host.as_ref())?;
     let name = config.text_of("name").unwrap_or("").to_string();
     if name.is_empty() {
         return Err(invalid_vm_config("configSpec.name"));
@@ -107,13 +74,7 @@ pub(super) fn create_vm(
     }
     let folder = this.value.clone();
     let t = cx.tasks.run(
-        TaskSpec {
-            entity: Some(this.clone()),
-            entity_name: w.name_of(&folder),
-            name: method.into(),
-            description_id: "Folder.createVm".into(),
-            cancelable: false,
-        },
+        folder_task(w, this, method, "Folder.createVm"),
         cx.user,
         || {
             let fe = |e| fault_of(e, this);
@@ -181,6 +142,28 @@ fn invalid_vm_config(property: &str) -> Fault {
 }
 
 /// A folder that may hold VMs, else `NotSupported`.
+/// Refuses a `pool` or `host` argument that names nothing.
+fn check_placement(w: &World, pool: Option<&MoRef>, host: Option<&MoRef>) -> Result<(), Fault> {
+    if let Some(p) = pool.filter(|p| !w.pools.contains_key(&p.value)) {
+        return Err(Fault::not_found(p));
+    }
+    if let Some(h) = host.filter(|h| !w.hosts.contains_key(&h.value)) {
+        return Err(Fault::not_found(h));
+    }
+    Ok(())
+}
+
+/// The task of folder method `method` (`this`), described by `description_id`.
+fn folder_task(w: &World, this: &MoRef, method: &str, description_id: &str) -> TaskSpec {
+    TaskSpec {
+        entity: Some(this.clone()),
+        entity_name: w.name_of(&this.value),
+        name: method.into(),
+        description_id: description_id.into(),
+        cancelable: false,
+    }
+}
+
 fn check_vm_folder(w: &World, this: &MoRef) -> Result<(), Fault> {
     let ok = w
         .folders

@@ -10,29 +10,22 @@ use crate::soap::Element;
 use crate::value::Value;
 
 use super::super::common::fault_of;
-use super::super::entry::Call;
-use super::config_spec::apply_config_spec;
+use super::super::entry::{Call, Reply};
+use super::config_spec::{apply_config_spec, fresh_mac};
 use super::{ensure_no_question, vm_task};
 
 /// `CloneVM_Task(folder, name, spec)`.
-pub(super) fn clone_vm(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
-    let Call { this, method, args } = *call;
+pub(super) fn clone_vm(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
+    let Call { this, args, .. } = *call;
     ensure_no_question(w, this)?;
     let folder = args.req_moref("folder")?;
     let name = args.req_text("name")?.to_string();
-    let spec = args
-        .child("spec")
-        .ok_or_else(|| Fault::missing_argument("spec"))?
-        .clone();
+    let spec = args.req_child("spec")?.clone();
     if !w.folders.contains_key(&folder.value) {
         return Err(Fault::not_found(&folder));
     }
     let src = this.value.clone();
-    vm_task(w, cx, this, method, "VirtualMachine.clone", |w| {
+    vm_task(w, cx, call, "VirtualMachine.clone", |w| {
         let id = clone_into(w, &src, &folder.value, &name, &spec)?;
         Ok(Some(Value::moref("VirtualMachine", id)))
     })
@@ -164,17 +157,6 @@ fn clone_into(
         w.power_on(&id).map_err(fe)?;
     }
     Ok(id)
-}
-
-/// A generated MAC address in VMware's range for a new NIC.
-pub fn fresh_mac() -> String {
-    let b = crate::inventory::random_uuid();
-    let h: String = b
-        .chars()
-        .filter(|c| c.is_ascii_hexdigit())
-        .take(6)
-        .collect();
-    format!("00:0c:29:{}:{}:{}", &h[0..2], &h[2..4], &h[4..6])
 }
 
 #[cfg(test)]

@@ -664,15 +664,7 @@ fn device_from_spec(
             let mac = dev
                 .text_of("macAddress")
                 .map(|m| m.to_ascii_lowercase())
-                .unwrap_or_else(|| {
-                    let b = crate::inventory::random_uuid();
-                    let h: String = b
-                        .chars()
-                        .filter(|c| c.is_ascii_hexdigit())
-                        .take(6)
-                        .collect();
-                    format!("00:0c:29:{}:{}:{}", &h[0..2], &h[2..4], &h[4..6])
-                });
+                .unwrap_or_else(fresh_mac);
             let address_type = match at {
                 "manual" => "static",
                 "assigned" => "vpx",
@@ -730,4 +722,15 @@ fn next_index(cfg: &VmConfig, pred: impl Fn(&Device) -> bool) -> u32 {
         })
         .collect();
     (0..).find(|i| !used.contains(i)).unwrap_or(0)
+}
+
+/// A generated MAC address in VMware's range for a new NIC.
+pub fn fresh_mac() -> String {
+    let b = crate::inventory::random_uuid();
+    let h: String = b
+        .chars()
+        .filter(|c| c.is_ascii_hexdigit())
+        .take(6)
+        .collect();
+    format!("00:0c:29:{}:{}:{}", &h[0..2], &h[2..4], &h[4..6])
 }

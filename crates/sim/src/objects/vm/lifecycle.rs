@@ -7,15 +7,11 @@ use crate::object::CallCx;
 use crate::value::{MoRef, Value};
 
 use super::super::common::fault_of;
-use super::super::entry::Call;
+use super::super::entry::{Call, Reply};
 use super::{ensure_no_question, vm_task};
 
 /// `UnregisterVM`: forgets the VM and keeps its files.
-pub(super) fn unregister(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+pub(super) fn unregister(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, .. } = *call;
     let id = this.value.clone();
     let fe = |e| fault_of(e, this);
@@ -24,30 +20,22 @@ pub(super) fn unregister(
 }
 
 /// `Destroy_Task`: unregisters the VM and deletes its files.
-pub(super) fn destroy(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
-    let Call { this, method, .. } = *call;
+pub(super) fn destroy(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
+    let this = call.this;
     let id = this.value.clone();
     let fe = |e| fault_of(e, this);
-    vm_task(w, cx, this, method, "VirtualMachine.destroy", |w| {
+    vm_task(w, cx, call, "VirtualMachine.destroy", |w| {
         w.destroy_vm(&id).map(|_| None).map_err(fe)
     })
 }
 
 /// `Rename_Task`, refused when the folder has a VM of that name.
-pub(super) fn rename(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
-    let Call { this, method, args } = *call;
+pub(super) fn rename(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
+    let Call { this, args, .. } = *call;
     let id = this.value.clone();
     let fe = |e| fault_of(e, this);
     let new_name = args.req_text("newName")?.to_string();
-    vm_task(w, cx, this, method, "VirtualMachine.rename", |w| {
+    vm_task(w, cx, call, "VirtualMachine.rename", |w| {
         let folder = w.vm(&id).map_err(fe)?.folder.clone();
         if w.vms
             .values()
@@ -62,81 +50,60 @@ pub(super) fn rename(
 }
 
 /// `CreateScreenshot_Task`: a PNG in the VM's directory (the VM must run).
-pub(super) fn create_screenshot(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
-    let Call { this, method, .. } = *call;
+pub(super) fn create_screenshot(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
+    let this = call.this;
     let id = this.value.clone();
     let fe = |e| fault_of(e, this);
-    vm_task(
-        w,
-        cx,
-        this,
-        method,
-        "VirtualMachine.createScreenshot",
-        |w| {
-            let n = w.alloc_id();
-            let vm = w.vm(&id).map_err(fe)?;
-            if vm.power_state != PowerState::PoweredOn {
-                return Err(Fault::invalid_power_state(
-                    Some("poweredOn"),
-                    vm.power_state.as_str(),
-                ));
-            }
-            let dir = vm
-                .vmx_path
-                .rsplit_once('/')
-                .map(|(d, _)| d.to_string())
-                .unwrap_or_default();
-            let path = format!(
-                "{dir}/{}-{n}.png",
-                esxvirt_util::escape_datastore_item(&vm.config.name)
-            );
-            let png = crate::files::screen_png(vm);
-            let real = w.resolve(&path).map_err(fe)?;
-            std::fs::write(real, png).map_err(|e| Fault::system_error(e.to_string()))?;
-            Ok(Some(Value::any(Value::str(path))))
-        },
-    )
+    vm_task(w, cx, call, "VirtualMachine.createScreenshot", |w| {
+        let n = w.alloc_id();
+        let vm = w.vm(&id).map_err(fe)?;
+        if vm.power_state != PowerState::PoweredOn {
+            return Err(Fault::invalid_power_state(
+                Some("poweredOn"),
+                vm.power_state.as_str(),
+            ));
+        }
+        let dir = vm
+            .vmx_path
+            .rsplit_once('/')
+            .map(|(d, _)| d.to_string())
+            .unwrap_or_default();
+        let path = format!(
+            "{dir}/{}-{n}.png",
+            esxvirt_util::escape_datastore_item(&vm.config.name)
+        );
+        let png = crate::files::screen_png(vm);
+        let real = w.resolve(&path).map_err(fe)?;
+        std::fs::write(real, png).map_err(|e| Fault::system_error(e.to_string()))?;
+        Ok(Some(Value::any(Value::str(path))))
+    })
 }
 
 /// `MigrateVM_Task` to another host or pool.
-pub(super) fn migrate(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
-    let Call { this, method, args } = *call;
+pub(super) fn migrate(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
+    let Call { this, args, .. } = *call;
     let id = this.value.clone();
     ensure_no_question(w, this)?;
     let host = args.moref_of("host")?;
     let pool = args.moref_of("pool")?;
     let state = args.text_of("state").map(|s| s.to_string());
-    vm_task(w, cx, this, method, "VirtualMachine.migrate", |w| {
+    vm_task(w, cx, call, "VirtualMachine.migrate", |w| {
         migrate_to(w, &id, host, pool, state)
     })
 }
 
 /// `RelocateVM_Task`: to the host, pool, folder and datastore `spec` names (those it
 /// leaves out stay).
-pub(super) fn relocate(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
-    let Call { this, method, args } = *call;
+pub(super) fn relocate(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
+    let Call { this, args, .. } = *call;
     let id = this.value.clone();
     ensure_no_question(w, this)?;
-    let spec = args
-        .child("spec")
-        .ok_or_else(|| Fault::missing_argument("spec"))?;
+    let spec = args.req_child("spec")?;
     let host = spec.moref_of("host")?;
     let pool = spec.moref_of("pool")?;
     let folder = spec.moref_of("folder")?;
     let datastore = spec.moref_of("datastore")?;
-    vm_task(w, cx, this, method, "VirtualMachine.relocate", |w| {
+    vm_task(w, cx, call, "VirtualMachine.relocate", |w| {
         let fe = |e| fault_of(e, this);
         if let Some(d) = &datastore {
             let name = w
@@ -160,64 +127,49 @@ pub(super) fn relocate(
 
 /// `UpgradeVM_Task`: to hardware `version` (default: the newest); a powered-off VM only,
 /// never downwards (`AlreadyUpgraded`).
-pub(super) fn upgrade(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
-    let Call { this, method, args } = *call;
+pub(super) fn upgrade(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
+    let Call { this, args, .. } = *call;
     let id = this.value.clone();
     ensure_no_question(w, this)?;
     let version = args
         .text_of("version")
         .unwrap_or(NEWEST_VERSION)
         .to_string();
-    vm_task(
-        w,
-        cx,
-        this,
-        method,
-        "VirtualMachine.upgradeVirtualHardware",
-        |w| {
-            let fe = |e| fault_of(e, this);
-            let number = |v: &str| v.strip_prefix("vmx-").and_then(|n| n.parse::<u32>().ok());
-            let vm = w.vm(&id).map_err(fe)?;
-            if vm.power_state != PowerState::PoweredOff {
-                return Err(Fault::invalid_power_state(
-                    Some("poweredOff"),
-                    vm.power_state.as_str(),
-                ));
-            }
-            let (Some(to), Some(from)) = (number(&version), number(&vm.config.version)) else {
-                return Err(Fault::invalid_argument("version"));
-            };
-            if to > number(NEWEST_VERSION).unwrap_or(19) {
-                return Err(Fault::not_supported(format!(
-                    "The hardware version {version} is not supported."
-                )));
-            }
-            if to <= from {
-                return Err(Fault::new(
-                    "AlreadyUpgraded",
-                    "Virtual machine compatibility is already up-to-date.",
-                ));
-            }
-            w.vm_mut(&id).map_err(fe)?.config.version = format!("vmx-{to:02}");
-            w.write_vmx(&id).map_err(fe)?;
-            Ok(None)
-        },
-    )
+    vm_task(w, cx, call, "VirtualMachine.upgradeVirtualHardware", |w| {
+        let fe = |e| fault_of(e, this);
+        let number = |v: &str| v.strip_prefix("vmx-").and_then(|n| n.parse::<u32>().ok());
+        let vm = w.vm(&id).map_err(fe)?;
+        if vm.power_state != PowerState::PoweredOff {
+            return Err(Fault::invalid_power_state(
+                Some("poweredOff"),
+                vm.power_state.as_str(),
+            ));
+        }
+        let (Some(to), Some(from)) = (number(&version), number(&vm.config.version)) else {
+            return Err(Fault::invalid_argument("version"));
+        };
+        if to > number(NEWEST_VERSION).unwrap_or(19) {
+            return Err(Fault::not_supported(format!(
+                "The hardware version {version} is not supported."
+            )));
+        }
+        if to <= from {
+            return Err(Fault::new(
+                "AlreadyUpgraded",
+                "Virtual machine compatibility is already up-to-date.",
+            ));
+        }
+        w.vm_mut(&id).map_err(fe)?.config.version = format!("vmx-{to:02}");
+        w.write_vmx(&id).map_err(fe)?;
+        Ok(None)
+    })
 }
 
 /// The newest hardware version the simulated hosts run.
 const NEWEST_VERSION: &str = "vmx-19";
 
 /// `MarkAsTemplate` (a powered-off VM only).
-pub(super) fn mark_as_template(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+pub(super) fn mark_as_template(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, .. } = *call;
     let id = this.value.clone();
     let fe = |e| fault_of(e, this);
@@ -242,7 +194,7 @@ pub(super) fn mark_as_virtual_machine(
     w: &mut World,
     _cx: &mut CallCx<'_>,
     call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+) -> Reply {
     let Call { this, args, .. } = *call;
     let id = this.value.clone();
     let fe = |e| fault_of(e, this);
@@ -285,11 +237,7 @@ pub(super) fn mark_as_virtual_machine(
 }
 
 /// `AcquireTicket` / `AcquireMksTicket`: a fresh ticket for the console.
-pub(super) fn acquire_ticket(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+pub(super) fn acquire_ticket(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, .. } = *call;
     let id = this.value.clone();
     let fe = |e| fault_of(e, this);
@@ -306,7 +254,7 @@ fn migrate_to(
     host: Option<MoRef>,
     pool: Option<MoRef>,
     state: Option<String>,
-) -> Result<Option<Value>, Fault> {
+) -> Reply {
     if w.kind != ServerKind::Vcenter {
         return Err(Fault::not_supported(
             "Migration is only supported by vCenter.",

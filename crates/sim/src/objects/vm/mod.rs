@@ -22,7 +22,7 @@ use crate::task::TaskSpec;
 use crate::value::{MoRef, Value};
 
 use super::common::fault_of;
-use super::entry::{Ids, ManagedType};
+use super::entry::{Call, Ids, ManagedType, Reply};
 
 /// The `VirtualMachine` type.
 pub const TYPE: ManagedType = ManagedType {
@@ -75,11 +75,11 @@ pub fn spec(vm: &Vm, this: &MoRef, name: &str, desc: &str, cancelable: bool) -> 
 pub fn vm_task(
     w: &mut World,
     cx: &mut CallCx<'_>,
-    this: &MoRef,
-    method: &str,
+    call: &Call<'_>,
     desc: &str,
-    op: impl FnOnce(&mut World) -> Result<Option<Value>, Fault>,
-) -> Result<Option<Value>, Fault> {
+    op: impl FnOnce(&mut World) -> Reply,
+) -> Reply {
+    let Call { this, method, .. } = *call;
     let vm = w.vm(&this.value).map_err(|e| fault_of(e, this))?;
     let s = spec(vm, this, method, desc, false);
     let t = cx.tasks.run(s, cx.user, || op(w));

@@ -7,15 +7,11 @@ use crate::object::CallCx;
 use crate::value::{MoRef, Value};
 
 use super::super::common::fault_of;
-use super::super::entry::Call;
+use super::super::entry::{Call, Reply};
 use super::{ensure_no_question, spec, vm_task};
 
 /// `PowerOnVM_Task`: the task stays running while a question waits for `AnswerVM`.
-pub(super) fn power_on(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+pub(super) fn power_on(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, method, .. } = *call;
     let id = this.value.clone();
     let fe = |e| fault_of(e, this);
@@ -42,11 +38,7 @@ pub(super) fn power_on(
 }
 
 /// `AnswerVM`: answers the pending question and finishes (or fails) the task it blocked.
-pub(super) fn answer_vm(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+pub(super) fn answer_vm(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let Call { this, args, .. } = *call;
     let id = this.value.clone();
     let fe = |e| fault_of(e, this);
@@ -73,56 +65,32 @@ pub(super) fn answer_vm(
 }
 
 /// `PowerOffVM_Task`.
-pub(super) fn power_off(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+pub(super) fn power_off(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     transition(w, cx, call, "VirtualMachine.powerOff", World::power_off)
 }
 
 /// `SuspendVM_Task`.
-pub(super) fn suspend(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+pub(super) fn suspend(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     transition(w, cx, call, "VirtualMachine.suspend", World::suspend)
 }
 
 /// `ResetVM_Task`.
-pub(super) fn reset(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+pub(super) fn reset(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     transition(w, cx, call, "VirtualMachine.reset", World::reset)
 }
 
 /// `ShutdownGuest` (needs running tools).
-pub(super) fn shutdown_guest(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+pub(super) fn shutdown_guest(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     guest_operation(w, call, World::shutdown_guest)
 }
 
 /// `RebootGuest` (needs running tools).
-pub(super) fn reboot_guest(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+pub(super) fn reboot_guest(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     guest_operation(w, call, World::reboot_guest)
 }
 
 /// `StandbyGuest`: the VM suspends.
-pub(super) fn standby_guest(
-    w: &mut World,
-    _cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
+pub(super) fn standby_guest(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     guest_operation(w, call, World::suspend)
 }
 
@@ -134,10 +102,10 @@ fn transition(
     call: &Call<'_>,
     desc: &str,
     op: fn(&mut World, &str) -> InvResult<()>,
-) -> Result<Option<Value>, Fault> {
+) -> Reply {
     let this = call.this;
     ensure_no_question(w, this)?;
-    vm_task(w, cx, this, call.method, desc, |w| {
+    vm_task(w, cx, call, desc, |w| {
         op(w, &this.value)
             .map(|_| None)
             .map_err(|e| fault_of(e, this))
@@ -149,7 +117,7 @@ fn guest_operation(
     w: &mut World,
     call: &Call<'_>,
     op: fn(&mut World, &str) -> InvResult<()>,
-) -> Result<Option<Value>, Fault> {
+) -> Reply {
     ensure_no_question(w, call.this)?;
     op(w, &call.this.value).map_err(|e| fault_of(e, call.this))?;
     Ok(None)

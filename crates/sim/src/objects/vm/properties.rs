@@ -4,12 +4,13 @@
 
 use crate::fault::Fault;
 use crate::inventory::vmx::{api_guest_id, extra_bool, extra_value};
-use crate::inventory::{Allocation, Device, PowerState, Snapshot, Vm, VmConfig, World};
+use crate::inventory::{Device, PowerState, Snapshot, Vm, VmConfig, World};
 use crate::value::{MoRef, Value};
 
 use super::super::common::{
-    element_description, entity_or_invalid, split_path, walk, STABLE_TIMESTAMP,
+    allocation, element_description, entity_or_invalid, split_path, walk, STABLE_TIMESTAMP,
 };
+use super::super::entry::Reply;
 use super::super::environment_browser::environment_browser_id;
 use super::config_spec::keys;
 use super::devices::devices;
@@ -78,23 +79,6 @@ fn guest_family(guest_os: &str) -> &'static str {
 
 fn guest_os_of(vmx_guest_os: &str) -> Option<&'static super::super::guest_os::GuestOs> {
     super::super::guest_os::guest_os(&api_guest_id(vmx_guest_os))
-}
-
-fn shares(a: &Allocation) -> Value {
-    Value::obj("SharesInfo")
-        .with("shares", Value::int(a.shares))
-        .with("level", Value::enumv("SharesLevel", a.shares_level.clone()))
-}
-
-fn allocation(a: &Allocation) -> Value {
-    Value::obj("ResourceAllocationInfo")
-        .with("reservation", Value::long(a.reservation))
-        .with(
-            "expandableReservation",
-            Value::bool(a.expandable_reservation),
-        )
-        .with("limit", Value::long(a.limit))
-        .with("shares", shares(a))
 }
 
 fn files_info(vm: &Vm) -> Value {
@@ -814,7 +798,7 @@ fn layout_ex(w: &World, vm: &Vm) -> Value {
 }
 
 /// A VirtualMachine property.
-pub fn property(w: &World, moid: &str, path: &str) -> Result<Option<Value>, Fault> {
+pub fn property(w: &World, moid: &str, path: &str) -> Reply {
     let vm = w
         .vm(moid)
         .map_err(|_| Fault::not_found(&MoRef::new("VirtualMachine", moid)))?;

@@ -6,27 +6,20 @@ use crate::fault::Fault;
 use crate::inventory::World;
 use crate::object::CallCx;
 use crate::soap::Element;
-use crate::value::{MoRef, Value};
+use crate::value::MoRef;
 
 use super::super::common::fault_of;
-use super::super::entry::Call;
+use super::super::entry::{Call, Reply};
 use super::config_spec::apply_config_spec;
 use super::{ensure_no_question, vm_task};
 
 /// `ReconfigVM_Task`.
-pub(super) fn reconfig_vm(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
-    let Call { this, method, args } = *call;
+pub(super) fn reconfig_vm(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
+    let Call { this, args, .. } = *call;
     let id = this.value.clone();
     ensure_no_question(w, this)?;
-    let spec_el = args
-        .child("spec")
-        .ok_or_else(|| Fault::missing_argument("spec"))?
-        .clone();
-    vm_task(w, cx, this, method, "VirtualMachine.reconfigure", |w| {
+    let spec_el = args.req_child("spec")?.clone();
+    vm_task(w, cx, call, "VirtualMachine.reconfigure", |w| {
         reconfigure(w, &id, &spec_el, this)?;
         Ok(None)
     })

@@ -7,16 +7,12 @@ use crate::object::CallCx;
 use crate::value::Value;
 
 use super::super::common::fault_of;
-use super::super::entry::Call;
+use super::super::entry::{Call, Reply};
 use super::{ensure_no_question, vm_task};
 
 /// `CreateSnapshot_Task` / `CreateSnapshotEx_Task`: the new snapshot becomes the current one.
-pub(super) fn create_snapshot(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
-    let Call { this, method, args } = *call;
+pub(super) fn create_snapshot(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
+    let Call { this, args, .. } = *call;
     let id = this.value.clone();
     let fe = |e| fault_of(e, this);
     ensure_no_question(w, this)?;
@@ -24,7 +20,7 @@ pub(super) fn create_snapshot(
     let desc = args.text_of("description").unwrap_or("").to_string();
     let memory = args.bool_of("memory")?.unwrap_or(false);
     let quiesce = args.bool_of("quiesce")?.unwrap_or(false);
-    vm_task(w, cx, this, method, "VirtualMachine.createSnapshot", |w| {
+    vm_task(w, cx, call, "VirtualMachine.createSnapshot", |w| {
         let s = w
             .create_snapshot(&id, &name, &desc, memory, quiesce)
             .map_err(fe)?;
@@ -33,60 +29,38 @@ pub(super) fn create_snapshot(
 }
 
 /// `RevertToCurrentSnapshot_Task`.
-pub(super) fn revert_to_current(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
-    let Call { this, method, .. } = *call;
+pub(super) fn revert_to_current(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
+    let this = call.this;
     let id = this.value.clone();
     let fe = |e| fault_of(e, this);
     ensure_no_question(w, this)?;
     let cur = w.vm(&id).map_err(fe)?.current_snapshot.clone();
-    vm_task(
-        w,
-        cx,
-        this,
-        method,
-        "VirtualMachine.revertToCurrentSnapshot",
-        |w| {
-            let cur = cur.ok_or_else(|| {
-                Fault::new("NotFound", "The virtual machine has no current snapshot.")
-            })?;
-            w.revert_snapshot(&cur).map(|_| None).map_err(fe)
-        },
-    )
+    vm_task(w, cx, call, "VirtualMachine.revertToCurrentSnapshot", |w| {
+        let cur = cur.ok_or_else(|| {
+            Fault::new("NotFound", "The virtual machine has no current snapshot.")
+        })?;
+        w.revert_snapshot(&cur).map(|_| None).map_err(fe)
+    })
 }
 
 /// `RemoveAllSnapshots_Task`.
-pub(super) fn remove_all(
-    w: &mut World,
-    cx: &mut CallCx<'_>,
-    call: &Call<'_>,
-) -> Result<Option<Value>, Fault> {
-    let Call { this, method, .. } = *call;
+pub(super) fn remove_all(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
+    let this = call.this;
     let id = this.value.clone();
     let fe = |e| fault_of(e, this);
-    vm_task(
-        w,
-        cx,
-        this,
-        method,
-        "VirtualMachine.removeAllSnapshots",
-        |w| {
-            let roots: Vec<String> = w
-                .vm(&id)
-                .map_err(fe)?
-                .snapshots
-                .iter()
-                .map(|s| s.moid.clone())
-                .collect();
-            for r in roots {
-                w.remove_snapshot(&r, true).map_err(fe)?;
-            }
-            Ok(None)
-        },
-    )
+    vm_task(w, cx, call, "VirtualMachine.removeAllSnapshots", |w| {
+        let roots: Vec<String> = w
+            .vm(&id)
+            .map_err(fe)?
+            .snapshots
+            .iter()
+            .map(|s| s.moid.clone())
+            .collect();
+        for r in roots {
+            w.remove_snapshot(&r, true).map_err(fe)?;
+        }
+        Ok(None)
+    })
 }
 
 #[cfg(test)]
