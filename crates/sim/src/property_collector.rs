@@ -521,6 +521,9 @@ pub fn write_retrieve_result(out: &mut String, objects: &[ObjectContent], token:
     out.push_str("</returnval>");
 }
 
+/// An object's properties as a filter last reported them.
+type Props = Vec<(PropName, Value)>;
+
 /// One property filter.
 #[derive(Debug)]
 pub struct Filter {
@@ -604,10 +607,7 @@ impl Filter {
     /// The objects selected now, each with its properties read again, or `None` for an
     /// object the source says is unchanged since this filter's last report (what was
     /// reported then still holds). `Err` when a read failed as a whole.
-    fn current(
-        &self,
-        src: &dyn PropertySource,
-    ) -> Result<Vec<(MoRef, Option<Vec<(PropName, Value)>>)>, Fault> {
+    fn current(&self, src: &dyn PropertySource) -> Result<Vec<(MoRef, Option<Props>)>, Fault> {
         let objs = self.spec.select_objects(src, false)?;
         let mut out = Vec::with_capacity(objs.len());
         for obj in objs {
