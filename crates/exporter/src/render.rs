@@ -170,11 +170,30 @@ impl Chunks {
         out.push(b'\n');
     }
 
-    /// The chunks, frozen.
+    /// The chunks, frozen, each with its gzip copy made now (once per collection, not
+    /// per scrape).
     pub fn freeze(self) -> Rendered {
-        Rendered {
-            chunks: self.0.into_iter().map(Bytes::from).collect(),
-        }
+        let chunks: Vec<Bytes> = self.0.into_iter().map(Bytes::from).collect();
+        let gz = chunks.iter().map(|c| gzip(c)).collect();
+        Rendered { chunks, gz }
+    }
+}
+
+/// `data` as one gzip member (empty for empty data). Members concatenate into a valid gzip
+/// stream (RFC 1952), so a body can be put together from members compressed apart.
+pub fn gzip(data: &[u8]) -> Bytes {
+    use std::io::Write;
+    if data.is_empty() {
+        return Bytes::new();
+    }
+    let mut enc = flate2::write::GzEncoder::new(
+        Vec::with_capacity(data.len() / 4 + 64),
+        flate2::Compression::fast(),
+    );
+    // Writing into a Vec cannot fail.
+    match enc.write_all(data).and_then(|()| enc.finish()) {
+        Ok(v) => Bytes::from(v),
+        Err(_) => Bytes::new(),
     }
 }
 
@@ -182,6 +201,8 @@ impl Chunks {
 #[derive(Debug, Clone, Default)]
 pub struct Rendered {
     pub chunks: Vec<Bytes>,
+    /// Each chunk as a gzip member, for scrapers that accept gzip.
+    pub gz: Vec<Bytes>,
 }
 
 impl Rendered {
@@ -401,13 +422,15 @@ pub fn render_status(c: &mut Chunks, targets: &[(&str, &Status)]) {
 
 /// The response body: for each family with samples, its HELP and TYPE lines and then the
 /// chunks of every part (shared, not copied).
-pub fn assemble(parts: &[&Rendered]) -> Vec<Bytes> {
+/// With `gzip`, the same text as concatenated gzip members: the parts' compressed copies
+/// and the HELP and TYPE lines compressed now.
+pub fn assemble(parts: &[&Rendered], gzip: bool) -> Vec<Bytes> {
     let mut out = Vec::new();
     for (i, fam) in Fam::ALL.iter().enumerate() {
         let chunks: Vec<&Bytes> = parts
             .iter()
-            .filter_map(|p| p.chunks.get(i))
-            .filter(|b| !b.is_empty())
+            .filter(|p| p.chunks.get(i).is_some_and(|b| !b.is_empty()))
+            .filter_map(|p| if gzip { p.gz.get(i) } else { p.chunks.get(i) })
             .collect();
         if chunks.is_empty() {
             continue;
@@ -428,7 +451,11 @@ pub fn assemble(parts: &[&Rendered]) -> Vec<Bytes> {
             }
         }
         head.extend_from_slice(format!("\n# TYPE {} {kind}\n", fam.name()).as_bytes());
-        out.push(Bytes::from(head));
+        out.push(if gzip {
+            self::gzip(&head)
+        } else {
+            Bytes::from(head)
+        });
         out.extend(chunks.into_iter().cloned());
     }
     out
@@ -462,7 +489,7 @@ mod tests {
         c.sample(Fam::Duration, &Labels::default(), &[], 0.25);
         c.sample(Fam::Up, &Labels::default(), &[], f64::NAN);
         let r = c.freeze();
-        let body: Vec<u8> = assemble(&[&r]).concat();
+        let body: Vec<u8> = assemble(&[&r], false).concat();
         let text = String::from_utf8(body).unwrap();
         assert!(
             text.contains(
