@@ -170,39 +170,78 @@ impl Chunks {
         out.push(b'\n');
     }
 
-    /// The chunks, frozen, each with its gzip copy made now (once per collection, not
-    /// per scrape).
+    /// The chunks, frozen, each with its compressed copy made now (once per collection,
+    /// not per scrape).
     pub fn freeze(self) -> Rendered {
         let chunks: Vec<Bytes> = self.0.into_iter().map(Bytes::from).collect();
-        let gz = chunks.iter().map(|c| gzip(c)).collect();
+        let gz = chunks.iter().map(|c| Deflated::new(c)).collect();
         Rendered { chunks, gz }
     }
 }
 
-/// `data` as one gzip member (empty for empty data). Members concatenate into a valid gzip
-/// stream (RFC 1952), so a body can be put together from members compressed apart.
-pub fn gzip(data: &[u8]) -> Bytes {
-    use std::io::Write;
-    if data.is_empty() {
-        return Bytes::new();
+/// A piece of text as raw deflate blocks ending at a byte boundary (a sync flush, no final
+/// block), with its CRC-32 and length: such pieces follow one another in one deflate
+/// stream, so a gzip body is put together from pieces compressed apart (as pigz does).
+#[derive(Debug, Clone, Default)]
+pub struct Deflated {
+    data: Bytes,
+    crc: crc32fast::Hasher,
+    len: u64,
+}
+
+impl Deflated {
+    /// `text`, compressed.
+    pub fn new(text: &[u8]) -> Deflated {
+        use std::io::Write;
+        if text.is_empty() {
+            return Deflated::default();
+        }
+        let mut enc = flate2::write::DeflateEncoder::new(
+            Vec::with_capacity(text.len() / 4 + 64),
+            flate2::Compression::fast(),
+        );
+        // Writing into a Vec cannot fail; the sync flush ends the blocks at a byte boundary.
+        let data = match enc.write_all(text).and_then(|()| enc.flush()) {
+            Ok(()) => std::mem::take(enc.get_mut()),
+            Err(_) => Vec::new(),
+        };
+        let mut crc = crc32fast::Hasher::new();
+        crc.update(text);
+        Deflated {
+            data: Bytes::from(data),
+            crc,
+            len: text.len() as u64,
+        }
     }
-    let mut enc = flate2::write::GzEncoder::new(
-        Vec::with_capacity(data.len() / 4 + 64),
-        flate2::Compression::fast(),
-    );
-    // Writing into a Vec cannot fail.
-    match enc.write_all(data).and_then(|()| enc.finish()) {
-        Ok(v) => Bytes::from(v),
-        Err(_) => Bytes::new(),
+}
+
+/// A gzip body of `pieces` in order: the header, the pieces' blocks, an empty final block
+/// and the trailer (the CRC-32 and length of the whole text).
+pub fn gzip_body<'a>(pieces: impl IntoIterator<Item = &'a Deflated>) -> Vec<Bytes> {
+    let mut out = vec![Bytes::from_static(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff])];
+    let mut crc = crc32fast::Hasher::new();
+    let mut len = 0u64;
+    for p in pieces {
+        if p.len == 0 {
+            continue;
+        }
+        crc.combine(&p.crc);
+        len += p.len;
+        out.push(p.data.clone());
     }
+    let mut tail = vec![0x03, 0x00];
+    tail.extend_from_slice(&crc.finalize().to_le_bytes());
+    tail.extend_from_slice(&(len as u32).to_le_bytes());
+    out.push(Bytes::from(tail));
+    out
 }
 
 /// One target's samples, one chunk per family (in [`Fam::ALL`] order).
 #[derive(Debug, Clone, Default)]
 pub struct Rendered {
     pub chunks: Vec<Bytes>,
-    /// Each chunk as a gzip member, for scrapers that accept gzip.
-    pub gz: Vec<Bytes>,
+    /// Each chunk compressed, for scrapers that accept gzip.
+    pub gz: Vec<Deflated>,
 }
 
 impl Rendered {
@@ -421,18 +460,18 @@ pub fn render_status(c: &mut Chunks, targets: &[(&str, &Status)]) {
 }
 
 /// The response body: for each family with samples, its HELP and TYPE lines and then the
-/// chunks of every part (shared, not copied).
-/// With `gzip`, the same text as concatenated gzip members: the parts' compressed copies
-/// and the HELP and TYPE lines compressed now.
+/// chunks of every part (shared, not copied). With `gzip`, the same text gzipped: the
+/// parts' compressed copies and the HELP and TYPE lines compressed now.
 pub fn assemble(parts: &[&Rendered], gzip: bool) -> Vec<Bytes> {
-    let mut out = Vec::new();
+    let mut plain = Vec::new();
+    let mut pieces: Vec<std::borrow::Cow<'_, Deflated>> = Vec::new();
     for (i, fam) in Fam::ALL.iter().enumerate() {
-        let chunks: Vec<&Bytes> = parts
+        let present: Vec<&Rendered> = parts
             .iter()
+            .copied()
             .filter(|p| p.chunks.get(i).is_some_and(|b| !b.is_empty()))
-            .filter_map(|p| if gzip { p.gz.get(i) } else { p.chunks.get(i) })
             .collect();
-        if chunks.is_empty() {
+        if present.is_empty() {
             continue;
         }
         let kind = match fam.kind() {
@@ -451,14 +490,23 @@ pub fn assemble(parts: &[&Rendered], gzip: bool) -> Vec<Bytes> {
             }
         }
         head.extend_from_slice(format!("\n# TYPE {} {kind}\n", fam.name()).as_bytes());
-        out.push(if gzip {
-            self::gzip(&head)
+        if gzip {
+            pieces.push(std::borrow::Cow::Owned(Deflated::new(&head)));
+            pieces.extend(
+                present
+                    .iter()
+                    .filter_map(|p| p.gz.get(i))
+                    .map(std::borrow::Cow::Borrowed),
+            );
         } else {
-            Bytes::from(head)
-        });
-        out.extend(chunks.into_iter().cloned());
+            plain.push(Bytes::from(head));
+            plain.extend(present.iter().filter_map(|p| p.chunks.get(i)).cloned());
+        }
     }
-    out
+    if gzip {
+        return gzip_body(pieces.iter().map(|c| c.as_ref()));
+    }
+    plain
 }
 
 #[cfg(test)]
