@@ -87,7 +87,8 @@ done
 
 # The value of one of the target's status samples in a scrape saved in $work/m.
 status_of() { grep "^$1{target=" "$work/m" | awk '{ print $2 }' | head -n1; }
-scrape() { curl -sf -o "$work/m" -w '%{time_total}' "http://$addr/metrics"; }
+# As Prometheus scrapes: asking for gzip (curl decodes it for the greps).
+scrape() { curl -sf --compressed -o "$work/m" -w '%{time_total}' "http://$addr/metrics"; }
 
 echo "waiting for the first collection" >&2
 while :; do
@@ -101,6 +102,7 @@ first_wall=$(( ($(date +%s%N) - start_ns) / 1000000 ))
 first_duration=$(status_of esxvirt_collection_duration_seconds)
 first_requests=$(sim_stats | jq .soap_requests)
 first_bytes=$(stat -c %s "$work/m")
+first_gz=$(curl -sf -H 'Accept-Encoding: gzip' -o /dev/null -w '%{size_download}' "http://$addr/metrics")
 
 # Steady state from here on.
 sim_reset
@@ -128,9 +130,9 @@ sim_stats >"$work/stats.json"
 hwm=$(awk '/^VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$exppid/status")
 
 python3 - "$work" "$steady" "$first_wall" "$first_duration" "$first_requests" \
-    "$first_bytes" "$exp_cpu" "$sim_cpu" "$((hosts * vms))" "$interval" "$hwm" <<'EOF'
+    "$first_bytes" "$exp_cpu" "$sim_cpu" "$((hosts * vms))" "$interval" "$hwm" "$first_gz" <<'EOF'
 import json, statistics, sys
-work, steady, first_wall, first_dur, first_req, first_bytes, exp_cpu, sim_cpu, nvms, interval, hwm = sys.argv[1:]
+work, steady, first_wall, first_dur, first_req, first_bytes, exp_cpu, sim_cpu, nvms, interval, hwm, first_gz = sys.argv[1:]
 steady = int(steady)
 d = [float(x) for x in open(f"{work}/durations").read().split()]
 rss = [float(x) for x in open(f"{work}/rss").read().split()]
@@ -147,7 +149,7 @@ print("| --- | --- |")
 print(f"| first full collection (its duration / wall time from start) | {float(first_dur):.2f} s / {int(first_wall) / 1000:.2f} s, {first_req} SOAP requests |")
 print(f"| steady-state collection, median (p95) over {steady} | {statistics.median(d):.2f} s ({q(d, .95):.2f} s) |")
 print(f"| CPU per steady collection: exporter / esxsim | {float(exp_cpu) / steady:.3f} s / {float(sim_cpu) / steady:.3f} s |")
-print(f"| /metrics answer, median (p95, max) of {len(sc)} scrapes, {int(first_bytes) / 1e6:.0f} MB each | {statistics.median(sc) * 1000:.0f} ms ({q(sc, .95) * 1000:.0f} ms, {max(sc) * 1000:.0f} ms), {fails} failed |")
+print(f"| /metrics answer, median (p95, max) of {len(sc)} scrapes, {int(first_bytes) / 1e6:.0f} MB each ({int(first_gz) / 1e6:.1f} MB gzip) | {statistics.median(sc) * 1000:.0f} ms ({q(sc, .95) * 1000:.0f} ms, {max(sc) * 1000:.0f} ms), {fails} failed |")
 print(f"| exporter RSS: after collection 2 / median / max / last | {rss[0]:.0f} / {statistics.median(rss):.0f} / {max(rss):.0f} / {rss[-1]:.0f} MB |")
 print(f"| exporter peak RSS (VmHWM, the first collection included) | {hwm} MB |")
 print(f"| RSS drift: mean of the last {tenth} minus the first {tenth} collections | {statistics.mean(rss[-tenth:]) - statistics.mean(rss[:tenth]):+.1f} MB |")

@@ -8,10 +8,9 @@
 #
 # vmware_exporter connects to port 443 only, so the simulator serves https on
 # 127.0.0.23:443 (a loopback address of its own; the port must be free there).
-# vmware_exporter 0.18.4 needs 39 performance counters by name and fails a scrape when
-# one is missing; esxsim's catalogue has 16, so on esxsim it answers HTTP 500 and the table
-# says so (SIM=vcsim runs the comparison on a simulator that has them). It also imports
-# requests without declaring it and needs Twisted older than 23.
+# vmware_exporter 0.18.4 looks up 37 performance counters by name and fails a scrape
+# (HTTP 500, which the table then reports) when one is missing; esxsim and vcsim both have
+# them. It also imports requests without declaring it and needs Twisted older than 23.
 #
 # Usage: scripts/bench/vmware-exporter.sh
 # Environment: SIM (esxsim or vcsim, default esxsim), HOSTS (default 2), VMS (per host,

@@ -170,18 +170,78 @@ impl Chunks {
         out.push(b'\n');
     }
 
-    /// The chunks, frozen.
+    /// The chunks, frozen, each with its compressed copy made now (once per collection,
+    /// not per scrape).
     pub fn freeze(self) -> Rendered {
-        Rendered {
-            chunks: self.0.into_iter().map(Bytes::from).collect(),
+        let chunks: Vec<Bytes> = self.0.into_iter().map(Bytes::from).collect();
+        let gz = chunks.iter().map(|c| Deflated::new(c)).collect();
+        Rendered { chunks, gz }
+    }
+}
+
+/// A piece of text as raw deflate blocks ending at a byte boundary (a sync flush, no final
+/// block), with its CRC-32 and length: such pieces follow one another in one deflate
+/// stream, so a gzip body is put together from pieces compressed apart (as pigz does).
+#[derive(Debug, Clone, Default)]
+pub struct Deflated {
+    data: Bytes,
+    crc: crc32fast::Hasher,
+    len: u64,
+}
+
+impl Deflated {
+    /// `text`, compressed.
+    pub fn new(text: &[u8]) -> Deflated {
+        use std::io::Write;
+        if text.is_empty() {
+            return Deflated::default();
+        }
+        let mut enc = flate2::write::DeflateEncoder::new(
+            Vec::with_capacity(text.len() / 4 + 64),
+            flate2::Compression::fast(),
+        );
+        // Writing into a Vec cannot fail; the sync flush ends the blocks at a byte boundary.
+        let data = match enc.write_all(text).and_then(|()| enc.flush()) {
+            Ok(()) => std::mem::take(enc.get_mut()),
+            Err(_) => Vec::new(),
+        };
+        let mut crc = crc32fast::Hasher::new();
+        crc.update(text);
+        Deflated {
+            data: Bytes::from(data),
+            crc,
+            len: text.len() as u64,
         }
     }
+}
+
+/// A gzip body of `pieces` in order: the header, the pieces' blocks, an empty final block
+/// and the trailer (the CRC-32 and length of the whole text).
+pub fn gzip_body<'a>(pieces: impl IntoIterator<Item = &'a Deflated>) -> Vec<Bytes> {
+    let mut out = vec![Bytes::from_static(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff])];
+    let mut crc = crc32fast::Hasher::new();
+    let mut len = 0u64;
+    for p in pieces {
+        if p.len == 0 {
+            continue;
+        }
+        crc.combine(&p.crc);
+        len += p.len;
+        out.push(p.data.clone());
+    }
+    let mut tail = vec![0x03, 0x00];
+    tail.extend_from_slice(&crc.finalize().to_le_bytes());
+    tail.extend_from_slice(&(len as u32).to_le_bytes());
+    out.push(Bytes::from(tail));
+    out
 }
 
 /// One target's samples, one chunk per family (in [`Fam::ALL`] order).
 #[derive(Debug, Clone, Default)]
 pub struct Rendered {
     pub chunks: Vec<Bytes>,
+    /// Each chunk compressed, for scrapers that accept gzip.
+    pub gz: Vec<Deflated>,
 }
 
 impl Rendered {
@@ -400,16 +460,18 @@ pub fn render_status(c: &mut Chunks, targets: &[(&str, &Status)]) {
 }
 
 /// The response body: for each family with samples, its HELP and TYPE lines and then the
-/// chunks of every part (shared, not copied).
-pub fn assemble(parts: &[&Rendered]) -> Vec<Bytes> {
-    let mut out = Vec::new();
+/// chunks of every part (shared, not copied). With `gzip`, the same text gzipped: the
+/// parts' compressed copies and the HELP and TYPE lines compressed now.
+pub fn assemble(parts: &[&Rendered], gzip: bool) -> Vec<Bytes> {
+    let mut plain = Vec::new();
+    let mut pieces: Vec<std::borrow::Cow<'_, Deflated>> = Vec::new();
     for (i, fam) in Fam::ALL.iter().enumerate() {
-        let chunks: Vec<&Bytes> = parts
+        let present: Vec<&Rendered> = parts
             .iter()
-            .filter_map(|p| p.chunks.get(i))
-            .filter(|b| !b.is_empty())
+            .copied()
+            .filter(|p| p.chunks.get(i).is_some_and(|b| !b.is_empty()))
             .collect();
-        if chunks.is_empty() {
+        if present.is_empty() {
             continue;
         }
         let kind = match fam.kind() {
@@ -428,10 +490,23 @@ pub fn assemble(parts: &[&Rendered]) -> Vec<Bytes> {
             }
         }
         head.extend_from_slice(format!("\n# TYPE {} {kind}\n", fam.name()).as_bytes());
-        out.push(Bytes::from(head));
-        out.extend(chunks.into_iter().cloned());
+        if gzip {
+            pieces.push(std::borrow::Cow::Owned(Deflated::new(&head)));
+            pieces.extend(
+                present
+                    .iter()
+                    .filter_map(|p| p.gz.get(i))
+                    .map(std::borrow::Cow::Borrowed),
+            );
+        } else {
+            plain.push(Bytes::from(head));
+            plain.extend(present.iter().filter_map(|p| p.chunks.get(i)).cloned());
+        }
     }
-    out
+    if gzip {
+        return gzip_body(pieces.iter().map(|c| c.as_ref()));
+    }
+    plain
 }
 
 #[cfg(test)]
@@ -462,7 +537,7 @@ mod tests {
         c.sample(Fam::Duration, &Labels::default(), &[], 0.25);
         c.sample(Fam::Up, &Labels::default(), &[], f64::NAN);
         let r = c.freeze();
-        let body: Vec<u8> = assemble(&[&r]).concat();
+        let body: Vec<u8> = assemble(&[&r], false).concat();
         let text = String::from_utf8(body).unwrap();
         assert!(
             text.contains(

@@ -138,8 +138,9 @@ impl Store {
         }
     }
 
-    /// The body of a `/metrics` answer: chunks shared with the slots' renderings.
-    pub fn response(&self) -> Vec<Bytes> {
+    /// The body of a `/metrics` answer: chunks shared with the slots' renderings; the same
+    /// text gzipped with `gzip`.
+    pub fn response(&self, gzip: bool) -> Vec<Bytes> {
         let views: Vec<(Status, Option<Arc<Rendered>>)> =
             self.slots.iter().map(|s| s.view(self.overdue)).collect();
         let mut status = Chunks::default();
@@ -153,7 +154,7 @@ impl Store {
         let status = status.freeze();
         let mut parts: Vec<&Rendered> = vec![&status];
         parts.extend(views.iter().filter_map(|(_, d)| d.as_deref()));
-        render::assemble(&parts)
+        render::assemble(&parts, gzip)
     }
 }
 
@@ -162,7 +163,7 @@ mod tests {
     use super::*;
 
     fn text(store: &Store) -> String {
-        String::from_utf8(store.response().concat()).unwrap()
+        String::from_utf8(store.response(false).concat()).unwrap()
     }
 
     #[test]
@@ -189,6 +190,14 @@ mod tests {
         assert!(t.contains("esxvirt_up{target=\"esx://a/\"} 1\n"), "{t}");
         assert!(t.contains("libvirt_domain_info_virtual_cpus{domain=\"d\"} 1\n"));
         assert!(t.contains("esxvirt_objects{target=\"esx://a/\",type=\"vm\"} 1\n"));
+        // The gzip form decodes to the same text, as one gzip stream (curl reads no more
+        // than one).
+        let gz = store.response(true).concat();
+        let mut decoded = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz[..]), &mut decoded)
+            .unwrap();
+        assert_eq!(decoded, t);
+        assert!(gz.len() < t.len());
         slot.fail(7);
         let t = text(&store);
         assert!(t.contains("esxvirt_up{target=\"esx://a/\"} 0\n"));

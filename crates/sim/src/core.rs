@@ -190,6 +190,15 @@ impl PropertySource for Reader<'_> {
             None => self.world.property_names(obj),
         }
     }
+
+    fn change_stamp(&self) -> Option<u64> {
+        self.world.change_stamp()
+    }
+
+    /// The core's own objects (tasks, views, sessions) are always read again.
+    fn unchanged_since(&self, obj: &MoRef, stamp: u64) -> bool {
+        service_type(&obj.ty).is_none() && self.world.unchanged_since(obj, stamp)
+    }
 }
 
 /// The outcome of a dispatched method: a value, or response body content already encoded

@@ -123,6 +123,19 @@ pub trait Inventory: Send + Sync + 'static {
     /// The top-level property names of `obj`'s type, for `PropertySpec.all = true`.
     fn property_names(&self, obj: &MoRef) -> Vec<&'static str>;
 
+    /// A version of the world now, for [`Inventory::unchanged_since`]; `None` (the
+    /// default) when the world does not follow its changes.
+    fn change_stamp(&self) -> Option<u64> {
+        None
+    }
+
+    /// Whether every property of `obj` certainly has the value it had when
+    /// [`Inventory::change_stamp`] said `stamp` (the property collector then does not read
+    /// it again). The default: never certain.
+    fn unchanged_since(&self, _obj: &MoRef, _stamp: u64) -> bool {
+        false
+    }
+
     /// Calls `method` on `this` with the arguments in `args` (the method's request element:
     /// its children are the parameters, `_this` included). `Ok(None)` for a void method.
     /// A `*_Task` method returns the `Task` reference it created in `cx.tasks`.

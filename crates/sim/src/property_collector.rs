@@ -23,6 +23,16 @@ pub trait PropertySource {
     fn property(&self, obj: &MoRef, path: &str) -> Result<Option<Value>, Fault>;
     /// All top-level property names of `obj`.
     fn property_names(&self, obj: &MoRef) -> Vec<&'static str>;
+    /// A version of the source now, for [`PropertySource::unchanged_since`]; `None` (the
+    /// default): the source does not follow its changes.
+    fn change_stamp(&self) -> Option<u64> {
+        None
+    }
+    /// Whether every property of `obj` certainly has the value it had at version `stamp`
+    /// (a filter then keeps what it last reported instead of reading the object again).
+    fn unchanged_since(&self, _obj: &MoRef, _stamp: u64) -> bool {
+        false
+    }
 }
 
 /// Whether managed-object type `actual` is `wanted` or one of its subtypes.
@@ -269,44 +279,53 @@ impl FilterSpec {
         let objs = self.select_objects(src, strict)?;
         let mut out = Vec::with_capacity(objs.len());
         for obj in objs {
-            let mut matched = false;
-            let mut props: Vec<(PropName, Value)> = Vec::new();
-            let mut missing = Vec::new();
-            for ps in self.props.iter().filter(|p| is_a(&obj.ty, &p.ty)) {
-                matched = true;
-                let all_names: Vec<PropName>;
-                let paths: &[PropName] = if ps.all {
-                    all_names = src
-                        .property_names(&obj)
-                        .into_iter()
-                        .map(PropName::from)
-                        .collect();
-                    &all_names
-                } else {
-                    &ps.paths
-                };
-                for path in paths {
-                    if props.iter().any(|(n, _)| n == path) {
-                        continue;
-                    }
-                    match src.property(&obj, path) {
-                        Ok(Some(v)) => props.push((path.clone(), v)),
-                        Ok(None) => {}
-                        Err(f) if f.ty == "InvalidProperty" => return Err(f),
-                        Err(f) if f.ty == "ManagedObjectNotFound" => break,
-                        Err(f) => missing.push((path.to_string(), f)),
-                    }
-                }
-            }
-            if matched {
-                out.push(ObjectContent {
-                    obj,
-                    props,
-                    missing,
-                });
+            if let Some(oc) = self.read_object(src, obj)? {
+                out.push(oc);
             }
         }
         Ok(out)
+    }
+
+    /// The properties the spec asks of `obj`; `None` when no `propSet` names its type.
+    fn read_object(
+        &self,
+        src: &dyn PropertySource,
+        obj: MoRef,
+    ) -> Result<Option<ObjectContent>, Fault> {
+        let mut matched = false;
+        let mut props: Vec<(PropName, Value)> = Vec::new();
+        let mut missing = Vec::new();
+        for ps in self.props.iter().filter(|p| is_a(&obj.ty, &p.ty)) {
+            matched = true;
+            let all_names: Vec<PropName>;
+            let paths: &[PropName] = if ps.all {
+                all_names = src
+                    .property_names(&obj)
+                    .into_iter()
+                    .map(PropName::from)
+                    .collect();
+                &all_names
+            } else {
+                &ps.paths
+            };
+            for path in paths {
+                if props.iter().any(|(n, _)| n == path) {
+                    continue;
+                }
+                match src.property(&obj, path) {
+                    Ok(Some(v)) => props.push((path.clone(), v)),
+                    Ok(None) => {}
+                    Err(f) if f.ty == "InvalidProperty" => return Err(f),
+                    Err(f) if f.ty == "ManagedObjectNotFound" => break,
+                    Err(f) => missing.push((path.to_string(), f)),
+                }
+            }
+        }
+        Ok(matched.then_some(ObjectContent {
+            obj,
+            props,
+            missing,
+        }))
     }
 }
 
@@ -502,6 +521,9 @@ pub fn write_retrieve_result(out: &mut String, objects: &[ObjectContent], token:
     out.push_str("</returnval>");
 }
 
+/// An object's properties as a filter last reported them.
+type Props = Vec<(PropName, Value)>;
+
 /// One property filter.
 #[derive(Debug)]
 pub struct Filter {
@@ -517,6 +539,8 @@ pub struct Filter {
     pub partial_updates: bool,
     last: HashMap<MoRef, Vec<(PropName, Value)>>,
     order: Vec<MoRef>,
+    /// The source's version when `last` was read (see [`PropertySource::change_stamp`]).
+    stamp: Option<u64>,
     /// Changes found but not yet reported (a result cut at `maxObjectUpdates`), oldest first.
     pending: VecDeque<ObjectUpdate>,
 }
@@ -550,6 +574,7 @@ impl Filter {
             partial_updates: partial,
             last: HashMap::new(),
             order: Vec::new(),
+            stamp: None,
             pending: VecDeque::new(),
         }
     }
@@ -579,51 +604,77 @@ impl Filter {
         !self.pending.is_empty()
     }
 
-    /// The changes since the last report, which becomes the current state.
+    /// The objects selected now, each with its properties read again, or `None` for an
+    /// object the source says is unchanged since this filter's last report (what was
+    /// reported then still holds). `Err` when a read failed as a whole.
+    fn current(&self, src: &dyn PropertySource) -> Result<Vec<(MoRef, Option<Props>)>, Fault> {
+        let objs = self.spec.select_objects(src, false)?;
+        let mut out = Vec::with_capacity(objs.len());
+        for obj in objs {
+            let kept = self
+                .stamp
+                .is_some_and(|s| self.last.contains_key(&obj) && src.unchanged_since(&obj, s));
+            if kept {
+                out.push((obj, None));
+            } else if let Some(oc) = self.spec.read_object(src, obj)? {
+                out.push((oc.obj, Some(oc.props)));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The changes since the last report, which becomes the current state. Only objects
+    /// the source cannot vouch for are read again.
     pub fn diff(&mut self, src: &dyn PropertySource) -> Vec<ObjectUpdate> {
-        let current = self.spec.collect(src, false).unwrap_or_default();
+        let stamp = src.change_stamp();
+        let current = self.current(src).unwrap_or_default();
+        self.stamp = stamp;
+        let mut last = std::mem::take(&mut self.last);
         let mut updates = Vec::new();
-        let mut now_present = HashSet::new();
         let mut new_last = HashMap::with_capacity(current.len());
         let mut new_order = Vec::with_capacity(current.len());
-        for oc in current {
-            now_present.insert(oc.obj.clone());
-            match self.last.get(&oc.obj) {
-                None => updates.push(ObjectUpdate {
-                    kind: "enter",
-                    obj: oc.obj.clone(),
-                    changes: oc
-                        .props
-                        .iter()
-                        .map(|(n, v)| (n.clone(), Some(v.clone())))
-                        .collect(),
-                }),
-                Some(prev) => {
+        for (obj, read) in current {
+            let props = match (read, last.remove(&obj)) {
+                (None, Some(prev)) => prev,
+                (None, None) => Vec::new(),
+                (Some(props), None) => {
+                    updates.push(ObjectUpdate {
+                        kind: "enter",
+                        obj: obj.clone(),
+                        changes: props
+                            .iter()
+                            .map(|(n, v)| (n.clone(), Some(v.clone())))
+                            .collect(),
+                    });
+                    props
+                }
+                (Some(props), Some(prev)) => {
                     let mut changes = Vec::new();
-                    for (n, v) in &oc.props {
+                    for (n, v) in &props {
                         if prev.iter().find(|(pn, _)| pn == n).map(|(_, pv)| pv) != Some(v) {
                             changes.push((n.clone(), Some(v.clone())));
                         }
                     }
-                    for (pn, _) in prev {
-                        if !oc.props.iter().any(|(n, _)| n == pn) {
+                    for (pn, _) in &prev {
+                        if !props.iter().any(|(n, _)| n == pn) {
                             changes.push((pn.clone(), None));
                         }
                     }
                     if !changes.is_empty() {
                         updates.push(ObjectUpdate {
                             kind: "modify",
-                            obj: oc.obj.clone(),
+                            obj: obj.clone(),
                             changes,
                         });
                     }
+                    props
                 }
-            }
-            new_order.push(oc.obj.clone());
-            new_last.insert(oc.obj, oc.props);
+            };
+            new_order.push(obj.clone());
+            new_last.insert(obj, props);
         }
         for obj in &self.order {
-            if !now_present.contains(obj) {
+            if !new_last.contains_key(obj) {
                 updates.push(ObjectUpdate {
                     kind: "leave",
                     obj: obj.clone(),
@@ -824,6 +875,113 @@ mod tests {
         assert!(!f.has_pending());
         let mut unlimited = None;
         assert!(f.next_updates(&Tiny, &mut unlimited).is_empty());
+    }
+
+    /// VMs `1`..`n` under folder `f`, each with a name and the version it last changed
+    /// at; counts the property reads of each VM.
+    struct Versioned {
+        vms: std::cell::RefCell<Vec<(String, u64)>>,
+        clock: std::cell::Cell<u64>,
+        reads: std::cell::RefCell<HashMap<String, usize>>,
+    }
+
+    impl Versioned {
+        fn new(n: usize) -> Versioned {
+            Versioned {
+                vms: std::cell::RefCell::new((1..=n).map(|i| (format!("n{i}"), 0)).collect()),
+                clock: std::cell::Cell::new(0),
+                reads: std::cell::RefCell::new(HashMap::new()),
+            }
+        }
+        fn rename(&self, i: usize, name: &str) {
+            self.clock.set(self.clock.get() + 1);
+            self.vms.borrow_mut()[i - 1] = (name.to_string(), self.clock.get());
+        }
+        fn reads_of(&self, id: &str) -> usize {
+            self.reads.borrow().get(id).copied().unwrap_or(0)
+        }
+    }
+
+    impl PropertySource for Versioned {
+        fn exists(&self, obj: &MoRef) -> bool {
+            obj.value == "f" || self.index(obj).is_some()
+        }
+        fn property(&self, obj: &MoRef, path: &str) -> Result<Option<Value>, Fault> {
+            if obj.value == "f" {
+                let n = self.vms.borrow().len();
+                return Ok(Some(Value::morefs(
+                    (1..=n).map(|i| MoRef::new("VirtualMachine", i.to_string())),
+                )));
+            }
+            *self
+                .reads
+                .borrow_mut()
+                .entry(obj.value.clone())
+                .or_insert(0) += 1;
+            match (self.index(obj), path) {
+                (Some(i), "name") => Ok(Some(Value::str(self.vms.borrow()[i].0.clone()))),
+                (Some(_), _) => Ok(None),
+                (None, _) => Err(Fault::not_found(obj)),
+            }
+        }
+        fn property_names(&self, _obj: &MoRef) -> Vec<&'static str> {
+            vec!["name"]
+        }
+        fn change_stamp(&self) -> Option<u64> {
+            Some(self.clock.get())
+        }
+        fn unchanged_since(&self, obj: &MoRef, stamp: u64) -> bool {
+            self.index(obj)
+                .is_some_and(|i| self.vms.borrow()[i].1 <= stamp)
+        }
+    }
+
+    impl Versioned {
+        fn index(&self, obj: &MoRef) -> Option<usize> {
+            let i: usize = obj.value.parse().ok()?;
+            (obj.ty == "VirtualMachine" && i >= 1 && i <= self.vms.borrow().len()).then(|| i - 1)
+        }
+    }
+
+    #[test]
+    fn a_filter_reads_again_only_what_changed_since_its_last_report() {
+        let src = Versioned::new(100);
+        let mut f = recursive_filter();
+        let first = f.diff(&src);
+        assert_eq!(first.len(), 100);
+        assert!(first.iter().all(|u| u.kind == "enter"));
+        assert_eq!(src.reads_of("7"), 1);
+
+        // Nothing changed: nothing reported, no VM read again.
+        assert!(f.diff(&src).is_empty());
+        assert_eq!((src.reads_of("7"), src.reads_of("42")), (1, 1));
+
+        // One change is reported once, with only that VM read again.
+        src.rename(42, "renamed");
+        let ups = f.diff(&src);
+        assert_eq!(
+            ups,
+            vec![ObjectUpdate {
+                kind: "modify",
+                obj: MoRef::new("VirtualMachine", "42"),
+                changes: vec![(PropName::from("name"), Some(Value::str("renamed")))],
+            }]
+        );
+        assert_eq!((src.reads_of("42"), src.reads_of("7")), (2, 1));
+        assert!(f.diff(&src).is_empty(), "reported once");
+        assert_eq!(src.reads_of("42"), 2);
+        let total: usize = src.reads.borrow().values().sum();
+        assert_eq!(total, 101, "one read per VM plus the changed one");
+    }
+
+    #[test]
+    fn a_source_without_versions_is_read_in_full_every_time() {
+        let mut f = recursive_filter();
+        f.diff(&Tiny);
+        assert!(f.diff(&Tiny).is_empty());
+        // Tiny has no versions: the default says nothing is certainly unchanged.
+        assert!(!Tiny.unchanged_since(&MoRef::new("VirtualMachine", "1"), u64::MAX));
+        assert_eq!(Tiny.change_stamp(), None);
     }
 
     #[test]

@@ -685,7 +685,7 @@ fn check_name(name: &str) -> InvResult<()> {
 }
 
 /// Changes the record `id` of `map` (nothing when it is not there).
-fn set<T>(map: &mut std::collections::BTreeMap<String, T>, id: &str, f: impl FnOnce(&mut T)) {
+fn set<T>(map: &mut super::Tracked<T>, id: &str, f: impl FnOnce(&mut T)) {
     if let Some(r) = map.get_mut(id) {
         f(r)
     }

@@ -24,6 +24,7 @@
 //! states (`vm_life`), snapshot trees (`snapshots`), networks (`networks`) and identifiers
 //! (`random`).
 
+mod changes;
 mod datastore_files;
 pub mod defaults;
 mod disks;
@@ -40,6 +41,7 @@ pub mod vcsim_model;
 mod vm_life;
 pub mod vmx;
 
+pub use changes::{now as change_clock, ChangeMark, Tracked};
 pub use datastore_files::{glob_match, FoundFile, FoundFolder};
 pub use defaults::GenerateParams;
 pub use disks::DiskInfo;
@@ -126,23 +128,23 @@ pub struct World {
     pub about: About,
     pub next_id: u64,
     pub root_folder: String,
-    pub folders: BTreeMap<String, Folder>,
-    pub datacenters: BTreeMap<String, Datacenter>,
-    pub computes: BTreeMap<String, Compute>,
-    pub pools: BTreeMap<String, ResourcePool>,
-    pub hosts: BTreeMap<String, Host>,
-    pub datastores: BTreeMap<String, Datastore>,
-    pub networks: BTreeMap<String, Network>,
-    pub vms: BTreeMap<String, Vm>,
+    pub folders: Tracked<Folder>,
+    pub datacenters: Tracked<Datacenter>,
+    pub computes: Tracked<Compute>,
+    pub pools: Tracked<ResourcePool>,
+    pub hosts: Tracked<Host>,
+    pub datastores: Tracked<Datastore>,
+    pub networks: Tracked<Network>,
+    pub vms: Tracked<Vm>,
     /// Disk descriptors (by datastore path) that are raw device mappings.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub rdm_mappings: BTreeMap<String, RdmMapping>,
+    pub rdm_mappings: Tracked<RdmMapping>,
     /// Distributed virtual switches (vCenter).
     #[serde(default)]
-    pub dvswitches: BTreeMap<String, DvSwitch>,
+    pub dvswitches: Tracked<DvSwitch>,
     /// Storage pods (vCenter).
     #[serde(default)]
-    pub storage_pods: BTreeMap<String, StoragePod>,
+    pub storage_pods: Tracked<StoragePod>,
     /// `ServiceContent` names every manager, also those libvirt's ESX driver does not
     /// know (as vcsim's and a real server's do; libvirt then warns about them).
     #[serde(default)]
@@ -155,13 +157,16 @@ pub struct World {
     pub customization_specs: Vec<CustomizationSpecRecord>,
     /// Settings changed with `OptionManager.UpdateOptions` (key -> value as text).
     #[serde(default)]
-    pub settings: BTreeMap<String, String>,
+    pub settings: Tracked<String>,
     /// Custom field values by object id: (field key, value).
     #[serde(default)]
-    pub custom_values: BTreeMap<String, Vec<(i32, String)>>,
+    pub custom_values: Tracked<Vec<(i32, String)>>,
     /// Where the datastore directories live; not part of the file.
     #[serde(skip)]
     pub files_dir: PathBuf,
+    /// Changes the record maps do not show (see [`changes`]).
+    #[serde(skip)]
+    pub marks: ChangeMark,
 }
 
 impl World {
@@ -176,23 +181,24 @@ impl World {
             about,
             next_id: 1,
             root_folder: String::new(),
-            folders: BTreeMap::new(),
-            datacenters: BTreeMap::new(),
-            computes: BTreeMap::new(),
-            pools: BTreeMap::new(),
-            hosts: BTreeMap::new(),
-            datastores: BTreeMap::new(),
-            networks: BTreeMap::new(),
-            vms: BTreeMap::new(),
-            rdm_mappings: BTreeMap::new(),
-            dvswitches: BTreeMap::new(),
-            storage_pods: BTreeMap::new(),
+            folders: Tracked::default(),
+            datacenters: Tracked::default(),
+            computes: Tracked::default(),
+            pools: Tracked::default(),
+            hosts: Tracked::default(),
+            datastores: Tracked::default(),
+            networks: Tracked::default(),
+            vms: Tracked::default(),
+            rdm_mappings: Tracked::default(),
+            dvswitches: Tracked::default(),
+            storage_pods: Tracked::default(),
             all_managers: false,
             custom_fields: Vec::new(),
-            custom_values: BTreeMap::new(),
-            settings: BTreeMap::new(),
+            custom_values: Tracked::default(),
+            settings: Tracked::default(),
             customization_specs: Vec::new(),
             files_dir: files_dir.to_path_buf(),
+            marks: ChangeMark::default(),
         }
     }
 

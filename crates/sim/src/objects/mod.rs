@@ -190,9 +190,20 @@ impl Inventory for World {
             .unwrap_or_default()
     }
 
+    fn change_stamp(&self) -> Option<u64> {
+        Some(crate::inventory::change_clock())
+    }
+
+    fn unchanged_since(&self, obj: &MoRef, stamp: u64) -> bool {
+        obj.ty == "VirtualMachine" && self.vm_unchanged_since(&obj.value, stamp)
+    }
+
     fn invoke(&mut self, cx: &mut CallCx<'_>, this: &MoRef, method: &str, args: &Element) -> Reply {
         if !self.exists(this) {
             return Err(Fault::not_found(this));
+        }
+        if !crate::object::is_read_only_method(method) {
+            self.note_call(&this.ty, &this.value);
         }
         match self.entry_of(this).and_then(|t| t.method(method)) {
             Some(handler) => handler(self, cx, &Call { this, method, args }),
@@ -201,6 +212,7 @@ impl Inventory for World {
     }
 
     fn http_folder(&mut self, req: &FileRequest<'_>) -> FileResponse {
+        self.note_change();
         crate::files::folder(self, req)
     }
 
@@ -217,6 +229,7 @@ impl Inventory for World {
     }
 
     fn load_state(&mut self, path: &Path) -> Result<(), String> {
+        self.note_change();
         self.reload(path).map_err(|e| e.to_string())
     }
 

@@ -1,5 +1,5 @@
-//! `PerformanceManager`: a small, fixed counter catalogue (CPU, memory, network, disk,
-//! uptime) and plausible, deterministic samples for VMs and hosts.
+//! `PerformanceManager`: a fixed counter catalogue (CPU, memory, network, disk, uptime:
+//! those monitoring tools commonly ask for) and plausible, deterministic samples for VMs and hosts.
 
 use crate::fault::Fault;
 use crate::inventory::{PowerState, World};
@@ -96,6 +96,85 @@ const COUNTERS: &[(i32, &str, &str, &str, &str, &str, i32)] = &[
         2,
     ),
     (155, "sys", "uptime", "second", "latest", "absolute", 1),
+    // The rest of what monitoring tools commonly ask for (vmware_exporter's list), with
+    // vCenter's keys, units, rollups and statistics types.
+    (13, "cpu", "idle", "millisecond", "summation", "delta", 2),
+    (
+        386,
+        "cpu",
+        "swapwait",
+        "millisecond",
+        "summation",
+        "delta",
+        3,
+    ),
+    (398, "cpu", "demand", "megaHertz", "average", "absolute", 2),
+    (399, "cpu", "costop", "millisecond", "summation", "delta", 2),
+    (
+        400,
+        "cpu",
+        "maxlimited",
+        "millisecond",
+        "summation",
+        "delta",
+        2,
+    ),
+    (
+        85,
+        "mem",
+        "swapinRate",
+        "kiloBytesPerSecond",
+        "average",
+        "rate",
+        1,
+    ),
+    (
+        86,
+        "mem",
+        "swapoutRate",
+        "kiloBytesPerSecond",
+        "average",
+        "rate",
+        1,
+    ),
+    (406, "mem", "swapin", "kiloBytes", "average", "absolute", 2),
+    (410, "mem", "swapout", "kiloBytes", "average", "absolute", 2),
+    (422, "mem", "latency", "percent", "average", "absolute", 2),
+    (
+        133,
+        "disk",
+        "maxTotalLatency",
+        "millisecond",
+        "latest",
+        "absolute",
+        1,
+    ),
+    (460, "net", "droppedRx", "number", "summation", "delta", 2),
+    (461, "net", "droppedTx", "number", "summation", "delta", 2),
+    (
+        462,
+        "net",
+        "bytesRx",
+        "kiloBytesPerSecond",
+        "average",
+        "rate",
+        2,
+    ),
+    (
+        463,
+        "net",
+        "bytesTx",
+        "kiloBytesPerSecond",
+        "average",
+        "rate",
+        2,
+    ),
+    (464, "net", "broadcastRx", "number", "summation", "delta", 2),
+    (465, "net", "broadcastTx", "number", "summation", "delta", 2),
+    (466, "net", "multicastRx", "number", "summation", "delta", 2),
+    (467, "net", "multicastTx", "number", "summation", "delta", 2),
+    (468, "net", "errorsRx", "number", "summation", "delta", 2),
+    (469, "net", "errorsTx", "number", "summation", "delta", 2),
 ];
 
 fn counter(
@@ -213,6 +292,16 @@ fn sample(w: &World, entity: &MoRef, key: i32, i: i64) -> i64 {
         125 | 130 | 131 => 10 + wave,
         143 | 146 | 147 => 2 + wave / 2,
         155 => 3600 + i * 20,
+        // Idle: the rest of the 20-s sample; demand about what is used; a little
+        // co-stop; a few broadcast and multicast packets.
+        13 => 20_000 * (97 - wave) / 100,
+        398 => mhz * (3 + wave) / 100,
+        399 => wave / 4,
+        133 => 1 + wave / 5,
+        462 | 463 => 2 + wave / 2,
+        464 | 465 => wave / 4,
+        466 | 467 => wave / 5,
+        // No memory pressure, limits, drops or errors in the simulator.
         _ => 0,
     }
 }
@@ -366,6 +455,22 @@ mod tests {
         let mut t = TestWorld::esx();
         let counters = t.get("PerformanceManager", PM, "perfCounter");
         assert_eq!(counters.as_array().unwrap().len(), COUNTERS.len());
+        // Keys are unique, and the names monitoring tools look up are there.
+        let mut keys: Vec<i32> = COUNTERS.iter().map(|c| c.0).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), COUNTERS.len());
+        let names: Vec<String> = COUNTERS
+            .iter()
+            .map(|c| format!("{}.{}.{}", c.1, c.2, c.4))
+            .collect();
+        for n in [
+            "cpu.costop.summation",
+            "net.errorsTx.summation",
+            "disk.maxTotalLatency.latest",
+        ] {
+            assert!(names.iter().any(|x| x == n), "{n}");
+        }
         let web01 = t.vm("web01");
         let spec = format!(
             "<querySpec><entity type=\"VirtualMachine\">{web01}</entity><maxSample>3</maxSample><metricId><counterId>6</counterId><instance></instance></metricId><intervalId>20</intervalId></querySpec>"
