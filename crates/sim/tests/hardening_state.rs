@@ -9,8 +9,9 @@ use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use common::{all_text, text, Client, TestSim};
 use esxvirt_sim::{SimConfig, Tls};
@@ -198,11 +199,16 @@ fn hardening_state_kill_9_mid_write_never_breaks_the_file() {
     let mut leftovers = 0;
     for round in 0..6u64 {
         let sims: Vec<Esxsim> = (0..3).map(|_| Esxsim::start(&state)).collect();
+        // Log in before any timer runs: on a loaded machine a login could otherwise still
+        // be on its way when the process is killed, and that is not what is tested.
+        let clients: Vec<Client> = sims.iter().map(Esxsim::client).collect();
+        // Writers that have had one define acknowledged this round.
+        let started = AtomicUsize::new(0);
         std::thread::scope(|s| {
-            for (p, sim) in sims.iter().enumerate() {
+            for (p, mut c) in clients.into_iter().enumerate() {
                 let acknowledged = acknowledged.clone();
+                let started = &started;
                 s.spawn(move || {
-                    let mut c = sim.client();
                     // Until the process dies under it.
                     for i in 0.. {
                         let name = format!("r{round}-p{p}-vm{i}");
@@ -210,10 +216,19 @@ fn hardening_state_kill_9_mid_write_never_breaks_the_file() {
                             break;
                         }
                         acknowledged.lock().unwrap().insert(name);
+                        if i == 0 {
+                            started.fetch_add(1, Ordering::SeqCst);
+                        }
                     }
                 });
             }
-            std::thread::sleep(Duration::from_millis(300 + 70 * round));
+            // The kill lands while every writer is in its stream of defines, at a point
+            // that moves from round to round; however slow the machine, each has saved once.
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while started.load(Ordering::SeqCst) < sims.len() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            std::thread::sleep(Duration::from_millis(70 * round));
             for sim in &sims {
                 sim.signal("-KILL");
             }
