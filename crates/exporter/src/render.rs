@@ -192,19 +192,28 @@ pub struct Deflated {
 impl Deflated {
     /// `text`, compressed.
     pub fn new(text: &[u8]) -> Deflated {
-        use std::io::Write;
         if text.is_empty() {
             return Deflated::default();
         }
-        let mut enc = flate2::write::DeflateEncoder::new(
-            Vec::with_capacity(text.len() / 4 + 64),
-            flate2::Compression::fast(),
-        );
-        // Writing into a Vec cannot fail; the sync flush ends the blocks at a byte boundary.
-        let data = match enc.write_all(text).and_then(|()| enc.flush()) {
-            Ok(()) => std::mem::take(enc.get_mut()),
-            Err(_) => Vec::new(),
-        };
+        // The compressor is driven directly: every byte of input goes in with a sync flush,
+        // and output room is added until a call leaves some unused, which means the flush
+        // is complete. (Writer-style flushing left pieces that decoders rejected.)
+        let mut c = flate2::Compress::new(flate2::Compression::fast(), false);
+        let mut data = Vec::with_capacity(text.len() / 4 + 1024);
+        loop {
+            if data.capacity() - data.len() < 1024 {
+                data.reserve(data.capacity().max(64 * 1024));
+            }
+            let consumed = c.total_in() as usize;
+            if c.compress_vec(&text[consumed..], &mut data, flate2::FlushCompress::Sync)
+                .is_err()
+            {
+                return Deflated::default();
+            }
+            if c.total_in() as usize == text.len() && data.len() < data.capacity() {
+                break;
+            }
+        }
         let mut crc = crc32fast::Hasher::new();
         crc.update(text);
         Deflated {
@@ -551,5 +560,57 @@ mod tests {
         assert!(text.contains("# TYPE libvirt_domain_info_virtual_cpus gauge\n"));
         // A family without samples has no header.
         assert!(!text.contains("esxvirt_objects"));
+    }
+}
+
+#[cfg(test)]
+mod gzip_tests {
+    use super::*;
+
+    /// Metrics-like text of about `n` bytes that compresses as the real body does.
+    fn text(n: usize, seed: u64) -> Vec<u8> {
+        let mut out = Vec::with_capacity(n + 200);
+        let mut x = seed;
+        while out.len() < n {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let line = format!(
+                "libvirt_domain_block_stats_read_bytes_total{{domain=\"vm-{:05}\",uuid=\"{:016x}\",target_device=\"sd{}\"}} {}\n",
+                x % 40000,
+                x,
+                (b'a' + (x >> 60) as u8 % 4) as char,
+                x >> 40
+            );
+            out.extend_from_slice(line.as_bytes());
+        }
+        out
+    }
+
+    #[test]
+    fn pieces_compressed_apart_make_one_valid_gzip_stream() {
+        // Sizes around and far above the compressor's internal buffers, where a flush that
+        // does not drain everything would break the stream.
+        for (i, size) in [
+            0usize,
+            1,
+            100,
+            32 * 1024,
+            65_537,
+            300_000,
+            2_500_000,
+            9_000_000,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let parts: Vec<Vec<u8>> = (0..3).map(|k| text(size, (i * 3 + k) as u64)).collect();
+            let pieces: Vec<Deflated> = parts.iter().map(|p| Deflated::new(p)).collect();
+            let gz = gzip_body(pieces.iter()).concat();
+            let mut decoded = Vec::new();
+            std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut decoded)
+                .unwrap_or_else(|e| panic!("size {size}: {e}"));
+            assert_eq!(decoded, parts.concat(), "size {size}");
+        }
     }
 }
