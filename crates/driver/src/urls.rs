@@ -3,15 +3,7 @@
 
 /// URI-escapes `s` (GLib's `g_uri_escape_string` without allowed reserved characters).
 pub fn uri_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    esxvirt_util::escape::percent_encode(s, b"-._~")
 }
 
 /// `BASE/folder/DIR/FILE?dcPath=DC&dsName=DS`, `base` being `scheme://host:port`.

@@ -240,15 +240,7 @@ pub fn govc_url(args: &VcsimArgs, addr: SocketAddr) -> String {
 
 /// Percent-encodes what may not appear in a URL's user information.
 fn userinfo_escape(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    esxvirt_util::escape::percent_encode(s, b"-._~")
 }
 
 /// Runs esxsim as vcsim when `std::env::args` are vcsim's (see [`looks_like_vcsim`]);

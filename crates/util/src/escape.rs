@@ -60,6 +60,21 @@ fn hex_value(b: u8) -> Option<u8> {
     (b as char).to_digit(16).map(|d| d as u8)
 }
 
+/// Percent-encodes every byte of `input` but ASCII letters, digits and the bytes in `keep`,
+/// as `%XX` in upper case: the URL escaping libvirt (GLib) applies, each caller naming the
+/// characters its part of a URL may keep.
+pub fn percent_encode(input: &str, keep: &[u8]) -> String {
+    let mut out = String::with_capacity(input.len());
+    for b in input.bytes() {
+        if b.is_ascii_alphanumeric() || keep.contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// Percent-escapes `%`, `/` and `\` (domain names in the vSphere API).
 pub fn escape_percent(input: &str) -> String {
     escape_hex(input, '%', "/\\")
@@ -163,6 +178,13 @@ pub fn escape_datastore_item(input: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn percent_encode_keeps_only_what_it_is_told() {
+        assert_eq!(percent_encode("a~b_c.d-e/é", b"-._~"), "a~b_c.d-e%2F%C3%A9");
+        assert_eq!(percent_encode("a b(c)*", b"-_.!~*'()"), "a%20b(c)*");
+        assert_eq!(percent_encode("(x)", b""), "%28x%29");
+    }
 
     #[test]
     fn percent_round_trip() {

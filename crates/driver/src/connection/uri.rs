@@ -564,16 +564,10 @@ impl Uri {
     }
 }
 
+/// libxml2's URI escaping of a user name or path segment (unreserved and mark characters
+/// kept).
 fn uri_escape(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    esxvirt_util::escape::percent_encode(s, b"-_.!~*'()")
 }
 
 fn uri_escape_path(s: &str) -> String {
