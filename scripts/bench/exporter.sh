@@ -13,9 +13,8 @@
 #
 # Usage: scripts/bench/exporter.sh
 # Environment: HOSTS (default 40), VMS (per host, default 1000), CYCLES (default 100),
-# INTERVAL (seconds, default 3), SCRAPE_EVERY (seconds, default 1), EXPORTER_BIN /
-# ESXSIM_BIN (prebuilt binaries; else a release build into $CARGO_TARGET_DIR, default
-# ./target). Needs curl, jq and python3.
+# INTERVAL (seconds, default 3), SCRAPE_EVERY (seconds, default 1), and bins.sh's
+# EXPORTER_BIN / ESXSIM_BIN / ESXVIRT_BIN / BENCH_SOURCE. Needs curl, gzip, jq and python3.
 set -euo pipefail
 
 hosts=${HOSTS:-40}
@@ -23,48 +22,15 @@ vms=${VMS:-1000}
 cycles=${CYCLES:-100}
 interval=${INTERVAL:-3}
 scrape_every=${SCRAPE_EVERY:-1}
-root=$(cd "$(dirname "$0")/../.." && pwd)
-for tool in curl jq python3; do
-    command -v "$tool" >/dev/null || { echo "exporter.sh: $tool is missing" >&2; exit 1; }
-done
-if [[ -z ${EXPORTER_BIN:-} || -z ${ESXSIM_BIN:-} ]]; then
-    (cd "$root" && CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target} \
-        cargo build --release -q -p esxvirt-exporter -p esxvirt-sim --bins)
-fi
-exporter=${EXPORTER_BIN:-${CARGO_TARGET_DIR:-$root/target}/release/esxvirt-exporter}
-esxsim=${ESXSIM_BIN:-${CARGO_TARGET_DIR:-$root/target}/release/esxsim}
-
-work=$(mktemp -d /tmp/bench-exporter.XXXXXX)
-simpid= exppid=
-cleanup() {
-    [[ -n $exppid ]] && kill "$exppid" 2>/dev/null || true
-    [[ -n $simpid ]] && kill "$simpid" 2>/dev/null || true
-    wait 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-cat >"$work/auth.conf" <<'EOF'
-[credentials-bench]
-authname=root
-password=password
-
-[auth-vpx-127.0.0.1]
-credentials=bench
-EOF
+BENCH_EXPORTER=1
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
+require_tools curl gzip jq python3
+exppid=
+trap 'kill "$exppid" 2>/dev/null || true; stop_sim; rm -rf "$work"' EXIT
 
 echo "starting esxsim with $((hosts * vms)) VMs" >&2
-"$esxsim" --http --listen 127.0.0.1:0 --vcenter --generate-hosts "$hosts" \
-    --generate-vms "$vms" >"$work/sim.out" 2>"$work/sim.err" &
-simpid=$!
-url=
-for _ in $(seq 2400); do
-    url=$(head -n1 "$work/sim.out" 2>/dev/null || true)
-    [[ $url == http* ]] && break
-    kill -0 "$simpid" 2>/dev/null || { cat "$work/sim.err" >&2; exit 1; }
-    sleep 0.25
-done
-[[ $url == http* ]] || { echo "esxsim did not start" >&2; exit 1; }
+start_sim --http --vcenter --generate-hosts "$hosts" --generate-vms "$vms"
 # The control endpoints may want the simulator's credentials.
 sim_stats() { curl -sf -u root:password "$url/esxsim/stats"; }
 sim_reset() { curl -sf -u root:password -X POST "$url/esxsim/stats/reset" >/dev/null; }
@@ -74,7 +40,7 @@ rss_mb() { awk '/^VmRSS/ { printf "%.1f\n", $2 / 1024 }' "/proc/$1/status"; }
 target="vpx://127.0.0.1:${url##*:}/?transport=http"
 sim_reset
 start_ns=$(date +%s%N)
-LIBVIRT_AUTH_FILE=$work/auth.conf "$exporter" -c "$target" --listen 127.0.0.1:0 \
+"$exporter" -c "$target" --listen 127.0.0.1:0 \
     --interval "$interval" >/dev/null 2>"$work/exporter.err" &
 exppid=$!
 addr=
@@ -87,8 +53,15 @@ done
 
 # The value of one of the target's status samples in a scrape saved in $work/m.
 status_of() { grep "^$1{target=" "$work/m" | awk '{ print $2 }' | head -n1; }
-# As Prometheus scrapes: asking for gzip (curl decodes it for the greps).
-scrape() { curl -sf --compressed -o "$work/m" -w '%{time_total}' "http://$addr/metrics"; }
+# As Prometheus scrapes: asking for gzip. The time is the exporter's answer as it comes off
+# the wire; decoding 70 MB for the greps below is the client's work and is not counted.
+scrape() {
+    local t
+    t=$(curl -sf -H 'Accept-Encoding: gzip' -o "$work/m.gz" -w '%{time_total}' \
+        "http://$addr/metrics") || return 1
+    gzip -dc "$work/m.gz" >"$work/m" || return 1
+    echo "$t"
+}
 
 echo "waiting for the first collection" >&2
 while :; do
@@ -102,7 +75,7 @@ first_wall=$(( ($(date +%s%N) - start_ns) / 1000000 ))
 first_duration=$(status_of esxvirt_collection_duration_seconds)
 first_requests=$(sim_stats | jq .soap_requests)
 first_bytes=$(stat -c %s "$work/m")
-first_gz=$(curl -sf -H 'Accept-Encoding: gzip' -o /dev/null -w '%{size_download}' "http://$addr/metrics")
+first_gz=$(stat -c %s "$work/m.gz")
 
 # Steady state from here on.
 sim_reset
@@ -130,9 +103,10 @@ sim_stats >"$work/stats.json"
 hwm=$(awk '/^VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$exppid/status")
 
 python3 - "$work" "$steady" "$first_wall" "$first_duration" "$first_requests" \
-    "$first_bytes" "$exp_cpu" "$sim_cpu" "$((hosts * vms))" "$interval" "$hwm" "$first_gz" <<'EOF'
+    "$first_bytes" "$exp_cpu" "$sim_cpu" "$((hosts * vms))" "$interval" "$hwm" "$first_gz" \
+    "$(bench_source)" <<'EOF'
 import json, statistics, sys
-work, steady, first_wall, first_dur, first_req, first_bytes, exp_cpu, sim_cpu, nvms, interval, hwm, first_gz = sys.argv[1:]
+work, steady, first_wall, first_dur, first_req, first_bytes, exp_cpu, sim_cpu, nvms, interval, hwm, first_gz, source = sys.argv[1:]
 steady = int(steady)
 d = [float(x) for x in open(f"{work}/durations").read().split()]
 rss = [float(x) for x in open(f"{work}/rss").read().split()]
@@ -144,7 +118,7 @@ def q(v, p):
     return v[min(len(v) - 1, int(round(p * (len(v) - 1))))]
 per = {m: n / steady for m, n in sorted(stats["methods"].items())}
 tenth = max(1, len(rss) // 10)
-print(f"| esxvirt-exporter, esxsim vCenter with {int(nvms):,} VMs, interval {interval} s | |")
+print(f"| esxvirt-exporter ({source}), esxsim vCenter with {int(nvms):,} VMs, interval {interval} s | |")
 print("| --- | --- |")
 print(f"| first full collection (its duration / wall time from start) | {float(first_dur):.2f} s / {int(first_wall) / 1000:.2f} s, {first_req} SOAP requests |")
 print(f"| steady-state collection, median (p95) over {steady} | {statistics.median(d):.2f} s ({q(d, .95):.2f} s) |")

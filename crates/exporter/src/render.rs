@@ -174,6 +174,7 @@ impl Chunks {
     /// not per scrape).
     pub fn freeze(self) -> Rendered {
         let chunks: Vec<Bytes> = self.0.into_iter().map(Bytes::from).collect();
+        // A compressor failure costs the gzip form, never samples: the answer goes plain.
         let gz = chunks.iter().map(|c| Deflated::new(c)).collect();
         Rendered { chunks, gz }
     }
@@ -190,10 +191,10 @@ pub struct Deflated {
 }
 
 impl Deflated {
-    /// `text`, compressed.
-    pub fn new(text: &[u8]) -> Deflated {
+    /// `text`, compressed; `None` if the compressor fails.
+    pub fn new(text: &[u8]) -> Option<Deflated> {
         if text.is_empty() {
-            return Deflated::default();
+            return Some(Deflated::default());
         }
         // The compressor is driven directly: every byte of input goes in with a sync flush,
         // and output room is added until a call leaves some unused, which means the flush
@@ -205,22 +206,19 @@ impl Deflated {
                 data.reserve(data.capacity().max(64 * 1024));
             }
             let consumed = c.total_in() as usize;
-            if c.compress_vec(&text[consumed..], &mut data, flate2::FlushCompress::Sync)
-                .is_err()
-            {
-                return Deflated::default();
-            }
+            c.compress_vec(&text[consumed..], &mut data, flate2::FlushCompress::Sync)
+                .ok()?;
             if c.total_in() as usize == text.len() && data.len() < data.capacity() {
                 break;
             }
         }
         let mut crc = crc32fast::Hasher::new();
         crc.update(text);
-        Deflated {
+        Some(Deflated {
             data: Bytes::from(data),
             crc,
             len: text.len() as u64,
-        }
+        })
     }
 }
 
@@ -249,8 +247,9 @@ pub fn gzip_body<'a>(pieces: impl IntoIterator<Item = &'a Deflated>) -> Vec<Byte
 #[derive(Debug, Clone, Default)]
 pub struct Rendered {
     pub chunks: Vec<Bytes>,
-    /// Each chunk compressed, for scrapers that accept gzip.
-    pub gz: Vec<Deflated>,
+    /// Each chunk compressed, for scrapers that accept gzip; `None` when compression
+    /// failed (such a part is served plain).
+    pub gz: Option<Vec<Deflated>>,
 }
 
 impl Rendered {
@@ -468,10 +467,20 @@ pub fn render_status(c: &mut Chunks, targets: &[(&str, &Status)]) {
     }
 }
 
+/// A `/metrics` answer's body.
+#[derive(Debug)]
+pub struct Body {
+    pub chunks: Vec<Bytes>,
+    /// Whether `chunks` are gzip (asked for, and every part had its compressed copy).
+    pub gzip: bool,
+}
+
 /// The response body: for each family with samples, its HELP and TYPE lines and then the
 /// chunks of every part (shared, not copied). With `gzip`, the same text gzipped: the
-/// parts' compressed copies and the HELP and TYPE lines compressed now.
-pub fn assemble(parts: &[&Rendered], gzip: bool) -> Vec<Bytes> {
+/// parts' compressed copies and the HELP and TYPE lines compressed now; plain when a part
+/// has no compressed copy or compressing fails.
+pub fn assemble(parts: &[&Rendered], gzip: bool) -> Body {
+    let gzip = gzip && parts.iter().all(|p| p.gz.is_some());
     let mut plain = Vec::new();
     let mut pieces: Vec<std::borrow::Cow<'_, Deflated>> = Vec::new();
     for (i, fam) in Fam::ALL.iter().enumerate() {
@@ -500,11 +509,14 @@ pub fn assemble(parts: &[&Rendered], gzip: bool) -> Vec<Bytes> {
         }
         head.extend_from_slice(format!("\n# TYPE {} {kind}\n", fam.name()).as_bytes());
         if gzip {
-            pieces.push(std::borrow::Cow::Owned(Deflated::new(&head)));
+            let Some(head) = Deflated::new(&head) else {
+                return assemble(parts, false);
+            };
+            pieces.push(std::borrow::Cow::Owned(head));
             pieces.extend(
                 present
                     .iter()
-                    .filter_map(|p| p.gz.get(i))
+                    .filter_map(|p| p.gz.as_ref().and_then(|gz| gz.get(i)))
                     .map(std::borrow::Cow::Borrowed),
             );
         } else {
@@ -513,9 +525,15 @@ pub fn assemble(parts: &[&Rendered], gzip: bool) -> Vec<Bytes> {
         }
     }
     if gzip {
-        return gzip_body(pieces.iter().map(|c| c.as_ref()));
+        return Body {
+            chunks: gzip_body(pieces.iter().map(|c| c.as_ref())),
+            gzip,
+        };
     }
-    plain
+    Body {
+        chunks: plain,
+        gzip,
+    }
 }
 
 #[cfg(test)]
@@ -546,7 +564,7 @@ mod tests {
         c.sample(Fam::Duration, &Labels::default(), &[], 0.25);
         c.sample(Fam::Up, &Labels::default(), &[], f64::NAN);
         let r = c.freeze();
-        let body: Vec<u8> = assemble(&[&r], false).concat();
+        let body: Vec<u8> = assemble(&[&r], false).chunks.concat();
         let text = String::from_utf8(body).unwrap();
         assert!(
             text.contains(
@@ -605,12 +623,35 @@ mod gzip_tests {
         .enumerate()
         {
             let parts: Vec<Vec<u8>> = (0..3).map(|k| text(size, (i * 3 + k) as u64)).collect();
-            let pieces: Vec<Deflated> = parts.iter().map(|p| Deflated::new(p)).collect();
+            let pieces: Vec<Deflated> = parts.iter().map(|p| Deflated::new(p).unwrap()).collect();
             let gz = gzip_body(pieces.iter()).concat();
             let mut decoded = Vec::new();
             std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut decoded)
                 .unwrap_or_else(|e| panic!("size {size}: {e}"));
             assert_eq!(decoded, parts.concat(), "size {size}");
         }
+    }
+
+    #[test]
+    fn a_part_without_its_compressed_copy_makes_the_answer_plain() {
+        let mut c = Chunks::default();
+        c.sample(Fam::Up, &Labels::default().with("target", "t"), &[], 1.0);
+        let whole = c.freeze();
+        let plain = assemble(&[&whole], false);
+        assert!(!plain.gzip);
+        let gz = assemble(&[&whole], true);
+        assert!(gz.gzip);
+        assert_ne!(gz.chunks.concat(), plain.chunks.concat());
+        // Without a compressed copy (the compressor failed), every sample is still served.
+        let broken = Rendered {
+            gz: None,
+            ..whole.clone()
+        };
+        let fallback = assemble(&[&whole, &broken], true);
+        assert!(!fallback.gzip);
+        assert_eq!(
+            fallback.chunks.concat(),
+            assemble(&[&whole, &broken], false).chunks.concat()
+        );
     }
 }

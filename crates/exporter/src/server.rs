@@ -96,8 +96,9 @@ pub fn route(store: &Store, req: &Request<Incoming>) -> Response<Chunked> {
         );
         return r;
     }
-    let gzip = accepts_gzip(req.headers());
-    let mut r = Response::new(Chunked::new(store.response(gzip)));
+    let body = store.response(accepts_gzip(req.headers()));
+    let gzip = body.gzip;
+    let mut r = Response::new(Chunked::new(body.chunks));
     r.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static(TEXT_FORMAT));
     r.headers_mut()

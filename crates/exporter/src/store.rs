@@ -6,7 +6,6 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use bytes::Bytes;
 
 use crate::render::{self, Chunks, Rendered, Status};
 
@@ -139,8 +138,8 @@ impl Store {
     }
 
     /// The body of a `/metrics` answer: chunks shared with the slots' renderings; the same
-    /// text gzipped with `gzip`.
-    pub fn response(&self, gzip: bool) -> Vec<Bytes> {
+    /// text gzipped with `gzip` (when it can be).
+    pub fn response(&self, gzip: bool) -> render::Body {
         let views: Vec<(Status, Option<Arc<Rendered>>)> =
             self.slots.iter().map(|s| s.view(self.overdue)).collect();
         let mut status = Chunks::default();
@@ -163,7 +162,7 @@ mod tests {
     use super::*;
 
     fn text(store: &Store) -> String {
-        String::from_utf8(store.response(false).concat()).unwrap()
+        String::from_utf8(store.response(false).chunks.concat()).unwrap()
     }
 
     #[test]
@@ -192,7 +191,9 @@ mod tests {
         assert!(t.contains("esxvirt_objects{target=\"esx://a/\",type=\"vm\"} 1\n"));
         // The gzip form decodes to the same text, as one gzip stream (curl reads no more
         // than one).
-        let gz = store.response(true).concat();
+        let body = store.response(true);
+        assert!(body.gzip);
+        let gz = body.chunks.concat();
         let mut decoded = String::new();
         std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz[..]), &mut decoded)
             .unwrap();
