@@ -6,7 +6,6 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-
 use crate::render::{self, Chunks, Rendered, Status};
 
 /// What a slot holds.
