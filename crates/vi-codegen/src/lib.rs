@@ -782,43 +782,31 @@ impl<'a> Gen<'a> {
             o.push_str("            _ => None,\n        }\n    }\n");
         }
         o.push_str("}\n");
-        // Deref to the base.
-        let _ = writeln!(o, "impl std::ops::Deref for {an} {{\n    type Target = {base};\n    fn deref(&self) -> &{base} {{\n        match self {{");
-        for t in &all {
-            let depth = if *t == base {
-                0
-            } else {
-                self.bases(t).iter().position(|b| *b == base).unwrap_or(0) + 1
-            };
-            if depth == 0 {
-                let _ = writeln!(o, "            Self::{t}(v) => v,");
-            } else {
-                let _ = writeln!(
-                    o,
-                    "            Self::{t}(v) => &v{},",
-                    ".base".repeat(depth)
-                );
+        // Deref and DerefMut to the base: the same match, by shared and by mutable reference.
+        let derefs = [
+            (format!("impl std::ops::Deref for {an} {{\n    type Target = {base};\n    fn deref(&self) -> &{base} {{"), "&"),
+            (format!("impl std::ops::DerefMut for {an} {{\n    fn deref_mut(&mut self) -> &mut {base} {{"), "&mut "),
+        ];
+        for (head, borrow) in derefs {
+            let _ = writeln!(o, "{head}\n        match self {{");
+            for t in &all {
+                let depth = if *t == base {
+                    0
+                } else {
+                    self.bases(t).iter().position(|b| *b == base).unwrap_or(0) + 1
+                };
+                if depth == 0 {
+                    let _ = writeln!(o, "            Self::{t}(v) => v,");
+                } else {
+                    let _ = writeln!(
+                        o,
+                        "            Self::{t}(v) => {borrow}v{},",
+                        ".base".repeat(depth)
+                    );
+                }
             }
+            o.push_str("        }\n    }\n}\n");
         }
-        o.push_str("        }\n    }\n}\n");
-        let _ = writeln!(o, "impl std::ops::DerefMut for {an} {{\n    fn deref_mut(&mut self) -> &mut {base} {{\n        match self {{");
-        for t in &all {
-            let depth = if *t == base {
-                0
-            } else {
-                self.bases(t).iter().position(|b| *b == base).unwrap_or(0) + 1
-            };
-            if depth == 0 {
-                let _ = writeln!(o, "            Self::{t}(v) => v,");
-            } else {
-                let _ = writeln!(
-                    o,
-                    "            Self::{t}(v) => &mut v{},",
-                    ".base".repeat(depth)
-                );
-            }
-        }
-        o.push_str("        }\n    }\n}\n");
         let _ = writeln!(
             o,
             "impl Decode for {an} {{\n    fn decode<'x>(r: &mut XmlReader<'x>, tag: &Tag<'x>) -> Result<Self, DecodeError> {{\n        Ok(match tag.xsi_type() {{"

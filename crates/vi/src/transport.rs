@@ -143,6 +143,32 @@ pub(crate) struct Transport {
     conn: tokio::sync::Mutex<Option<SendRequest<Full<Bytes>>>>,
 }
 
+/// What the wire log's summary of one exchange needs, taken before the request is sent.
+struct Logged {
+    method: http::Method,
+    url: String,
+    call: Option<String>,
+    started: std::time::Instant,
+}
+
+impl Logged {
+    /// Logs how the exchange ended.
+    fn finish(self, result: &Result<HttpResponse, Error>) {
+        let took = self.started.elapsed();
+        let (method, url, call) = (self.method.as_str(), &self.url, self.call.as_deref());
+        match result {
+            Ok(r) => {
+                let mut shown: Vec<(&str, &str)> = vec![("Content-Type", r.content_type.as_str())];
+                shown.extend(r.set_cookies.iter().map(|c| ("Set-Cookie", c.as_str())));
+                crate::wirelog::response(
+                    method, url, call, r.status, &r.reason, &shown, &r.body, took,
+                );
+            }
+            Err(e) => crate::wirelog::failure(method, url, call, e, took),
+        }
+    }
+}
+
 fn addr_of(host: &str, port: u16) -> String {
     if host.contains(':') {
         format!("[{host}]:{port}")
@@ -380,101 +406,77 @@ impl Transport {
         headers: &[(&'static str, String)],
         body: Bytes,
     ) -> Result<HttpResponse, Error> {
-        if !crate::wirelog::summary_enabled() {
-            return self
-                .send_unlogged(method, path_and_query, headers, body)
-                .await;
-        }
-        let url = self.url(path_and_query);
-        let call = crate::wirelog::soap_method(&body).map(str::to_string);
-        if crate::wirelog::detail_enabled() {
-            crate::wirelog::request(method.as_str(), &url, headers, &body);
-        }
-        let started = std::time::Instant::now();
-        let result = self
-            .send_unlogged(method.clone(), path_and_query, headers, body)
-            .await;
-        let took = started.elapsed();
-        match &result {
-            Ok(r) => {
-                let mut shown: Vec<(&str, &str)> = vec![("Content-Type", r.content_type.as_str())];
-                shown.extend(r.set_cookies.iter().map(|c| ("Set-Cookie", c.as_str())));
-                crate::wirelog::response(
-                    method.as_str(),
-                    &url,
-                    call.as_deref(),
-                    r.status,
-                    &r.reason,
-                    &shown,
-                    &r.body,
-                    took,
-                );
+        let logged = crate::wirelog::summary_enabled().then(|| {
+            let url = self.url(path_and_query);
+            if crate::wirelog::detail_enabled() {
+                crate::wirelog::request(method.as_str(), &url, headers, &body);
             }
-            Err(e) => crate::wirelog::failure(method.as_str(), &url, call.as_deref(), e, took),
+            Logged {
+                method: method.clone(),
+                url,
+                call: crate::wirelog::soap_method(&body).map(str::to_string),
+                started: std::time::Instant::now(),
+            }
+        });
+        let result = async {
+            let mut guard = self.conn.lock().await;
+            let mut reused = false;
+            let mut sender = match guard.take() {
+                Some(mut s) if !s.is_closed() => match s.ready().await {
+                    Ok(()) => {
+                        reused = true;
+                        s
+                    }
+                    Err(_) => self.connect().await?,
+                },
+                _ => self.connect().await?,
+            };
+            let build = |body: Bytes| -> Result<hyper::Request<Full<Bytes>>, Error> {
+                self.request(method.clone(), path_and_query, headers, Full::new(body))
+            };
+            let timeout = self.request_timeout;
+            let limit = self.max_response_bytes;
+            let res = tokio::time::timeout(timeout, async {
+                let resp = match sender.send_request(build(body.clone())?).await {
+                    Ok(r) => r,
+                    // The server closed the idle connection before taking the request: the
+                    // request was not sent, so sending it on a new connection is safe.
+                    Err(e) if reused && e.is_canceled() => {
+                        sender = self.connect().await?;
+                        sender
+                            .send_request(build(body)?)
+                            .await
+                            .map_err(|e| self.conn_error(e))?
+                    }
+                    Err(e) => return Err(self.conn_error(e)),
+                };
+                read_response(resp, limit, path_and_query)
+                    .await
+                    .map_err(|e| match e {
+                        ReadError::Hyper(e) => self.conn_error(e),
+                        ReadError::Other(e) => e,
+                    })
+            })
+            .await;
+            match res {
+                Ok(Ok(r)) => {
+                    if !sender.is_closed() {
+                        *guard = Some(sender);
+                    }
+                    Ok(r)
+                }
+                Ok(Err(e)) => Err(e),
+                Err(_) => Err(Error::Timeout {
+                    what: "the request",
+                    after: timeout,
+                }),
+            }
+        }
+        .await;
+        if let Some(logged) = logged {
+            logged.finish(&result);
         }
         result
-    }
-
-    /// [`Transport::send`] without the wire log.
-    async fn send_unlogged(
-        &self,
-        method: http::Method,
-        path_and_query: &str,
-        headers: &[(&'static str, String)],
-        body: Bytes,
-    ) -> Result<HttpResponse, Error> {
-        let mut guard = self.conn.lock().await;
-        let mut reused = false;
-        let mut sender = match guard.take() {
-            Some(mut s) if !s.is_closed() => match s.ready().await {
-                Ok(()) => {
-                    reused = true;
-                    s
-                }
-                Err(_) => self.connect().await?,
-            },
-            _ => self.connect().await?,
-        };
-        let build = |body: Bytes| -> Result<hyper::Request<Full<Bytes>>, Error> {
-            self.request(method.clone(), path_and_query, headers, Full::new(body))
-        };
-        let timeout = self.request_timeout;
-        let limit = self.max_response_bytes;
-        let res = tokio::time::timeout(timeout, async {
-            let resp = match sender.send_request(build(body.clone())?).await {
-                Ok(r) => r,
-                // The server closed the idle connection before taking the request: the
-                // request was not sent, so sending it on a new connection is safe.
-                Err(e) if reused && e.is_canceled() => {
-                    sender = self.connect().await?;
-                    sender
-                        .send_request(build(body)?)
-                        .await
-                        .map_err(|e| self.conn_error(e))?
-                }
-                Err(e) => return Err(self.conn_error(e)),
-            };
-            read_response(resp, limit, path_and_query)
-                .await
-                .map_err(|e| match e {
-                    ReadError::Hyper(e) => self.conn_error(e),
-                    ReadError::Other(e) => e,
-                })
-        })
-        .await;
-        match res {
-            Ok(Ok(r)) => {
-                if !sender.is_closed() {
-                    *guard = Some(sender);
-                }
-                Ok(r)
-            }
-            Ok(Err(e)) => Err(e),
-            Err(_) => Err(Error::Timeout {
-                what: "the request",
-                after: timeout,
-            }),
-        }
     }
 
     /// A request for `path_and_query` with the headers every request carries (the

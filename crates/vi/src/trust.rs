@@ -60,12 +60,51 @@ fn refuse(thumbprints: Thumbprints, reason: Option<String>) -> rustls::Error {
     ))))
 }
 
-/// Pins first; without pins, the CA roots through webpki.
+/// How a server certificate is checked.
+#[derive(Debug)]
+enum Check {
+    /// Pins first; without pins, the CA roots through webpki.
+    Verify {
+        webpki: Arc<WebPkiServerVerifier>,
+        pins: Vec<Pin>,
+    },
+    /// Any certificate: for `no_verify`, and (remembering the certificate in `seen`) for
+    /// reading a server's thumbprints.
+    AcceptAny {
+        seen: Option<Arc<Mutex<Option<Thumbprints>>>>,
+    },
+}
+
 #[derive(Debug)]
 struct Verifier {
     provider: Arc<CryptoProvider>,
-    webpki: Arc<WebPkiServerVerifier>,
-    pins: Vec<Pin>,
+    check: Check,
+}
+
+/// The handshake signature checks, which differ only in the TLS version's rustls function
+/// (named as the trait's method is).
+macro_rules! signature_checks {
+    ($($method:ident),+) => {$(
+        fn $method(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            match self.check {
+                // Without verification the certificate is not trusted, so proving
+                // possession of its key proves nothing; accepting any signature also
+                // admits the small (1024-bit) RSA keys of test servers that webpki refuses.
+                Check::AcceptAny { .. } => Ok(HandshakeSignatureValid::assertion()),
+                Check::Verify { .. } => rustls::crypto::$method(
+                    message,
+                    cert,
+                    dss,
+                    &self.provider.signature_verification_algorithms,
+                ),
+            }
+        }
+    )+};
 }
 
 impl ServerCertVerifier for Verifier {
@@ -77,100 +116,32 @@ impl ServerCertVerifier for Verifier {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
+        let (webpki, pins) = match &self.check {
+            Check::AcceptAny { seen } => {
+                if let Some(seen) = seen {
+                    *seen.lock().unwrap_or_else(PoisonError::into_inner) =
+                        Some(Thumbprints::of_der(end_entity));
+                }
+                return Ok(ServerCertVerified::assertion());
+            }
+            Check::Verify { webpki, pins } => (webpki, pins),
+        };
         let thumbprints = Thumbprints::of_der(end_entity);
-        if !self.pins.is_empty() {
+        if !pins.is_empty() {
             // A pin names the certificate itself: its issuer and names do not matter, and
             // a certificate a CA vouches for is still refused when it is not the pinned one.
-            return if self.pins.iter().any(|p| p.matches(&thumbprints)) {
+            return if pins.iter().any(|p| p.matches(&thumbprints)) {
                 Ok(ServerCertVerified::assertion())
             } else {
                 Err(refuse(thumbprints, None))
             };
         }
-        self.webpki
+        webpki
             .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
             .map_err(|e| refuse(thumbprints, Some(e.to_string())))
     }
 
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
-    }
-}
-
-/// Accepts any certificate: for `no_verify`, and (remembering the certificate) for reading a
-/// server's thumbprints.
-#[derive(Debug)]
-struct AcceptAny {
-    provider: Arc<CryptoProvider>,
-    seen: Option<Arc<Mutex<Option<Thumbprints>>>>,
-}
-
-impl ServerCertVerifier for AcceptAny {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        if let Some(seen) = &self.seen {
-            *seen.lock().unwrap_or_else(PoisonError::into_inner) =
-                Some(Thumbprints::of_der(end_entity));
-        }
-        Ok(ServerCertVerified::assertion())
-    }
-
-    // Without verification the certificate is not trusted, so proving possession of its
-    // key proves nothing; accepting any signature also admits the small (1024-bit) RSA keys
-    // of test servers that webpki refuses.
-    fn verify_tls12_signature(
-        &self,
-        _message: &[u8],
-        _cert: &CertificateDer<'_>,
-        _dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        Ok(HandshakeSignatureValid::assertion())
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        _message: &[u8],
-        _cert: &CertificateDer<'_>,
-        _dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        Ok(HandshakeSignatureValid::assertion())
-    }
+    signature_checks!(verify_tls12_signature, verify_tls13_signature);
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.provider
@@ -228,8 +199,12 @@ fn provider() -> Arc<CryptoProvider> {
 
 fn with_verifier(
     provider: Arc<CryptoProvider>,
-    verifier: Arc<dyn ServerCertVerifier>,
+    check: Check,
 ) -> Result<rustls::ClientConfig, String> {
+    let verifier = Arc::new(Verifier {
+        provider: provider.clone(),
+        check,
+    });
     let mut cfg = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| format!("TLS setup: {e}"))?
@@ -244,11 +219,7 @@ fn with_verifier(
 pub(crate) fn tls_config(trust: &Trust<'_>) -> Result<rustls::ClientConfig, String> {
     let provider = provider();
     if trust.no_verify {
-        let any = AcceptAny {
-            provider: provider.clone(),
-            seen: None,
-        };
-        return with_verifier(provider, Arc::new(any));
+        return with_verifier(provider, Check::AcceptAny { seen: None });
     }
     let roots = match trust.ca_file {
         Some(path) => ca_file_roots(path)?,
@@ -257,24 +228,18 @@ pub(crate) fn tls_config(trust: &Trust<'_>) -> Result<rustls::ClientConfig, Stri
     let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
         .build()
         .map_err(|e| format!("TLS setup: {e}"))?;
-    let verifier = Verifier {
-        provider: provider.clone(),
+    let check = Check::Verify {
         webpki,
         pins: trust.pins.to_vec(),
     };
-    with_verifier(provider, Arc::new(verifier))
+    with_verifier(provider, check)
 }
 
 /// A configuration that accepts any certificate and records its thumbprints in `seen`.
 pub(crate) fn capturing_config(
     seen: Arc<Mutex<Option<Thumbprints>>>,
 ) -> Result<rustls::ClientConfig, String> {
-    let provider = provider();
-    let any = AcceptAny {
-        provider: provider.clone(),
-        seen: Some(seen),
-    };
-    with_verifier(provider, Arc::new(any))
+    with_verifier(provider(), Check::AcceptAny { seen: Some(seen) })
 }
 
 /// For a handshake that failed because the certificate was refused: why (one line) and

@@ -685,22 +685,20 @@ impl Writer<'_> {
             }
             InterfaceSource::User => self.put(&format!("{p}.connectionType"), "nat")?,
             InterfaceSource::Null => {}
-            InterfaceSource::Vds {
-                switch_id,
-                port_id,
-                portgroup_id,
-                connection_id,
-            } => {
-                self.put(&format!("{p}.dvs.switchId"), &uuid_vmx(switch_id))?;
-                self.put(&format!("{p}.dvs.portId"), &port_id.to_string())?;
-                if let Some(pg) = portgroup_id {
+            InterfaceSource::Vds(vds) => {
+                self.put(&format!("{p}.dvs.switchId"), &uuid_vmx(&vds.switch_id))?;
+                self.put(&format!("{p}.dvs.portId"), &vds.port_id.to_string())?;
+                if let Some(pg) = &vds.portgroup_id {
                     // libvirt XML-escapes the port group id here; kept for byte-identical output.
                     self.put(
                         &format!("{p}.dvs.portgroupId"),
                         &esxvirt_xml::writer::escape(pg),
                     )?;
                 }
-                self.put(&format!("{p}.dvs.connectionId"), &connection_id.to_string())?;
+                self.put(
+                    &format!("{p}.dvs.connectionId"),
+                    &vds.connection_id.to_string(),
+                )?;
             }
             other => {
                 return Err(unsupported(format!(
@@ -802,13 +800,8 @@ impl Writer<'_> {
                 self.put(&format!("{p}.tryNoRxLoss"), "false")?;
                 self.put(&format!("{p}.fileName"), path_or_null(path))?;
             }
-            CharSource::Tcp {
-                listen,
-                host,
-                service,
-                protocol,
-            } => {
-                let scheme = match protocol {
+            CharSource::Tcp(tcp) => {
+                let scheme = match tcp.protocol {
                     TcpProtocol::Raw => "tcp",
                     TcpProtocol::Telnet => "telnet",
                     TcpProtocol::Telnets => "telnets",
@@ -819,13 +812,13 @@ impl Writer<'_> {
                     &format!("{p}.fileName"),
                     &format!(
                         "{scheme}://{}:{}",
-                        host.as_deref().unwrap_or_default(),
-                        service.as_deref().unwrap_or_default()
+                        tcp.host.as_deref().unwrap_or_default(),
+                        tcp.service.as_deref().unwrap_or_default()
                     ),
                 )?;
                 self.put(
                     &format!("{p}.network.endPoint"),
-                    if *listen { "server" } else { "client" },
+                    if tcp.listen { "server" } else { "client" },
                 )?;
             }
             other => {

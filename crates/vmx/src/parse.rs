@@ -11,7 +11,7 @@ use esxvirt_xml::domain::{
     CpuTopology, Disk, DiskBus, DiskCache, DiskDevice, DiskDriver, DiskTarget, DiskType, Domain,
     DomainType, Filesystem, FsAccessMode, FsType, Genid, Graphics, GraphicsListen, Interface,
     InterfaceSource, Mac, MacAddr, MacType, NetModel, ScsiModel, SmbiosMode, StartupPolicy,
-    TcpProtocol, Uuid, Video, VideoModel, VncGraphics,
+    TcpProtocol, TcpSource, Uuid, VdsPort, Video, VideoModel, VncGraphics,
 };
 
 use crate::context::ParseContext;
@@ -885,12 +885,12 @@ impl Reader<'_> {
             let portgroup_id = self.required_text(&dvs("portgroupId"))?;
             let port_id = self.required_long(&dvs("portId"))?;
             let connection_id = self.required_long(&dvs("connectionId"))?;
-            InterfaceSource::Vds {
+            InterfaceSource::Vds(VdsPort {
                 switch_id,
                 port_id,
                 portgroup_id: Some(portgroup_id),
                 connection_id,
-            }
+            })
         } else if ct.is_none() && network_name.is_none() {
             InterfaceSource::Null
         } else if ct.is_none() || ct_is("bridged") {
@@ -1032,12 +1032,12 @@ impl Reader<'_> {
                     ))
                 }
             };
-            CharSource::Tcp {
+            CharSource::Tcp(TcpSource {
                 listen,
                 host: uri.server,
                 service: Some(uri.port.to_string()),
                 protocol,
-            }
+            })
         } else {
             return Err(VmxError::expecting(
                 &key("fileType"),

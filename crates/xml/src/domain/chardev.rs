@@ -34,13 +34,7 @@ pub enum CharSource {
     /// `type='pipe'`, `<source path=/>` — a named pipe. `None` as for `Dev`.
     Pipe { path: Option<String> },
     /// `type='tcp'`, `<source mode= host= service=/>` and `<protocol type=/>`.
-    /// `listen` is `mode='bind'` (server), otherwise `mode='connect'` (client).
-    Tcp {
-        listen: bool,
-        host: Option<String>,
-        service: Option<String>,
-        protocol: TcpProtocol,
-    },
+    Tcp(TcpSource),
     /// `type='udp'` (not expressible in VMX; kept so such documents parse).
     Udp {
         bind_host: Option<String>,
@@ -50,6 +44,16 @@ pub enum CharSource {
     },
     /// `type='unix'`, `<source mode= path=/>`.
     Unix { listen: bool, path: Option<String> },
+}
+
+/// The endpoint of a TCP character device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TcpSource {
+    /// `mode='bind'` (server); otherwise `mode='connect'` (client).
+    pub listen: bool,
+    pub host: Option<String>,
+    pub service: Option<String>,
+    pub protocol: TcpProtocol,
 }
 
 impl CharSource {
@@ -63,7 +67,7 @@ impl CharSource {
             CharSource::Dev { .. } => "dev",
             CharSource::File { .. } => "file",
             CharSource::Pipe { .. } => "pipe",
-            CharSource::Tcp { .. } => "tcp",
+            CharSource::Tcp(_) => "tcp",
             CharSource::Udp { .. } => "udp",
             CharSource::Unix { .. } => "unix",
         }

@@ -475,23 +475,18 @@ impl Interface {
                     ("mode", Some(mode.as_deref().unwrap_or("vepa"))),
                 ],
             ),
-            InterfaceSource::Vds {
-                switch_id,
-                port_id,
-                portgroup_id,
-                connection_id,
-            } => {
+            InterfaceSource::Vds(vds) => {
                 let (s, p, c) = (
-                    switch_id.to_string(),
-                    port_id.to_string(),
-                    connection_id.to_string(),
+                    vds.switch_id.to_string(),
+                    vds.port_id.to_string(),
+                    vds.connection_id.to_string(),
                 );
                 w.empty(
                     "source",
                     &[
                         ("switchid", Some(&s)),
                         ("portid", Some(&p)),
-                        ("portgroupid", portgroup_id.as_deref()),
+                        ("portgroupid", vds.portgroup_id.as_deref()),
                         ("connectionid", Some(&c)),
                     ],
                 )
@@ -522,12 +517,7 @@ impl CharDevice {
                     w.empty("source", &[("path", Some(p))]);
                 }
             }
-            CharSource::Tcp {
-                listen,
-                host,
-                service,
-                protocol,
-            } => {
+            CharSource::Tcp(tcp) => {
                 // libvirt builds this tag with hard-coded separators: a space follows
                 // `mode` and `host` even when nothing comes after them.
                 let mut tag = String::new();
@@ -535,21 +525,21 @@ impl CharDevice {
                     tag.push_str("  ");
                 }
                 tag.push_str("<source mode='");
-                tag.push_str(if *listen { "bind" } else { "connect" });
+                tag.push_str(if tcp.listen { "bind" } else { "connect" });
                 tag.push_str("' ");
-                if let Some(h) = host {
+                if let Some(h) = &tcp.host {
                     tag.push_str("host='");
                     crate::writer::escape_into(&mut tag, h);
                     tag.push_str("' ");
                 }
-                if let Some(s) = service {
+                if let Some(s) = &tcp.service {
                     tag.push_str("service='");
                     crate::writer::escape_into(&mut tag, s);
                     tag.push('\'');
                 }
                 tag.push_str("/>\n");
                 w.raw(&tag);
-                w.empty("protocol", &[("type", Some(protocol.as_str()))]);
+                w.empty("protocol", &[("type", Some(tcp.protocol.as_str()))]);
             }
             CharSource::Udp {
                 bind_host,

@@ -128,14 +128,18 @@ pub enum InterfaceSource {
     /// `type='vds'` — a vSphere distributed switch port:
     /// `<source switchid= portid= portgroupid= connectionid=/>` (libvirt always writes
     /// `portid` and `connectionid`, 0 when unknown).
-    Vds {
-        switch_id: Uuid,
-        port_id: i64,
-        portgroup_id: Option<String>,
-        connection_id: i64,
-    },
+    Vds(VdsPort),
     /// `type='null'` — not connected to anything (VMX without networkName/connectionType).
     Null,
+}
+
+/// A vSphere distributed switch port an interface is attached to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VdsPort {
+    pub switch_id: Uuid,
+    pub port_id: i64,
+    pub portgroup_id: Option<String>,
+    pub connection_id: i64,
 }
 
 impl InterfaceSource {
@@ -147,7 +151,7 @@ impl InterfaceSource {
             InterfaceSource::User => "user",
             InterfaceSource::Ethernet => "ethernet",
             InterfaceSource::Direct { .. } => "direct",
-            InterfaceSource::Vds { .. } => "vds",
+            InterfaceSource::Vds(_) => "vds",
             InterfaceSource::Null => "null",
         }
     }

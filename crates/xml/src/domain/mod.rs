@@ -35,7 +35,7 @@ mod validate;
 pub mod values;
 pub mod video;
 
-pub use chardev::{CharDevice, CharSource, TcpProtocol};
+pub use chardev::{CharDevice, CharSource, TcpProtocol, TcpSource};
 pub use controller::{Controller, ControllerModel, ControllerType, ScsiModel};
 pub use disk::{
     Disk, DiskBus, DiskCache, DiskDevice, DiskDriver, DiskTarget, DiskType, DriveAddress,
@@ -43,7 +43,7 @@ pub use disk::{
 };
 pub use filesystem::{Filesystem, FsAccessMode, FsType};
 pub use graphics::{Graphics, GraphicsListen, VncGraphics};
-pub use interface::{Interface, InterfaceSource, Mac, MacType, NetModel};
+pub use interface::{Interface, InterfaceSource, Mac, MacType, NetModel, VdsPort};
 pub use postparse::{
     default_drive_address, disk_name_index_wrapping, disk_name_to_index, drive_address_for_index,
     insert_controller,

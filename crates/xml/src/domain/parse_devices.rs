@@ -569,12 +569,12 @@ fn parse_interface(el: &Element) -> Result<Interface, XmlError> {
             };
             let port_id = long("portid")?;
             let portgroup_id = prop_required(s, "portgroupid")?.to_string();
-            InterfaceSource::Vds {
+            InterfaceSource::Vds(VdsPort {
                 switch_id,
                 port_id,
                 portgroup_id: Some(portgroup_id),
                 connection_id: long("connectionid")?,
-            }
+            })
         }
         other => {
             return Err(XmlError::invalid(
@@ -763,7 +763,7 @@ fn parse_chardev(el: &Element) -> Result<CharDevice, XmlError> {
         "dev" => CharSource::Dev { path: path() },
         "file" => CharSource::File { path: path() },
         "pipe" => CharSource::Pipe { path: path() },
-        "tcp" => CharSource::Tcp {
+        "tcp" => CharSource::Tcp(TcpSource {
             listen: first_source.map(mode_is_bind).transpose()?.unwrap_or(false),
             host: first_source
                 .and_then(|s| s.attr("host"))
@@ -772,7 +772,7 @@ fn parse_chardev(el: &Element) -> Result<CharDevice, XmlError> {
                 .and_then(|s| s.attr("service"))
                 .map(str::to_string),
             protocol: TcpProtocol::Raw,
-        },
+        }),
         "udp" => {
             let (mut bind_host, mut bind_service, mut connect_host, mut connect_service) =
                 (None, None, None, None);
@@ -819,21 +819,11 @@ fn parse_chardev(el: &Element) -> Result<CharDevice, XmlError> {
         ));
     }
     let source = match (source, protocols.first().and_then(|p| p.attr("type"))) {
-        (
-            CharSource::Tcp {
-                listen,
-                host,
-                service,
-                ..
-            },
-            Some(v),
-        ) => CharSource::Tcp {
-            listen,
-            host,
-            service,
+        (CharSource::Tcp(tcp), Some(v)) => CharSource::Tcp(TcpSource {
             protocol: TcpProtocol::from_xml_str(v)
                 .ok_or_else(|| XmlError::Unsupported(format!("Unknown protocol '{v}'")))?,
-        },
+            ..tcp
+        }),
         (source, _) => source,
     };
     Ok(CharDevice {

@@ -221,10 +221,10 @@ fn validate_chardev_source(source: &CharSource) -> Result<(), XmlError> {
         | CharSource::File { path: None }
         | CharSource::Pipe { path: None }
         | CharSource::Unix { path: None, .. } => Err(XmlError::Internal(NO_PATH.into())),
-        CharSource::Tcp { host: None, .. } => Err(XmlError::Internal(
+        CharSource::Tcp(TcpSource { host: None, .. }) => Err(XmlError::Internal(
             "Missing source host attribute for char device".into(),
         )),
-        CharSource::Tcp { service: None, .. }
+        CharSource::Tcp(TcpSource { service: None, .. })
         | CharSource::Udp {
             connect_service: None,
             ..
