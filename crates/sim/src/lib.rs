@@ -66,11 +66,12 @@
 //! PropertyFilter, ViewManager, ContainerView, TaskManager, Task), the stores behind them
 //! ([`session`], [`task`], [`view`], [`property_collector`] with the spec and retrieval
 //! engine), [`service`] (what ServiceContent names), [`server`]'s [`conns`] (connection
-//! limits), [`inject`], [`stats`], [`state`] (the shared state file, under a lock), [`offline`]
-//! (the request path without HTTP, for fuzzing). The world model
-//! is [`inventory`] (records, loading and saving, operations); its managed objects are in
-//! [`objects`], one file per managed object type registered in `objects::TYPES`, and its
-//! datastore and screen HTTP access in [`files`].
+//! limits), [`inject`], [`stats`], [`state`] (the shared state file, under a lock),
+//! [`stop`] (the signals that stop a standalone simulator), [`offline`] (the request path
+//! without HTTP, for fuzzing). The world model is [`inventory`] (records, loading and
+//! saving, operations); its managed objects are in [`objects`], one file per managed object
+//! type registered in `objects::TYPES`, and its datastore and screen HTTP access in
+//! [`files`].
 
 pub mod conns;
 pub mod core;
@@ -89,6 +90,7 @@ pub mod session;
 pub mod soap;
 pub mod state;
 pub mod stats;
+pub mod stop;
 pub mod task;
 pub mod value;
 pub mod vcsim_args;

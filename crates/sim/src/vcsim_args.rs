@@ -383,8 +383,7 @@ async fn serve_until_stopped(args: &VcsimArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate());
-    let interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt());
+    let stop = crate::stop::StopSignals::watch();
     let line = format!(
         "export GOVC_URL={} GOVC_SIM_PID={}\n",
         govc_url(args, sim.addr()),
@@ -418,25 +417,12 @@ async fn serve_until_stopped(args: &VcsimArgs) -> ExitCode {
     } else {
         Some(key_tx)
     };
-    let stdin_closed = async {
+    stop.wait_or(async {
         let _ = key_rx.await;
-    };
-    tokio::select! {
-        _ = recv(term.ok()) => {}
-        _ = recv(interrupt.ok()) => {}
-        _ = stdin_closed => {}
-    }
+    })
+    .await;
     sim.shutdown().await;
     ExitCode::SUCCESS
-}
-
-async fn recv(s: Option<tokio::signal::unix::Signal>) {
-    match s {
-        Some(mut s) => {
-            s.recv().await;
-        }
-        None => std::future::pending().await,
-    }
 }
 
 #[cfg(test)]
