@@ -97,6 +97,24 @@ impl TestWorld {
         }
     }
 
+    /// The result of a `*_Task` method that must succeed with one.
+    pub fn run_value(&mut self, ty: &str, id: &str, method: &str, args: &str) -> Value {
+        self.run(ty, id, method, args)
+            .unwrap_or_else(|f| panic!("{ty}:{id} {method}: {f:?}"))
+            .unwrap_or_else(|| panic!("{ty}:{id} {method} returned nothing"))
+    }
+
+    /// Asserts that each read of `(id, path)` of a `ty` fails with its fault type.
+    pub fn assert_read_faults(&self, ty: &str, cases: &[(&str, &str, &str)]) {
+        for (id, path, fault) in cases {
+            assert_eq!(
+                fault_type(self.read(ty, id, path)),
+                *fault,
+                "{ty}:{id} {path}"
+            );
+        }
+    }
+
     /// The state of task `task` (a method's result).
     pub fn task_state(&self, task: &Value) -> TaskState {
         let Value::MoRef(t) = task else {
