@@ -67,7 +67,7 @@
 //! ([`session`], [`task`], [`view`], [`property_collector`] with the spec and retrieval
 //! engine), [`service`] (what ServiceContent names), [`server`]'s [`conns`] (connection
 //! limits), [`inject`], [`stats`], [`state`] (the shared state file, under a lock),
-//! [`stop`] (the signals that stop a standalone simulator), [`offline`] (the request path
+//! [`standalone`] (the runtime and stop signals of `esxsim`), [`offline`] (the request path
 //! without HTTP, for fuzzing). The world model is [`inventory`] (records, loading and
 //! saving, operations); its managed objects are in [`objects`], one file per managed object
 //! type registered in `objects::TYPES`, and its datastore and screen HTTP access in
@@ -88,9 +88,9 @@ pub mod server;
 pub mod service;
 pub mod session;
 pub mod soap;
+pub mod standalone;
 pub mod state;
 pub mod stats;
-pub mod stop;
 pub mod task;
 pub mod value;
 pub mod vcsim_args;

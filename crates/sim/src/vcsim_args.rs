@@ -264,17 +264,7 @@ pub fn main_if_vcsim() -> Option<ExitCode> {
         }
         Invocation::Serve(a) => a,
     };
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("esxsim: cannot start the runtime: {e}");
-            return Some(ExitCode::FAILURE);
-        }
-    };
-    Some(rt.block_on(serve(*args)))
+    Some(crate::standalone::block_on(serve(*args)))
 }
 
 /// A temporary directory removed when dropped.
@@ -383,7 +373,7 @@ async fn serve_until_stopped(args: &VcsimArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let stop = crate::stop::StopSignals::watch();
+    let stop = crate::standalone::StopSignals::watch();
     let line = format!(
         "export GOVC_URL={} GOVC_SIM_PID={}\n",
         govc_url(args, sim.addr()),

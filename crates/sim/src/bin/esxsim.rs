@@ -96,17 +96,7 @@ fn main() -> ExitCode {
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_writer(std::io::stderr)
         .init();
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("esxsim: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    rt.block_on(run(args))
+    esxvirt_sim::standalone::block_on(run(args))
 }
 
 async fn run(args: Args) -> ExitCode {
@@ -158,7 +148,7 @@ async fn run(args: Args) -> ExitCode {
     };
     // The handlers are in place before the URL is printed: whoever starts esxsim may stop
     // it as soon as it has read the URL.
-    let stop = esxvirt_sim::stop::StopSignals::watch();
+    let stop = esxvirt_sim::standalone::StopSignals::watch();
     // Both lines in one write: a reader may close the pipe after the first.
     use std::io::Write as _;
     let mut out = std::io::stdout().lock();
