@@ -60,6 +60,13 @@ impl TestWorld {
             .unwrap_or_else(|| panic!("{ty}:{id} {path} is unset"))
     }
 
+    /// Asserts that each property `path` of object `id` of type `ty` is set to its value.
+    pub fn assert_props(&self, ty: &str, id: &str, expected: &[(&str, Value)]) {
+        for (path, want) in expected {
+            assert_eq!(&self.get(ty, id, path), want, "{ty}:{id} {path}");
+        }
+    }
+
     /// Calls `method` on `ty:id` with `args` (the parameters' XML).
     pub fn call(&mut self, ty: &str, id: &str, method: &str, args: &str) -> Reply {
         let args = Element::parse(
