@@ -210,12 +210,23 @@ fn portgroup_value(w: &World, h: &Host, p: &PortGroup) -> Value {
         )
 }
 
+/// A link speed in Mb/s and its duplex.
+fn link_info(speed_mb: i32, duplex: bool) -> Value {
+    Value::obj("PhysicalNicLinkInfo")
+        .with("speedMb", Value::int(speed_mb))
+        .with("duplex", Value::bool(duplex))
+}
+
+/// A fixed (not DHCP) IPv4 configuration.
+fn static_ip(address: &str, mask: &str) -> Value {
+    Value::obj("HostIpConfig")
+        .with("dhcp", Value::bool(false))
+        .with("ipAddress", Value::str(address))
+        .with("subnetMask", Value::str(mask))
+}
+
 fn pnic_value(n: &crate::inventory::PNic) -> Value {
-    let link = n.link_speed_mb.map(|s| {
-        Value::obj("PhysicalNicLinkInfo")
-            .with("speedMb", Value::int(s))
-            .with("duplex", Value::bool(n.full_duplex))
-    });
+    let link = n.link_speed_mb.map(|s| link_info(s, n.full_duplex));
     Value::obj("PhysicalNic")
         .with("key", Value::str(pnic_key(&n.device)))
         .with("device", Value::str(&n.device))
@@ -226,26 +237,13 @@ fn pnic_value(n: &crate::inventory::PNic) -> Value {
             "validLinkSpecification",
             Value::array(
                 "PhysicalNicLinkInfo",
-                [1000, 10000]
-                    .iter()
-                    .map(|s| {
-                        Value::obj("PhysicalNicLinkInfo")
-                            .with("speedMb", Value::int(*s))
-                            .with("duplex", Value::bool(true))
-                    })
-                    .collect(),
+                [1000, 10000].iter().map(|s| link_info(*s, true)).collect(),
             ),
         )
         .with(
             "spec",
             Value::obj("PhysicalNicSpec")
-                .with(
-                    "ip",
-                    Value::obj("HostIpConfig")
-                        .with("dhcp", Value::bool(false))
-                        .with("ipAddress", Value::str(""))
-                        .with("subnetMask", Value::str("")),
-                )
+                .with("ip", static_ip("", ""))
                 .with_opt("linkSpeed", link),
         )
         .with("wakeOnLanSupported", Value::bool(false))
@@ -263,13 +261,7 @@ fn vnic_value(k: &crate::inventory::VmkNic) -> Value {
         .with(
             "spec",
             Value::obj("HostVirtualNicSpec")
-                .with(
-                    "ip",
-                    Value::obj("HostIpConfig")
-                        .with("dhcp", Value::bool(false))
-                        .with("ipAddress", Value::str(&k.ip))
-                        .with("subnetMask", Value::str(&k.netmask)),
-                )
+                .with("ip", static_ip(&k.ip, &k.netmask))
                 .with("mac", Value::str(&k.mac))
                 .with("mtu", Value::int(k.mtu)),
         )
