@@ -66,11 +66,12 @@
 //! PropertyFilter, ViewManager, ContainerView, TaskManager, Task), the stores behind them
 //! ([`session`], [`task`], [`view`], [`property_collector`] with the spec and retrieval
 //! engine), [`service`] (what ServiceContent names), [`server`]'s [`conns`] (connection
-//! limits), [`inject`], [`stats`], [`state`] (the shared state file, under a lock), [`offline`]
-//! (the request path without HTTP, for fuzzing). The world model
-//! is [`inventory`] (records, loading and saving, operations); its managed objects are in
-//! [`objects`], one file per managed object type registered in `objects::TYPES`, and its
-//! datastore and screen HTTP access in [`files`].
+//! limits), [`inject`], [`stats`], [`state`] (the shared state file, under a lock),
+//! [`standalone`] (the runtime and stop signals of `esxsim`), [`offline`] (the request path
+//! without HTTP, for fuzzing). The world model is [`inventory`] (records, loading and
+//! saving, operations); its managed objects are in [`objects`], one file per managed object
+//! type registered in `objects::TYPES`, and its datastore and screen HTTP access in
+//! [`files`].
 
 pub mod conns;
 pub mod core;
@@ -87,6 +88,7 @@ pub mod server;
 pub mod service;
 pub mod session;
 pub mod soap;
+pub mod standalone;
 pub mod state;
 pub mod stats;
 pub mod task;

@@ -358,11 +358,7 @@ impl ObjectContent {
         out.push('>');
         write_obj(out, "obj", &self.obj);
         for (name, val) in &self.props {
-            out.push_str("<propSet><name>");
-            escape_into(out, name);
-            out.push_str("</name>");
-            val.write_any(out, "val");
-            out.push_str("</propSet>");
+            write_named_val(out, "propSet", name, "", Some(val));
         }
         for (path, fault) in &self.missing {
             out.push_str("<missingSet><path>");
@@ -375,6 +371,23 @@ impl ObjectContent {
         out.push_str(tag);
         out.push('>');
     }
+}
+
+/// Writes `<tag><name>NAME</name>{between}<val ..>..</val></tag>` (no `val` without a
+/// value): a retrieved property's `propSet`, an update's `changeSet`.
+fn write_named_val(out: &mut String, tag: &str, name: &str, between: &str, val: Option<&Value>) {
+    out.push('<');
+    out.push_str(tag);
+    out.push_str("><name>");
+    escape_into(out, name);
+    out.push_str("</name>");
+    out.push_str(between);
+    if let Some(v) = val {
+        v.write_any(out, "val");
+    }
+    out.push_str("</");
+    out.push_str(tag);
+    out.push('>');
 }
 
 /// Writes `<tag type="T">id</tag>`.
@@ -698,13 +711,7 @@ pub fn write_filter_update(out: &mut String, filter: &MoRef, updates: &[ObjectUp
         out.push_str("</kind>");
         write_obj(out, "obj", &u.obj);
         for (name, val) in &u.changes {
-            out.push_str("<changeSet><name>");
-            escape_into(out, name);
-            out.push_str("</name><op>assign</op>");
-            if let Some(v) = val {
-                v.write_any(out, "val");
-            }
-            out.push_str("</changeSet>");
+            write_named_val(out, "changeSet", name, "<op>assign</op>", val.as_ref());
         }
         out.push_str("</objectSet>");
     }

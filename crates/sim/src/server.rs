@@ -661,11 +661,13 @@ async fn connection(
         async move {
             let resp = route(srv, req).await?;
             // The connection stays busy until the answer is sent.
+            // The closure owns the guard, so it drops with the body.
             Ok::<_, InjectedReset>(resp.map(|b| {
-                BodyExt::boxed(Guarded {
-                    inner: b,
-                    _busy: busy,
+                b.map_frame(move |f| {
+                    let _ = &busy;
+                    f
                 })
+                .boxed()
             }))
         }
     });
@@ -684,29 +686,6 @@ async fn connection(
         }
     };
     srv.conns.watch(conn, serve).await;
-}
-
-/// A response body that keeps its connection marked busy until it is sent.
-struct Guarded {
-    inner: Body,
-    _busy: crate::conns::BusyGuard,
-}
-
-impl hyper::body::Body for Guarded {
-    type Data = Bytes;
-    type Error = std::io::Error;
-    fn poll_frame(
-        self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
-        std::pin::Pin::new(&mut self.get_mut().inner).poll_frame(cx)
-    }
-    fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
-    }
-    fn size_hint(&self) -> hyper::body::SizeHint {
-        self.inner.size_hint()
-    }
 }
 
 /// Accepts connections until `shutdown` fires.

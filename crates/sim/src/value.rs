@@ -165,6 +165,10 @@ impl Value {
             items,
         }
     }
+    /// An array of `item_ty` items, from any iterator of them.
+    pub fn array_of(item_ty: impl Into<Name>, items: impl IntoIterator<Item = Value>) -> Value {
+        Value::array(item_ty, items.into_iter().collect())
+    }
     /// An array of strings (`ArrayOfString`).
     pub fn strings<S: Into<String>>(items: impl IntoIterator<Item = S>) -> Value {
         Value::array(

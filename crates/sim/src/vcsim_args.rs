@@ -264,17 +264,7 @@ pub fn main_if_vcsim() -> Option<ExitCode> {
         }
         Invocation::Serve(a) => a,
     };
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("esxsim: cannot start the runtime: {e}");
-            return Some(ExitCode::FAILURE);
-        }
-    };
-    Some(rt.block_on(serve(*args)))
+    Some(crate::standalone::block_on(serve(*args)))
 }
 
 /// A temporary directory removed when dropped.
@@ -383,8 +373,7 @@ async fn serve_until_stopped(args: &VcsimArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate());
-    let interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt());
+    let stop = crate::standalone::StopSignals::watch();
     let line = format!(
         "export GOVC_URL={} GOVC_SIM_PID={}\n",
         govc_url(args, sim.addr()),
@@ -418,25 +407,12 @@ async fn serve_until_stopped(args: &VcsimArgs) -> ExitCode {
     } else {
         Some(key_tx)
     };
-    let stdin_closed = async {
+    stop.wait_or(async {
         let _ = key_rx.await;
-    };
-    tokio::select! {
-        _ = recv(term.ok()) => {}
-        _ = recv(interrupt.ok()) => {}
-        _ = stdin_closed => {}
-    }
+    })
+    .await;
     sim.shutdown().await;
     ExitCode::SUCCESS
-}
-
-async fn recv(s: Option<tokio::signal::unix::Signal>) {
-    match s {
-        Some(mut s) => {
-            s.recv().await;
-        }
-        None => std::future::pending().await,
-    }
 }
 
 #[cfg(test)]

@@ -96,17 +96,7 @@ fn main() -> ExitCode {
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_writer(std::io::stderr)
         .init();
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("esxsim: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    rt.block_on(run(args))
+    esxvirt_sim::standalone::block_on(run(args))
 }
 
 async fn run(args: Args) -> ExitCode {
@@ -158,8 +148,7 @@ async fn run(args: Args) -> ExitCode {
     };
     // The handlers are in place before the URL is printed: whoever starts esxsim may stop
     // it as soon as it has read the URL.
-    let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate());
-    let interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt());
+    let stop = esxvirt_sim::standalone::StopSignals::watch();
     // Both lines in one write: a reader may close the pipe after the first.
     use std::io::Write as _;
     let mut out = std::io::stdout().lock();
@@ -171,7 +160,7 @@ async fn run(args: Args) -> ExitCode {
     );
     let _ = out.flush();
     drop(out);
-    wait_for_signal(term.ok(), interrupt.ok()).await;
+    stop.wait().await;
     if let Some(dir) = &save {
         if let Err(e) = sim.with_world(|w| esxvirt_sim::recording::save(&*w, dir)) {
             eprintln!("esxsim: {e}");
@@ -179,22 +168,4 @@ async fn run(args: Args) -> ExitCode {
     }
     sim.shutdown().await;
     ExitCode::SUCCESS
-}
-
-async fn wait_for_signal(
-    term: Option<tokio::signal::unix::Signal>,
-    interrupt: Option<tokio::signal::unix::Signal>,
-) {
-    async fn recv(s: Option<tokio::signal::unix::Signal>) {
-        match s {
-            Some(mut s) => {
-                s.recv().await;
-            }
-            None => std::future::pending().await,
-        }
-    }
-    tokio::select! {
-        _ = recv(term) => {}
-        _ = recv(interrupt) => {}
-    }
 }

@@ -399,6 +399,22 @@ impl World {
         }
     }
 
+    /// The id of every inventory entity the world keeps a record of (snapshots, which
+    /// their VMs hold, and per-host managers aside).
+    pub fn entity_ids(&self) -> impl Iterator<Item = &String> {
+        self.folders
+            .keys()
+            .chain(self.datacenters.keys())
+            .chain(self.computes.keys())
+            .chain(self.pools.keys())
+            .chain(self.hosts.keys())
+            .chain(self.datastores.keys())
+            .chain(self.networks.keys())
+            .chain(self.dvswitches.keys())
+            .chain(self.storage_pods.keys())
+            .chain(self.vms.keys())
+    }
+
     /// The VI type of a managed-object id of the inventory, if it is one.
     pub fn type_of(&self, moid: &str) -> Option<&'static str> {
         if self.vms.contains_key(moid) {

@@ -193,6 +193,20 @@ pub fn ds_entity(w: &World, path: &str) -> Option<(MoRef, String)> {
     Some((MoRef::new("Datastore", d.moid.clone()), d.name.clone()))
 }
 
+/// A task named after the method called, described by `desc`, doing `op` on the datastore
+/// of datastore path `path` (on the object called when the path names no datastore).
+pub fn datastore_task(
+    w: &World,
+    cx: &mut CallCx<'_>,
+    call: &Call<'_>,
+    path: &str,
+    desc: &str,
+    op: impl FnOnce(&World) -> Reply,
+) -> Reply {
+    let ent = ds_entity(w, path);
+    run_task(cx, call.this, call.method, desc, ent, || op(w))
+}
+
 /// A task doing `op` to the datastore path in the `name` parameter (a file, a directory or
 /// a virtual disk), described by `desc`, on the path's datastore.
 pub fn named_path_task(
@@ -202,12 +216,11 @@ pub fn named_path_task(
     desc: &str,
     op: fn(&World, &str) -> InvResult<()>,
 ) -> Reply {
-    let Call { this, method, args } = *call;
-    let name = args.req_text("name")?.to_string();
-    let ent = ds_entity(w, &name);
-    let w: &World = w;
-    run_task(cx, this, method, desc, ent, || {
-        op(w, &name).map(|_| None).map_err(|e| fault_of(e, this))
+    let name = call.args.req_text("name")?.to_string();
+    datastore_task(w, cx, call, &name, desc, |w| {
+        op(w, &name)
+            .map(|_| None)
+            .map_err(|e| fault_of(e, call.this))
     })
 }
 

@@ -163,13 +163,12 @@ mod tests {
             nets.contains(&"Network:HaNetwork-VM Network".to_string()),
             "{nets:?}"
         );
-        assert_eq!(
-            fault_type(t.read("Datacenter", "ha-datacenter", "vmFolderx")),
-            "InvalidProperty"
-        );
-        assert_eq!(
-            fault_type(t.read("Datacenter", "nowhere", "name")),
-            "ManagedObjectNotFound"
+        t.assert_read_faults(
+            "Datacenter",
+            &[
+                ("ha-datacenter", "vmFolderx", "InvalidProperty"),
+                ("nowhere", "name", "ManagedObjectNotFound"),
+            ],
         );
         // A host agent's datacenter cannot go.
         assert_eq!(

@@ -8,7 +8,7 @@ use crate::object::CallCx;
 use crate::soap::Element;
 use crate::value::{MoRef, Value};
 
-use super::common::{ds_entity, fault_of, run_task, split_path, walk};
+use super::common::{datastore_task, fault_of, split_path, walk};
 use super::entry::{Call, Ids, ManagedType, Reply};
 
 /// The `HostDatastoreBrowser` type.
@@ -266,18 +266,16 @@ fn search(w: &World, path: &str, spec: &SearchSpec, recursive: bool) -> Result<V
 
 /// `SearchDatastore_Task` (one folder) and `SearchDatastoreSubFolders_Task` (recursive).
 fn search_datastore(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
-    let Call { this, method, args } = *call;
+    let Call { method, args, .. } = *call;
     let path = args.req_text("datastorePath")?.to_string();
     let spec = parse_spec(args);
     let recursive = method == "SearchDatastoreSubFolders_Task";
-    let ent = ds_entity(w, &path);
     let desc = if recursive {
         "HostDatastoreBrowser.searchSubFolders"
     } else {
         "HostDatastoreBrowser.search"
     };
-    let w: &World = w;
-    run_task(cx, this, method, desc, ent, || {
+    datastore_task(w, cx, call, &path, desc, |w| {
         search(w, &path, &spec, recursive).map(Some)
     })
 }

@@ -4,7 +4,7 @@ use crate::fault::Fault;
 use crate::inventory::World;
 use crate::object::CallCx;
 
-use super::common::{ds_entity, fault_of, named_path_task, run_task};
+use super::common::{datastore_task, fault_of, named_path_task};
 use super::entry::{Call, Ids, ManagedType, Reply};
 
 /// The `FileManager` type.
@@ -44,14 +44,12 @@ fn copy_or_move(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let dst = args.req_text("destinationName")?.to_string();
     let force = args.bool_of("force")?.unwrap_or(false);
     let mv = method.starts_with("Move");
-    let ent = ds_entity(w, &src);
     let desc = if mv {
         "FileManager.moveFile"
     } else {
         "FileManager.copyFile"
     };
-    let w: &World = w;
-    run_task(cx, this, method, desc, ent, || {
+    datastore_task(w, cx, call, &src, desc, |w| {
         w.copy_or_move(&src, &dst, force, mv)
             .map(|_| None)
             .map_err(fe)
@@ -89,26 +87,19 @@ mod tests {
         )
         .unwrap();
         assert!(!t.w.resolve("[datastore1] a").unwrap().exists());
-        let r = t.run(
-            "FileManager",
-            FM,
-            "DeleteDatastoreFile_Task",
-            "<name>[datastore1] a</name>",
-        );
-        assert_eq!(fault_type(r), "FileNotFound");
-        let r = t.call(
-            "FileManager",
-            FM,
-            "MakeDirectory",
-            "<name>[datastore1] x/y/z</name>",
-        );
-        assert_eq!(fault_type(r), "FileNotFound");
-        let r = t.call(
-            "FileManager",
-            FM,
-            "MakeDirectory",
-            "<name>[datastore1] ../escape</name>",
-        );
-        assert_eq!(fault_type(r), "InvalidDatastorePath");
+        // (task?, method, name, fault)
+        for (task, method, name, fault) in [
+            (true, "DeleteDatastoreFile_Task", "a", "FileNotFound"),
+            (false, "MakeDirectory", "x/y/z", "FileNotFound"),
+            (false, "MakeDirectory", "../escape", "InvalidDatastorePath"),
+        ] {
+            let args = format!("<name>[datastore1] {name}</name>");
+            let r = if task {
+                t.run("FileManager", FM, method, &args)
+            } else {
+                t.call("FileManager", FM, method, &args)
+            };
+            assert_eq!(fault_type(r), fault, "{method} {name}");
+        }
     }
 }

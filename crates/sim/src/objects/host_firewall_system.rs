@@ -24,13 +24,12 @@ mod tests {
     #[test]
     fn exists_without_properties() {
         let mut t = TestWorld::esx();
-        assert_eq!(
-            fault_type(t.read("HostFirewallSystem", "firewallSystem", "firewallInfo")),
-            "InvalidProperty"
-        );
-        assert_eq!(
-            fault_type(t.read("HostFirewallSystem", "firewall", "firewallInfo")),
-            "ManagedObjectNotFound"
+        t.assert_read_faults(
+            "HostFirewallSystem",
+            &[
+                ("firewallSystem", "firewallInfo", "InvalidProperty"),
+                ("firewall", "firewallInfo", "ManagedObjectNotFound"),
+            ],
         );
         assert_eq!(
             fault_type(t.call(

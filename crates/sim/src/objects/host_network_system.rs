@@ -76,6 +76,19 @@ fn pnic_key(name: &str) -> String {
     format!("key-vim.host.PhysicalNic-{name}")
 }
 
+/// The key of a port group's `n`th port (counted from 0).
+fn port_key(n: usize) -> String {
+    format!("key-vim.host.PortGroup.Port-{}", 33554432 + n)
+}
+
+/// A port group's `n`th port, used by `mac` of a `ty` (`virtualMachine` or `host`).
+fn port_value(n: usize, mac: &str, ty: &str) -> Value {
+    Value::obj("HostPortGroupPort")
+        .with("key", Value::str(port_key(n)))
+        .with("mac", Value::strings([mac]))
+        .with("type", Value::str(ty))
+}
+
 fn full_policy(nics: &[String]) -> Value {
     Value::obj("HostNetworkPolicy")
         .with(
@@ -174,35 +187,13 @@ fn portgroup_value(w: &World, h: &Host, p: &PortGroup) -> Value {
         for d in &vm.config.devices {
             if let Device::Nic { network, mac, .. } = d {
                 if *network == p.name {
-                    ports.push(
-                        Value::obj("HostPortGroupPort")
-                            .with(
-                                "key",
-                                Value::str(format!(
-                                    "key-vim.host.PortGroup.Port-{}",
-                                    33554432 + ports.len()
-                                )),
-                            )
-                            .with("mac", Value::strings([mac.clone()]))
-                            .with("type", Value::str("virtualMachine")),
-                    );
+                    ports.push(port_value(ports.len(), mac, "virtualMachine"));
                 }
             }
         }
     }
     for k in h.vmknics.iter().filter(|k| k.portgroup == p.name) {
-        ports.push(
-            Value::obj("HostPortGroupPort")
-                .with(
-                    "key",
-                    Value::str(format!(
-                        "key-vim.host.PortGroup.Port-{}",
-                        33554432 + ports.len()
-                    )),
-                )
-                .with("mac", Value::strings([k.mac.clone()]))
-                .with("type", Value::str("host")),
-        );
+        ports.push(port_value(ports.len(), &k.mac, "host"));
     }
     Value::obj("HostPortGroup")
         .with("key", Value::str(portgroup_key(&p.name)))
@@ -219,13 +210,23 @@ fn portgroup_value(w: &World, h: &Host, p: &PortGroup) -> Value {
         )
 }
 
-fn pnic_value(h: &Host, n: &crate::inventory::PNic) -> Value {
-    let link = n.link_speed_mb.map(|s| {
-        Value::obj("PhysicalNicLinkInfo")
-            .with("speedMb", Value::int(s))
-            .with("duplex", Value::bool(n.full_duplex))
-    });
-    let _ = h;
+/// A link speed in Mb/s and its duplex.
+fn link_info(speed_mb: i32, duplex: bool) -> Value {
+    Value::obj("PhysicalNicLinkInfo")
+        .with("speedMb", Value::int(speed_mb))
+        .with("duplex", Value::bool(duplex))
+}
+
+/// A fixed (not DHCP) IPv4 configuration.
+fn static_ip(address: &str, mask: &str) -> Value {
+    Value::obj("HostIpConfig")
+        .with("dhcp", Value::bool(false))
+        .with("ipAddress", Value::str(address))
+        .with("subnetMask", Value::str(mask))
+}
+
+fn pnic_value(n: &crate::inventory::PNic) -> Value {
+    let link = n.link_speed_mb.map(|s| link_info(s, n.full_duplex));
     Value::obj("PhysicalNic")
         .with("key", Value::str(pnic_key(&n.device)))
         .with("device", Value::str(&n.device))
@@ -236,92 +237,50 @@ fn pnic_value(h: &Host, n: &crate::inventory::PNic) -> Value {
             "validLinkSpecification",
             Value::array(
                 "PhysicalNicLinkInfo",
-                [1000, 10000]
-                    .iter()
-                    .map(|s| {
-                        Value::obj("PhysicalNicLinkInfo")
-                            .with("speedMb", Value::int(*s))
-                            .with("duplex", Value::bool(true))
-                    })
-                    .collect(),
+                [1000, 10000].iter().map(|s| link_info(*s, true)).collect(),
             ),
         )
         .with(
             "spec",
             Value::obj("PhysicalNicSpec")
-                .with(
-                    "ip",
-                    Value::obj("HostIpConfig")
-                        .with("dhcp", Value::bool(false))
-                        .with("ipAddress", Value::str(""))
-                        .with("subnetMask", Value::str("")),
-                )
+                .with("ip", static_ip("", ""))
                 .with_opt("linkSpeed", link),
         )
         .with("wakeOnLanSupported", Value::bool(false))
         .with("mac", Value::str(&n.mac))
 }
 
+fn vnic_value(k: &crate::inventory::VmkNic) -> Value {
+    Value::obj("HostVirtualNic")
+        .with("device", Value::str(&k.device))
+        .with(
+            "key",
+            Value::str(format!("key-vim.host.VirtualNic-{}", k.device)),
+        )
+        .with("portgroup", Value::str(&k.portgroup))
+        .with(
+            "spec",
+            Value::obj("HostVirtualNicSpec")
+                .with("ip", static_ip(&k.ip, &k.netmask))
+                .with("mac", Value::str(&k.mac))
+                .with("mtu", Value::int(k.mtu)),
+        )
+        .with("port", Value::str(port_key(0)))
+}
+
 pub fn network_info(w: &World, h: &Host) -> Value {
+    let vswitches = h.vswitches.iter().map(|s| vswitch_value(h, s));
+    let portgroups = h.portgroups.iter().map(|p| portgroup_value(w, h, p));
     Value::obj("HostNetworkInfo")
-        .with(
-            "vswitch",
-            Value::array(
-                "HostVirtualSwitch",
-                h.vswitches.iter().map(|s| vswitch_value(h, s)).collect(),
-            ),
-        )
-        .with(
-            "portgroup",
-            Value::array(
-                "HostPortGroup",
-                h.portgroups
-                    .iter()
-                    .map(|p| portgroup_value(w, h, p))
-                    .collect(),
-            ),
-        )
+        .with("vswitch", Value::array_of("HostVirtualSwitch", vswitches))
+        .with("portgroup", Value::array_of("HostPortGroup", portgroups))
         .with(
             "pnic",
-            Value::array(
-                "PhysicalNic",
-                h.pnics.iter().map(|n| pnic_value(h, n)).collect(),
-            ),
+            Value::array_of("PhysicalNic", h.pnics.iter().map(pnic_value)),
         )
         .with(
             "vnic",
-            Value::array(
-                "HostVirtualNic",
-                h.vmknics
-                    .iter()
-                    .map(|k| {
-                        Value::obj("HostVirtualNic")
-                            .with("device", Value::str(&k.device))
-                            .with(
-                                "key",
-                                Value::str(format!("key-vim.host.VirtualNic-{}", k.device)),
-                            )
-                            .with("portgroup", Value::str(&k.portgroup))
-                            .with(
-                                "spec",
-                                Value::obj("HostVirtualNicSpec")
-                                    .with(
-                                        "ip",
-                                        Value::obj("HostIpConfig")
-                                            .with("dhcp", Value::bool(false))
-                                            .with("ipAddress", Value::str(&k.ip))
-                                            .with("subnetMask", Value::str(&k.netmask)),
-                                    )
-                                    .with("mac", Value::str(&k.mac))
-                                    .with("mtu", Value::int(k.mtu)),
-                            )
-                            .with(
-                                "port",
-                                Value::str(format!("key-vim.host.PortGroup.Port-{}", 33554432)),
-                            )
-                    })
-                    .collect(),
-            ),
+            Value::array_of("HostVirtualNic", h.vmknics.iter().map(vnic_value)),
         )
         .with(
             "dnsConfig",

@@ -278,17 +278,7 @@ mod tests {
     fn objects(t: &TestWorld) -> Vec<(String, String)> {
         let w = &t.w;
         let mut out: Vec<(String, String)> = Vec::new();
-        for id in w
-            .folders
-            .keys()
-            .chain(w.datacenters.keys())
-            .chain(w.computes.keys())
-            .chain(w.pools.keys())
-            .chain(w.hosts.keys())
-            .chain(w.datastores.keys())
-            .chain(w.networks.keys())
-            .chain(w.vms.keys())
-        {
+        for id in w.entity_ids() {
             out.push((w.type_of(id).unwrap().to_string(), id.clone()));
         }
         for v in w.vms.values() {

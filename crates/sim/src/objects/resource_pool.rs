@@ -329,7 +329,7 @@ fn move_into_resource_pool(w: &mut World, _cx: &mut CallCx<'_>, call: &Call<'_>)
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{fault_type, refs, text, TestWorld};
+    use super::super::testing::{fault_type, refs, TestWorld};
     use crate::value::Value;
 
     #[test]
@@ -372,17 +372,17 @@ mod tests {
             .unwrap()
             .unwrap();
         let web = made.as_moref().unwrap().value.clone();
-        assert_eq!(
-            t.get("ResourcePool", &web, "config.cpuAllocation.reservation"),
-            Value::long(100)
-        );
-        assert_eq!(
-            text(&t.get("ResourcePool", &web, "config.cpuAllocation.shares.level")),
-            "low"
-        );
-        assert_eq!(
-            t.get("ResourcePool", &web, "config.memoryAllocation.reservation"),
-            Value::long(500)
+        t.assert_props(
+            "ResourcePool",
+            &web,
+            &[
+                ("config.cpuAllocation.reservation", Value::long(100)),
+                (
+                    "config.cpuAllocation.shares.level",
+                    Value::enumv("SharesLevel", "low"),
+                ),
+                ("config.memoryAllocation.reservation", Value::long(500)),
+            ],
         );
         assert!(refs(&t.get("ResourcePool", "ha-root-pool", "resourcePool"))
             .contains(&format!("ResourcePool:{web}")));

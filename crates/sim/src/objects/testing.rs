@@ -60,6 +60,13 @@ impl TestWorld {
             .unwrap_or_else(|| panic!("{ty}:{id} {path} is unset"))
     }
 
+    /// Asserts that each property `path` of object `id` of type `ty` is set to its value.
+    pub fn assert_props(&self, ty: &str, id: &str, expected: &[(&str, Value)]) {
+        for (path, want) in expected {
+            assert_eq!(&self.get(ty, id, path), want, "{ty}:{id} {path}");
+        }
+    }
+
     /// Calls `method` on `ty:id` with `args` (the parameters' XML).
     pub fn call(&mut self, ty: &str, id: &str, method: &str, args: &str) -> Reply {
         let args = Element::parse(
@@ -94,6 +101,24 @@ impl TestWorld {
             TaskState::Success => Ok(t.result.clone()),
             TaskState::Error => Err(t.error.clone().expect("a failed task has a fault")),
             other => panic!("{method}: task still {other:?}"),
+        }
+    }
+
+    /// The result of a `*_Task` method that must succeed with one.
+    pub fn run_value(&mut self, ty: &str, id: &str, method: &str, args: &str) -> Value {
+        self.run(ty, id, method, args)
+            .unwrap_or_else(|f| panic!("{ty}:{id} {method}: {f:?}"))
+            .unwrap_or_else(|| panic!("{ty}:{id} {method} returned nothing"))
+    }
+
+    /// Asserts that each read of `(id, path)` of a `ty` fails with its fault type.
+    pub fn assert_read_faults(&self, ty: &str, cases: &[(&str, &str, &str)]) {
+        for (id, path, fault) in cases {
+            assert_eq!(
+                fault_type(self.read(ty, id, path)),
+                *fault,
+                "{ty}:{id} {path}"
+            );
         }
     }
 

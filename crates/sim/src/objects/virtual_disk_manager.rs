@@ -6,7 +6,7 @@ use crate::inventory::World;
 use crate::object::CallCx;
 use crate::value::Value;
 
-use super::common::{ds_entity, fault_of, named_path_task, run_task};
+use super::common::{datastore_task, fault_of, named_path_task};
 use super::entry::{Call, Ids, ManagedType, Reply};
 
 /// The `VirtualDiskManager` type.
@@ -30,7 +30,7 @@ pub const TYPE: ManagedType = ManagedType {
 
 /// `CreateVirtualDisk_Task` of a supported disk type (eager-zeroed ones are zero-filled).
 fn create_virtual_disk(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
-    let Call { this, method, args } = *call;
+    let Call { this, args, .. } = *call;
     let fe = |e| fault_of(e, this);
     let name = args.req_text("name")?.to_string();
     let spec = args.req_child("spec")?;
@@ -43,41 +43,33 @@ fn create_virtual_disk(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> R
         .unwrap_or("lsiLogic")
         .to_string();
     let thin = disk_type == "thin" || disk_type == "sparseMonolithic" || disk_type == "seSparse";
-    let ent = ds_entity(w, &name);
-    let w: &World = w;
-    run_task(
-        cx,
-        this,
-        method,
-        "VirtualDiskManager.createVirtualDisk",
-        ent,
-        || {
-            if ![
-                "thin",
-                "thick",
-                "preallocated",
-                "eagerZeroedThick",
-                "sparseMonolithic",
-                "flatMonolithic",
-                "seSparse",
-                "thick2Gb",
-                "sparse2Gb",
-                "delta",
-                "rdm",
-                "rdmp",
-            ]
-            .contains(&disk_type.as_str())
-            {
-                return Err(Fault::invalid_argument("spec.diskType"));
-            }
-            w.create_virtual_disk(&name, cap, thin, &adapter)
-                .map_err(fe)?;
-            if disk_type == "eagerZeroedThick" {
-                w.zero_fill_virtual_disk(&name).map_err(fe)?;
-            }
-            Ok(Some(Value::any(Value::str(name.clone()))))
-        },
-    )
+    let desc = "VirtualDiskManager.createVirtualDisk";
+    datastore_task(w, cx, call, &name, desc, |w| {
+        if ![
+            "thin",
+            "thick",
+            "preallocated",
+            "eagerZeroedThick",
+            "sparseMonolithic",
+            "flatMonolithic",
+            "seSparse",
+            "thick2Gb",
+            "sparse2Gb",
+            "delta",
+            "rdm",
+            "rdmp",
+        ]
+        .contains(&disk_type.as_str())
+        {
+            return Err(Fault::invalid_argument("spec.diskType"));
+        }
+        w.create_virtual_disk(&name, cap, thin, &adapter)
+            .map_err(fe)?;
+        if disk_type == "eagerZeroedThick" {
+            w.zero_fill_virtual_disk(&name).map_err(fe)?;
+        }
+        Ok(Some(Value::any(Value::str(name.clone()))))
+    })
 }
 
 /// `CopyVirtualDisk_Task` and `MoveVirtualDisk_Task`.
@@ -90,14 +82,12 @@ fn copy_or_move(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
     let src = args.req_text("sourceName")?.to_string();
     let dst = args.req_text("destName")?.to_string();
     let force = args.bool_of("force")?.unwrap_or(false);
-    let ent = ds_entity(w, &dst);
-    let w: &World = w;
     let description = if moving {
         "VirtualDiskManager.moveVirtualDisk"
     } else {
         "VirtualDiskManager.copyVirtualDisk"
     };
-    run_task(cx, this, method, description, ent, || {
+    datastore_task(w, cx, call, &dst, description, |w| {
         w.copy_virtual_disk(&src, &dst, force).map_err(fe)?;
         if moving {
             w.delete_virtual_disk(&src).map_err(fe)?;
@@ -131,49 +121,40 @@ fn zero_fill(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
 
 /// `ExtendVirtualDisk_Task`: a larger descriptor and extent (never smaller).
 fn extend(w: &mut World, cx: &mut CallCx<'_>, call: &Call<'_>) -> Reply {
-    let Call { this, method, args } = *call;
+    let Call { this, args, .. } = *call;
     let fe = |e| fault_of(e, this);
     let name = args.req_text("name")?.to_string();
     let cap = args
         .i64_of("newCapacityKb")?
         .ok_or_else(|| Fault::missing_argument("newCapacityKb"))?;
-    let ent = ds_entity(w, &name);
-    let w: &World = w;
-    run_task(
-        cx,
-        this,
-        method,
-        "VirtualDiskManager.extendVirtualDisk",
-        ent,
-        || {
-            let info = w.disk_info(&name).map_err(fe)?;
-            if cap < info.capacity_kb {
-                return Err(Fault::invalid_argument("newCapacityKb"));
-            }
-            // Rewrite the descriptor with the new size and grow the extent.
-            let p = w.resolve(&name).map_err(fe)?;
-            let text =
-                std::fs::read_to_string(&p).map_err(|e| Fault::system_error(e.to_string()))?;
-            let text = text
-                .lines()
-                .map(|l| {
-                    if let Some(rest) = l.strip_prefix("RW ") {
-                        let tail = rest.split_once(' ').map(|(_, t)| t).unwrap_or("");
-                        format!("RW {} {tail}", cap.saturating_mul(2))
-                    } else {
-                        l.to_string()
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join("\n");
-            std::fs::write(&p, text + "\n").map_err(|e| Fault::system_error(e.to_string()))?;
-            let flat = p.to_string_lossy().replace(".vmdk", "-flat.vmdk");
-            if let Ok(f) = std::fs::OpenOptions::new().write(true).open(flat) {
-                let _ = f.set_len((cap as u64).saturating_mul(1024));
-            }
-            Ok(None)
-        },
-    )
+    let desc = "VirtualDiskManager.extendVirtualDisk";
+    datastore_task(w, cx, call, &name, desc, |w| {
+        let info = w.disk_info(&name).map_err(fe)?;
+        if cap < info.capacity_kb {
+            return Err(Fault::invalid_argument("newCapacityKb"));
+        }
+        // Rewrite the descriptor with the new size and grow the extent.
+        let p = w.resolve(&name).map_err(fe)?;
+        let text = std::fs::read_to_string(&p).map_err(|e| Fault::system_error(e.to_string()))?;
+        let text = text
+            .lines()
+            .map(|l| {
+                if let Some(rest) = l.strip_prefix("RW ") {
+                    let tail = rest.split_once(' ').map(|(_, t)| t).unwrap_or("");
+                    format!("RW {} {tail}", cap.saturating_mul(2))
+                } else {
+                    l.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        std::fs::write(&p, text + "\n").map_err(|e| Fault::system_error(e.to_string()))?;
+        let flat = p.to_string_lossy().replace(".vmdk", "-flat.vmdk");
+        if let Ok(f) = std::fs::OpenOptions::new().write(true).open(flat) {
+            let _ = f.set_len((cap as u64).saturating_mul(1024));
+        }
+        Ok(None)
+    })
 }
 
 /// `QueryVirtualDiskUuid`: the descriptor's `ddb.uuid`.

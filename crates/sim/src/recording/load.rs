@@ -720,30 +720,19 @@ fn vm_record(
 
 /// One more than the largest number in any id, so new ids do not collide.
 fn next_free_id(w: &World) -> u64 {
-    let ids = w
-        .folders
-        .keys()
-        .chain(w.datacenters.keys())
-        .chain(w.computes.keys())
-        .chain(w.pools.keys())
-        .chain(w.hosts.keys())
-        .chain(w.datastores.keys())
-        .chain(w.networks.keys())
-        .chain(w.dvswitches.keys())
-        .chain(w.storage_pods.keys())
-        .chain(w.vms.keys());
-    ids.filter_map(|id| {
-        let digits: String = id
-            .chars()
-            .rev()
-            .take_while(char::is_ascii_digit)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
-        digits.parse::<u64>().ok()
-    })
-    .max()
-    .unwrap_or(0)
+    w.entity_ids()
+        .filter_map(|id| {
+            let digits: String = id
+                .chars()
+                .rev()
+                .take_while(char::is_ascii_digit)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            digits.parse::<u64>().ok()
+        })
+        .max()
+        .unwrap_or(0)
         + 1
 }

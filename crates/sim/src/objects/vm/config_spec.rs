@@ -94,24 +94,15 @@ fn apply_alloc(
 /// delete.
 pub fn apply_config_spec(
     w: &World,
-    cfg: &mut VmConfig,
+    kept: &mut VmConfig,
     spec: &Element,
     power: PowerState,
     vm_dir: &str,
 ) -> Result<DiskWork, Fault> {
-    let mut next = cfg.clone();
-    let work = apply_to(w, &mut next, spec, power, vm_dir)?;
-    *cfg = next;
-    Ok(work)
-}
-
-fn apply_to(
-    w: &World,
-    cfg: &mut VmConfig,
-    spec: &Element,
-    power: PowerState,
-    vm_dir: &str,
-) -> Result<DiskWork, Fault> {
+    // The spec goes to a copy, which replaces `kept` only at the end: every refusal returns
+    // before that.
+    let mut next = kept.clone();
+    let cfg = &mut next;
     if let Some(n) = spec.text_of("name") {
         cfg.name = n.to_string();
     }
@@ -301,6 +292,7 @@ fn apply_to(
         }
     }
     crate::inventory::vmx::normalize_devices(&mut cfg.devices);
+    *kept = next;
     Ok(work)
 }
 

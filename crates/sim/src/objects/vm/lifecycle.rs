@@ -354,10 +354,7 @@ mod tests {
     fn screenshots_tickets_and_migration() {
         let mut t = TestWorld::esx();
         let web01 = t.vm("web01");
-        let png = t
-            .run("VirtualMachine", &web01, "CreateScreenshot_Task", "")
-            .unwrap()
-            .unwrap();
+        let png = t.run_value("VirtualMachine", &web01, "CreateScreenshot_Task", "");
         let path = text(&png).to_string();
         assert!(path.starts_with("[datastore1] web01/web01-"), "{path}");
         assert!(t.w.resolve(&path).unwrap().is_file());

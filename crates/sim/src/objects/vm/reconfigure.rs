@@ -66,7 +66,7 @@ fn template_spec_only(spec: &Element) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use crate::objects::testing::{fault_type, text, TestWorld};
+    use crate::objects::testing::{fault_type, TestWorld};
     use crate::value::Value;
 
     #[test]
@@ -83,20 +83,16 @@ mod tests {
              </device></deviceChange></spec>",
         )
         .unwrap();
-        assert_eq!(
-            t.get("VirtualMachine", &tiny, "config.hardware.numCPU"),
-            Value::int(2)
+        t.assert_props(
+            "VirtualMachine",
+            &tiny,
+            &[
+                ("config.hardware.numCPU", Value::int(2)),
+                ("config.hardware.memoryMB", Value::int(512)),
+                ("config.annotation", Value::str("a & b")),
+                ("summary.config.numEthernetCards", Value::int(2)),
+            ],
         );
-        assert_eq!(
-            t.get("VirtualMachine", &tiny, "config.hardware.memoryMB"),
-            Value::int(512)
-        );
-        assert_eq!(
-            text(&t.get("VirtualMachine", &tiny, "config.annotation")),
-            "a & b"
-        );
-        let nics = t.get("VirtualMachine", &tiny, "summary.config.numEthernetCards");
-        assert_eq!(nics, Value::int(2));
         // The .vmx on the datastore says so too.
         let vmx = std::fs::read_to_string(t.w.resolve(&t.w.vms[&tiny].vmx_path).unwrap()).unwrap();
         assert!(vmx.contains("memsize = \"512\""), "{vmx}");

@@ -77,15 +77,12 @@ mod tests {
             fault_type(t.run("VirtualMachine", &tiny, "RevertToCurrentSnapshot_Task", "")),
             "NotFound"
         );
-        let snap = t
-            .run(
-                "VirtualMachine",
-                &tiny,
-                "CreateSnapshot_Task",
-                "<name>before</name><memory>false</memory><quiesce>false</quiesce>",
-            )
-            .unwrap()
-            .unwrap();
+        let snap = t.run_value(
+            "VirtualMachine",
+            &tiny,
+            "CreateSnapshot_Task",
+            "<name>before</name><memory>false</memory><quiesce>false</quiesce>",
+        );
         assert_eq!(
             t.get("VirtualMachine", &tiny, "snapshot.currentSnapshot"),
             snap
