@@ -27,44 +27,20 @@ import urllib.request
 # ---------------------------------------------------------------------------------------
 # Input files the commands read.
 
-NEW_DOMAIN = """<domain type='vmware'>
-  <name>newvm</name>
-  <memory unit='KiB'>524288</memory>
-  <vcpu placement='static'>1</vcpu>
-  <os>
-    <type arch='x86_64'>hvm</type>
-  </os>
-  <devices>
-    <disk type='file' device='disk'>
-      <source file='[datastore1] newvm/newvm.vmdk'/>
-      <target dev='sda' bus='scsi'/>
-    </disk>
-    <controller type='scsi' index='0' model='lsilogic'/>
-    <interface type='bridge'>
-      <source bridge='VM Network'/>
-      <model type='e1000'/>
-    </interface>
-  </devices>
-</domain>
-"""
+FIXTURES = os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "..", "testdata", "fixtures"
+)
 
-NATIVE_VMX = """.encoding = "UTF-8"
-config.version = "8"
-virtualHW.version = "13"
-displayName = "native"
-memsize = "512"
-numvcpus = "1"
-guestOS = "other-64"
-scsi0.present = "TRUE"
-scsi0.virtualDev = "lsilogic"
-scsi0:0.present = "TRUE"
-scsi0:0.deviceType = "scsi-hardDisk"
-scsi0:0.fileName = "/vmfs/volumes/datastore1/native/native.vmdk"
-ethernet0.present = "TRUE"
-ethernet0.virtualDev = "e1000"
-ethernet0.networkName = "VM Network"
-ethernet0.addressType = "generated"
-"""
+
+def fixture(name):
+    """A file of testdata/fixtures, shared with the Rust tests that read the same input."""
+    with open(os.path.join(FIXTURES, name), encoding="utf-8") as f:
+        return f.read()
+
+
+NEW_DOMAIN = fixture("newvm-domain.xml")
+
+NATIVE_VMX = fixture("native.vmx")
 
 SNAPSHOT_XML = """<domainsnapshot>
   <name>fromxml</name>

@@ -531,15 +531,8 @@ pub fn unsupported_event(name: &str) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use vi::{PropertyChange, PropertyChangeOp};
-
-    fn change(name: &str, val: Value) -> PropertyChange {
-        PropertyChange {
-            name: name.into(),
-            op: PropertyChangeOp::Assign,
-            val: Some(val),
-        }
-    }
+    use crate::test_support::{assign, object_update};
+    use vi::PropertyChange;
 
     fn power(p: &str) -> Value {
         Value::VirtualMachinePowerState(match p {
@@ -550,12 +543,7 @@ mod tests {
     }
 
     fn update(kind: ObjectUpdateKind, id: &str, changes: Vec<PropertyChange>) -> ObjectUpdate {
-        ObjectUpdate {
-            kind,
-            obj: identity::vm_ref(id),
-            change_set: changes,
-            missing_set: vec![],
-        }
+        object_update(kind, identity::vm_ref(id), changes)
     }
 
     fn enter(id: &str, name: &str, p: &str) -> ObjectUpdate {
@@ -563,12 +551,12 @@ mod tests {
             ObjectUpdateKind::Enter,
             id,
             vec![
-                change(vm::NAME.path(), Value::String(name.into())),
-                change(
+                assign(vm::NAME.path(), Value::String(name.into())),
+                assign(
                     vm::CONFIG_UUID.path(),
                     Value::String(format!("564d0000-0000-0000-0000-00000000000{id}")),
                 ),
-                change(vm::RUNTIME_POWER_STATE.path(), power(p)),
+                assign(vm::RUNTIME_POWER_STATE.path(), power(p)),
             ],
         )
     }
@@ -607,7 +595,7 @@ mod tests {
                 &update(
                     ObjectUpdateKind::Modify,
                     "1",
-                    vec![change(vm::RUNTIME_POWER_STATE.path(), power(p))],
+                    vec![assign(vm::RUNTIME_POWER_STATE.path(), power(p))],
                 ),
                 true,
             ));
@@ -616,7 +604,7 @@ mod tests {
             &update(
                 ObjectUpdateKind::Modify,
                 "1",
-                vec![change(vm::NAME.path(), Value::String("c".into()))],
+                vec![assign(vm::NAME.path(), Value::String("c".into()))],
             ),
             true,
         ));
@@ -653,7 +641,7 @@ mod tests {
             update(
                 ObjectUpdateKind::Modify,
                 id,
-                vec![change(vm::RUNTIME_POWER_STATE.path(), power("poweredOn"))],
+                vec![assign(vm::RUNTIME_POWER_STATE.path(), power("poweredOn"))],
             )
         };
         assert!(t.apply(&on("1"), true).is_empty());

@@ -57,6 +57,8 @@ pub mod network;
 pub mod snapshot;
 pub mod stats;
 pub mod storage;
+#[cfg(any(test, feature = "test-support"))]
+pub mod test_support;
 pub mod types;
 pub mod urls;
 mod uuid;

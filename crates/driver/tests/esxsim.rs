@@ -223,19 +223,15 @@ fn esxsim_errors_are_one_clear_line() {
     assert!(!e.to_string().contains('\n'), "{e}");
 }
 
-const DOMAIN_XML: &str = "<domain type='vmware'>
-  <name>NAME</name>
-  <memory unit='KiB'>262144</memory>
-  <vcpu>1</vcpu>
-  <os><type>hvm</type></os>
-  <devices>
-    <disk type='file' device='disk'>
-      <source file='[datastore1] DIR/disk.vmdk'/>
-      <target dev='sda' bus='scsi'/>
-    </disk>
-    <controller type='scsi' index='0' model='lsilogic'/>
-  </devices>
-</domain>";
+/// A small domain to define (the one esxsim's virsh tests define as `newvm`).
+const NEW_DOMAIN: &str = include_str!("../../../testdata/fixtures/newvm-domain.xml");
+
+/// [`NEW_DOMAIN`] named `name`, its disk in datastore1's folder `dir`.
+fn domain_xml(name: &str, dir: &str) -> String {
+    NEW_DOMAIN
+        .replace("<name>newvm</name>", &format!("<name>{name}</name>"))
+        .replace("newvm/newvm.vmdk", &format!("{dir}/disk.vmdk"))
+}
 
 fn xml_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;")
@@ -249,9 +245,7 @@ fn esxsim_define_undefine_awkward_names() {
         .iter()
         .enumerate()
     {
-        let xml = DOMAIN_XML
-            .replace("NAME", &xml_escape(name))
-            .replace("DIR", &format!("awk{i}"));
+        let xml = domain_xml(&xml_escape(name), &format!("awk{i}"));
         let vmx = conn
             .domain_xml_to_native("vmware-vmx", &xml)
             .expect("domxml-to-native");
@@ -281,7 +275,7 @@ fn esxsim_define_undefine_awkward_names() {
 fn esxsim_dumpxml_after_lookup_matches_a_full_read() {
     let sim = Sim::start(InventorySource::DefaultEsx, true);
     let conn = Connection::open(&sim.esx(), &opts()).expect("open");
-    let xml = DOMAIN_XML.replace("NAME", "two-stores").replace("DIR", "two").replace(
+    let xml = domain_xml("two-stores", "two").replace(
         "    <controller",
         "    <disk type='file' device='cdrom'>\n      <source file='[nfs-iso] images/boot.iso'/>\n      <target dev='hdc' bus='ide'/>\n    </disk>\n    <controller",
     );
@@ -671,9 +665,7 @@ fn esxsim_faults_leave_nothing_behind() {
             message: "injected".into(),
         },
     ));
-    let xml = DOMAIN_XML
-        .replace("NAME", "halfway")
-        .replace("DIR", "halfway");
+    let xml = domain_xml("halfway", "halfway");
     let e = conn.domain_define_xml(&xml, 0).unwrap_err();
     assert!(!e.to_string().contains('\n'), "{e}");
     sim.sim().clear_injections();

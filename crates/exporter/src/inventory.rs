@@ -397,30 +397,10 @@ impl Inventory {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn change(name: &str, val: Value) -> PropertyChange {
-        PropertyChange {
-            name: name.into(),
-            op: PropertyChangeOp::Assign,
-            val: Some(val),
-        }
-    }
+    use esxvirt_driver::test_support::{assign, object_update as update};
 
     fn moref(ty: &str, id: &str) -> ManagedObjectReference {
         ManagedObjectReference::new(ty, id)
-    }
-
-    fn update(
-        kind: ObjectUpdateKind,
-        obj: ManagedObjectReference,
-        ch: Vec<PropertyChange>,
-    ) -> ObjectUpdate {
-        ObjectUpdate {
-            kind,
-            obj,
-            change_set: ch,
-            missing_set: vec![],
-        }
     }
 
     #[test]
@@ -430,14 +410,14 @@ mod tests {
         inv.apply(&update(
             e.clone(),
             moref("Datacenter", "dc-1"),
-            vec![change("name", Value::String("DC one".into()))],
+            vec![assign("name", Value::String("DC one".into()))],
         ));
         inv.apply(&update(
             e.clone(),
             moref("Folder", "group-h1"),
             vec![
-                change("name", Value::String("host".into())),
-                change(
+                assign("name", Value::String("host".into())),
+                assign(
                     "parent",
                     Value::ManagedObjectReference(moref("Datacenter", "dc-1")),
                 ),
@@ -447,8 +427,8 @@ mod tests {
             e.clone(),
             moref("ClusterComputeResource", "domain-c1"),
             vec![
-                change("name", Value::String("gold".into())),
-                change(
+                assign("name", Value::String("gold".into())),
+                assign(
                     "parent",
                     Value::ManagedObjectReference(moref("Folder", "group-h1")),
                 ),
@@ -458,8 +438,8 @@ mod tests {
             e.clone(),
             moref("HostSystem", "host-1"),
             vec![
-                change("name", Value::String("esx1".into())),
-                change(
+                assign("name", Value::String("esx1".into())),
+                assign(
                     "parent",
                     Value::ManagedObjectReference(moref("ClusterComputeResource", "domain-c1")),
                 ),
@@ -469,14 +449,14 @@ mod tests {
             e.clone(),
             moref("VirtualMachine", "vm-1"),
             vec![
-                change("name", Value::String("a%2fb".into())),
-                change(
+                assign("name", Value::String("a%2fb".into())),
+                assign(
                     "config.uuid",
                     Value::String("564d1234-5678-90ab-cdef-1234567890ab".into()),
                 ),
-                change("config.hardware.memoryMB", Value::Int(2048)),
-                change("config.hardware.numCPU", Value::Int(2)),
-                change(
+                assign("config.hardware.memoryMB", Value::Int(2048)),
+                assign("config.hardware.numCPU", Value::Int(2)),
+                assign(
                     "runtime.powerState",
                     Value::VirtualMachinePowerState(VirtualMachinePowerState::PoweredOn),
                 ),
@@ -502,7 +482,7 @@ mod tests {
             ObjectUpdateKind::Modify,
             moref("VirtualMachine", "vm-1"),
             vec![
-                change(
+                assign(
                     "config.memoryAllocation",
                     Value::ResourceAllocationInfo(Box::new(esxvirt_vi::ResourceAllocationInfo {
                         limit: Some(1024),

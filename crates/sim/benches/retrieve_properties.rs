@@ -11,7 +11,10 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use esxvirt_sim::{InventorySource, SimConfig, Simulator, Tls};
+use esxvirt_sim::{InventorySource, SimConfig, Tls};
+
+#[path = "../tests/common/mod.rs"]
+mod common;
 
 const PATHS: [&str; 5] = [
     "name",
@@ -227,12 +230,9 @@ fn main() {
             false,
         )
     });
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let sim = rt
-        .block_on(Simulator::start(SimConfig {
+    let sim = common::TestSim::start_on(
+        None,
+        SimConfig {
             tls: Tls::Off,
             inventory: InventorySource::Generate {
                 vcenter: true,
@@ -240,9 +240,9 @@ fn main() {
                 vms_per_host: vms / hosts,
             },
             ..SimConfig::default()
-        }))
-        .expect("esxsim starts");
-    let esx_host = sim.addr().to_string();
+        },
+    );
+    let esx_host = sim.sim().addr().to_string();
     println!("RetrievePropertiesEx, {} properties of every VM through a container view, {secs} s per row", PATHS.len());
     println!(
         "{:<8} {:>6} {:>8} {:>10} {:>12}",
@@ -277,5 +277,5 @@ fn main() {
     for (conns, r) in ratios {
         println!("esxsim / vcsim with {conns} connection(s): {r:.1}x");
     }
-    rt.block_on(sim.shutdown());
+    // The simulator shuts down as `sim` drops.
 }

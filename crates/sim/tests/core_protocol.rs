@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{all_text, prop_spec, text, Client, StubWorld, TestSim};
+use common::{all_text, obj_set, prop_spec, text, Client, Reply, StubWorld, TestSim};
 use esxvirt_sim::{Action, Injection, SimConfig, Tls};
 
 const SM: &str = "ha-sessionmgr";
@@ -38,12 +38,73 @@ fn vm_spec(paths: &[&str]) -> String {
 }
 
 /// RetrievePropertiesEx of every VM's name (a call that needs a valid session).
-fn retrieve_vm_names(c: &mut Client) -> common::Reply {
+fn retrieve_vm_names(c: &mut Client) -> Reply {
     c.call(
         PC,
         "RetrievePropertiesEx",
         &format!("{}<options/>", vm_spec(&["name"])),
     )
+}
+
+/// RetrievePropertiesEx of `paths` of every VM, at most `max` objects a page.
+fn page_of_vms(c: &mut Client, paths: &[&str], max: u32) -> Reply {
+    c.call(
+        PC,
+        "RetrievePropertiesEx",
+        &format!(
+            "{}<options><maxObjects>{max}</maxObjects></options>",
+            vm_spec(paths)
+        ),
+    )
+}
+
+/// RetrieveProperties of `paths` of the one object `ty:id`.
+fn retrieve_one(c: &mut Client, ty: &str, id: &str, paths: &[&str]) -> Reply {
+    c.call(
+        PC,
+        "RetrieveProperties",
+        &format!("<specSet>{}</specSet>", obj_set(ty, id, paths)),
+    )
+}
+
+/// A paging call (`method` is Continue- or CancelRetrievePropertiesEx) on `token`.
+fn on_token(c: &mut Client, method: &str, token: &str) -> Reply {
+    c.call(PC, method, &format!("<token>{token}</token>"))
+}
+
+/// CreateFilter (whole updates) on `paths` of `ty:id`; answers the filter.
+fn create_filter(c: &mut Client, ty: &str, id: &str, paths: &[&str]) -> String {
+    let r = c.call(
+        PC,
+        "CreateFilter",
+        &format!(
+            "<spec>{}</spec><partialUpdates>false</partialUpdates>",
+            obj_set(ty, id, paths)
+        ),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    text(&r.body, "returnval").expect("filter")
+}
+
+/// WaitForUpdatesEx after `version`, waiting at most `secs` seconds.
+fn wait_for_updates_ex(c: &mut Client, version: &str, secs: u32) -> Reply {
+    c.call(
+        PC,
+        "WaitForUpdatesEx",
+        &format!(
+            "<version>{version}</version><options><maxWaitSeconds>{secs}</maxWaitSeconds></options>"
+        ),
+    )
+}
+
+/// Runs `call` on a thread of its own with a client in `c`'s session.
+fn in_session_thread<F>(c: &Client, call: F) -> std::thread::JoinHandle<Reply>
+where
+    F: FnOnce(&mut Client) -> Reply + Send + 'static,
+{
+    let mut w = Client::new(&c.base);
+    w.cookie = c.cookie.clone();
+    std::thread::spawn(move || call(&mut w))
 }
 
 fn fault_type(body: &str) -> String {
@@ -99,14 +160,7 @@ fn core_service_content_needs_no_session_everything_else_does() {
             &format!("<sessionID>{key}</sessionID><userName>root</userName>"),
         );
         assert_eq!(text(&r.body, "returnval").as_deref(), Some("true"));
-        let r = c.call(
-            ("PropertyCollector", "ha-property-collector"),
-            "RetrieveProperties",
-            &format!(
-                "<specSet>{}<objectSet><obj type=\"SessionManager\">{SM}</obj></objectSet></specSet>",
-                prop_spec("SessionManager", &["currentSession"])
-            ),
-        );
+        let r = retrieve_one(&mut c, "SessionManager", SM, &["currentSession"]);
         assert!(
             r.body.contains("<val xsi:type=\"UserSession\">"),
             "{}",
@@ -147,24 +201,13 @@ fn core_session_keys_differ_and_sessions_expire() {
 fn core_paging_with_tokens() {
     let sim = start(25, Tls::Off);
     let mut c = logged_in(&sim);
-    let r = c.call(
-        PC,
-        "RetrievePropertiesEx",
-        &format!(
-            "{}<options><maxObjects>10</maxObjects></options>",
-            vm_spec(&["name", "runtime.powerState"])
-        ),
-    );
+    let r = page_of_vms(&mut c, &["name", "runtime.powerState"], 10);
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(all_text(&r.body, "objects").len(), 10);
     let token = text(&r.body, "token").expect("token");
     let mut names = all_text(&r.body, "val");
     loop {
-        let r = c.call(
-            PC,
-            "ContinueRetrievePropertiesEx",
-            &format!("<token>{token}</token>"),
-        );
+        let r = on_token(&mut c, "ContinueRetrievePropertiesEx", &token);
         assert_eq!(r.status, 200, "{}", r.body);
         names.extend(all_text(&r.body, "val"));
         match text(&r.body, "token") {
@@ -178,32 +221,13 @@ fn core_paging_with_tokens() {
     assert_eq!(names[1], "poweredOff");
     assert_eq!(names[48], "vm25");
     // A used-up token is gone; a cancelled one too.
-    let r = c.call(
-        PC,
-        "ContinueRetrievePropertiesEx",
-        &format!("<token>{token}</token>"),
-    );
+    let r = on_token(&mut c, "ContinueRetrievePropertiesEx", &token);
     assert_eq!(fault_type(&r.body), "InvalidArgument");
-    let r = c.call(
-        PC,
-        "RetrievePropertiesEx",
-        &format!(
-            "{}<options><maxObjects>5</maxObjects></options>",
-            vm_spec(&["name"])
-        ),
-    );
+    let r = page_of_vms(&mut c, &["name"], 5);
     let token = text(&r.body, "token").expect("token");
-    let r = c.call(
-        PC,
-        "CancelRetrievePropertiesEx",
-        &format!("<token>{token}</token>"),
-    );
+    let r = on_token(&mut c, "CancelRetrievePropertiesEx", &token);
     assert_eq!(r.status, 200);
-    let r = c.call(
-        PC,
-        "ContinueRetrievePropertiesEx",
-        &format!("<token>{token}</token>"),
-    );
+    let r = on_token(&mut c, "ContinueRetrievePropertiesEx", &token);
     assert_eq!(fault_type(&r.body), "InvalidArgument");
 }
 
@@ -214,14 +238,7 @@ fn core_property_faults() {
     let r = c.call(PC, "RetrieveProperties", &vm_spec(&["nonsense"]));
     assert_eq!(r.status, 500);
     assert_eq!(fault_type(&r.body), "InvalidProperty");
-    let r = c.call(
-        PC,
-        "RetrieveProperties",
-        &format!(
-            "<specSet>{}<objectSet><obj type=\"VirtualMachine\">vm-99</obj></objectSet></specSet>",
-            prop_spec("VirtualMachine", &["name"])
-        ),
-    );
+    let r = retrieve_one(&mut c, "VirtualMachine", "vm-99", &["name"]);
     assert_eq!(fault_type(&r.body), "ManagedObjectNotFound");
     let r = c.call(("VirtualMachine", "vm-1"), "NoSuchMethod", "");
     assert_eq!(fault_type(&r.body), "MethodNotFound");
@@ -277,31 +294,14 @@ fn core_container_view() {
 fn core_tasks_and_wait_for_updates() {
     let sim = start(2, Tls::Off);
     let mut c = logged_in(&sim);
-    let r = c.call(
-        PC,
-        "CreateFilter",
-        &format!(
-            "<spec>{}<objectSet><obj type=\"VirtualMachine\">vm-1</obj></objectSet></spec><partialUpdates>false</partialUpdates>",
-            prop_spec("VirtualMachine", &["runtime.powerState"])
-        ),
-    );
-    assert_eq!(r.status, 200, "{}", r.body);
-    let filter = text(&r.body, "returnval").unwrap();
-    let r = c.call(
-        PC,
-        "WaitForUpdatesEx",
-        "<version></version><options><maxWaitSeconds>0</maxWaitSeconds></options>",
-    );
+    let filter = create_filter(&mut c, "VirtualMachine", "vm-1", &["runtime.powerState"]);
+    let r = wait_for_updates_ex(&mut c, "", 0);
     assert_eq!(text(&r.body, "kind").as_deref(), Some("enter"));
     assert!(r
         .body
         .contains("<val xsi:type=\"VirtualMachinePowerState\">poweredOff</val>"));
     let v1 = text(&r.body, "version").unwrap();
-    let r = c.call(
-        PC,
-        "WaitForUpdatesEx",
-        &format!("<version>{v1}</version><options><maxWaitSeconds>0</maxWaitSeconds></options>"),
-    );
+    let r = wait_for_updates_ex(&mut c, &v1, 0);
     assert!(
         r.body
             .contains("<WaitForUpdatesExResponse xmlns=\"urn:vim25\"></WaitForUpdatesExResponse>"),
@@ -310,11 +310,7 @@ fn core_tasks_and_wait_for_updates() {
     );
 
     // A waiter blocked in WaitForUpdates wakes when the VM powers on.
-    let base = c.base.clone();
-    let cookie = c.cookie.clone();
-    let waiter = std::thread::spawn(move || {
-        let mut w = Client::new(&base);
-        w.cookie = cookie;
+    let waiter = in_session_thread(&c, move |w| {
         w.call(PC, "WaitForUpdates", &format!("<version>{v1}</version>"))
     });
     std::thread::sleep(Duration::from_millis(100));
@@ -336,14 +332,7 @@ fn core_tasks_and_wait_for_updates() {
         .contains("<val xsi:type=\"VirtualMachinePowerState\">poweredOn</val>"));
 
     // The task is visible through the collector with its final state.
-    let r = c.call(
-        PC,
-        "RetrieveProperties",
-        &format!(
-            "<specSet>{}<objectSet><obj type=\"Task\">{task}</obj></objectSet></specSet>",
-            prop_spec("Task", &["info"])
-        ),
-    );
+    let r = retrieve_one(&mut c, "Task", &task, &["info"]);
     assert!(r.body.contains("<val xsi:type=\"TaskInfo\">"), "{}", r.body);
     assert_eq!(text(&r.body, "state").as_deref(), Some("success"));
     assert_eq!(
@@ -356,14 +345,7 @@ fn core_tasks_and_wait_for_updates() {
     // A second power-on fails in the task with InvalidPowerState.
     let r = c.call(("VirtualMachine", "vm-1"), "PowerOnVM_Task", "");
     let task = text(&r.body, "returnval").unwrap();
-    let r = c.call(
-        PC,
-        "RetrieveProperties",
-        &format!(
-            "<specSet>{}<objectSet><obj type=\"Task\">{task}</obj></objectSet></specSet>",
-            prop_spec("Task", &["info.state", "info.error"])
-        ),
-    );
+    let r = retrieve_one(&mut c, "Task", &task, &["info.state", "info.error"]);
     assert!(r.body.contains(">error</val>"), "{}", r.body);
     assert!(
         r.body.contains("<fault xsi:type=\"InvalidPowerState\">"),
@@ -372,17 +354,7 @@ fn core_tasks_and_wait_for_updates() {
     );
 
     // CancelWaitForUpdates ends a blocked WaitForUpdates with RequestCanceled.
-    let base = c.base.clone();
-    let cookie = c.cookie.clone();
-    let waiter = std::thread::spawn(move || {
-        let mut w = Client::new(&base);
-        w.cookie = cookie;
-        w.call(
-            PC,
-            "WaitForUpdatesEx",
-            "<version>99</version><options><maxWaitSeconds>60</maxWaitSeconds></options>",
-        )
-    });
+    let waiter = in_session_thread(&c, |w| wait_for_updates_ex(w, "99", 60));
     // Cancel until the waiter has been cancelled (it may not be waiting yet at first).
     for _ in 0..600 {
         if waiter.is_finished() {
@@ -413,22 +385,11 @@ fn core_task_life_cycle_is_observable() {
     let mut c = logged_in(&sim);
     let r = c.call(("VirtualMachine", "vm-1"), "PowerOnVM_Task", "");
     let task = text(&r.body, "returnval").unwrap();
-    c.call(
-        PC,
-        "CreateFilter",
-        &format!(
-            "<spec>{}<objectSet><obj type=\"Task\">{task}</obj></objectSet></spec><partialUpdates>false</partialUpdates>",
-            prop_spec("Task", &["info.state"])
-        ),
-    );
+    create_filter(&mut c, "Task", &task, &["info.state"]);
     let mut states = Vec::new();
     let mut version = String::new();
     while states.last().map(String::as_str) != Some("success") {
-        let r = c.call(
-            PC,
-            "WaitForUpdatesEx",
-            &format!("<version>{version}</version><options><maxWaitSeconds>30</maxWaitSeconds></options>"),
-        );
+        let r = wait_for_updates_ex(&mut c, &version, 30);
         version = text(&r.body, "version").expect("an update before the timeout");
         states.extend(all_text(&r.body, "val"));
     }

@@ -238,73 +238,7 @@ fn inv_virsh_reconfigure_rewrites_vmx() {
 }
 
 /// A domain with most VMX-expressible hardware, as libvirt writes it.
-const COMPLEX: &str = r#"<domain type='vmware'>
-  <name>complex</name>
-  <uuid>11111111-2222-3333-4444-555555555555</uuid>
-  <description>single | "quoted"</description>
-  <memory unit='KiB'>2097152</memory>
-  <currentMemory unit='KiB'>1048576</currentMemory>
-  <vcpu>4</vcpu>
-  <cputune><shares>4000</shares></cputune>
-  <memtune><min_guarantee unit='KiB'>524288</min_guarantee></memtune>
-  <cpu><topology sockets='2' dies='1' cores='2' threads='1'/></cpu>
-  <os><type arch='x86_64'>hvm</type></os>
-  <devices>
-    <disk type='file' device='disk'>
-      <source file='[datastore1] complex/complex.vmdk'/>
-      <target dev='sda' bus='scsi'/>
-    </disk>
-    <disk type='file' device='disk'>
-      <source file='[datastore1] complex/complex_1.vmdk'/>
-      <target dev='sdb' bus='scsi'/>
-    </disk>
-    <disk type='file' device='disk'>
-      <source file='[datastore1] complex/ide.vmdk'/>
-      <target dev='hda' bus='ide'/>
-    </disk>
-    <disk type='file' device='cdrom'>
-      <source file='[nfs-iso] ubuntu-22.04-live-server-amd64.iso'/>
-      <target dev='hdc' bus='ide'/>
-    </disk>
-    <disk type='block' device='cdrom'>
-      <source dev='/dev/cdrom'/>
-      <target dev='hdd' bus='ide'/>
-    </disk>
-    <disk type='file' device='floppy'>
-      <source file='[datastore1] complex/boot.flp'/>
-      <target dev='fda' bus='fdc'/>
-    </disk>
-    <controller type='scsi' index='0' model='vmpvscsi'/>
-    <interface type='bridge'>
-      <mac address='00:50:56:00:11:22'/>
-      <source bridge='VM Network'/>
-      <model type='vmxnet3'/>
-    </interface>
-    <interface type='bridge'>
-      <source bridge='Internal'/>
-      <model type='e1000e'/>
-    </interface>
-    <serial type='file'>
-      <source path='[datastore1] complex/serial.log'/>
-      <target port='0'/>
-    </serial>
-    <serial type='pipe'>
-      <source path='\\.\pipe\com_1'/>
-      <target port='1'/>
-    </serial>
-    <serial type='tcp'>
-      <source mode='bind' host='0.0.0.0' service='12345'/>
-      <protocol type='telnet'/>
-      <target port='2'/>
-    </serial>
-    <parallel type='file'>
-      <source path='[datastore1] complex/par.log'/>
-      <target port='0'/>
-    </parallel>
-    <video><model type='vmvga' vram='8192' heads='1'/></video>
-  </devices>
-</domain>
-"#;
+const COMPLEX: &str = include_str!("../../../testdata/fixtures/complex-domain.xml");
 
 #[test]
 fn inv_virsh_rewrite_after_reconfigure_keeps_dumpxml() {

@@ -170,26 +170,8 @@ fn virsh_domain_queries() {
     }
 }
 
-const NEW_DOMAIN: &str = "<domain type='vmware'>
-  <name>newvm</name>
-  <memory unit='KiB'>524288</memory>
-  <vcpu placement='static'>1</vcpu>
-  <os>
-    <type arch='x86_64'>hvm</type>
-  </os>
-  <devices>
-    <disk type='file' device='disk'>
-      <source file='[datastore1] newvm/newvm.vmdk'/>
-      <target dev='sda' bus='scsi'/>
-    </disk>
-    <controller type='scsi' index='0' model='lsilogic'/>
-    <interface type='bridge'>
-      <source bridge='VM Network'/>
-      <model type='e1000'/>
-    </interface>
-  </devices>
-</domain>
-";
+/// The domain `virsh define` creates (also read by scripts/bench/round_trips.py).
+const NEW_DOMAIN: &str = include_str!("../../../testdata/fixtures/newvm-domain.xml");
 
 #[test]
 fn virsh_domain_lifecycle() {

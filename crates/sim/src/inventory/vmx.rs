@@ -930,35 +930,7 @@ mod tests {
 
     #[test]
     fn config_round_trip_keeps_unknown_keys() {
-        let text = r#".encoding = "UTF-8"
-config.version = "8"
-virtualHW.version = "14"
-displayName = "web|7C01"
-annotation = "line|0Aquote|22"
-guestOS = "ubuntu-64"
-uuid.bios = "56 4d 8d e8 1e 9f a1 3e-71 fa 13 a8 e1 a7 fd 70"
-memsize = "2048"
-numvcpus = "2"
-sched.cpu.min = "500"
-sched.cpu.shares = "high"
-sched.mem.minsize = "512"
-scsi0.present = "TRUE"
-scsi0.virtualDev = "pvscsi"
-scsi0:0.present = "TRUE"
-scsi0:0.fileName = "web.vmdk"
-ide1:0.present = "TRUE"
-ide1:0.deviceType = "cdrom-image"
-ide1:0.fileName = "/vmfs/volumes/datastore1/iso/x.iso"
-ethernet0.present = "TRUE"
-ethernet0.virtualDev = "vmxnet3"
-ethernet0.networkName = "VM Network"
-ethernet0.addressType = "static"
-ethernet0.address = "00:50:56:AA:BB:CC"
-serial0.present = "TRUE"
-serial0.fileType = "file"
-serial0.fileName = "serial.log"
-tools.syncTime = "FALSE"
-"#;
+        let text = include_str!("../../../../testdata/fixtures/unknown-keys.vmx");
         let cfg = config_from_vmx(text, &ctx()).unwrap();
         assert_eq!(cfg.name, "web|01");
         assert_eq!(cfg.annotation, "line\nquote\"");

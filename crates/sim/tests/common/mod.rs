@@ -263,6 +263,14 @@ pub fn prop_spec(ty: &str, paths: &[&str]) -> String {
     s
 }
 
+/// The property spec of `paths` of type `ty` and an object set of the one object `ty:id`.
+pub fn obj_set(ty: &str, id: &str, paths: &[&str]) -> String {
+    format!(
+        "{}<objectSet><obj type=\"{ty}\">{id}</obj></objectSet>",
+        prop_spec(ty, paths)
+    )
+}
+
 /// Text of every `<tag>...</tag>` in `xml` (no nesting of the same tag).
 pub fn all_text(xml: &str, tag: &str) -> Vec<String> {
     let open = format!("<{tag}");
@@ -428,14 +436,17 @@ pub struct TestSim {
     pub rt: tokio::runtime::Runtime,
 }
 
-/// The runtime a test simulator runs on.
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime")
+/// The runtime a test simulator runs on: `workers` threads, or tokio's default of one a core.
+fn runtime(workers: Option<usize>) -> tokio::runtime::Runtime {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = workers {
+        builder.worker_threads(n);
+    }
+    builder.enable_all().build().expect("runtime")
 }
+
+/// Worker threads of a test's simulator (tests run side by side on small machines).
+const TEST_WORKERS: Option<usize> = Some(2);
 
 impl TestSim {
     /// The default ESX world over plain HTTP.
@@ -455,7 +466,7 @@ impl TestSim {
 
     /// Starts `world` with `config`.
     pub fn start_with(config: esxvirt_sim::SimConfig, world: Box<dyn Inventory>) -> TestSim {
-        let rt = runtime();
+        let rt = runtime(TEST_WORKERS);
         let sim = rt
             .block_on(esxvirt_sim::Simulator::start_with(config, world))
             .expect("simulator starts");
@@ -464,7 +475,13 @@ impl TestSim {
 
     /// Starts the real default world of `config`.
     pub fn start(config: esxvirt_sim::SimConfig) -> TestSim {
-        let rt = runtime();
+        TestSim::start_on(TEST_WORKERS, config)
+    }
+
+    /// Starts the real default world of `config` on `workers` threads (None: one a core, for
+    /// benchmarks, where the server must not be held to a test's share of the machine).
+    pub fn start_on(workers: Option<usize>, config: esxvirt_sim::SimConfig) -> TestSim {
+        let rt = runtime(workers);
         let sim = rt
             .block_on(esxvirt_sim::Simulator::start(config))
             .expect("simulator starts");
