@@ -6,9 +6,10 @@ use clap::Args;
 use esxvirt_driver::{flags, StoragePool};
 use serde::Serialize;
 
-use crate::options::{list_flags, XpathArgs};
+use super::object::{object_kind, Dumpxml, KeyOf, NameOf};
+use crate::options::list_flags;
 use crate::output::{json_out, CmdError, CmdResult, Out};
-use crate::present::{label, pretty, print_xml, strcasecmp, yes_no};
+use crate::present::{label, pretty, strcasecmp, yes_no};
 use crate::registry::{ConnCommand, Entry, Group, Spec};
 use crate::session::Ctx;
 use crate::table::format_table;
@@ -18,22 +19,21 @@ pub static GROUP: Group = Group {
     name: "Storage Pool",
     keyword: "pool",
     commands: &[
-        Entry::connection::<PoolDumpxml>(),
+        Entry::connection::<Dumpxml<PoolArg>>(),
         Entry::connection::<PoolInfo>(),
         Entry::connection::<PoolList>(),
-        Entry::connection::<PoolName>(),
+        Entry::connection::<NameOf<PoolArg>>(),
         Entry::connection::<PoolRefresh>(),
-        Entry::connection::<PoolUuid>(),
+        Entry::connection::<KeyOf<PoolArg>>(),
     ],
 };
 
-/// The `--pool` option (a name or UUID) of the pool and volume commands.
-#[derive(Args, Debug, Clone)]
-pub struct PoolArg {
-    /// pool name or uuid
-    #[arg(long, required = true)]
-    pub pool: String,
+object_kind! {
+    /// The `--pool` option (a name or UUID) of the pool and volume commands.
+    PoolArg { pool: "pool name or uuid" } is StoragePool by pool_by,
+    "pool", "a" "pool", "uuid" "UUID" by get_uuid_string
 }
+
 /// `pool-list [--all|--inactive] [filters] [--type T] [--details] [--name|--uuid]`.
 #[derive(Args, Debug)]
 pub struct PoolList {
@@ -164,31 +164,6 @@ impl ConnCommand for PoolInfo {
     }
 }
 
-/// `pool-dumpxml POOL [--inactive] [--xpath E [--wrap]]`.
-#[derive(Args, Debug)]
-pub struct PoolDumpxml {
-    #[command(flatten)]
-    pub pool: PoolArg,
-    /// show inactive defined XML
-    #[arg(long)]
-    pub inactive: bool,
-    #[command(flatten)]
-    pub filter: XpathArgs,
-}
-impl ConnCommand for PoolDumpxml {
-    const SPEC: Spec = Spec::new("pool-dumpxml", "pool information in XML").named_only(&["xpath"]);
-    fn run(&self, ctx: &Ctx<'_>, out: &mut Out) -> CmdResult {
-        let a = self;
-        let p = ctx.pool(&a.pool.pool)?;
-        print_xml(
-            out,
-            &p.get_xml_desc(if a.inactive { 1 } else { 0 })?,
-            &a.filter,
-        )?;
-        Ok(())
-    }
-}
-
 /// `pool-refresh POOL`.
 #[derive(Args, Debug)]
 pub struct PoolRefresh {
@@ -205,40 +180,6 @@ impl ConnCommand for PoolRefresh {
         p.refresh(0)
             .map_err(|e| CmdError::with(format!("Failed to refresh pool {name}"), e))?;
         out.extra(&format!("Pool {name} refreshed\n"));
-        Ok(())
-    }
-}
-
-/// `pool-uuid POOL` (by name).
-#[derive(Args, Debug)]
-pub struct PoolUuid {
-    #[command(flatten)]
-    pub pool: PoolArg,
-}
-
-impl ConnCommand for PoolUuid {
-    const SPEC: Spec = Spec::new("pool-uuid", "convert a pool name to pool UUID");
-    fn run(&self, ctx: &Ctx<'_>, out: &mut Out) -> CmdResult {
-        let a = self;
-        let p = ctx.pool_by(&a.pool.pool, false, true)?;
-        out.print(&format!("{}\n", p.get_uuid_string()));
-        Ok(())
-    }
-}
-
-/// `pool-name POOL` (by UUID).
-#[derive(Args, Debug)]
-pub struct PoolName {
-    #[command(flatten)]
-    pub pool: PoolArg,
-}
-
-impl ConnCommand for PoolName {
-    const SPEC: Spec = Spec::new("pool-name", "convert a pool UUID to pool name");
-    fn run(&self, ctx: &Ctx<'_>, out: &mut Out) -> CmdResult {
-        let a = self;
-        let p = ctx.pool_by(&a.pool.pool, true, false)?;
-        out.print(&format!("{}\n", p.get_name()));
         Ok(())
     }
 }
