@@ -6,6 +6,7 @@ use esxvirt_driver::{flags, Interface};
 use serde::Serialize;
 
 use super::object::{object_kind, Dumpxml, KeyOf, NameOf};
+use crate::options::{listed, StateArgs};
 use crate::output::{json_out, CmdError, CmdResult, Out};
 use crate::present::strcasecmp;
 use crate::registry::{ConnCommand, Entry, Group, Spec};
@@ -30,27 +31,23 @@ object_kind! {
     "iface", "an" "interface", "mac" "MAC address" by get_mac_string
 }
 
+listed!(
+    /// Host interfaces in `iface-list`'s help.
+    Interfaces,
+    "interfaces"
+);
+
 /// `iface-list [--all|--inactive]`.
 #[derive(Args, Debug)]
 pub struct IfaceList {
-    /// list inactive interfaces
-    #[arg(long)]
-    pub inactive: bool,
-    /// list inactive & active interfaces
-    #[arg(long)]
-    pub all: bool,
+    #[command(flatten)]
+    pub states: StateArgs<Interfaces>,
 }
 impl ConnCommand for IfaceList {
     const SPEC: Spec = Spec::new("iface-list", "list physical host interfaces").json();
     fn run(&self, ctx: &Ctx<'_>, out: &mut Out) -> CmdResult {
-        let a = self;
-        let mut f = flags::list_interfaces::ACTIVE;
-        if a.inactive {
-            f = flags::list_interfaces::INACTIVE;
-        }
-        if a.all {
-            f = flags::list_interfaces::ACTIVE | flags::list_interfaces::INACTIVE;
-        }
+        use flags::list_interfaces as I;
+        let f = self.states.flags((I::ACTIVE, I::INACTIVE), &[]);
         let list = ctx
             .conn
             .list_all_interfaces(f)

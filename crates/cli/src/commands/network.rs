@@ -7,7 +7,7 @@ use esxvirt_driver::{flags, Network};
 use serde::Serialize;
 
 use super::object::{object_kind, Dumpxml, KeyOf, NameOf};
-use crate::options::{list_flags, read_input, FileArg};
+use crate::options::{listed, read_input, AutostartArgs, FileArg, StateArgs};
 use crate::output::{json_out, CmdError, CmdResult, Out};
 use crate::present::{label, report_autostart, strcasecmp, yes_no};
 use crate::registry::{ConnCommand, Entry, Group, Spec};
@@ -36,27 +36,25 @@ object_kind! {
     "net", "a" "network", "uuid" "UUID" by get_uuid_string
 }
 
+listed!(
+    /// Networks in `net-list`'s help.
+    Networks,
+    "networks"
+);
+
 /// `net-list [--all|--inactive] [filters] [--name|--uuid|--table]`.
 #[derive(Args, Debug)]
 pub struct NetList {
-    /// list inactive networks
-    #[arg(long)]
-    pub inactive: bool,
-    /// list inactive & active networks
-    #[arg(long)]
-    pub all: bool,
+    #[command(flatten)]
+    pub states: StateArgs<Networks>,
     /// list persistent networks
     #[arg(long)]
     pub persistent: bool,
     /// list transient networks
     #[arg(long)]
     pub transient: bool,
-    /// list networks with autostart enabled
-    #[arg(long)]
-    pub autostart: bool,
-    /// list networks with autostart disabled
-    #[arg(long)]
-    pub no_autostart: bool,
+    #[command(flatten)]
+    pub autostart: AutostartArgs<Networks>,
     /// list uuid's only
     #[arg(long)]
     pub uuid: bool,
@@ -77,15 +75,13 @@ impl ConnCommand for NetList {
                 "Only one argument from --table, --name and --uuid may be specified.",
             ));
         }
-        let f = list_flags(
-            a.inactive,
-            a.all,
+        let f = a.states.flags(
             (N::ACTIVE, N::INACTIVE),
             &[
                 (a.persistent, N::PERSISTENT),
                 (a.transient, N::TRANSIENT),
-                (a.autostart, N::AUTOSTART),
-                (a.no_autostart, N::NO_AUTOSTART),
+                (a.autostart.autostart, N::AUTOSTART),
+                (a.autostart.no_autostart, N::NO_AUTOSTART),
             ],
         );
         let nets = ctx

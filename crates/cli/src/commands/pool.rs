@@ -7,7 +7,7 @@ use esxvirt_driver::{flags, StoragePool};
 use serde::Serialize;
 
 use super::object::{object_kind, Dumpxml, KeyOf, NameOf};
-use crate::options::list_flags;
+use crate::options::{listed, AutostartArgs, PersistenceArgs, StateArgs};
 use crate::output::{json_out, CmdError, CmdResult, Out};
 use crate::present::{label, pretty, strcasecmp, yes_no};
 use crate::registry::{ConnCommand, Entry, Group, Spec};
@@ -34,27 +34,21 @@ object_kind! {
     "pool", "a" "pool", "uuid" "UUID" by get_uuid_string
 }
 
+listed!(
+    /// Storage pools in `pool-list`'s help.
+    Pools,
+    "pools"
+);
+
 /// `pool-list [--all|--inactive] [filters] [--type T] [--details] [--name|--uuid]`.
 #[derive(Args, Debug)]
 pub struct PoolList {
-    /// list inactive pools
-    #[arg(long)]
-    pub inactive: bool,
-    /// list inactive & active pools
-    #[arg(long)]
-    pub all: bool,
-    /// list transient pools
-    #[arg(long)]
-    pub transient: bool,
-    /// list persistent pools
-    #[arg(long)]
-    pub persistent: bool,
-    /// list pools with autostart enabled
-    #[arg(long)]
-    pub autostart: bool,
-    /// list pools with autostart disabled
-    #[arg(long)]
-    pub no_autostart: bool,
+    #[command(flatten)]
+    pub states: StateArgs<Pools>,
+    #[command(flatten)]
+    pub persistence: PersistenceArgs<Pools>,
+    #[command(flatten)]
+    pub autostart: AutostartArgs<Pools>,
     /// only list pool of specified type(s) (if supported)
     #[arg(long = "type")]
     pub kind: Option<String>,
@@ -73,7 +67,7 @@ impl ConnCommand for PoolList {
     fn run(&self, ctx: &Ctx<'_>, out: &mut Out) -> CmdResult {
         let a = self;
         use flags::list_pools as P;
-        if a.all && a.inactive {
+        if a.states.all && a.states.inactive {
             return Err(CmdError::msg(
                 "Options --all and --inactive are mutually exclusive",
             ));
@@ -84,15 +78,13 @@ impl ConnCommand for PoolList {
                 "Options --details and --{other} are mutually exclusive"
             )));
         }
-        let f = list_flags(
-            a.inactive,
-            a.all,
+        let f = a.states.flags(
             (P::ACTIVE, P::INACTIVE),
             &[
-                (a.autostart, P::AUTOSTART),
-                (a.no_autostart, P::NO_AUTOSTART),
-                (a.persistent, P::PERSISTENT),
-                (a.transient, P::TRANSIENT),
+                (a.autostart.autostart, P::AUTOSTART),
+                (a.autostart.no_autostart, P::NO_AUTOSTART),
+                (a.persistence.persistent, P::PERSISTENT),
+                (a.persistence.transient, P::TRANSIENT),
             ],
         );
         const POOL_TYPES: &[&str] = &[
