@@ -92,21 +92,25 @@ pub trait Listed: Clone + Debug + Default {
     const NO_AUTOSTART: &'static str;
 }
 
-/// Declares a [`Listed`] marker type for objects called `$plural` in help.
+/// Declares a [`Listed`] marker type for objects called `$noun` in help (`impl`: makes an
+/// existing type one).
 macro_rules! listed {
-    ($(#[$doc:meta])* $name:ident, $plural:literal) => {
+    ($(#[$doc:meta])* $name:ident, $noun:literal) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, Default)]
         pub struct $name;
 
+        $crate::options::listed!(impl $name, $noun);
+    };
+    (impl $name:ident, $noun:literal) => {
         impl $crate::options::Listed for $name {
-            const INACTIVE: &'static str = concat!("list inactive ", $plural);
-            const ALL: &'static str = concat!("list inactive & active ", $plural);
-            const TRANSIENT: &'static str = concat!("list transient ", $plural);
-            const PERSISTENT: &'static str = concat!("list persistent ", $plural);
-            const AUTOSTART: &'static str = concat!("list ", $plural, " with autostart enabled");
+            const INACTIVE: &'static str = concat!("list inactive ", $noun, "s");
+            const ALL: &'static str = concat!("list inactive & active ", $noun, "s");
+            const TRANSIENT: &'static str = concat!("list transient ", $noun, "s");
+            const PERSISTENT: &'static str = concat!("list persistent ", $noun, "s");
+            const AUTOSTART: &'static str = concat!("list ", $noun, "s", " with autostart enabled");
             const NO_AUTOSTART: &'static str =
-                concat!("list ", $plural, " with autostart disabled");
+                concat!("list ", $noun, "s", " with autostart disabled");
         }
     };
 }

@@ -6,7 +6,7 @@ use esxvirt_driver::{flags, Interface};
 use serde::Serialize;
 
 use super::object::{object_kind, Dumpxml, KeyOf, NameOf};
-use crate::options::{listed, StateArgs};
+use crate::options::StateArgs;
 use crate::output::{json_out, CmdError, CmdResult, Out};
 use crate::present::strcasecmp;
 use crate::registry::{ConnCommand, Entry, Group, Spec};
@@ -31,17 +31,11 @@ object_kind! {
     "iface", "an" "interface", "mac" "MAC address" by get_mac_string
 }
 
-listed!(
-    /// Host interfaces in `iface-list`'s help.
-    Interfaces,
-    "interfaces"
-);
-
 /// `iface-list [--all|--inactive]`.
 #[derive(Args, Debug)]
 pub struct IfaceList {
     #[command(flatten)]
-    pub states: StateArgs<Interfaces>,
+    pub states: StateArgs<InterfaceArg>,
 }
 impl ConnCommand for IfaceList {
     const SPEC: Spec = Spec::new("iface-list", "list physical host interfaces").json();

@@ -7,7 +7,7 @@ use esxvirt_driver::{flags, Network};
 use serde::Serialize;
 
 use super::object::{object_kind, Dumpxml, KeyOf, NameOf};
-use crate::options::{listed, read_input, AutostartArgs, FileArg, StateArgs};
+use crate::options::{read_input, AutostartArgs, FileArg, StateArgs};
 use crate::output::{json_out, CmdError, CmdResult, Out};
 use crate::present::{label, report_autostart, strcasecmp, yes_no};
 use crate::registry::{ConnCommand, Entry, Group, Spec};
@@ -36,17 +36,11 @@ object_kind! {
     "net", "a" "network", "uuid" "UUID" by get_uuid_string
 }
 
-listed!(
-    /// Networks in `net-list`'s help.
-    Networks,
-    "networks"
-);
-
 /// `net-list [--all|--inactive] [filters] [--name|--uuid|--table]`.
 #[derive(Args, Debug)]
 pub struct NetList {
     #[command(flatten)]
-    pub states: StateArgs<Networks>,
+    pub states: StateArgs<NetworkArg>,
     /// list persistent networks
     #[arg(long)]
     pub persistent: bool,
@@ -54,7 +48,7 @@ pub struct NetList {
     #[arg(long)]
     pub transient: bool,
     #[command(flatten)]
-    pub autostart: AutostartArgs<Networks>,
+    pub autostart: AutostartArgs<NetworkArg>,
     /// list uuid's only
     #[arg(long)]
     pub uuid: bool,

@@ -45,17 +45,22 @@ pub trait ObjectKind: Args + Debug {
 /// its help) and its [`ObjectKind`]: the driver's `$object` found by the lookup method
 /// `$lookup` of [`Ctx`]; the shared commands are called `$prefix-dumpxml`, `$prefix-$key`
 /// and `$prefix-name`, and their summaries speak of "$article $noun" and its `$key_text`,
-/// which the getter `$key_of` reads.
+/// which the getter `$key_of` reads. The option type is also the [`Listed`] marker of the
+/// group's list command.
+///
+/// [`Listed`]: crate::options::Listed
 macro_rules! object_kind {
     ($(#[$doc:meta])* $arg:ident { $field:ident: $help:literal } is $object:ident by $lookup:ident,
      $prefix:literal, $article:literal $noun:literal, $key:literal $key_text:literal by $key_of:ident) => {
         $(#[$doc])*
-        #[derive(clap::Args, Debug, Clone)]
+        #[derive(clap::Args, Debug, Clone, Default)]
         pub struct $arg {
             #[doc = $help]
             #[arg(long, required = true)]
             pub $field: String,
         }
+
+        $crate::options::listed!(impl $arg, $noun);
 
         impl $crate::commands::object::ObjectKind for $arg {
             type Object<'c> = $object<'c>;

@@ -7,7 +7,7 @@ use esxvirt_driver::{flags, StoragePool};
 use serde::Serialize;
 
 use super::object::{object_kind, Dumpxml, KeyOf, NameOf};
-use crate::options::{listed, AutostartArgs, PersistenceArgs, StateArgs};
+use crate::options::{AutostartArgs, PersistenceArgs, StateArgs};
 use crate::output::{json_out, CmdError, CmdResult, Out};
 use crate::present::{label, pretty, strcasecmp, yes_no};
 use crate::registry::{ConnCommand, Entry, Group, Spec};
@@ -34,21 +34,15 @@ object_kind! {
     "pool", "a" "pool", "uuid" "UUID" by get_uuid_string
 }
 
-listed!(
-    /// Storage pools in `pool-list`'s help.
-    Pools,
-    "pools"
-);
-
 /// `pool-list [--all|--inactive] [filters] [--type T] [--details] [--name|--uuid]`.
 #[derive(Args, Debug)]
 pub struct PoolList {
     #[command(flatten)]
-    pub states: StateArgs<Pools>,
+    pub states: StateArgs<PoolArg>,
     #[command(flatten)]
-    pub persistence: PersistenceArgs<Pools>,
+    pub persistence: PersistenceArgs<PoolArg>,
     #[command(flatten)]
-    pub autostart: AutostartArgs<Pools>,
+    pub autostart: AutostartArgs<PoolArg>,
     /// only list pool of specified type(s) (if supported)
     #[arg(long = "type")]
     pub kind: Option<String>,

@@ -16,7 +16,7 @@ use crate::table::format_table;
 listed!(
     /// Domains in `list`'s help.
     Domains,
-    "domains"
+    "domain"
 );
 
 /// `list [--all|--inactive] [filters] [--name|--uuid|--id|--table] [--title] [--all-hosts]`.
