@@ -1,6 +1,6 @@
 //! The commands the Interface, Networking and Storage Pool groups have alike, written once
 //! over an [`ObjectKind`]: `*-dumpxml` ([`Dumpxml`]) and the two conversions between an
-//! object's name and its other key, a UUID or a MAC address ([`KeyOf`], [`NameOf`]). Each
+//! object's name and its other key, a UUID or a MAC address ([`Convert`]). Each
 //! group declares its option and kind with [`object_kind!`].
 
 use std::fmt::Debug;
@@ -123,35 +123,26 @@ impl<K: ObjectKind> ConnCommand for Dumpxml<K> {
     }
 }
 
-/// `net-uuid`, `pool-uuid`, `iface-mac`: an object found by name, its other key printed.
+/// The conversions between an object's name and its other key: found by name, its key
+/// printed (`net-uuid`, `pool-uuid`, `iface-mac`: [`KeyOf`]), or found by its key, its name
+/// printed (`net-name`, `pool-name`, `iface-name`: [`NameOf`]).
 #[derive(Args, Debug)]
-pub struct KeyOf<K: ObjectKind> {
+pub struct Convert<K: ObjectKind, const TO_NAME: bool> {
     #[command(flatten)]
     pub object: K,
 }
 
-impl<K: ObjectKind> ConnCommand for KeyOf<K> {
-    const SPEC: Spec = K::KEY_OF;
-    fn run(&self, ctx: &Ctx<'_>, out: &mut Out) -> CmdResult {
-        let o = K::lookup(ctx, self.object.value(), false, true)?;
-        out.print(&format!("{}\n", K::key(&o)));
-        Ok(())
-    }
-}
+/// An object's other key from its name.
+pub type KeyOf<K> = Convert<K, false>;
+/// An object's name from its other key.
+pub type NameOf<K> = Convert<K, true>;
 
-/// `net-name`, `pool-name`, `iface-name`: an object found by its other key, its name
-/// printed.
-#[derive(Args, Debug)]
-pub struct NameOf<K: ObjectKind> {
-    #[command(flatten)]
-    pub object: K,
-}
-
-impl<K: ObjectKind> ConnCommand for NameOf<K> {
-    const SPEC: Spec = K::NAME_OF;
+impl<K: ObjectKind, const TO_NAME: bool> ConnCommand for Convert<K, TO_NAME> {
+    const SPEC: Spec = if TO_NAME { K::NAME_OF } else { K::KEY_OF };
     fn run(&self, ctx: &Ctx<'_>, out: &mut Out) -> CmdResult {
-        let o = K::lookup(ctx, self.object.value(), true, false)?;
-        out.print(&format!("{}\n", K::name(&o)));
+        let o = K::lookup(ctx, self.object.value(), TO_NAME, !TO_NAME)?;
+        let shown = if TO_NAME { K::name(&o) } else { K::key(&o) };
+        out.print(&format!("{shown}\n"));
         Ok(())
     }
 }
