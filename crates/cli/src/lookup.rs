@@ -225,12 +225,12 @@ impl<'c> Ctx<'c> {
     }
 
     /// virsh's interface lookup: a MAC address by MAC, anything else by name, as far as
-    /// `by_name` / `by_mac` allow.
+    /// `by_mac` / `by_name` allow.
     pub fn iface_by(
         &self,
         name: &str,
-        by_name: bool,
         by_mac: bool,
+        by_name: bool,
     ) -> Result<Interface<'c>, CmdError> {
         let is_mac = looks_like_mac(name);
         let r = if !is_mac && by_name {

@@ -1,9 +1,13 @@
 //! Option pieces and option values several commands share, read the way virsh reads them:
 //! the `--domain` option and `--config`/`--live`/`--current` ([`DomainArg`],
-//! [`AffectArgs`]), `--xpath`/`--wrap` ([`XpathArgs`]), `--file` ([`FileArg`]), file arguments (`-` is stdin),
-//! scaled integers (`1G`, `512MiB`), and option flags turned into the API's flag bits.
+//! [`AffectArgs`]), `--xpath`/`--wrap` ([`XpathArgs`]), `--file` ([`FileArg`]), the
+//! filters of the list commands ([`StateArgs`], [`PersistenceArgs`], [`AutostartArgs`]),
+//! file arguments (`-` is stdin), scaled integers (`1G`, `512MiB`), and option flags turned
+//! into the API's flag bits.
 
+use std::fmt::Debug;
 use std::io::Read;
+use std::marker::PhantomData;
 
 use clap::Args;
 use esxvirt_driver::flags;
@@ -75,6 +79,81 @@ pub struct FileArg {
     /// validate the XML against the schema
     #[arg(long)]
     pub validate: bool,
+}
+
+/// The objects a list command lists, as its options' help names them ("list inactive
+/// networks"); declared with [`listed!`].
+pub trait Listed: Clone + Debug + Default {
+    const INACTIVE: &'static str;
+    const ALL: &'static str;
+    const TRANSIENT: &'static str;
+    const PERSISTENT: &'static str;
+    const AUTOSTART: &'static str;
+    const NO_AUTOSTART: &'static str;
+}
+
+/// Declares a [`Listed`] marker type for objects called `$noun` in help (`impl`: makes an
+/// existing type one).
+macro_rules! listed {
+    ($(#[$doc:meta])* $name:ident, $noun:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, Default)]
+        pub struct $name;
+
+        $crate::options::listed!(impl $name, $noun);
+    };
+    (impl $name:ident, $noun:literal) => {
+        impl $crate::options::Listed for $name {
+            const INACTIVE: &'static str = concat!("list inactive ", $noun, "s");
+            const ALL: &'static str = concat!("list inactive & active ", $noun, "s");
+            const TRANSIENT: &'static str = concat!("list transient ", $noun, "s");
+            const PERSISTENT: &'static str = concat!("list persistent ", $noun, "s");
+            const AUTOSTART: &'static str = concat!("list ", $noun, "s", " with autostart enabled");
+            const NO_AUTOSTART: &'static str =
+                concat!("list ", $noun, "s", " with autostart disabled");
+        }
+    };
+}
+pub(crate) use listed;
+
+/// `--inactive` and `--all` of a list command (the active objects by default).
+#[derive(Args, Debug, Clone, Default)]
+pub struct StateArgs<K: Listed> {
+    #[arg(long, help = K::INACTIVE)]
+    pub inactive: bool,
+    #[arg(long, help = K::ALL)]
+    pub all: bool,
+    #[arg(skip)]
+    pub kind: PhantomData<K>,
+}
+
+impl<K: Listed> StateArgs<K> {
+    /// The listing's flags: [`list_flags`] with these options and `filters`.
+    pub fn flags(&self, states: (u32, u32), filters: &[(bool, u32)]) -> u32 {
+        list_flags(self.inactive, self.all, states, filters)
+    }
+}
+
+/// `--transient` and `--persistent` of a list command, in that order.
+#[derive(Args, Debug, Clone, Default)]
+pub struct PersistenceArgs<K: Listed> {
+    #[arg(long, help = K::TRANSIENT)]
+    pub transient: bool,
+    #[arg(long, help = K::PERSISTENT)]
+    pub persistent: bool,
+    #[arg(skip)]
+    pub kind: PhantomData<K>,
+}
+
+/// `--autostart` and `--no-autostart` of a list command.
+#[derive(Args, Debug, Clone, Default)]
+pub struct AutostartArgs<K: Listed> {
+    #[arg(long, help = K::AUTOSTART)]
+    pub autostart: bool,
+    #[arg(long, help = K::NO_AUTOSTART)]
+    pub no_autostart: bool,
+    #[arg(skip)]
+    pub kind: PhantomData<K>,
 }
 
 /// Reads a file argument (`-` is stdin), with virsh's error text.

@@ -198,34 +198,17 @@ fn failures_print_what_virsh_prints() {
         "failed to get vol 'nope.iso'",
         "invalid argument: Unexpected volume path format: nope.iso",
     ];
-    assert_eq!(
-        run(
-            &sim,
-            &[
-                "vol-download",
-                "--pool",
-                "datastore1",
-                "nope.iso",
-                path(&out)
-            ]
-        ),
-        failed(&missing)
-    );
+    let download_missing = [
+        "vol-download",
+        "--pool",
+        "datastore1",
+        "nope.iso",
+        path(&out),
+    ];
+    assert_eq!(run(&sim, &download_missing), failed(&missing));
     assert!(!out.exists(), "no file is created");
     std::fs::write(&out, b"old").expect("old");
-    assert_eq!(
-        run(
-            &sim,
-            &[
-                "vol-download",
-                "--pool",
-                "datastore1",
-                "nope.iso",
-                path(&out)
-            ]
-        ),
-        failed(&missing)
-    );
+    assert_eq!(run(&sim, &download_missing), failed(&missing));
     assert_eq!(std::fs::read(&out).expect("kept"), b"old");
 }
 

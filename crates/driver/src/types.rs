@@ -67,13 +67,11 @@ impl DomainState {
     }
 }
 
-/// `virNodeInfo`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// `virNodeInfo`; serialized as `esxvirt nodeinfo --json` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct NodeInfo {
     /// CPU model, at most 31 characters, with `(R)`, `(TM)`, `(C)` and double spaces removed.
     pub model: String,
-    /// Memory in KiB.
-    pub memory: u64,
     /// Number of active CPUs (cores on ESX).
     pub cpus: u32,
     /// CPU frequency in MHz.
@@ -86,6 +84,9 @@ pub struct NodeInfo {
     pub cores: u32,
     /// Threads per core.
     pub threads: u32,
+    /// Memory in KiB.
+    #[serde(rename = "memory_kib")]
+    pub memory: u64,
 }
 
 /// `virDomainInfo`.

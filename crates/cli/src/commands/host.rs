@@ -2,7 +2,7 @@
 //! `nodeinfo`, `capabilities`, `freecell`, `maxvcpus`, and their output formats.
 
 use clap::Args;
-use serde::Serialize;
+use esxvirt_driver::NodeInfo;
 
 use crate::output::{json_out, CmdError, CmdResult, Out};
 use crate::present::label;
@@ -96,20 +96,10 @@ pub struct Nodeinfo {}
 impl ConnCommand for Nodeinfo {
     const SPEC: Spec = Spec::new("nodeinfo", "node information").json();
     fn run(&self, ctx: &Ctx<'_>, out: &mut Out) -> CmdResult {
-        let n = ctx
+        let info = ctx
             .conn
             .node_get_info()
             .map_err(|e| CmdError::with("failed to get node information", e))?;
-        let info = NodeInfo {
-            model: n.model,
-            cpus: n.cpus,
-            mhz: n.mhz,
-            nodes: n.nodes,
-            sockets: n.sockets,
-            cores: n.cores,
-            threads: n.threads,
-            memory_kib: n.memory,
-        };
         if ctx.json {
             return json_out(out, &info);
         }
@@ -189,19 +179,6 @@ impl ConnCommand for Maxvcpus {
     }
 }
 
-/// What `nodeinfo` shows.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct NodeInfo {
-    pub model: String,
-    pub cpus: u32,
-    pub mhz: u32,
-    pub nodes: u32,
-    pub sockets: u32,
-    pub cores: u32,
-    pub threads: u32,
-    pub memory_kib: u64,
-}
-
 /// `nodeinfo`'s text.
 pub fn nodeinfo(n: &NodeInfo) -> String {
     let mut o = String::new();
@@ -214,7 +191,7 @@ pub fn nodeinfo(n: &NodeInfo) -> String {
     label(&mut o, 20, "Core(s) per socket:", &n.cores.to_string());
     label(&mut o, 20, "Thread(s) per core:", &n.threads.to_string());
     label(&mut o, 20, "NUMA cell(s):", &n.nodes.to_string());
-    label(&mut o, 20, "Memory size:", &format!("{} KiB", n.memory_kib));
+    label(&mut o, 20, "Memory size:", &format!("{} KiB", n.memory));
     o
 }
 
@@ -266,7 +243,7 @@ mod tests {
             sockets: 2,
             cores: 2,
             threads: 2,
-            memory_kib: 3145728,
+            memory: 3145728,
         };
         assert_eq!(
             nodeinfo(&n),

@@ -2,12 +2,13 @@
 //! `iface-dumpxml`, `iface-mac`, `iface-name`, with `iface-list`'s table.
 
 use clap::Args;
-use esxvirt_driver::flags;
+use esxvirt_driver::{flags, Interface};
 use serde::Serialize;
 
-use crate::options::XpathArgs;
+use super::object::{object_kind, Dumpxml, KeyOf, NameOf};
+use crate::options::StateArgs;
 use crate::output::{json_out, CmdError, CmdResult, Out};
-use crate::present::{print_xml, strcasecmp};
+use crate::present::strcasecmp;
 use crate::registry::{ConnCommand, Entry, Group, Spec};
 use crate::session::Ctx;
 use crate::table::format_table;
@@ -17,41 +18,30 @@ pub static GROUP: Group = Group {
     name: "Interface",
     keyword: "interface",
     commands: &[
-        Entry::connection::<IfaceDumpxml>(),
+        Entry::connection::<Dumpxml<InterfaceArg>>(),
         Entry::connection::<IfaceList>(),
-        Entry::connection::<IfaceMac>(),
-        Entry::connection::<IfaceName>(),
+        Entry::connection::<KeyOf<InterfaceArg>>(),
+        Entry::connection::<NameOf<InterfaceArg>>(),
     ],
 };
 
-/// The `--interface` option (a name or MAC address).
-#[derive(Args, Debug, Clone)]
-pub struct InterfaceArg {
-    /// interface name or MAC address
-    #[arg(long, required = true)]
-    pub interface: String,
+object_kind! {
+    /// The `--interface` option (a name or MAC address).
+    InterfaceArg { interface: "interface name or MAC address" } is Interface by iface_by,
+    "iface", "an" "interface", "mac" "MAC address" by get_mac_string
 }
+
 /// `iface-list [--all|--inactive]`.
 #[derive(Args, Debug)]
 pub struct IfaceList {
-    /// list inactive interfaces
-    #[arg(long)]
-    pub inactive: bool,
-    /// list inactive & active interfaces
-    #[arg(long)]
-    pub all: bool,
+    #[command(flatten)]
+    pub states: StateArgs<InterfaceArg>,
 }
 impl ConnCommand for IfaceList {
     const SPEC: Spec = Spec::new("iface-list", "list physical host interfaces").json();
     fn run(&self, ctx: &Ctx<'_>, out: &mut Out) -> CmdResult {
-        let a = self;
-        let mut f = flags::list_interfaces::ACTIVE;
-        if a.inactive {
-            f = flags::list_interfaces::INACTIVE;
-        }
-        if a.all {
-            f = flags::list_interfaces::ACTIVE | flags::list_interfaces::INACTIVE;
-        }
+        use flags::list_interfaces as I;
+        let f = self.states.flags((I::ACTIVE, I::INACTIVE), &[]);
         let list = ctx
             .conn
             .list_all_interfaces(f)
@@ -70,72 +60,6 @@ impl ConnCommand for IfaceList {
         } else {
             out.print(&iface_list(&rows, ctx.quiet));
         }
-        Ok(())
-    }
-}
-
-/// `iface-dumpxml INTERFACE [--inactive] [--xpath E [--wrap]]`.
-#[derive(Args, Debug)]
-pub struct IfaceDumpxml {
-    #[command(flatten)]
-    pub iface: InterfaceArg,
-    /// show inactive defined XML
-    #[arg(long)]
-    pub inactive: bool,
-    #[command(flatten)]
-    pub filter: XpathArgs,
-}
-impl ConnCommand for IfaceDumpxml {
-    const SPEC: Spec =
-        Spec::new("iface-dumpxml", "interface information in XML").named_only(&["xpath"]);
-    fn run(&self, ctx: &Ctx<'_>, out: &mut Out) -> CmdResult {
-        let a = self;
-        let i = ctx.iface(&a.iface.interface)?;
-        print_xml(
-            out,
-            &i.get_xml_desc(if a.inactive { 1 } else { 0 })?,
-            &a.filter,
-        )?;
-        Ok(())
-    }
-}
-
-/// `iface-mac INTERFACE` (by name).
-#[derive(Args, Debug)]
-pub struct IfaceMac {
-    #[command(flatten)]
-    pub iface: InterfaceArg,
-}
-
-impl ConnCommand for IfaceMac {
-    const SPEC: Spec = Spec::new(
-        "iface-mac",
-        "convert an interface name to interface MAC address",
-    );
-    fn run(&self, ctx: &Ctx<'_>, out: &mut Out) -> CmdResult {
-        let a = self;
-        let i = ctx.iface_by(&a.iface.interface, true, false)?;
-        out.print(&format!("{}\n", i.get_mac_string()));
-        Ok(())
-    }
-}
-
-/// `iface-name INTERFACE` (by MAC).
-#[derive(Args, Debug)]
-pub struct IfaceName {
-    #[command(flatten)]
-    pub iface: InterfaceArg,
-}
-
-impl ConnCommand for IfaceName {
-    const SPEC: Spec = Spec::new(
-        "iface-name",
-        "convert an interface MAC address to interface name",
-    );
-    fn run(&self, ctx: &Ctx<'_>, out: &mut Out) -> CmdResult {
-        let a = self;
-        let i = ctx.iface_by(&a.iface.interface, false, true)?;
-        out.print(&format!("{}\n", i.get_name()));
         Ok(())
     }
 }

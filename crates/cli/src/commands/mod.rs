@@ -8,6 +8,7 @@ pub mod host;
 pub mod interface;
 pub mod monitor;
 pub mod network;
+pub mod object;
 pub mod pool;
 pub mod snapshot;
 pub mod transfer;

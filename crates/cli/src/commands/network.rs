@@ -6,9 +6,10 @@ use clap::Args;
 use esxvirt_driver::{flags, Network};
 use serde::Serialize;
 
-use crate::options::{list_flags, read_input, FileArg, XpathArgs};
+use super::object::{object_kind, Dumpxml, KeyOf, NameOf};
+use crate::options::{read_input, AutostartArgs, FileArg, StateArgs};
 use crate::output::{json_out, CmdError, CmdResult, Out};
-use crate::present::{label, print_xml, report_autostart, strcasecmp, yes_no};
+use crate::present::{label, report_autostart, strcasecmp, yes_no};
 use crate::registry::{ConnCommand, Entry, Group, Spec};
 use crate::session::Ctx;
 use crate::table::format_table;
@@ -20,43 +21,34 @@ pub static GROUP: Group = Group {
     commands: &[
         Entry::connection::<NetAutostart>(),
         Entry::connection::<NetDefine>(),
-        Entry::connection::<NetDumpxml>(),
+        Entry::connection::<Dumpxml<NetworkArg>>(),
         Entry::connection::<NetInfo>(),
         Entry::connection::<NetList>(),
-        Entry::connection::<NetName>(),
+        Entry::connection::<NameOf<NetworkArg>>(),
         Entry::connection::<NetUndefine>(),
-        Entry::connection::<NetUuid>(),
+        Entry::connection::<KeyOf<NetworkArg>>(),
     ],
 };
 
-/// The `--network` option (a name or UUID).
-#[derive(Args, Debug, Clone)]
-pub struct NetworkArg {
-    /// network name or uuid
-    #[arg(long, required = true)]
-    pub network: String,
+object_kind! {
+    /// The `--network` option (a name or UUID).
+    NetworkArg { network: "network name or uuid" } is Network by network_by,
+    "net", "a" "network", "uuid" "UUID" by get_uuid_string
 }
+
 /// `net-list [--all|--inactive] [filters] [--name|--uuid|--table]`.
 #[derive(Args, Debug)]
 pub struct NetList {
-    /// list inactive networks
-    #[arg(long)]
-    pub inactive: bool,
-    /// list inactive & active networks
-    #[arg(long)]
-    pub all: bool,
+    #[command(flatten)]
+    pub states: StateArgs<NetworkArg>,
     /// list persistent networks
     #[arg(long)]
     pub persistent: bool,
     /// list transient networks
     #[arg(long)]
     pub transient: bool,
-    /// list networks with autostart enabled
-    #[arg(long)]
-    pub autostart: bool,
-    /// list networks with autostart disabled
-    #[arg(long)]
-    pub no_autostart: bool,
+    #[command(flatten)]
+    pub autostart: AutostartArgs<NetworkArg>,
     /// list uuid's only
     #[arg(long)]
     pub uuid: bool,
@@ -77,15 +69,13 @@ impl ConnCommand for NetList {
                 "Only one argument from --table, --name and --uuid may be specified.",
             ));
         }
-        let f = list_flags(
-            a.inactive,
-            a.all,
+        let f = a.states.flags(
             (N::ACTIVE, N::INACTIVE),
             &[
                 (a.persistent, N::PERSISTENT),
                 (a.transient, N::TRANSIENT),
-                (a.autostart, N::AUTOSTART),
-                (a.no_autostart, N::NO_AUTOSTART),
+                (a.autostart.autostart, N::AUTOSTART),
+                (a.autostart.no_autostart, N::NO_AUTOSTART),
             ],
         );
         let nets = ctx
@@ -120,32 +110,6 @@ impl ConnCommand for NetInfo {
         } else {
             out.print(&net_info(&row));
         }
-        Ok(())
-    }
-}
-
-/// `net-dumpxml NETWORK [--inactive] [--xpath E [--wrap]]`.
-#[derive(Args, Debug)]
-pub struct NetDumpxml {
-    #[command(flatten)]
-    pub net: NetworkArg,
-    /// show inactive defined XML
-    #[arg(long)]
-    pub inactive: bool,
-    #[command(flatten)]
-    pub filter: XpathArgs,
-}
-impl ConnCommand for NetDumpxml {
-    const SPEC: Spec =
-        Spec::new("net-dumpxml", "network information in XML").named_only(&["xpath"]);
-    fn run(&self, ctx: &Ctx<'_>, out: &mut Out) -> CmdResult {
-        let a = self;
-        let n = ctx.network(&a.net.network)?;
-        print_xml(
-            out,
-            &n.get_xml_desc(if a.inactive { 1 } else { 0 })?,
-            &a.filter,
-        )?;
         Ok(())
     }
 }
@@ -194,40 +158,6 @@ impl ConnCommand for NetUndefine {
         n.undefine()
             .map_err(|e| CmdError::with(format!("Failed to undefine network {name}"), e))?;
         out.extra(&format!("Network {name} has been undefined\n"));
-        Ok(())
-    }
-}
-
-/// `net-uuid NETWORK` (by name).
-#[derive(Args, Debug)]
-pub struct NetUuid {
-    #[command(flatten)]
-    pub net: NetworkArg,
-}
-
-impl ConnCommand for NetUuid {
-    const SPEC: Spec = Spec::new("net-uuid", "convert a network name to network UUID");
-    fn run(&self, ctx: &Ctx<'_>, out: &mut Out) -> CmdResult {
-        let a = self;
-        let n = ctx.network_by(&a.net.network, false, true)?;
-        out.print(&format!("{}\n", n.get_uuid_string()));
-        Ok(())
-    }
-}
-
-/// `net-name NETWORK` (by UUID).
-#[derive(Args, Debug)]
-pub struct NetName {
-    #[command(flatten)]
-    pub net: NetworkArg,
-}
-
-impl ConnCommand for NetName {
-    const SPEC: Spec = Spec::new("net-name", "convert a network UUID to network name");
-    fn run(&self, ctx: &Ctx<'_>, out: &mut Out) -> CmdResult {
-        let a = self;
-        let n = ctx.network_by(&a.net.network, true, false)?;
-        out.print(&format!("{}\n", n.get_name()));
         Ok(())
     }
 }

@@ -6,9 +6,10 @@ use clap::Args;
 use esxvirt_driver::{flags, StoragePool};
 use serde::Serialize;
 
-use crate::options::{list_flags, XpathArgs};
+use super::object::{object_kind, Dumpxml, KeyOf, NameOf};
+use crate::options::{AutostartArgs, PersistenceArgs, StateArgs};
 use crate::output::{json_out, CmdError, CmdResult, Out};
-use crate::present::{label, pretty, print_xml, strcasecmp, yes_no};
+use crate::present::{label, pretty, strcasecmp, yes_no};
 use crate::registry::{ConnCommand, Entry, Group, Spec};
 use crate::session::Ctx;
 use crate::table::format_table;
@@ -18,43 +19,30 @@ pub static GROUP: Group = Group {
     name: "Storage Pool",
     keyword: "pool",
     commands: &[
-        Entry::connection::<PoolDumpxml>(),
+        Entry::connection::<Dumpxml<PoolArg>>(),
         Entry::connection::<PoolInfo>(),
         Entry::connection::<PoolList>(),
-        Entry::connection::<PoolName>(),
+        Entry::connection::<NameOf<PoolArg>>(),
         Entry::connection::<PoolRefresh>(),
-        Entry::connection::<PoolUuid>(),
+        Entry::connection::<KeyOf<PoolArg>>(),
     ],
 };
 
-/// The `--pool` option (a name or UUID) of the pool and volume commands.
-#[derive(Args, Debug, Clone)]
-pub struct PoolArg {
-    /// pool name or uuid
-    #[arg(long, required = true)]
-    pub pool: String,
+object_kind! {
+    /// The `--pool` option (a name or UUID) of the pool and volume commands.
+    PoolArg { pool: "pool name or uuid" } is StoragePool by pool_by,
+    "pool", "a" "pool", "uuid" "UUID" by get_uuid_string
 }
+
 /// `pool-list [--all|--inactive] [filters] [--type T] [--details] [--name|--uuid]`.
 #[derive(Args, Debug)]
 pub struct PoolList {
-    /// list inactive pools
-    #[arg(long)]
-    pub inactive: bool,
-    /// list inactive & active pools
-    #[arg(long)]
-    pub all: bool,
-    /// list transient pools
-    #[arg(long)]
-    pub transient: bool,
-    /// list persistent pools
-    #[arg(long)]
-    pub persistent: bool,
-    /// list pools with autostart enabled
-    #[arg(long)]
-    pub autostart: bool,
-    /// list pools with autostart disabled
-    #[arg(long)]
-    pub no_autostart: bool,
+    #[command(flatten)]
+    pub states: StateArgs<PoolArg>,
+    #[command(flatten)]
+    pub persistence: PersistenceArgs<PoolArg>,
+    #[command(flatten)]
+    pub autostart: AutostartArgs<PoolArg>,
     /// only list pool of specified type(s) (if supported)
     #[arg(long = "type")]
     pub kind: Option<String>,
@@ -73,7 +61,7 @@ impl ConnCommand for PoolList {
     fn run(&self, ctx: &Ctx<'_>, out: &mut Out) -> CmdResult {
         let a = self;
         use flags::list_pools as P;
-        if a.all && a.inactive {
+        if a.states.all && a.states.inactive {
             return Err(CmdError::msg(
                 "Options --all and --inactive are mutually exclusive",
             ));
@@ -84,15 +72,13 @@ impl ConnCommand for PoolList {
                 "Options --details and --{other} are mutually exclusive"
             )));
         }
-        let f = list_flags(
-            a.inactive,
-            a.all,
+        let f = a.states.flags(
             (P::ACTIVE, P::INACTIVE),
             &[
-                (a.autostart, P::AUTOSTART),
-                (a.no_autostart, P::NO_AUTOSTART),
-                (a.persistent, P::PERSISTENT),
-                (a.transient, P::TRANSIENT),
+                (a.autostart.autostart, P::AUTOSTART),
+                (a.autostart.no_autostart, P::NO_AUTOSTART),
+                (a.persistence.persistent, P::PERSISTENT),
+                (a.persistence.transient, P::TRANSIENT),
             ],
         );
         const POOL_TYPES: &[&str] = &[
@@ -164,31 +150,6 @@ impl ConnCommand for PoolInfo {
     }
 }
 
-/// `pool-dumpxml POOL [--inactive] [--xpath E [--wrap]]`.
-#[derive(Args, Debug)]
-pub struct PoolDumpxml {
-    #[command(flatten)]
-    pub pool: PoolArg,
-    /// show inactive defined XML
-    #[arg(long)]
-    pub inactive: bool,
-    #[command(flatten)]
-    pub filter: XpathArgs,
-}
-impl ConnCommand for PoolDumpxml {
-    const SPEC: Spec = Spec::new("pool-dumpxml", "pool information in XML").named_only(&["xpath"]);
-    fn run(&self, ctx: &Ctx<'_>, out: &mut Out) -> CmdResult {
-        let a = self;
-        let p = ctx.pool(&a.pool.pool)?;
-        print_xml(
-            out,
-            &p.get_xml_desc(if a.inactive { 1 } else { 0 })?,
-            &a.filter,
-        )?;
-        Ok(())
-    }
-}
-
 /// `pool-refresh POOL`.
 #[derive(Args, Debug)]
 pub struct PoolRefresh {
@@ -205,40 +166,6 @@ impl ConnCommand for PoolRefresh {
         p.refresh(0)
             .map_err(|e| CmdError::with(format!("Failed to refresh pool {name}"), e))?;
         out.extra(&format!("Pool {name} refreshed\n"));
-        Ok(())
-    }
-}
-
-/// `pool-uuid POOL` (by name).
-#[derive(Args, Debug)]
-pub struct PoolUuid {
-    #[command(flatten)]
-    pub pool: PoolArg,
-}
-
-impl ConnCommand for PoolUuid {
-    const SPEC: Spec = Spec::new("pool-uuid", "convert a pool name to pool UUID");
-    fn run(&self, ctx: &Ctx<'_>, out: &mut Out) -> CmdResult {
-        let a = self;
-        let p = ctx.pool_by(&a.pool.pool, false, true)?;
-        out.print(&format!("{}\n", p.get_uuid_string()));
-        Ok(())
-    }
-}
-
-/// `pool-name POOL` (by UUID).
-#[derive(Args, Debug)]
-pub struct PoolName {
-    #[command(flatten)]
-    pub pool: PoolArg,
-}
-
-impl ConnCommand for PoolName {
-    const SPEC: Spec = Spec::new("pool-name", "convert a pool UUID to pool name");
-    fn run(&self, ctx: &Ctx<'_>, out: &mut Out) -> CmdResult {
-        let a = self;
-        let p = ctx.pool_by(&a.pool.pool, true, false)?;
-        out.print(&format!("{}\n", p.get_name()));
         Ok(())
     }
 }

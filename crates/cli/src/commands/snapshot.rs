@@ -4,7 +4,7 @@
 //! Snapshot XML is read and built through esxvirt-xml's `DomainSnapshot`.
 
 use clap::Args;
-use esxvirt_driver::{flags, Domain, ErrorCode};
+use esxvirt_driver::{flags, Domain, DomainSnapshot, ErrorCode};
 use esxvirt_xml::snapshot::DomainSnapshot as SnapshotXml;
 use serde::Serialize;
 
@@ -336,18 +336,55 @@ fn snapshot_rows(d: &Domain<'_>, f: u32) -> Result<Vec<SnapshotRow>, CmdError> {
     Ok(rows)
 }
 
-/// The options of `snapshot-info` and `snapshot-parent`.
-#[derive(Args, Debug)]
-pub struct SnapshotPickArgs {
-    #[command(flatten)]
-    pub dom: DomainArg,
-    /// snapshot name
-    #[arg(long)]
-    pub snapshotname: Option<String>,
-    /// use the current snapshot
-    #[arg(long)]
-    pub current: bool,
+/// Declares the options that pick one snapshot of a domain — `--domain`, `--snapshotname`,
+/// `--current` with the command's help for it — and [`pick`](SnapshotPickArgs::pick) for
+/// them.
+macro_rules! snapshot_pick_args {
+    ($(#[$doc:meta])* $name:ident, $current:literal) => {
+        $(#[$doc])*
+        #[derive(Args, Debug)]
+        pub struct $name {
+            #[command(flatten)]
+            pub dom: DomainArg,
+            /// snapshot name
+            #[arg(long)]
+            pub snapshotname: Option<String>,
+            #[doc = $current]
+            #[arg(long)]
+            pub current: bool,
+        }
+
+        impl $name {
+            /// The domain and the snapshot picked by name or as the current one.
+            pub fn pick<'c>(
+                &self,
+                ctx: &Ctx<'c>,
+            ) -> Result<(Domain<'c>, DomainSnapshot<'c>), CmdError> {
+                let d = ctx.domain(&self.dom.domain)?;
+                let s = ctx.snapshot(&d, self.snapshotname.as_deref(), self.current)?;
+                Ok((d, s))
+            }
+        }
+    };
 }
+
+snapshot_pick_args!(
+    /// The options of `snapshot-info` and `snapshot-parent`.
+    SnapshotPickArgs,
+    "use the current snapshot"
+);
+
+snapshot_pick_args!(
+    /// The snapshot `snapshot-revert` reverts to.
+    RevertPickArgs,
+    "revert to current snapshot"
+);
+
+snapshot_pick_args!(
+    /// The snapshot `snapshot-delete` deletes.
+    DeletePickArgs,
+    "delete current snapshot"
+);
 
 /// `snapshot-info DOMAIN (SNAPSHOT | --current)`.
 #[derive(Args, Debug)]
@@ -359,9 +396,7 @@ pub struct SnapshotInfo {
 impl ConnCommand for SnapshotInfo {
     const SPEC: Spec = Spec::new("snapshot-info", "snapshot information").json();
     fn run(&self, ctx: &Ctx<'_>, out: &mut Out) -> CmdResult {
-        let a = &self.pick;
-        let d = ctx.domain(&a.dom.domain)?;
-        let s = ctx.snapshot(&d, a.snapshotname.as_deref(), a.current)?;
+        let (d, s) = self.pick.pick(ctx)?;
         let xml = s.get_xml_desc(0)?;
         let def = SnapshotXml::from_xml(&xml).map_err(|e| CmdError::msg(e.to_string()))?;
         let Some(state) = def.state else {
@@ -498,9 +533,7 @@ impl ConnCommand for SnapshotParent {
         "Get the name of the parent of a snapshot",
     );
     fn run(&self, ctx: &Ctx<'_>, out: &mut Out) -> CmdResult {
-        let a = &self.pick;
-        let d = ctx.domain(&a.dom.domain)?;
-        let s = ctx.snapshot(&d, a.snapshotname.as_deref(), a.current)?;
+        let (_, s) = self.pick.pick(ctx)?;
         let xml = s.get_xml_desc(0)?;
         let def = SnapshotXml::from_xml(&xml).map_err(|e| CmdError::msg(e.to_string()))?;
         match def.parent {
@@ -520,13 +553,7 @@ impl ConnCommand for SnapshotParent {
 #[derive(Args, Debug)]
 pub struct SnapshotRevert {
     #[command(flatten)]
-    pub dom: DomainArg,
-    /// snapshot name
-    #[arg(long)]
-    pub snapshotname: Option<String>,
-    /// revert to current snapshot
-    #[arg(long)]
-    pub current: bool,
+    pub pick: RevertPickArgs,
     /// after reverting, change state to running
     #[arg(long)]
     pub running: bool,
@@ -545,8 +572,7 @@ impl ConnCommand for SnapshotRevert {
     const SPEC: Spec = Spec::new("snapshot-revert", "Revert a domain to a snapshot");
     fn run(&self, ctx: &Ctx<'_>, out: &mut Out) -> CmdResult {
         let a = self;
-        let d = ctx.domain(&a.dom.domain)?;
-        let s = ctx.snapshot(&d, a.snapshotname.as_deref(), a.current)?;
+        let (_, s) = a.pick.pick(ctx)?;
         use flags::snapshot_revert as R;
         let f = flag_bits(&[
             (a.running, R::RUNNING),
@@ -563,13 +589,7 @@ impl ConnCommand for SnapshotRevert {
 #[derive(Args, Debug)]
 pub struct SnapshotDelete {
     #[command(flatten)]
-    pub dom: DomainArg,
-    /// snapshot name
-    #[arg(long)]
-    pub snapshotname: Option<String>,
-    /// delete current snapshot
-    #[arg(long)]
-    pub current: bool,
+    pub pick: DeletePickArgs,
     /// delete snapshot and all children
     #[arg(long)]
     pub children: bool,
@@ -585,8 +605,7 @@ impl ConnCommand for SnapshotDelete {
     const SPEC: Spec = Spec::new("snapshot-delete", "Delete a domain snapshot");
     fn run(&self, ctx: &Ctx<'_>, out: &mut Out) -> CmdResult {
         let a = self;
-        let d = ctx.domain(&a.dom.domain)?;
-        let s = ctx.snapshot(&d, a.snapshotname.as_deref(), a.current)?;
+        let (_, s) = a.pick.pick(ctx)?;
         use flags::snapshot_delete as D;
         let f = flag_bits(&[
             (a.children, D::CHILDREN),

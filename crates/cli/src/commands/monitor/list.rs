@@ -6,30 +6,28 @@ use esxvirt_driver::flags;
 use serde::Serialize;
 
 use super::DomainState;
-use crate::options::list_flags;
+use crate::options::{list_flags, listed, AutostartArgs, PersistenceArgs, StateArgs};
 use crate::output::{json_out, CmdError, CmdResult, Out};
 use crate::present::strcasecmp;
 use crate::registry::{ConnCommand, Spec};
 use crate::session::Ctx;
 use crate::table::format_table;
 
+listed!(
+    /// Domains in `list`'s help.
+    Domains,
+    "domain"
+);
+
 /// `list [--all|--inactive] [filters] [--name|--uuid|--id|--table] [--title] [--all-hosts]`.
 
 #[derive(Args, Debug, Clone, Default)]
 #[command(after_long_help = LIST_ALL_HOSTS_HELP)]
 pub struct List {
-    /// list inactive domains
-    #[arg(long)]
-    pub inactive: bool,
-    /// list inactive & active domains
-    #[arg(long)]
-    pub all: bool,
-    /// list transient domains
-    #[arg(long)]
-    pub transient: bool,
-    /// list persistent domains
-    #[arg(long)]
-    pub persistent: bool,
+    #[command(flatten)]
+    pub states: StateArgs<Domains>,
+    #[command(flatten)]
+    pub persistence: PersistenceArgs<Domains>,
     /// list domains with existing snapshot
     #[arg(long)]
     pub with_snapshot: bool,
@@ -54,12 +52,8 @@ pub struct List {
     /// list domains in other states
     #[arg(long)]
     pub state_other: bool,
-    /// list domains with autostart enabled
-    #[arg(long)]
-    pub autostart: bool,
-    /// list domains with autostart disabled
-    #[arg(long)]
-    pub no_autostart: bool,
+    #[command(flatten)]
+    pub autostart: AutostartArgs<Domains>,
     /// list domains with managed save state
     #[arg(long)]
     pub with_managed_save: bool,
@@ -138,16 +132,16 @@ impl ConnCommand for List {
             ));
         }
         let f = list_flags(
-            a.inactive || a.state_shutoff,
-            a.all,
+            a.states.inactive || a.state_shutoff,
+            a.states.all,
             (L::ACTIVE, L::INACTIVE),
             &[
-                (a.persistent, L::PERSISTENT),
-                (a.transient, L::TRANSIENT),
+                (a.persistence.persistent, L::PERSISTENT),
+                (a.persistence.transient, L::TRANSIENT),
                 (a.with_managed_save, L::MANAGEDSAVE),
                 (a.without_managed_save, L::NO_MANAGEDSAVE),
-                (a.autostart, L::AUTOSTART),
-                (a.no_autostart, L::NO_AUTOSTART),
+                (a.autostart.autostart, L::AUTOSTART),
+                (a.autostart.no_autostart, L::NO_AUTOSTART),
                 (a.with_snapshot, L::HAS_SNAPSHOT),
                 (a.without_snapshot, L::NO_SNAPSHOT),
                 (a.with_checkpoint, L::HAS_CHECKPOINT),
