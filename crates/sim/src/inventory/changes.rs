@@ -265,6 +265,11 @@ impl World {
         .unwrap_or(u64::MAX)
     }
 
+    /// The version of the latest change anywhere in the world, files included.
+    pub fn change_version(&self) -> u64 {
+        self.others_changed().max(self.vms.last_change())
+    }
+
     /// Whether every property of VM `moid` has the value it had at version `since`.
     pub fn vm_unchanged_since(&self, moid: &str, since: u64) -> bool {
         self.vms.contains_key(moid)

@@ -33,12 +33,16 @@ impl World {
         if self.datastore_by_name(ds).is_none() {
             return Some(Err(InvError::InvalidDatastore(ds.to_string())));
         }
+        // Every file operation finds its path here, and some run on a shared world (no
+        // record changes, no new change version): the datastore's space is measured afresh.
+        self.memo.forget_datastore(ds);
         Some(Ok(self.files_dir.join(ds).join(rel)))
     }
 
     /// Bytes used in a datastore: its base plus what its directory allocates.
     pub fn datastore_used(&self, ds: &Datastore) -> i64 {
-        ds.base_used + dir_allocated(&self.files_dir.join(&ds.name))
+        let measure = || dir_allocated(&self.files_dir.join(&ds.name));
+        ds.base_used + self.memo.datastore_used(&ds.name, self.change_version(), measure)
     }
 
     /// Free bytes of a datastore (never negative).

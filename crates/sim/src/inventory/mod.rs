@@ -30,6 +30,7 @@ pub mod defaults;
 mod disks;
 mod distributed;
 mod entities;
+mod memo;
 pub mod model;
 mod networks;
 mod pools;
@@ -167,6 +168,9 @@ pub struct World {
     /// Changes the record maps do not show (see [`changes`]).
     #[serde(skip)]
     pub marks: ChangeMark,
+    /// Answers derived from the whole world, kept until it changes (see [`memo`]).
+    #[serde(skip)]
+    memo: memo::Memo,
 }
 
 impl World {
@@ -199,6 +203,7 @@ impl World {
             customization_specs: Vec::new(),
             files_dir: files_dir.to_path_buf(),
             marks: ChangeMark::default(),
+            memo: memo::Memo::default(),
         }
     }
 
@@ -620,7 +625,19 @@ impl World {
 
     /// VMs on a host.
     pub fn vms_on_host<'a>(&'a self, host: &'a str) -> impl Iterator<Item = &'a Vm> + 'a {
-        self.vms.values().filter(move |v| v.host == host)
+        // An index kept until a VM record changes, instead of a scan of every VM per call.
+        let index = self.memo.host_vms(self.vms.last_change(), || {
+            let mut index = memo::HostVms::new();
+            for (id, v) in self.vms.iter() {
+                index.entry(v.host.clone()).or_default().push(id.clone());
+            }
+            index
+        });
+        let vms: Vec<&'a Vm> = index
+            .get(host)
+            .map(|ids| ids.iter().filter_map(|id| self.vms.get(id)).collect())
+            .unwrap_or_default();
+        vms.into_iter()
     }
 
     /// VMs whose files are on a datastore (the .vmx or any disk).
