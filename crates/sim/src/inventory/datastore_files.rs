@@ -42,7 +42,25 @@ impl World {
     /// Bytes used in a datastore: its base plus what its directory allocates.
     pub fn datastore_used(&self, ds: &Datastore) -> i64 {
         let measure = || dir_allocated(&self.files_dir.join(&ds.name));
-        ds.base_used + self.memo.datastore_used(&ds.name, self.change_version(), measure)
+        ds.base_used
+            + self
+                .memo
+                .datastore_used(&ds.name, self.change_version(), measure)
+    }
+
+    /// Bytes the thin disks on a datastore may still grow by (their capacities).
+    pub fn datastore_uncommitted(&self, ds: &Datastore) -> i64 {
+        let all = self.memo.uncommitted(self.vms.last_change(), || {
+            let mut all = super::memo::Uncommitted::new();
+            for (file, kib, thin) in self.vms.values().flat_map(super::vm_disks) {
+                if let (true, Some((name, _))) = (thin, vmx::split_datastore_path(&file)) {
+                    let sum = all.entry(name.to_string()).or_default();
+                    *sum = sum.saturating_add(kib.saturating_mul(1024));
+                }
+            }
+            all
+        });
+        all.get(&ds.name).copied().unwrap_or(0)
     }
 
     /// Free bytes of a datastore (never negative).

@@ -267,7 +267,11 @@ impl World {
             v.push(c.resource_pool.clone());
             v
         } else if let Some(h) = self.hosts.get(id) {
-            self.vms_on_host(&h.moid).map(|v| v.moid.clone()).collect()
+            let loads = self.host_loads();
+            loads
+                .get(&h.moid)
+                .map(|l| l.vms.clone())
+                .unwrap_or_default()
         } else if let Some(p) = self.pools.get(id) {
             p.child_pools.clone()
         } else if let Some(d) = self.dvswitches.get(id) {

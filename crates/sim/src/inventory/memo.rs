@@ -1,8 +1,9 @@
 //! Answers derived from the whole world, kept until the world changes.
 //!
-//! Two reads would otherwise cost a pass over everything on every property read: the VMs of
-//! a host (a scan of every VM, done several times for one host's summary) and the space a
-//! datastore's directory allocates (a walk of its files with a `stat` each). A property
+//! Three reads would otherwise cost a pass over everything on every property read: the VMs
+//! of a host (a scan of every VM, done several times for one host's summary), the space a
+//! datastore's directory allocates (a walk of its files with a `stat` each) and what its
+//! thin disks may still take (a scan of every VM's disks). A property
 //! collector reading 40 hosts and their datastores for every update of a 40,000-VM vCenter
 //! spent most of its time there. Both are functions of the world's records and files, and
 //! every change to either stamps the world's change clock ([`super::changes`]: record maps,
@@ -17,13 +18,29 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-/// VM ids by host id, each list in VM id order.
-pub type HostVms = HashMap<String, Vec<String>>;
+/// What runs on one host, as its summary and its `vm` list need it.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct HostLoad {
+    /// The ids of its VMs, in id order.
+    pub vms: Vec<String>,
+    /// vCPUs and configured memory (MB) of each powered-on VM, in id order.
+    pub running: Vec<(i32, i64)>,
+}
+
+/// The load of every host with VMs, by host id.
+pub type HostVms = HashMap<String, HostLoad>;
+
+/// Bytes that thin disks may still grow by, by datastore name.
+pub type Uncommitted = HashMap<String, i64>;
+
+/// One answer with the change version it was computed at.
+type Kept<T> = Mutex<Option<(u64, Arc<T>)>>;
 
 /// The derived answers with the change version each was computed at.
 #[derive(Default)]
 pub struct Memo {
-    host_vms: Mutex<Option<(u64, Arc<HostVms>)>>,
+    host_vms: Kept<HostVms>,
+    uncommitted: Kept<Uncommitted>,
     datastore_used: Mutex<HashMap<String, (u64, i64)>>,
 }
 
@@ -33,19 +50,34 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// The answer in `slot` if it is of `version`, else the one `build` makes, kept.
+fn kept<T>(slot: &Kept<T>, version: u64, build: impl FnOnce() -> T) -> Arc<T> {
+    let mut slot = lock(slot);
+    match slot.as_ref() {
+        Some((v, answer)) if *v == version => answer.clone(),
+        _ => {
+            let answer = Arc::new(build());
+            *slot = Some((version, answer.clone()));
+            answer
+        }
+    }
+}
+
 impl Memo {
-    /// The VMs of every host as of change version `version`, built by `build` when the
+    /// The loads of every host as of change version `version`, built by `build` when the
     /// kept index is older.
     pub fn host_vms(&self, version: u64, build: impl FnOnce() -> HostVms) -> Arc<HostVms> {
-        let mut kept = lock(&self.host_vms);
-        match kept.as_ref() {
-            Some((v, index)) if *v == version => index.clone(),
-            _ => {
-                let index = Arc::new(build());
-                *kept = Some((version, index.clone()));
-                index
-            }
-        }
+        kept(&self.host_vms, version, build)
+    }
+
+    /// The thin disks' uncommitted bytes of every datastore as of change version
+    /// `version`, added up by `build` when the kept figures are older.
+    pub fn uncommitted(
+        &self,
+        version: u64,
+        build: impl FnOnce() -> Uncommitted,
+    ) -> Arc<Uncommitted> {
+        kept(&self.uncommitted, version, build)
     }
 
     /// The bytes datastore `name` allocates as of change version `version`, measured by
@@ -100,11 +132,21 @@ mod tests {
         let builds = Cell::new(0);
         let build = |host: &str| {
             builds.set(builds.get() + 1);
-            HostVms::from([(host.to_string(), vec!["vm-1".to_string()])])
+            let load = HostLoad {
+                vms: vec!["vm-1".to_string()],
+                running: vec![],
+            };
+            HostVms::from([(host.to_string(), load)])
         };
         assert!(memo.host_vms(5, || build("host-1")).contains_key("host-1"));
-        assert!(memo.host_vms(5, || build("host-2")).contains_key("host-1"), "kept");
-        assert!(memo.host_vms(6, || build("host-2")).contains_key("host-2"), "rebuilt");
+        assert!(
+            memo.host_vms(5, || build("host-2")).contains_key("host-1"),
+            "kept"
+        );
+        assert!(
+            memo.host_vms(6, || build("host-2")).contains_key("host-2"),
+            "rebuilt"
+        );
         assert_eq!(builds.get(), 2);
 
         let measures = Cell::new(0);
@@ -114,10 +156,22 @@ mod tests {
         };
         assert_eq!(memo.datastore_used("ds1", 5, || measure(10)), 10);
         assert_eq!(memo.datastore_used("ds1", 5, || measure(20)), 10, "kept");
-        assert_eq!(memo.datastore_used("ds2", 5, || measure(30)), 30, "per datastore");
-        assert_eq!(memo.datastore_used("ds1", 7, || measure(40)), 40, "re-measured");
+        assert_eq!(
+            memo.datastore_used("ds2", 5, || measure(30)),
+            30,
+            "per datastore"
+        );
+        assert_eq!(
+            memo.datastore_used("ds1", 7, || measure(40)),
+            40,
+            "re-measured"
+        );
         memo.forget_datastore("ds1");
-        assert_eq!(memo.datastore_used("ds1", 7, || measure(50)), 50, "forgotten");
+        assert_eq!(
+            memo.datastore_used("ds1", 7, || measure(50)),
+            50,
+            "forgotten"
+        );
         assert_eq!(measures.get(), 4);
     }
 

@@ -47,6 +47,7 @@ pub use datastore_files::{glob_match, FoundFile, FoundFolder};
 pub use defaults::GenerateParams;
 pub use disks::DiskInfo;
 pub use distributed::PortgroupSpec;
+pub use memo::{HostLoad, HostVms};
 pub use random::{random_uuid, Rng};
 pub use snapshots::{all_snapshots, parent_of_snapshot};
 pub use v2v_checks::{CHECK_VMS, ESCAPED_NAME};
@@ -625,19 +626,28 @@ impl World {
 
     /// VMs on a host.
     pub fn vms_on_host<'a>(&'a self, host: &'a str) -> impl Iterator<Item = &'a Vm> + 'a {
-        // An index kept until a VM record changes, instead of a scan of every VM per call.
-        let index = self.memo.host_vms(self.vms.last_change(), || {
-            let mut index = memo::HostVms::new();
-            for (id, v) in self.vms.iter() {
-                index.entry(v.host.clone()).or_default().push(id.clone());
-            }
-            index
-        });
-        let vms: Vec<&'a Vm> = index
+        let loads = self.host_loads();
+        let vms: Vec<&'a Vm> = loads
             .get(host)
-            .map(|ids| ids.iter().filter_map(|id| self.vms.get(id)).collect())
+            .map(|l| l.vms.iter().filter_map(|id| self.vms.get(id)).collect())
             .unwrap_or_default();
         vms.into_iter()
+    }
+
+    /// What runs on each host (its VM ids, its powered-on VMs' sizes), kept until a VM
+    /// record changes instead of a scan of every VM per host on every read.
+    pub fn host_loads(&self) -> std::sync::Arc<HostVms> {
+        self.memo.host_vms(self.vms.last_change(), || {
+            let mut loads = HostVms::new();
+            for (id, v) in self.vms.iter() {
+                let load = loads.entry(v.host.clone()).or_default();
+                load.vms.push(id.clone());
+                if v.power_state == PowerState::PoweredOn {
+                    load.running.push((v.config.num_cpu, v.config.memory_mb));
+                }
+            }
+            loads
+        })
     }
 
     /// VMs whose files are on a datastore (the .vmx or any disk).

@@ -73,13 +73,7 @@ fn ds_info(w: &World, d: &crate::inventory::Datastore) -> Value {
 
 fn summary(w: &World, d: &crate::inventory::Datastore) -> Value {
     let free = w.datastore_free(d);
-    let uncommitted: i64 = w
-        .vms
-        .values()
-        .flat_map(|v| crate::inventory::vm_disks(v).into_iter())
-        .filter(|(f, _, thin)| *thin && f.starts_with(&format!("[{}]", d.name)))
-        .map(|(_, cap, _)| cap.saturating_mul(1024))
-        .fold(0i64, |a, b| a.saturating_add(b));
+    let uncommitted = w.datastore_uncommitted(d);
     Value::obj("DatastoreSummary")
         .with("datastore", Value::moref("Datastore", d.moid.clone()))
         .with("name", Value::str(&d.name))
@@ -211,6 +205,45 @@ mod tests {
             .as_i64()
             .unwrap();
         assert!(after <= free - 4096 * 1024, "{after} vs {free}");
+    }
+
+    #[test]
+    fn uncommitted_space_follows_the_thin_disks_of_its_vms() {
+        let mut t = TestWorld::esx();
+        let ds = t.datastore("datastore1");
+        let uncommitted = |t: &TestWorld| {
+            t.get("Datastore", &ds, "summary.uncommitted")
+                .as_i64()
+                .unwrap()
+        };
+        let thin: Vec<(String, i64)> =
+            t.w.vms
+                .iter()
+                .map(|(id, v)| {
+                    let kib = crate::inventory::vm_disks(v)
+                        .into_iter()
+                        .filter(|(f, _, thin)| *thin && f.starts_with("[datastore1]"))
+                        .map(|(_, kib, _)| kib)
+                        .sum::<i64>();
+                    (id.clone(), kib)
+                })
+                .collect();
+        assert_eq!(
+            uncommitted(&t),
+            thin.iter().map(|(_, kib)| kib * 1024).sum::<i64>()
+        );
+        let (gone, kib) = thin
+            .iter()
+            .find(|(_, kib)| *kib > 0)
+            .expect("a VM with a thin disk")
+            .clone();
+        let before = uncommitted(&t);
+        if t.w.vms[&gone].power_state == crate::inventory::PowerState::PoweredOn {
+            t.run("VirtualMachine", &gone, "PowerOffVM_Task", "")
+                .unwrap();
+        }
+        t.call("VirtualMachine", &gone, "UnregisterVM", "").unwrap();
+        assert_eq!(uncommitted(&t), before - kib * 1024);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! maintenance mode.
 
 use crate::fault::Fault;
-use crate::inventory::{Host, PowerState, ServerKind, World};
+use crate::inventory::{Host, ServerKind, World};
 use crate::object::CallCx;
 use crate::value::{MoRef, Value};
 
@@ -170,23 +170,23 @@ fn product(w: &World) -> Value {
         )
 }
 
+/// vCPUs and memory (MB) of each powered-on VM of host `h`.
+fn running(w: &World, h: &Host) -> Vec<(i32, i64)> {
+    w.host_loads()
+        .get(&h.moid)
+        .map(|l| l.running.clone())
+        .unwrap_or_default()
+}
+
 fn used_memory_mb(w: &World, h: &Host) -> i64 {
-    w.vms_on_host(&h.moid)
-        .filter(|v| v.power_state == PowerState::PoweredOn)
-        .map(|v| v.config.memory_mb / 2)
-        .sum::<i64>()
-        + 2048
+    running(w, h).iter().map(|(_, mb)| mb / 2).sum::<i64>() + 2048
 }
 
 fn summary(w: &World, h: &Host) -> Value {
     let hw = &h.hardware;
-    let running: Vec<_> = w
-        .vms_on_host(&h.moid)
-        .filter(|v| v.power_state == PowerState::PoweredOn)
-        .collect();
-    let cpu_use: i32 = running
+    let cpu_use: i32 = running(w, h)
         .iter()
-        .map(|v| v.config.num_cpu.saturating_mul(23))
+        .map(|(cpus, _)| cpus.saturating_mul(23))
         .fold(180i32, |a, b| a.saturating_add(b));
     Value::obj("HostListSummary")
         .with("host", Value::moref("HostSystem", h.moid.clone()))
@@ -364,8 +364,11 @@ fn property(w: &World, moid: &str, path: &str) -> Reply {
         "runtime" => Some(runtime(h)),
         "capability" => Some(capability(h)),
         "vm" => Some(Value::morefs(
-            w.vms_on_host(moid)
-                .map(|v| MoRef::new("VirtualMachine", v.moid.clone())),
+            w.host_loads()
+                .get(moid)
+                .into_iter()
+                .flat_map(|l| l.vms.iter())
+                .map(|id| MoRef::new("VirtualMachine", id.clone())),
         )),
         "datastore" => Some(w.mos(h.datastores.iter())),
         "network" => Some(w.mos(w.host_networks(moid).iter())),
@@ -495,6 +498,33 @@ mod tests {
         assert_eq!(
             t.get("HostSystem", "ha-host", "runtime.inMaintenanceMode"),
             Value::bool(false)
+        );
+    }
+
+    #[test]
+    fn a_hosts_vm_list_and_load_follow_its_vms() {
+        let mut t = TestWorld::esx();
+        let stats = |t: &TestWorld| {
+            let s = t.get("HostSystem", "ha-host", "summary");
+            let q = |f: &str| s.path(&format!("quickStats.{f}")).cloned();
+            (q("overallCpuUsage"), q("overallMemoryUsage"))
+        };
+        let vms = refs(&t.get("HostSystem", "ha-host", "vm"));
+        let on = vms
+            .iter()
+            .filter_map(|r| r.strip_prefix("VirtualMachine:"))
+            .find(|v| t.w.vms[*v].power_state == crate::inventory::PowerState::PoweredOn)
+            .expect("a running VM")
+            .to_string();
+        let before = stats(&t);
+        t.run("VirtualMachine", &on, "PowerOffVM_Task", "").unwrap();
+        assert_ne!(stats(&t), before, "a VM powered off is no longer counted");
+        t.call("VirtualMachine", &on, "UnregisterVM", "").unwrap();
+        let after = refs(&t.get("HostSystem", "ha-host", "vm"));
+        assert_eq!(after.len(), vms.len() - 1);
+        assert!(
+            !after.contains(&on),
+            "an unregistered VM leaves its host's list"
         );
     }
 
