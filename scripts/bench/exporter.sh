@@ -51,7 +51,7 @@ for _ in $(seq 200); do
 done
 [[ -n $addr ]] || { cat "$work/exporter.err" >&2; exit 1; }
 
-# The value of one of the target's status samples in a scrape saved in $work/m.
+# The value of one of the target's status samples in the last scrape.
 status_of() { grep "^$1{target=" "$work/m" | awk '{ print $2 }' | head -n1; }
 # As Prometheus scrapes: asking for gzip. The time is the exporter's answer as it comes off
 # the wire; decoding 70 MB for the greps below is the client's work and is not counted.
@@ -59,7 +59,9 @@ scrape() {
     local t
     t=$(curl -sf -H 'Accept-Encoding: gzip' -o "$work/m.gz" -w '%{time_total}' \
         "http://$addr/metrics") || return 1
-    gzip -dc "$work/m.gz" >"$work/m" || return 1
+    # Decoded whole (an answer that does not decode is a failed scrape); only the status
+    # samples, which come first, are kept.
+    gzip -dc "$work/m.gz" | grep -E '^esxvirt_[a-z_]+\{target=' >"$work/m" || return 1
     echo "$t"
 }
 
@@ -74,7 +76,7 @@ done
 first_wall=$(( ($(date +%s%N) - start_ns) / 1000000 ))
 first_duration=$(status_of esxvirt_collection_duration_seconds)
 first_requests=$(sim_stats | jq .soap_requests)
-first_bytes=$(stat -c %s "$work/m")
+first_bytes=$(gzip -dc "$work/m.gz" | wc -c)
 first_gz=$(stat -c %s "$work/m.gz")
 
 # Steady state from here on.

@@ -46,9 +46,10 @@ export LIBVIRT_AUTH_FILE=$work/auth.conf HOME=$work XDG_CONFIG_HOME=$work/config
     XDG_CACHE_HOME=$work/cache XDG_RUNTIME_DIR=$work/run
 unset LIBVIRT_DEFAULT_URI ESXVIRT_DEFAULT_URI ESXVIRT_NO_SESSION_CACHE
 
-# Starts esxsim with these arguments on a loopback port and sets $url.
+# Starts esxsim with these arguments on a loopback port (SIM_LISTEN, default any free
+# port) and sets $url.
 start_sim() {
-    "$esxsim" --listen 127.0.0.1:0 "$@" >"$work/sim.out" 2>"$work/sim.err" &
+    "$esxsim" --listen "${SIM_LISTEN:-127.0.0.1:0}" "$@" >"$work/sim.out" 2>"$work/sim.err" &
     simpid=$!
     for _ in $(seq 1200); do
         url=$(head -n1 "$work/sim.out" 2>/dev/null || true)
