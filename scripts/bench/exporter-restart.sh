@@ -21,26 +21,14 @@ BENCH_EXPORTER=1
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 require_tools curl python3
-exppid=
-trap 'kill "$exppid" 2>/dev/null || true; stop_sim; rm -rf "$work"' EXIT
 
 sim_args=(--http --vcenter --generate-hosts "$hosts" --generate-vms "$vms")
 echo "starting esxsim with $((hosts * vms)) VMs" >&2
 start_sim "${sim_args[@]}"
 port=${url##*:}
 target="vpx://127.0.0.1:$port/?transport=http"
-"$exporter" -c "$target" --listen 127.0.0.1:0 \
-    --interval "$interval" >/dev/null 2>"$work/exporter.err" &
-exppid=$!
-addr=
-for _ in $(seq 200); do
-    addr=$(grep -o '127.0.0.1:[0-9]*' "$work/exporter.err" | head -n1 || true)
-    [[ -n $addr ]] && break
-    sleep 0.05
-done
-[[ -n $addr ]] || { cat "$work/exporter.err" >&2; exit 1; }
+start_exporter -c "$target" --interval "$interval"
 
-rss_mb() { awk '/^VmRSS/ { printf "%.1f\n", $2 / 1024 }' "/proc/$exppid/status"; }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 # The target's esxvirt_up and how many VM power-state series the answer has.
 probe() {
@@ -64,7 +52,7 @@ wait_up() {
 echo "waiting for the first collection" >&2
 wait_up 1 >/dev/null
 : >"$work/rows"
-echo "baseline $(rss_mb)" >>"$work/rows"
+echo "baseline $(exporter_rss_mb)" >>"$work/rows"
 for i in $(seq "$restarts"); do
     echo "  restart $i of $restarts" >&2
     kill -KILL "$simpid"
@@ -72,12 +60,12 @@ for i in $(seq "$restarts"); do
     simpid=
     down_ms=$(wait_up 0)
     sleep "$down_for"
-    rss_down=$(rss_mb)
+    rss_down=$(exporter_rss_mb)
     t0=$(now_ms)
     SIM_LISTEN=127.0.0.1:$port start_sim "${sim_args[@]}"
     started_ms=$(($(now_ms) - t0))
     up_ms=$(wait_up 1)
-    echo "$i $down_ms $rss_down $started_ms $up_ms $(rss_mb)" >>"$work/rows"
+    echo "$i $down_ms $rss_down $started_ms $up_ms $(exporter_rss_mb)" >>"$work/rows"
 done
 panics=$(grep -c 'panicked' "$work/exporter.err" || true)
 alive=$(kill -0 "$exppid" 2>/dev/null && echo yes || echo no)

@@ -26,8 +26,6 @@ BENCH_EXPORTER=1
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 require_tools curl gzip jq python3
-exppid=
-trap 'kill "$exppid" 2>/dev/null || true; stop_sim; rm -rf "$work"' EXIT
 
 echo "starting esxsim with $((hosts * vms)) VMs" >&2
 start_sim --http --vcenter --generate-hosts "$hosts" --generate-vms "$vms"
@@ -35,21 +33,11 @@ start_sim --http --vcenter --generate-hosts "$hosts" --generate-vms "$vms"
 sim_stats() { curl -sf -u root:password "$url/esxsim/stats"; }
 sim_reset() { curl -sf -u root:password -X POST "$url/esxsim/stats/reset" >/dev/null; }
 cpu_seconds() { awk '{ print ($14 + $15) / 100 }' "/proc/$1/stat"; }
-rss_mb() { awk '/^VmRSS/ { printf "%.1f\n", $2 / 1024 }' "/proc/$1/status"; }
 
 target="vpx://127.0.0.1:${url##*:}/?transport=http"
 sim_reset
 start_ns=$(date +%s%N)
-"$exporter" -c "$target" --listen 127.0.0.1:0 \
-    --interval "$interval" >/dev/null 2>"$work/exporter.err" &
-exppid=$!
-addr=
-for _ in $(seq 200); do
-    addr=$(grep -o '127.0.0.1:[0-9]*' "$work/exporter.err" | head -n1 || true)
-    [[ -n $addr ]] && break
-    sleep 0.05
-done
-[[ -n $addr ]] || { cat "$work/exporter.err" >&2; exit 1; }
+start_exporter -c "$target" --interval "$interval"
 
 # The value of one of the target's status samples in the last scrape.
 status_of() { grep "^$1{target=" "$work/m" | awk '{ print $2 }' | head -n1; }
@@ -93,7 +81,7 @@ while ((last < cycles + 1)); do
     if [[ -n $n && $n -gt $last ]]; then
         last=$n
         status_of esxvirt_collection_duration_seconds >>"$work/durations"
-        rss_mb "$exppid" >>"$work/rss"
+        exporter_rss_mb >>"$work/rss"
         if ((last % 10 == 0)); then echo "  collection $last" >&2; fi
     fi
     sleep "$scrape_every"

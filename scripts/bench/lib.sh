@@ -27,7 +27,9 @@ stop_sim() {
         simpid=
     fi
 }
-trap 'stop_sim; rm -rf "$work"' EXIT
+exppid=
+addr=
+trap '[[ -z $exppid ]] || kill "$exppid" 2>/dev/null || true; stop_sim; rm -rf "$work"' EXIT
 
 # Both tools read the password from the same auth.conf; esxvirt's session cache lives in
 # the work directory too.
@@ -60,3 +62,21 @@ start_sim() {
     echo "$bench_name: esxsim did not start: $(cat "$work/sim.err")" >&2
     exit 1
 }
+
+# Starts esxvirt-exporter with these arguments on a free loopback port, its log in
+# $work/exporter.err; sets $exppid and $addr (host:port of its /metrics). Stopped on exit.
+start_exporter() {
+    "$exporter" --listen 127.0.0.1:0 "$@" >/dev/null 2>"$work/exporter.err" &
+    exppid=$!
+    addr=
+    for _ in $(seq 200); do
+        addr=$(grep -o '127.0.0.1:[0-9]*' "$work/exporter.err" | head -n1 || true)
+        [[ -n $addr ]] && return 0
+        sleep 0.05
+    done
+    echo "$bench_name: esxvirt-exporter did not start: $(cat "$work/exporter.err")" >&2
+    exit 1
+}
+
+# The exporter's resident memory in MB.
+exporter_rss_mb() { awk '/^VmRSS/ { printf "%.1f\n", $2 / 1024 }' "/proc/$exppid/status"; }
