@@ -418,65 +418,75 @@ impl Transport {
                 started: std::time::Instant::now(),
             }
         });
-        let result = async {
-            let mut guard = self.conn.lock().await;
-            let mut reused = false;
-            let mut sender = match guard.take() {
-                Some(mut s) if !s.is_closed() => match s.ready().await {
-                    Ok(()) => {
-                        reused = true;
-                        s
-                    }
-                    Err(_) => self.connect().await?,
-                },
-                _ => self.connect().await?,
-            };
-            let build = |body: Bytes| -> Result<hyper::Request<Full<Bytes>>, Error> {
-                self.request(method.clone(), path_and_query, headers, Full::new(body))
-            };
-            let timeout = self.request_timeout;
-            let limit = self.max_response_bytes;
-            let res = tokio::time::timeout(timeout, async {
-                let resp = match sender.send_request(build(body.clone())?).await {
-                    Ok(r) => r,
-                    // The server closed the idle connection before taking the request: the
-                    // request was not sent, so sending it on a new connection is safe.
-                    Err(e) if reused && e.is_canceled() => {
-                        sender = self.connect().await?;
-                        sender
-                            .send_request(build(body)?)
-                            .await
-                            .map_err(|e| self.conn_error(e))?
-                    }
-                    Err(e) => return Err(self.conn_error(e)),
-                };
-                read_response(resp, limit, path_and_query)
-                    .await
-                    .map_err(|e| match e {
-                        ReadError::Hyper(e) => self.conn_error(e),
-                        ReadError::Other(e) => e,
-                    })
-            })
+        let result = self
+            .send_unlogged(method, path_and_query, headers, body)
             .await;
-            match res {
-                Ok(Ok(r)) => {
-                    if !sender.is_closed() {
-                        *guard = Some(sender);
-                    }
-                    Ok(r)
-                }
-                Ok(Err(e)) => Err(e),
-                Err(_) => Err(Error::Timeout {
-                    what: "the request",
-                    after: timeout,
-                }),
-            }
-        }
-        .await;
         if let Some(logged) = logged {
             logged.finish(&result);
         }
         result
+    }
+
+    /// [`Transport::send`] without the wire log.
+    async fn send_unlogged(
+        &self,
+        method: http::Method,
+        path_and_query: &str,
+        headers: &[(&'static str, String)],
+        body: Bytes,
+    ) -> Result<HttpResponse, Error> {
+        let mut guard = self.conn.lock().await;
+        let mut reused = false;
+        let mut sender = match guard.take() {
+            Some(mut s) if !s.is_closed() => match s.ready().await {
+                Ok(()) => {
+                    reused = true;
+                    s
+                }
+                Err(_) => self.connect().await?,
+            },
+            _ => self.connect().await?,
+        };
+        let build = |body: Bytes| -> Result<hyper::Request<Full<Bytes>>, Error> {
+            self.request(method.clone(), path_and_query, headers, Full::new(body))
+        };
+        let timeout = self.request_timeout;
+        let limit = self.max_response_bytes;
+        let res = tokio::time::timeout(timeout, async {
+            let resp = match sender.send_request(build(body.clone())?).await {
+                Ok(r) => r,
+                // The server closed the idle connection before taking the request: the
+                // request was not sent, so sending it on a new connection is safe.
+                Err(e) if reused && e.is_canceled() => {
+                    sender = self.connect().await?;
+                    sender
+                        .send_request(build(body)?)
+                        .await
+                        .map_err(|e| self.conn_error(e))?
+                }
+                Err(e) => return Err(self.conn_error(e)),
+            };
+            read_response(resp, limit, path_and_query)
+                .await
+                .map_err(|e| match e {
+                    ReadError::Hyper(e) => self.conn_error(e),
+                    ReadError::Other(e) => e,
+                })
+        })
+        .await;
+        match res {
+            Ok(Ok(r)) => {
+                if !sender.is_closed() {
+                    *guard = Some(sender);
+                }
+                Ok(r)
+            }
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(Error::Timeout {
+                what: "the request",
+                after: timeout,
+            }),
+        }
     }
 
     /// A request for `path_and_query` with the headers every request carries (the

@@ -5,8 +5,8 @@
 //! datastore's directory allocates (a walk of its files with a `stat` each) and what its
 //! thin disks may still take (a scan of every VM's disks). A property
 //! collector reading 40 hosts and their datastores for every update of a 40,000-VM vCenter
-//! spent most of its time there. Both are functions of the world's records and files, and
-//! every change to either stamps the world's change clock ([`super::changes`]: record maps,
+//! spent most of its time there. All three are functions of the world's records and files,
+//! and every change to either stamps the world's change clock ([`super::changes`]: record maps,
 //! method calls, datastore uploads, state reloads), so an answer computed at one version of
 //! the clock holds as long as the version is unchanged. File operations on a shared world
 //! (tests, helpers) change no record, so every datastore path resolved drops that
@@ -28,7 +28,7 @@ pub struct HostLoad {
 }
 
 /// The load of every host with VMs, by host id.
-pub type HostVms = HashMap<String, HostLoad>;
+pub type HostLoads = HashMap<String, HostLoad>;
 
 /// Bytes that thin disks may still grow by, by datastore name.
 pub type Uncommitted = HashMap<String, i64>;
@@ -39,7 +39,7 @@ type Kept<T> = Mutex<Option<(u64, Arc<T>)>>;
 /// The derived answers with the change version each was computed at.
 #[derive(Default)]
 pub struct Memo {
-    host_vms: Kept<HostVms>,
+    host_loads: Kept<HostLoads>,
     uncommitted: Kept<Uncommitted>,
     datastore_used: Mutex<HashMap<String, (u64, i64)>>,
 }
@@ -66,8 +66,8 @@ fn kept<T>(slot: &Kept<T>, version: u64, build: impl FnOnce() -> T) -> Arc<T> {
 impl Memo {
     /// The loads of every host as of change version `version`, built by `build` when the
     /// kept index is older.
-    pub fn host_vms(&self, version: u64, build: impl FnOnce() -> HostVms) -> Arc<HostVms> {
-        kept(&self.host_vms, version, build)
+    pub fn host_loads(&self, version: u64, build: impl FnOnce() -> HostLoads) -> Arc<HostLoads> {
+        kept(&self.host_loads, version, build)
     }
 
     /// The thin disks' uncommitted bytes of every datastore as of change version
@@ -136,15 +136,19 @@ mod tests {
                 vms: vec!["vm-1".to_string()],
                 running: vec![],
             };
-            HostVms::from([(host.to_string(), load)])
+            HostLoads::from([(host.to_string(), load)])
         };
-        assert!(memo.host_vms(5, || build("host-1")).contains_key("host-1"));
+        assert!(memo
+            .host_loads(5, || build("host-1"))
+            .contains_key("host-1"));
         assert!(
-            memo.host_vms(5, || build("host-2")).contains_key("host-1"),
+            memo.host_loads(5, || build("host-2"))
+                .contains_key("host-1"),
             "kept"
         );
         assert!(
-            memo.host_vms(6, || build("host-2")).contains_key("host-2"),
+            memo.host_loads(6, || build("host-2"))
+                .contains_key("host-2"),
             "rebuilt"
         );
         assert_eq!(builds.get(), 2);

@@ -47,7 +47,7 @@ pub use datastore_files::{glob_match, FoundFile, FoundFolder};
 pub use defaults::GenerateParams;
 pub use disks::DiskInfo;
 pub use distributed::PortgroupSpec;
-pub use memo::{HostLoad, HostVms};
+pub use memo::{HostLoad, HostLoads};
 pub use random::{random_uuid, Rng};
 pub use snapshots::{all_snapshots, parent_of_snapshot};
 pub use v2v_checks::{CHECK_VMS, ESCAPED_NAME};
@@ -636,9 +636,9 @@ impl World {
 
     /// What runs on each host (its VM ids, its powered-on VMs' sizes), kept until a VM
     /// record changes instead of a scan of every VM per host on every read.
-    pub fn host_loads(&self) -> std::sync::Arc<HostVms> {
-        self.memo.host_vms(self.vms.last_change(), || {
-            let mut loads = HostVms::new();
+    pub fn host_loads(&self) -> std::sync::Arc<HostLoads> {
+        self.memo.host_loads(self.vms.last_change(), || {
+            let mut loads = HostLoads::new();
             for (id, v) in self.vms.iter() {
                 let load = loads.entry(v.host.clone()).or_default();
                 load.vms.push(id.clone());
